@@ -1,0 +1,17 @@
+# Warning flags from DESIGN.md, optional -Werror, and the sanitizer build.
+
+set(ATS_WARNING_FLAGS
+    -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla)
+
+if(ATS_SANITIZE)
+    add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=undefined)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(ats_set_warnings target)
+    target_compile_options(${target} PRIVATE ${ATS_WARNING_FLAGS})
+    if(ATS_WERROR)
+        target_compile_options(${target} PRIVATE -Werror)
+    endif()
+endfunction()

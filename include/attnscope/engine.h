@@ -1,0 +1,238 @@
+/* attnscope engine: models, tokenizers and forward passes that keep every head's attention.
+ *
+ * Ownership: whoever loads or creates an object frees it with the matching *_free function;
+ * every *_free accepts NULL. Getters return borrowed pointers that stay valid until their owner is
+ * freed. A loaded model is immutable, so several threads may run it at once, each with its own
+ * ats_run.
+ *
+ * Errors: fallible calls return an ats_status and, when `err` is not NULL, fill it with one line
+ * naming the file or argument and what is wrong. The engine never prints and never exits.
+ *
+ * Arrays are row-major float32; shapes are given as (dim0, dim1, ...). T is the token count.
+ */
+#ifndef ATTNSCOPE_ENGINE_H
+#define ATTNSCOPE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ATS_VERSION "0.1.0"
+
+/* ---- status and errors ------------------------------------------------------------------- */
+
+typedef enum ats_status {
+    ATS_OK = 0,
+    ATS_ERR_IO,          /* a file could not be opened, read or written */
+    ATS_ERR_FORMAT,      /* a file or text is malformed (truncated, bad header, invalid UTF-8) */
+    ATS_ERR_UNSUPPORTED, /* well-formed but not something attnscope runs (architecture, dtype) */
+    ATS_ERR_NOMEM,       /* an allocation failed */
+    ATS_ERR_ARG,         /* a caller-supplied argument is out of range or inconsistent */
+} ats_status;
+
+/* Short stable name of a status ("ok", "io", "format", "unsupported", "nomem", "arg"). */
+const char *ats_status_name(ats_status status);
+
+#define ATS_ERROR_MESSAGE_SIZE 512
+
+typedef struct ats_error {
+    ats_status status;
+    char message[ATS_ERROR_MESSAGE_SIZE]; /* one line, no trailing newline */
+} ats_error;
+
+/* ---- model configuration ----------------------------------------------------------------- */
+
+typedef enum ats_arch {
+    ATS_ARCH_DEMO,
+    ATS_ARCH_GPT2,
+    ATS_ARCH_BERT,
+    ATS_ARCH_LLAMA,
+} ats_arch;
+
+typedef enum ats_norm_kind {
+    ATS_NORM_LAYERNORM, /* (x - mean) / sqrt(var + eps) * w + b */
+    ATS_NORM_RMSNORM,   /* x / sqrt(mean(x^2) + eps) * w */
+} ats_norm_kind;
+
+typedef enum ats_pos_kind {
+    ATS_POS_NONE,
+    ATS_POS_LEARNED,          /* a (context, d_model) table added to the token vectors */
+    ATS_POS_SINUSOIDAL,       /* fixed sin/cos codes added to the token vectors */
+    ATS_POS_ROPE_INTERLEAVED, /* rotary on pairs (2i, 2i+1): llama2.c, GGUF */
+    ATS_POS_ROPE_HALF,        /* rotary on pairs (i, i + d_head/2): Hugging Face "rotate_half" */
+} ats_pos_kind;
+
+typedef enum ats_activation {
+    ATS_ACT_GELU_TANH, /* GPT-2 "gelu_new" */
+    ATS_ACT_GELU_ERF,  /* BERT "gelu" */
+    ATS_ACT_SWIGLU,    /* silu(gate(x)) * up(x): Llama */
+} ats_activation;
+
+typedef enum ats_rope_scaling_kind {
+    ATS_ROPE_SCALING_NONE,
+    ATS_ROPE_SCALING_LINEAR, /* positions divided by factor */
+    ATS_ROPE_SCALING_LLAMA3, /* frequency-dependent scaling of Llama 3.1 */
+} ats_rope_scaling_kind;
+
+typedef struct ats_rope_scaling {
+    ats_rope_scaling_kind kind;
+    float factor;
+    float low_freq_factor;           /* llama3 */
+    float high_freq_factor;          /* llama3 */
+    int original_max_position;       /* llama3 */
+} ats_rope_scaling;
+
+typedef struct ats_model_config {
+    ats_arch arch;
+    int n_layer;
+    int n_head;
+    int n_kv_head; /* < n_head under grouped-query attention; head h reads KV head h / (n_head / n_kv_head) */
+    int d_model;
+    int d_head;
+    int d_ff;
+    int vocab_size; /* 0 for the open-vocabulary demo model */
+    int context;    /* the longest token sequence the model accepts */
+    ats_norm_kind norm;
+    bool pre_norm;   /* true: norm before attention/MLP (GPT-2, Llama); false: after (BERT) */
+    bool embed_norm; /* a norm over the embeddings before layer 0 (BERT) */
+    bool final_norm; /* a norm after the last layer (GPT-2 ln_f, Llama norm) */
+    float norm_eps;
+    ats_pos_kind positions;
+    float rope_theta;
+    ats_rope_scaling rope_scaling;
+    ats_activation activation;
+    bool causal;      /* true: a query sees only itself and earlier tokens */
+    float attn_scale; /* multiplies q.k before the softmax; 1/sqrt(d_head) for every model here */
+} ats_model_config;
+
+/* Descriptive facts for `attnscope info` and the window's side panel. */
+typedef struct ats_model_info {
+    char name[256];          /* "builtin:demo", or the file or folder name */
+    char path[1024];         /* as given to ats_model_load */
+    char format[32];         /* "builtin", "safetensors", "gguf", "llama2.c" */
+    char dtype[32];          /* weights as stored: "F32", "F16", "BF16", "Q8_0", mixes "Q4_0+F32" */
+    char tokenizer_kind[64]; /* "word", "byte-level BPE", "WordPiece", "SentencePiece BPE", ... */
+    uint64_t file_size;      /* bytes on disk over every file read (0 for builtin) */
+    uint64_t n_params;       /* weights the attention engine holds */
+    bool has_weights;        /* false for a vocabulary-only GGUF: tokenize and info only */
+} ats_model_info;
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+typedef struct ats_model ats_model;
+
+typedef struct ats_load_opts {
+    const char *tokenizer_path; /* llama2.c: tokenizer.bin; NULL looks beside the model */
+    int causal;                 /* builtin:demo only: -1 model default, 0 bidirectional, 1 causal */
+} ats_load_opts;
+
+ats_load_opts ats_load_opts_default(void);
+
+/* `path` is "builtin:demo", a Hugging Face folder, a .gguf file or a llama2.c .bin file. */
+ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model **out,
+                          ats_error *err);
+void ats_model_free(ats_model *model);
+
+const ats_model_config *ats_model_get_config(const ats_model *model);
+const ats_model_info *ats_model_get_info(const ats_model *model);
+
+/* ---- tokens ------------------------------------------------------------------------------ */
+
+typedef struct ats_token {
+    int32_t id;
+    int32_t start, end; /* byte span in the input text; start == end for an added special token */
+    bool special;       /* added by the tokenizer ([CLS], <s>) or matched as a special token */
+    const char *piece;  /* readable UTF-8 form: byte-level marks decoded, stray bytes as <0xE6> */
+} ats_token;
+
+typedef struct ats_tokens ats_tokens; /* opaque list */
+
+int ats_tokens_count(const ats_tokens *tokens);
+const ats_token *ats_tokens_get(const ats_tokens *tokens, int index);
+void ats_tokens_free(ats_tokens *tokens);
+
+typedef struct ats_tokenize_opts {
+    bool add_special; /* add the special tokens the model's tokenizer adds by default */
+} ats_tokenize_opts;
+
+/* Checks that `text` is valid UTF-8 (ATS_ERR_FORMAT naming the byte offset when not). */
+ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
+                        const ats_tokenize_opts *opts, ats_tokens **out, ats_error *err);
+
+/* ---- runs -------------------------------------------------------------------------------- */
+
+#define ATS_DETAIL_NONE (-1)
+#define ATS_DETAIL_ALL_LAYERS (-2)
+
+typedef struct ats_run_opts {
+    bool add_special;  /* as in ats_tokenize_opts */
+    bool want_hidden;  /* keep the final hidden states */
+    bool want_logits;  /* compute the last position's logits (needs an LM head) */
+    int detail_layer;  /* keep Q, K, V, raw scores, head outputs for this layer, none, or all */
+    int max_tokens;    /* keep at most this many tokens; 0 means the model's context */
+} ats_run_opts;
+
+ats_run_opts ats_run_opts_default(void);
+
+typedef struct ats_run ats_run;
+
+/* Tokenizes `text` and runs the model. Text longer than the context is cut to the first tokens
+ * that fit (see ats_run_dropped_tokens). Empty token lists are an ATS_ERR_ARG. */
+ats_status ats_run_text(const ats_model *model, const char *text, size_t len,
+                        const ats_run_opts *opts, ats_run **out, ats_error *err);
+/* Runs the model on given token ids (pieces empty, spans 0..0): for reference comparisons and
+ * callers that tokenize themselves. add_special in opts is ignored. */
+ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
+                       const ats_run_opts *opts, ats_run **out, ats_error *err);
+void ats_run_free(ats_run *run);
+
+const ats_tokens *ats_run_get_tokens(const ats_run *run);
+int ats_run_n_tokens(const ats_run *run);
+/* Tokens the tokenizer produced beyond the context and that were not run (0 normally). */
+int ats_run_dropped_tokens(const ats_run *run);
+
+/* Attention probabilities after the softmax; causal models have exact zeros above the diagonal. */
+const float *ats_run_attentions(const ats_run *run);                      /* (L, H, T, T) */
+const float *ats_run_attention(const ats_run *run, int layer, int head); /* (T, T) or NULL */
+const float *ats_run_hidden(const ats_run *run); /* (T, d_model) after the final norm, or NULL */
+const float *ats_run_logits_last(const ats_run *run); /* (vocab_size) or NULL */
+
+/* One head's intermediate values, kept when opts.detail_layer selected its layer. */
+typedef struct ats_head_detail {
+    int layer, head, kv_head; /* kv_head: the K/V head this query head reads */
+    int n_tokens, d_head;
+    const float *q;      /* (T, d_head) after RoPE where the model uses it */
+    const float *k;      /* (T, d_head) of kv_head, after RoPE */
+    const float *v;      /* (T, d_head) of kv_head */
+    const float *scores; /* (T, T) q_i . k_j before scaling and masking */
+    const float *out;    /* (T, d_head) sum_j attention[i][j] * v_j */
+} ats_head_detail;
+
+/* One layer's vectors around the attention block, kept with the head details. */
+typedef struct ats_layer_detail {
+    int layer, n_tokens, d_model, d_concat; /* d_concat = n_head * d_head */
+    const float *input;   /* (T, d_model) the residual stream entering the layer */
+    const float *attn_in; /* (T, d_model) what Q, K, V are computed from (after a pre-norm) */
+    const float *concat;  /* (T, d_concat) every head's output side by side */
+    const float *attn_out;/* (T, d_model) concat projected by W_o (+ bias) */
+} ats_layer_detail;
+
+ats_status ats_run_head_detail(const ats_run *run, int layer, int head, ats_head_detail *out,
+                               ats_error *err);
+ats_status ats_run_layer_detail(const ats_run *run, int layer, ats_layer_detail *out,
+                                ats_error *err);
+
+/* ---- UTF-8 ------------------------------------------------------------------------------- */
+
+/* Returns the byte offset of the first invalid UTF-8 sequence in `text`, or -1 if it is valid. */
+long ats_utf8_first_invalid(const char *text, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTNSCOPE_ENGINE_H */

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what attnscope needs to build, run and test, on Debian 12 / Ubuntu 22.04 or newer.
+# Only missing packages are installed; `apt-get update` runs first when anything is missing.
+# Works as root (no sudo needed) and as a normal user (through sudo).
+set -euo pipefail
+
+# The one list of dependencies, by Debian package name.
+PACKAGES=(
+    build-essential cmake pkg-config    # compiler and build
+    libsdl2-dev libsdl2-ttf-dev         # window, events, glyphs
+    libopenblas-dev                     # cblas_sgemm
+    libcmocka-dev                       # unit tests
+    libpng-dev                          # PNG export
+    libjansson-dev                      # JSON in and out
+    libutf8proc-dev                     # Unicode categories, normalisation, case folding
+    libpcre2-dev                        # tokenizer pre-split regexes
+    libfontconfig-dev fonts-dejavu-core # finding the UI font
+    libxml2-dev                         # tests parse exported SVG with a real XML parser
+    xvfb xauth xdotool imagemagick      # the window test: virtual display, typing, screenshots
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo)
+else
+    echo "setup: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+"${SUDO[@]}" apt-get update
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,103 @@
+/* Shared pieces of the attnscope command line: parsed options, input text, output files,
+ * and the subcommands. Exit codes: 0 success, 1 a failure while running, 2 bad usage or input. */
+#ifndef ATS_CLI_H
+#define ATS_CLI_H
+
+#include "attnscope/engine.h"
+
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+/* Options a subcommand accepts, as a bit set. */
+enum {
+    OPT_MODEL = 1 << 0,
+    OPT_TEXT = 1 << 1,      /* --text T, --text -, --text-file F */
+    OPT_TOKENIZER = 1 << 2,
+    OPT_CAUSAL = 1 << 3,
+    OPT_JSON = 1 << 4,
+    OPT_NO_SPECIAL = 1 << 5,
+    OPT_FORMAT = 1 << 6,
+    OPT_LAYER_HEAD = 1 << 7,
+    OPT_LOGITS = 1 << 8,
+    OPT_HIDDEN = 1 << 9,
+    OPT_OUTPUT = 1 << 10,
+    OPT_TOKEN = 1 << 11,
+    OPT_VIEW = 1 << 12,
+    OPT_SCALE = 1 << 13,
+    OPT_COLORMAP = 1 << 14,
+    OPT_FONT = 1 << 15,
+    OPT_STEPS = 1 << 16,
+};
+
+typedef struct cli_opts {
+    const char *model;     /* default builtin:demo */
+    const char *text;      /* --text; "-" reads standard input */
+    const char *text_file; /* --text-file: one text per line */
+    const char *tokenizer;
+    const char *output;    /* -o */
+    const char *format;
+    const char *view;
+    const char *colormap;
+    const char *font;
+    int layer, head, token; /* -1 when not given */
+    double scale;           /* 0 when not given */
+    bool causal, json, no_special, logits, hidden, steps, help;
+} cli_opts;
+
+/* Parses argv[first..argc) against the options in `allowed`. On a bad option prints one line
+ * naming it and returns false. */
+bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allowed, cli_opts *o);
+
+/* Prints "attnscope: <message>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Exit code for an engine status. */
+int cli_exit_for(ats_status status);
+
+/* Loads the model named by the options (default builtin:demo); prints the error and returns
+ * NULL on failure, with *exit_code set. */
+ats_model *cli_load_model(const cli_opts *o, int *exit_code);
+
+/* The input texts: one from --text (or stdin with "-"), or one per line of --text-file. */
+typedef struct cli_texts {
+    int n;
+    char **items;   /* (n) NUL-terminated, may contain NULs only when read from stdin */
+    size_t *lens;   /* (n) byte lengths */
+} cli_texts;
+
+bool cli_read_texts(const cli_opts *o, cli_texts *out, int *exit_code);
+void cli_texts_free(cli_texts *t);
+
+/* Output written atomically: a temporary file beside the target, renamed into place on commit.
+ * With path NULL or "-", writes to stdout. */
+typedef struct cli_output {
+    FILE *f;
+    char *path;
+    char *tmp_path;
+} cli_output;
+
+bool cli_output_open(cli_output *out, const char *path, int *exit_code);
+bool cli_output_commit(cli_output *out, int *exit_code); /* closes; renames into place */
+void cli_output_abort(cli_output *out);                  /* closes; removes the temporary */
+
+/* Validates --layer / --head against the model: prints and returns false when out of range. */
+bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c);
+
+/* Subcommands */
+int cmd_info(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_overview(int argc, char **argv); /* no subcommand: what `attnscope` alone does */
+
+/* JSON pieces shared by tokenize and dump (written with jansson so strings are escaped right). */
+void cli_json_write_tokens(FILE *f, const ats_tokens *tokens);
+void cli_json_write_model(FILE *f, const ats_model *model);
+/* A JSON string of len bytes of UTF-8 (NULs escaped). */
+void cli_json_write_string(FILE *f, const char *s, size_t len);
+/* A float as JSON: shortest form that reads back to the same float32; non-finite as null. */
+void cli_json_write_float(FILE *f, float v);
+const char *cli_arch_name(ats_arch arch);
+
+#endif

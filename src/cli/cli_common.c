@@ -1,0 +1,368 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("attnscope: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("attnscope: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_exit_for(ats_status status) {
+    switch (status) {
+    case ATS_OK:
+        return EXIT_OK;
+    case ATS_ERR_NOMEM:
+        return EXIT_RUN_FAILED;
+    default:
+        return EXIT_BAD_INPUT;
+    }
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+typedef enum arg_kind { ARG_NONE, ARG_STRING, ARG_INT, ARG_DOUBLE } arg_kind;
+
+typedef struct opt_spec {
+    const char *name;
+    unsigned group;
+    arg_kind kind;
+    size_t offset; /* into cli_opts */
+} opt_spec;
+
+#define FIELD(f) offsetof(cli_opts, f)
+static const opt_spec SPECS[] = {
+    {"--model", OPT_MODEL, ARG_STRING, FIELD(model)},
+    {"--text", OPT_TEXT, ARG_STRING, FIELD(text)},
+    {"--text-file", OPT_TEXT, ARG_STRING, FIELD(text_file)},
+    {"--tokenizer", OPT_TOKENIZER, ARG_STRING, FIELD(tokenizer)},
+    {"--causal", OPT_CAUSAL, ARG_NONE, FIELD(causal)},
+    {"--json", OPT_JSON, ARG_NONE, FIELD(json)},
+    {"--no-special", OPT_NO_SPECIAL, ARG_NONE, FIELD(no_special)},
+    {"--format", OPT_FORMAT, ARG_STRING, FIELD(format)},
+    {"--layer", OPT_LAYER_HEAD, ARG_INT, FIELD(layer)},
+    {"--head", OPT_LAYER_HEAD, ARG_INT, FIELD(head)},
+    {"--logits", OPT_LOGITS, ARG_NONE, FIELD(logits)},
+    {"--hidden", OPT_HIDDEN, ARG_NONE, FIELD(hidden)},
+    {"-o", OPT_OUTPUT, ARG_STRING, FIELD(output)},
+    {"--output", OPT_OUTPUT, ARG_STRING, FIELD(output)},
+    {"--token", OPT_TOKEN, ARG_INT, FIELD(token)},
+    {"--view", OPT_VIEW, ARG_STRING, FIELD(view)},
+    {"--scale", OPT_SCALE, ARG_DOUBLE, FIELD(scale)},
+    {"--colormap", OPT_COLORMAP, ARG_STRING, FIELD(colormap)},
+    {"--font", OPT_FONT, ARG_STRING, FIELD(font)},
+    {"--steps", OPT_STEPS, ARG_NONE, FIELD(steps)},
+};
+
+static bool parse_int(const char *s, int *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < -1000000000L || v > 1000000000L)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allowed, cli_opts *o) {
+    *o = (cli_opts){.layer = -1, .head = -1, .token = -1};
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            o->help = true;
+            continue;
+        }
+        /* --name=value or --name value */
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+        const opt_spec *spec = NULL;
+        for (size_t k = 0; k < sizeof SPECS / sizeof SPECS[0]; k++)
+            if (strlen(SPECS[k].name) == name_len && strncmp(SPECS[k].name, arg, name_len) == 0)
+                spec = &SPECS[k];
+        if (!spec || !(spec->group & allowed)) {
+            if (arg[0] == '-' && arg[1] != '\0')
+                cli_error("%s: unknown option '%.*s' (see 'attnscope %s --help')", cmd,
+                          (int)name_len, arg, cmd);
+            else
+                cli_error("%s: unexpected argument '%s' (see 'attnscope %s --help')", cmd, arg,
+                          cmd);
+            return false;
+        }
+        char *field = (char *)o + spec->offset;
+        if (spec->kind == ARG_NONE) {
+            if (eq) {
+                cli_error("%s: option %s takes no value", cmd, spec->name);
+                return false;
+            }
+            *(bool *)field = true;
+            continue;
+        }
+        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!value) {
+            cli_error("%s: option %s needs a value", cmd, spec->name);
+            return false;
+        }
+        if (spec->kind == ARG_STRING) {
+            *(const char **)field = value;
+        } else if (spec->kind == ARG_INT) {
+            if (!parse_int(value, (int *)field)) {
+                cli_error("%s: %s needs a whole number, got '%s'", cmd, spec->name, value);
+                return false;
+            }
+        } else {
+            char *end;
+            double v = strtod(value, &end);
+            if (end == value || *end || !(v > 0 && v <= 16)) {
+                cli_error("%s: %s needs a number between 0 and 16, got '%s'", cmd, spec->name,
+                          value);
+                return false;
+            }
+            *(double *)field = v;
+        }
+    }
+    if (o->text && o->text_file) {
+        cli_error("%s: give either --text or --text-file, not both", cmd);
+        return false;
+    }
+    if (!o->model)
+        o->model = "builtin:demo";
+    return true;
+}
+
+bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c) {
+    if (o->layer < -1 || o->layer >= c->n_layer) {
+        cli_error("--layer %d is out of range: the model has %d layers (0 to %d)", o->layer,
+                  c->n_layer, c->n_layer - 1);
+        return false;
+    }
+    if (o->head < -1 || o->head >= c->n_head) {
+        cli_error("--head %d is out of range: the model has %d heads (0 to %d)", o->head,
+                  c->n_head, c->n_head - 1);
+        return false;
+    }
+    return true;
+}
+
+ats_model *cli_load_model(const cli_opts *o, int *exit_code) {
+    ats_load_opts lo = ats_load_opts_default();
+    lo.tokenizer_path = o->tokenizer;
+    if (o->causal)
+        lo.causal = 1;
+    ats_model *model = NULL;
+    ats_error err;
+    ats_status s = ats_model_load(o->model, &lo, &model, &err);
+    if (s != ATS_OK) {
+        cli_error("%s", err.message);
+        *exit_code = cli_exit_for(s);
+        return NULL;
+    }
+    return model;
+}
+
+/* ---- input texts -------------------------------------------------------------------------- */
+
+static bool read_stream(FILE *f, char **out, size_t *out_len) {
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        len += fread(buf + len, 1, cap - 1 - len, f);
+        if (len < cap - 1)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            return false;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    if (!buf || ferror(f)) {
+        free(buf);
+        return false;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return true;
+}
+
+static bool push_text(cli_texts *t, const char *s, size_t len) {
+    char **items = realloc(t->items, (size_t)(t->n + 1) * sizeof *items);
+    size_t *lens = items ? realloc(t->lens, (size_t)(t->n + 1) * sizeof *lens) : NULL;
+    if (items)
+        t->items = items;
+    if (!lens)
+        return false;
+    t->lens = lens;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return false;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    t->items[t->n] = copy;
+    t->lens[t->n++] = len;
+    return true;
+}
+
+/* Splits buf into one text per line; a final newline does not start another text, and
+ * "\r\n" ends a line like "\n". */
+static bool split_lines(cli_texts *t, const char *buf, size_t len) {
+    size_t start = 0;
+    while (start < len) {
+        const char *nl = memchr(buf + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - buf) : len;
+        size_t line_end = end > start && buf[end - 1] == '\r' ? end - 1 : end;
+        if (!push_text(t, buf + start, line_end - start))
+            return false;
+        start = end + 1;
+    }
+    return true;
+}
+
+bool cli_read_texts(const cli_opts *o, cli_texts *out, int *exit_code) {
+    *out = (cli_texts){0};
+    *exit_code = EXIT_BAD_INPUT;
+    char *buf = NULL;
+    size_t len = 0;
+    bool ok;
+    if (o->text && strcmp(o->text, "-") != 0) {
+        ok = push_text(out, o->text, strlen(o->text));
+    } else if (o->text) { /* "-": standard input, exactly as given */
+        if (!read_stream(stdin, &buf, &len)) {
+            cli_error("cannot read the text from standard input");
+            return false;
+        }
+        ok = push_text(out, buf, len);
+    } else if (o->text_file) {
+        FILE *f = fopen(o->text_file, "rb");
+        if (!f) {
+            cli_error("%s: cannot open: %s", o->text_file, strerror(errno));
+            return false;
+        }
+        bool read_ok = read_stream(f, &buf, &len);
+        fclose(f);
+        if (!read_ok) {
+            cli_error("%s: read error", o->text_file);
+            return false;
+        }
+        ok = split_lines(out, buf, len);
+        if (ok && out->n == 0) {
+            free(buf);
+            cli_error("%s: the file holds no lines of text", o->text_file);
+            return false;
+        }
+    } else {
+        cli_error("no text given (use --text T, --text - for standard input, or --text-file F)");
+        return false;
+    }
+    free(buf);
+    if (!ok) {
+        cli_texts_free(out);
+        cli_error("out of memory reading the text");
+        *exit_code = EXIT_RUN_FAILED;
+        return false;
+    }
+    *exit_code = EXIT_OK;
+    return true;
+}
+
+void cli_texts_free(cli_texts *t) {
+    for (int i = 0; i < t->n; i++)
+        free(t->items[i]);
+    free(t->items);
+    free(t->lens);
+    *t = (cli_texts){0};
+}
+
+/* ---- atomic output ------------------------------------------------------------------------ */
+
+bool cli_output_open(cli_output *out, const char *path, int *exit_code) {
+    *out = (cli_output){0};
+    if (!path || strcmp(path, "-") == 0) {
+        out->f = stdout;
+        return true;
+    }
+    size_t n = strlen(path);
+    out->path = malloc(n + 1);
+    out->tmp_path = malloc(n + 16);
+    if (!out->path || !out->tmp_path) {
+        cli_output_abort(out);
+        cli_error("out of memory");
+        *exit_code = EXIT_RUN_FAILED;
+        return false;
+    }
+    memcpy(out->path, path, n + 1);
+    snprintf(out->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(out->tmp_path);
+    if (fd < 0) {
+        cli_error("%s: cannot write: %s", path, strerror(errno));
+        free(out->tmp_path);
+        out->tmp_path = NULL;
+        cli_output_abort(out);
+        *exit_code = EXIT_BAD_INPUT;
+        return false;
+    }
+    out->f = fdopen(fd, "wb");
+    if (!out->f) {
+        close(fd);
+        cli_error("%s: cannot write: %s", path, strerror(errno));
+        cli_output_abort(out);
+        *exit_code = EXIT_BAD_INPUT;
+        return false;
+    }
+    return true;
+}
+
+bool cli_output_commit(cli_output *out, int *exit_code) {
+    if (out->f == stdout) {
+        bool ok = fflush(stdout) == 0 && !ferror(stdout);
+        out->f = NULL;
+        if (!ok) {
+            cli_error("error writing to standard output");
+            *exit_code = EXIT_RUN_FAILED;
+        }
+        return ok;
+    }
+    bool ok = fflush(out->f) == 0 && !ferror(out->f);
+    ok = (fsync(fileno(out->f)) == 0) && ok;
+    ok = (fclose(out->f) == 0) && ok;
+    out->f = NULL;
+    if (ok && rename(out->tmp_path, out->path) != 0)
+        ok = false;
+    if (!ok) {
+        cli_error("%s: write failed: %s", out->path, strerror(errno));
+        *exit_code = EXIT_RUN_FAILED;
+        cli_output_abort(out);
+        return false;
+    }
+    free(out->path);
+    free(out->tmp_path);
+    *out = (cli_output){0};
+    return true;
+}
+
+void cli_output_abort(cli_output *out) {
+    if (out->f && out->f != stdout)
+        fclose(out->f);
+    if (out->tmp_path)
+        unlink(out->tmp_path);
+    free(out->path);
+    free(out->tmp_path);
+    *out = (cli_output){0};
+}

@@ -1,0 +1,120 @@
+#include "cli.h"
+
+#include <jansson.h>
+#include <string.h>
+
+static const char *USAGE =
+    "usage: attnscope info [--model M] [--json] [--tokenizer FILE] [--causal]\n"
+    "\n"
+    "Describes a model: architecture, layers, heads, KV heads, d_model, d_head, context,\n"
+    "vocabulary, dtype, parameter count, tokenizer kind and file size.\n"
+    "\n"
+    "  --model M         builtin:demo (default), a Hugging Face folder, a .gguf or llama2.c .bin\n"
+    "  --json            one JSON object instead of aligned text\n"
+    "  --tokenizer FILE  the tokenizer.bin of a llama2.c checkpoint\n"
+    "  --causal          builtin:demo only: GPT-style causal mask\n";
+
+static const char *norm_name(const ats_model_config *c) {
+    return c->norm == ATS_NORM_RMSNORM ? "RMSNorm" : "LayerNorm";
+}
+
+static const char *positions_name(ats_pos_kind p) {
+    switch (p) {
+    case ATS_POS_NONE:
+        return "none";
+    case ATS_POS_LEARNED:
+        return "learned";
+    case ATS_POS_SINUSOIDAL:
+        return "sinusoidal";
+    case ATS_POS_ROPE_INTERLEAVED:
+        return "rotary (interleaved pairs)";
+    case ATS_POS_ROPE_HALF:
+        return "rotary (rotate-half)";
+    }
+    return "unknown";
+}
+
+static const char *activation_name(ats_activation a) {
+    switch (a) {
+    case ATS_ACT_GELU_TANH:
+        return "GELU (tanh)";
+    case ATS_ACT_GELU_ERF:
+        return "GELU (erf)";
+    case ATS_ACT_SWIGLU:
+        return "SwiGLU";
+    }
+    return "unknown";
+}
+
+static void print_text(const ats_model *model) {
+    const ats_model_config *c = ats_model_get_config(model);
+    const ats_model_info *i = ats_model_get_info(model);
+    printf("model          %s\n", i->name);
+    printf("format         %s\n", i->format);
+    printf("architecture   %s\n", cli_arch_name(c->arch));
+    if (!i->has_weights) {
+        printf("weights        none (vocabulary only: tokenize and info work, dump does not)\n");
+    } else {
+        printf("layers         %d\n", c->n_layer);
+        printf("heads          %d\n", c->n_head);
+        printf("KV heads       %d%s\n", c->n_kv_head,
+               c->n_kv_head < c->n_head ? " (grouped-query attention)" : "");
+        printf("d_model        %d\n", c->d_model);
+        printf("d_head         %d\n", c->d_head);
+        printf("d_ff           %d\n", c->d_ff);
+        printf("context        %d tokens\n", c->context);
+    }
+    if (c->vocab_size > 0)
+        printf("vocab          %d\n", c->vocab_size);
+    else
+        printf("vocab          open (a word's id is a hash of the word)\n");
+    if (i->has_weights) {
+        printf("dtype          %s\n", i->dtype);
+        printf("parameters     %llu\n", (unsigned long long)i->n_params);
+        printf("norm           %s, %s\n", norm_name(c), c->pre_norm ? "pre-norm" : "post-norm");
+        printf("positions      %s\n", positions_name(c->positions));
+        printf("activation     %s\n", activation_name(c->activation));
+        printf("attention      %s\n", c->causal ? "causal (a token sees itself and earlier tokens)"
+                                                : "bidirectional (every token sees every token)");
+    }
+    printf("tokenizer      %s\n", i->tokenizer_kind);
+    printf("file size      %llu bytes\n", (unsigned long long)i->file_size);
+}
+
+static void print_json(const ats_model *model) {
+    const ats_model_config *c = ats_model_get_config(model);
+    const ats_model_info *i = ats_model_get_info(model);
+    json_t *obj = json_pack(
+        "{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:I, s:s, s:s, "
+        "s:s, s:s, s:b, s:I}",
+        "name", i->name, "path", i->path, "format", i->format, "arch", cli_arch_name(c->arch),
+        "has_weights", (int)i->has_weights, "n_layer", c->n_layer, "n_head", c->n_head,
+        "n_kv_head", c->n_kv_head, "d_model", c->d_model, "d_head", c->d_head, "d_ff", c->d_ff,
+        "context", c->context, "vocab_size", c->vocab_size, "dtype", i->dtype, "n_params",
+        (json_int_t)i->n_params, "tokenizer", i->tokenizer_kind, "norm", norm_name(c), "positions",
+        positions_name(c->positions), "activation", activation_name(c->activation), "causal",
+        (int)c->causal, "file_size", (json_int_t)i->file_size);
+    json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(obj);
+}
+
+int cmd_info(int argc, char **argv) {
+    cli_opts o;
+    if (!cli_parse("info", argc, argv, 2, OPT_MODEL | OPT_JSON | OPT_TOKENIZER | OPT_CAUSAL, &o))
+        return EXIT_BAD_INPUT;
+    if (o.help) {
+        fputs(USAGE, stdout);
+        return EXIT_OK;
+    }
+    int code = EXIT_OK;
+    ats_model *model = cli_load_model(&o, &code);
+    if (!model)
+        return code;
+    if (o.json)
+        print_json(model);
+    else
+        print_text(model);
+    ats_model_free(model);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUN_FAILED;
+}

@@ -1,0 +1,52 @@
+/* `attnscope` with no subcommand, until the window lands: describes the model and prints each
+ * head of the first layer as a text heatmap of a sample sentence. */
+#include "cli.h"
+
+#include <string.h>
+
+static const char *SAMPLE = "The cat sat on the mat because the cat was tired.";
+
+/* Ten shades from no attention to all of it. */
+static const char *SHADES[] = {" ", ".", ":", "-", "=", "+", "*", "#", "%", "@"};
+
+static void print_heatmap(const ats_run *run, int layer, int head) {
+    const ats_tokens *tokens = ats_run_get_tokens(run);
+    int T = ats_run_n_tokens(run);
+    const float *a = ats_run_attention(run, layer, head);
+    printf("\nlayer %d, head %d (rows: queries, columns: keys)\n", layer, head);
+    for (int i = 0; i < T; i++) {
+        printf("%12.12s |", ats_tokens_get(tokens, i)->piece);
+        for (int j = 0; j < T; j++) {
+            int shade = (int)(a[(size_t)i * T + j] * 9.999f);
+            printf(" %s", SHADES[shade < 0 ? 0 : shade > 9 ? 9 : shade]);
+        }
+        printf("\n");
+    }
+}
+
+int cmd_overview(int argc, char **argv) {
+    cli_opts o;
+    if (!cli_parse("attnscope", argc, argv, 1, OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL,
+                   &o))
+        return EXIT_BAD_INPUT;
+    int code = EXIT_OK;
+    ats_model *model = cli_load_model(&o, &code);
+    if (!model)
+        return code;
+    const char *text = o.text ? o.text : SAMPLE;
+    ats_run *run;
+    ats_error err;
+    ats_status s = ats_run_text(model, text, strlen(text), NULL, &run, &err);
+    if (s != ATS_OK) {
+        cli_error("%s", err.message);
+        ats_model_free(model);
+        return cli_exit_for(s);
+    }
+    printf("attnscope %s on %s: \"%s\"\n", ATS_VERSION, ats_model_get_info(model)->name, text);
+    for (int h = 0; h < ats_model_get_config(model)->n_head; h++)
+        print_heatmap(run, 0, h);
+    printf("\nFor every number: attnscope dump --text \"%s\"\n", text);
+    ats_run_free(run);
+    ats_model_free(model);
+    return EXIT_OK;
+}

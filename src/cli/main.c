@@ -1,0 +1,48 @@
+/* attnscope: the command line. With no subcommand it opens the explorer. */
+#include "cli.h"
+
+#include <string.h>
+
+static const char *USAGE =
+    "attnscope " ATS_VERSION " - an interactive attention explorer\n"
+    "\n"
+    "usage: attnscope [--model M] [--text T]          open the explorer (default builtin:demo)\n"
+    "       attnscope info     [--model M] [--json]\n"
+    "       attnscope tokenize [--model M] --text T [--json] [--no-special]\n"
+    "       attnscope dump     [--model M] --text T [--format json|npy|csv] [--layer L --head H]\n"
+    "                          [--logits] [--hidden] [--no-special] [-o FILE]\n"
+    "\n"
+    "M is builtin:demo, a Hugging Face folder, a .gguf file or a llama2.c .bin file.\n"
+    "Layers and heads count from 0. 'attnscope COMMAND --help' describes each command.\n"
+    "Exit status: 0 success, 1 a failure while running, 2 bad usage or bad input.\n";
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} command;
+
+static const command COMMANDS[] = {
+    {"info", cmd_info},
+    {"tokenize", cmd_tokenize},
+    {"dump", cmd_dump},
+};
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+                      strcmp(argv[1], "help") == 0)) {
+        fputs(USAGE, stdout);
+        return EXIT_OK;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("attnscope %s\n", ATS_VERSION);
+        return EXIT_OK;
+    }
+    if (argc >= 2 && argv[1][0] != '-') {
+        for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+            if (strcmp(argv[1], COMMANDS[i].name) == 0)
+                return COMMANDS[i].run(argc, argv);
+        cli_error("unknown command '%s' (see 'attnscope --help')", argv[1]);
+        return EXIT_BAD_INPUT;
+    }
+    return cmd_overview(argc, argv);
+}

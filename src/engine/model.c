@@ -1,0 +1,251 @@
+#include "model.h"
+#include "error.h"
+#include "loaders.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+ats_model *ats_model_new(void) {
+    return calloc(1, sizeof(ats_model));
+}
+
+static bool grow_ptr_array(void ***items, int n) {
+    /* Arrays of resources grow by doubling at powers of two. */
+    if (n & (n - 1))
+        return true;
+    void **bigger = realloc(*items, (size_t)(n ? n * 2 : 8) * sizeof(void *));
+    if (!bigger)
+        return false;
+    *items = bigger;
+    return true;
+}
+
+void *ats_model_alloc(ats_model *model, size_t bytes, ats_error *err) {
+    if (!grow_ptr_array(&model->owned, model->n_owned)) {
+        ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    void *p = calloc(1, bytes ? bytes : 1);
+    if (!p) {
+        ats_fail(err, ATS_ERR_NOMEM, "out of memory allocating %zu bytes", bytes);
+        return NULL;
+    }
+    model->owned[model->n_owned++] = p;
+    return p;
+}
+
+float *ats_model_alloc_floats(ats_model *model, size_t count, ats_error *err) {
+    if (count > SIZE_MAX / sizeof(float)) {
+        ats_fail(err, ATS_ERR_NOMEM, "tensor of %zu floats is too large", count);
+        return NULL;
+    }
+    return ats_model_alloc(model, count * sizeof(float), err);
+}
+
+char *ats_model_strdup(ats_model *model, const char *s, ats_error *err) {
+    size_t n = strlen(s) + 1;
+    char *copy = ats_model_alloc(model, n, err);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_error *err) {
+    if (!grow_ptr_array((void ***)&model->maps, model->n_maps)) {
+        ats_mapped_file_close(file);
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    }
+    model->maps[model->n_maps++] = file;
+    return ATS_OK;
+}
+
+void ats_model_free(ats_model *model) {
+    if (!model)
+        return;
+    ats_tokenizer_free(model->tokenizer);
+    for (int i = 0; i < model->n_owned; i++)
+        free(model->owned[i]);
+    free(model->owned);
+    for (int i = 0; i < model->n_maps; i++)
+        ats_mapped_file_close(model->maps[i]);
+    free(model->maps);
+    free(model);
+}
+
+const ats_model_config *ats_model_get_config(const ats_model *model) {
+    return &model->cfg;
+}
+
+const ats_model_info *ats_model_get_info(const ats_model *model) {
+    return &model->info;
+}
+
+ats_load_opts ats_load_opts_default(void) {
+    return (ats_load_opts){.tokenizer_path = NULL, .causal = -1};
+}
+
+/* ---- validation --------------------------------------------------------------------------- */
+
+static ats_status check_linear(const ats_linear *lin, int n_out, int n_in, const char *what,
+                               int layer, ats_error *err) {
+    if (!lin->w)
+        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing weight %s", layer, what);
+    if (lin->n_out != n_out || lin->n_in != n_in)
+        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s is (%d, %d), expected (%d, %d)", layer,
+                        what, lin->n_out, lin->n_in, n_out, n_in);
+    return ATS_OK;
+}
+
+ats_status ats_model_validate(const ats_model *model, ats_error *err) {
+    const ats_model_config *c = &model->cfg;
+    if (c->n_layer <= 0 || c->n_head <= 0 || c->n_kv_head <= 0 || c->d_model <= 0 ||
+        c->d_head <= 0 || c->d_ff <= 0 || c->context <= 0 || c->vocab_size < 0)
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: implausible sizes (layers %d, heads %d, kv heads %d, d_model %d, "
+                        "d_head %d, d_ff %d, context %d)",
+                        model->info.name, c->n_layer, c->n_head, c->n_kv_head, c->d_model,
+                        c->d_head, c->d_ff, c->context);
+    if (c->n_head % c->n_kv_head != 0)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: %d heads do not divide into %d KV heads",
+                        model->info.name, c->n_head, c->n_kv_head);
+    bool rope = c->positions == ATS_POS_ROPE_HALF || c->positions == ATS_POS_ROPE_INTERLEAVED;
+    if (rope && c->d_head % 2 != 0)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: rotary positions need an even d_head, got %d",
+                        model->info.name, c->d_head);
+    if (!model->info.has_weights)
+        return ATS_OK;
+    if (!model->tok_embed && !model->embed_fn)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the token embedding", model->info.name);
+    if ((c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL) &&
+        !model->pos_embed)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the position embedding",
+                        model->info.name);
+    if (!model->layers)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: no layers", model->info.name);
+    int dq = c->n_head * c->d_head, dkv = c->n_kv_head * c->d_head;
+    for (int l = 0; l < c->n_layer; l++) {
+        const ats_layer *L = &model->layers[l];
+        ats_status s;
+        if ((s = check_linear(&L->wq, dq, c->d_model, "query", l, err)) ||
+            (s = check_linear(&L->wk, dkv, c->d_model, "key", l, err)) ||
+            (s = check_linear(&L->wv, dkv, c->d_model, "value", l, err)) ||
+            (s = check_linear(&L->wo, c->d_model, dq, "attention output", l, err)) ||
+            (s = check_linear(&L->up, c->d_ff, c->d_model, "MLP up", l, err)) ||
+            (s = check_linear(&L->down, c->d_model, c->d_ff, "MLP down", l, err)))
+            return s;
+        if (c->activation == ATS_ACT_SWIGLU &&
+            (s = check_linear(&L->gate, c->d_ff, c->d_model, "MLP gate", l, err)))
+            return s;
+        if (!L->attn_norm.w || !L->mlp_norm.w)
+            return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing norm weights", l);
+    }
+    if (c->embed_norm && !model->embed_norm.w)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the embedding norm", model->info.name);
+    if (c->final_norm && !model->final_norm.w)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the final norm", model->info.name);
+    if (model->lm_head.w && (model->lm_head.n_out != c->vocab_size ||
+                             model->lm_head.n_in != c->d_model))
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: LM head is (%d, %d), expected (%d, %d)",
+                        model->info.name, model->lm_head.n_out, model->lm_head.n_in,
+                        c->vocab_size, c->d_model);
+    return ATS_OK;
+}
+
+static uint64_t linear_params(const ats_linear *lin) {
+    if (!lin->w)
+        return 0;
+    return (uint64_t)lin->n_out * lin->n_in + (lin->b ? (uint64_t)lin->n_out : 0);
+}
+
+static uint64_t norm_params(const ats_norm *n, int d) {
+    return (n->w ? (uint64_t)d : 0) + (n->b ? (uint64_t)d : 0);
+}
+
+uint64_t ats_model_count_params(const ats_model *model) {
+    const ats_model_config *c = &model->cfg;
+    uint64_t n = 0;
+    if (model->tok_embed)
+        n += (uint64_t)c->vocab_size * c->d_model;
+    if (model->pos_embed && c->positions == ATS_POS_LEARNED)
+        n += (uint64_t)c->context * c->d_model;
+    if (model->type_embed)
+        n += (uint64_t)c->d_model;
+    n += norm_params(&model->embed_norm, c->d_model);
+    for (int l = 0; model->layers && l < c->n_layer; l++) {
+        const ats_layer *L = &model->layers[l];
+        n += linear_params(&L->wq) + linear_params(&L->wk) + linear_params(&L->wv) +
+             linear_params(&L->wo) + linear_params(&L->up) + linear_params(&L->gate) +
+             linear_params(&L->down);
+        n += norm_params(&L->attn_norm, c->d_model) + norm_params(&L->mlp_norm, c->d_model);
+    }
+    n += norm_params(&model->final_norm, c->d_model);
+    if (model->lm_head.w && model->lm_head.w != model->tok_embed)
+        n += linear_params(&model->lm_head);
+    return n;
+}
+
+/* ---- loading by path ---------------------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool file_starts_with(const char *path, const char *magic, size_t n) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char buf[8] = {0};
+    size_t got = fread(buf, 1, n, f);
+    fclose(f);
+    return got == n && memcmp(buf, magic, n) == 0;
+}
+
+ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model **out,
+                          ats_error *err) {
+    *out = NULL;
+    ats_error_clear(err);
+    ats_load_opts defaults = ats_load_opts_default();
+    if (!opts)
+        opts = &defaults;
+    if (!path || !*path)
+        return ats_fail(err, ATS_ERR_ARG, "no model given");
+
+    ats_status s;
+    if (strncmp(path, "builtin:", 8) == 0) {
+        if (strcmp(path, "builtin:demo") != 0)
+            return ats_fail(err, ATS_ERR_ARG, "%s: unknown built-in model (there is builtin:demo)",
+                            path);
+        s = ats_load_demo(opts, out, err);
+    } else {
+        if (opts->causal >= 0)
+            return ats_fail(err, ATS_ERR_ARG,
+                            "%s: the causal switch applies to builtin:demo only", path);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            return ats_fail(err, ATS_ERR_IO, "%s: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+            s = ats_load_hf_folder(path, opts, out, err);
+        else if (ends_with(path, ".gguf") || file_starts_with(path, "GGUF", 4))
+            s = ats_load_gguf(path, opts, out, err);
+        else if (ends_with(path, ".safetensors"))
+            return ats_fail(err, ATS_ERR_ARG,
+                            "%s: open the folder holding config.json, not the .safetensors file",
+                            path);
+        else
+            s = ats_load_llama2c(path, opts, out, err);
+    }
+    if (s != ATS_OK)
+        return s;
+    s = ats_model_validate(*out, err);
+    if (s != ATS_OK) {
+        ats_model_free(*out);
+        *out = NULL;
+        return s;
+    }
+    (*out)->info.n_params = ats_model_count_params(*out);
+    return ATS_OK;
+}

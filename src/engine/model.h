@@ -1,0 +1,81 @@
+/* The in-memory model: configuration, weight views and the resources behind them.
+ *
+ * Weights are float32 views. They point into a memory-mapped file when it already holds float32
+ * in the needed layout, or into buffers the loader allocated (converted F16/BF16, dequantized
+ * blocks, the demo model's generated weights). Either way the model owns what they point into
+ * and releases it in ats_model_free.
+ */
+#ifndef ATS_ENGINE_MODEL_H
+#define ATS_ENGINE_MODEL_H
+
+#include "attnscope/engine.h"
+#include "mapped_file.h"
+#include "tokenizer.h"
+
+/* A linear map y = x W^T + b with W of logical shape (n_out, n_in). */
+typedef struct ats_linear {
+    const float *w;  /* element (o, i) at w[o * ld + i]; at w[i * ld + o] when in_major */
+    const float *b;  /* (n_out) or NULL */
+    int n_out, n_in;
+    int ld;          /* row stride of the stored matrix, in floats */
+    bool in_major;   /* stored [in][out]: GPT-2 Conv1D (ld >= n_out) */
+} ats_linear;
+
+/* Norm weights over d_model; b is NULL for RMSNorm (and for a LayerNorm without bias). */
+typedef struct ats_norm {
+    const float *w, *b;
+} ats_norm;
+
+typedef struct ats_layer {
+    ats_norm attn_norm;       /* pre-norm: applied to the block input; post-norm: to x + attn */
+    ats_linear wq;            /* (n_head * d_head, d_model) */
+    ats_linear wk, wv;        /* (n_kv_head * d_head, d_model) */
+    ats_linear wo;            /* (d_model, n_head * d_head) */
+    ats_norm mlp_norm;
+    ats_linear up;            /* (d_ff, d_model) */
+    ats_linear gate;          /* (d_ff, d_model), SwiGLU only (w NULL otherwise) */
+    ats_linear down;          /* (d_model, d_ff) */
+} ats_layer;
+
+typedef void (*ats_embed_fn)(const ats_model *model, int32_t id, float *out /* (d_model) */);
+
+struct ats_model {
+    ats_model_config cfg;
+    ats_model_info info;
+    ats_tokenizer *tokenizer;
+
+    const float *tok_embed;   /* (vocab_size, d_model); NULL when embed_fn computes vectors */
+    ats_embed_fn embed_fn;    /* the demo model: a token vector derived from the id */
+    const float *pos_embed;   /* (context, d_model) learned or precomputed sinusoidal, or NULL */
+    const float *type_embed;  /* (d_model) token type 0 (BERT), or NULL */
+    ats_norm embed_norm;      /* used when cfg.embed_norm */
+    ats_layer *layers;        /* (n_layer) */
+    ats_norm final_norm;      /* used when cfg.final_norm */
+    ats_linear lm_head;       /* (vocab_size, d_model); w NULL when the model has no LM head */
+
+    /* resources released by ats_model_free */
+    ats_mapped_file **maps;
+    int n_maps;
+    void **owned;
+    int n_owned;
+};
+
+/* A zeroed model with a NULL tokenizer and no weights. */
+ats_model *ats_model_new(void);
+
+/* Zeroed memory that lives as long as the model. */
+void *ats_model_alloc(ats_model *model, size_t bytes, ats_error *err);
+float *ats_model_alloc_floats(ats_model *model, size_t count, ats_error *err);
+char *ats_model_strdup(ats_model *model, const char *s, ats_error *err);
+
+/* The model takes ownership of an open mapping (closed in ats_model_free). */
+ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_error *err);
+
+/* Checks the config for internal consistency (positive sizes, n_head % n_kv_head == 0, ...)
+ * and that every weight the forward pass will read is present; names the first gap. */
+ats_status ats_model_validate(const ats_model *model, ats_error *err);
+
+/* Parameter count over the weights the engine holds (for info). */
+uint64_t ats_model_count_params(const ats_model *model);
+
+#endif

@@ -1,0 +1,155 @@
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+
+void ats_gemm(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+              const float *B, int ldb, float beta, float *C, int ldc) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha,
+                A, lda, B, ldb, beta, C, ldc);
+}
+
+void ats_gemm_ref(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+                  const float *B, int ldb, float beta, float *C, int ldc) {
+    for (int m = 0; m < M; m++) {
+        for (int n = 0; n < N; n++) {
+            double acc = 0.0;
+            for (int k = 0; k < K; k++) {
+                float b = trans_b ? B[(size_t)n * ldb + k] : B[(size_t)k * ldb + n];
+                acc += (double)A[(size_t)m * lda + k] * b;
+            }
+            float *c = &C[(size_t)m * ldc + n];
+            *c = (float)(alpha * acc + (beta == 0.0f ? 0.0 : (double)beta * *c));
+        }
+    }
+}
+
+void ats_linear_apply(const ats_linear *lin, const float *x, int T, float *y) {
+    /* Stored [out][in] is B = W (n_out, n_in) used transposed; stored [in][out] is B = W^T. */
+    if (lin->b) {
+        for (int t = 0; t < T; t++)
+            for (int o = 0; o < lin->n_out; o++)
+                y[(size_t)t * lin->n_out + o] = lin->b[o];
+    }
+    ats_gemm(!lin->in_major, T, lin->n_out, lin->n_in, 1.0f, x, lin->n_in, lin->w, lin->ld,
+             lin->b ? 1.0f : 0.0f, y, lin->n_out);
+}
+
+void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y) {
+    for (int t = 0; t < T; t++) {
+        for (int o = 0; o < lin->n_out; o++) {
+            double acc = lin->b ? lin->b[o] : 0.0;
+            for (int i = 0; i < lin->n_in; i++) {
+                float w = lin->in_major ? lin->w[(size_t)i * lin->ld + o]
+                                        : lin->w[(size_t)o * lin->ld + i];
+                acc += (double)x[(size_t)t * lin->n_in + i] * w;
+            }
+            y[(size_t)t * lin->n_out + o] = (float)acc;
+        }
+    }
+}
+
+void ats_softmax(float *x, int n) {
+    if (n <= 0)
+        return;
+    float max = x[0];
+    for (int i = 1; i < n; i++)
+        if (x[i] > max)
+            max = x[i];
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += x[i];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int i = 0; i < n; i++)
+        x[i] *= inv;
+}
+
+void ats_layernorm(float *out, const float *x, const float *w, const float *b, int n, float eps) {
+    double mean = 0.0;
+    for (int i = 0; i < n; i++)
+        mean += x[i];
+    mean /= n;
+    double var = 0.0;
+    for (int i = 0; i < n; i++)
+        var += (x[i] - mean) * (x[i] - mean);
+    var /= n;
+    double inv = 1.0 / sqrt(var + eps);
+    for (int i = 0; i < n; i++) {
+        double v = (x[i] - mean) * inv * w[i];
+        out[i] = (float)(b ? v + b[i] : v);
+    }
+}
+
+void ats_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+    double ss = 0.0;
+    for (int i = 0; i < n; i++)
+        ss += (double)x[i] * x[i];
+    double inv = 1.0 / sqrt(ss / n + eps);
+    for (int i = 0; i < n; i++)
+        out[i] = (float)(x[i] * inv * w[i]);
+}
+
+float ats_gelu_tanh(float x) {
+    const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
+    return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
+}
+
+float ats_gelu_erf(float x) {
+    return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+}
+
+float ats_silu(float x) {
+    return x / (1.0f + expf(-x));
+}
+
+void ats_sinusoidal(float *out, int dim, int pos, float base) {
+    for (int i = 0; i < dim / 2; i++) {
+        double angle = pos * pow(base, -2.0 * i / dim);
+        out[2 * i] = (float)sin(angle);
+        out[2 * i + 1] = (float)cos(angle);
+    }
+}
+
+void ats_rope_inv_freq(float *inv_freq, int d_head, float theta, const ats_rope_scaling *scaling) {
+    for (int i = 0; i < d_head / 2; i++) {
+        double f = pow(theta, -2.0 * i / d_head);
+        if (scaling && scaling->kind == ATS_ROPE_SCALING_LINEAR && scaling->factor > 0) {
+            f /= scaling->factor;
+        } else if (scaling && scaling->kind == ATS_ROPE_SCALING_LLAMA3) {
+            /* Llama 3.1: long wavelengths are slowed by `factor`, short ones kept, and the band
+             * between is blended smoothly (transformers' _compute_llama3_parameters). */
+            double old_ctx = scaling->original_max_position;
+            double low_wavelen = old_ctx / scaling->low_freq_factor;
+            double high_wavelen = old_ctx / scaling->high_freq_factor;
+            double wavelen = 2.0 * M_PI / f;
+            if (wavelen > low_wavelen) {
+                f /= scaling->factor;
+            } else if (wavelen >= high_wavelen) {
+                double smooth = (old_ctx / wavelen - scaling->low_freq_factor) /
+                                (scaling->high_freq_factor - scaling->low_freq_factor);
+                f = (1.0 - smooth) * f / scaling->factor + smooth * f;
+            }
+        }
+        inv_freq[i] = (float)f;
+    }
+}
+
+static void rotate_pair(float *a, float *b, double angle) {
+    double c = cos(angle), s = sin(angle);
+    double x = *a, y = *b;
+    *a = (float)(x * c - y * s);
+    *b = (float)(x * s + y * c);
+}
+
+void ats_rope_interleaved(float *vec, int d_head, int pos, const float *inv_freq) {
+    for (int i = 0; i < d_head / 2; i++)
+        rotate_pair(&vec[2 * i], &vec[2 * i + 1], (double)pos * inv_freq[i]);
+}
+
+void ats_rope_half(float *vec, int d_head, int pos, const float *inv_freq) {
+    int half = d_head / 2;
+    for (int i = 0; i < half; i++)
+        rotate_pair(&vec[i], &vec[i + half], (double)pos * inv_freq[i]);
+}

@@ -1,0 +1,288 @@
+#include "run.h"
+#include "error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+ats_run_opts ats_run_opts_default(void) {
+    return (ats_run_opts){.add_special = true,
+                          .want_hidden = false,
+                          .want_logits = false,
+                          .detail_layer = ATS_DETAIL_NONE,
+                          .max_tokens = 0};
+}
+
+ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
+                        const ats_tokenize_opts *opts, ats_tokens **out, ats_error *err) {
+    *out = NULL;
+    ats_error_clear(err);
+    if (!model->tokenizer)
+        return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s: the model has no tokenizer",
+                        model->info.name);
+    long bad = ats_utf8_first_invalid(text, len);
+    if (bad >= 0)
+        return ats_fail(err, ATS_ERR_FORMAT, "text is not valid UTF-8 (at byte %ld)", bad);
+    ats_tokens *tokens = ats_tokens_new();
+    if (!tokens)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    ats_status s = ats_tokenizer_encode(model->tokenizer, text, len, opts ? opts->add_special : true,
+                                        tokens, err);
+    if (s != ATS_OK) {
+        ats_tokens_free(tokens);
+        return s;
+    }
+    *out = tokens;
+    return ATS_OK;
+}
+
+bool ats_run_keeps_layer(int detail_layer, int layer) {
+    return detail_layer == ATS_DETAIL_ALL_LAYERS || detail_layer == layer;
+}
+
+static float *alloc_floats(size_t count, ats_error *err) {
+    float *p = calloc(count ? count : 1, sizeof(float));
+    if (!p)
+        ats_fail(err, ATS_ERR_NOMEM, "out of memory for %zu floats", count);
+    return p;
+}
+
+static ats_status alloc_layer_store(ats_layer_store *st, const ats_model_config *c, size_t T,
+                                    ats_error *err) {
+    size_t dq = (size_t)c->n_head * c->d_head, dkv = (size_t)c->n_kv_head * c->d_head;
+    if (!(st->q = alloc_floats(T * dq, err)) || !(st->k = alloc_floats(T * dkv, err)) ||
+        !(st->v = alloc_floats(T * dkv, err)) ||
+        !(st->scores = alloc_floats((size_t)c->n_head * T * T, err)) ||
+        !(st->out = alloc_floats(T * dq, err)) ||
+        !(st->input = alloc_floats(T * c->d_model, err)) ||
+        !(st->attn_in = alloc_floats(T * c->d_model, err)) ||
+        !(st->concat = alloc_floats(T * dq, err)) ||
+        !(st->attn_out = alloc_floats(T * c->d_model, err)))
+        return ATS_ERR_NOMEM;
+    return ATS_OK;
+}
+
+static void free_layer_store(ats_layer_store *st) {
+    free(st->q);
+    free(st->k);
+    free(st->v);
+    free(st->scores);
+    free(st->out);
+    free(st->input);
+    free(st->attn_in);
+    free(st->concat);
+    free(st->attn_out);
+}
+
+void ats_run_free(ats_run *run) {
+    if (!run)
+        return;
+    ats_tokens_free(run->tokens);
+    free(run->attn);
+    free(run->hidden);
+    free(run->logits);
+    if (run->layers) {
+        for (int l = 0; l < run->cfg.n_layer; l++)
+            free_layer_store(&run->layers[l]);
+        free(run->layers);
+    }
+    free(run);
+}
+
+static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_run_opts *opts,
+                                ats_error *err) {
+    const ats_model_config *c = &model->cfg;
+    size_t T = (size_t)run->n_tokens;
+    if (!(run->attn = alloc_floats((size_t)c->n_layer * c->n_head * T * T, err)))
+        return ATS_ERR_NOMEM;
+    if (opts->want_hidden && !(run->hidden = alloc_floats(T * c->d_model, err)))
+        return ATS_ERR_NOMEM;
+    if (opts->want_logits) {
+        if (!model->lm_head.w)
+            return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s has no language-model head, so no logits",
+                            model->info.name);
+        if (!(run->logits = alloc_floats((size_t)c->vocab_size, err)))
+            return ATS_ERR_NOMEM;
+    }
+    if (opts->detail_layer != ATS_DETAIL_NONE) {
+        if (opts->detail_layer != ATS_DETAIL_ALL_LAYERS &&
+            (opts->detail_layer < 0 || opts->detail_layer >= c->n_layer))
+            return ats_fail(err, ATS_ERR_ARG, "layer %d is out of range (the model has %d)",
+                            opts->detail_layer, c->n_layer);
+        run->layers = calloc((size_t)c->n_layer, sizeof *run->layers);
+        if (!run->layers)
+            return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+        for (int l = 0; l < c->n_layer; l++) {
+            if (ats_run_keeps_layer(opts->detail_layer, l) &&
+                alloc_layer_store(&run->layers[l], c, T, err) != ATS_OK)
+                return ATS_ERR_NOMEM;
+        }
+    }
+    return ATS_OK;
+}
+
+/* Cuts the tokens to the context, allocates the outputs and runs the pass; takes `tokens`. */
+static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
+                             ats_run **out, ats_error *err) {
+    ats_run *run = calloc(1, sizeof *run);
+    if (!run) {
+        ats_tokens_free(tokens);
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    }
+    run->cfg = model->cfg;
+    run->tokens = tokens;
+    ats_status s;
+    int n = ats_tokens_count(tokens);
+    if (n == 0) {
+        s = ats_fail(err, ATS_ERR_ARG, "the text gives no tokens");
+        goto fail;
+    }
+    int limit = model->cfg.context;
+    if (opts->max_tokens > 0 && opts->max_tokens < limit)
+        limit = opts->max_tokens;
+    if (n > limit) {
+        run->n_dropped = n - limit;
+        ats_tokens_truncate(tokens, limit);
+        n = limit;
+    }
+    run->n_tokens = n;
+    if ((s = alloc_outputs(run, model, opts, err)) != ATS_OK)
+        goto fail;
+    if ((s = ats_forward(model, run, err)) != ATS_OK)
+        goto fail;
+    *out = run;
+    return ATS_OK;
+fail:
+    ats_run_free(run);
+    return s;
+}
+
+static ats_status check_runnable(const ats_model *model, ats_error *err) {
+    if (!model->info.has_weights)
+        return ats_fail(err, ATS_ERR_UNSUPPORTED,
+                        "%s holds a vocabulary only, no weights: it can tokenize but not run",
+                        model->info.name);
+    return ATS_OK;
+}
+
+ats_status ats_run_text(const ats_model *model, const char *text, size_t len,
+                        const ats_run_opts *opts, ats_run **out, ats_error *err) {
+    *out = NULL;
+    ats_error_clear(err);
+    ats_run_opts defaults = ats_run_opts_default();
+    if (!opts)
+        opts = &defaults;
+    ats_status s = check_runnable(model, err);
+    if (s != ATS_OK)
+        return s;
+    ats_tokenize_opts topts = {.add_special = opts->add_special};
+    ats_tokens *tokens;
+    if ((s = ats_tokenize(model, text, len, &topts, &tokens, err)) != ATS_OK)
+        return s;
+    return run_tokens(model, tokens, opts, out, err);
+}
+
+ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
+                       const ats_run_opts *opts, ats_run **out, ats_error *err) {
+    *out = NULL;
+    ats_error_clear(err);
+    ats_run_opts defaults = ats_run_opts_default();
+    if (!opts)
+        opts = &defaults;
+    ats_status s = check_runnable(model, err);
+    if (s != ATS_OK)
+        return s;
+    ats_tokens *tokens = ats_tokens_new();
+    if (!tokens)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n_ids; i++) {
+        if ((s = ats_tokens_push(tokens, ids[i], 0, 0, false, "", 0, err)) != ATS_OK) {
+            ats_tokens_free(tokens);
+            return s;
+        }
+    }
+    return run_tokens(model, tokens, opts, out, err);
+}
+
+const ats_tokens *ats_run_get_tokens(const ats_run *run) {
+    return run->tokens;
+}
+
+int ats_run_n_tokens(const ats_run *run) {
+    return run->n_tokens;
+}
+
+int ats_run_dropped_tokens(const ats_run *run) {
+    return run->n_dropped;
+}
+
+const float *ats_run_attentions(const ats_run *run) {
+    return run->attn;
+}
+
+const float *ats_run_attention(const ats_run *run, int layer, int head) {
+    if (layer < 0 || layer >= run->cfg.n_layer || head < 0 || head >= run->cfg.n_head)
+        return NULL;
+    size_t T = (size_t)run->n_tokens;
+    return run->attn + ((size_t)layer * run->cfg.n_head + head) * T * T;
+}
+
+const float *ats_run_hidden(const ats_run *run) {
+    return run->hidden;
+}
+
+const float *ats_run_logits_last(const ats_run *run) {
+    return run->logits;
+}
+
+static ats_status kept_layer(const ats_run *run, int layer, const ats_layer_store **out,
+                             ats_error *err) {
+    if (layer < 0 || layer >= run->cfg.n_layer)
+        return ats_fail(err, ATS_ERR_ARG, "layer %d is out of range (the model has %d)", layer,
+                        run->cfg.n_layer);
+    if (!run->layers || !run->layers[layer].q)
+        return ats_fail(err, ATS_ERR_ARG, "layer %d's details were not kept by this run", layer);
+    *out = &run->layers[layer];
+    return ATS_OK;
+}
+
+ats_status ats_run_head_detail(const ats_run *run, int layer, int head, ats_head_detail *out,
+                               ats_error *err) {
+    const ats_layer_store *st = NULL;
+    ats_status s = kept_layer(run, layer, &st, err);
+    if (s != ATS_OK)
+        return s;
+    const ats_model_config *c = &run->cfg;
+    if (head < 0 || head >= c->n_head)
+        return ats_fail(err, ATS_ERR_ARG, "head %d is out of range (the model has %d)", head,
+                        c->n_head);
+    size_t T = (size_t)run->n_tokens, dh = (size_t)c->d_head;
+    int kv = head / (c->n_head / c->n_kv_head);
+    *out = (ats_head_detail){.layer = layer,
+                             .head = head,
+                             .kv_head = kv,
+                             .n_tokens = (int)T,
+                             .d_head = (int)dh,
+                             .q = st->q + (size_t)head * T * dh,
+                             .k = st->k + (size_t)kv * T * dh,
+                             .v = st->v + (size_t)kv * T * dh,
+                             .scores = st->scores + (size_t)head * T * T,
+                             .out = st->out + (size_t)head * T * dh};
+    return ATS_OK;
+}
+
+ats_status ats_run_layer_detail(const ats_run *run, int layer, ats_layer_detail *out,
+                                ats_error *err) {
+    const ats_layer_store *st = NULL;
+    ats_status s = kept_layer(run, layer, &st, err);
+    if (s != ATS_OK)
+        return s;
+    *out = (ats_layer_detail){.layer = layer,
+                              .n_tokens = run->n_tokens,
+                              .d_model = run->cfg.d_model,
+                              .d_concat = run->cfg.n_head * run->cfg.d_head,
+                              .input = st->input,
+                              .attn_in = st->attn_in,
+                              .concat = st->concat,
+                              .attn_out = st->attn_out};
+    return ATS_OK;
+}

@@ -1,0 +1,93 @@
+/* The tokenizer interface every vocabulary format implements, and the token list it fills.
+ *
+ * A tokenizer turns valid UTF-8 text into ids with byte spans into that text. Implementations
+ * embed `ats_tokenizer` as their first member and provide the vtable. They are immutable after
+ * construction, so one tokenizer may serve several threads.
+ */
+#ifndef ATS_ENGINE_TOKENIZER_H
+#define ATS_ENGINE_TOKENIZER_H
+
+#include "attnscope/engine.h"
+
+typedef struct ats_tokenizer ats_tokenizer;
+
+typedef struct ats_tokenizer_vtable {
+    /* Appends the tokens of text[0, len) to `out`; the text has already been checked to be
+     * valid UTF-8. With add_special, adds the special tokens the model's own tokenizer adds by
+     * default (BOS for Llama, [CLS] ... [SEP] for BERT, nothing for GPT-2). */
+    ats_status (*encode)(const ats_tokenizer *tok, const char *text, size_t len, bool add_special,
+                         ats_tokens *out, ats_error *err);
+    void (*destroy)(ats_tokenizer *tok);
+} ats_tokenizer_vtable;
+
+struct ats_tokenizer {
+    const ats_tokenizer_vtable *vt;
+    char kind[64];  /* for info: "word", "byte-level BPE", "WordPiece", "SentencePiece BPE" */
+    int vocab_size; /* 0 for the open-vocabulary word tokenizer */
+};
+
+ats_status ats_tokenizer_encode(const ats_tokenizer *tok, const char *text, size_t len,
+                                bool add_special, ats_tokens *out, ats_error *err);
+void ats_tokenizer_free(ats_tokenizer *tok);
+
+/* ---- token lists -------------------------------------------------------------------------- */
+
+ats_tokens *ats_tokens_new(void);
+
+/* Appends one token; `piece` (piece_len bytes, need not be NUL-terminated) is copied. */
+ats_status ats_tokens_push(ats_tokens *tokens, int32_t id, int32_t start, int32_t end,
+                           bool special, const char *piece, size_t piece_len, ats_error *err);
+
+/* Keeps the first n tokens. */
+void ats_tokens_truncate(ats_tokens *tokens, int n);
+
+/* ---- constructors, one per vocabulary source ---------------------------------------------- */
+
+/* A Hugging Face folder's tokenizer: tokenizer.json if present, else vocab.json + merges.txt
+ * (GPT-2 byte-level BPE), else vocab.txt (WordPiece; lower-casing per tokenizer_config.json,
+ * default on). */
+ats_status ats_tokenizer_from_hf_folder(const char *dir, ats_tokenizer **out, ats_error *err);
+
+/* A llama2.c tokenizer.bin: max_token_length, then per token a float score, a length and the
+ * bytes. vocab_size comes from the checkpoint header. Adds BOS (id 1) by default. */
+ats_status ats_tokenizer_from_llama2c(const char *path, int vocab_size, ats_tokenizer **out,
+                                      ats_error *err);
+
+/* The tokenizer models a GGUF file can name in tokenizer.ggml.model. */
+typedef enum ats_vocab_model {
+    ATS_VOCAB_GPT2,  /* "gpt2": byte-level BPE with merges */
+    ATS_VOCAB_LLAMA, /* "llama": SentencePiece BPE by scores, byte fallback */
+    ATS_VOCAB_BERT,  /* "bert": WordPiece (llama.cpp spelling: word-initial pieces carry U+2581) */
+} ats_vocab_model;
+
+/* A vocabulary as a GGUF file's tokenizer.ggml.* keys describe it. Everything is borrowed for
+ * the duration of the constructor call. Ids are -1 and flags -1 when the file does not say. */
+typedef struct ats_vocab_desc {
+    const char *source;           /* file name for messages */
+    ats_vocab_model model;
+    const char *pre;              /* tokenizer.ggml.pre ("gpt-2", "llama-bpe", ...) or NULL */
+    int n_tokens;
+    const char *const *tokens;    /* (n_tokens) */
+    const uint32_t *token_lens;   /* (n_tokens) byte lengths (tokens need not be NUL-terminated) */
+    const float *scores;          /* (n_tokens) or NULL */
+    const int32_t *token_types;   /* (n_tokens) or NULL: 1 normal, 2 unknown, 3 control,
+                                     4 user-defined, 5 unused, 6 byte */
+    int n_merges;
+    const char *const *merges;    /* (n_merges) "left right", or NULL */
+    const uint32_t *merge_lens;   /* (n_merges) */
+    int bos_id, eos_id, unk_id, sep_id, pad_id, cls_id, mask_id;
+    int add_bos, add_eos, add_space_prefix;
+} ats_vocab_desc;
+
+ats_status ats_tokenizer_from_vocab(const ats_vocab_desc *desc, ats_tokenizer **out,
+                                    ats_error *err);
+
+/* The word tokenizer of builtin:demo: words (letters, digits, marks, with inner apostrophes)
+ * and single punctuation or symbol characters; whitespace separates. Ids hash the lower-cased
+ * word, so any word has an id. */
+ats_status ats_word_tokenizer_new(ats_tokenizer **out, ats_error *err);
+
+/* FNV-1a over the case-folded word, as 31 bits: the demo model's token id for a word. */
+int32_t ats_word_id(const char *word, size_t len);
+
+#endif

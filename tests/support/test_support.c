@@ -1,0 +1,178 @@
+#define _XOPEN_SOURCE 700
+#include "test_support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *ats_test_shared(const char *relative) {
+    static char path[4096];
+    struct stat st;
+    if (stat(ATS_SHARED_DIR, &st) != 0)
+        return NULL;
+    snprintf(path, sizeof path, "%s/%s", ATS_SHARED_DIR, relative);
+    if (stat(path, &st) != 0)
+        return NULL;
+    return path;
+}
+
+static char *slurp_fd(int fd, size_t *len) {
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    lseek(fd, 0, SEEK_SET);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t got = read(fd, buf + n, cap - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static int temp_fd(void) {
+    char name[] = "/tmp/ats-test-XXXXXX";
+    int fd = mkstemp(name);
+    assert_true(fd >= 0);
+    unlink(name);
+    return fd;
+}
+
+ats_cli_result ats_run_cli(const char *const *args, const char *input, size_t input_len) {
+    int in_fd = temp_fd(), out_fd = temp_fd(), err_fd = temp_fd();
+    if (input && input_len)
+        assert_int_equal(write(in_fd, input, input_len), (ssize_t)input_len);
+    lseek(in_fd, 0, SEEK_SET);
+
+    int argc = 0;
+    while (args[argc])
+        argc++;
+    char **argv = calloc((size_t)argc + 2, sizeof *argv);
+    assert_non_null(argv);
+    argv[0] = (char *)ATS_CLI_PATH;
+    for (int i = 0; i < argc; i++)
+        argv[i + 1] = (char *)args[i];
+
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        execv(ATS_CLI_PATH, argv);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    free(argv);
+    ats_cli_result r = {0};
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp_fd(out_fd, &r.out_len);
+    r.err = slurp_fd(err_fd, &r.err_len);
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
+    return r;
+}
+
+void ats_cli_result_free(ats_cli_result *r) {
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+int ats_count_lines(const char *s) {
+    int n = 0;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\n')
+            n++;
+    if (len > 0 && s[len - 1] != '\n')
+        n++;
+    return n;
+}
+
+json_t *ats_load_json_file(const char *path) {
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    if (!j)
+        fail_msg("%s: JSON error at line %d: %s", path, e.line, e.text);
+    return j;
+}
+
+json_t *ats_parse_json(const char *text) {
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    if (!j)
+        fail_msg("JSON error at line %d column %d: %s", e.line, e.column, e.text);
+    return j;
+}
+
+static size_t flatten(const json_t *v, float *out, size_t max, size_t n) {
+    if (json_is_array(v)) {
+        size_t i;
+        const json_t *item;
+        json_array_foreach(v, i, item) n = flatten(item, out, max, n);
+        return n;
+    }
+    if (json_is_number(v)) {
+        if (n < max)
+            out[n] = (float)json_number_value(v);
+        return n + 1;
+    }
+    fail_msg("expected a number in a JSON array");
+    return n;
+}
+
+size_t ats_json_flatten(const json_t *array, float *out, size_t max) {
+    return flatten(array, out, max, 0);
+}
+
+void ats_assert_close(const float *a, const float *b, size_t n, double tol, const char *what) {
+    double worst = 0;
+    size_t worst_i = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (!(d <= worst) || isnan(d)) {
+            worst = isnan(d) ? INFINITY : d;
+            worst_i = i;
+        }
+    }
+    if (worst > tol)
+        fail_msg("%s: element %zu differs by %g (got %.9g, expected %.9g; tolerance %g)", what,
+                 worst_i, worst, (double)a[worst_i], (double)b[worst_i], tol);
+}
+
+char *ats_make_temp_dir(void) {
+    char *dir = strdup("/tmp/ats-test-dir-XXXXXX");
+    assert_non_null(dir);
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void ats_rmtree(const char *path) {
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
