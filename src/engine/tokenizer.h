@@ -53,34 +53,13 @@ ats_status ats_tokenizer_from_hf_folder(const char *dir, ats_tokenizer **out, at
 ats_status ats_tokenizer_from_llama2c(const char *path, int vocab_size, ats_tokenizer **out,
                                       ats_error *err);
 
-/* The tokenizer models a GGUF file can name in tokenizer.ggml.model. */
-typedef enum ats_vocab_model {
-    ATS_VOCAB_GPT2,  /* "gpt2": byte-level BPE with merges */
-    ATS_VOCAB_LLAMA, /* "llama": SentencePiece BPE by scores, byte fallback */
-    ATS_VOCAB_BERT,  /* "bert": WordPiece (llama.cpp spelling: word-initial pieces carry U+2581) */
-} ats_vocab_model;
-
-/* A vocabulary as a GGUF file's tokenizer.ggml.* keys describe it. Everything is borrowed for
- * the duration of the constructor call. Ids are -1 and flags -1 when the file does not say. */
-typedef struct ats_vocab_desc {
-    const char *source;           /* file name for messages */
-    ats_vocab_model model;
-    const char *pre;              /* tokenizer.ggml.pre ("gpt-2", "llama-bpe", ...) or NULL */
-    int n_tokens;
-    const char *const *tokens;    /* (n_tokens) */
-    const uint32_t *token_lens;   /* (n_tokens) byte lengths (tokens need not be NUL-terminated) */
-    const float *scores;          /* (n_tokens) or NULL */
-    const int32_t *token_types;   /* (n_tokens) or NULL: 1 normal, 2 unknown, 3 control,
-                                     4 user-defined, 5 unused, 6 byte */
-    int n_merges;
-    const char *const *merges;    /* (n_merges) "left right", or NULL */
-    const uint32_t *merge_lens;   /* (n_merges) */
-    int bos_id, eos_id, unk_id, sep_id, pad_id, cls_id, mask_id;
-    int add_bos, add_eos, add_space_prefix;
-} ats_vocab_desc;
-
-ats_status ats_tokenizer_from_vocab(const ats_vocab_desc *desc, ats_tokenizer **out,
-                                    ats_error *err);
+/* The tokenizer stored in a GGUF file's tokenizer.ggml.* keys: model "gpt2" (byte-level BPE with
+ * merges), "llama" (SentencePiece BPE by scores with byte fallback) or "bert" (WordPiece in
+ * llama.cpp's spelling: word-initial pieces carry U+2581, continuations have no "##"). Special
+ * tokens and add_bos / add_eos follow the file's keys. */
+struct ats_gguf;
+ats_status ats_tokenizer_from_gguf(const struct ats_gguf *gguf, ats_tokenizer **out,
+                                   ats_error *err);
 
 /* The word tokenizer of builtin:demo: words (letters, digits, marks, with inner apostrophes)
  * and single punctuation or symbol characters; whitespace separates. Ids hash the lower-cased
