@@ -81,16 +81,17 @@ typedef enum ats_rope_scaling_kind {
 typedef struct ats_rope_scaling {
     ats_rope_scaling_kind kind;
     float factor;
-    float low_freq_factor;           /* llama3 */
-    float high_freq_factor;          /* llama3 */
-    int original_max_position;       /* llama3 */
+    float low_freq_factor;     /* llama3 */
+    float high_freq_factor;    /* llama3 */
+    int original_max_position; /* llama3 */
 } ats_rope_scaling;
 
 typedef struct ats_model_config {
     ats_arch arch;
     int n_layer;
     int n_head;
-    int n_kv_head; /* < n_head under grouped-query attention; head h reads KV head h / (n_head / n_kv_head) */
+    int n_kv_head; /* < n_head under grouped-query attention; head h reads KV head h / (n_head /
+                      n_kv_head) */
     int d_model;
     int d_head;
     int d_ff;
@@ -165,15 +166,15 @@ ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
 
 /* ---- runs -------------------------------------------------------------------------------- */
 
-#define ATS_DETAIL_NONE (-1)
+#define ATS_DETAIL_NONE       (-1)
 #define ATS_DETAIL_ALL_LAYERS (-2)
 
 typedef struct ats_run_opts {
-    bool add_special;  /* as in ats_tokenize_opts */
-    bool want_hidden;  /* keep the final hidden states */
-    bool want_logits;  /* compute the last position's logits (needs an LM head) */
-    int detail_layer;  /* keep Q, K, V, raw scores, head outputs for this layer, none, or all */
-    int max_tokens;    /* keep at most this many tokens; 0 means the model's context */
+    bool add_special; /* as in ats_tokenize_opts */
+    bool want_hidden; /* keep the final hidden states */
+    bool want_logits; /* compute the last position's logits (needs an LM head) */
+    int detail_layer; /* keep Q, K, V, raw scores, head outputs for this layer, none, or all */
+    int max_tokens;   /* keep at most this many tokens; 0 means the model's context */
 } ats_run_opts;
 
 ats_run_opts ats_run_opts_default(void);
@@ -196,7 +197,7 @@ int ats_run_n_tokens(const ats_run *run);
 int ats_run_dropped_tokens(const ats_run *run);
 
 /* Attention probabilities after the softmax; causal models have exact zeros above the diagonal. */
-const float *ats_run_attentions(const ats_run *run);                      /* (L, H, T, T) */
+const float *ats_run_attentions(const ats_run *run);                     /* (L, H, T, T) */
 const float *ats_run_attention(const ats_run *run, int layer, int head); /* (T, T) or NULL */
 const float *ats_run_hidden(const ats_run *run); /* (T, d_model) after the final norm, or NULL */
 const float *ats_run_logits_last(const ats_run *run); /* (vocab_size) or NULL */
@@ -215,10 +216,10 @@ typedef struct ats_head_detail {
 /* One layer's vectors around the attention block, kept with the head details. */
 typedef struct ats_layer_detail {
     int layer, n_tokens, d_model, d_concat; /* d_concat = n_head * d_head */
-    const float *input;   /* (T, d_model) the residual stream entering the layer */
-    const float *attn_in; /* (T, d_model) what Q, K, V are computed from (after a pre-norm) */
-    const float *concat;  /* (T, d_concat) every head's output side by side */
-    const float *attn_out;/* (T, d_model) concat projected by W_o (+ bias) */
+    const float *input;    /* (T, d_model) the residual stream entering the layer */
+    const float *attn_in;  /* (T, d_model) what Q, K, V are computed from (after a pre-norm) */
+    const float *concat;   /* (T, d_concat) every head's output side by side */
+    const float *attn_out; /* (T, d_model) concat projected by W_o (+ bias) */
 } ats_layer_detail;
 
 ats_status ats_run_head_detail(const ats_run *run, int layer, int head, ats_head_detail *out,

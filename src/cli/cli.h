@@ -12,7 +12,7 @@ enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 /* Options a subcommand accepts, as a bit set. */
 enum {
     OPT_MODEL = 1 << 0,
-    OPT_TEXT = 1 << 1,      /* --text T, --text -, --text-file F */
+    OPT_TEXT = 1 << 1, /* --text T, --text -, --text-file F */
     OPT_TOKENIZER = 1 << 2,
     OPT_CAUSAL = 1 << 3,
     OPT_JSON = 1 << 4,
@@ -35,7 +35,7 @@ typedef struct cli_opts {
     const char *text;      /* --text; "-" reads standard input */
     const char *text_file; /* --text-file: one text per line */
     const char *tokenizer;
-    const char *output;    /* -o */
+    const char *output; /* -o */
     const char *format;
     const char *view;
     const char *colormap;
@@ -63,8 +63,8 @@ ats_model *cli_load_model(const cli_opts *o, int *exit_code);
 /* The input texts: one from --text (or stdin with "-"), or one per line of --text-file. */
 typedef struct cli_texts {
     int n;
-    char **items;   /* (n) NUL-terminated, may contain NULs only when read from stdin */
-    size_t *lens;   /* (n) byte lengths */
+    char **items; /* (n) NUL-terminated, may contain NULs only when read from stdin */
+    size_t *lens; /* (n) byte lengths */
 } cli_texts;
 
 bool cli_read_texts(const cli_opts *o, cli_texts *out, int *exit_code);

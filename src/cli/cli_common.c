@@ -152,8 +152,8 @@ bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c) {
         return false;
     }
     if (o->head < -1 || o->head >= c->n_head) {
-        cli_error("--head %d is out of range: the model has %d heads (0 to %d)", o->head,
-                  c->n_head, c->n_head - 1);
+        cli_error("--head %d is out of range: the model has %d heads (0 to %d)", o->head, c->n_head,
+                  c->n_head - 1);
         return false;
     }
     return true;

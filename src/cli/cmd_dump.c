@@ -10,7 +10,8 @@ static const char *USAGE =
     "\n"
     "Runs the model and writes every head's attention (after the softmax; rows sum to 1).\n"
     "\n"
-    "  --format json   (default) {model, text, tokens, layers, heads, attentions[layer][head][query][key]}\n"
+    "  --format json   (default) {model, text, tokens, layers, heads, "
+    "attentions[layer][head][query][key]}\n"
     "  --format npy    float32 array (L, H, T, T) of the selected layers and heads\n"
     "  --format csv    one head's (T, T) matrix, token pieces as header row and first column\n"
     "                  (layer and head default to 0)\n"
@@ -47,45 +48,56 @@ static void write_index_list(FILE *f, int first, int n) {
     fputc(']', f);
 }
 
-static void write_matrix(FILE *f, const float *m, int rows, int cols) {
+static void write_vector(FILE *f, const float *v, int n) {
     fputc('[', f);
-    for (int r = 0; r < rows; r++) {
-        fputs(r ? ", [" : "[", f);
-        for (int c = 0; c < cols; c++) {
-            if (c)
-                fputs(", ", f);
-            cli_json_write_float(f, m[(size_t)r * cols + c]);
-        }
-        fputc(']', f);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        cli_json_write_float(f, v[i]);
     }
     fputc(']', f);
 }
 
+/* rows x cols as an array of rows */
+static void write_matrix(FILE *f, const float *m, int rows, int cols) {
+    fputc('[', f);
+    for (int r = 0; r < rows; r++) {
+        if (r)
+            fputs(", ", f);
+        write_vector(f, m + (size_t)r * cols, cols);
+    }
+    fputc(']', f);
+}
+
+/* One JSON object; with one_line (JSON Lines, for --text-file) it holds no newline but the last,
+ * otherwise each member and each head starts a line so a person can read the file. */
 static void write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                       const ats_run *run, const selection *sel, const char *warning) {
+                       const ats_run *run, const selection *sel, const char *warning,
+                       bool one_line) {
     int T = ats_run_n_tokens(run);
+    const char *nl = one_line ? "" : "\n";
     fputs("{\"model\": ", f);
     cli_json_write_model(f, model);
-    fputs(",\n \"text\": ", f);
+    fprintf(f, ",%s \"text\": ", nl);
     cli_json_write_string(f, text, text_len);
-    fputs(",\n \"tokens\": ", f);
+    fprintf(f, ",%s \"tokens\": ", nl);
     cli_json_write_tokens(f, ats_run_get_tokens(run));
     if (warning) {
-        fputs(",\n \"warnings\": [", f);
+        fprintf(f, ",%s \"warnings\": [", nl);
         cli_json_write_string(f, warning, strlen(warning));
-        fprintf(f, "],\n \"truncated\": {\"kept\": %d, \"dropped\": %d}", T,
+        fprintf(f, "],%s \"truncated\": {\"kept\": %d, \"dropped\": %d}", nl, T,
                 ats_run_dropped_tokens(run));
     }
-    fputs(",\n \"layers\": ", f);
+    fprintf(f, ",%s \"layers\": ", nl);
     write_index_list(f, sel->layer0, sel->n_layers);
     fputs(", \"heads\": ", f);
     write_index_list(f, sel->head0, sel->n_heads);
-    fputs(",\n \"attentions\": [", f);
+    fprintf(f, ",%s \"attentions\": [", nl);
     for (int l = 0; l < sel->n_layers; l++) {
-        fputs(l ? ",\n  [" : "\n  [", f);
+        fprintf(f, "%s%s  [", l ? "," : "", nl);
         for (int h = 0; h < sel->n_heads; h++) {
             if (h)
-                fputs(",\n   ", f);
+                fprintf(f, ",%s   ", nl);
             write_matrix(f, ats_run_attention(run, sel->layer0 + l, sel->head0 + h), T, T);
         }
         fputc(']', f);
@@ -93,12 +105,12 @@ static void write_json(FILE *f, const ats_model *model, const char *text, size_t
     fputc(']', f);
     const float *logits = ats_run_logits_last(run);
     if (logits) {
-        fputs(",\n \"logits_last\": ", f);
-        write_matrix(f, logits, 1, ats_model_get_config(model)->vocab_size);
+        fprintf(f, ",%s \"logits_last\": ", nl);
+        write_vector(f, logits, ats_model_get_config(model)->vocab_size);
     }
     const float *hidden = ats_run_hidden(run);
     if (hidden) {
-        fputs(",\n \"hidden_last_layer\": ", f);
+        fprintf(f, ",%s \"hidden_last_layer\": ", nl);
         write_matrix(f, hidden, T, ats_model_get_config(model)->d_model);
     }
     fputs("}\n", f);
@@ -196,8 +208,8 @@ static int dump_one(dump_job *job, int index) {
     ro.want_hidden = o->hidden;
     ats_run *run;
     ats_error err;
-    ats_status s = ats_run_text(job->model, job->texts.items[index], job->texts.lens[index], &ro,
-                                &run, &err);
+    ats_status s =
+        ats_run_text(job->model, job->texts.items[index], job->texts.lens[index], &ro, &run, &err);
     if (s != ATS_OK) {
         if (job->texts.n > 1)
             cli_error("line %d: %s", index + 1, err.message);
@@ -218,7 +230,7 @@ static int dump_one(dump_job *job, int index) {
     switch (job->format) {
     case FORMAT_JSON:
         write_json(job->out.f, job->model, job->texts.items[index], job->texts.lens[index], run,
-                   &sel, truncated ? warning : NULL);
+                   &sel, truncated ? warning : NULL, job->texts.n > 1);
         break;
     case FORMAT_NPY:
         write_npy(job->out.f, run, &sel);
@@ -258,8 +270,7 @@ int cmd_dump(int argc, char **argv) {
     if (!cli_read_texts(&o, &job.texts, &code))
         return code;
     if (job.format != FORMAT_JSON && job.texts.n > 1) {
-        cli_error("dump: --format %s takes one text; --text-file holds %d", o.format,
-                  job.texts.n);
+        cli_error("dump: --format %s takes one text; --text-file holds %d", o.format, job.texts.n);
         cli_texts_free(&job.texts);
         return EXIT_BAD_INPUT;
     }

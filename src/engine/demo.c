@@ -44,13 +44,13 @@ enum {
     DEMO_D_HEAD = 16,
     DEMO_D_FF = 128,
     DEMO_CONTEXT = 1024,
-    WORD_DIM0 = 0,     /* word code band start */
+    WORD_DIM0 = 0, /* word code band start */
     WORD_DIMS = 16,
-    POS_DIM0 = 16,     /* position code band start */
+    POS_DIM0 = 16, /* position code band start */
     POS_DIMS = 32,
-    FEAT_DIM0 = 48,    /* word features band start */
+    FEAT_DIM0 = 48, /* word features band start */
     FEAT_DIMS = 16,
-    FAST_PAIRS = 8,    /* position pairs the positional heads read: the 8 fastest */
+    FAST_PAIRS = 8, /* position pairs the positional heads read: the 8 fastest */
 };
 
 /* Raw dot-product gain of the hand-built heads: after the 1/sqrt(16) scaling each head's score
@@ -157,7 +157,8 @@ static void build_hand_heads(ats_layer *L) {
         int sin_in = POS_DIM0 + 2 * i, cos_in = sin_in + 1;
         int sin_out = 0 * DEMO_D_HEAD + 2 * i, cos_out = sin_out + 1;
         double w = pair_speed(i);
-        /* sin(w(t-1)) = sin(wt) cos w - cos(wt) sin w;  cos(w(t-1)) = cos(wt) cos w + sin(wt) sin w */
+        /* sin(w(t-1)) = sin(wt) cos w - cos(wt) sin w;  cos(w(t-1)) = cos(wt) cos w + sin(wt) sin w
+         */
         wq[sin_out * D + sin_in] = (float)(HEAD_GAIN * cos(w));
         wq[sin_out * D + cos_in] = (float)(-HEAD_GAIN * sin(w));
         wq[cos_out * D + sin_in] = (float)(HEAD_GAIN * sin(w));

@@ -13,16 +13,16 @@
 #include <string.h>
 
 typedef struct scratch {
-    float *x;       /* (T, D) the residual stream */
-    float *h;       /* (T, D) normed input of a block */
-    float *q;       /* (T, H * dh) */
-    float *k, *v;   /* (T, KV * dh) */
-    float *scores;  /* (T, T) one head at a time */
-    float *concat;  /* (T, H * dh) every head's output */
-    float *proj;    /* (T, D) attention or MLP output before the residual add */
-    float *ff_up;   /* (T, F) */
-    float *ff_gate; /* (T, F) SwiGLU only */
-    float *inv_freq;/* (dh / 2) rotary frequencies */
+    float *x;        /* (T, D) the residual stream */
+    float *h;        /* (T, D) normed input of a block */
+    float *q;        /* (T, H * dh) */
+    float *k, *v;    /* (T, KV * dh) */
+    float *scores;   /* (T, T) one head at a time */
+    float *concat;   /* (T, H * dh) every head's output */
+    float *proj;     /* (T, D) attention or MLP output before the residual add */
+    float *ff_up;    /* (T, F) */
+    float *ff_gate;  /* (T, F) SwiGLU only */
+    float *inv_freq; /* (dh / 2) rotary frequencies */
 } scratch;
 
 static void scratch_free(scratch *s) {
@@ -120,7 +120,8 @@ static void apply_rope(const ats_model_config *c, const float *inv_freq, float *
 /* Copies head `hh` out of a token-major (T, n_heads * dh) buffer into a (T, dh) block. */
 static void gather_head(float *dst, const float *src, int T, int n_heads, int dh, int hh) {
     for (int t = 0; t < T; t++)
-        memcpy(dst + (size_t)t * dh, src + ((size_t)t * n_heads + hh) * dh, (size_t)dh * sizeof(float));
+        memcpy(dst + (size_t)t * dh, src + ((size_t)t * n_heads + hh) * dh,
+               (size_t)dh * sizeof(float));
 }
 
 /* Multi-head attention of one layer on s->h, leaving the projected output in s->proj and every
@@ -141,10 +142,10 @@ static void attention(const ats_model *m, const ats_layer *L, scratch *s, int T,
 
     for (int hh = 0; hh < H; hh++) {
         int kv = hh / group; /* grouped-query attention: `group` query heads share one K/V head */
-        const float *qh = s->q + (size_t)hh * dh;  /* (T, dh) with row stride dq */
-        const float *kh = s->k + (size_t)kv * dh;  /* (T, dh) with row stride dkv */
+        const float *qh = s->q + (size_t)hh * dh; /* (T, dh) with row stride dq */
+        const float *kh = s->k + (size_t)kv * dh; /* (T, dh) with row stride dkv */
         const float *vh = s->v + (size_t)kv * dh;
-        float *p = attn + (size_t)hh * TT;         /* (T, T) this head's probabilities */
+        float *p = attn + (size_t)hh * TT; /* (T, T) this head's probabilities */
 
         /* scores (T, T) = q_h . k_h^T, the raw dot products */
         ats_gemm(true, T, T, dh, 1.0f, qh, dq, kh, dkv, 0.0f, s->scores, T);

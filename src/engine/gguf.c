@@ -263,14 +263,14 @@ static ats_status parse(ats_gguf *g, ats_error *err) {
         ats_gguf_tensor *t = &g->tensors[i];
         uint64_t offset = (uint64_t)(uintptr_t)t->data;
         if (offset % g->alignment != 0)
-            return ats_fail(err, ATS_ERR_FORMAT, "%s: tensor '%.*s' data offset %llu is not aligned",
-                            path, (int)t->name.len, t->name.data, (unsigned long long)offset);
+            return ats_fail(err, ATS_ERR_FORMAT,
+                            "%s: tensor '%.*s' data offset %llu is not aligned", path,
+                            (int)t->name.len, t->name.data, (unsigned long long)offset);
         if (offset > data_size || t->n_bytes > data_size - offset)
             return ats_fail(err, ATS_ERR_FORMAT,
                             "%s: tensor '%.*s' ends at byte %llu, file has %zu", path,
                             (int)t->name.len, t->name.data,
-                            (unsigned long long)(data_offset + offset + t->n_bytes),
-                            g->file->size);
+                            (unsigned long long)(data_offset + offset + t->n_bytes), g->file->size);
         t->data = g->file->data + data_offset + offset;
     }
     return ATS_OK;

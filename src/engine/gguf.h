@@ -50,9 +50,9 @@ typedef struct ats_gguf_kv {
     ats_gguf_str key;
     uint32_t type; /* ats_gguf_value_type */
     union {
-        uint64_t u;       /* UINT8..UINT64 */
-        int64_t i;        /* INT8..INT64 */
-        double f;         /* FLOAT32, FLOAT64 */
+        uint64_t u; /* UINT8..UINT64 */
+        int64_t i;  /* INT8..INT64 */
+        double f;   /* FLOAT32, FLOAT64 */
         bool b;
         ats_gguf_str s;
     } value;
@@ -65,21 +65,21 @@ typedef struct ats_gguf_kv {
 typedef struct ats_gguf_tensor {
     ats_gguf_str name;
     uint32_t n_dims;
-    uint64_t dims[4];   /* ggml order: dims[0] is the row length (fastest-varying) */
-    uint32_t type;      /* ats_ggml_type */
+    uint64_t dims[4]; /* ggml order: dims[0] is the row length (fastest-varying) */
+    uint32_t type;    /* ats_ggml_type */
     uint64_t n_elements;
-    uint64_t n_bytes;   /* 0 when the type is one attnscope does not know */
-    const uint8_t *data;/* inside the mapping; checked to lie within the file */
+    uint64_t n_bytes;    /* 0 when the type is one attnscope does not know */
+    const uint8_t *data; /* inside the mapping; checked to lie within the file */
 } ats_gguf_tensor;
 
 typedef struct ats_gguf {
     ats_mapped_file *file;
     uint32_t version;
     uint64_t n_kv, n_tensors;
-    ats_gguf_kv *kvs;          /* (n_kv) */
-    ats_gguf_tensor *tensors;  /* (n_tensors) */
+    ats_gguf_kv *kvs;         /* (n_kv) */
+    ats_gguf_tensor *tensors; /* (n_tensors) */
     uint64_t alignment;
-    uint64_t data_offset;      /* start of the tensor data section */
+    uint64_t data_offset; /* start of the tensor data section */
 } ats_gguf;
 
 ats_status ats_gguf_open(const char *path, ats_gguf **out, ats_error *err);

@@ -146,11 +146,11 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the embedding norm", model->info.name);
     if (c->final_norm && !model->final_norm.w)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the final norm", model->info.name);
-    if (model->lm_head.w && (model->lm_head.n_out != c->vocab_size ||
-                             model->lm_head.n_in != c->d_model))
+    if (model->lm_head.w &&
+        (model->lm_head.n_out != c->vocab_size || model->lm_head.n_in != c->d_model))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: LM head is (%d, %d), expected (%d, %d)",
-                        model->info.name, model->lm_head.n_out, model->lm_head.n_in,
-                        c->vocab_size, c->d_model);
+                        model->info.name, model->lm_head.n_out, model->lm_head.n_in, c->vocab_size,
+                        c->d_model);
     return ATS_OK;
 }
 
@@ -222,8 +222,8 @@ ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model
         s = ats_load_demo(opts, out, err);
     } else {
         if (opts->causal >= 0)
-            return ats_fail(err, ATS_ERR_ARG,
-                            "%s: the causal switch applies to builtin:demo only", path);
+            return ats_fail(err, ATS_ERR_ARG, "%s: the causal switch applies to builtin:demo only",
+                            path);
         struct stat st;
         if (stat(path, &st) != 0)
             return ats_fail(err, ATS_ERR_IO, "%s: %s", path, strerror(errno));

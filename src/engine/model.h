@@ -14,11 +14,11 @@
 
 /* A linear map y = x W^T + b with W of logical shape (n_out, n_in). */
 typedef struct ats_linear {
-    const float *w;  /* element (o, i) at w[o * ld + i]; at w[i * ld + o] when in_major */
-    const float *b;  /* (n_out) or NULL */
+    const float *w; /* element (o, i) at w[o * ld + i]; at w[i * ld + o] when in_major */
+    const float *b; /* (n_out) or NULL */
     int n_out, n_in;
-    int ld;          /* row stride of the stored matrix, in floats */
-    bool in_major;   /* stored [in][out]: GPT-2 Conv1D (ld >= n_out) */
+    int ld;        /* row stride of the stored matrix, in floats */
+    bool in_major; /* stored [in][out]: GPT-2 Conv1D (ld >= n_out) */
 } ats_linear;
 
 /* Norm weights over d_model; b is NULL for RMSNorm (and for a LayerNorm without bias). */
@@ -27,14 +27,14 @@ typedef struct ats_norm {
 } ats_norm;
 
 typedef struct ats_layer {
-    ats_norm attn_norm;       /* pre-norm: applied to the block input; post-norm: to x + attn */
-    ats_linear wq;            /* (n_head * d_head, d_model) */
-    ats_linear wk, wv;        /* (n_kv_head * d_head, d_model) */
-    ats_linear wo;            /* (d_model, n_head * d_head) */
+    ats_norm attn_norm; /* pre-norm: applied to the block input; post-norm: to x + attn */
+    ats_linear wq;      /* (n_head * d_head, d_model) */
+    ats_linear wk, wv;  /* (n_kv_head * d_head, d_model) */
+    ats_linear wo;      /* (d_model, n_head * d_head) */
     ats_norm mlp_norm;
-    ats_linear up;            /* (d_ff, d_model) */
-    ats_linear gate;          /* (d_ff, d_model), SwiGLU only (w NULL otherwise) */
-    ats_linear down;          /* (d_model, d_ff) */
+    ats_linear up;   /* (d_ff, d_model) */
+    ats_linear gate; /* (d_ff, d_model), SwiGLU only (w NULL otherwise) */
+    ats_linear down; /* (d_model, d_ff) */
 } ats_layer;
 
 typedef void (*ats_embed_fn)(const ats_model *model, int32_t id, float *out /* (d_model) */);
@@ -44,14 +44,14 @@ struct ats_model {
     ats_model_info info;
     ats_tokenizer *tokenizer;
 
-    const float *tok_embed;   /* (vocab_size, d_model); NULL when embed_fn computes vectors */
-    ats_embed_fn embed_fn;    /* the demo model: a token vector derived from the id */
-    const float *pos_embed;   /* (context, d_model) learned or precomputed sinusoidal, or NULL */
-    const float *type_embed;  /* (d_model) token type 0 (BERT), or NULL */
-    ats_norm embed_norm;      /* used when cfg.embed_norm */
-    ats_layer *layers;        /* (n_layer) */
-    ats_norm final_norm;      /* used when cfg.final_norm */
-    ats_linear lm_head;       /* (vocab_size, d_model); w NULL when the model has no LM head */
+    const float *tok_embed;  /* (vocab_size, d_model); NULL when embed_fn computes vectors */
+    ats_embed_fn embed_fn;   /* the demo model: a token vector derived from the id */
+    const float *pos_embed;  /* (context, d_model) learned or precomputed sinusoidal, or NULL */
+    const float *type_embed; /* (d_model) token type 0 (BERT), or NULL */
+    ats_norm embed_norm;     /* used when cfg.embed_norm */
+    ats_layer *layers;       /* (n_layer) */
+    ats_norm final_norm;     /* used when cfg.final_norm */
+    ats_linear lm_head;      /* (vocab_size, d_model); w NULL when the model has no LM head */
 
     /* resources released by ats_model_free */
     ats_mapped_file **maps;

@@ -25,8 +25,8 @@ ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
     ats_tokens *tokens = ats_tokens_new();
     if (!tokens)
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    ats_status s = ats_tokenizer_encode(model->tokenizer, text, len, opts ? opts->add_special : true,
-                                        tokens, err);
+    ats_status s = ats_tokenizer_encode(model->tokenizer, text, len,
+                                        opts ? opts->add_special : true, tokens, err);
     if (s != ATS_OK) {
         ats_tokens_free(tokens);
         return s;

@@ -21,9 +21,9 @@ struct ats_run {
     ats_tokens *tokens;
     int n_tokens;
     int n_dropped;
-    float *attn;   /* (n_layer, n_head, T, T) */
-    float *hidden; /* (T, d_model) or NULL */
-    float *logits; /* (vocab_size) or NULL */
+    float *attn;             /* (n_layer, n_head, T, T) */
+    float *hidden;           /* (T, d_model) or NULL */
+    float *logits;           /* (vocab_size) or NULL */
     ats_layer_store *layers; /* (n_layer) */
 };
 

@@ -17,12 +17,22 @@ static char_class classify(utf8proc_int32_t cp) {
     if (cp == '\'' || cp == 0x2019) /* ' and the typographic apostrophe */
         return CHAR_APOSTROPHE;
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO: case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_PC:
         return CHAR_WORD;
-    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
     case UTF8PROC_CATEGORY_CC:
         return CHAR_SPACE;
     default:
@@ -32,16 +42,17 @@ static char_class classify(utf8proc_int32_t cp) {
 
 /* Decodes the code point at text[pos]; the text is valid UTF-8. Returns its length. */
 static size_t next_cp(const char *text, size_t len, size_t pos, utf8proc_int32_t *cp) {
-    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
-                                          (utf8proc_ssize_t)(len - pos), cp);
+    utf8proc_ssize_t n =
+        utf8proc_iterate((const utf8proc_uint8_t *)text + pos, (utf8proc_ssize_t)(len - pos), cp);
     return n > 0 ? (size_t)n : 1;
 }
 
 int32_t ats_word_id(const char *word, size_t len) {
     /* NFKC + case fold, so "The", "the" and "ＴＨＥ" are one word. */
     utf8proc_uint8_t *folded = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)word, (utf8proc_ssize_t)len,
-                                      &folded, UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)word, (utf8proc_ssize_t)len, &folded,
+                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
     const uint8_t *bytes = n >= 0 ? folded : (const uint8_t *)word;
     size_t count = n >= 0 ? (size_t)n : len;
     uint32_t h = 2166136261u; /* FNV-1a */

@@ -35,8 +35,8 @@ void ats_tokenizer_free(ats_tokenizer *tok);
 ats_tokens *ats_tokens_new(void);
 
 /* Appends one token; `piece` (piece_len bytes, need not be NUL-terminated) is copied. */
-ats_status ats_tokens_push(ats_tokens *tokens, int32_t id, int32_t start, int32_t end,
-                           bool special, const char *piece, size_t piece_len, ats_error *err);
+ats_status ats_tokens_push(ats_tokens *tokens, int32_t id, int32_t start, int32_t end, bool special,
+                           const char *piece, size_t piece_len, ats_error *err);
 
 /* Keeps the first n tokens. */
 void ats_tokens_truncate(ats_tokens *tokens, int n);

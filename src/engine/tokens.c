@@ -23,8 +23,8 @@ const ats_token *ats_tokens_get(const ats_tokens *tokens, int index) {
     return &tokens->items[index];
 }
 
-ats_status ats_tokens_push(ats_tokens *tokens, int32_t id, int32_t start, int32_t end,
-                           bool special, const char *piece, size_t piece_len, ats_error *err) {
+ats_status ats_tokens_push(ats_tokens *tokens, int32_t id, int32_t start, int32_t end, bool special,
+                           const char *piece, size_t piece_len, ats_error *err) {
     if (tokens->n == tokens->cap) {
         int cap = tokens->cap ? tokens->cap * 2 : 64;
         ats_token *items = realloc(tokens->items, (size_t)cap * sizeof *items);

@@ -18,7 +18,8 @@
 const char *ats_test_shared(const char *relative);
 
 /* Declares `const char *var` as the fixture's path, or skips the current test with a message
- * when ../shared (or that file) is absent:  ATS_REQUIRE_SHARED(dir, "fixtures/hf/tiny-random-gpt2"); */
+ * when ../shared (or that file) is absent:  ATS_REQUIRE_SHARED(dir,
+ * "fixtures/hf/tiny-random-gpt2"); */
 #define ATS_REQUIRE_SHARED(var, rel)                                                               \
     char var[4096];                                                                                \
     do {                                                                                           \
@@ -35,7 +36,7 @@ typedef struct ats_cli_result {
     int exit_code; /* -1 when the process died from a signal */
     char *out;     /* stdout, NUL-terminated */
     size_t out_len;
-    char *err;     /* stderr, NUL-terminated */
+    char *err; /* stderr, NUL-terminated */
     size_t err_len;
 } ats_cli_result;
 
