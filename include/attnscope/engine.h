@@ -141,6 +141,10 @@ void ats_model_free(ats_model *model);
 const ats_model_config *ats_model_get_config(const ats_model *model);
 const ats_model_info *ats_model_get_info(const ats_model *model);
 
+/* A one-line explanation of a hand-built head ("previous token: its query rotates the position
+ * code back by one"), or NULL for heads that were learned or are random. */
+const char *ats_model_head_caption(const ats_model *model, int layer, int head);
+
 /* ---- tokens ------------------------------------------------------------------------------ */
 
 typedef struct ats_token {

@@ -85,6 +85,9 @@ void cli_output_abort(cli_output *out);                  /* closes; removes the 
 /* Validates --layer / --head against the model: prints and returns false when out of range. */
 bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c);
 
+/* The aligned text description `attnscope info` prints. */
+void cli_print_model_info(FILE *f, const ats_model *model);
+
 /* Subcommands */
 int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

@@ -46,39 +46,41 @@ static const char *activation_name(ats_activation a) {
     return "unknown";
 }
 
-static void print_text(const ats_model *model) {
+void cli_print_model_info(FILE *f, const ats_model *model) {
     const ats_model_config *c = ats_model_get_config(model);
     const ats_model_info *i = ats_model_get_info(model);
-    printf("model          %s\n", i->name);
-    printf("format         %s\n", i->format);
-    printf("architecture   %s\n", cli_arch_name(c->arch));
+    fprintf(f, "model          %s\n", i->name);
+    fprintf(f, "format         %s\n", i->format);
+    fprintf(f, "architecture   %s\n", cli_arch_name(c->arch));
     if (!i->has_weights) {
-        printf("weights        none (vocabulary only: tokenize and info work, dump does not)\n");
+        fprintf(f,
+                "weights        none (vocabulary only: tokenize and info work, dump does not)\n");
     } else {
-        printf("layers         %d\n", c->n_layer);
-        printf("heads          %d\n", c->n_head);
-        printf("KV heads       %d%s\n", c->n_kv_head,
-               c->n_kv_head < c->n_head ? " (grouped-query attention)" : "");
-        printf("d_model        %d\n", c->d_model);
-        printf("d_head         %d\n", c->d_head);
-        printf("d_ff           %d\n", c->d_ff);
-        printf("context        %d tokens\n", c->context);
+        fprintf(f, "layers         %d\n", c->n_layer);
+        fprintf(f, "heads          %d\n", c->n_head);
+        fprintf(f, "KV heads       %d%s\n", c->n_kv_head,
+                c->n_kv_head < c->n_head ? " (grouped-query attention)" : "");
+        fprintf(f, "d_model        %d\n", c->d_model);
+        fprintf(f, "d_head         %d\n", c->d_head);
+        fprintf(f, "d_ff           %d\n", c->d_ff);
+        fprintf(f, "context        %d tokens\n", c->context);
     }
     if (c->vocab_size > 0)
-        printf("vocab          %d\n", c->vocab_size);
+        fprintf(f, "vocab          %d\n", c->vocab_size);
     else
-        printf("vocab          open (a word's id is a hash of the word)\n");
+        fprintf(f, "vocab          open (a word's id is a hash of the word)\n");
     if (i->has_weights) {
-        printf("dtype          %s\n", i->dtype);
-        printf("parameters     %llu\n", (unsigned long long)i->n_params);
-        printf("norm           %s, %s\n", norm_name(c), c->pre_norm ? "pre-norm" : "post-norm");
-        printf("positions      %s\n", positions_name(c->positions));
-        printf("activation     %s\n", activation_name(c->activation));
-        printf("attention      %s\n", c->causal ? "causal (a token sees itself and earlier tokens)"
-                                                : "bidirectional (every token sees every token)");
+        fprintf(f, "dtype          %s\n", i->dtype);
+        fprintf(f, "parameters     %llu\n", (unsigned long long)i->n_params);
+        fprintf(f, "norm           %s, %s\n", norm_name(c), c->pre_norm ? "pre-norm" : "post-norm");
+        fprintf(f, "positions      %s\n", positions_name(c->positions));
+        fprintf(f, "activation     %s\n", activation_name(c->activation));
+        fprintf(f, "attention      %s\n",
+                c->causal ? "causal (a token sees itself and earlier tokens)"
+                          : "bidirectional (every token sees every token)");
     }
-    printf("tokenizer      %s\n", i->tokenizer_kind);
-    printf("file size      %llu bytes\n", (unsigned long long)i->file_size);
+    fprintf(f, "tokenizer      %s\n", i->tokenizer_kind);
+    fprintf(f, "file size      %llu bytes\n", (unsigned long long)i->file_size);
 }
 
 static void print_json(const ats_model *model) {
@@ -114,7 +116,7 @@ int cmd_info(int argc, char **argv) {
     if (o.json)
         print_json(model);
     else
-        print_text(model);
+        cli_print_model_info(stdout, model);
     ats_model_free(model);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUN_FAILED;
 }

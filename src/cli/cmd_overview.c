@@ -9,11 +9,13 @@ static const char *SAMPLE = "The cat sat on the mat because the cat was tired.";
 /* Ten shades from no attention to all of it. */
 static const char *SHADES[] = {" ", ".", ":", "-", "=", "+", "*", "#", "%", "@"};
 
-static void print_heatmap(const ats_run *run, int layer, int head) {
+static void print_heatmap(const ats_model *model, const ats_run *run, int layer, int head) {
     const ats_tokens *tokens = ats_run_get_tokens(run);
     int T = ats_run_n_tokens(run);
     const float *a = ats_run_attention(run, layer, head);
-    printf("\nlayer %d, head %d (rows: queries, columns: keys)\n", layer, head);
+    const char *caption = ats_model_head_caption(model, layer, head);
+    printf("\nlayer %d, head %d%s%s (rows: queries, columns: keys)\n", layer, head,
+           caption ? " - " : "", caption ? caption : "");
     for (int i = 0; i < T; i++) {
         printf("%12.12s |", ats_tokens_get(tokens, i)->piece);
         for (int j = 0; j < T; j++) {
@@ -42,9 +44,11 @@ int cmd_overview(int argc, char **argv) {
         ats_model_free(model);
         return cli_exit_for(s);
     }
-    printf("attnscope %s on %s: \"%s\"\n", ATS_VERSION, ats_model_get_info(model)->name, text);
+    printf("attnscope %s\n\n", ATS_VERSION);
+    cli_print_model_info(stdout, model);
+    printf("\nAttention of layer 0 on \"%s\"\n", text);
     for (int h = 0; h < ats_model_get_config(model)->n_head; h++)
-        print_heatmap(run, 0, h);
+        print_heatmap(model, run, 0, h);
     printf("\nFor every number: attnscope dump --text \"%s\"\n", text);
     ats_run_free(run);
     ats_model_free(model);

@@ -60,6 +60,18 @@ static const float POS_BASE = 10000.0f;
 /* Spread of layer 1's random query/key weights: scores with a standard deviation near 2. */
 static const float LAYER1_QK_STD = 0.18f;
 
+/* Captions of layer 0's heads for the window and the CLI; layer 1's are random, so none. */
+static const char *const HEAD_CAPTIONS[DEMO_N_LAYER * DEMO_N_HEAD] = {
+    "previous token: its query rotates the position code back by one",
+    "same word: query and key are both the word's code, so equal words match best",
+    "first token: its query is the position code of position 0",
+    "uniform: its query is zero, so every visible token gets the same weight",
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
 /* ---- deterministic random numbers (splitmix64, Box-Muller) --------------------------------- */
 
 typedef struct rng {
@@ -251,6 +263,7 @@ ats_status ats_load_demo(const ats_load_opts *opts, ats_model **out, ats_error *
     }
     snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", m->tokenizer->kind);
     m->embed_fn = demo_embed;
+    m->head_captions = HEAD_CAPTIONS;
 
     builder b = {.model = m, .err = err};
     float *pos = floats(&b, (size_t)DEMO_CONTEXT * DEMO_D_MODEL); /* (context, d_model) */

@@ -83,6 +83,13 @@ const ats_model_info *ats_model_get_info(const ats_model *model) {
     return &model->info;
 }
 
+const char *ats_model_head_caption(const ats_model *model, int layer, int head) {
+    const ats_model_config *c = &model->cfg;
+    if (!model->head_captions || layer < 0 || layer >= c->n_layer || head < 0 || head >= c->n_head)
+        return NULL;
+    return model->head_captions[layer * c->n_head + head];
+}
+
 ats_load_opts ats_load_opts_default(void) {
     return (ats_load_opts){.tokenizer_path = NULL, .causal = -1};
 }

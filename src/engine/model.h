@@ -52,6 +52,7 @@ struct ats_model {
     ats_layer *layers;       /* (n_layer) */
     ats_norm final_norm;     /* used when cfg.final_norm */
     ats_linear lm_head;      /* (vocab_size, d_model); w NULL when the model has no LM head */
+    const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
 
     /* resources released by ats_model_free */
     ats_mapped_file **maps;
