@@ -231,6 +231,38 @@ ats_status ats_run_head_detail(const ats_run *run, int layer, int head, ats_head
 ats_status ats_run_layer_detail(const ats_run *run, int layer, ats_layer_detail *out,
                                 ats_error *err);
 
+/* ---- the attention formula, step by step, for one head and one query token ---------------- */
+
+/* What-if switches for teaching. They change only this computation, never the model or run. */
+typedef struct ats_step_opts {
+    bool scale;        /* divide the scores by sqrt(d_k) (the model's attn_scale); default on */
+    int causal;        /* -1 as the model, 0 every key visible, 1 keys after the query masked */
+    float temperature; /* softmax(scaled / temperature); default 1 */
+} ats_step_opts;
+
+ats_step_opts ats_step_opts_default(void);
+
+typedef struct ats_head_steps {
+    int layer, head, kv_head, token, n_tokens, d_head;
+    float scale; /* what the scores were multiplied by: 1/sqrt(d_head), or 1 when off */
+    float temperature;
+    bool causal;
+    const float *q; /* (d_head) the query token's query, after RoPE */
+    const float *k; /* (T, d_head) every token's key (the KV head this head reads) */
+    const float *v; /* (T, d_head) every token's value */
+    float *scores;  /* (T) q . k_j */
+    float *scaled;  /* (T) scores * scale */
+    bool *masked;   /* (T) true for keys the query may not see */
+    float *weights; /* (T) softmax(scaled / temperature) over visible keys, 0 where masked */
+    float *output;  /* (d_head) sum_j weights_j v_j */
+} ats_head_steps;
+
+/* Needs a run that kept `layer`'s details (ats_run_opts.detail_layer). The result borrows q, k,
+ * v from the run, so free it before the run. */
+ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int token,
+                                  const ats_step_opts *opts, ats_head_steps **out, ats_error *err);
+void ats_head_steps_free(ats_head_steps *steps);
+
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 
 /* Returns the byte offset of the first invalid UTF-8 sequence in `text`, or -1 if it is valid. */

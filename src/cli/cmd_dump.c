@@ -19,6 +19,11 @@ static const char *USAGE =
     "  --head H        only head H (counting from 0)\n"
     "  --logits        JSON: add logits_last, the last position's logits\n"
     "  --hidden        JSON: add hidden_last_layer, the final hidden states [token][d_model]\n"
+    "  --steps         JSON: add \"steps\", the attention formula for one head and query token\n"
+    "                  (needs --layer, --head and --token I): q, k, v, scores (q.k), scaled\n"
+    "                  (divided by sqrt(d_k)), weights (the softmax, equal to the attention row)\n"
+    "                  and output (the weighted sum of the values)\n"
+    "  --token I       the query token of --steps (counting from 0)\n"
     "  --no-special    do not add the special tokens the model adds by default\n"
     "  --text-file F   one text per line; JSON output is then one object per line\n"
     "  -o FILE         write to FILE (atomically) instead of standard output\n";
@@ -69,11 +74,38 @@ static void write_matrix(FILE *f, const float *m, int rows, int cols) {
     fputc(']', f);
 }
 
+static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
+    int T = st->n_tokens, dh = st->d_head;
+    fprintf(f,
+            ",%s \"steps\": {\"layer\": %d, \"head\": %d, \"kv_head\": %d, \"token\": %d, "
+            "\"d_k\": %d, \"scale\": ",
+            nl, st->layer, st->head, st->kv_head, st->token, dh);
+    cli_json_write_float(f, st->scale);
+    fprintf(f, ", \"causal\": %s,%s  \"q\": ", st->causal ? "true" : "false", nl);
+    write_vector(f, st->q, dh);
+    fprintf(f, ",%s  \"k\": ", nl);
+    write_matrix(f, st->k, T, dh);
+    fprintf(f, ",%s  \"v\": ", nl);
+    write_matrix(f, st->v, T, dh);
+    fprintf(f, ",%s  \"scores\": ", nl);
+    write_vector(f, st->scores, T);
+    fprintf(f, ",%s  \"scaled\": ", nl);
+    write_vector(f, st->scaled, T);
+    fprintf(f, ",%s  \"masked\": [", nl);
+    for (int j = 0; j < T; j++)
+        fprintf(f, "%s%s", j ? ", " : "", st->masked[j] ? "true" : "false");
+    fprintf(f, "],%s  \"weights\": ", nl);
+    write_vector(f, st->weights, T);
+    fprintf(f, ",%s  \"output\": ", nl);
+    write_vector(f, st->output, dh);
+    fputc('}', f);
+}
+
 /* One JSON object; with one_line (JSON Lines, for --text-file) it holds no newline but the last,
  * otherwise each member and each head starts a line so a person can read the file. */
 static void write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
                        const ats_run *run, const selection *sel, const char *warning,
-                       bool one_line) {
+                       const ats_head_steps *steps, bool one_line) {
     int T = ats_run_n_tokens(run);
     const char *nl = one_line ? "" : "\n";
     fputs("{\"model\": ", f);
@@ -113,6 +145,8 @@ static void write_json(FILE *f, const ats_model *model, const char *text, size_t
         fprintf(f, ",%s \"hidden_last_layer\": ", nl);
         write_matrix(f, hidden, T, ats_model_get_config(model)->d_model);
     }
+    if (steps)
+        write_steps(f, steps, nl);
     fputs("}\n", f);
 }
 
@@ -206,6 +240,8 @@ static int dump_one(dump_job *job, int index) {
     ro.add_special = !o->no_special;
     ro.want_logits = o->logits;
     ro.want_hidden = o->hidden;
+    if (o->steps)
+        ro.detail_layer = o->layer;
     ats_run *run;
     ats_error err;
     ats_status s =
@@ -226,11 +262,20 @@ static int dump_one(dump_job *job, int index) {
                  ats_run_n_tokens(run));
         cli_warn("%s", warning);
     }
+    ats_head_steps *steps = NULL;
+    if (o->steps) {
+        s = ats_head_steps_compute(run, o->layer, o->head, o->token, NULL, &steps, &err);
+        if (s != ATS_OK) {
+            cli_error("--token %d: %s", o->token, err.message);
+            ats_run_free(run);
+            return cli_exit_for(s);
+        }
+    }
     selection sel = select_heads(o, c);
     switch (job->format) {
     case FORMAT_JSON:
         write_json(job->out.f, job->model, job->texts.items[index], job->texts.lens[index], run,
-                   &sel, truncated ? warning : NULL, job->texts.n > 1);
+                   &sel, truncated ? warning : NULL, steps, job->texts.n > 1);
         break;
     case FORMAT_NPY:
         write_npy(job->out.f, run, &sel);
@@ -239,6 +284,7 @@ static int dump_one(dump_job *job, int index) {
         write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0, o->head >= 0 ? o->head : 0);
         break;
     }
+    ats_head_steps_free(steps);
     ats_run_free(run);
     return EXIT_OK;
 }
@@ -246,7 +292,8 @@ static int dump_one(dump_job *job, int index) {
 int cmd_dump(int argc, char **argv) {
     cli_opts o;
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_FORMAT |
-                       OPT_LAYER_HEAD | OPT_LOGITS | OPT_HIDDEN | OPT_NO_SPECIAL | OPT_OUTPUT;
+                       OPT_LAYER_HEAD | OPT_LOGITS | OPT_HIDDEN | OPT_NO_SPECIAL | OPT_OUTPUT |
+                       OPT_STEPS | OPT_TOKEN;
     if (!cli_parse("dump", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
@@ -258,8 +305,16 @@ int cmd_dump(int argc, char **argv) {
         cli_error("dump: unknown format '%s' (json, npy or csv)", o.format);
         return EXIT_BAD_INPUT;
     }
-    if (job.format != FORMAT_JSON && (o.logits || o.hidden)) {
-        cli_error("dump: --logits and --hidden go into JSON output only");
+    if (job.format != FORMAT_JSON && (o.logits || o.hidden || o.steps)) {
+        cli_error("dump: --logits, --hidden and --steps go into JSON output only");
+        return EXIT_BAD_INPUT;
+    }
+    if (o.steps && (o.layer < 0 || o.head < 0 || o.token < 0)) {
+        cli_error("dump: --steps needs --layer L, --head H and --token I");
+        return EXIT_BAD_INPUT;
+    }
+    if (!o.steps && o.token >= 0) {
+        cli_error("dump: --token goes with --steps");
         return EXIT_BAD_INPUT;
     }
     if (job.format == FORMAT_NPY && (!o.output || strcmp(o.output, "-") == 0) && isatty(1)) {
