@@ -1,0 +1,82 @@
+/* Forward-pass speed: how long one run (tokenize + forward, all heads captured) takes at several
+ * text lengths, the work the explorer repeats after each keystroke.
+ *
+ *   bench_forward [MODEL] [TOKENS ...]      default: builtin:demo 16 128 512
+ *
+ * Prints the median and the best of several runs per length, in milliseconds. */
+#include "attnscope/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { REPEATS = 9 };
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A text of about n words drawn from a small list (real tokenizers may split some words). */
+static char *make_text(int n) {
+    static const char *words[] = {"the", "animal", "didn't", "cross", "street", "because",
+                                  "it",  "was",    "too",    "tired", "and",    "slept"};
+    size_t cap = (size_t)n * 10 + 1, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%s%s", i ? " " : "", words[i % 12]);
+    return s;
+}
+
+int main(int argc, char **argv) {
+    const char *model_path = argc > 1 ? argv[1] : "builtin:demo";
+    int default_lengths[] = {16, 128, 512};
+    int n_lengths = argc > 2 ? argc - 2 : 3;
+
+    ats_model *model;
+    ats_error err;
+    double t0 = now_ms();
+    if (ats_model_load(model_path, NULL, &model, &err) != ATS_OK) {
+        fprintf(stderr, "bench_forward: %s\n", err.message);
+        return 2;
+    }
+    const ats_model_config *c = ats_model_get_config(model);
+    printf("model %s: %d layers x %d heads, d_model %d; load %.1f ms\n", model_path, c->n_layer,
+           c->n_head, c->d_model, now_ms() - t0);
+    printf("%8s %8s %12s %12s\n", "words", "tokens", "median ms", "best ms");
+
+    for (int k = 0; k < n_lengths; k++) {
+        int words = argc > 2 ? atoi(argv[k + 2]) : default_lengths[k];
+        char *text = make_text(words);
+        double times[REPEATS];
+        int tokens = 0;
+        for (int r = 0; r < REPEATS; r++) {
+            ats_run *run;
+            double start = now_ms();
+            if (ats_run_text(model, text, strlen(text), NULL, &run, &err) != ATS_OK) {
+                fprintf(stderr, "bench_forward: %s\n", err.message);
+                free(text);
+                ats_model_free(model);
+                return 1;
+            }
+            times[r] = now_ms() - start;
+            tokens = ats_run_n_tokens(run);
+            ats_run_free(run);
+        }
+        qsort(times, REPEATS, sizeof times[0], compare_doubles);
+        printf("%8d %8d %12.2f %12.2f\n", words, tokens, times[REPEATS / 2], times[0]);
+        free(text);
+    }
+    ats_model_free(model);
+    return 0;
+}
