@@ -2,14 +2,6 @@
 #include "error.h"
 #include "loaders.h"
 
-ats_status ats_load_hf_folder(const char *dir, const ats_load_opts *opts, ats_model **out,
-                              ats_error *err) {
-    (void)opts;
-    *out = NULL;
-    return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s: Hugging Face folders are not supported yet",
-                    dir);
-}
-
 ats_status ats_load_gguf(const char *path, const ats_load_opts *opts, ats_model **out,
                          ats_error *err) {
     (void)opts;
