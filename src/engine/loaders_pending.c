@@ -2,13 +2,6 @@
 #include "error.h"
 #include "loaders.h"
 
-ats_status ats_load_gguf(const char *path, const ats_load_opts *opts, ats_model **out,
-                         ats_error *err) {
-    (void)opts;
-    *out = NULL;
-    return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s: GGUF files are not supported yet", path);
-}
-
 ats_status ats_load_llama2c(const char *path, const ats_load_opts *opts, ats_model **out,
                             ats_error *err) {
     (void)opts;
