@@ -1,59 +1,15 @@
 /* Broken model files: each must give exit status 2 from `attnscope info` and `attnscope dump`
  * with one line on stderr naming the file and the problem, and never a crash. The broken files
- * are made at test time in a temporary folder from the fixtures' bytes (copied, then truncated or
- * patched); nothing broken is committed. */
+ * are made at test time in a temporary folder from the fixtures' ats_bytes (copied, then truncated
+ * or patched); nothing broken is committed. */
 #include "test_support.h"
 
 #include "attnscope/engine.h"
+#include "fixture_edit.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-typedef struct bytes {
-    unsigned char *data;
-    size_t len;
-} bytes;
-
-static bytes slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot read %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    bytes b = {malloc((size_t)n + 1), (size_t)n};
-    assert_non_null(b.data);
-    assert_int_equal(fread(b.data, 1, b.len, f), b.len);
-    fclose(f);
-    return b;
-}
-
-static void spit(const char *path, const void *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    if (len)
-        assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void spit_text(const char *path, const char *text) {
-    spit(path, text, strlen(text));
-}
-
-static void copy_file(const char *from, const char *to) {
-    bytes b = slurp(from);
-    spit(to, b.data, b.len);
-    free(b.data);
-}
-
-static char *path_in(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
 
 /* Both commands fail with status 2, one stderr line naming `model` and containing `problem`. */
 static void expect_bad(const char *model, const char *problem) {
@@ -95,63 +51,19 @@ static int teardown(void **state) {
 /* A fresh folder `name` inside the scratch folder holding a copy of the fixture folder's
  * config.json and tokenizer files (not its weights). */
 static char *hf_copy(scratch *s, const char *fixture_dir, const char *name) {
-    char *dir = path_in(s->dir, name);
+    char *dir = ats_path_in(s->dir, name);
     assert_int_equal(mkdir(dir, 0700), 0);
     static const char *const files[] = {"config.json", "tokenizer.json", "vocab.json",
                                         "merges.txt"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *from = path_in(fixture_dir, files[i]), *to = path_in(dir, files[i]);
+        char *from = ats_path_in(fixture_dir, files[i]), *to = ats_path_in(dir, files[i]);
         struct stat st;
         if (stat(from, &st) == 0)
-            copy_file(from, to);
+            ats_copy_file(from, to);
         free(from);
         free(to);
     }
     return dir;
-}
-
-/* A safetensors file split into its header (parsed) and its data bytes. */
-typedef struct st_parts {
-    json_t *header;
-    const unsigned char *data;
-    size_t data_len;
-    bytes file;
-} st_parts;
-
-static st_parts st_read(const char *path) {
-    st_parts p = {.file = slurp(path)};
-    uint64_t n = 0;
-    for (int i = 7; i >= 0; i--)
-        n = (n << 8) | p.file.data[i];
-    json_error_t e;
-    p.header = json_loadb((const char *)p.file.data + 8, (size_t)n, 0, &e);
-    assert_non_null(p.header);
-    p.data = p.file.data + 8 + n;
-    p.data_len = p.file.len - 8 - (size_t)n;
-    return p;
-}
-
-/* Writes header + data as a safetensors file (the header padded with spaces to 8 bytes). */
-static void st_write(const char *path, const json_t *header, const unsigned char *data,
-                     size_t data_len) {
-    char *text = json_dumps(header, JSON_COMPACT | JSON_SORT_KEYS);
-    size_t n = strlen(text), padded = (n + 7) / 8 * 8;
-    size_t total = 8 + padded + data_len;
-    unsigned char *out = malloc(total);
-    assert_non_null(out);
-    for (int i = 0; i < 8; i++)
-        out[i] = (unsigned char)((uint64_t)padded >> (8 * i));
-    memcpy(out + 8, text, n);
-    memset(out + 8 + n, ' ', padded - n);
-    memcpy(out + 8 + padded, data, data_len);
-    spit(path, out, total);
-    free(out);
-    free(text);
-}
-
-static void st_free(st_parts *p) {
-    json_decref(p->header);
-    free(p->file.data);
 }
 
 /* ---- safetensors and config.json ---------------------------------------------------------- */
@@ -161,8 +73,8 @@ static const char *GPT2 = "fixtures/hf/tiny-random-gpt2";
 static void test_bad_models_safetensors_truncated(void **state) {
     ATS_REQUIRE_SHARED(fixture, GPT2);
     scratch *s = *state;
-    char *weights = path_in(fixture, "model.safetensors");
-    bytes b = slurp(weights);
+    char *weights = ats_path_in(fixture, "model.safetensors");
+    ats_bytes b = ats_slurp(weights);
     size_t header_end = 8 + 5984;
     const struct {
         size_t len;
@@ -180,8 +92,8 @@ static void test_bad_models_safetensors_truncated(void **state) {
         char name[32];
         snprintf(name, sizeof name, "cut%zu", i);
         char *dir = hf_copy(s, fixture, name);
-        char *out = path_in(dir, "model.safetensors");
-        spit(out, b.data, cuts[i].len);
+        char *out = ats_path_in(dir, "model.safetensors");
+        ats_spit(out, b.data, cuts[i].len);
         expect_bad(dir, cuts[i].problem);
         free(out);
         free(dir);
@@ -193,16 +105,16 @@ static void test_bad_models_safetensors_truncated(void **state) {
 static void test_bad_models_safetensors_header_length_past_end(void **state) {
     ATS_REQUIRE_SHARED(fixture, GPT2);
     scratch *s = *state;
-    char *weights = path_in(fixture, "model.safetensors");
-    bytes b = slurp(weights);
+    char *weights = ats_path_in(fixture, "model.safetensors");
+    ats_bytes b = ats_slurp(weights);
     char *dir = hf_copy(s, fixture, "long-header");
-    char *out = path_in(dir, "model.safetensors");
+    char *out = ats_path_in(dir, "model.safetensors");
     b.data[5] = 0x7f; /* header length about 2^47 */
-    spit(out, b.data, b.len);
+    ats_spit(out, b.data, b.len);
     expect_bad(dir, "runs past the end");
     b.data[5] = 0;
     b.data[0] = 0xff, b.data[1] = 0xff, b.data[2] = 0xff, b.data[3] = 0x00; /* 16 MB */
-    spit(out, b.data, b.len);
+    ats_spit(out, b.data, b.len);
     expect_bad(dir, "runs past the end");
     free(out);
     free(dir);
@@ -213,8 +125,8 @@ static void test_bad_models_safetensors_header_length_past_end(void **state) {
 /* Rewrites the fixture's safetensors with `edit` applied to one tensor's header entry. */
 static void st_variant(scratch *s, const char *fixture, const char *name, const char *tensor,
                        const char *key, json_t *value, const char *problem) {
-    char *weights = path_in(fixture, "model.safetensors");
-    st_parts p = st_read(weights);
+    char *weights = ats_path_in(fixture, "model.safetensors");
+    ats_st_parts p = ats_st_read(weights);
     json_t *entry = json_object_get(p.header, tensor);
     assert_non_null(entry);
     if (key)
@@ -222,12 +134,12 @@ static void st_variant(scratch *s, const char *fixture, const char *name, const 
     else
         json_object_del(p.header, tensor);
     char *dir = hf_copy(s, fixture, name);
-    char *out = path_in(dir, "model.safetensors");
-    st_write(out, p.header, p.data, p.data_len);
+    char *out = ats_path_in(dir, "model.safetensors");
+    ats_st_write(out, p.header, p.data, p.data_len, 0);
     expect_bad(dir, problem);
     free(out);
     free(dir);
-    st_free(&p);
+    ats_st_free(&p);
     free(weights);
 }
 
@@ -266,13 +178,13 @@ static void test_bad_models_safetensors_dtype(void **state) {
 static void test_bad_models_safetensors_header_not_json(void **state) {
     ATS_REQUIRE_SHARED(fixture, GPT2);
     scratch *s = *state;
-    char *weights = path_in(fixture, "model.safetensors");
-    bytes b = slurp(weights);
+    char *weights = ats_path_in(fixture, "model.safetensors");
+    ats_bytes b = ats_slurp(weights);
     b.data[8] = '['; /* "{" becomes "[": no longer an object of entries */
     b.data[20] = '\x01';
     char *dir = hf_copy(s, fixture, "header-garbage");
-    char *out = path_in(dir, "model.safetensors");
-    spit(out, b.data, b.len);
+    char *out = ats_path_in(dir, "model.safetensors");
+    ats_spit(out, b.data, b.len);
     expect_bad(dir, "not valid JSON");
     free(out);
     free(dir);
@@ -284,11 +196,12 @@ static void test_bad_models_safetensors_header_not_json(void **state) {
 static void config_variant(scratch *s, const char *fixture, const char *name, const char *config,
                            const char *problem) {
     char *dir = hf_copy(s, fixture, name);
-    char *from = path_in(fixture, "model.safetensors"), *to = path_in(dir, "model.safetensors");
-    copy_file(from, to);
-    char *cfg = path_in(dir, "config.json");
+    char *from = ats_path_in(fixture, "model.safetensors"),
+         *to = ats_path_in(dir, "model.safetensors");
+    ats_copy_file(from, to);
+    char *cfg = ats_path_in(dir, "config.json");
     if (config)
-        spit_text(cfg, config);
+        ats_spit_text(cfg, config);
     else
         remove(cfg);
     expect_bad(dir, problem);
@@ -344,13 +257,13 @@ static void test_bad_models_sharded_index(void **state) {
     ATS_REQUIRE_SHARED(fixture, GPT2);
     scratch *s = *state;
     char *dir = hf_copy(s, fixture, "sharded");
-    char *index = path_in(dir, "model.safetensors.index.json");
-    spit_text(index, "{\"weight_map\": {\"transformer.wte.weight\": \"../../etc/passwd\"}}");
+    char *index = ats_path_in(dir, "model.safetensors.index.json");
+    ats_spit_text(index, "{\"weight_map\": {\"transformer.wte.weight\": \"../../etc/passwd\"}}");
     expect_bad(dir, "not a file name in the folder");
-    spit_text(index, "{\"weight_map\": {\"transformer.wte.weight\": "
-                     "\"model-00001-of-00002.safetensors\"}}");
+    ats_spit_text(index, "{\"weight_map\": {\"transformer.wte.weight\": "
+                         "\"model-00001-of-00002.safetensors\"}}");
     expect_bad(dir, "model-00001-of-00002.safetensors");
-    spit_text(index, "{\"weights\": {}}");
+    ats_spit_text(index, "{\"weights\": {}}");
     expect_bad(dir, "no 'weight_map'");
     free(index);
     free(dir);
@@ -361,7 +274,7 @@ static void test_bad_models_sharded_index(void **state) {
 static const char *STORIES_GGUF = "fixtures/gguf/stories260K.gguf";
 
 /* Offset of the first occurrence of a GGUF string (u64 length + bytes) in b. */
-static size_t find_gguf_string(const bytes *b, const char *s) {
+static size_t find_gguf_string(const ats_bytes *b, const char *s) {
     size_t n = strlen(s);
     for (size_t i = 8; i + n <= b->len; i++) {
         if (memcmp(b->data + i, s, n) != 0)
@@ -387,10 +300,10 @@ static void put_u64(unsigned char *p, uint64_t v) {
 }
 
 /* Writes b as `name` in the scratch folder and expects both commands to refuse it. */
-static void gguf_expect_bad(scratch *s, const char *name, const bytes *b, size_t len,
+static void gguf_expect_bad(scratch *s, const char *name, const ats_bytes *b, size_t len,
                             const char *problem) {
-    char *path = path_in(s->dir, name);
-    spit(path, b->data, len);
+    char *path = ats_path_in(s->dir, name);
+    ats_spit(path, b->data, len);
     expect_bad(path, problem);
     free(path);
 }
@@ -398,7 +311,7 @@ static void gguf_expect_bad(scratch *s, const char *name, const bytes *b, size_t
 static void test_bad_models_gguf_magic_and_version(void **state) {
     ATS_REQUIRE_SHARED(fixture, STORIES_GGUF);
     scratch *s = *state;
-    bytes b = slurp(fixture);
+    ats_bytes b = ats_slurp(fixture);
     b.data[3] = 'X';
     gguf_expect_bad(s, "magic.gguf", &b, b.len, "no 'GGUF' magic");
     b.data[3] = 'F';
@@ -415,7 +328,7 @@ static void test_bad_models_gguf_magic_and_version(void **state) {
 static void test_bad_models_gguf_truncated(void **state) {
     ATS_REQUIRE_SHARED(fixture, STORIES_GGUF);
     scratch *s = *state;
-    bytes b = slurp(fixture);
+    ats_bytes b = ats_slurp(fixture);
     size_t embd = find_gguf_string(&b, "token_embd.weight");
     const struct {
         size_t len;
@@ -440,8 +353,8 @@ static void test_bad_models_gguf_truncated(void **state) {
 static void test_bad_models_gguf_tensors(void **state) {
     ATS_REQUIRE_SHARED(fixture, STORIES_GGUF);
     scratch *s = *state;
-    bytes orig = slurp(fixture);
-    bytes b = {malloc(orig.len), orig.len};
+    ats_bytes orig = ats_slurp(fixture);
+    ats_bytes b = {malloc(orig.len), orig.len};
     assert_non_null(b.data);
 
     /* blk.0.attn_k.weight: n_dims (u32), ne [64, 32] (u64 each), type (u32), offset (u64) */
@@ -487,24 +400,24 @@ static const char *STORIES_BIN = "fixtures/llama2c/stories260K.bin";
 static void test_bad_models_llama2c(void **state) {
     ATS_REQUIRE_SHARED(fixture, STORIES_BIN);
     scratch *s = *state;
-    bytes b = slurp(fixture);
-    char *path = path_in(s->dir, "model.bin");
-    spit(path, b.data, b.len - 1);
+    ats_bytes b = ats_slurp(fixture);
+    char *path = ats_path_in(s->dir, "model.bin");
+    ats_spit(path, b.data, b.len - 1);
     expect_bad(path, "needs 1056540 bytes");
-    spit(path, b.data, b.len - 16384 - 4); /* without the freq_cis tables, and a float short */
+    ats_spit(path, b.data, b.len - 16384 - 4); /* without the freq_cis tables, and a float short */
     expect_bad(path, "the file has");
     unsigned char *longer = malloc(b.len + 1);
     memcpy(longer, b.data, b.len);
     longer[b.len] = 0;
-    spit(path, longer, b.len + 1);
+    ats_spit(path, longer, b.len + 1);
     expect_bad(path, "needs 1056540 bytes");
     free(longer);
-    spit(path, b.data, 10);
+    ats_spit(path, b.data, 10);
     expect_bad(path, "too short");
     put_u32(b.data, (uint32_t)-64); /* dim -64 */
-    spit(path, b.data, b.len);
+    ats_spit(path, b.data, b.len);
     expect_bad(path, "not a recognised model file");
-    spit_text(path, "this is a text file, not a model; it is long enough to hold a header\n");
+    ats_spit_text(path, "this is a text file, not a model; it is long enough to hold a header\n");
     expect_bad(path, "not a recognised model file");
     free(path);
     free(b.data);
@@ -515,18 +428,19 @@ static void test_bad_models_llama2c(void **state) {
 /* Loads `model` truncated at ~60 points through the engine (fast enough for the asan preset):
  * every load must fail with a message that names the file, and never crash. */
 static void sweep(scratch *s, const char *fixture, const char *file_in_folder) {
-    char *src = file_in_folder ? path_in(fixture, file_in_folder) : strdup(fixture);
-    bytes b = slurp(src);
+    char *src = file_in_folder ? ats_path_in(fixture, file_in_folder) : strdup(fixture);
+    ats_bytes b = ats_slurp(src);
     char *dir = file_in_folder ? hf_copy(s, fixture, "sweep") : NULL;
-    char *path = file_in_folder ? path_in(dir, file_in_folder) : path_in(s->dir, "sweep.gguf");
+    char *path =
+        file_in_folder ? ats_path_in(dir, file_in_folder) : ats_path_in(s->dir, "sweep.gguf");
     const char *model = file_in_folder ? dir : path;
     for (size_t len = 0; len < b.len; len += b.len / 61 + 1) {
-        spit(path, b.data, len);
+        ats_spit(path, b.data, len);
         ats_model *m = NULL;
         ats_error err;
         ats_status st = ats_model_load(model, NULL, &m, &err);
         if (st == ATS_OK)
-            fail_msg("%s truncated to %zu bytes loaded", src, len);
+            fail_msg("%s truncated to %zu ats_bytes loaded", src, len);
         assert_non_null(strstr(err.message, model));
     }
     free(path);
