@@ -1,6 +1,6 @@
 /* Broken model files: each must give exit status 2 from `attnscope info` and `attnscope dump`
  * with one line on stderr naming the file and the problem, and never a crash. The broken files
- * are made at test time in a temporary folder from the fixtures' ats_bytes (copied, then truncated
+ * are made at test time in a temporary folder from the fixtures' bytes (copied, then truncated
  * or patched); nothing broken is committed. */
 #include "test_support.h"
 
