@@ -149,8 +149,10 @@ void ats_wtype_mix_name(unsigned mask, char *out, size_t size) {
             continue;
         int n =
             snprintf(out + used, size - used, "%s%s", used ? "+" : "", ats_wtype_name(order[i]));
-        if (n < 0 || (size_t)n >= size - used)
+        if (n < 0 || (size_t)n >= size - used) {
+            out[used] = '\0'; /* whole names only */
             return;
+        }
         used += (size_t)n;
     }
     if (used == 0)
