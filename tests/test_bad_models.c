@@ -52,17 +52,7 @@ static int teardown(void **state) {
  * config.json and tokenizer files (not its weights). */
 static char *hf_copy(scratch *s, const char *fixture_dir, const char *name) {
     char *dir = ats_path_in(s->dir, name);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    static const char *const files[] = {"config.json", "tokenizer.json", "vocab.json",
-                                        "merges.txt"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *from = ats_path_in(fixture_dir, files[i]), *to = ats_path_in(dir, files[i]);
-        struct stat st;
-        if (stat(from, &st) == 0)
-            ats_copy_file(from, to);
-        free(from);
-        free(to);
-    }
+    ats_copy_hf_folder(fixture_dir, dir);
     return dir;
 }
 

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 ats_bytes ats_slurp(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -43,6 +44,21 @@ char *ats_path_in(const char *dir, const char *name) {
     assert_non_null(p);
     snprintf(p, n, "%s/%s", dir, name);
     return p;
+}
+
+void ats_copy_hf_folder(const char *src, const char *dst) {
+    if (mkdir(dst, 0700) != 0)
+        fail_msg("cannot make %s", dst);
+    static const char *const files[] = {"config.json", "tokenizer.json", "tokenizer_config.json",
+                                        "vocab.json",  "merges.txt",     "vocab.txt"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *from = ats_path_in(src, files[i]), *to = ats_path_in(dst, files[i]);
+        struct stat st;
+        if (stat(from, &st) == 0)
+            ats_copy_file(from, to);
+        free(from);
+        free(to);
+    }
 }
 
 ats_st_parts ats_st_read(const char *path) {

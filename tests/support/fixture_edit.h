@@ -18,6 +18,10 @@ void ats_copy_file(const char *from, const char *to);
 /* "dir/name" on the heap. */
 char *ats_path_in(const char *dir, const char *name);
 
+/* Makes folder `dst` holding copies of the Hugging Face folder `src`'s config.json and
+ * tokenizer files (not its weights). */
+void ats_copy_hf_folder(const char *src, const char *dst);
+
 /* A safetensors file as its parsed header and the data section that follows it. */
 typedef struct ats_st_parts {
     json_t *header;
