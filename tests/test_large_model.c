@@ -16,10 +16,12 @@
 
 enum { N_TOKENS = 64, N_LAYER = 12, N_HEAD = 12, N_VOCAB = 50257 };
 
+/* 64 GPT-2 tokens */
 static const char *TEXT =
     "Once upon a time, in a small village at the edge of a great forest, there lived a curious "
     "girl named Lily. Every morning she walked down to the river to watch the boats, and every "
-    "evening she told her little brother stories about the places they would sail to one day.";
+    "evening she told her little brother stories about the places they would sail to one day. "
+    "It was a very happy time.";
 
 typedef struct fixture {
     char *dir;   /* the temporary folder */
@@ -129,7 +131,7 @@ static void test_large_model_cli_dump(void **state) {
         fail_msg("dump exited %d: %s", r.exit_code, r.err);
     json_t *out = ats_parse_json(r.out);
     int T = (int)json_array_size(json_object_get(out, "tokens"));
-    assert_true(T >= 48 && T <= 80); /* about 64 GPT-2 tokens */
+    assert_int_equal(T, N_TOKENS);
     const json_t *attn = json_object_get(out, "attentions");
     size_t n = (size_t)N_LAYER * N_HEAD * T * T;
     float *flat = malloc(n * sizeof *flat);
