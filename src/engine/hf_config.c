@@ -248,6 +248,9 @@ static void read_llama(reader *r, ats_hf_config *h) {
         r->status = ats_fail(r->err, ATS_ERR_FORMAT,
                              "%s: %d attention heads do not divide into %d key/value heads",
                              r->path, c->n_head, c->n_kv_head);
+    if (r->status == ATS_OK && (json_int_t)c->n_head * c->d_head > MAX_DIM)
+        r->status = ats_fail(r->err, ATS_ERR_FORMAT, "%s: %d heads of %d dimensions is implausible",
+                             r->path, c->n_head, c->d_head);
 }
 
 ats_status ats_hf_config_read(const char *path, ats_hf_config *out, ats_error *err) {

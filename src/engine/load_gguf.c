@@ -211,6 +211,10 @@ static void read_llama_config(gguf_loader *ld) {
                               "%s: rotary positions over %d of %d head dimensions are not "
                               "supported",
                               ld->path, rope_dims, c->d_head);
+    if (ld->status == ATS_OK && (int64_t)c->n_head * c->d_head > MAX_DIM)
+        ld->status =
+            ats_fail(ld->err, ATS_ERR_FORMAT, "%s: %d heads of %d dimensions is implausible",
+                     ld->path, c->n_head, c->d_head);
     if (ld->status == ATS_OK && c->n_head % c->n_kv_head != 0)
         ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
                               "%s: %d attention heads do not divide into %d key/value heads",

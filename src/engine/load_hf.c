@@ -422,7 +422,7 @@ static ats_status load(hf_loader *ld) {
     ats_status s = ats_hf_config_read(path, &h, ld->err);
     if (s != ATS_OK)
         return s;
-    ld->file_size += (uint64_t)regular_file_size(path);
+    add_size(ld, "config.json");
     m->cfg = h.cfg;
     set_name(&m->info, ld->dir);
     snprintf(m->info.format, sizeof m->info.format, "safetensors");
