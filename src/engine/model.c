@@ -108,6 +108,8 @@ static ats_status check_linear(const ats_linear *lin, int n_out, int n_in, const
 
 ats_status ats_model_validate(const ats_model *model, ats_error *err) {
     const ats_model_config *c = &model->cfg;
+    if (!model->info.has_weights) /* a vocabulary: sizes are whatever its metadata says */
+        return ATS_OK;
     if (c->n_layer <= 0 || c->n_head <= 0 || c->n_kv_head <= 0 || c->d_model <= 0 ||
         c->d_head <= 0 || c->d_ff <= 0 || c->context <= 0 || c->vocab_size < 0)
         return ats_fail(err, ATS_ERR_FORMAT,
@@ -122,8 +124,6 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
     if (rope && c->d_head % 2 != 0)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: rotary positions need an even d_head, got %d",
                         model->info.name, c->d_head);
-    if (!model->info.has_weights)
-        return ATS_OK;
     if (!model->tok_embed && !model->embed_fn)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the token embedding", model->info.name);
     if ((c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL) &&

@@ -1,0 +1,26 @@
+/* A Hugging Face config.json read into the engine's model config plus the few facts the weight
+ * loader needs (which tensors exist, how the head is tied).
+ *
+ * Model types: "gpt2"; "bert"; the Llama family "llama" (Llama 1/2/3, TinyLlama, SmolLM),
+ * "mistral", "qwen2". Sizes are checked to be positive and small enough that every product the
+ * loaders form fits in 64 bits.
+ */
+#ifndef ATS_ENGINE_HF_CONFIG_H
+#define ATS_ENGINE_HF_CONFIG_H
+
+#include "attnscope/engine.h"
+
+typedef struct ats_hf_config {
+    ats_model_config cfg;
+    char model_type[32];
+    bool tie_embeddings; /* the LM head is the token embedding */
+    bool qkv_bias;       /* Llama family: q/k/v projections have biases (Qwen2, attention_bias) */
+    bool o_bias;         /* Llama family: o_proj has a bias (attention_bias) */
+    bool mlp_bias;       /* Llama family: gate/up/down have biases (mlp_bias) */
+    int type_vocab_size; /* BERT: rows of token_type_embeddings */
+} ats_hf_config;
+
+/* Reads and checks `path` (a config.json). */
+ats_status ats_hf_config_read(const char *path, ats_hf_config *out, ats_error *err);
+
+#endif
