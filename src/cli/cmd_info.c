@@ -52,10 +52,10 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
     fprintf(f, "model          %s\n", i->name);
     fprintf(f, "format         %s\n", i->format);
     fprintf(f, "architecture   %s\n", cli_arch_name(c->arch));
-    if (!i->has_weights) {
+    if (!i->has_weights)
         fprintf(f,
                 "weights        none (vocabulary only: tokenize and info work, dump does not)\n");
-    } else {
+    if (c->n_layer > 0) { /* a vocabulary-only file still describes its model's shape */
         fprintf(f, "layers         %d\n", c->n_layer);
         fprintf(f, "heads          %d\n", c->n_head);
         fprintf(f, "KV heads       %d%s\n", c->n_kv_head,
