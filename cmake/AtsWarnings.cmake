@@ -9,6 +9,12 @@ if(ATS_SANITIZE)
     add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(ATS_FUZZ)
+    # every library instrumented for coverage; the fuzz targets link libFuzzer's main
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
 function(ats_set_warnings target)
     target_compile_options(${target} PRIVATE ${ATS_WARNING_FLAGS})
     if(ATS_WERROR)
