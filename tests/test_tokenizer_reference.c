@@ -78,8 +78,8 @@ static void check_spans(const char *what, const char *text, size_t len, const at
         int ref_e = (int)json_integer_value(json_array_get(o, 1));
         if (t->special && t->start == t->end) {
             if (ref_s != 0 || ref_e != 0)
-                fail_msg("%s: token %d is an added special token, reference offsets (%d, %d)",
-                         what, i, ref_s, ref_e);
+                fail_msg("%s: token %d is an added special token, reference offsets (%d, %d)", what,
+                         i, ref_s, ref_e);
             continue;
         }
         int s = cp_floor(text, len, t->start);
