@@ -248,7 +248,7 @@ static ats_status add_text_norm(tok_pipeline *t, tok_norm_kind kind, const char 
                                 const char *pat, ats_error *err) {
     tok_norm *n = tok_pipeline_add_norm(t, kind, err);
     if (!n)
-        return err->status;
+        return ATS_ERR_NOMEM;
     n->str = strdup(str);
     n->str_len = strlen(str);
     if (pat) {
@@ -332,13 +332,13 @@ static ats_status gguf_wpm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
         st = tok_vocab_build_map(v, false, err);
     tok_norm *n = st == ATS_OK ? tok_pipeline_add_norm(t, TOK_NORM_BERT, err) : NULL;
     if (st == ATS_OK && !n)
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st != ATS_OK)
         return st;
     /* llama.cpp lower-cases every BERT vocabulary; accents go with lower-casing, as in BERT */
     n->clean_text = n->chinese = n->strip_accents = n->lowercase = true;
     if (!tok_pipeline_add_pre(t, TOK_PRE_BERT, err))
-        return err->status;
+        return ATS_ERR_NOMEM;
     t->model.kind = TOK_MODEL_WORDPIECE;
     memcpy(t->model.prefix, "##", 3);
     t->model.prefix_len = 2;
@@ -368,7 +368,7 @@ ats_status ats_tokenizer_from_gguf(const struct ats_gguf *g, ats_tokenizer **out
     ats_status st = read_arrays(g, &gv, err);
     tok_pipeline *t = st == ATS_OK ? tok_pipeline_new(path, err) : NULL;
     if (st == ATS_OK && !t)
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st == ATS_OK)
         st = tok_vocab_init(&t->vocab, (int32_t)gv.n, gv.scores != NULL, err);
     if (st == ATS_OK) {

@@ -154,7 +154,7 @@ static ats_status from_gpt2_files(const char *vocab_path, const char *merges_pat
     char *text = NULL;
     if ((st = tok_hf_vocab_max(vocab_path, vocab, &max, err)) == ATS_OK &&
         (t = tok_pipeline_new(vocab_path, err)) == NULL)
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st == ATS_OK && (st = tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) == ATS_OK &&
         (st = tok_hf_set_vocab(t, vocab, true, err)) == ATS_OK) {
         /* <|endoftext|> is GPT-2's one special token; match it in the text as Hugging Face does */
@@ -248,7 +248,7 @@ static ats_status from_vocab_txt(const char *path, const char *config_path, tok_
     else if (n >= TOK_HF_MAX_VOCAB)
         st = ats_fail(err, ATS_ERR_FORMAT, "%s: %d lines is too many tokens", path, n);
     else if (!(t = tok_pipeline_new(path, err)))
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st == ATS_OK)
         st = tok_vocab_init(&t->vocab, n, false, err);
     for (int32_t id = 0, at = 0; st == ATS_OK && id < n; id++) {
@@ -279,9 +279,9 @@ static ats_status from_vocab_txt(const char *path, const char *config_path, tok_
     }
     tok_norm *nm = st == ATS_OK ? tok_pipeline_add_norm(t, TOK_NORM_BERT, err) : NULL;
     if (st == ATS_OK && !nm)
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st == ATS_OK && !tok_pipeline_add_pre(t, TOK_PRE_BERT, err))
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st != ATS_OK) {
         tok_pipeline_destroy(t ? &t->base : NULL);
         return st;

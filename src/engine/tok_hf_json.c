@@ -108,7 +108,7 @@ static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json
                         type);
     tok_norm *n = tok_pipeline_add_norm(t, kinds[k].kind, err);
     if (!n)
-        return err->status;
+        return ATS_ERR_NOMEM;
     switch (n->kind) {
     case TOK_NORM_BERT: {
         n->clean_text = tok_hf_bool(node, "clean_text", true);
@@ -218,7 +218,7 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
                         path, type);
     tok_pre *p = tok_pipeline_add_pre(t, kind, err);
     if (!p)
-        return err->status;
+        return ATS_ERR_NOMEM;
     switch (kind) {
     case TOK_PRE_SPLIT: {
         const json_t *string, *regex;
@@ -458,7 +458,7 @@ ats_status tok_hf_from_tokenizer_json(const char *path, tok_pipeline **out, ats_
     if (!json_is_object(root))
         st = ats_fail(err, ATS_ERR_FORMAT, "%s: the top level is not an object", path);
     else if (!t)
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st == ATS_OK)
         st = parse_model(t, path, root, err);
     if (st == ATS_OK)

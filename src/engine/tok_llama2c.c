@@ -58,7 +58,7 @@ ats_status ats_tokenizer_from_llama2c(const char *path, int vocab_size, ats_toke
     tok_pipeline *t = tok_pipeline_new(path, err);
     if (!t) {
         ats_mapped_file_close(f);
-        return err ? err->status : ATS_ERR_NOMEM;
+        return ATS_ERR_NOMEM;
     }
     st = read_vocab(t, f, vocab_size, err);
     ats_mapped_file_close(f);
@@ -89,7 +89,7 @@ ats_status ats_tokenizer_from_llama2c(const char *path, int vocab_size, ats_toke
     }
     tok_norm *dummy = st == ATS_OK ? tok_pipeline_add_norm(t, TOK_NORM_PREPEND, err) : NULL;
     if (st == ATS_OK && !dummy)
-        st = err->status;
+        st = ATS_ERR_NOMEM;
     if (st == ATS_OK) {
         dummy->str = strdup(" ");
         dummy->str_len = 1;

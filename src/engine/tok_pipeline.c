@@ -174,7 +174,7 @@ ats_status tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bo
                                       ats_error *err) {
     tok_pre *p = tok_pipeline_add_pre(t, TOK_PRE_BYTELEVEL, err);
     if (!p)
-        return err->status;
+        return ATS_ERR_NOMEM;
     p->add_prefix_space = add_prefix_space;
     if (!use_regex)
         return ATS_OK;
@@ -185,7 +185,7 @@ ats_status tok_pipeline_add_regex_split(tok_pipeline *t, const char *pattern,
                                         tok_split_behavior behavior, bool invert, ats_error *err) {
     tok_pre *p = tok_pipeline_add_pre(t, TOK_PRE_SPLIT, err);
     if (!p)
-        return err->status;
+        return ATS_ERR_NOMEM;
     p->behavior = behavior;
     p->invert = invert;
     return tok_regex_compile(pattern, strlen(pattern), t->source, &p->re, err);
@@ -307,7 +307,7 @@ static ats_status encode_fragment(const tok_pipeline *t, enc *e, const char *tex
     if (cur->len > 0) {
         tok_text *first = tok_pieces_add(pieces, err);
         if (!first)
-            return err->status;
+            return ATS_ERR_NOMEM;
         if ((st = tok_text_append_from(first, cur, 0, cur->len, err)) != ATS_OK)
             return st;
     }
@@ -335,9 +335,8 @@ static ats_status encode_fragment(const tok_pipeline *t, enc *e, const char *tex
             const tok_span *sp = &e->spans.items[j];
             int32_t start, end;
             piece_span(piece, sp->a, sp->b, &start, &end);
-            bool special =
-                sp->id >= 0 && sp->id < t->vocab.n && (t->vocab.flags[sp->id] & TOK_FLAG_SPECIAL);
-            st = push_token(t, e, sp->id, start, end, special, out, err);
+            /* text the model turned into a token is not special, even an [UNK] */
+            st = push_token(t, e, sp->id, start, end, false, out, err);
         }
     }
     return st;

@@ -179,7 +179,7 @@ static ats_status emit_split(const tok_text *src, segs *v, tok_split_behavior be
             continue;
         tok_text *piece = tok_pieces_add(out, err);
         if (!piece)
-            return err ? err->status : ATS_ERR_NOMEM;
+            return ATS_ERR_NOMEM;
         ats_status st =
             tok_text_append_from(piece, src, v->items[i].a, v->items[i].b - v->items[i].a, err);
         if (st != ATS_OK)
@@ -278,7 +278,7 @@ static ats_status bytelevel(const tok_pre *p, const tok_text *src, tok_pieces *o
             st = split_regex(cur, p->re, TOK_SPLIT_ISOLATED, false, out, err);
         } else if (cur->len > 0) {
             tok_text *piece = tok_pieces_add(out, err);
-            st = piece ? tok_text_append_from(piece, cur, 0, cur->len, err) : err->status;
+            st = piece ? tok_text_append_from(piece, cur, 0, cur->len, err) : ATS_ERR_NOMEM;
         }
     }
     tok_text_free(&with_space);
@@ -311,7 +311,7 @@ static ats_status metaspace(const tok_pre *p, const tok_text *src, tok_pieces *o
             st = split_literal(&t, p->str, p->str_len, TOK_SPLIT_MERGED_WITH_NEXT, false, out, err);
         } else if (t.len > 0) {
             tok_text *piece = tok_pieces_add(out, err);
-            st = piece ? tok_text_append_from(piece, &t, 0, t.len, err) : err->status;
+            st = piece ? tok_text_append_from(piece, &t, 0, t.len, err) : ATS_ERR_NOMEM;
         }
     }
     tok_text_free(&t);
