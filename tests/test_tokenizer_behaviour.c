@@ -188,6 +188,52 @@ static void test_tokenizer_sentencepiece_pieces(void **state) {
     close_opened(&o);
 }
 
+/* ---- added-token options and word characters, on a small tokenizer.json ------------------- */
+
+static const char small_json[] =
+    "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\","
+    " \"vocab\": {\"[UNK]\": 0, \"[CLS]\": 1, \"[SEP]\": 2, \"a\": 3, \"##b\": 4, \"upon\": 5,"
+    " \"\u306e\": 6}},"
+    " \"pre_tokenizer\": {\"type\": \"Whitespace\"},"
+    " \"added_tokens\": ["
+    "  {\"id\": 9, \"content\": \"<x>\", \"single_word\": true, \"lstrip\": false,"
+    "   \"rstrip\": false, \"normalized\": false, \"special\": true},"
+    "  {\"id\": 10, \"content\": \"<y>\", \"single_word\": false, \"lstrip\": true,"
+    "   \"rstrip\": true, \"normalized\": false, \"special\": false},"
+    "  {\"id\": 77, \"content\": \"upon\", \"single_word\": false, \"lstrip\": false,"
+    "   \"rstrip\": false, \"normalized\": false, \"special\": false}]}";
+
+static void test_tokenizer_added_token_options(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(small_json, f);
+    fclose(f);
+    opened o = open_hf(dir);
+    /* single_word: not right after a word character, even a multi-byte one */
+    EXPECT(&o, "\xE3\x81\xAE<x>", false, {6, 0, 3, false, "\xE3\x81\xAE"},
+           {0, 3, 4, false, "[UNK]"}, {0, 4, 5, false, "[UNK]"}, {0, 5, 6, false, "[UNK]"});
+    EXPECT(&o, "\xE3\x81\xAE <x>", false, {6, 0, 3, false, "\xE3\x81\xAE"}, {9, 4, 7, true, "<x>"});
+    /* lstrip / rstrip: the whitespace around belongs to the token */
+    EXPECT(&o, "a <y>  a", false, {3, 0, 1, false, "a"}, {10, 1, 7, false, "<y>"},
+           {3, 7, 8, false, "a"});
+    /* an added token already in the vocabulary keeps the vocabulary's id */
+    EXPECT(&o, "upon", false, {5, 0, 4, false, "upon"});
+    /* word characters as Hugging Face's Whitespace has them: marks and ZWJ stay inside words */
+    EXPECT(&o,
+           "ab a\xE2\x80\x8D"
+           "b",
+           false, {3, 0, 1, false, "a"}, {4, 1, 2, false, "##b"}, {0, 3, 8, false, "[UNK]"});
+    EXPECT(&o, "\xE0\xA4\xB9\xE0\xA4\xBF\xE0\xA4\xA8\xE0\xA5\x8D\xE0\xA4\xA6\xE0\xA5\x80", false,
+           {0, 0, 18, false, "[UNK]"});
+    close_opened(&o);
+    ats_rmtree(dir);
+    free(dir);
+}
+
 /* ---- llama.cpp's test vectors ---------------------------------------------------------------- */
 
 typedef struct vector {
@@ -435,6 +481,7 @@ int main(void) {
         cmocka_unit_test(test_tokenizer_gpt2_pieces_and_spans),
         cmocka_unit_test(test_tokenizer_bert_pieces_and_specials),
         cmocka_unit_test(test_tokenizer_sentencepiece_pieces),
+        cmocka_unit_test(test_tokenizer_added_token_options),
         cmocka_unit_test(test_tokenizer_llamacpp_vectors_inline),
         cmocka_unit_test(test_tokenizer_llamacpp_vector_files),
         cmocka_unit_test(test_tokenizer_long_text),

@@ -333,8 +333,10 @@ static ats_status parse_post(tok_pipeline *t, const char *path, const json_t *no
 
 /* ---- tokenizer.json: model and added tokens -------------------------------------------------- */
 
+/* Added tokens; one whose text is already in the model's vocabulary takes that token's id, as
+ * Hugging Face's AddedVocabulary does, whatever its "id" says. */
 static ats_status parse_added(tok_pipeline *t, const char *path, const json_t *added,
-                              ats_error *err) {
+                              const json_t *vocab, ats_error *err) {
     for (size_t i = 0; i < json_array_size(added); i++) {
         const json_t *a = json_array_get(added, i);
         const json_t *content = json_object_get(a, "content");
@@ -343,6 +345,9 @@ static ats_status parse_added(tok_pipeline *t, const char *path, const json_t *a
             id >= t->vocab.n)
             return ats_fail(err, ATS_ERR_FORMAT, "%s: added token %zu has no valid id and content",
                             path, i);
+        const json_t *in_vocab = json_object_get(vocab, json_string_value(content));
+        if (json_is_integer(in_vocab))
+            id = json_integer_value(in_vocab); /* checked by tok_hf_vocab_max */
         tok_vocab *v = &t->vocab;
         bool special = tok_hf_bool(a, "special", false);
         if (v->flags[id] & TOK_FLAG_NOLOOKUP) { /* not in the model's vocabulary */
@@ -414,7 +419,7 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
     bool byte_level = bpe && has_bytelevel(json_object_get(root, "pre_tokenizer"));
     if ((st = tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) != ATS_OK ||
         (st = tok_hf_set_vocab(t, vocab, byte_level, err)) != ATS_OK ||
-        (st = parse_added(t, path, added, err)) != ATS_OK ||
+        (st = parse_added(t, path, added, vocab, err)) != ATS_OK ||
         (st = tok_vocab_build_map(&t->vocab, true, err)) != ATS_OK ||
         (st = unk_of(t, path, model, err)) != ATS_OK)
         return st;

@@ -352,6 +352,14 @@ static bool is_word_char(const char *text, size_t len, size_t at) {
            (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
+/* Start of the character that ends right before byte p (p > 0). */
+static size_t char_before(const char *text, size_t p) {
+    size_t q = p - 1;
+    while (q > 0 && ((unsigned char)text[q] & 0xC0) == 0x80)
+        q--;
+    return q;
+}
+
 /* The leftmost, then longest, added token at or after `from`: its index, the matched bytes
  * [*ms, *me) and the span [*ss, *se) that also covers whitespace taken by lstrip / rstrip. */
 static bool find_added(const tok_pipeline *t, const char *text, size_t len, size_t from,
@@ -366,7 +374,7 @@ static bool find_added(const tok_pipeline *t, const char *text, size_t len, size
                 continue;
             if (best != SIZE_MAX && t->added[best].len >= a->len)
                 continue;
-            if (a->single_word && ((p > 0 && is_word_char(text, len, p - 1)) ||
+            if (a->single_word && ((p > 0 && is_word_char(text, len, char_before(text, p))) ||
                                    (p + a->len < len && is_word_char(text, len, p + a->len))))
                 continue;
             best = i;

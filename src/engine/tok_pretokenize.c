@@ -17,17 +17,69 @@
 
 /* ---- regexes ------------------------------------------------------------------------------- */
 
+/* Word characters as Hugging Face's regex engine (Oniguruma) has them, following Unicode's
+ * UTS #18: letters, letter numbers, marks, decimal digits, connector punctuation, the two
+ * join controls and the circled / squared letters. PCRE2's own \w (letters, digits, "_")
+ * would split "हिन्दी" at its vowel signs and an emoji ZWJ sequence differently. */
+#define WORD_ITEMS                                                                                 \
+    "\\p{L}\\p{Nl}\\p{M}\\p{Nd}\\p{Pc}\\x{200C}\\x{200D}\\x{24B6}-\\x{24E9}\\x{1F130}-\\x{1F149}"  \
+    "\\x{1F150}-\\x{1F169}\\x{1F170}-\\x{1F189}"
+
+/* Rewrites \w and \W into WORD_ITEMS classes (\W inside a class is left to PCRE2). */
+static ats_status rewrite_word_class(const char *pattern, size_t len, tok_buf *out,
+                                     ats_error *err) {
+    ats_status st = ATS_OK;
+    bool in_class = false;
+    for (size_t i = 0; i < len && st == ATS_OK; i++) {
+        char c = pattern[i];
+        if (c == '\\' && i + 1 < len) {
+            char n = pattern[i + 1];
+            if (n == 'w')
+                st = in_class
+                         ? tok_buf_append(out, WORD_ITEMS, strlen(WORD_ITEMS), err)
+                         : tok_buf_append(out, "[" WORD_ITEMS "]", strlen(WORD_ITEMS) + 2, err);
+            else if (n == 'W' && !in_class)
+                st = tok_buf_append(out, "[^" WORD_ITEMS "]", strlen(WORD_ITEMS) + 3, err);
+            else
+                st = tok_buf_append(out, pattern + i, 2, err);
+            i++;
+            continue;
+        }
+        if (c == '[' && !in_class) {
+            in_class = true;
+            /* a ']' right after '[' or '[^' is a literal member, not the end */
+            size_t k = i + 1 < len && pattern[i + 1] == '^' ? 2 : 1;
+            if (i + k < len && pattern[i + k] == ']')
+                k++;
+            st = tok_buf_append(out, pattern + i, k, err);
+            i += k - 1;
+            continue;
+        }
+        if (c == ']' && in_class)
+            in_class = false;
+        st = tok_buf_append(out, &c, 1, err);
+    }
+    return st;
+}
+
 ats_status tok_regex_compile(const char *pattern, size_t len, const char *source, pcre2_code **out,
                              ats_error *err) {
+    tok_buf rewritten = {0};
+    ats_status st = rewrite_word_class(pattern, len, &rewritten, err);
+    if (st != ATS_OK) {
+        tok_buf_free(&rewritten);
+        return st;
+    }
     int code;
     PCRE2_SIZE offset;
-    *out = pcre2_compile((PCRE2_SPTR)pattern, len, PCRE2_UTF | PCRE2_UCP, &code, &offset, NULL);
+    *out = pcre2_compile((PCRE2_SPTR)rewritten.p, rewritten.n, PCRE2_UTF | PCRE2_UCP, &code,
+                         &offset, NULL);
+    tok_buf_free(&rewritten);
     if (!*out) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
-        return ats_fail(err, ATS_ERR_FORMAT,
-                        "%s: pre-tokenizer regex /%.*s/ does not compile at %zu: %s", source,
-                        (int)(len > 120 ? 120 : len), pattern, (size_t)offset, (char *)msg);
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: pre-tokenizer regex /%.*s/ does not compile: %s",
+                        source, (int)(len > 120 ? 120 : len), pattern, (char *)msg);
     }
     pcre2_jit_compile(*out, PCRE2_JIT_COMPLETE); /* falls back to the interpreter when absent */
     return ATS_OK;
