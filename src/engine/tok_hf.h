@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-enum { TOK_HF_MAX_VOCAB = 1 << 24 };
+enum { TOK_HF_MAX_VOCAB = 1 << 22 }; /* ids beyond 4M are taken as a broken file */
 
 /* Parses a JSON file; the error names the file, line and column. */
 ats_status tok_hf_load_json(const char *path, json_t **out, ats_error *err);

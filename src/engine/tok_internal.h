@@ -304,9 +304,11 @@ void tok_pipeline_destroy(ats_tokenizer *tok);
 
 tok_norm *tok_pipeline_add_norm(tok_pipeline *t, tok_norm_kind kind, ats_error *err);
 tok_pre *tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error *err);
+/* A token matched in the raw text (text copied; an empty one is ignored). */
 ats_status tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text, size_t len,
                                   bool special, ats_error *err);
-/* The GPT-2 pre-tokenizer regex, compiled. */
+/* A ByteLevel pre-tokenizer: a space in front unless there is one (add_prefix_space), then
+ * GPT-2's pattern (use_regex). */
 ats_status tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bool use_regex,
                                       ats_error *err);
 /* A Split pre-tokenizer with a regex (Isolated unless told). */
