@@ -413,11 +413,42 @@ static void set_name(ats_model_info *info, const char *dir) {
     snprintf(info->path, sizeof info->path, "%s", dir);
 }
 
+static bool file_exists(const char *dir, const char *name) {
+    char path[PATH_SIZE];
+    struct stat st;
+    return join(path, dir, name) && stat(path, &st) == 0;
+}
+
+/* A folder holding only tokenizer files (no config.json), such as a tokenizer repository:
+ * it opens for tokenize and info, with no weights. */
+static ats_status load_tokenizer_only(hf_loader *ld) {
+    ats_model *m = ld->model;
+    set_name(&m->info, ld->dir);
+    snprintf(m->info.format, sizeof m->info.format, "tokenizer files");
+    m->info.has_weights = false;
+    ats_status s = ats_tokenizer_from_hf_folder(ld->dir, &m->tokenizer, ld->err);
+    if (s != ATS_OK)
+        return s;
+    const char *kind = m->tokenizer->kind;
+    snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", kind);
+    m->cfg.arch = strstr(kind, "WordPiece")       ? ATS_ARCH_BERT
+                  : strstr(kind, "SentencePiece") ? ATS_ARCH_LLAMA
+                                                  : ATS_ARCH_GPT2;
+    m->cfg.vocab_size = m->tokenizer->vocab_size;
+    add_tokenizer_sizes(ld);
+    m->info.file_size = ld->file_size;
+    return ATS_OK;
+}
+
 static ats_status load(hf_loader *ld) {
     ats_model *m = ld->model;
     char path[PATH_SIZE];
     if (!join(path, ld->dir, "config.json"))
         return ats_fail(ld->err, ATS_ERR_ARG, "%s: path too long", ld->dir);
+    if (!file_exists(ld->dir, "config.json") &&
+        (file_exists(ld->dir, "tokenizer.json") || file_exists(ld->dir, "vocab.json") ||
+         file_exists(ld->dir, "vocab.txt")))
+        return load_tokenizer_only(ld);
     ats_hf_config h;
     ats_status s = ats_hf_config_read(path, &h, ld->err);
     if (s != ATS_OK)
