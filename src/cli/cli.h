@@ -4,6 +4,7 @@
 #define ATS_CLI_H
 
 #include "attnscope/engine.h"
+#include "attnscope/render.h"
 
 #include <stdio.h>
 
@@ -12,7 +13,7 @@ enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 /* Options a subcommand accepts, as a bit set. */
 enum {
     OPT_MODEL = 1 << 0,
-    OPT_TEXT = 1 << 1,      /* --text T, --text -, --text-file F */
+    OPT_TEXT = 1 << 1, /* --text T, --text -, --text-file F */
     OPT_TOKENIZER = 1 << 2,
     OPT_CAUSAL = 1 << 3,
     OPT_JSON = 1 << 4,
@@ -35,7 +36,7 @@ typedef struct cli_opts {
     const char *text;      /* --text; "-" reads standard input */
     const char *text_file; /* --text-file: one text per line */
     const char *tokenizer;
-    const char *output;    /* -o */
+    const char *output; /* -o */
     const char *format;
     const char *view;
     const char *colormap;
@@ -63,8 +64,8 @@ ats_model *cli_load_model(const cli_opts *o, int *exit_code);
 /* The input texts: one from --text (or stdin with "-"), or one per line of --text-file. */
 typedef struct cli_texts {
     int n;
-    char **items;   /* (n) NUL-terminated, may contain NULs only when read from stdin */
-    size_t *lens;   /* (n) byte lengths */
+    char **items; /* (n) NUL-terminated, may contain NULs only when read from stdin */
+    size_t *lens; /* (n) byte lengths */
 } cli_texts;
 
 bool cli_read_texts(const cli_opts *o, cli_texts *out, int *exit_code);
@@ -89,7 +90,19 @@ bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c);
 int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_overview(int argc, char **argv); /* no subcommand: what `attnscope` alone does */
+
+/* A run as the arrays a view draws from (labels borrowed from the run, which must outlive it). */
+typedef struct cli_view_data {
+    ats_view_data data;
+    const char **labels; /* (T) token pieces */
+    bool *special;       /* (T) */
+} cli_view_data;
+
+bool cli_view_data_make(cli_view_data *v, const ats_model *model, const ats_run *run,
+                        const char *text);
+void cli_view_data_free(cli_view_data *v);
 
 /* JSON pieces shared by tokenize and dump (written with jansson so strings are escaped right). */
 void cli_json_write_tokens(FILE *f, const ats_tokens *tokens);
