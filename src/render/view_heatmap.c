@@ -49,37 +49,36 @@ static void label_fit(const view_ctx *c, float cell, float *size, int *step) {
     }
 }
 
-/* Bands around the matrix for labels of `size`, given cells of `cell` (for the orientation of
- * the key labels). */
-static void bands(const view_ctx *c, geom *g, float size, float cell, int step) {
-    float ui = c->ui, wl = widest_label(c, size), a, d;
+/* Bands around the matrix for the labels, sized for the largest label size so that they stay
+ * put while zooming; key labels are vertical unless they fit across cells of `cell` pixels. */
+static void bands(const view_ctx *c, geom *g, float cell, int step) {
+    float ui = c->ui, size = UI_LABEL_MAX * ui, wl = widest_label(c, size), a, d;
     ats_font_metrics(c->font, size, &a, &d);
     g->row_w = wl + 10.0f * ui;
     g->vertical = wl > cell * (float)step - 4.0f * ui;
     g->col_h = g->vertical ? wl + 10.0f * ui : a + d + 8.0f * ui;
 }
 
-/* The geometry in a w x h view: two passes, the second with labels sized for the first's cells. */
+/* The geometry in a w x h view. The bands depend on the cells at zoom 1 (two passes: the
+ * orientation of the key labels changes the room left), and the zoom only scales the cells, so
+ * the matrix's corner stays where it is whatever the zoom. */
 static void layout(const view_ctx *c, float w, float h, geom *g) {
-    float ui = c->ui;
-    int n = c->tok.n > 0 ? c->tok.n : 1;
+    float ui = c->ui, size;
+    int n = c->tok.n > 0 ? c->tok.n : 1, step = 1;
     *g = (geom){.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
     g->bar_w = 22.0f * ui + view_colorbar((view_ctx *)c, 0, 0, 0, true);
-    float size = UI_LABEL_MAX * ui, cell = 1e9f;
-    int step = 1;
+    g->fit = 1e9f;
     for (int pass = 0; pass < 2; pass++) {
-        bands(c, g, size, cell, step);
+        bands(c, g, g->fit, step);
         g->avail.x = g->m + g->caption + g->row_w;
         g->avail.y = g->top + g->caption + g->col_h;
         g->avail.w = fmaxf(w - g->avail.x - g->bar_w - g->m, 1.0f);
         g->avail.h = fmaxf(h - g->avail.y - g->m, 1.0f);
         g->fit = fminf(g->avail.w, g->avail.h) / (float)n;
-        cell = g->fit * clampf(c->st->zoom, 1.0f, 1e4f);
-        label_fit(c, cell, &size, &step);
+        label_fit(c, g->fit, &size, &step);
     }
-    g->cell = cell;
-    g->label_size = size;
-    g->step = step;
+    g->cell = g->fit * clampf(c->st->zoom, 1.0f, 1e4f);
+    label_fit(c, g->cell, &g->label_size, &g->step);
 }
 
 void heatmap_natural_size(view_ctx *c, float *w, float *h) {
@@ -93,7 +92,7 @@ void heatmap_natural_size(view_ctx *c, float *w, float *h) {
     label_fit(c, cell, &size, &step);
     geom g = {.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
     g.bar_w = 22.0f * ui + view_colorbar(c, 0, 0, 0, true);
-    bands(c, &g, size, cell, step);
+    bands(c, &g, cell, step);
     float side = (float)n * cell;
     *w = g.m + g.caption + g.row_w + side + g.bar_w + g.m;
     *h = g.top + g.caption + g.col_h + side + g.m;
