@@ -143,7 +143,7 @@ float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
         return width;
 
     ats_text_style caption = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM);
-    vtext(c, x, y - 6.0f * ui, "weight", &caption);
+    vtext(c, x, y - 12.0f * ui, "weight", &caption);
     /* the gradient: a 1 x 256 image, top row the highest value */
     uint8_t grad[256 * 4];
     for (int r = 0; r < 256; r++) {

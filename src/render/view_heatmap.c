@@ -215,8 +215,10 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
     float ui = c->ui, cell = g->cell, a, d;
     int n = c->tok.n;
     ats_font_metrics(c->font, g->label_size, &a, &d);
-    /* rows: queries, right-aligned against the matrix */
-    vclip(c, 0, plot.y, plot.x, plot.h);
+    /* rows: queries, right-aligned against the matrix; the clips reach half a line past the
+     * matrix so that the first and last labels are whole */
+    float half = 0.5f * (a + d);
+    vclip(c, 0, plot.y - half, plot.x, plot.h + 2 * half);
     for (int i = clampi((int)floorf((plot.y - oy) / cell), 0, n); i < n; i++) {
         float y = oy + ((float)i + 0.5f) * cell;
         if (y - 0.5f * cell > plot.y + plot.h)
@@ -239,7 +241,7 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
     }
     vunclip(c);
     /* columns: keys, above the matrix */
-    vclip(c, plot.x, plot.y - g->col_h, plot.w, g->col_h);
+    vclip(c, plot.x - half, plot.y - g->col_h, plot.w + 2 * half, g->col_h);
     for (int j = clampi((int)floorf((plot.x - ox) / cell), 0, n); j < n; j++) {
         float x = ox + ((float)j + 0.5f) * cell;
         if (x - 0.5f * cell > plot.x + plot.w)
@@ -303,6 +305,7 @@ void heatmap_build(view_ctx *c) {
     draw_matrix(c, &g, plot, ox, oy);
     draw_labels(c, &g, plot, ox, oy);
     float bar_h = fmaxf(plot.h - (c->d->causal ? 30.0f * c->ui : 0.0f), 40.0f * c->ui);
+    bar_h = fminf(bar_h, 360.0f * c->ui);
     view_colorbar(c, plot.x + plot.w + 22.0f * c->ui, plot.y, bar_h, false);
 
     view_layout *l = c->lay;
