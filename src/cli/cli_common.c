@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...) {
@@ -152,8 +153,8 @@ bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c) {
         return false;
     }
     if (o->head < -1 || o->head >= c->n_head) {
-        cli_error("--head %d is out of range: the model has %d heads (0 to %d)", o->head,
-                  c->n_head, c->n_head - 1);
+        cli_error("--head %d is out of range: the model has %d heads (0 to %d)", o->head, c->n_head,
+                  c->n_head - 1);
         return false;
     }
     return true;
@@ -318,6 +319,11 @@ bool cli_output_open(cli_output *out, const char *path, int *exit_code) {
         *exit_code = EXIT_BAD_INPUT;
         return false;
     }
+    /* mkstemp creates 0600; the finished file gets what open(2) would give: 0666 less the
+     * umask (read by setting it back at once: the command line has one thread) */
+    mode_t mask = umask(022);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     out->f = fdopen(fd, "wb");
     if (!out->f) {
         close(fd);

@@ -10,7 +10,8 @@ static const char *USAGE =
     "\n"
     "Runs the model and writes every head's attention (after the softmax; rows sum to 1).\n"
     "\n"
-    "  --format json   (default) {model, text, tokens, layers, heads, attentions[layer][head][query][key]}\n"
+    "  --format json   (default) {model, text, tokens, layers, heads, "
+    "attentions[layer][head][query][key]}\n"
     "  --format npy    float32 array (L, H, T, T) of the selected layers and heads\n"
     "  --format csv    one head's (T, T) matrix, token pieces as header row and first column\n"
     "                  (layer and head default to 0)\n"
@@ -196,8 +197,8 @@ static int dump_one(dump_job *job, int index) {
     ro.want_hidden = o->hidden;
     ats_run *run;
     ats_error err;
-    ats_status s = ats_run_text(job->model, job->texts.items[index], job->texts.lens[index], &ro,
-                                &run, &err);
+    ats_status s =
+        ats_run_text(job->model, job->texts.items[index], job->texts.lens[index], &ro, &run, &err);
     if (s != ATS_OK) {
         if (job->texts.n > 1)
             cli_error("line %d: %s", index + 1, err.message);
@@ -258,8 +259,7 @@ int cmd_dump(int argc, char **argv) {
     if (!cli_read_texts(&o, &job.texts, &code))
         return code;
     if (job.format != FORMAT_JSON && job.texts.n > 1) {
-        cli_error("dump: --format %s takes one text; --text-file holds %d", o.format,
-                  job.texts.n);
+        cli_error("dump: --format %s takes one text; --text-file holds %d", o.format, job.texts.n);
         cli_texts_free(&job.texts);
         return EXIT_BAD_INPUT;
     }

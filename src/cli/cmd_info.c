@@ -88,9 +88,9 @@ static void print_json(const ats_model *model) {
         "{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:I, s:s, s:s, "
         "s:s, s:s, s:b, s:I}",
         "name", i->name, "path", i->path, "format", i->format, "arch", cli_arch_name(c->arch),
-        "has_weights", (int)i->has_weights, "n_layer", c->n_layer, "n_head", c->n_head,
-        "n_kv_head", c->n_kv_head, "d_model", c->d_model, "d_head", c->d_head, "d_ff", c->d_ff,
-        "context", c->context, "vocab_size", c->vocab_size, "dtype", i->dtype, "n_params",
+        "has_weights", (int)i->has_weights, "n_layer", c->n_layer, "n_head", c->n_head, "n_kv_head",
+        c->n_kv_head, "d_model", c->d_model, "d_head", c->d_head, "d_ff", c->d_ff, "context",
+        c->context, "vocab_size", c->vocab_size, "dtype", i->dtype, "n_params",
         (json_int_t)i->n_params, "tokenizer", i->tokenizer_kind, "norm", norm_name(c), "positions",
         positions_name(c->positions), "activation", activation_name(c->activation), "causal",
         (int)c->causal, "file_size", (json_int_t)i->file_size);

@@ -8,7 +8,8 @@ static const char *USAGE =
     "\n"
     "  --text T          the text; '-' reads standard input exactly as given\n"
     "  --text-file F     one text per line (with --json, one JSON object per line)\n"
-    "  --json            {\"tokens\": [{\"id\", \"piece\", \"start\", \"end\", \"special\"}, ...]}\n"
+    "  --json            {\"tokens\": [{\"id\", \"piece\", \"start\", \"end\", \"special\"}, "
+    "...]}\n"
     "  --no-special      do not add the special tokens the model adds by default\n";
 
 /* index, id, start, end, piece, and "(special)" for added tokens; tab-separated. */
@@ -22,8 +23,8 @@ static void print_plain(FILE *f, const ats_tokens *tokens) {
 
 int cmd_tokenize(int argc, char **argv) {
     cli_opts o;
-    unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_JSON | OPT_NO_SPECIAL | OPT_TOKENIZER |
-                       OPT_CAUSAL | OPT_OUTPUT;
+    unsigned allowed =
+        OPT_MODEL | OPT_TEXT | OPT_JSON | OPT_NO_SPECIAL | OPT_TOKENIZER | OPT_CAUSAL | OPT_OUTPUT;
     if (!cli_parse("tokenize", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
