@@ -80,12 +80,15 @@ static inline uint8_t to_u8(float v) {
 static inline void blend(uint8_t *d, ats_rgba c, float a) {
     if (!(a > 0.0f))
         return;
-    if (a > 1.0f)
-        a = 1.0f;
-    if (d[3] == 255) {
-        d[0] = to_u8((float)d[0] + ((float)c.r - (float)d[0]) * a);
-        d[1] = to_u8((float)d[1] + ((float)c.g - (float)d[1]) * a);
-        d[2] = to_u8((float)d[2] + ((float)c.b - (float)d[2]) * a);
+    if (a >= 1.0f) { /* full coverage of an opaque colour: a plain store */
+        d[0] = c.r, d[1] = c.g, d[2] = c.b, d[3] = 255;
+        return;
+    }
+    if (d[3] == 255) { /* opaque below: d + (c - d) a in 8.8 fixed point, rounded */
+        int k = (int)(a * 256.0f + 0.5f);
+        d[0] = (uint8_t)(d[0] + (((c.r - d[0]) * k + 128) >> 8));
+        d[1] = (uint8_t)(d[1] + (((c.g - d[1]) * k + 128) >> 8));
+        d[2] = (uint8_t)(d[2] + (((c.b - d[2]) * k + 128) >> 8));
         return;
     }
     float da = (float)d[3] / 255.0f, keep = da * (1.0f - a), oa = a + keep;
@@ -189,18 +192,27 @@ static void stroke(raster *r, float ax, float ay, float bx, float by, float w, b
             xa = fminf(ax + t0 * dx, ax + t1 * dx) - reach;
             xb = fmaxf(ax + t0 * dx, ax + t1 * dx) + reach;
         }
+        if (fabsf(uy) > 1e-3f) { /* and within the band |distance to the line| < hw + 1/2 */
+            float mid = ax + (yc - ay) * ux / uy - 0.5f, half = (hw + 0.5f) / fabsf(uy);
+            xa = fmaxf(xa, mid - half);
+            xb = fminf(xb, mid + half + 1.0f);
+        }
         int x0 = clampi((int)floorf(xa), b.x0, b.x1), x1 = clampi((int)ceilf(xb), b.x0, b.x1);
-        for (int x = x0; x < x1; x++) {
-            float px = (float)x + 0.5f - ax, py = yc - ay;
-            float t = px * ux + py * uy; /* along the segment */
-            float cov;
-            if (round_cap) {
+        /* Along a row both distances are linear in x: t (along the segment) grows by ux per
+         * pixel and the signed distance to its line by uy. */
+        float px = (float)x0 + 0.5f - ax, py = yc - ay;
+        float t = px * ux + py * uy, side = px * uy - py * ux;
+        for (int x = x0; x < x1; x++, t += ux, side += uy) {
+            float perp = fabsf(side), cov;
+            if (perp >= hw + 0.5f)
+                continue;
+            if (t >= 0.5f && t <= len - 0.5f) /* away from the ends: only the width matters */
+                cov = clampf(hw + 0.5f - perp, 0, 1);
+            else if (round_cap) {
                 float tc = clampf(t, 0, len);
-                cov = clampf(hw + 0.5f - hypotf(px - tc * ux, py - tc * uy), 0, 1);
-            } else {
-                float perp = fabsf(px * uy - py * ux);
+                cov = clampf(hw + 0.5f - hypotf(perp, t - tc), 0, 1);
+            } else
                 cov = clampf(hw + 0.5f - perp, 0, 1) * clampf(fminf(t, len - t) + 0.5f, 0, 1);
-            }
             cov *= alpha;
             if (cov <= 0)
                 continue;
@@ -340,28 +352,100 @@ static void draw_text(raster *r, const ats_dl *dl, const dl_item *it) {
 
 /* ---- images -------------------------------------------------------------------------------- */
 
-/* Area-weighted mean of the cells under source rectangle [u0, u1] x [v0, v1]. Colours are
- * averaged weighted by their alpha (premultiplied), so transparent cells do not darken. */
-static void cells_mean(const uint8_t *img, int iw, int ih, float u0, float u1, float v0, float v1,
-                       ats_rgba *out, float *alpha) {
-    float sr = 0, sg = 0, sb = 0, sa = 0, sw = 0;
-    int j1 = clampi((int)ceilf(v1), 0, ih), i1 = clampi((int)ceilf(u1), 0, iw);
-    for (int j = clampi((int)floorf(v0), 0, ih); j < j1; j++) {
-        float wy = overlap((float)j, (float)j + 1, v0, v1);
-        for (int i = clampi((int)floorf(u0), 0, iw); i < i1; i++) {
-            float w = wy * overlap((float)i, (float)i + 1, u0, u1);
-            const uint8_t *p = img + ((size_t)j * iw + i) * 4;
-            float a = w * (float)p[3];
-            sr += a * p[0], sg += a * p[1], sb += a * p[2];
-            sa += a, sw += w;
-        }
+/* For "cells" images: for each destination column (or row) p, the source cells it overlaps and
+ * by how much. Pixel p covers [p, p+1] clipped to the image's extent [e0, e1]; in source units
+ * that is [u0, u1] = ([p, p+1] - e0) * scale, and cell i weighs |[i, i+1] ∩ [u0, u1]|. */
+typedef struct axis {
+    int *start, *count, *offset; /* (n) first cell, number of cells, index into w */
+    float *w;                    /* weights, back to back */
+    float *cover;                /* (n) the part of the pixel inside the image */
+} axis;
+
+static void axis_free(axis *a) {
+    free(a->start);
+    free(a->count);
+    free(a->offset);
+    free(a->w);
+    free(a->cover);
+}
+
+static bool axis_make(axis *a, int p0, int p1, float e0, float e1, float scale, int cells) {
+    int n = p1 - p0;
+    size_t per = (size_t)ceilf(scale) + 2, used = 0;
+    a->start = malloc((size_t)n * sizeof(int));
+    a->count = malloc((size_t)n * sizeof(int));
+    a->offset = malloc((size_t)n * sizeof(int));
+    a->cover = malloc((size_t)n * sizeof(float));
+    a->w = malloc((size_t)n * per * sizeof(float));
+    if (!a->start || !a->count || !a->offset || !a->cover || !a->w)
+        return false;
+    for (int k = 0; k < n; k++) {
+        float f0 = fmaxf((float)(p0 + k), e0), f1 = fminf((float)(p0 + k + 1), e1);
+        a->start[k] = 0;
+        a->count[k] = 0;
+        a->offset[k] = (int)used;
+        a->cover[k] = f1 > f0 ? f1 - f0 : 0;
+        if (f1 <= f0)
+            continue;
+        float u0 = (f0 - e0) * scale, u1 = (f1 - e0) * scale;
+        int i0 = clampi((int)floorf(u0), 0, cells), i1 = clampi((int)ceilf(u1), 0, cells);
+        if (i1 - i0 > (int)per)
+            i1 = i0 + (int)per; /* rounding slack only; per covers every real overlap */
+        a->start[k] = i0;
+        a->count[k] = i1 - i0;
+        for (int i = i0; i < i1; i++)
+            a->w[used++] = overlap((float)i, (float)i + 1, u0, u1);
     }
-    if (sa <= 0 || sw <= 0) {
-        *alpha = 0;
+    return true;
+}
+
+/* Each pixel: the area-weighted mean of the cells under it, colours weighted by their alpha
+ * (premultiplied) so that transparent cells do not darken; a pixel inside one cell takes that
+ * cell's colour as it is. */
+static void draw_cells(raster *r, const uint8_t *img, int iw, int ih, irect b, float x0, float y0,
+                       float x1, float y1, float su, float sv) {
+    axis cols = {0}, rows = {0};
+    if (!axis_make(&cols, b.x0, b.x1, x0, x1, su, iw) ||
+        !axis_make(&rows, b.y0, b.y1, y0, y1, sv, ih)) {
+        r->status = ATS_ERR_NOMEM;
+        axis_free(&cols);
+        axis_free(&rows);
         return;
     }
-    *out = (ats_rgba){to_u8(sr / sa), to_u8(sg / sa), to_u8(sb / sa), 255};
-    *alpha = sa / (sw * 255.0f);
+    for (int y = b.y0; y < b.y1; y++) {
+        int ry = y - b.y0;
+        if (rows.count[ry] == 0)
+            continue;
+        uint8_t *d = pixel(r, b.x0, y);
+        for (int x = b.x0; x < b.x1; x++, d += 4) {
+            int cx = x - b.x0;
+            if (cols.count[cx] == 0)
+                continue;
+            float area = cols.cover[cx] * rows.cover[ry];
+            if (cols.count[cx] == 1 && rows.count[ry] == 1) {
+                const uint8_t *p = img + ((size_t)rows.start[ry] * iw + cols.start[cx]) * 4;
+                blend(d, (ats_rgba){p[0], p[1], p[2], 255}, (float)p[3] / 255.0f * area);
+                continue;
+            }
+            float sr = 0, sg = 0, sb = 0, sa = 0, sw = 0;
+            for (int j = 0; j < rows.count[ry]; j++) {
+                float wy = rows.w[rows.offset[ry] + j];
+                const uint8_t *row = img + (size_t)(rows.start[ry] + j) * iw * 4;
+                for (int i = 0; i < cols.count[cx]; i++) {
+                    float w = wy * cols.w[cols.offset[cx] + i];
+                    const uint8_t *p = row + (size_t)(cols.start[cx] + i) * 4;
+                    float a = w * (float)p[3];
+                    sr += a * p[0], sg += a * p[1], sb += a * p[2];
+                    sa += a, sw += w;
+                }
+            }
+            if (sa > 0 && sw > 0)
+                blend(d, (ats_rgba){to_u8(sr / sa), to_u8(sg / sa), to_u8(sb / sa), 255},
+                      sa / (sw * 255.0f) * area);
+        }
+    }
+    axis_free(&cols);
+    axis_free(&rows);
 }
 
 /* Bilinear sample at source pixel-centre coordinates (u, v), clamped to the edge. */
@@ -392,24 +476,22 @@ static void draw_image(raster *r, const ats_dl *dl, const dl_item *it) {
     float su = (float)it->iw / (x1 - x0), sv = (float)it->ih / (y1 - y0); /* source per pixel */
     const uint8_t *img = dl_image(dl, it);
     irect b = clipped(r, x0, y0, x1, y1);
+    if (b.x0 >= b.x1 || b.y0 >= b.y1)
+        return;
+    if (it->filter == ATS_IMAGE_CELLS) {
+        draw_cells(r, img, it->iw, it->ih, b, x0, y0, x1, y1, su, sv);
+        return;
+    }
     for (int y = b.y0; y < b.y1; y++) {
-        float fy0 = fmaxf((float)y, y0), fy1 = fminf((float)y + 1, y1);
-        if (fy1 <= fy0)
-            continue;
+        float cy = overlap((float)y, (float)y + 1, y0, y1);
         uint8_t *d = pixel(r, b.x0, y);
         for (int x = b.x0; x < b.x1; x++, d += 4) {
-            float fx0 = fmaxf((float)x, x0), fx1 = fminf((float)x + 1, x1);
-            if (fx1 <= fx0)
-                continue;
+            float cx = overlap((float)x, (float)x + 1, x0, x1);
             ats_rgba c = {0, 0, 0, 0};
             float a = 0;
-            if (it->filter == ATS_IMAGE_CELLS)
-                cells_mean(img, it->iw, it->ih, (fx0 - x0) * su, (fx1 - x0) * su, (fy0 - y0) * sv,
-                           (fy1 - y0) * sv, &c, &a);
-            else
-                bilinear(img, it->iw, it->ih, ((float)x + 0.5f - x0) * su - 0.5f,
-                         ((float)y + 0.5f - y0) * sv - 0.5f, &c, &a);
-            blend(d, c, a * (fx1 - fx0) * (fy1 - fy0));
+            bilinear(img, it->iw, it->ih, ((float)x + 0.5f - x0) * su - 0.5f,
+                     ((float)y + 0.5f - y0) * sv - 0.5f, &c, &a);
+            blend(d, c, a * cx * cy);
         }
     }
 }

@@ -171,6 +171,7 @@ static float strongest(const view_ctx *c, int q, int k, int *head) {
 
 static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side) {
     float ui = c->ui, x0 = g->x0 + g->wl + g->pad, x1 = x0 + g->span;
+    float width = clampf(0.3f * g->row_h, 1.0f * ui, 2.0f * ui); /* thinner when rows crowd */
     float cut = fmaxf(c->st->line_threshold, MIN_WEIGHT);
     int n = c->tok.n;
     for (int i = 0; i < n; i++) { /* the ends of the lines */
@@ -193,7 +194,7 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side) {
                     continue;
                 col.a = (uint8_t)lroundf(255.0f * fminf(w, 1.0f));
                 vline(c, x0, g->rows_y + ((float)q + 0.5f) * g->row_h, x1,
-                      g->rows_y + ((float)k + 0.5f) * g->row_h, 2.0f * ui, col);
+                      g->rows_y + ((float)k + 0.5f) * g->row_h, width, col);
             }
         }
     }
