@@ -241,12 +241,35 @@ static segment *add_segment(layout *lo) {
     return &lo->segs[lo->n++];
 }
 
-/* Renders run[0..len) (covered codepoints only) as one surface after the pen. */
-static void add_run(layout *lo, TTF_Font *f, char *run, size_t len) {
+/* Scripts that SDL2_ttf must be told about: it shapes left to right with no script unless
+ * asked, which reverses and disconnects Arabic and reverses Hebrew. */
+typedef enum run_script { SCRIPT_DEFAULT, SCRIPT_ARABIC, SCRIPT_HEBREW } run_script;
+
+static run_script script_of(utf8proc_int32_t cp) {
+    if ((cp >= 0x0600 && cp <= 0x08FF) || (cp >= 0xFB50 && cp <= 0xFDFF) ||
+        (cp >= 0xFE70 && cp <= 0xFEFF))
+        return SCRIPT_ARABIC;
+    if ((cp >= 0x0590 && cp <= 0x05FF) || (cp >= 0xFB1D && cp <= 0xFB4F))
+        return SCRIPT_HEBREW;
+    return SCRIPT_DEFAULT;
+}
+
+/* Renders run[0..len) (covered codepoints only) as one surface after the pen; Arabic and Hebrew
+ * runs right to left with their script's shaping. Runs follow one another in logical order,
+ * which places a right-to-left word inside left-to-right text correctly. */
+static void add_run(layout *lo, TTF_Font *f, char *run, size_t len, run_script script) {
     if (len == 0)
         return;
     run[len] = '\0';
+    if (script != SCRIPT_DEFAULT) {
+        TTF_SetFontDirection(f, TTF_DIRECTION_RTL);
+        TTF_SetFontScriptName(f, script == SCRIPT_ARABIC ? "Arab" : "Hebr");
+    }
     SDL_Surface *s = TTF_RenderUTF8_Blended(f, run, (SDL_Color){255, 255, 255, 255});
+    if (script != SCRIPT_DEFAULT) {
+        TTF_SetFontDirection(f, TTF_DIRECTION_LTR);
+        TTF_SetFontScriptName(f, "Zzzz"); /* HarfBuzz's "unknown": the default again */
+    }
     if (!s)
         return; /* nothing visible (SDL2_ttf refuses zero-width texts) */
     /* SDL2_ttf shifts the line right by the first glyph's negative left bearing, and down by how
@@ -255,7 +278,7 @@ static void add_run(layout *lo, TTF_Font *f, char *run, size_t len) {
     int minx = 0, maxy = 0, tallest = 0;
     utf8proc_iterate((const utf8proc_uint8_t *)run, (utf8proc_ssize_t)len, &cp);
     TTF_GlyphMetrics32(f, (Uint32)cp, &minx, NULL, NULL, NULL, NULL);
-    int xstart = minx < 0 ? -minx : 0, ystart = 0;
+    int xstart = minx < 0 && script == SCRIPT_DEFAULT ? -minx : 0, ystart = 0;
     if (s->h > TTF_FontHeight(f)) {
         for (size_t i = 0; i < len;) {
             utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)run + i,
@@ -290,8 +313,11 @@ static void add_box(layout *lo, int q) {
     lo->pen += advance < 3 ? 3 : advance;
 }
 
+/* Splits the text into runs of covered codepoints of one script (neutral characters such as
+ * spaces, digits and punctuation join the run they are in) and boxes. */
 static void layout_text(layout *lo, TTF_Font *f, int q, const char *text, size_t len, char *run) {
     size_t run_len = 0;
+    run_script script = SCRIPT_DEFAULT;
     for (size_t i = 0; i < len;) {
         utf8proc_int32_t cp;
         utf8proc_ssize_t n =
@@ -299,16 +325,24 @@ static void layout_text(layout *lo, TTF_Font *f, int q, const char *text, size_t
         size_t step = n > 0 ? (size_t)n : 1;
         cp_class c = classify(f, n > 0 ? cp : -1);
         if (c == CP_GLYPH) {
+            run_script s = script_of(cp);
+            bool neutral = utf8proc_get_property(cp)->bidi_class != UTF8PROC_BIDI_CLASS_L &&
+                           s == SCRIPT_DEFAULT;
+            if (!neutral && s != script) {
+                add_run(lo, f, run, run_len, script);
+                run_len = 0;
+                script = s;
+            }
             memcpy(run + run_len, text + i, step);
             run_len += step;
         } else if (c == CP_BOX) {
-            add_run(lo, f, run, run_len);
+            add_run(lo, f, run, run_len, script);
             run_len = 0;
             add_box(lo, q);
         }
         i += step;
     }
-    add_run(lo, f, run, run_len);
+    add_run(lo, f, run, run_len, script);
 }
 
 /* Coverage of one segment into the bitmap at column x0, row y0 (max with what is there). */
