@@ -62,9 +62,11 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
         snprintf(head, sizeof head, "%d", st->head);
     if (st->view == ATS_VIEW_GRID)
         meta_printf(m, &used, "Title", "%.200s: %s, all layers and heads", model, view);
+    else if (strcmp(head, "all") == 0)
+        meta_printf(m, &used, "Title", "%.200s: %s, layer %s, all heads", model, view, layer);
     else
         meta_printf(m, &used, "Title", "%.200s: %s, layer %s, head%s %s", model, view, layer,
-                    strcmp(head, "all") == 0 || strchr(head, ',') ? "s" : "", head);
+                    strchr(head, ',') ? "s" : "", head);
     meta_printf(m, &used, "Software", "attnscope %s", ATS_VERSION);
     ats_meta_add(m, "Model", model);
     if (data->text)

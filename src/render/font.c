@@ -14,10 +14,12 @@
 #include "render_internal.h"
 
 #include <SDL2/SDL_ttf.h>
+#include <errno.h>
 #include <fontconfig/fontconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 enum {
@@ -98,6 +100,12 @@ ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
         return render_fail(err, ATS_ERR_NOMEM, "out of memory opening the font");
     }
     if (path) {
+        if (access(path, R_OK) != 0) {
+            ats_status st =
+                render_fail(err, ATS_ERR_IO, "%s: cannot read the font: %s", path, strerror(errno));
+            ats_font_free(font);
+            return st;
+        }
         font->path = strdup(path);
     } else {
         font->path = fontconfig_find("DejaVu Sans:style=Book");
