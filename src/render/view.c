@@ -226,11 +226,8 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     ctx_init(&c, st, data, font, width, height);
     if (token_set_make(&c.tok, st, data, view->spare_shown) != ATS_OK)
         return render_fail(err, ATS_ERR_NOMEM, "view: out of memory");
-    view_layout lay = {.kind = st->view,
-                       .ui = c.ui,
-                       .n_tokens = data->n_tokens,
-                       .n_shown = c.tok.n,
-                       .shown = view->spare_shown};
+    view_layout lay = {
+        .kind = st->view, .ui = c.ui, .n_shown = c.tok.n, .shown = view->spare_shown};
     ats_dl_reset(view->spare, width, height);
     c.dl = view->spare;
     c.lay = &lay;

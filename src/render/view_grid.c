@@ -188,7 +188,6 @@ void grid_build(view_ctx *c) {
     lay->grid = g.grid;
     lay->pitch_x = g.thumb + g.gap;
     lay->pitch_y = g.thumb + g.gap;
-    lay->thumb = g.thumb;
     lay->n_layer = L;
     lay->n_head = H;
 }

@@ -11,7 +11,6 @@ static const ats_rgba COLOR_BG = {255, 255, 255, 255};
 static const ats_rgba COLOR_INK = {31, 35, 40, 255};       /* labels, titles */
 static const ats_rgba COLOR_MUTED = {96, 104, 114, 255};   /* captions, special tokens */
 static const ats_rgba COLOR_FAINT = {208, 215, 222, 255};  /* borders, separators */
-static const ats_rgba COLOR_PANEL = {246, 248, 250, 255};  /* panels, highlights */
 static const ats_rgba COLOR_MASKED = {236, 238, 241, 255}; /* causal masked cells */
 static const ats_rgba COLOR_HATCH = {186, 192, 199, 255};  /* their diagonal hatching */
 static const ats_rgba COLOR_FOCUS = {255, 236, 179, 255};  /* behind a focused token label */
@@ -48,8 +47,7 @@ static inline bool frect_has(frect r, float x, float y) {
 
 typedef struct view_layout {
     ats_view_kind kind;
-    float ui;     /* ui_scale used */
-    int n_tokens; /* T of the data built from */
+    float ui; /* ui_scale used */
     int n_shown;
     int *shown; /* (n_shown) token indices, owned by the view */
     /* heatmap */
@@ -64,7 +62,7 @@ typedef struct view_layout {
     frect legend[ATS_MAX_HEADS];
     /* grid */
     frect grid; /* thumbnails area */
-    float pitch_x, pitch_y, thumb;
+    float pitch_x, pitch_y;
     int n_layer, n_head;
 } view_layout;
 
