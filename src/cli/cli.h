@@ -4,6 +4,7 @@
 #define ATS_CLI_H
 
 #include "attnscope/engine.h"
+#include "attnscope/render.h"
 
 #include <stdio.h>
 
@@ -92,7 +93,19 @@ void cli_print_model_info(FILE *f, const ats_model *model);
 int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_overview(int argc, char **argv); /* no subcommand: what `attnscope` alone does */
+
+/* A run as the arrays a view draws from (labels borrowed from the run, which must outlive it). */
+typedef struct cli_view_data {
+    ats_view_data data;
+    const char **labels; /* (T) token pieces */
+    bool *special;       /* (T) */
+} cli_view_data;
+
+bool cli_view_data_make(cli_view_data *v, const ats_model *model, const ats_run *run,
+                        const char *text);
+void cli_view_data_free(cli_view_data *v);
 
 /* JSON pieces shared by tokenize and dump (written with jansson so strings are escaped right). */
 void cli_json_write_tokens(FILE *f, const ats_tokens *tokens);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...) {
@@ -318,6 +319,11 @@ bool cli_output_open(cli_output *out, const char *path, int *exit_code) {
         *exit_code = EXIT_BAD_INPUT;
         return false;
     }
+    /* mkstemp creates 0600; the finished file gets what open(2) would give: 0666 less the
+     * umask (read by setting it back at once: the command line has one thread) */
+    mode_t mask = umask(022);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     out->f = fdopen(fd, "wb");
     if (!out->f) {
         close(fd);

@@ -11,6 +11,9 @@ static const char *USAGE =
     "       attnscope tokenize [--model M] --text T [--json] [--no-special]\n"
     "       attnscope dump     [--model M] --text T [--format json|npy|csv] [--layer L --head H]\n"
     "                          [--logits] [--hidden] [--no-special] [-o FILE]\n"
+    "       attnscope export   [--model M] --text T --view heatmap|lines|grid [--layer L]\n"
+    "                          [--head H] [--token I] [--format png|svg] [--scale S]\n"
+    "                          [--colormap NAME] [--font FILE] -o FILE\n"
     "\n"
     "M is builtin:demo, a Hugging Face folder, a .gguf file or a llama2.c .bin file.\n"
     "Layers and heads count from 0. 'attnscope COMMAND --help' describes each command.\n"
@@ -25,6 +28,7 @@ static const command COMMANDS[] = {
     {"info", cmd_info},
     {"tokenize", cmd_tokenize},
     {"dump", cmd_dump},
+    {"export", cmd_export},
 };
 
 int main(int argc, char **argv) {

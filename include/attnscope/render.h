@@ -1,0 +1,326 @@
+/* attnscope render: views drawn as display lists, a software rasterizer into caller-owned RGBA
+ * memory, and SVG / PNG writers. It draws from plain arrays (token labels, attention matrices)
+ * and knows nothing of the engine's internals.
+ *
+ * How a program draws a view (the window does this every frame that something changed):
+ *
+ *     ats_font *font;      ats_font_open(NULL, &font, &err);          // DejaVu Sans via fontconfig
+ *     ats_view *view;      ats_view_new(&view);
+ *     ats_view_state st = ats_view_state_default();                    // what the person chose
+ *     ats_view_data data = {...};                                      // tokens and attention
+ *     ats_view_build(view, &st, &data, font, width, height, &err);    // -> display list + layout
+ *     ats_canvas c = ats_canvas_make(pixels, width, height, width * 4);
+ *     ats_render_draw(&c, ats_view_display_list(view), font, 1.0f, &err);
+ *     ats_hit hit = ats_view_hit_test(view, mouse_x, mouse_y);        // hover and click
+ *
+ * The same display list goes to ats_export_png (re-drawn at a scale factor, not enlarged) and
+ * ats_export_svg, so an exported file is what the canvas shows.
+ *
+ * Coordinates are floats in pixels of the view's own size, origin at the top-left corner, y
+ * down; pixel (i, j) covers [i, i+1) x [j, j+1). Angles are degrees, positive clockwise on
+ * screen (as SVG's rotate()). Colours are 8-bit sRGB with straight (not premultiplied) alpha.
+ *
+ * Ownership: every *_new / *_open has a matching *_free that accepts NULL. Getters return
+ * borrowed pointers valid until their owner is freed or rebuilt. None of these objects may be
+ * used from two threads at once; separate objects may (each thread with its own font).
+ *
+ * Errors: fallible calls return an ats_status and, when `err` is not NULL, fill it with one line
+ * naming the file or argument and what is wrong.
+ */
+#ifndef ATTNSCOPE_RENDER_H
+#define ATTNSCOPE_RENDER_H
+
+#include "attnscope/engine.h" /* ats_status, ats_error, ATS_VERSION */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- colours and colormaps --------------------------------------------------------------- */
+
+typedef struct ats_rgba {
+    uint8_t r, g, b, a;
+} ats_rgba;
+
+typedef enum ats_colormap {
+    ATS_COLORMAP_VIRIDIS,  /* default; perceptually uniform, dark blue to yellow */
+    ATS_COLORMAP_MAGMA,    /* perceptually uniform, black through purple to pale yellow */
+    ATS_COLORMAP_CIVIDIS,  /* perceptually uniform and readable with colour-vision deficiency */
+    ATS_COLORMAP_GREYS,    /* white to black */
+    ATS_COLORMAP_COOLWARM, /* diverging blue - grey - red, for signed values */
+    ATS_COLORMAP_COUNT,
+} ats_colormap;
+
+/* "viridis", "magma", "cividis", "greys", "coolwarm". */
+const char *ats_colormap_name(ats_colormap map);
+/* Accepts the names above (case-insensitive) and "diverging" for coolwarm. */
+bool ats_colormap_from_name(const char *name, ats_colormap *out);
+/* True for maps whose middle is neutral (coolwarm): they show [-max, max] rather than [0, max]. */
+bool ats_colormap_is_diverging(ats_colormap map);
+/* The colour at t in [0, 1] (clamped; NaN gives the low end). Opaque. */
+ats_rgba ats_colormap_sample(ats_colormap map, float t);
+
+/* ---- fonts ------------------------------------------------------------------------------- */
+
+typedef struct ats_font ats_font;
+
+/* Opens the UI font: `path` NULL finds DejaVu Sans (regular and bold) through fontconfig; a file
+ * path uses that file (bold then synthesised). Needs no display. */
+ats_status ats_font_open(const char *path, ats_font **out, ats_error *err);
+void ats_font_free(ats_font *font);
+/* The file in use and its family name ("DejaVu Sans"). */
+const char *ats_font_path(const ats_font *font);
+const char *ats_font_family(const ats_font *font);
+/* Advance width of `utf8` at `size` pixels (em size): what ats_dl_text will occupy. Codepoints
+ * the font lacks count as the width of the box drawn for them. */
+float ats_font_measure(ats_font *font, const char *utf8, float size, bool bold);
+/* Line metrics at `size` pixels: ascent above the baseline, descent below it (both >= 0). */
+void ats_font_metrics(ats_font *font, float size, float *ascent, float *descent);
+
+/* ---- display lists ----------------------------------------------------------------------- */
+
+typedef struct ats_dl ats_dl; /* an ordered list of drawing commands and the size they fill */
+
+typedef enum ats_align {
+    ATS_ALIGN_START,  /* x is the left end of the text (in its own direction) */
+    ATS_ALIGN_CENTER, /* x is the middle */
+    ATS_ALIGN_END,    /* x is the right end */
+} ats_align;
+
+typedef enum ats_valign {
+    ATS_VALIGN_BASELINE, /* y is the baseline */
+    ATS_VALIGN_TOP,      /* y is the top of the line box (ascent above the baseline) */
+    ATS_VALIGN_MIDDLE,   /* y is the middle of the line box */
+    ATS_VALIGN_BOTTOM,   /* y is the bottom of the line box (descent below the baseline) */
+} ats_valign;
+
+typedef struct ats_text_style {
+    float size; /* em size in pixels */
+    ats_rgba color;
+    ats_align align;
+    ats_valign valign;
+    float angle;     /* degrees about the anchor, clockwise; -90 reads upwards */
+    float max_width; /* > 0: text wider than this is cut and ends in an ellipsis */
+    bool bold;
+} ats_text_style;
+
+typedef enum ats_cap {
+    ATS_CAP_BUTT,  /* the stroke ends exactly at the end points */
+    ATS_CAP_ROUND, /* a half disc beyond each end point */
+} ats_cap;
+
+typedef enum ats_image_filter {
+    ATS_IMAGE_CELLS,  /* each source pixel is a flat cell; edges are area-weighted (heatmaps) */
+    ATS_IMAGE_SMOOTH, /* bilinear (photographs, icons) */
+} ats_image_filter;
+
+ats_status ats_dl_new(float width, float height, ats_dl **out);
+void ats_dl_free(ats_dl *dl);
+/* Empties the list for reuse with a new size (keeps its memory). */
+void ats_dl_reset(ats_dl *dl, float width, float height);
+float ats_dl_width(const ats_dl *dl);
+float ats_dl_height(const ats_dl *dl);
+int ats_dl_count(const ats_dl *dl); /* commands held */
+
+/* A filled rectangle with optional rounded corners (radius 0: square). */
+ats_status ats_dl_rect(ats_dl *dl, float x, float y, float w, float h, float radius,
+                       ats_rgba color);
+/* A straight stroke of `width` pixels (anti-aliased; widths under 1 become fainter 1-pixel lines).
+ */
+ats_status ats_dl_line(ats_dl *dl, float x0, float y0, float x1, float y1, float width, ats_cap cap,
+                       ats_rgba color);
+/* A cubic Bezier stroke from (x0, y0) to (x1, y1) with control points c0 and c1; round joins, so
+ * a translucent curve is one even stroke. */
+ats_status ats_dl_curve(ats_dl *dl, float x0, float y0, float c0x, float c0y, float c1x, float c1y,
+                        float x1, float y1, float width, ats_rgba color);
+/* A filled disc. */
+ats_status ats_dl_circle(ats_dl *dl, float cx, float cy, float radius, ats_rgba color);
+/* Text (UTF-8; invalid bytes and control characters are drawn as missing-glyph boxes). The font
+ * resolves vertical alignment and elision now, so the list is independent of the font after. */
+ats_status ats_dl_text(ats_dl *dl, ats_font *font, float x, float y, const char *utf8,
+                       const ats_text_style *style);
+/* An image of iw x ih RGBA pixels (copied; `stride` in bytes) stretched over x, y, w, h. */
+ats_status ats_dl_image(ats_dl *dl, float x, float y, float w, float h, const uint8_t *rgba, int iw,
+                        int ih, int stride, ats_image_filter filter);
+/* Restricts the following commands to the rectangle (intersected with any enclosing clip)
+ * until the matching pop. */
+ats_status ats_dl_push_clip(ats_dl *dl, float x, float y, float w, float h);
+ats_status ats_dl_pop_clip(ats_dl *dl);
+
+/* ---- canvas and rasterizer --------------------------------------------------------------- */
+
+/* RGBA8 pixels in memory order r, g, b, a (SDL_PIXELFORMAT_RGBA32), owned by the caller. */
+typedef struct ats_canvas {
+    uint8_t *pixels;
+    int width, height;
+    int stride; /* bytes from one row to the next, >= 4 * width */
+} ats_canvas;
+
+ats_canvas ats_canvas_make(uint8_t *pixels, int width, int height, int stride);
+/* The part of `c` at x, y, w, h (clipped to c), sharing its memory: draw a view into a region. */
+ats_canvas ats_canvas_sub(ats_canvas c, int x, int y, int w, int h);
+void ats_canvas_fill(ats_canvas c, ats_rgba color);
+
+/* Draws every command of `dl` onto `c`, each coordinate and size multiplied by `scale` (1 for
+ * the screen; 2 or 3 re-draws at print resolution; HiDPI windows pass their pixel ratio). Text
+ * is re-rendered at the scaled size. */
+ats_status ats_render_draw(ats_canvas *c, const ats_dl *dl, ats_font *font, float scale,
+                           ats_error *err);
+
+/* ---- views ------------------------------------------------------------------------------- */
+
+typedef enum ats_view_kind {
+    ATS_VIEW_HEATMAP,  /* one head: queries as rows, keys as columns */
+    ATS_VIEW_LINES,    /* one layer: a line from each query to each key, heads overlaid */
+    ATS_VIEW_GRID,     /* every layer x head as a thumbnail heatmap */
+    ATS_VIEW_PIPELINE, /* one head's attention formula step by step (needs ats_pipeline_data) */
+    ATS_VIEW_COUNT,
+} ats_view_kind;
+
+/* "heatmap", "lines", "grid", "pipeline". */
+const char *ats_view_kind_name(ats_view_kind kind);
+bool ats_view_kind_from_name(const char *name, ats_view_kind *out);
+
+typedef enum ats_token_side {
+    ATS_SIDE_QUERY, /* the token as the one attending (heatmap row, left column of lines) */
+    ATS_SIDE_KEY,   /* the token as the one attended to (heatmap column, right column) */
+} ats_token_side;
+
+#define ATS_MAX_HEADS 256
+
+/* Everything that changes what is on screen. Token indices count every token of the run
+ * (special ones included), whatever hide_special says; -1 means none. Out-of-range values
+ * (a state outliving a shorter text) are treated as none, and zoom and pan are clamped. */
+typedef struct ats_view_state {
+    ats_view_kind view;
+    int layer, head; /* heatmap: the head shown; lines: the layer; grid: the selected thumbnail */
+    int hover_token; /* under the pointer (a label, a token chip of the window) */
+    ats_token_side hover_side;
+    int locked_token; /* clicked to stay: lines shows only its lines; heatmap outlines it */
+    ats_token_side locked_side;
+    int hover_query, hover_key;  /* heatmap: the cell under the pointer, with a readout */
+    int hover_layer, hover_head; /* grid: the thumbnail under the pointer, previewed large */
+    float line_threshold;        /* lines: weights below this are not drawn, in [0, 1] */
+    uint64_t heads_off[ATS_MAX_HEADS / 64]; /* lines: bit h set hides head h (zero: all shown) */
+    ats_colormap colormap;
+    bool hide_special; /* leave out special tokens ([CLS], <s>); attention is not renormalised */
+    float zoom;        /* heatmap: 1 fits every token; 4 shows a quarter of them each way */
+    float pan_query, pan_key; /* heatmap: first visible row and column, in cells */
+    float ui_scale;           /* multiplies text, margins and strokes: presentation mode, HiDPI */
+} ats_view_state;
+
+ats_view_state ats_view_state_default(void);
+bool ats_view_state_head_visible(const ats_view_state *st, int head);
+void ats_view_state_set_head_visible(ats_view_state *st, int head, bool visible);
+
+/* One head's step-by-step values for the pipeline view (issue 6); shapes as in the engine. */
+typedef struct ats_pipeline_data {
+    int layer, head, d_head;
+    float scale;         /* multiplies q.k before the softmax */
+    const float *q;      /* (T, d_head) */
+    const float *k;      /* (T, d_head) */
+    const float *v;      /* (T, d_head) */
+    const float *scores; /* (T, T) q_i . k_j before scaling and masking */
+    const float *out;    /* (T, d_head) */
+} ats_pipeline_data;
+
+/* What a view draws from: plain arrays, borrowed for the duration of a build. */
+typedef struct ats_view_data {
+    const char *model_name; /* for the title */
+    const char *text;       /* the input text (metadata only; may be NULL) */
+    int n_layer, n_head, n_tokens;
+    const char *const *tokens;         /* (T) UTF-8 labels (token pieces) */
+    const bool *special;               /* (T) or NULL: none special */
+    const float *attention;            /* (L, H, T, T) rows are queries, columns keys */
+    bool causal;                       /* cells above the diagonal are masked, not zero */
+    const ats_pipeline_data *pipeline; /* NULL unless the pipeline view is built */
+} ats_view_data;
+
+typedef struct ats_view ats_view; /* a built view: its display list and its layout for hits */
+
+ats_status ats_view_new(ats_view **out);
+void ats_view_free(ats_view *view);
+
+/* Lays out and draws the view `st->view` for a `width` x `height` pixel area. Fails with
+ * ATS_ERR_ARG on inconsistent data or a layer/head out of range, ATS_ERR_UNSUPPORTED for the
+ * pipeline view without pipeline data. On failure the previous display list is kept. */
+ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_view_data *data,
+                          ats_font *font, float width, float height, ats_error *err);
+/* The size at which the view shows every label legibly (what `attnscope export` uses). */
+void ats_view_natural_size(const ats_view_state *st, const ats_view_data *data, ats_font *font,
+                           float *width, float *height);
+const ats_dl *ats_view_display_list(const ats_view *view);
+
+typedef enum ats_hit_kind {
+    ATS_HIT_NONE,
+    ATS_HIT_CELL,     /* heatmap cell: query, key */
+    ATS_HIT_TOKEN,    /* a token label: token, side */
+    ATS_HIT_THUMB,    /* grid thumbnail: layer, head */
+    ATS_HIT_HEAD_KEY, /* lines legend entry: head (click toggles it) */
+} ats_hit_kind;
+
+typedef struct ats_hit {
+    ats_hit_kind kind;
+    int query, key;
+    int token;
+    ats_token_side side;
+    int layer, head;
+} ats_hit;
+
+/* What is under (x, y) in the last successful build; indices count every token. */
+ats_hit ats_view_hit_test(const ats_view *view, float x, float y);
+
+/* Heatmap zoom by `factor` (> 1 magnifies) keeping the cell under (x, y) in place, and pan by a
+ * drag of (dx, dy) pixels; both clamp the state and need a build afterwards. No-ops for other
+ * views. */
+void ats_view_zoom(const ats_view *view, ats_view_state *st, float x, float y, float factor);
+void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy);
+
+/* ---- export ------------------------------------------------------------------------------ */
+
+#define ATS_META_MAX 12
+
+/* Key/value metadata written into PNG text chunks and the SVG <metadata>. */
+typedef struct ats_meta {
+    int n;
+    const char *key[ATS_META_MAX];
+    const char *value[ATS_META_MAX]; /* borrowed, or pointing into buf */
+    char buf[640];
+} ats_meta;
+
+/* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap (and Token when locked) for
+ * a view of `data` in state `st`. Borrows data->model_name and data->text. */
+void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_data *data);
+/* Adds one entry (no-op when full); both strings are borrowed. */
+void ats_meta_add(ats_meta *m, const char *key, const char *value);
+
+/* PNG and SVG in memory (malloc'd, the caller frees *out). */
+ats_status ats_png_encode(const ats_canvas *c, const ats_meta *meta, uint8_t **out, size_t *len,
+                          ats_error *err);
+ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_meta *meta,
+                          float scale, char **out, size_t *len, ats_error *err);
+/* Reads a PNG file as RGBA8 (malloc'd, stride 4 * width). */
+ats_status ats_png_read(const char *path, uint8_t **rgba, int *width, int *height, ats_error *err);
+
+/* Writes `len` bytes to `path` through a temporary file in the same folder, renamed into place:
+ * a failure leaves no file and no partial file behind. */
+ats_status ats_write_file_atomic(const char *path, const void *data, size_t len, ats_error *err);
+
+/* Rasterizes `dl` at `scale` (re-drawn, not enlarged: a 600 x 400 list at scale 2 gives a 1200 x
+ * 800 PNG) and writes it atomically with `meta` as text chunks. */
+ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
+                          const char *path, ats_error *err);
+/* Writes `dl` as SVG (text stays <text>, lines stay <line>/<path>, large cell images become an
+ * embedded PNG); `scale` multiplies the document's width and height. */
+ats_status ats_export_svg(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
+                          const char *path, ats_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTNSCOPE_RENDER_H */

@@ -1,0 +1,291 @@
+/* `attnscope export`: a view drawn off screen, through the same code the window draws with, and
+ * written as PNG or SVG. Needs no display: SDL's video is never started. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *USAGE =
+    "usage: attnscope export [--model M] (--text T | --text - | --text-file F)\n"
+    "                        --view heatmap|lines|grid [--layer L] [--head H] [--token I]\n"
+    "                        [--format png|svg] [--scale S] [--colormap NAME] [--font FILE]\n"
+    "                        [--no-special] -o FILE\n"
+    "\n"
+    "Draws a view of the attention exactly as the window shows it and writes it as PNG or SVG.\n"
+    "No display is needed.\n"
+    "\n"
+    "  --view V        heatmap: one head, queries as rows and keys as columns (default)\n"
+    "                  lines:   one layer, a line from each query to each key, heads overlaid\n"
+    "                  grid:    a thumbnail of every layer and head\n"
+    "  --layer L       the layer (default 0); grid: the one outlined\n"
+    "  --head H        the head (default 0); lines: show only head H (default: every head)\n"
+    "  --token I       lock token I (counting from 0): lines shows only its lines, heatmap\n"
+    "                  outlines its row\n"
+    "  --format F      png or svg (default: svg for a name ending in .svg, else png)\n"
+    "  --scale S       PNG: re-draw S times larger (2 or 3 for print); SVG: S times the size\n"
+    "  --colormap C    viridis (default), magma, cividis, greys, coolwarm\n"
+    "  --font FILE     a TrueType or OpenType font instead of DejaVu Sans\n"
+    "  --no-special    do not add the special tokens the model adds by default\n"
+    "  --text-file F   one text per line; -o then names a folder (created if missing) that\n"
+    "                  gets attnscope-<view>-L<layer>H<head>-<line>.<ext> per non-blank line\n"
+    "  -o FILE         the file to write (atomically), or - for standard output\n";
+
+typedef enum format { FORMAT_PNG, FORMAT_SVG } format;
+
+typedef struct export_job {
+    const cli_opts *o;
+    ats_view_kind view;
+    ats_colormap colormap;
+    format fmt;
+    float scale;
+    ats_model *model;
+    ats_font *font;
+    ats_view *built;
+    cli_texts texts;
+} export_job;
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Checks the options that need no model; prints and returns false on a bad one. */
+static bool check_options(export_job *job) {
+    const cli_opts *o = job->o;
+    job->view = ATS_VIEW_HEATMAP;
+    if (o->view && !ats_view_kind_from_name(o->view, &job->view)) {
+        cli_error("export: unknown view '%s' (heatmap, lines or grid)", o->view);
+        return false;
+    }
+    if (job->view == ATS_VIEW_PIPELINE) {
+        cli_error("export: the pipeline view is not available yet (heatmap, lines or grid)");
+        return false;
+    }
+    job->colormap = ATS_COLORMAP_VIRIDIS;
+    if (o->colormap && !ats_colormap_from_name(o->colormap, &job->colormap)) {
+        cli_error("export: unknown colormap '%s' (viridis, magma, cividis, greys, coolwarm)",
+                  o->colormap);
+        return false;
+    }
+    if (!o->output) {
+        cli_error("export: -o FILE is required (the file to write%s)",
+                  o->text_file ? "; with --text-file, a folder" : "");
+        return false;
+    }
+    if (o->format && strcmp(o->format, "png") != 0 && strcmp(o->format, "svg") != 0) {
+        cli_error("export: unknown format '%s' (png or svg)", o->format);
+        return false;
+    }
+    job->fmt = (o->format ? strcmp(o->format, "svg") == 0 : ends_with(o->output, ".svg"))
+                   ? FORMAT_SVG
+                   : FORMAT_PNG;
+    if (o->token < -1) {
+        cli_error("--token %d is out of range: tokens count from 0", o->token);
+        return false;
+    }
+    job->scale = o->scale > 0 ? (float)o->scale : 1.0f;
+    if (job->fmt == FORMAT_PNG && strcmp(o->output, "-") == 0 && isatty(1)) {
+        cli_error("export: PNG is binary; give -o FILE or redirect standard output");
+        return false;
+    }
+    if (o->text_file && strcmp(o->output, "-") == 0) {
+        cli_error("export: with --text-file, -o names a folder");
+        return false;
+    }
+    return true;
+}
+
+/* The folder for --text-file output, created when missing. */
+static bool make_folder(const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return true;
+    if (mkdir(path, 0777) == 0)
+        return true;
+    cli_error("%s: cannot create the output folder: %s", path, strerror(errno));
+    return false;
+}
+
+static ats_view_state make_state(const export_job *job, const ats_model_config *c) {
+    const cli_opts *o = job->o;
+    ats_view_state st = ats_view_state_default();
+    st.view = job->view;
+    st.colormap = job->colormap;
+    st.layer = o->layer >= 0 ? o->layer : 0;
+    st.head = o->head >= 0 ? o->head : 0;
+    st.locked_token = o->token;
+    st.locked_side = ATS_SIDE_QUERY;
+    if (job->view == ATS_VIEW_LINES && o->head >= 0)
+        for (int h = 0; h < c->n_head; h++)
+            ats_view_state_set_head_visible(&st, h, h == o->head);
+    return st;
+}
+
+/* attnscope-heatmap-L3H5-007.png and the like, in folder `dir`. */
+static char *numbered_name(const export_job *job, const char *dir, int line, int width) {
+    const cli_opts *o = job->o;
+    char what[48] = "";
+    int layer = o->layer >= 0 ? o->layer : 0, head = o->head >= 0 ? o->head : 0;
+    if (job->view == ATS_VIEW_HEATMAP)
+        snprintf(what, sizeof what, "-L%dH%d", layer, head);
+    else if (job->view == ATS_VIEW_LINES && o->head >= 0)
+        snprintf(what, sizeof what, "-L%dH%d", layer, head);
+    else if (job->view == ATS_VIEW_LINES)
+        snprintf(what, sizeof what, "-L%d", layer);
+    char number[16];
+    snprintf(number, sizeof number, "%0*d", width < 10 ? width : 10, line);
+    size_t n = strlen(dir) + 96;
+    char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s/attnscope-%s%s-%s.%s", dir, ats_view_kind_name(job->view), what,
+                 number, job->fmt == FORMAT_SVG ? "svg" : "png");
+    return path;
+}
+
+/* Writes the built view to `path` ("-": standard output). */
+static ats_status write_view(const export_job *job, const ats_meta *meta, const char *path,
+                             ats_error *err) {
+    const ats_dl *dl = ats_view_display_list(job->built);
+    if (strcmp(path, "-") != 0)
+        return job->fmt == FORMAT_SVG ? ats_export_svg(dl, job->font, job->scale, meta, path, err)
+                                      : ats_export_png(dl, job->font, job->scale, meta, path, err);
+    /* standard output: encode in memory, then write */
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    ats_status s;
+    if (job->fmt == FORMAT_SVG) {
+        s = ats_svg_encode(dl, ats_font_family(job->font), meta, job->scale, (char **)&bytes, &len,
+                           err);
+    } else {
+        int w = (int)lroundf(ats_dl_width(dl) * job->scale);
+        int h = (int)lroundf(ats_dl_height(dl) * job->scale);
+        ats_canvas c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), w, h, w * 4);
+        s = c.pixels ? ats_render_draw(&c, dl, job->font, job->scale, err) : ATS_ERR_NOMEM;
+        if (s == ATS_OK)
+            s = ats_png_encode(&c, meta, &bytes, &len, err);
+        free(c.pixels);
+    }
+    if (s == ATS_OK && (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0))
+        s = ATS_ERR_IO;
+    free(bytes);
+    if (s == ATS_ERR_IO && err)
+        snprintf(err->message, sizeof err->message, "error writing to standard output");
+    return s;
+}
+
+/* Runs text i and writes its image; returns an exit code. */
+static int export_one(export_job *job, int i, const char *path) {
+    const cli_opts *o = job->o;
+    char at[32] = "";
+    if (o->text_file)
+        snprintf(at, sizeof at, "line %d: ", i + 1);
+    ats_run_opts ro = ats_run_opts_default();
+    ro.add_special = !o->no_special;
+    ats_run *run;
+    ats_error err;
+    ats_status s =
+        ats_run_text(job->model, job->texts.items[i], job->texts.lens[i], &ro, &run, &err);
+    if (s != ATS_OK) {
+        cli_error("%s%s", at, err.message);
+        return cli_exit_for(s);
+    }
+    int T = ats_run_n_tokens(run);
+    if (ats_run_dropped_tokens(run) > 0)
+        cli_warn("%sthe text has %d tokens but the model's context is %d: only the first %d are "
+                 "drawn",
+                 at, T + ats_run_dropped_tokens(run), ats_model_get_config(job->model)->context, T);
+    if (o->token >= T) {
+        cli_error("%s--token %d is out of range: the text has %d tokens (0 to %d)", at, o->token, T,
+                  T - 1);
+        ats_run_free(run);
+        return EXIT_BAD_INPUT;
+    }
+    cli_view_data vd;
+    if (!cli_view_data_make(&vd, job->model, run, job->texts.items[i])) {
+        ats_run_free(run);
+        cli_error("out of memory");
+        return EXIT_RUN_FAILED;
+    }
+    ats_view_state st = make_state(job, ats_model_get_config(job->model));
+    float w, h;
+    ats_view_natural_size(&st, &vd.data, job->font, &w, &h);
+    s = ats_view_build(job->built, &st, &vd.data, job->font, w, h, &err);
+    if (s == ATS_OK) {
+        ats_meta meta;
+        ats_meta_for_view(&meta, &st, &vd.data);
+        s = write_view(job, &meta, path, &err);
+    }
+    if (s != ATS_OK)
+        cli_error("%s%s", at, err.message);
+    cli_view_data_free(&vd);
+    ats_run_free(run);
+    return s == ATS_OK ? EXIT_OK : s == ATS_ERR_NOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
+}
+
+static int export_all(export_job *job) {
+    const cli_opts *o = job->o;
+    if (!o->text_file)
+        return export_one(job, 0, o->output);
+    if (!make_folder(o->output))
+        return EXIT_BAD_INPUT;
+    int width = 3;
+    for (int n = job->texts.n; n >= 1000; n /= 10)
+        width++;
+    int code = EXIT_OK;
+    for (int i = 0; i < job->texts.n && code == EXIT_OK; i++) {
+        if (job->texts.lens[i] == 0)
+            continue; /* blank line: no image, numbers stay line numbers */
+        char *path = numbered_name(job, o->output, i + 1, width);
+        if (!path) {
+            cli_error("out of memory");
+            return EXIT_RUN_FAILED;
+        }
+        code = export_one(job, i, path);
+        free(path);
+    }
+    return code;
+}
+
+int cmd_export(int argc, char **argv) {
+    cli_opts o;
+    unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_NO_SPECIAL |
+                       OPT_FORMAT | OPT_LAYER_HEAD | OPT_OUTPUT | OPT_TOKEN | OPT_VIEW | OPT_SCALE |
+                       OPT_COLORMAP | OPT_FONT;
+    if (!cli_parse("export", argc, argv, 2, allowed, &o))
+        return EXIT_BAD_INPUT;
+    if (o.help) {
+        fputs(USAGE, stdout);
+        return EXIT_OK;
+    }
+    export_job job = {.o = &o};
+    if (!check_options(&job))
+        return EXIT_BAD_INPUT;
+    int code = EXIT_OK;
+    if (!cli_read_texts(&o, &job.texts, &code))
+        return code;
+    job.model = cli_load_model(&o, &code);
+    if (job.model && !cli_check_layer_head(&o, ats_model_get_config(job.model)))
+        code = EXIT_BAD_INPUT;
+    ats_error err;
+    if (code == EXIT_OK) {
+        ats_status s = ats_font_open(o.font, &job.font, &err);
+        if (s == ATS_OK)
+            s = ats_view_new(&job.built);
+        if (s != ATS_OK) {
+            cli_error("%s", s == ATS_ERR_NOMEM ? "out of memory" : err.message);
+            code = cli_exit_for(s);
+        }
+    }
+    if (code == EXIT_OK)
+        code = export_all(&job);
+    ats_view_free(job.built);
+    ats_font_free(job.font);
+    ats_model_free(job.model);
+    cli_texts_free(&job.texts);
+    return code;
+}

@@ -1,0 +1,117 @@
+/* Export: a display list to a PNG (re-drawn at a scale) or an SVG file, written atomically, with
+ * metadata describing the view. */
+#include "render_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_SIDE = 32768, MAX_PIXELS = 1 << 28 };
+
+void ats_meta_add(ats_meta *m, const char *key, const char *value) {
+    if (m->n >= ATS_META_MAX || !key || !value)
+        return;
+    m->key[m->n] = key;
+    m->value[m->n] = value;
+    m->n++;
+}
+
+/* Formats a value into m->buf and adds it; skipped when buf is full. */
+static void meta_printf(ats_meta *m, size_t *used, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void meta_printf(ats_meta *m, size_t *used, const char *key, const char *fmt, ...) {
+    size_t room = sizeof m->buf - *used;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(m->buf + *used, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= room)
+        return;
+    ats_meta_add(m, key, m->buf + *used);
+    *used += (size_t)n + 1;
+}
+
+/* "0,1,3" for the heads the lines view shows, or "all". */
+static void visible_heads(const ats_view_state *st, int n_head, char *out, size_t size) {
+    int shown = 0;
+    size_t used = 0;
+    out[0] = '\0';
+    for (int h = 0; h < n_head; h++)
+        if (ats_view_state_head_visible(st, h)) {
+            int n = snprintf(out + used, size - used, shown ? ",%d" : "%d", h);
+            if (n < 0 || (size_t)n >= size - used)
+                break;
+            used += (size_t)n;
+            shown++;
+        }
+    if (shown == n_head)
+        snprintf(out, size, "all");
+}
+
+void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_data *data) {
+    memset(m, 0, sizeof *m);
+    size_t used = 0;
+    const char *view = ats_view_kind_name(st->view);
+    const char *model = data->model_name ? data->model_name : "";
+    char layer[16] = "all", head[160] = "all";
+    if (st->view != ATS_VIEW_GRID)
+        snprintf(layer, sizeof layer, "%d", st->layer);
+    if (st->view == ATS_VIEW_LINES)
+        visible_heads(st, data->n_head, head, sizeof head);
+    else if (st->view != ATS_VIEW_GRID)
+        snprintf(head, sizeof head, "%d", st->head);
+    if (st->view == ATS_VIEW_GRID)
+        meta_printf(m, &used, "Title", "%.200s: %s, all layers and heads", model, view);
+    else if (strcmp(head, "all") == 0)
+        meta_printf(m, &used, "Title", "%.200s: %s, layer %s, all heads", model, view, layer);
+    else
+        meta_printf(m, &used, "Title", "%.200s: %s, layer %s, head%s %s", model, view, layer,
+                    strchr(head, ',') ? "s" : "", head);
+    meta_printf(m, &used, "Software", "attnscope %s", ATS_VERSION);
+    ats_meta_add(m, "Model", model);
+    if (data->text)
+        ats_meta_add(m, "Text", data->text);
+    ats_meta_add(m, "View", view);
+    meta_printf(m, &used, "Layer", "%s", layer);
+    meta_printf(m, &used, "Head", "%s", head);
+    ats_meta_add(m, "Colormap", ats_colormap_name(st->colormap));
+    if (st->locked_token >= 0 && st->locked_token < data->n_tokens)
+        meta_printf(m, &used, "Token", "%d (%s)", st->locked_token,
+                    st->locked_side == ATS_SIDE_KEY ? "key" : "query");
+}
+
+ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
+                          const char *path, ats_error *err) {
+    if (!(scale > 0) || !isfinite(scale))
+        return render_fail(err, ATS_ERR_ARG, "%s: the scale must be a positive number", path);
+    double w = round((double)dl->width * scale), h = round((double)dl->height * scale);
+    if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS)
+        return render_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large",
+                           path, w, h);
+    ats_canvas c = ats_canvas_make(calloc((size_t)(w * h), 4), (int)w, (int)h, (int)w * 4);
+    if (!c.pixels)
+        return render_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w,
+                           h);
+    uint8_t *png = NULL;
+    size_t len = 0;
+    ats_status s = ats_render_draw(&c, dl, font, scale, err);
+    if (s == ATS_OK)
+        s = ats_png_encode(&c, meta, &png, &len, err);
+    free(c.pixels);
+    if (s == ATS_OK)
+        s = ats_write_file_atomic(path, png, len, err);
+    free(png);
+    return s;
+}
+
+ats_status ats_export_svg(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
+                          const char *path, ats_error *err) {
+    char *svg = NULL;
+    size_t len = 0;
+    ats_status s =
+        ats_svg_encode(dl, font ? ats_font_family(font) : NULL, meta, scale, &svg, &len, err);
+    if (s == ATS_OK)
+        s = ats_write_file_atomic(path, svg, len, err);
+    free(svg);
+    return s;
+}

@@ -1,0 +1,215 @@
+/* Drawing pieces the views share: checked drawing calls, the title line, head colours, the
+ * colour bar, attention images and the hatching of masked cells. */
+#include "view_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void note(view_ctx *c, ats_status s) {
+    if (c->status == ATS_OK)
+        c->status = s;
+}
+
+void vrect(view_ctx *c, float x, float y, float w, float h, float radius, ats_rgba color) {
+    note(c, ats_dl_rect(c->dl, x, y, w, h, radius, color));
+}
+
+void vline(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
+    note(c, ats_dl_line(c->dl, x0, y0, x1, y1, width, ATS_CAP_BUTT, color));
+}
+
+void vcircle(view_ctx *c, float cx, float cy, float radius, ats_rgba color) {
+    note(c, ats_dl_circle(c->dl, cx, cy, radius, color));
+}
+
+void vtext(view_ctx *c, float x, float y, const char *s, const ats_text_style *style) {
+    note(c, ats_dl_text(c->dl, c->font, x, y, s, style));
+}
+
+void vimage(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih) {
+    if (rgba)
+        note(c, ats_dl_image(c->dl, x, y, w, h, rgba, iw, ih, iw * 4, ATS_IMAGE_CELLS));
+}
+
+void vclip(view_ctx *c, float x, float y, float w, float h) {
+    note(c, ats_dl_push_clip(c->dl, x, y, w, h));
+}
+
+void vunclip(view_ctx *c) {
+    note(c, ats_dl_pop_clip(c->dl));
+}
+
+void voutline(view_ctx *c, float x, float y, float w, float h, float width, ats_rgba color) {
+    width = fminf(width, 0.5f * fminf(w, h));
+    vrect(c, x, y, w, width, 0, color);
+    vrect(c, x, y + h - width, w, width, 0, color);
+    vrect(c, x, y + width, width, h - 2 * width, 0, color);
+    vrect(c, x + w - width, y + width, width, h - 2 * width, 0, color);
+}
+
+uint8_t *view_scratch(view_ctx *c, size_t bytes) {
+    if (bytes > *c->scratch_cap) {
+        uint8_t *p = realloc(*c->scratch, bytes);
+        if (!p) {
+            note(c, ATS_ERR_NOMEM);
+            return NULL;
+        }
+        *c->scratch = p;
+        *c->scratch_cap = bytes;
+    }
+    return *c->scratch;
+}
+
+/* ---- title --------------------------------------------------------------------------------- */
+
+static const char *model_name(const ats_view_data *d) {
+    return d->model_name && *d->model_name ? d->model_name : "attention";
+}
+
+float view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
+                       const char *detail) {
+    float ui = st->ui_scale > 0.1f ? st->ui_scale : 1.0f;
+    return ats_font_measure(font, model_name(d), UI_TITLE * ui, true) + 12.0f * ui +
+           ats_font_measure(font, detail, UI_TITLE * ui, false);
+}
+
+float view_title(view_ctx *c, const char *detail) {
+    float m = UI_MARGIN * c->ui, size = UI_TITLE * c->ui;
+    ats_text_style ts = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
+    ts.bold = true;
+    ts.max_width = 0.6f * (c->w - 2 * m);
+    vtext(c, m, m, model_name(c->d), &ts);
+    float wb = fminf(ats_font_measure(c->font, model_name(c->d), size, true), ts.max_width);
+    ts = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP);
+    ts.max_width = c->w - 2 * m - wb - 12.0f * c->ui;
+    if (ts.max_width > size)
+        vtext(c, m + wb + 12.0f * c->ui, m, detail, &ts);
+    float ascent, descent;
+    ats_font_metrics(c->font, size, &ascent, &descent);
+    return m + ascent + descent;
+}
+
+/* ---- head colours -------------------------------------------------------------------------- */
+
+/* HSL (h in turns) to sRGB. */
+static ats_rgba hsl(float h, float s, float l) {
+    float q = l < 0.5f ? l * (1 + s) : l + s - l * s, p = 2 * l - q, rgb[3];
+    for (int i = 0; i < 3; i++) {
+        float t = h + (1 - i) / 3.0f;
+        t -= floorf(t);
+        rgb[i] = t < 1 / 6.0f   ? p + (q - p) * 6 * t
+                 : t < 0.5f     ? q
+                 : t < 2 / 3.0f ? p + (q - p) * (2 / 3.0f - t) * 6
+                                : p;
+    }
+    return (ats_rgba){(uint8_t)lroundf(rgb[0] * 255), (uint8_t)lroundf(rgb[1] * 255),
+                      (uint8_t)lroundf(rgb[2] * 255), 255};
+}
+
+ats_rgba head_color(int head) {
+    /* The "tab10" hues of many plotting tools: well separated and readable on white. */
+    static const ats_rgba TEN[10] = {
+        {31, 119, 180, 255},  {255, 127, 14, 255}, {44, 160, 44, 255},   {214, 39, 40, 255},
+        {148, 103, 189, 255}, {140, 86, 75, 255},  {227, 119, 194, 255}, {23, 190, 207, 255},
+        {188, 189, 34, 255},  {127, 127, 127, 255}};
+    if (head >= 0 && head < 10)
+        return TEN[head];
+    /* beyond ten: hues a golden angle apart, alternating lightness */
+    return hsl(0.618034f * (float)head, 0.65f, head % 2 ? 0.42f : 0.55f);
+}
+
+float widest_label(const view_ctx *c, float size) {
+    float w = 0;
+    for (int i = 0; i < c->tok.n; i++)
+        w = fmaxf(w, ats_font_measure(c->font, c->tok.labels[c->tok.shown[i]], size, false));
+    return fminf(w, UI_LABEL_WIDTH * c->ui);
+}
+
+/* ---- colour bar ---------------------------------------------------------------------------- */
+
+float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
+    float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui;
+    bool diverging = ats_colormap_is_diverging(c->st->colormap);
+    static const char *const SEQ[] = {"0", "0.25", "0.5", "0.75", "1"};
+    static const char *const DIV[] = {"-1", "-0.5", "0", "0.5", "1"};
+    const char *const *ticks = diverging ? DIV : SEQ;
+    float text_w = ats_font_measure(c->font, "masked", size, false);
+    for (int i = 0; i < 5; i++)
+        text_w = fmaxf(text_w, ats_font_measure(c->font, ticks[i], size, false));
+    text_w = fmaxf(text_w, ats_font_measure(c->font, "weight", size, false) - bar);
+    float width = bar + gap + 4.0f * ui + text_w;
+    if (measure_only)
+        return width;
+
+    ats_text_style caption = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM);
+    vtext(c, x, y - 12.0f * ui, "weight", &caption);
+    /* the gradient: a 1 x 256 image, top row the highest value */
+    uint8_t grad[256 * 4];
+    for (int r = 0; r < 256; r++) {
+        ats_rgba col = c->lut[255 - r];
+        memcpy(grad + r * 4, &col, 4);
+    }
+    note(c, ats_dl_image(c->dl, x, y, bar, h, grad, 1, 256, 4, ATS_IMAGE_SMOOTH));
+    voutline(c, x, y, bar, h, 1.0f * ui, COLOR_FAINT);
+    ats_text_style label = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
+    for (int i = 0; i < 5; i++) {
+        float ty = y + h * (1.0f - (float)i / 4.0f);
+        vline(c, x + bar, ty, x + bar + 4.0f * ui, ty, 1.0f * ui, COLOR_MUTED);
+        vtext(c, x + bar + gap + 4.0f * ui, ty, ticks[i], &label);
+    }
+    if (c->d->causal) { /* key for masked cells */
+        float ky = y + h + 12.0f * ui;
+        frect sw = {x, ky, bar, bar};
+        vrect(c, sw.x, sw.y, sw.w, sw.h, 0, COLOR_MASKED);
+        vclip(c, sw.x, sw.y, sw.w, sw.h);
+        for (float d = -bar; d < bar; d += 6.0f * ui) /* the hatching of masked cells */
+            vline(c, sw.x + d, sw.y, sw.x + d + bar, sw.y + bar, 1.0f * ui, COLOR_HATCH);
+        vunclip(c);
+        voutline(c, sw.x, sw.y, sw.w, sw.h, 1.0f * ui, COLOR_FAINT);
+        vtext(c, x + bar + gap + 4.0f * ui, ky + 0.5f * bar, "masked", &label);
+    }
+    return width;
+}
+
+/* ---- attention images and masking ---------------------------------------------------------- */
+
+const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *m_out) {
+    int n = c->tok.n, m = (n + step - 1) / step;
+    *m_out = m;
+    uint8_t *img = view_scratch(c, (size_t)m * (size_t)m * 4);
+    if (!img)
+        return NULL;
+    bool causal = c->d->causal;
+    for (int bi = 0; bi < m; bi++)
+        for (int bj = 0; bj < m; bj++) {
+            int q1 = bi * step + step < n ? bi * step + step : n;
+            int k1 = bj * step + step < n ? bj * step + step : n;
+            double sum = 0;
+            int seen = 0, total = 0;
+            for (int q = bi * step; q < q1; q++)
+                for (int k = bj * step; k < k1; k++, total++) {
+                    if (causal && k > q) /* shown order is run order: key after query */
+                        continue;
+                    sum += attn_at(c, layer, head, c->tok.shown[q], c->tok.shown[k]);
+                    seen++;
+                }
+            uint8_t *p = img + ((size_t)bi * m + bj) * 4;
+            ats_rgba col = seen ? value_color(c, (float)(sum / seen)) : (ats_rgba){0, 0, 0, 0};
+            p[0] = col.r, p[1] = col.g, p[2] = col.b;
+            p[3] = (uint8_t)(255 * seen / (total ? total : 1));
+        }
+    return img;
+}
+
+void masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area) {
+    /* Lines u - v = d (u right, v down from the matrix corner) with d >= one cell lie entirely
+     * in cells whose key comes after their query. They are placed at whole multiples of the
+     * spacing from the corner, so they move with the matrix when it pans. */
+    float spacing = 6.0f * c->ui, extent = (float)n * cell;
+    float lo = area.x - ox - (area.y + area.h - oy), hi = area.x + area.w - ox - (area.y - oy);
+    lo = fmaxf(lo, cell + 1.0f * c->ui);
+    hi = fminf(hi, extent);
+    for (float d = ceilf(lo / spacing) * spacing; d < hi; d += spacing)
+        vline(c, ox + d, oy, ox + extent, oy + extent - d, 1.0f * c->ui, COLOR_HATCH);
+}

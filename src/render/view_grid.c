@@ -1,0 +1,204 @@
+/* The grid view (the "model view"): a thumbnail heatmap for every layer (rows) and head
+ * (columns). The selected head is outlined; the hovered one is outlined and previewed large in a
+ * panel beside it, with token labels when they fit. Thumbnails of long texts are box-averaged
+ * down to about their pixel size before they enter the display list.
+ */
+#include "view_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct geom {
+    float m, head_y; /* margin; top of the head numbers */
+    float row_w;     /* layer numbers column */
+    float col_h;     /* head numbers band */
+    bool long_names; /* "layer 3" / "head 5" rather than "3" / "5" */
+    float gap, thumb;
+    frect grid;
+} geom;
+
+static float title_bottom_estimate(const view_ctx *c) {
+    float a, d;
+    ats_font_metrics(c->font, UI_TITLE * c->ui, &a, &d);
+    return UI_MARGIN * c->ui + a + d;
+}
+
+/* Everything but the thumbnail size; `thumb` decides whether long names fit. */
+static void frame(const view_ctx *c, geom *g, float thumb) {
+    float ui = c->ui, size = UI_SMALL * ui, a, d;
+    ats_font_metrics(c->font, size, &a, &d);
+    char widest[32];
+    snprintf(widest, sizeof widest, "head %d", c->d->n_head - 1);
+    g->long_names = ats_font_measure(c->font, widest, size, false) <= thumb - 4.0f * ui;
+    snprintf(widest, sizeof widest, g->long_names ? "layer %d" : "%d", c->d->n_layer - 1);
+    g->m = UI_MARGIN * ui;
+    g->head_y = title_bottom_estimate(c) + 14.0f * ui;
+    g->row_w = ats_font_measure(c->font, widest, size, false) + 10.0f * ui;
+    g->col_h = a + d + 6.0f * ui;
+    g->gap = 6.0f * ui;
+}
+
+static void layout(const view_ctx *c, float w, float h, geom *g) {
+    int L = c->d->n_layer, H = c->d->n_head;
+    frame(c, g, 1e9f);
+    for (int pass = 0; pass < 2; pass++) {
+        float x = g->m + g->row_w, y = g->head_y + g->col_h;
+        float tw = (w - x - g->m - (float)(H - 1) * g->gap) / (float)H;
+        float th = (h - y - g->m - (float)(L - 1) * g->gap) / (float)L;
+        g->thumb = fmaxf(fminf(tw, th), 2.0f);
+        if (pass == 0)
+            frame(c, g, g->thumb);
+    }
+    float gw = (float)H * g->thumb + (float)(H - 1) * g->gap;
+    float x = g->m + g->row_w;
+    x += fmaxf(0, 0.5f * (w - x - g->m - gw)); /* centred in the room left */
+    g->grid = (frect){x, g->head_y + g->col_h, gw, (float)L * g->thumb + (float)(L - 1) * g->gap};
+}
+
+static void grid_detail(const view_ctx *c, char *out, size_t size) {
+    snprintf(out, size, "%d layer%s \xC3\x97 %d head%s", c->d->n_layer,
+             c->d->n_layer == 1 ? "" : "s", c->d->n_head, c->d->n_head == 1 ? "" : "s");
+}
+
+void grid_natural_size(view_ctx *c, float *w, float *h) {
+    float ui = c->ui;
+    int L = c->d->n_layer, H = c->d->n_head;
+    float t = clampf(560.0f * ui / fmaxf((float)H, 0.75f * (float)L), 44.0f * ui, 110.0f * ui);
+    geom g;
+    frame(c, &g, t);
+    *w = g.m + g.row_w + (float)H * t + (float)(H - 1) * g.gap + g.m;
+    *h = g.head_y + g.col_h + (float)L * t + (float)(L - 1) * g.gap + g.m;
+    char detail[64];
+    grid_detail(c, detail, sizeof detail);
+    *w = fmaxf(*w, view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
+}
+
+static frect thumb_rect(const geom *g, int layer, int head) {
+    return (frect){g->grid.x + (float)head * (g->thumb + g->gap),
+                   g->grid.y + (float)layer * (g->thumb + g->gap), g->thumb, g->thumb};
+}
+
+/* One head's matrix as an image in r, at most about one cell per pixel. */
+static void draw_matrix(view_ctx *c, frect r, int layer, int head) {
+    int n = c->tok.n, step = 1;
+    float px = fmaxf(r.w, 1.0f);
+    if ((float)n > 2.0f * px)
+        step = (int)ceilf((float)n / px);
+    if (c->d->causal)
+        vrect(c, r.x, r.y, r.w, r.h, 0, COLOR_MASKED);
+    int m;
+    const uint8_t *img = attention_image(c, layer, head, step, &m);
+    vimage(c, r.x, r.y, r.w, r.h, img, m, m);
+}
+
+/* The large preview of the hovered head, beside its thumbnail. */
+static void preview(view_ctx *c, const geom *g, int layer, int head) {
+    float ui = c->ui, pad = 12.0f * ui, lsize = 10.0f * ui;
+    int n = c->tok.n;
+    float side = clampf(0.5f * fminf(c->w, c->h), 120.0f * ui, 520.0f * ui);
+    float lw = widest_label(c, lsize);
+    lw = fminf(lw, 90.0f * ui);
+    bool labels = side / (float)n >= 9.0f * ui;
+    float a, d, at, dt;
+    ats_font_metrics(c->font, lsize, &a, &d);
+    ats_font_metrics(c->font, UI_TEXT * ui, &at, &dt);
+    float title_h = at + dt + 8.0f * ui, band = labels ? lw + 6.0f * ui : 0;
+    float pw = pad + band + side + pad, ph = pad + title_h + band + side + pad;
+    frect t = thumb_rect(g, layer, head);
+    float px = t.x + t.w + 14.0f * ui, py = t.y;
+    if (px + pw > c->w - 4.0f * ui)
+        px = t.x - 14.0f * ui - pw;
+    if (px < 4.0f * ui)
+        px = fmaxf(4.0f * ui, c->w - pw - 4.0f * ui);
+    py = clampf(py, 4.0f * ui, fmaxf(4.0f * ui, c->h - ph - 4.0f * ui));
+    for (int i = 3; i >= 1; i--) /* soft shadow */
+        vrect(c, px + (float)i * ui, py + (float)i * 1.5f * ui, pw, ph, 8.0f * ui,
+              (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
+    vrect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
+    vrect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
+    char title[64];
+    snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d", layer, head);
+    ats_text_style ts = tstyle(UI_TEXT * ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
+    ts.bold = true;
+    vtext(c, px + pad, py + pad, title, &ts);
+    frect mr = {px + pad + band, py + pad + title_h + band, side, side};
+    draw_matrix(c, mr, layer, head);
+    voutline(c, mr.x - ui, mr.y - ui, mr.w + 2 * ui, mr.h + 2 * ui, ui, COLOR_FAINT);
+    if (!labels)
+        return;
+    float cell = side / (float)n;
+    ats_text_style ls =
+        tstyle(fminf(lsize, 0.8f * cell), COLOR_INK, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
+    ls.max_width = lw;
+    for (int i = 0; i < n; i++) {
+        int tok = c->tok.shown[i];
+        ls.color = is_special(c, tok) ? COLOR_MUTED : COLOR_INK;
+        ls.align = ATS_ALIGN_END;
+        ls.angle = 0;
+        vtext(c, mr.x - 5.0f * ui, mr.y + ((float)i + 0.5f) * cell, c->tok.labels[tok], &ls);
+        ls.align = ATS_ALIGN_START;
+        ls.angle = -90.0f;
+        vtext(c, mr.x + ((float)i + 0.5f) * cell, mr.y - 5.0f * ui, c->tok.labels[tok], &ls);
+    }
+}
+
+void grid_build(view_ctx *c) {
+    const ats_view_state *st = c->st;
+    char detail[64];
+    grid_detail(c, detail, sizeof detail);
+    view_title(c, detail);
+    geom g;
+    layout(c, c->w, c->h, &g);
+    float ui = c->ui;
+    int L = c->d->n_layer, H = c->d->n_head;
+    ats_text_style hs = tstyle(UI_SMALL * ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM);
+    for (int h = 0; h < H; h++) {
+        char name[24];
+        snprintf(name, sizeof name, g.long_names ? "head %d" : "%d", h);
+        frect r = thumb_rect(&g, 0, h);
+        vtext(c, r.x + 0.5f * r.w, g.grid.y - 5.0f * ui, name, &hs);
+    }
+    hs.align = ATS_ALIGN_END;
+    hs.valign = ATS_VALIGN_MIDDLE;
+    for (int l = 0; l < L; l++) {
+        char name[24];
+        snprintf(name, sizeof name, g.long_names ? "layer %d" : "%d", l);
+        frect r = thumb_rect(&g, l, 0);
+        vtext(c, g.grid.x - 8.0f * ui, r.y + 0.5f * r.h, name, &hs);
+    }
+    if (c->tok.n > 0)
+        for (int l = 0; l < L; l++)
+            for (int h = 0; h < H; h++) {
+                frect r = thumb_rect(&g, l, h);
+                draw_matrix(c, r, l, h);
+                voutline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
+            }
+    float t = 2.0f * ui;
+    frect sel = thumb_rect(&g, st->layer, st->head);
+    voutline(c, sel.x - 2 * t, sel.y - 2 * t, sel.w + 4 * t, sel.h + 4 * t, t, COLOR_INK);
+    bool hovered =
+        st->hover_layer >= 0 && st->hover_layer < L && st->hover_head >= 0 && st->hover_head < H;
+    if (hovered) {
+        frect r = thumb_rect(&g, st->hover_layer, st->hover_head);
+        voutline(c, r.x - t, r.y - t, r.w + 2 * t, r.h + 2 * t, t, COLOR_MUTED);
+        if (c->tok.n > 0)
+            preview(c, &g, st->hover_layer, st->hover_head);
+    }
+    view_layout *lay = c->lay;
+    lay->grid = g.grid;
+    lay->pitch_x = g.thumb + g.gap;
+    lay->pitch_y = g.thumb + g.gap;
+    lay->n_layer = L;
+    lay->n_head = H;
+}
+
+ats_hit grid_hit(const view_layout *l, float x, float y) {
+    ats_hit hit = {
+        .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
+    if (!frect_has(l->grid, x, y) || !(l->pitch_x > 0))
+        return hit;
+    hit.kind = ATS_HIT_THUMB;
+    hit.head = clampi((int)floorf((x - l->grid.x) / l->pitch_x), 0, l->n_head - 1);
+    hit.layer = clampi((int)floorf((y - l->grid.y) / l->pitch_y), 0, l->n_layer - 1);
+    return hit;
+}

@@ -1,0 +1,344 @@
+/* The heatmap view: one head's (T, T) attention, queries as rows and keys as columns.
+ *
+ *   model  layer 3 · head 5                                 title
+ *   query 'it' → key 'animal': 0.432                       readout of the hovered cell
+ *                    key                                   caption
+ *                 T a d c ...                              key labels (vertical when narrow)
+ *   q    The  [ cells ........ ]   |  weight               colour bar with ticks
+ *   u  animal [ cells ........ ]   |
+ *   e     ...                        [/] masked            key for masked cells (causal)
+ *
+ * At zoom 1 every token fits (square cells of fit = min(avail w, avail h) / T pixels); at zoom z
+ * cells are z * fit and the view shows the part starting at (pan_key, pan_query) cells. Labels
+ * shrink with the cells down to a legible minimum, below which only every step-th is written.
+ */
+#include "view_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct geom {
+    float m, top;     /* margin; top of the caption above the key labels */
+    float caption;    /* band of the "query" / "key" captions */
+    float label_size; /* token labels */
+    int step;         /* a label every step-th token */
+    float row_w;      /* row label column */
+    bool vertical;    /* key labels rotated */
+    float col_h;      /* key label band */
+    float bar_w;      /* colour bar zone, gap included */
+    frect avail;
+    float fit, cell;
+} geom;
+
+/* Height of the title and readout lines. */
+static float header_height(const view_ctx *c) {
+    float a1, d1, a2, d2;
+    ats_font_metrics(c->font, UI_TITLE * c->ui, &a1, &d1);
+    ats_font_metrics(c->font, UI_TEXT * c->ui, &a2, &d2);
+    return UI_MARGIN * c->ui + a1 + d1 + 8.0f * c->ui + a2 + d2 + 10.0f * c->ui;
+}
+
+/* Label size and step for cells of `cell` pixels. */
+static void label_fit(const view_ctx *c, float cell, float *size, int *step) {
+    float lmin = UI_LABEL_MIN * c->ui, lmax = UI_LABEL_MAX * c->ui;
+    *size = fminf(lmax, 0.78f * cell);
+    *step = 1;
+    if (*size < lmin) {
+        *size = lmin;
+        *step = (int)ceilf(1.25f * lmin / cell);
+    }
+}
+
+/* Bands around the matrix for the labels, sized for the largest label size so that they stay
+ * put while zooming; key labels are vertical unless they fit across cells of `cell` pixels. */
+static void bands(const view_ctx *c, geom *g, float cell, int step) {
+    float ui = c->ui, size = UI_LABEL_MAX * ui, wl = widest_label(c, size), a, d;
+    ats_font_metrics(c->font, size, &a, &d);
+    g->row_w = wl + 10.0f * ui;
+    g->vertical = wl > cell * (float)step - 4.0f * ui;
+    g->col_h = g->vertical ? wl + 10.0f * ui : a + d + 8.0f * ui;
+}
+
+/* The geometry in a w x h view. The bands depend on the cells at zoom 1 (two passes: the
+ * orientation of the key labels changes the room left), and the zoom only scales the cells, so
+ * the matrix's corner stays where it is whatever the zoom. */
+static void layout(const view_ctx *c, float w, float h, geom *g) {
+    float ui = c->ui, size;
+    int n = c->tok.n > 0 ? c->tok.n : 1, step = 1;
+    *g = (geom){.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
+    g->bar_w = 22.0f * ui + view_colorbar((view_ctx *)c, 0, 0, 0, true);
+    g->fit = 1e9f;
+    for (int pass = 0; pass < 2; pass++) {
+        bands(c, g, g->fit, step);
+        g->avail.x = g->m + g->caption + g->row_w;
+        g->avail.y = g->top + g->caption + g->col_h;
+        g->avail.w = fmaxf(w - g->avail.x - g->bar_w - g->m, 1.0f);
+        g->avail.h = fmaxf(h - g->avail.y - g->m, 1.0f);
+        g->fit = fminf(g->avail.w, g->avail.h) / (float)n;
+        label_fit(c, g->fit, &size, &step);
+    }
+    g->cell = g->fit * clampf(c->st->zoom, 1.0f, 1e4f);
+    label_fit(c, g->cell, &g->label_size, &g->step);
+}
+
+void heatmap_natural_size(view_ctx *c, float *w, float *h) {
+    float ui = c->ui;
+    int n = c->tok.n > 0 ? c->tok.n : 1;
+    float cell = clampf(480.0f * ui / (float)n, 20.0f * ui, 44.0f * ui);
+    if ((float)n * cell > 3200.0f * ui)
+        cell = 3200.0f * ui / (float)n;
+    float size;
+    int step;
+    label_fit(c, cell, &size, &step);
+    geom g = {.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
+    g.bar_w = 22.0f * ui + view_colorbar(c, 0, 0, 0, true);
+    bands(c, &g, cell, step);
+    float side = (float)n * cell;
+    *w = g.m + g.caption + g.row_w + side + g.bar_w + g.m;
+    *h = g.top + g.caption + g.col_h + side + g.m;
+    char detail[64];
+    snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", c->st->layer, c->st->head);
+    *w = fmaxf(*w, view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
+}
+
+/* Position in the shown list, or -1 when the token is out of range or hidden. */
+static int shown_pos(const view_ctx *c, int token) {
+    return token >= 0 && token < c->tok.n_all ? c->tok.pos[token] : -1;
+}
+
+static void readout(view_ctx *c, float y) {
+    const ats_view_state *st = c->st;
+    int q = shown_pos(c, st->hover_query), k = shown_pos(c, st->hover_key);
+    char line[512];
+    if (q >= 0 && k >= 0) {
+        int tq = st->hover_query, tk = st->hover_key;
+        int n = snprintf(line, sizeof line,
+                         "query '%.150s' \xE2\x86\x92 key '%.150s': ", c->tok.labels[tq],
+                         c->tok.labels[tk]);
+        if (c->d->causal && k > q)
+            snprintf(line + n, sizeof line - (size_t)n, "masked (a query sees only earlier keys)");
+        else
+            snprintf(line + n, sizeof line - (size_t)n, "%.3f",
+                     (double)attn_at(c, st->layer, st->head, tq, tk));
+    } else if (shown_pos(c, st->locked_token) >= 0) {
+        snprintf(line, sizeof line, "%s '%.200s' (locked)",
+                 st->locked_side == ATS_SIDE_KEY ? "key" : "query",
+                 c->tok.labels[st->locked_token]);
+    } else {
+        return;
+    }
+    ats_text_style ts = tstyle(UI_TEXT * c->ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
+    ts.max_width = c->w - 2 * UI_MARGIN * c->ui;
+    vtext(c, UI_MARGIN * c->ui, y, line, &ts);
+}
+
+/* Outline of shown row (side query) or column (side key) p; `strong` for a locked token. */
+static void outline_token(view_ctx *c, const geom *g, frect plot, float ox, float oy, int p,
+                          ats_token_side side, bool strong) {
+    float ui = c->ui, t = strong ? 2.5f * ui : 1.5f * ui;
+    frect r = side == ATS_SIDE_KEY ? (frect){ox + (float)p * g->cell, plot.y, g->cell, plot.h}
+                                   : (frect){plot.x, oy + (float)p * g->cell, plot.w, g->cell};
+    voutline(c, r.x, r.y, r.w, r.h, t, COLOR_INK);
+    if (strong)
+        voutline(c, r.x + t, r.y + t, r.w - 2 * t, r.h - 2 * t, 1.0f * ui, COLOR_WHITE);
+}
+
+/* Cells, separators, values and outlines, clipped to the plot. */
+static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float oy) {
+    const ats_view_state *st = c->st;
+    float ui = c->ui, cell = g->cell;
+    int n = c->tok.n;
+    vclip(c, plot.x, plot.y, plot.w, plot.h);
+    if (c->d->causal) {
+        vrect(c, plot.x, plot.y, plot.w, plot.h, 0, COLOR_MASKED);
+        masked_hatching(c, ox, oy, cell, n, plot);
+    }
+    int m;
+    const uint8_t *img = attention_image(c, st->layer, st->head, 1, &m);
+    vimage(c, ox, oy, (float)n * cell, (float)n * cell, img, m, m);
+    /* visible cell range */
+    int q0 = clampi((int)floorf((plot.y - oy) / cell), 0, n);
+    int q1 = clampi((int)ceilf((plot.y + plot.h - oy) / cell), 0, n);
+    int k0 = clampi((int)floorf((plot.x - ox) / cell), 0, n);
+    int k1 = clampi((int)ceilf((plot.x + plot.w - ox) / cell), 0, n);
+    if (cell >= 14.0f * ui) { /* thin white separators between cells */
+        ats_rgba sep = {255, 255, 255, 200};
+        for (int i = q0 + 1; i < q1; i++)
+            vline(c, plot.x, oy + (float)i * cell, plot.x + plot.w, oy + (float)i * cell, ui, sep);
+        for (int j = k0 + 1; j < k1; j++)
+            vline(c, ox + (float)j * cell, plot.y, ox + (float)j * cell, plot.y + plot.h, ui, sep);
+    }
+    if (cell >= 34.0f * ui) { /* the value in each cell large enough to hold it */
+        ats_text_style ts = tstyle(fminf(UI_SMALL * ui, 0.3f * cell), COLOR_INK, ATS_ALIGN_CENTER,
+                                   ATS_VALIGN_MIDDLE);
+        for (int i = q0; i < q1; i++)
+            for (int j = k0; j < k1; j++) {
+                if (c->d->causal && j > i)
+                    continue;
+                float v = attn_at(c, st->layer, st->head, c->tok.shown[i], c->tok.shown[j]);
+                if (!(v >= 0.005f || v <= -0.005f))
+                    continue;
+                ats_rgba col = value_color(c, v);
+                float lum = 0.2126f * col.r + 0.7152f * col.g + 0.0722f * col.b;
+                ts.color = lum > 140 ? COLOR_INK : COLOR_WHITE;
+                char text[16];
+                snprintf(text, sizeof text, "%.2f", (double)v);
+                vtext(c, ox + ((float)j + 0.5f) * cell, oy + ((float)i + 0.5f) * cell, text, &ts);
+            }
+    }
+    int hover = shown_pos(c, st->hover_token), locked = shown_pos(c, st->locked_token);
+    if (hover >= 0 && (hover != locked || st->hover_side != st->locked_side))
+        outline_token(c, g, plot, ox, oy, hover, st->hover_side, false);
+    if (locked >= 0)
+        outline_token(c, g, plot, ox, oy, locked, st->locked_side, true);
+    int hq = shown_pos(c, st->hover_query), hk = shown_pos(c, st->hover_key);
+    if (hq >= 0 && hk >= 0) {
+        float x = ox + (float)hk * cell, y = oy + (float)hq * cell, t = 2.0f * ui;
+        voutline(c, x - t, y - t, cell + 2 * t, cell + 2 * t, t, COLOR_INK);
+        voutline(c, x, y, cell, cell, fminf(1.0f * ui, 0.25f * cell), COLOR_WHITE);
+    }
+    vunclip(c);
+    voutline(c, plot.x - ui, plot.y - ui, plot.w + 2 * ui, plot.h + 2 * ui, ui, COLOR_FAINT);
+}
+
+/* Is shown token p emphasised on this side (hovered cell, hovered or locked token)? */
+static bool emphasised(const view_ctx *c, int p, ats_token_side side) {
+    const ats_view_state *st = c->st;
+    int cell_p = shown_pos(c, side == ATS_SIDE_KEY ? st->hover_key : st->hover_query);
+    bool cell_hit =
+        cell_p == p && shown_pos(c, st->hover_query) >= 0 && shown_pos(c, st->hover_key) >= 0;
+    return cell_hit || (shown_pos(c, st->hover_token) == p && st->hover_side == side) ||
+           (shown_pos(c, st->locked_token) == p && st->locked_side == side);
+}
+
+static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float oy) {
+    float ui = c->ui, cell = g->cell, a, d;
+    int n = c->tok.n;
+    ats_font_metrics(c->font, g->label_size, &a, &d);
+    /* rows: queries, right-aligned against the matrix; the clips reach half a line past the
+     * matrix so that the first and last labels are whole */
+    float half = 0.5f * (a + d);
+    vclip(c, 0, plot.y - half, plot.x, plot.h + 2 * half);
+    for (int i = clampi((int)floorf((plot.y - oy) / cell), 0, n); i < n; i++) {
+        float y = oy + ((float)i + 0.5f) * cell;
+        if (y - 0.5f * cell > plot.y + plot.h)
+            break;
+        bool em = emphasised(c, i, ATS_SIDE_QUERY);
+        if (i % g->step != 0 && !em)
+            continue;
+        int tok = c->tok.shown[i];
+        ats_text_style ts = tstyle(g->label_size, is_special(c, tok) ? COLOR_MUTED : COLOR_INK,
+                                   ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
+        ts.max_width = g->row_w - 10.0f * ui;
+        ts.bold = em;
+        if (em) {
+            float tw =
+                fminf(ats_font_measure(c->font, c->tok.labels[tok], ts.size, true), ts.max_width);
+            vrect(c, plot.x - 8.0f * ui - tw, y - 0.5f * (a + d) - ui, tw + 4.0f * ui,
+                  a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
+        }
+        vtext(c, plot.x - 6.0f * ui, y, c->tok.labels[tok], &ts);
+    }
+    vunclip(c);
+    /* columns: keys, above the matrix */
+    vclip(c, plot.x - half, plot.y - g->col_h, plot.w + 2 * half, g->col_h);
+    for (int j = clampi((int)floorf((plot.x - ox) / cell), 0, n); j < n; j++) {
+        float x = ox + ((float)j + 0.5f) * cell;
+        if (x - 0.5f * cell > plot.x + plot.w)
+            break;
+        bool em = emphasised(c, j, ATS_SIDE_KEY);
+        if (j % g->step != 0 && !em)
+            continue;
+        int tok = c->tok.shown[j];
+        ats_text_style ts = tstyle(g->label_size, is_special(c, tok) ? COLOR_MUTED : COLOR_INK,
+                                   g->vertical ? ATS_ALIGN_START : ATS_ALIGN_CENTER,
+                                   g->vertical ? ATS_VALIGN_MIDDLE : ATS_VALIGN_BOTTOM);
+        ts.max_width = g->vertical ? g->col_h - 10.0f * ui : cell * (float)g->step - 2.0f * ui;
+        ts.angle = g->vertical ? -90.0f : 0.0f;
+        ts.bold = em;
+        if (em) {
+            float tw =
+                fminf(ats_font_measure(c->font, c->tok.labels[tok], ts.size, true), ts.max_width);
+            if (g->vertical)
+                vrect(c, x - 0.5f * (a + d) - ui, plot.y - 8.0f * ui - tw, a + d + 2 * ui,
+                      tw + 4.0f * ui, 2.0f * ui, COLOR_FOCUS);
+            else
+                vrect(c, x - 0.5f * tw - 2 * ui, plot.y - 6.0f * ui - a - d - ui, tw + 4 * ui,
+                      a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
+        }
+        vtext(c, x, plot.y - 6.0f * ui, c->tok.labels[tok], &ts);
+    }
+    vunclip(c);
+    /* captions */
+    ats_text_style cap = tstyle(UI_SMALL * ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
+    cap.angle = -90.0f;
+    vtext(c, g->m + 0.5f * g->caption, plot.y + 0.5f * plot.h, "query", &cap);
+    cap.angle = 0;
+    vtext(c, plot.x + 0.5f * plot.w, g->top + 0.5f * g->caption, "key", &cap);
+}
+
+void heatmap_build(view_ctx *c) {
+    const ats_view_state *st = c->st;
+    char detail[64];
+    snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", st->layer, st->head);
+    float title_bottom = view_title(c, detail);
+    readout(c, title_bottom + 8.0f * c->ui);
+    if (c->tok.n == 0) {
+        ats_text_style ts =
+            tstyle(UI_TEXT * c->ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
+        vtext(c, 0.5f * c->w, 0.5f * c->h, "every token is hidden", &ts);
+        return;
+    }
+    geom g;
+    layout(c, c->w, c->h, &g);
+    int n = c->tok.n;
+    float side = (float)n * g.cell;
+    frect plot = {g.avail.x, g.avail.y, fminf(side, g.avail.w), fminf(side, g.avail.h)};
+    /* pan clamped so the matrix fills the plot */
+    float pan_q = clampf(st->pan_query, 0, fmaxf(0, (float)n - g.avail.h / g.cell));
+    float pan_k = clampf(st->pan_key, 0, fmaxf(0, (float)n - g.avail.w / g.cell));
+    if (!isfinite(pan_q))
+        pan_q = 0;
+    if (!isfinite(pan_k))
+        pan_k = 0;
+    float ox = plot.x - pan_k * g.cell, oy = plot.y - pan_q * g.cell;
+    draw_matrix(c, &g, plot, ox, oy);
+    draw_labels(c, &g, plot, ox, oy);
+    float bar_h = fmaxf(plot.h - (c->d->causal ? 30.0f * c->ui : 0.0f), 40.0f * c->ui);
+    bar_h = fminf(bar_h, 360.0f * c->ui);
+    view_colorbar(c, plot.x + plot.w + 22.0f * c->ui, plot.y, bar_h, false);
+
+    view_layout *l = c->lay;
+    l->avail = g.avail;
+    l->plot = plot;
+    l->row_labels = (frect){g.m + g.caption, plot.y, plot.x - g.m - g.caption, plot.h};
+    l->col_labels = (frect){plot.x, plot.y - g.col_h, plot.w, g.col_h};
+    l->fit_cell = g.fit;
+    l->cell = g.cell;
+    l->pan_q = pan_q;
+    l->pan_k = pan_k;
+    l->zoom = g.cell / g.fit;
+}
+
+ats_hit heatmap_hit(const view_layout *l, float x, float y) {
+    ats_hit hit = {
+        .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
+    if (l->n_shown == 0 || !(l->cell > 0))
+        return hit;
+    int q = clampi((int)floorf(l->pan_q + (y - l->plot.y) / l->cell), 0, l->n_shown - 1);
+    int k = clampi((int)floorf(l->pan_k + (x - l->plot.x) / l->cell), 0, l->n_shown - 1);
+    if (frect_has(l->plot, x, y)) {
+        hit.kind = ATS_HIT_CELL;
+        hit.query = l->shown[q];
+        hit.key = l->shown[k];
+    } else if (frect_has(l->row_labels, x, y)) {
+        hit.kind = ATS_HIT_TOKEN;
+        hit.token = l->shown[q];
+        hit.side = ATS_SIDE_QUERY;
+    } else if (frect_has(l->col_labels, x, y)) {
+        hit.kind = ATS_HIT_TOKEN;
+        hit.token = l->shown[k];
+        hit.side = ATS_SIDE_KEY;
+    }
+    return hit;
+}

@@ -1,0 +1,157 @@
+/* Shared by the view builders: the look (colours, sizes), the build context, the layout kept
+ * for hit tests, and drawing helpers that remember the first failure. */
+#ifndef ATS_VIEW_INTERNAL_H
+#define ATS_VIEW_INTERNAL_H
+
+#include "render_internal.h"
+
+/* ---- the look ------------------------------------------------------------------------------ */
+
+static const ats_rgba COLOR_BG = {255, 255, 255, 255};
+static const ats_rgba COLOR_INK = {31, 35, 40, 255};       /* labels, titles */
+static const ats_rgba COLOR_MUTED = {96, 104, 114, 255};   /* captions, special tokens */
+static const ats_rgba COLOR_FAINT = {208, 215, 222, 255};  /* borders, separators */
+static const ats_rgba COLOR_MASKED = {236, 238, 241, 255}; /* causal masked cells */
+static const ats_rgba COLOR_HATCH = {186, 192, 199, 255};  /* their diagonal hatching */
+static const ats_rgba COLOR_FOCUS = {255, 236, 179, 255};  /* behind a focused token label */
+static const ats_rgba COLOR_WHITE = {255, 255, 255, 255};
+
+/* Sizes at ui_scale 1, in pixels. */
+#define UI_MARGIN      22.0f
+#define UI_TITLE       17.0f
+#define UI_TEXT        13.0f
+#define UI_SMALL       11.0f
+#define UI_LABEL_MAX   13.0f  /* token labels at most */
+#define UI_LABEL_MIN   9.0f   /* token labels at least; sparser labels below this */
+#define UI_LABEL_WIDTH 170.0f /* token labels are cut beyond this */
+
+/* ---- tokens shown -------------------------------------------------------------------------- */
+
+typedef struct token_set {
+    int n_all;     /* T */
+    int n;         /* shown */
+    int *shown;    /* (n) index into the run's tokens, increasing */
+    int *pos;      /* (T) position in `shown`, or -1 when hidden */
+    char **labels; /* (T) display labels: control characters made visible, spaces trimmed */
+} token_set;
+
+/* ---- layout kept for hit tests and zoom ------------------------------------------------------ */
+
+typedef struct frect {
+    float x, y, w, h;
+} frect;
+
+static inline bool frect_has(frect r, float x, float y) {
+    return x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
+}
+
+typedef struct view_layout {
+    ats_view_kind kind;
+    float ui; /* ui_scale used */
+    int n_shown;
+    int *shown; /* (n_shown) token indices, owned by the view */
+    /* heatmap */
+    frect avail; /* the largest area the matrix may fill */
+    frect plot;  /* the visible part of the matrix */
+    frect row_labels, col_labels;
+    float fit_cell, cell, pan_q, pan_k, zoom;
+    /* lines */
+    frect left, right; /* label columns */
+    float rows_y, row_h;
+    int n_legend;
+    frect legend[ATS_MAX_HEADS];
+    /* grid */
+    frect grid; /* thumbnails area */
+    float pitch_x, pitch_y;
+    int n_layer, n_head;
+} view_layout;
+
+/* ---- build context ------------------------------------------------------------------------- */
+
+typedef struct view_ctx {
+    const ats_view_state *st;
+    const ats_view_data *d;
+    ats_font *font;
+    ats_dl *dl;
+    float w, h, ui;
+    token_set tok;
+    ats_rgba lut[256]; /* the colormap */
+    uint8_t **scratch; /* a reusable image buffer owned by the view */
+    size_t *scratch_cap;
+    view_layout *lay;
+    ats_status status; /* first failure of a drawing call */
+} view_ctx;
+
+/* attention[layer][head][q][k] */
+static inline float attn_at(const view_ctx *c, int layer, int head, int q, int k) {
+    size_t T = (size_t)c->d->n_tokens;
+    return c->d
+        ->attention[(((size_t)layer * (size_t)c->d->n_head + (size_t)head) * T + (size_t)q) * T +
+                    (size_t)k];
+}
+
+/* The colour of attention value v: [0, 1] on sequential maps, [-1, 1] on diverging ones. */
+static inline ats_rgba value_color(const view_ctx *c, float v) {
+    float t = ats_colormap_is_diverging(c->st->colormap) ? 0.5f * (v + 1.0f) : v;
+    return c->lut[(int)lroundf(clampf(t, 0, 1) * 255.0f)];
+}
+
+static inline bool is_special(const view_ctx *c, int token) {
+    return c->d->special && c->d->special[token];
+}
+
+/* A text style; extras (angle, max_width, bold) are set by the caller. */
+static inline ats_text_style tstyle(float size, ats_rgba color, ats_align al, ats_valign va) {
+    return (ats_text_style){.size = size, .color = color, .align = al, .valign = va};
+}
+
+/* Drawing that records the first failure in c->status. */
+void vrect(view_ctx *c, float x, float y, float w, float h, float radius, ats_rgba color);
+void vline(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color);
+void vcircle(view_ctx *c, float cx, float cy, float radius, ats_rgba color);
+void vtext(view_ctx *c, float x, float y, const char *s, const ats_text_style *style);
+void vimage(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih);
+void vclip(view_ctx *c, float x, float y, float w, float h);
+void vunclip(view_ctx *c);
+/* Outline of a rectangle as four butt-capped strokes of `width` inside its edge. */
+void voutline(view_ctx *c, float x, float y, float w, float h, float width, ats_rgba color);
+
+/* A (n, n) RGBA scratch image of the view, grown as needed; NULL and c->status set on failure. */
+uint8_t *view_scratch(view_ctx *c, size_t bytes);
+
+/* The title line at the top: the model's name in bold, then `detail`. Returns its bottom. */
+float view_title(view_ctx *c, const char *detail);
+/* Width the title line needs. */
+float view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
+                       const char *detail);
+
+/* Distinct colour of head h: ten well-separated hues, then golden-angle hues. */
+ats_rgba head_color(int head);
+
+/* Widest label among the shown tokens at `size`, capped at UI_LABEL_WIDTH * ui. */
+float widest_label(const view_ctx *c, float size);
+
+/* Colour bar with ticks and a masked-cell key: at x, y, height h. Returns the width it took.
+ * With `measure_only` nothing is drawn. */
+float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only);
+/* A (m, m) image of one head's attention through the colormap, m = ceil(n_shown / step): pixel
+ * (i, j) is the mean over shown queries [i*step, (i+1)*step) and keys [j*step, (j+1)*step).
+ * Masked cells of a causal model are left out of the mean and make the pixel transparent in
+ * proportion. Borrowed scratch memory; NULL (and c->status set) on failure. */
+const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *m);
+/* Diagonal hatching over the masked (key after query) cells of a matrix whose top-left corner
+ * is at (ox, oy) with cells of `cell` pixels, inside the clip rectangle `area`. */
+void masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area);
+
+/* The builders. Each lays out and draws into c->dl and fills c->lay. */
+void heatmap_build(view_ctx *c);
+void lines_build(view_ctx *c);
+void grid_build(view_ctx *c);
+void heatmap_natural_size(view_ctx *c, float *w, float *h);
+void lines_natural_size(view_ctx *c, float *w, float *h);
+void grid_natural_size(view_ctx *c, float *w, float *h);
+ats_hit heatmap_hit(const view_layout *lay, float x, float y);
+ats_hit lines_hit(const view_layout *lay, float x, float y);
+ats_hit grid_hit(const view_layout *lay, float x, float y);
+
+#endif

@@ -1,0 +1,78 @@
+/* builtin:demo run on a text, as the arrays a view draws from, and the default font: for the
+ * render tests. Header-only so that the engine-free support library stays that way. */
+#ifndef ATS_VIEW_FIXTURE_H
+#define ATS_VIEW_FIXTURE_H
+
+#include "attnscope/engine.h"
+#include "attnscope/render.h"
+#include "test_support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ATS_SENTENCE "The animal didn't cross the street because it was too tired."
+
+typedef struct demo_fixture {
+    ats_model *model;
+    ats_run *run;
+    const char **labels; /* (T) */
+    bool *special;       /* (T) */
+    ats_view_data data;
+    ats_font *font;
+} demo_fixture;
+
+/* causal: builtin:demo with GPT-style masking; add_special has no effect on the demo model. */
+static inline void demo_fixture_open(demo_fixture *f, const char *text, bool causal) {
+    memset(f, 0, sizeof *f);
+    ats_error err;
+    ats_load_opts lo = ats_load_opts_default();
+    lo.causal = causal ? 1 : 0;
+    if (ats_model_load("builtin:demo", &lo, &f->model, &err) != ATS_OK)
+        fail_msg("builtin:demo: %s", err.message);
+    if (ats_run_text(f->model, text, strlen(text), NULL, &f->run, &err) != ATS_OK)
+        fail_msg("run: %s", err.message);
+    int T = ats_run_n_tokens(f->run);
+    f->labels = calloc((size_t)T, sizeof *f->labels);
+    f->special = calloc((size_t)T, sizeof *f->special);
+    assert_non_null(f->labels);
+    assert_non_null(f->special);
+    for (int i = 0; i < T; i++) {
+        const ats_token *t = ats_tokens_get(ats_run_get_tokens(f->run), i);
+        f->labels[i] = t->piece;
+        f->special[i] = t->special;
+    }
+    const ats_model_config *c = ats_model_get_config(f->model);
+    f->data = (ats_view_data){.model_name = ats_model_get_info(f->model)->name,
+                              .text = text,
+                              .n_layer = c->n_layer,
+                              .n_head = c->n_head,
+                              .n_tokens = T,
+                              .tokens = f->labels,
+                              .special = f->special,
+                              .attention = ats_run_attentions(f->run),
+                              .causal = c->causal};
+    if (ats_font_open(NULL, &f->font, &err) != ATS_OK)
+        fail_msg("font: %s", err.message);
+}
+
+static inline void demo_fixture_close(demo_fixture *f) {
+    ats_font_free(f->font);
+    free(f->labels);
+    free(f->special);
+    ats_run_free(f->run);
+    ats_model_free(f->model);
+    memset(f, 0, sizeof *f);
+}
+
+/* Builds `st` at its natural size into a new view; the caller frees it. */
+static inline ats_view *demo_build(demo_fixture *f, const ats_view_state *st, float *w, float *h) {
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    ats_view_natural_size(st, &f->data, f->font, w, h);
+    if (ats_view_build(v, st, &f->data, f->font, *w, *h, &err) != ATS_OK)
+        fail_msg("build: %s", err.message);
+    return v;
+}
+
+#endif

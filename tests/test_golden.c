@@ -1,0 +1,192 @@
+/* Golden images: each view of builtin:demo on a fixed sentence, drawn at its natural size and
+ * compared with tests/golden/<name>.png.
+ *
+ * A pixel differs when a channel is off by more than CHANNEL_TOL; a case fails when more than
+ * PIXEL_FRACTION of its pixels differ (or the sizes do). On failure the actual image and a diff
+ * (differences in red over a faded copy of the expected image) are written to
+ * <build>/tests/output/golden/ and their paths printed.
+ *
+ * To refresh after an intended change of the look:  ATS_UPDATE_GOLDEN=1 ctest -R test_golden
+ * (then look at the new files before committing them). */
+#include "test_support.h"
+#include "view_fixture.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CHANNEL_TOL    8
+#define PIXEL_FRACTION 0.002
+
+typedef struct golden_case {
+    const char *name;
+    bool causal;
+    void (*setup)(ats_view_state *st);
+} golden_case;
+
+static void heatmap(ats_view_state *st) {
+    st->view = ATS_VIEW_HEATMAP;
+    st->layer = 0;
+    st->head = 1;
+}
+
+static void heatmap_causal_hover(ats_view_state *st) {
+    st->view = ATS_VIEW_HEATMAP;
+    st->layer = 1;
+    st->head = 0;
+    st->hover_query = 7;
+    st->hover_key = 1;
+    st->locked_token = 3;
+    st->colormap = ATS_COLORMAP_MAGMA;
+}
+
+static void lines(ats_view_state *st) {
+    st->view = ATS_VIEW_LINES;
+    st->layer = 0;
+}
+
+static void lines_locked(ats_view_state *st) {
+    st->view = ATS_VIEW_LINES;
+    st->layer = 1;
+    st->locked_token = 7;
+    st->line_threshold = 0.05f;
+    ats_view_state_set_head_visible(st, 2, false);
+}
+
+static void grid_hover(ats_view_state *st) {
+    st->view = ATS_VIEW_GRID;
+    st->layer = 1;
+    st->head = 3;
+    st->hover_layer = 0;
+    st->hover_head = 1;
+    st->colormap = ATS_COLORMAP_CIVIDIS;
+}
+
+static const golden_case CASES[] = {
+    {"heatmap", false, heatmap},      {"heatmap-causal-hover", true, heatmap_causal_hover},
+    {"lines", false, lines},          {"lines-locked", false, lines_locked},
+    {"grid-hover", true, grid_hover},
+};
+
+static void mkdir_p(const char *path) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        fail_msg("%s: cannot create: %s", buf, strerror(errno));
+}
+
+static void write_png(const char *path, uint8_t *px, int w, int h) {
+    ats_canvas c = ats_canvas_make(px, w, h, w * 4);
+    uint8_t *png;
+    size_t len;
+    ats_error err;
+    if (ats_png_encode(&c, NULL, &png, &len, &err) != ATS_OK ||
+        ats_write_file_atomic(path, png, len, &err) != ATS_OK)
+        fail_msg("%s: %s", path, err.message);
+    free(png);
+}
+
+/* Differences in red over a faded expected image. */
+static uint8_t *diff_image(const uint8_t *want, const uint8_t *got, int w, int h) {
+    uint8_t *d = malloc((size_t)w * h * 4);
+    assert_non_null(d);
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        const uint8_t *a = want + 4 * i, *b = got + 4 * i;
+        int m = 0;
+        for (int k = 0; k < 4; k++)
+            m = abs(a[k] - b[k]) > m ? abs(a[k] - b[k]) : m;
+        uint8_t grey = (uint8_t)(191 + (a[0] + a[1] + a[2]) / 12);
+        uint8_t *o = d + 4 * i;
+        o[0] = m > CHANNEL_TOL ? 255 : grey;
+        o[1] = m > CHANNEL_TOL ? 0 : grey;
+        o[2] = m > CHANNEL_TOL ? 0 : grey;
+        o[3] = 255;
+    }
+    return d;
+}
+
+static void check_case(const golden_case *gc) {
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, gc->causal);
+    ats_view_state st = ats_view_state_default();
+    gc->setup(&st);
+    float fw, fh;
+    ats_view *v = demo_build(&f, &st, &fw, &fh);
+    int w = (int)fw, h = (int)fh;
+    uint8_t *got = calloc((size_t)w * h, 4);
+    ats_canvas c = ats_canvas_make(got, w, h, w * 4);
+    ats_error err;
+    assert_int_equal(ats_render_draw(&c, ats_view_display_list(v), f.font, 1, &err), ATS_OK);
+    ats_view_free(v);
+    demo_fixture_close(&f);
+
+    char golden[1024], actual[1024], diff[1024];
+    snprintf(golden, sizeof golden, "%s/tests/golden/%s.png", ATS_SOURCE_DIR, gc->name);
+    const char *update = getenv("ATS_UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        write_png(golden, got, w, h);
+        print_message("updated %s (%d x %d)\n", golden, w, h);
+        free(got);
+        return;
+    }
+    mkdir_p(ATS_TEST_OUTPUT_DIR "/golden");
+    snprintf(actual, sizeof actual, "%s/golden/%s-actual.png", ATS_TEST_OUTPUT_DIR, gc->name);
+    snprintf(diff, sizeof diff, "%s/golden/%s-diff.png", ATS_TEST_OUTPUT_DIR, gc->name);
+    uint8_t *want;
+    int ww, wh;
+    if (ats_png_read(golden, &want, &ww, &wh, &err) != ATS_OK) {
+        write_png(actual, got, w, h);
+        free(got);
+        fail_msg("%s: %s\nactual image: %s (ATS_UPDATE_GOLDEN=1 creates the golden file)", gc->name,
+                 err.message, actual);
+    }
+    if (ww != w || wh != h) {
+        write_png(actual, got, w, h);
+        free(got);
+        free(want);
+        fail_msg("%s: drawn %d x %d, golden %d x %d\nactual image: %s", gc->name, w, h, ww, wh,
+                 actual);
+    }
+    long differing = 0;
+    int worst = 0;
+    for (size_t i = 0; i < (size_t)w * h * 4; i += 4) {
+        int m = 0;
+        for (int k = 0; k < 4; k++)
+            m = abs(want[i + k] - got[i + k]) > m ? abs(want[i + k] - got[i + k]) : m;
+        differing += m > CHANNEL_TOL;
+        worst = m > worst ? m : worst;
+    }
+    if ((double)differing > PIXEL_FRACTION * (double)w * h) {
+        write_png(actual, got, w, h);
+        uint8_t *d = diff_image(want, got, w, h);
+        write_png(diff, d, w, h);
+        free(d);
+        free(got);
+        free(want);
+        fail_msg("%s: %ld of %d pixels differ (largest channel difference %d)\n"
+                 "actual image: %s\ndiff image:   %s",
+                 gc->name, differing, w * h, worst, actual, diff);
+    }
+    free(got);
+    free(want);
+}
+
+static void test_golden_views_match(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++)
+        check_case(&CASES[i]);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_views_match),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

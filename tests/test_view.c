@@ -1,0 +1,268 @@
+/* Views: hit tests agree with what is drawn, zoom keeps the cell under the pointer, pan clamps,
+ * hidden special tokens never come back from a hit, bad states are refused. */
+#include "test_support.h"
+#include "view_fixture.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t *rasterize(demo_fixture *f, const ats_view *v, int w, int h) {
+    uint8_t *px = malloc((size_t)w * h * 4);
+    ats_canvas c = ats_canvas_make(px, w, h, w * 4);
+    ats_error err;
+    if (ats_render_draw(&c, ats_view_display_list(v), f->font, 1, &err) != ATS_OK)
+        fail_msg("draw: %s", err.message);
+    return px;
+}
+
+/* The x range [x0, x1) over which row y hits cells with key k (-1 when never). */
+static void key_span(const ats_view *v, float y, int k, int w, int *x0, int *x1) {
+    *x0 = *x1 = -1;
+    for (int x = 0; x < w; x++) {
+        ats_hit hit = ats_view_hit_test(v, (float)x + 0.5f, y);
+        if (hit.kind == ATS_HIT_CELL && hit.key == k) {
+            if (*x0 < 0)
+                *x0 = x;
+            *x1 = x + 1;
+        }
+    }
+}
+
+static void test_view_heatmap_hits_match_pixels(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    ats_view_state st = ats_view_state_default();
+    st.layer = 0;
+    st.head = 2; /* "first token": column 0 bright, the rest dark */
+    float w, h;
+    ats_view *v = demo_build(&f, &st, &w, &h);
+    int T = f.data.n_tokens;
+    /* find the plot: scan down the middle column for cell hits */
+    int qy[64], seen = 0, last_q = -1;
+    for (int y = 0; y < (int)h && seen < 64; y++) {
+        ats_hit hit = ats_view_hit_test(v, 0.5f * w, (float)y + 0.5f);
+        if (hit.kind == ATS_HIT_CELL && hit.query != last_q) {
+            assert_int_equal(hit.query, last_q + 1); /* rows in order, none skipped */
+            qy[seen++] = y;
+            last_q = hit.query;
+        }
+    }
+    assert_int_equal(seen, T);
+    int cell = qy[1] - qy[0];
+    assert_true(cell >= 20);
+    uint8_t *px = rasterize(&f, v, (int)w, (int)h);
+    ats_rgba lut0 = ats_colormap_sample(ATS_COLORMAP_VIRIDIS, 0);
+    ats_rgba lut1 = ats_colormap_sample(ATS_COLORMAP_VIRIDIS, 1);
+    for (int q = 0; q < T; q++) {
+        float y = (float)qy[q] + 0.25f * (float)cell; /* off the centre, where values are written */
+        for (int k = 0; k < T; k++) {
+            int x0, x1;
+            key_span(v, y, k, (int)w, &x0, &x1);
+            assert_true(x1 - x0 >= cell - 1 && x1 - x0 <= cell + 1);
+            const uint8_t *p = px + ((size_t)y * (size_t)w + (size_t)(x0 + cell / 4)) * 4;
+            ats_rgba want = k == 0 ? lut1 : lut0;
+            if (abs(p[0] - want.r) > 3 || abs(p[1] - want.g) > 3 || abs(p[2] - want.b) > 3)
+                fail_msg("cell (%d, %d) is drawn (%d, %d, %d), hit test says value %s", q, k, p[0],
+                         p[1], p[2], k == 0 ? "1" : "0");
+        }
+        /* left of the matrix: the query's label */
+        int x0, x1;
+        key_span(v, y, 0, (int)w, &x0, &x1);
+        ats_hit label = ats_view_hit_test(v, (float)x0 - 20, y);
+        assert_int_equal(label.kind, ATS_HIT_TOKEN);
+        assert_int_equal(label.side, ATS_SIDE_QUERY);
+        assert_int_equal(label.token, q);
+    }
+    /* above the matrix: key labels */
+    int x0, x1;
+    key_span(v, (float)qy[0] + 1, 5, (int)w, &x0, &x1);
+    ats_hit key = ats_view_hit_test(v, 0.5f * (float)(x0 + x1), (float)qy[0] - 20);
+    assert_int_equal(key.kind, ATS_HIT_TOKEN);
+    assert_int_equal(key.side, ATS_SIDE_KEY);
+    assert_int_equal(key.token, 5);
+    free(px);
+    ats_view_free(v);
+    demo_fixture_close(&f);
+}
+
+static void test_view_heatmap_zoom_keeps_point(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    ats_view_state st = ats_view_state_default();
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    assert_int_equal(ats_view_build(v, &st, &f.data, f.font, 800, 700, &err), ATS_OK);
+    /* a point inside cell (7, 9) */
+    float px = -1, py = -1;
+    for (int y = 0; y < 700 && px < 0; y += 2)
+        for (int x = 0; x < 800; x += 2) {
+            ats_hit hit = ats_view_hit_test(v, (float)x, (float)y);
+            if (hit.kind == ATS_HIT_CELL && hit.query == 7 && hit.key == 9) {
+                px = (float)x + 3, py = (float)y + 3;
+                break;
+            }
+        }
+    assert_true(px > 0);
+    ats_view_zoom(v, &st, px, py, 2.0f);
+    assert_true(fabsf(st.zoom - 2.0f) < 1e-4f);
+    assert_int_equal(ats_view_build(v, &st, &f.data, f.font, 800, 700, &err), ATS_OK);
+    ats_hit hit = ats_view_hit_test(v, px, py);
+    assert_int_equal(hit.kind, ATS_HIT_CELL);
+    assert_int_equal(hit.query, 7);
+    assert_int_equal(hit.key, 9);
+    /* dragging far towards the top-left clamps at the last cells; far the other way at 0 */
+    ats_view_pan(v, &st, -1e5f, -1e5f);
+    assert_true(st.pan_key > 0 && st.pan_query > 0);
+    assert_true(st.pan_key <= (float)f.data.n_tokens && st.pan_query <= (float)f.data.n_tokens);
+    ats_view_pan(v, &st, 1e5f, 1e5f);
+    assert_true(st.pan_key == 0 && st.pan_query == 0);
+    /* zoom stops at cells of about 90 pixels, and never goes below the whole matrix */
+    ats_view_zoom(v, &st, px, py, 100.0f);
+    assert_true(st.zoom > 2.0f && st.zoom < 3.0f);
+    ats_view_zoom(v, &st, px, py, 0.01f);
+    assert_true(st.zoom == 1.0f);
+    ats_view_free(v);
+    demo_fixture_close(&f);
+}
+
+static void test_view_hidden_special_tokens_never_hit(void **state) {
+    (void)state;
+    const char *labels[] = {"[CLS]", "a", "b", "c", "[SEP]"};
+    bool special[] = {true, false, false, false, true};
+    float attn[2 * 5 * 5];
+    for (int i = 0; i < 50; i++)
+        attn[i] = 0.2f;
+    ats_view_data d = {.model_name = "synthetic",
+                       .n_layer = 1,
+                       .n_head = 2,
+                       .n_tokens = 5,
+                       .tokens = labels,
+                       .special = special,
+                       .attention = attn};
+    ats_font *font;
+    ats_error err;
+    assert_int_equal(ats_font_open(NULL, &font, &err), ATS_OK);
+    ats_view *v;
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    for (int view = ATS_VIEW_HEATMAP; view <= ATS_VIEW_LINES; view++) {
+        ats_view_state st = ats_view_state_default();
+        st.view = (ats_view_kind)view;
+        st.hide_special = true;
+        assert_int_equal(ats_view_build(v, &st, &d, font, 500, 400, &err), ATS_OK);
+        bool seen[5] = {false};
+        for (int y = 0; y < 400; y += 2)
+            for (int x = 0; x < 500; x += 2) {
+                ats_hit hit = ats_view_hit_test(v, (float)x, (float)y);
+                if (hit.kind == ATS_HIT_CELL) {
+                    seen[hit.query] = seen[hit.key] = true;
+                } else if (hit.kind == ATS_HIT_TOKEN) {
+                    seen[hit.token] = true;
+                }
+            }
+        assert_false(seen[0]);
+        assert_false(seen[4]);
+        assert_true(seen[1] && seen[2] && seen[3]);
+    }
+    ats_view_free(v);
+    ats_font_free(font);
+}
+
+static void test_view_lines_and_grid_hits(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    int T = f.data.n_tokens, L = f.data.n_layer, H = f.data.n_head;
+    ats_view_state st = ats_view_state_default();
+    st.view = ATS_VIEW_LINES;
+    float w, h;
+    ats_view *v = demo_build(&f, &st, &w, &h);
+    int tokens[2] = {0, 0}, heads = 0;
+    bool tok_seen[2][64] = {{false}}, head_seen[16] = {false};
+    for (int y = 0; y < (int)h; y++)
+        for (int x = 0; x < (int)w; x++) {
+            ats_hit hit = ats_view_hit_test(v, (float)x, (float)y);
+            if (hit.kind == ATS_HIT_TOKEN && !tok_seen[hit.side][hit.token]) {
+                tok_seen[hit.side][hit.token] = true;
+                tokens[hit.side]++;
+                /* queries on the left half, keys on the right */
+                assert_true(hit.side == ATS_SIDE_QUERY ? x < w / 2 : x > w / 2);
+            } else if (hit.kind == ATS_HIT_HEAD_KEY && !head_seen[hit.head]) {
+                head_seen[hit.head] = true;
+                heads++;
+            }
+        }
+    assert_int_equal(tokens[0], T);
+    assert_int_equal(tokens[1], T);
+    assert_int_equal(heads, H);
+    /* a focused token keeps only its own lines */
+    int all = ats_dl_count(ats_view_display_list(v));
+    st.hover_token = 7;
+    st.hover_side = ATS_SIDE_QUERY;
+    ats_error err;
+    assert_int_equal(ats_view_build(v, &st, &f.data, f.font, w, h, &err), ATS_OK);
+    assert_true(ats_dl_count(ats_view_display_list(v)) < all / 2);
+    ats_view_free(v);
+
+    st = ats_view_state_default();
+    st.view = ATS_VIEW_GRID;
+    v = demo_build(&f, &st, &w, &h);
+    bool thumb[8][8] = {{false}};
+    int thumbs = 0;
+    for (int y = 0; y < (int)h; y += 2)
+        for (int x = 0; x < (int)w; x += 2) {
+            ats_hit hit = ats_view_hit_test(v, (float)x, (float)y);
+            if (hit.kind == ATS_HIT_THUMB && !thumb[hit.layer][hit.head]) {
+                thumb[hit.layer][hit.head] = true;
+                thumbs++;
+            }
+        }
+    assert_int_equal(thumbs, L * H);
+    ats_view_free(v);
+    demo_fixture_close(&f);
+}
+
+static void test_view_bad_state_keeps_last_list(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    ats_view_state st = ats_view_state_default();
+    float w, h;
+    ats_view *v = demo_build(&f, &st, &w, &h);
+    int n = ats_dl_count(ats_view_display_list(v));
+    ats_error err;
+    st.layer = f.data.n_layer;
+    assert_int_equal(ats_view_build(v, &st, &f.data, f.font, w, h, &err), ATS_ERR_ARG);
+    assert_non_null(strstr(err.message, "layer 2 is out of range"));
+    st.layer = 0;
+    st.head = -1;
+    assert_int_equal(ats_view_build(v, &st, &f.data, f.font, w, h, &err), ATS_ERR_ARG);
+    st.head = 0;
+    st.view = ATS_VIEW_PIPELINE;
+    assert_int_equal(ats_view_build(v, &st, &f.data, f.font, w, h, &err), ATS_ERR_UNSUPPORTED);
+    assert_int_equal(ats_dl_count(ats_view_display_list(v)), n);
+    assert_int_equal(ats_view_hit_test(v, 0.5f * w, 0.5f * h).kind, ATS_HIT_CELL);
+    /* out-of-range hover indices (a state outliving a longer text) are ignored */
+    st = ats_view_state_default();
+    st.hover_query = 400;
+    st.hover_key = 3;
+    st.locked_token = 99;
+    st.hover_token = -7;
+    assert_int_equal(ats_view_build(v, &st, &f.data, f.font, w, h, &err), ATS_OK);
+    ats_view_free(v);
+    demo_fixture_close(&f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_heatmap_hits_match_pixels),
+        cmocka_unit_test(test_view_heatmap_zoom_keeps_point),
+        cmocka_unit_test(test_view_hidden_special_tokens_never_hit),
+        cmocka_unit_test(test_view_lines_and_grid_hits),
+        cmocka_unit_test(test_view_bad_state_keeps_last_list),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
