@@ -445,7 +445,10 @@ static ats_status load(hf_loader *ld) {
     char path[PATH_SIZE];
     if (!join(path, ld->dir, "config.json"))
         return ats_fail(ld->err, ATS_ERR_ARG, "%s: path too long", ld->dir);
-    if (!file_exists(ld->dir, "config.json") &&
+    /* no config.json and no weights, but tokenizer files: a tokenizer repository */
+    bool has_weights = file_exists(ld->dir, "model.safetensors") ||
+                       file_exists(ld->dir, "model.safetensors.index.json");
+    if (!file_exists(ld->dir, "config.json") && !has_weights &&
         (file_exists(ld->dir, "tokenizer.json") || file_exists(ld->dir, "vocab.json") ||
          file_exists(ld->dir, "vocab.txt")))
         return load_tokenizer_only(ld);
