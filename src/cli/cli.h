@@ -107,6 +107,21 @@ bool cli_view_data_make(cli_view_data *v, const ats_model *model, const ats_run 
                         const char *text);
 void cli_view_data_free(cli_view_data *v);
 
+/* The layers and heads a dump covers. */
+typedef struct cli_selection {
+    int layer0, n_layers, head0, n_heads;
+} cli_selection;
+
+/* One dump object; with one_line (JSON Lines) it holds no newline but the last. `warning` and
+ * `steps` may be NULL. */
+void cli_write_dump_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
+                         const ats_run *run, const cli_selection *sel, const char *warning,
+                         const ats_head_steps *steps, bool one_line);
+/* NPY v1.0, float32 (layers, heads, T, T) of the selection. */
+void cli_write_dump_npy(FILE *f, const ats_run *run, const cli_selection *sel);
+/* One head's (T, T) matrix, token pieces as header row and first column (RFC 4180, CRLF). */
+void cli_write_dump_csv(FILE *f, const ats_run *run, int layer, int head);
+
 /* JSON pieces shared by tokenize and dump (written with jansson so strings are escaped right). */
 void cli_json_write_tokens(FILE *f, const ats_tokens *tokens);
 void cli_json_write_model(FILE *f, const ats_model *model);
