@@ -6,7 +6,7 @@
 #include "keymap.h"
 
 static const ats_binding *key(ats_focus focus, ats_key k, unsigned mods) {
-    return ats_keymap_lookup(focus, (ats_key_event){k, mods});
+    return ats_keymap_lookup(focus, (ats_key_event){k, mods, false});
 }
 
 static void expect(ats_focus focus, ats_key k, unsigned mods, ats_action action, int arg) {

@@ -126,9 +126,30 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     app->dirty = true;
 }
 
+/* A held key repeats what makes sense to repeat; toggles would flicker. */
+static bool repeats(ats_action a) {
+    switch (a) {
+    case ATS_ACTION_LAYER_PREV:
+    case ATS_ACTION_LAYER_NEXT:
+    case ATS_ACTION_HEAD_PREV:
+    case ATS_ACTION_HEAD_NEXT:
+    case ATS_ACTION_VIEW_NEXT:
+    case ATS_ACTION_VIEW_PREV:
+    case ATS_ACTION_TEXT_LARGER:
+    case ATS_ACTION_TEXT_SMALLER:
+    case ATS_ACTION_EDIT_MOVE:
+    case ATS_ACTION_EDIT_DELETE:
+    case ATS_ACTION_EDIT_UNDO:
+    case ATS_ACTION_EDIT_REDO:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void ats_app_key(ats_app *app, ats_key_event ev, double event_ms) {
     const ats_binding *b = ats_keymap_lookup(app->state.focus, ev);
-    if (b)
+    if (b && (!ev.repeat || repeats(b->action)))
         ats_app_do(app, b->action, b->arg, (ev.mods & ATS_MOD_SHIFT) != 0, event_ms);
 }
 

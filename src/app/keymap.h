@@ -51,6 +51,7 @@ enum { ATS_MOD_SHIFT = 1u << 0, ATS_MOD_CTRL = 1u << 1, ATS_MOD_ALT = 1u << 2 };
 typedef struct ats_key_event {
     ats_key key;
     unsigned mods; /* ATS_MOD_* */
+    bool repeat;   /* auto-repeat of a held key: only motions, deletions and steps repeat */
 } ats_key_event;
 
 typedef enum ats_focus {
