@@ -51,6 +51,9 @@ void ats_app_set_clipboard(ats_app *app, const ats_clipboard *cb);
 void ats_app_key(ats_app *app, ats_key_event ev, double event_ms);
 /* SDL_TEXTINPUT: typed or IME-committed UTF-8. */
 void ats_app_text_input(ats_app *app, const char *utf8, double event_ms);
+/* SDL_TEXTEDITING: what an input method is composing (not yet text: committed text arrives
+ * through ats_app_text_input). "" ends the composition. */
+void ats_app_set_preedit(ats_app *app, const char *utf8, int cursor);
 /* A dropped file or folder (or any other way of opening a model): loads in the background. */
 void ats_app_open_model(ats_app *app, const char *path, double now_ms);
 

@@ -2,6 +2,7 @@
 #include "app_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool is_edit_action(ats_action a) {
@@ -165,6 +166,16 @@ void ats_app_text_input(ats_app *app, const char *utf8, double event_ms) {
     }
     uint64_t revision = ats_editor_revision(app->editor);
     after_edit(app, ats_editor_insert(app->editor, utf8, strlen(utf8)), revision, event_ms);
+}
+
+void ats_app_set_preedit(ats_app *app, const char *utf8, int cursor) {
+    ats_app_state *s = &app->state;
+    if (strcmp(s->preedit, utf8) == 0 && s->preedit_cursor == cursor)
+        return;
+    snprintf(s->preedit, sizeof s->preedit, "%s", utf8);
+    int len = (int)strlen(s->preedit);
+    s->preedit_cursor = cursor < 0 ? 0 : cursor > len ? len : cursor;
+    app->dirty = true;
 }
 
 void ats_app_open_model(ats_app *app, const char *path, double now_ms) {

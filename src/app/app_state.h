@@ -50,11 +50,13 @@ typedef struct ats_app_state {
     int layer, head; /* 0-based, always inside the model */
     ats_view_kind view;
     ats_focus focus;
-    int n_tokens;                /* of the run shown; hover and lock stay below it */
-    int hover_token;             /* under the mouse (token strip, axis labels, lines), -1 none */
-    int locked_token;            /* clicked: wins over hover until Esc or a second click, -1 none */
-    int hover_query, hover_key;  /* heatmap cell under the mouse, -1 none */
-    int hover_layer, hover_head; /* grid thumbnail under the mouse, -1 none */
+    char preedit[128];  /* text an input method is composing, drawn at the cursor ("" none) */
+    int preedit_cursor; /* byte offset of the composition's cursor in preedit */
+    int n_tokens;       /* of the run shown; hover and lock stay below it */
+    int hover_token;    /* under the mouse (token strip, axis labels, lines), -1 none */
+    int locked_token;   /* clicked: wins over hover until Esc or a second click, -1 none */
+    int hover_query, hover_key;             /* heatmap cell under the mouse, -1 none */
+    int hover_layer, hover_head;            /* grid thumbnail under the mouse, -1 none */
     uint8_t head_hidden[ATS_APP_MAX_HEADS]; /* lines view: per-head toggle, 1 hidden */
 
     /* heatmap navigation: canvas pixels, applied by the heatmap view */

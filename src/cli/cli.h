@@ -89,7 +89,9 @@ bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c);
 int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
-int cmd_overview(int argc, char **argv); /* no subcommand: what `attnscope` alone does */
+int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
+/* No display: the text overview of `text` (NULL: a sample sentence) on the model o names. */
+int cli_print_overview(const cli_opts *o, const char *text, size_t len);
 
 /* JSON pieces shared by tokenize and dump (written with jansson so strings are escaped right). */
 void cli_json_write_tokens(FILE *f, const ats_tokens *tokens);
