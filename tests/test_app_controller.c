@@ -554,6 +554,24 @@ static void test_app_controller_token_spans_follow_edits(void **state) {
     ats_app_free(app);
 }
 
+static void test_app_controller_same_frame_result(void **state) {
+    (void)state;
+    ats_app_config cfg = {.text = "a", .text_len = 1};
+    ats_app *app = start(&cfg);
+    /* the shell's frame: input, a bounded wait for the run it posted, update, present */
+    type(app, "b");
+    ats_app_wait_result(app, 10000); /* builtin:demo answers well within any budget */
+    ats_app_update(app, ats_clock_ms());
+    size_t len;
+    assert_string_equal(ats_app_get_run_text(app, &len), "ab");
+    ats_app_frame_presented(app, ats_clock_ms(), 1);
+    /* nothing posted since that frame: no wait at all */
+    double t0 = ats_clock_ms();
+    ats_app_wait_result(app, 5000);
+    assert_true(ats_clock_ms() - t0 < 1000);
+    ats_app_free(app);
+}
+
 static void test_app_controller_latency_log(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir();
@@ -600,6 +618,7 @@ int main(void) {
         cmocka_unit_test(test_app_controller_new_model_replaces_run),
         cmocka_unit_test(test_app_controller_stale_outcomes_are_dropped),
         cmocka_unit_test(test_app_controller_token_spans_follow_edits),
+        cmocka_unit_test(test_app_controller_same_frame_result),
         cmocka_unit_test(test_app_controller_latency_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * swapped out while a run still uses it, and shutdown with work pending. */
 #include "test_support.h"
 
+#include "clock.h"
 #include "shared_model.h"
 #include "worker.h"
 
@@ -293,6 +294,27 @@ static void test_app_worker_notifies_the_ui(void **state) {
     ats_worker_destroy(w);
 }
 
+static void test_app_worker_wait_is_bounded(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    /* nothing will come: the wait ends at its timeout */
+    double t0 = ats_clock_ms();
+    assert_false(ats_worker_wait(w, 30));
+    double waited = ats_clock_ms() - t0;
+    assert_true(waited >= 29 && waited < 2000);
+    /* held: the run cannot start, the wait still ends */
+    ats_worker_hold(w, true);
+    ats_worker_post_run(w, model, "held", 4, NULL);
+    assert_false(ats_worker_wait(w, 5));
+    ats_worker_hold(w, false);
+    /* a fast run arrives within a generous budget, and the wait returns as soon as it does */
+    assert_true(ats_worker_wait(w, 10000));
+    ats_worker_event ev;
+    assert_true(ats_worker_poll(w, &ev));
+    ats_worker_event_clear(&ev);
+    ats_worker_destroy(w);
+}
+
 static void test_app_worker_many_quick_posts(void **state) {
     ats_shared_model *model = *state;
     ats_worker *w = ats_worker_create(NULL, NULL);
@@ -335,6 +357,7 @@ int main(void) {
         cmocka_unit_test(test_app_worker_superseded_request_releases_model),
         cmocka_unit_test(test_app_worker_shutdown_with_work_pending),
         cmocka_unit_test(test_app_worker_notifies_the_ui),
+        cmocka_unit_test(test_app_worker_wait_is_bounded),
         cmocka_unit_test(test_app_worker_many_quick_posts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

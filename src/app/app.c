@@ -136,6 +136,7 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
     app->posted_revision = revision;
     app->must_post = false;
     app->state.computing = true;
+    app->posted_this_frame = true;
 }
 
 void ats_app_text_changed(ats_app *app, double event_ms) {
@@ -239,6 +240,11 @@ void ats_app_update(ats_app *app, double now_ms) {
     }
 }
 
+void ats_app_wait_result(ats_app *app, double max_ms) {
+    if (app->posted_this_frame && max_ms > 0)
+        ats_worker_wait(app->worker, max_ms);
+}
+
 bool ats_app_needs_frame(const ats_app *app) {
     return app->dirty;
 }
@@ -247,6 +253,7 @@ void ats_app_frame_presented(ats_app *app, double now_ms, double draw_ms) {
     app->state.timings.draw_ms = draw_ms;
     ats_latency_presented(app->latency, now_ms, draw_ms);
     app->dirty = false;
+    app->posted_this_frame = false;
 }
 
 /* ---- getters -------------------------------------------------------------------------------- */

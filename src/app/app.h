@@ -75,6 +75,10 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
 /* Takes finished work from the worker, expires the banner, closes the typing undo group after a
  * pause. */
 void ats_app_update(ats_app *app, double now_ms);
+/* When a run was posted since the last frame, waits up to max_ms for its outcome, so that a fast
+ * model's result shows in the same frame as the keystroke; then call ats_app_update. Never waits
+ * longer than max_ms, whatever the model. */
+void ats_app_wait_result(ats_app *app, double max_ms);
 /* Something visible changed since the last presented frame. */
 bool ats_app_needs_frame(const ats_app *app);
 /* The shell presented a frame that took draw_ms to draw: completes the latency record. */

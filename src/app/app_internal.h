@@ -37,6 +37,7 @@ struct ats_app {
     bool must_post;           /* post even if the text did not change (new model) */
     double trigger_ms;        /* when the edit not yet posted happened */
     double last_edit_ms;      /* for closing the undo group after a pause; 0 when closed */
+    bool posted_this_frame;   /* a run was posted since the last presented frame */
 
     ats_hit_kind drag_kind; /* where the held button went down */
     bool dirty;

@@ -20,6 +20,9 @@
 #define MIN_W        480
 #define MIN_H        320
 #define IDLE_WAIT_MS 100 /* banner expiry and the typing pause need an update now and then */
+/* A keystroke's frame waits this long at most for its run, so a fast model shows the new text
+ * and its attention in the same frame; a slow model shows the text at once and the result later. */
+#define SAME_FRAME_BUDGET_MS 4.0
 
 typedef struct shell {
     SDL_Window *window;
@@ -271,6 +274,7 @@ static void run_loop(shell *sh) {
             handle(sh, &ev, &quit);
             got = SDL_PollEvent(&ev);
         }
+        ats_app_wait_result(sh->app, SAME_FRAME_BUDGET_MS);
         ats_app_update(sh->app, ats_clock_ms());
         sync_window(sh);
         if (ats_app_get_state(sh->app)->quit_requested)

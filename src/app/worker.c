@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct run_request {
     bool present;
@@ -26,6 +27,7 @@ typedef struct load_request {
 struct ats_worker {
     pthread_mutex_t mu;
     pthread_cond_t run_cv, load_cv; /* signalled when a request arrives, on hold changes, on quit */
+    pthread_cond_t delivered_cv;    /* signalled when an outcome lands in the mailbox */
     pthread_t run_thread, load_thread;
     bool run_started, load_started;
     bool quit, hold;
@@ -141,6 +143,7 @@ static void deliver(ats_worker *w, ats_worker_event *ev) {
         break;
     }
     *ev = (ats_worker_event){0};
+    pthread_cond_broadcast(&w->delivered_cv);
 }
 
 /* ---- the threads ---------------------------------------------------------------------------- */
@@ -214,6 +217,11 @@ ats_worker *ats_worker_create(void (*notify)(void *user), void *user) {
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->run_cv, NULL);
     pthread_cond_init(&w->load_cv, NULL);
+    pthread_condattr_t attr; /* timed waits on the monotonic clock: immune to clock changes */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->delivered_cv, &attr);
+    pthread_condattr_destroy(&attr);
     w->run_started = pthread_create(&w->run_thread, NULL, run_thread_main, w) == 0;
     w->load_started =
         w->run_started && pthread_create(&w->load_thread, NULL, load_thread_main, w) == 0;
@@ -243,6 +251,7 @@ void ats_worker_destroy(ats_worker *w) {
     ats_worker_event_clear(&w->loaded);
     pthread_cond_destroy(&w->run_cv);
     pthread_cond_destroy(&w->load_cv);
+    pthread_cond_destroy(&w->delivered_cv);
     pthread_mutex_destroy(&w->mu);
     free(w);
 }
@@ -300,6 +309,26 @@ bool ats_worker_poll(ats_worker *w, ats_worker_event *out) {
     }
     pthread_mutex_unlock(&w->mu);
     return pick != NULL;
+}
+
+static bool mailbox_full(const ats_worker *w) {
+    return w->done.kind != ATS_WORKER_NONE || w->failed.kind != ATS_WORKER_NONE ||
+           w->loaded.kind != ATS_WORKER_NONE;
+}
+
+bool ats_worker_wait(ats_worker *w, double timeout_ms) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long long ns = (long long)until.tv_nsec + (long long)(timeout_ms * 1e6);
+    until.tv_sec += (time_t)(ns / 1000000000LL);
+    until.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_mutex_lock(&w->mu);
+    int rc = 0;
+    while (!mailbox_full(w) && rc == 0)
+        rc = pthread_cond_timedwait(&w->delivered_cv, &w->mu, &until);
+    bool full = mailbox_full(w);
+    pthread_mutex_unlock(&w->mu);
+    return full;
 }
 
 bool ats_worker_running(ats_worker *w) {

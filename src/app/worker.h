@@ -77,6 +77,10 @@ uint64_t ats_worker_post_load(ats_worker *w, const char *path, const ats_load_op
  * blocks on a computation. */
 bool ats_worker_poll(ats_worker *w, ats_worker_event *out);
 
+/* Waits until an outcome is in the mailbox or timeout_ms passes; true when one is there. The
+ * UI uses it with a budget of a few milliseconds, never to wait for a computation to end. */
+bool ats_worker_wait(ats_worker *w, double timeout_ms);
+
 /* A run is pending or computing. */
 bool ats_worker_running(ats_worker *w);
 /* A load is pending or in progress. */
