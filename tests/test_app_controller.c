@@ -187,6 +187,29 @@ static void test_app_controller_empty_text_keeps_previous_run(void **state) {
     ats_app_free(app);
 }
 
+static void test_app_controller_shortcut_text_is_not_typed(void **state) {
+    (void)state;
+    ats_app_config cfg = {.text = "x", .text_len = 1};
+    ats_app *app = start(&cfg);
+    const ats_app_state *s = ats_app_get_state(app);
+    /* X11 sends Ctrl+plus as a key press and the text "+" */
+    press(app, ATS_KEY_PLUS, ATS_MOD_CTRL | ATS_MOD_SHIFT);
+    type(app, "+");
+    assert_true(s->text_scale > 1.0f);
+    assert_string_equal(text_of(app), "x");
+    press(app, ATS_KEY_MINUS, ATS_MOD_CTRL);
+    type(app, "-");
+    assert_string_equal(text_of(app), "x");
+    /* an unbound key press lets its text through; so does a text after a plain binding */
+    press(app, ATS_KEY_NONE, ATS_MOD_SHIFT);
+    type(app, "+");
+    press(app, ATS_KEY_DOWN, 0);
+    type(app, "-");
+    assert_string_equal(text_of(app), "x+-");
+    settle(app);
+    ats_app_free(app);
+}
+
 static void test_app_controller_undo_group_closes_after_pause(void **state) {
     (void)state;
     ats_app_config cfg = {.text = "x", .text_len = 1};
@@ -609,6 +632,7 @@ int main(void) {
         cmocka_unit_test(test_app_controller_typing_reruns),
         cmocka_unit_test(test_app_controller_edit_errors_show_a_banner),
         cmocka_unit_test(test_app_controller_empty_text_keeps_previous_run),
+        cmocka_unit_test(test_app_controller_shortcut_text_is_not_typed),
         cmocka_unit_test(test_app_controller_undo_group_closes_after_pause),
         cmocka_unit_test(test_app_controller_clipboard_keys),
         cmocka_unit_test(test_app_controller_keys_and_focus),

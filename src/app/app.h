@@ -48,8 +48,10 @@ void ats_app_set_clipboard(ats_app *app, const ats_clipboard *cb);
 
 /* ---- input -------------------------------------------------------------------------------- */
 
+/* Every key press, bound or not (an unbound one resets the rule below). */
 void ats_app_key(ats_app *app, ats_key_event ev, double event_ms);
-/* SDL_TEXTINPUT: typed or IME-committed UTF-8. */
+/* SDL_TEXTINPUT: typed or IME-committed UTF-8. Text right after a Ctrl/Alt shortcut's key press
+ * is that shortcut's own text (X11 reports Ctrl+plus as "+") and is dropped. */
 void ats_app_text_input(ats_app *app, const char *utf8, double event_ms);
 /* SDL_TEXTEDITING: what an input method is composing (not yet text: committed text arrives
  * through ats_app_text_input). "" ends the composition. */

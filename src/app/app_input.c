@@ -150,11 +150,17 @@ static bool repeats(ats_action a) {
 
 void ats_app_key(ats_app *app, ats_key_event ev, double event_ms) {
     const ats_binding *b = ats_keymap_lookup(app->state.focus, ev);
+    /* X11 also reports Ctrl+plus as the text "+": the shortcut's own text is not typed */
+    app->swallow_text = b && (b->mods & (ATS_MOD_CTRL | ATS_MOD_ALT));
     if (b && (!ev.repeat || repeats(b->action)))
         ats_app_do(app, b->action, b->arg, (ev.mods & ATS_MOD_SHIFT) != 0, event_ms);
 }
 
 void ats_app_text_input(ats_app *app, const char *utf8, double event_ms) {
+    if (app->swallow_text) {
+        app->swallow_text = false;
+        return;
+    }
     if (app->state.focus == ATS_FOCUS_VIEWS) {
         const ats_binding *b = ats_keymap_text(ATS_FOCUS_VIEWS, utf8);
         if (b) {

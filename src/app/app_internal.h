@@ -40,6 +40,7 @@ struct ats_app {
     bool posted_this_frame;   /* a run was posted since the last presented frame */
 
     ats_hit_kind drag_kind; /* where the held button went down */
+    bool swallow_text;      /* the key press just handled was a Ctrl/Alt shortcut */
     bool dirty;
 };
 
