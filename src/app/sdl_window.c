@@ -303,7 +303,7 @@ int ats_window_run(const ats_window_opts *opts) {
                 why);
         return ATS_WINDOW_NO_DISPLAY;
     }
-    shell sh = {0};
+    shell sh = {.frame.scale = 1.0f};
     if (!create_window(&sh, why, sizeof why)) {
         fprintf(stderr, "attnscope: cannot open a window (%s); printing a text overview instead\n",
                 why);
