@@ -36,6 +36,7 @@ typedef struct shell {
     double last_present_ms;
     bool force_frame; /* exposed or resized: present even if the app saw no change */
     bool fullscreen;  /* as applied to the window */
+    bool canvas_failed;
     bool button_down;
     float pointer_x, pointer_y; /* device pixels */
     char title_model[256];
@@ -117,8 +118,16 @@ static bool fit_canvas(shell *sh) {
 
 static void present(shell *sh) {
     double t0 = ats_clock_ms();
-    if (!fit_canvas(sh))
+    if (!fit_canvas(sh)) {
+        /* no canvas (out of memory, texture too large): say so once, and do not spin */
+        if (!sh->canvas_failed)
+            fprintf(stderr, "attnscope: cannot make a %dx%d canvas: %s\n", sh->frame.width,
+                    sh->frame.height, SDL_GetError());
+        sh->canvas_failed = true;
+        SDL_Delay((Uint32)sh->frame_interval_ms);
         return;
+    }
+    sh->canvas_failed = false;
     ats_app_draw(sh->app, &sh->frame);
     SDL_UpdateTexture(sh->texture, NULL, sh->frame.rgba, sh->frame.stride);
     double drawn = ats_clock_ms();
