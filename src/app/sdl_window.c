@@ -231,6 +231,9 @@ static void handle(shell *sh, const SDL_Event *ev, bool *quit) {
         }
         break;
     case SDL_MOUSEWHEEL: {
+#if SDL_VERSION_ATLEAST(2, 26, 0)
+        pointer_at(sh, ev->wheel.mouseX, ev->wheel.mouseY);
+#endif
         ats_hit hit = ats_app_hit_test(app, &sh->frame, sh->pointer_x, sh->pointer_y);
         float dy = ev->wheel.preciseY;
         if (ev->wheel.direction == SDL_MOUSEWHEEL_FLIPPED)

@@ -2,7 +2,8 @@
 # The explorer window on a virtual display: starts attnscope under xvfb-run, waits for its
 # window, types and edits with xdotool, presses the view/layer/head/help/size/full-screen keys,
 # resizes, takes screenshots before and after, checks the process stayed alive and quits with
-# Ctrl+Q and exit status 0 (under ASan: no leak or error report).
+# Ctrl+Q and exit status 0 (under ASan: no leak or error report). Then opens a broken model file
+# and checks the error names it and the window falls back to builtin:demo.
 #
 # Typing is checked through the latency log (ATS_LATENCY_LOG): a line per update of the views,
 # so "bytes=22 ... status=ok" proves the keystrokes reached the editor, ran on the worker and
@@ -118,4 +119,27 @@ if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime er
 fi
 echo "ok: window opened, typed and edited text ran and was presented, quit cleanly"
 grep -v '^#' "$LOG" | tail -n 1
+
+# A broken model file (as when one is dropped on the window): the error names it, the window
+# opens on builtin:demo instead, and typing still works.
+printf 'GGUF but not a model' >"$OUT/broken.gguf"
+rm -f "$LOG"
+ATS_LATENCY_LOG=$LOG "$ATS" --model "$OUT/broken.gguf" --text "It" 2>"$ERR" &
+PID=$!
+WID=$(timeout 60 xdotool search --sync --onlyvisible --name '^attnscope' 2>/dev/null | head -n 1)
+[ -n "$WID" ] || fail "no window for a broken model within 60 s"
+wait_update 2
+grep -q 'broken.gguf.*showing builtin:demo instead' "$ERR" ||
+    fail "no error line naming broken.gguf"
+xdotool windowfocus --sync "$WID"
+xdotool type --delay 25 " works"
+wait_update 8
+TITLE=$(xdotool getwindowname "$WID")
+[ "$TITLE" = "attnscope - builtin:demo" ] || fail "window title is '$TITLE'"
+xdotool key ctrl+q
+wait "$PID"
+STATUS=$?
+PID=
+[ "$STATUS" -eq 0 ] || fail "attnscope (broken model) exited with status $STATUS"
+echo "ok: a broken model file is named in the error and the window falls back to builtin:demo"
 exit 0
