@@ -94,7 +94,9 @@ int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
-int cmd_overview(int argc, char **argv); /* no subcommand: what `attnscope` alone does */
+int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
+/* No display: the text overview of `text` (NULL: a sample sentence) on the model o names. */
+int cli_print_overview(const cli_opts *o, const char *text, size_t len);
 
 /* A run as the arrays a view draws from (labels borrowed from the run, which must outlive it). */
 typedef struct cli_view_data {

@@ -1,5 +1,6 @@
-/* `attnscope` with no subcommand, until the window lands: describes the model and prints each
- * head of the first layer as a text heatmap of a sample sentence. */
+/* `attnscope` with no subcommand where no display is available: describes the model and prints
+ * each head of the first layer as a text heatmap of a sample sentence. cmd_window.c calls it when
+ * the window cannot open, with the options and text it already read. */
 #include "cli.h"
 
 #include <string.h>
@@ -26,19 +27,18 @@ static void print_heatmap(const ats_model *model, const ats_run *run, int layer,
     }
 }
 
-int cmd_overview(int argc, char **argv) {
-    cli_opts o;
-    if (!cli_parse("attnscope", argc, argv, 1, OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL,
-                   &o))
-        return EXIT_BAD_INPUT;
+int cli_print_overview(const cli_opts *o, const char *text, size_t len) {
     int code = EXIT_OK;
-    ats_model *model = cli_load_model(&o, &code);
+    ats_model *model = cli_load_model(o, &code);
     if (!model)
         return code;
-    const char *text = o.text ? o.text : SAMPLE;
+    if (!text) {
+        text = SAMPLE;
+        len = strlen(SAMPLE);
+    }
     ats_run *run;
     ats_error err;
-    ats_status s = ats_run_text(model, text, strlen(text), NULL, &run, &err);
+    ats_status s = ats_run_text(model, text, len, NULL, &run, &err);
     if (s != ATS_OK) {
         cli_error("%s", err.message);
         ats_model_free(model);
@@ -46,10 +46,10 @@ int cmd_overview(int argc, char **argv) {
     }
     printf("attnscope %s\n\n", ATS_VERSION);
     cli_print_model_info(stdout, model);
-    printf("\nAttention of layer 0 on \"%s\"\n", text);
+    printf("\nAttention of layer 0 on \"%.*s\"\n", (int)len, text);
     for (int h = 0; h < ats_model_get_config(model)->n_head; h++)
         print_heatmap(model, run, 0, h);
-    printf("\nFor every number: attnscope dump --text \"%s\"\n", text);
+    printf("\nFor every number: attnscope dump --text \"%.*s\"\n", (int)len, text);
     ats_run_free(run);
     ats_model_free(model);
     return EXIT_OK;

@@ -6,7 +6,8 @@
 static const char *USAGE =
     "attnscope " ATS_VERSION " - an interactive attention explorer\n"
     "\n"
-    "usage: attnscope [--model M] [--text T]          open the explorer (default builtin:demo)\n"
+    "usage: attnscope [--model M] [--text T] [--font FILE]\n"
+    "                                                 open the explorer (default builtin:demo)\n"
     "       attnscope info     [--model M] [--json]\n"
     "       attnscope tokenize [--model M] --text T [--json] [--no-special]\n"
     "       attnscope dump     [--model M] --text T [--format json|npy|csv] [--layer L --head H]\n"
@@ -48,5 +49,5 @@ int main(int argc, char **argv) {
         cli_error("unknown command '%s' (see 'attnscope --help')", argv[1]);
         return EXIT_BAD_INPUT;
     }
-    return cmd_overview(argc, argv);
+    return cmd_window(argc, argv);
 }

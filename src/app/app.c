@@ -1,0 +1,298 @@
+#include "app_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Typing after this pause starts a new undo step. */
+#define UNDO_PAUSE_MS 1000.0
+
+static char *dup_or_null(const char *s) {
+    return s ? strdup(s) : NULL;
+}
+
+static const char *arch_name(ats_arch arch) {
+    switch (arch) {
+    case ATS_ARCH_DEMO:
+        return "demo";
+    case ATS_ARCH_GPT2:
+        return "gpt2";
+    case ATS_ARCH_BERT:
+        return "bert";
+    case ATS_ARCH_LLAMA:
+        return "llama";
+    }
+    return "?";
+}
+
+void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_path, double now_ms) {
+    ats_load_opts lo = ats_load_opts_default();
+    lo.tokenizer_path = tokenizer_path;
+    if (app->causal)
+        lo.causal = 1;
+    uint64_t seq = ats_worker_post_load(app->worker, path, &lo);
+    if (!seq) {
+        ats_app_state_show_banner(&app->state, "out of memory: the model was not opened", true,
+                                  now_ms, 0);
+        return;
+    }
+    app->load_seq = seq;
+    app->state.loading = true;
+    snprintf(app->state.loading_path, sizeof app->state.loading_path, "%s", path);
+    app->dirty = true;
+}
+
+ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, size_t err_size) {
+    ats_app *app = calloc(1, sizeof *app);
+    if (!app) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    ats_app_state_init(&app->state);
+    app->causal = cfg->causal;
+    app->font_path = dup_or_null(cfg->font_path);
+    app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
+    app->editor = ats_editor_create(cfg->max_text_bytes);
+    app->latency = ats_latency_create(cfg->latency_log_path, err, err_size);
+    if (!app->editor || !app->latency || (cfg->font_path && !app->font_path) ||
+        (cfg->tokenizer_path && !app->tokenizer_path)) {
+        if (app->latency || !cfg->latency_log_path)
+            snprintf(err, err_size, "out of memory");
+        ats_app_free(app);
+        return NULL;
+    }
+    const char *text = cfg->text ? cfg->text : ATS_APP_SAMPLE_TEXT;
+    size_t len = cfg->text ? cfg->text_len : strlen(ATS_APP_SAMPLE_TEXT);
+    if (ats_editor_set_text(app->editor, text, len, true) != ATS_EDIT_OK) {
+        snprintf(err, err_size, "--text: %s", ats_editor_error(app->editor));
+        ats_app_free(app);
+        return NULL;
+    }
+    app->worker = ats_worker_create(cfg->wake, cfg->wake_user);
+    if (!app->worker) {
+        snprintf(err, err_size, "cannot start the worker thread");
+        ats_app_free(app);
+        return NULL;
+    }
+    app->trigger_ms = now_ms;
+    app->must_post = true;
+    ats_app_post_load(app, cfg->model_path ? cfg->model_path : "builtin:demo", app->tokenizer_path,
+                      now_ms);
+    return app;
+}
+
+static void drop_run(ats_app *app) {
+    ats_run_free(app->run);
+    ats_shared_model_release(app->run_model);
+    free(app->run_text);
+    app->run = NULL;
+    app->run_model = NULL;
+    app->run_text = NULL;
+    app->run_text_len = 0;
+}
+
+void ats_app_free(ats_app *app) {
+    if (!app)
+        return;
+    ats_worker_destroy(app->worker); /* first: nothing may still use the models */
+    drop_run(app);
+    ats_shared_model_release(app->model);
+    ats_editor_free(app->editor);
+    ats_latency_free(app->latency);
+    free(app->font_path);
+    free(app->tokenizer_path);
+    free(app);
+}
+
+void ats_app_set_clipboard(ats_app *app, const ats_clipboard *cb) {
+    app->has_clipboard = cb != NULL;
+    if (cb)
+        app->clipboard = *cb;
+}
+
+/* ---- runs ----------------------------------------------------------------------------------- */
+
+static void refresh_span_map(ats_app *app) {
+    if (app->run_text)
+        ats_span_map_build(&app->span_map, app->run_text, app->run_text_len,
+                           ats_editor_text(app->editor), ats_editor_length(app->editor));
+}
+
+void ats_app_post_run(ats_app *app, double trigger_ms) {
+    uint64_t revision = ats_editor_revision(app->editor);
+    if (!app->model || (revision == app->posted_revision && !app->must_post))
+        return;
+    ats_run_opts opts = ats_run_opts_default();
+    uint64_t seq = ats_worker_post_run(app->worker, app->model, ats_editor_text(app->editor),
+                                       ats_editor_length(app->editor), &opts);
+    if (!seq) {
+        ats_app_state_show_banner(&app->state, "out of memory: the text was not run", true,
+                                  trigger_ms, 0);
+        return;
+    }
+    if (app->must_post)
+        app->min_seq = seq; /* the first run on a new model: older outcomes are stale */
+    ats_latency_posted(app->latency, seq, trigger_ms);
+    app->posted_revision = revision;
+    app->must_post = false;
+    app->state.computing = true;
+    app->posted_this_frame = true;
+}
+
+void ats_app_text_changed(ats_app *app, double event_ms) {
+    app->last_edit_ms = event_ms;
+    app->dirty = true;
+    refresh_span_map(app);
+    ats_app_post_run(app, event_ms);
+    if (!app->model)
+        app->trigger_ms = event_ms; /* posted when the model arrives */
+}
+
+static void set_model_state(ats_app *app, const ats_model *m) {
+    const ats_model_config *c = ats_model_get_config(m);
+    ats_app_state_set_model(&app->state, ats_model_get_info(m)->name, arch_name(c->arch),
+                            c->n_layer, c->n_head, c->causal);
+}
+
+static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
+    if (ev->seq != app->load_seq)
+        return; /* a newer load was asked for since */
+    bool first = app->model == NULL;
+    char msg[ATS_ERROR_MESSAGE_SIZE + 128];
+    if (ev->kind == ATS_WORKER_LOAD_FAILED) {
+        if (first && !app->tried_fallback && strcmp(ev->path, "builtin:demo") != 0) {
+            snprintf(msg, sizeof msg, "%s; showing builtin:demo instead", ev->message);
+            app->tried_fallback = true;
+            ats_app_post_load(app, "builtin:demo", NULL, now_ms);
+        } else {
+            snprintf(msg, sizeof msg, "%s", ev->message);
+        }
+        ats_app_state_show_banner(&app->state, msg, true, now_ms, 0);
+        return;
+    }
+    ats_shared_model_release(app->model);
+    app->model = ev->model;
+    ev->model = NULL;
+    drop_run(app); /* its shape is the old model's; the new run follows */
+    app->state.n_tokens = 0;
+    ats_app_state_set_tokens(&app->state, 0);
+    set_model_state(app, ats_shared_model_get(app->model));
+    if (!first) {
+        snprintf(msg, sizeof msg, "opened %s (%.0f ms)", app->state.model_name, ev->load_ms);
+        ats_app_state_show_banner(&app->state, msg, false, now_ms, 3000);
+    }
+    app->must_post = true;
+    ats_app_post_run(app, first ? app->trigger_ms : now_ms);
+}
+
+static void on_run(ats_app *app, ats_worker_event *ev) {
+    if (ev->seq <= app->shown_seq || ev->seq < app->min_seq)
+        return; /* stale: something newer is shown, or it ran on a model swapped out */
+    app->shown_seq = ev->seq;
+    const char *name = ats_model_get_info(ats_shared_model_get(ev->model))->name;
+    if (ev->kind == ATS_WORKER_RUN_FAILED) {
+        /* the previous result stays; the status bar says why this text did not run */
+        snprintf(app->state.run_error, sizeof app->state.run_error, "%s", ev->message);
+        ats_latency_shown(app->latency, ev->seq, name, ev->text_len, 0, ev->tokenize_ms,
+                          ev->forward_ms, false);
+        return;
+    }
+    drop_run(app);
+    app->run = ev->run;
+    app->run_model = ev->model;
+    app->run_text = ev->text;
+    app->run_text_len = ev->text_len;
+    ev->run = NULL;
+    ev->model = NULL;
+    ev->text = NULL;
+    app->state.run_error[0] = '\0';
+    int n = ats_run_n_tokens(app->run);
+    ats_app_state_set_tokens(&app->state, n);
+    app->state.timings.n_tokens = n;
+    app->state.timings.n_dropped = ats_run_dropped_tokens(app->run);
+    app->state.timings.tokenize_ms = ev->tokenize_ms;
+    app->state.timings.forward_ms = ev->forward_ms;
+    refresh_span_map(app);
+    ats_latency_shown(app->latency, ev->seq, name, app->run_text_len, n, ev->tokenize_ms,
+                      ev->forward_ms, true);
+}
+
+void ats_app_update(ats_app *app, double now_ms) {
+    ats_worker_event ev;
+    while (ats_worker_poll(app->worker, &ev)) {
+        if (ev.kind == ATS_WORKER_LOAD_DONE || ev.kind == ATS_WORKER_LOAD_FAILED)
+            on_load(app, &ev, now_ms);
+        else
+            on_run(app, &ev);
+        ats_worker_event_clear(&ev);
+        app->dirty = true;
+    }
+    bool loading = ats_worker_loading(app->worker), computing = ats_worker_running(app->worker);
+    if (loading != app->state.loading || computing != app->state.computing)
+        app->dirty = true;
+    app->state.loading = loading;
+    app->state.computing = computing;
+    if (ats_app_state_tick(&app->state, now_ms))
+        app->dirty = true;
+    if (app->last_edit_ms > 0 && now_ms - app->last_edit_ms > UNDO_PAUSE_MS) {
+        ats_editor_close_group(app->editor);
+        app->last_edit_ms = 0;
+    }
+}
+
+void ats_app_wait_result(ats_app *app, double max_ms) {
+    if (app->posted_this_frame && max_ms > 0)
+        ats_worker_wait(app->worker, max_ms);
+}
+
+bool ats_app_needs_frame(const ats_app *app) {
+    return app->dirty;
+}
+
+void ats_app_frame_presented(ats_app *app, double now_ms, double draw_ms) {
+    app->state.timings.draw_ms = draw_ms;
+    ats_latency_presented(app->latency, now_ms, draw_ms);
+    app->dirty = false;
+    app->posted_this_frame = false;
+}
+
+/* ---- getters -------------------------------------------------------------------------------- */
+
+const ats_app_state *ats_app_get_state(const ats_app *app) {
+    return &app->state;
+}
+
+const ats_editor *ats_app_get_editor(const ats_app *app) {
+    return app->editor;
+}
+
+const char *ats_app_font_path(const ats_app *app) {
+    return app->font_path;
+}
+
+const ats_run *ats_app_get_run(const ats_app *app) {
+    return app->run;
+}
+
+const ats_model *ats_app_get_run_model(const ats_app *app) {
+    return ats_shared_model_get(app->run_model);
+}
+
+const char *ats_app_get_run_text(const ats_app *app, size_t *len) {
+    *len = app->run_text_len;
+    return app->run_text;
+}
+
+bool ats_app_token_span(const ats_app *app, int index, size_t *start, size_t *end) {
+    *start = *end = 0;
+    if (!app->run || index < 0 || index >= ats_run_n_tokens(app->run))
+        return false;
+    const ats_token *t = ats_tokens_get(ats_run_get_tokens(app->run), index);
+    *start = (size_t)t->start;
+    *end = (size_t)t->end;
+    return ats_span_map_apply(&app->span_map, start, end);
+}
+
+const ats_latency *ats_app_get_latency(const ats_app *app) {
+    return app->latency;
+}

@@ -1,0 +1,54 @@
+/* The ats_app struct, shared by app.c (lifecycle, worker outcomes, getters) and app_input.c
+ * (keys, text, pointer). */
+#ifndef ATS_APP_APP_INTERNAL_H
+#define ATS_APP_APP_INTERNAL_H
+
+#include "app.h"
+#include "shared_model.h"
+#include "span_map.h"
+#include "worker.h"
+
+struct ats_app {
+    ats_app_state state;
+    ats_editor *editor;
+    ats_worker *worker;
+    ats_latency *latency;
+    ats_clipboard clipboard;
+    bool has_clipboard;
+    char *font_path;
+    char *tokenizer_path;
+    bool causal;
+
+    ats_shared_model *model; /* new runs use it; NULL until the first load succeeds */
+    uint64_t load_seq;       /* the newest load posted, 0 none */
+    bool tried_fallback;     /* the first model failed and builtin:demo was asked for */
+
+    /* the run shown, with the model and text it came from */
+    ats_run *run;
+    ats_shared_model *run_model;
+    char *run_text;
+    size_t run_text_len;
+    uint64_t shown_seq; /* the newest outcome applied */
+    uint64_t min_seq;   /* outcomes below it ran on a model since swapped out */
+    ats_span_map span_map;
+
+    /* posting */
+    uint64_t posted_revision; /* editor revision of the last run posted */
+    bool must_post;           /* post even if the text did not change (new model) */
+    double trigger_ms;        /* when the edit not yet posted happened */
+    double last_edit_ms;      /* for closing the undo group after a pause; 0 when closed */
+    bool posted_this_frame;   /* a run was posted since the last presented frame */
+
+    ats_hit_kind drag_kind; /* where the held button went down */
+    bool swallow_text;      /* the key press just handled was a Ctrl/Alt shortcut */
+    bool dirty;
+};
+
+/* Posts a model load (the UI shows "loading" until it ends). */
+void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_path, double now_ms);
+/* After any change of the editor's text: posts the run and refreshes the span map. */
+void ats_app_text_changed(ats_app *app, double event_ms);
+/* Posts a run of the editor's text on the current model when it changed (or must_post). */
+void ats_app_post_run(ats_app *app, double trigger_ms);
+
+#endif

@@ -1,0 +1,93 @@
+/* The engine off the UI thread. The UI posts requests and polls for outcomes without ever
+ * blocking on a computation:
+ *
+ * - Runs: (model, text, options). One run computes at a time; a newer run request replaces a
+ *   pending one that has not started (typing fast computes only the latest text). The outcome
+ *   carries the request's sequence number, the text it ran and the model it ran on, so the UI
+ *   can drop a stale outcome and map token spans onto the text.
+ * - Loads: a model path. Loading runs on its own thread, so runs on the current model keep going
+ *   while a large model loads; a newer load request replaces a pending one.
+ *
+ * Sequence numbers are shared by runs and loads and grow with each post. Finished outcomes
+ * wait in a mailbox until polled: the newest run success, the newest run failure (dropped when
+ * an even newer run succeeds), the newest load outcome. An outcome replaced in the mailbox
+ * before the UI polled it is freed unseen.
+ *
+ * Threads: POSIX threads, so the worker and its tests need neither SDL nor a display. Every
+ * function except `notify` is called from the UI thread. */
+#ifndef ATS_APP_WORKER_H
+#define ATS_APP_WORKER_H
+
+#include "attnscope/engine.h"
+#include "shared_model.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ats_worker ats_worker;
+
+typedef enum ats_worker_event_kind {
+    ATS_WORKER_NONE,
+    ATS_WORKER_RUN_DONE,
+    ATS_WORKER_RUN_FAILED,
+    ATS_WORKER_LOAD_DONE,
+    ATS_WORKER_LOAD_FAILED,
+} ats_worker_event_kind;
+
+/* One outcome; the receiver owns every pointer in it and frees them with
+ * ats_worker_event_clear. */
+typedef struct ats_worker_event {
+    ats_worker_event_kind kind;
+    uint64_t seq; /* of the request */
+    /* RUN_*: the model the run used; LOAD_DONE: the loaded model. One reference. */
+    ats_shared_model *model;
+    /* RUN_DONE */
+    ats_run *run;
+    double tokenize_ms, forward_ms; /* forward_ms: the rest of ats_run_text */
+    /* RUN_*: the text as posted; token spans are byte offsets into it */
+    char *text;
+    size_t text_len;
+    /* LOAD_*: the path as posted */
+    char *path;
+    double load_ms;
+    /* *_FAILED */
+    ats_status status;
+    char message[ATS_ERROR_MESSAGE_SIZE];
+} ats_worker_event;
+
+void ats_worker_event_clear(ats_worker_event *ev);
+
+/* Starts the worker's threads. `notify` (may be NULL) is called from a worker thread each time
+ * an outcome lands in the mailbox: the window uses it to wake its event loop. NULL when the
+ * threads cannot start. */
+ats_worker *ats_worker_create(void (*notify)(void *user), void *user);
+/* Stops the threads and frees everything still pending. A computation in progress finishes
+ * first (the engine cannot be interrupted). NULL-safe. */
+void ats_worker_destroy(ats_worker *w);
+
+/* Posts a run; copies the text and the options and retains the model. Returns the request's
+ * sequence number, 0 when out of memory. */
+uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char *text, size_t len,
+                             const ats_run_opts *opts);
+/* Posts a model load (opts may be NULL; its strings are copied). Returns the sequence number,
+ * 0 when out of memory. */
+uint64_t ats_worker_post_load(ats_worker *w, const char *path, const ats_load_opts *opts);
+
+/* Takes the oldest outcome waiting in the mailbox (a load before runs); false when none. Never
+ * blocks on a computation. */
+bool ats_worker_poll(ats_worker *w, ats_worker_event *out);
+
+/* Waits until an outcome is in the mailbox or timeout_ms passes; true when one is there. The
+ * UI uses it with a budget of a few milliseconds, never to wait for a computation to end. */
+bool ats_worker_wait(ats_worker *w, double timeout_ms);
+
+/* A run is pending or computing. */
+bool ats_worker_running(ats_worker *w);
+/* A load is pending or in progress. */
+bool ats_worker_loading(ats_worker *w);
+
+/* While held, the worker starts no new request (one in progress finishes). For tests, which need
+ * requests to pile up deterministically. */
+void ats_worker_hold(ats_worker *w, bool hold);
+
+#endif

@@ -1,0 +1,318 @@
+/* The window's state without the window: clamping to the model and the run, token hover and
+ * lock, heatmap zoom and pan, options, banners; the span map that keeps token chips under their
+ * words while the next run computes; the latency recorder and its log. */
+#include "test_support.h"
+
+#include "app_state.h"
+#include "latency.h"
+#include "span_map.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ats_app_state with_model(int n_layer, int n_head, int n_tokens) {
+    ats_app_state s;
+    ats_app_state_init(&s);
+    ats_app_state_set_model(&s, "m", "gpt2", n_layer, n_head, true);
+    ats_app_state_set_tokens(&s, n_tokens);
+    return s;
+}
+
+static void test_app_state_defaults(void **state) {
+    (void)state;
+    ats_app_state s;
+    ats_app_state_init(&s);
+    assert_int_equal(s.view, ATS_VIEW_HEATMAP);
+    assert_int_equal(s.focus, ATS_FOCUS_TEXT);
+    assert_int_equal(s.layer, 0);
+    assert_int_equal(s.head, 0);
+    assert_int_equal(s.hover_token, -1);
+    assert_int_equal(s.locked_token, -1);
+    assert_int_equal(ats_app_state_focus_token(&s), -1);
+    assert_string_equal(ats_app_colormap_name(s.colormap), "viridis");
+    assert_true(s.text_scale == 1.0f);
+    assert_true(s.heat_zoom == 1.0f);
+    assert_false(s.hide_special || s.fullscreen || s.help_visible || s.quit_requested);
+    assert_string_equal(s.banner, "");
+    /* no model yet: layer and head stay 0 */
+    ats_app_state_set_layer(&s, 5);
+    ats_app_state_set_head(&s, -3);
+    assert_int_equal(s.layer, 0);
+    assert_int_equal(s.head, 0);
+}
+
+static void test_app_state_layer_head_clamped_to_model(void **state) {
+    (void)state;
+    ats_app_state s = with_model(12, 12, 5);
+    ats_app_state_set_layer(&s, 11);
+    ats_app_state_set_head(&s, 11);
+    assert_int_equal(s.layer, 11);
+    ats_app_state_set_layer(&s, 12);
+    ats_app_state_set_head(&s, 99);
+    assert_int_equal(s.layer, 11);
+    assert_int_equal(s.head, 11);
+    ats_app_state_set_layer(&s, -1);
+    assert_int_equal(s.layer, 0);
+    /* a smaller model arrives: the selection moves inside it */
+    ats_app_state_set_model(&s, "small", "demo", 2, 4, false);
+    assert_int_equal(s.layer, 0);
+    assert_int_equal(s.head, 3);
+    assert_string_equal(s.model_name, "small");
+    assert_string_equal(s.model_arch, "demo");
+    assert_false(s.causal);
+}
+
+static void test_app_state_views_wrap(void **state) {
+    (void)state;
+    ats_app_state s = with_model(1, 1, 1);
+    ats_app_state_step_view(&s, 1);
+    assert_int_equal(s.view, ATS_VIEW_LINES);
+    ats_app_state_step_view(&s, 1);
+    assert_int_equal(s.view, ATS_VIEW_GRID);
+    ats_app_state_step_view(&s, 1);
+    assert_int_equal(s.view, ATS_VIEW_HEATMAP);
+    ats_app_state_step_view(&s, -1);
+    assert_int_equal(s.view, ATS_VIEW_GRID);
+    ats_app_state_set_view(&s, ATS_VIEW_COUNT); /* ignored */
+    assert_int_equal(s.view, ATS_VIEW_GRID);
+    assert_string_equal(ats_view_name(ATS_VIEW_LINES), "lines");
+    assert_string_equal(ats_view_name(ATS_VIEW_GRID), "grid");
+}
+
+static void test_app_state_hover_and_lock(void **state) {
+    (void)state;
+    ats_app_state s = with_model(2, 2, 6);
+    ats_app_state_hover_token(&s, 3);
+    assert_int_equal(ats_app_state_focus_token(&s), 3);
+    ats_app_state_click_token(&s, 1);
+    assert_int_equal(s.locked_token, 1);
+    assert_int_equal(ats_app_state_focus_token(&s), 1); /* the lock wins over hover */
+    ats_app_state_click_token(&s, 4);                   /* another token moves the lock */
+    assert_int_equal(s.locked_token, 4);
+    ats_app_state_click_token(&s, 4); /* the same token again unlocks */
+    assert_int_equal(s.locked_token, -1);
+    ats_app_state_click_token(&s, 5);
+    ats_app_state_unlock(&s);
+    assert_int_equal(s.locked_token, -1);
+    ats_app_state_hover_token(&s, 17); /* outside the run */
+    assert_int_equal(s.hover_token, -1);
+    /* a shorter run drops hover and lock beyond it */
+    ats_app_state_hover_token(&s, 5);
+    ats_app_state_click_token(&s, 4);
+    ats_app_state_set_tokens(&s, 5);
+    assert_int_equal(s.hover_token, -1);
+    assert_int_equal(s.locked_token, 4);
+    ats_app_state_set_tokens(&s, 2);
+    assert_int_equal(s.locked_token, -1);
+}
+
+static void test_app_state_head_toggles(void **state) {
+    (void)state;
+    ats_app_state s = with_model(2, 4, 3);
+    assert_true(ats_app_state_head_shown(&s, 3));
+    assert_false(ats_app_state_head_shown(&s, 4));
+    ats_app_state_toggle_head_shown(&s, 2);
+    assert_false(ats_app_state_head_shown(&s, 2));
+    ats_app_state_toggle_head_shown(&s, 2);
+    assert_true(ats_app_state_head_shown(&s, 2));
+    ats_app_state_show_all_heads(&s, false);
+    for (int h = 0; h < 4; h++)
+        assert_false(ats_app_state_head_shown(&s, h));
+    ats_app_state_show_all_heads(&s, true);
+    assert_true(ats_app_state_head_shown(&s, 0));
+    ats_app_state_toggle_head_shown(&s, 1);
+    ats_app_state_set_model(&s, "other", "bert", 2, 4, false); /* toggles reset */
+    assert_true(ats_app_state_head_shown(&s, 1));
+}
+
+static void test_app_state_heatmap_zoom_keeps_the_point(void **state) {
+    (void)state;
+    ats_app_state s = with_model(1, 1, 100);
+    ats_app_state_zoom_heatmap(&s, 2.0f, 100.0f, 50.0f);
+    assert_true(s.heat_zoom == 2.0f);
+    /* content under (100, 50) at zoom 1 was (100, 50); it must still be under the pointer */
+    assert_true(fabsf((100.0f + s.heat_pan_x) / s.heat_zoom - 100.0f) < 1e-4f);
+    assert_true(fabsf((50.0f + s.heat_pan_y) / s.heat_zoom - 50.0f) < 1e-4f);
+    ats_app_state_pan_heatmap(&s, -1000, 30);
+    assert_true(s.heat_pan_x == 0.0f); /* not before the first cell */
+    ats_app_state_zoom_heatmap(&s, 1000.0f, 0, 0);
+    assert_true(s.heat_zoom == 64.0f);
+    ats_app_state_zoom_heatmap(&s, 0.0001f, 0, 0);
+    assert_true(s.heat_zoom == 1.0f);
+    assert_true(s.heat_pan_x == 0.0f && s.heat_pan_y == 0.0f); /* fitted: nothing to pan */
+    ats_app_state_zoom_heatmap(&s, NAN, 0, 0);
+    assert_true(s.heat_zoom == 1.0f);
+    ats_app_state_zoom_heatmap(&s, 4.0f, 10, 10);
+    ats_app_state_reset_heatmap(&s);
+    assert_true(s.heat_zoom == 1.0f && s.heat_pan_x == 0.0f);
+}
+
+static void test_app_state_options(void **state) {
+    (void)state;
+    ats_app_state s = with_model(1, 1, 1);
+    ats_app_state_set_threshold(&s, 0.3f);
+    assert_true(s.threshold == 0.3f);
+    ats_app_state_set_threshold(&s, 2.0f);
+    assert_true(s.threshold == 1.0f);
+    ats_app_state_set_threshold(&s, -1.0f);
+    assert_true(s.threshold == 0.0f);
+    ats_app_state_set_threshold(&s, NAN);
+    assert_true(s.threshold == 0.0f);
+    assert_int_equal(ats_app_colormap_find("cividis"), 2);
+    assert_int_equal(ats_app_colormap_find("jet"), -1);
+    ats_app_state_set_colormap(&s, 3);
+    assert_string_equal(ats_app_colormap_name(s.colormap), "greys");
+    ats_app_state_set_colormap(&s, 9);
+    assert_int_equal(s.colormap, 3);
+    ats_app_state_scale_text(&s, 1);
+    assert_true(fabsf(s.text_scale - 1.25f) < 1e-6f);
+    ats_app_state_scale_text(&s, -1);
+    assert_true(s.text_scale == 1.0f); /* back to exactly normal */
+    for (int i = 0; i < 20; i++)
+        ats_app_state_scale_text(&s, 1);
+    assert_true(s.text_scale == ATS_TEXT_SCALE_MAX);
+    for (int i = 0; i < 40; i++)
+        ats_app_state_scale_text(&s, -1);
+    assert_true(s.text_scale == ATS_TEXT_SCALE_MIN);
+}
+
+static void test_app_state_banner_expires(void **state) {
+    (void)state;
+    ats_app_state s = with_model(1, 1, 1);
+    assert_false(ats_app_state_tick(&s, 0));
+    ats_app_state_show_banner(&s, "broken.gguf: not a GGUF file", true, 1000, 0);
+    assert_string_equal(s.banner, "broken.gguf: not a GGUF file");
+    assert_true(s.banner_is_error);
+    assert_false(ats_app_state_tick(&s, 1000 + ATS_BANNER_MS - 1));
+    assert_true(ats_app_state_tick(&s, 1000 + ATS_BANNER_MS));
+    assert_string_equal(s.banner, "");
+    ats_app_state_show_banner(&s, "opened", false, 0, 500);
+    assert_false(s.banner_is_error);
+    assert_true(ats_app_state_tick(&s, 500));
+}
+
+/* ---- span map ------------------------------------------------------------------------------ */
+
+static void check_span(const char *old_text, const char *new_text, size_t s, size_t e,
+                       size_t want_s, size_t want_e, bool want_exact) {
+    ats_span_map m;
+    ats_span_map_build(&m, old_text, strlen(old_text), new_text, strlen(new_text));
+    bool exact = ats_span_map_apply(&m, &s, &e);
+    if (s != want_s || e != want_e || exact != want_exact)
+        fail_msg("'%s' -> '%s': got [%zu, %zu) %s, want [%zu, %zu) %s", old_text, new_text, s, e,
+                 exact ? "exact" : "touched", want_s, want_e, want_exact ? "exact" : "touched");
+}
+
+static void test_app_state_span_map(void **state) {
+    (void)state;
+    /* unchanged */
+    check_span("the cat sat", "the cat sat", 4, 7, 4, 7, true);
+    /* typing at the end leaves earlier tokens alone */
+    check_span("the cat", "the cat sat", 4, 7, 4, 7, true);
+    /* typing at the start shifts later tokens */
+    check_span("cat sat", "a cat sat", 4, 7, 6, 9, true);
+    check_span("cat sat", "a cat sat", 0, 3, 2, 5, true);
+    /* typing inside a word touches it and stretches it */
+    check_span("the cat sat", "the cart sat", 4, 7, 4, 8, false);
+    check_span("the cat sat", "the cart sat", 8, 11, 9, 12, true);
+    /* deleting a word before */
+    check_span("a big cat", "a cat", 6, 9, 2, 5, true);
+    check_span("a big cat", "a cat", 2, 5, 2, 2, false);
+    /* a changed multi-byte character counts whole: e-acute to e-grave */
+    check_span("caf\xC3\xA9 ok", "caf\xC3\xA8 ok", 0, 5, 0, 5, false);
+    check_span("caf\xC3\xA9 ok", "caf\xC3\xA8 ok", 6, 8, 6, 8, true);
+    /* an added special token has an empty span at 0 */
+    check_span("hi there", "oh hi there", 0, 0, 0, 0, true);
+}
+
+/* ---- latency ------------------------------------------------------------------------------- */
+
+static void test_app_state_latency_records(void **state) {
+    (void)state;
+    char err[256];
+    ats_latency *lat = ats_latency_create(NULL, err, sizeof err);
+    assert_non_null(lat);
+    ats_latency_record r;
+    assert_false(ats_latency_last(lat, &r));
+    ats_latency_presented(lat, 5, 1); /* nothing pending: no record */
+    assert_int_equal(ats_latency_count(lat), 0);
+
+    /* three keystrokes, the first two superseded; the third's result shows */
+    ats_latency_posted(lat, 1, 10);
+    ats_latency_posted(lat, 2, 20);
+    ats_latency_posted(lat, 3, 30);
+    ats_latency_shown(lat, 3, "builtin:demo", 42, 9, 0.5, 1.5, true);
+    ats_latency_presented(lat, 50, 2);
+    assert_int_equal(ats_latency_count(lat), 1);
+    assert_true(ats_latency_last(lat, &r));
+    assert_int_equal(r.seq, 3);
+    assert_int_equal(r.edits, 3);
+    assert_int_equal(r.n_tokens, 9);
+    assert_int_equal(r.n_bytes, 42);
+    assert_true(r.latency_ms == 20.0);
+    assert_true(r.oldest_ms == 40.0);
+    assert_true(r.draw_ms == 2.0 && r.tokenize_ms == 0.5 && r.forward_ms == 1.5);
+    assert_true(r.ok);
+
+    /* a later request's edits are not counted by an earlier outcome */
+    ats_latency_posted(lat, 4, 60);
+    ats_latency_posted(lat, 5, 70);
+    ats_latency_shown(lat, 4, "m", 1, 1, 0, 0, false);
+    ats_latency_presented(lat, 80, 1);
+    assert_true(ats_latency_last(lat, &r));
+    assert_int_equal(r.edits, 1);
+    assert_true(r.latency_ms == 20.0);
+    assert_false(r.ok);
+    ats_latency_shown(lat, 5, "m", 1, 1, 0, 0, true);
+    ats_latency_presented(lat, 75, 1);
+    assert_true(ats_latency_last(lat, &r));
+    assert_true(r.latency_ms == 5.0);
+    ats_latency_free(lat);
+}
+
+static void test_app_state_latency_log_file(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    char path[4096], err[256];
+    snprintf(path, sizeof path, "%s/latency.log", dir);
+    ats_latency *lat = ats_latency_create(path, err, sizeof err);
+    assert_non_null(lat);
+    ats_latency_posted(lat, 7, 100);
+    ats_latency_shown(lat, 7, "tiny random gpt2", 16, 5, 0.25, 3.5, true);
+    ats_latency_presented(lat, 112.5, 4);
+    ats_latency_free(lat);
+
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_true(line[0] == '#');
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "seq=7 model=tiny_random_gpt2 bytes=16 tokens=5 edits=1 "
+                              "tokenize_ms=0.250 forward_ms=3.500 draw_ms=4.000 "
+                              "latency_ms=12.500 oldest_ms=12.500 status=ok\n");
+    ats_rmtree(dir);
+    free(dir);
+
+    assert_null(ats_latency_create("/nonexistent-dir/latency.log", err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent-dir/latency.log"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_state_defaults),
+        cmocka_unit_test(test_app_state_layer_head_clamped_to_model),
+        cmocka_unit_test(test_app_state_views_wrap),
+        cmocka_unit_test(test_app_state_hover_and_lock),
+        cmocka_unit_test(test_app_state_head_toggles),
+        cmocka_unit_test(test_app_state_heatmap_zoom_keeps_the_point),
+        cmocka_unit_test(test_app_state_options),
+        cmocka_unit_test(test_app_state_banner_expires),
+        cmocka_unit_test(test_app_state_span_map),
+        cmocka_unit_test(test_app_state_latency_records),
+        cmocka_unit_test(test_app_state_latency_log_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,364 @@
+/* The worker thread: runs and loads off the UI thread, superseding of pending runs, the
+ * mailbox's ordering, failures that leave the previous result alone, the lifetime of a model
+ * swapped out while a run still uses it, and shutdown with work pending. */
+#include "test_support.h"
+
+#include "clock.h"
+#include "shared_model.h"
+#include "worker.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Polls until an outcome arrives (fails the test after 20 s). */
+static void wait_event(ats_worker *w, ats_worker_event *ev) {
+    for (int i = 0; i < 20000; i++) {
+        if (ats_worker_poll(w, ev))
+            return;
+        sleep_ms(1);
+    }
+    fail_msg("no outcome from the worker within 20 s");
+}
+
+/* Waits until the worker has nothing pending or computing. */
+static void wait_idle(ats_worker *w) {
+    for (int i = 0; i < 20000 && (ats_worker_running(w) || ats_worker_loading(w)); i++)
+        sleep_ms(1);
+    assert_false(ats_worker_running(w));
+    assert_false(ats_worker_loading(w));
+}
+
+static ats_shared_model *load_demo(void) {
+    ats_model *m = NULL;
+    ats_error err;
+    assert_int_equal(ats_model_load("builtin:demo", NULL, &m, &err), ATS_OK);
+    ats_shared_model *s = ats_shared_model_wrap(m);
+    assert_non_null(s);
+    return s;
+}
+
+static int setup(void **state) {
+    *state = load_demo();
+    return 0;
+}
+
+static int teardown(void **state) {
+    ats_shared_model_release(*state);
+    assert_int_equal(ats_shared_model_live_count(), 0);
+    return 0;
+}
+
+static void test_app_worker_run_comes_back_with_timings(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    assert_non_null(w);
+    ats_worker_event ev;
+    assert_false(ats_worker_poll(w, &ev));
+    const char *text = "The cat sat on the mat.";
+    uint64_t seq = ats_worker_post_run(w, model, text, strlen(text), NULL);
+    assert_true(seq > 0);
+    wait_event(w, &ev);
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_DONE);
+    assert_int_equal(ev.seq, seq);
+    assert_non_null(ev.run);
+    assert_true(ats_run_n_tokens(ev.run) > 3);
+    assert_ptr_equal(ev.model, model);
+    assert_int_equal(ev.text_len, strlen(text));
+    assert_string_equal(ev.text, text);
+    assert_true(ev.tokenize_ms >= 0 && ev.forward_ms >= 0);
+    /* token spans index into the returned text */
+    const ats_tokens *tokens = ats_run_get_tokens(ev.run);
+    for (int i = 0; i < ats_tokens_count(tokens); i++)
+        assert_true(ats_tokens_get(tokens, i)->end <= (int32_t)ev.text_len);
+    ats_worker_event_clear(&ev);
+    assert_false(ats_worker_poll(w, &ev));
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_newer_run_supersedes_pending(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_hold(w, true);
+    uint64_t a = ats_worker_post_run(w, model, "one", 3, NULL);
+    uint64_t b = ats_worker_post_run(w, model, "one two", 7, NULL);
+    uint64_t c = ats_worker_post_run(w, model, "one two three", 13, NULL);
+    assert_true(a < b && b < c);
+    assert_true(ats_worker_running(w));
+    ats_worker_event ev;
+    sleep_ms(20);
+    assert_false(ats_worker_poll(w, &ev)); /* held: nothing started */
+    ats_worker_hold(w, false);
+    wait_idle(w);
+    assert_true(ats_worker_poll(w, &ev));
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_DONE);
+    assert_int_equal(ev.seq, c);
+    assert_string_equal(ev.text, "one two three");
+    ats_worker_event_clear(&ev);
+    assert_false(ats_worker_poll(w, &ev)); /* a and b never ran */
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_failures_come_back_as_messages(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_event ev;
+    uint64_t seq = ats_worker_post_run(w, model, "", 0, NULL);
+    wait_event(w, &ev);
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_FAILED);
+    assert_int_equal(ev.seq, seq);
+    assert_null(ev.run);
+    assert_int_equal(ev.status, ATS_ERR_ARG);
+    assert_non_null(strstr(ev.message, "no tokens"));
+    ats_worker_event_clear(&ev);
+
+    seq = ats_worker_post_run(w, model, "bad \xFF text", 10, NULL);
+    wait_event(w, &ev);
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_FAILED);
+    assert_int_equal(ev.status, ATS_ERR_FORMAT);
+    assert_non_null(strstr(ev.message, "UTF-8"));
+    ats_worker_event_clear(&ev);
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_mailbox_order(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_event ev;
+    /* a success then a failure, both unpolled: both come back, oldest first */
+    uint64_t s1 = ats_worker_post_run(w, model, "fine", 4, NULL);
+    wait_idle(w);
+    uint64_t s2 = ats_worker_post_run(w, model, "", 0, NULL);
+    wait_idle(w);
+    assert_true(ats_worker_poll(w, &ev));
+    assert_int_equal(ev.seq, s1);
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_DONE);
+    ats_worker_event_clear(&ev);
+    assert_true(ats_worker_poll(w, &ev));
+    assert_int_equal(ev.seq, s2);
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_FAILED);
+    ats_worker_event_clear(&ev);
+
+    /* success, failure, newer success, unpolled: only the newest success is left */
+    ats_worker_post_run(w, model, "fine", 4, NULL);
+    wait_idle(w);
+    ats_worker_post_run(w, model, "", 0, NULL);
+    wait_idle(w);
+    uint64_t s5 = ats_worker_post_run(w, model, "fine again", 10, NULL);
+    wait_idle(w);
+    assert_true(ats_worker_poll(w, &ev));
+    assert_int_equal(ev.seq, s5);
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_DONE);
+    ats_worker_event_clear(&ev);
+    assert_false(ats_worker_poll(w, &ev));
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_loads_in_background(void **state) {
+    (void)state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_event ev;
+    ats_worker_hold(w, true);
+    uint64_t seq = ats_worker_post_load(w, "builtin:demo", NULL);
+    assert_true(ats_worker_loading(w)); /* the UI shows "loading" from the moment it posts */
+    assert_false(ats_worker_running(w));
+    ats_worker_hold(w, false);
+    wait_event(w, &ev);
+    assert_int_equal(ev.kind, ATS_WORKER_LOAD_DONE);
+    assert_int_equal(ev.seq, seq);
+    assert_non_null(ev.model);
+    assert_string_equal(ev.path, "builtin:demo");
+    assert_string_equal(ats_model_get_info(ats_shared_model_get(ev.model))->name, "builtin:demo");
+    assert_false(ats_worker_loading(w));
+    ats_worker_event_clear(&ev);
+
+    seq = ats_worker_post_load(w, "/nonexistent/attnscope-model.gguf", NULL);
+    wait_event(w, &ev);
+    assert_int_equal(ev.kind, ATS_WORKER_LOAD_FAILED);
+    assert_int_equal(ev.seq, seq);
+    assert_null(ev.model);
+    assert_non_null(strstr(ev.message, "attnscope-model.gguf"));
+    ats_worker_event_clear(&ev);
+
+    /* a broken file: the message names it */
+    char *dir = ats_make_temp_dir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/broken.gguf", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("this is not a model", f);
+    fclose(f);
+    ats_worker_post_load(w, path, NULL);
+    wait_event(w, &ev);
+    assert_int_equal(ev.kind, ATS_WORKER_LOAD_FAILED);
+    assert_non_null(strstr(ev.message, "broken.gguf"));
+    ats_worker_event_clear(&ev);
+    ats_rmtree(dir);
+    free(dir);
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_newer_load_supersedes_pending(void **state) {
+    (void)state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_hold(w, true);
+    ats_load_opts lo = ats_load_opts_default();
+    lo.tokenizer_path = "/nonexistent/tokenizer.bin"; /* copied: the caller's string may go */
+    ats_worker_post_load(w, "/nonexistent/first", &lo);
+    uint64_t second = ats_worker_post_load(w, "builtin:demo", &lo);
+    ats_worker_hold(w, false);
+    wait_idle(w);
+    ats_worker_event ev;
+    assert_true(ats_worker_poll(w, &ev));
+    assert_int_equal(ev.seq, second);
+    assert_int_equal(ev.kind, ATS_WORKER_LOAD_DONE);
+    ats_worker_event_clear(&ev);
+    assert_false(ats_worker_poll(w, &ev));
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_swapped_model_lives_until_its_run_ends(void **state) {
+    (void)state;
+    int before = ats_shared_model_live_count();
+    ats_shared_model *old_model = load_demo();
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_hold(w, true);
+    uint64_t seq = ats_worker_post_run(w, old_model, "still running", 13, NULL);
+    /* the UI swaps in another model and lets go of the old one */
+    ats_shared_model_release(old_model);
+    assert_int_equal(ats_shared_model_live_count(), before + 1); /* the pending run holds it */
+    ats_worker_hold(w, false);
+    ats_worker_event ev;
+    wait_event(w, &ev);
+    assert_int_equal(ev.seq, seq);
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_DONE);
+    assert_ptr_equal(ev.model, old_model); /* the outcome says which model it came from */
+    assert_int_equal(ats_shared_model_live_count(), before + 1);
+    ats_worker_event_clear(&ev);
+    assert_int_equal(ats_shared_model_live_count(), before); /* freed with the last user */
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_superseded_request_releases_model(void **state) {
+    ats_shared_model *model = *state;
+    int before = ats_shared_model_live_count();
+    ats_shared_model *other = load_demo();
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_hold(w, true);
+    ats_worker_post_run(w, other, "on the other model", 18, NULL);
+    ats_shared_model_release(other);
+    assert_int_equal(ats_shared_model_live_count(), before + 1);
+    ats_worker_post_run(w, model, "replaces it", 11, NULL);
+    assert_int_equal(ats_shared_model_live_count(), before); /* dropped with its request */
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_shutdown_with_work_pending(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker_hold(w, true);
+    ats_worker_post_run(w, model, "never computed", 14, NULL);
+    ats_worker_post_load(w, "builtin:demo", NULL);
+    ats_worker_destroy(w); /* frees the pending requests (ASan checks) */
+
+    /* and with a finished outcome nobody polled */
+    w = ats_worker_create(NULL, NULL);
+    ats_worker_post_run(w, model, "computed, never polled", 22, NULL);
+    wait_idle(w);
+    ats_worker_destroy(w);
+    ats_worker_destroy(NULL);
+}
+
+static atomic_int notified;
+
+static void count_notify(void *user) {
+    (void)user;
+    atomic_fetch_add(&notified, 1);
+}
+
+static void test_app_worker_notifies_the_ui(void **state) {
+    ats_shared_model *model = *state;
+    atomic_store(&notified, 0);
+    ats_worker *w = ats_worker_create(count_notify, NULL);
+    ats_worker_post_run(w, model, "wake up", 7, NULL);
+    wait_idle(w);
+    ats_worker_post_load(w, "builtin:demo", NULL);
+    wait_idle(w);
+    assert_int_equal(atomic_load(&notified), 2);
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_wait_is_bounded(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    /* nothing will come: the wait ends at its timeout */
+    double t0 = ats_clock_ms();
+    assert_false(ats_worker_wait(w, 30));
+    double waited = ats_clock_ms() - t0;
+    assert_true(waited >= 29 && waited < 2000);
+    /* held: the run cannot start, the wait still ends */
+    ats_worker_hold(w, true);
+    ats_worker_post_run(w, model, "held", 4, NULL);
+    assert_false(ats_worker_wait(w, 5));
+    ats_worker_hold(w, false);
+    /* a fast run arrives within a generous budget, and the wait returns as soon as it does */
+    assert_true(ats_worker_wait(w, 10000));
+    ats_worker_event ev;
+    assert_true(ats_worker_poll(w, &ev));
+    ats_worker_event_clear(&ev);
+    ats_worker_destroy(w);
+}
+
+static void test_app_worker_many_quick_posts(void **state) {
+    ats_shared_model *model = *state;
+    ats_worker *w = ats_worker_create(NULL, NULL);
+    /* as fast as typing can go: the last text always comes back, nothing leaks */
+    char text[64] = "";
+    uint64_t last = 0, shown = 0;
+    for (int i = 0; i < 200; i++) {
+        size_t n = strlen(text);
+        text[n] = (char)('a' + i % 26);
+        text[n + 1] = '\0';
+        if (n > 40)
+            text[0] = '\0';
+        last = ats_worker_post_run(w, model, text, strlen(text), NULL);
+        ats_worker_event ev;
+        while (ats_worker_poll(w, &ev)) {
+            assert_true(ev.seq > shown); /* outcomes only move forward */
+            shown = ev.seq;
+            ats_worker_event_clear(&ev);
+        }
+    }
+    wait_idle(w);
+    ats_worker_event ev;
+    while (ats_worker_poll(w, &ev)) {
+        shown = ev.seq;
+        ats_worker_event_clear(&ev);
+    }
+    assert_int_equal(shown, last);
+    ats_worker_destroy(w);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_worker_run_comes_back_with_timings),
+        cmocka_unit_test(test_app_worker_newer_run_supersedes_pending),
+        cmocka_unit_test(test_app_worker_failures_come_back_as_messages),
+        cmocka_unit_test(test_app_worker_mailbox_order),
+        cmocka_unit_test(test_app_worker_loads_in_background),
+        cmocka_unit_test(test_app_worker_newer_load_supersedes_pending),
+        cmocka_unit_test(test_app_worker_swapped_model_lives_until_its_run_ends),
+        cmocka_unit_test(test_app_worker_superseded_request_releases_model),
+        cmocka_unit_test(test_app_worker_shutdown_with_work_pending),
+        cmocka_unit_test(test_app_worker_notifies_the_ui),
+        cmocka_unit_test(test_app_worker_wait_is_bounded),
+        cmocka_unit_test(test_app_worker_many_quick_posts),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
