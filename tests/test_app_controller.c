@@ -6,7 +6,9 @@
 #include "app.h"
 #include "app_internal.h"
 #include "clock.h"
+#include "draw.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -276,38 +278,38 @@ static void test_app_controller_keys_and_focus(void **state) {
     /* text focus: Left moves the cursor, the head stays */
     press(app, ATS_KEY_LEFT, 0);
     assert_int_equal(ats_editor_cursor(ats_app_get_editor(app)), cursor - 1);
-    assert_int_equal(s->head, 0);
+    assert_int_equal(s->view.head, 0);
     /* Up/Down work in the text box too, clamped to the model's 2 layers */
     press(app, ATS_KEY_DOWN, 0);
     press(app, ATS_KEY_DOWN, 0);
     press(app, ATS_KEY_DOWN, 0);
-    assert_int_equal(s->layer, 1);
+    assert_int_equal(s->view.layer, 1);
     press(app, ATS_KEY_UP, 0);
-    assert_int_equal(s->layer, 0);
+    assert_int_equal(s->view.layer, 0);
     /* Esc hands the keys to the views: Left/Right are heads now, clamped to 4 */
     press(app, ATS_KEY_ESCAPE, 0);
     assert_int_equal(s->focus, ATS_FOCUS_VIEWS);
     press(app, ATS_KEY_RIGHT, 0);
-    assert_int_equal(s->head, 1);
+    assert_int_equal(s->view.head, 1);
     press(app, ATS_KEY_LEFT, 0);
     press(app, ATS_KEY_LEFT, 0);
-    assert_int_equal(s->head, 0);
-    type(app, "3");
-    assert_int_equal(s->head, 2);
+    assert_int_equal(s->view.head, 0);
+    type(app, "2");
+    assert_int_equal(s->view.head, 2);
     type(app, "9"); /* clamped */
-    assert_int_equal(s->head, 3);
+    assert_int_equal(s->view.head, 3);
     assert_string_equal(text_of(app), ATS_APP_SAMPLE_TEXT); /* nothing typed */
     type(app, "?");
     assert_true(s->help_visible);
     /* Esc closes the help first, then unlocks, then (in the text box) leaves it */
-    ats_hit token = {.kind = ATS_HIT_TOKEN, .index = 1};
-    ats_app_pointer_down(app, &token, 1, 0);
-    assert_int_equal(s->locked_token, 1);
+    ats_app_hit token = {.kind = ATS_APP_HIT_TOKEN, .index = 1};
+    ats_app_pointer_down(app, &token, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.locked_token, 1);
     press(app, ATS_KEY_ESCAPE, 0);
     assert_false(s->help_visible);
-    assert_int_equal(s->locked_token, 1);
+    assert_int_equal(s->view.locked_token, 1);
     press(app, ATS_KEY_ESCAPE, 0);
-    assert_int_equal(s->locked_token, -1);
+    assert_int_equal(s->view.locked_token, -1);
     /* other typing goes back to the text box, and is not lost */
     type(app, "!");
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
@@ -323,10 +325,10 @@ static void test_app_controller_keys_and_focus(void **state) {
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
     /* views, help, size, full screen, quit */
     press(app, ATS_KEY_TAB, 0);
-    assert_int_equal(s->view, ATS_VIEW_LINES);
+    assert_int_equal(s->view.view, ATS_VIEW_LINES);
     press(app, ATS_KEY_TAB, ATS_MOD_SHIFT);
     press(app, ATS_KEY_TAB, ATS_MOD_SHIFT);
-    assert_int_equal(s->view, ATS_VIEW_GRID);
+    assert_int_equal(s->view.view, ATS_VIEW_GRID);
     press(app, ATS_KEY_F1, 0);
     assert_true(s->help_visible);
     press(app, ATS_KEY_F1, 0);
@@ -343,7 +345,7 @@ static void test_app_controller_keys_and_focus(void **state) {
     ats_app_key(app, (ats_key_event){ATS_KEY_F11, 0, true}, ats_clock_ms());
     assert_true(s->fullscreen);
     ats_app_key(app, (ats_key_event){ATS_KEY_DOWN, 0, true}, ats_clock_ms());
-    assert_int_equal(s->layer, 1);
+    assert_int_equal(s->view.layer, 1);
     assert_false(s->quit_requested);
     press(app, ATS_KEY_Q, ATS_MOD_CTRL);
     assert_true(s->quit_requested);
@@ -359,86 +361,99 @@ static void test_app_controller_pointer(void **state) {
     ats_app *app = start_default();
     const ats_app_state *s = ats_app_get_state(app);
     /* hover a token, then a cell, then a grid head */
-    ats_hit hit = {.kind = ATS_HIT_TOKEN, .index = 2};
+    ats_app_hit hit = {.kind = ATS_APP_HIT_TOKEN, .index = 2};
     ats_app_pointer_move(app, &hit);
-    assert_int_equal(s->hover_token, 2);
+    assert_int_equal(s->view.hover_token, 2);
     assert_true(ats_app_needs_frame(app));
     ats_app_frame_presented(app, ats_clock_ms(), 1);
     ats_app_pointer_move(app, &hit);
     assert_false(ats_app_needs_frame(app)); /* same thing hovered: no redraw */
-    hit = (ats_hit){.kind = ATS_HIT_CELL, .index = 3, .index2 = 1};
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_CELL, .index = 3, .index2 = 1};
     ats_app_pointer_move(app, &hit);
-    assert_int_equal(s->hover_token, -1);
-    assert_int_equal(s->hover_query, 3);
-    assert_int_equal(s->hover_key, 1);
-    hit = (ats_hit){.kind = ATS_HIT_GRID_HEAD, .index = 1, .index2 = 3};
+    assert_int_equal(s->view.hover_token, -1);
+    assert_int_equal(s->view.hover_query, 3);
+    assert_int_equal(s->view.hover_key, 1);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_GRID_HEAD, .index = 1, .index2 = 3};
     ats_app_pointer_move(app, &hit);
-    assert_int_equal(s->hover_layer, 1);
-    assert_int_equal(s->hover_head, 3);
-    assert_int_equal(s->hover_query, -1);
+    assert_int_equal(s->view.hover_layer, 1);
+    assert_int_equal(s->view.hover_head, 3);
+    assert_int_equal(s->view.hover_query, -1);
     /* clicking a grid head opens it in the heatmap */
     ats_app_do(app, ATS_ACTION_VIEW_PREV, 0, false, ats_clock_ms());
-    assert_int_equal(s->view, ATS_VIEW_GRID);
-    ats_app_pointer_down(app, &hit, 1, 0);
+    assert_int_equal(s->view.view, ATS_VIEW_GRID);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     ats_app_pointer_up(app);
-    assert_int_equal(s->view, ATS_VIEW_HEATMAP);
-    assert_int_equal(s->layer, 1);
-    assert_int_equal(s->head, 3);
+    assert_int_equal(s->view.view, ATS_VIEW_HEATMAP);
+    assert_int_equal(s->view.layer, 1);
+    assert_int_equal(s->view.head, 3);
     assert_int_equal(s->focus, ATS_FOCUS_VIEWS);
-    /* wheel zooms around the pointer, drag pans */
-    hit = (ats_hit){.kind = ATS_HIT_CELL, .index = 0, .index2 = 0, .x = 40, .y = 40};
+    /* wheel zooms around the pointer and drag pans, on the view as drawn last */
+    ats_frame f = {.scale = 1.0f};
+    assert_true(ats_frame_resize(&f, 1000, 700));
+    ats_app_draw(app, &f);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_CELL, .index = 0, .index2 = 0, .x = 300, .y = 300};
     ats_app_wheel(app, &hit, 3);
-    assert_true(s->heat_zoom > 1.5f);
-    float pan_x = s->heat_pan_x;
-    ats_app_pointer_down(app, &hit, 1, 0);
+    ats_app_wheel(app, &hit, 3); /* steps between two frames add up */
+    assert_true(s->view.zoom > 2.2f);
+    ats_app_draw(app, &f);
+    float pan = s->view.pan_key;
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    ats_app_pointer_drag(app, &hit, -10, 0);
     ats_app_pointer_drag(app, &hit, -10, 0);
     ats_app_pointer_up(app);
-    assert_true(s->heat_pan_x == pan_x + 10);
-    hit.kind = ATS_HIT_TOKEN; /* wheel elsewhere does nothing */
-    float zoom = s->heat_zoom;
+    assert_true(s->view.pan_key > pan); /* the content follows the pointer to the left */
+    float pan2 = s->view.pan_key;
+    ats_app_draw(app, &f);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    ats_app_pointer_drag(app, &hit, -20, 0);
+    assert_true(fabsf((s->view.pan_key - pan2) - (pan2 - pan)) < 1e-3f); /* 20 px either way */
+    ats_app_pointer_up(app);
+    hit.kind = ATS_APP_HIT_CHIP; /* wheel elsewhere does nothing */
+    float zoom = s->view.zoom;
     ats_app_wheel(app, &hit, 3);
-    assert_true(s->heat_zoom == zoom);
+    assert_true(s->view.zoom == zoom);
+    ats_frame_free(&f);
     /* side-panel style hits */
-    hit = (ats_hit){.kind = ATS_HIT_VIEW_TAB, .index = ATS_VIEW_LINES};
-    ats_app_pointer_down(app, &hit, 1, 0);
-    assert_int_equal(s->view, ATS_VIEW_LINES);
-    hit = (ats_hit){.kind = ATS_HIT_LAYER, .index = 0};
-    ats_app_pointer_down(app, &hit, 1, 0);
-    hit = (ats_hit){.kind = ATS_HIT_HEAD, .index = 7};
-    ats_app_pointer_down(app, &hit, 1, 0);
-    assert_int_equal(s->layer, 0);
-    assert_int_equal(s->head, 3);
-    hit = (ats_hit){.kind = ATS_HIT_HEAD_TOGGLE, .index = 2};
-    ats_app_pointer_down(app, &hit, 1, 0);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = ATS_VIEW_LINES};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.view, ATS_VIEW_LINES);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_LAYER, .index = 0};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_HEAD, .index = 7};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.layer, 0);
+    assert_int_equal(s->view.head, 3);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = 2};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_false(ats_app_state_head_shown(s, 2));
     hit.index = ATS_HIT_NO_HEADS;
-    ats_app_pointer_down(app, &hit, 1, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_false(ats_app_state_head_shown(s, 0));
     hit.index = ATS_HIT_ALL_HEADS;
-    ats_app_pointer_down(app, &hit, 1, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_true(ats_app_state_head_shown(s, 2));
-    hit = (ats_hit){.kind = ATS_HIT_COLORMAP, .index = 1};
-    ats_app_pointer_down(app, &hit, 1, 0);
-    assert_string_equal(ats_app_colormap_name(s->colormap), "magma");
-    hit = (ats_hit){.kind = ATS_HIT_HIDE_SPECIAL};
-    ats_app_pointer_down(app, &hit, 1, 0);
-    assert_true(s->hide_special);
-    hit = (ats_hit){.kind = ATS_HIT_THRESHOLD, .value = 0.2f};
-    ats_app_pointer_down(app, &hit, 1, 0);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = ATS_COLORMAP_MAGMA};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.colormap, ATS_COLORMAP_MAGMA);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(s->view.hide_special);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_THRESHOLD, .value = 0.2f};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     hit.value = 0.4f;
     ats_app_pointer_drag(app, &hit, 5, 0);
     ats_app_pointer_up(app);
-    assert_true(s->threshold == 0.4f);
+    assert_true(s->view.line_threshold == 0.4f);
     /* lock a token by clicking, unlock by clicking again */
-    hit = (ats_hit){.kind = ATS_HIT_TOKEN, .index = 4};
-    ats_app_pointer_down(app, &hit, 1, 0);
-    assert_int_equal(s->locked_token, 4);
-    ats_app_pointer_down(app, &hit, 1, 0);
-    assert_int_equal(s->locked_token, -1);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_TOKEN, .index = 4};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.locked_token, 4);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.locked_token, -1);
     /* the text box: click places the cursor, shift-click and drag select, double click a word */
     const ats_editor *ed = ats_app_get_editor(app);
-    hit = (ats_hit){.kind = ATS_HIT_TEXT, .offset = 4};
-    ats_app_pointer_down(app, &hit, 1, 0);
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_TEXT, .offset = 4};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
     assert_int_equal(ats_editor_cursor(ed), 4);
     hit.offset = 10;
@@ -447,13 +462,13 @@ static void test_app_controller_pointer(void **state) {
     assert_int_equal(ats_editor_anchor(ed), 4);
     assert_int_equal(ats_editor_cursor(ed), 10);
     hit.offset = 1;
-    ats_app_pointer_down(app, &hit, 2, 0);
+    ats_app_pointer_down(app, &hit, 2, 0, ats_clock_ms());
     size_t a, b;
     ats_editor_selection(ed, &a, &b);
     assert_int_equal(a, 0);
     assert_int_equal(b, 3); /* "The" */
     hit.offset = 8;
-    ats_app_pointer_down(app, &hit, 1, ATS_MOD_SHIFT);
+    ats_app_pointer_down(app, &hit, 1, ATS_MOD_SHIFT, ats_clock_ms());
     assert_int_equal(ats_editor_anchor(ed), 0); /* the selection grows from its anchor */
     assert_int_equal(ats_editor_cursor(ed), 8);
     ats_app_free(app);

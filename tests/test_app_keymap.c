@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include "editor.h"
+#include "export_keys.h"
 #include "keymap.h"
 
 static const ats_binding *key(ats_focus focus, ats_key k, unsigned mods) {
@@ -45,6 +46,10 @@ static void test_app_keymap_both_foci(void **state) {
         expect(f, ATS_KEY_BACKSPACE, ATS_MOD_CTRL, ATS_ACTION_EDIT_DELETE, ATS_MOTION_WORD_LEFT);
         expect(f, ATS_KEY_DELETE, 0, ATS_ACTION_EDIT_DELETE, ATS_MOTION_CHAR_RIGHT);
         expect(f, ATS_KEY_HOME, ATS_MOD_SHIFT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_LINE_START);
+        expect(f, ATS_KEY_S, ATS_MOD_CTRL, ATS_ACTION_EXPORT, ATS_EXPORT_PNG);
+        expect(f, ATS_KEY_S, ATS_MOD_CTRL | ATS_MOD_SHIFT, ATS_ACTION_EXPORT, ATS_EXPORT_SVG);
+        expect(f, ATS_KEY_E, ATS_MOD_CTRL, ATS_ACTION_EXPORT, ATS_EXPORT_DATA);
+        expect(f, ATS_KEY_H, ATS_MOD_CTRL, ATS_ACTION_TOGGLE_SPECIAL, 0);
         expect(f, ATS_KEY_END, ATS_MOD_CTRL, ATS_ACTION_EDIT_MOVE, ATS_MOTION_TEXT_END);
         /* Alt is never ignored */
         assert_null(key(f, ATS_KEY_Q, ATS_MOD_CTRL | ATS_MOD_ALT));
@@ -69,15 +74,15 @@ static void test_app_keymap_focus_decides_left_right(void **state) {
 
 static void test_app_keymap_typed_text(void **state) {
     (void)state;
-    for (int d = 1; d <= 9; d++) {
+    /* digits pick the head with that number, as the views and the command line count */
+    for (int d = 0; d <= 9; d++) {
         char s[2] = {(char)('0' + d), '\0'};
         const ats_binding *b = ats_keymap_text(ATS_FOCUS_VIEWS, s);
         assert_non_null(b);
         assert_int_equal(b->action, ATS_ACTION_HEAD_SET);
-        assert_int_equal(b->arg, d - 1);
+        assert_int_equal(b->arg, d);
         assert_null(ats_keymap_text(ATS_FOCUS_TEXT, s)); /* typed into the text box */
     }
-    assert_null(ats_keymap_text(ATS_FOCUS_VIEWS, "0"));
     assert_null(ats_keymap_text(ATS_FOCUS_VIEWS, "a"));
     assert_null(ats_keymap_text(ATS_FOCUS_VIEWS, "12"));
     const ats_binding *b = ats_keymap_text(ATS_FOCUS_VIEWS, "?");

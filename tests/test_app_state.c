@@ -11,10 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void set_model(ats_app_state *s, const char *name, const char *arch, int n_layer, int n_head,
+                      bool causal) {
+    ats_model_config c = {
+        .n_layer = n_layer, .n_head = n_head, .d_model = 64, .d_head = 16, .causal = causal};
+    ats_app_state_set_model(s, name, arch, "safetensors F32", &c);
+}
+
 static ats_app_state with_model(int n_layer, int n_head, int n_tokens) {
     ats_app_state s;
     ats_app_state_init(&s);
-    ats_app_state_set_model(&s, "m", "gpt2", n_layer, n_head, true);
+    set_model(&s, "m", "gpt2", n_layer, n_head, true);
     ats_app_state_set_tokens(&s, n_tokens);
     return s;
 }
@@ -23,23 +30,25 @@ static void test_app_state_defaults(void **state) {
     (void)state;
     ats_app_state s;
     ats_app_state_init(&s);
-    assert_int_equal(s.view, ATS_VIEW_HEATMAP);
+    assert_int_equal(s.view.view, ATS_VIEW_HEATMAP);
     assert_int_equal(s.focus, ATS_FOCUS_TEXT);
-    assert_int_equal(s.layer, 0);
-    assert_int_equal(s.head, 0);
-    assert_int_equal(s.hover_token, -1);
-    assert_int_equal(s.locked_token, -1);
+    assert_int_equal(s.view.layer, 0);
+    assert_int_equal(s.view.head, 0);
+    assert_int_equal(s.view.hover_token, -1);
+    assert_int_equal(s.view.locked_token, -1);
     assert_int_equal(ats_app_state_focus_token(&s), -1);
-    assert_string_equal(ats_app_colormap_name(s.colormap), "viridis");
-    assert_true(s.text_scale == 1.0f);
-    assert_true(s.heat_zoom == 1.0f);
-    assert_false(s.hide_special || s.fullscreen || s.help_visible || s.quit_requested);
+    assert_int_equal(s.view.colormap, ATS_COLORMAP_VIRIDIS);
+    assert_true(s.text_scale == 1.0f && s.device_scale == 1.0f && s.view.ui_scale == 1.0f);
+    assert_true(s.view.zoom == 1.0f);
+    assert_true(s.view.line_threshold > 0 && s.view.line_threshold < 0.2f);
+    assert_false(s.view.hide_special || s.fullscreen || s.help_visible || s.quit_requested);
     assert_string_equal(s.banner, "");
+    assert_string_equal(s.export_dir, ".");
     /* no model yet: layer and head stay 0 */
     ats_app_state_set_layer(&s, 5);
     ats_app_state_set_head(&s, -3);
-    assert_int_equal(s.layer, 0);
-    assert_int_equal(s.head, 0);
+    assert_int_equal(s.view.layer, 0);
+    assert_int_equal(s.view.head, 0);
 }
 
 static void test_app_state_layer_head_clamped_to_model(void **state) {
@@ -47,19 +56,24 @@ static void test_app_state_layer_head_clamped_to_model(void **state) {
     ats_app_state s = with_model(12, 12, 5);
     ats_app_state_set_layer(&s, 11);
     ats_app_state_set_head(&s, 11);
-    assert_int_equal(s.layer, 11);
+    assert_int_equal(s.view.layer, 11);
     ats_app_state_set_layer(&s, 12);
     ats_app_state_set_head(&s, 99);
-    assert_int_equal(s.layer, 11);
-    assert_int_equal(s.head, 11);
+    assert_int_equal(s.view.layer, 11);
+    assert_int_equal(s.view.head, 11);
     ats_app_state_set_layer(&s, -1);
-    assert_int_equal(s.layer, 0);
-    /* a smaller model arrives: the selection moves inside it */
-    ats_app_state_set_model(&s, "small", "demo", 2, 4, false);
-    assert_int_equal(s.layer, 0);
-    assert_int_equal(s.head, 3);
+    assert_int_equal(s.view.layer, 0);
+    s.view.zoom = 3;
+    /* a smaller model arrives: the selection moves inside it, the zoom resets */
+    set_model(&s, "small", "demo", 2, 4, false);
+    assert_int_equal(s.view.layer, 0);
+    assert_int_equal(s.view.head, 3);
+    assert_true(s.view.zoom == 1.0f);
     assert_string_equal(s.model_name, "small");
     assert_string_equal(s.model_arch, "demo");
+    assert_string_equal(s.model_format, "safetensors F32");
+    assert_int_equal(s.n_kv_head, 4); /* 0 in the config means as many as heads */
+    assert_int_equal(s.d_model, 64);
     assert_false(s.causal);
 }
 
@@ -67,44 +81,53 @@ static void test_app_state_views_wrap(void **state) {
     (void)state;
     ats_app_state s = with_model(1, 1, 1);
     ats_app_state_step_view(&s, 1);
-    assert_int_equal(s.view, ATS_VIEW_LINES);
+    assert_int_equal(s.view.view, ATS_VIEW_LINES);
     ats_app_state_step_view(&s, 1);
-    assert_int_equal(s.view, ATS_VIEW_GRID);
-    ats_app_state_step_view(&s, 1);
-    assert_int_equal(s.view, ATS_VIEW_HEATMAP);
+    assert_int_equal(s.view.view, ATS_VIEW_GRID);
+    ats_app_state_step_view(&s, 1); /* past the views the window offers */
+    assert_int_equal(s.view.view, ATS_VIEW_HEATMAP);
     ats_app_state_step_view(&s, -1);
-    assert_int_equal(s.view, ATS_VIEW_GRID);
+    assert_int_equal(s.view.view, ATS_VIEW_GRID);
     ats_app_state_set_view(&s, ATS_VIEW_COUNT); /* ignored */
-    assert_int_equal(s.view, ATS_VIEW_GRID);
-    assert_string_equal(ats_view_name(ATS_VIEW_LINES), "lines");
-    assert_string_equal(ats_view_name(ATS_VIEW_GRID), "grid");
+    assert_int_equal(s.view.view, ATS_VIEW_GRID);
+    for (int v = 0; v < ATS_VIEW_COUNT; v++) {
+        ats_app_state_set_view(&s, (ats_view_kind)v);
+        if (ats_app_view_available((ats_view_kind)v))
+            assert_int_equal(s.view.view, v);
+        else
+            assert_int_not_equal(s.view.view, v);
+    }
 }
 
 static void test_app_state_hover_and_lock(void **state) {
     (void)state;
     ats_app_state s = with_model(2, 2, 6);
-    ats_app_state_hover_token(&s, 3);
+    ats_app_state_hover_token(&s, 3, ATS_SIDE_KEY);
     assert_int_equal(ats_app_state_focus_token(&s), 3);
-    ats_app_state_click_token(&s, 1);
-    assert_int_equal(s.locked_token, 1);
+    assert_int_equal(s.view.hover_side, ATS_SIDE_KEY);
+    ats_app_state_click_token(&s, 1, ATS_SIDE_QUERY);
+    assert_int_equal(s.view.locked_token, 1);
     assert_int_equal(ats_app_state_focus_token(&s), 1); /* the lock wins over hover */
-    ats_app_state_click_token(&s, 4);                   /* another token moves the lock */
-    assert_int_equal(s.locked_token, 4);
-    ats_app_state_click_token(&s, 4); /* the same token again unlocks */
-    assert_int_equal(s.locked_token, -1);
-    ats_app_state_click_token(&s, 5);
+    ats_app_state_click_token(&s, 4, ATS_SIDE_QUERY);   /* another token moves the lock */
+    assert_int_equal(s.view.locked_token, 4);
+    ats_app_state_click_token(&s, 4, ATS_SIDE_KEY); /* the same token as the key: moves it */
+    assert_int_equal(s.view.locked_token, 4);
+    assert_int_equal(s.view.locked_side, ATS_SIDE_KEY);
+    ats_app_state_click_token(&s, 4, ATS_SIDE_KEY); /* the same again unlocks */
+    assert_int_equal(s.view.locked_token, -1);
+    ats_app_state_click_token(&s, 5, ATS_SIDE_QUERY);
     ats_app_state_unlock(&s);
-    assert_int_equal(s.locked_token, -1);
-    ats_app_state_hover_token(&s, 17); /* outside the run */
-    assert_int_equal(s.hover_token, -1);
+    assert_int_equal(s.view.locked_token, -1);
+    ats_app_state_hover_token(&s, 17, ATS_SIDE_QUERY); /* outside the run */
+    assert_int_equal(s.view.hover_token, -1);
     /* a shorter run drops hover and lock beyond it */
-    ats_app_state_hover_token(&s, 5);
-    ats_app_state_click_token(&s, 4);
+    ats_app_state_hover_token(&s, 5, ATS_SIDE_QUERY);
+    ats_app_state_click_token(&s, 4, ATS_SIDE_QUERY);
     ats_app_state_set_tokens(&s, 5);
-    assert_int_equal(s.hover_token, -1);
-    assert_int_equal(s.locked_token, 4);
+    assert_int_equal(s.view.hover_token, -1);
+    assert_int_equal(s.view.locked_token, 4);
     ats_app_state_set_tokens(&s, 2);
-    assert_int_equal(s.locked_token, -1);
+    assert_int_equal(s.view.locked_token, -1);
 }
 
 static void test_app_state_head_toggles(void **state) {
@@ -122,49 +145,43 @@ static void test_app_state_head_toggles(void **state) {
     ats_app_state_show_all_heads(&s, true);
     assert_true(ats_app_state_head_shown(&s, 0));
     ats_app_state_toggle_head_shown(&s, 1);
-    ats_app_state_set_model(&s, "other", "bert", 2, 4, false); /* toggles reset */
+    set_model(&s, "other", "bert", 2, 4, false); /* toggles reset */
     assert_true(ats_app_state_head_shown(&s, 1));
 }
 
-static void test_app_state_heatmap_zoom_keeps_the_point(void **state) {
+static void test_app_state_scales(void **state) {
     (void)state;
-    ats_app_state s = with_model(1, 1, 100);
-    ats_app_state_zoom_heatmap(&s, 2.0f, 100.0f, 50.0f);
-    assert_true(s.heat_zoom == 2.0f);
-    /* content under (100, 50) at zoom 1 was (100, 50); it must still be under the pointer */
-    assert_true(fabsf((100.0f + s.heat_pan_x) / s.heat_zoom - 100.0f) < 1e-4f);
-    assert_true(fabsf((50.0f + s.heat_pan_y) / s.heat_zoom - 50.0f) < 1e-4f);
-    ats_app_state_pan_heatmap(&s, -1000, 30);
-    assert_true(s.heat_pan_x == 0.0f); /* not before the first cell */
-    ats_app_state_zoom_heatmap(&s, 1000.0f, 0, 0);
-    assert_true(s.heat_zoom == 64.0f);
-    ats_app_state_zoom_heatmap(&s, 0.0001f, 0, 0);
-    assert_true(s.heat_zoom == 1.0f);
-    assert_true(s.heat_pan_x == 0.0f && s.heat_pan_y == 0.0f); /* fitted: nothing to pan */
-    ats_app_state_zoom_heatmap(&s, NAN, 0, 0);
-    assert_true(s.heat_zoom == 1.0f);
-    ats_app_state_zoom_heatmap(&s, 4.0f, 10, 10);
-    ats_app_state_reset_heatmap(&s);
-    assert_true(s.heat_zoom == 1.0f && s.heat_pan_x == 0.0f);
+    ats_app_state s = with_model(1, 1, 1);
+    /* the views' ui scale is the screen's pixel ratio times the text scale */
+    assert_true(ats_app_state_set_device_scale(&s, 2.0f));
+    assert_false(ats_app_state_set_device_scale(&s, 2.0f)); /* unchanged */
+    assert_false(ats_app_state_set_device_scale(&s, NAN));
+    assert_true(s.view.ui_scale == 2.0f);
+    ats_app_state_scale_text(&s, 1);
+    assert_true(fabsf(s.view.ui_scale - 2.5f) < 1e-6f);
+    ats_app_state_reset_text_scale(&s);
+    assert_true(s.view.ui_scale == 2.0f);
+    s.view.zoom = 4;
+    s.view.pan_key = 10;
+    ats_app_state_reset_zoom(&s);
+    assert_true(s.view.zoom == 1.0f && s.view.pan_key == 0.0f);
 }
 
 static void test_app_state_options(void **state) {
     (void)state;
     ats_app_state s = with_model(1, 1, 1);
     ats_app_state_set_threshold(&s, 0.3f);
-    assert_true(s.threshold == 0.3f);
+    assert_true(s.view.line_threshold == 0.3f);
     ats_app_state_set_threshold(&s, 2.0f);
-    assert_true(s.threshold == 1.0f);
+    assert_true(s.view.line_threshold == 1.0f);
     ats_app_state_set_threshold(&s, -1.0f);
-    assert_true(s.threshold == 0.0f);
+    assert_true(s.view.line_threshold == 0.0f);
     ats_app_state_set_threshold(&s, NAN);
-    assert_true(s.threshold == 0.0f);
-    assert_int_equal(ats_app_colormap_find("cividis"), 2);
-    assert_int_equal(ats_app_colormap_find("jet"), -1);
-    ats_app_state_set_colormap(&s, 3);
-    assert_string_equal(ats_app_colormap_name(s.colormap), "greys");
-    ats_app_state_set_colormap(&s, 9);
-    assert_int_equal(s.colormap, 3);
+    assert_true(s.view.line_threshold == 0.0f);
+    ats_app_state_set_colormap(&s, ATS_COLORMAP_GREYS);
+    assert_int_equal(s.view.colormap, ATS_COLORMAP_GREYS);
+    ats_app_state_set_colormap(&s, (ats_colormap)99);
+    assert_int_equal(s.view.colormap, ATS_COLORMAP_GREYS);
     ats_app_state_scale_text(&s, 1);
     assert_true(fabsf(s.text_scale - 1.25f) < 1e-6f);
     ats_app_state_scale_text(&s, -1);
@@ -307,7 +324,7 @@ int main(void) {
         cmocka_unit_test(test_app_state_views_wrap),
         cmocka_unit_test(test_app_state_hover_and_lock),
         cmocka_unit_test(test_app_state_head_toggles),
-        cmocka_unit_test(test_app_state_heatmap_zoom_keeps_the_point),
+        cmocka_unit_test(test_app_state_scales),
         cmocka_unit_test(test_app_state_options),
         cmocka_unit_test(test_app_state_banner_expires),
         cmocka_unit_test(test_app_state_span_map),

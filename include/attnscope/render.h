@@ -216,6 +216,8 @@ typedef struct ats_view_state {
 ats_view_state ats_view_state_default(void);
 bool ats_view_state_head_visible(const ats_view_state *st, int head);
 void ats_view_state_set_head_visible(ats_view_state *st, int head, bool visible);
+/* The colour the lines view draws head `head` in (for legends and toggles elsewhere). */
+ats_rgba ats_view_head_color(int head);
 
 /* One head's step-by-step values for the pipeline view (issue 6); shapes as in the engine. */
 typedef struct ats_pipeline_data {

@@ -25,6 +25,9 @@ static const char *arch_name(ats_arch arch) {
     return "?";
 }
 
+/* How often the loading indicator steps (ms). */
+#define ANIM_STEP_MS 300.0
+
 void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_path, double now_ms) {
     ats_load_opts lo = ats_load_opts_default();
     lo.tokenizer_path = tokenizer_path;
@@ -61,6 +64,18 @@ ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, siz
         ats_app_free(app);
         return NULL;
     }
+    ats_error e = {0};
+    if (ats_ui_create(app->font_path, &app->ui, &e) != ATS_OK) {
+        snprintf(err, err_size, "%s", e.message[0] ? e.message : "out of memory");
+        ats_app_free(app);
+        return NULL;
+    }
+    if (!ats_app_set_export_dir(app, cfg->export_dir ? cfg->export_dir : ".", now_ms)) {
+        snprintf(err, err_size, "--export-dir %s", app->state.banner);
+        ats_app_free(app);
+        return NULL;
+    }
+    ats_samples_load(&app->samples);
     const char *text = cfg->text ? cfg->text : ATS_APP_SAMPLE_TEXT;
     size_t len = cfg->text ? cfg->text_len : strlen(ATS_APP_SAMPLE_TEXT);
     if (ats_editor_set_text(app->editor, text, len, true) != ATS_EDIT_OK) {
@@ -99,6 +114,8 @@ void ats_app_free(ats_app *app) {
     ats_shared_model_release(app->model);
     ats_editor_free(app->editor);
     ats_latency_free(app->latency);
+    ats_ui_free(app->ui);
+    ats_samples_free(&app->samples);
     free(app->font_path);
     free(app->tokenizer_path);
     free(app);
@@ -150,8 +167,14 @@ void ats_app_text_changed(ats_app *app, double event_ms) {
 
 static void set_model_state(ats_app *app, const ats_model *m) {
     const ats_model_config *c = ats_model_get_config(m);
-    ats_app_state_set_model(&app->state, ats_model_get_info(m)->name, arch_name(c->arch),
-                            c->n_layer, c->n_head, c->causal);
+    const ats_model_info *info = ats_model_get_info(m);
+    char format[32];
+    if (strcmp(info->format, "builtin") == 0 || !info->dtype[0])
+        snprintf(format, sizeof format, "%s", info->format);
+    else
+        snprintf(format, sizeof format, "%.14s %.14s", info->format, info->dtype);
+    ats_app_state_set_model(&app->state, info->name, arch_name(c->arch), format, c);
+    app->state.timings.context = c->context;
 }
 
 static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
@@ -234,6 +257,11 @@ void ats_app_update(ats_app *app, double now_ms) {
     app->state.computing = computing;
     if (ats_app_state_tick(&app->state, now_ms))
         app->dirty = true;
+    int phase = loading ? (int)(now_ms / ANIM_STEP_MS) : 0;
+    if (phase != app->state.anim_phase) { /* the loading indicator moves */
+        app->state.anim_phase = phase;
+        app->dirty = true;
+    }
     if (app->last_edit_ms > 0 && now_ms - app->last_edit_ms > UNDO_PAUSE_MS) {
         ats_editor_close_group(app->editor);
         app->last_edit_ms = 0;
@@ -295,4 +323,8 @@ bool ats_app_token_span(const ats_app *app, int index, size_t *start, size_t *en
 
 const ats_latency *ats_app_get_latency(const ats_app *app) {
     return app->latency;
+}
+
+const ats_samples *ats_app_get_samples(const ats_app *app) {
+    return &app->samples;
 }

@@ -13,9 +13,11 @@
 
 #include "app_state.h"
 #include "editor.h"
+#include "export_keys.h"
 #include "hit.h"
 #include "keymap.h"
 #include "latency.h"
+#include "samples.h"
 
 #include "attnscope/engine.h"
 
@@ -31,6 +33,7 @@ typedef struct ats_app_config {
     const char *text;           /* NULL: ATS_APP_SAMPLE_TEXT */
     size_t text_len;
     const char *font_path;        /* --font, for the renderer; NULL: fontconfig's DejaVu Sans */
+    const char *export_dir;       /* --export-dir; NULL: the current directory */
     size_t max_text_bytes;        /* 0: the editor's default */
     const char *latency_log_path; /* NULL: figures kept in memory only */
     /* called from a worker thread when an outcome is ready (the shell wakes its loop) */
@@ -38,8 +41,9 @@ typedef struct ats_app_config {
     void *wake_user;
 } ats_app_config;
 
-/* Starts the worker and the first model load. NULL with a message in err on failure (invalid
- * UTF-8 or too long --text, an unwritable latency log, no threads). */
+/* Opens the font, starts the worker and the first model load. NULL with a message in err on
+ * failure (invalid UTF-8 or too long --text, an unreadable font, an unwritable latency log, a
+ * missing export folder, no threads). */
 ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, size_t err_size);
 void ats_app_free(ats_app *app);
 
@@ -56,18 +60,28 @@ void ats_app_text_input(ats_app *app, const char *utf8, double event_ms);
 /* SDL_TEXTEDITING: what an input method is composing (not yet text: committed text arrives
  * through ats_app_text_input). "" ends the composition. */
 void ats_app_set_preedit(ats_app *app, const char *utf8, int cursor);
-/* A dropped file or folder (or any other way of opening a model): loads in the background. */
+/* Opens a model file or folder in the background (--model, a drop). */
 void ats_app_open_model(ats_app *app, const char *path, double now_ms);
+/* A file or folder dropped on the window at `hit` with modifiers `mods`: a folder dropped on
+ * the export box (or with Shift held) becomes the export folder; anything else opens as a
+ * model. */
+void ats_app_drop(ats_app *app, const char *path, const ats_app_hit *hit, unsigned mods,
+                  double now_ms);
+/* Where exports go (a folder that exists); false with an error banner otherwise. */
+bool ats_app_set_export_dir(ats_app *app, const char *dir, double now_ms);
+/* The screen's pixel ratio (device pixels per window point), before each frame. */
+void ats_app_set_device_scale(ats_app *app, float scale);
 
 /* The pointer moved with no button held. */
-void ats_app_pointer_move(ats_app *app, const ats_hit *hit);
+void ats_app_pointer_move(ats_app *app, const ats_app_hit *hit);
 /* A button went down; clicks: 1 single, 2 double. mods: ATS_MOD_*. */
-void ats_app_pointer_down(ats_app *app, const ats_hit *hit, int clicks, unsigned mods);
-/* The pointer moved with the button held, by (dx, dy) canvas pixels. */
-void ats_app_pointer_drag(ats_app *app, const ats_hit *hit, float dx, float dy);
+void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsigned mods,
+                          double now_ms);
+/* The pointer moved with the button held, by (dx, dy) device pixels. */
+void ats_app_pointer_drag(ats_app *app, const ats_app_hit *hit, float dx, float dy);
 void ats_app_pointer_up(ats_app *app);
-/* Wheel: dy > 0 away from the user (zoom in on the heatmap). */
-void ats_app_wheel(ats_app *app, const ats_hit *hit, float dy);
+/* Wheel: dy > 0 away from the user (zoom in on the heatmap; scroll the panel up). */
+void ats_app_wheel(ats_app *app, const ats_app_hit *hit, float dy);
 
 /* Applies one action from the key map (also what a side-panel button does). */
 void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now_ms);
@@ -102,5 +116,7 @@ const char *ats_app_get_run_text(const ats_app *app, size_t *len);
  * or index is out of range (span 0..0). */
 bool ats_app_token_span(const ats_app *app, int index, size_t *start, size_t *end);
 const ats_latency *ats_app_get_latency(const ats_app *app);
+/* The sample sentences of the side panel's menu. */
+const ats_samples *ats_app_get_samples(const ats_app *app);
 
 #endif

@@ -1,9 +1,12 @@
 /* Keys, typed text and pointer hits turned into editor calls and state changes. */
 #include "app_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static bool is_edit_action(ats_action a) {
     return a >= ATS_ACTION_EDIT_MOVE && a <= ATS_ACTION_EDIT_REDO;
@@ -54,7 +57,9 @@ static ats_edit_result edit(ats_app *app, ats_action action, int arg, bool shift
 static void escape(ats_app_state *s) {
     if (s->help_visible)
         s->help_visible = false;
-    else if (s->locked_token >= 0)
+    else if (s->samples_open)
+        s->samples_open = false;
+    else if (s->view.locked_token >= 0)
         ats_app_state_unlock(s);
     else
         s->focus = ATS_FOCUS_VIEWS;
@@ -73,16 +78,16 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     case ATS_ACTION_NONE:
         return;
     case ATS_ACTION_LAYER_PREV:
-        ats_app_state_set_layer(s, s->layer - 1);
+        ats_app_state_set_layer(s, s->view.layer - 1);
         break;
     case ATS_ACTION_LAYER_NEXT:
-        ats_app_state_set_layer(s, s->layer + 1);
+        ats_app_state_set_layer(s, s->view.layer + 1);
         break;
     case ATS_ACTION_HEAD_PREV:
-        ats_app_state_set_head(s, s->head - 1);
+        ats_app_state_set_head(s, s->view.head - 1);
         break;
     case ATS_ACTION_HEAD_NEXT:
-        ats_app_state_set_head(s, s->head + 1);
+        ats_app_state_set_head(s, s->view.head + 1);
         break;
     case ATS_ACTION_HEAD_SET:
         ats_app_state_set_head(s, arg);
@@ -103,7 +108,7 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
         ats_app_state_scale_text(s, -1);
         break;
     case ATS_ACTION_TEXT_RESET:
-        s->text_scale = 1.0f;
+        ats_app_state_reset_text_scale(s);
         break;
     case ATS_ACTION_FULLSCREEN_TOGGLE:
         s->fullscreen = !s->fullscreen;
@@ -120,6 +125,12 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     case ATS_ACTION_FOCUS_VIEWS:
         s->focus = ATS_FOCUS_VIEWS;
         ats_editor_close_group(app->editor);
+        break;
+    case ATS_ACTION_TOGGLE_SPECIAL:
+        s->view.hide_special = !s->view.hide_special;
+        break;
+    case ATS_ACTION_EXPORT:
+        ats_app_export(app, (ats_export_kind)arg, now_ms, NULL, 0);
         break;
     default:
         break;
@@ -188,101 +199,237 @@ void ats_app_open_model(ats_app *app, const char *path, double now_ms) {
     ats_app_post_load(app, path, NULL, now_ms); /* a dropped model brings its own tokenizer */
 }
 
+static bool is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool ats_app_set_export_dir(ats_app *app, const char *dir, double now_ms) {
+    ats_app_state *s = &app->state;
+    char msg[1200];
+    char *full = realpath(dir, NULL);
+    if (!full || !is_dir(full)) {
+        snprintf(msg, sizeof msg, "%s: cannot export there: %s", dir,
+                 full ? "not a folder" : strerror(errno));
+        free(full);
+        ats_app_state_show_banner(s, msg, true, now_ms, 0);
+        app->dirty = true;
+        return false;
+    }
+    snprintf(s->export_dir, sizeof s->export_dir, "%s", full);
+    free(full);
+    app->dirty = true;
+    return true;
+}
+
+void ats_app_drop(ats_app *app, const char *path, const ats_app_hit *hit, unsigned mods,
+                  double now_ms) {
+    bool on_export = hit && hit->kind == ATS_APP_HIT_EXPORT_DIR;
+    if ((on_export || (mods & ATS_MOD_SHIFT)) && is_dir(path)) {
+        if (ats_app_set_export_dir(app, path, now_ms)) {
+            char msg[1200];
+            snprintf(msg, sizeof msg, "exports go to %s", app->state.export_dir);
+            ats_app_state_show_banner(&app->state, msg, false, now_ms, 3000);
+        }
+        return;
+    }
+    if (on_export) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s is not a folder: drop a folder here to export there", path);
+        ats_app_state_show_banner(&app->state, msg, true, now_ms, 0);
+        app->dirty = true;
+        return;
+    }
+    ats_app_open_model(app, path, now_ms);
+}
+
+void ats_app_set_device_scale(ats_app *app, float scale) {
+    if (ats_app_state_set_device_scale(&app->state, scale))
+        app->dirty = true;
+}
+
 /* ---- pointer -------------------------------------------------------------------------------- */
 
-static bool same_hover(const ats_app_state *s, int token, int q, int k, int l, int h) {
-    return s->hover_token == token && s->hover_query == q && s->hover_key == k &&
-           s->hover_layer == l && s->hover_head == h;
-}
-
-void ats_app_pointer_move(ats_app *app, const ats_hit *hit) {
-    ats_app_state *s = &app->state;
+/* The hover state a pointer at `hit` gives; true when anything changed. */
+static bool hover(ats_app_state *s, const ats_app_hit *hit) {
+    ats_view_state *v = &s->view;
+    ats_view_state before = *v;
+    ats_app_hit_kind control = s->hover_control;
+    int index = s->hover_index;
     int token = -1, q = -1, k = -1, l = -1, h = -1;
-    if (hit->kind == ATS_HIT_TOKEN) {
+    ats_token_side side = ATS_SIDE_QUERY;
+    switch (hit->kind) {
+    case ATS_APP_HIT_CHIP:
         token = hit->index;
-    } else if (hit->kind == ATS_HIT_CELL) {
+        break;
+    case ATS_APP_HIT_TOKEN:
+        token = hit->index;
+        side = (ats_token_side)hit->side;
+        break;
+    case ATS_APP_HIT_CELL:
         q = hit->index;
         k = hit->index2;
-    } else if (hit->kind == ATS_HIT_GRID_HEAD) {
+        break;
+    case ATS_APP_HIT_GRID_HEAD:
         l = hit->index;
         h = hit->index2;
+        break;
+    default:
+        break;
     }
-    if (same_hover(s, token, q, k, l, h))
-        return; /* no redraw for a pointer moving within one cell */
-    ats_app_state_hover_token(s, token);
+    ats_app_state_hover_token(s, token, side);
     bool cell_ok = q >= 0 && q < s->n_tokens && k >= 0 && k < s->n_tokens;
-    s->hover_query = cell_ok ? q : -1;
-    s->hover_key = cell_ok ? k : -1;
+    v->hover_query = cell_ok ? q : -1;
+    v->hover_key = cell_ok ? k : -1;
     bool head_ok = l >= 0 && l < s->n_layer && h >= 0 && h < s->n_head;
-    s->hover_layer = head_ok ? l : -1;
-    s->hover_head = head_ok ? h : -1;
-    app->dirty = true;
+    v->hover_layer = head_ok ? l : -1;
+    v->hover_head = head_ok ? h : -1;
+    s->hover_control = hit->kind;
+    s->hover_index = hit->index;
+    return v->hover_token != before.hover_token || v->hover_side != before.hover_side ||
+           v->hover_query != before.hover_query || v->hover_key != before.hover_key ||
+           v->hover_layer != before.hover_layer || v->hover_head != before.hover_head ||
+           s->hover_control != control || s->hover_index != index;
 }
 
-void ats_app_pointer_down(ats_app *app, const ats_hit *hit, int clicks, unsigned mods) {
+void ats_app_pointer_move(ats_app *app, const ats_app_hit *hit) {
+    if (hover(&app->state, hit))
+        app->dirty = true; /* no redraw for a pointer moving within one cell */
+}
+
+/* Loads a sample sentence as one undoable edit. */
+static void load_sample(ats_app *app, int index, double now_ms) {
+    if (index < 0 || index >= app->samples.n)
+        return;
+    const char *text = app->samples.texts[index];
+    uint64_t revision = ats_editor_revision(app->editor);
+    after_edit(app, ats_editor_set_text(app->editor, text, strlen(text), false), revision, now_ms);
+}
+
+/* Panel controls, tabs, menus: a click does the thing at once. */
+static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
     ats_app_state *s = &app->state;
-    app->drag_kind = hit->kind;
-    s->focus = hit->kind == ATS_HIT_TEXT   ? ATS_FOCUS_TEXT
-               : hit->kind == ATS_HIT_NONE ? s->focus
-                                           : ATS_FOCUS_VIEWS;
     switch (hit->kind) {
-    case ATS_HIT_TEXT:
-        if (clicks >= 2)
-            ats_editor_select_word_at(app->editor, hit->offset);
-        else
-            ats_editor_set_cursor(app->editor, hit->offset, (mods & ATS_MOD_SHIFT) != 0);
-        break;
-    case ATS_HIT_TOKEN:
-        ats_app_state_click_token(s, hit->index);
-        break;
-    case ATS_HIT_GRID_HEAD: /* open that head large */
-        ats_app_state_set_layer(s, hit->index);
-        ats_app_state_set_head(s, hit->index2);
-        ats_app_state_set_view(s, ATS_VIEW_HEATMAP);
-        break;
-    case ATS_HIT_VIEW_TAB:
+    case ATS_APP_HIT_VIEW_TAB:
         ats_app_state_set_view(s, (ats_view_kind)hit->index);
         break;
-    case ATS_HIT_LAYER:
+    case ATS_APP_HIT_LAYER:
         ats_app_state_set_layer(s, hit->index);
         break;
-    case ATS_HIT_HEAD:
+    case ATS_APP_HIT_HEAD:
         ats_app_state_set_head(s, hit->index);
         break;
-    case ATS_HIT_HEAD_TOGGLE:
+    case ATS_APP_HIT_HEAD_TOGGLE:
         if (hit->index == ATS_HIT_ALL_HEADS || hit->index == ATS_HIT_NO_HEADS)
             ats_app_state_show_all_heads(s, hit->index == ATS_HIT_ALL_HEADS);
         else
             ats_app_state_toggle_head_shown(s, hit->index);
         break;
-    case ATS_HIT_COLORMAP:
-        ats_app_state_set_colormap(s, hit->index);
+    case ATS_APP_HIT_COLORMAP:
+        ats_app_state_set_colormap(s, (ats_colormap)hit->index);
         break;
-    case ATS_HIT_HIDE_SPECIAL:
-        s->hide_special = !s->hide_special;
+    case ATS_APP_HIT_HIDE_SPECIAL:
+        s->view.hide_special = !s->view.hide_special;
         break;
-    case ATS_HIT_THRESHOLD:
+    case ATS_APP_HIT_THRESHOLD:
         ats_app_state_set_threshold(s, hit->value);
         break;
+    case ATS_APP_HIT_SAMPLES:
+        s->samples_open = !s->samples_open;
+        break;
+    case ATS_APP_HIT_SAMPLE:
+        s->samples_open = false;
+        load_sample(app, hit->index, now_ms);
+        break;
+    case ATS_APP_HIT_EXPORT:
+        ats_app_export(app, (ats_export_kind)hit->index, now_ms, NULL, 0);
+        break;
+    case ATS_APP_HIT_BANNER:
+        s->banner[0] = '\0';
+        break;
+    case ATS_APP_HIT_HELP:
+        s->help_visible = false;
+        break;
+    case ATS_APP_HIT_MENU_OUTSIDE:
+        s->samples_open = false;
+        break;
     default:
+        break;
+    }
+}
+
+void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsigned mods,
+                          double now_ms) {
+    ats_app_state *s = &app->state;
+    app->drag_kind = hit->kind;
+    app->nav_dx = app->nav_dy = 0;
+    app->nav_build = ats_ui_builds(app->ui);
+    bool overlay = hit->kind == ATS_APP_HIT_HELP || hit->kind == ATS_APP_HIT_MENU_OUTSIDE ||
+                   hit->kind == ATS_APP_HIT_SAMPLE || hit->kind == ATS_APP_HIT_BANNER;
+    if (!overlay && hit->kind != ATS_APP_HIT_NONE)
+        s->focus = hit->kind == ATS_APP_HIT_TEXT ? ATS_FOCUS_TEXT : ATS_FOCUS_VIEWS;
+    switch (hit->kind) {
+    case ATS_APP_HIT_TEXT:
+        if (clicks >= 2)
+            ats_editor_select_word_at(app->editor, hit->offset);
+        else
+            ats_editor_set_cursor(app->editor, hit->offset, (mods & ATS_MOD_SHIFT) != 0);
+        break;
+    case ATS_APP_HIT_CHIP:
+        ats_app_state_click_token(s, hit->index, ATS_SIDE_QUERY);
+        break;
+    case ATS_APP_HIT_TOKEN:
+        ats_app_state_click_token(s, hit->index, (ats_token_side)hit->side);
+        break;
+    case ATS_APP_HIT_GRID_HEAD: /* open that head large */
+        ats_app_state_set_layer(s, hit->index);
+        ats_app_state_set_head(s, hit->index2);
+        ats_app_state_set_view(s, ATS_VIEW_HEATMAP);
+        s->view.hover_layer = s->view.hover_head = -1;
+        break;
+    default:
+        click_control(app, hit, now_ms);
         break;
     }
     app->dirty = true;
 }
 
-void ats_app_pointer_drag(ats_app *app, const ats_hit *hit, float dx, float dy) {
+/* The view built last, when it is the heatmap that zoom and pan apply to. */
+static const ats_view *heatmap_view(ats_app *app) {
+    return app->state.view.view == ATS_VIEW_HEATMAP ? ats_ui_view(app->ui) : NULL;
+}
+
+/* Zoom and pan steps since the last build add up (the render side works from that build). */
+static void nav_sync(ats_app *app) {
+    unsigned builds = ats_ui_builds(app->ui);
+    if (builds != app->nav_build) {
+        app->nav_build = builds;
+        app->nav_zoom = 1;
+        app->nav_dx = app->nav_dy = 0;
+    }
+}
+
+void ats_app_pointer_drag(ats_app *app, const ats_app_hit *hit, float dx, float dy) {
     ats_app_state *s = &app->state;
     switch (app->drag_kind) {
-    case ATS_HIT_TEXT: /* selecting text */
-        if (hit->kind == ATS_HIT_TEXT)
+    case ATS_APP_HIT_TEXT: /* selecting text */
+        if (hit->kind == ATS_APP_HIT_TEXT)
             ats_editor_set_cursor(app->editor, hit->offset, true);
         break;
-    case ATS_HIT_CELL:
-    case ATS_HIT_HEATMAP: /* panning: the content follows the pointer */
-        ats_app_state_pan_heatmap(s, -dx, -dy);
+    case ATS_APP_HIT_CELL:
+    case ATS_APP_HIT_VIEWS: /* panning: the content follows the pointer */
+    case ATS_APP_HIT_TOKEN: {
+        const ats_view *view = heatmap_view(app);
+        if (!view)
+            return;
+        nav_sync(app);
+        app->nav_dx += dx;
+        app->nav_dy += dy;
+        ats_view_pan(view, &s->view, app->nav_dx, app->nav_dy);
         break;
-    case ATS_HIT_THRESHOLD:
-        if (hit->kind == ATS_HIT_THRESHOLD)
+    }
+    case ATS_APP_HIT_THRESHOLD:
+        if (hit->kind == ATS_APP_HIT_THRESHOLD)
             ats_app_state_set_threshold(s, hit->value);
         break;
     default:
@@ -292,12 +439,44 @@ void ats_app_pointer_drag(ats_app *app, const ats_hit *hit, float dx, float dy) 
 }
 
 void ats_app_pointer_up(ats_app *app) {
-    app->drag_kind = ATS_HIT_NONE;
+    app->drag_kind = ATS_APP_HIT_NONE;
 }
 
-void ats_app_wheel(ats_app *app, const ats_hit *hit, float dy) {
-    if (hit->kind != ATS_HIT_CELL && hit->kind != ATS_HIT_HEATMAP)
+static bool in_panel(ats_app_hit_kind k) {
+    switch (k) {
+    case ATS_APP_HIT_PANEL:
+    case ATS_APP_HIT_VIEW_TAB:
+    case ATS_APP_HIT_LAYER:
+    case ATS_APP_HIT_HEAD:
+    case ATS_APP_HIT_COLORMAP:
+    case ATS_APP_HIT_HIDE_SPECIAL:
+    case ATS_APP_HIT_THRESHOLD:
+    case ATS_APP_HIT_SAMPLES:
+    case ATS_APP_HIT_EXPORT:
+    case ATS_APP_HIT_EXPORT_DIR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void ats_app_wheel(ats_app *app, const ats_app_hit *hit, float dy) {
+    ats_app_state *s = &app->state;
+    if (in_panel(hit->kind) || (hit->kind == ATS_APP_HIT_HEAD_TOGGLE && !hit->in_view)) {
+        float max = ats_ui_panel_scroll_max(app->ui);
+        float scroll = s->panel_scroll - dy * 48 * s->view.ui_scale;
+        s->panel_scroll = scroll < 0 ? 0 : scroll > max ? max : scroll;
+        app->dirty = true;
         return;
-    ats_app_state_zoom_heatmap(&app->state, powf(1.15f, dy), hit->x, hit->y);
+    }
+    if (hit->kind != ATS_APP_HIT_CELL && hit->kind != ATS_APP_HIT_VIEWS &&
+        hit->kind != ATS_APP_HIT_TOKEN)
+        return;
+    const ats_view *view = heatmap_view(app);
+    if (!view || !isfinite(dy))
+        return;
+    nav_sync(app);
+    app->nav_zoom *= powf(1.15f, dy);
+    ats_view_zoom(view, &s->view, hit->x, hit->y, app->nav_zoom);
     app->dirty = true;
 }

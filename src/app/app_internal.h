@@ -6,6 +6,7 @@
 #include "app.h"
 #include "shared_model.h"
 #include "span_map.h"
+#include "ui.h"
 #include "worker.h"
 
 struct ats_app {
@@ -39,8 +40,16 @@ struct ats_app {
     double last_edit_ms;      /* for closing the undo group after a pause; 0 when closed */
     bool posted_this_frame;   /* a run was posted since the last presented frame */
 
-    ats_hit_kind drag_kind; /* where the held button went down */
-    bool swallow_text;      /* the key press just handled was a Ctrl/Alt shortcut */
+    ats_ui *ui;          /* draws the window; keeps the last frame's layout and view */
+    ats_samples samples; /* the sample menu */
+
+    /* heatmap zoom and pan steps since the last build of the view (render.h's ats_view_zoom
+     * and ats_view_pan work from the layout of the last build) */
+    unsigned nav_build;
+    float nav_zoom, nav_dx, nav_dy;
+
+    ats_app_hit_kind drag_kind; /* where the held button went down */
+    bool swallow_text;          /* the key press just handled was a Ctrl/Alt shortcut */
     bool dirty;
 };
 

@@ -4,151 +4,133 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const VIEW_NAMES[ATS_VIEW_COUNT] = {"heatmap", "lines", "grid"};
-static const char *const COLORMAPS[ATS_COLORMAP_COUNT] = {"viridis", "magma", "cividis", "greys"};
-
-const char *ats_view_name(ats_view_kind view) {
-    return view >= 0 && view < ATS_VIEW_COUNT ? VIEW_NAMES[view] : "?";
-}
-
-const char *ats_app_colormap_name(int index) {
-    return index >= 0 && index < ATS_COLORMAP_COUNT ? COLORMAPS[index] : COLORMAPS[0];
-}
-
-int ats_app_colormap_find(const char *name) {
-    for (int i = 0; i < ATS_COLORMAP_COUNT; i++)
-        if (strcmp(COLORMAPS[i], name) == 0)
-            return i;
-    return -1;
-}
-
 static int clamp_int(int v, int lo, int hi) {
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-void ats_app_state_init(ats_app_state *s) {
-    *s = (ats_app_state){
-        .view = ATS_VIEW_HEATMAP,
-        .focus = ATS_FOCUS_TEXT,
-        .hover_token = -1,
-        .locked_token = -1,
-        .hover_query = -1,
-        .hover_key = -1,
-        .hover_layer = -1,
-        .hover_head = -1,
-        .heat_zoom = 1.0f,
-        .threshold = 0.05f,
-        .text_scale = 1.0f,
-    };
+static void update_ui_scale(ats_app_state *s) {
+    s->view.ui_scale = s->device_scale * s->text_scale;
 }
 
-void ats_app_state_set_model(ats_app_state *s, const char *name, const char *arch, int n_layer,
-                             int n_head, bool causal) {
+void ats_app_state_init(ats_app_state *s) {
+    *s = (ats_app_state){
+        .view = ats_view_state_default(),
+        .focus = ATS_FOCUS_TEXT,
+        .text_scale = 1.0f,
+        .device_scale = 1.0f,
+        .export_dir = ".",
+    };
+    s->view.line_threshold = 0.05f; /* hides the haze of near-zero lines */
+    update_ui_scale(s);
+}
+
+void ats_app_state_set_model(ats_app_state *s, const char *name, const char *arch,
+                             const char *format, const ats_model_config *c) {
     snprintf(s->model_name, sizeof s->model_name, "%s", name);
     snprintf(s->model_arch, sizeof s->model_arch, "%s", arch);
-    s->n_layer = n_layer > 0 ? n_layer : 0;
-    s->n_head = n_head > 0 ? n_head : 0;
-    s->causal = causal;
-    ats_app_state_set_layer(s, s->layer);
-    ats_app_state_set_head(s, s->head);
-    memset(s->head_hidden, 0, sizeof s->head_hidden);
-    s->hover_layer = s->hover_head = -1;
+    snprintf(s->model_format, sizeof s->model_format, "%s", format ? format : "");
+    s->n_layer = c->n_layer > 0 ? c->n_layer : 0;
+    s->n_head = c->n_head > 0 ? c->n_head : 0;
+    s->n_kv_head = c->n_kv_head > 0 ? c->n_kv_head : s->n_head;
+    s->d_model = c->d_model;
+    s->d_head = c->d_head;
+    s->causal = c->causal;
+    ats_app_state_set_layer(s, s->view.layer);
+    ats_app_state_set_head(s, s->view.head);
+    memset(s->view.heads_off, 0, sizeof s->view.heads_off);
+    s->view.hover_layer = s->view.hover_head = -1;
+    ats_app_state_reset_zoom(s);
 }
 
 void ats_app_state_set_tokens(ats_app_state *s, int n_tokens) {
+    ats_view_state *v = &s->view;
     s->n_tokens = n_tokens > 0 ? n_tokens : 0;
-    if (s->hover_token >= s->n_tokens)
-        s->hover_token = -1;
-    if (s->locked_token >= s->n_tokens)
-        s->locked_token = -1;
-    if (s->hover_query >= s->n_tokens || s->hover_key >= s->n_tokens)
-        s->hover_query = s->hover_key = -1;
+    if (v->hover_token >= s->n_tokens)
+        v->hover_token = -1;
+    if (v->locked_token >= s->n_tokens)
+        v->locked_token = -1;
+    if (v->hover_query >= s->n_tokens || v->hover_key >= s->n_tokens)
+        v->hover_query = v->hover_key = -1;
 }
 
 void ats_app_state_set_layer(ats_app_state *s, int layer) {
-    s->layer = s->n_layer ? clamp_int(layer, 0, s->n_layer - 1) : 0;
+    s->view.layer = s->n_layer ? clamp_int(layer, 0, s->n_layer - 1) : 0;
 }
 
 void ats_app_state_set_head(ats_app_state *s, int head) {
-    s->head = s->n_head ? clamp_int(head, 0, s->n_head - 1) : 0;
+    s->view.head = s->n_head ? clamp_int(head, 0, s->n_head - 1) : 0;
+}
+
+bool ats_app_view_available(ats_view_kind view) {
+    /* ATS_VIEW_PIPELINE joins once the window can fill ats_pipeline_data from a run */
+    return view == ATS_VIEW_HEATMAP || view == ATS_VIEW_LINES || view == ATS_VIEW_GRID;
 }
 
 void ats_app_state_set_view(ats_app_state *s, ats_view_kind view) {
-    if (view >= 0 && view < ATS_VIEW_COUNT)
-        s->view = view;
+    if ((unsigned)view < ATS_VIEW_COUNT && ats_app_view_available(view))
+        s->view.view = view;
 }
 
 void ats_app_state_step_view(ats_app_state *s, int delta) {
-    int v = ((int)s->view + delta) % ATS_VIEW_COUNT;
-    s->view = (ats_view_kind)(v < 0 ? v + ATS_VIEW_COUNT : v);
+    int v = (int)s->view.view;
+    for (int tries = 0; tries < ATS_VIEW_COUNT; tries++) {
+        v = ((v + delta) % ATS_VIEW_COUNT + ATS_VIEW_COUNT) % ATS_VIEW_COUNT;
+        if (ats_app_view_available((ats_view_kind)v)) {
+            s->view.view = (ats_view_kind)v;
+            return;
+        }
+    }
 }
 
-void ats_app_state_hover_token(ats_app_state *s, int token) {
-    s->hover_token = token >= 0 && token < s->n_tokens ? token : -1;
+void ats_app_state_hover_token(ats_app_state *s, int token, ats_token_side side) {
+    s->view.hover_token = token >= 0 && token < s->n_tokens ? token : -1;
+    s->view.hover_side = side;
 }
 
-void ats_app_state_click_token(ats_app_state *s, int token) {
-    if (token < 0 || token >= s->n_tokens || token == s->locked_token)
-        s->locked_token = -1;
-    else
-        s->locked_token = token;
+void ats_app_state_click_token(ats_app_state *s, int token, ats_token_side side) {
+    ats_view_state *v = &s->view;
+    if (token < 0 || token >= s->n_tokens || (token == v->locked_token && side == v->locked_side))
+        v->locked_token = -1;
+    else {
+        v->locked_token = token;
+        v->locked_side = side;
+    }
 }
 
 void ats_app_state_unlock(ats_app_state *s) {
-    s->locked_token = -1;
+    s->view.locked_token = -1;
 }
 
 int ats_app_state_focus_token(const ats_app_state *s) {
-    return s->locked_token >= 0 ? s->locked_token : s->hover_token;
+    return s->view.locked_token >= 0 ? s->view.locked_token : s->view.hover_token;
 }
 
 void ats_app_state_toggle_head_shown(ats_app_state *s, int head) {
-    if (head >= 0 && head < s->n_head && head < ATS_APP_MAX_HEADS)
-        s->head_hidden[head] = !s->head_hidden[head];
+    if (head >= 0 && head < s->n_head)
+        ats_view_state_set_head_visible(&s->view, head, !ats_app_state_head_shown(s, head));
 }
 
 void ats_app_state_show_all_heads(ats_app_state *s, bool shown) {
-    memset(s->head_hidden, shown ? 0 : 1, sizeof s->head_hidden);
+    memset(s->view.heads_off, shown ? 0 : 0xFF, sizeof s->view.heads_off);
 }
 
 bool ats_app_state_head_shown(const ats_app_state *s, int head) {
-    return head >= 0 && head < s->n_head && (head >= ATS_APP_MAX_HEADS || !s->head_hidden[head]);
+    return head >= 0 && head < s->n_head && ats_view_state_head_visible(&s->view, head);
 }
 
-void ats_app_state_zoom_heatmap(ats_app_state *s, float factor, float x, float y) {
-    if (!(factor > 0) || !isfinite(factor))
-        return;
-    float zoom = s->heat_zoom * factor;
-    zoom = zoom < 1.0f ? 1.0f : zoom > 64.0f ? 64.0f : zoom;
-    /* the content point under (x, y) stays under it */
-    float cx = (x + s->heat_pan_x) / s->heat_zoom, cy = (y + s->heat_pan_y) / s->heat_zoom;
-    s->heat_pan_x = cx * zoom - x;
-    s->heat_pan_y = cy * zoom - y;
-    s->heat_zoom = zoom;
-    ats_app_state_pan_heatmap(s, 0, 0);
-}
-
-void ats_app_state_pan_heatmap(ats_app_state *s, float dx, float dy) {
-    /* the far limit depends on the view's size, so the heatmap view clamps that side */
-    s->heat_pan_x = s->heat_pan_x + dx > 0 ? s->heat_pan_x + dx : 0;
-    s->heat_pan_y = s->heat_pan_y + dy > 0 ? s->heat_pan_y + dy : 0;
-    if (s->heat_zoom <= 1.0f)
-        s->heat_pan_x = s->heat_pan_y = 0;
-}
-
-void ats_app_state_reset_heatmap(ats_app_state *s) {
-    s->heat_zoom = 1.0f;
-    s->heat_pan_x = s->heat_pan_y = 0;
+void ats_app_state_reset_zoom(ats_app_state *s) {
+    s->view.zoom = 1.0f;
+    s->view.pan_query = s->view.pan_key = 0;
 }
 
 void ats_app_state_set_threshold(ats_app_state *s, float threshold) {
     if (isfinite(threshold))
-        s->threshold = threshold < 0 ? 0 : threshold > 1 ? 1 : threshold;
+        s->view.line_threshold = threshold < 0 ? 0 : threshold > 1 ? 1 : threshold;
 }
 
-void ats_app_state_set_colormap(ats_app_state *s, int index) {
-    if (index >= 0 && index < ATS_COLORMAP_COUNT)
-        s->colormap = index;
+void ats_app_state_set_colormap(ats_app_state *s, ats_colormap map) {
+    if ((unsigned)map < ATS_COLORMAP_COUNT)
+        s->view.colormap = map;
 }
 
 void ats_app_state_scale_text(ats_app_state *s, int steps) {
@@ -159,6 +141,20 @@ void ats_app_state_scale_text(ats_app_state *s, int steps) {
     s->text_scale = scale < ATS_TEXT_SCALE_MIN   ? ATS_TEXT_SCALE_MIN
                     : scale > ATS_TEXT_SCALE_MAX ? ATS_TEXT_SCALE_MAX
                                                  : scale;
+    update_ui_scale(s);
+}
+
+void ats_app_state_reset_text_scale(ats_app_state *s) {
+    s->text_scale = 1.0f;
+    update_ui_scale(s);
+}
+
+bool ats_app_state_set_device_scale(ats_app_state *s, float scale) {
+    if (!(scale >= 0.25f && scale <= 8.0f) || scale == s->device_scale)
+        return false;
+    s->device_scale = scale;
+    update_ui_scale(s);
+    return true;
 }
 
 void ats_app_state_show_banner(ats_app_state *s, const char *message, bool is_error, double now_ms,

@@ -1,38 +1,50 @@
-/* What is under the pointer, as the render side reports it. The renderer lays out the window
- * and answers "what is at (x, y)" with an ats_hit; the app turns hits into state changes
- * (ats_app_pointer_*), so every interaction rule lives in testable code that never draws. */
+/* What is under the pointer in the window. The window's renderer (ui.h) lays out the chrome and
+ * answers "what is at (x, y)" with an ats_app_hit, turning the view's own hits (render.h's
+ * ats_hit) into these; the app turns hits into state changes (ats_app_pointer_*), so every
+ * interaction rule lives in code that never draws. */
 #ifndef ATS_APP_HIT_H
 #define ATS_APP_HIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-typedef enum ats_hit_kind {
-    ATS_HIT_NONE,         /* nothing interactive */
-    ATS_HIT_TEXT,         /* the text box; offset: byte offset in the editor's text */
-    ATS_HIT_TOKEN,        /* a token (strip chip, axis label, lines-view word); index */
-    ATS_HIT_CELL,         /* a heatmap cell; index: query, index2: key; x, y as below */
-    ATS_HIT_HEATMAP,      /* the heatmap area off the cells (axes, margins); x, y as below */
-    ATS_HIT_GRID_HEAD,    /* a grid thumbnail; index: layer, index2: head */
-    ATS_HIT_VIEW_TAB,     /* a view tab; index: ats_view_kind */
-    ATS_HIT_LAYER,        /* a layer selector entry; index */
-    ATS_HIT_HEAD,         /* a head selector entry; index */
-    ATS_HIT_HEAD_TOGGLE,  /* lines view head toggle; index: head, ATS_HIT_ALL_HEADS, or
-                             ATS_HIT_NO_HEADS */
-    ATS_HIT_COLORMAP,     /* a colormap choice; index for ats_app_colormap_name */
-    ATS_HIT_HIDE_SPECIAL, /* the hide-special-tokens toggle */
-    ATS_HIT_THRESHOLD,    /* the lines threshold slider; value in [0, 1] under the pointer */
-    ATS_HIT_VIEWS,        /* anywhere else in the views area */
-} ats_hit_kind;
+typedef enum ats_app_hit_kind {
+    ATS_APP_HIT_NONE,         /* nothing interactive */
+    ATS_APP_HIT_TEXT,         /* the text box; offset: byte offset in the editor's text */
+    ATS_APP_HIT_CHIP,         /* a token chip of the strip; index: token */
+    ATS_APP_HIT_TOKEN,        /* a token label in a view; index: token, side: ats_token_side */
+    ATS_APP_HIT_CELL,         /* a heatmap cell; index: query, index2: key; x, y as below */
+    ATS_APP_HIT_VIEWS,        /* the views area off the above; x, y as below */
+    ATS_APP_HIT_GRID_HEAD,    /* a grid thumbnail; index: layer, index2: head */
+    ATS_APP_HIT_VIEW_TAB,     /* a view tab; index: ats_view_kind */
+    ATS_APP_HIT_LAYER,        /* a layer selector entry; index */
+    ATS_APP_HIT_HEAD,         /* a head selector entry; index */
+    ATS_APP_HIT_HEAD_TOGGLE,  /* lines view head toggle; index: head, ATS_HIT_ALL_HEADS, or
+                                 ATS_HIT_NO_HEADS */
+    ATS_APP_HIT_COLORMAP,     /* a colormap choice; index: ats_colormap */
+    ATS_APP_HIT_HIDE_SPECIAL, /* the hide-special-tokens toggle */
+    ATS_APP_HIT_THRESHOLD,    /* the lines threshold slider; value in [0, 1] under the pointer */
+    ATS_APP_HIT_SAMPLES,      /* the sample-sentence menu button */
+    ATS_APP_HIT_SAMPLE,       /* a sentence of the open menu; index */
+    ATS_APP_HIT_EXPORT,       /* an export button; index: ats_export_kind */
+    ATS_APP_HIT_EXPORT_DIR,   /* the export folder box (a folder dropped here becomes it) */
+    ATS_APP_HIT_PANEL,        /* the side panel off its controls (the wheel scrolls it) */
+    ATS_APP_HIT_BANNER,       /* the banner (a click dismisses it) */
+    ATS_APP_HIT_HELP,         /* the help overlay (a click closes it) */
+    ATS_APP_HIT_MENU_OUTSIDE, /* outside an open menu (a click closes it) */
+} ats_app_hit_kind;
 
 #define ATS_HIT_ALL_HEADS (-1)
 #define ATS_HIT_NO_HEADS  (-2)
 
-typedef struct ats_hit {
-    ats_hit_kind kind;
+typedef struct ats_app_hit {
+    ats_app_hit_kind kind;
     int index, index2;
-    size_t offset; /* ATS_HIT_TEXT */
-    float value;   /* ATS_HIT_THRESHOLD */
-    float x, y;    /* CELL, HEATMAP: canvas pixels from the heatmap's origin (zoom anchor) */
-} ats_hit;
+    int side;      /* TOKEN: ats_token_side */
+    size_t offset; /* TEXT */
+    float value;   /* THRESHOLD */
+    float x, y;    /* CELL, VIEWS: device pixels from the views area's corner (zoom anchor) */
+    bool in_view;  /* inside the views area (a lines-view legend entry, not a panel toggle) */
+} ats_app_hit;
 
 #endif

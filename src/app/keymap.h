@@ -3,14 +3,15 @@
  *
  * Focus. The text box has the keyboard at start, so a person can type at once. Keys that mean
  * nothing to a one-line text box work in both foci: Up/Down (layer), Tab/Shift+Tab (view), F1,
- * F11, Ctrl+plus/minus/0, Ctrl+Q, and the editing keys (Backspace, Delete, Home/End, Ctrl+A/C/V/
+ * F11, Ctrl+plus/minus/0, Ctrl+Q, Ctrl+S / Ctrl+Shift+S / Ctrl+E (export), Ctrl+H (special
+ * tokens), and the editing keys (Backspace, Delete, Home/End, Ctrl+A/C/V/
  * X/Z/Y). The keys that mean different things depend on the focus:
  *   - text box: Left/Right move the cursor; digits and '?' are typed; Enter or Esc hands the
  *     keyboard to the views (Esc first closes the help overlay or unlocks a locked token);
- *   - views:    Left/Right change the head; typed 1-9 pick head 1-9 (heads count from 1 on screen,
- *     from 0 inside); a typed '?' toggles the help; Enter, a click in the text box, or typing any
- *     other character hands the keyboard back to the text box (the character is inserted, so no
- *     keystroke is lost).
+ *   - views:    Left/Right change the head; typed 0-9 pick head 0-9 (heads count from 0, on screen
+ *     as in the command line and the exported files); a typed '?' toggles the help; Enter, a
+ *     click in the text box, or typing any other character hands the keyboard back to the text
+ *     box (the character is inserted, so no keystroke is lost).
  * A click in a view gives the views the keyboard. Digits and '?' come from typed text rather
  * than key codes, so they follow the keyboard layout. */
 #ifndef ATS_APP_KEYMAP_H
@@ -39,7 +40,10 @@ typedef enum ats_key {
     ATS_KEY_0,     /* with Ctrl: reset the text size */
     ATS_KEY_A,
     ATS_KEY_C,
+    ATS_KEY_E,
+    ATS_KEY_H,
     ATS_KEY_Q,
+    ATS_KEY_S,
     ATS_KEY_V,
     ATS_KEY_X,
     ATS_KEY_Y,
@@ -80,8 +84,10 @@ typedef enum ats_action {
     ATS_ACTION_ESCAPE, /* close the help, else unlock the token, else give the views the keys */
     ATS_ACTION_FOCUS_TEXT,
     ATS_ACTION_FOCUS_VIEWS,
-    ATS_ACTION_EDIT_MOVE,   /* arg: ats_editor_motion; Shift extends the selection */
-    ATS_ACTION_EDIT_DELETE, /* arg: ats_editor_motion */
+    ATS_ACTION_TOGGLE_SPECIAL, /* hide / show special tokens in the views */
+    ATS_ACTION_EXPORT,         /* arg: ats_export_kind (export_keys.h) */
+    ATS_ACTION_EDIT_MOVE,      /* arg: ats_editor_motion; Shift extends the selection */
+    ATS_ACTION_EDIT_DELETE,    /* arg: ats_editor_motion */
     ATS_ACTION_EDIT_SELECT_ALL,
     ATS_ACTION_EDIT_COPY,
     ATS_ACTION_EDIT_CUT,

@@ -47,8 +47,14 @@ ats_key ats_sdl_key(SDL_Keycode key) {
         return ATS_KEY_A;
     case SDLK_c:
         return ATS_KEY_C;
+    case SDLK_e:
+        return ATS_KEY_E;
+    case SDLK_h:
+        return ATS_KEY_H;
     case SDLK_q:
         return ATS_KEY_Q;
+    case SDLK_s:
+        return ATS_KEY_S;
     case SDLK_v:
         return ATS_KEY_V;
     case SDLK_x:

@@ -1,7 +1,12 @@
 /* The SDL2 shell: one resizable HiDPI-aware window, events translated into app calls, and the
- * app's canvas shown as a streaming texture. It draws at the display's rate (vsync) while
- * anything changes and sleeps on the event queue when nothing does; the worker wakes it with a
- * user event when a result is ready. */
+ * app's canvas shown as a streaming texture (the only drawing SDL does is presenting it). It
+ * draws at the display's rate (vsync) while anything changes and sleeps on the event queue when
+ * nothing does; the worker wakes it with a user event when a result is ready.
+ *
+ * Test hook: with ATS_TEST_DROP_FILE=PATH in the environment the shell reads PATH every tenth of
+ * a second and turns each new line into an SDL_DROPFILE event (a line "shift:P" as if Shift
+ * were held), which then takes exactly the path a dropped file takes. X11 drag and drop itself
+ * cannot be driven by xdotool; this is how the gui test drops a model folder and a broken file. */
 #include "window.h"
 
 #include "app.h"
@@ -40,7 +45,14 @@ typedef struct shell {
     bool button_down;
     float pointer_x, pointer_y; /* device pixels */
     char title_model[256];
-    char last_banner[512];
+    char last_banner[1024];
+    /* ATS_TEST_DROP_FILE */
+    const char *drop_file;
+    long drop_read; /* bytes of it already turned into events */
+    double drop_checked_ms;
+    bool drop_shift; /* the event being handled came from a "shift:" line */
+    SDL_Cursor *cursors[4];
+    int cursor; /* index into cursors of the one shown */
 } shell;
 
 static void wake(void *user) {
@@ -103,6 +115,7 @@ static bool fit_canvas(shell *sh) {
         return false;
     SDL_GetWindowSize(sh->window, &ww, &wh);
     sh->frame.scale = ww > 0 ? (float)w / (float)ww : 1.0f;
+    ats_app_set_device_scale(sh->app, sh->frame.scale);
     if (!ats_frame_resize(&sh->frame, w, h))
         return false;
     if (sh->texture && sh->texture_w == w && sh->texture_h == h)
@@ -187,6 +200,82 @@ static void pointer_at(shell *sh, int x, int y) {
     sh->pointer_y = (float)y * sh->frame.scale;
 }
 
+/* The pointer's shape says what a press would do: an I-beam over the text, a hand over a
+ * control, a move cross while panning. */
+enum { CURSOR_ARROW, CURSOR_IBEAM, CURSOR_HAND, CURSOR_MOVE };
+
+static void set_cursor(shell *sh, const ats_app_hit *hit) {
+    int c = CURSOR_ARROW;
+    switch (hit->kind) {
+    case ATS_APP_HIT_TEXT:
+        c = CURSOR_IBEAM;
+        break;
+    case ATS_APP_HIT_CELL:
+        c = sh->button_down ? CURSOR_MOVE : CURSOR_ARROW;
+        break;
+    case ATS_APP_HIT_NONE:
+    case ATS_APP_HIT_VIEWS:
+    case ATS_APP_HIT_PANEL:
+    case ATS_APP_HIT_HELP:
+    case ATS_APP_HIT_MENU_OUTSIDE:
+        break;
+    default:
+        c = CURSOR_HAND;
+        break;
+    }
+    if (c != sh->cursor && sh->cursors[c]) {
+        SDL_SetCursor(sh->cursors[c]);
+        sh->cursor = c;
+    }
+}
+
+/* Where the pointer is over the window now, in device pixels (drops carry no position). */
+static void pointer_now(shell *sh, float *x, float *y) {
+    int gx, gy, wx, wy;
+    SDL_GetGlobalMouseState(&gx, &gy);
+    SDL_GetWindowPosition(sh->window, &wx, &wy);
+    *x = (float)(gx - wx) * sh->frame.scale;
+    *y = (float)(gy - wy) * sh->frame.scale;
+}
+
+static void dropped(shell *sh, const char *path) {
+    float x, y;
+    pointer_now(sh, &x, &y);
+    ats_app_hit hit = ats_app_hit_test(sh->app, &sh->frame, x, y);
+    unsigned mods = ats_sdl_mods(SDL_GetModState()) | (sh->drop_shift ? ATS_MOD_SHIFT : 0);
+    ats_app_drop(sh->app, path, &hit, mods, ats_clock_ms());
+}
+
+/* ATS_TEST_DROP_FILE: each new complete line becomes a drop event. */
+static void poll_drop_file(shell *sh) {
+    double now = ats_clock_ms();
+    if (!sh->drop_file || now - sh->drop_checked_ms < 100)
+        return;
+    sh->drop_checked_ms = now;
+    FILE *f = fopen(sh->drop_file, "r");
+    if (!f)
+        return;
+    char line[4096];
+    if (fseek(f, sh->drop_read, SEEK_SET) == 0)
+        while (fgets(line, sizeof line, f)) {
+            size_t n = strlen(line);
+            if (n == 0 || line[n - 1] != '\n')
+                break; /* not written whole yet */
+            sh->drop_read += (long)n;
+            line[n - 1] = '\0';
+            if (!line[0])
+                continue;
+            SDL_Event ev;
+            SDL_zero(ev);
+            ev.type = SDL_DROPFILE;
+            ev.drop.file = SDL_strdup(line);
+            ev.drop.windowID = SDL_GetWindowID(sh->window);
+            if (ev.drop.file && SDL_PushEvent(&ev) != 1)
+                SDL_free(ev.drop.file);
+        }
+    fclose(f);
+}
+
 static void handle(shell *sh, const SDL_Event *ev, bool *quit) {
     ats_app *app = sh->app;
     switch (ev->type) {
@@ -209,19 +298,21 @@ static void handle(shell *sh, const SDL_Event *ev, bool *quit) {
     case SDL_MOUSEMOTION: {
         float old_x = sh->pointer_x, old_y = sh->pointer_y;
         pointer_at(sh, ev->motion.x, ev->motion.y);
-        ats_hit hit = ats_app_hit_test(app, &sh->frame, sh->pointer_x, sh->pointer_y);
+        ats_app_hit hit = ats_app_hit_test(app, &sh->frame, sh->pointer_x, sh->pointer_y);
         if (sh->button_down)
             ats_app_pointer_drag(app, &hit, sh->pointer_x - old_x, sh->pointer_y - old_y);
         else
             ats_app_pointer_move(app, &hit);
+        set_cursor(sh, &hit);
         break;
     }
     case SDL_MOUSEBUTTONDOWN:
         if (ev->button.button == SDL_BUTTON_LEFT) {
             pointer_at(sh, ev->button.x, ev->button.y);
-            ats_hit hit = ats_app_hit_test(app, &sh->frame, sh->pointer_x, sh->pointer_y);
+            ats_app_hit hit = ats_app_hit_test(app, &sh->frame, sh->pointer_x, sh->pointer_y);
             sh->button_down = true;
-            ats_app_pointer_down(app, &hit, ev->button.clicks, ats_sdl_mods(SDL_GetModState()));
+            ats_app_pointer_down(app, &hit, ev->button.clicks, ats_sdl_mods(SDL_GetModState()),
+                                 ats_clock_ms());
         }
         break;
     case SDL_MOUSEBUTTONUP:
@@ -234,17 +325,21 @@ static void handle(shell *sh, const SDL_Event *ev, bool *quit) {
 #if SDL_VERSION_ATLEAST(2, 26, 0)
         pointer_at(sh, ev->wheel.mouseX, ev->wheel.mouseY);
 #endif
-        ats_hit hit = ats_app_hit_test(app, &sh->frame, sh->pointer_x, sh->pointer_y);
+        ats_app_hit hit = ats_app_hit_test(app, &sh->frame, sh->pointer_x, sh->pointer_y);
         float dy = ev->wheel.preciseY;
         if (ev->wheel.direction == SDL_MOUSEWHEEL_FLIPPED)
             dy = -dy;
         ats_app_wheel(app, &hit, dy);
         break;
     }
-    case SDL_DROPFILE: /* a model file or folder */
-        ats_app_open_model(app, ev->drop.file, ats_clock_ms());
+    case SDL_DROPFILE: { /* a model file or folder, or a folder for the exports */
+        const char *path = ev->drop.file;
+        sh->drop_shift = strncmp(path, "shift:", 6) == 0 && sh->drop_file;
+        dropped(sh, sh->drop_shift ? path + 6 : path);
+        sh->drop_shift = false;
         SDL_free(ev->drop.file);
         break;
+    }
     case SDL_DROPTEXT:
         SDL_free(ev->drop.file);
         break;
@@ -256,7 +351,7 @@ static void handle(shell *sh, const SDL_Event *ev, bool *quit) {
             sh->force_frame = true;
             break;
         case SDL_WINDOWEVENT_LEAVE: {
-            ats_hit none = {.kind = ATS_HIT_NONE};
+            ats_app_hit none = {.kind = ATS_APP_HIT_NONE, .index = -1, .index2 = -1};
             ats_app_pointer_move(app, &none);
             break;
         }
@@ -281,6 +376,7 @@ static void run_loop(shell *sh) {
     while (!quit) {
         SDL_Event ev;
         bool busy = ats_app_needs_frame(sh->app) || sh->force_frame;
+        poll_drop_file(sh);
         bool got = busy ? SDL_PollEvent(&ev) : SDL_WaitEventTimeout(&ev, IDLE_WAIT_MS);
         while (got && !quit) {
             handle(sh, &ev, &quit);
@@ -298,6 +394,9 @@ static void run_loop(shell *sh) {
 
 static void destroy(shell *sh) {
     ats_app_free(sh->app); /* joins the worker before SDL goes */
+    for (int i = 0; i < 4; i++)
+        if (sh->cursors[i])
+            SDL_FreeCursor(sh->cursors[i]);
     ats_frame_free(&sh->frame);
     if (sh->texture)
         SDL_DestroyTexture(sh->texture);
@@ -311,13 +410,13 @@ static void destroy(shell *sh) {
 int ats_window_run(const ats_window_opts *opts) {
     char why[512];
     if (!open_video(why, sizeof why)) {
-        fprintf(stderr, "attnscope: no display available (%s); printing a text overview instead\n",
+        fprintf(stderr, "attnscope: no display available (%s); writing a sample heatmap instead\n",
                 why);
         return ATS_WINDOW_NO_DISPLAY;
     }
     shell sh = {.frame.scale = 1.0f};
     if (!create_window(&sh, why, sizeof why)) {
-        fprintf(stderr, "attnscope: cannot open a window (%s); printing a text overview instead\n",
+        fprintf(stderr, "attnscope: cannot open a window (%s); writing a sample heatmap instead\n",
                 why);
         destroy(&sh);
         return ATS_WINDOW_NO_DISPLAY;
@@ -330,6 +429,7 @@ int ats_window_run(const ats_window_opts *opts) {
         .text = opts->text,
         .text_len = opts->text_len,
         .font_path = opts->font_path,
+        .export_dir = opts->export_dir,
         .latency_log_path = nonempty_env("ATS_LATENCY_LOG") ? getenv("ATS_LATENCY_LOG") : NULL,
         .wake = sh.wake_event != (Uint32)-1 ? wake : NULL,
         .wake_user = &sh,
@@ -343,6 +443,11 @@ int ats_window_run(const ats_window_opts *opts) {
     }
     ats_clipboard cb = ats_sdl_clipboard();
     ats_app_set_clipboard(sh.app, &cb);
+    sh.drop_file = nonempty_env("ATS_TEST_DROP_FILE") ? getenv("ATS_TEST_DROP_FILE") : NULL;
+    sh.cursors[CURSOR_ARROW] = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
+    sh.cursors[CURSOR_IBEAM] = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_IBEAM);
+    sh.cursors[CURSOR_HAND] = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
+    sh.cursors[CURSOR_MOVE] = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_SIZEALL);
     SDL_StartTextInput();
     sh.force_frame = true;
     run_loop(&sh);

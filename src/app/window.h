@@ -11,10 +11,12 @@ typedef struct ats_window_opts {
     bool causal;                /* --causal */
     const char *text;           /* NULL: the sample sentence */
     size_t text_len;
-    const char *font_path; /* --font; NULL: found through fontconfig */
+    const char *font_path;  /* --font; NULL: found through fontconfig */
+    const char *export_dir; /* --export-dir; NULL: the current directory */
 } ats_window_opts;
 
-/* Returned by ats_window_run when no display is available; the one line saying so is printed. */
+/* Returned by ats_window_run when no display is available; the one line saying so is printed
+ * (the caller writes a sample heatmap PNG instead). */
 #define ATS_WINDOW_NO_DISPLAY (-1)
 
 /* Opens the window and runs until it is closed. Returns the exit status, or

@@ -29,6 +29,7 @@ enum {
     OPT_COLORMAP = 1 << 14,
     OPT_FONT = 1 << 15,
     OPT_STEPS = 1 << 16,
+    OPT_EXPORT_DIR = 1 << 17,
 };
 
 typedef struct cli_opts {
@@ -41,6 +42,7 @@ typedef struct cli_opts {
     const char *view;
     const char *colormap;
     const char *font;
+    const char *export_dir; /* the window's export folder */
     int layer, head, token; /* -1 when not given */
     double scale;           /* 0 when not given */
     bool causal, json, no_special, logits, hidden, steps, help;
@@ -95,8 +97,6 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
-/* No display: the text overview of `text` (NULL: a sample sentence) on the model o names. */
-int cli_print_overview(const cli_opts *o, const char *text, size_t len);
 
 /* A run as the arrays a view draws from (labels borrowed from the run, which must outlive it). */
 typedef struct cli_view_data {

@@ -69,6 +69,7 @@ static const opt_spec SPECS[] = {
     {"--colormap", OPT_COLORMAP, ARG_STRING, FIELD(colormap)},
     {"--font", OPT_FONT, ARG_STRING, FIELD(font)},
     {"--steps", OPT_STEPS, ARG_NONE, FIELD(steps)},
+    {"--export-dir", OPT_EXPORT_DIR, ARG_STRING, FIELD(export_dir)},
 };
 
 static bool parse_int(const char *s, int *out) {

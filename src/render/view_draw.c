@@ -119,6 +119,10 @@ ats_rgba head_color(int head) {
     return hsl(0.618034f * (float)head, 0.65f, head % 2 ? 0.42f : 0.55f);
 }
 
+ats_rgba ats_view_head_color(int head) {
+    return head_color(head);
+}
+
 float widest_label(const view_ctx *c, float size) {
     float w = 0;
     for (int i = 0; i < c->tok.n; i++)

@@ -1,0 +1,388 @@
+/* The side panel, top to bottom: the model and its shape, the view tabs, the layer and head
+ * selectors (in the lines view: a toggle per head with all / none), the demo head's caption,
+ * the colormaps, the options (hide special tokens; the lines threshold), the sample sentences,
+ * and the export buttons with the export folder. It scrolls with the wheel when it is taller
+ * than the window. */
+#include "ui_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct pane {
+    ats_ui *ui;
+    paint *p;
+    const ats_app *app;
+    const ats_app_state *s;
+    frect clip; /* the visible inside of the panel */
+    float x, w; /* the content column */
+    float y;    /* the next free line, scrolled */
+    float u;
+} pane;
+
+static void reg(pane *pn, frect r, ats_app_hit hit) {
+    float x0 = fmaxf(r.x, pn->clip.x), y0 = fmaxf(r.y, pn->clip.y);
+    float x1 = fminf(r.x + r.w, pn->clip.x + pn->clip.w);
+    float y1 = fminf(r.y + r.h, pn->clip.y + pn->clip.h);
+    if (x1 > x0 && y1 > y0)
+        ui_region(pn->ui, (frect){x0, y0, x1 - x0, y1 - y0}, hit);
+}
+
+static bool hovered(const pane *pn, ats_app_hit_kind kind, int index) {
+    return pn->s->hover_control == kind && pn->s->hover_index == index;
+}
+
+static void heading(pane *pn, const char *text) {
+    pn->y += 16 * pn->u;
+    p_text(pn->p, pn->x, pn->y, text, UI_HEADING * pn->u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP,
+           true, pn->w);
+    pn->y += 20 * pn->u;
+}
+
+/* A button-like box with a centred label. */
+static void button(pane *pn, frect r, const char *label, bool selected, bool hover,
+                   ats_app_hit hit) {
+    float u = pn->u;
+    ats_rgba bg = selected ? UI_ACCENT : hover ? UI_HOVER : UI_BG;
+    p_rect(pn->p, r, 5 * u, bg);
+    p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
+           selected ? UI_CARD : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, selected, r.w - 6 * u);
+    reg(pn, r, hit);
+}
+
+/* ---- sections ------------------------------------------------------------------------------ */
+
+static void model_section(pane *pn) {
+    const ats_app_state *s = pn->s;
+    float u = pn->u, line = 19 * u;
+    paint *p = pn->p;
+    heading(pn, "MODEL");
+    p_text(p, pn->x, pn->y, s->model_name[0] ? s->model_name : "none yet", 17 * u, UI_INK,
+           ATS_ALIGN_START, ATS_VALIGN_TOP, true, pn->w);
+    pn->y += 25 * u;
+    char buf[256];
+    if (s->n_layer > 0) {
+        snprintf(buf, sizeof buf, "%s \xC2\xB7 %s", s->model_arch, s->model_format);
+        p_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
+               ATS_VALIGN_TOP, false, pn->w);
+        pn->y += line;
+        snprintf(buf, sizeof buf, "%d layer%s \xC2\xB7 %d head%s \xC2\xB7 %d KV head%s", s->n_layer,
+                 s->n_layer == 1 ? "" : "s", s->n_head, s->n_head == 1 ? "" : "s", s->n_kv_head,
+                 s->n_kv_head == 1 ? "" : "s");
+        p_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
+               ATS_VALIGN_TOP, false, pn->w);
+        pn->y += line;
+        snprintf(buf, sizeof buf, "d_model %d \xC2\xB7 d_head %d \xC2\xB7 %s", s->d_model,
+                 s->d_head, s->causal ? "causal" : "bidirectional");
+        p_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
+               ATS_VALIGN_TOP, false, pn->w);
+        pn->y += line;
+    }
+    if (s->loading) {
+        const char *name = strrchr(s->loading_path, '/');
+        name = name && name[1] ? name + 1 : s->loading_path;
+        snprintf(buf, sizeof buf, "Loading %.200s%.*s", name, s->anim_phase % 4, "...");
+        p_text(p, pn->x, pn->y, buf, UI_BODY * u, UI_ACCENT, ATS_ALIGN_START, ATS_VALIGN_TOP, true,
+               pn->w);
+        pn->y += line;
+    }
+}
+
+static void view_tabs(pane *pn) {
+    static const char *const NAMES[ATS_VIEW_COUNT] = {"Heatmap", "Lines", "Grid", "Pipeline"};
+    float u = pn->u, h = 32 * u;
+    heading(pn, "VIEW  (Tab)");
+    int n = 0;
+    for (int v = 0; v < ATS_VIEW_COUNT; v++)
+        n += ats_app_view_available((ats_view_kind)v);
+    frect all = {pn->x, pn->y, pn->w, h};
+    p_rect(pn->p, all, 6 * u, UI_BG);
+    float w = (pn->w - 4 * u) / (float)(n > 0 ? n : 1);
+    int i = 0;
+    for (int v = 0; v < ATS_VIEW_COUNT; v++) {
+        if (!ats_app_view_available((ats_view_kind)v))
+            continue;
+        frect r = {pn->x + 2 * u + (float)i * w, pn->y + 2 * u, w, h - 4 * u};
+        bool on = pn->s->view.view == (ats_view_kind)v;
+        if (on) {
+            p_rect(pn->p, r, 5 * u, UI_BORDER);
+            p_rect(pn->p, frect_inset(r, u), 4 * u, UI_CARD);
+        } else if (hovered(pn, ATS_APP_HIT_VIEW_TAB, v)) {
+            p_rect(pn->p, r, 5 * u, UI_HOVER);
+        }
+        p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], UI_BODY * u,
+               on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
+        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
+        i++;
+    }
+    pn->y += h;
+}
+
+/* Numbered boxes 0..n-1 that wrap; beyond 64 entries a stepper "‹ 12 of 96 ›". */
+static void selector(pane *pn, const char *title, int n, int selected, ats_app_hit_kind kind) {
+    float u = pn->u, bw = 32 * u, bh = 28 * u, gap = 4 * u;
+    heading(pn, title);
+    if (n <= 0) {
+        p_text(pn->p, pn->x, pn->y, "\xE2\x80\x94", UI_BODY * u, UI_FAINT, ATS_ALIGN_START,
+               ATS_VALIGN_TOP, false, 0);
+        pn->y += bh;
+        return;
+    }
+    char label[32];
+    if (n > 64) {
+        frect prev = {pn->x, pn->y, bh * 1.3f, bh},
+              next = {pn->x + pn->w - bh * 1.3f, pn->y, bh * 1.3f, bh};
+        button(pn, prev, "\xE2\x80\xB9", false, hovered(pn, kind, selected - 1),
+               (ats_app_hit){.kind = kind, .index = selected > 0 ? selected - 1 : 0});
+        button(pn, next, "\xE2\x80\xBA", false, hovered(pn, kind, selected + 1),
+               (ats_app_hit){.kind = kind, .index = selected + 1 < n ? selected + 1 : n - 1});
+        snprintf(label, sizeof label, "%d of %d", selected, n);
+        p_text(pn->p, pn->x + 0.5f * pn->w, pn->y + 0.5f * bh, label, UI_BODY * u, UI_INK,
+               ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
+        pn->y += bh;
+        return;
+    }
+    int per_row = (int)((pn->w + gap) / (bw + gap));
+    per_row = per_row < 1 ? 1 : per_row;
+    for (int i = 0; i < n; i++) {
+        frect r = {pn->x + (float)(i % per_row) * (bw + gap),
+                   pn->y + (float)(i / per_row) * (bh + gap), bw, bh};
+        snprintf(label, sizeof label, "%d", i);
+        button(pn, r, label, i == selected, hovered(pn, kind, i),
+               (ats_app_hit){.kind = kind, .index = i});
+    }
+    pn->y += (float)((n + per_row - 1) / per_row) * (bh + gap) - gap;
+}
+
+/* Lines view: which heads' lines are drawn, in the heads' own colours. */
+static void head_toggles(pane *pn) {
+    const ats_app_state *s = pn->s;
+    float u = pn->u, bw = 32 * u, bh = 28 * u, gap = 4 * u;
+    heading(pn, "HEADS SHOWN");
+    /* all / none at the heading's right */
+    float bx = pn->x + pn->w, by = pn->y - 24 * u;
+    const char *names[2] = {"none", "all"};
+    int which[2] = {ATS_HIT_NO_HEADS, ATS_HIT_ALL_HEADS};
+    for (int i = 0; i < 2; i++) {
+        float w = p_measure(pn->p, names[i], UI_SMALL_SIZE * u, false) + 16 * u;
+        bx -= w;
+        frect r = {bx, by, w, 22 * u};
+        bool hov = hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, which[i]);
+        p_rect(pn->p, r, 5 * u, hov ? UI_HOVER : UI_BG);
+        p_text(pn->p, r.x + 0.5f * w, r.y + 0.5f * r.h, names[i], UI_SMALL_SIZE * u, UI_INK,
+               ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
+        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = which[i]});
+        bx -= 6 * u;
+    }
+    int per_row = (int)((pn->w + gap) / (bw + gap));
+    per_row = per_row < 1 ? 1 : per_row;
+    char label[16];
+    for (int h = 0; h < s->n_head; h++) {
+        frect r = {pn->x + (float)(h % per_row) * (bw + gap),
+                   pn->y + (float)(h / per_row) * (bh + gap), bw, bh};
+        bool on = ats_app_state_head_shown(s, h);
+        ats_rgba c = ats_view_head_color(h);
+        if (on) {
+            p_rect(pn->p, r, 5 * u, c);
+        } else {
+            p_rect(pn->p, r, 5 * u, UI_BG);
+            p_outline(pn->p, r, fmaxf(1.5f * u, 1), 5 * u, c);
+        }
+        if (hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, h))
+            p_outline(pn->p, frect_inset(r, -2 * u), fmaxf(u, 1), 6 * u, UI_INK);
+        snprintf(label, sizeof label, "%d", h);
+        p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
+               on ? UI_CARD : UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
+        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = h});
+    }
+    pn->y += (float)((s->n_head + per_row - 1) / per_row) * (bh + gap) - gap;
+}
+
+/* The hand-built head's one-line explanation (builtin:demo), for the head shown. */
+static void caption(pane *pn) {
+    const ats_app_state *s = pn->s;
+    const ats_model *model = ats_app_get_run_model(pn->app);
+    if (!model || s->view.view == ATS_VIEW_LINES)
+        return;
+    int layer = s->view.layer, head = s->view.head;
+    if (s->view.view == ATS_VIEW_GRID && s->view.hover_layer >= 0) {
+        layer = s->view.hover_layer;
+        head = s->view.hover_head;
+    }
+    const char *text = ats_model_head_caption(model, layer, head);
+    if (!text)
+        return;
+    float u = pn->u, pad = 10 * u, size = UI_SMALL_SIZE * u + u, line = 18 * u;
+    char full[600];
+    snprintf(full, sizeof full, "Layer %d, head %d: %s", layer, head, text);
+    pn->y += 12 * u;
+    float h = p_wrapped(pn->p, 0, 0, full, size, UI_INK, pn->w - 2 * pad, line, 5, true);
+    frect box = {pn->x, pn->y, pn->w, h + 2 * pad - 2 * u};
+    p_rect(pn->p, box, 6 * u, UI_ACCENT_SOFT);
+    p_wrapped(pn->p, pn->x + pad, pn->y + pad, full, size, UI_INK, pn->w - 2 * pad, line, 5, false);
+    pn->y += box.h;
+}
+
+static void colormaps(pane *pn) {
+    static const ats_colormap MAPS[4] = {ATS_COLORMAP_VIRIDIS, ATS_COLORMAP_MAGMA,
+                                         ATS_COLORMAP_CIVIDIS, ATS_COLORMAP_GREYS};
+    float u = pn->u, gap = 8 * u, w = 0.5f * (pn->w - gap), h = 44 * u;
+    heading(pn, "COLORMAP");
+    for (int i = 0; i < 4; i++) {
+        frect r = {pn->x + (float)(i % 2) * (w + gap), pn->y + (float)(i / 2) * (h + gap), w, h};
+        bool on = pn->s->view.colormap == MAPS[i];
+        if (on || hovered(pn, ATS_APP_HIT_COLORMAP, (int)MAPS[i]))
+            p_rect(pn->p, r, 6 * u, on ? UI_ACCENT_SOFT : UI_HOVER);
+        if (on)
+            p_outline(pn->p, r, fmaxf(2 * u, 1), 6 * u, UI_ACCENT);
+        uint8_t grad[64 * 4];
+        for (int k = 0; k < 64; k++) {
+            ats_rgba c = ats_colormap_sample(MAPS[i], (float)k / 63.0f);
+            memcpy(grad + 4 * k, &c, 4);
+        }
+        frect bar = {r.x + 8 * u, r.y + 8 * u, r.w - 16 * u, 12 * u};
+        if (ats_dl_image(pn->p->dl, bar.x, bar.y, bar.w, bar.h, grad, 64, 1, 64 * 4,
+                         ATS_IMAGE_SMOOTH) != ATS_OK)
+            pn->p->status = ATS_ERR_NOMEM;
+        p_text(pn->p, r.x + 8 * u, r.y + r.h - 6 * u, ats_colormap_name(MAPS[i]),
+               UI_SMALL_SIZE * u + u, on ? UI_ACCENT : UI_INK, ATS_ALIGN_START, ATS_VALIGN_BOTTOM,
+               on, r.w - 12 * u);
+        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
+    }
+    pn->y += 2 * h + gap;
+}
+
+static void checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit) {
+    float u = pn->u, box = 18 * u, h = 28 * u;
+    frect row = {pn->x, pn->y, pn->w, h};
+    if (hovered(pn, hit.kind, hit.index))
+        p_rect(pn->p, frect_inset(row, -3 * u), 5 * u, UI_HOVER);
+    frect b = {pn->x, pn->y + 0.5f * (h - box), box, box};
+    if (checked) {
+        p_rect(pn->p, b, 4 * u, UI_ACCENT);
+        float w = fmaxf(2 * u, 1);
+        p_line(pn->p, b.x + 4 * u, b.y + 9.5f * u, b.x + 7.5f * u, b.y + 13 * u, w, UI_CARD);
+        p_line(pn->p, b.x + 7.5f * u, b.y + 13 * u, b.x + 14 * u, b.y + 5 * u, w, UI_CARD);
+    } else {
+        p_rect(pn->p, b, 4 * u, UI_CARD);
+        p_outline(pn->p, b, fmaxf(1.5f * u, 1), 4 * u, UI_FAINT);
+    }
+    p_text(pn->p, b.x + box + 10 * u, pn->y + 0.5f * h, label, UI_BODY * u, UI_INK, ATS_ALIGN_START,
+           ATS_VALIGN_MIDDLE, false, pn->w - box - 10 * u);
+    reg(pn, row, hit);
+    pn->y += h;
+}
+
+static void threshold_slider(pane *pn) {
+    float u = pn->u, t = pn->s->view.line_threshold, knob = 9 * u;
+    char label[64];
+    snprintf(label, sizeof label, "Hide lines weaker than %.2f", (double)t);
+    pn->y += 8 * u;
+    p_text(pn->p, pn->x, pn->y, label, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
+           pn->w);
+    pn->y += 22 * u;
+    frect r = {pn->x, pn->y, pn->w, 2 * knob}; /* the hit area: track plus a knob's room */
+    float x0 = r.x + knob, x1 = r.x + r.w - knob, cy = r.y + knob, kx = x0 + t * (x1 - x0);
+    p_rect(pn->p, (frect){x0, cy - 2 * u, x1 - x0, 4 * u}, 2 * u, UI_BORDER);
+    p_rect(pn->p, (frect){x0, cy - 2 * u, kx - x0, 4 * u}, 2 * u, UI_ACCENT);
+    bool hov = hovered(pn, ATS_APP_HIT_THRESHOLD, 0);
+    p_circle(pn->p, kx, cy, knob, hov ? UI_ACCENT : UI_CARD);
+    p_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1), knob,
+              UI_ACCENT);
+    reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_THRESHOLD});
+    pn->y += 2 * knob;
+}
+
+static void samples_button(pane *pn) {
+    float u = pn->u, h = 34 * u;
+    heading(pn, "TRY A SENTENCE");
+    frect r = {pn->x, pn->y, pn->w, h};
+    bool open = pn->s->samples_open;
+    p_rect(pn->p, r, 6 * u,
+           open                                  ? UI_ACCENT_SOFT
+           : hovered(pn, ATS_APP_HIT_SAMPLES, 0) ? UI_HOVER
+                                                 : UI_BG);
+    p_text(pn->p, r.x + 12 * u, r.y + 0.5f * h, "Sample sentences", UI_BODY * u, UI_INK,
+           ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, r.w - 40 * u);
+    p_text(pn->p, r.x + r.w - 12 * u, r.y + 0.5f * h, open ? "\xE2\x96\xB4" : "\xE2\x96\xBE",
+           UI_BODY * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE, false, 0);
+    reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLES});
+    pn->ui->samples_button = r;
+    pn->y += h;
+}
+
+/* The folder's path, cut at the front ("…/exports/figures") when it is too wide. */
+static void folder_label(pane *pn, const char *dir, float size, float max_w, char *out, size_t n) {
+    snprintf(out, n, "%s", dir);
+    const char *rest = dir;
+    while (p_measure(pn->p, out, size, false) > max_w) {
+        const char *slash = strchr(rest + 1, '/');
+        if (!slash)
+            break;
+        rest = slash;
+        snprintf(out, n, "\xE2\x80\xA6%s", rest);
+    }
+}
+
+static void export_section(pane *pn) {
+    static const char *const NAMES[3] = {"PNG", "SVG", "Data"};
+    float u = pn->u, gap = 6 * u, h = 32 * u, w = (pn->w - 2 * gap) / 3;
+    heading(pn, "EXPORT  (Ctrl+S, Ctrl+Shift+S, Ctrl+E)");
+    for (int i = 0; i < 3; i++) {
+        frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
+        button(pn, r, NAMES[i], false, hovered(pn, ATS_APP_HIT_EXPORT, i),
+               (ats_app_hit){.kind = ATS_APP_HIT_EXPORT, .index = i});
+    }
+    pn->y += h + 8 * u;
+    frect box = {pn->x, pn->y, pn->w, 46 * u};
+    bool hov = hovered(pn, ATS_APP_HIT_EXPORT_DIR, 0);
+    p_rect(pn->p, box, 6 * u, hov ? UI_HOVER : UI_CARD);
+    p_outline(pn->p, box, fmaxf(u, 1), 6 * u, UI_BORDER);
+    char label[1100];
+    float size = UI_SMALL_SIZE * u + u;
+    folder_label(pn, pn->s->export_dir, size, box.w - 20 * u, label, sizeof label);
+    p_text(pn->p, box.x + 10 * u, box.y + 7 * u, label, size, UI_INK, ATS_ALIGN_START,
+           ATS_VALIGN_TOP, false, box.w - 20 * u);
+    p_text(pn->p, box.x + 10 * u, box.y + box.h - 6 * u, "drop a folder here to export there",
+           UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, box.w - 20 * u);
+    reg(pn, box, (ats_app_hit){.kind = ATS_APP_HIT_EXPORT_DIR});
+    pn->y += box.h;
+}
+
+void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
+    const ats_app_state *s = ats_app_get_state(app);
+    float u = p->u, pad = 16 * u;
+    p_rect(p, panel, UI_RADIUS * u, UI_BORDER);
+    p_rect(p, frect_inset(panel, u), (UI_RADIUS - 1) * u, UI_CARD);
+    frect clip = frect_inset(panel, 2 * u);
+    ui_region(ui, panel, (ats_app_hit){.kind = ATS_APP_HIT_PANEL});
+    float scroll = fminf(s->panel_scroll, ats_ui_panel_scroll_max(ui));
+    pane pn = {.ui = ui,
+               .p = p,
+               .app = app,
+               .s = s,
+               .clip = clip,
+               .x = panel.x + pad,
+               .w = panel.w - 2 * pad,
+               .y = panel.y + pad - 16 * u - fmaxf(scroll, 0),
+               .u = u};
+    float top = pn.y;
+    p_clip(p, clip);
+    model_section(&pn);
+    view_tabs(&pn);
+    selector(&pn, "LAYER  (Up / Down)", s->n_layer, s->view.layer, ATS_APP_HIT_LAYER);
+    if (s->view.view == ATS_VIEW_LINES)
+        head_toggles(&pn);
+    else
+        selector(&pn, "HEAD  (Left / Right, 0-9)", s->n_head, s->view.head, ATS_APP_HIT_HEAD);
+    caption(&pn);
+    colormaps(&pn);
+    heading(&pn, "OPTIONS");
+    checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
+             (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
+    if (s->view.view == ATS_VIEW_LINES)
+        threshold_slider(&pn);
+    samples_button(&pn);
+    export_section(&pn);
+    p_unclip(p);
+    ui->panel_content_h = pn.y - top + pad;
+}

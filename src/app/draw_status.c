@@ -1,0 +1,50 @@
+/* The status bar: how many tokens the view shows (and how many fell beyond the context), what
+ * the last tokenize, forward pass and frame took, why the newest text could not run, and on the
+ * right whether a run is computing, which part has the keys, and where the help is. */
+#include "ui_internal.h"
+
+#include <stdio.h>
+
+static void ms(char *out, size_t n, double v) {
+    snprintf(out, n, v < 10 ? "%.2f ms" : v < 100 ? "%.1f ms" : "%.0f ms", v);
+}
+
+void status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
+    (void)ui;
+    const ats_app_state *s = ats_app_get_state(app);
+    const ats_app_timings *t = &s->timings;
+    float u = p->u, size = UI_SMALL_SIZE * u + u, y = bar.y + 0.5f * bar.h, x0 = bar.x + UI_M * u;
+    p_line(p, bar.x, bar.y + 0.5f * u, bar.x + bar.w, bar.y + 0.5f * u, fmaxf(u, 1), UI_BORDER);
+
+    /* right: computing, keys, help (drawn first: the left side is cut before it) */
+    char right[160];
+    snprintf(right, sizeof right, "%skeys: %s   \xC2\xB7   F1 help",
+             s->computing ? "computing\xE2\x80\xA6   \xC2\xB7   " : "",
+             s->focus == ATS_FOCUS_TEXT ? "text box" : "views");
+    float rw = p_text(p, bar.x + bar.w - UI_M * u, y, right, size, UI_MUTED, ATS_ALIGN_END,
+                      ATS_VALIGN_MIDDLE, false, 0.5f * bar.w);
+    float right_edge = bar.x + bar.w - UI_M * u - rw - 24 * u;
+
+    char left[700], a[32], b[32], c[32];
+    if (t->n_tokens > 0) {
+        ms(a, sizeof a, t->tokenize_ms);
+        ms(b, sizeof b, t->forward_ms);
+        ms(c, sizeof c, t->draw_ms);
+        snprintf(left, sizeof left,
+                 "%d token%s   \xC2\xB7   tokenize %s   \xC2\xB7   forward %s   \xC2\xB7   draw %s",
+                 t->n_tokens, t->n_tokens == 1 ? "" : "s", a, b, c);
+    } else {
+        snprintf(left, sizeof left, "no tokens yet");
+    }
+    float x = x0 + p_text(p, x0, y, left, size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false,
+                          right_edge - x0);
+    char extra[600] = "";
+    if (s->run_error[0])
+        snprintf(extra, sizeof extra, "not run: %s", s->run_error);
+    else if (t->n_dropped > 0)
+        snprintf(extra, sizeof extra, "%d token%s beyond the context of %d not shown", t->n_dropped,
+                 t->n_dropped == 1 ? "" : "s", t->context);
+    if (extra[0] && right_edge - x - 18 * u > 60 * u)
+        p_text(p, x + 18 * u, y, extra, size, UI_ERROR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
+               true, right_edge - x - 18 * u);
+}

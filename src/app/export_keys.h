@@ -1,0 +1,32 @@
+/* The window's export keys (issue 5, item 3): Ctrl+S writes the view as the window shows it as a
+ * PNG, Ctrl+Shift+S as an SVG, Ctrl+E the numbers (the run as JSON, every head as NPY, the
+ * current head as CSV), into the export folder under names that never replace a file
+ * (attnscope-heatmap-L3H5-001.png, the next free number). The view is rebuilt from the very
+ * state and size the window drew it with (ats_app_state.view, the views area of the last frame),
+ * so the PNG holds the same pixels. A notice in the window says where the files went; an
+ * unwritable folder gives an error banner and leaves no file behind. */
+#ifndef ATS_APP_EXPORT_KEYS_H
+#define ATS_APP_EXPORT_KEYS_H
+
+#include "attnscope/render.h"
+
+#include <stddef.h>
+
+typedef struct ats_app ats_app;
+
+typedef enum ats_export_kind {
+    ATS_EXPORT_PNG,
+    ATS_EXPORT_SVG,
+    ATS_EXPORT_DATA,
+} ats_export_kind;
+
+/* Writes the export and shows the notice or error banner. On success `path` (when not NULL)
+ * receives the first file written. Needs a frame drawn (the views area's size) and a run. */
+ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, char *path,
+                          size_t path_size);
+
+/* The file stem of a view export in state `st`: "attnscope-heatmap-L3H5", "attnscope-lines-L3",
+ * "attnscope-grid". */
+void ats_export_stem(const ats_view_state *st, char *out, size_t size);
+
+#endif

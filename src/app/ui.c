@@ -1,0 +1,384 @@
+/* The window's renderer: lays out the cards, draws the chrome into two display lists (under and
+ * over the view), builds the view from the app's ats_view_state into the views area, and keeps
+ * the regions of the frame for hit tests. */
+#include "ui_internal.h"
+
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- painting -------------------------------------------------------------------------------- */
+
+static void note(paint *p, ats_status s) {
+    if (p->status == ATS_OK)
+        p->status = s;
+}
+
+void p_rect(paint *p, frect r, float radius, ats_rgba color) {
+    if (r.w > 0 && r.h > 0)
+        note(p, ats_dl_rect(p->dl, r.x, r.y, r.w, r.h, radius, color));
+}
+
+void p_outline(paint *p, frect r, float width, float radius, ats_rgba color) {
+    /* a rounded ring: the outer shape, then the inside in the card colour would hide what is
+     * under it, so the ring is four bars plus corner arcs drawn as clipped rounded rects */
+    if (radius <= 0) {
+        p_rect(p, (frect){r.x, r.y, r.w, width}, 0, color);
+        p_rect(p, (frect){r.x, r.y + r.h - width, r.w, width}, 0, color);
+        p_rect(p, (frect){r.x, r.y + width, width, r.h - 2 * width}, 0, color);
+        p_rect(p, (frect){r.x + r.w - width, r.y + width, width, r.h - 2 * width}, 0, color);
+        return;
+    }
+    float k = 0.5523f; /* cubic approximation of a quarter circle */
+    float x0 = r.x + 0.5f * width, y0 = r.y + 0.5f * width;
+    float x1 = r.x + r.w - 0.5f * width, y1 = r.y + r.h - 0.5f * width;
+    float rr = fminf(radius, 0.5f * fminf(x1 - x0, y1 - y0));
+    p_line(p, x0 + rr, y0, x1 - rr, y0, width, color);
+    p_line(p, x0 + rr, y1, x1 - rr, y1, width, color);
+    p_line(p, x0, y0 + rr, x0, y1 - rr, width, color);
+    p_line(p, x1, y0 + rr, x1, y1 - rr, width, color);
+    float c = rr * (1 - k);
+    note(p, ats_dl_curve(p->dl, x0, y0 + rr, x0, y0 + c, x0 + c, y0, x0 + rr, y0, width, color));
+    note(p, ats_dl_curve(p->dl, x1 - rr, y0, x1 - c, y0, x1, y0 + c, x1, y0 + rr, width, color));
+    note(p, ats_dl_curve(p->dl, x1, y1 - rr, x1, y1 - c, x1 - c, y1, x1 - rr, y1, width, color));
+    note(p, ats_dl_curve(p->dl, x0 + rr, y1, x0 + c, y1, x0, y1 - c, x0, y1 - rr, width, color));
+}
+
+void p_line(paint *p, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
+    note(p, ats_dl_line(p->dl, x0, y0, x1, y1, width, ATS_CAP_BUTT, color));
+}
+
+void p_circle(paint *p, float cx, float cy, float radius, ats_rgba color) {
+    note(p, ats_dl_circle(p->dl, cx, cy, radius, color));
+}
+
+float p_text(paint *p, float x, float y, const char *s, float size, ats_rgba color, ats_align al,
+             ats_valign va, bool bold, float max_w) {
+    if (!s || !*s)
+        return 0;
+    ats_text_style ts = {.size = size, .color = color, .align = al, .valign = va, .bold = bold};
+    ts.max_width = max_w > 0 ? max_w : 0;
+    note(p, ats_dl_text(p->dl, p->font, x, y, s, &ts));
+    float w = ats_font_measure(p->font, s, size, bold);
+    return max_w > 0 && w > max_w ? max_w : w;
+}
+
+void p_clip(paint *p, frect r) {
+    note(p, ats_dl_push_clip(p->dl, r.x, r.y, fmaxf(r.w, 0), fmaxf(r.h, 0)));
+}
+
+void p_unclip(paint *p) {
+    note(p, ats_dl_pop_clip(p->dl));
+}
+
+float p_measure(paint *p, const char *s, float size, bool bold) {
+    return ats_font_measure(p->font, s, size, bold);
+}
+
+float p_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color, float max_w,
+                float line_h, int max_lines, bool measure_only) {
+    size_t n = strlen(s);
+    char *line = malloc(n + 1);
+    if (!line) {
+        note(p, ATS_ERR_NOMEM);
+        return 0;
+    }
+    int lines = 0;
+    size_t i = 0;
+    while (i < n && lines < max_lines) {
+        while (i < n && s[i] == ' ')
+            i++;
+        if (i >= n)
+            break;
+        /* the longest run of whole words from i that fits */
+        size_t end = i, fit = i;
+        while (end < n) {
+            size_t next = end;
+            while (next < n && s[next] == ' ')
+                next++;
+            while (next < n && s[next] != ' ')
+                next++;
+            memcpy(line, s + i, next - i);
+            line[next - i] = '\0';
+            if (ats_font_measure(p->font, line, size, false) > max_w && fit > i)
+                break;
+            fit = end = next;
+            if (ats_font_measure(p->font, line, size, false) > max_w)
+                break; /* one word wider than the line: elided below */
+        }
+        bool last = lines == max_lines - 1;
+        size_t stop = last ? n : fit;
+        memcpy(line, s + i, stop - i);
+        line[stop - i] = '\0';
+        if (!measure_only)
+            p_text(p, x, y + (float)lines * line_h, line, size, color, ATS_ALIGN_START,
+                   ATS_VALIGN_TOP, false, max_w);
+        lines++;
+        i = stop;
+    }
+    free(line);
+    return (float)lines * line_h;
+}
+
+/* ---- regions ----------------------------------------------------------------------------- */
+
+void ui_region(ats_ui *ui, frect r, ats_app_hit hit) {
+    if (r.w <= 0 || r.h <= 0)
+        return;
+    if (ui->n_regions == ui->cap_regions) {
+        int cap = ui->cap_regions ? 2 * ui->cap_regions : 256;
+        region *a = realloc(ui->regions, (size_t)cap * sizeof *a);
+        if (!a) {
+            ui->regions_failed = true;
+            return;
+        }
+        ui->regions = a;
+        ui->cap_regions = cap;
+    }
+    ui->regions[ui->n_regions++] = (region){r, hit};
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------------
+ */
+
+ats_status ats_ui_create(const char *font_path, ats_ui **out, ats_error *err) {
+    *out = NULL;
+    ats_ui *ui = calloc(1, sizeof *ui);
+    if (!ui)
+        return ATS_ERR_NOMEM;
+    ats_status s = ats_font_open(font_path, &ui->font, err);
+    if (s == ATS_OK)
+        s = ats_view_new(&ui->view);
+    if (s == ATS_OK)
+        s = ats_dl_new(1, 1, &ui->base);
+    if (s == ATS_OK)
+        s = ats_dl_new(1, 1, &ui->over);
+    if (s != ATS_OK) {
+        ats_ui_free(ui);
+        return s;
+    }
+    ui->u = 1;
+    *out = ui;
+    return ATS_OK;
+}
+
+void ats_ui_free(ats_ui *ui) {
+    if (!ui)
+        return;
+    ats_view_free(ui->view);
+    ats_dl_free(ui->base);
+    ats_dl_free(ui->over);
+    ats_font_free(ui->font);
+    free(ui->regions);
+    free(ui->text.text);
+    free(ui->text.chunks);
+    free(ui);
+}
+
+ats_font *ats_ui_font(ats_ui *ui) {
+    return ui->font;
+}
+
+bool ats_ui_view_area(const ats_ui *ui, int *x, int *y, int *w, int *h) {
+    *x = ui->vx, *y = ui->vy, *w = ui->vw, *h = ui->vh;
+    return ui->vw > 0 && ui->vh > 0;
+}
+
+const ats_view *ats_ui_view(const ats_ui *ui) {
+    return ui->view;
+}
+
+unsigned ats_ui_builds(const ats_ui *ui) {
+    return ui->builds;
+}
+
+float ats_ui_panel_scroll_max(const ats_ui *ui) {
+    return fmaxf(0, ui->panel_content_h - ui->panel.h);
+}
+
+/* ---- the views area ------------------------------------------------------------------------- */
+
+/* A line in the middle of the views area when there is no view to show. */
+static void view_message(paint *p, frect area, const char *title, const char *detail) {
+    float u = p->u, cx = area.x + 0.5f * area.w, cy = area.y + 0.5f * area.h;
+    p_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
+           area.w - 40 * u);
+    if (detail)
+        p_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER, ATS_VALIGN_TOP,
+               false, area.w - 40 * u);
+}
+
+/* Builds the view of the shown run into the views area; false (nothing built) without a run or
+ * when the build fails, with the reason drawn instead. */
+static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
+    const ats_app_state *s = ats_app_get_state(app);
+    const ats_run *run = ats_app_get_run(app);
+    const ats_model *model = ats_app_get_run_model(app);
+    if (!run || !model) {
+        char title[600];
+        if (s->loading)
+            snprintf(title, sizeof title, "Loading %s\xE2\x80\xA6", s->loading_path);
+        else if (s->n_layer == 0)
+            snprintf(title, sizeof title, "No model open");
+        else
+            snprintf(title, sizeof title, "Computing\xE2\x80\xA6");
+        view_message(p, area, title,
+                     s->n_layer == 0 && !s->loading ? "Drop a model file or folder on the window"
+                                                    : NULL);
+        return false;
+    }
+    size_t len;
+    const char *text = ats_app_get_run_text(app, &len);
+    cli_view_data vd;
+    if (!cli_view_data_make(&vd, model, run, text)) {
+        view_message(p, area, "Out of memory", NULL);
+        return false;
+    }
+    ats_error err = {0};
+    ats_status st = ats_view_build(ui->view, &s->view, &vd.data, ui->font, area.w, area.h, &err);
+    cli_view_data_free(&vd);
+    if (st != ATS_OK) {
+        view_message(p, area, "This view cannot be drawn", err.message);
+        return false;
+    }
+    ui->builds++;
+    return true;
+}
+
+/* ---- the frame --------------------------------------------------------------------------------
+ */
+
+static void draw_list(ats_canvas *c, const ats_dl *dl, ats_font *font) {
+    ats_error err;
+    if (ats_render_draw(c, dl, font, 1.0f, &err) != ATS_OK)
+        fprintf(stderr, "attnscope: drawing the window: %s\n", err.message);
+}
+
+void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
+    const ats_app_state *s = ats_app_get_state(app);
+    float u = s->view.ui_scale > 0.1f && s->view.ui_scale < 16 ? s->view.ui_scale : 1.0f;
+    float W = (float)c->width, H = (float)c->height;
+    ui->u = u;
+    ui->width = c->width;
+    ui->height = c->height;
+    ui->n_regions = 0;
+    ui->regions_failed = false;
+    memset(ui->caret, 0, sizeof ui->caret);
+    ats_dl_reset(ui->base, W, H);
+    ats_dl_reset(ui->over, W, H);
+    paint p = {.dl = ui->base, .font = ui->font, .u = u};
+    p_rect(&p, (frect){0, 0, W, H}, 0, UI_BG);
+
+    /* cards: text and tokens on top, views and panel below, status at the bottom */
+    float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
+    int rows = tokens_rows(app);
+    float top_h = roundf(UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
+    frect top = {m, m, W - 2 * m, top_h};
+    frect status = {0, H - status_h, W, status_h};
+    float body_y = top.y + top.h + m, body_h = fmaxf(status.y - m * 0.75f - body_y, 10);
+    float panel_w = roundf(fminf(UI_PANEL_W * u, 0.42f * W));
+    frect panel = {W - m - panel_w, body_y, panel_w, body_h};
+    frect views = {m, body_y, fmaxf(panel.x - 2 * m, 10), body_h};
+
+    p_rect(&p, top, UI_RADIUS * u, UI_BORDER);
+    p_rect(&p, frect_inset(top, u), (UI_RADIUS - 1) * u, UI_CARD);
+    frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 12 * u, UI_TEXT_H * u - 4 * u};
+    textbox_draw(ui, &p, app, box);
+    frect strip = {top.x + u, box.y + box.h + 2 * u, top.w - 2 * u, (float)rows * UI_CHIP_ROW * u};
+    tokens_draw(ui, &p, app, strip);
+
+    /* the views card: its inside is the views area, in whole pixels */
+    bool views_focus = s->focus == ATS_FOCUS_VIEWS;
+    p_rect(&p, views, UI_RADIUS * u, views_focus ? UI_ACCENT : UI_BORDER);
+    float ring = views_focus ? fmaxf(2 * u, 1) : fmaxf(u, 1);
+    ui->vx = (int)ceilf(views.x + ring);
+    ui->vy = (int)ceilf(views.y + ring);
+    ui->vw = (int)floorf(views.x + views.w - ring) - ui->vx;
+    ui->vh = (int)floorf(views.y + views.h - ring) - ui->vy;
+    frect area = {(float)ui->vx, (float)ui->vy, (float)ui->vw, (float)ui->vh};
+    p_rect(&p, area, 0, UI_CARD);
+    ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
+    ui->view_ok = ui->vw > 8 && ui->vh > 8 && build_view(ui, &p, app, area);
+
+    ui->panel = panel;
+    panel_draw(ui, &p, app, panel);
+    status_draw(ui, &p, app, status);
+    draw_list(c, ui->base, ui->font);
+
+    if (ui->view_ok) {
+        ats_canvas sub = ats_canvas_sub(*c, ui->vx, ui->vy, ui->vw, ui->vh);
+        draw_list(&sub, ats_view_display_list(ui->view), ui->font);
+    }
+
+    paint over = {.dl = ui->over, .font = ui->font, .u = u};
+    overlay_draw(ui, &over, app, area);
+    if (s->help_visible)
+        help_draw(ui, &over, app);
+    if (ats_dl_count(ui->over) > 0)
+        draw_list(c, ui->over, ui->font);
+    if (p.status != ATS_OK || over.status != ATS_OK)
+        fprintf(stderr, "attnscope: drawing the window: out of memory\n");
+    memcpy(caret, ui->caret, sizeof ui->caret);
+}
+
+/* ---- hit tests ------------------------------------------------------------------------------ */
+
+static ats_app_hit view_hit(ats_ui *ui, float x, float y) {
+    float lx = x - (float)ui->vx, ly = y - (float)ui->vy;
+    ats_app_hit hit = {
+        .kind = ATS_APP_HIT_VIEWS, .index = -1, .index2 = -1, .x = lx, .y = ly, .in_view = true};
+    if (!ui->view_ok)
+        return hit;
+    ats_hit h = ats_view_hit_test(ui->view, lx, ly);
+    switch (h.kind) {
+    case ATS_HIT_CELL:
+        hit.kind = ATS_APP_HIT_CELL;
+        hit.index = h.query;
+        hit.index2 = h.key;
+        break;
+    case ATS_HIT_TOKEN:
+        hit.kind = ATS_APP_HIT_TOKEN;
+        hit.index = h.token;
+        hit.side = (int)h.side;
+        break;
+    case ATS_HIT_THUMB:
+        hit.kind = ATS_APP_HIT_GRID_HEAD;
+        hit.index = h.layer;
+        hit.index2 = h.head;
+        break;
+    case ATS_HIT_HEAD_KEY:
+        hit.kind = ATS_APP_HIT_HEAD_TOGGLE;
+        hit.index = h.head;
+        break;
+    default:
+        break;
+    }
+    return hit;
+}
+
+ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
+    for (int i = ui->n_regions - 1; i >= 0; i--) {
+        const region *r = &ui->regions[i];
+        if (!frect_has(r->r, x, y))
+            continue;
+        ats_app_hit hit = r->hit;
+        switch (hit.kind) {
+        case ATS_APP_HIT_VIEWS:
+            return view_hit(ui, x, y);
+        case ATS_APP_HIT_TEXT:
+            hit.offset = textbox_offset_at(ui, x);
+            return hit;
+        case ATS_APP_HIT_THRESHOLD: {
+            float pad = 0.5f * r->r.h; /* the knob's radius at each end */
+            float t = (x - r->r.x - pad) / fmaxf(r->r.w - 2 * pad, 1);
+            hit.value = t < 0 ? 0 : t > 1 ? 1 : t;
+            return hit;
+        }
+        default:
+            return hit;
+        }
+    }
+    return (ats_app_hit){.kind = ATS_APP_HIT_NONE, .index = -1, .index2 = -1};
+}
