@@ -264,6 +264,47 @@ static void test_cli_export_help(void **state) {
     ats_cli_result_free(&r);
 }
 
+/* `attnscope` with no display: one line saying so, and a heatmap PNG under a new name in the
+ * current directory (or --export-dir), named on standard output. */
+static void test_cli_export_no_display_writes_a_heatmap(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    for (int round = 1; round <= 2; round++) {
+        ats_cli_result r = ats_run_cli((const char *const[]){"--text", SENTENCE, NULL}, NULL, 0);
+        if (r.exit_code != 0)
+            fail_msg("exit %d, stderr: %s", r.exit_code, r.err);
+        assert_int_equal(ats_count_lines(r.err), 1);
+        assert_non_null(strstr(r.err, "no display"));
+        char want[64];
+        snprintf(want, sizeof want, "attnscope-heatmap-L0H0-%03d.png\n", round);
+        assert_string_equal(r.out, want); /* never over the earlier file */
+        ats_cli_result_free(&r);
+    }
+    int w, h;
+    png_size("attnscope-heatmap-L0H0-001.png", &w, &h);
+    assert_true(w > 300 && h > 300);
+    assert_int_equal(chdir(cwd), 0);
+    /* --export-dir puts it there */
+    char sub[4096];
+    snprintf(sub, sizeof sub, "%s/figures", dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    ats_cli_result r = ats_run_cli((const char *const[]){"--export-dir", sub, NULL}, NULL, 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "figures/attnscope-heatmap-L0H0-001.png"));
+    ats_cli_result_free(&r);
+    assert_int_equal(count_entries(sub), 1);
+    /* a folder that cannot take it: exit 2, one line naming it */
+    r = ats_run_cli((const char *const[]){"--export-dir", "/nonexistent-dir", NULL}, NULL, 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "/nonexistent-dir"));
+    ats_cli_result_free(&r);
+    ats_rmtree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_export_every_view_png_and_svg),
@@ -274,6 +315,7 @@ int main(void) {
         cmocka_unit_test(test_cli_export_bad_input_exit_2),
         cmocka_unit_test(test_cli_export_unwritable_path_leaves_nothing),
         cmocka_unit_test(test_cli_export_help),
+        cmocka_unit_test(test_cli_export_no_display_writes_a_heatmap),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,5 +1,6 @@
 /* Over the views: the banner (errors in red, notices in green; a click dismisses it), the
- * loading indicator while a model loads behind the one shown, and the sample-sentence menu. */
+ * loading indicator while a model loads behind the one shown, and the sample-sentence menu
+ * (with its button beside the text box). */
 #include "ui_internal.h"
 
 #include "samples.h"
@@ -86,6 +87,19 @@ static void samples_menu(ats_ui *ui, paint *p, const ats_app *app) {
         ui_region(ui, it, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLE, .index = i});
     }
     p_unclip(p);
+}
+
+void samples_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect r) {
+    const ats_app_state *s = ats_app_get_state(app);
+    float u = p->u;
+    bool open = s->samples_open, hov = s->hover_control == ATS_APP_HIT_SAMPLES;
+    p_rect(p, r, 6 * u, open ? UI_ACCENT_SOFT : hov ? UI_HOVER : UI_BG);
+    p_text(p, r.x + 14 * u, r.y + 0.5f * r.h, "Samples", UI_BODY * u + u, UI_INK, ATS_ALIGN_START,
+           ATS_VALIGN_MIDDLE, false, r.w - 40 * u);
+    p_text(p, r.x + r.w - 12 * u, r.y + 0.5f * r.h, open ? "\xE2\x96\xB4" : "\xE2\x96\xBE",
+           UI_BODY * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE, false, 0);
+    ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLES});
+    ui->samples_button = r;
 }
 
 void overlay_draw(ats_ui *ui, paint *p, const ats_app *app, frect views) {

@@ -1,7 +1,7 @@
 /* The side panel, top to bottom: the model and its shape, the view tabs, the layer and head
  * selectors (in the lines view: a toggle per head with all / none), the demo head's caption,
- * the colormaps, the options (hide special tokens; the lines threshold), the sample sentences,
- * and the export buttons with the export folder. It scrolls with the wheel when it is taller
+ * the colormaps, the options (hide special tokens; the lines threshold), and the export
+ * buttons with the export folder. It scrolls with the wheel when it is taller
  * than the window. */
 #include "ui_internal.h"
 
@@ -225,10 +225,10 @@ static void caption(pane *pn) {
 static void colormaps(pane *pn) {
     static const ats_colormap MAPS[4] = {ATS_COLORMAP_VIRIDIS, ATS_COLORMAP_MAGMA,
                                          ATS_COLORMAP_CIVIDIS, ATS_COLORMAP_GREYS};
-    float u = pn->u, gap = 8 * u, w = 0.5f * (pn->w - gap), h = 44 * u;
+    float u = pn->u, gap = 6 * u, w = (pn->w - 3 * gap) / 4, h = 44 * u;
     heading(pn, "COLORMAP");
     for (int i = 0; i < 4; i++) {
-        frect r = {pn->x + (float)(i % 2) * (w + gap), pn->y + (float)(i / 2) * (h + gap), w, h};
+        frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
         bool on = pn->s->view.colormap == MAPS[i];
         if (on || hovered(pn, ATS_APP_HIT_COLORMAP, (int)MAPS[i]))
             p_rect(pn->p, r, 6 * u, on ? UI_ACCENT_SOFT : UI_HOVER);
@@ -239,16 +239,16 @@ static void colormaps(pane *pn) {
             ats_rgba c = ats_colormap_sample(MAPS[i], (float)k / 63.0f);
             memcpy(grad + 4 * k, &c, 4);
         }
-        frect bar = {r.x + 8 * u, r.y + 8 * u, r.w - 16 * u, 12 * u};
+        frect bar = {r.x + 6 * u, r.y + 7 * u, r.w - 12 * u, 12 * u};
         if (ats_dl_image(pn->p->dl, bar.x, bar.y, bar.w, bar.h, grad, 64, 1, 64 * 4,
                          ATS_IMAGE_SMOOTH) != ATS_OK)
             pn->p->status = ATS_ERR_NOMEM;
-        p_text(pn->p, r.x + 8 * u, r.y + r.h - 6 * u, ats_colormap_name(MAPS[i]),
-               UI_SMALL_SIZE * u + u, on ? UI_ACCENT : UI_INK, ATS_ALIGN_START, ATS_VALIGN_BOTTOM,
-               on, r.w - 12 * u);
+        p_text(pn->p, r.x + 0.5f * r.w, r.y + r.h - 5 * u, ats_colormap_name(MAPS[i]),
+               UI_SMALL_SIZE * u, on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, on,
+               r.w - 4 * u);
         reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
     }
-    pn->y += 2 * h + gap;
+    pn->y += h;
 }
 
 static void checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit) {
@@ -292,24 +292,6 @@ static void threshold_slider(pane *pn) {
     pn->y += 2 * knob;
 }
 
-static void samples_button(pane *pn) {
-    float u = pn->u, h = 34 * u;
-    heading(pn, "TRY A SENTENCE");
-    frect r = {pn->x, pn->y, pn->w, h};
-    bool open = pn->s->samples_open;
-    p_rect(pn->p, r, 6 * u,
-           open                                  ? UI_ACCENT_SOFT
-           : hovered(pn, ATS_APP_HIT_SAMPLES, 0) ? UI_HOVER
-                                                 : UI_BG);
-    p_text(pn->p, r.x + 12 * u, r.y + 0.5f * h, "Sample sentences", UI_BODY * u, UI_INK,
-           ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, r.w - 40 * u);
-    p_text(pn->p, r.x + r.w - 12 * u, r.y + 0.5f * h, open ? "\xE2\x96\xB4" : "\xE2\x96\xBE",
-           UI_BODY * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE, false, 0);
-    reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLES});
-    pn->ui->samples_button = r;
-    pn->y += h;
-}
-
 /* The folder's path, cut at the front ("…/exports/figures") when it is too wide. */
 static void folder_label(pane *pn, const char *dir, float size, float max_w, char *out, size_t n) {
     snprintf(out, n, "%s", dir);
@@ -351,8 +333,7 @@ static void export_section(pane *pn) {
 void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     const ats_app_state *s = ats_app_get_state(app);
     float u = p->u, pad = 16 * u;
-    p_rect(p, panel, UI_RADIUS * u, UI_BORDER);
-    p_rect(p, frect_inset(panel, u), (UI_RADIUS - 1) * u, UI_CARD);
+    p_card(p, panel, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
     frect clip = frect_inset(panel, 2 * u);
     ui_region(ui, panel, (ats_app_hit){.kind = ATS_APP_HIT_PANEL});
     float scroll = fminf(s->panel_scroll, ats_ui_panel_scroll_max(ui));
@@ -363,7 +344,7 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
                .clip = clip,
                .x = panel.x + pad,
                .w = panel.w - 2 * pad,
-               .y = panel.y + pad - 16 * u - fmaxf(scroll, 0),
+               .y = panel.y + pad - 15 * u - fmaxf(scroll, 0),
                .u = u};
     float top = pn.y;
     p_clip(p, clip);
@@ -381,7 +362,6 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
              (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
     if (s->view.view == ATS_VIEW_LINES)
         threshold_slider(&pn);
-    samples_button(&pn);
     export_section(&pn);
     p_unclip(p);
     ui->panel_content_h = pn.y - top + pad;

@@ -4,6 +4,8 @@
  * whose token an edit since the run touched is drawn faded until the new run arrives. */
 #include "ui_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int tokens_rows(const ats_app *app) {
@@ -49,6 +51,41 @@ static bool focused(const ats_app_state *s, int token) {
            token == v->hover_key;
 }
 
+typedef struct chip {
+    int token, row;
+    float x, w;
+    bool exact;
+} chip;
+
+/* Chips as wide as their label needs (a little wider than a narrow span such as "it" or "."),
+ * centred under their span, then pushed right where they would overlap the chip before. */
+static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, int rows) {
+    const text_layout *t = &ui->text;
+    const ats_tokens *tokens = ats_run_get_tokens(ats_app_get_run(app));
+    float u = p->u, size = UI_CHIP_SIZE * u, gap = 3 * u;
+    float end[2] = {-1e9f, -1e9f};
+    int n = 0;
+    char label[160];
+    for (int i = 0; i < ats_tokens_count(tokens); i++) {
+        size_t a, b;
+        bool exact;
+        if (!token_span(app, t->text, t->len, i, &a, &b, &exact))
+            continue;
+        const ats_token *tok = ats_tokens_get(tokens, i);
+        chip_label(tok->piece, label, sizeof label);
+        float x0 = textbox_x(ui, a), x1 = textbox_x(ui, b);
+        float span = x1 - x0 - gap, need = p_measure(p, label, size, false) + 10 * u;
+        float w = fmaxf(fmaxf(span, 4 * u), fminf(need, fmaxf(span, 0) + 60 * u));
+        int r = tok->start == tok->end ? rows - 1 : 0; /* no span: the second row */
+        float x = 0.5f * (x0 + x1) - 0.5f * w;
+        if (x < end[r] + gap)
+            x = end[r] + gap;
+        end[r] = x + w;
+        chips[n++] = (chip){i, r, x, w, exact};
+    }
+    return n;
+}
+
 void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
     const ats_app_state *s = ats_app_get_state(app);
     const ats_run *run = ats_app_get_run(app);
@@ -57,53 +94,40 @@ void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
     float u = p->u, row = UI_CHIP_ROW * u, chip_h = row - 6 * u, size = UI_CHIP_SIZE * u;
     const text_layout *t = &ui->text;
     const ats_tokens *tokens = ats_run_get_tokens(run);
-    int n = ats_tokens_count(tokens), rows = tokens_rows(app);
+    int n_tokens = ats_tokens_count(tokens);
+    chip *chips = malloc((size_t)(n_tokens > 0 ? n_tokens : 1) * sizeof *chips);
+    if (!chips) {
+        p->status = ATS_ERR_NOMEM;
+        return;
+    }
+    int n = place_chips(ui, p, app, chips, tokens_rows(app));
     frect clip = {t->box.x + 2 * u, strip.y, t->box.w - 4 * u, strip.h};
     p_clip(p, clip);
-    for (int i = 0; i < n; i++) {
-        size_t a, b;
-        bool exact;
-        if (!token_span(app, t->text, t->len, i, &a, &b, &exact))
+    char label[160];
+    for (int k = 0; k < n; k++) {
+        const chip *c = &chips[k];
+        frect r = {c->x, strip.y + 3 * u + (float)c->row * row, c->w, chip_h};
+        if (r.x > clip.x + clip.w || r.x + r.w < clip.x)
             continue;
-        const ats_token *tok = ats_tokens_get(tokens, i);
-        char label[160];
+        const ats_token *tok = ats_tokens_get(tokens, c->token);
         chip_label(tok->piece, label, sizeof label);
-        float x0 = textbox_x(ui, a), x1 = textbox_x(ui, b);
-        int r = 0;
-        if (tok->start == tok->end) { /* no span: centred where it stands, on the second row */
-            float w = p_measure(p, label, size, false) + 10 * u;
-            x0 -= 0.5f * w;
-            x1 = x0 + w;
-            r = rows - 1;
-        } else {
-            x0 += 1.5f * u;
-            x1 -= 1.5f * u;
-        }
-        if (x1 - x0 < 4 * u)
-            x1 = x0 + 4 * u;
-        frect chip = {x0, strip.y + 3 * u + (float)r * row, x1 - x0, chip_h};
-        if (chip.x > clip.x + clip.w || chip.x + chip.w < clip.x)
-            continue;
         bool hidden = tok->special && s->view.hide_special;
-        bool is_focus = focused(s, i), locked = i == s->view.locked_token;
+        bool is_focus = focused(s, c->token), locked = c->token == s->view.locked_token;
         ats_rgba bg = is_focus ? UI_FOCUS : UI_CHIP, ink = tok->special ? UI_MUTED : UI_INK;
-        if (!exact || hidden) { /* stale until the next run, or hidden from the views */
+        if (!c->exact || hidden) { /* stale until the next run, or hidden from the views */
             bg.a = 110;
             ink = UI_FAINT;
         }
-        p_rect(p, chip, 4 * u, bg);
+        p_rect(p, r, 4 * u, bg);
         if (locked)
-            p_outline(p, chip, fmaxf(1.5f * u, 1), 4 * u, UI_INK);
-        if (chip.w >= 12 * u)
-            p_text(p, chip.x + 0.5f * chip.w, chip.y + 0.5f * chip.h, label, size, ink,
-                   ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, is_focus, chip.w - 6 * u);
-        frect hit = chip;
-        if (hit.x < clip.x) {
-            hit.w -= clip.x - hit.x;
-            hit.x = clip.x;
-        }
-        hit.w = fminf(hit.w, clip.x + clip.w - hit.x);
-        ui_region(ui, hit, (ats_app_hit){.kind = ATS_APP_HIT_CHIP, .index = i});
+            p_outline(p, r, fmaxf(1.5f * u, 1), 4 * u, UI_INK);
+        if (r.w >= 10 * u)
+            p_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, size, ink, ATS_ALIGN_CENTER,
+                   ATS_VALIGN_MIDDLE, is_focus, r.w - 4 * u);
+        float x0 = fmaxf(r.x, clip.x), x1 = fminf(r.x + r.w, clip.x + clip.w);
+        ui_region(ui, (frect){x0, r.y, x1 - x0, r.h},
+                  (ats_app_hit){.kind = ATS_APP_HIT_CHIP, .index = c->token});
     }
     p_unclip(p);
+    free(chips);
 }

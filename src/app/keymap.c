@@ -26,7 +26,7 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_NONE, "9", 0, false, ATS_IN_VIEWS, ATS_ACTION_HEAD_SET, 9, NULL, NULL},
     {ATS_KEY_TAB,   NULL, 0,     false, ATS_IN_BOTH, ATS_ACTION_VIEW_NEXT, 0, "Tab / Shift+Tab", "next / previous view"},
     {ATS_KEY_TAB,   NULL, SHIFT, false, ATS_IN_BOTH, ATS_ACTION_VIEW_PREV, 0, NULL, NULL},
-    {ATS_KEY_ESCAPE, NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_ESCAPE, 0, "Esc", "close help, unlock the token, or leave the text box"},
+    {ATS_KEY_ESCAPE, NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_ESCAPE, 0, "Esc", "close help or menu, unlock, leave the text box"},
     {ATS_KEY_RETURN, NULL, 0, false, ATS_IN_TEXT,  ATS_ACTION_FOCUS_VIEWS, 0, "Enter", "switch the keys between text box and views"},
     {ATS_KEY_RETURN, NULL, 0, false, ATS_IN_VIEWS, ATS_ACTION_FOCUS_TEXT, 0, NULL, NULL},
     /* window */
@@ -37,9 +37,9 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_0,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_TEXT_RESET,  0, "Ctrl+0", "normal text size"},
     {ATS_KEY_F11,   NULL, 0,    false, ATS_IN_BOTH, ATS_ACTION_FULLSCREEN_TOGGLE, 0, "F11", "full screen"},
     {ATS_KEY_H,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_TOGGLE_SPECIAL, 0, "Ctrl+H", "hide / show special tokens ([CLS], <s>)"},
-    {ATS_KEY_S,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_PNG, "Ctrl+S", "save the view as PNG (export folder)"},
+    {ATS_KEY_S,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_PNG, "Ctrl+S", "save the view as PNG"},
     {ATS_KEY_S,     NULL, CTRL | SHIFT, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_SVG, "Ctrl+Shift+S", "save the view as SVG"},
-    {ATS_KEY_E,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_DATA, "Ctrl+E", "save the numbers: JSON, NPY (all heads), CSV (this head)"},
+    {ATS_KEY_E,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_DATA, "Ctrl+E", "save the numbers (JSON, NPY, CSV)"},
     {ATS_KEY_Q,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_QUIT, 0, "Ctrl+Q", "quit"},
     /* the text box */
     {ATS_KEY_LEFT,  NULL, 0,    true, ATS_IN_TEXT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_CHAR_LEFT,  "Left / Right", "move the cursor (Shift selects)"},

@@ -46,6 +46,12 @@ void p_outline(paint *p, frect r, float width, float radius, ats_rgba color) {
     note(p, ats_dl_curve(p->dl, x0 + rr, y1, x0 + c, y1, x0, y1 - c, x0, y1 - rr, width, color));
 }
 
+void p_card(paint *p, frect r, float radius, ats_rgba fill, ats_rgba edge, float edge_w) {
+    if (fill.a)
+        p_rect(p, r, radius, fill);
+    p_outline(p, r, edge_w, radius, edge);
+}
+
 void p_line(paint *p, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
     note(p, ats_dl_line(p->dl, x0, y0, x1, y1, width, ATS_CAP_BUTT, color));
 }
@@ -203,6 +209,7 @@ float ats_ui_panel_scroll_max(const ats_ui *ui) {
 /* A line in the middle of the views area when there is no view to show. */
 static void view_message(paint *p, frect area, const char *title, const char *detail) {
     float u = p->u, cx = area.x + 0.5f * area.w, cy = area.y + 0.5f * area.h;
+    p_rect(p, area, 0, UI_CARD);
     p_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
            area.w - 40 * u);
     if (detail)
@@ -269,7 +276,7 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ats_dl_reset(ui->base, W, H);
     ats_dl_reset(ui->over, W, H);
     paint p = {.dl = ui->base, .font = ui->font, .u = u};
-    p_rect(&p, (frect){0, 0, W, H}, 0, UI_BG);
+    ats_canvas_fill(*c, UI_BG); /* much faster than a rectangle over the whole window */
 
     /* cards: text and tokens on top, views and panel below, status at the bottom */
     float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
@@ -282,25 +289,29 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     frect panel = {W - m - panel_w, body_y, panel_w, body_h};
     frect views = {m, body_y, fmaxf(panel.x - 2 * m, 10), body_h};
 
-    p_rect(&p, top, UI_RADIUS * u, UI_BORDER);
-    p_rect(&p, frect_inset(top, u), (UI_RADIUS - 1) * u, UI_CARD);
-    frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 12 * u, UI_TEXT_H * u - 4 * u};
+    p_card(&p, top, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
+    float samples_w = roundf(fminf(130 * u, 0.25f * top.w));
+    frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 18 * u - samples_w, UI_TEXT_H * u - 4 * u};
     textbox_draw(ui, &p, app, box);
+    samples_button_draw(ui, &p, app, (frect){box.x + box.w + 6 * u, box.y, samples_w, box.h});
     frect strip = {top.x + u, box.y + box.h + 2 * u, top.w - 2 * u, (float)rows * UI_CHIP_ROW * u};
     tokens_draw(ui, &p, app, strip);
 
     /* the views card: its inside is the views area, in whole pixels */
     bool views_focus = s->focus == ATS_FOCUS_VIEWS;
-    p_rect(&p, views, UI_RADIUS * u, views_focus ? UI_ACCENT : UI_BORDER);
     float ring = views_focus ? fmaxf(2 * u, 1) : fmaxf(u, 1);
     ui->vx = (int)ceilf(views.x + ring);
     ui->vy = (int)ceilf(views.y + ring);
     ui->vw = (int)floorf(views.x + views.w - ring) - ui->vx;
     ui->vh = (int)floorf(views.y + views.h - ring) - ui->vy;
     frect area = {(float)ui->vx, (float)ui->vy, (float)ui->vw, (float)ui->vh};
-    p_rect(&p, area, 0, UI_CARD);
+    /* a square frame: the view fills the inside with its own white */
+    p_outline(&p, (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring}, ring,
+              0, views_focus ? UI_ACCENT : UI_BORDER);
     ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
-    ui->view_ok = ui->vw > 8 && ui->vh > 8 && build_view(ui, &p, app, area);
+    ui->view_ok = false;
+    if (ui->vw > 8 && ui->vh > 8)
+        ui->view_ok = build_view(ui, &p, app, area);
 
     ui->panel = panel;
     panel_draw(ui, &p, app, panel);

@@ -68,6 +68,8 @@ typedef struct paint {
 
 void p_rect(paint *p, frect r, float radius, ats_rgba color);
 void p_outline(paint *p, frect r, float width, float radius, ats_rgba color);
+/* A card: filled (when fill.a > 0) with an edge of edge_w inside its border. */
+void p_card(paint *p, frect r, float radius, ats_rgba fill, ats_rgba edge, float edge_w);
 void p_line(paint *p, float x0, float y0, float x1, float y1, float width, ats_rgba color);
 void p_circle(paint *p, float cx, float cy, float radius, ats_rgba color);
 /* Text at (x, y) with the given alignment; max_w > 0 elides. Returns the width drawn. */
@@ -158,6 +160,8 @@ void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip);
 void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel);
 /* Status bar (draw_status.c). */
 void status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar);
+/* The sample menu's button beside the text box (draw_overlay.c). */
+void samples_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect r);
 /* Over the views: banner, loading, sample menu (draw_overlay.c). */
 void overlay_draw(ats_ui *ui, paint *p, const ats_app *app, frect views);
 /* The help overlay listing every key (draw_help.c). */

@@ -1,0 +1,677 @@
+/* The window drawn into memory, no display: its layout (token chips under their spans, the text
+ * box's offsets, the views area), hit tests of every kind of control, the overlays (help,
+ * banner, menu, loading), presentation and HiDPI scale, a long scrolled text, the export keys
+ * (names that never overwrite, the PNG equal to the window's pixels, SVG, data, an unwritable
+ * folder), dropped folders, and the sample sentences. */
+#include "test_support.h"
+
+#include "app_internal.h"
+#include "clock.h"
+#include "draw.h"
+#include "export_files.h"
+#include "ui_internal.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SENTENCE "The animal didn't cross the street because it was too tired."
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Frames until the worker is idle and its outcomes are applied. */
+static void settle(ats_app *app) {
+    for (int i = 0; i < 20000; i++) {
+        ats_app_update(app, ats_clock_ms());
+        if (!app->state.loading && !app->state.computing && !ats_worker_running(app->worker) &&
+            !ats_worker_loading(app->worker)) {
+            ats_app_update(app, ats_clock_ms());
+            return;
+        }
+        sleep_ms(1);
+    }
+    fail_msg("the app did not settle within 20 s");
+}
+
+static ats_app *start_with(const char *text, const char *export_dir) {
+    ats_app_config cfg = {
+        .text = text, .text_len = text ? strlen(text) : 0, .export_dir = export_dir};
+    char err[256] = "";
+    ats_app *app = ats_app_create(&cfg, ats_clock_ms(), err, sizeof err);
+    if (!app)
+        fail_msg("ats_app_create: %s", err);
+    settle(app);
+    return app;
+}
+
+static ats_frame frame_of(int w, int h, float scale) {
+    ats_frame f = {.scale = scale};
+    assert_true(ats_frame_resize(&f, w, h));
+    return f;
+}
+
+/* The first region of a kind (and index, unless any_index). */
+static const region *find_region(const ats_app *app, ats_app_hit_kind kind, int index,
+                                 bool any_index) {
+    const ats_ui *ui = app->ui;
+    for (int i = 0; i < ui->n_regions; i++)
+        if (ui->regions[i].hit.kind == kind && (any_index || ui->regions[i].hit.index == index))
+            return &ui->regions[i];
+    return NULL;
+}
+
+/* Hit-tests the middle of the region of that kind and index; fails when there is none. */
+static ats_app_hit hit_middle(ats_app *app, ats_frame *f, ats_app_hit_kind kind, int index) {
+    const region *r = find_region(app, kind, index, false);
+    if (!r)
+        fail_msg("no region of kind %d index %d", kind, index);
+    return ats_app_hit_test(app, f, r->r.x + 0.5f * r->r.w, r->r.y + 0.5f * r->r.h);
+}
+
+/* ---- layout ---------------------------------------------------------------------------------- */
+
+static void test_app_draw_chips_under_their_spans(void **state) {
+    (void)state;
+    ats_app *app = start_with(SENTENCE, NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    const ats_run *run = ats_app_get_run(app);
+    int T = ats_run_n_tokens(run);
+    assert_int_equal(T, 12);
+    const text_layout *t = &app->ui->text;
+    for (int i = 0; i < T; i++) {
+        const region *r = find_region(app, ATS_APP_HIT_CHIP, i, false);
+        if (!r)
+            fail_msg("token %d has no chip", i);
+        const ats_token *tok = ats_tokens_get(ats_run_get_tokens(run), i);
+        /* under its span: a chip may be wider than a narrow word ("it", "."), never beside it */
+        float x0 = textbox_x(app->ui, (size_t)tok->start);
+        float x1 = textbox_x(app->ui, (size_t)tok->end);
+        if (!(r->r.x < x1 && r->r.x + r->r.w > x0))
+            fail_msg("chip %d ('%s') spans %.1f..%.1f, its text %.1f..%.1f", i, tok->piece,
+                     (double)r->r.x, (double)(r->r.x + r->r.w), (double)x0, (double)x1);
+        if (x1 - x0 > 30) /* a word wide enough for its label: the chip is centred under it */
+            assert_true(fabsf(r->r.x + 0.5f * r->r.w - 0.5f * (x0 + x1)) < 2);
+        assert_true(r->r.y >= t->box.y + t->box.h); /* under the text */
+        if (i > 0) {                                /* in order, not overlapping */
+            const region *prev = find_region(app, ATS_APP_HIT_CHIP, i - 1, false);
+            assert_true(prev->r.x + prev->r.w <= r->r.x + 0.01f);
+        }
+        ats_app_hit hit = hit_middle(app, &f, ATS_APP_HIT_CHIP, i);
+        assert_int_equal(hit.kind, ATS_APP_HIT_CHIP);
+        assert_int_equal(hit.index, i);
+    }
+    /* hovering a chip focuses the token in the views: the heatmap's row label turns bold */
+    ats_app_hit hit = hit_middle(app, &f, ATS_APP_HIT_CHIP, 1);
+    ats_app_pointer_move(app, &hit);
+    assert_int_equal(app->state.view.hover_token, 1);
+    assert_true(ats_app_needs_frame(app));
+    ats_frame_free(&f);
+    ats_app_free(app);
+}
+
+static void test_app_draw_text_box_offsets(void **state) {
+    (void)state;
+    ats_app *app = start_with(SENTENCE, NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    const text_layout *t = &app->ui->text;
+    float y = t->box.y + 0.5f * t->box.h;
+    size_t offsets[] = {0, 4, 11, 17, strlen(SENTENCE)};
+    for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+        float x = textbox_x(app->ui, offsets[i]);
+        ats_app_hit hit = ats_app_hit_test(app, &f, x + 0.5f, y);
+        assert_int_equal(hit.kind, ATS_APP_HIT_TEXT);
+        assert_int_equal(hit.offset, offsets[i]);
+    }
+    /* x grows with the offset; a click places the cursor there */
+    assert_true(textbox_x(app->ui, 4) > textbox_x(app->ui, 0));
+    ats_app_hit hit = ats_app_hit_test(app, &f, textbox_x(app->ui, 11), y);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(ats_editor_cursor(ats_app_get_editor(app)), 11);
+    /* the caret is reported for the input method, inside the box */
+    ats_app_draw(app, &f);
+    assert_true(f.caret_w > 0);
+    assert_true(fabsf((float)f.caret_x - textbox_x(app->ui, 11)) <= 1.0f);
+    /* a composition shows at the caret and pushes the rest of the text right */
+    float after = textbox_x(app->ui, 12);
+    ats_app_set_preedit(app, "\xE3\x81\x82", 3); /* hiragana a */
+    ats_app_draw(app, &f);
+    assert_true(textbox_x(app->ui, 12) > after + 5);
+    assert_true(f.caret_x > (int)textbox_x(app->ui, 11) + 5);
+    ats_app_set_preedit(app, "", 0);
+    ats_frame_free(&f);
+    ats_app_free(app);
+}
+
+static void test_app_draw_long_text_scrolls(void **state) {
+    (void)state;
+    /* about 512 tokens: the box scrolls to keep the caret (at the end) in view */
+    char *text = malloc(8192);
+    text[0] = '\0';
+    for (int i = 0; i < 52; i++)
+        strcat(text, "the animal did not cross the street because it was tired ");
+    ats_app *app = start_with(text, NULL);
+    assert_true(ats_run_n_tokens(ats_app_get_run(app)) > 500);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    const text_layout *t = &app->ui->text;
+    assert_true(t->width > t->box.w * 10);
+    assert_true(f.caret_x > t->box.x && f.caret_x < t->box.x + t->box.w);
+    /* Home scrolls back to the start */
+    ats_app_key(app, (ats_key_event){ATS_KEY_HOME, 0, false}, ats_clock_ms());
+    ats_app_draw(app, &f);
+    assert_true(fabsf(textbox_x(app->ui, 0) - (t->box.x + 12)) < 1);
+    /* only chips of the visible text get regions, and they lie inside the box */
+    int chips = 0;
+    for (int i = 0; i < app->ui->n_regions; i++)
+        if (app->ui->regions[i].hit.kind == ATS_APP_HIT_CHIP) {
+            chips++;
+            assert_true(app->ui->regions[i].r.x + app->ui->regions[i].r.w <=
+                        t->box.x + t->box.w + 1);
+        }
+    assert_true(chips > 10 && chips < 200);
+    /* the heatmap zooms so that a 512-token text can be read */
+    ats_app_do(app, ATS_ACTION_FOCUS_VIEWS, 0, false, ats_clock_ms());
+    int vx, vy, vw, vh;
+    assert_true(ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh));
+    ats_app_hit cell =
+        ats_app_hit_test(app, &f, (float)vx + 0.5f * (float)vw, (float)vy + 0.6f * (float)vh);
+    assert_int_equal(cell.kind, ATS_APP_HIT_CELL);
+    for (int i = 0; i < 20; i++) {
+        ats_app_wheel(app, &cell, 2);
+        ats_app_draw(app, &f);
+    }
+    assert_true(app->state.view.zoom > 20);
+    ats_frame_free(&f);
+    ats_app_free(app);
+    free(text);
+}
+
+/* ---- controls ----------------------------------------------------------------------------------
+ */
+
+static void test_app_draw_panel_hits(void **state) {
+    (void)state;
+    ats_app *app = start_with(SENTENCE, NULL);
+    ats_frame f = frame_of(1280, 900, 1);
+    ats_app_draw(app, &f);
+    const ats_app_state *s = ats_app_get_state(app);
+    /* view tabs */
+    for (int v = 0; v < ATS_VIEW_COUNT; v++) {
+        if (!ats_app_view_available((ats_view_kind)v)) {
+            assert_null(find_region(app, ATS_APP_HIT_VIEW_TAB, v, false));
+            continue;
+        }
+        ats_app_hit hit = hit_middle(app, &f, ATS_APP_HIT_VIEW_TAB, v);
+        assert_int_equal(hit.kind, ATS_APP_HIT_VIEW_TAB);
+        ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+        assert_int_equal(s->view.view, v);
+        ats_app_draw(app, &f);
+    }
+    ats_app_state_set_view(&app->state, ATS_VIEW_HEATMAP);
+    ats_app_draw(app, &f);
+    /* layer and head selectors: one entry each */
+    for (int l = 0; l < 2; l++)
+        assert_int_equal(hit_middle(app, &f, ATS_APP_HIT_LAYER, l).index, l);
+    for (int h = 0; h < 4; h++) {
+        ats_app_hit hit = hit_middle(app, &f, ATS_APP_HIT_HEAD, h);
+        assert_int_equal(hit.index, h);
+        ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+        assert_int_equal(s->view.head, h);
+    }
+    assert_null(find_region(app, ATS_APP_HIT_HEAD, 4, false));
+    /* colormaps */
+    ats_app_hit hit = hit_middle(app, &f, ATS_APP_HIT_COLORMAP, ATS_COLORMAP_CIVIDIS);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.colormap, ATS_COLORMAP_CIVIDIS);
+    hit = hit_middle(app, &f, ATS_APP_HIT_HIDE_SPECIAL, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(s->view.hide_special);
+    /* the lines view: head toggles with all / none, and the threshold slider */
+    ats_app_state_set_view(&app->state, ATS_VIEW_LINES);
+    ats_app_draw(app, &f);
+    assert_null(find_region(app, ATS_APP_HIT_HEAD, 0, false));
+    hit = hit_middle(app, &f, ATS_APP_HIT_HEAD_TOGGLE, 2);
+    assert_false(hit.in_view);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_false(ats_app_state_head_shown(s, 2));
+    hit = hit_middle(app, &f, ATS_APP_HIT_HEAD_TOGGLE, ATS_HIT_NO_HEADS);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_false(ats_app_state_head_shown(s, 0));
+    hit = hit_middle(app, &f, ATS_APP_HIT_HEAD_TOGGLE, ATS_HIT_ALL_HEADS);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(ats_app_state_head_shown(s, 2));
+    const region *slider = find_region(app, ATS_APP_HIT_THRESHOLD, 0, true);
+    assert_non_null(slider);
+    float y = slider->r.y + 0.5f * slider->r.h;
+    assert_true(ats_app_hit_test(app, &f, slider->r.x + 1, y).value == 0.0f);
+    assert_true(ats_app_hit_test(app, &f, slider->r.x + slider->r.w - 1, y).value == 1.0f);
+    hit = ats_app_hit_test(app, &f, slider->r.x + 0.5f * slider->r.w, y);
+    assert_true(fabsf(hit.value - 0.5f) < 0.01f);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(fabsf(s->view.line_threshold - 0.5f) < 0.01f);
+    ats_app_draw(app, &f);
+    /* the lines view's own legend toggles heads too, and says it is in the view */
+    int vx, vy, vw, vh;
+    ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh);
+    bool legend = false;
+    for (int yy = vy; yy < vy + 80 && !legend; yy += 2)
+        for (int xx = vx; xx < vx + 200 && !legend; xx += 2) {
+            ats_app_hit h = ats_app_hit_test(app, &f, (float)xx, (float)yy);
+            legend = h.kind == ATS_APP_HIT_HEAD_TOGGLE && h.in_view && h.index == 1;
+        }
+    assert_true(legend);
+    /* export buttons and folder box exist */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(hit_middle(app, &f, ATS_APP_HIT_EXPORT, k).index, k);
+    assert_int_equal(hit_middle(app, &f, ATS_APP_HIT_EXPORT_DIR, 0).kind, ATS_APP_HIT_EXPORT_DIR);
+    ats_frame_free(&f);
+    ats_app_free(app);
+}
+
+static void test_app_draw_view_hits(void **state) {
+    (void)state;
+    ats_app *app = start_with(SENTENCE, NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    int vx, vy, vw, vh;
+    assert_true(ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh));
+    /* every cell of the heatmap answers with its own query and key */
+    int seen = 0;
+    for (int y = vy; y < vy + vh; y += 7)
+        for (int x = vx; x < vx + vw; x += 7) {
+            ats_app_hit hit = ats_app_hit_test(app, &f, (float)x, (float)y);
+            if (hit.kind == ATS_APP_HIT_CELL) {
+                seen |= 1 << (hit.index % 12);
+                assert_true(hit.index2 >= 0 && hit.index2 < 12);
+                assert_true(fabsf(hit.x - (float)(x - vx)) < 0.01f);
+            }
+        }
+    assert_int_equal(seen, (1 << 12) - 1);
+    /* hovering a cell shows the readout: the view's pixels change */
+    ats_app_hit cell = {0};
+    for (int y = vy + vh / 2; cell.kind != ATS_APP_HIT_CELL && y < vy + vh; y++)
+        cell = ats_app_hit_test(app, &f, (float)(vx + vw / 4), (float)y);
+    uint8_t *before = malloc((size_t)f.stride * f.height);
+    memcpy(before, f.rgba, (size_t)f.stride * f.height);
+    ats_app_pointer_move(app, &cell);
+    ats_app_draw(app, &f);
+    assert_true(memcmp(before, f.rgba, (size_t)f.stride * f.height) != 0);
+    free(before);
+    /* grid thumbnails open in the heatmap */
+    ats_app_state_set_view(&app->state, ATS_VIEW_GRID);
+    ats_app_draw(app, &f);
+    ats_app_hit thumb = {0};
+    for (int y = vy; thumb.kind != ATS_APP_HIT_GRID_HEAD && y < vy + vh; y += 3)
+        thumb = ats_app_hit_test(app, &f, (float)(vx + vw / 2), (float)y);
+    assert_int_equal(thumb.kind, ATS_APP_HIT_GRID_HEAD);
+    ats_app_pointer_down(app, &thumb, 1, 0, ats_clock_ms());
+    assert_int_equal(app->state.view.view, ATS_VIEW_HEATMAP);
+    assert_int_equal(app->state.view.head, thumb.index2);
+    ats_frame_free(&f);
+    ats_app_free(app);
+}
+
+/* ---- overlays and scale ---------------------------------------------------------------------- */
+
+static void test_app_draw_overlays(void **state) {
+    (void)state;
+    ats_app *app = start_with(SENTENCE, NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    /* help: over everything; any click closes it */
+    ats_app_do(app, ATS_ACTION_HELP_TOGGLE, 0, false, ats_clock_ms());
+    ats_app_draw(app, &f);
+    ats_app_hit hit = ats_app_hit_test(app, &f, 640, 400);
+    assert_int_equal(hit.kind, ATS_APP_HIT_HELP);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_false(app->state.help_visible);
+    /* banner: shown over the views, dismissed by a click */
+    ats_app_state_show_banner(&app->state, "broken.gguf: not a GGUF file", true, ats_clock_ms(), 0);
+    ats_app_draw(app, &f);
+    hit = hit_middle(app, &f, ATS_APP_HIT_BANNER, 0);
+    assert_int_equal(hit.kind, ATS_APP_HIT_BANNER);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_string_equal(app->state.banner, "");
+    /* the sample menu: its button, then a sentence replaces the text (one undo step) */
+    ats_app_draw(app, &f);
+    hit = hit_middle(app, &f, ATS_APP_HIT_SAMPLES, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(app->state.samples_open);
+    ats_app_draw(app, &f);
+    const ats_samples *sm = ats_app_get_samples(app);
+    assert_true(sm->n >= 5);
+    hit = hit_middle(app, &f, ATS_APP_HIT_SAMPLE, 1);
+    assert_int_equal(hit.kind, ATS_APP_HIT_SAMPLE);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_false(app->state.samples_open);
+    assert_string_equal(ats_editor_text(ats_app_get_editor(app)), sm->texts[1]);
+    ats_app_key(app, (ats_key_event){ATS_KEY_Z, ATS_MOD_CTRL, false}, ats_clock_ms());
+    assert_string_equal(ats_editor_text(ats_app_get_editor(app)), SENTENCE);
+    /* a click outside an open menu closes it; Esc too */
+    app->state.samples_open = true;
+    ats_app_draw(app, &f);
+    hit = ats_app_hit_test(app, &f, 5, 795);
+    assert_int_equal(hit.kind, ATS_APP_HIT_MENU_OUTSIDE);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_false(app->state.samples_open);
+    /* loading: a visible state while a model loads behind the one shown */
+    ats_app_open_model(app, "builtin:demo", ats_clock_ms());
+    assert_true(app->state.loading);
+    ats_app_draw(app, &f); /* draws the loading indicator over the views */
+    assert_true(ats_dl_count(app->ui->over) > 0);
+    settle(app);
+    ats_frame_free(&f);
+    ats_app_free(app);
+}
+
+static void test_app_draw_scales(void **state) {
+    (void)state;
+    ats_app *app = start_with(SENTENCE, NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    float chip_h = find_region(app, ATS_APP_HIT_CHIP, 0, false)->r.h;
+    float tab_h = find_region(app, ATS_APP_HIT_VIEW_TAB, 0, false)->r.h;
+    /* HiDPI: twice the pixels, everything twice as large */
+    ats_frame f2 = frame_of(2560, 1600, 2);
+    ats_app_set_device_scale(app, 2);
+    ats_app_draw(app, &f2);
+    assert_true(fabsf(find_region(app, ATS_APP_HIT_CHIP, 0, false)->r.h - 2 * chip_h) < 1);
+    assert_true(fabsf(find_region(app, ATS_APP_HIT_VIEW_TAB, 0, false)->r.h - 2 * tab_h) < 1);
+    /* presentation mode scales the chrome and the view's text with it */
+    ats_app_set_device_scale(app, 1);
+    ats_app_do(app, ATS_ACTION_TEXT_LARGER, 0, false, ats_clock_ms());
+    ats_app_draw(app, &f);
+    assert_true(find_region(app, ATS_APP_HIT_CHIP, 0, false)->r.h > 1.2f * chip_h);
+    assert_true(app->state.view.ui_scale > 1.2f);
+    /* a small window: the panel scrolls with the wheel */
+    ats_frame small = frame_of(640, 420, 1);
+    ats_app_draw(app, &small);
+    float max = ats_ui_panel_scroll_max(app->ui);
+    assert_true(max > 0);
+    ats_app_hit panel = {.kind = ATS_APP_HIT_PANEL};
+    ats_app_wheel(app, &panel, -100);
+    assert_true(app->state.panel_scroll == max);
+    ats_app_draw(app, &small); /* every pixel painted, nothing overflows */
+    for (int y = 0; y < small.height; y += 7)
+        for (int x = 0; x < small.width; x += 7)
+            assert_int_equal(small.rgba[(size_t)y * small.stride + 4 * x + 3], 255);
+    ats_frame_free(&f);
+    ats_frame_free(&f2);
+    ats_frame_free(&small);
+    ats_app_free(app);
+}
+
+/* ---- exports ----------------------------------------------------------------------------------
+ */
+
+static int count_files(const char *dir) {
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static bool file_exists(const char *dir, const char *name) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void test_app_draw_export_names(void **state) {
+    (void)state;
+    ats_view_state st = ats_view_state_default();
+    char stem[96];
+    st.layer = 3, st.head = 5;
+    ats_export_stem(&st, stem, sizeof stem);
+    assert_string_equal(stem, "attnscope-heatmap-L3H5");
+    st.view = ATS_VIEW_LINES;
+    ats_export_stem(&st, stem, sizeof stem);
+    assert_string_equal(stem, "attnscope-lines-L3");
+    st.view = ATS_VIEW_GRID;
+    ats_export_stem(&st, stem, sizeof stem);
+    assert_string_equal(stem, "attnscope-grid");
+
+    char *dir = ats_make_temp_dir();
+    char path[4096], want[4096];
+    ats_error err;
+    ats_out_file one = {".png", "x", 1};
+    int number;
+    assert_int_equal(ats_export_files_write(dir, "s", &one, 1, path, sizeof path, &number, &err),
+                     ATS_OK);
+    snprintf(want, sizeof want, "%s/s-001.png", dir);
+    assert_string_equal(path, want);
+    assert_int_equal(number, 1);
+    /* the next free number, never over an existing file (a gap is filled) */
+    assert_int_equal(ats_export_files_write(dir, "s", &one, 1, path, sizeof path, &number, &err),
+                     ATS_OK);
+    assert_int_equal(number, 2);
+    snprintf(want, sizeof want, "%s/s-001.png", dir);
+    unlink(want);
+    snprintf(want, sizeof want, "%s/s-003.csv", dir); /* taken by another kind of file */
+    FILE *fp = fopen(want, "w");
+    fclose(fp);
+    ats_out_file group[2] = {{".json", "{}", 2}, {".csv", "a", 1}};
+    assert_int_equal(ats_export_files_write(dir, "s", group, 2, path, sizeof path, &number, &err),
+                     ATS_OK);
+    assert_int_equal(number, 1); /* s-001.* was all free again */
+    assert_int_equal(ats_export_files_write(dir, "s", group, 2, path, sizeof path, &number, &err),
+                     ATS_OK);
+    assert_int_equal(number, 2); /* s-002.png is no .json or .csv */
+    assert_int_equal(ats_export_files_write(dir, "s", group, 2, path, sizeof path, &number, &err),
+                     ATS_OK);
+    assert_int_equal(number, 4); /* s-003.csv is taken */
+    assert_true(file_exists(dir, "s-004.json") && file_exists(dir, "s-004.csv"));
+    int files = count_files(dir);
+    /* an unwritable or missing folder: an error naming it, and nothing left behind */
+    assert_int_equal(ats_export_files_write("/proc", "s", &one, 1, path, sizeof path, NULL, &err),
+                     ATS_ERR_IO);
+    assert_non_null(strstr(err.message, "/proc"));
+    snprintf(want, sizeof want, "%s/missing", dir);
+    assert_int_equal(ats_export_files_write(want, "s", &one, 1, path, sizeof path, NULL, &err),
+                     ATS_ERR_IO);
+    assert_non_null(strstr(err.message, "missing"));
+    snprintf(want, sizeof want, "%s/s-004.json", dir);
+    assert_int_equal(ats_export_files_write(want, "s", &one, 1, path, sizeof path, NULL, &err),
+                     ATS_ERR_IO);
+    assert_non_null(strstr(err.message, "not a folder"));
+    if (geteuid() != 0) { /* root writes anywhere */
+        snprintf(want, sizeof want, "%s/ro", dir);
+        mkdir(want, 0555);
+        assert_int_equal(ats_export_files_write(want, "s", &one, 1, path, sizeof path, NULL, &err),
+                         ATS_ERR_IO);
+        assert_int_equal(count_files(want), 0);
+        rmdir(want);
+    }
+    assert_int_equal(count_files(dir), files); /* no temporary file stays */
+    ats_rmtree(dir);
+    free(dir);
+}
+
+static void test_app_draw_export_is_the_window(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    ats_app *app = start_with(SENTENCE, dir);
+    ats_frame f = frame_of(1200, 760, 1);
+    const ats_view_kind kinds[3] = {ATS_VIEW_HEATMAP, ATS_VIEW_LINES, ATS_VIEW_GRID};
+    for (int k = 0; k < 3; k++) {
+        ats_app_state_set_view(&app->state, kinds[k]);
+        ats_app_state_set_layer(&app->state, 1);
+        ats_app_state_set_head(&app->state, 2);
+        app->state.view.colormap = ATS_COLORMAP_MAGMA;
+        app->state.view.locked_token = 3;
+        ats_app_state_scale_text(&app->state, 1); /* presentation size too */
+        app->state.banner[0] = '\0'; /* the last export's notice would cover part of the view */
+        ats_app_draw(app, &f);
+        char path[4096];
+        assert_int_equal(ats_app_export(app, ATS_EXPORT_PNG, ats_clock_ms(), path, sizeof path),
+                         ATS_OK);
+        assert_false(app->state.banner_is_error);
+        assert_non_null(strstr(app->state.banner, path));
+        char stem[96];
+        ats_export_stem(&app->state.view, stem, sizeof stem);
+        assert_non_null(strstr(path, stem));
+        assert_non_null(strstr(path, "-001.png"));
+        uint8_t *png;
+        int w, h, vx, vy, vw, vh;
+        ats_error err;
+        assert_int_equal(ats_png_read(path, &png, &w, &h, &err), ATS_OK);
+        assert_true(ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh));
+        assert_int_equal(w, vw);
+        assert_int_equal(h, vh);
+        /* pixel for pixel what the window shows in its views area */
+        int diff = 0;
+        for (int y = 0; y < h; y++)
+            diff += memcmp(png + (size_t)y * w * 4, f.rgba + (size_t)(vy + y) * f.stride + vx * 4,
+                           (size_t)w * 4) != 0;
+        if (diff)
+            fail_msg("%s: %d rows differ from the window", path, diff);
+        free(png);
+        /* the SVG of the same view */
+        assert_int_equal(ats_app_export(app, ATS_EXPORT_SVG, ats_clock_ms(), path, sizeof path),
+                         ATS_OK);
+        assert_non_null(strstr(path, "-001.svg"));
+        ats_app_state_reset_text_scale(&app->state);
+    }
+    /* a second PNG of the same view gets the next number */
+    char path[4096];
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_PNG, ats_clock_ms(), path, sizeof path),
+                     ATS_OK);
+    assert_non_null(strstr(path, "attnscope-grid-002.png"));
+    ats_frame_free(&f);
+    ats_app_free(app);
+    ats_rmtree(dir);
+    free(dir);
+}
+
+static void test_app_draw_export_data(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    ats_app *app = start_with(SENTENCE, dir);
+    ats_frame f = frame_of(800, 600, 1);
+    ats_app_draw(app, &f);
+    ats_app_state_set_head(&app->state, 1);
+    char path[4096];
+    /* through the key binding, as Ctrl+E does */
+    ats_app_key(app, (ats_key_event){ATS_KEY_E, ATS_MOD_CTRL, false}, ats_clock_ms());
+    assert_false(app->state.banner_is_error);
+    assert_true(file_exists(dir, "attnscope-run-001.json"));
+    assert_true(file_exists(dir, "attnscope-run-001.npy"));
+    assert_true(file_exists(dir, "attnscope-run-001-L0H1.csv"));
+    assert_non_null(strstr(app->state.banner, "attnscope-run-001"));
+    snprintf(path, sizeof path, "%s/attnscope-run-001.json", dir);
+    json_t *j = ats_load_json_file(path);
+    assert_int_equal(json_array_size(json_object_get(j, "tokens")), 12);
+    assert_int_equal(json_array_size(json_object_get(j, "attentions")), 2);
+    json_decref(j);
+    snprintf(path, sizeof path, "%s/attnscope-run-001.npy", dir);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true((size_t)st.st_size >= 2 * 4 * 12 * 12 * 4); /* (L, H, T, T) float32 */
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), path, sizeof path),
+                     ATS_OK);
+    assert_non_null(strstr(path, "attnscope-run-002.json"));
+    /* the folder goes away: an error banner, no file */
+    ats_rmtree(dir);
+    assert_int_not_equal(ats_app_export(app, ATS_EXPORT_PNG, ats_clock_ms(), NULL, 0), ATS_OK);
+    assert_true(app->state.banner_is_error);
+    assert_non_null(strstr(app->state.banner, dir));
+    ats_frame_free(&f);
+    ats_app_free(app);
+    free(dir);
+}
+
+static void test_app_draw_drops(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    ats_app *app = start_with(SENTENCE, NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    char real[4096];
+    assert_non_null(realpath(dir, real));
+    /* a folder dropped on the export box becomes the export folder */
+    ats_app_hit box = hit_middle(app, &f, ATS_APP_HIT_EXPORT_DIR, 0);
+    ats_app_drop(app, dir, &box, 0, ats_clock_ms());
+    assert_string_equal(app->state.export_dir, real);
+    assert_false(app->state.banner_is_error);
+    assert_false(app->state.loading);
+    /* a file dropped there is refused */
+    char file[4096];
+    snprintf(file, sizeof file, "%s/broken.gguf", dir);
+    FILE *fp = fopen(file, "w");
+    fputs("GGUF but not a model", fp);
+    fclose(fp);
+    ats_app_drop(app, file, &box, 0, ats_clock_ms());
+    assert_true(app->state.banner_is_error);
+    assert_false(app->state.loading);
+    /* with Shift, a folder anywhere is for the exports */
+    ats_app_hit views = {.kind = ATS_APP_HIT_VIEWS};
+    assert_true(ats_app_set_export_dir(app, ".", ats_clock_ms()));
+    ats_app_drop(app, dir, &views, ATS_MOD_SHIFT, ats_clock_ms());
+    assert_string_equal(app->state.export_dir, real);
+    /* anything else opens as a model: a broken file leaves the model and the text */
+    ats_app_drop(app, file, &views, 0, ats_clock_ms());
+    assert_true(app->state.loading);
+    settle(app);
+    assert_true(app->state.banner_is_error);
+    assert_non_null(strstr(app->state.banner, "broken.gguf"));
+    assert_string_equal(app->state.model_name, "builtin:demo");
+    assert_string_equal(ats_editor_text(ats_app_get_editor(app)), SENTENCE);
+    assert_non_null(ats_app_get_run(app));
+    /* a missing export folder is refused */
+    assert_false(ats_app_set_export_dir(app, "/nonexistent-dir", ats_clock_ms()));
+    assert_string_equal(app->state.export_dir, real);
+    ats_frame_free(&f);
+    ats_app_free(app);
+    ats_rmtree(dir);
+    free(dir);
+}
+
+static void test_app_draw_samples_file(void **state) {
+    (void)state;
+    ats_samples s;
+    assert_true(ats_samples_parse(&s, "# comment\nA\tThe first.\r\nno tab here\n\tno label\n"
+                                      "B\tThe second.\nC\t\n"));
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.labels[0], "A");
+    assert_string_equal(s.texts[0], "The first.");
+    assert_string_equal(s.texts[1], "The second.");
+    ats_samples_free(&s);
+    /* the program finds the project's file */
+    ats_samples_load(&s);
+    assert_non_null(s.path);
+    assert_non_null(strstr(s.path, "sample-sentences.txt"));
+    assert_true(s.n >= 10);
+    ats_samples_free(&s);
+    assert_false(ats_samples_read(&s, "/nonexistent/samples.txt"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_draw_chips_under_their_spans),
+        cmocka_unit_test(test_app_draw_text_box_offsets),
+        cmocka_unit_test(test_app_draw_long_text_scrolls),
+        cmocka_unit_test(test_app_draw_panel_hits),
+        cmocka_unit_test(test_app_draw_view_hits),
+        cmocka_unit_test(test_app_draw_overlays),
+        cmocka_unit_test(test_app_draw_scales),
+        cmocka_unit_test(test_app_draw_export_names),
+        cmocka_unit_test(test_app_draw_export_is_the_window),
+        cmocka_unit_test(test_app_draw_export_data),
+        cmocka_unit_test(test_app_draw_drops),
+        cmocka_unit_test(test_app_draw_samples_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
