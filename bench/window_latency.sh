@@ -3,7 +3,9 @@
 # (ATS_LATENCY_LOG, src/app/latency.h), on a virtual display. For each model and each text
 # length it opens the window on a text of that many tokens, types characters one at a time with
 # xdotool, and reports the median and worst time from a key event to the first frame showing
-# its result, with the tokenize, forward and draw times of those updates.
+# its result, with the tokenize, forward and draw times of those updates; and the median and
+# worst time from a key event to the frame that first shows the typed character ("echo"), with
+# how many of those frames came while the run was still computing (the window does not wait).
 #
 # usage: bench/window_latency.sh [-b ATTNSCOPE] [-n "16 128"] [-k KEYS] [-d DELAY_MS] MODEL...
 #   -b  the attnscope binary (default build/default/attnscope)
@@ -61,8 +63,8 @@ stats() {
 
 field() { grep -o " $1=[0-9.]*" | cut -d= -f2; }
 
-printf "%-28s %6s %5s %15s %12s %10s %10s %8s\n" model tokens keys "latency median" "worst" \
-    tokenize forward draw
+printf "%-18s %6s %5s %15s %8s %10s %10s %7s %12s %8s %6s\n" model tokens keys \
+    "latency median" worst tokenize forward draw "echo median" worst "busy"
 for model in "$@"; do
     for n in $SIZES; do
         text=$(text_for "$model" "$n") || { echo "$model: cannot tokenize" >&2; continue; }
@@ -75,7 +77,7 @@ for model in "$@"; do
             grep -q 'status=ok' "$log" 2>/dev/null && break
             sleep 0.1
         done
-        first=$(grep -vc '^#' "$log" || true)
+        first=$(wc -l <"$log")
         xdotool windowfocus --sync "$wid"
         for k in $(seq "$KEYS"); do
             xdotool type --delay 0 "$(printf '%s' "abcdefghij " | cut -c$(((k - 1) % 11 + 1)))"
@@ -84,15 +86,20 @@ for model in "$@"; do
         sleep 1
         xdotool key ctrl+q
         wait "$pid" || true
-        lines=$(grep -v '^#' "$log" | tail -n +$((first + 1)) | grep 'status=ok' || true)
+        lines=$(tail -n +$((first + 1)) "$log" | grep 'status=ok' || true)
+        echoes=$(tail -n +$((first + 1)) "$log" | grep '^echo ' || true)
+        read -r echo_med echo_max < <(echo "$echoes" | field latency_ms | stats)
+        busy=$(echo "$echoes" | grep -c 'computing=1' || true)
         read -r lat_med lat_max < <(echo "$lines" | field latency_ms | stats)
         read -r tok_med _ < <(echo "$lines" | field tokenize_ms | stats)
         read -r fwd_med _ < <(echo "$lines" | field forward_ms | stats)
         read -r drw_med _ < <(echo "$lines" | field draw_ms | stats)
         tokens=$(echo "$lines" | field tokens | stats | awk '{print int($1)}')
-        printf "%-28s %6s %5s %15s %12s %10s %10s %8s\n" "$(basename "$model")" "$tokens" \
-            "$(echo "$lines" | grep -c . || true)" "$lat_med" "$lat_max" "$tok_med" "$fwd_med" \
-            "$drw_med"
+        printf "%-18s %6s %5s %15s %8s %10s %10s %7s %12s %8s %6s\n" "$(basename "$model")" \
+            "$tokens" "$(echo "$lines" | grep -c . || true)" "$lat_med" "$lat_max" "$tok_med" \
+            "$fwd_med" "$drw_med" "$echo_med" "$echo_max" "$busy/$(echo "$echoes" | grep -c . || true)"
     done
 done
-echo "(milliseconds; median over keystrokes; latency = key event to presented frame; logs in $OUT)"
+echo "(milliseconds; median over keystrokes; latency = key event to the frame showing its result;"
+echo " echo = key event to the frame showing the typed character; busy = echo frames shown while"
+echo " the run was still computing; logs in $OUT)"

@@ -625,15 +625,19 @@ static void test_app_controller_latency_log(void **state) {
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     char line[512];
-    int lines = 0;
+    int lines = 0, echoes = 0;
     char last[512] = "";
     while (fgets(line, sizeof line, f))
-        if (line[0] != '#') {
+        if (strncmp(line, "echo ", 5) == 0) {
+            echoes++; /* the frame that first showed an edited text */
+            assert_non_null(strstr(line, "latency_ms="));
+        } else if (line[0] != '#') {
             lines++;
             snprintf(last, sizeof last, "%s", line);
         }
     fclose(f);
     assert_int_equal(lines, 3); /* the first text, then two edits */
+    assert_int_equal(echoes, 2);
     assert_non_null(strstr(last, "model=builtin:demo bytes=3 tokens=1"));
     assert_non_null(strstr(last, "status=ok"));
     ats_rmtree(dir);

@@ -158,6 +158,8 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
 
 void ats_app_text_changed(ats_app *app, double event_ms) {
     app->last_edit_ms = event_ms;
+    if (app->echo_ms == 0)
+        app->echo_ms = event_ms;
     app->dirty = true;
     refresh_span_map(app);
     ats_app_post_run(app, event_ms);
@@ -279,6 +281,11 @@ bool ats_app_needs_frame(const ats_app *app) {
 
 void ats_app_frame_presented(ats_app *app, double now_ms, double draw_ms) {
     app->state.timings.draw_ms = draw_ms;
+    if (app->echo_ms > 0) { /* the edited text is on screen, whether or not its run is done */
+        ats_latency_echo(app->latency, app->echo_ms, now_ms, ats_editor_length(app->editor),
+                         app->state.computing);
+        app->echo_ms = 0;
+    }
     ats_latency_presented(app->latency, now_ms, draw_ms);
     app->dirty = false;
     app->posted_this_frame = false;

@@ -39,6 +39,7 @@ struct ats_app {
     double trigger_ms;        /* when the edit not yet posted happened */
     double last_edit_ms;      /* for closing the undo group after a pause; 0 when closed */
     bool posted_this_frame;   /* a run was posted since the last presented frame */
+    double echo_ms;           /* the oldest edit no frame has shown yet, 0 none */
 
     ats_ui *ui;          /* draws the window; keeps the last frame's layout and view */
     ats_samples samples; /* the sample menu */

@@ -107,6 +107,15 @@ void ats_latency_presented(ats_latency *lat, double now_ms, double draw_ms) {
     }
 }
 
+void ats_latency_echo(ats_latency *lat, double edit_ms, double now_ms, size_t n_bytes,
+                      bool computing) {
+    if (!lat->log)
+        return;
+    fprintf(lat->log, "echo bytes=%zu latency_ms=%.3f computing=%d\n", n_bytes, now_ms - edit_ms,
+            computing ? 1 : 0);
+    fflush(lat->log);
+}
+
 int ats_latency_count(const ats_latency *lat) {
     return lat->count;
 }

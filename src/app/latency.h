@@ -8,7 +8,14 @@
  *
  * latency_ms is measured from the newest edit the frame shows, oldest_ms from the oldest edit
  * it is the first to show (larger when fast typing superseded runs). Lines starting with '#'
- * are comments. */
+ * are comments.
+ *
+ * Each frame that first shows an edit of the text (the typed character, before its run has
+ * finished) also writes an echo line, which shows that typing never waits for the engine:
+ *
+ *   echo bytes=43 latency_ms=3.250 computing=1
+ *
+ * computing=1: the frame was presented while the run of that text was still computing. */
 #ifndef ATS_APP_LATENCY_H
 #define ATS_APP_LATENCY_H
 
@@ -44,6 +51,11 @@ void ats_latency_shown(ats_latency *lat, uint64_t seq, const char *model, size_t
                        int n_tokens, double tokenize_ms, double forward_ms, bool ok);
 /* A frame is on screen: completes the pending record (if any) and writes its line. */
 void ats_latency_presented(ats_latency *lat, double now_ms, double draw_ms);
+
+/* A frame presented at now_ms first shows the text edited at edit_ms (n_bytes long); computing:
+ * its run has not finished. Writes the echo line. */
+void ats_latency_echo(ats_latency *lat, double edit_ms, double now_ms, size_t n_bytes,
+                      bool computing);
 
 /* Completed records so far, and the last one (false when none). */
 int ats_latency_count(const ats_latency *lat);

@@ -83,6 +83,39 @@ float p_measure(paint *p, const char *s, float size, bool bold) {
     return ats_font_measure(p->font, s, size, bold);
 }
 
+/* Width of s[a, b) at `size` (line is scratch of at least b - a + 1 bytes). */
+static float span_width(paint *p, const char *s, size_t a, size_t b, char *line, float size) {
+    memcpy(line, s + a, b - a);
+    line[b - a] = '\0';
+    return ats_font_measure(p->font, line, size, false);
+}
+
+/* Where a word too wide for a line is cut: after the last '/' that fits (paths break at their
+ * folders), else after the last character that fits; at least one character. */
+static size_t cut_word(paint *p, const char *s, size_t a, size_t b, char *line, float size,
+                       float max_w) {
+    size_t fit = a, slash = 0;
+    for (size_t k = a; k < b;) {
+        size_t next = k + 1;
+        while (next < b && ((unsigned char)s[next] & 0xC0) == 0x80)
+            next++;
+        if (span_width(p, s, a, next, line, size) > max_w)
+            break;
+        fit = next;
+        if (s[k] == '/')
+            slash = next;
+        k = next;
+    }
+    if (slash > a)
+        return slash;
+    if (fit > a)
+        return fit;
+    size_t one = a + 1;
+    while (one < b && ((unsigned char)s[one] & 0xC0) == 0x80)
+        one++;
+    return one;
+}
+
 float p_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color, float max_w,
                 float line_h, int max_lines, bool measure_only) {
     size_t n = strlen(s);
@@ -99,20 +132,19 @@ float p_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba 
         if (i >= n)
             break;
         /* the longest run of whole words from i that fits */
-        size_t end = i, fit = i;
-        while (end < n) {
+        size_t fit = i;
+        for (size_t end = i; end < n;) {
             size_t next = end;
             while (next < n && s[next] == ' ')
                 next++;
             while (next < n && s[next] != ' ')
                 next++;
-            memcpy(line, s + i, next - i);
-            line[next - i] = '\0';
-            if (ats_font_measure(p->font, line, size, false) > max_w && fit > i)
+            if (span_width(p, s, i, next, line, size) > max_w) {
+                if (fit == i) /* the first word alone is too wide: cut it */
+                    fit = cut_word(p, s, i, next, line, size, max_w);
                 break;
+            }
             fit = end = next;
-            if (ats_font_measure(p->font, line, size, false) > max_w)
-                break; /* one word wider than the line: elided below */
         }
         bool last = lines == max_lines - 1;
         size_t stop = last ? n : fit;

@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # The explorer window on a virtual display: starts attnscope under xvfb-run, waits for its
 # window, types and edits with xdotool, presses the view/layer/head/help/size/full-screen keys,
-# resizes, takes screenshots before and after, checks the process stayed alive and quits with
-# Ctrl+Q and exit status 0 (under ASan: no leak or error report). Then opens a broken model file
-# and checks the error names it and the window falls back to builtin:demo.
+# clicks a token chip and a view tab, resizes, saves the view with Ctrl+S and the numbers with
+# Ctrl+E, drops a model folder and a broken file, takes screenshots along the way, checks the
+# process stayed alive and quits with Ctrl+Q and exit status 0 (under ASan: no leak or error
+# report). Then opens a broken model file with --model and checks the error names it and the
+# window falls back to builtin:demo.
 #
 # Typing is checked through the latency log (ATS_LATENCY_LOG): a line per update of the views,
 # so "bytes=22 ... status=ok" proves the keystrokes reached the editor, ran on the worker and
-# were presented. With --expect-change the two screenshots must differ (meaningful once the
-# window draws through the render library).
+# were presented. With --expect-change the screenshots must differ where the window changed
+# (typing, another view).
 #
-# usage: test_gui_window.sh ATTNSCOPE OUTDIR [--expect-change]
+# Drops: xdotool cannot perform an X11 drag and drop, so the test writes the paths into the file
+# named by ATS_TEST_DROP_FILE; the window turns each line into an SDL_DROPFILE event and handles
+# it exactly as a dropped file (a line "shift:DIR" as a folder dropped with Shift held: the
+# export folder).
+#
+# usage: test_gui_window.sh ATTNSCOPE OUTDIR [--expect-change | --no-expect-change] [SHARED_DIR]
 # Exit 77 (skipped) when xvfb-run, xauth, xdotool or ImageMagick is missing.
 set -u
 
 ATS=$1
 OUT=$2
 EXPECT_CHANGE=${3:-}
+SHARED=${4:-}
 
 skip() {
     echo "skipped: $*"
@@ -33,7 +41,10 @@ if [ -z "${ATS_GUI_INSIDE_XVFB:-}" ]; then
 fi
 
 mkdir -p "$OUT"
-rm -f "$OUT"/*.png "$OUT"/*.log
+rm -rf "$OUT"/*.png "$OUT"/*.log "$OUT"/drops "$OUT"/exports
+DROPS=$OUT/drops
+EXPORTS=$OUT/exports
+mkdir -p "$EXPORTS"
 LOG=$OUT/latency.log
 ERR=$OUT/stderr.log
 PID=
@@ -57,7 +68,7 @@ alive() {
 # Waits until the newest update of the views ran a text of $1 bytes.
 wait_update() {
     for _ in $(seq 600); do
-        if grep -v '^#' "$LOG" 2>/dev/null | tail -n 1 | grep -q " bytes=$1 .*status=ok"; then
+        if grep -v -e '^#' -e '^echo' "$LOG" 2>/dev/null | tail -n 1 | grep -q " bytes=$1 .*status=ok"; then
             return 0
         fi
         alive "waiting for a $1-byte update"
@@ -66,7 +77,22 @@ wait_update() {
     fail "no update of the views for the $1-byte text within 60 s"
 }
 
-ATS_LATENCY_LOG=$LOG "$ATS" --text "The cat" 2>"$ERR" &
+# Screenshots $1 and $2 must differ (with --expect-change).
+differ() {
+    [ "$EXPECT_CHANGE" = "--expect-change" ] || return 0
+    local diff
+    diff=$(compare -metric AE "$OUT/$1" "$OUT/$2" null: 2>&1)
+    [ "${diff%% *}" != "0" ] || fail "$3: $1 and $2 are the same picture"
+    echo "$1 -> $2 ($3): $diff pixels differ"
+}
+
+shot() {
+    sleep 0.4
+    import -window root "$OUT/$1" || fail "screenshot $1 failed"
+}
+
+: >"$DROPS"
+ATS_LATENCY_LOG=$LOG ATS_TEST_DROP_FILE=$DROPS "$ATS" --text "The cat" 2>"$ERR" &
 PID=$!
 
 WID=$(timeout 60 xdotool search --sync --onlyvisible --name '^attnscope' 2>/dev/null | head -n 1)
@@ -91,17 +117,72 @@ wait_update 19
 xdotool key ctrl+z
 wait_update 22
 
+shot typed.png
+differ before.png typed.png "typing"
+
+# Another view and another head change the picture; a click on a tab and on a chip works.
+xdotool key Escape Tab
+shot lines.png
+differ typed.png lines.png "the lines view"
+xdotool key Tab
+shot grid.png
+differ lines.png grid.png "the grid view"
+xdotool key shift+Tab shift+Tab Up 2
+shot head2.png
+differ typed.png head2.png "head 2"
+xdotool mousemove 60 77 click 1 # the first token chip: locks "The"
+shot locked.png
+differ head2.png locked.png "locking a token"
+alive "after the clicks"
+
+# Ctrl+S saves the view, Ctrl+E the numbers, into the folder dropped with Shift
+echo "shift:$EXPORTS" >>"$DROPS"
+sleep 0.6
+xdotool key ctrl+s
+xdotool key ctrl+e
+for _ in $(seq 100); do
+    [ -e "$EXPORTS/attnscope-run-001.json" ] && break
+    sleep 0.1
+done
+ls "$EXPORTS"/attnscope-heatmap-L0H2-001.png >/dev/null 2>&1 || fail "Ctrl+S saved no PNG in $EXPORTS"
+for f in attnscope-run-001.json attnscope-run-001.npy attnscope-run-001-L0H2.csv; do
+    [ -s "$EXPORTS/$f" ] || fail "Ctrl+E did not write $f"
+done
+echo "ok: Ctrl+S and Ctrl+E wrote $(ls "$EXPORTS" | tr '\n' ' ')"
+
 xdotool windowsize "$WID" 900 600
 sleep 0.5
 alive "after resizing"
 import -window root "$OUT/after.png" || fail "screenshot failed"
+differ locked.png after.png "resizing"
 
-if [ "$EXPECT_CHANGE" = "--expect-change" ]; then
-    DIFF=$(compare -metric AE "$OUT/before.png" "$OUT/after.png" null: 2>&1)
-    [ "${DIFF%% *}" != "0" ] || fail "typing did not change the window's pixels"
-    echo "screenshots differ in $DIFF pixels"
+# Drops: a real model folder opens (the title names it); a broken file leaves it in place.
+if [ -n "$SHARED" ] && [ -d "$SHARED/fixtures/hf/tiny-random-gpt2" ]; then
+    echo "$SHARED/fixtures/hf/tiny-random-gpt2" >>"$DROPS"
+    for _ in $(seq 300); do
+        [ "$(xdotool getwindowname "$WID")" = "attnscope - tiny-random-gpt2" ] && break
+        alive "loading the dropped folder"
+        sleep 0.1
+    done
+    TITLE=$(xdotool getwindowname "$WID")
+    [ "$TITLE" = "attnscope - tiny-random-gpt2" ] || fail "dropped folder not opened: title '$TITLE'"
+    shot dropped-model.png
+    differ after.png dropped-model.png "the dropped model"
+    printf 'GGUF but not a model' >"$OUT/dropped-broken.gguf"
+    echo "$OUT/dropped-broken.gguf" >>"$DROPS"
+    for _ in $(seq 100); do
+        grep -q 'dropped-broken.gguf' "$ERR" && break
+        sleep 0.1
+    done
+    grep -q 'dropped-broken.gguf' "$ERR" || fail "no error naming the dropped broken file"
+    shot dropped-broken.png
+    TITLE=$(xdotool getwindowname "$WID")
+    [ "$TITLE" = "attnscope - tiny-random-gpt2" ] || fail "the broken file replaced the model: '$TITLE'"
+    xdotool type --delay 25 " ok"
+    alive "after the broken drop"
+    echo "ok: a dropped model folder opened; a dropped broken file was named and the model stayed"
 else
-    echo "note: screenshots not compared (the window is a plain background until drawing lands)"
+    echo "note: ../shared/fixtures/hf/tiny-random-gpt2 absent: model drop not tested"
 fi
 
 xdotool key ctrl+q
@@ -118,7 +199,7 @@ if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime er
     fail "sanitizer report"
 fi
 echo "ok: window opened, typed and edited text ran and was presented, quit cleanly"
-grep -v '^#' "$LOG" | tail -n 1
+grep -v -e '^#' -e '^echo' "$LOG" | tail -n 1
 
 # A broken model file (as when one is dropped on the window): the error names it, the window
 # opens on builtin:demo instead, and typing still works.
