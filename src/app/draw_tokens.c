@@ -27,6 +27,8 @@ static void chip_label(const char *piece, char *out, size_t size) {
     const char *p = piece ? piece : "";
     while (*p == ' ')
         p++;
+    if (p[0] == '#' && p[1] == '#' && p[2]) /* a WordPiece continuation: the chip is enough */
+        p += 2;
     for (; *p && o + 4 < size; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '\n')
@@ -54,34 +56,67 @@ static bool focused(const ats_app_state *s, int token) {
 typedef struct chip {
     int token, row;
     float x, w;
+    float size; /* label size: smaller for a tight chip */
     bool exact;
 } chip;
 
-/* Chips as wide as their label needs (a little wider than a narrow span such as "it" or "."),
- * centred under their span, then pushed right where they would overlap the chip before. */
-static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, int rows) {
+/* A chip sits under its span. It may grow to fit its label, into the room between the chip
+ * before it and the next token's span, never further: chips stay under their words however the
+ * text is cut. A label that still does not fit is drawn smaller, then cut. Tokens with no span
+ * get the second row, centred where they stand, and push each other along. */
+static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, int rows,
+                       float left) {
     const text_layout *t = &ui->text;
     const ats_tokens *tokens = ats_run_get_tokens(ats_app_get_run(app));
     float u = p->u, size = UI_CHIP_SIZE * u, gap = 3 * u;
-    float end[2] = {-1e9f, -1e9f};
-    int n = 0;
+    int n = 0, count = ats_tokens_count(tokens);
     char label[160];
-    for (int i = 0; i < ats_tokens_count(tokens); i++) {
+    /* spans first: the next span's start bounds a chip's growth */
+    for (int i = 0; i < count; i++) {
         size_t a, b;
         bool exact;
         if (!token_span(app, t->text, t->len, i, &a, &b, &exact))
             continue;
         const ats_token *tok = ats_tokens_get(tokens, i);
-        chip_label(tok->piece, label, sizeof label);
         float x0 = textbox_x(ui, a), x1 = textbox_x(ui, b);
-        float span = x1 - x0 - gap, need = p_measure(p, label, size, false) + 10 * u;
-        float w = fmaxf(fmaxf(span, 4 * u), fminf(need, fmaxf(span, 0) + 60 * u));
         int r = tok->start == tok->end ? rows - 1 : 0; /* no span: the second row */
-        float x = 0.5f * (x0 + x1) - 0.5f * w;
-        if (x < end[r] + gap)
-            x = end[r] + gap;
-        end[r] = x + w;
-        chips[n++] = (chip){i, r, x, w, exact};
+        chips[n++] = (chip){i, r, x0, x1 - x0, size, exact};
+    }
+    float end[2] = {left - gap, left - gap};
+    for (int k = 0; k < n; k++) {
+        chip *c = &chips[k];
+        chip_label(ats_tokens_get(tokens, c->token)->piece, label, sizeof label);
+        float need = p_measure(p, label, size, false) + 10 * u;
+        float x0 = c->x + 0.5f * gap, x1 = c->x + c->w - 0.5f * gap;
+        float lo = end[c->row] + gap, hi = 1e9f;
+        if (c->row == 0)
+            for (int j = k + 1; j < n; j++)
+                if (chips[j].row == 0) {
+                    hi = chips[j].x + 0.5f * gap; /* the next word's chip starts there */
+                    break;
+                }
+        if (c->w <= 0) { /* no span: the label's width, pushed along the row */
+            x0 = c->x - 0.5f * need;
+            x1 = x0 + need;
+            if (x0 < lo) {
+                x1 += lo - x0;
+                x0 = lo;
+            }
+        } else if (x1 - x0 < need) { /* grow about its centre within [lo, hi - gap] */
+            float top = hi - gap, w = fminf(need, fmaxf(top - lo, x1 - x0));
+            x0 = 0.5f * (x0 + x1) - 0.5f * w;
+            x0 = fminf(x0, top - w);
+            x0 = fmaxf(x0, lo);
+            x1 = x0 + w;
+        }
+        x0 = fmaxf(x0, lo);
+        if (x1 - x0 < 4 * u)
+            x1 = x0 + 4 * u;
+        c->x = x0;
+        c->w = x1 - x0;
+        if (c->w < need) /* shrink the label, down to a legible size */
+            c->size = fminf(size, fmaxf(8.5f * u, size * (c->w - 4 * u) / (need - 10 * u)));
+        end[c->row] = x1;
     }
     return n;
 }
@@ -91,7 +126,7 @@ void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
     const ats_run *run = ats_app_get_run(app);
     if (!run)
         return;
-    float u = p->u, row = UI_CHIP_ROW * u, chip_h = row - 6 * u, size = UI_CHIP_SIZE * u;
+    float u = p->u, row = UI_CHIP_ROW * u, chip_h = row - 6 * u;
     const text_layout *t = &ui->text;
     const ats_tokens *tokens = ats_run_get_tokens(run);
     int n_tokens = ats_tokens_count(tokens);
@@ -100,8 +135,9 @@ void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
         p->status = ATS_ERR_NOMEM;
         return;
     }
-    int n = place_chips(ui, p, app, chips, tokens_rows(app));
     frect clip = {t->box.x + 2 * u, strip.y, t->box.w - 4 * u, strip.h};
+    int n = place_chips(ui, p, app, chips, tokens_rows(app),
+                        textbox_x(ui, 0) > clip.x ? clip.x + 4 * u : -1e9f);
     p_clip(p, clip);
     char label[160];
     for (int k = 0; k < n; k++) {
@@ -121,9 +157,9 @@ void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
         p_rect(p, r, 4 * u, bg);
         if (locked)
             p_outline(p, r, fmaxf(1.5f * u, 1), 4 * u, UI_INK);
-        if (r.w >= 10 * u)
-            p_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, size, ink, ATS_ALIGN_CENTER,
-                   ATS_VALIGN_MIDDLE, is_focus, r.w - 4 * u);
+        if (r.w >= 6 * u)
+            p_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, c->size, ink, ATS_ALIGN_CENTER,
+                   ATS_VALIGN_MIDDLE, is_focus, r.w - 2 * u);
         float x0 = fmaxf(r.x, clip.x), x1 = fminf(r.x + r.w, clip.x + clip.w);
         ui_region(ui, (frect){x0, r.y, x1 - x0, r.h},
                   (ats_app_hit){.kind = ATS_APP_HIT_CHIP, .index = c->token});

@@ -257,15 +257,22 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     const ats_model *model = ats_app_get_run_model(app);
     if (!run || !model) {
         char title[600];
-        if (s->loading)
+        const char *detail = NULL;
+        if (s->loading) {
             snprintf(title, sizeof title, "Loading %s\xE2\x80\xA6", s->loading_path);
-        else if (s->n_layer == 0)
+        } else if (s->n_layer == 0) {
             snprintf(title, sizeof title, "No model open");
-        else
+            detail = "Drop a model file or folder on the window";
+        } else if (ats_editor_length(ats_app_get_editor(app)) == 0) {
+            snprintf(title, sizeof title, "Type a sentence above");
+            detail = "or pick one from Samples";
+        } else if (s->run_error[0] && !s->computing) {
+            snprintf(title, sizeof title, "This text cannot run");
+            detail = s->run_error;
+        } else {
             snprintf(title, sizeof title, "Computing\xE2\x80\xA6");
-        view_message(p, area, title,
-                     s->n_layer == 0 && !s->loading ? "Drop a model file or folder on the window"
-                                                    : NULL);
+        }
+        view_message(p, area, title, detail);
         return false;
     }
     size_t len;
