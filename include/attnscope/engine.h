@@ -210,6 +210,8 @@ int ats_run_n_tokens(const ats_run *run);
 int ats_run_dropped_tokens(const ats_run *run);
 /* Leading tokens whose results were copied from opts.reuse rather than computed (0 normally). */
 int ats_run_reused_tokens(const ats_run *run);
+/* Wall-clock milliseconds the run spent tokenizing and in the forward pass. */
+void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms);
 
 /* Attention probabilities after the softmax; causal models have exact zeros above the diagonal. */
 const float *ats_run_attentions(const ats_run *run);                     /* (L, H, T, T) */

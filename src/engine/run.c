@@ -3,6 +3,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 ats_run_opts ats_run_opts_default(void) {
     return (ats_run_opts){.add_special = true,
@@ -154,7 +161,8 @@ static int reusable_prefix(const ats_model *model, const ats_run *run, const ats
 
 /* Cuts the tokens to the context, allocates the outputs and runs the pass; takes `tokens`. */
 static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
-                             ats_run **out, ats_error *err) {
+                             double tokenize_ms, ats_run **out, ats_error *err) {
+    double start = now_ms();
     ats_run *run = calloc(1, sizeof *run);
     if (!run) {
         ats_tokens_free(tokens);
@@ -185,6 +193,8 @@ static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const a
     if ((s = ats_forward(model, run, run->n_reused ? opts->reuse : NULL, run->n_reused, err)) !=
         ATS_OK)
         goto fail;
+    run->tokenize_ms = tokenize_ms;
+    run->forward_ms = now_ms() - start;
     *out = run;
     return ATS_OK;
 fail:
@@ -212,9 +222,10 @@ ats_status ats_run_text(const ats_model *model, const char *text, size_t len,
         return s;
     ats_tokenize_opts topts = {.add_special = opts->add_special};
     ats_tokens *tokens;
+    double start = now_ms();
     if ((s = ats_tokenize(model, text, len, &topts, &tokens, err)) != ATS_OK)
         return s;
-    return run_tokens(model, tokens, opts, out, err);
+    return run_tokens(model, tokens, opts, now_ms() - start, out, err);
 }
 
 ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
@@ -236,7 +247,7 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
             return s;
         }
     }
-    return run_tokens(model, tokens, opts, out, err);
+    return run_tokens(model, tokens, opts, 0.0, out, err);
 }
 
 const ats_tokens *ats_run_get_tokens(const ats_run *run) {
@@ -253,6 +264,13 @@ int ats_run_dropped_tokens(const ats_run *run) {
 
 int ats_run_reused_tokens(const ats_run *run) {
     return run->n_reused;
+}
+
+void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms) {
+    if (tokenize_ms)
+        *tokenize_ms = run->tokenize_ms;
+    if (forward_ms)
+        *forward_ms = run->forward_ms;
 }
 
 const float *ats_run_attentions(const ats_run *run) {

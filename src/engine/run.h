@@ -25,7 +25,8 @@ struct ats_run {
     ats_tokens *tokens;
     int n_tokens;
     int n_dropped;
-    int n_reused;            /* leading tokens whose results came from a previous run */
+    int n_reused; /* leading tokens whose results came from a previous run */
+    double tokenize_ms, forward_ms;
     float *attn;             /* (n_layer, n_head, T, T) */
     float *hidden;           /* (T, d_model) or NULL */
     float *logits;           /* (vocab_size) or NULL */
