@@ -543,7 +543,7 @@ static void test_pipeline_view_long_text_stays_bounded(void **state) {
     assert_true(T >= 300);
     pview pv;
     pview_open(&pv, &f, 0, 1, T - 1, NULL, 0, 0);
-    assert_true(pv.h < 1700 && pv.w < 2000);
+    assert_true(pv.h < 1600 && pv.w < 2600); /* bounded whatever the length */
     svg_texts s;
     svg_of(&pv, &f, &s);
     assert_true(has_text(&s, "\xCE\xA3 = 1.000"));

@@ -15,11 +15,13 @@
  *            Σ = 1.000     = [output ........]          [× W_O]             projected
  *
  * Rows are keys in text order and line up across the steps of a band; the query's row is
- * highlighted. The steps sit left to right in one band when that is at most 1600 pixels wide
- * (d_head 8), else in two: the vectors (steps 1-2), then the computation for the query (3-6)
- * with the multi-head step beside it. Signed numbers are cells on the diverging map with their
- * values written (every value when d_head <= 16; else the first 8, an ellipsis and the norm);
- * the token vectors (d_model wide) are drawn as unlabelled cells.
+ * highlighted. The steps sit left to right in one band, or in two: the vectors (steps 1-2), then
+ * the computation for the query (3-6) with the multi-head step beside it; whichever shows the
+ * view larger in the area given (for exports: in a 1920 x 1080 screen, so that a figure fills a
+ * projector: two bands for the demo's d_head 16, one for long texts at d_head 8). Signed numbers
+ * are cells on the diverging map with their values written (every value when d_head <= 16; else the
+ * first 8, an ellipsis and the norm); the token vectors (d_model wide) are drawn as unlabelled
+ * cells.
  *
  * Long texts: the table has at most 24 rows (fewer when the view's height, rather than its
  * width, would shrink the text below 80%; otherwise everything is scaled to fit, up to 1.6x). When
@@ -38,13 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROWS_MIN          6       /* a small view drops rows down to this before shrinking text */
-#define ONE_BAND_MAX      1600.0f /* every step in one band up to this width (at ui scale 1) */
-#define VEC_ALL           16      /* vectors up to this long have every value written */
-#define VEC_FIRST         8       /* longer ones: the first dimensions, an ellipsis and the norm */
-#define INPUT_ALL         96      /* token vectors up to this long are drawn whole */
-#define INPUT_FIRST       64      /* longer ones: the first dimensions, an ellipsis and the norm */
-#define MULTI_CONTENT     440.0f  /* step 7's strips are at most about this wide */
+#define ROWS_MIN          6      /* a small view drops rows down to this before shrinking text */
+#define VEC_ALL           16     /* vectors up to this long have every value written */
+#define VEC_FIRST         8      /* longer ones: the first dimensions, an ellipsis and the norm */
+#define INPUT_ALL         96     /* token vectors up to this long are drawn whole */
+#define INPUT_FIRST       64     /* longer ones: the first dimensions, an ellipsis and the norm */
+#define MULTI_CONTENT     440.0f /* step 7's strips are at most about this wide */
 #define MULTI_WHATIF_NOTE "the model's own outputs: the what-if changes steps 4-6 only"
 #define BESIDE_MAX        1800.0f /* step 7 goes beside the second band up to this width, else below */
 
@@ -371,7 +372,8 @@ static float trunc_width(const pctx *P, float size) {
            measure(P, "\xE2\x80\x96x\xE2\x80\x96 -00.00", size, false);
 }
 
-static void layout(pctx *P, float u, int max_rows) {
+/* The layout at unit u with at most max_rows rows, in `bands` bands (1 or 2). */
+static void layout(pctx *P, float u, int max_rows, int bands) {
     view_ctx *c = P->c;
     const ats_pipeline_data *p = P->p;
     pgeom *g = &P->g;
@@ -440,12 +442,7 @@ static void layout(pctx *P, float u, int max_rows) {
 
     /* the columns' places: one band, or two with the break before step 3 */
     float step_gap = 22.0f * u, x0 = m + g->wl + 14.0f * u, x = x0;
-    for (int col = 0; col < COL_COUNT; col++) {
-        x += col == 0 ? 0 : COL_STEP[col] == COL_STEP[col - 1] ? 10.0f * u : step_gap;
-        x += g->w_col[col];
-    }
-    g->n_bands = x + m > ONE_BAND_MAX * u ? 2 : 1;
-    x = x0;
+    g->n_bands = bands;
     for (int col = 0; col < COL_COUNT; col++) {
         int band = g->n_bands == 2 && col >= COL_SCORE ? 1 : 0;
         if (col > 0 && band != g->band_of[col - 1])
@@ -501,25 +498,53 @@ static void layout(pctx *P, float u, int max_rows) {
     g->height = fmaxf(y - 26.0f * u, g->mh.y + g->mh.h) + m;
 }
 
-/* Rows for a view of height h (natural: h = 0) and the unit size that fits w x h. */
-static void fit(pctx *P, float w, float h) {
+/* The scale at which the layout fits w x h. */
+static float fit_factor(const pctx *P, float w, float h) {
+    return fminf(w / P->g.width, h / P->g.height);
+}
+
+/* Rows and unit size for `bands` bands in a w x h view: fewer rows while the height, not the
+ * width, would shrink the text below 80%. Returns the scale that then fits. */
+static float fit_rows(pctx *P, float w, float h, int bands, int *rows) {
     float ui = P->c->ui;
-    int rows = PIPE_ROWS_MAX;
-    layout(P, ui, rows);
-    if (h <= 0)
-        return;
-    /* fewer rows while the height, not the width, would shrink the text below 80% */
+    *rows = PIPE_ROWS_MAX;
+    layout(P, ui, *rows, bands);
     float fw = w / P->g.width, fh = h / P->g.height;
     while (fh < fminf(fw, 0.8f) && P->g.n_rows > ROWS_MIN) {
-        rows = P->g.n_rows - 1;
-        layout(P, ui, rows);
+        *rows = P->g.n_rows - 1;
+        layout(P, ui, *rows, bands);
         fw = w / P->g.width;
         fh = h / P->g.height;
     }
-    float f = fminf(fw, fh);
-    if (f >= 1.0f && f < 1.05f)
-        return; /* natural size: keep the exact sizes */
-    layout(P, ui * clampf(f, 0.2f, 1.6f), rows);
+    return fminf(fw, fh);
+}
+
+/* Lays out for a w x h view (natural size: w = h = 0): one band or two, whichever shows the
+ * view larger in w x h (natural size: in a 16:9 screen of 1920 x 1080 at ui scale 1); rows as
+ * fit_rows; then everything scaled to fit (natural size: not scaled, every row kept). */
+static void fit(pctx *P, float w, float h) {
+    float ui = P->c->ui;
+    bool natural = !(h > 0);
+    float tw = natural ? 1920.0f * ui : w, th = natural ? 1080.0f * ui : h;
+    int rows1, rows2;
+    float f1, f2;
+    if (natural) {
+        rows1 = rows2 = PIPE_ROWS_MAX;
+        layout(P, ui, rows1, 1);
+        f1 = fit_factor(P, tw, th);
+        layout(P, ui, rows2, 2);
+        f2 = fit_factor(P, tw, th);
+    } else {
+        f1 = fit_rows(P, tw, th, 1, &rows1);
+        f2 = fit_rows(P, tw, th, 2, &rows2);
+    }
+    int bands = f1 > f2 ? 1 : 2, rows = f1 > f2 ? rows1 : rows2;
+    float f = f1 > f2 ? f1 : f2;
+    if (natural || (f >= 1.0f && f < 1.05f)) {
+        layout(P, ui, rows, bands); /* natural size: keep the exact sizes */
+        return;
+    }
+    layout(P, ui * clampf(f, 0.2f, 1.6f), rows, bands);
 }
 
 /* ---- drawing pieces ------------------------------------------------------------------------ */
