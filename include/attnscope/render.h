@@ -211,7 +211,9 @@ typedef struct ats_view_state {
     float zoom;        /* heatmap: 1 fits every token; 4 shows a quarter of them each way */
     float pan_query, pan_key; /* heatmap: first visible row and column, in cells */
     float ui_scale;           /* multiplies text, margins and strokes: presentation mode, HiDPI */
-    int step; /* pipeline: 0 shows every step alike; 1..7 highlights that step, dims the others */
+    int step; /* pipeline: 0 shows every step alike; 1..7 highlights that step and dims the
+                 others (Space / Shift+Space in a lecture); other values count as 0. The query
+                 token, the what-ifs and the numbers come from ats_pipeline_data. */
 } ats_view_state;
 
 #define ATS_PIPELINE_STEPS 7 /* vectors, q/k/v, q.k, scaling, softmax, weighted sum, multi-head */
@@ -268,8 +270,10 @@ ats_status ats_view_new(ats_view **out);
 void ats_view_free(ats_view *view);
 
 /* Lays out and draws the view `st->view` for a `width` x `height` pixel area. Fails with
- * ATS_ERR_ARG on inconsistent data or a layer/head out of range, ATS_ERR_UNSUPPORTED for the
- * pipeline view without pipeline data. On failure the previous display list is kept. */
+ * ATS_ERR_ARG on inconsistent data or a layer/head out of range (also pipeline data for another
+ * layer or head than st's), ATS_ERR_UNSUPPORTED for the pipeline view without pipeline data. On
+ * failure the previous display list is kept. The pipeline view scales itself to the area (and
+ * shows fewer key rows when the height is short); zoom and pan do not apply to it. */
 ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_view_data *data,
                           ats_font *font, float width, float height, ats_error *err);
 /* The size at which the view shows every label legibly (what `attnscope export` uses). */
@@ -293,7 +297,11 @@ typedef struct ats_hit {
     int layer, head;
 } ats_hit;
 
-/* What is under (x, y) in the last successful build; indices count every token. */
+/* What is under (x, y) in the last successful build; indices count every token. In the pipeline
+ * view a key row (its label or any of its cells) is ATS_HIT_TOKEN with side ATS_SIDE_KEY, the q
+ * row above the keys is the query token with side ATS_SIDE_QUERY (clicking either makes the
+ * token the query: rebuild the pipeline data for it), a row of collapsed keys is ATS_HIT_NONE,
+ * and a head's block in the multi-head step is ATS_HIT_HEAD_KEY with that head. */
 ats_hit ats_view_hit_test(const ats_view *view, float x, float y);
 
 /* Heatmap zoom by `factor` (> 1 magnifies) keeping the cell under (x, y) in place, and pan by a

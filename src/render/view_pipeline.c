@@ -47,7 +47,7 @@
 #define INPUT_FIRST       64     /* longer ones: the first dimensions, an ellipsis and the norm */
 #define MULTI_CONTENT     440.0f /* step 7's strips are at most about this wide */
 #define MULTI_WHATIF_NOTE "the model's own outputs: the what-if changes steps 4-6 only"
-#define BESIDE_MAX        1800.0f /* step 7 goes beside the second band up to this width, else below */
+#define BESIDE_MAX        1800.0f /* step 7 beside the second band up to this width, else below */
 
 static const ats_rgba COLOR_WHATIF_BG = {255, 221, 120, 255};
 static const ats_rgba COLOR_WHATIF_INK = {122, 64, 0, 255};
