@@ -69,6 +69,10 @@ static const opt_spec SPECS[] = {
     {"--colormap", OPT_COLORMAP, ARG_STRING, FIELD(colormap)},
     {"--font", OPT_FONT, ARG_STRING, FIELD(font)},
     {"--steps", OPT_STEPS, ARG_NONE, FIELD(steps)},
+    {"--no-scaling", OPT_WHATIF, ARG_NONE, FIELD(no_scaling)},
+    {"--causal-mask", OPT_WHATIF, ARG_STRING, FIELD(causal_mask)},
+    {"--temperature", OPT_WHATIF, ARG_DOUBLE, FIELD(temperature)},
+    {"--step", OPT_STEP, ARG_INT, FIELD(step)},
 };
 
 static bool parse_int(const char *s, int *out) {
@@ -82,7 +86,7 @@ static bool parse_int(const char *s, int *out) {
 }
 
 bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allowed, cli_opts *o) {
-    *o = (cli_opts){.layer = -1, .head = -1, .token = -1};
+    *o = (cli_opts){.layer = -1, .head = -1, .token = -1, .step = -1};
     /* messages say "dump: ..." for a subcommand and nothing extra for plain `attnscope` */
     bool top = strcmp(cmd, "attnscope") == 0;
     char who[64], help[64];
@@ -145,6 +149,28 @@ bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allow
     }
     if (!o->model)
         o->model = "builtin:demo";
+    return true;
+}
+
+bool cli_whatif_given(const cli_opts *o) {
+    return o->no_scaling || o->causal_mask || o->temperature > 0;
+}
+
+bool cli_step_opts(const char *cmd, const cli_opts *o, ats_step_opts *out) {
+    *out = ats_step_opts_default();
+    out->scale = !o->no_scaling;
+    if (o->causal_mask) {
+        if (strcmp(o->causal_mask, "on") == 0) {
+            out->causal = 1;
+        } else if (strcmp(o->causal_mask, "off") == 0) {
+            out->causal = 0;
+        } else {
+            cli_error("%s: --causal-mask takes on or off, got '%s'", cmd, o->causal_mask);
+            return false;
+        }
+    }
+    if (o->temperature > 0)
+        out->temperature = (float)o->temperature;
     return true;
 }
 
