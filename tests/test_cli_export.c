@@ -126,6 +126,131 @@ static void test_cli_export_png_metadata(void **state) {
     free(dir);
 }
 
+/* The value of PNG text chunk `key`, or "" when absent (static buffer). */
+static const char *png_chunk(const char *path, const char *key) {
+    static char value[1024];
+    value[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    png_structp rd = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(rd);
+    png_init_io(rd, f);
+    png_read_info(rd, info);
+    png_textp texts;
+    int n = 0;
+    png_get_text(rd, info, &texts, &n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(texts[i].key, key) == 0)
+            snprintf(value, sizeof value, "%s", texts[i].text);
+    png_destroy_read_struct(&rd, &info, NULL);
+    fclose(f);
+    return value;
+}
+
+static char *read_all(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void test_cli_export_pipeline(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir(), png[512], svg[512];
+    snprintf(png, sizeof png, "%s/pipeline.png", dir);
+    snprintf(svg, sizeof svg, "%s/pipeline.svg", dir);
+    /* the default query token is the last one */
+    ats_cli_result r = export((const char *[]){"--view", "pipeline", "-o", png, NULL}, 0);
+    assert_int_equal(r.err_len, 0);
+    ats_cli_result_free(&r);
+    int w, h;
+    png_size(png, &w, &h);
+    assert_true(w > 800 && h > 500);
+    assert_string_equal(png_chunk(png, "View"), "pipeline");
+    assert_string_equal(png_chunk(png, "Token"), "11 (query)");
+    assert_string_equal(png_chunk(png, "Layer"), "0");
+    assert_string_equal(png_chunk(png, "Head"), "0");
+    assert_string_equal(png_chunk(png, "What-if"), "");
+    assert_string_equal(png_chunk(png, "Title"),
+                        "builtin:demo: pipeline, layer 0, head 0, query token 11");
+    /* what-ifs and a step: in the metadata and drawn */
+    r = export((const char *[]){"--view", "pipeline", "--layer", "1", "--head", "2", "--token", "5",
+                                "--no-scaling", "--causal-mask", "on", "--temperature", "1.5",
+                                "--step", "4", "-o", png, NULL},
+               0);
+    ats_cli_result_free(&r);
+    assert_string_equal(png_chunk(png, "What-if"), "scaling off, causal mask on, temperature 1.5");
+    assert_string_equal(png_chunk(png, "Step"), "4");
+    assert_string_equal(png_chunk(png, "Token"), "5 (query)");
+    r = export((const char *[]){"--view", "pipeline", "--layer", "1", "--head", "2", "--token", "5",
+                                "--no-scaling", "--causal-mask", "on", "--temperature", "1.5",
+                                "--step", "4", "-o", svg, NULL},
+               0);
+    ats_cli_result_free(&r);
+    char *text = read_all(svg);
+    assert_non_null(strstr(text, "what-if: scaling off \xC2\xB7 causal mask on \xC2\xB7 "
+                                 "temperature 1.5"));
+    assert_non_null(strstr(text, "query &apos;street&apos; (token 5)"));
+    free(text);
+    /* --scale re-draws at twice the size */
+    char two[512];
+    snprintf(two, sizeof two, "%s/two.png", dir);
+    r = export((const char *[]){"--view", "pipeline", "--scale", "2", "-o", two, NULL}, 0);
+    ats_cli_result_free(&r);
+    int w2, h2;
+    png_size(two, &w2, &h2);
+    assert_int_equal(w2, 2 * w);
+    assert_int_equal(h2, 2 * h);
+    ats_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_export_pipeline_fixture_models(void **state) {
+    (void)state;
+    const char *rel[] = {"fixtures/hf/tiny-random-gpt2", "fixtures/hf/tiny-random-bert",
+                         "fixtures/gguf/stories260K.gguf"};
+    for (int i = 0; i < 3; i++) {
+        ATS_REQUIRE_SHARED(model, rel[i]);
+        char *dir = ats_make_temp_dir(), png[512], svg[512];
+        snprintf(png, sizeof png, "%s/p.png", dir);
+        snprintf(svg, sizeof svg, "%s/p.svg", dir);
+        const char *args[] = {"export", "--model",  model,     "--text", SENTENCE,
+                              "--view", "pipeline", "--layer", "2",      "--head",
+                              "3",      "-o",       png,       NULL};
+        ats_cli_result r = ats_run_cli(args, NULL, 0);
+        if (r.exit_code != 0)
+            fail_msg("%s: exit %d: %s", rel[i], r.exit_code, r.err);
+        ats_cli_result_free(&r);
+        int w, h;
+        png_size(png, &w, &h);
+        assert_true(w > 800 && h > 500);
+        assert_string_equal(png_chunk(png, "View"), "pipeline");
+        args[12] = svg;
+        r = ats_run_cli(args, NULL, 0);
+        assert_int_equal(r.exit_code, 0);
+        ats_cli_result_free(&r);
+        char *text = read_all(svg);
+        assert_non_null(strstr(text, "</svg>"));
+        /* grouped-query attention: head 3 reads KV head 1 */
+        if (i == 2)
+            assert_non_null(strstr(text, "head 3 (KV head 1)"));
+        else
+            assert_null(strstr(text, "KV head"));
+        /* GPT-2 and Llama normalise before q, k, v; BERT after the attention */
+        assert_true((strstr(text, "normalised before q, k, v") != NULL) == (i != 1));
+        free(text);
+        ats_rmtree(dir);
+        free(dir);
+    }
+}
+
 static void test_cli_export_scale_doubles(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir(), one[512], two[512], three[512];
@@ -200,7 +325,14 @@ static void test_cli_export_bad_input_exit_2(void **state) {
         const char *what;
     } cases[] = {
         {{"--view", "pie", "-o", out}, "unknown view 'pie'"},
-        {{"--view", "pipeline", "-o", out}, "pipeline view is not available"},
+        {{"--view", "pipeline", "--step", "8", "-o", out}, "--step 8 is out of range"},
+        {{"--view", "heatmap", "--no-scaling", "-o", out}, "go with --view pipeline"},
+        {{"--view", "lines", "--step", "2", "-o", out}, "go with --view pipeline"},
+        {{"--view", "pipeline", "--causal-mask", "maybe", "-o", out},
+         "--causal-mask takes on or off, got 'maybe'"},
+        {{"--view", "pipeline", "--temperature", "0", "-o", out}, "--temperature needs a number"},
+        {{"--view", "pipeline", "--token", "12", "-o", out}, "--token 12 is out of range"},
+        {{"--view", "pipeline", "--layer", "2", "-o", out}, "--layer 2 is out of range"},
         {{"--colormap", "jet", "-o", out}, "unknown colormap 'jet'"},
         {{"--format", "gif", "-o", out}, "unknown format 'gif'"},
         {{"--bogus", "-o", out}, "unknown option '--bogus'"},
@@ -309,6 +441,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_export_every_view_png_and_svg),
         cmocka_unit_test(test_cli_export_png_metadata),
+        cmocka_unit_test(test_cli_export_pipeline),
+        cmocka_unit_test(test_cli_export_pipeline_fixture_models),
         cmocka_unit_test(test_cli_export_scale_doubles),
         cmocka_unit_test(test_cli_export_text_file_numbers_lines),
         cmocka_unit_test(test_cli_export_svg_to_stdout),

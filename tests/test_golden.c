@@ -11,6 +11,8 @@
 #include "test_support.h"
 #include "view_fixture.h"
 
+#include "cli/cli.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@ typedef struct golden_case {
     const char *name;
     bool causal;
     void (*setup)(ats_view_state *st);
+    int token;                     /* pipeline: the query token */
+    ats_step_opts (*whatif)(void); /* pipeline: the switches (NULL: the model's own) */
 } golden_case;
 
 static void heatmap(ats_view_state *st) {
@@ -63,10 +67,45 @@ static void grid_hover(ats_view_state *st) {
     st->colormap = ATS_COLORMAP_CIVIDIS;
 }
 
+/* The previous-token head (with its caption) for the query 'it'. */
+static void pipeline(ats_view_state *st) {
+    st->view = ATS_VIEW_PIPELINE;
+    st->layer = 0;
+    st->head = 0;
+}
+
+/* A random head of layer 1 with scaling off and the causal mask on. */
+static void pipeline_whatif(ats_view_state *st) {
+    st->view = ATS_VIEW_PIPELINE;
+    st->layer = 1;
+    st->head = 2;
+}
+
+static ats_step_opts scaling_off_causal_on(void) {
+    ats_step_opts o = ats_step_opts_default();
+    o.scale = false;
+    o.causal = 1;
+    return o;
+}
+
+/* The same-word head of a causal model, its softmax step highlighted, a token hovered. */
+static void pipeline_step(ats_view_state *st) {
+    st->view = ATS_VIEW_PIPELINE;
+    st->layer = 0;
+    st->head = 1;
+    st->step = 5;
+    st->hover_token = 4;
+}
+
 static const golden_case CASES[] = {
-    {"heatmap", false, heatmap},      {"heatmap-causal-hover", true, heatmap_causal_hover},
-    {"lines", false, lines},          {"lines-locked", false, lines_locked},
-    {"grid-hover", true, grid_hover},
+    {"heatmap", false, heatmap, 0, NULL},
+    {"heatmap-causal-hover", true, heatmap_causal_hover, 0, NULL},
+    {"lines", false, lines, 0, NULL},
+    {"lines-locked", false, lines_locked, 0, NULL},
+    {"grid-hover", true, grid_hover, 0, NULL},
+    {"pipeline", false, pipeline, 7, NULL},
+    {"pipeline-whatif", false, pipeline_whatif, 5, scaling_off_causal_on},
+    {"pipeline-step", true, pipeline_step, 10, NULL},
 };
 
 static void mkdir_p(const char *path) {
@@ -117,6 +156,15 @@ static void check_case(const golden_case *gc) {
     demo_fixture_open(&f, ATS_SENTENCE, gc->causal);
     ats_view_state st = ats_view_state_default();
     gc->setup(&st);
+    cli_pipeline pipe = {0};
+    if (st.view == ATS_VIEW_PIPELINE) {
+        ats_step_opts o = gc->whatif ? gc->whatif() : ats_step_opts_default();
+        ats_error e;
+        if (cli_pipeline_make(&pipe, f.model, f.run, st.layer, st.head, gc->token, &o, &e) !=
+            ATS_OK)
+            fail_msg("%s: %s", gc->name, e.message);
+        f.data.pipeline = &pipe.data;
+    }
     float fw, fh;
     ats_view *v = demo_build(&f, &st, &fw, &fh);
     int w = (int)fw, h = (int)fh;
@@ -125,6 +173,7 @@ static void check_case(const golden_case *gc) {
     ats_error err;
     assert_int_equal(ats_render_draw(&c, ats_view_display_list(v), f.font, 1, &err), ATS_OK);
     ats_view_free(v);
+    cli_pipeline_free(&pipe);
     demo_fixture_close(&f);
 
     char golden[1024], actual[1024], diff[1024];

@@ -212,6 +212,40 @@ static void test_steps_from_the_command_line(void **state) {
     json_decref(j);
     ats_cli_result_free(&r);
 
+    /* the what-if switches: the same numbers as ats_head_steps_compute with them */
+    r = ats_run_cli((const char *const[]){"dump", "--text", TEXT, "--steps", "--layer", "1",
+                                          "--head", "2", "--token", "5", "--no-scaling",
+                                          "--causal-mask", "on", "--temperature", "2", NULL},
+                    NULL, 0);
+    if (r.exit_code != 0)
+        fail_msg("exit %d: %s", r.exit_code, r.err);
+    j = ats_parse_json(r.out);
+    steps = json_object_get(j, "steps");
+    assert_true(json_number_value(json_object_get(steps, "scale")) == 1.0);
+    assert_true(json_number_value(json_object_get(steps, "temperature")) == 2.0);
+    assert_true(json_is_true(json_object_get(steps, "causal")));
+    fixture fx = setup_demo(false);
+    ats_step_opts o = ats_step_opts_default();
+    o.scale = false;
+    o.causal = 1;
+    o.temperature = 2.0f;
+    ats_head_steps *st;
+    assert_int_equal(ats_head_steps_compute(fx.run, 1, 2, 5, &o, &st, NULL), ATS_OK);
+    float got[128];
+    size_t n = ats_json_flatten(json_object_get(steps, "weights"), got, 128);
+    assert_int_equal(n, (size_t)st->n_tokens);
+    ats_assert_close(got, st->weights, n, 1e-7, "dump --steps weights with what-ifs");
+    n = ats_json_flatten(json_object_get(steps, "scaled"), got, 128);
+    ats_assert_close(got, st->scores, n, 1e-7, "scaled == scores with scaling off");
+    ats_head_steps_free(st);
+    teardown(&fx);
+    json_decref(j);
+    ats_cli_result_free(&r);
+    r = ats_run_cli((const char *const[]){"dump", "--text", TEXT, "--no-scaling", NULL}, NULL, 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "go with --steps"));
+    ats_cli_result_free(&r);
+
     r = ats_run_cli((const char *const[]){"dump", "--text", TEXT, "--steps", "--layer", "0",
                                           "--head", "1", NULL},
                     NULL, 0);

@@ -179,11 +179,20 @@ typedef struct ats_run_opts {
     bool want_logits; /* compute the last position's logits (needs an LM head) */
     int detail_layer; /* keep Q, K, V, raw scores, head outputs for this layer, none, or all */
     int max_tokens;   /* keep at most this many tokens; 0 means the model's context */
+    /* Typing support for causal models: a run made with keep_cache holds every layer's keys and
+     * values, and a later run given it as `reuse` copies the results of the tokens the two share
+     * at the start and computes only the rest (same model only; otherwise ignored). */
+    bool keep_cache;
+    const struct ats_run *reuse;
 } ats_run_opts;
 
 ats_run_opts ats_run_opts_default(void);
 
 typedef struct ats_run ats_run;
+
+/* Runs are reference-counted: ats_run_retain adds a reference, ats_run_free drops one and frees
+ * the run with the last. A run is immutable once made, so holders may read it from any thread. */
+ats_run *ats_run_retain(ats_run *run);
 
 /* Tokenizes `text` and runs the model. Text longer than the context is cut to the first tokens
  * that fit (see ats_run_dropped_tokens). Empty token lists are an ATS_ERR_ARG. */
@@ -199,6 +208,10 @@ const ats_tokens *ats_run_get_tokens(const ats_run *run);
 int ats_run_n_tokens(const ats_run *run);
 /* Tokens the tokenizer produced beyond the context and that were not run (0 normally). */
 int ats_run_dropped_tokens(const ats_run *run);
+/* Leading tokens whose results were copied from opts.reuse rather than computed (0 normally). */
+int ats_run_reused_tokens(const ats_run *run);
+/* Wall-clock milliseconds the run spent tokenizing and in the forward pass. */
+void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms);
 
 /* Attention probabilities after the softmax; causal models have exact zeros above the diagonal. */
 const float *ats_run_attentions(const ats_run *run);                     /* (L, H, T, T) */

@@ -211,7 +211,12 @@ typedef struct ats_view_state {
     float zoom;        /* heatmap: 1 fits every token; 4 shows a quarter of them each way */
     float pan_query, pan_key; /* heatmap: first visible row and column, in cells */
     float ui_scale;           /* multiplies text, margins and strokes: presentation mode, HiDPI */
+    int step; /* pipeline: 0 shows every step alike; 1..7 highlights that step and dims the
+                 others (Space / Shift+Space in a lecture); other values count as 0. The query
+                 token, the what-ifs and the numbers come from ats_pipeline_data. */
 } ats_view_state;
+
+#define ATS_PIPELINE_STEPS 7 /* vectors, q/k/v, q.k, scaling, softmax, weighted sum, multi-head */
 
 ats_view_state ats_view_state_default(void);
 bool ats_view_state_head_visible(const ats_view_state *st, int head);
@@ -219,15 +224,34 @@ void ats_view_state_set_head_visible(ats_view_state *st, int head, bool visible)
 /* The colour the lines view draws head `head` in (for legends and toggles elsewhere). */
 ats_rgba ats_view_head_color(int head);
 
-/* One head's step-by-step values for the pipeline view (issue 6); shapes as in the engine. */
+/* One head's attention formula for one query token, for the pipeline view (issue 6): the arrays
+ * that ats_head_steps_compute and the run's layer details give, with the what-if switches the
+ * numbers were computed with. src/cli/cli_view.c fills it from a run (cli_pipeline_make). */
 typedef struct ats_pipeline_data {
-    int layer, head, d_head;
-    float scale;         /* multiplies q.k before the softmax */
-    const float *q;      /* (T, d_head) */
-    const float *k;      /* (T, d_head) */
-    const float *v;      /* (T, d_head) */
-    const float *scores; /* (T, T) q_i . k_j before scaling and masking */
-    const float *out;    /* (T, d_head) */
+    int layer, head;
+    int kv_head; /* the key/value head this head reads (head under full multi-head attention) */
+    int token;   /* the query token */
+    int n_head, d_head, d_model;
+    const char *caption; /* a one-line explanation of the head (builtin:demo), or NULL */
+    /* the switches: scaling on or off, the mask used, the softmax temperature */
+    bool scaling;           /* scores were divided by sqrt(d_k); false: the what-if "scaling off" */
+    float scale;            /* what the scores were multiplied by: 1/sqrt(d_head), or 1 when off */
+    bool causal;            /* keys after the query were masked (a what-if when it differs from the
+                               model's, ats_view_data.causal) */
+    float temperature;      /* softmax(scaled / temperature); a what-if when not 1 */
+    bool pre_norm;          /* q, k, v come from the normalised input (GPT-2, Llama) */
+    const float *input;     /* (T, d_model) the token vectors entering the layer */
+    const float *q;         /* (d_head) the query token's query (after RoPE where used) */
+    const float *k;         /* (T, d_head) every token's key (after RoPE where used) */
+    const float *v;         /* (T, d_head) every token's value */
+    const float *scores;    /* (T) q . k_j */
+    const float *scaled;    /* (T) scores * scale */
+    const bool *masked;     /* (T) keys the query may not see */
+    const float *weights;   /* (T) softmax(scaled / temperature) over visible keys, 0 if masked */
+    const float *output;    /* (d_head) sum_j weights_j v_j */
+    const float *concat;    /* (n_head * d_head) every head's output for the query token, side by
+                               side, as the model computed them (no what-if) */
+    const float *projected; /* (d_model) concat projected by W_O (+ bias): the attention output */
 } ats_pipeline_data;
 
 /* What a view draws from: plain arrays, borrowed for the duration of a build. */
@@ -248,8 +272,10 @@ ats_status ats_view_new(ats_view **out);
 void ats_view_free(ats_view *view);
 
 /* Lays out and draws the view `st->view` for a `width` x `height` pixel area. Fails with
- * ATS_ERR_ARG on inconsistent data or a layer/head out of range, ATS_ERR_UNSUPPORTED for the
- * pipeline view without pipeline data. On failure the previous display list is kept. */
+ * ATS_ERR_ARG on inconsistent data or a layer/head out of range (also pipeline data for another
+ * layer or head than st's), ATS_ERR_UNSUPPORTED for the pipeline view without pipeline data. On
+ * failure the previous display list is kept. The pipeline view scales itself to the area (and
+ * shows fewer key rows when the height is short); zoom and pan do not apply to it. */
 ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_view_data *data,
                           ats_font *font, float width, float height, ats_error *err);
 /* The size at which the view shows every label legibly (what `attnscope export` uses). */
@@ -273,7 +299,11 @@ typedef struct ats_hit {
     int layer, head;
 } ats_hit;
 
-/* What is under (x, y) in the last successful build; indices count every token. */
+/* What is under (x, y) in the last successful build; indices count every token. In the pipeline
+ * view a key row (its label or any of its cells) is ATS_HIT_TOKEN with side ATS_SIDE_KEY, the q
+ * row above the keys is the query token with side ATS_SIDE_QUERY (clicking either makes the
+ * token the query: rebuild the pipeline data for it), a row of collapsed keys is ATS_HIT_NONE,
+ * and a head's block in the multi-head step is ATS_HIT_HEAD_KEY with that head. */
 ats_hit ats_view_hit_test(const ats_view *view, float x, float y);
 
 /* Heatmap zoom by `factor` (> 1 magnifies) keeping the cell under (x, y) in place, and pan by a

@@ -72,27 +72,23 @@ static char *copy_string(const char *s, size_t len) {
 
 /* ---- the computations (no lock held) ------------------------------------------------------- */
 
-static void compute_run(run_request *req, ats_worker_event *ev) {
+/* `last` is the run thread's own reference to the run it made last: for a causal model the
+ * engine copies its results for the unchanged start of the text, so typing at the end of a long
+ * text recomputes only the new tokens. */
+static void compute_run(run_request *req, ats_worker_event *ev, ats_run **last) {
     *ev = (ats_worker_event){
         .seq = req->seq, .model = req->model, .text = req->text, .text_len = req->len};
     req->model = NULL; /* the event owns them now */
     req->text = NULL;
     const ats_model *model = ats_shared_model_get(ev->model);
     ats_error err;
-    /* Tokenized once on its own for the status bar's timing; the engine has no entry point that
-     * runs given tokens with their spans, so ats_run_text tokenizes again. */
-    double t0 = ats_clock_ms();
-    ats_tokenize_opts topts = {.add_special = req->opts.add_special};
-    ats_tokens *tokens = NULL;
-    ats_status s = ats_tokenize(model, ev->text, ev->text_len, &topts, &tokens, &err);
-    ats_tokens_free(tokens);
-    double t1 = ats_clock_ms();
-    if (s == ATS_OK)
-        s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
-    double t2 = ats_clock_ms();
-    ev->tokenize_ms = t1 - t0;
-    ev->forward_ms = t2 - t1 - ev->tokenize_ms > 0 ? t2 - t1 - ev->tokenize_ms : 0;
+    req->opts.keep_cache = ats_model_get_config(model)->causal;
+    req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
+    ats_status s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
     if (s == ATS_OK) {
+        ats_run_timings(ev->run, &ev->tokenize_ms, &ev->forward_ms);
+        ats_run_free(*last);
+        *last = ats_run_retain(ev->run);
         ev->kind = ATS_WORKER_RUN_DONE;
     } else {
         ev->kind = ATS_WORKER_RUN_FAILED;
@@ -150,6 +146,7 @@ static void deliver(ats_worker *w, ats_worker_event *ev) {
 
 static void *run_thread_main(void *arg) {
     ats_worker *w = arg;
+    ats_run *last = NULL; /* this thread's reference to its newest run, for reuse */
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->quit && (w->hold || !w->pending_run.present))
@@ -162,7 +159,7 @@ static void *run_thread_main(void *arg) {
         pthread_mutex_unlock(&w->mu);
 
         ats_worker_event ev;
-        compute_run(&req, &ev);
+        compute_run(&req, &ev, &last);
         run_request_clear(&req);
 
         pthread_mutex_lock(&w->mu);
@@ -174,6 +171,7 @@ static void *run_thread_main(void *arg) {
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
+    ats_run_free(last);
     return NULL;
 }
 

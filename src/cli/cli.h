@@ -29,7 +29,9 @@ enum {
     OPT_COLORMAP = 1 << 14,
     OPT_FONT = 1 << 15,
     OPT_STEPS = 1 << 16,
-    OPT_EXPORT_DIR = 1 << 17,
+    OPT_WHATIF = 1 << 17, /* --no-scaling, --causal-mask on|off, --temperature X */
+    OPT_STEP = 1 << 18,   /* --step N */
+    OPT_EXPORT_DIR = 1 << 19,
 };
 
 typedef struct cli_opts {
@@ -42,10 +44,13 @@ typedef struct cli_opts {
     const char *view;
     const char *colormap;
     const char *font;
-    const char *export_dir; /* the window's export folder */
-    int layer, head, token; /* -1 when not given */
-    double scale;           /* 0 when not given */
-    bool causal, json, no_special, logits, hidden, steps, help;
+    const char *causal_mask; /* --causal-mask: "on" or "off" */
+    const char *export_dir;  /* the window's export folder */
+    int layer, head, token;  /* -1 when not given */
+    int step;                /* -1 when not given */
+    double scale;            /* 0 when not given */
+    double temperature;      /* 0 when not given */
+    bool causal, json, no_special, logits, hidden, steps, no_scaling, help;
 } cli_opts;
 
 /* Parses argv[first..argc) against the options in `allowed`. On a bad option prints one line
@@ -85,6 +90,12 @@ bool cli_output_open(cli_output *out, const char *path, int *exit_code);
 bool cli_output_commit(cli_output *out, int *exit_code); /* closes; renames into place */
 void cli_output_abort(cli_output *out);                  /* closes; removes the temporary */
 
+/* The what-if switches of --no-scaling, --causal-mask on|off and --temperature X (the defaults
+ * when none is given); prints one line and returns false on a bad value. */
+bool cli_step_opts(const char *cmd, const cli_opts *o, ats_step_opts *out);
+/* True when any what-if switch was given. */
+bool cli_whatif_given(const cli_opts *o);
+
 /* Validates --layer / --head against the model: prints and returns false when out of range. */
 bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c);
 
@@ -123,6 +134,21 @@ void cli_write_dump_json(FILE *f, const ats_model *model, const char *text, size
 void cli_write_dump_npy(FILE *f, const ats_run *run, const cli_selection *sel);
 /* One head's (T, T) matrix, token pieces as header row and first column (RFC 4180, CRLF). */
 void cli_write_dump_csv(FILE *f, const ats_run *run, int layer, int head);
+
+/* One head's attention formula for one query token, as the pipeline view draws it. */
+typedef struct cli_pipeline {
+    ats_pipeline_data data; /* point cli_view_data.data.pipeline here */
+    ats_head_steps *steps;  /* owned: the arrays the switches change */
+} cli_pipeline;
+
+/* Fills p for `layer`, `head` and query `token` of a run that kept that layer's details
+ * (ats_run_opts.detail_layer), through ats_head_steps_compute with the what-if switches `opts`
+ * (NULL: the model's own computation). The arrays are borrowed from the run and from p->steps:
+ * free p with cli_pipeline_free before the run. On failure p is empty and err says why
+ * (ATS_ERR_ARG for a layer not kept or an index out of range). */
+ats_status cli_pipeline_make(cli_pipeline *p, const ats_model *model, const ats_run *run, int layer,
+                             int head, int token, const ats_step_opts *opts, ats_error *err);
+void cli_pipeline_free(cli_pipeline *p);
 
 /* JSON pieces shared by tokenize and dump (written with jansson so strings are escaped right). */
 void cli_json_write_tokens(FILE *f, const ats_tokens *tokens);

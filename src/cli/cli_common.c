@@ -69,6 +69,10 @@ static const opt_spec SPECS[] = {
     {"--colormap", OPT_COLORMAP, ARG_STRING, FIELD(colormap)},
     {"--font", OPT_FONT, ARG_STRING, FIELD(font)},
     {"--steps", OPT_STEPS, ARG_NONE, FIELD(steps)},
+    {"--no-scaling", OPT_WHATIF, ARG_NONE, FIELD(no_scaling)},
+    {"--causal-mask", OPT_WHATIF, ARG_STRING, FIELD(causal_mask)},
+    {"--temperature", OPT_WHATIF, ARG_DOUBLE, FIELD(temperature)},
+    {"--step", OPT_STEP, ARG_INT, FIELD(step)},
     {"--export-dir", OPT_EXPORT_DIR, ARG_STRING, FIELD(export_dir)},
 };
 
@@ -83,7 +87,12 @@ static bool parse_int(const char *s, int *out) {
 }
 
 bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allowed, cli_opts *o) {
-    *o = (cli_opts){.layer = -1, .head = -1, .token = -1};
+    *o = (cli_opts){.layer = -1, .head = -1, .token = -1, .step = -1};
+    /* messages say "dump: ..." for a subcommand and nothing extra for plain `attnscope` */
+    bool top = strcmp(cmd, "attnscope") == 0;
+    char who[64], help[64];
+    snprintf(who, sizeof who, "%s%s", top ? "" : cmd, top ? "" : ": ");
+    snprintf(help, sizeof help, "attnscope%s%s --help", top ? "" : " ", top ? "" : cmd);
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -99,17 +108,15 @@ bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allow
                 spec = &SPECS[k];
         if (!spec || !(spec->group & allowed)) {
             if (arg[0] == '-' && arg[1] != '\0')
-                cli_error("%s: unknown option '%.*s' (see 'attnscope %s --help')", cmd,
-                          (int)name_len, arg, cmd);
+                cli_error("%sunknown option '%.*s' (see '%s')", who, (int)name_len, arg, help);
             else
-                cli_error("%s: unexpected argument '%s' (see 'attnscope %s --help')", cmd, arg,
-                          cmd);
+                cli_error("%sunexpected argument '%s' (see '%s')", who, arg, help);
             return false;
         }
         char *field = (char *)o + spec->offset;
         if (spec->kind == ARG_NONE) {
             if (eq) {
-                cli_error("%s: option %s takes no value", cmd, spec->name);
+                cli_error("%soption %s takes no value", who, spec->name);
                 return false;
             }
             *(bool *)field = true;
@@ -117,33 +124,54 @@ bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allow
         }
         const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!value) {
-            cli_error("%s: option %s needs a value", cmd, spec->name);
+            cli_error("%soption %s needs a value", who, spec->name);
             return false;
         }
         if (spec->kind == ARG_STRING) {
             *(const char **)field = value;
         } else if (spec->kind == ARG_INT) {
             if (!parse_int(value, (int *)field)) {
-                cli_error("%s: %s needs a whole number, got '%s'", cmd, spec->name, value);
+                cli_error("%s%s needs a whole number, got '%s'", who, spec->name, value);
                 return false;
             }
         } else {
             char *end;
             double v = strtod(value, &end);
             if (end == value || *end || !(v > 0 && v <= 16)) {
-                cli_error("%s: %s needs a number between 0 and 16, got '%s'", cmd, spec->name,
-                          value);
+                cli_error("%s%s needs a number between 0 and 16, got '%s'", who, spec->name, value);
                 return false;
             }
             *(double *)field = v;
         }
     }
     if (o->text && o->text_file) {
-        cli_error("%s: give either --text or --text-file, not both", cmd);
+        cli_error("%sgive either --text or --text-file, not both", who);
         return false;
     }
     if (!o->model)
         o->model = "builtin:demo";
+    return true;
+}
+
+bool cli_whatif_given(const cli_opts *o) {
+    return o->no_scaling || o->causal_mask || o->temperature > 0;
+}
+
+bool cli_step_opts(const char *cmd, const cli_opts *o, ats_step_opts *out) {
+    *out = ats_step_opts_default();
+    out->scale = !o->no_scaling;
+    if (o->causal_mask) {
+        if (strcmp(o->causal_mask, "on") == 0) {
+            out->causal = 1;
+        } else if (strcmp(o->causal_mask, "off") == 0) {
+            out->causal = 0;
+        } else {
+            cli_error("%s: --causal-mask takes on or off, got '%s'", cmd, o->causal_mask);
+            return false;
+        }
+    }
+    if (o->temperature > 0)
+        out->temperature = (float)o->temperature;
     return true;
 }
 

@@ -1,5 +1,5 @@
-/* A run's tokens and attention as the plain arrays the render library draws from; shared by
- * `attnscope export` and the window. */
+/* A run's tokens and attention, and one head's steps, as the plain arrays the render library
+ * draws from; shared by `attnscope export` and the window. */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -39,4 +39,49 @@ void cli_view_data_free(cli_view_data *v) {
     free(v->labels);
     free(v->special);
     *v = (cli_view_data){0};
+}
+
+ats_status cli_pipeline_make(cli_pipeline *p, const ats_model *model, const ats_run *run, int layer,
+                             int head, int token, const ats_step_opts *opts, ats_error *err) {
+    *p = (cli_pipeline){0};
+    ats_layer_detail ld;
+    ats_status s = ats_run_layer_detail(run, layer, &ld, err);
+    if (s == ATS_OK)
+        s = ats_head_steps_compute(run, layer, head, token, opts, &p->steps, err);
+    if (s != ATS_OK)
+        return s;
+    const ats_model_config *c = ats_model_get_config(model);
+    const ats_head_steps *st = p->steps;
+    p->data = (ats_pipeline_data){
+        .layer = layer,
+        .head = head,
+        .kv_head = st->kv_head,
+        .token = token,
+        .n_head = c->n_head,
+        .d_head = st->d_head,
+        .d_model = ld.d_model,
+        .caption = ats_model_head_caption(model, layer, head),
+        .scaling = opts ? opts->scale : true,
+        .scale = st->scale,
+        .causal = st->causal,
+        .temperature = st->temperature,
+        .pre_norm = c->pre_norm,
+        .input = ld.input,                                     /* (T, d_model) */
+        .q = st->q,                                            /* (d_head) */
+        .k = st->k,                                            /* (T, d_head) */
+        .v = st->v,                                            /* (T, d_head) */
+        .scores = st->scores,                                  /* (T) */
+        .scaled = st->scaled,                                  /* (T) */
+        .masked = st->masked,                                  /* (T) */
+        .weights = st->weights,                                /* (T) */
+        .output = st->output,                                  /* (d_head) */
+        .concat = ld.concat + (size_t)token * ld.d_concat,     /* (n_head * d_head) */
+        .projected = ld.attn_out + (size_t)token * ld.d_model, /* (d_model) */
+    };
+    return ATS_OK;
+}
+
+void cli_pipeline_free(cli_pipeline *p) {
+    ats_head_steps_free(p->steps);
+    *p = (cli_pipeline){0};
 }

@@ -7,6 +7,8 @@ static const char *USAGE =
     "usage: attnscope dump [--model M] (--text T | --text - | --text-file F)\n"
     "                      [--format json|npy|csv] [--layer L] [--head H]\n"
     "                      [--logits] [--hidden] [--no-special] [-o FILE]\n"
+    "                      [--steps --layer L --head H --token I [--no-scaling]\n"
+    "                       [--causal-mask on|off] [--temperature X]]\n"
     "\n"
     "Runs the model and writes every head's attention (after the softmax; rows sum to 1).\n"
     "\n"
@@ -24,6 +26,9 @@ static const char *USAGE =
     "                  (divided by sqrt(d_k)), weights (the softmax, equal to the attention row)\n"
     "                  and output (the weighted sum of the values)\n"
     "  --token I       the query token of --steps (counting from 0)\n"
+    "  --no-scaling, --causal-mask on|off, --temperature X\n"
+    "                  --steps what-ifs: leave out the division by sqrt(d_k), mask the keys\n"
+    "                  after the query or none, softmax(scaled / X); the model is unchanged\n"
     "  --no-special    do not add the special tokens the model adds by default\n"
     "  --text-file F   one text per line; JSON output is then one object per line\n"
     "  -o FILE         write to FILE (atomically) instead of standard output\n";
@@ -55,6 +60,7 @@ static bool parse_format(const char *name, dump_format *out) {
 
 typedef struct dump_job {
     const cli_opts *o;
+    ats_step_opts step_opts; /* --steps: the what-if switches */
     dump_format format;
     ats_model *model;
     cli_texts texts;
@@ -93,7 +99,7 @@ static int dump_one(dump_job *job, int index) {
     }
     ats_head_steps *steps = NULL;
     if (o->steps) {
-        s = ats_head_steps_compute(run, o->layer, o->head, o->token, NULL, &steps, &err);
+        s = ats_head_steps_compute(run, o->layer, o->head, o->token, &job->step_opts, &steps, &err);
         if (s != ATS_OK) {
             cli_error("--token %d: %s", o->token, err.message);
             ats_run_free(run);
@@ -123,7 +129,7 @@ int cmd_dump(int argc, char **argv) {
     cli_opts o;
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_FORMAT |
                        OPT_LAYER_HEAD | OPT_LOGITS | OPT_HIDDEN | OPT_NO_SPECIAL | OPT_OUTPUT |
-                       OPT_STEPS | OPT_TOKEN;
+                       OPT_STEPS | OPT_TOKEN | OPT_WHATIF;
     if (!cli_parse("dump", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
@@ -147,6 +153,12 @@ int cmd_dump(int argc, char **argv) {
         cli_error("dump: --token goes with --steps");
         return EXIT_BAD_INPUT;
     }
+    if (!o.steps && cli_whatif_given(&o)) {
+        cli_error("dump: --no-scaling, --causal-mask and --temperature go with --steps");
+        return EXIT_BAD_INPUT;
+    }
+    if (!cli_step_opts("dump", &o, &job.step_opts))
+        return EXIT_BAD_INPUT;
     if (job.format == FORMAT_NPY && (!o.output || strcmp(o.output, "-") == 0) && isatty(1)) {
         cli_error("dump: NPY is binary; give -o FILE or redirect standard output");
         return EXIT_BAD_INPUT;

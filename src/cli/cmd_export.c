@@ -12,20 +12,32 @@
 
 static const char *USAGE =
     "usage: attnscope export [--model M] (--text T | --text - | --text-file F)\n"
-    "                        --view heatmap|lines|grid [--layer L] [--head H] [--token I]\n"
-    "                        [--format png|svg] [--scale S] [--colormap NAME] [--font FILE]\n"
-    "                        [--no-special] -o FILE\n"
+    "                        --view heatmap|lines|grid|pipeline [--layer L] [--head H]\n"
+    "                        [--token I] [--format png|svg] [--scale S] [--colormap NAME]\n"
+    "                        [--font FILE] [--no-special] -o FILE\n"
+    "       pipeline only:   [--step N] [--no-scaling] [--causal-mask on|off] [--temperature X]\n"
     "\n"
     "Draws a view of the attention exactly as the window shows it and writes it as PNG or SVG.\n"
     "No display is needed.\n"
     "\n"
-    "  --view V        heatmap: one head, queries as rows and keys as columns (default)\n"
-    "                  lines:   one layer, a line from each query to each key, heads overlaid\n"
-    "                  grid:    a thumbnail of every layer and head\n"
+    "  --view V        heatmap:  one head, queries as rows and keys as columns (default)\n"
+    "                  lines:    one layer, a line from each query to each key, heads overlaid\n"
+    "                  grid:     a thumbnail of every layer and head\n"
+    "                  pipeline: one head's attention formula for one query token, step by\n"
+    "                            step with the model's numbers (q, k, v, q.k, the scaling, the\n"
+    "                            softmax, the weighted sum of the values, then every head\n"
+    "                            concatenated and projected)\n"
     "  --layer L       the layer (default 0); grid: the one outlined\n"
     "  --head H        the head (default 0); lines: show only head H (default: every head)\n"
     "  --token I       lock token I (counting from 0): lines shows only its lines, heatmap\n"
-    "                  outlines its row\n"
+    "                  outlines its row; pipeline: the query token (default: the last one)\n"
+    "  --step N        pipeline: highlight step N (1-7) and dim the others; 0: none (default)\n"
+    "  --no-scaling    pipeline what-if: leave out the division by sqrt(d_k)\n"
+    "  --causal-mask on|off\n"
+    "                  pipeline what-if: mask the keys after the query, or none of them\n"
+    "  --temperature X pipeline what-if: softmax(scores / X) (default 1)\n"
+    "                  (what-ifs change only the drawn head's numbers, never the model, and the\n"
+    "                  image says so)\n"
     "  --format F      png or svg (default: svg for a name ending in .svg, else png)\n"
     "  --scale S       PNG: re-draw S times larger (2 or 3 for print); SVG: S times the size\n"
     "  --colormap C    viridis (default), magma, cividis, greys, coolwarm\n"
@@ -40,6 +52,7 @@ typedef enum format { FORMAT_PNG, FORMAT_SVG } format;
 typedef struct export_job {
     const cli_opts *o;
     ats_view_kind view;
+    ats_step_opts step_opts; /* pipeline: the what-if switches */
     ats_colormap colormap;
     format fmt;
     float scale;
@@ -59,13 +72,21 @@ static bool check_options(export_job *job) {
     const cli_opts *o = job->o;
     job->view = ATS_VIEW_HEATMAP;
     if (o->view && !ats_view_kind_from_name(o->view, &job->view)) {
-        cli_error("export: unknown view '%s' (heatmap, lines or grid)", o->view);
+        cli_error("export: unknown view '%s' (heatmap, lines, grid or pipeline)", o->view);
         return false;
     }
-    if (job->view == ATS_VIEW_PIPELINE) {
-        cli_error("export: the pipeline view is not available yet (heatmap, lines or grid)");
+    if (job->view != ATS_VIEW_PIPELINE && (cli_whatif_given(o) || o->step >= 0)) {
+        cli_error("export: --step, --no-scaling, --causal-mask and --temperature go with "
+                  "--view pipeline");
         return false;
     }
+    if (o->step > ATS_PIPELINE_STEPS || o->step < -1) {
+        cli_error("export: --step %d is out of range (1 to %d, or 0 for none)", o->step,
+                  ATS_PIPELINE_STEPS);
+        return false;
+    }
+    if (!cli_step_opts("export", o, &job->step_opts))
+        return false;
     job->colormap = ATS_COLORMAP_VIRIDIS;
     if (o->colormap && !ats_colormap_from_name(o->colormap, &job->colormap)) {
         cli_error("export: unknown colormap '%s' (viridis, magma, cividis, greys, coolwarm)",
@@ -111,15 +132,17 @@ static bool make_folder(const char *path) {
     return false;
 }
 
-static ats_view_state make_state(const export_job *job, const ats_model_config *c) {
+/* `token`: the locked token (the pipeline's query token), or -1. */
+static ats_view_state make_state(const export_job *job, const ats_model_config *c, int token) {
     const cli_opts *o = job->o;
     ats_view_state st = ats_view_state_default();
     st.view = job->view;
     st.colormap = job->colormap;
     st.layer = o->layer >= 0 ? o->layer : 0;
     st.head = o->head >= 0 ? o->head : 0;
-    st.locked_token = o->token;
+    st.locked_token = token;
     st.locked_side = ATS_SIDE_QUERY;
+    st.step = o->step > 0 ? o->step : 0;
     if (job->view == ATS_VIEW_LINES && o->head >= 0)
         for (int h = 0; h < c->n_head; h++)
             ats_view_state_set_head_visible(&st, h, h == o->head);
@@ -131,7 +154,7 @@ static char *numbered_name(const export_job *job, const char *dir, int line, int
     const cli_opts *o = job->o;
     char what[48] = "";
     int layer = o->layer >= 0 ? o->layer : 0, head = o->head >= 0 ? o->head : 0;
-    if (job->view == ATS_VIEW_HEATMAP)
+    if (job->view == ATS_VIEW_HEATMAP || job->view == ATS_VIEW_PIPELINE)
         snprintf(what, sizeof what, "-L%dH%d", layer, head);
     else if (job->view == ATS_VIEW_LINES && o->head >= 0)
         snprintf(what, sizeof what, "-L%dH%d", layer, head);
@@ -186,6 +209,9 @@ static int export_one(export_job *job, int i, const char *path) {
         snprintf(at, sizeof at, "line %d: ", i + 1);
     ats_run_opts ro = ats_run_opts_default();
     ro.add_special = !o->no_special;
+    int layer = o->layer >= 0 ? o->layer : 0, head = o->head >= 0 ? o->head : 0;
+    if (job->view == ATS_VIEW_PIPELINE)
+        ro.detail_layer = layer; /* keep q, k, v, scores and head outputs of the drawn layer */
     ats_run *run;
     ats_error err;
     ats_status s =
@@ -211,7 +237,21 @@ static int export_one(export_job *job, int i, const char *path) {
         cli_error("out of memory");
         return EXIT_RUN_FAILED;
     }
-    ats_view_state st = make_state(job, ats_model_get_config(job->model));
+    int token = o->token;
+    cli_pipeline pipe = {0};
+    if (job->view == ATS_VIEW_PIPELINE) {
+        if (token < 0)
+            token = T - 1; /* the last token: the one a language model predicts from */
+        s = cli_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts, &err);
+        if (s != ATS_OK) {
+            cli_error("%s%s", at, err.message);
+            cli_view_data_free(&vd);
+            ats_run_free(run);
+            return cli_exit_for(s);
+        }
+        vd.data.pipeline = &pipe.data;
+    }
+    ats_view_state st = make_state(job, ats_model_get_config(job->model), token);
     float w, h;
     ats_view_natural_size(&st, &vd.data, job->font, &w, &h);
     s = ats_view_build(job->built, &st, &vd.data, job->font, w, h, &err);
@@ -222,6 +262,7 @@ static int export_one(export_job *job, int i, const char *path) {
     }
     if (s != ATS_OK)
         cli_error("%s%s", at, err.message);
+    cli_pipeline_free(&pipe);
     cli_view_data_free(&vd);
     ats_run_free(run);
     return s == ATS_OK ? EXIT_OK : s == ATS_ERR_NOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
@@ -255,7 +296,7 @@ int cmd_export(int argc, char **argv) {
     cli_opts o;
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_NO_SPECIAL |
                        OPT_FORMAT | OPT_LAYER_HEAD | OPT_OUTPUT | OPT_TOKEN | OPT_VIEW | OPT_SCALE |
-                       OPT_COLORMAP | OPT_FONT;
+                       OPT_COLORMAP | OPT_FONT | OPT_WHATIF | OPT_STEP;
     if (!cli_parse("export", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {

@@ -39,6 +39,8 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
             "\"d_k\": %d, \"scale\": ",
             nl, st->layer, st->head, st->kv_head, st->token, dh);
     cli_json_write_float(f, st->scale);
+    fputs(", \"temperature\": ", f);
+    cli_json_write_float(f, st->temperature);
     fprintf(f, ", \"causal\": %s,%s  \"q\": ", st->causal ? "true" : "false", nl);
     write_vector(f, st->q, dh);
     fprintf(f, ",%s  \"k\": ", nl);

@@ -3,13 +3,18 @@
 #include "loaders.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 ats_model *ats_model_new(void) {
-    return calloc(1, sizeof(ats_model));
+    static atomic_uint_fast64_t next_serial = 1;
+    ats_model *m = calloc(1, sizeof(ats_model));
+    if (m)
+        m->serial = atomic_fetch_add(&next_serial, 1);
+    return m;
 }
 
 static bool grow_ptr_array(void ***items, int n) {

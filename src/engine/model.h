@@ -40,6 +40,7 @@ typedef struct ats_layer {
 typedef void (*ats_embed_fn)(const ats_model *model, int32_t id, float *out /* (d_model) */);
 
 struct ats_model {
+    uint64_t serial; /* unique per loaded model in this process: runs remember which made them */
     ats_model_config cfg;
     ats_model_info info;
     ats_tokenizer *tokenizer;

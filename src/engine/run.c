@@ -3,13 +3,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 ats_run_opts ats_run_opts_default(void) {
     return (ats_run_opts){.add_special = true,
                           .want_hidden = false,
                           .want_logits = false,
                           .detail_layer = ATS_DETAIL_NONE,
-                          .max_tokens = 0};
+                          .max_tokens = 0,
+                          .keep_cache = false,
+                          .reuse = NULL};
 }
 
 ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
@@ -73,10 +82,17 @@ static void free_layer_store(ats_layer_store *st) {
     free(st->attn_out);
 }
 
+ats_run *ats_run_retain(ats_run *run) {
+    if (run)
+        atomic_fetch_add(&run->refs, 1);
+    return run;
+}
+
 void ats_run_free(ats_run *run) {
-    if (!run)
+    if (!run || atomic_fetch_sub(&run->refs, 1) > 1)
         return;
     ats_tokens_free(run->tokens);
+    free(run->kv_cache);
     free(run->attn);
     free(run->hidden);
     free(run->logits);
@@ -95,6 +111,9 @@ static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_
     if (!(run->attn = alloc_floats((size_t)c->n_layer * c->n_head * T * T, err)))
         return ATS_ERR_NOMEM;
     if (opts->want_hidden && !(run->hidden = alloc_floats(T * c->d_model, err)))
+        return ATS_ERR_NOMEM;
+    if (opts->keep_cache &&
+        !(run->kv_cache = alloc_floats((size_t)c->n_layer * 2 * T * c->n_kv_head * c->d_head, err)))
         return ATS_ERR_NOMEM;
     if (opts->want_logits) {
         if (!model->lm_head.w)
@@ -120,15 +139,38 @@ static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_
     return ATS_OK;
 }
 
+/* How many leading tokens of `run` can be copied from `prev`: the tokens the two share at the
+ * start, for a causal model, when prev was made by the same model with a cache and holds
+ * everything this run keeps. At least the last token is always computed. */
+static int reusable_prefix(const ats_model *model, const ats_run *run, const ats_run *prev,
+                           const ats_run_opts *opts) {
+    if (!prev || !model->cfg.causal || !prev->kv_cache || prev->model_serial != model->serial)
+        return 0;
+    if (opts->want_hidden && !prev->hidden)
+        return 0;
+    for (int l = 0; run->layers && l < model->cfg.n_layer; l++)
+        if (run->layers[l].q && (!prev->layers || !prev->layers[l].q))
+            return 0;
+    int n = run->n_tokens < prev->n_tokens ? run->n_tokens : prev->n_tokens;
+    int shared = 0;
+    while (shared < n &&
+           ats_tokens_get(run->tokens, shared)->id == ats_tokens_get(prev->tokens, shared)->id)
+        shared++;
+    return shared < run->n_tokens ? shared : run->n_tokens - 1;
+}
+
 /* Cuts the tokens to the context, allocates the outputs and runs the pass; takes `tokens`. */
 static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
-                             ats_run **out, ats_error *err) {
+                             double tokenize_ms, ats_run **out, ats_error *err) {
+    double start = now_ms();
     ats_run *run = calloc(1, sizeof *run);
     if (!run) {
         ats_tokens_free(tokens);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
+    atomic_init(&run->refs, 1);
     run->cfg = model->cfg;
+    run->model_serial = model->serial;
     run->tokens = tokens;
     ats_status s;
     int n = ats_tokens_count(tokens);
@@ -147,8 +189,12 @@ static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const a
     run->n_tokens = n;
     if ((s = alloc_outputs(run, model, opts, err)) != ATS_OK)
         goto fail;
-    if ((s = ats_forward(model, run, err)) != ATS_OK)
+    run->n_reused = reusable_prefix(model, run, opts->reuse, opts);
+    if ((s = ats_forward(model, run, run->n_reused ? opts->reuse : NULL, run->n_reused, err)) !=
+        ATS_OK)
         goto fail;
+    run->tokenize_ms = tokenize_ms;
+    run->forward_ms = now_ms() - start;
     *out = run;
     return ATS_OK;
 fail:
@@ -176,9 +222,10 @@ ats_status ats_run_text(const ats_model *model, const char *text, size_t len,
         return s;
     ats_tokenize_opts topts = {.add_special = opts->add_special};
     ats_tokens *tokens;
+    double start = now_ms();
     if ((s = ats_tokenize(model, text, len, &topts, &tokens, err)) != ATS_OK)
         return s;
-    return run_tokens(model, tokens, opts, out, err);
+    return run_tokens(model, tokens, opts, now_ms() - start, out, err);
 }
 
 ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
@@ -200,7 +247,7 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
             return s;
         }
     }
-    return run_tokens(model, tokens, opts, out, err);
+    return run_tokens(model, tokens, opts, 0.0, out, err);
 }
 
 const ats_tokens *ats_run_get_tokens(const ats_run *run) {
@@ -213,6 +260,17 @@ int ats_run_n_tokens(const ats_run *run) {
 
 int ats_run_dropped_tokens(const ats_run *run) {
     return run->n_dropped;
+}
+
+int ats_run_reused_tokens(const ats_run *run) {
+    return run->n_reused;
+}
+
+void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms) {
+    if (tokenize_ms)
+        *tokenize_ms = run->tokenize_ms;
+    if (forward_ms)
+        *forward_ms = run->forward_ms;
 }
 
 const float *ats_run_attentions(const ats_run *run) {

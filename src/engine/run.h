@@ -4,6 +4,8 @@
 
 #include "model.h"
 
+#include <stdatomic.h>
+
 /* One layer's kept intermediates (all NULL for layers not selected by detail_layer). */
 typedef struct ats_layer_store {
     float *q;        /* (n_head, T, d_head) after RoPE */
@@ -17,21 +19,33 @@ typedef struct ats_layer_store {
 } ats_layer_store;
 
 struct ats_run {
+    atomic_int refs;      /* ats_run_retain / ats_run_free */
     ats_model_config cfg; /* a copy, so the run outlives nothing it needs */
+    uint64_t model_serial;
     ats_tokens *tokens;
     int n_tokens;
     int n_dropped;
+    int n_reused; /* leading tokens whose results came from a previous run */
+    double tokenize_ms, forward_ms;
     float *attn;             /* (n_layer, n_head, T, T) */
     float *hidden;           /* (T, d_model) or NULL */
     float *logits;           /* (vocab_size) or NULL */
     ats_layer_store *layers; /* (n_layer) */
+    float *kv_cache;         /* (n_layer, 2, T, n_kv_head * d_head) keys after RoPE, then values;
+                                NULL unless opts.keep_cache */
 };
 
 /* True when the run keeps intermediates for `layer`. */
 bool ats_run_keeps_layer(int detail_layer, int layer);
 
 /* Runs the model over run->tokens, filling run->attn and whatever else the run allocated
- * (hidden, logits, layer stores). Buffers are sized by the caller. */
-ats_status ats_forward(const ats_model *model, ats_run *run, ats_error *err);
+ * (hidden, logits, layer stores, kv_cache). Buffers are sized by the caller.
+ *
+ * With prev != NULL, the first `n_prefix` tokens are the same as prev's first tokens in a causal
+ * model, so their keys, values, attention rows, hidden states and kept details are copied from
+ * prev (which must hold a kv_cache, the hidden states if run wants them, and the layer stores run
+ * keeps) and only tokens n_prefix..T-1 are computed. n_prefix < T. */
+ats_status ats_forward(const ats_model *model, ats_run *run, const ats_run *prev, int n_prefix,
+                       ats_error *err);
 
 #endif

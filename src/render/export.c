@@ -60,8 +60,12 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
         visible_heads(st, data->n_head, head, sizeof head);
     else if (st->view != ATS_VIEW_GRID)
         snprintf(head, sizeof head, "%d", st->head);
+    const ats_pipeline_data *pipe = st->view == ATS_VIEW_PIPELINE ? data->pipeline : NULL;
     if (st->view == ATS_VIEW_GRID)
         meta_printf(m, &used, "Title", "%.200s: %s, all layers and heads", model, view);
+    else if (pipe)
+        meta_printf(m, &used, "Title", "%.200s: %s, layer %s, head %s, query token %d", model, view,
+                    layer, head, pipe->token);
     else if (strcmp(head, "all") == 0)
         meta_printf(m, &used, "Title", "%.200s: %s, layer %s, all heads", model, view, layer);
     else
@@ -74,10 +78,33 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
     ats_meta_add(m, "View", view);
     meta_printf(m, &used, "Layer", "%s", layer);
     meta_printf(m, &used, "Head", "%s", head);
-    ats_meta_add(m, "Colormap", ats_colormap_name(st->colormap));
-    if (st->locked_token >= 0 && st->locked_token < data->n_tokens)
-        meta_printf(m, &used, "Token", "%d (%s)", st->locked_token,
-                    st->locked_side == ATS_SIDE_KEY ? "key" : "query");
+    if (!pipe) {
+        ats_meta_add(m, "Colormap", ats_colormap_name(st->colormap));
+        if (st->locked_token >= 0 && st->locked_token < data->n_tokens)
+            meta_printf(m, &used, "Token", "%d (%s)", st->locked_token,
+                        st->locked_side == ATS_SIDE_KEY ? "key" : "query");
+        return;
+    }
+    /* the pipeline draws signed values on a diverging map, whatever the state's colormap */
+    ats_meta_add(m, "Colormap",
+                 ats_colormap_name(ats_colormap_is_diverging(st->colormap)
+                                       ? st->colormap
+                                       : ATS_COLORMAP_COOLWARM));
+    meta_printf(m, &used, "Token", "%d (query)", pipe->token);
+    char what_if[96] = "";
+    size_t n = 0;
+    if (!pipe->scaling)
+        n += (size_t)snprintf(what_if + n, sizeof what_if - n, "scaling off");
+    if (pipe->causal != data->causal)
+        n += (size_t)snprintf(what_if + n, sizeof what_if - n, "%scausal mask %s", n ? ", " : "",
+                              pipe->causal ? "on" : "off");
+    if (pipe->temperature != 1.0f)
+        snprintf(what_if + n, sizeof what_if - n, "%stemperature %.3g", n ? ", " : "",
+                 (double)pipe->temperature);
+    if (what_if[0])
+        meta_printf(m, &used, "What-if", "%s", what_if);
+    if (st->step >= 1 && st->step <= ATS_PIPELINE_STEPS)
+        meta_printf(m, &used, "Step", "%d", st->step);
 }
 
 ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,

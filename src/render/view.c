@@ -93,6 +93,34 @@ const ats_dl *ats_view_display_list(const ats_view *view) {
 
 /* ---- checking the data --------------------------------------------------------------------- */
 
+static ats_status check_pipeline(const ats_view_state *st, const ats_view_data *d, ats_error *err) {
+    const ats_pipeline_data *p = d->pipeline;
+    if (!p)
+        return render_fail(err, ATS_ERR_UNSUPPORTED,
+                           "view: the pipeline view needs the head's steps (ats_pipeline_data)");
+    if (!p->input || !p->q || !p->k || !p->v || !p->scores || !p->scaled || !p->masked ||
+        !p->weights || !p->output || !p->concat || !p->projected)
+        return render_fail(err, ATS_ERR_ARG, "view: pipeline data without some of its arrays");
+    if (p->layer != st->layer || p->head != st->head)
+        return render_fail(err, ATS_ERR_ARG,
+                           "view: the pipeline data is for layer %d head %d, the view shows "
+                           "layer %d head %d",
+                           p->layer, p->head, st->layer, st->head);
+    if (p->token < 0 || p->token >= d->n_tokens)
+        return render_fail(err, ATS_ERR_ARG, "view: query token %d is out of range (%d tokens)",
+                           p->token, d->n_tokens);
+    if (p->n_head != d->n_head || p->d_head < 1 || p->d_model < 1 || p->kv_head < 0 ||
+        p->d_head > 1 << 16 || p->d_model > 1 << 20)
+        return render_fail(err, ATS_ERR_ARG,
+                           "view: pipeline data of %d heads x %d dims, model dimension %d does "
+                           "not fit a model of %d heads",
+                           p->n_head, p->d_head, p->d_model, d->n_head);
+    if (!(p->temperature > 0) || !isfinite(p->temperature) || !isfinite(p->scale))
+        return render_fail(err, ATS_ERR_ARG, "view: pipeline temperature %g or scale %g is invalid",
+                           (double)p->temperature, (double)p->scale);
+    return ATS_OK;
+}
+
 static ats_status check(const ats_view_state *st, const ats_view_data *d, float w, float h,
                         ats_error *err) {
     if (!st || !d)
@@ -118,8 +146,7 @@ static ats_status check(const ats_view_state *st, const ats_view_data *d, float 
         return render_fail(err, ATS_ERR_ARG, "head %d is out of range: the model has %d heads",
                            st->head, d->n_head);
     if (st->view == ATS_VIEW_PIPELINE)
-        return render_fail(err, ATS_ERR_UNSUPPORTED,
-                           "the pipeline view is not available yet (it needs per-head detail)");
+        return check_pipeline(st, d, err);
     return ATS_OK;
 }
 
@@ -244,6 +271,9 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     case ATS_VIEW_GRID:
         grid_build(&c);
         break;
+    case ATS_VIEW_PIPELINE:
+        pipeline_build(&c);
+        break;
     default:
         break;
     }
@@ -286,6 +316,9 @@ void ats_view_natural_size(const ats_view_state *st, const ats_view_data *data, 
     case ATS_VIEW_GRID:
         grid_natural_size(&c, width, height);
         break;
+    case ATS_VIEW_PIPELINE:
+        pipeline_natural_size(&c, width, height);
+        break;
     default:
         break;
     }
@@ -309,6 +342,8 @@ ats_hit ats_view_hit_test(const ats_view *view, float x, float y) {
         return lines_hit(&view->lay, x, y);
     case ATS_VIEW_GRID:
         return grid_hit(&view->lay, x, y);
+    case ATS_VIEW_PIPELINE:
+        return pipeline_hit(&view->lay, x, y);
     default:
         return none;
     }

@@ -37,6 +37,8 @@ typedef struct token_set {
 
 /* ---- layout kept for hit tests and zoom ------------------------------------------------------ */
 
+#define PIPE_ROWS_MAX 24 /* pipeline: table rows at most (keys and rows of collapsed keys) */
+
 typedef struct frect {
     float x, y, w, h;
 } frect;
@@ -64,6 +66,16 @@ typedef struct view_layout {
     frect grid; /* thumbnails area */
     float pitch_x, pitch_y;
     int n_layer, n_head;
+    /* pipeline */
+    int n_rows;
+    int row_token[PIPE_ROWS_MAX]; /* the key of each table row; -1 for a row of collapsed keys */
+    int n_bands;
+    frect band_rows[2]; /* each band's key rows, token labels included */
+    float row_pitch;
+    frect query_row; /* the row of q above the keys */
+    int query_token;
+    frect blocks; /* multi-head step: the heads' output blocks */
+    float block_pitch;
 } view_layout;
 
 /* ---- build context ------------------------------------------------------------------------- */
@@ -147,11 +159,14 @@ void masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect a
 void heatmap_build(view_ctx *c);
 void lines_build(view_ctx *c);
 void grid_build(view_ctx *c);
+void pipeline_build(view_ctx *c);
 void heatmap_natural_size(view_ctx *c, float *w, float *h);
 void lines_natural_size(view_ctx *c, float *w, float *h);
 void grid_natural_size(view_ctx *c, float *w, float *h);
+void pipeline_natural_size(view_ctx *c, float *w, float *h);
 ats_hit heatmap_hit(const view_layout *lay, float x, float y);
 ats_hit lines_hit(const view_layout *lay, float x, float y);
 ats_hit grid_hit(const view_layout *lay, float x, float y);
+ats_hit pipeline_hit(const view_layout *lay, float x, float y);
 
 #endif

@@ -29,7 +29,9 @@ static inline void demo_fixture_open(demo_fixture *f, const char *text, bool cau
     lo.causal = causal ? 1 : 0;
     if (ats_model_load("builtin:demo", &lo, &f->model, &err) != ATS_OK)
         fail_msg("builtin:demo: %s", err.message);
-    if (ats_run_text(f->model, text, strlen(text), NULL, &f->run, &err) != ATS_OK)
+    ats_run_opts ro = ats_run_opts_default();
+    ro.detail_layer = ATS_DETAIL_ALL_LAYERS; /* the pipeline view draws every layer's steps */
+    if (ats_run_text(f->model, text, strlen(text), &ro, &f->run, &err) != ATS_OK)
         fail_msg("run: %s", err.message);
     int T = ats_run_n_tokens(f->run);
     f->labels = calloc((size_t)T, sizeof *f->labels);

@@ -1,0 +1,703 @@
+/* The pipeline (teaching) view: the data prepared from a run (cli_pipeline_make) holds the
+ * run's own numbers and the what-if switches change exactly what they claim; the view writes the
+ * numbers ats_head_steps_compute gives (read back from its SVG with libxml2); hits find the
+ * tokens and heads; long texts stay bounded; the highlighted step dims the others. */
+#include "test_support.h"
+#include "view_fixture.h"
+
+#include "cli/cli.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+/* The view's number format (view_pipeline.c): at most five characters for the usual ranges. */
+static void fmt_value(char *out, size_t n, float v) {
+    float a = fabsf(v);
+    if (a < 0.005f)
+        snprintf(out, n, "0.00");
+    else if (a < 9.995f)
+        snprintf(out, n, "%.2f", (double)v);
+    else if (a < 99.95f)
+        snprintf(out, n, "%.1f", (double)v);
+    else
+        snprintf(out, n, "%.0f", (double)v);
+}
+
+typedef struct svg_texts {
+    xmlDocPtr doc;
+    int n;
+    char *items[8192]; /* contents of every <text>, malloc'd by libxml2 */
+} svg_texts;
+
+static void walk(svg_texts *s, xmlNodePtr node) {
+    for (xmlNodePtr n = node; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (strcmp((const char *)n->name, "text") == 0 && s->n < 8192)
+            s->items[s->n++] = (char *)xmlNodeGetContent(n);
+        walk(s, n->children);
+    }
+}
+
+static bool has_text(const svg_texts *s, const char *t) {
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->items[i], t) == 0)
+            return true;
+    return false;
+}
+
+static int count_text(const svg_texts *s, const char *t) {
+    int k = 0;
+    for (int i = 0; i < s->n; i++)
+        k += strcmp(s->items[i], t) == 0;
+    return k;
+}
+
+static bool has_text_containing(const svg_texts *s, const char *t) {
+    for (int i = 0; i < s->n; i++)
+        if (strstr(s->items[i], t))
+            return true;
+    return false;
+}
+
+static void free_texts(svg_texts *s) {
+    for (int i = 0; i < s->n; i++)
+        xmlFree(s->items[i]);
+    xmlFreeDoc(s->doc);
+}
+
+/* A pipeline view of the fixture's run, built at its natural size (or w x h when given). */
+typedef struct pview {
+    cli_view_data vd;
+    cli_pipeline pipe;
+    ats_view_state st;
+    ats_view *view;
+    float w, h;
+} pview;
+
+static void pview_open(pview *pv, demo_fixture *f, int layer, int head, int token,
+                       const ats_step_opts *opts, float w, float h) {
+    memset(pv, 0, sizeof *pv);
+    ats_error err;
+    assert_true(cli_view_data_make(&pv->vd, f->model, f->run, ATS_SENTENCE));
+    if (cli_pipeline_make(&pv->pipe, f->model, f->run, layer, head, token, opts, &err) != ATS_OK)
+        fail_msg("pipeline data: %s", err.message);
+    pv->vd.data.pipeline = &pv->pipe.data;
+    pv->st = ats_view_state_default();
+    pv->st.view = ATS_VIEW_PIPELINE;
+    pv->st.layer = layer;
+    pv->st.head = head;
+    assert_int_equal(ats_view_new(&pv->view), ATS_OK);
+    if (w > 0) {
+        pv->w = w;
+        pv->h = h;
+    } else {
+        ats_view_natural_size(&pv->st, &pv->vd.data, f->font, &pv->w, &pv->h);
+    }
+    if (ats_view_build(pv->view, &pv->st, &pv->vd.data, f->font, pv->w, pv->h, &err) != ATS_OK)
+        fail_msg("build: %s", err.message);
+}
+
+static void pview_rebuild(pview *pv, demo_fixture *f) {
+    ats_error err;
+    if (ats_view_build(pv->view, &pv->st, &pv->vd.data, f->font, pv->w, pv->h, &err) != ATS_OK)
+        fail_msg("build: %s", err.message);
+}
+
+static void pview_close(pview *pv) {
+    ats_view_free(pv->view);
+    cli_pipeline_free(&pv->pipe);
+    cli_view_data_free(&pv->vd);
+}
+
+static void svg_of(pview *pv, demo_fixture *f, svg_texts *s) {
+    ats_meta meta;
+    ats_meta_for_view(&meta, &pv->st, &pv->vd.data);
+    char *svg;
+    size_t len;
+    ats_error err;
+    if (ats_svg_encode(ats_view_display_list(pv->view), ats_font_family(f->font), &meta, 1, &svg,
+                       &len, &err) != ATS_OK)
+        fail_msg("svg: %s", err.message);
+    memset(s, 0, sizeof *s);
+    s->doc = xmlReadMemory(svg, (int)len, "pipeline.svg", NULL, XML_PARSE_NONET);
+    free(svg);
+    if (!s->doc)
+        fail_msg("the pipeline SVG is not well-formed XML");
+    walk(s, xmlDocGetRootElement(s->doc));
+}
+
+static uint8_t *rasterize(const pview *pv, demo_fixture *f) {
+    int w = (int)pv->w, h = (int)pv->h;
+    uint8_t *px = calloc((size_t)w * h, 4);
+    assert_non_null(px);
+    ats_canvas c = ats_canvas_make(px, w, h, w * 4);
+    ats_error err;
+    if (ats_render_draw(&c, ats_view_display_list(pv->view), f->font, 1, &err) != ATS_OK)
+        fail_msg("draw: %s", err.message);
+    return px;
+}
+
+/* ---- the data ------------------------------------------------------------------------------ */
+
+static void check_against_run(const ats_model *model, const ats_run *run, int layer, int head,
+                              int token) {
+    cli_pipeline p;
+    ats_error err;
+    if (cli_pipeline_make(&p, model, run, layer, head, token, NULL, &err) != ATS_OK)
+        fail_msg("L%d H%d token %d: %s", layer, head, token, err.message);
+    const ats_pipeline_data *d = &p.data;
+    const ats_model_config *c = ats_model_get_config(model);
+    int T = ats_run_n_tokens(run), dh = c->d_head, dm = c->d_model;
+    ats_head_detail hd;
+    ats_layer_detail ld;
+    assert_int_equal(ats_run_head_detail(run, layer, head, &hd, NULL), ATS_OK);
+    assert_int_equal(ats_run_layer_detail(run, layer, &ld, NULL), ATS_OK);
+    assert_int_equal(d->layer, layer);
+    assert_int_equal(d->head, head);
+    assert_int_equal(d->token, token);
+    assert_int_equal(d->kv_head, hd.kv_head);
+    assert_int_equal(d->n_head, c->n_head);
+    assert_int_equal(d->d_head, dh);
+    assert_int_equal(d->d_model, dm);
+    assert_true(d->scaling);
+    assert_true(fabsf(d->scale - c->attn_scale) < 1e-7f);
+    assert_true(d->temperature == 1.0f);
+    assert_int_equal(d->causal, c->causal);
+    assert_int_equal(d->pre_norm, c->pre_norm);
+    assert_ptr_equal(d->caption, ats_model_head_caption(model, layer, head));
+    /* the vectors are the run's */
+    ats_assert_close(d->q, hd.q + (size_t)token * dh, (size_t)dh, 0, "q");
+    ats_assert_close(d->k, hd.k, (size_t)T * dh, 0, "k");
+    ats_assert_close(d->v, hd.v, (size_t)T * dh, 0, "v");
+    ats_assert_close(d->scores, hd.scores + (size_t)token * T, (size_t)T, 0, "scores");
+    ats_assert_close(d->input, ld.input, (size_t)T * dm, 0, "input");
+    ats_assert_close(d->concat, ld.concat + (size_t)token * ld.d_concat, (size_t)ld.d_concat, 0,
+                     "concat");
+    ats_assert_close(d->projected, ld.attn_out + (size_t)token * dm, (size_t)dm, 0, "projected");
+    /* weights are the attention row, the output the head's output (also its slice of concat) */
+    ats_assert_close(d->weights, ats_run_attention(run, layer, head) + (size_t)token * T, (size_t)T,
+                     1e-6, "weights vs attention row");
+    ats_assert_close(d->output, hd.out + (size_t)token * dh, (size_t)dh, 1e-5,
+                     "output vs head output");
+    ats_assert_close(d->output, d->concat + (size_t)head * dh, (size_t)dh, 1e-5,
+                     "output vs its slice of the concatenation");
+    for (int j = 0; j < T; j++) {
+        assert_true(fabsf(d->scaled[j] - d->scores[j] * d->scale) <= 1e-6f * fabsf(d->scaled[j]));
+        assert_int_equal(d->masked[j], c->causal && j > token);
+    }
+    cli_pipeline_free(&p);
+}
+
+static void test_pipeline_data_matches_the_run(void **state) {
+    (void)state;
+    for (int causal = 0; causal <= 1; causal++) {
+        demo_fixture f;
+        demo_fixture_open(&f, ATS_SENTENCE, causal);
+        int T = f.data.n_tokens;
+        for (int l = 0; l < 2; l++)
+            for (int h = 0; h < 4; h++)
+                for (int t = 0; t < T; t += 3)
+                    check_against_run(f.model, f.run, l, h, t);
+        demo_fixture_close(&f);
+    }
+}
+
+static void test_pipeline_data_switches_change_what_they_claim(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    const int layer = 1, head = 2, token = 5, T = f.data.n_tokens, dh = 16;
+    cli_pipeline base, p;
+    assert_int_equal(cli_pipeline_make(&base, f.model, f.run, layer, head, token, NULL, NULL),
+                     ATS_OK);
+    ats_step_opts o[3] = {ats_step_opts_default(), ats_step_opts_default(),
+                          ats_step_opts_default()};
+    o[0].scale = false;
+    o[1].causal = 1;
+    o[2].temperature = 2.5f;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(cli_pipeline_make(&p, f.model, f.run, layer, head, token, &o[k], NULL),
+                         ATS_OK);
+        const ats_pipeline_data *d = &p.data, *b = &base.data;
+        /* the same numbers as ats_head_steps_compute with the same switches */
+        ats_head_steps *st;
+        assert_int_equal(ats_head_steps_compute(f.run, layer, head, token, &o[k], &st, NULL),
+                         ATS_OK);
+        ats_assert_close(d->scaled, st->scaled, (size_t)T, 0, "scaled vs steps");
+        ats_assert_close(d->weights, st->weights, (size_t)T, 0, "weights vs steps");
+        ats_assert_close(d->output, st->output, (size_t)dh, 0, "output vs steps");
+        ats_head_steps_free(st);
+        /* what no switch touches */
+        ats_assert_close(d->q, b->q, (size_t)dh, 0, "q");
+        ats_assert_close(d->k, b->k, (size_t)T * dh, 0, "k");
+        ats_assert_close(d->scores, b->scores, (size_t)T, 0, "scores");
+        ats_assert_close(d->input, b->input, (size_t)T * 64, 0, "input");
+        ats_assert_close(d->concat, b->concat, (size_t)4 * dh, 0, "concat (the model's own)");
+        ats_assert_close(d->projected, b->projected, 64, 0, "projected (the model's own)");
+        /* the weights are no longer the attention row */
+        bool differs = false;
+        for (int j = 0; j < T; j++)
+            differs = differs || fabsf(d->weights[j] - b->weights[j]) > 1e-4f;
+        assert_true(differs);
+        if (k == 0) { /* scaling off: scaled is the raw score */
+            assert_false(d->scaling);
+            assert_true(d->scale == 1.0f);
+            ats_assert_close(d->scaled, d->scores, (size_t)T, 0, "scaled == scores");
+        } else {
+            assert_true(d->scaling);
+            ats_assert_close(d->scaled, b->scaled, (size_t)T, 0, "scaled unchanged");
+        }
+        if (k == 1) { /* causal on for a bidirectional model */
+            assert_true(d->causal);
+            for (int j = 0; j < T; j++) {
+                assert_int_equal(d->masked[j], j > token);
+                if (j > token)
+                    assert_true(d->weights[j] == 0.0f);
+            }
+        } else {
+            assert_false(d->causal);
+        }
+        assert_true(d->temperature == (k == 2 ? 2.5f : 1.0f));
+        cli_pipeline_free(&p);
+    }
+    cli_pipeline_free(&base);
+
+    /* a run without the layer's details, or a token out of range: an error, nothing held */
+    ats_error err;
+    ats_run *plain;
+    assert_int_equal(ats_run_text(f.model, "two words", 9, NULL, &plain, NULL), ATS_OK);
+    assert_int_equal(cli_pipeline_make(&p, f.model, plain, 0, 0, 0, NULL, &err), ATS_ERR_ARG);
+    assert_non_null(strstr(err.message, "not kept"));
+    assert_null(p.steps);
+    ats_run_free(plain);
+    assert_int_equal(cli_pipeline_make(&p, f.model, f.run, 0, 0, T, NULL, &err), ATS_ERR_ARG);
+    assert_null(p.steps);
+    demo_fixture_close(&f);
+}
+
+/* A real model's run with every layer's details. */
+static void open_model(const char *path, const char *text, ats_model **m, ats_run **run) {
+    ats_error err;
+    if (ats_model_load(path, NULL, m, &err) != ATS_OK)
+        fail_msg("%s: %s", path, err.message);
+    ats_run_opts ro = ats_run_opts_default();
+    ro.detail_layer = ATS_DETAIL_ALL_LAYERS;
+    if (ats_run_text(*m, text, strlen(text), &ro, run, &err) != ATS_OK)
+        fail_msg("run: %s", err.message);
+}
+
+static void test_pipeline_data_grouped_query(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(path, "fixtures/gguf/stories260K.gguf");
+    ats_model *m;
+    ats_run *run;
+    open_model(path, "Once upon a time there was a little girl.", &m, &run);
+    const ats_model_config *c = ats_model_get_config(m);
+    assert_int_equal(c->n_head, 8);
+    assert_int_equal(c->n_kv_head, 4);
+    int T = ats_run_n_tokens(run);
+    for (int l = 0; l < c->n_layer; l += 2)
+        for (int h = 0; h < c->n_head; h++) {
+            check_against_run(m, run, l, h, T - 1);
+            cli_pipeline p, partner;
+            assert_int_equal(cli_pipeline_make(&p, m, run, l, h, 3, NULL, NULL), ATS_OK);
+            assert_int_equal(p.data.kv_head, h / 2); /* head h reads KV head h/2 */
+            /* both heads of a pair read the same keys and values */
+            assert_int_equal(cli_pipeline_make(&partner, m, run, l, h ^ 1, 3, NULL, NULL), ATS_OK);
+            ats_assert_close(p.data.k, partner.data.k, (size_t)T * c->d_head, 0, "shared k");
+            ats_assert_close(p.data.v, partner.data.v, (size_t)T * c->d_head, 0, "shared v");
+            assert_true(p.data.pre_norm);
+            cli_pipeline_free(&partner);
+            cli_pipeline_free(&p);
+        }
+    ats_run_free(run);
+    ats_model_free(m);
+}
+
+static void test_pipeline_data_gpt2_and_bert(void **state) {
+    (void)state;
+    const char *rel[2] = {"fixtures/hf/tiny-random-gpt2", "fixtures/hf/tiny-random-bert"};
+    for (int i = 0; i < 2; i++) {
+        ATS_REQUIRE_SHARED(path, rel[i]);
+        ats_model *m;
+        ats_run *run;
+        open_model(path, "The animal didn't cross the street because it was too tired.", &m, &run);
+        int T = ats_run_n_tokens(run);
+        for (int l = 0; l < ats_model_get_config(m)->n_layer; l++)
+            for (int h = 0; h < ats_model_get_config(m)->n_head; h++)
+                check_against_run(m, run, l, h, (l + h) % T);
+        ats_run_free(run);
+        ats_model_free(m);
+    }
+}
+
+/* ---- the view ------------------------------------------------------------------------------ */
+
+/* Every number the view writes for steps 3-6 is the one ats_head_steps_compute gives. */
+static void check_numbers_drawn(demo_fixture *f, int layer, int head, int token,
+                                const ats_step_opts *opts) {
+    pview pv;
+    pview_open(&pv, f, layer, head, token, opts, 0, 0);
+    svg_texts s;
+    svg_of(&pv, f, &s);
+    ats_head_steps *st;
+    assert_int_equal(ats_head_steps_compute(f->run, layer, head, token, opts, &st, NULL), ATS_OK);
+    int T = st->n_tokens, dh = st->d_head;
+    char want[64];
+    for (int j = 0; j < T; j++) {
+        fmt_value(want, sizeof want, st->scores[j]);
+        if (!has_text(&s, want))
+            fail_msg("score %d (%s) is not drawn", j, want);
+        fmt_value(want, sizeof want, st->scaled[j]);
+        if (!has_text(&s, want))
+            fail_msg("scaled score %d (%s) is not drawn", j, want);
+        snprintf(want, sizeof want, "%.3f", (double)st->weights[j]);
+        if (!st->masked[j] && !has_text(&s, want))
+            fail_msg("weight %d (%s) is not drawn", j, want);
+        for (int i = 0; i < dh; i++) {
+            fmt_value(want, sizeof want, st->weights[j] * st->v[j * dh + i]);
+            if (!st->masked[j] && !has_text(&s, want))
+                fail_msg("weight x v %d[%d] (%s) is not drawn", j, i, want);
+            fmt_value(want, sizeof want, st->k[j * dh + i]);
+            if (!has_text(&s, want))
+                fail_msg("k %d[%d] (%s) is not drawn", j, i, want);
+        }
+    }
+    for (int i = 0; i < dh; i++) {
+        fmt_value(want, sizeof want, st->output[i]);
+        if (!has_text(&s, want))
+            fail_msg("output[%d] (%s) is not drawn", i, want);
+        fmt_value(want, sizeof want, st->q[i]);
+        if (!has_text(&s, want))
+            fail_msg("q[%d] (%s) is not drawn", i, want);
+    }
+    int masked = 0;
+    for (int j = 0; j < T; j++)
+        masked += st->masked[j];
+    assert_int_equal(count_text(&s, "masked"), masked);
+    assert_true(has_text(&s, "\xCE\xA3 = 1.000"));
+    /* the scaled column says what it multiplied by */
+    snprintf(want, sizeof want, "\xC3\x97 %.3g", (double)st->scale);
+    assert_true(has_text(&s, want));
+    snprintf(want, sizeof want, "query '%s'", f->labels[token]);
+    assert_true(has_text(&s, want));
+    ats_head_steps_free(st);
+    free_texts(&s);
+    pview_close(&pv);
+}
+
+static void test_pipeline_view_draws_the_steps_numbers(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    check_numbers_drawn(&f, 0, 0, 7, NULL);
+    check_numbers_drawn(&f, 1, 3, 0, NULL);
+    ats_step_opts o = ats_step_opts_default();
+    o.scale = false;
+    o.causal = 1;
+    o.temperature = 0.5f;
+    check_numbers_drawn(&f, 1, 2, 5, &o);
+    demo_fixture_close(&f);
+    demo_fixture_open(&f, ATS_SENTENCE, true);
+    check_numbers_drawn(&f, 1, 1, 4, NULL);
+    o = ats_step_opts_default();
+    o.causal = 0;
+    check_numbers_drawn(&f, 0, 3, 2, &o);
+    demo_fixture_close(&f);
+}
+
+static void test_pipeline_view_marks_what_ifs_and_captions(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    pview pv;
+    svg_texts s;
+    /* the model's own computation: no badge; layer 0 heads carry their caption */
+    pview_open(&pv, &f, 0, 0, 7, NULL, 0, 0);
+    svg_of(&pv, &f, &s);
+    assert_false(has_text_containing(&s, "what-if"));
+    assert_true(has_text(&s, "L0 H0 \xE2\x80\x94 previous token: its query rotates the position "
+                             "code back by one"));
+    assert_true(has_text(&s, "layer 0 \xC2\xB7 head 0 \xC2\xB7 query 'it' (token 7)"));
+    assert_true(has_text(&s, "\xC3\xB7 \xE2\x88\x9A"
+                             "16 = \xC3\xB7 4"));
+    free_texts(&s);
+    pview_close(&pv);
+    /* every switch at once: the badge names each, the steps they change say so */
+    ats_step_opts o = ats_step_opts_default();
+    o.scale = false;
+    o.causal = 1;
+    o.temperature = 2.0f;
+    pview_open(&pv, &f, 1, 2, 5, &o, 0, 0);
+    svg_of(&pv, &f, &s);
+    assert_true(has_text(&s, "what-if: scaling off \xC2\xB7 causal mask on \xC2\xB7 "
+                             "temperature 2"));
+    assert_true(has_text(&s, "what-if: scaling off"));
+    assert_true(has_text(&s, "what-if: causal mask on"));
+    assert_true(has_text_containing(&s, "the what-if changes steps 4-6 only"));
+    assert_false(has_text_containing(&s, "L1 H2")); /* layer 1 heads are random: no caption */
+    free_texts(&s);
+    /* and the metadata */
+    ats_meta meta;
+    ats_meta_for_view(&meta, &pv.st, &pv.vd.data);
+    bool found = false;
+    for (int i = 0; i < meta.n; i++)
+        if (strcmp(meta.key[i], "What-if") == 0) {
+            assert_string_equal(meta.value[i], "scaling off, causal mask on, temperature 2");
+            found = true;
+        }
+    assert_true(found);
+    pview_close(&pv);
+    demo_fixture_close(&f);
+    /* the causal mask switched off for a causal model */
+    demo_fixture_open(&f, ATS_SENTENCE, true);
+    o = ats_step_opts_default();
+    o.causal = 0;
+    pview_open(&pv, &f, 0, 1, 3, &o, 0, 0);
+    svg_of(&pv, &f, &s);
+    assert_true(has_text(&s, "what-if: causal mask off"));
+    assert_int_equal(count_text(&s, "masked"), 0);
+    free_texts(&s);
+    pview_close(&pv);
+    demo_fixture_close(&f);
+}
+
+static void test_pipeline_view_hits(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    int T = f.data.n_tokens;
+    float sizes[2][2] = {{0, 0}, {1000, 620}}; /* natural, and a small window */
+    for (int k = 0; k < 2; k++) {
+        pview pv;
+        pview_open(&pv, &f, 0, 1, 7, NULL, sizes[k][0], sizes[k][1]);
+        /* down the label column: the query row, then the keys in order, in each band */
+        int band[2][64], n[2] = {0, 0}, b = 0, queries = 0, last = -2;
+        for (int y = 0; y < (int)pv.h; y++) {
+            ats_hit hit = ats_view_hit_test(pv.view, 40.0f, (float)y + 0.5f);
+            if (hit.kind != ATS_HIT_TOKEN) {
+                last = -2;
+                continue;
+            }
+            if (hit.token == last)
+                continue;
+            last = hit.token;
+            if (hit.side == ATS_SIDE_QUERY) {
+                assert_int_equal(hit.token, 7);
+                queries++;
+                continue;
+            }
+            if (n[b] > 0 && hit.token < band[b][n[b] - 1])
+                b++; /* the second band starts again */
+            assert_true(b < 2 && n[b] < 64);
+            band[b][n[b]++] = hit.token;
+        }
+        assert_int_equal(queries, 1);
+        for (int i = 0; i <= b; i++) {
+            bool query = false;
+            for (int r = 0; r < n[i]; r++) {
+                if (r > 0)
+                    assert_true(band[i][r] > band[i][r - 1]);
+                query = query || band[i][r] == 7;
+            }
+            assert_true(query);
+            if (k == 0)
+                assert_int_equal(n[i], T); /* natural size: every key */
+            else
+                assert_true(n[i] >= 6);
+        }
+        /* step 7: a block per head */
+        bool head_seen[4] = {false};
+        for (int y = 0; y < (int)pv.h; y += 2)
+            for (int x = 0; x < (int)pv.w; x += 2) {
+                ats_hit hit = ats_view_hit_test(pv.view, (float)x, (float)y);
+                if (hit.kind == ATS_HIT_HEAD_KEY)
+                    head_seen[hit.head] = true;
+            }
+        for (int h = 0; h < 4; h++)
+            assert_true(head_seen[h]);
+        pview_close(&pv);
+    }
+    demo_fixture_close(&f);
+}
+
+static void test_pipeline_view_long_text_stays_bounded(void **state) {
+    (void)state;
+    /* 300 words: the table keeps the query and the heaviest keys, the others collapse */
+    static const char *const WORDS[] = {"the",   "cat",  "sat", "on",  "a",    "mat",
+                                        "while", "dogs", "ran", "far", "into", "woods"};
+    char text[4096] = "";
+    for (int i = 0; i < 300; i++) {
+        strcat(text, WORDS[(i * 7 + i / 5) % 12]);
+        strcat(text, i % 40 == 39 ? ". " : " ");
+    }
+    demo_fixture f;
+    demo_fixture_open(&f, text, true);
+    int T = f.data.n_tokens;
+    assert_true(T >= 300);
+    pview pv;
+    pview_open(&pv, &f, 0, 1, T - 1, NULL, 0, 0);
+    assert_true(pv.h < 1600 && pv.w < 2600); /* bounded whatever the length */
+    svg_texts s;
+    svg_of(&pv, &f, &s);
+    assert_true(has_text(&s, "\xCE\xA3 = 1.000"));
+    int collapsed = 0;
+    for (int i = 0; i < s.n; i++)
+        collapsed += strncmp(s.items[i], "\xE2\x8B\xAF ", 4) == 0 && strstr(s.items[i], " key");
+    assert_true(collapsed >= 2 * 3); /* "⋯ n keys" rows, in both bands */
+    free_texts(&s);
+    /* the heaviest key has a row, and rows hit increasing tokens */
+    int heaviest = 0;
+    for (int j = 0; j < T; j++)
+        if (pv.pipe.data.weights[j] > pv.pipe.data.weights[heaviest])
+            heaviest = j;
+    bool found = false;
+    int rows = 0, last = -1;
+    for (int y = 0; y < (int)pv.h; y++) {
+        ats_hit hit = ats_view_hit_test(pv.view, 40.0f, (float)y + 0.5f);
+        if (hit.kind != ATS_HIT_TOKEN || hit.side != ATS_SIDE_KEY || hit.token == last)
+            continue;
+        if (hit.token < last)
+            break; /* the second band starts again */
+        last = hit.token;
+        rows++;
+        found = found || hit.token == heaviest;
+    }
+    assert_true(found);
+    assert_true(rows >= 8 && rows <= 24);
+    assert_int_equal(last, T - 1); /* the query */
+    pview_close(&pv);
+    demo_fixture_close(&f);
+}
+
+static void test_pipeline_view_hidden_special_tokens_collapse(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    pview pv;
+    pview_open(&pv, &f, 0, 2, 5, NULL, 0, 0);
+    pv.vd.special[0] = true; /* pretend the first token is a [CLS] */
+    pv.st.hide_special = true;
+    pview_rebuild(&pv, &f);
+    for (int y = 0; y < (int)pv.h; y++) {
+        ats_hit hit = ats_view_hit_test(pv.view, 40.0f, (float)y + 0.5f);
+        assert_false(hit.kind == ATS_HIT_TOKEN && hit.token == 0);
+    }
+    svg_texts s;
+    svg_of(&pv, &f, &s);
+    assert_true(has_text(&s, "\xE2\x8B\xAF 1 key"));
+    assert_true(has_text(&s, "\xCE\xA3 = 1.000")); /* its weight still counts */
+    free_texts(&s);
+    pview_close(&pv);
+    demo_fixture_close(&f);
+}
+
+static double mean_luma(const uint8_t *px, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += 0.2126 * px[4 * i] + 0.7152 * px[4 * i + 1] + 0.0722 * px[4 * i + 2];
+    return s / (double)n;
+}
+
+static void test_pipeline_view_step_highlight(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    pview pv;
+    pview_open(&pv, &f, 0, 1, 7, NULL, 0, 0);
+    size_t n = (size_t)pv.w * (size_t)pv.h;
+    uint8_t *all = rasterize(&pv, &f);
+    double base = mean_luma(all, n);
+    uint8_t *prev = NULL;
+    for (int step = 1; step <= ATS_PIPELINE_STEPS; step++) {
+        pv.st.step = step;
+        pview_rebuild(&pv, &f);
+        uint8_t *px = rasterize(&pv, &f);
+        assert_true(memcmp(px, all, n * 4) != 0);
+        if (prev)
+            assert_true(memcmp(px, prev, n * 4) != 0); /* each step highlights something else */
+        assert_true(mean_luma(px, n) > base + 1.0);    /* the others are dimmed */
+        free(prev);
+        prev = px;
+    }
+    free(prev);
+    /* out of range: shown as 0, everything alike */
+    pv.st.step = 99;
+    pview_rebuild(&pv, &f);
+    uint8_t *px = rasterize(&pv, &f);
+    assert_memory_equal(px, all, n * 4);
+    free(px);
+    free(all);
+    /* the metadata names the step */
+    pv.st.step = 3;
+    ats_meta meta;
+    ats_meta_for_view(&meta, &pv.st, &pv.vd.data);
+    bool found = false;
+    for (int i = 0; i < meta.n; i++)
+        if (strcmp(meta.key[i], "Step") == 0) {
+            assert_string_equal(meta.value[i], "3");
+            found = true;
+        } else if (strcmp(meta.key[i], "Token") == 0) {
+            assert_string_equal(meta.value[i], "7 (query)");
+        }
+    assert_true(found);
+    pview_close(&pv);
+    demo_fixture_close(&f);
+}
+
+static void test_pipeline_view_bad_data_keeps_last_list(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    pview pv;
+    pview_open(&pv, &f, 0, 1, 7, NULL, 0, 0);
+    int n = ats_dl_count(ats_view_display_list(pv.view));
+    ats_error err;
+    pv.st.head = 2; /* the data is for head 1 */
+    assert_int_equal(ats_view_build(pv.view, &pv.st, &pv.vd.data, f.font, pv.w, pv.h, &err),
+                     ATS_ERR_ARG);
+    assert_non_null(strstr(err.message, "layer 0 head 1"));
+    pv.st.head = 1;
+    pv.pipe.data.token = 40;
+    assert_int_equal(ats_view_build(pv.view, &pv.st, &pv.vd.data, f.font, pv.w, pv.h, &err),
+                     ATS_ERR_ARG);
+    pv.pipe.data.token = 7;
+    pv.pipe.data.temperature = 0;
+    assert_int_equal(ats_view_build(pv.view, &pv.st, &pv.vd.data, f.font, pv.w, pv.h, &err),
+                     ATS_ERR_ARG);
+    pv.pipe.data.temperature = 1;
+    const float *w = pv.pipe.data.weights;
+    pv.pipe.data.weights = NULL;
+    assert_int_equal(ats_view_build(pv.view, &pv.st, &pv.vd.data, f.font, pv.w, pv.h, &err),
+                     ATS_ERR_ARG);
+    pv.pipe.data.weights = w;
+    pv.vd.data.pipeline = NULL;
+    assert_int_equal(ats_view_build(pv.view, &pv.st, &pv.vd.data, f.font, pv.w, pv.h, &err),
+                     ATS_ERR_UNSUPPORTED);
+    assert_int_equal(ats_dl_count(ats_view_display_list(pv.view)), n);
+    pview_close(&pv);
+    demo_fixture_close(&f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipeline_data_matches_the_run),
+        cmocka_unit_test(test_pipeline_data_switches_change_what_they_claim),
+        cmocka_unit_test(test_pipeline_data_grouped_query),
+        cmocka_unit_test(test_pipeline_data_gpt2_and_bert),
+        cmocka_unit_test(test_pipeline_view_draws_the_steps_numbers),
+        cmocka_unit_test(test_pipeline_view_marks_what_ifs_and_captions),
+        cmocka_unit_test(test_pipeline_view_hits),
+        cmocka_unit_test(test_pipeline_view_long_text_stays_bounded),
+        cmocka_unit_test(test_pipeline_view_hidden_special_tokens_collapse),
+        cmocka_unit_test(test_pipeline_view_step_highlight),
+        cmocka_unit_test(test_pipeline_view_bad_data_keeps_last_list),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
