@@ -658,6 +658,98 @@ static void test_app_draw_samples_file(void **state) {
     assert_false(ats_samples_read(&s, "/nonexistent/samples.txt"));
 }
 
+static void test_app_draw_pipeline(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    ats_app *app = start_with(SENTENCE, dir);
+    ats_frame f = frame_of(1280, 900, 1);
+    ats_app_state *s = &app->state;
+    /* the fourth tab; the run is posted again with the layer's details */
+    ats_app_draw(app, &f);
+    ats_app_hit hit = hit_middle(app, &f, ATS_APP_HIT_VIEW_TAB, ATS_VIEW_PIPELINE);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.view, ATS_VIEW_PIPELINE);
+    assert_false(ats_app_run_has_detail(app, 0));
+    settle(app);
+    assert_true(ats_app_run_has_detail(app, 0));
+    ats_app_draw(app, &f);
+    assert_true(app->ui->view_ok);
+    assert_int_equal(ats_app_pipeline_token(app), 11); /* the last token */
+    /* another layer: its details are computed */
+    ats_app_key(app, (ats_key_event){ATS_KEY_DOWN, 0, false}, ats_clock_ms());
+    settle(app);
+    assert_true(ats_app_run_has_detail(app, 1));
+    ats_app_key(app, (ats_key_event){ATS_KEY_UP, 0, false}, ats_clock_ms());
+    settle(app);
+    /* Space and Shift+Space step through, with the views focused; the space is not typed */
+    ats_app_do(app, ATS_ACTION_FOCUS_VIEWS, 0, false, ats_clock_ms());
+    ats_app_key(app, (ats_key_event){ATS_KEY_SPACE, 0, false}, ats_clock_ms());
+    ats_app_text_input(app, " ", ats_clock_ms());
+    ats_app_key(app, (ats_key_event){ATS_KEY_SPACE, 0, false}, ats_clock_ms());
+    ats_app_text_input(app, " ", ats_clock_ms());
+    assert_int_equal(s->view.step, 2);
+    ats_app_key(app, (ats_key_event){ATS_KEY_SPACE, ATS_MOD_SHIFT, false}, ats_clock_ms());
+    assert_int_equal(s->view.step, 1);
+    ats_app_key(app, (ats_key_event){ATS_KEY_SPACE, ATS_MOD_SHIFT, false}, ats_clock_ms());
+    ats_app_key(app, (ats_key_event){ATS_KEY_SPACE, ATS_MOD_SHIFT, false}, ats_clock_ms());
+    assert_int_equal(s->view.step, ATS_PIPELINE_STEPS); /* wraps */
+    assert_string_equal(ats_editor_text(ats_app_get_editor(app)), SENTENCE);
+    ats_app_draw(app, &f);
+    hit = hit_middle(app, &f, ATS_APP_HIT_STEP, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.step, 0);
+    /* clicking a token in any view makes it the query: here its chip */
+    hit = hit_middle(app, &f, ATS_APP_HIT_CHIP, 7);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(ats_app_pipeline_token(app), 7);
+    /* the what-if switches, marked while on */
+    ats_app_draw(app, &f);
+    assert_false(ats_app_state_whatif_active(s));
+    hit = hit_middle(app, &f, ATS_APP_HIT_WHATIF_SCALE, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_false(s->whatif.scale);
+    assert_true(ats_app_state_whatif_active(s));
+    hit = hit_middle(app, &f, ATS_APP_HIT_WHATIF_MASK, 1);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->whatif.causal, 1);
+    const region *slider = find_region(app, ATS_APP_HIT_TEMPERATURE, 0, true);
+    assert_non_null(slider);
+    hit = ats_app_hit_test(app, &f, slider->r.x + slider->r.w - 1, slider->r.y + 5);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(fabsf(s->whatif.temperature - 10.0f) < 0.01f);
+    hit = ats_app_hit_test(app, &f, slider->r.x + 0.5f * slider->r.w, slider->r.y + 5);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(s->whatif.temperature == 1.0f); /* the middle is the model's own */
+    cli_pipeline pipe;
+    ats_error err;
+    assert_int_equal(ats_app_pipeline_make(app, &pipe, &err), ATS_OK);
+    assert_false(pipe.data.scaling);
+    assert_true(pipe.data.causal);
+    assert_int_equal(pipe.data.token, 7);
+    cli_pipeline_free(&pipe);
+    /* the export is the window's view, what-ifs and all */
+    s->banner[0] = '\0';
+    ats_app_draw(app, &f);
+    assert_true(app->ui->view_ok);
+    char path[4096];
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_PNG, ats_clock_ms(), path, sizeof path),
+                     ATS_OK);
+    assert_non_null(strstr(path, "attnscope-pipeline-L0H0-001.png"));
+    uint8_t *png;
+    int w, h, vx, vy, vw, vh;
+    assert_int_equal(ats_png_read(path, &png, &w, &h, &err), ATS_OK);
+    ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh);
+    assert_int_equal(w, vw);
+    for (int y = 0; y < h; y++)
+        assert_memory_equal(png + (size_t)y * w * 4, f.rgba + (size_t)(vy + y) * f.stride + vx * 4,
+                            (size_t)w * 4);
+    free(png);
+    ats_frame_free(&f);
+    ats_app_free(app);
+    ats_rmtree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_draw_chips_under_their_spans),
@@ -672,6 +764,7 @@ int main(void) {
         cmocka_unit_test(test_app_draw_export_data),
         cmocka_unit_test(test_app_draw_drops),
         cmocka_unit_test(test_app_draw_samples_file),
+        cmocka_unit_test(test_app_draw_pipeline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,7 @@ ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, siz
     }
     app->trigger_ms = now_ms;
     app->must_post = true;
+    app->posted_detail = ATS_DETAIL_NONE;
     ats_app_post_load(app, cfg->model_path ? cfg->model_path : "builtin:demo", app->tokenizer_path,
                       now_ms);
     return app;
@@ -135,11 +136,20 @@ static void refresh_span_map(ats_app *app) {
                            ats_editor_text(app->editor), ats_editor_length(app->editor));
 }
 
+/* The layer whose Q, K, V and scores the runs keep: the pipeline view's, else none. */
+static int wanted_detail(const ats_app *app) {
+    const ats_view_state *v = &app->state.view;
+    return v->view == ATS_VIEW_PIPELINE ? v->layer : ATS_DETAIL_NONE;
+}
+
 void ats_app_post_run(ats_app *app, double trigger_ms) {
     uint64_t revision = ats_editor_revision(app->editor);
-    if (!app->model || (revision == app->posted_revision && !app->must_post))
+    int detail = wanted_detail(app);
+    bool new_detail = detail != ATS_DETAIL_NONE && detail != app->posted_detail;
+    if (!app->model || (revision == app->posted_revision && !app->must_post && !new_detail))
         return;
     ats_run_opts opts = ats_run_opts_default();
+    opts.detail_layer = detail;
     uint64_t seq = ats_worker_post_run(app->worker, app->model, ats_editor_text(app->editor),
                                        ats_editor_length(app->editor), &opts);
     if (!seq) {
@@ -151,6 +161,7 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
         app->min_seq = seq; /* the first run on a new model: older outcomes are stale */
     ats_latency_posted(app->latency, seq, trigger_ms);
     app->posted_revision = revision;
+    app->posted_detail = detail;
     app->must_post = false;
     app->state.computing = true;
     app->posted_this_frame = true;
@@ -243,6 +254,8 @@ static void on_run(ats_app *app, ats_worker_event *ev) {
 }
 
 void ats_app_update(ats_app *app, double now_ms) {
+    if (wanted_detail(app) != ATS_DETAIL_NONE) /* the pipeline view came up, or a new layer */
+        ats_app_post_run(app, now_ms);
     ats_worker_event ev;
     while (ats_worker_poll(app->worker, &ev)) {
         if (ev.kind == ATS_WORKER_LOAD_DONE || ev.kind == ATS_WORKER_LOAD_FAILED)

@@ -116,6 +116,8 @@ const char *ats_app_get_run_text(const ats_app *app, size_t *len);
  * or index is out of range (span 0..0). */
 bool ats_app_token_span(const ats_app *app, int index, size_t *start, size_t *end);
 const ats_latency *ats_app_get_latency(const ats_app *app);
+/* The pipeline view's query token: the locked token, else the last one (-1 without a run). */
+int ats_app_pipeline_token(const ats_app *app);
 /* The sample sentences of the side panel's menu. */
 const ats_samples *ats_app_get_samples(const ats_app *app);
 

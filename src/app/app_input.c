@@ -132,6 +132,9 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     case ATS_ACTION_EXPORT:
         ats_app_export(app, (ats_export_kind)arg, now_ms, NULL, 0);
         break;
+    case ATS_ACTION_PIPELINE_STEP:
+        ats_app_state_step_pipeline(s, arg);
+        break;
     default:
         break;
     }
@@ -161,8 +164,10 @@ static bool repeats(ats_action a) {
 
 void ats_app_key(ats_app *app, ats_key_event ev, double event_ms) {
     const ats_binding *b = ats_keymap_lookup(app->state.focus, ev);
+    if (b && b->action == ATS_ACTION_PIPELINE_STEP && app->state.view.view != ATS_VIEW_PIPELINE)
+        b = NULL; /* elsewhere a space is typed (and takes the keys back to the text box) */
     /* X11 also reports Ctrl+plus as the text "+": the shortcut's own text is not typed */
-    app->swallow_text = b && (b->mods & (ATS_MOD_CTRL | ATS_MOD_ALT));
+    app->swallow_text = b && ((b->mods & (ATS_MOD_CTRL | ATS_MOD_ALT)) || b->key == ATS_KEY_SPACE);
     if (b && (!ev.repeat || repeats(b->action)))
         ats_app_do(app, b->action, b->arg, (ev.mods & ATS_MOD_SHIFT) != 0, event_ms);
 }
@@ -344,6 +349,18 @@ static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
     case ATS_APP_HIT_EXPORT:
         ats_app_export(app, (ats_export_kind)hit->index, now_ms, NULL, 0);
         break;
+    case ATS_APP_HIT_STEP:
+        s->view.step = hit->index;
+        break;
+    case ATS_APP_HIT_WHATIF_SCALE:
+        s->whatif.scale = !s->whatif.scale;
+        break;
+    case ATS_APP_HIT_WHATIF_MASK:
+        s->whatif.causal = hit->index < 0 ? -1 : hit->index > 0 ? 1 : 0;
+        break;
+    case ATS_APP_HIT_TEMPERATURE:
+        ats_app_state_set_temperature(s, ats_app_temperature_at(hit->value));
+        break;
     case ATS_APP_HIT_BANNER:
         s->banner[0] = '\0';
         break;
@@ -432,6 +449,10 @@ void ats_app_pointer_drag(ats_app *app, const ats_app_hit *hit, float dx, float 
         if (hit->kind == ATS_APP_HIT_THRESHOLD)
             ats_app_state_set_threshold(s, hit->value);
         break;
+    case ATS_APP_HIT_TEMPERATURE:
+        if (hit->kind == ATS_APP_HIT_TEMPERATURE)
+            ats_app_state_set_temperature(s, ats_app_temperature_at(hit->value));
+        break;
     default:
         return;
     }
@@ -454,6 +475,10 @@ static bool in_panel(ats_app_hit_kind k) {
     case ATS_APP_HIT_SAMPLES:
     case ATS_APP_HIT_EXPORT:
     case ATS_APP_HIT_EXPORT_DIR:
+    case ATS_APP_HIT_STEP:
+    case ATS_APP_HIT_WHATIF_SCALE:
+    case ATS_APP_HIT_WHATIF_MASK:
+    case ATS_APP_HIT_TEMPERATURE:
         return true;
     default:
         return false;

@@ -4,6 +4,7 @@
 #define ATS_APP_APP_INTERNAL_H
 
 #include "app.h"
+#include "cli/cli.h"
 #include "shared_model.h"
 #include "span_map.h"
 #include "ui.h"
@@ -35,6 +36,7 @@ struct ats_app {
 
     /* posting */
     uint64_t posted_revision; /* editor revision of the last run posted */
+    int posted_detail;        /* the layer whose details it keeps (ATS_DETAIL_NONE) */
     bool must_post;           /* post even if the text did not change (new model) */
     double trigger_ms;        /* when the edit not yet posted happened */
     double last_edit_ms;      /* for closing the undo group after a pause; 0 when closed */
@@ -58,7 +60,14 @@ struct ats_app {
 void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_path, double now_ms);
 /* After any change of the editor's text: posts the run and refreshes the span map. */
 void ats_app_text_changed(ats_app *app, double event_ms);
-/* Posts a run of the editor's text on the current model when it changed (or must_post). */
+/* Posts a run of the editor's text on the current model when it changed (or must_post, or the
+ * pipeline view needs the details of a layer the last run did not keep). */
 void ats_app_post_run(ats_app *app, double trigger_ms);
+
+/* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
+ * its data for the selected layer and head with the what-if switches (free with cli_pipeline_free
+ * before the run changes). */
+bool ats_app_run_has_detail(const ats_app *app, int layer);
+ats_status ats_app_pipeline_make(const ats_app *app, cli_pipeline *out, ats_error *err);
 
 #endif

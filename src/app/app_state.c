@@ -19,6 +19,7 @@ void ats_app_state_init(ats_app_state *s) {
         .text_scale = 1.0f,
         .device_scale = 1.0f,
         .export_dir = ".",
+        .whatif = ats_step_opts_default(),
     };
     s->view.line_threshold = 0.05f; /* hides the haze of near-zero lines */
     update_ui_scale(s);
@@ -62,8 +63,7 @@ void ats_app_state_set_head(ats_app_state *s, int head) {
 }
 
 bool ats_app_view_available(ats_view_kind view) {
-    /* ATS_VIEW_PIPELINE joins once the window can fill ats_pipeline_data from a run */
-    return view == ATS_VIEW_HEATMAP || view == ATS_VIEW_LINES || view == ATS_VIEW_GRID;
+    return (unsigned)view < ATS_VIEW_COUNT;
 }
 
 void ats_app_state_set_view(ats_app_state *s, ats_view_kind view) {
@@ -103,6 +103,32 @@ void ats_app_state_unlock(ats_app_state *s) {
 
 int ats_app_state_focus_token(const ats_app_state *s) {
     return s->view.locked_token >= 0 ? s->view.locked_token : s->view.hover_token;
+}
+
+void ats_app_state_step_pipeline(ats_app_state *s, int delta) {
+    int n = ATS_PIPELINE_STEPS + 1, step = s->view.step >= 0 && s->view.step < n ? s->view.step : 0;
+    s->view.step = ((step + delta) % n + n) % n;
+}
+
+bool ats_app_state_whatif_active(const ats_app_state *s) {
+    bool mask = s->whatif.causal >= 0 && (s->whatif.causal == 1) != s->causal;
+    return !s->whatif.scale || mask || s->whatif.temperature != 1.0f;
+}
+
+void ats_app_state_set_temperature(ats_app_state *s, float t) {
+    if (isfinite(t))
+        s->whatif.temperature = t < 0.1f ? 0.1f : t > 10.0f ? 10.0f : t;
+}
+
+float ats_app_temperature_at(float position) {
+    float t = position < 0 ? 0 : position > 1 ? 1 : position;
+    float v = powf(10.0f, 2.0f * t - 1.0f);
+    return fabsf(v - 1.0f) < 0.03f ? 1.0f : v; /* the middle snaps to the model's own */
+}
+
+float ats_app_temperature_position(float temperature) {
+    float t = temperature > 0 ? temperature : 1;
+    return (log10f(t) + 1.0f) * 0.5f;
 }
 
 void ats_app_state_toggle_head_shown(ats_app_state *s, int head) {

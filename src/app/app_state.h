@@ -59,6 +59,9 @@ typedef struct ats_app_state {
     int anim_phase;        /* the loading indicator's animation step */
     ats_app_hit_kind hover_control; /* the panel control under the pointer, for its shading */
     int hover_index;
+    /* the pipeline view's what-if switches (its step is view.step; its query token is the
+     * locked token, else the last one) */
+    ats_step_opts whatif;
 
     /* status */
     ats_app_timings timings;
@@ -93,6 +96,16 @@ void ats_app_state_click_token(ats_app_state *s, int token, ats_token_side side)
 void ats_app_state_unlock(ats_app_state *s);
 /* The token the views emphasise: the locked one, else the hovered one, else -1. */
 int ats_app_state_focus_token(const ats_app_state *s);
+
+/* Pipeline view: the highlighted step moves by delta through 0 (none) .. ATS_PIPELINE_STEPS,
+ * wrapping around. */
+void ats_app_state_step_pipeline(ats_app_state *s, int delta);
+/* What-if switches: any differs from the model's own computation. */
+bool ats_app_state_whatif_active(const ats_app_state *s);
+void ats_app_state_set_temperature(ats_app_state *s, float t); /* clamped to [0.1, 10] */
+/* The temperature slider is logarithmic: position 0 is 0.1, 0.5 is 1, 1 is 10. */
+float ats_app_temperature_at(float position);
+float ats_app_temperature_position(float temperature);
 
 /* Lines view head toggles. */
 void ats_app_state_toggle_head_shown(ats_app_state *s, int head);

@@ -96,7 +96,12 @@ static void view_tabs(pane *pn) {
         n += ats_app_view_available((ats_view_kind)v);
     frect all = {pn->x, pn->y, pn->w, h};
     p_rect(pn->p, all, 6 * u, UI_BG);
-    float w = (pn->w - 4 * u) / (float)(n > 0 ? n : 1);
+    float w = (pn->w - 4 * u) / (float)(n > 0 ? n : 1), size = UI_BODY * u, widest = 0;
+    for (int v = 0; v < ATS_VIEW_COUNT; v++) /* every name whole: the text shrinks a little */
+        if (ats_app_view_available((ats_view_kind)v))
+            widest = fmaxf(widest, p_measure(pn->p, NAMES[v], size, true));
+    if (widest > w - 10 * u)
+        size = fmaxf(11 * u, size * (w - 10 * u) / widest);
     int i = 0;
     for (int v = 0; v < ATS_VIEW_COUNT; v++) {
         if (!ats_app_view_available((ats_view_kind)v))
@@ -109,8 +114,8 @@ static void view_tabs(pane *pn) {
         } else if (hovered(pn, ATS_APP_HIT_VIEW_TAB, v)) {
             p_rect(pn->p, r, 5 * u, UI_HOVER);
         }
-        p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], UI_BODY * u,
-               on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
+        p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], size, on ? UI_ACCENT : UI_INK,
+               ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
         reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
         i++;
     }
@@ -292,6 +297,78 @@ static void threshold_slider(pane *pn) {
     pn->y += 2 * knob;
 }
 
+/* The pipeline view: the highlighted step, the query token, and the what-if switches (marked
+ * while any is on; the view draws its own badge too). */
+static void pipeline_section(pane *pn) {
+    const ats_app_state *s = pn->s;
+    float u = pn->u, gap = 4 * u, bh = 28 * u;
+    heading(pn, "STEP  (Space, Shift+Space)");
+    float bw = (pn->w - (float)ATS_PIPELINE_STEPS * gap) / (float)(ATS_PIPELINE_STEPS + 1);
+    char label[16];
+    for (int i = 0; i <= ATS_PIPELINE_STEPS; i++) {
+        frect r = {pn->x + (float)i * (bw + gap), pn->y, bw, bh};
+        snprintf(label, sizeof label, i ? "%d" : "all", i);
+        button(pn, r, label, s->view.step == i, hovered(pn, ATS_APP_HIT_STEP, i),
+               (ats_app_hit){.kind = ATS_APP_HIT_STEP, .index = i});
+    }
+    pn->y += bh + 10 * u;
+    const ats_run *run = ats_app_get_run(pn->app);
+    int token = ats_app_pipeline_token(pn->app);
+    if (run && token >= 0) {
+        char text[200];
+        snprintf(text, sizeof text, "Query: '%.80s' (token %d)",
+                 ats_tokens_get(ats_run_get_tokens(run), token)->piece, token);
+        p_text(pn->p, pn->x, pn->y, text, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
+               false, pn->w);
+        pn->y += 19 * u;
+        p_text(pn->p, pn->x, pn->y, "click a token to make it the query", UI_SMALL_SIZE * u,
+               UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
+        pn->y += 14 * u;
+    }
+    bool active = ats_app_state_whatif_active(s);
+    heading(pn, "WHAT IF");
+    if (active) /* marked while a switch is off the model's own computation */
+        p_text(pn->p, pn->x + pn->w, pn->y - 19 * u, "active", UI_SMALL_SIZE * u, UI_ERROR_INK,
+               ATS_ALIGN_END, ATS_VALIGN_TOP, true, 0);
+    checkbox(pn,
+             "Divide the scores by \xE2\x88\x9A"
+             "d_k",
+             s->whatif.scale, (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_SCALE});
+    /* the mask: the model's own, on, or off */
+    static const char *const NAMES[3] = {"as the model", "on", "off"};
+    static const int VALUES[3] = {-1, 1, 0};
+    static const float SHARE[3] = {0.5f, 0.25f, 0.25f};
+    pn->y += 6 * u;
+    p_text(pn->p, pn->x, pn->y, "Causal mask", UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
+           false, 0);
+    pn->y += 22 * u;
+    float mx = pn->x, room = pn->w - 2 * gap;
+    for (int i = 0; i < 3; i++) {
+        frect r = {mx, pn->y, SHARE[i] * room, bh};
+        button(pn, r, NAMES[i], s->whatif.causal == VALUES[i],
+               hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
+               (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_MASK, .index = VALUES[i]});
+        mx += r.w + gap;
+    }
+    pn->y += bh + 12 * u;
+    char t[64];
+    snprintf(t, sizeof t, "Softmax temperature %.2f", (double)s->whatif.temperature);
+    p_text(pn->p, pn->x, pn->y, t, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
+           pn->w);
+    pn->y += 22 * u;
+    float knob = 9 * u, pos = ats_app_temperature_position(s->whatif.temperature);
+    frect r = {pn->x, pn->y, pn->w, 2 * knob};
+    float x0 = r.x + knob, x1 = r.x + r.w - knob, cy = r.y + knob, kx = x0 + pos * (x1 - x0);
+    p_rect(pn->p, (frect){x0, cy - 2 * u, x1 - x0, 4 * u}, 2 * u, UI_BORDER);
+    p_rect(pn->p, (frect){0.5f * (x0 + x1) - u, cy - 6 * u, 2 * u, 12 * u}, 0, UI_FAINT);
+    bool hov = hovered(pn, ATS_APP_HIT_TEMPERATURE, 0);
+    p_circle(pn->p, kx, cy, knob, hov ? UI_ACCENT : UI_CARD);
+    p_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1), knob,
+              UI_ACCENT);
+    reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_TEMPERATURE});
+    pn->y += 2 * knob;
+}
+
 /* The folder's path, cut at the front ("…/exports/figures") when it is too wide. */
 static void folder_label(pane *pn, const char *dir, float size, float max_w, char *out, size_t n) {
     snprintf(out, n, "%s", dir);
@@ -355,7 +432,10 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
         head_toggles(&pn);
     else
         selector(&pn, "HEAD  (Left / Right, 0-9)", s->n_head, s->view.head, ATS_APP_HIT_HEAD);
-    caption(&pn);
+    if (s->view.view == ATS_VIEW_PIPELINE)
+        pipeline_section(&pn);
+    else
+        caption(&pn); /* the pipeline view writes the caption under its own title */
     colormaps(&pn);
     heading(&pn, "OPTIONS");
     checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,

@@ -18,7 +18,9 @@ void status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
 
     /* right: computing, keys, help (drawn first: the left side is cut before it) */
     char right[160];
-    snprintf(right, sizeof right, "%skeys: %s   \xC2\xB7   F1 help",
+    bool whatif = s->view.view == ATS_VIEW_PIPELINE && ats_app_state_whatif_active(s);
+    snprintf(right, sizeof right, "%s%skeys: %s   \xC2\xB7   F1 help",
+             whatif ? "what-if on   \xC2\xB7   " : "",
              s->computing ? "computing\xE2\x80\xA6   \xC2\xB7   " : "",
              s->focus == ATS_FOCUS_TEXT ? "text box" : "views");
     float rw = p_text(p, bar.x + bar.w - UI_M * u, y, right, size, UI_MUTED, ATS_ALIGN_END,

@@ -4,8 +4,6 @@
 #include "app_internal.h"
 #include "export_files.h"
 
-#include "cli/cli.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +47,15 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
         return s;
     }
     const ats_view_state *st = &app->state.view;
-    s = ats_view_build(view, st, data, font, (float)w, (float)h, err);
+    cli_pipeline pipe = {0};
+    ats_view_data d = *data;
+    if (st->view == ATS_VIEW_PIPELINE) {
+        s = ats_app_pipeline_make(app, &pipe, err);
+        d.pipeline = &pipe.data;
+    }
+    if (s == ATS_OK)
+        s = ats_view_build(view, st, &d, font, (float)w, (float)h, err);
+    data = &d;
     ats_meta meta;
     ats_meta_for_view(&meta, st, data);
     const ats_dl *dl = ats_view_display_list(view);
@@ -64,6 +70,7 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
         if (s == ATS_ERR_NOMEM)
             snprintf(err->message, sizeof err->message, "out of memory");
     }
+    cli_pipeline_free(&pipe);
     ats_view_free(view);
     return s;
 }

@@ -28,6 +28,10 @@ typedef enum ats_app_hit_kind {
     ATS_APP_HIT_SAMPLE,       /* a sentence of the open menu; index */
     ATS_APP_HIT_EXPORT,       /* an export button; index: ats_export_kind */
     ATS_APP_HIT_EXPORT_DIR,   /* the export folder box (a folder dropped here becomes it) */
+    ATS_APP_HIT_STEP,         /* a pipeline step button; index: 0 (none) .. ATS_PIPELINE_STEPS */
+    ATS_APP_HIT_WHATIF_SCALE, /* the what-if "divide by sqrt(d_k)" toggle */
+    ATS_APP_HIT_WHATIF_MASK,  /* the what-if mask choice; index: -1 the model's, 0 off, 1 on */
+    ATS_APP_HIT_TEMPERATURE,  /* the what-if temperature slider; value in [0, 1] (log scale) */
     ATS_APP_HIT_PANEL,        /* the side panel off its controls (the wheel scrolls it) */
     ATS_APP_HIT_BANNER,       /* the banner (a click dismisses it) */
     ATS_APP_HIT_HELP,         /* the help overlay (a click closes it) */
@@ -42,7 +46,7 @@ typedef struct ats_app_hit {
     int index, index2;
     int side;      /* TOKEN: ats_token_side */
     size_t offset; /* TEXT */
-    float value;   /* THRESHOLD */
+    float value;   /* THRESHOLD, TEMPERATURE */
     float x, y;    /* CELL, VIEWS: device pixels from the views area's corner (zoom anchor) */
     bool in_view;  /* inside the views area (a lines-view legend entry, not a panel toggle) */
 } ats_app_hit;

@@ -26,6 +26,8 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_NONE, "9", 0, false, ATS_IN_VIEWS, ATS_ACTION_HEAD_SET, 9, NULL, NULL},
     {ATS_KEY_TAB,   NULL, 0,     false, ATS_IN_BOTH, ATS_ACTION_VIEW_NEXT, 0, "Tab / Shift+Tab", "next / previous view"},
     {ATS_KEY_TAB,   NULL, SHIFT, false, ATS_IN_BOTH, ATS_ACTION_VIEW_PREV, 0, NULL, NULL},
+    {ATS_KEY_SPACE, NULL, 0,     false, ATS_IN_VIEWS, ATS_ACTION_PIPELINE_STEP, 1, "Space / Shift+Space", "next / previous step (pipeline view)"},
+    {ATS_KEY_SPACE, NULL, SHIFT, false, ATS_IN_VIEWS, ATS_ACTION_PIPELINE_STEP, -1, NULL, NULL},
     {ATS_KEY_ESCAPE, NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_ESCAPE, 0, "Esc", "close help or menu, unlock, leave the text box"},
     {ATS_KEY_RETURN, NULL, 0, false, ATS_IN_TEXT,  ATS_ACTION_FOCUS_VIEWS, 0, "Enter", "switch the keys between text box and views"},
     {ATS_KEY_RETURN, NULL, 0, false, ATS_IN_VIEWS, ATS_ACTION_FOCUS_TEXT, 0, NULL, NULL},

@@ -29,6 +29,8 @@ ats_key ats_sdl_key(SDL_Keycode key) {
         return ATS_KEY_ESCAPE;
     case SDLK_TAB:
         return ATS_KEY_TAB;
+    case SDLK_SPACE:
+        return ATS_KEY_SPACE;
     case SDLK_F1:
         return ATS_KEY_F1;
     case SDLK_F11:

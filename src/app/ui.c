@@ -3,7 +3,7 @@
  * the regions of the frame for hit tests. */
 #include "ui_internal.h"
 
-#include "cli/cli.h"
+#include "app_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,7 +283,22 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
         return false;
     }
     ats_error err = {0};
-    ats_status st = ats_view_build(ui->view, &s->view, &vd.data, ui->font, area.w, area.h, &err);
+    cli_pipeline pipe = {0};
+    ats_status st = ATS_OK;
+    if (s->view.view == ATS_VIEW_PIPELINE) {
+        if (!ats_app_run_has_detail(app, s->view.layer)) {
+            cli_view_data_free(&vd);
+            char title[64];
+            snprintf(title, sizeof title, "Computing layer %d\xE2\x80\xA6", s->view.layer);
+            view_message(p, area, title, "the pipeline view needs its queries, keys and values");
+            return false;
+        }
+        st = ats_app_pipeline_make(app, &pipe, &err);
+        vd.data.pipeline = &pipe.data;
+    }
+    if (st == ATS_OK)
+        st = ats_view_build(ui->view, &s->view, &vd.data, ui->font, area.w, area.h, &err);
+    cli_pipeline_free(&pipe);
     cli_view_data_free(&vd);
     if (st != ATS_OK) {
         view_message(p, area, "This view cannot be drawn", err.message);
@@ -351,6 +366,7 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ui->view_ok = false;
     if (ui->vw > 8 && ui->vh > 8)
         ui->view_ok = build_view(ui, &p, app, area);
+    ui->view_kind = s->view.view;
 
     ui->panel = panel;
     panel_draw(ui, &p, app, panel);
@@ -398,8 +414,8 @@ static ats_app_hit view_hit(ats_ui *ui, float x, float y) {
         hit.index = h.layer;
         hit.index2 = h.head;
         break;
-    case ATS_HIT_HEAD_KEY:
-        hit.kind = ATS_APP_HIT_HEAD_TOGGLE;
+    case ATS_HIT_HEAD_KEY: /* the lines legend toggles; the pipeline's head blocks select */
+        hit.kind = ui->view_kind == ATS_VIEW_PIPELINE ? ATS_APP_HIT_HEAD : ATS_APP_HIT_HEAD_TOGGLE;
         hit.index = h.head;
         break;
     default:
@@ -420,7 +436,8 @@ ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
         case ATS_APP_HIT_TEXT:
             hit.offset = textbox_offset_at(ui, x);
             return hit;
-        case ATS_APP_HIT_THRESHOLD: {
+        case ATS_APP_HIT_THRESHOLD:
+        case ATS_APP_HIT_TEMPERATURE: {
             float pad = 0.5f * r->r.h; /* the knob's radius at each end */
             float t = (x - r->r.x - pad) / fmaxf(r->r.w - 2 * pad, 1);
             hit.value = t < 0 ? 0 : t > 1 ? 1 : t;

@@ -124,6 +124,7 @@ struct ats_ui {
     /* the views area (integers, so an export at this size has the same pixels) */
     int vx, vy, vw, vh;
     bool view_ok;
+    ats_view_kind view_kind; /* of the view built */
     frect panel;
     float panel_content_h;
     frect samples_button; /* the sample menu opens from it */

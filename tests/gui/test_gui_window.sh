@@ -127,7 +127,10 @@ differ typed.png lines.png "the lines view"
 xdotool key Tab
 shot grid.png
 differ lines.png grid.png "the grid view"
-xdotool key shift+Tab shift+Tab Up 2
+xdotool key Tab space space
+shot pipeline.png
+differ grid.png pipeline.png "the pipeline view, step 2"
+xdotool key Tab Up 2
 shot head2.png
 differ typed.png head2.png "head 2"
 xdotool mousemove 60 77 click 1 # the first token chip: locks "The"
