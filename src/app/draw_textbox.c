@@ -95,7 +95,6 @@ static float local_x(ats_ui *ui, size_t off) {
     text_layout *t = &ui->text;
     if (off > t->len)
         off = t->len;
-    off = ats_textnav_snap(t->text, t->len, off);
     if (t->n_chunks == 0)
         return 0;
     bool before_preedit = t->preedit_w > 0 && off == t->cursor;
@@ -110,6 +109,9 @@ static float local_x(ats_ui *ui, size_t off) {
             hi = mid - 1;
     }
     const chunk *c = &t->chunks[lo];
+    /* pieces start on character boundaries, so snapping within the piece is enough (and cheap:
+     * snapping from the start of a long text costs a walk over all of it) */
+    off = c->start + ats_textnav_snap(t->text + c->start, c->end - c->start, off - c->start);
     return c->x + measure(ui, t->text, c->start, off) - (before_preedit ? t->preedit_w : 0);
 }
 
