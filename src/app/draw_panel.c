@@ -32,10 +32,10 @@ static bool hovered(const pane *pn, ats_app_hit_kind kind, int index) {
 }
 
 static void heading(pane *pn, const char *text) {
-    pn->y += 16 * pn->u;
+    pn->y += 13 * pn->u;
     p_text(pn->p, pn->x, pn->y, text, UI_HEADING * pn->u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP,
            true, pn->w);
-    pn->y += 20 * pn->u;
+    pn->y += 18 * pn->u;
 }
 
 /* A button-like box with a centred label. */
@@ -230,7 +230,7 @@ static void caption(pane *pn) {
 static void colormaps(pane *pn) {
     static const ats_colormap MAPS[4] = {ATS_COLORMAP_VIRIDIS, ATS_COLORMAP_MAGMA,
                                          ATS_COLORMAP_CIVIDIS, ATS_COLORMAP_GREYS};
-    float u = pn->u, gap = 6 * u, w = (pn->w - 3 * gap) / 4, h = 44 * u;
+    float u = pn->u, gap = 6 * u, w = (pn->w - 3 * gap) / 4, h = 42 * u;
     heading(pn, "COLORMAP");
     for (int i = 0; i < 4; i++) {
         frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
@@ -421,7 +421,7 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
                .clip = clip,
                .x = panel.x + pad,
                .w = panel.w - 2 * pad,
-               .y = panel.y + pad - 15 * u - fmaxf(scroll, 0),
+               .y = panel.y + pad - 13 * u - fmaxf(scroll, 0),
                .u = u};
     float top = pn.y;
     p_clip(p, clip);

@@ -339,7 +339,7 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     frect top = {m, m, W - 2 * m, top_h};
     frect status = {0, H - status_h, W, status_h};
     float body_y = top.y + top.h + m, body_h = fmaxf(status.y - m * 0.75f - body_y, 10);
-    float panel_w = roundf(fminf(UI_PANEL_W * u, 0.42f * W));
+    float panel_w = roundf(fminf(UI_PANEL_W * u, 0.36f * W));
     frect panel = {W - m - panel_w, body_y, panel_w, body_h};
     frect views = {m, body_y, fmaxf(panel.x - 2 * m, 10), body_h};
 
