@@ -7,12 +7,14 @@
 # worst time from a key event to the frame that first shows the typed character ("echo"), with
 # how many of those frames came while the run was still computing (the window does not wait).
 #
-# usage: bench/window_latency.sh [-b ATTNSCOPE] [-n "16 128"] [-k KEYS] [-d DELAY_MS] MODEL...
+# usage: bench/window_latency.sh [-b ATTNSCOPE] [-n "16 128"] [-k KEYS] [-d DELAY_MS] [-s] MODEL...
 #   -b  the attnscope binary (default build/default/attnscope)
 #   -n  token counts to measure at (default "16 128")
 #   -k  keystrokes per measurement (default 20)
 #   -d  pause between keystrokes in ms (default 250; shorter than a forward pass measures
 #       superseded runs, reported as oldest_ms in the log)
+#   -s  type at the start of the text rather than at its end: causal models then cannot reuse
+#       the previous run for an unchanged start, so every keystroke runs the whole text
 # Needs xvfb-run and xdotool (scripts/setup.sh). Logs stay in ${TMPDIR:-/tmp}/attnscope-latency.
 set -euo pipefail
 
@@ -20,12 +22,14 @@ ATS=build/default/attnscope
 SIZES="16 128"
 KEYS=20
 DELAY=250
-while getopts "b:n:k:d:" opt; do
+AT_START=
+while getopts "b:n:k:d:s" opt; do
     case $opt in
     b) ATS=$OPTARG ;;
     n) SIZES=$OPTARG ;;
     k) KEYS=$OPTARG ;;
     d) DELAY=$OPTARG ;;
+    s) AT_START=-s ;;
     *) exit 2 ;;
     esac
 done
@@ -38,7 +42,7 @@ if [ -z "${ATS_LATENCY_INSIDE_XVFB:-}" ]; then
     done
     export ATS_LATENCY_INSIDE_XVFB=1
     exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" "$0" -b "$ATS" -n "$SIZES" \
-        -k "$KEYS" -d "$DELAY" "$@"
+        -k "$KEYS" -d "$DELAY" $AT_START "$@"
 fi
 
 OUT=${TMPDIR:-/tmp}/attnscope-latency
@@ -79,6 +83,7 @@ for model in "$@"; do
         done
         first=$(wc -l <"$log")
         xdotool windowfocus --sync "$wid"
+        [ -n "$AT_START" ] && xdotool key ctrl+Home
         for k in $(seq "$KEYS"); do
             xdotool type --delay 0 "$(printf '%s' "abcdefghij " | cut -c$(((k - 1) % 11 + 1)))"
             sleep "$(awk "BEGIN {print $DELAY / 1000}")"
