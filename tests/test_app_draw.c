@@ -67,6 +67,15 @@ static const region *find_region(const ats_app *app, ats_app_hit_kind kind, int 
     return NULL;
 }
 
+/* Frames until a data export in progress has written its files. */
+static void wait_export(ats_app *app) {
+    for (int i = 0; i < 20000 && ats_app_export_busy(app); i++) {
+        ats_app_update(app, ats_clock_ms());
+        sleep_ms(1);
+    }
+    assert_false(ats_app_export_busy(app));
+}
+
 /* Hit-tests the middle of the region of that kind and index; fails when there is none. */
 static ats_app_hit hit_middle(ats_app *app, ats_frame *f, ats_app_hit_kind kind, int index) {
     const region *r = find_region(app, kind, index, false);
@@ -566,6 +575,11 @@ static void test_app_draw_export_data(void **state) {
     char path[4096];
     /* through the key binding, as Ctrl+E does */
     ats_app_key(app, (ats_key_event){ATS_KEY_E, ATS_MOD_CTRL, false}, ats_clock_ms());
+    assert_true(ats_app_export_busy(app)); /* on a thread of its own */
+    assert_non_null(strstr(app->state.banner, "saving"));
+    /* a second Ctrl+E meanwhile is refused, not queued */
+    assert_int_not_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
     assert_false(app->state.banner_is_error);
     assert_true(file_exists(dir, "attnscope-run-001.json"));
     assert_true(file_exists(dir, "attnscope-run-001.npy"));
@@ -582,10 +596,18 @@ static void test_app_draw_export_data(void **state) {
     assert_true((size_t)st.st_size >= 2 * 4 * 12 * 12 * 4); /* (L, H, T, T) float32 */
     assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), path, sizeof path),
                      ATS_OK);
-    assert_non_null(strstr(path, "attnscope-run-002.json"));
+    ats_app_free(app); /* waits for the export in progress */
+    assert_true(file_exists(dir, "attnscope-run-002.json"));
+    app = start_with(SENTENCE, dir);
+    ats_app_draw(app, &f);
     /* the folder goes away: an error banner, no file */
     ats_rmtree(dir);
     assert_int_not_equal(ats_app_export(app, ATS_EXPORT_PNG, ats_clock_ms(), NULL, 0), ATS_OK);
+    assert_true(app->state.banner_is_error);
+    assert_non_null(strstr(app->state.banner, dir));
+    app->state.banner[0] = '\0';
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
     assert_true(app->state.banner_is_error);
     assert_non_null(strstr(app->state.banner, dir));
     ats_frame_free(&f);

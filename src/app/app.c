@@ -52,6 +52,9 @@ ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, siz
         return NULL;
     }
     ats_app_state_init(&app->state);
+    pthread_mutex_init(&app->export_mu, NULL);
+    app->wake = cfg->wake;
+    app->wake_user = cfg->wake_user;
     app->causal = cfg->causal;
     app->font_path = dup_or_null(cfg->font_path);
     app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
@@ -110,6 +113,7 @@ static void drop_run(ats_app *app) {
 void ats_app_free(ats_app *app) {
     if (!app)
         return;
+    ats_app_export_finish(app);      /* it holds a run and a model */
     ats_worker_destroy(app->worker); /* first: nothing may still use the models */
     drop_run(app);
     ats_shared_model_release(app->model);
@@ -117,6 +121,7 @@ void ats_app_free(ats_app *app) {
     ats_latency_free(app->latency);
     ats_ui_free(app->ui);
     ats_samples_free(&app->samples);
+    pthread_mutex_destroy(&app->export_mu);
     free(app->font_path);
     free(app->tokenizer_path);
     free(app);
@@ -270,6 +275,8 @@ void ats_app_update(ats_app *app, double now_ms) {
         app->dirty = true;
     app->state.loading = loading;
     app->state.computing = computing;
+    if (ats_app_export_poll(app, now_ms))
+        app->dirty = true;
     if (ats_app_state_tick(&app->state, now_ms))
         app->dirty = true;
     int phase = loading ? (int)(now_ms / ANIM_STEP_MS) : 0;

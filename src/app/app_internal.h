@@ -10,6 +10,8 @@
 #include "ui.h"
 #include "worker.h"
 
+#include <pthread.h>
+
 struct ats_app {
     ats_app_state state;
     ats_editor *editor;
@@ -52,7 +54,16 @@ struct ats_app {
     float nav_zoom, nav_dx, nav_dy;
 
     ats_app_hit_kind drag_kind; /* where the held button went down */
-    bool swallow_text;          /* the key press just handled was a Ctrl/Alt shortcut */
+
+    /* the data export's thread (export_keys.c) */
+    pthread_t export_thread;
+    pthread_mutex_t export_mu;
+    bool export_running;             /* UI thread only */
+    bool export_done, export_failed; /* under export_mu */
+    char export_msg[1200];           /* under export_mu */
+    void (*wake)(void *user);
+    void *wake_user;
+    bool swallow_text; /* the key press just handled was a Ctrl/Alt shortcut */
     bool dirty;
 };
 

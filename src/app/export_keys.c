@@ -4,6 +4,7 @@
 #include "app_internal.h"
 #include "export_files.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,12 +112,24 @@ static bool mem_close(membuf *m) {
     return ok;
 }
 
-/* The run as JSON (every layer and head), NPY (every head) and CSV (the head shown). */
-static ats_status export_data(ats_app *app, char *path, size_t path_size, ats_error *err) {
-    const ats_run *run = app->run;
-    const ats_model *model = ats_shared_model_get(app->run_model);
+/* The run as JSON (every layer and head), NPY (every head) and CSV (one head): encoding a large
+ * run takes a while (GPT-2 small at 128 tokens is 22 MB of JSON), so it runs on a thread of its
+ * own that holds references to the run and its model; the window keeps drawing, and the notice
+ * comes when the files are there. */
+typedef struct data_job {
+    ats_app *app;
+    ats_run *run;
+    ats_shared_model *model;
+    char *text;
+    size_t text_len;
+    int layer, head;
+    char dir[1024];
+} data_job;
+
+static ats_status write_data(const data_job *job, char *path, size_t path_size, ats_error *err) {
+    const ats_model *model = ats_shared_model_get(job->model);
     const ats_model_config *c = ats_model_get_config(model);
-    const ats_view_state *st = &app->state.view;
+    const ats_run *run = job->run;
     cli_selection all = {0, c->n_layer, 0, c->n_head};
     char warning[256] = "";
     if (ats_run_dropped_tokens(run) > 0)
@@ -129,22 +142,21 @@ static ats_status export_data(ats_app *app, char *path, size_t path_size, ats_er
     for (int i = 0; i < 3; i++)
         ok = mem_open(&m[i]) && ok;
     if (ok) {
-        cli_write_dump_json(m[0].f, model, app->run_text, app->run_text_len, run, &all,
+        cli_write_dump_json(m[0].f, model, job->text, job->text_len, run, &all,
                             warning[0] ? warning : NULL, NULL, false);
         cli_write_dump_npy(m[1].f, run, &all);
-        cli_write_dump_csv(m[2].f, run, st->layer, st->head);
+        cli_write_dump_csv(m[2].f, run, job->layer, job->head);
     }
     for (int i = 0; i < 3; i++)
         ok = mem_close(&m[i]) && ok;
     ats_status s = ATS_ERR_NOMEM;
     if (ok) {
         char csv[48];
-        snprintf(csv, sizeof csv, "-L%dH%d.csv", st->layer, st->head);
+        snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
         ats_out_file files[3] = {{".json", m[0].data, m[0].len},
                                  {".npy", m[1].data, m[1].len},
                                  {csv, m[2].data, m[2].len}};
-        s = ats_export_files_write(app->state.export_dir, "attnscope-run", files, 3, path,
-                                   path_size, NULL, err);
+        s = ats_export_files_write(job->dir, "attnscope-run", files, 3, path, path_size, NULL, err);
     } else {
         snprintf(err->message, sizeof err->message, "out of memory");
     }
@@ -153,39 +165,116 @@ static ats_status export_data(ats_app *app, char *path, size_t path_size, ats_er
     return s;
 }
 
+static void *data_thread(void *arg) {
+    data_job *job = arg;
+    ats_app *app = job->app;
+    char path[4096] = "", msg[1200];
+    ats_error err = {0};
+    ats_status s = write_data(job, path, sizeof path, &err);
+    if (s == ATS_OK) /* ".../attnscope-run-004.json": the NPY and CSV share its number */
+        snprintf(msg, sizeof msg, "saved %.*s.json, .npy and -L%dH%d.csv", (int)strlen(path) - 5,
+                 path, job->layer, job->head);
+    else
+        snprintf(msg, sizeof msg, "export failed: %s", err.message);
+    ats_run_free(job->run);
+    ats_shared_model_release(job->model);
+    free(job->text);
+    free(job);
+    pthread_mutex_lock(&app->export_mu);
+    snprintf(app->export_msg, sizeof app->export_msg, "%s", msg);
+    app->export_failed = s != ATS_OK;
+    app->export_done = true;
+    pthread_mutex_unlock(&app->export_mu);
+    if (app->wake)
+        app->wake(app->wake_user);
+    return NULL;
+}
+
+static ats_status start_data_export(ats_app *app, double now_ms) {
+    if (app->export_running) {
+        say(app, now_ms, false, "still saving the numbers of the last Ctrl+E");
+        return ATS_ERR_ARG;
+    }
+    data_job *job = calloc(1, sizeof *job);
+    char *text = job ? malloc(app->run_text_len + 1) : NULL;
+    if (!text) {
+        free(job);
+        say(app, now_ms, true, "export: out of memory");
+        return ATS_ERR_NOMEM;
+    }
+    memcpy(text, app->run_text, app->run_text_len);
+    text[app->run_text_len] = '\0';
+    *job = (data_job){.app = app,
+                      .run = ats_run_retain(app->run),
+                      .model = ats_shared_model_retain(app->run_model),
+                      .text = text,
+                      .text_len = app->run_text_len,
+                      .layer = app->state.view.layer,
+                      .head = app->state.view.head};
+    snprintf(job->dir, sizeof job->dir, "%s", app->state.export_dir);
+    app->export_done = false;
+    if (pthread_create(&app->export_thread, NULL, data_thread, job) != 0) {
+        ats_run_free(job->run);
+        ats_shared_model_release(job->model);
+        free(job->text);
+        free(job);
+        say(app, now_ms, true, "export: cannot start a thread");
+        return ATS_ERR_NOMEM;
+    }
+    app->export_running = true;
+    say(app, now_ms, false, "saving the numbers\xE2\x80\xA6");
+    return ATS_OK;
+}
+
+bool ats_app_export_poll(ats_app *app, double now_ms) {
+    if (!app->export_running)
+        return false;
+    pthread_mutex_lock(&app->export_mu);
+    bool done = app->export_done;
+    pthread_mutex_unlock(&app->export_mu);
+    if (!done)
+        return false;
+    pthread_join(app->export_thread, NULL);
+    app->export_running = false;
+    say(app, now_ms, app->export_failed, "%s", app->export_msg);
+    return true;
+}
+
+bool ats_app_export_busy(const ats_app *app) {
+    return app->export_running;
+}
+
+void ats_app_export_finish(ats_app *app) {
+    if (app->export_running)
+        pthread_join(app->export_thread, NULL);
+    app->export_running = false;
+}
+
 ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, char *path,
                           size_t path_size) {
     if (!app->run) {
         say(app, now_ms, true, "nothing to export yet: the text has not run");
         return ATS_ERR_ARG;
     }
+    if (kind == ATS_EXPORT_DATA) {
+        if (path)
+            path[0] = '\0';
+        return start_data_export(app, now_ms);
+    }
     char written[4096] = "";
     ats_error err = {0};
-    ats_status s;
-    if (kind == ATS_EXPORT_DATA) {
-        s = export_data(app, written, sizeof written, &err);
-    } else {
-        cli_view_data vd;
-        if (!cli_view_data_make(&vd, ats_shared_model_get(app->run_model), app->run,
-                                app->run_text)) {
-            say(app, now_ms, true, "export: out of memory");
-            return ATS_ERR_NOMEM;
-        }
-        s = export_view(app, kind, &vd.data, written, sizeof written, &err);
-        cli_view_data_free(&vd);
+    cli_view_data vd;
+    if (!cli_view_data_make(&vd, ats_shared_model_get(app->run_model), app->run, app->run_text)) {
+        say(app, now_ms, true, "export: out of memory");
+        return ATS_ERR_NOMEM;
     }
+    ats_status s = export_view(app, kind, &vd.data, written, sizeof written, &err);
+    cli_view_data_free(&vd);
     if (s != ATS_OK) {
         say(app, now_ms, true, "export failed: %s", err.message);
         return s;
     }
-    if (kind == ATS_EXPORT_DATA) {
-        /* "…/attnscope-run-004.json": the NPY and CSV share its number */
-        size_t n = strlen(written);
-        say(app, now_ms, false, "saved %.*s.json, .npy and -L%dH%d.csv", (int)(n - 5), written,
-            app->state.view.layer, app->state.view.head);
-    } else {
-        say(app, now_ms, false, "saved %s", written);
-    }
+    say(app, now_ms, false, "saved %s", written);
     if (path)
         snprintf(path, path_size, "%s", written);
     return ATS_OK;

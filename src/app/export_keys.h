@@ -10,6 +10,7 @@
 
 #include "attnscope/render.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct ats_app ats_app;
@@ -21,9 +22,18 @@ typedef enum ats_export_kind {
 } ats_export_kind;
 
 /* Writes the export and shows the notice or error banner. On success `path` (when not NULL)
- * receives the first file written. Needs a frame drawn (the views area's size) and a run. */
+ * receives the file written. Needs a frame drawn (the views area's size) and a run. The data
+ * export (large for a big run) is written by a thread of its own: ATS_OK means it started,
+ * `path` is left empty, and the notice (or error banner) comes with ats_app_export_poll. */
 ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, char *path,
                           size_t path_size);
+/* Takes the finished data export's outcome into the banner (ats_app_update calls it); true
+ * when one finished. */
+bool ats_app_export_poll(ats_app *app, double now_ms);
+/* A data export is being written. */
+bool ats_app_export_busy(const ats_app *app);
+/* Waits for a data export in progress (the app's end). */
+void ats_app_export_finish(ats_app *app);
 
 /* The file stem of a view export in state `st`: "attnscope-heatmap-L3H5", "attnscope-lines-L3",
  * "attnscope-grid". */
