@@ -1,53 +1,12 @@
 /* The side panel, top to bottom: the model and its shape, the view tabs, the layer and head
- * selectors (in the lines view: a toggle per head with all / none), the demo head's caption,
- * the colormaps, the options (hide special tokens; the lines threshold), and the export
- * buttons with the export folder. It scrolls with the wheel when it is taller
- * than the window. */
-#include "ui_internal.h"
+ * selectors (in the lines view: a toggle per head with all / none), the demo head's caption (in
+ * the pipeline view: its steps and what-ifs instead), the colormaps, the options (hide special
+ * tokens; the lines threshold), and the export buttons with the export folder. It scrolls with
+ * the wheel when it is taller than the window. */
+#include "panel_internal.h"
 
 #include <stdio.h>
 #include <string.h>
-
-typedef struct pane {
-    ats_ui *ui;
-    paint *p;
-    const ats_app *app;
-    const ats_app_state *s;
-    frect clip; /* the visible inside of the panel */
-    float x, w; /* the content column */
-    float y;    /* the next free line, scrolled */
-    float u;
-} pane;
-
-static void reg(pane *pn, frect r, ats_app_hit hit) {
-    float x0 = fmaxf(r.x, pn->clip.x), y0 = fmaxf(r.y, pn->clip.y);
-    float x1 = fminf(r.x + r.w, pn->clip.x + pn->clip.w);
-    float y1 = fminf(r.y + r.h, pn->clip.y + pn->clip.h);
-    if (x1 > x0 && y1 > y0)
-        ui_region(pn->ui, (frect){x0, y0, x1 - x0, y1 - y0}, hit);
-}
-
-static bool hovered(const pane *pn, ats_app_hit_kind kind, int index) {
-    return pn->s->hover_control == kind && pn->s->hover_index == index;
-}
-
-static void heading(pane *pn, const char *text) {
-    pn->y += 13 * pn->u;
-    p_text(pn->p, pn->x, pn->y, text, UI_HEADING * pn->u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP,
-           true, pn->w);
-    pn->y += 18 * pn->u;
-}
-
-/* A button-like box with a centred label. */
-static void button(pane *pn, frect r, const char *label, bool selected, bool hover,
-                   ats_app_hit hit) {
-    float u = pn->u;
-    ats_rgba bg = selected ? UI_ACCENT : hover ? UI_HOVER : UI_BG;
-    p_rect(pn->p, r, 5 * u, bg);
-    p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
-           selected ? UI_CARD : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, selected, r.w - 6 * u);
-    reg(pn, r, hit);
-}
 
 /* ---- sections ------------------------------------------------------------------------------ */
 
@@ -55,7 +14,7 @@ static void model_section(pane *pn) {
     const ats_app_state *s = pn->s;
     float u = pn->u, line = 19 * u;
     paint *p = pn->p;
-    heading(pn, "MODEL");
+    pane_heading(pn, "MODEL");
     p_text(p, pn->x, pn->y, s->model_name[0] ? s->model_name : "none yet", 17 * u, UI_INK,
            ATS_ALIGN_START, ATS_VALIGN_TOP, true, pn->w);
     pn->y += 25 * u;
@@ -90,7 +49,7 @@ static void model_section(pane *pn) {
 static void view_tabs(pane *pn) {
     static const char *const NAMES[ATS_VIEW_COUNT] = {"Heatmap", "Lines", "Grid", "Pipeline"};
     float u = pn->u, h = 32 * u;
-    heading(pn, "VIEW  (Tab)");
+    pane_heading(pn, "VIEW  (Tab)");
     int n = 0;
     for (int v = 0; v < ATS_VIEW_COUNT; v++)
         n += ats_app_view_available((ats_view_kind)v);
@@ -111,12 +70,12 @@ static void view_tabs(pane *pn) {
         if (on) {
             p_rect(pn->p, r, 5 * u, UI_BORDER);
             p_rect(pn->p, frect_inset(r, u), 4 * u, UI_CARD);
-        } else if (hovered(pn, ATS_APP_HIT_VIEW_TAB, v)) {
+        } else if (pane_hovered(pn, ATS_APP_HIT_VIEW_TAB, v)) {
             p_rect(pn->p, r, 5 * u, UI_HOVER);
         }
         p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], size, on ? UI_ACCENT : UI_INK,
                ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
-        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
+        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
         i++;
     }
     pn->y += h;
@@ -125,7 +84,7 @@ static void view_tabs(pane *pn) {
 /* Numbered boxes 0..n-1 that wrap; beyond 64 entries a stepper "‹ 12 of 96 ›". */
 static void selector(pane *pn, const char *title, int n, int selected, ats_app_hit_kind kind) {
     float u = pn->u, bw = 32 * u, bh = 28 * u, gap = 4 * u;
-    heading(pn, title);
+    pane_heading(pn, title);
     if (n <= 0) {
         p_text(pn->p, pn->x, pn->y, "\xE2\x80\x94", UI_BODY * u, UI_FAINT, ATS_ALIGN_START,
                ATS_VALIGN_TOP, false, 0);
@@ -136,10 +95,10 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
     if (n > 64) {
         frect prev = {pn->x, pn->y, bh * 1.3f, bh},
               next = {pn->x + pn->w - bh * 1.3f, pn->y, bh * 1.3f, bh};
-        button(pn, prev, "\xE2\x80\xB9", false, hovered(pn, kind, selected - 1),
-               (ats_app_hit){.kind = kind, .index = selected > 0 ? selected - 1 : 0});
-        button(pn, next, "\xE2\x80\xBA", false, hovered(pn, kind, selected + 1),
-               (ats_app_hit){.kind = kind, .index = selected + 1 < n ? selected + 1 : n - 1});
+        pane_button(pn, prev, "\xE2\x80\xB9", false, pane_hovered(pn, kind, selected - 1),
+                    (ats_app_hit){.kind = kind, .index = selected > 0 ? selected - 1 : 0});
+        pane_button(pn, next, "\xE2\x80\xBA", false, pane_hovered(pn, kind, selected + 1),
+                    (ats_app_hit){.kind = kind, .index = selected + 1 < n ? selected + 1 : n - 1});
         snprintf(label, sizeof label, "%d of %d", selected, n);
         p_text(pn->p, pn->x + 0.5f * pn->w, pn->y + 0.5f * bh, label, UI_BODY * u, UI_INK,
                ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
@@ -152,8 +111,8 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
         frect r = {pn->x + (float)(i % per_row) * (bw + gap),
                    pn->y + (float)(i / per_row) * (bh + gap), bw, bh};
         snprintf(label, sizeof label, "%d", i);
-        button(pn, r, label, i == selected, hovered(pn, kind, i),
-               (ats_app_hit){.kind = kind, .index = i});
+        pane_button(pn, r, label, i == selected, pane_hovered(pn, kind, i),
+                    (ats_app_hit){.kind = kind, .index = i});
     }
     pn->y += (float)((n + per_row - 1) / per_row) * (bh + gap) - gap;
 }
@@ -162,7 +121,7 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
 static void head_toggles(pane *pn) {
     const ats_app_state *s = pn->s;
     float u = pn->u, bw = 32 * u, bh = 28 * u, gap = 4 * u;
-    heading(pn, "HEADS SHOWN");
+    pane_heading(pn, "HEADS SHOWN");
     /* all / none at the heading's right */
     float bx = pn->x + pn->w, by = pn->y - 24 * u;
     const char *names[2] = {"none", "all"};
@@ -171,11 +130,11 @@ static void head_toggles(pane *pn) {
         float w = p_measure(pn->p, names[i], UI_SMALL_SIZE * u, false) + 16 * u;
         bx -= w;
         frect r = {bx, by, w, 22 * u};
-        bool hov = hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, which[i]);
+        bool hov = pane_hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, which[i]);
         p_rect(pn->p, r, 5 * u, hov ? UI_HOVER : UI_BG);
         p_text(pn->p, r.x + 0.5f * w, r.y + 0.5f * r.h, names[i], UI_SMALL_SIZE * u, UI_INK,
                ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
-        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = which[i]});
+        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = which[i]});
         bx -= 6 * u;
     }
     int per_row = (int)((pn->w + gap) / (bw + gap));
@@ -192,12 +151,12 @@ static void head_toggles(pane *pn) {
             p_rect(pn->p, r, 5 * u, UI_BG);
             p_outline(pn->p, r, fmaxf(1.5f * u, 1), 5 * u, c);
         }
-        if (hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, h))
+        if (pane_hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, h))
             p_outline(pn->p, frect_inset(r, -2 * u), fmaxf(u, 1), 6 * u, UI_INK);
         snprintf(label, sizeof label, "%d", h);
         p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
                on ? UI_CARD : UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
-        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = h});
+        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = h});
     }
     pn->y += (float)((s->n_head + per_row - 1) / per_row) * (bh + gap) - gap;
 }
@@ -231,11 +190,11 @@ static void colormaps(pane *pn) {
     static const ats_colormap MAPS[4] = {ATS_COLORMAP_VIRIDIS, ATS_COLORMAP_MAGMA,
                                          ATS_COLORMAP_CIVIDIS, ATS_COLORMAP_GREYS};
     float u = pn->u, gap = 6 * u, w = (pn->w - 3 * gap) / 4, h = 42 * u;
-    heading(pn, "COLORMAP");
+    pane_heading(pn, "COLORMAP");
     for (int i = 0; i < 4; i++) {
         frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
         bool on = pn->s->view.colormap == MAPS[i];
-        if (on || hovered(pn, ATS_APP_HIT_COLORMAP, (int)MAPS[i]))
+        if (on || pane_hovered(pn, ATS_APP_HIT_COLORMAP, (int)MAPS[i]))
             p_rect(pn->p, r, 6 * u, on ? UI_ACCENT_SOFT : UI_HOVER);
         if (on)
             p_outline(pn->p, r, fmaxf(2 * u, 1), 6 * u, UI_ACCENT);
@@ -251,122 +210,20 @@ static void colormaps(pane *pn) {
         p_text(pn->p, r.x + 0.5f * r.w, r.y + r.h - 5 * u, ats_colormap_name(MAPS[i]),
                UI_SMALL_SIZE * u, on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, on,
                r.w - 4 * u);
-        reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
+        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
     }
-    pn->y += h;
-}
-
-static void checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit) {
-    float u = pn->u, box = 18 * u, h = 28 * u;
-    frect row = {pn->x, pn->y, pn->w, h};
-    if (hovered(pn, hit.kind, hit.index))
-        p_rect(pn->p, frect_inset(row, -3 * u), 5 * u, UI_HOVER);
-    frect b = {pn->x, pn->y + 0.5f * (h - box), box, box};
-    if (checked) {
-        p_rect(pn->p, b, 4 * u, UI_ACCENT);
-        float w = fmaxf(2 * u, 1);
-        p_line(pn->p, b.x + 4 * u, b.y + 9.5f * u, b.x + 7.5f * u, b.y + 13 * u, w, UI_CARD);
-        p_line(pn->p, b.x + 7.5f * u, b.y + 13 * u, b.x + 14 * u, b.y + 5 * u, w, UI_CARD);
-    } else {
-        p_rect(pn->p, b, 4 * u, UI_CARD);
-        p_outline(pn->p, b, fmaxf(1.5f * u, 1), 4 * u, UI_FAINT);
-    }
-    p_text(pn->p, b.x + box + 10 * u, pn->y + 0.5f * h, label, UI_BODY * u, UI_INK, ATS_ALIGN_START,
-           ATS_VALIGN_MIDDLE, false, pn->w - box - 10 * u);
-    reg(pn, row, hit);
     pn->y += h;
 }
 
 static void threshold_slider(pane *pn) {
-    float u = pn->u, t = pn->s->view.line_threshold, knob = 9 * u;
+    float u = pn->u, t = pn->s->view.line_threshold;
     char label[64];
     snprintf(label, sizeof label, "Hide lines weaker than %.2f", (double)t);
     pn->y += 8 * u;
     p_text(pn->p, pn->x, pn->y, label, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
            pn->w);
     pn->y += 22 * u;
-    frect r = {pn->x, pn->y, pn->w, 2 * knob}; /* the hit area: track plus a knob's room */
-    float x0 = r.x + knob, x1 = r.x + r.w - knob, cy = r.y + knob, kx = x0 + t * (x1 - x0);
-    p_rect(pn->p, (frect){x0, cy - 2 * u, x1 - x0, 4 * u}, 2 * u, UI_BORDER);
-    p_rect(pn->p, (frect){x0, cy - 2 * u, kx - x0, 4 * u}, 2 * u, UI_ACCENT);
-    bool hov = hovered(pn, ATS_APP_HIT_THRESHOLD, 0);
-    p_circle(pn->p, kx, cy, knob, hov ? UI_ACCENT : UI_CARD);
-    p_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1), knob,
-              UI_ACCENT);
-    reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_THRESHOLD});
-    pn->y += 2 * knob;
-}
-
-/* The pipeline view: the highlighted step, the query token, and the what-if switches (marked
- * while any is on; the view draws its own badge too). */
-static void pipeline_section(pane *pn) {
-    const ats_app_state *s = pn->s;
-    float u = pn->u, gap = 4 * u, bh = 28 * u;
-    heading(pn, "STEP  (Space, Shift+Space)");
-    float bw = (pn->w - (float)ATS_PIPELINE_STEPS * gap) / (float)(ATS_PIPELINE_STEPS + 1);
-    char label[16];
-    for (int i = 0; i <= ATS_PIPELINE_STEPS; i++) {
-        frect r = {pn->x + (float)i * (bw + gap), pn->y, bw, bh};
-        snprintf(label, sizeof label, i ? "%d" : "all", i);
-        button(pn, r, label, s->view.step == i, hovered(pn, ATS_APP_HIT_STEP, i),
-               (ats_app_hit){.kind = ATS_APP_HIT_STEP, .index = i});
-    }
-    pn->y += bh + 10 * u;
-    const ats_run *run = ats_app_get_run(pn->app);
-    int token = ats_app_pipeline_token(pn->app);
-    if (run && token >= 0) {
-        char text[200];
-        snprintf(text, sizeof text, "Query: '%.80s' (token %d)",
-                 ats_tokens_get(ats_run_get_tokens(run), token)->piece, token);
-        p_text(pn->p, pn->x, pn->y, text, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
-               false, pn->w);
-        pn->y += 19 * u;
-        p_text(pn->p, pn->x, pn->y, "click a token to make it the query", UI_SMALL_SIZE * u,
-               UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
-        pn->y += 14 * u;
-    }
-    bool active = ats_app_state_whatif_active(s);
-    heading(pn, "WHAT IF");
-    if (active) /* marked while a switch is off the model's own computation */
-        p_text(pn->p, pn->x + pn->w, pn->y - 19 * u, "active", UI_SMALL_SIZE * u, UI_ERROR_INK,
-               ATS_ALIGN_END, ATS_VALIGN_TOP, true, 0);
-    checkbox(pn,
-             "Divide the scores by \xE2\x88\x9A"
-             "d_k",
-             s->whatif.scale, (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_SCALE});
-    /* the mask: the model's own, on, or off */
-    static const char *const NAMES[3] = {"as the model", "on", "off"};
-    static const int VALUES[3] = {-1, 1, 0};
-    static const float SHARE[3] = {0.5f, 0.25f, 0.25f};
-    pn->y += 6 * u;
-    p_text(pn->p, pn->x, pn->y, "Causal mask", UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
-           false, 0);
-    pn->y += 22 * u;
-    float mx = pn->x, room = pn->w - 2 * gap;
-    for (int i = 0; i < 3; i++) {
-        frect r = {mx, pn->y, SHARE[i] * room, bh};
-        button(pn, r, NAMES[i], s->whatif.causal == VALUES[i],
-               hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
-               (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_MASK, .index = VALUES[i]});
-        mx += r.w + gap;
-    }
-    pn->y += bh + 12 * u;
-    char t[64];
-    snprintf(t, sizeof t, "Softmax temperature %.2f", (double)s->whatif.temperature);
-    p_text(pn->p, pn->x, pn->y, t, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
-           pn->w);
-    pn->y += 22 * u;
-    float knob = 9 * u, pos = ats_app_temperature_position(s->whatif.temperature);
-    frect r = {pn->x, pn->y, pn->w, 2 * knob};
-    float x0 = r.x + knob, x1 = r.x + r.w - knob, cy = r.y + knob, kx = x0 + pos * (x1 - x0);
-    p_rect(pn->p, (frect){x0, cy - 2 * u, x1 - x0, 4 * u}, 2 * u, UI_BORDER);
-    p_rect(pn->p, (frect){0.5f * (x0 + x1) - u, cy - 6 * u, 2 * u, 12 * u}, 0, UI_FAINT);
-    bool hov = hovered(pn, ATS_APP_HIT_TEMPERATURE, 0);
-    p_circle(pn->p, kx, cy, knob, hov ? UI_ACCENT : UI_CARD);
-    p_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1), knob,
-              UI_ACCENT);
-    reg(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_TEMPERATURE});
-    pn->y += 2 * knob;
+    pane_slider(pn, t, ATS_APP_HIT_THRESHOLD, false);
 }
 
 /* The folder's path, cut at the front ("…/exports/figures") when it is too wide. */
@@ -385,15 +242,15 @@ static void folder_label(pane *pn, const char *dir, float size, float max_w, cha
 static void export_section(pane *pn) {
     static const char *const NAMES[3] = {"PNG", "SVG", "Data"};
     float u = pn->u, gap = 6 * u, h = 32 * u, w = (pn->w - 2 * gap) / 3;
-    heading(pn, "EXPORT  (Ctrl+S, Ctrl+Shift+S, Ctrl+E)");
+    pane_heading(pn, "EXPORT  (Ctrl+S, Ctrl+Shift+S, Ctrl+E)");
     for (int i = 0; i < 3; i++) {
         frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
-        button(pn, r, NAMES[i], false, hovered(pn, ATS_APP_HIT_EXPORT, i),
-               (ats_app_hit){.kind = ATS_APP_HIT_EXPORT, .index = i});
+        pane_button(pn, r, NAMES[i], false, pane_hovered(pn, ATS_APP_HIT_EXPORT, i),
+                    (ats_app_hit){.kind = ATS_APP_HIT_EXPORT, .index = i});
     }
     pn->y += h + 8 * u;
     frect box = {pn->x, pn->y, pn->w, 46 * u};
-    bool hov = hovered(pn, ATS_APP_HIT_EXPORT_DIR, 0);
+    bool hov = pane_hovered(pn, ATS_APP_HIT_EXPORT_DIR, 0);
     p_rect(pn->p, box, 6 * u, hov ? UI_HOVER : UI_CARD);
     p_outline(pn->p, box, fmaxf(u, 1), 6 * u, UI_BORDER);
     char label[1100];
@@ -403,7 +260,7 @@ static void export_section(pane *pn) {
            ATS_VALIGN_TOP, false, box.w - 20 * u);
     p_text(pn->p, box.x + 10 * u, box.y + box.h - 6 * u, "drop a folder here to export there",
            UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, box.w - 20 * u);
-    reg(pn, box, (ats_app_hit){.kind = ATS_APP_HIT_EXPORT_DIR});
+    pane_region(pn, box, (ats_app_hit){.kind = ATS_APP_HIT_EXPORT_DIR});
     pn->y += box.h;
 }
 
@@ -433,13 +290,13 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     else
         selector(&pn, "HEAD  (Left / Right, 0-9)", s->n_head, s->view.head, ATS_APP_HIT_HEAD);
     if (s->view.view == ATS_VIEW_PIPELINE)
-        pipeline_section(&pn);
+        pane_pipeline(&pn);
     else
         caption(&pn); /* the pipeline view writes the caption under its own title */
     colormaps(&pn);
-    heading(&pn, "OPTIONS");
-    checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
-             (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
+    pane_heading(&pn, "OPTIONS");
+    pane_checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
+                  (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
     if (s->view.view == ATS_VIEW_LINES)
         threshold_slider(&pn);
     export_section(&pn);
