@@ -116,9 +116,14 @@ static void test_tokenizer_truncated_tokenizer_json(void **state) {
     static const char *const fixtures[] = {"fixtures/hf/stories260K-llama/tokenizer.json",
                                            "fixtures/hf/tiny-random-bert/tokenizer.json",
                                            "fixtures/hf/tiny-random-gpt2/tokenizer.json"};
+    for (size_t i = 0; i < 3; i++) { /* before anything is allocated: skipping jumps out */
+        ATS_REQUIRE_SHARED(present, fixtures[i]);
+        (void)present;
+    }
     char *dir = ats_make_temp_dir();
     for (size_t i = 0; i < 3; i++) {
-        ATS_REQUIRE_SHARED(src, fixtures[i]);
+        char src[4096];
+        snprintf(src, sizeof src, "%s", ats_test_shared(fixtures[i]));
         size_t len;
         char *text = slurp(src, &len);
         const size_t cuts[] = {1, 17, len / 3, len / 2, len - 2};
@@ -202,18 +207,25 @@ static void test_tokenizer_bad_tokenizer_bin(void **state) {
     snprintf(path, sizeof path, "%s/tokenizer.bin", dir);
     expect_llama2c_error(path, 512, ATS_ERR_IO, "cannot open");
 
-    ATS_REQUIRE_SHARED(src, "fixtures/llama2c/tok512.bin");
-    size_t len;
-    char *bin = slurp(src, &len);
-    const size_t cuts[] = {0, 3, 4, 9, 13, len / 2, len - 1};
-    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
-        write_file(path, bin, cuts[c]);
-        expect_llama2c_error(path, 512, ATS_ERR_FORMAT, cuts[c] < 4 ? "too short" : "token");
+    /* the real tok512.bin cut short (when ../shared is there; this test owns a folder, so it
+     * does not skip as a whole) */
+    const char *src = ats_test_shared("fixtures/llama2c/tok512.bin");
+    if (src) {
+        size_t len;
+        char *bin = slurp(src, &len);
+        const size_t cuts[] = {0, 3, 4, 9, 13, len / 2, len - 1};
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            write_file(path, bin, cuts[c]);
+            expect_llama2c_error(path, 512, ATS_ERR_FORMAT, cuts[c] < 4 ? "too short" : "token");
+        }
+        write_file(path, bin, len);
+        expect_llama2c_error(path, 513, ATS_ERR_FORMAT, "token 512");
+        expect_llama2c_error(path, 0, ATS_ERR_ARG, "vocabulary size");
+        expect_llama2c_error(path, -5, ATS_ERR_ARG, "vocabulary size");
+        free(bin);
+    } else {
+        print_message("note: ../shared/fixtures/llama2c/tok512.bin is absent; its cuts skipped\n");
     }
-    write_file(path, bin, len);
-    expect_llama2c_error(path, 513, ATS_ERR_FORMAT, "token 512");
-    expect_llama2c_error(path, 0, ATS_ERR_ARG, "vocabulary size");
-    expect_llama2c_error(path, -5, ATS_ERR_ARG, "vocabulary size");
 
     /* token 0's length runs past the end; then a negative length; then a silly max length */
     uint8_t small[] = {16, 0, 0, 0, 0, 0, 0, 0, 0xE8, 0x03, 0, 0, 'a', 'b'};
@@ -225,7 +237,6 @@ static void test_tokenizer_bad_tokenizer_bin(void **state) {
     small[0] = 0, small[3] = 0x80;
     write_file(path, small, sizeof small);
     expect_llama2c_error(path, 8, ATS_ERR_FORMAT, "max_token_length");
-    free(bin);
     ats_rmtree(dir);
     free(dir);
 }
