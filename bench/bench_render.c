@@ -1,7 +1,7 @@
 /* Render speed: the time to build each view's display list and to rasterize it into a
  * 1600 x 1000 canvas, as the window does on every edit and every mouse move.
  *
- *   bench_render [-r RUNS] [-t T]... [-v VIEW]... [-s LxH]... [-m causal|bidir]
+ *   bench_render [-r RUNS] [-t T]... [-v VIEW]... [-s LxH]... [-m causal|bidir] [-p DIR]
  *
  * Data is synthetic attention with the structure of builtin:demo and of real models: each head
  * is a softmax over scores of one of six kinds (previous token, same word, first token, uniform,
@@ -17,7 +17,9 @@
  *
  * Each case reuses one ats_view (as the window does) and prints the median over RUNS (default
  * 5) of build, rasterize and their total in milliseconds; "cold" is the first build on a fresh
- * view (what a new text or a view switch costs), and "items" the display list's length. */
+ * view (what a new text or a view switch costs), and "items" the display list's length. With
+ * -p DIR each case's last frame is also written to DIR/<T>-<L>x<H>-<mask>-<case>.png, to look
+ * at what was timed. */
 #include "attnscope/render.h"
 
 #include <math.h>
@@ -190,8 +192,24 @@ static double median(double *v, int n) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* The frame just drawn, as DIR/<T>-<L>x<H>-<mask>-<case>.png. */
+static void save_frame(const char *dir, const dataset *ds, int which, const ats_canvas *canvas) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%d-%dx%d-%s-%s.png", dir, ds->T, ds->L, ds->H,
+             ds->causal ? "causal" : "bidir", CASES[which]);
+    uint8_t *png;
+    size_t len;
+    ats_error err;
+    if (ats_png_encode(canvas, NULL, &png, &len, &err) != ATS_OK ||
+        ats_write_file_atomic(path, png, len, &err) != ATS_OK)
+        fprintf(stderr, "bench_render: %s\n", err.message);
+    else
+        free(png);
+}
+
 /* Runs one case; returns false on an error (printed). */
-static bool run_case(const dataset *ds, int which, int runs, ats_font *font, ats_canvas *canvas) {
+static bool run_case(const dataset *ds, int which, int runs, ats_font *font, ats_canvas *canvas,
+                     const char *save_dir) {
     ats_view_state st = case_state(which, ds);
     ats_view *view;
     ats_error err;
@@ -216,6 +234,8 @@ static bool run_case(const dataset *ds, int which, int runs, ats_font *font, ats
     if (!ok) {
         fprintf(stderr, "bench_render: %s: %s\n", CASES[which], err.message);
     } else {
+        if (save_dir)
+            save_frame(save_dir, ds, which, canvas);
         int items = ats_dl_count(ats_view_display_list(view));
         printf("%4d %3dx%-3d %-6s %-13s %9.2f %9.2f %9.2f %9.2f %8d\n", ds->T, ds->L, ds->H,
                ds->causal ? "causal" : "bidir", CASES[which], median(build, runs),
@@ -234,12 +254,13 @@ typedef struct options {
     int n_shape, shape_l[MAX_LIST], shape_h[MAX_LIST];
     int n_view;
     bool view_on[N_CASES];
-    int mask; /* 0 both, 1 causal, 2 bidirectional */
+    int mask;             /* 0 both, 1 causal, 2 bidirectional */
+    const char *save_dir; /* -p: write each case's frame here */
 } options;
 
 static void usage(void) {
     fputs("usage: bench_render [-r RUNS] [-t TOKENS]... [-s LAYERSxHEADS]... [-v CASE]... "
-          "[-m causal|bidir]\n"
+          "[-m causal|bidir] [-p DIR]\n"
           "cases: heatmap heatmap-zoom lines lines-hover grid grid-hover\n",
           stderr);
 }
@@ -272,6 +293,8 @@ static bool parse(int argc, char **argv, options *o) {
                 return false;
             o->view_on[k] = true;
             o->n_view++;
+        } else if (strcmp(a, "-p") == 0) {
+            o->save_dir = v;
         } else if (strcmp(a, "-m") == 0) {
             o->mask = strcmp(v, "causal") == 0 ? 1 : strcmp(v, "bidir") == 0 ? 2 : -1;
             if (o->mask < 0)
@@ -332,7 +355,7 @@ int main(int argc, char **argv) {
                     continue;
                 }
                 for (int k = 0; k < N_CASES; k++)
-                    if (o.view_on[k] && !run_case(&ds, k, o.runs, font, &canvas))
+                    if (o.view_on[k] && !run_case(&ds, k, o.runs, font, &canvas, o.save_dir))
                         code = 1;
                 dataset_free(&ds);
             }

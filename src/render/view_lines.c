@@ -11,6 +11,12 @@
  * A hovered or locked token shows only its own lines (a query's to every key, or every query's
  * to a key), and the labels on the other side are shaded by the weight. Weights under the
  * threshold, and under 1% (invisible at that opacity), are not drawn.
+ *
+ * With nothing focused, at most MAX_LINES lines are drawn: when more pass the threshold (a long
+ * text, many heads), the threshold rises to the weight of about the MAX_LINES-th strongest line
+ * and the legend names it, as if the person had moved the slider there. The weakest lines are
+ * the faintest, and past a few thousand lines they only add haze, while each costs the
+ * rasterizer about as much as a strong one; this keeps a redraw within a frame.
  */
 #include "view_internal.h"
 
@@ -18,6 +24,8 @@
 #include <string.h>
 
 #define MIN_WEIGHT 0.01f
+#define MAX_LINES  3000
+#define CUT_BINS   1024 /* resolution of the raised threshold: (1 - cut) / CUT_BINS */
 
 typedef struct geom {
     float m, legend_y, legend_bottom, rows_y, row_h;
@@ -111,7 +119,8 @@ void lines_natural_size(view_ctx *c, float *w, float *h) {
     *h = legend_bottom + 8.0f * ui + 1.6f * UI_SMALL * ui + (float)n * row_h + m;
 }
 
-static void draw_legend(view_ctx *c, const geom *g, const frect *rects) {
+/* `cut`: the weight below which lines are not drawn. */
+static void draw_legend(view_ctx *c, const geom *g, const frect *rects, float cut) {
     float ui = c->ui, size = UI_SMALL * ui, sw = 12.0f * ui;
     ats_text_style ts = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     vtext(c, g->m, g->legend_y + 0.5f * sw, "heads", &ts);
@@ -129,9 +138,13 @@ static void draw_legend(view_ctx *c, const geom *g, const frect *rects) {
         ts.color = on ? COLOR_INK : COLOR_MUTED;
         vtext(c, x + sw + 4.0f * ui, y + 0.5f * sw, label, &ts);
     }
-    if (c->st->line_threshold > 0) {
+    if (c->st->line_threshold > 0 || cut > MIN_WEIGHT) {
         char note[64];
-        snprintf(note, sizeof note, "weights below %.2f hidden", (double)c->st->line_threshold);
+        if (cut > fmaxf(c->st->line_threshold, MIN_WEIGHT))
+            snprintf(note, sizeof note, "weights below %.3g hidden (at most %d lines)", (double)cut,
+                     MAX_LINES);
+        else
+            snprintf(note, sizeof note, "weights below %.2f hidden", (double)c->st->line_threshold);
         ats_text_style tn = tstyle(size, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
         vtext(c, c->w - g->m, g->legend_y + 0.5f * sw, note, &tn);
     }
@@ -169,10 +182,36 @@ static float strongest(const view_ctx *c, int q, int k, int *head) {
     return best;
 }
 
-static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side) {
+/* The weight below which lines are not drawn: the threshold, raised when nothing is focused and
+ * more than MAX_LINES lines would pass it to the lowest bin edge of a histogram of the weights
+ * above it that leaves at most MAX_LINES. */
+static float line_cut(const view_ctx *c, int f) {
+    float cut = fmaxf(c->st->line_threshold, MIN_WEIGHT);
+    if (f >= 0 || cut >= 1.0f)
+        return cut;
+    int n = c->tok.n, bins[CUT_BINS] = {0}, total = 0;
+    float scale = (float)CUT_BINS / (1.0f - cut);
+    for (int h = 0; h < c->d->n_head; h++) {
+        if (!ats_view_state_head_visible(c->st, h))
+            continue;
+        for (int q = 0; q < n; q++)
+            for (int k = 0; k < n; k++) {
+                float w = weight(c, h, q, k);
+                if (w >= cut) {
+                    bins[clampi((int)((w - cut) * scale), 0, CUT_BINS - 1)]++;
+                    total++;
+                }
+            }
+    }
+    int b = 0;
+    while (total > MAX_LINES && b < CUT_BINS)
+        total -= bins[b++];
+    return cut + (float)b / scale;
+}
+
+static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, float cut) {
     float ui = c->ui, x0 = g->x0 + g->wl + g->pad, x1 = x0 + g->span;
     float width = clampf(0.3f * g->row_h, 1.0f * ui, 2.0f * ui); /* thinner when rows crowd */
-    float cut = fmaxf(c->st->line_threshold, MIN_WEIGHT);
     int n = c->tok.n;
     for (int i = 0; i < n; i++) { /* the ends of the lines */
         float y = g->rows_y + ((float)i + 0.5f) * g->row_h;
@@ -246,12 +285,13 @@ void lines_build(view_ctx *c) {
     view_layout *l = c->lay;
     layout(c, c->w, c->h, &g, l->legend);
     l->n_legend = c->d->n_head;
-    draw_legend(c, &g, l->legend);
-    if (c->tok.n == 0)
-        return;
     ats_token_side side;
     int f = focus(c, &side);
-    draw_lines(c, &g, f, side);
+    float cut = line_cut(c, f);
+    draw_legend(c, &g, l->legend, cut);
+    if (c->tok.n == 0)
+        return;
+    draw_lines(c, &g, f, side, cut);
     draw_labels(c, &g, f, side);
     float rows = (float)c->tok.n * g.row_h;
     l->left = (frect){g.x0 - 4.0f * c->ui, g.rows_y, g.wl + g.pad + 4.0f * c->ui, rows};
