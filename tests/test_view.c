@@ -256,12 +256,74 @@ static void test_view_bad_state_keeps_last_list(void **state) {
     demo_fixture_close(&f);
 }
 
+/* Occurrences of `needle` in `hay`. */
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void test_view_lines_capped_when_nothing_focused(void **state) {
+    (void)state;
+    /* 12 heads over 64 tokens: eleven spread evenly (every weight 1/64, above the 1% floor) and
+     * one on the previous token: 45,000 lines would pass the floor */
+    enum { T = 64, H = 12 };
+    float *attn = calloc((size_t)H * T * T, sizeof *attn);
+    const char *labels[T];
+    assert_non_null(attn);
+    for (int i = 0; i < T; i++)
+        labels[i] = "tok";
+    for (int h = 0; h < H; h++)
+        for (int q = 0; q < T; q++)
+            for (int k = 0; k < T; k++)
+                attn[((size_t)h * T + q) * T + k] =
+                    h == 0 ? (k == (q > 0 ? q - 1 : 0) ? 1.0f : 0.0f) : 1.0f / T;
+    ats_view_data d = {.model_name = "test",
+                       .n_layer = 1,
+                       .n_head = H,
+                       .n_tokens = T,
+                       .tokens = labels,
+                       .attention = attn};
+    ats_font *font;
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_font_open(NULL, &font, &err), ATS_OK);
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    ats_view_state st = ats_view_state_default();
+    st.view = ATS_VIEW_LINES;
+    assert_int_equal(ats_view_build(v, &st, &d, font, 1200, 900, &err), ATS_OK);
+    char *svg;
+    size_t len;
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    /* the even heads' lines all fall under the raised threshold; the legend says so */
+    int lines = count_of(svg, "<line");
+    assert_in_range(lines, T, 3000 + 100);
+    assert_non_null(strstr(svg, "weights below 0.0"));
+    assert_non_null(strstr(svg, "at most 3000 lines"));
+    free(svg);
+    /* a focused token is never capped: its lines to every key of every head */
+    st.hover_token = 10;
+    st.hover_side = ATS_SIDE_QUERY;
+    assert_int_equal(ats_view_build(v, &st, &d, font, 1200, 900, &err), ATS_OK);
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    assert_true(count_of(svg, "<line") >= (H - 1) * T + 1);
+    assert_null(strstr(svg, "hidden"));
+    free(svg);
+    ats_view_free(v);
+    ats_font_free(font);
+    free(attn);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_view_heatmap_hits_match_pixels),
         cmocka_unit_test(test_view_heatmap_zoom_keeps_point),
         cmocka_unit_test(test_view_hidden_special_tokens_never_hit),
         cmocka_unit_test(test_view_lines_and_grid_hits),
+        cmocka_unit_test(test_view_lines_capped_when_nothing_focused),
         cmocka_unit_test(test_view_bad_state_keeps_last_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
