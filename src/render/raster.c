@@ -121,6 +121,18 @@ static inline float overlap(float a0, float a1, float b0, float b1) {
     return hi > lo ? hi - lo : 0.0f;
 }
 
+/* floor and ceil for values well inside the int range (callers clamp first), without the libm
+ * calls x86-64 makes for floorf / ceilf when SSE4.1 is not assumed. */
+static inline int ifloor(float v) {
+    int i = (int)v;
+    return i - (v < (float)i);
+}
+
+static inline int iceil(float v) {
+    int i = (int)v;
+    return i + (v > (float)i);
+}
+
 /* ---- rectangles and discs ------------------------------------------------------------------ */
 
 /* Pixels d[0..n) under colour c at the same alpha a: what blend() does to each, with the
@@ -174,11 +186,20 @@ static void draw_rect(raster *r, const dl_item *it) {
         draw_square_rect(r, it, b, x0, y0, x1, y1);
         return;
     }
+    /* columns whose centres lie between the corners and that are wholly inside */
+    int in0 = clampi(iceil(clampf(fmaxf(x0 + rad - 0.5f, x0), -1e7f, 1e7f)), b.x0, b.x1);
+    int in1 = clampi(ifloor(clampf(fminf(x1 - rad - 0.5f, x1 - 1.0f), -1e7f, 1e7f)) + 1, in0, b.x1);
     for (int y = b.y0; y < b.y1; y++) {
         float cy = overlap((float)y, (float)y + 1, y0, y1), py = (float)y + 0.5f;
         float qy = clampf(py, y0 + rad, y1 - rad); /* nearest row of the inner rectangle */
         uint8_t *d = pixel(r, b.x0, y);
         for (int x = b.x0; x < b.x1; x++, d += 4) {
+            if (x == in0 && in1 > in0) { /* between the corners: the row's coverage only */
+                blend_span(d, in1 - in0, it->color, cy * alpha);
+                d += (size_t)(in1 - in0 - 1) * 4;
+                x = in1 - 1;
+                continue;
+            }
             float cov = overlap((float)x, (float)x + 1, x0, x1) * cy;
             float px = (float)x + 0.5f, qx = clampf(px, x0 + rad, x1 - rad);
             if (qx != px && qy != py) /* in a corner: distance to the corner's circle */
@@ -275,18 +296,6 @@ static void stroke(raster *r, float ax, float ay, float bx, float by, float w, b
             r->dirty.y1 = y + 1 > r->dirty.y1 ? y + 1 : r->dirty.y1;
         }
     }
-}
-
-/* floor and ceil for values well inside the int range (callers clamp first), without the libm
- * calls x86-64 makes for floorf / ceilf when SSE4.1 is not assumed. */
-static inline int ifloor(float v) {
-    int i = (int)v;
-    return i - (v < (float)i);
-}
-
-static inline int iceil(float v) {
-    int i = (int)v;
-    return i + (v > (float)i);
 }
 
 /* blend() of an opaque colour at factor k / 256 onto an opaque pixel, two channels per 32-bit
@@ -735,51 +744,96 @@ static bool axis_make(axis *a, int p0, int p1, float e0, float e1, float scale, 
     return true;
 }
 
+/* One source row resampled across: for each destination column, the sums over the cells under
+ * it of w a r, w a g, w a b, w a (colours premultiplied by alpha a) and of the weight w. */
+typedef struct hsum {
+    float r, g, b, a, w;
+} hsum;
+
+/* `pm`: room for the row's iw cells premultiplied, (iw, 4) floats a r, a g, a b, a; converting
+ * each byte once pays when cells are wider than pixels and each is read by several. */
+static void resample_row(const uint8_t *row, int iw, const axis *cols, int n, float *pm,
+                         hsum *out) {
+    for (int i = 0; i < iw; i++, row += 4) {
+        float a = (float)row[3];
+        pm[4 * i] = a * (float)row[0];
+        pm[4 * i + 1] = a * (float)row[1];
+        pm[4 * i + 2] = a * (float)row[2];
+        pm[4 * i + 3] = a;
+    }
+    for (int cx = 0; cx < n; cx++) {
+        hsum s = {0, 0, 0, 0, 0};
+        const float *w = cols->w + cols->offset[cx], *p = pm + 4 * (size_t)cols->start[cx];
+        for (int i = 0; i < cols->count[cx]; i++, p += 4) {
+            s.r += w[i] * p[0], s.g += w[i] * p[1], s.b += w[i] * p[2];
+            s.a += w[i] * p[3], s.w += w[i];
+        }
+        out[cx] = s;
+    }
+}
+
 /* Each pixel: the area-weighted mean of the cells under it, colours weighted by their alpha
  * (premultiplied) so that transparent cells do not darken; a pixel inside one cell takes that
- * cell's colour as it is. */
+ * cell's colour as it is. The weights are separable, so each source row is resampled across
+ * once (into a ring of as many rows as a pixel can span) and each pixel sums a column of those. */
 static void draw_cells(raster *r, const uint8_t *img, int iw, int ih, irect b, float x0, float y0,
                        float x1, float y1, float su, float sv) {
     axis cols = {0}, rows = {0};
-    if (!axis_make(&cols, b.x0, b.x1, x0, x1, su, iw) ||
-        !axis_make(&rows, b.y0, b.y1, y0, y1, sv, ih)) {
-        r->status = ATS_ERR_NOMEM;
-        axis_free(&cols);
-        axis_free(&rows);
-        return;
+    int nw = b.x1 - b.x0, ring = 1;
+    hsum *hs = NULL;
+    float *pm = NULL; /* (iw, 4) one source row premultiplied */
+    int *held = NULL; /* (ring) the source row in each slot, -1: none */
+    bool ok = axis_make(&cols, b.x0, b.x1, x0, x1, su, iw) &&
+              axis_make(&rows, b.y0, b.y1, y0, y1, sv, ih);
+    for (int ry = 0; ok && ry < b.y1 - b.y0; ry++)
+        ring = rows.count[ry] > ring ? rows.count[ry] : ring;
+    if (ok) {
+        hs = malloc((size_t)ring * (size_t)nw * sizeof *hs);
+        held = malloc((size_t)ring * sizeof *held);
+        pm = malloc((size_t)iw * 4 * sizeof *pm);
     }
+    if (!hs || !held || !pm) {
+        r->status = ATS_ERR_NOMEM;
+        goto done;
+    }
+    for (int i = 0; i < ring; i++)
+        held[i] = -1;
     for (int y = b.y0; y < b.y1; y++) {
-        int ry = y - b.y0;
-        if (rows.count[ry] == 0)
+        int ry = y - b.y0, nj = rows.count[ry], j0 = rows.start[ry];
+        if (nj == 0)
             continue;
+        for (int j = j0; j < j0 + nj; j++) /* the rows this one needs, resampled */
+            if (held[j % ring] != j) {
+                resample_row(img + (size_t)j * (size_t)iw * 4, iw, &cols, nw, pm,
+                             hs + (j % ring) * nw);
+                held[j % ring] = j;
+            }
+        const float *wy = rows.w + rows.offset[ry];
         uint8_t *d = pixel(r, b.x0, y);
-        for (int x = b.x0; x < b.x1; x++, d += 4) {
-            int cx = x - b.x0;
+        for (int cx = 0; cx < nw; cx++, d += 4) {
             if (cols.count[cx] == 0)
                 continue;
             float area = cols.cover[cx] * rows.cover[ry];
-            if (cols.count[cx] == 1 && rows.count[ry] == 1) {
-                const uint8_t *p = img + ((size_t)rows.start[ry] * iw + cols.start[cx]) * 4;
+            if (cols.count[cx] == 1 && nj == 1) {
+                const uint8_t *p = img + ((size_t)j0 * iw + cols.start[cx]) * 4;
                 blend(d, (ats_rgba){p[0], p[1], p[2], 255}, (float)p[3] / 255.0f * area);
                 continue;
             }
             float sr = 0, sg = 0, sb = 0, sa = 0, sw = 0;
-            for (int j = 0; j < rows.count[ry]; j++) {
-                float wy = rows.w[rows.offset[ry] + j];
-                const uint8_t *row = img + (size_t)(rows.start[ry] + j) * iw * 4;
-                for (int i = 0; i < cols.count[cx]; i++) {
-                    float w = wy * cols.w[cols.offset[cx] + i];
-                    const uint8_t *p = row + (size_t)(cols.start[cx] + i) * 4;
-                    float a = w * (float)p[3];
-                    sr += a * p[0], sg += a * p[1], sb += a * p[2];
-                    sa += a, sw += w;
-                }
+            for (int j = 0; j < nj; j++) {
+                const hsum *h = &hs[((j0 + j) % ring) * nw + cx];
+                sr += wy[j] * h->r, sg += wy[j] * h->g, sb += wy[j] * h->b;
+                sa += wy[j] * h->a, sw += wy[j] * h->w;
             }
             if (sa > 0 && sw > 0)
                 blend(d, (ats_rgba){to_u8(sr / sa), to_u8(sg / sa), to_u8(sb / sa), 255},
                       sa / (sw * 255.0f) * area);
         }
     }
+done:
+    free(hs);
+    free(pm);
+    free(held);
     axis_free(&cols);
     axis_free(&rows);
 }
