@@ -192,6 +192,20 @@ typedef enum ats_token_side {
 
 #define ATS_MAX_HEADS 256
 
+/* Which weight the top colour of a heatmap stands for. */
+typedef enum ats_color_scale {
+    ATS_COLOR_SCALE_FIXED, /* 0 .. 1 (default): a colour means the same weight in every head, as
+                              papers show it */
+    ATS_COLOR_SCALE_AUTO,  /* 0 .. the largest weight shown (the heatmap's head; in the grid each
+                              thumbnail its own): heads whose weights are all near 1/T still show
+                              their structure. The colour bar and exports name the range. */
+} ats_color_scale;
+
+/* "fixed", "auto". */
+const char *ats_color_scale_name(ats_color_scale scale);
+/* Accepts the names above (case-insensitive). */
+bool ats_color_scale_from_name(const char *name, ats_color_scale *out);
+
 /* Everything that changes what is on screen. Token indices count every token of the run
  * (special ones included), whatever hide_special says; -1 means none. Out-of-range values
  * (a state outliving a shorter text) are treated as none, and zoom and pan are clamped. */
@@ -211,6 +225,7 @@ typedef struct ats_view_state {
     float zoom;        /* heatmap: 1 fits every token; 4 shows a quarter of them each way */
     float pan_query, pan_key; /* heatmap: first visible row and column, in cells */
     float ui_scale;           /* multiplies text, margins and strokes: presentation mode, HiDPI */
+    ats_color_scale color_scale; /* heatmap and grid colours: 0 .. 1 or 0 .. max */
 } ats_view_state;
 
 ats_view_state ats_view_state_default(void);
@@ -292,8 +307,9 @@ typedef struct ats_meta {
     char buf[640];
 } ats_meta;
 
-/* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap (and Token when locked) for
- * a view of `data` in state `st`. Borrows data->model_name and data->text. */
+/* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap, ColorScale ("fixed 0-1",
+ * "auto 0-0.043", "auto per head" for the grid) and Token when locked, for a view of `data` in
+ * state `st`. Borrows data->model_name and data->text. */
 void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_data *data);
 /* Adds one entry (no-op when full); both strings are borrowed. */
 void ats_meta_add(ats_meta *m, const char *key, const char *value);

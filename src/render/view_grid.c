@@ -1,11 +1,13 @@
 /* The grid view (the "model view"): a thumbnail heatmap for every layer (rows) and head
  * (columns). The selected head is outlined; the hovered one is outlined and previewed large in a
  * panel beside it, with token labels when they fit. Thumbnails of long texts are box-averaged
- * down to about their pixel size before they enter the display list.
+ * down to about their pixel size before they enter the display list, and kept in the view
+ * between builds (see thumb_cache).
  */
 #include "view_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct geom {
@@ -78,17 +80,106 @@ static frect thumb_rect(const geom *g, int layer, int head) {
                    g->grid.y + (float)layer * (g->thumb + g->gap), g->thumb, g->thumb};
 }
 
-/* One head's matrix as an image in r, at most about one cell per pixel. */
-static void draw_matrix(view_ctx *c, frect r, int layer, int head) {
-    int n = c->tok.n, step = 1;
-    float px = fmaxf(r.w, 1.0f);
-    if ((float)n > 2.0f * px)
-        step = (int)ceilf((float)n / px);
+/* Tokens per image cell for a matrix drawn `px` pixels wide: cells of at least about a pixel,
+ * averaged here in weight (a mean weight through the colormap, as a smaller heatmap would show)
+ * rather than by the rasterizer in colour, which also costs it several cells a pixel. */
+static int matrix_step(const view_ctx *c, float px) {
+    int n = c->tok.n;
+    px = fmaxf(px, 1.0f);
+    return (float)n > px ? (int)ceilf((float)n / px) : 1;
+}
+
+/* One head's image, coloured against its own max with the auto scale. */
+static const uint8_t *head_image(view_ctx *c, int layer, int head, int step, int *m) {
+    c->vmax = view_scale_max(c, layer, head);
+    const uint8_t *img = attention_image(c, layer, head, step, m);
+    c->vmax = 1.0f;
+    return img;
+}
+
+/* An image of m x m cells in r, over the masked colour for a causal model. */
+static void draw_cells_in(view_ctx *c, frect r, const uint8_t *img, int m) {
     if (c->d->causal)
         vrect(c, r.x, r.y, r.w, r.h, 0, COLOR_MASKED);
-    int m;
-    const uint8_t *img = attention_image(c, layer, head, step, &m);
     vimage(c, r.x, r.y, r.w, r.h, img, m, m);
+}
+
+/* One head's matrix as an image in r. */
+static void draw_matrix(view_ctx *c, frect r, int layer, int head) {
+    int m;
+    const uint8_t *img = head_image(c, layer, head, matrix_step(c, r.w), &m);
+    draw_cells_in(c, r, img, m);
+}
+
+/* FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ull;
+    return h;
+}
+
+/* What the thumbnails are made from, as a fingerprint: the arrays' address and shape, the model,
+ * every token label and flag, the options that colour them, and a few weights of each head
+ * (the address alone could be reused by the next run, and two models can share a tokenizer). */
+static uint64_t thumbs_key(const view_ctx *c, int step) {
+    const ats_view_data *d = c->d;
+    uint64_t h = 0xCBF29CE484222325ull;
+    int head_info[] = {
+        d->n_layer, d->n_head,           d->n_tokens,          d->causal,
+        step,       c->st->hide_special, (int)c->st->colormap, (int)c->st->color_scale};
+    h = fnv(h, head_info, sizeof head_info);
+    h = fnv(h, &d->attention, sizeof d->attention);
+    if (d->model_name)
+        h = fnv(h, d->model_name, strlen(d->model_name));
+    for (int i = 0; i < d->n_tokens; i++) {
+        h = fnv(h, d->tokens[i] ? d->tokens[i] : "", d->tokens[i] ? strlen(d->tokens[i]) + 1 : 1);
+        h = fnv(h, (uint8_t[1]){(uint8_t)is_special(c, i)}, 1);
+    }
+    int T = d->n_tokens;
+    for (int l = 0; l < d->n_layer; l++)
+        for (int hd = 0; hd < d->n_head; hd++)
+            for (int s = 0; s < 4; s++) { /* rows last, middle, a third, first */
+                int q = s == 0 ? T - 1 : s == 1 ? T / 2 : s == 2 ? T / 3 : 0;
+                int k = (q * 7 + l * 13 + hd + s) % (q + 1); /* a key the query sees */
+                float v = attn_at(c, l, hd, q, k);
+                h = fnv(h, &v, sizeof v);
+            }
+    return h ? h : 1;
+}
+
+/* The thumbnails of every head at `step` from the view's cache, made when what they show
+ * changed; NULL (c->status set) when out of memory. */
+static const uint8_t *thumbnails(view_ctx *c, int step, int *m_out) {
+    thumb_cache *tc = c->thumbs;
+    int count = c->d->n_layer * c->d->n_head, m = (c->tok.n + step - 1) / step;
+    uint64_t key = thumbs_key(c, step);
+    size_t each = (size_t)m * (size_t)m * 4;
+    *m_out = m;
+    if (tc->key == key && tc->count == count && tc->m == m)
+        return tc->pixels;
+    tc->key = 0;
+    if (each * (size_t)count > tc->cap) {
+        uint8_t *p = realloc(tc->pixels, each * (size_t)count);
+        if (!p) {
+            c->status = c->status ? c->status : ATS_ERR_NOMEM;
+            return NULL;
+        }
+        tc->pixels = p;
+        tc->cap = each * (size_t)count;
+    }
+    for (int l = 0; l < c->d->n_layer; l++)
+        for (int h = 0; h < c->d->n_head; h++) {
+            int mm;
+            const uint8_t *img = head_image(c, l, h, step, &mm);
+            if (!img)
+                return NULL;
+            memcpy(tc->pixels + (size_t)(l * c->d->n_head + h) * each, img, each);
+        }
+    tc->key = key;
+    tc->count = count;
+    tc->m = m;
+    return tc->pixels;
 }
 
 /* The large preview of the hovered head, beside its thumbnail. */
@@ -166,13 +257,14 @@ void grid_build(view_ctx *c) {
         frect r = thumb_rect(&g, l, 0);
         vtext(c, g.grid.x - 8.0f * ui, r.y + 0.5f * r.h, name, &hs);
     }
-    if (c->tok.n > 0)
-        for (int l = 0; l < L; l++)
-            for (int h = 0; h < H; h++) {
-                frect r = thumb_rect(&g, l, h);
-                draw_matrix(c, r, l, h);
-                voutline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
-            }
+    int m;
+    const uint8_t *thumbs = c->tok.n > 0 ? thumbnails(c, matrix_step(c, g.thumb), &m) : NULL;
+    for (int l = 0; thumbs && l < L; l++)
+        for (int h = 0; h < H; h++) {
+            frect r = thumb_rect(&g, l, h);
+            draw_cells_in(c, r, thumbs + (size_t)(l * H + h) * (size_t)m * (size_t)m * 4, m);
+            voutline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
+        }
     float t = 2.0f * ui;
     frect sel = thumb_rect(&g, st->layer, st->head);
     voutline(c, sel.x - 2 * t, sel.y - 2 * t, sel.w + 4 * t, sel.h + 4 * t, t, COLOR_INK);
