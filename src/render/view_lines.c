@@ -168,6 +168,20 @@ static float weight(const view_ctx *c, int head, int q, int k) {
     return attn_at(c, c->st->layer, head, c->tok.shown[q], c->tok.shown[k]);
 }
 
+/* Head h's attention row of shown query q, indexed by token (the shown keys: tok.shown). */
+static const float *query_row(const view_ctx *c, int head, int q) {
+    size_t T = (size_t)c->d->n_tokens;
+    return c->d->attention + (((size_t)c->st->layer * (size_t)c->d->n_head + (size_t)head) * T +
+                              (size_t)c->tok.shown[q]) *
+                                 T;
+}
+
+/* Shown keys [0, n) that shown query q sees: up to itself in a causal model (shown order is
+ * run order). */
+static int keys_seen(const view_ctx *c, int q) {
+    return c->d->causal ? q + 1 : c->tok.n;
+}
+
 /* Strongest shown weight on the line between shown tokens q and k, and its head. */
 static float strongest(const view_ctx *c, int q, int k, int *head) {
     float best = 0;
@@ -194,14 +208,16 @@ static float line_cut(const view_ctx *c, int f) {
     for (int h = 0; h < c->d->n_head; h++) {
         if (!ats_view_state_head_visible(c->st, h))
             continue;
-        for (int q = 0; q < n; q++)
-            for (int k = 0; k < n; k++) {
-                float w = weight(c, h, q, k);
+        for (int q = 0; q < n; q++) {
+            const float *row = query_row(c, h, q);
+            for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
+                float w = row[c->tok.shown[k]];
                 if (w >= cut) {
                     bins[clampi((int)((w - cut) * scale), 0, CUT_BINS - 1)]++;
                     total++;
                 }
             }
+        }
     }
     int b = 0;
     while (total > MAX_LINES && b < CUT_BINS)
@@ -225,10 +241,11 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, f
         for (int q = 0; q < n; q++) {
             if (f >= 0 && side == ATS_SIDE_QUERY && q != f)
                 continue;
-            for (int k = 0; k < n; k++) {
+            const float *row = query_row(c, h, q);
+            for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
                 if (f >= 0 && side == ATS_SIDE_KEY && k != f)
                     continue;
-                float w = weight(c, h, q, k);
+                float w = row[c->tok.shown[k]];
                 if (!(w >= cut))
                     continue;
                 col.a = (uint8_t)lroundf(255.0f * fminf(w, 1.0f));
