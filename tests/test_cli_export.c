@@ -109,6 +109,7 @@ static void test_cli_export_png_metadata(void **state) {
                              {"Layer", "1"},
                              {"Head", "2"},
                              {"Colormap", "magma"},
+                             {"ColorScale", "fixed 0 to 1"},
                              {"Token", "7 (query)"}};
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         bool found = false;
@@ -122,6 +123,81 @@ static void test_cli_export_png_metadata(void **state) {
     }
     png_destroy_read_struct(&rd, &info, NULL);
     fclose(f);
+    ats_rmtree(dir);
+    free(dir);
+}
+
+/* The whole file as a NUL-terminated string (malloc'd). */
+static char *read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)n + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* The value of text chunk `key` of the PNG at path (malloc'd), or NULL. */
+static char *png_text_value(const char *path, const char *key) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    png_structp rd = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(rd);
+    png_init_io(rd, f);
+    png_read_info(rd, info);
+    png_textp texts;
+    int n = 0;
+    png_get_text(rd, info, &texts, &n);
+    char *value = NULL;
+    for (int i = 0; i < n && !value; i++)
+        if (strcmp(texts[i].key, key) == 0)
+            value = strdup(texts[i].text);
+    png_destroy_read_struct(&rd, &info, NULL);
+    fclose(f);
+    return value;
+}
+
+static void test_cli_export_auto_color_scale(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir(), png[512], svg[512];
+    snprintf(png, sizeof png, "%s/auto.png", dir);
+    snprintf(svg, sizeof svg, "%s/auto.svg", dir);
+    /* a learned-looking head of builtin:demo: its largest weight is about a half */
+    const char *args[] = {"--view",        "heatmap", "--layer", "1", "--head", "2",
+                          "--color-scale", "auto",    "-o",      png, NULL};
+    ats_cli_result r = export(args, 0);
+    ats_cli_result_free(&r);
+    char *scale = png_text_value(png, "ColorScale");
+    assert_non_null(scale);
+    double top = 0;
+    if (sscanf(scale, "auto 0 to %lf", &top) != 1 || !(top > 0.1 && top < 1))
+        fail_msg("ColorScale is \"%s\"", scale);
+    /* the colour bar says the same range in the SVG: caption and top tick */
+    char caption[64], tick[32];
+    snprintf(caption, sizeof caption, ">weight 0 \xE2\x80\x93 %s<", scale + strlen("auto 0 to "));
+    snprintf(tick, sizeof tick, ">%s<", scale + strlen("auto 0 to "));
+    const char *svg_args[] = {"--view",        "heatmap", "--layer", "1", "--head", "2",
+                              "--color-scale", "auto",    "-o",      svg, NULL};
+    r = export(svg_args, 0);
+    ats_cli_result_free(&r);
+    char *text = read_text(svg);
+    if (!strstr(text, caption) || !strstr(text, tick))
+        fail_msg("the SVG has no colour bar caption %s or tick %s", caption, tick);
+    free(text);
+    free(scale);
+    /* the grid colours each thumbnail against its own largest weight */
+    const char *grid_args[] = {"--view", "grid", "--color-scale", "auto", "-o", png, NULL};
+    r = export(grid_args, 0);
+    ats_cli_result_free(&r);
+    scale = png_text_value(png, "ColorScale");
+    assert_non_null(scale);
+    assert_string_equal(scale, "auto, each head 0 to its max");
+    free(scale);
     ats_rmtree(dir);
     free(dir);
 }
@@ -202,6 +278,7 @@ static void test_cli_export_bad_input_exit_2(void **state) {
         {{"--view", "pie", "-o", out}, "unknown view 'pie'"},
         {{"--view", "pipeline", "-o", out}, "pipeline view is not available"},
         {{"--colormap", "jet", "-o", out}, "unknown colormap 'jet'"},
+        {{"--color-scale", "log", "-o", out}, "unknown --color-scale 'log' (fixed or auto)"},
         {{"--format", "gif", "-o", out}, "unknown format 'gif'"},
         {{"--bogus", "-o", out}, "unknown option '--bogus'"},
         {{"--layer", "2", "-o", out}, "--layer 2 is out of range"},
@@ -268,6 +345,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_export_every_view_png_and_svg),
         cmocka_unit_test(test_cli_export_png_metadata),
+        cmocka_unit_test(test_cli_export_auto_color_scale),
         cmocka_unit_test(test_cli_export_scale_doubles),
         cmocka_unit_test(test_cli_export_text_file_numbers_lines),
         cmocka_unit_test(test_cli_export_svg_to_stdout),

@@ -41,6 +41,15 @@ static void heatmap_causal_hover(ats_view_state *st) {
     st->colormap = ATS_COLORMAP_MAGMA;
 }
 
+/* a learned-looking head of the causal model coloured 0 to its largest weight: the colour bar
+ * names that range */
+static void heatmap_auto(ats_view_state *st) {
+    st->view = ATS_VIEW_HEATMAP;
+    st->layer = 1;
+    st->head = 3;
+    st->color_scale = ATS_COLOR_SCALE_AUTO;
+}
+
 static void lines(ats_view_state *st) {
     st->view = ATS_VIEW_LINES;
     st->layer = 0;
@@ -66,7 +75,7 @@ static void grid_hover(ats_view_state *st) {
 static const golden_case CASES[] = {
     {"heatmap", false, heatmap},      {"heatmap-causal-hover", true, heatmap_causal_hover},
     {"lines", false, lines},          {"lines-locked", false, lines_locked},
-    {"grid-hover", true, grid_hover},
+    {"grid-hover", true, grid_hover}, {"heatmap-auto", true, heatmap_auto},
 };
 
 static void mkdir_p(const char *path) {

@@ -197,8 +197,10 @@ typedef enum ats_color_scale {
     ATS_COLOR_SCALE_FIXED, /* 0 .. 1 (default): a colour means the same weight in every head, as
                               papers show it */
     ATS_COLOR_SCALE_AUTO,  /* 0 .. the largest weight shown (the heatmap's head; in the grid each
-                              thumbnail its own): heads whose weights are all near 1/T still show
-                              their structure. The colour bar and exports name the range. */
+                              thumbnail its own; a causal model's first token, which can only
+                              attend to itself, not counted): heads whose weights are all near
+                              1/T still show their structure. The colour bar and exports name
+                              the range. */
 } ats_color_scale;
 
 /* "fixed", "auto". */
@@ -307,9 +309,10 @@ typedef struct ats_meta {
     char buf[640];
 } ats_meta;
 
-/* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap, ColorScale ("fixed 0-1",
- * "auto 0-0.043", "auto per head" for the grid) and Token when locked, for a view of `data` in
- * state `st`. Borrows data->model_name and data->text. */
+/* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap, ColorScale (the weights the
+ * colours span: "fixed 0 to 1", "auto 0 to 0.043", for the grid "auto, each head 0 to its max";
+ * not for the lines view) and Token when locked, for a view of `data` in state `st`. Borrows
+ * data->model_name and data->text. */
 void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_data *data);
 /* Adds one entry (no-op when full); both strings are borrowed. */
 void ats_meta_add(ats_meta *m, const char *key, const char *value);

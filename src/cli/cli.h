@@ -29,6 +29,7 @@ enum {
     OPT_COLORMAP = 1 << 14,
     OPT_FONT = 1 << 15,
     OPT_STEPS = 1 << 16,
+    OPT_COLOR_SCALE = 1 << 17,
 };
 
 typedef struct cli_opts {
@@ -40,6 +41,7 @@ typedef struct cli_opts {
     const char *format;
     const char *view;
     const char *colormap;
+    const char *color_scale; /* --color-scale fixed|auto */
     const char *font;
     int layer, head, token; /* -1 when not given */
     double scale;           /* 0 when not given */

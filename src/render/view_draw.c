@@ -128,22 +128,45 @@ float widest_label(const view_ctx *c, float size) {
 
 /* ---- colour bar ---------------------------------------------------------------------------- */
 
-float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
-    float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui;
-    bool diverging = ats_colormap_is_diverging(c->st->colormap);
+/* The colour bar's five tick labels and its caption: 0 to 1 as papers print them, or with the
+ * auto scale the actual range ("weight 0 – 0.043"), two significant digits. */
+typedef struct bar_text {
+    char ticks[5][16];
+    char caption[48];
+} bar_text;
+
+static void colorbar_text(const view_ctx *c, bar_text *t) {
     static const char *const SEQ[] = {"0", "0.25", "0.5", "0.75", "1"};
     static const char *const DIV[] = {"-1", "-0.5", "0", "0.5", "1"};
-    const char *const *ticks = diverging ? DIV : SEQ;
+    bool diverging = ats_colormap_is_diverging(c->st->colormap);
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO) {
+        for (int i = 0; i < 5; i++)
+            snprintf(t->ticks[i], sizeof t->ticks[i], "%s", diverging ? DIV[i] : SEQ[i]);
+        snprintf(t->caption, sizeof t->caption, "weight");
+        return;
+    }
+    float lo = diverging ? -c->vmax : 0, hi = c->vmax;
+    for (int i = 0; i < 5; i++) {
+        float v = lo + (hi - lo) * (float)i / 4.0f;
+        snprintf(t->ticks[i], sizeof t->ticks[i], "%.2g", fabsf(v) < 1e-12f ? 0.0 : (double)v);
+    }
+    snprintf(t->caption, sizeof t->caption, "weight %s \xE2\x80\x93 %s", t->ticks[0], t->ticks[4]);
+}
+
+float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
+    float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui;
+    bar_text bt;
+    colorbar_text(c, &bt);
     float text_w = ats_font_measure(c->font, "masked", size, false);
     for (int i = 0; i < 5; i++)
-        text_w = fmaxf(text_w, ats_font_measure(c->font, ticks[i], size, false));
-    text_w = fmaxf(text_w, ats_font_measure(c->font, "weight", size, false) - bar);
+        text_w = fmaxf(text_w, ats_font_measure(c->font, bt.ticks[i], size, false));
+    text_w = fmaxf(text_w, ats_font_measure(c->font, bt.caption, size, false) - bar);
     float width = bar + gap + 4.0f * ui + text_w;
     if (measure_only)
         return width;
 
     ats_text_style caption = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM);
-    vtext(c, x, y - 12.0f * ui, "weight", &caption);
+    vtext(c, x, y - 12.0f * ui, bt.caption, &caption);
     /* the gradient: a 1 x 256 image, top row the highest value */
     uint8_t grad[256 * 4];
     for (int r = 0; r < 256; r++) {
@@ -156,7 +179,7 @@ float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
     for (int i = 0; i < 5; i++) {
         float ty = y + h * (1.0f - (float)i / 4.0f);
         vline(c, x + bar, ty, x + bar + 4.0f * ui, ty, 1.0f * ui, COLOR_MUTED);
-        vtext(c, x + bar + gap + 4.0f * ui, ty, ticks[i], &label);
+        vtext(c, x + bar + gap + 4.0f * ui, ty, bt.ticks[i], &label);
     }
     if (c->d->causal) { /* key for masked cells */
         float ky = y + h + 12.0f * ui;
@@ -174,22 +197,29 @@ float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
 
 /* ---- attention images and masking ---------------------------------------------------------- */
 
-float view_scale_max(const view_ctx *c, int layer, int head) {
-    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO)
-        return 1.0f;
-    int n = c->tok.n, T = c->d->n_tokens;
-    const float *a = c->d->attention +
-                     ((size_t)layer * (size_t)c->d->n_head + (size_t)head) * (size_t)T * (size_t)T;
+float attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
+    int T = d->n_tokens;
+    const float *a =
+        d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * (size_t)T * (size_t)T;
+    bool skip = hide_special && d->special;
     float mx = 0;
-    for (int q = 0; q < n; q++) {
-        const float *row = a + (size_t)c->tok.shown[q] * (size_t)T;
-        int kn = c->d->causal ? q + 1 : n; /* shown order is run order: keys up to the query */
-        for (int k = 0; k < kn; k++) {
-            float v = fabsf(row[c->tok.shown[k]]);
-            mx = v > mx ? v : mx;
+    for (int q = d->causal ? 1 : 0; q < T; q++) { /* causal query 0 sees only itself: 1 */
+        if (skip && d->special[q])
+            continue;
+        const float *row = a + (size_t)q * (size_t)T;
+        for (int k = 0, kn = d->causal ? q + 1 : T; k < kn; k++) {
+            float v = fabsf(row[k]);
+            if (v > mx && !(skip && d->special[k]))
+                mx = v;
         }
     }
     return mx > 0 && isfinite(mx) ? mx : 1.0f;
+}
+
+float view_scale_max(const view_ctx *c, int layer, int head) {
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO)
+        return 1.0f;
+    return attention_max(c->d, c->st->hide_special, layer, head);
 }
 
 /* Sum of row[shown[k]] over k in [k0, k1); with every token shown (shown[k] == k) in four

@@ -58,8 +58,11 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
 }
 
 static void grid_detail(const view_ctx *c, char *out, size_t size) {
-    snprintf(out, size, "%d layer%s \xC3\x97 %d head%s", c->d->n_layer,
-             c->d->n_layer == 1 ? "" : "s", c->d->n_head, c->d->n_head == 1 ? "" : "s");
+    snprintf(out, size, "%d layer%s \xC3\x97 %d head%s%s", c->d->n_layer,
+             c->d->n_layer == 1 ? "" : "s", c->d->n_head, c->d->n_head == 1 ? "" : "s",
+             c->st->color_scale == ATS_COLOR_SCALE_AUTO
+                 ? " \xC2\xB7 each head coloured 0 to its max"
+                 : "");
 }
 
 void grid_natural_size(view_ctx *c, float *w, float *h) {
@@ -70,7 +73,7 @@ void grid_natural_size(view_ctx *c, float *w, float *h) {
     frame(c, &g, t);
     *w = g.m + g.row_w + (float)H * t + (float)(H - 1) * g.gap + g.m;
     *h = g.head_y + g.col_h + (float)L * t + (float)(L - 1) * g.gap + g.m;
-    char detail[64];
+    char detail[96];
     grid_detail(c, detail, sizeof detail);
     *w = fmaxf(*w, view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
@@ -207,10 +210,14 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
               (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
     vrect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
     vrect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
-    char title[64];
-    snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d", layer, head);
+    char title[96];
+    int n_title = snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d", layer, head);
+    if (c->st->color_scale == ATS_COLOR_SCALE_AUTO) /* the range its colours span */
+        snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 0 \xE2\x80\x93 %.2g",
+                 (double)view_scale_max(c, layer, head));
     ats_text_style ts = tstyle(UI_TEXT * ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.bold = true;
+    ts.max_width = pw - 2 * pad;
     vtext(c, px + pad, py + pad, title, &ts);
     frect mr = {px + pad + band, py + pad + title_h + band, side, side};
     draw_matrix(c, mr, layer, head);
@@ -235,7 +242,7 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
 
 void grid_build(view_ctx *c) {
     const ats_view_state *st = c->st;
-    char detail[64];
+    char detail[96];
     grid_detail(c, detail, sizeof detail);
     view_title(c, detail);
     geom g;

@@ -112,8 +112,12 @@ static inline ats_rgba value_color(const view_ctx *c, float v) {
     return c->lut[(int)(t * 255.0f + 0.5f)];
 }
 
-/* The largest weight of one head among the shown tokens, masked cells left out; 1 when the
- * head is all zeros (or hidden) so that it can divide. With the fixed scale, 1. */
+/* The largest weight (in magnitude) of one head among the tokens shown (special ones left out
+ * with hide_special), masked cells left out, and in a causal model the first token's row too:
+ * it can attend only to itself, so its weight is always 1 and says nothing about the head. 1
+ * when there is no other weight or all are zero, so that it can divide. */
+float attention_max(const ats_view_data *d, bool hide_special, int layer, int head);
+/* The weight of the top colour for one head: 1, or its attention_max with the auto scale. */
 float view_scale_max(const view_ctx *c, int layer, int head);
 
 static inline bool is_special(const view_ctx *c, int token) {
