@@ -140,10 +140,11 @@ static inline int iceil(float v) {
 static void blend_span(uint8_t *d, int n, ats_rgba c, float a) {
     if (!(a > 0.0f) || n <= 0)
         return;
-    if (a >= 1.0f) {
+    if (a >= 1.0f) { /* a store: one pixel, then copies of what is filled, doubling */
         uint8_t px[4] = {c.r, c.g, c.b, 255};
-        for (int i = 0; i < n; i++, d += 4)
-            memcpy(d, px, 4);
+        memcpy(d, px, 4);
+        for (int done = 1; done < n; done *= 2)
+            memcpy(d + (size_t)done * 4, d, (size_t)(done < n - done ? done : n - done) * 4);
         return;
     }
     int k = (int)(a * 256.0f + 0.5f);
@@ -569,6 +570,11 @@ static void draw_batch(raster *r, const dl_item *items, int n) {
         uint16_t *t = &r->trans[(size_t)y * w + box.x0];
         uint8_t *d = pixel(r, box.x0, y);
         for (int x = box.x0; x < box.x1; x++, t++, d += 4) {
+            uint64_t four;
+            if (x + 4 <= box.x1 && (memcpy(&four, t, 8), four == UINT64_MAX)) {
+                x += 3, t += 3, d += 12; /* four untouched pixels at once */
+                continue;
+            }
             if (*t == 65535)
                 continue;
             int a = 65535 - *t; /* the batch's alpha, of 65535 */
@@ -814,9 +820,14 @@ static void draw_cells(raster *r, const uint8_t *img, int iw, int ih, irect b, f
             if (cols.count[cx] == 0)
                 continue;
             float area = cols.cover[cx] * rows.cover[ry];
-            if (cols.count[cx] == 1 && nj == 1) {
+            if (cols.count[cx] == 1 && nj == 1) { /* inside one cell: with its neighbours in it */
+                int run = 1;
+                while (cx + run < nw && cols.count[cx + run] == 1 &&
+                       cols.start[cx + run] == cols.start[cx] && cols.cover[cx + run] == area)
+                    run++;
                 const uint8_t *p = img + ((size_t)j0 * iw + cols.start[cx]) * 4;
-                blend(d, (ats_rgba){p[0], p[1], p[2], 255}, (float)p[3] / 255.0f * area);
+                blend_span(d, run, (ats_rgba){p[0], p[1], p[2], 255}, (float)p[3] / 255.0f * area);
+                cx += run - 1, d += (size_t)(run - 1) * 4;
                 continue;
             }
             float sr = 0, sg = 0, sb = 0, sa = 0, sw = 0;
