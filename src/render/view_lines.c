@@ -70,12 +70,13 @@ static float title_bottom_estimate(const view_ctx *c) {
     return UI_MARGIN * c->ui + a + d;
 }
 
-static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend) {
+/* `note_w`: room kept at the right of the legend's first row for the note on hidden weights. */
+static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend, float note_w) {
     float ui = c->ui;
     int n = c->tok.n > 0 ? c->tok.n : 1;
     g->m = UI_MARGIN * ui;
     g->legend_y = title_bottom_estimate(c) + 12.0f * ui;
-    g->legend_bottom = legend_layout(c, g->m, g->legend_y, w - 2 * g->m, legend);
+    g->legend_bottom = legend_layout(c, g->m, g->legend_y, w - 2 * g->m - note_w, legend);
     g->rows_y = g->legend_bottom + 8.0f * ui + 1.6f * UI_SMALL * ui;
     g->row_h = fminf((h - g->rows_y - g->m) / (float)n, 34.0f * ui);
     g->row_h = fmaxf(g->row_h, 0.5f);
@@ -119,6 +120,28 @@ void lines_natural_size(view_ctx *c, float *w, float *h) {
     *h = legend_bottom + 8.0f * ui + 1.6f * UI_SMALL * ui + (float)n * row_h + m;
 }
 
+/* The note on weights hidden below `cut` (the threshold, or raised past MAX_LINES lines) for the
+ * legend's row; false when nothing is hidden but the invisible ones. */
+static bool legend_note(const view_ctx *c, float cut, char *note, size_t size) {
+    if (cut > fmaxf(c->st->line_threshold, MIN_WEIGHT))
+        snprintf(note, size, "weights below %.3g hidden (at most %d lines)", (double)cut,
+                 MAX_LINES);
+    else if (c->st->line_threshold > 0)
+        snprintf(note, size, "weights below %.2f hidden", (double)c->st->line_threshold);
+    else
+        return false;
+    return true;
+}
+
+/* Width kept for the note: its own, at most half the row. */
+static float legend_note_width(const view_ctx *c, float cut) {
+    char note[96];
+    if (!legend_note(c, cut, note, sizeof note))
+        return 0;
+    float w = ats_font_measure(c->font, note, UI_SMALL * c->ui, false) + 16.0f * c->ui;
+    return fminf(w, 0.5f * (c->w - 2 * UI_MARGIN * c->ui));
+}
+
 /* `cut`: the weight below which lines are not drawn. */
 static void draw_legend(view_ctx *c, const geom *g, const frect *rects, float cut) {
     float ui = c->ui, size = UI_SMALL * ui, sw = 12.0f * ui;
@@ -138,14 +161,10 @@ static void draw_legend(view_ctx *c, const geom *g, const frect *rects, float cu
         ts.color = on ? COLOR_INK : COLOR_MUTED;
         vtext(c, x + sw + 4.0f * ui, y + 0.5f * sw, label, &ts);
     }
-    if (c->st->line_threshold > 0 || cut > MIN_WEIGHT) {
-        char note[64];
-        if (cut > fmaxf(c->st->line_threshold, MIN_WEIGHT))
-            snprintf(note, sizeof note, "weights below %.3g hidden (at most %d lines)", (double)cut,
-                     MAX_LINES);
-        else
-            snprintf(note, sizeof note, "weights below %.2f hidden", (double)c->st->line_threshold);
+    char note[96];
+    if (legend_note(c, cut, note, sizeof note)) {
         ats_text_style tn = tstyle(size, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
+        tn.max_width = legend_note_width(c, cut) - 16.0f * ui;
         vtext(c, c->w - g->m, g->legend_y + 0.5f * sw, note, &tn);
     }
 }
@@ -300,11 +319,11 @@ void lines_build(view_ctx *c) {
     view_title(c, heads_detail(c, detail, sizeof detail));
     geom g;
     view_layout *l = c->lay;
-    layout(c, c->w, c->h, &g, l->legend);
-    l->n_legend = c->d->n_head;
     ats_token_side side;
     int f = focus(c, &side);
     float cut = line_cut(c, f);
+    layout(c, c->w, c->h, &g, l->legend, legend_note_width(c, cut));
+    l->n_legend = c->d->n_head;
     draw_legend(c, &g, l->legend, cut);
     if (c->tok.n == 0)
         return;
