@@ -253,15 +253,19 @@ const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *
                      ((size_t)layer * (size_t)c->d->n_head + (size_t)head) * (size_t)T * (size_t)T;
     const int *shown = c->tok.shown;
     bool causal = c->d->causal, all_shown = n == T;
-    if (step == 1) { /* a pixel per cell: no means */
+    if (step == 1) { /* a pixel per cell: no means; value_color with its divisions hoisted */
+        bool diverging = ats_colormap_is_diverging(c->st->colormap);
+        float scale = (diverging ? 127.5f : 255.0f) / c->vmax, base = diverging ? 128.0f : 0.5f;
         for (int q = 0; q < n; q++) {
             const float *row = a + (size_t)shown[q] * (size_t)T;
             uint8_t *p = img + (size_t)q * (size_t)n * 4;
             int kn = causal ? q + 1 : n;
-            for (int k = 0; k < n; k++, p += 4) {
-                ats_rgba col = k < kn ? value_color(c, row[shown[k]]) : (ats_rgba){0, 0, 0, 0};
-                memcpy(p, &col, 4);
+            for (int k = 0; k < kn; k++, p += 4) {
+                float t = row[shown[k]] * scale + base;          /* index + 1/2 */
+                t = t > 0.5f ? (t < 255.5f ? t : 255.5f) : 0.5f; /* NaN: the low end */
+                memcpy(p, &c->lut[(int)t], 4);
             }
+            memset(p, 0, (size_t)(n - kn) * 4); /* masked: transparent */
         }
         return img;
     }

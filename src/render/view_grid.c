@@ -83,20 +83,55 @@ static frect thumb_rect(const geom *g, int layer, int head) {
                    g->grid.y + (float)layer * (g->thumb + g->gap), g->thumb, g->thumb};
 }
 
-/* Tokens per image cell for a matrix drawn `px` pixels wide: cells of at least about a pixel,
- * averaged here in weight (a mean weight through the colormap, as a smaller heatmap would show)
- * rather than by the rasterizer in colour, which also costs it several cells a pixel. */
-static int matrix_step(const view_ctx *c, float px) {
+/* How a matrix drawn `px` pixels wide becomes an image of about a cell per pixel (the
+ * rasterizer then has at most two cells a pixel each way to blend): with more than two tokens a
+ * pixel, `step` tokens each way are averaged in weight (a mean weight through the colormap, as a
+ * coarser heatmap would show it); with one to two, `shrink` cells each way are averaged in
+ * colour (as an image shrinks, so that one bright cell still tints its pixel). */
+typedef struct matrix_plan {
+    int step, shrink;
+} matrix_plan;
+
+static matrix_plan plan_for(const view_ctx *c, float px) {
     int n = c->tok.n;
     px = fmaxf(px, 1.0f);
-    return (float)n > px ? (int)ceilf((float)n / px) : 1;
+    matrix_plan p = {(float)n > 2.0f * px ? (int)ceilf((float)n / px) : 1, 1};
+    int m = (n + p.step - 1) / p.step;
+    if ((float)m > px)
+        p.shrink = (int)ceilf((float)m / px);
+    return p;
 }
 
-/* One head's image, coloured against its own max with the auto scale. */
-static const uint8_t *head_image(view_ctx *c, int layer, int head, int step, int *m) {
+/* Averages f x f blocks of the (m, m) RGBA image in place into a (ceil(m/f))^2 one, colours
+ * weighted by alpha (premultiplied) so that transparent cells do not darken; the blocks at the
+ * far edges average the cells there are. Writing never overtakes reading: output cell (i, j)
+ * lies at or before input cell (i f, j f). */
+static int shrink_colors(uint8_t *img, int m, int f) {
+    int m2 = (m + f - 1) / f;
+    for (int i2 = 0; i2 < m2; i2++)
+        for (int j2 = 0; j2 < m2; j2++) {
+            uint32_t r = 0, g = 0, b = 0, a = 0, cells = 0;
+            for (int i = i2 * f; i < i2 * f + f && i < m; i++)
+                for (int j = j2 * f; j < j2 * f + f && j < m; j++, cells++) {
+                    const uint8_t *p = img + ((size_t)i * (size_t)m + (size_t)j) * 4;
+                    r += p[0] * p[3], g += p[1] * p[3], b += p[2] * p[3], a += p[3];
+                }
+            uint8_t *o = img + ((size_t)i2 * (size_t)m2 + (size_t)j2) * 4;
+            o[0] = (uint8_t)(a ? (r + a / 2) / a : 0);
+            o[1] = (uint8_t)(a ? (g + a / 2) / a : 0);
+            o[2] = (uint8_t)(a ? (b + a / 2) / a : 0);
+            o[3] = (uint8_t)((a + cells / 2) / cells);
+        }
+    return m2;
+}
+
+/* One head's image by `plan`, coloured against its own max with the auto scale. */
+static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m) {
     c->vmax = view_scale_max(c, layer, head);
-    const uint8_t *img = attention_image(c, layer, head, step, m);
+    uint8_t *img = (uint8_t *)attention_image(c, layer, head, plan.step, m);
     c->vmax = 1.0f;
+    if (img && plan.shrink > 1)
+        *m = shrink_colors(img, *m, plan.shrink);
     return img;
 }
 
@@ -110,7 +145,7 @@ static void draw_cells_in(view_ctx *c, frect r, const uint8_t *img, int m) {
 /* One head's matrix as an image in r. */
 static void draw_matrix(view_ctx *c, frect r, int layer, int head) {
     int m;
-    const uint8_t *img = head_image(c, layer, head, matrix_step(c, r.w), &m);
+    const uint8_t *img = head_image(c, layer, head, plan_for(c, r.w), &m);
     draw_cells_in(c, r, img, m);
 }
 
@@ -125,12 +160,18 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
 /* What the thumbnails are made from, as a fingerprint: the arrays' address and shape, the model,
  * every token label and flag, the options that colour them, and a few weights of each head
  * (the address alone could be reused by the next run, and two models can share a tokenizer). */
-static uint64_t thumbs_key(const view_ctx *c, int step) {
+static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
     const ats_view_data *d = c->d;
     uint64_t h = 0xCBF29CE484222325ull;
-    int head_info[] = {
-        d->n_layer, d->n_head,           d->n_tokens,          d->causal,
-        step,       c->st->hide_special, (int)c->st->colormap, (int)c->st->color_scale};
+    int head_info[] = {d->n_layer,
+                       d->n_head,
+                       d->n_tokens,
+                       d->causal,
+                       plan.step,
+                       plan.shrink,
+                       c->st->hide_special,
+                       (int)c->st->colormap,
+                       (int)c->st->color_scale};
     h = fnv(h, head_info, sizeof head_info);
     h = fnv(h, &d->attention, sizeof d->attention);
     if (d->model_name)
@@ -151,12 +192,13 @@ static uint64_t thumbs_key(const view_ctx *c, int step) {
     return h ? h : 1;
 }
 
-/* The thumbnails of every head at `step` from the view's cache, made when what they show
+/* The thumbnails of every head by `plan` from the view's cache, made when what they show
  * changed; NULL (c->status set) when out of memory. */
-static const uint8_t *thumbnails(view_ctx *c, int step, int *m_out) {
+static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out) {
     thumb_cache *tc = c->thumbs;
-    int count = c->d->n_layer * c->d->n_head, m = (c->tok.n + step - 1) / step;
-    uint64_t key = thumbs_key(c, step);
+    int count = c->d->n_layer * c->d->n_head, m = (c->tok.n + plan.step - 1) / plan.step;
+    m = (m + plan.shrink - 1) / plan.shrink;
+    uint64_t key = thumbs_key(c, plan);
     size_t each = (size_t)m * (size_t)m * 4;
     *m_out = m;
     if (tc->key == key && tc->count == count && tc->m == m)
@@ -174,7 +216,7 @@ static const uint8_t *thumbnails(view_ctx *c, int step, int *m_out) {
     for (int l = 0; l < c->d->n_layer; l++)
         for (int h = 0; h < c->d->n_head; h++) {
             int mm;
-            const uint8_t *img = head_image(c, l, h, step, &mm);
+            const uint8_t *img = head_image(c, l, h, plan, &mm);
             if (!img)
                 return NULL;
             memcpy(tc->pixels + (size_t)(l * c->d->n_head + h) * each, img, each);
@@ -265,7 +307,7 @@ void grid_build(view_ctx *c) {
         vtext(c, g.grid.x - 8.0f * ui, r.y + 0.5f * r.h, name, &hs);
     }
     int m;
-    const uint8_t *thumbs = c->tok.n > 0 ? thumbnails(c, matrix_step(c, g.thumb), &m) : NULL;
+    const uint8_t *thumbs = c->tok.n > 0 ? thumbnails(c, plan_for(c, g.thumb), &m) : NULL;
     for (int l = 0; thumbs && l < L; l++)
         for (int h = 0; h < H; h++) {
             frect r = thumb_rect(&g, l, h);
