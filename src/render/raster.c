@@ -15,7 +15,9 @@
  *   strokes      w/2 + 1/2 - d, d the distance from the pixel centre to the segment (round
  *                caps), or to its line times a ramp along it (butt caps). Axis-aligned strokes on
  *                pixel edges come out exact. Widths under one pixel are drawn one pixel wide at
- *                alpha times the width;
+ *                alpha times the width. Butt-capped lines step along their major axis through a
+ *                per-line table of that coverage, and long runs of lines of one colour (a head
+ *                of the lines view) are composited once, through their joint transmittance;
  *   curves       flattened into short segments stroked with round caps into a coverage mask
  *                (max of the segments), then composited once, so a translucent curve does not
  *                darken where segments overlap;
@@ -327,8 +329,8 @@ static inline void blend_k(uint8_t *d, uint32_t c_rb, uint32_t c_ga, uint32_t k)
  * pixel of the column) coverage thus depends only on frac(u) and j: a table of LINE_PHASES
  * phases by `taps` pixels, built once per line, serves every column without a branch (frac(u)
  * rounded to the nearest 1/32 pixel: at most 1/64 of coverage, 4 levels of an opaque line's
- * edge, and exact for lines on whole or half pixels). Columns
- * at the ends, or cut by the clip, are computed exactly, with the butt ramp as stroke() has it. */
+ * edge, and exact for lines on whole or half pixels). Columns at the ends, or cut by the clip,
+ * are computed exactly, with the butt ramp as stroke() has it. */
 enum { LINE_PHASES = 32, LINE_TAPS = 8 };
 
 typedef struct seg {
