@@ -299,9 +299,9 @@ static void test_view_lines_capped_when_nothing_focused(void **state) {
                      ATS_OK);
     /* the even heads' lines all fall under the raised threshold; the legend says so */
     int lines = count_of(svg, "<line");
-    assert_in_range(lines, T, 3000 + 100);
+    assert_in_range(lines, T, 2000 + 100);
     assert_non_null(strstr(svg, "weights below 0.0"));
-    assert_non_null(strstr(svg, "at most 3000 lines"));
+    assert_non_null(strstr(svg, "at most 2000 lines"));
     free(svg);
     /* a focused token is never capped: its lines to every key of every head */
     st.hover_token = 10;

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #define MIN_WEIGHT 0.01f
-#define MAX_LINES  3000
+#define MAX_LINES  2000
 #define CUT_BINS   1024 /* resolution of the raised threshold: (1 - cut) / CUT_BINS */
 
 typedef struct geom {
