@@ -109,6 +109,7 @@ static void test_cli_export_png_metadata(void **state) {
                              {"Layer", "1"},
                              {"Head", "2"},
                              {"Colormap", "magma"},
+                             {"ColorScale", "fixed 0 to 1"},
                              {"Token", "7 (query)"}};
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         bool found = false;
@@ -208,6 +209,42 @@ static void test_cli_export_pipeline(void **state) {
     png_size(two, &w2, &h2);
     assert_int_equal(w2, 2 * w);
     assert_int_equal(h2, 2 * h);
+    ats_rmtree(dir);
+    free(dir);
+}
+
+static void test_cli_export_auto_color_scale(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir(), png[512], svg[512];
+    snprintf(png, sizeof png, "%s/auto.png", dir);
+    snprintf(svg, sizeof svg, "%s/auto.svg", dir);
+    /* a learned-looking head of builtin:demo: its largest weight is about a half */
+    const char *args[] = {"--view",        "heatmap", "--layer", "1", "--head", "2",
+                          "--color-scale", "auto",    "-o",      png, NULL};
+    ats_cli_result r = export(args, 0);
+    ats_cli_result_free(&r);
+    char scale[32];
+    snprintf(scale, sizeof scale, "%s", png_chunk(png, "ColorScale"));
+    double top = 0;
+    if (sscanf(scale, "auto 0 to %lf", &top) != 1 || !(top > 0.1 && top < 1))
+        fail_msg("ColorScale is \"%s\"", scale);
+    /* the colour bar says the same range in the SVG: caption and top tick */
+    char caption[96], tick[48];
+    snprintf(caption, sizeof caption, ">weight 0 \xE2\x80\x93 %s<", scale + strlen("auto 0 to "));
+    snprintf(tick, sizeof tick, ">%s<", scale + strlen("auto 0 to "));
+    const char *svg_args[] = {"--view",        "heatmap", "--layer", "1", "--head", "2",
+                              "--color-scale", "auto",    "-o",      svg, NULL};
+    r = export(svg_args, 0);
+    ats_cli_result_free(&r);
+    char *text = read_all(svg);
+    if (!strstr(text, caption) || !strstr(text, tick))
+        fail_msg("the SVG has no colour bar caption %s or tick %s", caption, tick);
+    free(text);
+    /* the grid colours each thumbnail against its own largest weight */
+    const char *grid_args[] = {"--view", "grid", "--color-scale", "auto", "-o", png, NULL};
+    r = export(grid_args, 0);
+    ats_cli_result_free(&r);
+    assert_string_equal(png_chunk(png, "ColorScale"), "auto, each head 0 to its max");
     ats_rmtree(dir);
     free(dir);
 }
@@ -334,6 +371,7 @@ static void test_cli_export_bad_input_exit_2(void **state) {
         {{"--view", "pipeline", "--token", "12", "-o", out}, "--token 12 is out of range"},
         {{"--view", "pipeline", "--layer", "2", "-o", out}, "--layer 2 is out of range"},
         {{"--colormap", "jet", "-o", out}, "unknown colormap 'jet'"},
+        {{"--color-scale", "log", "-o", out}, "unknown --color-scale 'log' (fixed or auto)"},
         {{"--format", "gif", "-o", out}, "unknown format 'gif'"},
         {{"--bogus", "-o", out}, "unknown option '--bogus'"},
         {{"--layer", "2", "-o", out}, "--layer 2 is out of range"},
@@ -443,6 +481,7 @@ int main(void) {
         cmocka_unit_test(test_cli_export_png_metadata),
         cmocka_unit_test(test_cli_export_pipeline),
         cmocka_unit_test(test_cli_export_pipeline_fixture_models),
+        cmocka_unit_test(test_cli_export_auto_color_scale),
         cmocka_unit_test(test_cli_export_scale_doubles),
         cmocka_unit_test(test_cli_export_text_file_numbers_lines),
         cmocka_unit_test(test_cli_export_svg_to_stdout),

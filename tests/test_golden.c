@@ -45,6 +45,15 @@ static void heatmap_causal_hover(ats_view_state *st) {
     st->colormap = ATS_COLORMAP_MAGMA;
 }
 
+/* a learned-looking head of the causal model coloured 0 to its largest weight: the colour bar
+ * names that range */
+static void heatmap_auto(ats_view_state *st) {
+    st->view = ATS_VIEW_HEATMAP;
+    st->layer = 1;
+    st->head = 3;
+    st->color_scale = ATS_COLOR_SCALE_AUTO;
+}
+
 static void lines(ats_view_state *st) {
     st->view = ATS_VIEW_LINES;
     st->layer = 0;
@@ -106,6 +115,7 @@ static const golden_case CASES[] = {
     {"pipeline", false, pipeline, 7, NULL},
     {"pipeline-whatif", false, pipeline_whatif, 5, scaling_off_causal_on},
     {"pipeline-step", true, pipeline_step, 10, NULL},
+    {"heatmap-auto", true, heatmap_auto, 0, NULL},
 };
 
 static void mkdir_p(const char *path) {

@@ -256,12 +256,136 @@ static void test_view_bad_state_keeps_last_list(void **state) {
     demo_fixture_close(&f);
 }
 
+/* Occurrences of `needle` in `hay`. */
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void test_view_lines_capped_when_nothing_focused(void **state) {
+    (void)state;
+    /* 12 heads over 64 tokens: eleven spread evenly (every weight 1/64, above the 1% floor) and
+     * one on the previous token: 45,000 lines would pass the floor */
+    enum { T = 64, H = 12 };
+    float *attn = calloc((size_t)H * T * T, sizeof *attn);
+    const char *labels[T];
+    assert_non_null(attn);
+    for (int i = 0; i < T; i++)
+        labels[i] = "tok";
+    for (int h = 0; h < H; h++)
+        for (int q = 0; q < T; q++)
+            for (int k = 0; k < T; k++)
+                attn[((size_t)h * T + q) * T + k] =
+                    h == 0 ? (k == (q > 0 ? q - 1 : 0) ? 1.0f : 0.0f) : 1.0f / T;
+    ats_view_data d = {.model_name = "test",
+                       .n_layer = 1,
+                       .n_head = H,
+                       .n_tokens = T,
+                       .tokens = labels,
+                       .attention = attn};
+    ats_font *font;
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_font_open(NULL, &font, &err), ATS_OK);
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    ats_view_state st = ats_view_state_default();
+    st.view = ATS_VIEW_LINES;
+    assert_int_equal(ats_view_build(v, &st, &d, font, 1200, 900, &err), ATS_OK);
+    char *svg;
+    size_t len;
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    /* the even heads' lines all fall under the raised threshold; the legend says so */
+    int lines = count_of(svg, "<line");
+    assert_in_range(lines, T, 2000 + 100);
+    assert_non_null(strstr(svg, "weights below 0.0"));
+    assert_non_null(strstr(svg, "at most 2000 lines"));
+    free(svg);
+    /* a focused token is never capped: its lines to every key of every head */
+    st.hover_token = 10;
+    st.hover_side = ATS_SIDE_QUERY;
+    assert_int_equal(ats_view_build(v, &st, &d, font, 1200, 900, &err), ATS_OK);
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    assert_true(count_of(svg, "<line") >= (H - 1) * T + 1);
+    assert_null(strstr(svg, "hidden"));
+    free(svg);
+    ats_view_free(v);
+    ats_font_free(font);
+    free(attn);
+}
+
+/* The colour drawn at a point of cell (q, k): found through the hit test, a quarter into the
+ * cell (away from its centre, where values are written). */
+static ats_rgba cell_color(demo_fixture *f, const ats_view *v, int w, int h, int q, int k) {
+    int x0 = -1, y0 = -1, x1 = -1, y1 = -1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            ats_hit hit = ats_view_hit_test(v, (float)x + 0.5f, (float)y + 0.5f);
+            if (hit.kind == ATS_HIT_CELL && hit.query == q && hit.key == k) {
+                x0 = x0 < 0 ? x : x0, y0 = y0 < 0 ? y : y0;
+                x1 = x, y1 = y;
+            }
+        }
+    assert_true(x0 >= 0 && x1 - x0 >= 8 && y1 - y0 >= 8);
+    uint8_t *px = rasterize(f, v, w, h);
+    const uint8_t *p = px + ((size_t)(y0 + (y1 - y0) / 4) * (size_t)w + (size_t)(x0 + 2)) * 4;
+    ats_rgba c = {p[0], p[1], p[2], p[3]};
+    free(px);
+    return c;
+}
+
+static void test_view_auto_scale_maps_max_to_top_colour(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    /* layer 1 has seeded random weights: no weight reaches 1 */
+    int T = f.data.n_tokens, layer = 1, head = 2, bq = 0, bk = 0;
+    const float *a = f.data.attention + (size_t)(layer * f.data.n_head + head) * T * T;
+    for (int i = 0; i < T * T; i++)
+        if (a[i] > a[bq * T + bk])
+            bq = i / T, bk = i % T;
+    float mx = a[bq * T + bk];
+    assert_true(mx > 0.2f && mx < 0.9f);
+    ats_view_state st = ats_view_state_default();
+    st.layer = layer;
+    st.head = head;
+    float w, h;
+    for (int mode = 0; mode < 2; mode++) {
+        st.color_scale = mode ? ATS_COLOR_SCALE_AUTO : ATS_COLOR_SCALE_FIXED;
+        ats_view *v = demo_build(&f, &st, &w, &h);
+        ats_rgba got = cell_color(&f, v, (int)w, (int)h, bq, bk);
+        ats_rgba want = ats_colormap_sample(ATS_COLORMAP_VIRIDIS, mode ? 1.0f : mx);
+        if (abs(got.r - want.r) > 2 || abs(got.g - want.g) > 2 || abs(got.b - want.b) > 2)
+            fail_msg(
+                "%s scale: the largest weight %.3f is drawn (%d, %d, %d), expected (%d, %d, %d)",
+                mode ? "auto" : "fixed", (double)mx, got.r, got.g, got.b, want.r, want.g, want.b);
+        ats_view_free(v);
+    }
+    /* a diverging map spans [-max, max]: the largest weight is its top colour too */
+    st.colormap = ATS_COLORMAP_COOLWARM;
+    ats_view *v = demo_build(&f, &st, &w, &h);
+    ats_rgba got = cell_color(&f, v, (int)w, (int)h, bq, bk);
+    ats_rgba want = ats_colormap_sample(ATS_COLORMAP_COOLWARM, 1.0f);
+    assert_true(abs(got.r - want.r) <= 2 && abs(got.g - want.g) <= 2 && abs(got.b - want.b) <= 2);
+    ats_view_free(v);
+    assert_string_equal(ats_color_scale_name(ATS_COLOR_SCALE_AUTO), "auto");
+    ats_color_scale cs;
+    assert_true(ats_color_scale_from_name("Fixed", &cs) && cs == ATS_COLOR_SCALE_FIXED);
+    assert_false(ats_color_scale_from_name("log", &cs));
+    demo_fixture_close(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_view_heatmap_hits_match_pixels),
         cmocka_unit_test(test_view_heatmap_zoom_keeps_point),
         cmocka_unit_test(test_view_hidden_special_tokens_never_hit),
         cmocka_unit_test(test_view_lines_and_grid_hits),
+        cmocka_unit_test(test_view_lines_capped_when_nothing_focused),
+        cmocka_unit_test(test_view_auto_scale_maps_max_to_top_colour),
         cmocka_unit_test(test_view_bad_state_keeps_last_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -192,6 +192,22 @@ typedef enum ats_token_side {
 
 #define ATS_MAX_HEADS 256
 
+/* Which weight the top colour of a heatmap stands for. */
+typedef enum ats_color_scale {
+    ATS_COLOR_SCALE_FIXED, /* 0 .. 1 (default): a colour means the same weight in every head, as
+                              papers show it */
+    ATS_COLOR_SCALE_AUTO,  /* 0 .. the largest weight shown (the heatmap's head; in the grid each
+                              thumbnail its own; a causal model's first token, which can only
+                              attend to itself, not counted): heads whose weights are all near
+                              1/T still show their structure. The colour bar and exports name
+                              the range. */
+} ats_color_scale;
+
+/* "fixed", "auto". */
+const char *ats_color_scale_name(ats_color_scale scale);
+/* Accepts the names above (case-insensitive). */
+bool ats_color_scale_from_name(const char *name, ats_color_scale *out);
+
 /* Everything that changes what is on screen. Token indices count every token of the run
  * (special ones included), whatever hide_special says; -1 means none. Out-of-range values
  * (a state outliving a shorter text) are treated as none, and zoom and pan are clamped. */
@@ -214,6 +230,7 @@ typedef struct ats_view_state {
     int step; /* pipeline: 0 shows every step alike; 1..7 highlights that step and dims the
                  others (Space / Shift+Space in a lecture); other values count as 0. The query
                  token, the what-ifs and the numbers come from ats_pipeline_data. */
+    ats_color_scale color_scale; /* heatmap and grid colours: 0 .. 1 or 0 .. max */
 } ats_view_state;
 
 #define ATS_PIPELINE_STEPS 7 /* vectors, q/k/v, q.k, scaling, softmax, weighted sum, multi-head */
@@ -324,8 +341,10 @@ typedef struct ats_meta {
     char buf[640];
 } ats_meta;
 
-/* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap (and Token when locked) for
- * a view of `data` in state `st`. Borrows data->model_name and data->text. */
+/* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap, ColorScale (the weights the
+ * colours span: "fixed 0 to 1", "auto 0 to 0.043", for the grid "auto, each head 0 to its max";
+ * not for the lines view) and Token when locked, for a view of `data` in state `st`. Borrows
+ * data->model_name and data->text. */
 void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_data *data);
 /* Adds one entry (no-op when full); both strings are borrowed. */
 void ats_meta_add(ats_meta *m, const char *key, const char *value);

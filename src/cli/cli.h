@@ -32,6 +32,7 @@ enum {
     OPT_WHATIF = 1 << 17, /* --no-scaling, --causal-mask on|off, --temperature X */
     OPT_STEP = 1 << 18,   /* --step N */
     OPT_EXPORT_DIR = 1 << 19,
+    OPT_COLOR_SCALE = 1 << 20,
 };
 
 typedef struct cli_opts {
@@ -43,6 +44,7 @@ typedef struct cli_opts {
     const char *format;
     const char *view;
     const char *colormap;
+    const char *color_scale; /* --color-scale fixed|auto */
     const char *font;
     const char *causal_mask; /* --causal-mask: "on" or "off" */
     const char *export_dir;  /* the window's export folder */

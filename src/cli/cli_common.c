@@ -67,6 +67,7 @@ static const opt_spec SPECS[] = {
     {"--view", OPT_VIEW, ARG_STRING, FIELD(view)},
     {"--scale", OPT_SCALE, ARG_DOUBLE, FIELD(scale)},
     {"--colormap", OPT_COLORMAP, ARG_STRING, FIELD(colormap)},
+    {"--color-scale", OPT_COLOR_SCALE, ARG_STRING, FIELD(color_scale)},
     {"--font", OPT_FONT, ARG_STRING, FIELD(font)},
     {"--steps", OPT_STEPS, ARG_NONE, FIELD(steps)},
     {"--no-scaling", OPT_WHATIF, ARG_NONE, FIELD(no_scaling)},

@@ -14,7 +14,7 @@ static const char *USAGE =
     "usage: attnscope export [--model M] (--text T | --text - | --text-file F)\n"
     "                        --view heatmap|lines|grid|pipeline [--layer L] [--head H]\n"
     "                        [--token I] [--format png|svg] [--scale S] [--colormap NAME]\n"
-    "                        [--font FILE] [--no-special] -o FILE\n"
+    "                        [--color-scale fixed|auto] [--font FILE] [--no-special] -o FILE\n"
     "       pipeline only:   [--step N] [--no-scaling] [--causal-mask on|off] [--temperature X]\n"
     "\n"
     "Draws a view of the attention exactly as the window shows it and writes it as PNG or SVG.\n"
@@ -41,6 +41,10 @@ static const char *USAGE =
     "  --format F      png or svg (default: svg for a name ending in .svg, else png)\n"
     "  --scale S       PNG: re-draw S times larger (2 or 3 for print); SVG: S times the size\n"
     "  --colormap C    viridis (default), magma, cividis, greys, coolwarm\n"
+    "  --color-scale S fixed (default): colours span weights 0 to 1, alike in every head, as\n"
+    "                  papers show them; auto: 0 to the largest weight shown (in the grid each\n"
+    "                  head its own), so a head whose weights are all near 1/T is not one flat\n"
+    "                  colour. The colour bar and the file's metadata give the range.\n"
     "  --font FILE     a TrueType or OpenType font instead of DejaVu Sans\n"
     "  --no-special    do not add the special tokens the model adds by default\n"
     "  --text-file F   one text per line; -o then names a folder (created if missing) that\n"
@@ -54,6 +58,7 @@ typedef struct export_job {
     ats_view_kind view;
     ats_step_opts step_opts; /* pipeline: the what-if switches */
     ats_colormap colormap;
+    ats_color_scale color_scale;
     format fmt;
     float scale;
     ats_model *model;
@@ -91,6 +96,11 @@ static bool check_options(export_job *job) {
     if (o->colormap && !ats_colormap_from_name(o->colormap, &job->colormap)) {
         cli_error("export: unknown colormap '%s' (viridis, magma, cividis, greys, coolwarm)",
                   o->colormap);
+        return false;
+    }
+    job->color_scale = ATS_COLOR_SCALE_FIXED;
+    if (o->color_scale && !ats_color_scale_from_name(o->color_scale, &job->color_scale)) {
+        cli_error("export: unknown --color-scale '%s' (fixed or auto)", o->color_scale);
         return false;
     }
     if (!o->output) {
@@ -138,6 +148,7 @@ static ats_view_state make_state(const export_job *job, const ats_model_config *
     ats_view_state st = ats_view_state_default();
     st.view = job->view;
     st.colormap = job->colormap;
+    st.color_scale = job->color_scale;
     st.layer = o->layer >= 0 ? o->layer : 0;
     st.head = o->head >= 0 ? o->head : 0;
     st.locked_token = token;
@@ -296,7 +307,7 @@ int cmd_export(int argc, char **argv) {
     cli_opts o;
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_NO_SPECIAL |
                        OPT_FORMAT | OPT_LAYER_HEAD | OPT_OUTPUT | OPT_TOKEN | OPT_VIEW | OPT_SCALE |
-                       OPT_COLORMAP | OPT_FONT | OPT_WHATIF | OPT_STEP;
+                       OPT_COLORMAP | OPT_FONT | OPT_WHATIF | OPT_STEP | OPT_COLOR_SCALE;
     if (!cli_parse("export", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {

@@ -1,6 +1,6 @@
 /* Export: a display list to a PNG (re-drawn at a scale) or an SVG file, written atomically, with
  * metadata describing the view. */
-#include "render_internal.h"
+#include "view_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +80,21 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
     meta_printf(m, &used, "Head", "%s", head);
     if (!pipe) {
         ats_meta_add(m, "Colormap", ats_colormap_name(st->colormap));
+        /* the weights the colours span (the lines view draws weight as opacity: none) */
+        bool auto_scale = st->color_scale == ATS_COLOR_SCALE_AUTO;
+        bool diverging = ats_colormap_is_diverging(st->colormap);
+        if (st->view == ATS_VIEW_GRID && auto_scale)
+            meta_printf(m, &used, "ColorScale", "auto, each head %s to its max",
+                        diverging ? "-max" : "0");
+        else if (st->view != ATS_VIEW_LINES && !auto_scale)
+            meta_printf(m, &used, "ColorScale", "fixed %s to 1", diverging ? "-1" : "0");
+        else if (st->view != ATS_VIEW_LINES) {
+            bool ok = data->attention && st->layer >= 0 && st->layer < data->n_layer &&
+                      st->head >= 0 && st->head < data->n_head && data->n_tokens > 0;
+            float mx = ok ? attention_max(data, st->hide_special, st->layer, st->head) : 1.0f;
+            meta_printf(m, &used, "ColorScale", "auto %.2g to %.2g", diverging ? -(double)mx : 0.0,
+                        (double)mx);
+        }
         if (st->locked_token >= 0 && st->locked_token < data->n_tokens)
             meta_printf(m, &used, "Token", "%d (%s)", st->locked_token,
                         st->locked_side == ATS_SIDE_KEY ? "key" : "query");

@@ -22,6 +22,21 @@ bool ats_view_kind_from_name(const char *name, ats_view_kind *out) {
     return false;
 }
 
+static const char *const SCALE_NAMES[] = {"fixed", "auto"};
+
+const char *ats_color_scale_name(ats_color_scale scale) {
+    return (unsigned)scale <= ATS_COLOR_SCALE_AUTO ? SCALE_NAMES[scale] : "unknown";
+}
+
+bool ats_color_scale_from_name(const char *name, ats_color_scale *out) {
+    for (int i = 0; name && i <= ATS_COLOR_SCALE_AUTO; i++)
+        if (strcasecmp(name, SCALE_NAMES[i]) == 0) {
+            *out = (ats_color_scale)i;
+            return true;
+        }
+    return false;
+}
+
 ats_view_state ats_view_state_default(void) {
     return (ats_view_state){
         .view = ATS_VIEW_HEATMAP,
@@ -34,6 +49,7 @@ ats_view_state ats_view_state_default(void) {
         .colormap = ATS_COLORMAP_VIRIDIS,
         .zoom = 1.0f,
         .ui_scale = 1.0f,
+        .color_scale = ATS_COLOR_SCALE_FIXED,
     };
 }
 
@@ -62,6 +78,7 @@ struct ats_view {
     int cap;
     uint8_t *scratch; /* image scratch for builders */
     size_t scratch_cap;
+    thumb_cache thumbs;
 };
 
 ats_status ats_view_new(ats_view **out) {
@@ -84,6 +101,7 @@ void ats_view_free(ats_view *view) {
     free(view->shown);
     free(view->spare_shown);
     free(view->scratch);
+    free(view->thumbs.pixels);
     free(view);
 }
 
@@ -220,6 +238,7 @@ static void ctx_init(view_ctx *c, const ats_view_state *st, const ats_view_data 
                      float w, float h) {
     *c = (view_ctx){.st = st, .d = d, .font = font, .w = w, .h = h};
     c->ui = st->ui_scale > 0.1f && st->ui_scale < 10.0f ? st->ui_scale : 1.0f;
+    c->vmax = 1.0f;
     colormap_lut(st->colormap, c->lut);
 }
 
@@ -260,6 +279,7 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     c.lay = &lay;
     c.scratch = &view->scratch;
     c.scratch_cap = &view->scratch_cap;
+    c.thumbs = &view->thumbs;
     vrect(&c, 0, 0, width, height, 0, COLOR_BG);
     switch (st->view) {
     case ATS_VIEW_HEATMAP:

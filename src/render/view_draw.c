@@ -132,22 +132,45 @@ float widest_label(const view_ctx *c, float size) {
 
 /* ---- colour bar ---------------------------------------------------------------------------- */
 
-float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
-    float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui;
-    bool diverging = ats_colormap_is_diverging(c->st->colormap);
+/* The colour bar's five tick labels and its caption: 0 to 1 as papers print them, or with the
+ * auto scale the actual range ("weight 0 – 0.043"), two significant digits. */
+typedef struct bar_text {
+    char ticks[5][16];
+    char caption[48];
+} bar_text;
+
+static void colorbar_text(const view_ctx *c, bar_text *t) {
     static const char *const SEQ[] = {"0", "0.25", "0.5", "0.75", "1"};
     static const char *const DIV[] = {"-1", "-0.5", "0", "0.5", "1"};
-    const char *const *ticks = diverging ? DIV : SEQ;
+    bool diverging = ats_colormap_is_diverging(c->st->colormap);
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO) {
+        for (int i = 0; i < 5; i++)
+            snprintf(t->ticks[i], sizeof t->ticks[i], "%s", diverging ? DIV[i] : SEQ[i]);
+        snprintf(t->caption, sizeof t->caption, "weight");
+        return;
+    }
+    float lo = diverging ? -c->vmax : 0, hi = c->vmax;
+    for (int i = 0; i < 5; i++) {
+        float v = lo + (hi - lo) * (float)i / 4.0f;
+        snprintf(t->ticks[i], sizeof t->ticks[i], "%.2g", fabsf(v) < 1e-12f ? 0.0 : (double)v);
+    }
+    snprintf(t->caption, sizeof t->caption, "weight %s \xE2\x80\x93 %s", t->ticks[0], t->ticks[4]);
+}
+
+float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
+    float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui;
+    bar_text bt;
+    colorbar_text(c, &bt);
     float text_w = ats_font_measure(c->font, "masked", size, false);
     for (int i = 0; i < 5; i++)
-        text_w = fmaxf(text_w, ats_font_measure(c->font, ticks[i], size, false));
-    text_w = fmaxf(text_w, ats_font_measure(c->font, "weight", size, false) - bar);
+        text_w = fmaxf(text_w, ats_font_measure(c->font, bt.ticks[i], size, false));
+    text_w = fmaxf(text_w, ats_font_measure(c->font, bt.caption, size, false) - bar);
     float width = bar + gap + 4.0f * ui + text_w;
     if (measure_only)
         return width;
 
     ats_text_style caption = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM);
-    vtext(c, x, y - 12.0f * ui, "weight", &caption);
+    vtext(c, x, y - 12.0f * ui, bt.caption, &caption);
     /* the gradient: a 1 x 256 image, top row the highest value */
     uint8_t grad[256 * 4];
     for (int r = 0; r < 256; r++) {
@@ -160,7 +183,7 @@ float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
     for (int i = 0; i < 5; i++) {
         float ty = y + h * (1.0f - (float)i / 4.0f);
         vline(c, x + bar, ty, x + bar + 4.0f * ui, ty, 1.0f * ui, COLOR_MUTED);
-        vtext(c, x + bar + gap + 4.0f * ui, ty, ticks[i], &label);
+        vtext(c, x + bar + gap + 4.0f * ui, ty, bt.ticks[i], &label);
     }
     if (c->d->causal) { /* key for masked cells */
         float ky = y + h + 12.0f * ui;
@@ -178,31 +201,101 @@ float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
 
 /* ---- attention images and masking ---------------------------------------------------------- */
 
-const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *m_out) {
-    int n = c->tok.n, m = (n + step - 1) / step;
-    *m_out = m;
-    uint8_t *img = view_scratch(c, (size_t)m * (size_t)m * 4);
-    if (!img)
-        return NULL;
-    bool causal = c->d->causal;
-    for (int bi = 0; bi < m; bi++)
-        for (int bj = 0; bj < m; bj++) {
-            int q1 = bi * step + step < n ? bi * step + step : n;
-            int k1 = bj * step + step < n ? bj * step + step : n;
-            double sum = 0;
-            int seen = 0, total = 0;
-            for (int q = bi * step; q < q1; q++)
-                for (int k = bj * step; k < k1; k++, total++) {
-                    if (causal && k > q) /* shown order is run order: key after query */
-                        continue;
-                    sum += attn_at(c, layer, head, c->tok.shown[q], c->tok.shown[k]);
-                    seen++;
-                }
-            uint8_t *p = img + ((size_t)bi * m + bj) * 4;
-            ats_rgba col = seen ? value_color(c, (float)(sum / seen)) : (ats_rgba){0, 0, 0, 0};
-            p[0] = col.r, p[1] = col.g, p[2] = col.b;
-            p[3] = (uint8_t)(255 * seen / (total ? total : 1));
+float attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
+    int T = d->n_tokens;
+    const float *a =
+        d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * (size_t)T * (size_t)T;
+    bool skip = hide_special && d->special;
+    float mx = 0;
+    for (int q = d->causal ? 1 : 0; q < T; q++) { /* causal query 0 sees only itself: 1 */
+        if (skip && d->special[q])
+            continue;
+        const float *row = a + (size_t)q * (size_t)T;
+        for (int k = 0, kn = d->causal ? q + 1 : T; k < kn; k++) {
+            float v = fabsf(row[k]);
+            if (v > mx && !(skip && d->special[k]))
+                mx = v;
         }
+    }
+    return mx > 0 && isfinite(mx) ? mx : 1.0f;
+}
+
+float view_scale_max(const view_ctx *c, int layer, int head) {
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO)
+        return 1.0f;
+    return attention_max(c->d, c->st->hide_special, layer, head);
+}
+
+/* Sum of row[shown[k]] over k in [k0, k1); with every token shown (shown[k] == k) in four
+ * independent sums, which a CPU adds four times as fast as one chain. */
+static double row_sum(const float *row, const int *shown, bool all_shown, int k0, int k1) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int k = k0;
+    if (all_shown)
+        for (; k + 4 <= k1; k += 4) {
+            s0 += row[k];
+            s1 += row[k + 1];
+            s2 += row[k + 2];
+            s3 += row[k + 3];
+        }
+    for (; k < k1; k++)
+        s0 += row[shown[k]];
+    return (s0 + s1) + (s2 + s3);
+}
+
+const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *m_out) {
+    int n = c->tok.n, m = (n + step - 1) / step, T = c->d->n_tokens;
+    *m_out = m;
+    /* per block column of the current block row: sum (m) and cells seen (m); then the image */
+    double *sum = (double *)(void *)view_scratch(c, (size_t)m * (sizeof(double) + sizeof(int)) +
+                                                        (size_t)m * (size_t)m * 4);
+    if (!sum)
+        return NULL;
+    int *seen = (int *)(void *)(sum + m);
+    uint8_t *img = (uint8_t *)(void *)(seen + m);
+    const float *a = c->d->attention +
+                     ((size_t)layer * (size_t)c->d->n_head + (size_t)head) * (size_t)T * (size_t)T;
+    const int *shown = c->tok.shown;
+    bool causal = c->d->causal, all_shown = n == T;
+    if (step == 1) { /* a pixel per cell: no means; value_color with its divisions hoisted */
+        bool diverging = ats_colormap_is_diverging(c->st->colormap);
+        float scale = (diverging ? 127.5f : 255.0f) / c->vmax, base = diverging ? 128.0f : 0.5f;
+        for (int q = 0; q < n; q++) {
+            const float *row = a + (size_t)shown[q] * (size_t)T;
+            uint8_t *p = img + (size_t)q * (size_t)n * 4;
+            int kn = causal ? q + 1 : n;
+            for (int k = 0; k < kn; k++, p += 4) {
+                float t = row[shown[k]] * scale + base;          /* index + 1/2 */
+                t = t > 0.5f ? (t < 255.5f ? t : 255.5f) : 0.5f; /* NaN: the low end */
+                memcpy(p, &c->lut[(int)t], 4);
+            }
+            memset(p, 0, (size_t)(n - kn) * 4); /* masked: transparent */
+        }
+        return img;
+    }
+    for (int bi = 0; bi < m; bi++) {
+        int q0 = bi * step, q1 = q0 + step < n ? q0 + step : n;
+        memset(sum, 0, (size_t)m * sizeof *sum);
+        memset(seen, 0, (size_t)m * sizeof *seen);
+        for (int q = q0; q < q1; q++) {
+            const float *row = a + (size_t)shown[q] * (size_t)T;
+            int kn = causal ? q + 1 : n; /* shown order is run order: key after query masked */
+            for (int bj = 0, k = 0; k < kn; bj++, k += step) {
+                int k1 = k + step < kn ? k + step : kn;
+                sum[bj] += row_sum(row, shown, all_shown, k, k1);
+                seen[bj] += k1 - k;
+            }
+        }
+        uint8_t *p = img + (size_t)bi * (size_t)m * 4;
+        for (int bj = 0; bj < m; bj++, p += 4) {
+            int k1 = bj * step + step < n ? bj * step + step : n;
+            int total = (q1 - q0) * (k1 - bj * step);
+            ats_rgba col =
+                seen[bj] ? value_color(c, (float)(sum[bj] / seen[bj])) : (ats_rgba){0, 0, 0, 0};
+            p[0] = col.r, p[1] = col.g, p[2] = col.b;
+            p[3] = (uint8_t)(255 * seen[bj] / (total ? total : 1));
+        }
+    }
     return img;
 }
 

@@ -1,11 +1,13 @@
 /* The grid view (the "model view"): a thumbnail heatmap for every layer (rows) and head
  * (columns). The selected head is outlined; the hovered one is outlined and previewed large in a
  * panel beside it, with token labels when they fit. Thumbnails of long texts are box-averaged
- * down to about their pixel size before they enter the display list.
+ * down to about their pixel size before they enter the display list, and kept in the view
+ * between builds (see thumb_cache).
  */
 #include "view_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct geom {
@@ -56,8 +58,11 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
 }
 
 static void grid_detail(const view_ctx *c, char *out, size_t size) {
-    snprintf(out, size, "%d layer%s \xC3\x97 %d head%s", c->d->n_layer,
-             c->d->n_layer == 1 ? "" : "s", c->d->n_head, c->d->n_head == 1 ? "" : "s");
+    snprintf(out, size, "%d layer%s \xC3\x97 %d head%s%s", c->d->n_layer,
+             c->d->n_layer == 1 ? "" : "s", c->d->n_head, c->d->n_head == 1 ? "" : "s",
+             c->st->color_scale == ATS_COLOR_SCALE_AUTO
+                 ? " \xC2\xB7 each head coloured 0 to its max"
+                 : "");
 }
 
 void grid_natural_size(view_ctx *c, float *w, float *h) {
@@ -68,7 +73,7 @@ void grid_natural_size(view_ctx *c, float *w, float *h) {
     frame(c, &g, t);
     *w = g.m + g.row_w + (float)H * t + (float)(H - 1) * g.gap + g.m;
     *h = g.head_y + g.col_h + (float)L * t + (float)(L - 1) * g.gap + g.m;
-    char detail[64];
+    char detail[96];
     grid_detail(c, detail, sizeof detail);
     *w = fmaxf(*w, view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
@@ -78,17 +83,148 @@ static frect thumb_rect(const geom *g, int layer, int head) {
                    g->grid.y + (float)layer * (g->thumb + g->gap), g->thumb, g->thumb};
 }
 
-/* One head's matrix as an image in r, at most about one cell per pixel. */
-static void draw_matrix(view_ctx *c, frect r, int layer, int head) {
-    int n = c->tok.n, step = 1;
-    float px = fmaxf(r.w, 1.0f);
-    if ((float)n > 2.0f * px)
-        step = (int)ceilf((float)n / px);
+/* How a matrix drawn `px` pixels wide becomes an image of about a cell per pixel (the
+ * rasterizer then has at most two cells a pixel each way to blend): with more than two tokens a
+ * pixel, `step` tokens each way are averaged in weight (a mean weight through the colormap, as a
+ * coarser heatmap would show it); with one to two, `shrink` cells each way are averaged in
+ * colour (as an image shrinks, so that one bright cell still tints its pixel). */
+typedef struct matrix_plan {
+    int step, shrink;
+} matrix_plan;
+
+static matrix_plan plan_for(const view_ctx *c, float px) {
+    int n = c->tok.n;
+    px = fmaxf(px, 1.0f);
+    matrix_plan p = {(float)n > 2.0f * px ? (int)ceilf((float)n / px) : 1, 1};
+    int m = (n + p.step - 1) / p.step;
+    if ((float)m > px)
+        p.shrink = (int)ceilf((float)m / px);
+    return p;
+}
+
+/* Averages f x f blocks of the (m, m) RGBA image in place into a (ceil(m/f))^2 one, colours
+ * weighted by alpha (premultiplied) so that transparent cells do not darken; the blocks at the
+ * far edges average the cells there are. Writing never overtakes reading: output cell (i, j)
+ * lies at or before input cell (i f, j f). */
+static int shrink_colors(uint8_t *img, int m, int f) {
+    int m2 = (m + f - 1) / f;
+    for (int i2 = 0; i2 < m2; i2++)
+        for (int j2 = 0; j2 < m2; j2++) {
+            uint32_t r = 0, g = 0, b = 0, a = 0, cells = 0;
+            for (int i = i2 * f; i < i2 * f + f && i < m; i++)
+                for (int j = j2 * f; j < j2 * f + f && j < m; j++, cells++) {
+                    const uint8_t *p = img + ((size_t)i * (size_t)m + (size_t)j) * 4;
+                    r += p[0] * p[3], g += p[1] * p[3], b += p[2] * p[3], a += p[3];
+                }
+            uint8_t *o = img + ((size_t)i2 * (size_t)m2 + (size_t)j2) * 4;
+            o[0] = (uint8_t)(a ? (r + a / 2) / a : 0);
+            o[1] = (uint8_t)(a ? (g + a / 2) / a : 0);
+            o[2] = (uint8_t)(a ? (b + a / 2) / a : 0);
+            o[3] = (uint8_t)((a + cells / 2) / cells);
+        }
+    return m2;
+}
+
+/* One head's image by `plan`, coloured against its own max with the auto scale. */
+static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m) {
+    c->vmax = view_scale_max(c, layer, head);
+    uint8_t *img = (uint8_t *)attention_image(c, layer, head, plan.step, m);
+    c->vmax = 1.0f;
+    if (img && plan.shrink > 1)
+        *m = shrink_colors(img, *m, plan.shrink);
+    return img;
+}
+
+/* An image of m x m cells in r, over the masked colour for a causal model. */
+static void draw_cells_in(view_ctx *c, frect r, const uint8_t *img, int m) {
     if (c->d->causal)
         vrect(c, r.x, r.y, r.w, r.h, 0, COLOR_MASKED);
-    int m;
-    const uint8_t *img = attention_image(c, layer, head, step, &m);
     vimage(c, r.x, r.y, r.w, r.h, img, m, m);
+}
+
+/* One head's matrix as an image in r. */
+static void draw_matrix(view_ctx *c, frect r, int layer, int head) {
+    int m;
+    const uint8_t *img = head_image(c, layer, head, plan_for(c, r.w), &m);
+    draw_cells_in(c, r, img, m);
+}
+
+/* FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+    const uint8_t *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ull;
+    return h;
+}
+
+/* What the thumbnails are made from, as a fingerprint: the arrays' address and shape, the model,
+ * every token label and flag, the options that colour them, and a few weights of each head
+ * (the address alone could be reused by the next run, and two models can share a tokenizer). */
+static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
+    const ats_view_data *d = c->d;
+    uint64_t h = 0xCBF29CE484222325ull;
+    int head_info[] = {d->n_layer,
+                       d->n_head,
+                       d->n_tokens,
+                       d->causal,
+                       plan.step,
+                       plan.shrink,
+                       c->st->hide_special,
+                       (int)c->st->colormap,
+                       (int)c->st->color_scale};
+    h = fnv(h, head_info, sizeof head_info);
+    h = fnv(h, &d->attention, sizeof d->attention);
+    if (d->model_name)
+        h = fnv(h, d->model_name, strlen(d->model_name));
+    for (int i = 0; i < d->n_tokens; i++) {
+        h = fnv(h, d->tokens[i] ? d->tokens[i] : "", d->tokens[i] ? strlen(d->tokens[i]) + 1 : 1);
+        h = fnv(h, (uint8_t[1]){(uint8_t)is_special(c, i)}, 1);
+    }
+    int T = d->n_tokens;
+    for (int l = 0; l < d->n_layer; l++)
+        for (int hd = 0; hd < d->n_head; hd++)
+            for (int s = 0; s < 4; s++) { /* rows last, middle, a third, first */
+                int q = s == 0 ? T - 1 : s == 1 ? T / 2 : s == 2 ? T / 3 : 0;
+                int k = (q * 7 + l * 13 + hd + s) % (q + 1); /* a key the query sees */
+                float v = attn_at(c, l, hd, q, k);
+                h = fnv(h, &v, sizeof v);
+            }
+    return h ? h : 1;
+}
+
+/* The thumbnails of every head by `plan` from the view's cache, made when what they show
+ * changed; NULL (c->status set) when out of memory. */
+static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out) {
+    thumb_cache *tc = c->thumbs;
+    int count = c->d->n_layer * c->d->n_head, m = (c->tok.n + plan.step - 1) / plan.step;
+    m = (m + plan.shrink - 1) / plan.shrink;
+    uint64_t key = thumbs_key(c, plan);
+    size_t each = (size_t)m * (size_t)m * 4;
+    *m_out = m;
+    if (tc->key == key && tc->count == count && tc->m == m)
+        return tc->pixels;
+    tc->key = 0;
+    if (each * (size_t)count > tc->cap) {
+        uint8_t *p = realloc(tc->pixels, each * (size_t)count);
+        if (!p) {
+            c->status = c->status ? c->status : ATS_ERR_NOMEM;
+            return NULL;
+        }
+        tc->pixels = p;
+        tc->cap = each * (size_t)count;
+    }
+    for (int l = 0; l < c->d->n_layer; l++)
+        for (int h = 0; h < c->d->n_head; h++) {
+            int mm;
+            const uint8_t *img = head_image(c, l, h, plan, &mm);
+            if (!img)
+                return NULL;
+            memcpy(tc->pixels + (size_t)(l * c->d->n_head + h) * each, img, each);
+        }
+    tc->key = key;
+    tc->count = count;
+    tc->m = m;
+    return tc->pixels;
 }
 
 /* The large preview of the hovered head, beside its thumbnail. */
@@ -116,10 +252,14 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
               (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
     vrect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
     vrect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
-    char title[64];
-    snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d", layer, head);
+    char title[96];
+    int n_title = snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d", layer, head);
+    if (c->st->color_scale == ATS_COLOR_SCALE_AUTO) /* the range its colours span */
+        snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 0 \xE2\x80\x93 %.2g",
+                 (double)view_scale_max(c, layer, head));
     ats_text_style ts = tstyle(UI_TEXT * ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.bold = true;
+    ts.max_width = pw - 2 * pad;
     vtext(c, px + pad, py + pad, title, &ts);
     frect mr = {px + pad + band, py + pad + title_h + band, side, side};
     draw_matrix(c, mr, layer, head);
@@ -144,7 +284,7 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
 
 void grid_build(view_ctx *c) {
     const ats_view_state *st = c->st;
-    char detail[64];
+    char detail[96];
     grid_detail(c, detail, sizeof detail);
     view_title(c, detail);
     geom g;
@@ -166,13 +306,14 @@ void grid_build(view_ctx *c) {
         frect r = thumb_rect(&g, l, 0);
         vtext(c, g.grid.x - 8.0f * ui, r.y + 0.5f * r.h, name, &hs);
     }
-    if (c->tok.n > 0)
-        for (int l = 0; l < L; l++)
-            for (int h = 0; h < H; h++) {
-                frect r = thumb_rect(&g, l, h);
-                draw_matrix(c, r, l, h);
-                voutline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
-            }
+    int m;
+    const uint8_t *thumbs = c->tok.n > 0 ? thumbnails(c, plan_for(c, g.thumb), &m) : NULL;
+    for (int l = 0; thumbs && l < L; l++)
+        for (int h = 0; h < H; h++) {
+            frect r = thumb_rect(&g, l, h);
+            draw_cells_in(c, r, thumbs + (size_t)(l * H + h) * (size_t)m * (size_t)m * 4, m);
+            voutline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
+        }
     float t = 2.0f * ui;
     frect sel = thumb_rect(&g, st->layer, st->head);
     voutline(c, sel.x - 2 * t, sel.y - 2 * t, sel.w + 4 * t, sel.h + 4 * t, t, COLOR_INK);

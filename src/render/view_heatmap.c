@@ -91,6 +91,7 @@ void heatmap_natural_size(view_ctx *c, float *w, float *h) {
     int step;
     label_fit(c, cell, &size, &step);
     geom g = {.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
+    c->vmax = view_scale_max(c, c->st->layer, c->st->head); /* the colour bar's labels */
     g.bar_w = 22.0f * ui + view_colorbar(c, 0, 0, 0, true);
     bands(c, &g, cell, step);
     float side = (float)n * cell;
@@ -283,6 +284,7 @@ void heatmap_build(view_ctx *c) {
     snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", st->layer, st->head);
     float title_bottom = view_title(c, detail);
     readout(c, title_bottom + 8.0f * c->ui);
+    c->vmax = view_scale_max(c, st->layer, st->head);
     if (c->tok.n == 0) {
         ats_text_style ts =
             tstyle(UI_TEXT * c->ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);

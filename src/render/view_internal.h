@@ -78,6 +78,17 @@ typedef struct view_layout {
     float block_pitch;
 } view_layout;
 
+/* ---- grid thumbnails kept between builds ---------------------------------------------------- */
+
+/* The window rebuilds the grid on every pointer move; its thumbnails change only with the data
+ * and the colours, and computing them reads every weight of the model (L x H x T x T). */
+typedef struct thumb_cache {
+    uint64_t key;    /* fingerprint of the data and options they were made from; 0: empty */
+    int count, m;    /* images held (L x H, layer-major) and their side */
+    uint8_t *pixels; /* (count, m, m, 4) RGBA */
+    size_t cap;      /* bytes at pixels */
+} thumb_cache;
+
 /* ---- build context ------------------------------------------------------------------------- */
 
 typedef struct view_ctx {
@@ -88,8 +99,10 @@ typedef struct view_ctx {
     float w, h, ui;
     token_set tok;
     ats_rgba lut[256]; /* the colormap */
+    float vmax;        /* the weight of the top colour: 1, or with the auto scale the head's max */
     uint8_t **scratch; /* a reusable image buffer owned by the view */
     size_t *scratch_cap;
+    thumb_cache *thumbs; /* owned by the view */
     view_layout *lay;
     ats_status status; /* first failure of a drawing call */
 } view_ctx;
@@ -102,11 +115,22 @@ static inline float attn_at(const view_ctx *c, int layer, int head, int q, int k
                     (size_t)k];
 }
 
-/* The colour of attention value v: [0, 1] on sequential maps, [-1, 1] on diverging ones. */
+/* The colour of attention value v: [0, vmax] on sequential maps, [-vmax, vmax] on diverging
+ * ones. */
 static inline ats_rgba value_color(const view_ctx *c, float v) {
-    float t = ats_colormap_is_diverging(c->st->colormap) ? 0.5f * (v + 1.0f) : v;
-    return c->lut[(int)lroundf(clampf(t, 0, 1) * 255.0f)];
+    float t = v / c->vmax;
+    t = ats_colormap_is_diverging(c->st->colormap) ? 0.5f * (t + 1.0f) : t;
+    t = t > 0 ? (t < 1 ? t : 1) : 0; /* NaN: the low end */
+    return c->lut[(int)(t * 255.0f + 0.5f)];
 }
+
+/* The largest weight (in magnitude) of one head among the tokens shown (special ones left out
+ * with hide_special), masked cells left out, and in a causal model the first token's row too:
+ * it can attend only to itself, so its weight is always 1 and says nothing about the head. 1
+ * when there is no other weight or all are zero, so that it can divide. */
+float attention_max(const ats_view_data *d, bool hide_special, int layer, int head);
+/* The weight of the top colour for one head: 1, or its attention_max with the auto scale. */
+float view_scale_max(const view_ctx *c, int layer, int head);
 
 static inline bool is_special(const view_ctx *c, int token) {
     return c->d->special && c->d->special[token];
@@ -146,10 +170,11 @@ float widest_label(const view_ctx *c, float size);
 /* Colour bar with ticks and a masked-cell key: at x, y, height h. Returns the width it took.
  * With `measure_only` nothing is drawn. */
 float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only);
-/* A (m, m) image of one head's attention through the colormap, m = ceil(n_shown / step): pixel
- * (i, j) is the mean over shown queries [i*step, (i+1)*step) and keys [j*step, (j+1)*step).
- * Masked cells of a causal model are left out of the mean and make the pixel transparent in
- * proportion. Borrowed scratch memory; NULL (and c->status set) on failure. */
+/* A (m, m) image of one head's attention through the colormap (against c->vmax), m =
+ * ceil(n_shown / step): pixel (i, j) is the mean over shown queries [i*step, (i+1)*step) and
+ * keys [j*step, (j+1)*step). Masked cells of a causal model are left out of the mean and make
+ * the pixel transparent in proportion. Borrowed scratch memory; NULL (and c->status set) on
+ * failure. */
 const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *m);
 /* Diagonal hatching over the masked (key after query) cells of a matrix whose top-left corner
  * is at (ox, oy) with cells of `cell` pixels, inside the clip rectangle `area`. */

@@ -11,6 +11,12 @@
  * A hovered or locked token shows only its own lines (a query's to every key, or every query's
  * to a key), and the labels on the other side are shaded by the weight. Weights under the
  * threshold, and under 1% (invisible at that opacity), are not drawn.
+ *
+ * With nothing focused, at most MAX_LINES lines are drawn: when more pass the threshold (a long
+ * text, many heads), the threshold rises to the weight of about the MAX_LINES-th strongest line
+ * and the legend names it, as if the person had moved the slider there. The weakest lines are
+ * the faintest, and past a few thousand lines they only add haze, while each costs the
+ * rasterizer about as much as a strong one; this keeps a redraw within a frame.
  */
 #include "view_internal.h"
 
@@ -18,6 +24,8 @@
 #include <string.h>
 
 #define MIN_WEIGHT 0.01f
+#define MAX_LINES  2000
+#define CUT_BINS   1024 /* resolution of the raised threshold: (1 - cut) / CUT_BINS */
 
 typedef struct geom {
     float m, legend_y, legend_bottom, rows_y, row_h;
@@ -62,12 +70,13 @@ static float title_bottom_estimate(const view_ctx *c) {
     return UI_MARGIN * c->ui + a + d;
 }
 
-static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend) {
+/* `note_w`: room kept at the right of the legend's first row for the note on hidden weights. */
+static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend, float note_w) {
     float ui = c->ui;
     int n = c->tok.n > 0 ? c->tok.n : 1;
     g->m = UI_MARGIN * ui;
     g->legend_y = title_bottom_estimate(c) + 12.0f * ui;
-    g->legend_bottom = legend_layout(c, g->m, g->legend_y, w - 2 * g->m, legend);
+    g->legend_bottom = legend_layout(c, g->m, g->legend_y, w - 2 * g->m - note_w, legend);
     g->rows_y = g->legend_bottom + 8.0f * ui + 1.6f * UI_SMALL * ui;
     g->row_h = fminf((h - g->rows_y - g->m) / (float)n, 34.0f * ui);
     g->row_h = fmaxf(g->row_h, 0.5f);
@@ -111,7 +120,30 @@ void lines_natural_size(view_ctx *c, float *w, float *h) {
     *h = legend_bottom + 8.0f * ui + 1.6f * UI_SMALL * ui + (float)n * row_h + m;
 }
 
-static void draw_legend(view_ctx *c, const geom *g, const frect *rects) {
+/* The note on weights hidden below `cut` (the threshold, or raised past MAX_LINES lines) for the
+ * legend's row; false when nothing is hidden but the invisible ones. */
+static bool legend_note(const view_ctx *c, float cut, char *note, size_t size) {
+    if (cut > fmaxf(c->st->line_threshold, MIN_WEIGHT))
+        snprintf(note, size, "weights below %.3g hidden (at most %d lines)", (double)cut,
+                 MAX_LINES);
+    else if (c->st->line_threshold > 0)
+        snprintf(note, size, "weights below %.2f hidden", (double)c->st->line_threshold);
+    else
+        return false;
+    return true;
+}
+
+/* Width kept for the note: its own, at most half the row. */
+static float legend_note_width(const view_ctx *c, float cut) {
+    char note[96];
+    if (!legend_note(c, cut, note, sizeof note))
+        return 0;
+    float w = ats_font_measure(c->font, note, UI_SMALL * c->ui, false) + 16.0f * c->ui;
+    return fminf(w, 0.5f * (c->w - 2 * UI_MARGIN * c->ui));
+}
+
+/* `cut`: the weight below which lines are not drawn. */
+static void draw_legend(view_ctx *c, const geom *g, const frect *rects, float cut) {
     float ui = c->ui, size = UI_SMALL * ui, sw = 12.0f * ui;
     ats_text_style ts = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     vtext(c, g->m, g->legend_y + 0.5f * sw, "heads", &ts);
@@ -129,10 +161,10 @@ static void draw_legend(view_ctx *c, const geom *g, const frect *rects) {
         ts.color = on ? COLOR_INK : COLOR_MUTED;
         vtext(c, x + sw + 4.0f * ui, y + 0.5f * sw, label, &ts);
     }
-    if (c->st->line_threshold > 0) {
-        char note[64];
-        snprintf(note, sizeof note, "weights below %.2f hidden", (double)c->st->line_threshold);
+    char note[96];
+    if (legend_note(c, cut, note, sizeof note)) {
         ats_text_style tn = tstyle(size, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
+        tn.max_width = legend_note_width(c, cut) - 16.0f * ui;
         vtext(c, c->w - g->m, g->legend_y + 0.5f * sw, note, &tn);
     }
 }
@@ -155,6 +187,20 @@ static float weight(const view_ctx *c, int head, int q, int k) {
     return attn_at(c, c->st->layer, head, c->tok.shown[q], c->tok.shown[k]);
 }
 
+/* Head h's attention row of shown query q, indexed by token (the shown keys: tok.shown). */
+static const float *query_row(const view_ctx *c, int head, int q) {
+    size_t T = (size_t)c->d->n_tokens;
+    return c->d->attention + (((size_t)c->st->layer * (size_t)c->d->n_head + (size_t)head) * T +
+                              (size_t)c->tok.shown[q]) *
+                                 T;
+}
+
+/* Shown keys [0, n) that shown query q sees: up to itself in a causal model (shown order is
+ * run order). */
+static int keys_seen(const view_ctx *c, int q) {
+    return c->d->causal ? q + 1 : c->tok.n;
+}
+
 /* Strongest shown weight on the line between shown tokens q and k, and its head. */
 static float strongest(const view_ctx *c, int q, int k, int *head) {
     float best = 0;
@@ -169,10 +215,38 @@ static float strongest(const view_ctx *c, int q, int k, int *head) {
     return best;
 }
 
-static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side) {
+/* The weight below which lines are not drawn: the threshold, raised when nothing is focused and
+ * more than MAX_LINES lines would pass it to the lowest bin edge of a histogram of the weights
+ * above it that leaves at most MAX_LINES. */
+static float line_cut(const view_ctx *c, int f) {
+    float cut = fmaxf(c->st->line_threshold, MIN_WEIGHT);
+    if (f >= 0 || cut >= 1.0f)
+        return cut;
+    int n = c->tok.n, bins[CUT_BINS] = {0}, total = 0;
+    float scale = (float)CUT_BINS / (1.0f - cut);
+    for (int h = 0; h < c->d->n_head; h++) {
+        if (!ats_view_state_head_visible(c->st, h))
+            continue;
+        for (int q = 0; q < n; q++) {
+            const float *row = query_row(c, h, q);
+            for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
+                float w = row[c->tok.shown[k]];
+                if (w >= cut) {
+                    bins[clampi((int)((w - cut) * scale), 0, CUT_BINS - 1)]++;
+                    total++;
+                }
+            }
+        }
+    }
+    int b = 0;
+    while (total > MAX_LINES && b < CUT_BINS)
+        total -= bins[b++];
+    return cut + (float)b / scale;
+}
+
+static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, float cut) {
     float ui = c->ui, x0 = g->x0 + g->wl + g->pad, x1 = x0 + g->span;
     float width = clampf(0.3f * g->row_h, 1.0f * ui, 2.0f * ui); /* thinner when rows crowd */
-    float cut = fmaxf(c->st->line_threshold, MIN_WEIGHT);
     int n = c->tok.n;
     for (int i = 0; i < n; i++) { /* the ends of the lines */
         float y = g->rows_y + ((float)i + 0.5f) * g->row_h;
@@ -186,10 +260,11 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side) {
         for (int q = 0; q < n; q++) {
             if (f >= 0 && side == ATS_SIDE_QUERY && q != f)
                 continue;
-            for (int k = 0; k < n; k++) {
+            const float *row = query_row(c, h, q);
+            for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
                 if (f >= 0 && side == ATS_SIDE_KEY && k != f)
                     continue;
-                float w = weight(c, h, q, k);
+                float w = row[c->tok.shown[k]];
                 if (!(w >= cut))
                     continue;
                 col.a = (uint8_t)lroundf(255.0f * fminf(w, 1.0f));
@@ -244,14 +319,15 @@ void lines_build(view_ctx *c) {
     view_title(c, heads_detail(c, detail, sizeof detail));
     geom g;
     view_layout *l = c->lay;
-    layout(c, c->w, c->h, &g, l->legend);
-    l->n_legend = c->d->n_head;
-    draw_legend(c, &g, l->legend);
-    if (c->tok.n == 0)
-        return;
     ats_token_side side;
     int f = focus(c, &side);
-    draw_lines(c, &g, f, side);
+    float cut = line_cut(c, f);
+    layout(c, c->w, c->h, &g, l->legend, legend_note_width(c, cut));
+    l->n_legend = c->d->n_head;
+    draw_legend(c, &g, l->legend, cut);
+    if (c->tok.n == 0)
+        return;
+    draw_lines(c, &g, f, side, cut);
     draw_labels(c, &g, f, side);
     float rows = (float)c->tok.n * g.row_h;
     l->left = (frect){g.x0 - 4.0f * c->ui, g.rows_y, g.wl + g.pad + 4.0f * c->ui, rows};
