@@ -244,6 +244,14 @@ static void test_app_draw_panel_hits(void **state) {
     hit = hit_middle(app, &f, ATS_APP_HIT_HIDE_SPECIAL, 0);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_true(s->view.hide_special);
+    /* the colour scale: 0 to 1, or 0 to the head's largest weight */
+    hit = hit_middle(app, &f, ATS_APP_HIT_COLOR_SCALE, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.color_scale, ATS_COLOR_SCALE_AUTO);
+    ats_app_draw(app, &f);
+    hit = hit_middle(app, &f, ATS_APP_HIT_COLOR_SCALE, 0);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.color_scale, ATS_COLOR_SCALE_FIXED);
     /* the lines view: head toggles with all / none, and the threshold slider */
     ats_app_state_set_view(&app->state, ATS_VIEW_LINES);
     ats_app_draw(app, &f);

@@ -336,6 +336,10 @@ static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
     case ATS_APP_HIT_HIDE_SPECIAL:
         s->view.hide_special = !s->view.hide_special;
         break;
+    case ATS_APP_HIT_COLOR_SCALE:
+        s->view.color_scale = s->view.color_scale == ATS_COLOR_SCALE_AUTO ? ATS_COLOR_SCALE_FIXED
+                                                                          : ATS_COLOR_SCALE_AUTO;
+        break;
     case ATS_APP_HIT_THRESHOLD:
         ats_app_state_set_threshold(s, hit->value);
         break;
@@ -471,6 +475,7 @@ static bool in_panel(ats_app_hit_kind k) {
     case ATS_APP_HIT_HEAD:
     case ATS_APP_HIT_COLORMAP:
     case ATS_APP_HIT_HIDE_SPECIAL:
+    case ATS_APP_HIT_COLOR_SCALE:
     case ATS_APP_HIT_THRESHOLD:
     case ATS_APP_HIT_SAMPLES:
     case ATS_APP_HIT_EXPORT:

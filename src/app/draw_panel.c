@@ -297,6 +297,11 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     pane_heading(&pn, "OPTIONS");
     pane_checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
                   (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
+    /* near-uniform heads are one flat colour on 0..1; 0..max shows their structure */
+    if (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_GRID)
+        pane_checkbox(&pn, "Colours up to the head's largest weight",
+                      s->view.color_scale == ATS_COLOR_SCALE_AUTO,
+                      (ats_app_hit){.kind = ATS_APP_HIT_COLOR_SCALE});
     if (s->view.view == ATS_VIEW_LINES)
         threshold_slider(&pn);
     export_section(&pn);

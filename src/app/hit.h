@@ -23,6 +23,7 @@ typedef enum ats_app_hit_kind {
                                  ATS_HIT_NO_HEADS */
     ATS_APP_HIT_COLORMAP,     /* a colormap choice; index: ats_colormap */
     ATS_APP_HIT_HIDE_SPECIAL, /* the hide-special-tokens toggle */
+    ATS_APP_HIT_COLOR_SCALE,  /* the colour-scale toggle: 0 to 1, or 0 to the head's largest */
     ATS_APP_HIT_THRESHOLD,    /* the lines threshold slider; value in [0, 1] under the pointer */
     ATS_APP_HIT_SAMPLES,      /* the sample-sentence menu button */
     ATS_APP_HIT_SAMPLE,       /* a sentence of the open menu; index */
