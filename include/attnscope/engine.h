@@ -110,6 +110,9 @@ typedef struct ats_model_config {
     float attn_scale; /* multiplies q.k before the softmax; 1/sqrt(d_head) for every model here */
 } ats_model_config;
 
+/* "demo", "gpt2", "bert", "llama". */
+const char *ats_arch_name(ats_arch arch);
+
 /* Descriptive facts for `attnscope info` and the window's side panel. */
 typedef struct ats_model_info {
     char name[256];          /* "builtin:demo", or the file or folder name */
@@ -280,6 +283,10 @@ void ats_head_steps_free(ats_head_steps *steps);
 
 /* Returns the byte offset of the first invalid UTF-8 sequence in `text`, or -1 if it is valid. */
 long ats_utf8_first_invalid(const char *text, size_t len);
+
+/* True for a code point that belongs to a word: letters, marks, digits and other numbers, and
+ * connector punctuation ("_"). The demo's tokenizer and the text box's word motion share it. */
+bool ats_utf8_is_word_char(int32_t cp);
 
 #ifdef __cplusplus
 }

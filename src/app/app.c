@@ -11,20 +11,6 @@ static char *dup_or_null(const char *s) {
     return s ? strdup(s) : NULL;
 }
 
-static const char *arch_name(ats_arch arch) {
-    switch (arch) {
-    case ATS_ARCH_DEMO:
-        return "demo";
-    case ATS_ARCH_GPT2:
-        return "gpt2";
-    case ATS_ARCH_BERT:
-        return "bert";
-    case ATS_ARCH_LLAMA:
-        return "llama";
-    }
-    return "?";
-}
-
 /* How often the loading indicator steps (ms). */
 #define ANIM_STEP_MS 300.0
 
@@ -191,7 +177,7 @@ static void set_model_state(ats_app *app, const ats_model *m) {
         snprintf(format, sizeof format, "%s", info->format);
     else
         snprintf(format, sizeof format, "%.14s %.14s", info->format, info->dtype);
-    ats_app_state_set_model(&app->state, info->name, arch_name(c->arch), format, c);
+    ats_app_state_set_model(&app->state, info->name, ats_arch_name(c->arch), format, c);
     app->state.timings.context = c->context;
 }
 

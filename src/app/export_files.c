@@ -1,4 +1,5 @@
 #include "export_files.h"
+#include "attnscope/render.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -31,39 +32,10 @@ void ats_export_files_join(const char *dir, const char *name, char *out, size_t 
         snprintf(out, size, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
 }
 
-/* 0666 less the umask, as a file made by open(2) would get (mkstemp gives 0600). */
-static mode_t new_file_mode(void) {
-    mode_t mask = umask(022);
-    umask(mask);
-    return 0666 & ~mask;
-}
-
 /* Writes data whole into a new temporary file in dir; its name goes to tmp. */
 static int write_temp(const char *dir, const void *data, size_t len, char *tmp, size_t size) {
-    char name[32];
-    snprintf(name, sizeof name, ".attnscope-XXXXXX");
-    ats_export_files_join(dir, name, tmp, size);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return errno;
-    const char *p = data;
-    int e = 0;
-    while (len > 0 && !e) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno != EINTR)
-            e = errno;
-        else if (w > 0)
-            p += w, len -= (size_t)w;
-    }
-    if (!e && fchmod(fd, new_file_mode()) != 0)
-        e = errno;
-    if (!e && fsync(fd) != 0)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    if (e)
-        unlink(tmp);
-    return e;
+    ats_export_files_join(dir, ".attnscope-XXXXXX", tmp, size);
+    return ats_write_temp_file(tmp, data, len);
 }
 
 static bool exists(const char *path) {

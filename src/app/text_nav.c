@@ -1,4 +1,5 @@
 #include "text_nav.h"
+#include "attnscope/engine.h"
 
 #include <string.h>
 #include <utf8proc.h>
@@ -81,32 +82,12 @@ size_t ats_textnav_snap(const char *text, size_t len, size_t pos) {
     return boundary_before(text, len, pos, true);
 }
 
-static bool is_word_char(int32_t cp) {
-    switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-    case UTF8PROC_CATEGORY_PC:
-        return true;
-    default:
-        return false;
-    }
-}
-
 size_t ats_textnav_next_word(const char *text, size_t len, size_t pos) {
     int32_t cp;
     size_t n;
-    while (pos < len && (n = decode(text, len, pos, &cp)) && !is_word_char(cp))
+    while (pos < len && (n = decode(text, len, pos, &cp)) && !ats_utf8_is_word_char(cp))
         pos += n;
-    while (pos < len && (n = decode(text, len, pos, &cp)) && is_word_char(cp))
+    while (pos < len && (n = decode(text, len, pos, &cp)) && ats_utf8_is_word_char(cp))
         pos += n;
     /* a word ends on a letter or mark, so pos is a boundary unless a joiner follows */
     size_t start = ats_textnav_snap(text, len, pos);
@@ -120,14 +101,14 @@ size_t ats_textnav_prev_word(const char *text, size_t len, size_t pos) {
     while (pos > 0) {
         size_t p = prev_code_point(text, pos);
         decode(text, len, p, &cp);
-        if (is_word_char(cp))
+        if (ats_utf8_is_word_char(cp))
             break;
         pos = p;
     }
     while (pos > 0) {
         size_t p = prev_code_point(text, pos);
         decode(text, len, p, &cp);
-        if (!is_word_char(cp))
+        if (!ats_utf8_is_word_char(cp))
             break;
         pos = p;
     }
@@ -136,7 +117,7 @@ size_t ats_textnav_prev_word(const char *text, size_t len, size_t pos) {
 
 /* 0 spaces, 1 word characters, 2 anything else */
 static int char_class(int32_t cp) {
-    if (is_word_char(cp))
+    if (ats_utf8_is_word_char(cp))
         return 1;
     return utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS || cp == '\t' || cp == '\n' ? 0 : 2;
 }
@@ -182,14 +163,10 @@ size_t ats_textnav_line_end(const char *text, size_t len, size_t pos) {
 }
 
 long ats_textnav_first_invalid(const char *text, size_t len) {
-    size_t pos = 0;
-    while (pos < len) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
-                                              (utf8proc_ssize_t)(len - pos), &cp);
-        if (n <= 0 || cp == 0)
-            return (long)pos;
-        pos += (size_t)n;
-    }
-    return -1;
+    long bad = ats_utf8_first_invalid(text, len);
+    const char *nul = memchr(text, '\0', len); /* valid UTF-8, but no text box holds it */
+    long at_nul = nul ? (long)(nul - text) : -1;
+    if (bad < 0 || (at_nul >= 0 && at_nul < bad))
+        return at_nul;
+    return bad;
 }

@@ -159,6 +159,5 @@ void cli_json_write_model(FILE *f, const ats_model *model);
 void cli_json_write_string(FILE *f, const char *s, size_t len);
 /* A float as JSON: shortest form that reads back to the same float32; non-finite as null. */
 void cli_json_write_float(FILE *f, float v);
-const char *cli_arch_name(ats_arch arch);
 
 #endif

@@ -6,20 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-const char *cli_arch_name(ats_arch arch) {
-    switch (arch) {
-    case ATS_ARCH_DEMO:
-        return "demo";
-    case ATS_ARCH_GPT2:
-        return "gpt2";
-    case ATS_ARCH_BERT:
-        return "bert";
-    case ATS_ARCH_LLAMA:
-        return "llama";
-    }
-    return "unknown";
-}
-
 static void dump_and_free(FILE *f, json_t *value) {
     if (value) {
         json_dumpf(value, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
@@ -64,7 +50,7 @@ void cli_json_write_model(FILE *f, const ats_model *model) {
     const ats_model_config *c = ats_model_get_config(model);
     const ats_model_info *info = ats_model_get_info(model);
     json_t *obj = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "name", info->name,
-                            "arch", cli_arch_name(c->arch), "n_layer", c->n_layer, "n_head",
+                            "arch", ats_arch_name(c->arch), "n_layer", c->n_layer, "n_head",
                             c->n_head, "n_kv_head", c->n_kv_head, "d_model", c->d_model, "d_head",
                             c->d_head, "vocab_size", c->vocab_size, "causal", (int)c->causal);
     dump_and_free(f, obj);

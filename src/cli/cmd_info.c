@@ -51,7 +51,7 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
     const ats_model_info *i = ats_model_get_info(model);
     fprintf(f, "model          %s\n", i->name);
     fprintf(f, "format         %s\n", i->format);
-    fprintf(f, "architecture   %s\n", cli_arch_name(c->arch));
+    fprintf(f, "architecture   %s\n", ats_arch_name(c->arch));
     if (!i->has_weights)
         fprintf(f,
                 "weights        none (vocabulary only: tokenize and info work, dump does not)\n");
@@ -89,7 +89,7 @@ static void print_json(const ats_model *model) {
     json_t *obj = json_pack(
         "{s:s, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:I, s:s, s:s, "
         "s:s, s:s, s:b, s:I}",
-        "name", i->name, "path", i->path, "format", i->format, "arch", cli_arch_name(c->arch),
+        "name", i->name, "path", i->path, "format", i->format, "arch", ats_arch_name(c->arch),
         "has_weights", (int)i->has_weights, "n_layer", c->n_layer, "n_head", c->n_head, "n_kv_head",
         c->n_kv_head, "d_model", c->d_model, "d_head", c->d_head, "d_ff", c->d_ff, "context",
         c->context, "vocab_size", c->vocab_size, "dtype", i->dtype, "n_params",

@@ -88,6 +88,20 @@ const ats_model_info *ats_model_get_info(const ats_model *model) {
     return &model->info;
 }
 
+const char *ats_arch_name(ats_arch arch) {
+    switch (arch) {
+    case ATS_ARCH_DEMO:
+        return "demo";
+    case ATS_ARCH_GPT2:
+        return "gpt2";
+    case ATS_ARCH_BERT:
+        return "bert";
+    case ATS_ARCH_LLAMA:
+        return "llama";
+    }
+    return "unknown";
+}
+
 const char *ats_model_head_caption(const ats_model *model, int layer, int head) {
     const ats_model_config *c = &model->cfg;
     if (!model->head_captions || layer < 0 || layer >= c->n_layer || head < 0 || head >= c->n_head)

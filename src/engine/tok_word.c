@@ -16,20 +16,9 @@ typedef enum char_class { CHAR_SPACE, CHAR_WORD, CHAR_APOSTROPHE, CHAR_OTHER } c
 static char_class classify(utf8proc_int32_t cp) {
     if (cp == '\'' || cp == 0x2019) /* ' and the typographic apostrophe */
         return CHAR_APOSTROPHE;
-    switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-    case UTF8PROC_CATEGORY_PC:
+    if (ats_utf8_is_word_char(cp))
         return CHAR_WORD;
+    switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_ZS:
     case UTF8PROC_CATEGORY_ZL:
     case UTF8PROC_CATEGORY_ZP:

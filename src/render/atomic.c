@@ -18,6 +18,30 @@ static mode_t new_file_mode(void) {
     return 0666 & ~mask;
 }
 
+int ats_write_temp_file(char *tmp, const void *data, size_t len) {
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return errno;
+    const char *p = data;
+    int e = 0;
+    while (len > 0 && !e) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno != EINTR)
+            e = errno;
+        else if (w > 0)
+            p += w, len -= (size_t)w;
+    }
+    if (!e && fchmod(fd, new_file_mode()) != 0)
+        e = errno;
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (e)
+        unlink(tmp);
+    return e;
+}
+
 ats_status ats_write_file_atomic(const char *path, const void *data, size_t len, ats_error *err) {
     if (!path || !*path)
         return render_fail(err, ATS_ERR_ARG, "no output file named");
@@ -29,35 +53,13 @@ ats_status ats_write_file_atomic(const char *path, const void *data, size_t len,
     if (!tmp)
         return render_fail(err, ATS_ERR_NOMEM, "%s: out of memory", path);
     snprintf(tmp, n + 16, "%.*s.%s.tmp-XXXXXX", (int)dir_len, path, path + dir_len);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return render_fail(err, ATS_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    const char *p = data;
-    size_t left = len;
-    int e = 0;
-    while (left > 0 && !e) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno != EINTR)
-            e = errno;
-        else if (w > 0)
-            p += w, left -= (size_t)w;
-    }
-    if (!e && fchmod(fd, new_file_mode()) != 0)
+    int e = ats_write_temp_file(tmp, data, len);
+    if (!e && rename(tmp, path) != 0) {
         e = errno;
-    if (!e && fsync(fd) != 0)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    if (e) {
         unlink(tmp);
-        free(tmp);
-        return render_fail(err, ATS_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     }
     free(tmp);
+    if (e)
+        return render_fail(err, ATS_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     return ATS_OK;
 }
