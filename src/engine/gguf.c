@@ -451,12 +451,14 @@ static bool is_numeric(uint32_t type) {
     return scalar_size(type) > 0;
 }
 
-ats_status ats_gguf_float_array(const ats_gguf *gguf, const ats_gguf_kv *kv, float **out,
+/* Walks a numeric array, handing each element (as a double) to store(out, i, value). */
+static ats_status numeric_array(const ats_gguf *gguf, const ats_gguf_kv *kv, size_t elem_size,
+                                void (*store)(void *, uint64_t, double), void **out,
                                 ats_error *err) {
     *out = NULL;
     if (kv->type != ATS_GGUF_ARRAY || !is_numeric(kv->array_type))
         return not_array_of(gguf, kv, "numbers", err);
-    float *v = malloc((kv->array_len ? kv->array_len : 1) * sizeof *v);
+    void *v = malloc((kv->array_len ? kv->array_len : 1) * elem_size);
     if (!v)
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     ats_reader r = array_reader(gguf, kv);
@@ -466,29 +468,27 @@ ats_status ats_gguf_float_array(const ats_gguf *gguf, const ats_gguf_kv *kv, flo
             free(v);
             return not_array_of(gguf, kv, "numbers", err);
         }
-        v[i] = (float)d;
+        store(v, i, d);
     }
     *out = v;
     return ATS_OK;
 }
 
+static void store_float(void *v, uint64_t i, double d) {
+    ((float *)v)[i] = (float)d;
+}
+
+static void store_int(void *v, uint64_t i, double d) {
+    /* out-of-range values (a u32 -1 meaning "none") clamp rather than overflow */
+    ((int32_t *)v)[i] = d >= INT32_MAX ? INT32_MAX : d <= INT32_MIN ? INT32_MIN : (int32_t)d;
+}
+
+ats_status ats_gguf_float_array(const ats_gguf *gguf, const ats_gguf_kv *kv, float **out,
+                                ats_error *err) {
+    return numeric_array(gguf, kv, sizeof **out, store_float, (void **)out, err);
+}
+
 ats_status ats_gguf_int_array(const ats_gguf *gguf, const ats_gguf_kv *kv, int32_t **out,
                               ats_error *err) {
-    *out = NULL;
-    if (kv->type != ATS_GGUF_ARRAY || !is_numeric(kv->array_type))
-        return not_array_of(gguf, kv, "numbers", err);
-    int32_t *v = malloc((kv->array_len ? kv->array_len : 1) * sizeof *v);
-    if (!v)
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    ats_reader r = array_reader(gguf, kv);
-    for (uint64_t i = 0; i < kv->array_len; i++) {
-        double d;
-        if (!array_number(&r, kv->array_type, &d)) {
-            free(v);
-            return not_array_of(gguf, kv, "numbers", err);
-        }
-        v[i] = (int32_t)d;
-    }
-    *out = v;
-    return ATS_OK;
+    return numeric_array(gguf, kv, sizeof **out, store_int, (void **)out, err);
 }
