@@ -262,15 +262,6 @@ static void test_cli_text_file_gives_json_lines(void **state) {
     free(dir);
 }
 
-static int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
-
 static void test_cli_output_is_atomic(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir();
@@ -284,7 +275,7 @@ static void test_cli_output_is_atomic(void **state) {
     json_t *j = ats_load_json_file(out);
     check_dump_schema(j, "hello world", 11, 2, 4, false);
     json_decref(j);
-    assert_int_equal(count_entries(dir), 1); /* no temporary left behind */
+    assert_int_equal(ats_count_entries(dir), 1); /* no temporary left behind */
 
     r = RUN("dump", "--text", "hello", "-o", missing);
     expect_bad_input(&r, "no/such/folder");
@@ -293,7 +284,7 @@ static void test_cli_output_is_atomic(void **state) {
     snprintf(bad_out, sizeof bad_out, "%s/bad.json", dir);
     r = RUN("dump", "--text", "   ", "-o", bad_out);
     expect_bad_input(&r, "no tokens");
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(ats_count_entries(dir), 1);
     ats_rmtree(dir);
     free(dir);
 }

@@ -14,17 +14,6 @@
 
 #define SENTENCE "The animal didn't cross the street because it was too tired."
 
-static int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
 static int setup(void **state) {
     (void)state;
     /* no display of any kind: export must not need one */
@@ -79,7 +68,7 @@ static void test_cli_export_every_view_png_and_svg(void **state) {
         fclose(f);
         assert_non_null(strstr(head, "<?xml"));
     }
-    assert_int_equal(count_entries(dir), 6);
+    assert_int_equal(ats_count_entries(dir), 6);
     ats_rmtree(dir);
     free(dir);
 }
@@ -148,20 +137,6 @@ static const char *png_chunk(const char *path, const char *key) {
     return value;
 }
 
-static char *read_all(const char *path) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static void test_cli_export_pipeline(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir(), png[512], svg[512];
@@ -195,7 +170,7 @@ static void test_cli_export_pipeline(void **state) {
                                 "--step", "4", "-o", svg, NULL},
                0);
     ats_cli_result_free(&r);
-    char *text = read_all(svg);
+    char *text = ats_read_file(svg, NULL);
     assert_non_null(strstr(text, "what-if: scaling off \xC2\xB7 causal mask on \xC2\xB7 "
                                  "temperature 1.5"));
     assert_non_null(strstr(text, "query &apos;street&apos; (token 5)"));
@@ -236,7 +211,7 @@ static void test_cli_export_auto_color_scale(void **state) {
                               "--color-scale", "auto",    "-o",      svg, NULL};
     r = export(svg_args, 0);
     ats_cli_result_free(&r);
-    char *text = read_all(svg);
+    char *text = ats_read_file(svg, NULL);
     if (!strstr(text, caption) || !strstr(text, tick))
         fail_msg("the SVG has no colour bar caption %s or tick %s", caption, tick);
     free(text);
@@ -273,7 +248,7 @@ static void test_cli_export_pipeline_fixture_models(void **state) {
         r = ats_run_cli(args, NULL, 0);
         assert_int_equal(r.exit_code, 0);
         ats_cli_result_free(&r);
-        char *text = read_all(svg);
+        char *text = ats_read_file(svg, NULL);
         assert_non_null(strstr(text, "</svg>"));
         /* grouped-query attention: head 3 reads KV head 1 */
         if (i == 2)
@@ -326,7 +301,7 @@ static void test_cli_export_text_file_numbers_lines(void **state) {
     if (r.exit_code != 0)
         fail_msg("exit %d: %s", r.exit_code, r.err);
     ats_cli_result_free(&r);
-    assert_int_equal(count_entries(out), 3); /* the blank line 2 gets none */
+    assert_int_equal(ats_count_entries(out), 3); /* the blank line 2 gets none */
     const int lines[] = {1, 3, 4};
     for (int i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/attnscope-heatmap-L0H3-%03d.png", out, lines[i]);
@@ -386,7 +361,7 @@ static void test_cli_export_bad_input_exit_2(void **state) {
         ats_cli_result r = export(cases[i].args, 2);
         expect_one_line(&r, cases[i].what);
         ats_cli_result_free(&r);
-        assert_int_equal(count_entries(dir), 0);
+        assert_int_equal(ats_count_entries(dir), 0);
     }
     ats_rmtree(dir);
     free(dir);
@@ -414,8 +389,8 @@ static void test_cli_export_unwritable_path_leaves_nothing(void **state) {
     r = export((const char *[]){"-o", path, NULL}, 2);
     expect_one_line(&r, "cannot write");
     ats_cli_result_free(&r);
-    assert_int_equal(count_entries(path), 0);
-    assert_int_equal(count_entries(dir), 2); /* plain, taken.png: nothing else */
+    assert_int_equal(ats_count_entries(path), 0);
+    assert_int_equal(ats_count_entries(dir), 2); /* plain, taken.png: nothing else */
     ats_rmtree(dir);
     free(dir);
 }
@@ -465,7 +440,7 @@ static void test_cli_export_no_display_writes_a_heatmap(void **state) {
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "figures/attnscope-heatmap-L0H0-001.png"));
     ats_cli_result_free(&r);
-    assert_int_equal(count_entries(sub), 1);
+    assert_int_equal(ats_count_entries(sub), 1);
     /* a folder that cannot take it: exit 2, one line naming it */
     r = ats_run_cli((const char *const[]){"--export-dir", "/nonexistent-dir", NULL}, NULL, 0);
     assert_int_equal(r.exit_code, 2);

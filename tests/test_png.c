@@ -13,18 +13,6 @@
 
 static const char *TEXT = "na\xC3\xAFve \xE2\x86\x92 \xE6\xBC\xA2"; /* naïve → 漢 */
 
-/* Number of entries in a folder, . and .. aside. */
-static int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
 static void test_png_text_chunks_read_back(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir(), path[512];
@@ -113,14 +101,14 @@ static void test_png_atomic_write_leaves_nothing_on_failure(void **state) {
     snprintf(path, sizeof path, "%s/taken", dir);
     assert_int_equal(mkdir(path, 0755), 0);
     assert_int_equal(ats_write_file_atomic(path, "x", 1, &err), ATS_ERR_IO);
-    assert_int_equal(count_entries(dir), 1);
-    assert_int_equal(count_entries(path), 0);
+    assert_int_equal(ats_count_entries(dir), 1);
+    assert_int_equal(ats_count_entries(path), 0);
     /* a plain file as the folder */
     snprintf(path, sizeof path, "%s/plain", dir);
     assert_int_equal(ats_write_file_atomic(path, "data", 4, &err), ATS_OK);
     snprintf(path, sizeof path, "%s/plain/out.png", dir);
     assert_int_equal(ats_write_file_atomic(path, "x", 1, &err), ATS_ERR_IO);
-    assert_int_equal(count_entries(dir), 2);
+    assert_int_equal(ats_count_entries(dir), 2);
     ats_rmtree(dir);
     free(dir);
 }
@@ -142,7 +130,7 @@ static void test_png_atomic_write_replaces_and_sets_mode(void **state) {
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0644);
-    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(ats_count_entries(dir), 1);
     ats_rmtree(dir);
     free(dir);
 }

@@ -325,22 +325,6 @@ static void test_tokenizer_llamacpp_vectors_inline(void **state) {
     run_cases(spm, llama_spm_cases, sizeof llama_spm_cases / sizeof llama_spm_cases[0]);
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* All of llama.cpp's vectors for one vocabulary: the .inp holds the texts, each followed by
  * "\n__ggml_vocab_test__\n"; the .out one line of ids per text. */
 static int run_vector_files(const char *dir, const char *name, const char *gguf) {
@@ -348,7 +332,7 @@ static int run_vector_files(const char *dir, const char *name, const char *gguf)
     snprintf(inp_path, sizeof inp_path, "%s/ggml-vocab-%s.gguf.inp", dir, name);
     snprintf(out_path, sizeof out_path, "%s/ggml-vocab-%s.gguf.out", dir, name);
     size_t inp_len, out_len;
-    char *inp = read_file(inp_path, &inp_len), *out = read_file(out_path, &out_len);
+    char *inp = ats_read_file(inp_path, &inp_len), *out = ats_read_file(out_path, &out_len);
     if (!inp || !out) {
         free(inp);
         free(out);

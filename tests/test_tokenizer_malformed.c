@@ -21,20 +21,6 @@ static void write_text(const char *dir, const char *name, const char *text) {
     write_file(path, text, strlen(text));
 }
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* The error names `name` and contains `what`. */
 static void expect_error(ats_status st, const ats_error *err, ats_status want, const char *name,
                          const char *what) {
@@ -125,7 +111,7 @@ static void test_tokenizer_truncated_tokenizer_json(void **state) {
         char src[4096];
         snprintf(src, sizeof src, "%s", ats_test_shared(fixtures[i]));
         size_t len;
-        char *text = slurp(src, &len);
+        char *text = ats_read_file(src, &len);
         const size_t cuts[] = {1, 17, len / 3, len / 2, len - 2};
         for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
             char path[4096];
@@ -212,7 +198,7 @@ static void test_tokenizer_bad_tokenizer_bin(void **state) {
     const char *src = ats_test_shared("fixtures/llama2c/tok512.bin");
     if (src) {
         size_t len;
-        char *bin = slurp(src, &len);
+        char *bin = ats_read_file(src, &len);
         const size_t cuts[] = {0, 3, 4, 9, 13, len / 2, len - 1};
         for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
             write_file(path, bin, cuts[c]);
@@ -411,7 +397,7 @@ static void test_tokenizer_truncated_gguf(void **state) {
     (void)state;
     ATS_REQUIRE_SHARED(src, "fixtures/gguf/ggml-vocab-bert-bge.gguf");
     size_t len;
-    char *data = slurp(src, &len);
+    char *data = ats_read_file(src, &len);
     char *dir = ats_make_temp_dir();
     char path[4096];
     snprintf(path, sizeof path, "%s/cut.gguf", dir);

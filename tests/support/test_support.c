@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700
 #include "test_support.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -157,6 +158,33 @@ void ats_assert_close(const float *a, const float *b, size_t n, double tol, cons
     if (worst > tol)
         fail_msg("%s: element %zu differs by %g (got %.9g, expected %.9g; tolerance %g)", what,
                  worst_i, worst, (double)a[worst_i], (double)b[worst_i], tol);
+}
+
+char *ats_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}
+
+int ats_count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
 }
 
 char *ats_make_temp_dir(void) {

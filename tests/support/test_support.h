@@ -58,6 +58,13 @@ size_t ats_json_flatten(const json_t *array, float *out, size_t max);
 /* Fails the test naming `what` and the first index where |a - b| > tol. */
 void ats_assert_close(const float *a, const float *b, size_t n, double tol, const char *what);
 
+/* A whole file, NUL-terminated (malloc'd; *len gets its size when len is not NULL), or NULL when
+ * it cannot be opened. */
+char *ats_read_file(const char *path, size_t *len);
+
+/* Entries in a folder other than . and .. (dot files count: a leftover temporary is one). */
+int ats_count_entries(const char *dir);
+
 /* A temporary directory removed (with its files) by ats_rmtree. */
 char *ats_make_temp_dir(void);
 void ats_rmtree(const char *path);
