@@ -22,6 +22,7 @@
  * -p DIR each case's last frame is also written to DIR/<T>-<L>x<H>-<mask>-<case>.png, to look
  * at what was timed. */
 #include "attnscope/render.h"
+#include "base.h"
 
 #include <math.h>
 #include <stdio.h>

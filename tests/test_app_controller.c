@@ -5,7 +5,7 @@
 
 #include "app.h"
 #include "app_internal.h"
-#include "clock.h"
+#include "base.h"
 #include "draw.h"
 
 #include <math.h>

@@ -6,7 +6,7 @@
 #include "test_support.h"
 
 #include "app_internal.h"
-#include "clock.h"
+#include "base.h"
 #include "draw.h"
 #include "export_files.h"
 #include "ui_internal.h"
@@ -750,13 +750,13 @@ static void test_app_draw_pipeline(void **state) {
     hit = ats_app_hit_test(app, &f, slider->r.x + 0.5f * slider->r.w, slider->r.y + 5);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_true(s->whatif.temperature == 1.0f); /* the middle is the model's own */
-    cli_pipeline pipe;
+    ats_run_pipeline pipe;
     ats_error err;
     assert_int_equal(ats_app_pipeline_make(app, &pipe, &err), ATS_OK);
     assert_false(pipe.data.scaling);
     assert_true(pipe.data.causal);
     assert_int_equal(pipe.data.token, 7);
-    cli_pipeline_free(&pipe);
+    ats_run_pipeline_free(&pipe);
     /* the export is the window's view, what-ifs and all */
     s->banner[0] = '\0';
     ats_app_draw(app, &f);

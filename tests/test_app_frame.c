@@ -2,7 +2,7 @@
  * hook; the hit-test hook answers for the frame drawn last. */
 #include "test_support.h"
 
-#include "clock.h"
+#include "base.h"
 #include "draw.h"
 #include "frame.h"
 

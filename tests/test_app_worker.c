@@ -3,7 +3,7 @@
  * swapped out while a run still uses it, and shutdown with work pending. */
 #include "test_support.h"
 
-#include "clock.h"
+#include "base.h"
 #include "shared_model.h"
 #include "worker.h"
 

@@ -8,10 +8,11 @@
  *
  * To refresh after an intended change of the look:  ATS_UPDATE_GOLDEN=1 ctest -R test_golden
  * (then look at the new files before committing them). */
+#include "base.h"
 #include "test_support.h"
 #include "view_fixture.h"
 
-#include "cli/cli.h"
+#include "attnscope/rundata.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -166,11 +167,11 @@ static void check_case(const golden_case *gc) {
     demo_fixture_open(&f, ATS_SENTENCE, gc->causal);
     ats_view_state st = ats_view_state_default();
     gc->setup(&st);
-    cli_pipeline pipe = {0};
+    ats_run_pipeline pipe = {0};
     if (st.view == ATS_VIEW_PIPELINE) {
         ats_step_opts o = gc->whatif ? gc->whatif() : ats_step_opts_default();
         ats_error e;
-        if (cli_pipeline_make(&pipe, f.model, f.run, st.layer, st.head, gc->token, &o, &e) !=
+        if (ats_run_pipeline_make(&pipe, f.model, f.run, st.layer, st.head, gc->token, &o, &e) !=
             ATS_OK)
             fail_msg("%s: %s", gc->name, e.message);
         f.data.pipeline = &pipe.data;
@@ -183,7 +184,7 @@ static void check_case(const golden_case *gc) {
     ats_error err;
     assert_int_equal(ats_render_draw(&c, ats_view_display_list(v), f.font, 1, &err), ATS_OK);
     ats_view_free(v);
-    cli_pipeline_free(&pipe);
+    ats_run_pipeline_free(&pipe);
     demo_fixture_close(&f);
 
     char golden[1024], actual[1024], diff[1024];

@@ -1,11 +1,11 @@
-/* The pipeline (teaching) view: the data prepared from a run (cli_pipeline_make) holds the
+/* The pipeline (teaching) view: the data prepared from a run (ats_run_pipeline_make) holds the
  * run's own numbers and the what-if switches change exactly what they claim; the view writes the
  * numbers ats_head_steps_compute gives (read back from its SVG with libxml2); hits find the
  * tokens and heads; long texts stay bounded; the highlighted step dims the others. */
 #include "test_support.h"
 #include "view_fixture.h"
 
-#include "cli/cli.h"
+#include "attnscope/rundata.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -73,8 +73,8 @@ static void free_texts(svg_texts *s) {
 
 /* A pipeline view of the fixture's run, built at its natural size (or w x h when given). */
 typedef struct pview {
-    cli_view_data vd;
-    cli_pipeline pipe;
+    ats_run_view vd;
+    ats_run_pipeline pipe;
     ats_view_state st;
     ats_view *view;
     float w, h;
@@ -84,8 +84,8 @@ static void pview_open(pview *pv, demo_fixture *f, int layer, int head, int toke
                        const ats_step_opts *opts, float w, float h) {
     memset(pv, 0, sizeof *pv);
     ats_error err;
-    assert_true(cli_view_data_make(&pv->vd, f->model, f->run, ATS_SENTENCE));
-    if (cli_pipeline_make(&pv->pipe, f->model, f->run, layer, head, token, opts, &err) != ATS_OK)
+    assert_int_equal(ats_run_view_make(&pv->vd, f->model, f->run, ATS_SENTENCE, NULL), ATS_OK);
+    if (ats_run_pipeline_make(&pv->pipe, f->model, f->run, layer, head, token, opts, &err) != ATS_OK)
         fail_msg("pipeline data: %s", err.message);
     pv->vd.data.pipeline = &pv->pipe.data;
     pv->st = ats_view_state_default();
@@ -111,8 +111,8 @@ static void pview_rebuild(pview *pv, demo_fixture *f) {
 
 static void pview_close(pview *pv) {
     ats_view_free(pv->view);
-    cli_pipeline_free(&pv->pipe);
-    cli_view_data_free(&pv->vd);
+    ats_run_pipeline_free(&pv->pipe);
+    ats_run_view_free(&pv->vd);
 }
 
 static void svg_of(pview *pv, demo_fixture *f, svg_texts *s) {
@@ -147,9 +147,9 @@ static uint8_t *rasterize(const pview *pv, demo_fixture *f) {
 
 static void check_against_run(const ats_model *model, const ats_run *run, int layer, int head,
                               int token) {
-    cli_pipeline p;
+    ats_run_pipeline p;
     ats_error err;
-    if (cli_pipeline_make(&p, model, run, layer, head, token, NULL, &err) != ATS_OK)
+    if (ats_run_pipeline_make(&p, model, run, layer, head, token, NULL, &err) != ATS_OK)
         fail_msg("L%d H%d token %d: %s", layer, head, token, err.message);
     const ats_pipeline_data *d = &p.data;
     const ats_model_config *c = ats_model_get_config(model);
@@ -191,7 +191,7 @@ static void check_against_run(const ats_model *model, const ats_run *run, int la
         assert_true(fabsf(d->scaled[j] - d->scores[j] * d->scale) <= 1e-6f * fabsf(d->scaled[j]));
         assert_int_equal(d->masked[j], c->causal && j > token);
     }
-    cli_pipeline_free(&p);
+    ats_run_pipeline_free(&p);
 }
 
 static void test_pipeline_data_matches_the_run(void **state) {
@@ -213,8 +213,8 @@ static void test_pipeline_data_switches_change_what_they_claim(void **state) {
     demo_fixture f;
     demo_fixture_open(&f, ATS_SENTENCE, false);
     const int layer = 1, head = 2, token = 5, T = f.data.n_tokens, dh = 16;
-    cli_pipeline base, p;
-    assert_int_equal(cli_pipeline_make(&base, f.model, f.run, layer, head, token, NULL, NULL),
+    ats_run_pipeline base, p;
+    assert_int_equal(ats_run_pipeline_make(&base, f.model, f.run, layer, head, token, NULL, NULL),
                      ATS_OK);
     ats_step_opts o[3] = {ats_step_opts_default(), ats_step_opts_default(),
                           ats_step_opts_default()};
@@ -222,7 +222,7 @@ static void test_pipeline_data_switches_change_what_they_claim(void **state) {
     o[1].causal = 1;
     o[2].temperature = 2.5f;
     for (int k = 0; k < 3; k++) {
-        assert_int_equal(cli_pipeline_make(&p, f.model, f.run, layer, head, token, &o[k], NULL),
+        assert_int_equal(ats_run_pipeline_make(&p, f.model, f.run, layer, head, token, &o[k], NULL),
                          ATS_OK);
         const ats_pipeline_data *d = &p.data, *b = &base.data;
         /* the same numbers as ats_head_steps_compute with the same switches */
@@ -264,19 +264,19 @@ static void test_pipeline_data_switches_change_what_they_claim(void **state) {
             assert_false(d->causal);
         }
         assert_true(d->temperature == (k == 2 ? 2.5f : 1.0f));
-        cli_pipeline_free(&p);
+        ats_run_pipeline_free(&p);
     }
-    cli_pipeline_free(&base);
+    ats_run_pipeline_free(&base);
 
     /* a run without the layer's details, or a token out of range: an error, nothing held */
     ats_error err;
     ats_run *plain;
     assert_int_equal(ats_run_text(f.model, "two words", 9, NULL, &plain, NULL), ATS_OK);
-    assert_int_equal(cli_pipeline_make(&p, f.model, plain, 0, 0, 0, NULL, &err), ATS_ERR_ARG);
+    assert_int_equal(ats_run_pipeline_make(&p, f.model, plain, 0, 0, 0, NULL, &err), ATS_ERR_ARG);
     assert_non_null(strstr(err.message, "not kept"));
     assert_null(p.steps);
     ats_run_free(plain);
-    assert_int_equal(cli_pipeline_make(&p, f.model, f.run, 0, 0, T, NULL, &err), ATS_ERR_ARG);
+    assert_int_equal(ats_run_pipeline_make(&p, f.model, f.run, 0, 0, T, NULL, &err), ATS_ERR_ARG);
     assert_null(p.steps);
     demo_fixture_close(&f);
 }
@@ -305,16 +305,16 @@ static void test_pipeline_data_grouped_query(void **state) {
     for (int l = 0; l < c->n_layer; l += 2)
         for (int h = 0; h < c->n_head; h++) {
             check_against_run(m, run, l, h, T - 1);
-            cli_pipeline p, partner;
-            assert_int_equal(cli_pipeline_make(&p, m, run, l, h, 3, NULL, NULL), ATS_OK);
+            ats_run_pipeline p, partner;
+            assert_int_equal(ats_run_pipeline_make(&p, m, run, l, h, 3, NULL, NULL), ATS_OK);
             assert_int_equal(p.data.kv_head, h / 2); /* head h reads KV head h/2 */
             /* both heads of a pair read the same keys and values */
-            assert_int_equal(cli_pipeline_make(&partner, m, run, l, h ^ 1, 3, NULL, NULL), ATS_OK);
+            assert_int_equal(ats_run_pipeline_make(&partner, m, run, l, h ^ 1, 3, NULL, NULL), ATS_OK);
             ats_assert_close(p.data.k, partner.data.k, (size_t)T * c->d_head, 0, "shared k");
             ats_assert_close(p.data.v, partner.data.v, (size_t)T * c->d_head, 0, "shared v");
             assert_true(p.data.pre_norm);
-            cli_pipeline_free(&partner);
-            cli_pipeline_free(&p);
+            ats_run_pipeline_free(&partner);
+            ats_run_pipeline_free(&p);
         }
     ats_run_free(run);
     ats_model_free(m);

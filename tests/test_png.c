@@ -1,5 +1,6 @@
 /* PNG writing: text chunks read back through libpng, pixels round-trip, the scale factor
  * re-draws at a larger size, and files are written atomically. */
+#include "base.h"
 #include "test_support.h"
 
 #include "attnscope/render.h"

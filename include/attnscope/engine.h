@@ -17,32 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attnscope/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define ATS_VERSION "0.1.0"
-
-/* ---- status and errors ------------------------------------------------------------------- */
-
-typedef enum ats_status {
-    ATS_OK = 0,
-    ATS_ERR_IO,          /* a file could not be opened, read or written */
-    ATS_ERR_FORMAT,      /* a file or text is malformed (truncated, bad header, invalid UTF-8) */
-    ATS_ERR_UNSUPPORTED, /* well-formed but not something attnscope runs (architecture, dtype) */
-    ATS_ERR_NOMEM,       /* an allocation failed */
-    ATS_ERR_ARG,         /* a caller-supplied argument is out of range or inconsistent */
-} ats_status;
-
-/* Short stable name of a status ("ok", "io", "format", "unsupported", "nomem", "arg"). */
-const char *ats_status_name(ats_status status);
-
-#define ATS_ERROR_MESSAGE_SIZE 512
-
-typedef struct ats_error {
-    ats_status status;
-    char message[ATS_ERROR_MESSAGE_SIZE]; /* one line, no trailing newline */
-} ats_error;
 
 /* ---- model configuration ----------------------------------------------------------------- */
 

@@ -30,7 +30,7 @@
 #ifndef ATTNSCOPE_RENDER_H
 #define ATTNSCOPE_RENDER_H
 
-#include "attnscope/engine.h" /* ats_status, ats_error, ATS_VERSION */
+#include "attnscope/status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -356,15 +356,6 @@ ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_m
                           float scale, char **out, size_t *len, ats_error *err);
 /* Reads a PNG file as RGBA8 (malloc'd, stride 4 * width). */
 ats_status ats_png_read(const char *path, uint8_t **rgba, int *width, int *height, ats_error *err);
-
-/* Writes `len` bytes to `path` through a temporary file in the same folder, renamed into place:
- * a failure leaves no file and no partial file behind. */
-ats_status ats_write_file_atomic(const char *path, const void *data, size_t len, ats_error *err);
-/* The first half of that: writes `len` bytes to a new file named by the template `tmp` (a path
- * ending in "XXXXXX", rewritten in place as mkstemp does), flushed to disk, with the permissions
- * a new file gets (0666 less the umask). Returns 0, or an errno value with nothing left behind.
- * For callers that place the file themselves (the window links it under a name never used). */
-int ats_write_temp_file(char *tmp, const void *data, size_t len);
 
 /* Rasterizes `dl` at `scale` (re-drawn, not enlarged: a 600 x 400 list at scale 2 gives a 1200 x
  * 800 PNG) and writes it atomically with `meta` as text chunks. */

@@ -5,6 +5,8 @@
 
 #include "attnscope/engine.h"
 #include "attnscope/render.h"
+#include "attnscope/rundata.h"
+#include "base.h"
 
 #include <stdio.h>
 
@@ -80,17 +82,10 @@ typedef struct cli_texts {
 bool cli_read_texts(const cli_opts *o, cli_texts *out, int *exit_code);
 void cli_texts_free(cli_texts *t);
 
-/* Output written atomically: a temporary file beside the target, renamed into place on commit.
- * With path NULL or "-", writes to stdout. */
-typedef struct cli_output {
-    FILE *f;
-    char *path;
-    char *tmp_path;
-} cli_output;
-
-bool cli_output_open(cli_output *out, const char *path, int *exit_code);
-bool cli_output_commit(cli_output *out, int *exit_code); /* closes; renames into place */
-void cli_output_abort(cli_output *out);                  /* closes; removes the temporary */
+/* Output through ats_outfile (base.h: written whole or not at all; a device or FIFO directly;
+ * "-" or NULL is standard output), with the error printed and the exit code set. */
+bool cli_output_open(ats_outfile *out, const char *path, int *exit_code);
+bool cli_output_commit(ats_outfile *out, int *exit_code);
 
 /* The what-if switches of --no-scaling, --causal-mask on|off and --temperature X (the defaults
  * when none is given); prints one line and returns false on a bad value. */
@@ -110,54 +105,5 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
-
-/* A run as the arrays a view draws from (labels borrowed from the run, which must outlive it). */
-typedef struct cli_view_data {
-    ats_view_data data;
-    const char **labels; /* (T) token pieces */
-    bool *special;       /* (T) */
-} cli_view_data;
-
-bool cli_view_data_make(cli_view_data *v, const ats_model *model, const ats_run *run,
-                        const char *text);
-void cli_view_data_free(cli_view_data *v);
-
-/* The layers and heads a dump covers. */
-typedef struct cli_selection {
-    int layer0, n_layers, head0, n_heads;
-} cli_selection;
-
-/* One dump object; with one_line (JSON Lines) it holds no newline but the last. `warning` and
- * `steps` may be NULL. */
-void cli_write_dump_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                         const ats_run *run, const cli_selection *sel, const char *warning,
-                         const ats_head_steps *steps, bool one_line);
-/* NPY v1.0, float32 (layers, heads, T, T) of the selection. */
-void cli_write_dump_npy(FILE *f, const ats_run *run, const cli_selection *sel);
-/* One head's (T, T) matrix, token pieces as header row and first column (RFC 4180, CRLF). */
-void cli_write_dump_csv(FILE *f, const ats_run *run, int layer, int head);
-
-/* One head's attention formula for one query token, as the pipeline view draws it. */
-typedef struct cli_pipeline {
-    ats_pipeline_data data; /* point cli_view_data.data.pipeline here */
-    ats_head_steps *steps;  /* owned: the arrays the switches change */
-} cli_pipeline;
-
-/* Fills p for `layer`, `head` and query `token` of a run that kept that layer's details
- * (ats_run_opts.detail_layer), through ats_head_steps_compute with the what-if switches `opts`
- * (NULL: the model's own computation). The arrays are borrowed from the run and from p->steps:
- * free p with cli_pipeline_free before the run. On failure p is empty and err says why
- * (ATS_ERR_ARG for a layer not kept or an index out of range). */
-ats_status cli_pipeline_make(cli_pipeline *p, const ats_model *model, const ats_run *run, int layer,
-                             int head, int token, const ats_step_opts *opts, ats_error *err);
-void cli_pipeline_free(cli_pipeline *p);
-
-/* JSON pieces shared by tokenize and dump (written with jansson so strings are escaped right). */
-void cli_json_write_tokens(FILE *f, const ats_tokens *tokens);
-void cli_json_write_model(FILE *f, const ats_model *model);
-/* A JSON string of len bytes of UTF-8 (NULs escaped). */
-void cli_json_write_string(FILE *f, const char *s, size_t len);
-/* A float as JSON: shortest form that reads back to the same float32; non-finite as null. */
-void cli_json_write_float(FILE *f, float v);
 
 #endif

@@ -321,84 +321,25 @@ void cli_texts_free(cli_texts *t) {
     *t = (cli_texts){0};
 }
 
-/* ---- atomic output ------------------------------------------------------------------------ */
+/* ---- output files --------------------------------------------------------------------------- */
 
-bool cli_output_open(cli_output *out, const char *path, int *exit_code) {
-    *out = (cli_output){0};
-    if (!path || strcmp(path, "-") == 0) {
-        out->f = stdout;
-        return true;
-    }
-    size_t n = strlen(path);
-    out->path = malloc(n + 1);
-    out->tmp_path = malloc(n + 16);
-    if (!out->path || !out->tmp_path) {
-        cli_output_abort(out);
-        cli_error("out of memory");
-        *exit_code = EXIT_RUN_FAILED;
-        return false;
-    }
-    memcpy(out->path, path, n + 1);
-    snprintf(out->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(out->tmp_path);
-    if (fd < 0) {
-        cli_error("%s: cannot write: %s", path, strerror(errno));
-        free(out->tmp_path);
-        out->tmp_path = NULL;
-        cli_output_abort(out);
-        *exit_code = EXIT_BAD_INPUT;
-        return false;
-    }
-    /* mkstemp creates 0600; the finished file gets what open(2) would give: 0666 less the
-     * umask (read by setting it back at once: the command line has one thread) */
-    mode_t mask = umask(022);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    out->f = fdopen(fd, "wb");
-    if (!out->f) {
-        close(fd);
-        cli_error("%s: cannot write: %s", path, strerror(errno));
-        cli_output_abort(out);
-        *exit_code = EXIT_BAD_INPUT;
+bool cli_output_open(ats_outfile *out, const char *path, int *exit_code) {
+    ats_error err;
+    ats_status s = ats_outfile_open(out, path ? path : "-", &err);
+    if (s != ATS_OK) {
+        cli_error("%s", err.message);
+        *exit_code = s == ATS_ERR_NOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
         return false;
     }
     return true;
 }
 
-bool cli_output_commit(cli_output *out, int *exit_code) {
-    if (out->f == stdout) {
-        bool ok = fflush(stdout) == 0 && !ferror(stdout);
-        out->f = NULL;
-        if (!ok) {
-            cli_error("error writing to standard output");
-            *exit_code = EXIT_RUN_FAILED;
-        }
-        return ok;
-    }
-    bool ok = fflush(out->f) == 0 && !ferror(out->f);
-    ok = (fsync(fileno(out->f)) == 0) && ok;
-    ok = (fclose(out->f) == 0) && ok;
-    out->f = NULL;
-    if (ok && rename(out->tmp_path, out->path) != 0)
-        ok = false;
-    if (!ok) {
-        cli_error("%s: write failed: %s", out->path, strerror(errno));
+bool cli_output_commit(ats_outfile *out, int *exit_code) {
+    ats_error err;
+    if (ats_outfile_commit(out, &err) != ATS_OK) {
+        cli_error("%s", err.message);
         *exit_code = EXIT_RUN_FAILED;
-        cli_output_abort(out);
         return false;
     }
-    free(out->path);
-    free(out->tmp_path);
-    *out = (cli_output){0};
     return true;
-}
-
-void cli_output_abort(cli_output *out) {
-    if (out->f && out->f != stdout)
-        fclose(out->f);
-    if (out->tmp_path)
-        unlink(out->tmp_path);
-    free(out->path);
-    free(out->tmp_path);
-    *out = (cli_output){0};
 }

@@ -35,10 +35,10 @@ static const char *USAGE =
 
 typedef enum dump_format { FORMAT_JSON, FORMAT_NPY, FORMAT_CSV } dump_format;
 
-static cli_selection select_heads(const cli_opts *o, const ats_model_config *c) {
-    cli_selection s = {0, c->n_layer, 0, c->n_head};
+static ats_dump_selection select_heads(const cli_opts *o, const ats_model_config *c) {
+    ats_dump_selection s = {0, c->n_layer, 0, c->n_head};
     if (o->layer >= 0)
-        s = (cli_selection){o->layer, 1, s.head0, s.n_heads};
+        s = (ats_dump_selection){o->layer, 1, s.head0, s.n_heads};
     if (o->head >= 0) {
         s.head0 = o->head;
         s.n_heads = 1;
@@ -64,7 +64,7 @@ typedef struct dump_job {
     dump_format format;
     ats_model *model;
     cli_texts texts;
-    cli_output out;
+    ats_outfile out;
 } dump_job;
 
 /* Runs one text and writes it; returns an exit code. */
@@ -106,17 +106,17 @@ static int dump_one(dump_job *job, int index) {
             return cli_exit_for(s);
         }
     }
-    cli_selection sel = select_heads(o, c);
+    ats_dump_selection sel = select_heads(o, c);
     switch (job->format) {
     case FORMAT_JSON:
-        cli_write_dump_json(job->out.f, job->model, job->texts.items[index], job->texts.lens[index],
+        ats_dump_write_json(job->out.f, job->model, job->texts.items[index], job->texts.lens[index],
                             run, &sel, truncated ? warning : NULL, steps, job->texts.n > 1);
         break;
     case FORMAT_NPY:
-        cli_write_dump_npy(job->out.f, run, &sel);
+        ats_dump_write_npy(job->out.f, run, &sel);
         break;
     case FORMAT_CSV:
-        cli_write_dump_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
+        ats_dump_write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
                            o->head >= 0 ? o->head : 0);
         break;
     }
@@ -180,7 +180,7 @@ int cmd_dump(int argc, char **argv) {
         if (code == EXIT_OK)
             cli_output_commit(&job.out, &code);
         else
-            cli_output_abort(&job.out);
+            ats_outfile_abort(&job.out);
     }
     ats_model_free(job.model);
     cli_texts_free(&job.texts);

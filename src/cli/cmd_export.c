@@ -242,21 +242,21 @@ static int export_one(export_job *job, int i, const char *path) {
         ats_run_free(run);
         return EXIT_BAD_INPUT;
     }
-    cli_view_data vd;
-    if (!cli_view_data_make(&vd, job->model, run, job->texts.items[i])) {
+    ats_run_view vd;
+    if (ats_run_view_make(&vd, job->model, run, job->texts.items[i], NULL) != ATS_OK) {
         ats_run_free(run);
         cli_error("out of memory");
         return EXIT_RUN_FAILED;
     }
     int token = o->token;
-    cli_pipeline pipe = {0};
+    ats_run_pipeline pipe = {0};
     if (job->view == ATS_VIEW_PIPELINE) {
         if (token < 0)
             token = T - 1; /* the last token: the one a language model predicts from */
-        s = cli_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts, &err);
+        s = ats_run_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts, &err);
         if (s != ATS_OK) {
             cli_error("%s%s", at, err.message);
-            cli_view_data_free(&vd);
+            ats_run_view_free(&vd);
             ats_run_free(run);
             return cli_exit_for(s);
         }
@@ -273,8 +273,8 @@ static int export_one(export_job *job, int i, const char *path) {
     }
     if (s != ATS_OK)
         cli_error("%s%s", at, err.message);
-    cli_pipeline_free(&pipe);
-    cli_view_data_free(&vd);
+    ats_run_pipeline_free(&pipe);
+    ats_run_view_free(&vd);
     ats_run_free(run);
     return s == ATS_OK ? EXIT_OK : s == ATS_ERR_NOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
 }

@@ -40,7 +40,7 @@ int cmd_tokenize(int argc, char **argv) {
         cli_texts_free(&texts);
         return code;
     }
-    cli_output out;
+    ats_outfile out;
     if (!cli_output_open(&out, o.output, &code)) {
         ats_model_free(model);
         cli_texts_free(&texts);
@@ -61,7 +61,7 @@ int cmd_tokenize(int argc, char **argv) {
         }
         if (o.json) {
             fputs("{\"tokens\": ", out.f);
-            cli_json_write_tokens(out.f, tokens);
+            ats_json_write_tokens(out.f, tokens);
             fputs("}\n", out.f);
         } else {
             if (i > 0)
@@ -73,7 +73,7 @@ int cmd_tokenize(int argc, char **argv) {
     if (code == EXIT_OK)
         cli_output_commit(&out, &code);
     else
-        cli_output_abort(&out);
+        ats_outfile_abort(&out);
     ats_model_free(model);
     cli_texts_free(&texts);
     return code;

@@ -2,9 +2,9 @@
  * heatmap written as a PNG through the render library (the look of `attnscope export`). */
 #include "cli.h"
 
-#include "app/app.h"
-#include "app/export_files.h"
-#include "app/window.h"
+#include "app.h"
+#include "export_files.h"
+#include "window.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -38,15 +38,15 @@ static int write_sample(const cli_opts *o, const char *text, size_t len) {
     ats_view *view = NULL;
     uint8_t *png = NULL;
     size_t png_len = 0;
-    cli_view_data vd = {0};
+    ats_run_view vd = {0};
     ats_error err = {0};
     ats_status s = ats_run_text(model, text, len, NULL, &run, &err);
     if (s == ATS_OK)
         s = ats_font_open(o->font, &font, &err);
     if (s == ATS_OK)
         s = ats_view_new(&view);
-    if (s == ATS_OK && !cli_view_data_make(&vd, model, run, text))
-        s = ATS_ERR_NOMEM;
+    if (s == ATS_OK)
+        s = ats_run_view_make(&vd, model, run, text, &err);
     ats_view_state st = ats_view_state_default();
     float w, h;
     if (s == ATS_OK) {
@@ -76,7 +76,7 @@ static int write_sample(const cli_opts *o, const char *text, size_t len) {
         cli_error("%s", s == ATS_ERR_NOMEM ? "out of memory" : err.message);
     free(c.pixels);
     free(png);
-    cli_view_data_free(&vd);
+    ats_run_view_free(&vd);
     ats_view_free(view);
     ats_font_free(font);
     ats_run_free(run);

@@ -29,7 +29,7 @@
  *
  * Layer 1 has seeded random weights: what a learned head looks like before anyone explains it.
  */
-#include "error.h"
+#include "base.h"
 #include "loaders.h"
 #include "ops.h"
 

@@ -9,7 +9,7 @@
  * token never sees later ones), so their keys, values and attention rows are copied from the
  * previous run instead of recomputed.
  */
-#include "error.h"
+#include "base.h"
 #include "ops.h"
 #include "run.h"
 

@@ -1,5 +1,5 @@
 #include "model.h"
-#include "error.h"
+#include "base.h"
 #include "loaders.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "run.h"
-#include "error.h"
+#include "base.h"
 
 #include <stdlib.h>
 #include <string.h>

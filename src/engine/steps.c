@@ -2,7 +2,7 @@
  * that the teaching view can show (and switch) each step: scores, scaling, mask, softmax with a
  * temperature, and the weighted sum of values. With the defaults it reproduces the run's
  * attention row and head output. */
-#include "error.h"
+#include "base.h"
 #include "ops.h"
 #include "run.h"
 

@@ -2,6 +2,7 @@
  * metadata describing the view. */
 #include "view_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,14 +126,14 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
 ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
                           const char *path, ats_error *err) {
     if (!(scale > 0) || !isfinite(scale))
-        return render_fail(err, ATS_ERR_ARG, "%s: the scale must be a positive number", path);
+        return ats_fail(err, ATS_ERR_ARG, "%s: the scale must be a positive number", path);
     double w = round((double)dl->width * scale), h = round((double)dl->height * scale);
     if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS)
-        return render_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large",
+        return ats_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large",
                            path, w, h);
     ats_canvas c = ats_canvas_make(calloc((size_t)(w * h), 4), (int)w, (int)h, (int)w * 4);
     if (!c.pixels)
-        return render_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w,
+        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w,
                            h);
     uint8_t *png = NULL;
     size_t len = 0;

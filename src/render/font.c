@@ -92,17 +92,17 @@ static TTF_Font *open_ttf(const ats_font *font, int q, bool bold) {
 ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
     *out = NULL;
     if (TTF_Init() != 0)
-        return render_fail(err, ATS_ERR_UNSUPPORTED, "SDL2_ttf failed to start: %s",
+        return ats_fail(err, ATS_ERR_UNSUPPORTED, "SDL2_ttf failed to start: %s",
                            TTF_GetError());
     ats_font *font = calloc(1, sizeof *font);
     if (!font) {
         TTF_Quit();
-        return render_fail(err, ATS_ERR_NOMEM, "out of memory opening the font");
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory opening the font");
     }
     if (path) {
         if (access(path, R_OK) != 0) {
             ats_status st =
-                render_fail(err, ATS_ERR_IO, "%s: cannot read the font: %s", path, strerror(errno));
+                ats_fail(err, ATS_ERR_IO, "%s: cannot read the font: %s", path, strerror(errno));
             ats_font_free(font);
             return st;
         }
@@ -116,14 +116,14 @@ ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
         }
         if (!font->path) {
             ats_font_free(font);
-            return render_fail(err, ATS_ERR_IO,
+            return ats_fail(err, ATS_ERR_IO,
                                "fontconfig found no font for \"DejaVu Sans\" (install "
                                "fonts-dejavu-core or pass a font file)");
         }
     }
     TTF_Font *probe = font->path ? open_ttf(font, 4 * 12, false) : NULL;
     if (!probe) {
-        ats_status s = render_fail(err, font->path ? ATS_ERR_FORMAT : ATS_ERR_NOMEM,
+        ats_status s = ats_fail(err, font->path ? ATS_ERR_FORMAT : ATS_ERR_NOMEM,
                                    "%s: not a font SDL2_ttf can open (%s)",
                                    font->path ? font->path : "font", TTF_GetError());
         ats_font_free(font);

@@ -53,7 +53,7 @@ ats_status ats_png_encode(const ats_canvas *c, const ats_meta *meta, uint8_t **o
     *out = NULL;
     *len = 0;
     if (!c || !c->pixels || c->width <= 0 || c->height <= 0)
-        return render_fail(err, ATS_ERR_ARG, "png: empty canvas");
+        return ats_fail(err, ATS_ERR_ARG, "png: empty canvas");
     png_bytep *rows = malloc((size_t)c->height * sizeof *rows);
     png_structp png =
         rows ? png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL) : NULL;
@@ -62,13 +62,13 @@ ats_status ats_png_encode(const ats_canvas *c, const ats_meta *meta, uint8_t **o
     if (!info) {
         png_destroy_write_struct(&png, NULL);
         free(rows);
-        return render_fail(err, ATS_ERR_NOMEM, "png: out of memory");
+        return ats_fail(err, ATS_ERR_NOMEM, "png: out of memory");
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         free(rows);
         buf_free(&buf);
-        return render_fail(err, ATS_ERR_NOMEM, "png: encoding failed");
+        return ats_fail(err, ATS_ERR_NOMEM, "png: encoding failed");
     }
     png_set_write_fn(png, &buf, write_to_buf, flush_nothing);
     png_set_IHDR(png, info, (png_uint_32)c->width, (png_uint_32)c->height, 8,
@@ -84,7 +84,7 @@ ats_status ats_png_encode(const ats_canvas *c, const ats_meta *meta, uint8_t **o
     free(rows);
     if (buf.failed) {
         buf_free(&buf);
-        return render_fail(err, ATS_ERR_NOMEM, "png: out of memory");
+        return ats_fail(err, ATS_ERR_NOMEM, "png: out of memory");
     }
     *out = (uint8_t *)buf.data;
     *len = buf.len;
@@ -95,16 +95,16 @@ ats_status ats_png_read(const char *path, uint8_t **rgba, int *width, int *heigh
     *rgba = NULL;
     png_image image = {.version = PNG_IMAGE_VERSION};
     if (!png_image_begin_read_from_file(&image, path))
-        return render_fail(err, ATS_ERR_IO, "%s: cannot read as PNG: %s", path, image.message);
+        return ats_fail(err, ATS_ERR_IO, "%s: cannot read as PNG: %s", path, image.message);
     image.format = PNG_FORMAT_RGBA;
     uint8_t *pixels = malloc(PNG_IMAGE_SIZE(image));
     if (!pixels) {
         png_image_free(&image);
-        return render_fail(err, ATS_ERR_NOMEM, "%s: out of memory", path);
+        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory", path);
     }
     if (!png_image_finish_read(&image, NULL, pixels, 0, NULL)) {
         free(pixels);
-        return render_fail(err, ATS_ERR_FORMAT, "%s: %s", path, image.message);
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: %s", path, image.message);
     }
     *rgba = pixels;
     *width = (int)image.width;

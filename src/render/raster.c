@@ -926,7 +926,7 @@ static void pop_clip(raster *r) {
 ats_status ats_render_draw(ats_canvas *c, const ats_dl *dl, ats_font *font, float scale,
                            ats_error *err) {
     if (!c || !dl || !c->pixels || c->stride < 4 * c->width || !(scale > 0) || !isfinite(scale))
-        return render_fail(err, ATS_ERR_ARG, "render: bad canvas or scale");
+        return ats_fail(err, ATS_ERR_ARG, "render: bad canvas or scale");
     raster r = {.c = c, .font = font, .s = scale, .clip = {0, 0, c->width, c->height}};
     for (int i = 0; i < dl->n_items; i++) {
         const dl_item *it = &dl->items[i];
@@ -970,6 +970,6 @@ ats_status ats_render_draw(ats_canvas *c, const ats_dl *dl, ats_font *font, floa
     free(r.mask);
     free(r.trans);
     if (r.status != ATS_OK)
-        return render_fail(err, r.status, "render: out of memory while drawing");
+        return ats_fail(err, r.status, "render: out of memory while drawing");
     return ATS_OK;
 }

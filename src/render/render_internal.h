@@ -1,18 +1,12 @@
 /* Pieces shared inside the render library: the display list's layout (which the rasterizer and
- * the SVG writer walk), the font's text bitmaps, errors, and small numeric helpers. */
+ * the SVG writer walk), the font's text bitmaps, and small numeric helpers. */
 #ifndef ATS_RENDER_INTERNAL_H
 #define ATS_RENDER_INTERNAL_H
 
 #include "attnscope/render.h"
+#include "base.h"
 
 #include <math.h>
-#include <stdarg.h>
-
-/* ---- errors -------------------------------------------------------------------------------- */
-
-/* Sets err (when not NULL) to status and a printf-style one-line message; returns status. */
-ats_status render_fail(ats_error *err, ats_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* ---- display list -------------------------------------------------------------------------- */
 

@@ -1,20 +1,10 @@
-/* Small shared helpers of the render library: error filling and a growable byte buffer. */
+/* Small shared helpers of the render library: a growable byte buffer. */
 #include "render_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-ats_status render_fail(ats_error *err, ats_status status, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->status = status;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return status;
-}
 
 static bool buf_reserve(byte_buf *b, size_t extra) {
     if (b->failed)

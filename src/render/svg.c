@@ -198,7 +198,7 @@ static ats_status put_embedded(byte_buf *b, const ats_dl *dl, const dl_item *it,
     int w = it->iw * k, h = it->ih * k;
     uint8_t *big = malloc((size_t)w * (size_t)h * 4);
     if (!big)
-        return render_fail(err, ATS_ERR_NOMEM, "svg: out of memory");
+        return ats_fail(err, ATS_ERR_NOMEM, "svg: out of memory");
     const uint8_t *img = dl_image(dl, it);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
@@ -252,7 +252,7 @@ ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_m
     *out = NULL;
     *len = 0;
     if (!(scale > 0) || !isfinite(scale))
-        return render_fail(err, ATS_ERR_ARG, "svg: bad scale");
+        return ats_fail(err, ATS_ERR_ARG, "svg: bad scale");
     byte_buf b = {0};
     buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -315,7 +315,7 @@ ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_m
         buf_puts(&b, "</g>\n");
     buf_puts(&b, "</svg>\n");
     if (s == ATS_OK && b.failed)
-        s = render_fail(err, ATS_ERR_NOMEM, "svg: out of memory");
+        s = ats_fail(err, ATS_ERR_NOMEM, "svg: out of memory");
     if (s != ATS_OK) {
         buf_free(&b);
         return s;

@@ -114,27 +114,27 @@ const ats_dl *ats_view_display_list(const ats_view *view) {
 static ats_status check_pipeline(const ats_view_state *st, const ats_view_data *d, ats_error *err) {
     const ats_pipeline_data *p = d->pipeline;
     if (!p)
-        return render_fail(err, ATS_ERR_UNSUPPORTED,
+        return ats_fail(err, ATS_ERR_UNSUPPORTED,
                            "view: the pipeline view needs the head's steps (ats_pipeline_data)");
     if (!p->input || !p->q || !p->k || !p->v || !p->scores || !p->scaled || !p->masked ||
         !p->weights || !p->output || !p->concat || !p->projected)
-        return render_fail(err, ATS_ERR_ARG, "view: pipeline data without some of its arrays");
+        return ats_fail(err, ATS_ERR_ARG, "view: pipeline data without some of its arrays");
     if (p->layer != st->layer || p->head != st->head)
-        return render_fail(err, ATS_ERR_ARG,
+        return ats_fail(err, ATS_ERR_ARG,
                            "view: the pipeline data is for layer %d head %d, the view shows "
                            "layer %d head %d",
                            p->layer, p->head, st->layer, st->head);
     if (p->token < 0 || p->token >= d->n_tokens)
-        return render_fail(err, ATS_ERR_ARG, "view: query token %d is out of range (%d tokens)",
+        return ats_fail(err, ATS_ERR_ARG, "view: query token %d is out of range (%d tokens)",
                            p->token, d->n_tokens);
     if (p->n_head != d->n_head || p->d_head < 1 || p->d_model < 1 || p->kv_head < 0 ||
         p->d_head > 1 << 16 || p->d_model > 1 << 20)
-        return render_fail(err, ATS_ERR_ARG,
+        return ats_fail(err, ATS_ERR_ARG,
                            "view: pipeline data of %d heads x %d dims, model dimension %d does "
                            "not fit a model of %d heads",
                            p->n_head, p->d_head, p->d_model, d->n_head);
     if (!(p->temperature > 0) || !isfinite(p->temperature) || !isfinite(p->scale))
-        return render_fail(err, ATS_ERR_ARG, "view: pipeline temperature %g or scale %g is invalid",
+        return ats_fail(err, ATS_ERR_ARG, "view: pipeline temperature %g or scale %g is invalid",
                            (double)p->temperature, (double)p->scale);
     return ATS_OK;
 }
@@ -142,26 +142,26 @@ static ats_status check_pipeline(const ats_view_state *st, const ats_view_data *
 static ats_status check(const ats_view_state *st, const ats_view_data *d, float w, float h,
                         ats_error *err) {
     if (!st || !d)
-        return render_fail(err, ATS_ERR_ARG, "view: no state or no data");
+        return ats_fail(err, ATS_ERR_ARG, "view: no state or no data");
     if ((unsigned)st->view >= ATS_VIEW_COUNT)
-        return render_fail(err, ATS_ERR_ARG, "view: unknown view kind %d", (int)st->view);
+        return ats_fail(err, ATS_ERR_ARG, "view: unknown view kind %d", (int)st->view);
     if (!(w >= 1 && h >= 1 && w <= 65536 && h <= 65536))
-        return render_fail(err, ATS_ERR_ARG, "view: size %g x %g is not drawable", (double)w,
+        return ats_fail(err, ATS_ERR_ARG, "view: size %g x %g is not drawable", (double)w,
                            (double)h);
     if (d->n_layer < 1 || d->n_head < 1 || d->n_tokens < 1)
-        return render_fail(err, ATS_ERR_ARG,
+        return ats_fail(err, ATS_ERR_ARG,
                            "view: %d layers, %d heads, %d tokens: nothing to draw", d->n_layer,
                            d->n_head, d->n_tokens);
     if (d->n_head > ATS_MAX_HEADS)
-        return render_fail(err, ATS_ERR_UNSUPPORTED, "view: %d heads; views draw at most %d",
+        return ats_fail(err, ATS_ERR_UNSUPPORTED, "view: %d heads; views draw at most %d",
                            d->n_head, ATS_MAX_HEADS);
     if (!d->tokens || !d->attention)
-        return render_fail(err, ATS_ERR_ARG, "view: token labels or attention missing");
+        return ats_fail(err, ATS_ERR_ARG, "view: token labels or attention missing");
     if (st->layer < 0 || st->layer >= d->n_layer)
-        return render_fail(err, ATS_ERR_ARG, "layer %d is out of range: the model has %d layers",
+        return ats_fail(err, ATS_ERR_ARG, "layer %d is out of range: the model has %d layers",
                            st->layer, d->n_layer);
     if (st->head < 0 || st->head >= d->n_head)
-        return render_fail(err, ATS_ERR_ARG, "head %d is out of range: the model has %d heads",
+        return ats_fail(err, ATS_ERR_ARG, "head %d is out of range: the model has %d heads",
                            st->head, d->n_head);
     if (st->view == ATS_VIEW_PIPELINE)
         return check_pipeline(st, d, err);
@@ -265,13 +265,13 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     if (s != ATS_OK)
         return s;
     if (!font)
-        return render_fail(err, ATS_ERR_ARG, "view: no font");
+        return ats_fail(err, ATS_ERR_ARG, "view: no font");
     if (!reserve_tokens(view, data->n_tokens))
-        return render_fail(err, ATS_ERR_NOMEM, "view: out of memory");
+        return ats_fail(err, ATS_ERR_NOMEM, "view: out of memory");
     view_ctx c;
     ctx_init(&c, st, data, font, width, height);
     if (token_set_make(&c.tok, st, data, view->spare_shown) != ATS_OK)
-        return render_fail(err, ATS_ERR_NOMEM, "view: out of memory");
+        return ats_fail(err, ATS_ERR_NOMEM, "view: out of memory");
     view_layout lay = {
         .kind = st->view, .ui = c.ui, .n_shown = c.tok.n, .shown = view->spare_shown};
     ats_dl_reset(view->spare, width, height);
@@ -299,7 +299,7 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     }
     token_set_free(&c.tok);
     if (c.status != ATS_OK)
-        return render_fail(err, c.status, "view: %s while drawing the %s view",
+        return ats_fail(err, c.status, "view: %s while drawing the %s view",
                            c.status == ATS_ERR_NOMEM ? "out of memory" : "bad geometry",
                            ats_view_kind_name(st->view));
     ats_dl *dl = view->dl;

@@ -1,0 +1,84 @@
+/* The ats_app struct, shared by app.c (lifecycle, worker outcomes, getters) and app_input.c
+ * (keys, text, pointer). */
+#ifndef ATS_APP_APP_INTERNAL_H
+#define ATS_APP_APP_INTERNAL_H
+
+#include "app.h"
+#include "attnscope/rundata.h"
+#include "shared_model.h"
+#include "span_map.h"
+#include "ui.h"
+#include "worker.h"
+
+#include <pthread.h>
+
+struct ats_app {
+    ats_app_state state;
+    ats_editor *editor;
+    ats_worker *worker;
+    ats_latency *latency;
+    ats_clipboard clipboard;
+    bool has_clipboard;
+    char *font_path;
+    char *tokenizer_path;
+    bool causal;
+
+    ats_shared_model *model; /* new runs use it; NULL until the first load succeeds */
+    uint64_t load_seq;       /* the newest load posted, 0 none */
+    bool tried_fallback;     /* the first model failed and builtin:demo was asked for */
+
+    /* the run shown, with the model and text it came from */
+    ats_run *run;
+    ats_shared_model *run_model;
+    char *run_text;
+    size_t run_text_len;
+    uint64_t shown_seq; /* the newest outcome applied */
+    uint64_t min_seq;   /* outcomes below it ran on a model since swapped out */
+    ats_span_map span_map;
+
+    /* posting */
+    uint64_t posted_revision; /* editor revision of the last run posted */
+    int posted_detail;        /* the layer whose details it keeps (ATS_DETAIL_NONE) */
+    bool must_post;           /* post even if the text did not change (new model) */
+    double trigger_ms;        /* when the edit not yet posted happened */
+    double last_edit_ms;      /* for closing the undo group after a pause; 0 when closed */
+    bool posted_this_frame;   /* a run was posted since the last presented frame */
+    double echo_ms;           /* the oldest edit no frame has shown yet, 0 none */
+
+    ats_ui *ui;          /* draws the window; keeps the last frame's layout and view */
+    ats_samples samples; /* the sample menu */
+
+    /* heatmap zoom and pan steps since the last build of the view (render.h's ats_view_zoom
+     * and ats_view_pan work from the layout of the last build) */
+    unsigned nav_build;
+    float nav_zoom, nav_dx, nav_dy;
+
+    ats_app_hit_kind drag_kind; /* where the held button went down */
+
+    /* the data export's thread (export_keys.c) */
+    pthread_t export_thread;
+    pthread_mutex_t export_mu;
+    bool export_running;             /* UI thread only */
+    bool export_done, export_failed; /* under export_mu */
+    char export_msg[1200];           /* under export_mu */
+    void (*wake)(void *user);
+    void *wake_user;
+    bool swallow_text; /* the key press just handled was a Ctrl/Alt shortcut */
+    bool dirty;
+};
+
+/* Posts a model load (the UI shows "loading" until it ends). */
+void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_path, double now_ms);
+/* After any change of the editor's text: posts the run and refreshes the span map. */
+void ats_app_text_changed(ats_app *app, double event_ms);
+/* Posts a run of the editor's text on the current model when it changed (or must_post, or the
+ * pipeline view needs the details of a layer the last run did not keep). */
+void ats_app_post_run(ats_app *app, double trigger_ms);
+
+/* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
+ * its data for the selected layer and head with the what-if switches (free with ats_run_pipeline_free
+ * before the run changes). */
+bool ats_app_run_has_detail(const ats_app *app, int layer);
+ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err);
+
+#endif

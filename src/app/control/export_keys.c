@@ -1,0 +1,282 @@
+/* Ctrl+S, Ctrl+Shift+S and Ctrl+E: the view as the window shows it, and the run's numbers, into
+ * the export folder. Everything is encoded in memory first, then written as new files
+ * (export_files.h), so a failure leaves nothing behind. */
+#include "app_internal.h"
+#include "export_files.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ats_export_stem(const ats_view_state *st, char *out, size_t size) {
+    const char *name = ats_view_kind_name(st->view);
+    if (st->view == ATS_VIEW_GRID)
+        snprintf(out, size, "attnscope-%s", name);
+    else if (st->view == ATS_VIEW_LINES)
+        snprintf(out, size, "attnscope-%s-L%d", name, st->layer);
+    else
+        snprintf(out, size, "attnscope-%s-L%dH%d", name, st->layer, st->head);
+}
+
+static void say(ats_app *app, double now_ms, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void say(ats_app *app, double now_ms, bool error, const char *fmt, ...) {
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ats_app_state_show_banner(&app->state, msg, error, now_ms, error ? 0 : 4000);
+    app->dirty = true;
+}
+
+/* The view rebuilt from the window's state at the views area's size, encoded as PNG or SVG. */
+static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view_data *data,
+                              uint8_t **bytes, size_t *len, ats_error *err) {
+    int x, y, w, h;
+    if (!ats_ui_view_area(app->ui, &x, &y, &w, &h)) {
+        snprintf(err->message, sizeof err->message, "the window has not been drawn yet");
+        return ATS_ERR_ARG;
+    }
+    ats_font *font = ats_ui_font(app->ui);
+    ats_view *view;
+    ats_status s = ats_view_new(&view);
+    if (s != ATS_OK) {
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return s;
+    }
+    const ats_view_state *st = &app->state.view;
+    ats_run_pipeline pipe = {0};
+    ats_view_data d = *data;
+    if (st->view == ATS_VIEW_PIPELINE) {
+        s = ats_app_pipeline_make(app, &pipe, err);
+        d.pipeline = &pipe.data;
+    }
+    if (s == ATS_OK)
+        s = ats_view_build(view, st, &d, font, (float)w, (float)h, err);
+    data = &d;
+    ats_meta meta;
+    ats_meta_for_view(&meta, st, data);
+    const ats_dl *dl = ats_view_display_list(view);
+    if (s == ATS_OK && kind == ATS_EXPORT_SVG) {
+        s = ats_svg_encode(dl, ats_font_family(font), &meta, 1.0f, (char **)bytes, len, err);
+    } else if (s == ATS_OK) {
+        ats_canvas c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), w, h, w * 4);
+        s = c.pixels ? ats_render_draw(&c, dl, font, 1.0f, err) : ATS_ERR_NOMEM;
+        if (s == ATS_OK)
+            s = ats_png_encode(&c, &meta, bytes, len, err);
+        free(c.pixels);
+        if (s == ATS_ERR_NOMEM)
+            snprintf(err->message, sizeof err->message, "out of memory");
+    }
+    ats_run_pipeline_free(&pipe);
+    ats_view_free(view);
+    return s;
+}
+
+static ats_status export_view(ats_app *app, ats_export_kind kind, const ats_view_data *data,
+                              char *path, size_t path_size, ats_error *err) {
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    ats_status s = encode_view(app, kind, data, &bytes, &len, err);
+    if (s == ATS_OK) {
+        char stem[96];
+        ats_export_stem(&app->state.view, stem, sizeof stem);
+        ats_out_file f = {kind == ATS_EXPORT_SVG ? ".svg" : ".png", bytes, len};
+        s = ats_export_files_write(app->state.export_dir, stem, &f, 1, path, path_size, NULL, err);
+    }
+    free(bytes);
+    return s;
+}
+
+/* Writes one of the data writers into memory. */
+typedef struct membuf {
+    char *data;
+    size_t len;
+    FILE *f;
+} membuf;
+
+static bool mem_open(membuf *m) {
+    *m = (membuf){0};
+    m->f = open_memstream(&m->data, &m->len);
+    return m->f != NULL;
+}
+
+static bool mem_close(membuf *m) {
+    bool ok = m->f && !ferror(m->f);
+    if (m->f && fclose(m->f) != 0)
+        ok = false;
+    m->f = NULL;
+    return ok;
+}
+
+/* The run as JSON (every layer and head), NPY (every head) and CSV (one head): encoding a large
+ * run takes a while (GPT-2 small at 128 tokens is 22 MB of JSON), so it runs on a thread of its
+ * own that holds references to the run and its model; the window keeps drawing, and the notice
+ * comes when the files are there. */
+typedef struct data_job {
+    ats_app *app;
+    ats_run *run;
+    ats_shared_model *model;
+    char *text;
+    size_t text_len;
+    int layer, head;
+    char dir[1024];
+} data_job;
+
+static ats_status write_data(const data_job *job, char *path, size_t path_size, ats_error *err) {
+    const ats_model *model = ats_shared_model_get(job->model);
+    const ats_model_config *c = ats_model_get_config(model);
+    const ats_run *run = job->run;
+    ats_dump_selection all = ats_dump_selection_all(c);
+    char warning[256] = "";
+    if (ats_run_dropped_tokens(run) > 0)
+        snprintf(warning, sizeof warning,
+                 "the text has %d tokens but the model's context is %d: only the first %d ran",
+                 ats_run_n_tokens(run) + ats_run_dropped_tokens(run), c->context,
+                 ats_run_n_tokens(run));
+    membuf m[3];
+    bool ok = true;
+    for (int i = 0; i < 3; i++)
+        ok = mem_open(&m[i]) && ok;
+    if (ok) {
+        ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
+                            warning[0] ? warning : NULL, NULL, false);
+        ats_dump_write_npy(m[1].f, run, &all);
+        ats_dump_write_csv(m[2].f, run, job->layer, job->head);
+    }
+    for (int i = 0; i < 3; i++)
+        ok = mem_close(&m[i]) && ok;
+    ats_status s = ATS_ERR_NOMEM;
+    if (ok) {
+        char csv[48];
+        snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
+        ats_out_file files[3] = {{".json", m[0].data, m[0].len},
+                                 {".npy", m[1].data, m[1].len},
+                                 {csv, m[2].data, m[2].len}};
+        s = ats_export_files_write(job->dir, "attnscope-run", files, 3, path, path_size, NULL, err);
+    } else {
+        snprintf(err->message, sizeof err->message, "out of memory");
+    }
+    for (int i = 0; i < 3; i++)
+        free(m[i].data);
+    return s;
+}
+
+static void *data_thread(void *arg) {
+    data_job *job = arg;
+    ats_app *app = job->app;
+    char path[4096] = "", msg[1200];
+    ats_error err = {0};
+    ats_status s = write_data(job, path, sizeof path, &err);
+    if (s == ATS_OK) /* ".../attnscope-run-004.json": the NPY and CSV share its number */
+        snprintf(msg, sizeof msg, "saved %.*s.json, .npy and -L%dH%d.csv", (int)strlen(path) - 5,
+                 path, job->layer, job->head);
+    else
+        snprintf(msg, sizeof msg, "export failed: %s", err.message);
+    ats_run_free(job->run);
+    ats_shared_model_release(job->model);
+    free(job->text);
+    free(job);
+    pthread_mutex_lock(&app->export_mu);
+    snprintf(app->export_msg, sizeof app->export_msg, "%s", msg);
+    app->export_failed = s != ATS_OK;
+    app->export_done = true;
+    pthread_mutex_unlock(&app->export_mu);
+    if (app->wake)
+        app->wake(app->wake_user);
+    return NULL;
+}
+
+static ats_status start_data_export(ats_app *app, double now_ms) {
+    if (app->export_running) {
+        say(app, now_ms, false, "still saving the numbers of the last Ctrl+E");
+        return ATS_ERR_ARG;
+    }
+    data_job *job = calloc(1, sizeof *job);
+    char *text = job ? malloc(app->run_text_len + 1) : NULL;
+    if (!text) {
+        free(job);
+        say(app, now_ms, true, "export: out of memory");
+        return ATS_ERR_NOMEM;
+    }
+    memcpy(text, app->run_text, app->run_text_len);
+    text[app->run_text_len] = '\0';
+    *job = (data_job){.app = app,
+                      .run = ats_run_retain(app->run),
+                      .model = ats_shared_model_retain(app->run_model),
+                      .text = text,
+                      .text_len = app->run_text_len,
+                      .layer = app->state.view.layer,
+                      .head = app->state.view.head};
+    snprintf(job->dir, sizeof job->dir, "%s", app->state.export_dir);
+    app->export_done = false;
+    if (pthread_create(&app->export_thread, NULL, data_thread, job) != 0) {
+        ats_run_free(job->run);
+        ats_shared_model_release(job->model);
+        free(job->text);
+        free(job);
+        say(app, now_ms, true, "export: cannot start a thread");
+        return ATS_ERR_NOMEM;
+    }
+    app->export_running = true;
+    say(app, now_ms, false, "saving the numbers\xE2\x80\xA6");
+    return ATS_OK;
+}
+
+bool ats_app_export_poll(ats_app *app, double now_ms) {
+    if (!app->export_running)
+        return false;
+    pthread_mutex_lock(&app->export_mu);
+    bool done = app->export_done;
+    pthread_mutex_unlock(&app->export_mu);
+    if (!done)
+        return false;
+    pthread_join(app->export_thread, NULL);
+    app->export_running = false;
+    say(app, now_ms, app->export_failed, "%s", app->export_msg);
+    return true;
+}
+
+bool ats_app_export_busy(const ats_app *app) {
+    return app->export_running;
+}
+
+void ats_app_export_finish(ats_app *app) {
+    if (app->export_running)
+        pthread_join(app->export_thread, NULL);
+    app->export_running = false;
+}
+
+ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, char *path,
+                          size_t path_size) {
+    if (!app->run) {
+        say(app, now_ms, true, "nothing to export yet: the text has not run");
+        return ATS_ERR_ARG;
+    }
+    if (kind == ATS_EXPORT_DATA) {
+        if (path)
+            path[0] = '\0';
+        return start_data_export(app, now_ms);
+    }
+    char written[4096] = "";
+    ats_error err = {0};
+    ats_run_view vd;
+    if (ats_run_view_make(&vd, ats_shared_model_get(app->run_model), app->run, app->run_text,
+                          NULL) != ATS_OK) {
+        say(app, now_ms, true, "export: out of memory");
+        return ATS_ERR_NOMEM;
+    }
+    ats_status s = export_view(app, kind, &vd.data, written, sizeof written, &err);
+    ats_run_view_free(&vd);
+    if (s != ATS_OK) {
+        say(app, now_ms, true, "export failed: %s", err.message);
+        return s;
+    }
+    say(app, now_ms, false, "saved %s", written);
+    if (path)
+        snprintf(path, path_size, "%s", written);
+    return ATS_OK;
+}

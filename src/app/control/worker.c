@@ -1,0 +1,352 @@
+#include "worker.h"
+#include "base.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct run_request {
+    bool present;
+    uint64_t seq;
+    ats_shared_model *model;
+    char *text;
+    size_t len;
+    ats_run_opts opts;
+} run_request;
+
+typedef struct load_request {
+    bool present;
+    uint64_t seq;
+    char *path;
+    char *tokenizer_path;
+    ats_load_opts opts;
+} load_request;
+
+struct ats_worker {
+    pthread_mutex_t mu;
+    pthread_cond_t run_cv, load_cv; /* signalled when a request arrives, on hold changes, on quit */
+    pthread_cond_t delivered_cv;    /* signalled when an outcome lands in the mailbox */
+    pthread_t run_thread, load_thread;
+    bool run_started, load_started;
+    bool quit, hold;
+    uint64_t last_seq;
+    run_request pending_run;
+    load_request pending_load;
+    bool run_active, load_active;
+    /* the mailbox */
+    ats_worker_event done, failed, loaded;
+    void (*notify)(void *user);
+    void *notify_user;
+};
+
+void ats_worker_event_clear(ats_worker_event *ev) {
+    ats_run_free(ev->run);
+    ats_shared_model_release(ev->model);
+    free(ev->text);
+    free(ev->path);
+    *ev = (ats_worker_event){0};
+}
+
+static void run_request_clear(run_request *r) {
+    ats_shared_model_release(r->model);
+    free(r->text);
+    *r = (run_request){0};
+}
+
+static void load_request_clear(load_request *r) {
+    free(r->path);
+    free(r->tokenizer_path);
+    *r = (load_request){0};
+}
+
+static char *copy_string(const char *s, size_t len) {
+    char *p = malloc(len + 1);
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+/* ---- the computations (no lock held) ------------------------------------------------------- */
+
+/* `last` is the run thread's own reference to the run it made last: for a causal model the
+ * engine copies its results for the unchanged start of the text, so typing at the end of a long
+ * text recomputes only the new tokens. */
+static void compute_run(run_request *req, ats_worker_event *ev, ats_run **last) {
+    *ev = (ats_worker_event){
+        .seq = req->seq, .model = req->model, .text = req->text, .text_len = req->len};
+    req->model = NULL; /* the event owns them now */
+    req->text = NULL;
+    const ats_model *model = ats_shared_model_get(ev->model);
+    ats_error err;
+    req->opts.keep_cache = ats_model_get_config(model)->causal;
+    req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
+    ats_status s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
+    if (s == ATS_OK) {
+        ats_run_timings(ev->run, &ev->tokenize_ms, &ev->forward_ms);
+        ats_run_free(*last);
+        *last = ats_run_retain(ev->run);
+        ev->kind = ATS_WORKER_RUN_DONE;
+    } else {
+        ev->kind = ATS_WORKER_RUN_FAILED;
+        ev->status = s;
+        memcpy(ev->message, err.message, sizeof ev->message);
+    }
+}
+
+static void compute_load(load_request *req, ats_worker_event *ev) {
+    *ev = (ats_worker_event){.seq = req->seq, .path = req->path};
+    req->path = NULL;
+    req->opts.tokenizer_path = req->tokenizer_path;
+    double t0 = ats_clock_ms();
+    ats_model *model = NULL;
+    ats_error err;
+    ats_status s = ats_model_load(ev->path, &req->opts, &model, &err);
+    ev->load_ms = ats_clock_ms() - t0;
+    if (s == ATS_OK && !(ev->model = ats_shared_model_wrap(model))) {
+        s = ATS_ERR_NOMEM;
+        snprintf(err.message, sizeof err.message, "%s: out of memory", ev->path);
+    }
+    if (s == ATS_OK) {
+        ev->kind = ATS_WORKER_LOAD_DONE;
+    } else {
+        ev->kind = ATS_WORKER_LOAD_FAILED;
+        ev->status = s;
+        memcpy(ev->message, err.message, sizeof ev->message);
+    }
+}
+
+/* ---- delivery (lock held) ------------------------------------------------------------------ */
+
+static void deliver(ats_worker *w, ats_worker_event *ev) {
+    switch (ev->kind) {
+    case ATS_WORKER_RUN_DONE:
+        ats_worker_event_clear(&w->done);
+        w->done = *ev;
+        if (w->failed.kind != ATS_WORKER_NONE && w->failed.seq < ev->seq)
+            ats_worker_event_clear(&w->failed);
+        break;
+    case ATS_WORKER_RUN_FAILED:
+        ats_worker_event_clear(&w->failed);
+        w->failed = *ev;
+        break;
+    default:
+        ats_worker_event_clear(&w->loaded);
+        w->loaded = *ev;
+        break;
+    }
+    *ev = (ats_worker_event){0};
+    pthread_cond_broadcast(&w->delivered_cv);
+}
+
+/* ---- the threads ---------------------------------------------------------------------------- */
+
+static void *run_thread_main(void *arg) {
+    ats_worker *w = arg;
+    ats_run *last = NULL; /* this thread's reference to its newest run, for reuse */
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && (w->hold || !w->pending_run.present))
+            pthread_cond_wait(&w->run_cv, &w->mu);
+        if (w->quit)
+            break;
+        run_request req = w->pending_run;
+        w->pending_run = (run_request){0};
+        w->run_active = true;
+        pthread_mutex_unlock(&w->mu);
+
+        ats_worker_event ev;
+        compute_run(&req, &ev, &last);
+        run_request_clear(&req);
+
+        pthread_mutex_lock(&w->mu);
+        deliver(w, &ev);
+        w->run_active = false;
+        pthread_mutex_unlock(&w->mu);
+        if (w->notify)
+            w->notify(w->notify_user);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    ats_run_free(last);
+    return NULL;
+}
+
+static void *load_thread_main(void *arg) {
+    ats_worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && (w->hold || !w->pending_load.present))
+            pthread_cond_wait(&w->load_cv, &w->mu);
+        if (w->quit)
+            break;
+        load_request req = w->pending_load;
+        w->pending_load = (load_request){0};
+        w->load_active = true;
+        pthread_mutex_unlock(&w->mu);
+
+        ats_worker_event ev;
+        compute_load(&req, &ev);
+        load_request_clear(&req);
+
+        pthread_mutex_lock(&w->mu);
+        deliver(w, &ev);
+        w->load_active = false;
+        pthread_mutex_unlock(&w->mu);
+        if (w->notify)
+            w->notify(w->notify_user);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* ---- the UI thread's side ------------------------------------------------------------------- */
+
+ats_worker *ats_worker_create(void (*notify)(void *user), void *user) {
+    ats_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->notify = notify;
+    w->notify_user = user;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->run_cv, NULL);
+    pthread_cond_init(&w->load_cv, NULL);
+    pthread_condattr_t attr; /* timed waits on the monotonic clock: immune to clock changes */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->delivered_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    w->run_started = pthread_create(&w->run_thread, NULL, run_thread_main, w) == 0;
+    w->load_started =
+        w->run_started && pthread_create(&w->load_thread, NULL, load_thread_main, w) == 0;
+    if (!w->load_started) {
+        ats_worker_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+void ats_worker_destroy(ats_worker *w) {
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = true;
+    pthread_cond_broadcast(&w->run_cv);
+    pthread_cond_broadcast(&w->load_cv);
+    pthread_mutex_unlock(&w->mu);
+    if (w->run_started)
+        pthread_join(w->run_thread, NULL);
+    if (w->load_started)
+        pthread_join(w->load_thread, NULL);
+    run_request_clear(&w->pending_run);
+    load_request_clear(&w->pending_load);
+    ats_worker_event_clear(&w->done);
+    ats_worker_event_clear(&w->failed);
+    ats_worker_event_clear(&w->loaded);
+    pthread_cond_destroy(&w->run_cv);
+    pthread_cond_destroy(&w->load_cv);
+    pthread_cond_destroy(&w->delivered_cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char *text, size_t len,
+                             const ats_run_opts *opts) {
+    run_request req = {.present = true, .text = copy_string(text, len), .len = len};
+    if (!req.text)
+        return 0;
+    req.opts = opts ? *opts : ats_run_opts_default();
+    req.model = ats_shared_model_retain(model);
+    pthread_mutex_lock(&w->mu);
+    req.seq = ++w->last_seq;
+    run_request superseded = w->pending_run;
+    w->pending_run = req;
+    pthread_cond_signal(&w->run_cv);
+    pthread_mutex_unlock(&w->mu);
+    run_request_clear(&superseded); /* may free a model: outside the lock */
+    return req.seq;
+}
+
+uint64_t ats_worker_post_load(ats_worker *w, const char *path, const ats_load_opts *opts) {
+    load_request req = {.present = true, .path = copy_string(path, strlen(path))};
+    req.opts = opts ? *opts : ats_load_opts_default();
+    if (req.opts.tokenizer_path)
+        req.tokenizer_path = copy_string(req.opts.tokenizer_path, strlen(req.opts.tokenizer_path));
+    req.opts.tokenizer_path = NULL; /* set to our copy when the load starts */
+    if (!req.path || (opts && opts->tokenizer_path && !req.tokenizer_path)) {
+        load_request_clear(&req);
+        return 0;
+    }
+    pthread_mutex_lock(&w->mu);
+    req.seq = ++w->last_seq;
+    load_request superseded = w->pending_load;
+    w->pending_load = req;
+    pthread_cond_signal(&w->load_cv);
+    pthread_mutex_unlock(&w->mu);
+    load_request_clear(&superseded);
+    return req.seq;
+}
+
+bool ats_worker_poll(ats_worker *w, ats_worker_event *out) {
+    pthread_mutex_lock(&w->mu);
+    ats_worker_event *pick = NULL;
+    if (w->loaded.kind != ATS_WORKER_NONE)
+        pick = &w->loaded;
+    else if (w->done.kind != ATS_WORKER_NONE &&
+             (w->failed.kind == ATS_WORKER_NONE || w->done.seq < w->failed.seq))
+        pick = &w->done;
+    else if (w->failed.kind != ATS_WORKER_NONE)
+        pick = &w->failed;
+    if (pick) {
+        *out = *pick;
+        *pick = (ats_worker_event){0};
+    }
+    pthread_mutex_unlock(&w->mu);
+    return pick != NULL;
+}
+
+static bool mailbox_full(const ats_worker *w) {
+    return w->done.kind != ATS_WORKER_NONE || w->failed.kind != ATS_WORKER_NONE ||
+           w->loaded.kind != ATS_WORKER_NONE;
+}
+
+bool ats_worker_wait(ats_worker *w, double timeout_ms) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long long ns = (long long)until.tv_nsec + (long long)(timeout_ms * 1e6);
+    until.tv_sec += (time_t)(ns / 1000000000LL);
+    until.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_mutex_lock(&w->mu);
+    int rc = 0;
+    while (!mailbox_full(w) && rc == 0)
+        rc = pthread_cond_timedwait(&w->delivered_cv, &w->mu, &until);
+    bool full = mailbox_full(w);
+    pthread_mutex_unlock(&w->mu);
+    return full;
+}
+
+bool ats_worker_running(ats_worker *w) {
+    pthread_mutex_lock(&w->mu);
+    bool busy = w->pending_run.present || w->run_active;
+    pthread_mutex_unlock(&w->mu);
+    return busy;
+}
+
+bool ats_worker_loading(ats_worker *w) {
+    pthread_mutex_lock(&w->mu);
+    bool busy = w->pending_load.present || w->load_active;
+    pthread_mutex_unlock(&w->mu);
+    return busy;
+}
+
+void ats_worker_hold(ats_worker *w, bool hold) {
+    pthread_mutex_lock(&w->mu);
+    w->hold = hold;
+    pthread_cond_broadcast(&w->run_cv);
+    pthread_cond_broadcast(&w->load_cv);
+    pthread_mutex_unlock(&w->mu);
+}

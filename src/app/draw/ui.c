@@ -1,0 +1,300 @@
+/* The window's renderer: lays out the cards, draws the chrome into two display lists (under and
+ * over the view), builds the view from the app's ats_view_state into the views area, and keeps
+ * the regions of the frame for hit tests. */
+#include "ui_internal.h"
+
+#include "app_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- regions ----------------------------------------------------------------------------- */
+
+void ui_region(ats_ui *ui, frect r, ats_app_hit hit) {
+    if (r.w <= 0 || r.h <= 0)
+        return;
+    if (ui->n_regions == ui->cap_regions) {
+        int cap = ui->cap_regions ? 2 * ui->cap_regions : 256;
+        region *a = realloc(ui->regions, (size_t)cap * sizeof *a);
+        if (!a) {
+            ui->regions_failed = true;
+            return;
+        }
+        ui->regions = a;
+        ui->cap_regions = cap;
+    }
+    ui->regions[ui->n_regions++] = (region){r, hit};
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------------
+ */
+
+ats_status ats_ui_create(const char *font_path, ats_ui **out, ats_error *err) {
+    *out = NULL;
+    ats_ui *ui = calloc(1, sizeof *ui);
+    if (!ui)
+        return ATS_ERR_NOMEM;
+    ats_status s = ats_font_open(font_path, &ui->font, err);
+    if (s == ATS_OK)
+        s = ats_view_new(&ui->view);
+    if (s == ATS_OK)
+        s = ats_dl_new(1, 1, &ui->base);
+    if (s == ATS_OK)
+        s = ats_dl_new(1, 1, &ui->over);
+    if (s != ATS_OK) {
+        ats_ui_free(ui);
+        return s;
+    }
+    ui->u = 1;
+    *out = ui;
+    return ATS_OK;
+}
+
+void ats_ui_free(ats_ui *ui) {
+    if (!ui)
+        return;
+    ats_view_free(ui->view);
+    ats_dl_free(ui->base);
+    ats_dl_free(ui->over);
+    ats_font_free(ui->font);
+    free(ui->regions);
+    free(ui->text.text);
+    free(ui->text.chunks);
+    free(ui);
+}
+
+ats_font *ats_ui_font(ats_ui *ui) {
+    return ui->font;
+}
+
+bool ats_ui_view_area(const ats_ui *ui, int *x, int *y, int *w, int *h) {
+    *x = ui->vx, *y = ui->vy, *w = ui->vw, *h = ui->vh;
+    return ui->vw > 0 && ui->vh > 0;
+}
+
+const ats_view *ats_ui_view(const ats_ui *ui) {
+    return ui->view;
+}
+
+unsigned ats_ui_builds(const ats_ui *ui) {
+    return ui->builds;
+}
+
+float ats_ui_panel_scroll_max(const ats_ui *ui) {
+    return fmaxf(0, ui->panel_content_h - ui->panel.h);
+}
+
+/* ---- the views area ------------------------------------------------------------------------- */
+
+/* A line in the middle of the views area when there is no view to show. */
+static void view_message(paint *p, frect area, const char *title, const char *detail) {
+    float u = p->u, cx = area.x + 0.5f * area.w, cy = area.y + 0.5f * area.h;
+    p_rect(p, area, 0, UI_CARD);
+    p_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
+           area.w - 40 * u);
+    if (detail)
+        p_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER, ATS_VALIGN_TOP,
+               false, area.w - 40 * u);
+}
+
+/* Builds the view of the shown run into the views area; false (nothing built) without a run or
+ * when the build fails, with the reason drawn instead. */
+static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
+    const ats_app_state *s = ats_app_get_state(app);
+    const ats_run *run = ats_app_get_run(app);
+    const ats_model *model = ats_app_get_run_model(app);
+    if (!run || !model) {
+        char title[600];
+        const char *detail = NULL;
+        if (s->loading) {
+            snprintf(title, sizeof title, "Loading %s\xE2\x80\xA6", s->loading_path);
+        } else if (s->n_layer == 0) {
+            snprintf(title, sizeof title, "No model open");
+            detail = "Drop a model file or folder on the window";
+        } else if (ats_editor_length(ats_app_get_editor(app)) == 0) {
+            snprintf(title, sizeof title, "Type a sentence above");
+            detail = "or pick one from Samples";
+        } else if (s->run_error[0] && !s->computing) {
+            snprintf(title, sizeof title, "This text cannot run");
+            detail = s->run_error;
+        } else {
+            snprintf(title, sizeof title, "Computing\xE2\x80\xA6");
+        }
+        view_message(p, area, title, detail);
+        return false;
+    }
+    size_t len;
+    const char *text = ats_app_get_run_text(app, &len);
+    ats_run_view vd;
+    if (ats_run_view_make(&vd, model, run, text, NULL) != ATS_OK) {
+        view_message(p, area, "Out of memory", NULL);
+        return false;
+    }
+    ats_error err = {0};
+    ats_run_pipeline pipe = {0};
+    ats_status st = ATS_OK;
+    if (s->view.view == ATS_VIEW_PIPELINE) {
+        if (!ats_app_run_has_detail(app, s->view.layer)) {
+            ats_run_view_free(&vd);
+            char title[64];
+            snprintf(title, sizeof title, "Computing layer %d\xE2\x80\xA6", s->view.layer);
+            view_message(p, area, title, "the pipeline view needs its queries, keys and values");
+            return false;
+        }
+        st = ats_app_pipeline_make(app, &pipe, &err);
+        vd.data.pipeline = &pipe.data;
+    }
+    if (st == ATS_OK)
+        st = ats_view_build(ui->view, &s->view, &vd.data, ui->font, area.w, area.h, &err);
+    ats_run_pipeline_free(&pipe);
+    ats_run_view_free(&vd);
+    if (st != ATS_OK) {
+        view_message(p, area, "This view cannot be drawn", err.message);
+        return false;
+    }
+    ui->builds++;
+    return true;
+}
+
+/* ---- the frame --------------------------------------------------------------------------------
+ */
+
+static void draw_list(ats_canvas *c, const ats_dl *dl, ats_font *font) {
+    ats_error err;
+    if (ats_render_draw(c, dl, font, 1.0f, &err) != ATS_OK)
+        fprintf(stderr, "attnscope: drawing the window: %s\n", err.message);
+}
+
+void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
+    const ats_app_state *s = ats_app_get_state(app);
+    float u = s->view.ui_scale > 0.1f && s->view.ui_scale < 16 ? s->view.ui_scale : 1.0f;
+    float W = (float)c->width, H = (float)c->height;
+    ui->u = u;
+    ui->width = c->width;
+    ui->height = c->height;
+    ui->n_regions = 0;
+    ui->regions_failed = false;
+    memset(ui->caret, 0, sizeof ui->caret);
+    ats_dl_reset(ui->base, W, H);
+    ats_dl_reset(ui->over, W, H);
+    paint p = {.dl = ui->base, .font = ui->font, .u = u};
+    ats_canvas_fill(*c, UI_BG); /* much faster than a rectangle over the whole window */
+
+    /* cards: text and tokens on top, views and panel below, status at the bottom */
+    float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
+    int rows = tokens_rows(app);
+    float top_h = roundf(UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
+    frect top = {m, m, W - 2 * m, top_h};
+    frect status = {0, H - status_h, W, status_h};
+    float body_y = top.y + top.h + m, body_h = fmaxf(status.y - m * 0.75f - body_y, 10);
+    float panel_w = roundf(fminf(UI_PANEL_W * u, 0.36f * W));
+    frect panel = {W - m - panel_w, body_y, panel_w, body_h};
+    frect views = {m, body_y, fmaxf(panel.x - 2 * m, 10), body_h};
+
+    p_card(&p, top, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
+    float samples_w = roundf(fminf(130 * u, 0.25f * top.w));
+    frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 18 * u - samples_w, UI_TEXT_H * u - 4 * u};
+    textbox_draw(ui, &p, app, box);
+    samples_button_draw(ui, &p, app, (frect){box.x + box.w + 6 * u, box.y, samples_w, box.h});
+    frect strip = {top.x + u, box.y + box.h + 2 * u, top.w - 2 * u, (float)rows * UI_CHIP_ROW * u};
+    tokens_draw(ui, &p, app, strip);
+
+    /* the views card: its inside is the views area, in whole pixels */
+    bool views_focus = s->focus == ATS_FOCUS_VIEWS;
+    float ring = views_focus ? fmaxf(2 * u, 1) : fmaxf(u, 1);
+    ui->vx = (int)ceilf(views.x + ring);
+    ui->vy = (int)ceilf(views.y + ring);
+    ui->vw = (int)floorf(views.x + views.w - ring) - ui->vx;
+    ui->vh = (int)floorf(views.y + views.h - ring) - ui->vy;
+    frect area = {(float)ui->vx, (float)ui->vy, (float)ui->vw, (float)ui->vh};
+    /* a square frame: the view fills the inside with its own white */
+    p_outline(&p, (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring}, ring,
+              0, views_focus ? UI_ACCENT : UI_BORDER);
+    ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
+    ui->view_ok = false;
+    if (ui->vw > 8 && ui->vh > 8)
+        ui->view_ok = build_view(ui, &p, app, area);
+    ui->view_kind = s->view.view;
+
+    ui->panel = panel;
+    panel_draw(ui, &p, app, panel);
+    status_draw(ui, &p, app, status);
+    draw_list(c, ui->base, ui->font);
+
+    if (ui->view_ok) {
+        ats_canvas sub = ats_canvas_sub(*c, ui->vx, ui->vy, ui->vw, ui->vh);
+        draw_list(&sub, ats_view_display_list(ui->view), ui->font);
+    }
+
+    paint over = {.dl = ui->over, .font = ui->font, .u = u};
+    overlay_draw(ui, &over, app, area);
+    if (s->help_visible)
+        help_draw(ui, &over, app);
+    if (ats_dl_count(ui->over) > 0)
+        draw_list(c, ui->over, ui->font);
+    if (p.status != ATS_OK || over.status != ATS_OK)
+        fprintf(stderr, "attnscope: drawing the window: out of memory\n");
+    memcpy(caret, ui->caret, sizeof ui->caret);
+}
+
+/* ---- hit tests ------------------------------------------------------------------------------ */
+
+static ats_app_hit view_hit(ats_ui *ui, float x, float y) {
+    float lx = x - (float)ui->vx, ly = y - (float)ui->vy;
+    ats_app_hit hit = {
+        .kind = ATS_APP_HIT_VIEWS, .index = -1, .index2 = -1, .x = lx, .y = ly, .in_view = true};
+    if (!ui->view_ok)
+        return hit;
+    ats_hit h = ats_view_hit_test(ui->view, lx, ly);
+    switch (h.kind) {
+    case ATS_HIT_CELL:
+        hit.kind = ATS_APP_HIT_CELL;
+        hit.index = h.query;
+        hit.index2 = h.key;
+        break;
+    case ATS_HIT_TOKEN:
+        hit.kind = ATS_APP_HIT_TOKEN;
+        hit.index = h.token;
+        hit.side = (int)h.side;
+        break;
+    case ATS_HIT_THUMB:
+        hit.kind = ATS_APP_HIT_GRID_HEAD;
+        hit.index = h.layer;
+        hit.index2 = h.head;
+        break;
+    case ATS_HIT_HEAD_KEY: /* the lines legend toggles; the pipeline's head blocks select */
+        hit.kind = ui->view_kind == ATS_VIEW_PIPELINE ? ATS_APP_HIT_HEAD : ATS_APP_HIT_HEAD_TOGGLE;
+        hit.index = h.head;
+        break;
+    default:
+        break;
+    }
+    return hit;
+}
+
+ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
+    for (int i = ui->n_regions - 1; i >= 0; i--) {
+        const region *r = &ui->regions[i];
+        if (!frect_has(r->r, x, y))
+            continue;
+        ats_app_hit hit = r->hit;
+        switch (hit.kind) {
+        case ATS_APP_HIT_VIEWS:
+            return view_hit(ui, x, y);
+        case ATS_APP_HIT_TEXT:
+            hit.offset = textbox_offset_at(ui, x);
+            return hit;
+        case ATS_APP_HIT_THRESHOLD:
+        case ATS_APP_HIT_TEMPERATURE: {
+            float pad = 0.5f * r->r.h; /* the knob's radius at each end */
+            float t = (x - r->r.x - pad) / fmaxf(r->r.w - 2 * pad, 1);
+            hit.value = t < 0 ? 0 : t > 1 ? 1 : t;
+            return hit;
+        }
+        default:
+            return hit;
+        }
+    }
+    return (ats_app_hit){.kind = ATS_APP_HIT_NONE, .index = -1, .index2 = -1};
+}

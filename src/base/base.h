@@ -1,0 +1,66 @@
+/* The base every other part builds on: broken-invariant asserts, the one monotonic clock, and
+ * the one way files are written (whole or not at all). Status codes and error filling are in
+ * the public attnscope/status.h (implemented in status.c here).
+ *
+ * Threads: every function here may be called from any thread at once; none keeps static state
+ * that two threads could share (temporary names come from an atomic counter), and none changes
+ * the process umask.
+ */
+#ifndef ATS_BASE_H
+#define ATS_BASE_H
+
+#include "attnscope/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* ---- invariants ------------------------------------------------------------------------------ */
+
+/* Broken invariants only (never bad input): aborts with file and line. */
+#define ATS_ASSERT(cond)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            ats_assert_failed(#cond, __FILE__, __LINE__);                                          \
+    } while (0)
+
+_Noreturn void ats_assert_failed(const char *cond, const char *file, int line);
+
+/* ---- time ------------------------------------------------------------------------------------ */
+
+/* Milliseconds on a monotonic clock (CLOCK_MONOTONIC): for timings, latencies and deadlines. */
+double ats_clock_ms(void);
+
+/* ---- writing files --------------------------------------------------------------------------- */
+
+/* An output file written whole or not at all. For a regular file (or a new name) the bytes go
+ * to a temporary file beside the target, created with the final permissions (0666 less the
+ * umask, applied by the kernel), flushed and renamed over the target on commit; a symbolic link
+ * is followed, so the file it points to is replaced and the link stays. A target that is not a
+ * regular file (a device such as /dev/null, a FIFO, /dev/stdout or anything else under /dev or
+ * /proc) is written directly, never replaced. The path "-" is standard output. */
+typedef struct ats_outfile {
+    FILE *f;     /* write the contents here */
+    char *path;  /* the target as given */
+    char *final; /* the regular file the temporary replaces on commit, NULL when direct */
+    char *tmp;   /* the temporary, NULL when direct */
+    bool is_stdout;
+} ats_outfile;
+
+/* ATS_ERR_IO naming the path when the file cannot be created. */
+ats_status ats_outfile_open(ats_outfile *out, const char *path, ats_error *err);
+/* Flushes and closes; renames the temporary into place. On failure nothing is left behind. */
+ats_status ats_outfile_commit(ats_outfile *out, ats_error *err);
+/* Closes and removes the temporary (a direct target keeps what was written). */
+void ats_outfile_abort(ats_outfile *out);
+
+/* Writes `len` bytes to `path` as one ats_outfile. */
+ats_status ats_write_file_atomic(const char *path, const void *data, size_t len, ats_error *err);
+
+/* The first half of that, for callers that place the file themselves (the window links it under
+ * a name never used): writes `len` bytes to a new file whose name is the template `tmp` (a path
+ * ending in "XXXXXX", rewritten in place), with the final permissions, flushed to disk. Returns
+ * 0, or an errno value with nothing left behind. */
+int ats_write_temp_file(char *tmp, const void *data, size_t len);
+
+#endif

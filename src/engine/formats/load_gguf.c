@@ -1,0 +1,382 @@
+/* GGUF files of architecture "llama", as llama.cpp writes them:
+ *
+ *   token_embd.weight (ne [D, V]), blk.N.attn_norm (D), blk.N.attn_{q,k,v,output}.weight,
+ *   blk.N.ffn_norm (D), blk.N.ffn_{gate,up,down}.weight, output_norm (D), output.weight
+ *   (ne [D, V], absent when tied to token_embd).
+ *
+ * ggml lists dimensions fastest-first, so a weight with ne [n_in, n_out] is stored [out][in],
+ * the layout ats_linear reads directly. Q and K rows are in the interleaved (GPT-J / llama2.c)
+ * RoPE order. F32 tensors are used in place; F16, BF16, Q8_0 and Q4_0 are converted to float32.
+ *
+ * A file without tensors (llama.cpp's vocabulary files) loads with has_weights = false and
+ * whatever configuration its metadata gives, for tokenize and info.
+ */
+#include "dequant.h"
+#include "base.h"
+#include "gguf.h"
+#include "loaders.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const int64_t MAX_DIM = 1 << 20;
+static const int64_t MAX_COUNT = 1 << 24;
+
+typedef struct gguf_loader {
+    const char *path;
+    ats_gguf *g;
+    ats_model *model;
+    char arch[32];   /* general.architecture */
+    unsigned wtypes; /* bit set of (1 << ats_wtype) over the tensors used */
+    char key[160];   /* the metadata key or tensor name being built */
+    ats_error *err;
+    ats_status status; /* the first failure; later steps do nothing */
+} gguf_loader;
+
+static const char *key(gguf_loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *key(gguf_loader *ld, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ld->key, sizeof ld->key, fmt, ap);
+    va_end(ap);
+    return ld->key;
+}
+
+/* ---- metadata ----------------------------------------------------------------------------- */
+
+/* "<arch>.<name>" as an integer in [1, max]; `fallback` when absent (an error if fallback is 0,
+ * unless `optional`). */
+static int meta_int(gguf_loader *ld, const char *name, int64_t max, int fallback, bool optional) {
+    if (ld->status != ATS_OK)
+        return 0;
+    const char *k = key(ld, "%s.%s", ld->arch, name);
+    int64_t v;
+    if (!ats_gguf_find(ld->g, k)) {
+        if (fallback == 0 && !optional)
+            ld->status =
+                ats_fail(ld->err, ATS_ERR_FORMAT, "%s: missing metadata '%s'", ld->path, k);
+        return fallback;
+    }
+    if (!ats_gguf_get_int(ld->g, k, &v) || v < 1 || v > max) {
+        ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
+                              "%s: metadata '%s' must be a whole number from 1 to %lld", ld->path,
+                              k, (long long)max);
+        return 0;
+    }
+    return (int)v;
+}
+
+static double meta_real(gguf_loader *ld, const char *name, double fallback) {
+    if (ld->status != ATS_OK)
+        return fallback;
+    const char *k = key(ld, "%s.%s", ld->arch, name);
+    double v;
+    if (!ats_gguf_find(ld->g, k))
+        return fallback;
+    if (!ats_gguf_get_float(ld->g, k, &v) || !(v > 0) || !isfinite(v)) {
+        ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
+                              "%s: metadata '%s' must be a positive number", ld->path, k);
+        return fallback;
+    }
+    return v;
+}
+
+static bool str_eq(ats_gguf_str s, const char *z) {
+    return s.len == strlen(z) && memcmp(s.data, z, s.len) == 0;
+}
+
+/* rope scaling: "<arch>.rope.scaling.type" none | linear (with .factor), or the older
+ * "<arch>.rope.scale_linear". */
+static void read_rope_scaling(gguf_loader *ld, ats_rope_scaling *out) {
+    *out = (ats_rope_scaling){.kind = ATS_ROPE_SCALING_NONE, .factor = 1.0f};
+    ats_gguf_str type;
+    if (ats_gguf_get_str(ld->g, key(ld, "%s.rope.scaling.type", ld->arch), &type)) {
+        if (str_eq(type, "linear")) {
+            out->kind = ATS_ROPE_SCALING_LINEAR;
+            out->factor = (float)meta_real(ld, "rope.scaling.factor", 1.0);
+        } else if (!str_eq(type, "none")) {
+            ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                                  "%s: rope scaling '%.*s' is not supported (none or linear)",
+                                  ld->path, (int)(type.len > 64 ? 64 : type.len), type.data);
+        }
+    } else if (ats_gguf_find(ld->g, key(ld, "%s.rope.scale_linear", ld->arch))) {
+        out->kind = ATS_ROPE_SCALING_LINEAR;
+        out->factor = (float)meta_real(ld, "rope.scale_linear", 1.0);
+    }
+}
+
+/* ---- tensors ------------------------------------------------------------------------------ */
+
+static bool wtype_of(uint32_t ggml_type, ats_wtype *out) {
+    switch (ggml_type) {
+    case ATS_GGML_F32:
+        *out = ATS_WTYPE_F32;
+        return true;
+    case ATS_GGML_F16:
+        *out = ATS_WTYPE_F16;
+        return true;
+    case ATS_GGML_BF16:
+        *out = ATS_WTYPE_BF16;
+        return true;
+    case ATS_GGML_Q8_0:
+        *out = ATS_WTYPE_Q8_0;
+        return true;
+    case ATS_GGML_Q4_0:
+        *out = ATS_WTYPE_Q4_0;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The float32 values of tensor `name` with ggml shape ne [ne0] (ne1 < 0) or [ne0, ne1]. */
+static const float *fetch(gguf_loader *ld, bool required, long long ne0, long long ne1,
+                          const char *name) {
+    if (ld->status != ATS_OK)
+        return NULL;
+    const ats_gguf_tensor *t = ats_gguf_find_tensor(ld->g, name);
+    if (!t) {
+        if (required)
+            ld->status =
+                ats_fail(ld->err, ATS_ERR_FORMAT, "%s: missing tensor '%s'", ld->path, name);
+        return NULL;
+    }
+    uint32_t dims = ne1 < 0 ? 1 : 2;
+    if (t->n_dims != dims || t->dims[0] != (uint64_t)ne0 ||
+        (dims == 2 && t->dims[1] != (uint64_t)ne1)) {
+        char want[64];
+        if (dims == 1)
+            snprintf(want, sizeof want, "[%lld]", ne0);
+        else
+            snprintf(want, sizeof want, "[%lld, %lld]", ne0, ne1);
+        ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
+                              "%s: tensor '%s' has shape [%llu, %llu, %llu, %llu] (%u dims), "
+                              "expected %s (ggml order)",
+                              ld->path, name, (unsigned long long)t->dims[0],
+                              (unsigned long long)t->dims[1], (unsigned long long)t->dims[2],
+                              (unsigned long long)t->dims[3], t->n_dims, want);
+        return NULL;
+    }
+    ats_wtype type;
+    if (!wtype_of(t->type, &type)) {
+        ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                              "%s: tensor '%s' has type %s (%u); attnscope reads F32, F16, BF16, "
+                              "Q8_0 and Q4_0",
+                              ld->path, name, ats_ggml_type_name(t->type), t->type);
+        return NULL;
+    }
+    /* The parser checked that n_bytes of this type lie inside the file. */
+    ld->wtypes |= 1u << type;
+    const float *p = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
+    if (!p)
+        ld->status = ATS_ERR_NOMEM;
+    return p;
+}
+
+/* `name`.weight with ne [n_in, n_out] (stored [out][in]) and an optional `name`.bias. */
+static ats_linear linear(gguf_loader *ld, int n_out, int n_in, const char *name) {
+    char base[sizeof ld->key];
+    snprintf(base, sizeof base, "%s", name);
+    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_in, .in_major = false};
+    lin.w = fetch(ld, true, n_in, n_out, key(ld, "%s.weight", base));
+    lin.b = fetch(ld, false, n_out, -1, key(ld, "%s.bias", base));
+    return lin;
+}
+
+static ats_norm rmsnorm(gguf_loader *ld, int d, const char *name) {
+    return (ats_norm){.w = fetch(ld, true, d, -1, name), .b = NULL};
+}
+
+/* ---- the llama architecture ------------------------------------------------------------------ */
+
+static void read_llama_config(gguf_loader *ld) {
+    ats_model_config *c = &ld->model->cfg;
+    c->arch = ATS_ARCH_LLAMA;
+    c->d_model = meta_int(ld, "embedding_length", MAX_DIM, 0, false);
+    c->n_layer = meta_int(ld, "block_count", MAX_DIM, 0, false);
+    c->n_head = meta_int(ld, "attention.head_count", MAX_DIM, 0, false);
+    c->n_kv_head = meta_int(ld, "attention.head_count_kv", MAX_DIM, c->n_head, false);
+    c->d_ff = meta_int(ld, "feed_forward_length", MAX_DIM, 0, false);
+    c->context = meta_int(ld, "context_length", MAX_COUNT, 0, false);
+    c->norm_eps = (float)meta_real(ld, "attention.layer_norm_rms_epsilon", 1e-5);
+    c->rope_theta = (float)meta_real(ld, "rope.freq_base", 10000.0);
+    if (ld->status != ATS_OK)
+        return;
+    c->d_head = meta_int(ld, "attention.key_length", MAX_DIM, c->d_model / c->n_head, false);
+    int rope_dims = meta_int(ld, "rope.dimension_count", MAX_DIM, c->d_head, false);
+    if (ld->status == ATS_OK && rope_dims != c->d_head)
+        ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                              "%s: rotary positions over %d of %d head dimensions are not "
+                              "supported",
+                              ld->path, rope_dims, c->d_head);
+    if (ld->status == ATS_OK && (int64_t)c->n_head * c->d_head > MAX_DIM)
+        ld->status =
+            ats_fail(ld->err, ATS_ERR_FORMAT, "%s: %d heads of %d dimensions is implausible",
+                     ld->path, c->n_head, c->d_head);
+    if (ld->status == ATS_OK && c->n_head % c->n_kv_head != 0)
+        ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
+                              "%s: %d attention heads do not divide into %d key/value heads",
+                              ld->path, c->n_head, c->n_kv_head);
+    read_rope_scaling(ld, &c->rope_scaling);
+    if (ld->status == ATS_OK && ats_gguf_find_tensor(ld->g, "rope_freqs.weight"))
+        ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                              "%s: per-frequency RoPE factors (rope_freqs.weight, Llama 3.1) are "
+                              "not supported yet",
+                              ld->path);
+    c->norm = ATS_NORM_RMSNORM;
+    c->pre_norm = true;
+    c->final_norm = true;
+    c->positions = ATS_POS_ROPE_INTERLEAVED;
+    c->activation = ATS_ACT_SWIGLU;
+    c->causal = true;
+    c->attn_scale = 1.0f / sqrtf((float)c->d_head);
+}
+
+static void build_llama(gguf_loader *ld) {
+    ats_model *m = ld->model;
+    ats_model_config *c = &m->cfg;
+    const ats_gguf_tensor *embd = ats_gguf_find_tensor(ld->g, "token_embd.weight");
+    if (!embd) {
+        ld->status =
+            ats_fail(ld->err, ATS_ERR_FORMAT, "%s: missing tensor 'token_embd.weight'", ld->path);
+        return;
+    }
+    /* The vocabulary is the embedding's row count; a stated vocab_size must agree. */
+    if (embd->n_dims != 2 || embd->dims[1] > (uint64_t)MAX_COUNT) {
+        ld->status =
+            ats_fail(ld->err, ATS_ERR_FORMAT,
+                     "%s: tensor 'token_embd.weight' is not a (vocab, d_model) table", ld->path);
+        return;
+    }
+    c->vocab_size = (int)embd->dims[1];
+    int stated = meta_int(ld, "vocab_size", MAX_COUNT, c->vocab_size, false);
+    if (ld->status == ATS_OK && stated != c->vocab_size)
+        ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
+                              "%s: vocab_size %d disagrees with token_embd.weight (%d rows)",
+                              ld->path, stated, c->vocab_size);
+
+    int D = c->d_model, F = c->d_ff;
+    int dq = c->n_head * c->d_head, dkv = c->n_kv_head * c->d_head;
+    m->tok_embed = fetch(ld, true, D, c->vocab_size, "token_embd.weight");
+    m->layers = ld->status == ATS_OK
+                    ? ats_model_alloc(m, (size_t)c->n_layer * sizeof(ats_layer), ld->err)
+                    : NULL;
+    if (ld->status == ATS_OK && !m->layers)
+        ld->status = ATS_ERR_NOMEM;
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        L->attn_norm = rmsnorm(ld, D, key(ld, "blk.%d.attn_norm.weight", l));
+        L->wq = linear(ld, dq, D, key(ld, "blk.%d.attn_q", l));
+        L->wk = linear(ld, dkv, D, key(ld, "blk.%d.attn_k", l));
+        L->wv = linear(ld, dkv, D, key(ld, "blk.%d.attn_v", l));
+        L->wo = linear(ld, D, dq, key(ld, "blk.%d.attn_output", l));
+        L->mlp_norm = rmsnorm(ld, D, key(ld, "blk.%d.ffn_norm.weight", l));
+        L->gate = linear(ld, F, D, key(ld, "blk.%d.ffn_gate", l));
+        L->up = linear(ld, F, D, key(ld, "blk.%d.ffn_up", l));
+        L->down = linear(ld, D, F, key(ld, "blk.%d.ffn_down", l));
+    }
+    m->final_norm = rmsnorm(ld, D, "output_norm.weight");
+    const float *head = fetch(ld, false, D, c->vocab_size, "output.weight");
+    m->lm_head = (ats_linear){.w = head ? head : m->tok_embed,
+                              .n_out = c->vocab_size,
+                              .n_in = D,
+                              .ld = D,
+                              .in_major = false};
+}
+
+/* ---- vocabulary-only files ---------------------------------------------------------------- */
+
+/* Whatever "<arch>.*" sizes the metadata holds; nothing is required. */
+static void read_vocab_only_config(gguf_loader *ld) {
+    ats_model_config *c = &ld->model->cfg;
+    if (strcmp(ld->arch, "gpt2") == 0)
+        c->arch = ATS_ARCH_GPT2;
+    else if (strcmp(ld->arch, "bert") == 0)
+        c->arch = ATS_ARCH_BERT;
+    else
+        c->arch = ATS_ARCH_LLAMA;
+    c->d_model = meta_int(ld, "embedding_length", MAX_DIM, 0, true);
+    c->n_layer = meta_int(ld, "block_count", MAX_DIM, 0, true);
+    c->n_head = meta_int(ld, "attention.head_count", MAX_DIM, 0, true);
+    c->n_kv_head = meta_int(ld, "attention.head_count_kv", MAX_DIM, c->n_head, true);
+    c->d_ff = meta_int(ld, "feed_forward_length", MAX_DIM, 0, true);
+    c->context = meta_int(ld, "context_length", MAX_COUNT, 0, true);
+    if (c->n_head > 0 && c->d_model % c->n_head == 0)
+        c->d_head = c->d_model / c->n_head;
+    c->causal = c->arch != ATS_ARCH_BERT;
+    bool causal;
+    if (ats_gguf_get_bool(ld->g, key(ld, "%s.attention.causal", ld->arch), &causal))
+        c->causal = causal;
+    c->norm = c->arch == ATS_ARCH_LLAMA ? ATS_NORM_RMSNORM : ATS_NORM_LAYERNORM;
+    const ats_gguf_kv *tokens = ats_gguf_find(ld->g, "tokenizer.ggml.tokens");
+    if (tokens && tokens->type == ATS_GGUF_ARRAY && tokens->array_len <= (uint64_t)MAX_COUNT)
+        c->vocab_size = (int)tokens->array_len;
+}
+
+/* ---- the file ----------------------------------------------------------------------------- */
+
+static void set_name(ats_model_info *info, const char *path) {
+    const char *base = strrchr(path, '/');
+    snprintf(info->name, sizeof info->name, "%s", base && base[1] ? base + 1 : path);
+    snprintf(info->path, sizeof info->path, "%s", path);
+}
+
+static ats_status load(gguf_loader *ld) {
+    ats_model *m = ld->model;
+    ats_status s = ats_gguf_open(ld->path, &ld->g, ld->err);
+    if (s != ATS_OK)
+        return s;
+    ats_gguf_str arch;
+    if (!ats_gguf_get_str(ld->g, "general.architecture", &arch))
+        return ats_fail(ld->err, ATS_ERR_FORMAT, "%s: no 'general.architecture' string", ld->path);
+    if (arch.len == 0 || arch.len >= sizeof ld->arch || memchr(arch.data, '\0', arch.len))
+        return ats_fail(ld->err, ATS_ERR_FORMAT, "%s: malformed 'general.architecture'", ld->path);
+    snprintf(ld->arch, sizeof ld->arch, "%.*s", (int)arch.len, arch.data);
+    set_name(&m->info, ld->path);
+    snprintf(m->info.format, sizeof m->info.format, "gguf");
+    m->info.file_size = ld->g->file->size;
+    m->info.has_weights = ld->g->n_tensors > 0;
+
+    if (!m->info.has_weights) {
+        read_vocab_only_config(ld);
+    } else if (strcmp(ld->arch, "llama") != 0) {
+        return ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                        "%s: GGUF architecture '%s' is not supported (attnscope runs 'llama')",
+                        ld->path, ld->arch);
+    } else {
+        read_llama_config(ld);
+        build_llama(ld);
+    }
+    if (ld->status != ATS_OK)
+        return ld->status;
+    ats_wtype_mix_name(ld->wtypes, m->info.dtype, sizeof m->info.dtype);
+
+    /* The tokenizer reads the metadata while the file is still the container's. */
+    if ((s = ats_tokenizer_from_gguf(ld->g, &m->tokenizer, ld->err)) != ATS_OK)
+        return s;
+    snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", m->tokenizer->kind);
+    return ats_model_keep_mapping(m, ats_gguf_take_file(ld->g), ld->err);
+}
+
+ats_status ats_load_gguf(const char *path, const ats_load_opts *opts, ats_model **out,
+                         ats_error *err) {
+    *out = NULL;
+    if (opts && opts->tokenizer_path)
+        return ats_fail(err, ATS_ERR_ARG,
+                        "%s: --tokenizer applies to llama2.c checkpoints; a GGUF file holds its "
+                        "own",
+                        path);
+    gguf_loader ld = {.path = path, .err = err, .status = ATS_OK};
+    if (!(ld.model = ats_model_new()))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    ats_status s = load(&ld);
+    ats_gguf_close(ld.g);
+    if (s != ATS_OK) {
+        ats_model_free(ld.model);
+        return s;
+    }
+    *out = ld.model;
+    return ATS_OK;
+}

@@ -1,0 +1,514 @@
+/* Hugging Face folders: config.json plus model.safetensors, or the shards that
+ * model.safetensors.index.json names. Tensors are looked up by their Hugging Face names, checked
+ * for shape, and used in place (float32) or converted (F16, BF16) into model-owned memory.
+ *
+ *   gpt2   [transformer.]wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc,
+ *          mlp.c_proj}, ln_f; Conv1D weights are stored [in][out]; the LM head is wte (tied)
+ *          unless lm_head.weight is present.
+ *   bert   [bert.]embeddings.{word,position,token_type}_embeddings, embeddings.LayerNorm,
+ *          encoder.layer.N.{attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
+ *          intermediate.dense, output.{dense,LayerNorm}}; LayerNorm as weight/bias or gamma/beta.
+ *          Pooler, classifier, MLM head and position_ids are ignored.
+ *   llama  [model.]embed_tokens, layers.N.{input_layernorm, self_attn.{q,k,v,o}_proj,
+ *          post_attention_layernorm, mlp.{gate,up,down}_proj}, norm; lm_head unless tied.
+ */
+#include "dequant.h"
+#include "base.h"
+#include "hf_config.h"
+#include "loaders.h"
+#include "safetensors.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { PATH_SIZE = 4096, MAX_SHARDS = 4096 };
+
+typedef enum bias_rule { BIAS_NONE, BIAS_OPTIONAL, BIAS_REQUIRED } bias_rule;
+
+typedef struct hf_loader {
+    const char *dir;
+    ats_model *model;
+    ats_safetensors **shards; /* (n_shards) */
+    int n_shards;
+    const char *source; /* for "missing tensor" messages: the file(s) searched */
+    unsigned wtypes;    /* bit set of (1 << ats_wtype) over the tensors used */
+    uint64_t file_size;
+    char name[512]; /* the tensor name being built */
+    ats_error *err;
+    ats_status status; /* the first failure; later steps do nothing */
+} hf_loader;
+
+/* ---- files -------------------------------------------------------------------------------- */
+
+static bool join(char *out, const char *dir, const char *file) {
+    int n = snprintf(out, PATH_SIZE, "%s/%s", dir, file);
+    return n > 0 && n < PATH_SIZE;
+}
+
+/* Size of a regular file, or -1 when it does not exist. */
+static long long regular_file_size(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    return (long long)st.st_size;
+}
+
+static void add_size(hf_loader *ld, const char *file) {
+    char path[PATH_SIZE];
+    long long n = join(path, ld->dir, file) ? regular_file_size(path) : -1;
+    if (n > 0)
+        ld->file_size += (uint64_t)n;
+}
+
+static ats_status open_shard(hf_loader *ld, const char *file) {
+    char path[PATH_SIZE];
+    if (!join(path, ld->dir, file))
+        return ats_fail(ld->err, ATS_ERR_ARG, "%s: path too long", ld->dir);
+    ats_safetensors *st;
+    ats_status s = ats_safetensors_open(path, &st, ld->err);
+    if (s != ATS_OK)
+        return s;
+    ld->shards[ld->n_shards++] = st;
+    ld->file_size += st->file->size;
+    return ATS_OK;
+}
+
+/* A shard name from the index must be a plain file name inside the folder. */
+static bool plain_file_name(const char *s) {
+    return *s && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+static ats_status open_sharded(hf_loader *ld, const char *index_path) {
+    char *text;
+    size_t len;
+    ats_status s = ats_read_text_file(index_path, &text, &len, ld->err);
+    if (s != ATS_OK)
+        return s;
+    ld->file_size += len;
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+    free(text);
+    json_t *map = root ? json_object_get(root, "weight_map") : NULL;
+    if (!json_is_object(map)) {
+        json_decref(root);
+        return ats_fail(ld->err, ATS_ERR_FORMAT, "%s: %s", index_path,
+                        root ? "no 'weight_map' object" : "not valid JSON");
+    }
+    size_t cap = json_object_size(map);
+    ld->shards = calloc(cap ? cap : 1, sizeof *ld->shards);
+    if (!ld->shards) {
+        json_decref(root);
+        return ats_fail(ld->err, ATS_ERR_NOMEM, "out of memory");
+    }
+    const char *tensor;
+    json_t *file;
+    json_object_foreach(map, tensor, file) {
+        const char *f = json_string_value(file);
+        if (!f || !plain_file_name(f)) {
+            s = ats_fail(ld->err, ATS_ERR_FORMAT,
+                         "%s: tensor '%s' maps to '%.200s', not a file name in the folder",
+                         index_path, tensor, f ? f : "(not a string)");
+            break;
+        }
+        bool seen = false;
+        for (int i = 0; i < ld->n_shards && !seen; i++) {
+            const char *p = ld->shards[i]->file->path;
+            const char *base = strrchr(p, '/');
+            seen = strcmp(base ? base + 1 : p, f) == 0;
+        }
+        if (seen)
+            continue;
+        if (ld->n_shards == MAX_SHARDS) {
+            s = ats_fail(ld->err, ATS_ERR_FORMAT, "%s: more than %d shards", index_path,
+                         MAX_SHARDS);
+            break;
+        }
+        if ((s = open_shard(ld, f)) != ATS_OK)
+            break;
+    }
+    json_decref(root);
+    return s;
+}
+
+static ats_status open_weights(hf_loader *ld) {
+    char path[PATH_SIZE];
+    if (!join(path, ld->dir, "model.safetensors.index.json"))
+        return ats_fail(ld->err, ATS_ERR_ARG, "%s: path too long", ld->dir);
+    if (regular_file_size(path) >= 0) {
+        ld->source = "the shards of model.safetensors.index.json";
+        return open_sharded(ld, path);
+    }
+    join(path, ld->dir, "model.safetensors");
+    if (regular_file_size(path) >= 0) {
+        ld->source = "model.safetensors";
+        ld->shards = calloc(1, sizeof *ld->shards);
+        if (!ld->shards)
+            return ats_fail(ld->err, ATS_ERR_NOMEM, "out of memory");
+        return open_shard(ld, "model.safetensors");
+    }
+    join(path, ld->dir, "pytorch_model.bin");
+    if (regular_file_size(path) >= 0)
+        return ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                        "%s: holds pytorch_model.bin only; attnscope reads safetensors weights",
+                        ld->dir);
+    return ats_fail(ld->err, ATS_ERR_FORMAT,
+                    "%s: no model.safetensors or model.safetensors.index.json", ld->dir);
+}
+
+/* ---- tensors ------------------------------------------------------------------------------ */
+
+static const char *tname(hf_loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *tname(hf_loader *ld, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ld->name, sizeof ld->name, fmt, ap);
+    va_end(ap);
+    return ld->name;
+}
+
+static const ats_st_tensor *find(const hf_loader *ld, const char *name,
+                                 const ats_safetensors **owner) {
+    for (int i = 0; i < ld->n_shards; i++) {
+        const ats_st_tensor *t = ats_safetensors_find(ld->shards[i], name);
+        if (t) {
+            if (owner)
+                *owner = ld->shards[i];
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static void shape_text(const ats_st_tensor *t, char *out, size_t size) {
+    size_t used = (size_t)snprintf(out, size, "[");
+    for (int d = 0; d < t->n_dims && used < size; d++)
+        used += (size_t)snprintf(out + used, size - used, d ? ", %llu" : "%llu",
+                                 (unsigned long long)t->shape[d]);
+    if (used < size)
+        snprintf(out + used, size - used, "]");
+}
+
+/* The float32 values of tensor `name` of shape (d0) when d1 < 0, else (d0, d1). A missing
+ * tensor is an error when `required`, NULL otherwise. */
+static const float *fetch(hf_loader *ld, bool required, long long d0, long long d1,
+                          const char *name) {
+    if (ld->status != ATS_OK)
+        return NULL;
+    const ats_safetensors *owner = NULL;
+    const ats_st_tensor *t = find(ld, name, &owner);
+    if (!t) {
+        if (required)
+            ld->status = ats_fail(ld->err, ATS_ERR_FORMAT, "%s: missing tensor '%s' in %s", ld->dir,
+                                  name, ld->source);
+        return NULL;
+    }
+    int dims = d1 < 0 ? 1 : 2;
+    if (t->n_dims != dims || t->shape[0] != (uint64_t)d0 ||
+        (dims == 2 && t->shape[1] != (uint64_t)d1)) {
+        char got[160], want[64];
+        shape_text(t, got, sizeof got);
+        if (dims == 1)
+            snprintf(want, sizeof want, "[%lld]", d0);
+        else
+            snprintf(want, sizeof want, "[%lld, %lld]", d0, d1);
+        ld->status = ats_fail(ld->err, ATS_ERR_FORMAT, "%s: tensor '%s' has shape %s, expected %s",
+                              owner->file->path, name, got, want);
+        return NULL;
+    }
+    ats_wtype type;
+    if (!ats_safetensors_wtype(t, &type)) {
+        ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                              "%s: tensor '%s' has dtype %s (attnscope reads F32, F16 and BF16)",
+                              owner->file->path, name, t->dtype);
+        return NULL;
+    }
+    ld->wtypes |= 1u << type;
+    const float *p = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
+    if (!p)
+        ld->status = ATS_ERR_NOMEM;
+    return p;
+}
+
+static const float *need1(hf_loader *ld, long long d0, const char *name) {
+    return fetch(ld, true, d0, -1, name);
+}
+
+static const float *need2(hf_loader *ld, long long d0, long long d1, const char *name) {
+    return fetch(ld, true, d0, d1, name);
+}
+
+/* nn.Linear `base`.weight stored [out][in], with `base`.bias (n_out) by `bias`. */
+static ats_linear linear(hf_loader *ld, int n_out, int n_in, bias_rule bias, const char *base) {
+    char b[sizeof ld->name];
+    snprintf(b, sizeof b, "%s", base);
+    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_in, .in_major = false};
+    lin.w = need2(ld, n_out, n_in, tname(ld, "%s.weight", b));
+    if (bias != BIAS_NONE)
+        lin.b = fetch(ld, bias == BIAS_REQUIRED, n_out, -1, tname(ld, "%s.bias", b));
+    return lin;
+}
+
+/* GPT-2 Conv1D `base`: weight stored [in][out] (n_in, n_out), bias (n_out). */
+static ats_linear conv1d(hf_loader *ld, int n_in, int n_out, const char *base) {
+    char b[sizeof ld->name];
+    snprintf(b, sizeof b, "%s", base);
+    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_out, .in_major = true};
+    lin.w = need2(ld, n_in, n_out, tname(ld, "%s.weight", b));
+    lin.b = need1(ld, n_out, tname(ld, "%s.bias", b));
+    return lin;
+}
+
+/* LayerNorm `base` of width d: weight/bias, or the older gamma/beta. */
+static ats_norm layernorm(hf_loader *ld, int d, const char *base) {
+    char b[sizeof ld->name];
+    snprintf(b, sizeof b, "%s", base);
+    bool old =
+        !find(ld, tname(ld, "%s.weight", b), NULL) && find(ld, tname(ld, "%s.gamma", b), NULL);
+    ats_norm n;
+    n.w = need1(ld, d, tname(ld, old ? "%s.gamma" : "%s.weight", b));
+    n.b = need1(ld, d, tname(ld, old ? "%s.beta" : "%s.bias", b));
+    return n;
+}
+
+static ats_norm rmsnorm(hf_loader *ld, int d, const char *name) {
+    return (ats_norm){.w = need1(ld, d, name), .b = NULL};
+}
+
+/* "" when `probe` exists without the prefix (checkpoints saved from the bare model, e.g. the
+ * original gpt2 or bert-base-uncased), else `prefix` (so a missing tensor is named in full). */
+static const char *prefix_for(const hf_loader *ld, const char *prefix, const char *probe) {
+    char full[512];
+    snprintf(full, sizeof full, "%s%s", prefix, probe);
+    return !find(ld, full, NULL) && find(ld, probe, NULL) ? "" : prefix;
+}
+
+/* ---- architectures ------------------------------------------------------------------------ */
+
+static void build_gpt2(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff;
+    const char *p = prefix_for(ld, "transformer.", "wte.weight");
+    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%swte.weight", p));
+    m->pos_embed = need2(ld, c->context, D, tname(ld, "%swpe.weight", p));
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        L->attn_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_1", p, l));
+        /* c_attn (D, 3D) stored [in][out]: columns [0, D) give q, [D, 2D) k, [2D, 3D) v. */
+        ats_linear qkv = conv1d(ld, D, 3 * D, tname(ld, "%sh.%d.attn.c_attn", p, l));
+        if (ld->status != ATS_OK)
+            break;
+        for (int i = 0; i < 3; i++) {
+            ats_linear part = {.w = qkv.w + (size_t)i * D,
+                               .b = qkv.b + (size_t)i * D,
+                               .n_out = D,
+                               .n_in = D,
+                               .ld = 3 * D,
+                               .in_major = true};
+            *(i == 0 ? &L->wq : i == 1 ? &L->wk : &L->wv) = part;
+        }
+        L->wo = conv1d(ld, D, D, tname(ld, "%sh.%d.attn.c_proj", p, l));
+        L->mlp_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_2", p, l));
+        L->up = conv1d(ld, D, F, tname(ld, "%sh.%d.mlp.c_fc", p, l));
+        L->down = conv1d(ld, F, D, tname(ld, "%sh.%d.mlp.c_proj", p, l));
+    }
+    m->final_norm = layernorm(ld, D, tname(ld, "%sln_f", p));
+    const float *head =
+        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
+    m->lm_head =
+        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+}
+
+static void build_bert(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff;
+    const char *p = prefix_for(ld, "bert.", "embeddings.word_embeddings.weight");
+    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%sembeddings.word_embeddings.weight", p));
+    m->pos_embed =
+        need2(ld, c->context, D, tname(ld, "%sembeddings.position_embeddings.weight", p));
+    /* token_type_embeddings (type_vocab_size, D): every token has type 0, so row 0 */
+    m->type_embed =
+        need2(ld, h->type_vocab_size, D, tname(ld, "%sembeddings.token_type_embeddings.weight", p));
+    m->embed_norm = layernorm(ld, D, tname(ld, "%sembeddings.LayerNorm", p));
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        L->wq = linear(ld, D, D, BIAS_REQUIRED,
+                       tname(ld, "%sencoder.layer.%d.attention.self.query", p, l));
+        L->wk = linear(ld, D, D, BIAS_REQUIRED,
+                       tname(ld, "%sencoder.layer.%d.attention.self.key", p, l));
+        L->wv = linear(ld, D, D, BIAS_REQUIRED,
+                       tname(ld, "%sencoder.layer.%d.attention.self.value", p, l));
+        L->wo = linear(ld, D, D, BIAS_REQUIRED,
+                       tname(ld, "%sencoder.layer.%d.attention.output.dense", p, l));
+        L->attn_norm =
+            layernorm(ld, D, tname(ld, "%sencoder.layer.%d.attention.output.LayerNorm", p, l));
+        L->up = linear(ld, F, D, BIAS_REQUIRED,
+                       tname(ld, "%sencoder.layer.%d.intermediate.dense", p, l));
+        L->down =
+            linear(ld, D, F, BIAS_REQUIRED, tname(ld, "%sencoder.layer.%d.output.dense", p, l));
+        L->mlp_norm = layernorm(ld, D, tname(ld, "%sencoder.layer.%d.output.LayerNorm", p, l));
+    }
+}
+
+static void build_llama(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff;
+    int dq = c->n_head * c->d_head, dkv = c->n_kv_head * c->d_head;
+    bias_rule qkv_bias = h->qkv_bias ? BIAS_REQUIRED : BIAS_OPTIONAL;
+    bias_rule o_bias = h->o_bias ? BIAS_REQUIRED : BIAS_OPTIONAL;
+    bias_rule mlp_bias = h->mlp_bias ? BIAS_REQUIRED : BIAS_OPTIONAL;
+    const char *p = prefix_for(ld, "model.", "embed_tokens.weight");
+    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%sembed_tokens.weight", p));
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        L->attn_norm = rmsnorm(ld, D, tname(ld, "%slayers.%d.input_layernorm.weight", p, l));
+        L->wq = linear(ld, dq, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.q_proj", p, l));
+        L->wk = linear(ld, dkv, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.k_proj", p, l));
+        L->wv = linear(ld, dkv, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.v_proj", p, l));
+        L->wo = linear(ld, D, dq, o_bias, tname(ld, "%slayers.%d.self_attn.o_proj", p, l));
+        L->mlp_norm =
+            rmsnorm(ld, D, tname(ld, "%slayers.%d.post_attention_layernorm.weight", p, l));
+        L->gate = linear(ld, F, D, mlp_bias, tname(ld, "%slayers.%d.mlp.gate_proj", p, l));
+        L->up = linear(ld, F, D, mlp_bias, tname(ld, "%slayers.%d.mlp.up_proj", p, l));
+        L->down = linear(ld, D, F, mlp_bias, tname(ld, "%slayers.%d.mlp.down_proj", p, l));
+    }
+    m->final_norm = rmsnorm(ld, D, tname(ld, "%snorm.weight", p));
+    const float *head =
+        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
+    m->lm_head =
+        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+}
+
+/* ---- the folder --------------------------------------------------------------------------- */
+
+/* Bytes of the tokenizer files the folder's tokenizer reads, in the constructor's order. */
+static void add_tokenizer_sizes(hf_loader *ld) {
+    char path[PATH_SIZE];
+    if (join(path, ld->dir, "tokenizer.json") && regular_file_size(path) >= 0) {
+        add_size(ld, "tokenizer.json");
+    } else if (join(path, ld->dir, "vocab.json") && regular_file_size(path) >= 0) {
+        add_size(ld, "vocab.json");
+        add_size(ld, "merges.txt");
+    } else {
+        add_size(ld, "vocab.txt");
+        add_size(ld, "tokenizer_config.json");
+    }
+}
+
+static void set_name(ats_model_info *info, const char *dir) {
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t start = n;
+    while (start > 0 && dir[start - 1] != '/')
+        start--;
+    snprintf(info->name, sizeof info->name, "%.*s", (int)(n - start), dir + start);
+    snprintf(info->path, sizeof info->path, "%s", dir);
+}
+
+static bool file_exists(const char *dir, const char *name) {
+    char path[PATH_SIZE];
+    struct stat st;
+    return join(path, dir, name) && stat(path, &st) == 0;
+}
+
+/* A folder holding only tokenizer files (no config.json), such as a tokenizer repository:
+ * it opens for tokenize and info, with no weights. */
+static ats_status load_tokenizer_only(hf_loader *ld) {
+    ats_model *m = ld->model;
+    set_name(&m->info, ld->dir);
+    snprintf(m->info.format, sizeof m->info.format, "tokenizer files");
+    m->info.has_weights = false;
+    ats_status s = ats_tokenizer_from_hf_folder(ld->dir, &m->tokenizer, ld->err);
+    if (s != ATS_OK)
+        return s;
+    const char *kind = m->tokenizer->kind;
+    snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", kind);
+    m->cfg.arch = strstr(kind, "WordPiece")       ? ATS_ARCH_BERT
+                  : strstr(kind, "SentencePiece") ? ATS_ARCH_LLAMA
+                                                  : ATS_ARCH_GPT2;
+    m->cfg.vocab_size = m->tokenizer->vocab_size;
+    add_tokenizer_sizes(ld);
+    m->info.file_size = ld->file_size;
+    return ATS_OK;
+}
+
+static ats_status load(hf_loader *ld) {
+    ats_model *m = ld->model;
+    char path[PATH_SIZE];
+    if (!join(path, ld->dir, "config.json"))
+        return ats_fail(ld->err, ATS_ERR_ARG, "%s: path too long", ld->dir);
+    /* no config.json and no weights, but tokenizer files: a tokenizer repository */
+    bool has_weights = file_exists(ld->dir, "model.safetensors") ||
+                       file_exists(ld->dir, "model.safetensors.index.json");
+    if (!file_exists(ld->dir, "config.json") && !has_weights &&
+        (file_exists(ld->dir, "tokenizer.json") || file_exists(ld->dir, "vocab.json") ||
+         file_exists(ld->dir, "vocab.txt")))
+        return load_tokenizer_only(ld);
+    ats_hf_config h;
+    ats_status s = ats_hf_config_read(path, &h, ld->err);
+    if (s != ATS_OK)
+        return s;
+    add_size(ld, "config.json");
+    m->cfg = h.cfg;
+    set_name(&m->info, ld->dir);
+    snprintf(m->info.format, sizeof m->info.format, "safetensors");
+    m->info.has_weights = true;
+
+    if ((s = open_weights(ld)) != ATS_OK)
+        return s;
+    m->layers = ats_model_alloc(m, (size_t)m->cfg.n_layer * sizeof(ats_layer), ld->err);
+    if (!m->layers)
+        return ATS_ERR_NOMEM;
+    if (m->cfg.arch == ATS_ARCH_GPT2)
+        build_gpt2(ld, &h);
+    else if (m->cfg.arch == ATS_ARCH_BERT)
+        build_bert(ld, &h);
+    else
+        build_llama(ld, &h);
+    if (ld->status != ATS_OK)
+        return ld->status;
+    ats_wtype_mix_name(ld->wtypes, m->info.dtype, sizeof m->info.dtype);
+
+    if ((s = ats_tokenizer_from_hf_folder(ld->dir, &m->tokenizer, ld->err)) != ATS_OK)
+        return s;
+    snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", m->tokenizer->kind);
+    add_tokenizer_sizes(ld);
+    m->info.file_size = ld->file_size;
+
+    /* The model keeps every mapping its weights may point into. */
+    for (int i = 0; i < ld->n_shards; i++) {
+        if ((s = ats_model_keep_mapping(m, ats_safetensors_take_file(ld->shards[i]), ld->err)))
+            return s;
+    }
+    return ATS_OK;
+}
+
+ats_status ats_load_hf_folder(const char *dir, const ats_load_opts *opts, ats_model **out,
+                              ats_error *err) {
+    *out = NULL;
+    if (opts && opts->tokenizer_path)
+        return ats_fail(err, ATS_ERR_ARG,
+                        "%s: --tokenizer applies to llama2.c checkpoints; a folder brings its own",
+                        dir);
+    hf_loader ld = {.dir = dir, .err = err, .status = ATS_OK};
+    if (!(ld.model = ats_model_new()))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    ats_status s = load(&ld);
+    for (int i = 0; i < ld.n_shards; i++)
+        ats_safetensors_close(ld.shards[i]);
+    free(ld.shards);
+    if (s != ATS_OK) {
+        ats_model_free(ld.model);
+        return s;
+    }
+    *out = ld.model;
+    return ATS_OK;
+}

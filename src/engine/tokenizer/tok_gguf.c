@@ -1,0 +1,394 @@
+/* The tokenizer inside a GGUF file (tokenizer.ggml.*), read the way llama.cpp's llama-vocab.cpp
+ * reads it:
+ *
+ *   model "gpt2"  byte-level BPE: tokens in GPT-2's byte alphabet, merges "Ġ t" in rank order,
+ *                 the pre-tokenizer regexes named by tokenizer.ggml.pre
+ *   model "llama" SentencePiece BPE by scores: "▁" for spaces and in front of the text
+ *                 (add_space_prefix), <0xXX> byte tokens for characters outside the vocabulary
+ *   model "bert"  WordPiece in llama.cpp's spelling: "▁hello" starts a word, "ing" continues one
+ *                 (Hugging Face's "hello" and "##ing"); converted back to that spelling here
+ *
+ * Token types: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte. Control and
+ * unknown tokens are special and are never produced by looking text up; user-defined tokens are
+ * matched in the raw text first. As llama.cpp's tokenizer (and its test vectors) do by default,
+ * control tokens written in the text ("<s>") are tokenized as plain text. */
+#include "base.h"
+#include "gguf.h"
+#include "tok_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TYPE_NORMAL = 1, TYPE_UNKNOWN = 2, TYPE_CONTROL = 3, TYPE_USER = 4, TYPE_BYTE = 6 };
+
+typedef struct gguf_vocab {
+    const char **text; /* (n) into the mapping */
+    uint32_t *len;     /* (n) */
+    float *scores;     /* (n) or NULL */
+    int32_t *types;    /* (n) or NULL */
+    uint32_t n;
+} gguf_vocab;
+
+static void gguf_vocab_free(gguf_vocab *g) {
+    free(g->text);
+    free(g->len);
+    free(g->scores);
+    free(g->types);
+}
+
+static bool str_eq(ats_gguf_str s, const char *lit) {
+    return s.len == strlen(lit) && memcmp(s.data, lit, s.len) == 0;
+}
+
+/* A token id stored under `key`, when present and inside the vocabulary. */
+static bool special_id(const ats_gguf *g, const char *key, uint32_t n, int32_t *out) {
+    int64_t v;
+    if (!ats_gguf_get_int(g, key, &v) || v < 0 || v >= (int64_t)n)
+        return false;
+    *out = (int32_t)v;
+    return true;
+}
+
+static bool flag(const ats_gguf *g, const char *key, bool fallback) {
+    bool b;
+    return ats_gguf_get_bool(g, key, &b) ? b : fallback;
+}
+
+static ats_status read_arrays(const ats_gguf *g, gguf_vocab *gv, ats_error *err) {
+    const char *path = g->file->path;
+    const ats_gguf_kv *kv = ats_gguf_find(g, "tokenizer.ggml.tokens");
+    if (!kv)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: tokenizer.ggml.tokens is missing", path);
+    ats_status st = ats_gguf_string_array(g, kv, &gv->text, &gv->len, err);
+    if (st != ATS_OK)
+        return st;
+    if (kv->array_len == 0 || kv->array_len > (1u << 24))
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: tokenizer.ggml.tokens holds %llu tokens", path,
+                        (unsigned long long)kv->array_len);
+    gv->n = (uint32_t)kv->array_len;
+    if ((kv = ats_gguf_find(g, "tokenizer.ggml.scores"))) {
+        if ((st = ats_gguf_float_array(g, kv, &gv->scores, err)) != ATS_OK)
+            return st;
+        if (kv->array_len != gv->n)
+            return ats_fail(err, ATS_ERR_FORMAT, "%s: %llu scores for %u tokens", path,
+                            (unsigned long long)kv->array_len, gv->n);
+    }
+    if ((kv = ats_gguf_find(g, "tokenizer.ggml.token_type"))) {
+        if ((st = ats_gguf_int_array(g, kv, &gv->types, err)) != ATS_OK)
+            return st;
+        if (kv->array_len != gv->n)
+            return ats_fail(err, ATS_ERR_FORMAT, "%s: %llu token types for %u tokens", path,
+                            (unsigned long long)kv->array_len, gv->n);
+    }
+    return ATS_OK;
+}
+
+static int32_t type_of(const gguf_vocab *gv, uint32_t id) {
+    return gv->types ? gv->types[id] : TYPE_NORMAL;
+}
+
+/* Flags from the token types; user-defined tokens become added tokens. */
+static ats_status apply_types(tok_pipeline *t, const gguf_vocab *gv, ats_error *err) {
+    tok_vocab *v = &t->vocab;
+    for (uint32_t id = 0; id < gv->n; id++) {
+        int32_t type = type_of(gv, id);
+        if (type == TYPE_CONTROL || type == TYPE_UNKNOWN)
+            v->flags[id] |= TOK_FLAG_SPECIAL | TOK_FLAG_NOLOOKUP;
+        if (type == TYPE_USER) {
+            ats_status st = tok_pipeline_add_added(t, (int32_t)id, tok_vocab_text(v, (int32_t)id),
+                                                   v->len[id], false, err);
+            if (st != ATS_OK)
+                return st;
+        }
+    }
+    return ATS_OK;
+}
+
+/* ---- gpt2 ----------------------------------------------------------------------------------- */
+
+static const char pat_gpt2[] =
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+static const char pat_llama3[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+"
+    "[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+static const char pat_qwen2[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+"
+    "[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+static bool name_in(ats_gguf_str pre, const char *const *names) {
+    for (; *names; names++) {
+        if (str_eq(pre, *names))
+            return true;
+    }
+    return false;
+}
+
+/* The regex sequence llama.cpp uses for tokenizer.ggml.pre (each split isolates its matches).
+ * Names llama.cpp does not know fall back to its "default" sequence, as llama.cpp does. */
+static ats_status bpe_pre(tok_pipeline *t, const ats_gguf *g, bool *add_bos, ats_error *err) {
+    static const char *const gpt2[] = {
+        "gpt-2",      "phi-2",   "jina-es",    "jina-de",      "gigachat",    "jina-v2-es",
+        "jina-v2-de", "a.x-4.0", "mellum",     "mpt",          "olmo",        "jais",
+        "trillion",   "exaone4", "jina-v1-en", "jina-v2-code", "roberta-bpe", NULL};
+    static const char *const llama3[] = {"llama3",  "llama-v3", "llama-bpe", "falcon3", "falcon-h1",
+                                         "pixtral", "midm-2.0", "lfm2",      NULL};
+    static const char *const llama3_like[] = {"dbrx", "smaug-bpe", NULL};
+    static const char *const qwen2[] = {"qwen2",     "deepseek-r1-qwen", "kormo",
+                                        "stablelm2", "megrez",           NULL};
+    static const char *const digits_then_gpt2[] = {"starcoder", "refact", "command-r",  "smollm",
+                                                   "codeshell", "exaone", "minerva-7b", NULL};
+    ats_gguf_str pre = {.data = "default", .len = 7};
+    ats_gguf_get_str(g, "tokenizer.ggml.pre", &pre);
+    if (name_in(pre, gpt2))
+        return tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err);
+    if (name_in(pre, llama3) || name_in(pre, llama3_like)) {
+        t->model.ignore_merges = true;
+        *add_bos = name_in(pre, llama3);
+        return tok_pipeline_add_regex_split(t, pat_llama3, TOK_SPLIT_ISOLATED, false, err);
+    }
+    if (name_in(pre, qwen2))
+        return tok_pipeline_add_regex_split(t, pat_qwen2, TOK_SPLIT_ISOLATED, false, err);
+    if (name_in(pre, digits_then_gpt2)) {
+        ats_status st = tok_pipeline_add_regex_split(t, "\\p{N}", TOK_SPLIT_ISOLATED, false, err);
+        return st == ATS_OK
+                   ? tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err)
+                   : st;
+    }
+    const char *const *seq;
+    static const char *const falcon[] = {"[\\p{P}\\$\\+<=>\\^~\\|`]+", pat_gpt2, "[0-9][0-9][0-9]",
+                                         NULL};
+    static const char *const fallback[] = {"[\\p{P}\\$\\+<=>\\^~\\|]+", pat_gpt2, "\\p{N}+",
+                                           "[0-9][0-9][0-9]", NULL};
+    seq = str_eq(pre, "falcon") ? falcon : fallback;
+    ats_status st = ATS_OK;
+    for (; *seq && st == ATS_OK; seq++)
+        st = tok_pipeline_add_regex_split(t, *seq, TOK_SPLIT_ISOLATED, false, err);
+    return st;
+}
+
+static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab *gv,
+                           ats_error *err) {
+    const char *path = g->file->path;
+    tok_vocab *v = &t->vocab;
+    tok_buf raw = {0};
+    ats_status st = ATS_OK;
+    for (uint32_t id = 0; id < gv->n && st == ATS_OK; id++) {
+        raw.n = 0;
+        bool ok = false;
+        if (type_of(gv, id) != TYPE_CONTROL)
+            st = tok_bytelevel_decode(gv->text[id], gv->len[id], &raw, &ok, err);
+        if (st == ATS_OK)
+            st = ok ? tok_vocab_set(v, (int32_t)id, raw.p, raw.n, err)
+                    : tok_vocab_set(v, (int32_t)id, gv->text[id], gv->len[id], err);
+    }
+    if (st == ATS_OK)
+        st = apply_types(t, gv, err);
+    if (st == ATS_OK)
+        st = tok_vocab_build_map(v, false, err);
+
+    const ats_gguf_kv *kv = ats_gguf_find(g, "tokenizer.ggml.merges");
+    const char **mt = NULL;
+    uint32_t *ml = NULL;
+    if (st == ATS_OK && !kv)
+        st = ats_fail(err, ATS_ERR_FORMAT, "%s: tokenizer.ggml.merges is missing", path);
+    if (st == ATS_OK)
+        st = ats_gguf_string_array(g, kv, &mt, &ml, err);
+    if (st == ATS_OK)
+        st = tok_pairmap_init(&t->model.merges, kv->array_len, err);
+    for (uint64_t i = 0; st == ATS_OK && i < kv->array_len; i++) {
+        /* "left right", split at the first space after the first character (llama.cpp) */
+        const char *m = mt[i];
+        const char *sp = ml[i] > 1 ? memchr(m + 1, ' ', ml[i] - 1) : NULL;
+        if (!sp) {
+            st = ats_fail(err, ATS_ERR_FORMAT, "%s: merge %llu '%.*s' has no space", path,
+                          (unsigned long long)i, (int)(ml[i] > 60 ? 60 : ml[i]), m);
+            break;
+        }
+        size_t ll = (size_t)(sp - m), rl = ml[i] - ll - 1;
+        bool ok1, ok2;
+        raw.n = 0;
+        st = tok_bytelevel_decode(m, ll, &raw, &ok1, err);
+        size_t split = raw.n;
+        if (st == ATS_OK)
+            st = tok_bytelevel_decode(sp + 1, rl, &raw, &ok2, err);
+        int32_t left, right, merged;
+        if (st != ATS_OK || !ok1 || !ok2 || !tok_strmap_get(&v->map, raw.p, split, &left) ||
+            !tok_strmap_get(&v->map, raw.p + split, raw.n - split, &right) ||
+            !tok_strmap_get(&v->map, raw.p, raw.n, &merged))
+            continue; /* a merge whose parts or result are not tokens can never apply */
+        st = tok_pairmap_put(&t->model.merges, left, right, (int32_t)i, merged, err);
+    }
+    free(mt);
+    free(ml);
+    tok_buf_free(&raw);
+    if (st != ATS_OK)
+        return st;
+
+    bool add_bos = false;
+    if ((st = bpe_pre(t, g, &add_bos, err)) != ATS_OK)
+        return st;
+    t->model.kind = TOK_MODEL_BPE;
+    t->model.byte_level = true;
+    t->display = TOK_DISPLAY_BYTES;
+    int32_t id;
+    if (flag(g, "tokenizer.ggml.add_bos_token", add_bos) &&
+        special_id(g, "tokenizer.ggml.bos_token_id", gv->n, &id))
+        t->prefix[t->n_prefix++] = id;
+    if (flag(g, "tokenizer.ggml.add_eos_token", false) &&
+        special_id(g, "tokenizer.ggml.eos_token_id", gv->n, &id))
+        t->suffix[t->n_suffix++] = id;
+    snprintf(t->base.kind, sizeof t->base.kind, "byte-level BPE");
+    return ATS_OK;
+}
+
+/* ---- llama ---------------------------------------------------------------------------------- */
+
+static ats_status add_text_norm(tok_pipeline *t, tok_norm_kind kind, const char *str,
+                                const char *pat, ats_error *err) {
+    tok_norm *n = tok_pipeline_add_norm(t, kind, err);
+    if (!n)
+        return ATS_ERR_NOMEM;
+    n->str = strdup(str);
+    n->str_len = strlen(str);
+    if (pat) {
+        n->str_pat = strdup(pat);
+        n->str_pat_len = strlen(pat);
+    }
+    if (!n->str || (pat && !n->str_pat))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    return ATS_OK;
+}
+
+static ats_status gguf_spm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab *gv,
+                           ats_error *err) {
+    tok_vocab *v = &t->vocab;
+    ats_status st = ATS_OK;
+    for (uint32_t id = 0; id < gv->n && st == ATS_OK; id++) {
+        st = tok_vocab_set(v, (int32_t)id, gv->text[id], gv->len[id], err);
+        if (gv->scores)
+            v->score[id] = gv->scores[id];
+        int byte = tok_parse_byte_token(gv->text[id], gv->len[id]);
+        if (byte >= 0 && (!gv->types || type_of(gv, id) == TYPE_BYTE)) {
+            v->flags[id] |= TOK_FLAG_BYTE | TOK_FLAG_NOLOOKUP;
+            v->byte_of[id] = (uint8_t)byte;
+            v->byte_id[byte] = (int32_t)id;
+        }
+    }
+    if (st == ATS_OK)
+        st = apply_types(t, gv, err);
+    if (st == ATS_OK)
+        st = tok_vocab_build_map(v, false, err); /* llama.cpp's token_to_id: the last one wins */
+    if (st == ATS_OK && flag(g, "tokenizer.ggml.add_space_prefix", true))
+        st = add_text_norm(t, TOK_NORM_PREPEND, "\xE2\x96\x81", NULL, err);
+    if (st == ATS_OK)
+        st = add_text_norm(t, TOK_NORM_REPLACE, "\xE2\x96\x81", " ", err);
+    if (st != ATS_OK)
+        return st;
+    t->model.kind = TOK_MODEL_SPM;
+    t->model.unk_id = 0;
+    special_id(g, "tokenizer.ggml.unknown_token_id", gv->n, &t->model.unk_id);
+    if (t->model.unk_id >= (int32_t)gv->n)
+        t->model.unk_id = -1;
+    t->display = TOK_DISPLAY_SPM;
+    int32_t bos = 1, eos = 2;
+    special_id(g, "tokenizer.ggml.bos_token_id", gv->n, &bos);
+    special_id(g, "tokenizer.ggml.eos_token_id", gv->n, &eos);
+    if (flag(g, "tokenizer.ggml.add_bos_token", true) && bos < (int32_t)gv->n)
+        t->prefix[t->n_prefix++] = bos;
+    if (flag(g, "tokenizer.ggml.add_eos_token", false) && eos < (int32_t)gv->n)
+        t->suffix[t->n_suffix++] = eos;
+    snprintf(t->base.kind, sizeof t->base.kind, "SentencePiece BPE");
+    return ATS_OK;
+}
+
+/* ---- bert ----------------------------------------------------------------------------------- */
+
+static ats_status gguf_wpm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab *gv,
+                           ats_error *err) {
+    tok_vocab *v = &t->vocab;
+    tok_buf hf = {0};
+    ats_status st = ATS_OK;
+    for (uint32_t id = 0; id < gv->n && st == ATS_OK; id++) {
+        /* back to Hugging Face's spelling: "▁word" -> "word", "[CLS]" as is, "ing" -> "##ing" */
+        const char *s = gv->text[id];
+        uint32_t n = gv->len[id];
+        int32_t type = type_of(gv, id);
+        hf.n = 0;
+        if (n >= 3 && memcmp(s, "\xE2\x96\x81", 3) == 0)
+            st = tok_buf_append(&hf, s + 3, n - 3, err);
+        else if (type == TYPE_CONTROL || type == TYPE_UNKNOWN ||
+                 (n >= 2 && s[0] == '[' && s[n - 1] == ']'))
+            st = tok_buf_append(&hf, s, n, err);
+        else if ((st = tok_buf_append(&hf, "##", 2, err)) == ATS_OK)
+            st = tok_buf_append(&hf, s, n, err);
+        if (st == ATS_OK)
+            st = tok_vocab_set(v, (int32_t)id, hf.p, hf.n, err);
+    }
+    tok_buf_free(&hf);
+    if (st == ATS_OK)
+        st = apply_types(t, gv, err);
+    if (st == ATS_OK)
+        st = tok_vocab_build_map(v, false, err);
+    tok_norm *n = st == ATS_OK ? tok_pipeline_add_norm(t, TOK_NORM_BERT, err) : NULL;
+    if (st == ATS_OK && !n)
+        st = ATS_ERR_NOMEM;
+    if (st != ATS_OK)
+        return st;
+    /* llama.cpp lower-cases every BERT vocabulary; accents go with lower-casing, as in BERT */
+    n->clean_text = n->chinese = n->strip_accents = n->lowercase = true;
+    if (!tok_pipeline_add_pre(t, TOK_PRE_BERT, err))
+        return ATS_ERR_NOMEM;
+    t->model.kind = TOK_MODEL_WORDPIECE;
+    memcpy(t->model.prefix, "##", 3);
+    t->model.prefix_len = 2;
+    t->model.unk_id = 100 < (int32_t)gv->n ? 100 : -1;
+    special_id(g, "tokenizer.ggml.unknown_token_id", gv->n, &t->model.unk_id);
+    t->display = TOK_DISPLAY_TEXT;
+    int32_t cls = 101, sep = 102;
+    if (!special_id(g, "tokenizer.ggml.cls_token_id", gv->n, &cls))
+        special_id(g, "tokenizer.ggml.bos_token_id", gv->n, &cls);
+    special_id(g, "tokenizer.ggml.seperator_token_id", gv->n, &sep);
+    if (cls < (int32_t)gv->n)
+        t->prefix[t->n_prefix++] = cls;
+    if (sep < (int32_t)gv->n)
+        t->suffix[t->n_suffix++] = sep;
+    snprintf(t->base.kind, sizeof t->base.kind, "WordPiece");
+    return ATS_OK;
+}
+
+ats_status ats_tokenizer_from_gguf(const struct ats_gguf *g, ats_tokenizer **out, ats_error *err) {
+    *out = NULL;
+    const char *path = g->file->path;
+    ats_gguf_str model;
+    if (!ats_gguf_get_str(g, "tokenizer.ggml.model", &model))
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: no tokenizer inside (tokenizer.ggml.model is missing)", path);
+    gguf_vocab gv = {0};
+    ats_status st = read_arrays(g, &gv, err);
+    tok_pipeline *t = st == ATS_OK ? tok_pipeline_new(path, err) : NULL;
+    if (st == ATS_OK && !t)
+        st = ATS_ERR_NOMEM;
+    if (st == ATS_OK)
+        st = tok_vocab_init(&t->vocab, (int32_t)gv.n, gv.scores != NULL, err);
+    if (st == ATS_OK) {
+        if (str_eq(model, "gpt2"))
+            st = gguf_bpe(t, g, &gv, err);
+        else if (str_eq(model, "llama"))
+            st = gguf_spm(t, g, &gv, err);
+        else if (str_eq(model, "bert"))
+            st = gguf_wpm(t, g, &gv, err);
+        else
+            st = ats_fail(err, ATS_ERR_UNSUPPORTED,
+                          "%s: tokenizer model '%.*s' is not supported (gpt2, llama, bert are)",
+                          path, (int)(model.len > 40 ? 40 : model.len), model.data);
+    }
+    gguf_vocab_free(&gv);
+    if (st != ATS_OK) {
+        tok_pipeline_destroy(t ? &t->base : NULL);
+        return st;
+    }
+    t->base.vocab_size = (int)gv.n;
+    *out = &t->base;
+    return ATS_OK;
+}

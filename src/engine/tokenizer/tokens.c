@@ -1,0 +1,69 @@
+#include "tokenizer.h"
+#include "base.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ats_tokens {
+    int n, cap;
+    ats_token *items; /* (cap); items[i].piece is a separate heap string owned by the list */
+};
+
+ats_tokens *ats_tokens_new(void) {
+    return calloc(1, sizeof(ats_tokens));
+}
+
+int ats_tokens_count(const ats_tokens *tokens) {
+    return tokens ? tokens->n : 0;
+}
+
+const ats_token *ats_tokens_get(const ats_tokens *tokens, int index) {
+    if (!tokens || index < 0 || index >= tokens->n)
+        return NULL;
+    return &tokens->items[index];
+}
+
+ats_status ats_tokens_push(ats_tokens *tokens, int32_t id, int32_t start, int32_t end, bool special,
+                           const char *piece, size_t piece_len, ats_error *err) {
+    if (tokens->n == tokens->cap) {
+        int cap = tokens->cap ? tokens->cap * 2 : 64;
+        ats_token *items = realloc(tokens->items, (size_t)cap * sizeof *items);
+        if (!items)
+            return ats_fail(err, ATS_ERR_NOMEM, "out of memory for %d tokens", cap);
+        tokens->items = items;
+        tokens->cap = cap;
+    }
+    char *copy = malloc(piece_len + 1);
+    if (!copy)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a token piece");
+    memcpy(copy, piece, piece_len);
+    copy[piece_len] = '\0';
+    tokens->items[tokens->n++] =
+        (ats_token){.id = id, .start = start, .end = end, .special = special, .piece = copy};
+    return ATS_OK;
+}
+
+void ats_tokens_truncate(ats_tokens *tokens, int n) {
+    if (!tokens || n < 0)
+        return;
+    while (tokens->n > n)
+        free((char *)tokens->items[--tokens->n].piece);
+}
+
+void ats_tokens_free(ats_tokens *tokens) {
+    if (!tokens)
+        return;
+    ats_tokens_truncate(tokens, 0);
+    free(tokens->items);
+    free(tokens);
+}
+
+ats_status ats_tokenizer_encode(const ats_tokenizer *tok, const char *text, size_t len,
+                                bool add_special, ats_tokens *out, ats_error *err) {
+    return tok->vt->encode(tok, text, len, add_special, out, err);
+}
+
+void ats_tokenizer_free(ats_tokenizer *tok) {
+    if (tok)
+        tok->vt->destroy(tok);
+}
