@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
                 "bench_tokenizer: %s\nusage: %s [HF-folder|file.gguf|tokenizer.bin] "
                 "[text-file] [repeats] [llama2c-vocab-size]\n",
                 err.message, argv[0]);
-        ats_gguf_close(gguf);
+        ats_gguf_free(gguf);
         return 2;
     }
     double load = seconds() - t0;
@@ -100,7 +100,7 @@ int main(int argc, char **argv) {
                 argc > 2 ? argv[2] : "the built-in text");
         free(text);
         ats_tokenizer_free(tok);
-        ats_gguf_close(gguf);
+        ats_gguf_free(gguf);
         return 2;
     }
 
@@ -130,6 +130,6 @@ int main(int argc, char **argv) {
     }
     free(text);
     ats_tokenizer_free(tok);
-    ats_gguf_close(gguf);
+    ats_gguf_free(gguf);
     return s == ATS_OK ? 0 : 1;
 }

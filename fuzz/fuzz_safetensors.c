@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (uint64_t b = 0; b < st->tensors[i].n_bytes; b += 64)
                 sink ^= st->tensors[i].data[b];
         (void)sink;
-        ats_safetensors_close(st);
+        ats_safetensors_free(st);
     }
     return 0;
 }

@@ -44,9 +44,9 @@ static ats_app *start_with(const char *text, const char *export_dir) {
     ats_app_config cfg = {
         .text = text, .text_len = text ? strlen(text) : 0, .export_dir = export_dir};
     char err[256] = "";
-    ats_app *app = ats_app_create(&cfg, ats_clock_ms(), err, sizeof err);
+    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
     if (!app)
-        fail_msg("ats_app_create: %s", err);
+        fail_msg("ats_app_new: %s", err);
     settle(app);
     return app;
 }
@@ -101,8 +101,8 @@ static void test_app_draw_chips_under_their_spans(void **state) {
             fail_msg("token %d has no chip", i);
         const ats_token *tok = ats_tokens_get(ats_run_get_tokens(run), i);
         /* under its span: a chip may be wider than a narrow word ("it", "."), never beside it */
-        float x0 = textbox_x(app->ui, (size_t)tok->start);
-        float x1 = textbox_x(app->ui, (size_t)tok->end);
+        float x0 = ats_textbox_x(app->ui, (size_t)tok->start);
+        float x1 = ats_textbox_x(app->ui, (size_t)tok->end);
         if (!(r->r.x < x1 && r->r.x + r->r.w > x0))
             fail_msg("chip %d ('%s') spans %.1f..%.1f, its text %.1f..%.1f", i, tok->piece,
                      (double)r->r.x, (double)(r->r.x + r->r.w), (double)x0, (double)x1);
@@ -135,26 +135,26 @@ static void test_app_draw_text_box_offsets(void **state) {
     float y = t->box.y + 0.5f * t->box.h;
     size_t offsets[] = {0, 4, 11, 17, strlen(SENTENCE)};
     for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
-        float x = textbox_x(app->ui, offsets[i]);
+        float x = ats_textbox_x(app->ui, offsets[i]);
         ats_app_hit hit = ats_app_hit_test(app, &f, x + 0.5f, y);
         assert_int_equal(hit.kind, ATS_APP_HIT_TEXT);
         assert_int_equal(hit.offset, offsets[i]);
     }
     /* x grows with the offset; a click places the cursor there */
-    assert_true(textbox_x(app->ui, 4) > textbox_x(app->ui, 0));
-    ats_app_hit hit = ats_app_hit_test(app, &f, textbox_x(app->ui, 11), y);
+    assert_true(ats_textbox_x(app->ui, 4) > ats_textbox_x(app->ui, 0));
+    ats_app_hit hit = ats_app_hit_test(app, &f, ats_textbox_x(app->ui, 11), y);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_int_equal(ats_editor_cursor(ats_app_get_editor(app)), 11);
     /* the caret is reported for the input method, inside the box */
     ats_app_draw(app, &f);
     assert_true(f.caret_w > 0);
-    assert_true(fabsf((float)f.caret_x - textbox_x(app->ui, 11)) <= 1.0f);
+    assert_true(fabsf((float)f.caret_x - ats_textbox_x(app->ui, 11)) <= 1.0f);
     /* a composition shows at the caret and pushes the rest of the text right */
-    float after = textbox_x(app->ui, 12);
+    float after = ats_textbox_x(app->ui, 12);
     ats_app_set_preedit(app, "\xE3\x81\x82", 3); /* hiragana a */
     ats_app_draw(app, &f);
-    assert_true(textbox_x(app->ui, 12) > after + 5);
-    assert_true(f.caret_x > (int)textbox_x(app->ui, 11) + 5);
+    assert_true(ats_textbox_x(app->ui, 12) > after + 5);
+    assert_true(f.caret_x > (int)ats_textbox_x(app->ui, 11) + 5);
     ats_app_set_preedit(app, "", 0);
     ats_frame_free(&f);
     ats_app_free(app);
@@ -177,7 +177,7 @@ static void test_app_draw_long_text_scrolls(void **state) {
     /* Home scrolls back to the start */
     ats_app_key(app, (ats_key_event){ATS_KEY_HOME, 0, false}, ats_clock_ms());
     ats_app_draw(app, &f);
-    assert_true(fabsf(textbox_x(app->ui, 0) - (t->box.x + 12)) < 1);
+    assert_true(fabsf(ats_textbox_x(app->ui, 0) - (t->box.x + 12)) < 1);
     /* only chips of the visible text get regions, and they lie inside the box */
     int chips = 0;
     for (int i = 0; i < app->ui->n_regions; i++)

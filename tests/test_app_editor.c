@@ -16,7 +16,7 @@
 #define FLAG_DE     "\xF0\x9F\x87\xA9\xF0\x9F\x87\xAA"
 
 static ats_editor *editor_with(const char *text) {
-    ats_editor *ed = ats_editor_create(0);
+    ats_editor *ed = ats_editor_new(0);
     assert_non_null(ed);
     assert_int_equal(ats_editor_set_text(ed, text, strlen(text), true), ATS_EDIT_OK);
     return ed;
@@ -70,7 +70,7 @@ static ats_clipboard clipboard_of(fake_clipboard *f) {
 
 static void test_app_editor_insert_moves_cursor_by_bytes(void **state) {
     (void)state;
-    ats_editor *ed = ats_editor_create(0);
+    ats_editor *ed = ats_editor_new(0);
     assert_text(ed, "");
     uint64_t rev = ats_editor_revision(ed);
     type(ed, "caf" E_ACUTE);
@@ -122,7 +122,7 @@ static void test_app_editor_insert_rejects_invalid_utf8(void **state) {
 
 static void test_app_editor_length_cap(void **state) {
     (void)state;
-    ats_editor *ed = ats_editor_create(8);
+    ats_editor *ed = ats_editor_new(8);
     assert_int_equal(ats_editor_max_bytes(ed), 8);
     type(ed, "abcdef");
     assert_int_equal(ats_editor_insert(ed, E_ACUTE "x", 3), ATS_EDIT_TOO_LONG);
@@ -350,7 +350,7 @@ static void test_app_editor_clipboard_errors(void **state) {
     (void)state;
     fake_clipboard fake = {0};
     ats_clipboard cb = clipboard_of(&fake);
-    ats_editor *ed = ats_editor_create(10);
+    ats_editor *ed = ats_editor_new(10);
     type(ed, "abc");
     assert_int_equal(ats_editor_paste(ed, &cb), ATS_EDIT_UNCHANGED); /* empty clipboard */
     snprintf(fake.text, sizeof fake.text, "bad\xFFtext");
@@ -374,7 +374,7 @@ static void test_app_editor_clipboard_errors(void **state) {
 
 static void test_app_editor_undo_groups_typing_by_word(void **state) {
     (void)state;
-    ats_editor *ed = ats_editor_create(0);
+    ats_editor *ed = ats_editor_new(0);
     assert_false(ats_editor_can_undo(ed));
     type(ed, "hello world");
     assert_true(ats_editor_can_undo(ed));
@@ -396,7 +396,7 @@ static void test_app_editor_undo_groups_typing_by_word(void **state) {
 
 static void test_app_editor_undo_group_breaks(void **state) {
     (void)state;
-    ats_editor *ed = ats_editor_create(0);
+    ats_editor *ed = ats_editor_new(0);
     type(ed, "ab");
     ats_editor_move(ed, ATS_MOTION_CHAR_LEFT, false); /* motion ends the group */
     type(ed, "c");
@@ -490,7 +490,7 @@ static void test_app_editor_set_text_history(void **state) {
 
 static void test_app_editor_long_history_is_bounded(void **state) {
     (void)state;
-    ats_editor *ed = ats_editor_create(0);
+    ats_editor *ed = ats_editor_new(0);
     for (int i = 0; i < 1500; i++) {
         type(ed, "a");
         ats_editor_close_group(ed);

@@ -39,7 +39,7 @@ static void test_app_frame_draw_hook(void **state) {
     (void)state;
     ats_app_config cfg = {0};
     char err[256];
-    ats_app *app = ats_app_create(&cfg, ats_clock_ms(), err, sizeof err);
+    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
     assert_non_null(app);
     ats_frame f = {.scale = 2.0f};
     assert_true(ats_frame_resize(&f, 200, 100));

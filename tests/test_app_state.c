@@ -250,7 +250,7 @@ static void test_app_state_span_map(void **state) {
 static void test_app_state_latency_records(void **state) {
     (void)state;
     char err[256];
-    ats_latency *lat = ats_latency_create(NULL, err, sizeof err);
+    ats_latency *lat = ats_latency_new(NULL, err, sizeof err);
     assert_non_null(lat);
     ats_latency_record r;
     assert_false(ats_latency_last(lat, &r));
@@ -295,7 +295,7 @@ static void test_app_state_latency_log_file(void **state) {
     char *dir = ats_make_temp_dir();
     char path[4096], err[256];
     snprintf(path, sizeof path, "%s/latency.log", dir);
-    ats_latency *lat = ats_latency_create(path, err, sizeof err);
+    ats_latency *lat = ats_latency_new(path, err, sizeof err);
     assert_non_null(lat);
     ats_latency_posted(lat, 7, 100);
     ats_latency_shown(lat, 7, "tiny random gpt2", 16, 5, 0.25, 3.5, true);
@@ -315,7 +315,7 @@ static void test_app_state_latency_log_file(void **state) {
     ats_rmtree(dir);
     free(dir);
 
-    assert_null(ats_latency_create("/nonexistent-dir/latency.log", err, sizeof err));
+    assert_null(ats_latency_new("/nonexistent-dir/latency.log", err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent-dir/latency.log"));
 }
 

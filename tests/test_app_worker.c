@@ -50,14 +50,14 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
-    ats_shared_model_release(*state);
+    ats_shared_model_free(*state);
     assert_int_equal(ats_shared_model_live_count(), 0);
     return 0;
 }
 
 static void test_app_worker_run_comes_back_with_timings(void **state) {
     ats_shared_model *model = *state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     assert_non_null(w);
     ats_worker_event ev;
     assert_false(ats_worker_poll(w, &ev));
@@ -79,12 +79,12 @@ static void test_app_worker_run_comes_back_with_timings(void **state) {
         assert_true(ats_tokens_get(tokens, i)->end <= (int32_t)ev.text_len);
     ats_worker_event_clear(&ev);
     assert_false(ats_worker_poll(w, &ev));
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_newer_run_supersedes_pending(void **state) {
     ats_shared_model *model = *state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_hold(w, true);
     uint64_t a = ats_worker_post_run(w, model, "one", 3, NULL);
     uint64_t b = ats_worker_post_run(w, model, "one two", 7, NULL);
@@ -102,12 +102,12 @@ static void test_app_worker_newer_run_supersedes_pending(void **state) {
     assert_string_equal(ev.text, "one two three");
     ats_worker_event_clear(&ev);
     assert_false(ats_worker_poll(w, &ev)); /* a and b never ran */
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_failures_come_back_as_messages(void **state) {
     ats_shared_model *model = *state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_event ev;
     uint64_t seq = ats_worker_post_run(w, model, "", 0, NULL);
     wait_event(w, &ev);
@@ -124,12 +124,12 @@ static void test_app_worker_failures_come_back_as_messages(void **state) {
     assert_int_equal(ev.status, ATS_ERR_FORMAT);
     assert_non_null(strstr(ev.message, "UTF-8"));
     ats_worker_event_clear(&ev);
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_mailbox_order(void **state) {
     ats_shared_model *model = *state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_event ev;
     /* a success then a failure, both unpolled: both come back, oldest first */
     uint64_t s1 = ats_worker_post_run(w, model, "fine", 4, NULL);
@@ -157,12 +157,12 @@ static void test_app_worker_mailbox_order(void **state) {
     assert_int_equal(ev.kind, ATS_WORKER_RUN_DONE);
     ats_worker_event_clear(&ev);
     assert_false(ats_worker_poll(w, &ev));
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_loads_in_background(void **state) {
     (void)state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_event ev;
     ats_worker_hold(w, true);
     uint64_t seq = ats_worker_post_load(w, "builtin:demo", NULL);
@@ -201,12 +201,12 @@ static void test_app_worker_loads_in_background(void **state) {
     ats_worker_event_clear(&ev);
     ats_rmtree(dir);
     free(dir);
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_newer_load_supersedes_pending(void **state) {
     (void)state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_hold(w, true);
     ats_load_opts lo = ats_load_opts_default();
     lo.tokenizer_path = "/nonexistent/tokenizer.bin"; /* copied: the caller's string may go */
@@ -220,18 +220,18 @@ static void test_app_worker_newer_load_supersedes_pending(void **state) {
     assert_int_equal(ev.kind, ATS_WORKER_LOAD_DONE);
     ats_worker_event_clear(&ev);
     assert_false(ats_worker_poll(w, &ev));
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_swapped_model_lives_until_its_run_ends(void **state) {
     (void)state;
     int before = ats_shared_model_live_count();
     ats_shared_model *old_model = load_demo();
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_hold(w, true);
     uint64_t seq = ats_worker_post_run(w, old_model, "still running", 13, NULL);
     /* the UI swaps in another model and lets go of the old one */
-    ats_shared_model_release(old_model);
+    ats_shared_model_free(old_model);
     assert_int_equal(ats_shared_model_live_count(), before + 1); /* the pending run holds it */
     ats_worker_hold(w, false);
     ats_worker_event ev;
@@ -242,37 +242,37 @@ static void test_app_worker_swapped_model_lives_until_its_run_ends(void **state)
     assert_int_equal(ats_shared_model_live_count(), before + 1);
     ats_worker_event_clear(&ev);
     assert_int_equal(ats_shared_model_live_count(), before); /* freed with the last user */
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_superseded_request_releases_model(void **state) {
     ats_shared_model *model = *state;
     int before = ats_shared_model_live_count();
     ats_shared_model *other = load_demo();
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_hold(w, true);
     ats_worker_post_run(w, other, "on the other model", 18, NULL);
-    ats_shared_model_release(other);
+    ats_shared_model_free(other);
     assert_int_equal(ats_shared_model_live_count(), before + 1);
     ats_worker_post_run(w, model, "replaces it", 11, NULL);
     assert_int_equal(ats_shared_model_live_count(), before); /* dropped with its request */
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_shutdown_with_work_pending(void **state) {
     ats_shared_model *model = *state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     ats_worker_hold(w, true);
     ats_worker_post_run(w, model, "never computed", 14, NULL);
     ats_worker_post_load(w, "builtin:demo", NULL);
-    ats_worker_destroy(w); /* frees the pending requests (ASan checks) */
+    ats_worker_free(w); /* frees the pending requests (ASan checks) */
 
     /* and with a finished outcome nobody polled */
-    w = ats_worker_create(NULL, NULL);
+    w = ats_worker_new(NULL, NULL);
     ats_worker_post_run(w, model, "computed, never polled", 22, NULL);
     wait_idle(w);
-    ats_worker_destroy(w);
-    ats_worker_destroy(NULL);
+    ats_worker_free(w);
+    ats_worker_free(NULL);
 }
 
 static atomic_int notified;
@@ -285,18 +285,18 @@ static void count_notify(void *user) {
 static void test_app_worker_notifies_the_ui(void **state) {
     ats_shared_model *model = *state;
     atomic_store(&notified, 0);
-    ats_worker *w = ats_worker_create(count_notify, NULL);
+    ats_worker *w = ats_worker_new(count_notify, NULL);
     ats_worker_post_run(w, model, "wake up", 7, NULL);
     wait_idle(w);
     ats_worker_post_load(w, "builtin:demo", NULL);
     wait_idle(w);
     assert_int_equal(atomic_load(&notified), 2);
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_wait_is_bounded(void **state) {
     ats_shared_model *model = *state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     /* nothing will come: the wait ends at its timeout */
     double t0 = ats_clock_ms();
     assert_false(ats_worker_wait(w, 30));
@@ -312,12 +312,12 @@ static void test_app_worker_wait_is_bounded(void **state) {
     ats_worker_event ev;
     assert_true(ats_worker_poll(w, &ev));
     ats_worker_event_clear(&ev);
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 static void test_app_worker_many_quick_posts(void **state) {
     ats_shared_model *model = *state;
-    ats_worker *w = ats_worker_create(NULL, NULL);
+    ats_worker *w = ats_worker_new(NULL, NULL);
     /* as fast as typing can go: the last text always comes back, nothing leaks */
     char text[64] = "";
     uint64_t last = 0, shown = 0;
@@ -342,7 +342,7 @@ static void test_app_worker_many_quick_posts(void **state) {
         ats_worker_event_clear(&ev);
     }
     assert_int_equal(shown, last);
-    ats_worker_destroy(w);
+    ats_worker_free(w);
 }
 
 int main(void) {

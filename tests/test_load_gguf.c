@@ -127,7 +127,7 @@ static void gguf_rewrite(const char *src, const char *dst, bool bf16, bool round
     ats_spit(dst, out.data, out.len);
     free(out.data);
     free(data.data);
-    ats_gguf_close(g);
+    ats_gguf_free(g);
 }
 
 static void check_half(void **state, bool bf16) {

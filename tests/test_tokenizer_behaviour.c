@@ -43,7 +43,7 @@ static opened open_llama2c(const char *path) {
 
 static void close_opened(opened *o) {
     ats_tokenizer_free(o->tok);
-    ats_gguf_close(o->gguf);
+    ats_gguf_free(o->gguf);
 }
 
 static ats_tokens *encode(const opened *o, const char *text, bool add_special) {
@@ -181,7 +181,7 @@ static void test_tokenizer_sentencepiece_pieces(void **state) {
     o = open_gguf(spm);
     assert_int_equal(o.tok->vocab_size, 32000);
     /* the tokenizer copies what it needs: the GGUF may be closed (and unmapped) first */
-    ats_gguf_close(o.gguf);
+    ats_gguf_free(o.gguf);
     o.gguf = NULL;
     EXPECT(&o, "Hello 日", true, {1, 0, 0, true, "<s>"}, {15043, 0, 5, false, " Hello"},
            {29871, 5, 6, false, " "}, {30325, 6, 9, false, "日"});

@@ -310,7 +310,7 @@ static void expect_gguf_error(const gguf_w *w, const char *path, ats_status want
     ats_status st = ats_tokenizer_from_gguf(g, &tok, &err);
     assert_null(tok);
     expect_error(st, &err, want, path, what);
-    ats_gguf_close(g);
+    ats_gguf_free(g);
 }
 
 static void test_tokenizer_bad_gguf_vocab(void **state) {
@@ -387,7 +387,7 @@ static void test_tokenizer_bad_gguf_vocab(void **state) {
     assert_int_equal(ats_tokens_get(toks, 2)->id, 4);
     ats_tokens_free(toks);
     ats_tokenizer_free(tok);
-    ats_gguf_close(g);
+    ats_gguf_free(g);
     ats_rmtree(dir);
     free(dir);
 }
@@ -413,7 +413,7 @@ static void test_tokenizer_truncated_gguf(void **state) {
         assert_null(tok);
         assert_int_equal(st, ATS_ERR_FORMAT);
         assert_non_null(strstr(err.message, path));
-        ats_gguf_close(g);
+        ats_gguf_free(g);
     }
     free(data);
     ats_rmtree(dir);

@@ -35,7 +35,7 @@ static ats_tokenizer *open_tokenizer(source src, const char *path, ats_gguf **gg
 
 static void close_tokenizer(ats_tokenizer *tok, ats_gguf *gguf) {
     ats_tokenizer_free(tok);
-    ats_gguf_close(gguf);
+    ats_gguf_free(gguf);
 }
 
 /* Code point index of the character holding byte b (b < len), or the count at b == len. */

@@ -241,9 +241,9 @@ void ats_view_state_set_head_visible(ats_view_state *st, int head, bool visible)
 /* The colour the lines view draws head `head` in (for legends and toggles elsewhere). */
 ats_rgba ats_view_head_color(int head);
 
-/* One head's attention formula for one query token, for the pipeline view (issue 6): the arrays
+/* One head's attention formula for one query token, for the pipeline view: the arrays
  * that ats_head_steps_compute and the run's layer details give, with the what-if switches the
- * numbers were computed with. src/cli/cli_view.c fills it from a run (cli_pipeline_make). */
+ * numbers were computed with. rundata.h fills it from a run (ats_run_pipeline_make). */
 typedef struct ats_pipeline_data {
     int layer, head;
     int kv_head; /* the key/value head this head reads (head under full multi-head attention) */

@@ -60,7 +60,7 @@ char *ats_model_strdup(ats_model *model, const char *s, ats_error *err) {
 
 ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_error *err) {
     if (!grow_ptr_array((void ***)&model->maps, model->n_maps)) {
-        ats_mapped_file_close(file);
+        ats_mapped_file_free(file);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
     model->maps[model->n_maps++] = file;
@@ -75,7 +75,7 @@ void ats_model_free(ats_model *model) {
         free(model->owned[i]);
     free(model->owned);
     for (int i = 0; i < model->n_maps; i++)
-        ats_mapped_file_close(model->maps[i]);
+        ats_mapped_file_free(model->maps[i]);
     free(model->maps);
     free(model);
 }

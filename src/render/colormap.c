@@ -117,20 +117,20 @@ ats_rgba ats_colormap_sample(ats_colormap map, float t) {
     t = t > 0 ? (t < 1 ? t : 1) : 0; /* NaN compares false: low end */
     switch (map) {
     case ATS_COLORMAP_MAGMA:
-        return from_table(ATS_CMAP_MAGMA, t);
+        return from_table(ats_cmap_magma, t);
     case ATS_COLORMAP_CIVIDIS:
-        return from_table(ATS_CMAP_CIVIDIS, t);
+        return from_table(ats_cmap_cividis, t);
     case ATS_COLORMAP_GREYS:
         return lab_to_rgba((lab){100.0 * (1.0 - t), 0, 0});
     case ATS_COLORMAP_COOLWARM:
         return coolwarm(t);
     case ATS_COLORMAP_VIRIDIS:
     default:
-        return from_table(ATS_CMAP_VIRIDIS, t);
+        return from_table(ats_cmap_viridis, t);
     }
 }
 
-void colormap_lut(ats_colormap map, ats_rgba lut[256]) {
+void ats_colormap_lut(ats_colormap map, ats_rgba lut[256]) {
     for (int i = 0; i < 256; i++)
         lut[i] = ats_colormap_sample(map, (float)i / 255.0f);
 }

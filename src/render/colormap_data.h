@@ -2,8 +2,8 @@
 #ifndef ATS_COLORMAP_DATA_H
 #define ATS_COLORMAP_DATA_H
 
-extern const float ATS_CMAP_VIRIDIS[256][3];
-extern const float ATS_CMAP_MAGMA[256][3];
-extern const float ATS_CMAP_CIVIDIS[256][3];
+extern const float ats_cmap_viridis[256][3];
+extern const float ats_cmap_magma[256][3];
+extern const float ats_cmap_cividis[256][3];
 
 #endif

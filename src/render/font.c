@@ -427,7 +427,7 @@ static cache_entry *render_entry(ats_font *font, const char *text, size_t len, i
     return e;
 }
 
-bool font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bool bold,
+bool ats_font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bool bold,
                       text_bitmap *out) {
     int q = quantise(px);
     uint64_t hash = hash_text(text, len, q, bold);
@@ -455,7 +455,7 @@ bool font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bo
 
 float ats_font_measure(ats_font *font, const char *utf8, float size, bool bold) {
     text_bitmap bm;
-    if (!utf8 || !*utf8 || !font_text_bitmap(font, utf8, strlen(utf8), size, bold, &bm))
+    if (!utf8 || !*utf8 || !ats_font_text_bitmap(font, utf8, strlen(utf8), size, bold, &bm))
         return 0;
     return bm.advance; /* at the quantised size: exactly what a scale-1 drawing occupies */
 }

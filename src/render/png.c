@@ -10,7 +10,7 @@
 #include <string.h>
 
 static void write_to_buf(png_structp png, png_bytep data, png_size_t n) {
-    buf_append(png_get_io_ptr(png), data, n);
+    ats_buf_append(png_get_io_ptr(png), data, n);
 }
 
 static void flush_nothing(png_structp png) {
@@ -67,7 +67,7 @@ ats_status ats_png_encode(const ats_canvas *c, const ats_meta *meta, uint8_t **o
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         free(rows);
-        buf_free(&buf);
+        ats_buf_free(&buf);
         return ats_fail(err, ATS_ERR_NOMEM, "png: encoding failed");
     }
     png_set_write_fn(png, &buf, write_to_buf, flush_nothing);
@@ -83,7 +83,7 @@ ats_status ats_png_encode(const ats_canvas *c, const ats_meta *meta, uint8_t **o
     png_destroy_write_struct(&png, &info);
     free(rows);
     if (buf.failed) {
-        buf_free(&buf);
+        ats_buf_free(&buf);
         return ats_fail(err, ATS_ERR_NOMEM, "png: out of memory");
     }
     *out = (uint8_t *)buf.data;

@@ -652,7 +652,7 @@ static float sample_cov(const text_bitmap *bm, float u, float v) {
 
 static void draw_text(raster *r, const ats_dl *dl, const dl_item *it) {
     text_bitmap bm;
-    if (!font_text_bitmap(r->font, dl_text(dl, it), it->len, it->size * r->s, it->bold, &bm)) {
+    if (!ats_font_text_bitmap(r->font, dl_text(dl, it), it->len, it->size * r->s, it->bold, &bm)) {
         r->status = ATS_ERR_NOMEM;
         return;
     }

@@ -67,13 +67,13 @@ typedef struct text_bitmap {
 
 /* Renders (or finds in the cache) `text` (len bytes) at `px` pixels. The bitmap is borrowed until
  * the next call on this font. Returns false only when out of memory or the font fails. */
-bool font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bool bold,
+bool ats_font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bool bold,
                       text_bitmap *out);
 
 /* ---- colours ------------------------------------------------------------------------------- */
 
 /* A 256-entry lookup table of `map` (index = round(t * 255)). */
-void colormap_lut(ats_colormap map, ats_rgba lut[256]);
+void ats_colormap_lut(ats_colormap map, ats_rgba lut[256]);
 
 static inline float clampf(float v, float lo, float hi) {
     return v < lo ? lo : v > hi ? hi : v;
@@ -91,9 +91,9 @@ typedef struct byte_buf {
     bool failed;
 } byte_buf;
 
-void buf_append(byte_buf *b, const void *data, size_t n);
-void buf_puts(byte_buf *b, const char *s);
-void buf_printf(byte_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_free(byte_buf *b);
+void ats_buf_append(byte_buf *b, const void *data, size_t n);
+void ats_buf_puts(byte_buf *b, const char *s);
+void ats_buf_printf(byte_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ats_buf_free(byte_buf *b);
 
 #endif

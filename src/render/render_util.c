@@ -24,7 +24,7 @@ static bool buf_reserve(byte_buf *b, size_t extra) {
     return true;
 }
 
-void buf_append(byte_buf *b, const void *data, size_t n) {
+void ats_buf_append(byte_buf *b, const void *data, size_t n) {
     if (!buf_reserve(b, n))
         return;
     memcpy(b->data + b->len, data, n);
@@ -32,11 +32,11 @@ void buf_append(byte_buf *b, const void *data, size_t n) {
     b->data[b->len] = '\0';
 }
 
-void buf_puts(byte_buf *b, const char *s) {
-    buf_append(b, s, strlen(s));
+void ats_buf_puts(byte_buf *b, const char *s) {
+    ats_buf_append(b, s, strlen(s));
 }
 
-void buf_printf(byte_buf *b, const char *fmt, ...) {
+void ats_buf_printf(byte_buf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
@@ -49,7 +49,7 @@ void buf_printf(byte_buf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
-void buf_free(byte_buf *b) {
+void ats_buf_free(byte_buf *b) {
     free(b->data);
     *b = (byte_buf){0};
 }

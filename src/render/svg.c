@@ -17,22 +17,22 @@ enum { MAX_RECT_CELLS = 4096, EMBED_TARGET = 1024 };
 static void put_num(byte_buf *b, float v) {
     long long k = llround((double)v * 100.0);
     if (k < 0) {
-        buf_puts(b, "-");
+        ats_buf_puts(b, "-");
         k = -k;
     }
     long long whole = k / 100, frac = k % 100;
     if (frac == 0)
-        buf_printf(b, "%lld", whole);
+        ats_buf_printf(b, "%lld", whole);
     else if (frac % 10 == 0)
-        buf_printf(b, "%lld.%lld", whole, frac / 10);
+        ats_buf_printf(b, "%lld.%lld", whole, frac / 10);
     else
-        buf_printf(b, "%lld.%02lld", whole, frac);
+        ats_buf_printf(b, "%lld.%02lld", whole, frac);
 }
 
 static void put_attr_num(byte_buf *b, const char *name, float v) {
-    buf_printf(b, " %s=\"", name);
+    ats_buf_printf(b, " %s=\"", name);
     put_num(b, v);
-    buf_puts(b, "\"");
+    ats_buf_puts(b, "\"");
 }
 
 /* UTF-8 as XML character data or attribute text: markup characters escaped, invalid UTF-8 and
@@ -47,31 +47,31 @@ static void put_escaped(byte_buf *b, const char *s, size_t len, bool attr) {
         size_t step = n > 0 ? (size_t)n : 1;
         if (n <= 0 || cp == 0xFFFE || cp == 0xFFFF ||
             (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
-            buf_puts(b, "\xEF\xBF\xBD");
+            ats_buf_puts(b, "\xEF\xBF\xBD");
         else if (cp == '&')
-            buf_puts(b, "&amp;");
+            ats_buf_puts(b, "&amp;");
         else if (cp == '<')
-            buf_puts(b, "&lt;");
+            ats_buf_puts(b, "&lt;");
         else if (cp == '>')
-            buf_puts(b, "&gt;");
+            ats_buf_puts(b, "&gt;");
         else if (cp == '"')
-            buf_puts(b, "&quot;");
+            ats_buf_puts(b, "&quot;");
         else if (cp == '\'')
-            buf_puts(b, "&apos;");
+            ats_buf_puts(b, "&apos;");
         else if (attr && cp < 0x20)
-            buf_printf(b, "&#%d;", (int)cp);
+            ats_buf_printf(b, "&#%d;", (int)cp);
         else
-            buf_append(b, s + i, step);
+            ats_buf_append(b, s + i, step);
         i += step;
     }
 }
 
 static void put_paint(byte_buf *b, const char *what, ats_rgba c) {
-    buf_printf(b, " %s=\"#%02x%02x%02x\"", what, c.r, c.g, c.b);
+    ats_buf_printf(b, " %s=\"#%02x%02x%02x\"", what, c.r, c.g, c.b);
     if (c.a < 255) {
-        buf_printf(b, " %s-opacity=\"", what);
+        ats_buf_printf(b, " %s-opacity=\"", what);
         put_num(b, (float)c.a / 255.0f);
-        buf_puts(b, "\"");
+        ats_buf_puts(b, "\"");
     }
 }
 
@@ -90,14 +90,14 @@ static void put_base64(byte_buf *b, const uint8_t *data, size_t n) {
         quad[1] = A[v >> 12 & 63];
         quad[2] = i + 1 < n ? A[v >> 6 & 63] : '=';
         quad[3] = i + 2 < n ? A[v & 63] : '=';
-        buf_append(b, quad, 4);
+        ats_buf_append(b, quad, 4);
     }
 }
 
 /* ---- elements ------------------------------------------------------------------------------ */
 
 static void put_rect(byte_buf *b, const dl_item *it) {
-    buf_puts(b, "<rect");
+    ats_buf_puts(b, "<rect");
     put_attr_num(b, "x", it->p[0]);
     put_attr_num(b, "y", it->p[1]);
     put_attr_num(b, "width", it->p[2]);
@@ -105,75 +105,75 @@ static void put_rect(byte_buf *b, const dl_item *it) {
     if (it->size > 0)
         put_attr_num(b, "rx", it->size);
     put_paint(b, "fill", it->color);
-    buf_puts(b, "/>\n");
+    ats_buf_puts(b, "/>\n");
 }
 
 static void put_stroke(byte_buf *b, const dl_item *it, bool round) {
     put_paint(b, "stroke", it->color);
     put_attr_num(b, "stroke-width", it->size);
-    buf_printf(b, " stroke-linecap=\"%s\"", round ? "round" : "butt");
+    ats_buf_printf(b, " stroke-linecap=\"%s\"", round ? "round" : "butt");
 }
 
 static void put_line(byte_buf *b, const dl_item *it) {
-    buf_puts(b, "<line");
+    ats_buf_puts(b, "<line");
     put_attr_num(b, "x1", it->p[0]);
     put_attr_num(b, "y1", it->p[1]);
     put_attr_num(b, "x2", it->p[2]);
     put_attr_num(b, "y2", it->p[3]);
     put_stroke(b, it, it->cap == ATS_CAP_ROUND);
-    buf_puts(b, "/>\n");
+    ats_buf_puts(b, "/>\n");
 }
 
 static void put_curve(byte_buf *b, const dl_item *it) {
-    buf_puts(b, "<path d=\"M");
+    ats_buf_puts(b, "<path d=\"M");
     for (int i = 0; i < 8; i++) {
-        buf_puts(b, i == 2 ? " C" : " ");
+        ats_buf_puts(b, i == 2 ? " C" : " ");
         put_num(b, it->p[i]);
     }
-    buf_puts(b, "\" fill=\"none\"");
+    ats_buf_puts(b, "\" fill=\"none\"");
     put_stroke(b, it, true);
-    buf_puts(b, " stroke-linejoin=\"round\"/>\n");
+    ats_buf_puts(b, " stroke-linejoin=\"round\"/>\n");
 }
 
 static void put_circle(byte_buf *b, const dl_item *it) {
-    buf_puts(b, "<circle");
+    ats_buf_puts(b, "<circle");
     put_attr_num(b, "cx", it->p[0]);
     put_attr_num(b, "cy", it->p[1]);
     put_attr_num(b, "r", it->size);
     put_paint(b, "fill", it->color);
-    buf_puts(b, "/>\n");
+    ats_buf_puts(b, "/>\n");
 }
 
 static void put_text(byte_buf *b, const ats_dl *dl, const dl_item *it) {
     static const char *const ANCHOR[] = {"start", "middle", "end"};
-    buf_puts(b, "<text");
+    ats_buf_puts(b, "<text");
     put_attr_num(b, "x", it->p[0]);
     put_attr_num(b, "y", it->p[1]);
     put_attr_num(b, "font-size", it->size);
     if (it->bold)
-        buf_puts(b, " font-weight=\"bold\"");
+        ats_buf_puts(b, " font-weight=\"bold\"");
     if (it->align != ATS_ALIGN_START)
-        buf_printf(b, " text-anchor=\"%s\"", ANCHOR[it->align <= ATS_ALIGN_END ? it->align : 0]);
+        ats_buf_printf(b, " text-anchor=\"%s\"", ANCHOR[it->align <= ATS_ALIGN_END ? it->align : 0]);
     put_paint(b, "fill", it->color);
     if (it->angle != 0) {
-        buf_puts(b, " transform=\"rotate(");
+        ats_buf_puts(b, " transform=\"rotate(");
         put_num(b, it->angle);
-        buf_puts(b, " ");
+        ats_buf_puts(b, " ");
         put_num(b, it->p[0]);
-        buf_puts(b, " ");
+        ats_buf_puts(b, " ");
         put_num(b, it->p[1]);
-        buf_puts(b, ")\"");
+        ats_buf_puts(b, ")\"");
     }
-    buf_puts(b, ">");
+    ats_buf_puts(b, ">");
     put_escaped(b, dl_text(dl, it), it->len, false);
-    buf_puts(b, "</text>\n");
+    ats_buf_puts(b, "</text>\n");
 }
 
 /* Small cell images: one rect per visible cell. */
 static void put_cell_rects(byte_buf *b, const ats_dl *dl, const dl_item *it) {
     const uint8_t *img = dl_image(dl, it);
     float cw = it->p[2] / (float)it->iw, ch = it->p[3] / (float)it->ih;
-    buf_puts(b, "<g shape-rendering=\"crispEdges\">\n");
+    ats_buf_puts(b, "<g shape-rendering=\"crispEdges\">\n");
     for (int j = 0; j < it->ih; j++)
         for (int i = 0; i < it->iw; i++) {
             const uint8_t *p = img + ((size_t)j * it->iw + i) * 4;
@@ -186,7 +186,7 @@ static void put_cell_rects(byte_buf *b, const ats_dl *dl, const dl_item *it) {
             cell.p[3] = ch;
             put_rect(b, &cell);
         }
-    buf_puts(b, "</g>\n");
+    ats_buf_puts(b, "</g>\n");
 }
 
 /* Other images: an embedded PNG; cells enlarged k times by repetition first, so that viewers
@@ -210,17 +210,17 @@ static ats_status put_embedded(byte_buf *b, const ats_dl *dl, const dl_item *it,
     free(big);
     if (s != ATS_OK)
         return s;
-    buf_puts(b, "<image");
+    ats_buf_puts(b, "<image");
     put_attr_num(b, "x", it->p[0]);
     put_attr_num(b, "y", it->p[1]);
     put_attr_num(b, "width", it->p[2]);
     put_attr_num(b, "height", it->p[3]);
-    buf_puts(b, " preserveAspectRatio=\"none\"");
+    ats_buf_puts(b, " preserveAspectRatio=\"none\"");
     if (cells)
-        buf_puts(b, " image-rendering=\"optimizeSpeed\" style=\"image-rendering:pixelated\"");
-    buf_puts(b, " xlink:href=\"data:image/png;base64,");
+        ats_buf_puts(b, " image-rendering=\"optimizeSpeed\" style=\"image-rendering:pixelated\"");
+    ats_buf_puts(b, " xlink:href=\"data:image/png;base64,");
     put_base64(b, png, png_len);
-    buf_puts(b, "\"/>\n");
+    ats_buf_puts(b, "\"/>\n");
     free(png);
     return ATS_OK;
 }
@@ -230,21 +230,21 @@ static void put_metadata(byte_buf *b, const ats_meta *meta) {
         return;
     for (int i = 0; i < meta->n; i++)
         if (meta->key[i] && meta->value[i] && strcmp(meta->key[i], "Title") == 0) {
-            buf_puts(b, "<title>");
+            ats_buf_puts(b, "<title>");
             put_escaped(b, meta->value[i], strlen(meta->value[i]), false);
-            buf_puts(b, "</title>\n");
+            ats_buf_puts(b, "</title>\n");
         }
-    buf_puts(b, "<metadata>\n<ats:export xmlns:ats=\"urn:attnscope:export\">\n");
+    ats_buf_puts(b, "<metadata>\n<ats:export xmlns:ats=\"urn:attnscope:export\">\n");
     for (int i = 0; i < meta->n; i++) {
         if (!meta->key[i] || !meta->value[i])
             continue;
-        buf_puts(b, "<ats:field name=\"");
+        ats_buf_puts(b, "<ats:field name=\"");
         put_escaped(b, meta->key[i], strlen(meta->key[i]), true);
-        buf_puts(b, "\">");
+        ats_buf_puts(b, "\">");
         put_escaped(b, meta->value[i], strlen(meta->value[i]), false);
-        buf_puts(b, "</ats:field>\n");
+        ats_buf_puts(b, "</ats:field>\n");
     }
-    buf_puts(b, "</ats:export>\n</metadata>\n");
+    ats_buf_puts(b, "</ats:export>\n</metadata>\n");
 }
 
 ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_meta *meta,
@@ -254,19 +254,19 @@ ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_m
     if (!(scale > 0) || !isfinite(scale))
         return ats_fail(err, ATS_ERR_ARG, "svg: bad scale");
     byte_buf b = {0};
-    buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    ats_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" "
                  "xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.1\"");
     put_attr_num(&b, "width", dl->width * scale);
     put_attr_num(&b, "height", dl->height * scale);
-    buf_puts(&b, " viewBox=\"0 0 ");
+    ats_buf_puts(&b, " viewBox=\"0 0 ");
     put_num(&b, dl->width);
-    buf_puts(&b, " ");
+    ats_buf_puts(&b, " ");
     put_num(&b, dl->height);
-    buf_puts(&b, "\" font-family=\"'");
+    ats_buf_puts(&b, "\" font-family=\"'");
     const char *family = font_family && *font_family ? font_family : "DejaVu Sans";
     put_escaped(&b, family, strlen(family), true);
-    buf_puts(&b, "', 'DejaVu Sans', Verdana, sans-serif\" xml:space=\"preserve\">\n");
+    ats_buf_puts(&b, "', 'DejaVu Sans', Verdana, sans-serif\" xml:space=\"preserve\">\n");
     put_metadata(&b, meta);
     int open_groups = 0, clip_id = 0;
     ats_status s = ATS_OK;
@@ -295,29 +295,29 @@ ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_m
                 s = put_embedded(&b, dl, it, err);
             break;
         case DL_CLIP_PUSH:
-            buf_printf(&b, "<clipPath id=\"clip%d\"><rect", ++clip_id);
+            ats_buf_printf(&b, "<clipPath id=\"clip%d\"><rect", ++clip_id);
             put_attr_num(&b, "x", it->p[0]);
             put_attr_num(&b, "y", it->p[1]);
             put_attr_num(&b, "width", it->p[2]);
             put_attr_num(&b, "height", it->p[3]);
-            buf_printf(&b, "/></clipPath>\n<g clip-path=\"url(#clip%d)\">\n", clip_id);
+            ats_buf_printf(&b, "/></clipPath>\n<g clip-path=\"url(#clip%d)\">\n", clip_id);
             open_groups++;
             break;
         case DL_CLIP_POP:
             if (open_groups > 0) {
-                buf_puts(&b, "</g>\n");
+                ats_buf_puts(&b, "</g>\n");
                 open_groups--;
             }
             break;
         }
     }
     while (open_groups-- > 0)
-        buf_puts(&b, "</g>\n");
-    buf_puts(&b, "</svg>\n");
+        ats_buf_puts(&b, "</g>\n");
+    ats_buf_puts(&b, "</svg>\n");
     if (s == ATS_OK && b.failed)
         s = ats_fail(err, ATS_ERR_NOMEM, "svg: out of memory");
     if (s != ATS_OK) {
-        buf_free(&b);
+        ats_buf_free(&b);
         return s;
     }
     *out = b.data;

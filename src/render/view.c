@@ -239,7 +239,7 @@ static void ctx_init(view_ctx *c, const ats_view_state *st, const ats_view_data 
     *c = (view_ctx){.st = st, .d = d, .font = font, .w = w, .h = h};
     c->ui = st->ui_scale > 0.1f && st->ui_scale < 10.0f ? st->ui_scale : 1.0f;
     c->vmax = 1.0f;
-    colormap_lut(st->colormap, c->lut);
+    ats_colormap_lut(st->colormap, c->lut);
 }
 
 /* ---- building ------------------------------------------------------------------------------ */
@@ -280,19 +280,19 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     c.scratch = &view->scratch;
     c.scratch_cap = &view->scratch_cap;
     c.thumbs = &view->thumbs;
-    vrect(&c, 0, 0, width, height, 0, COLOR_BG);
+    ats_view_rect(&c, 0, 0, width, height, 0, COLOR_BG);
     switch (st->view) {
     case ATS_VIEW_HEATMAP:
-        heatmap_build(&c);
+        ats_heatmap_build(&c);
         break;
     case ATS_VIEW_LINES:
-        lines_build(&c);
+        ats_lines_build(&c);
         break;
     case ATS_VIEW_GRID:
-        grid_build(&c);
+        ats_grid_build(&c);
         break;
     case ATS_VIEW_PIPELINE:
-        pipeline_build(&c);
+        ats_pipeline_build(&c);
         break;
     default:
         break;
@@ -328,16 +328,16 @@ void ats_view_natural_size(const ats_view_state *st, const ats_view_data *data, 
     }
     switch (st->view) {
     case ATS_VIEW_HEATMAP:
-        heatmap_natural_size(&c, width, height);
+        ats_heatmap_natural_size(&c, width, height);
         break;
     case ATS_VIEW_LINES:
-        lines_natural_size(&c, width, height);
+        ats_lines_natural_size(&c, width, height);
         break;
     case ATS_VIEW_GRID:
-        grid_natural_size(&c, width, height);
+        ats_grid_natural_size(&c, width, height);
         break;
     case ATS_VIEW_PIPELINE:
-        pipeline_natural_size(&c, width, height);
+        ats_pipeline_natural_size(&c, width, height);
         break;
     default:
         break;
@@ -357,13 +357,13 @@ ats_hit ats_view_hit_test(const ats_view *view, float x, float y) {
         return none;
     switch (view->lay.kind) {
     case ATS_VIEW_HEATMAP:
-        return heatmap_hit(&view->lay, x, y);
+        return ats_heatmap_hit(&view->lay, x, y);
     case ATS_VIEW_LINES:
-        return lines_hit(&view->lay, x, y);
+        return ats_lines_hit(&view->lay, x, y);
     case ATS_VIEW_GRID:
-        return grid_hit(&view->lay, x, y);
+        return ats_grid_hit(&view->lay, x, y);
     case ATS_VIEW_PIPELINE:
-        return pipeline_hit(&view->lay, x, y);
+        return ats_pipeline_hit(&view->lay, x, y);
     default:
         return none;
     }

@@ -11,44 +11,44 @@ static void note(view_ctx *c, ats_status s) {
         c->status = s;
 }
 
-void vrect(view_ctx *c, float x, float y, float w, float h, float radius, ats_rgba color) {
+void ats_view_rect(view_ctx *c, float x, float y, float w, float h, float radius, ats_rgba color) {
     note(c, ats_dl_rect(c->dl, x, y, w, h, radius, color));
 }
 
-void vline(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
+void ats_view_line(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
     note(c, ats_dl_line(c->dl, x0, y0, x1, y1, width, ATS_CAP_BUTT, color));
 }
 
-void vcircle(view_ctx *c, float cx, float cy, float radius, ats_rgba color) {
+void ats_view_circle(view_ctx *c, float cx, float cy, float radius, ats_rgba color) {
     note(c, ats_dl_circle(c->dl, cx, cy, radius, color));
 }
 
-void vtext(view_ctx *c, float x, float y, const char *s, const ats_text_style *style) {
+void ats_view_text(view_ctx *c, float x, float y, const char *s, const ats_text_style *style) {
     note(c, ats_dl_text(c->dl, c->font, x, y, s, style));
 }
 
-void vimage(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih) {
+void ats_view_image(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih) {
     if (rgba)
         note(c, ats_dl_image(c->dl, x, y, w, h, rgba, iw, ih, iw * 4, ATS_IMAGE_CELLS));
 }
 
-void vclip(view_ctx *c, float x, float y, float w, float h) {
+void ats_view_clip(view_ctx *c, float x, float y, float w, float h) {
     note(c, ats_dl_push_clip(c->dl, x, y, w, h));
 }
 
-void vunclip(view_ctx *c) {
+void ats_view_unclip(view_ctx *c) {
     note(c, ats_dl_pop_clip(c->dl));
 }
 
-void voutline(view_ctx *c, float x, float y, float w, float h, float width, ats_rgba color) {
+void ats_view_outline(view_ctx *c, float x, float y, float w, float h, float width, ats_rgba color) {
     width = fminf(width, 0.5f * fminf(w, h));
-    vrect(c, x, y, w, width, 0, color);
-    vrect(c, x, y + h - width, w, width, 0, color);
-    vrect(c, x, y + width, width, h - 2 * width, 0, color);
-    vrect(c, x + w - width, y + width, width, h - 2 * width, 0, color);
+    ats_view_rect(c, x, y, w, width, 0, color);
+    ats_view_rect(c, x, y + h - width, w, width, 0, color);
+    ats_view_rect(c, x, y + width, width, h - 2 * width, 0, color);
+    ats_view_rect(c, x + w - width, y + width, width, h - 2 * width, 0, color);
 }
 
-uint8_t *view_scratch(view_ctx *c, size_t bytes) {
+uint8_t *ats_view_scratch(view_ctx *c, size_t bytes) {
     if (bytes > *c->scratch_cap) {
         uint8_t *p = realloc(*c->scratch, bytes);
         if (!p) {
@@ -67,24 +67,24 @@ static const char *model_name(const ats_view_data *d) {
     return d->model_name && *d->model_name ? d->model_name : "attention";
 }
 
-float view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
+float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
                        const char *detail) {
     float ui = st->ui_scale > 0.1f ? st->ui_scale : 1.0f;
     return ats_font_measure(font, model_name(d), UI_TITLE * ui, true) + 12.0f * ui +
            ats_font_measure(font, detail, UI_TITLE * ui, false);
 }
 
-float view_title(view_ctx *c, const char *detail) {
+float ats_view_title(view_ctx *c, const char *detail) {
     float m = UI_MARGIN * c->ui, size = UI_TITLE * c->ui;
     ats_text_style ts = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.bold = true;
     ts.max_width = 0.6f * (c->w - 2 * m);
-    vtext(c, m, m, model_name(c->d), &ts);
+    ats_view_text(c, m, m, model_name(c->d), &ts);
     float wb = fminf(ats_font_measure(c->font, model_name(c->d), size, true), ts.max_width);
     ts = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.max_width = c->w - 2 * m - wb - 12.0f * c->ui;
     if (ts.max_width > size)
-        vtext(c, m + wb + 12.0f * c->ui, m, detail, &ts);
+        ats_view_text(c, m + wb + 12.0f * c->ui, m, detail, &ts);
     float ascent, descent;
     ats_font_metrics(c->font, size, &ascent, &descent);
     return m + ascent + descent;
@@ -107,7 +107,7 @@ static ats_rgba hsl(float h, float s, float l) {
                       (uint8_t)lroundf(rgb[2] * 255), 255};
 }
 
-ats_rgba head_color(int head) {
+ats_rgba ats_head_color(int head) {
     /* The "tab10" hues of many plotting tools: well separated and readable on white. */
     static const ats_rgba TEN[10] = {
         {31, 119, 180, 255},  {255, 127, 14, 255}, {44, 160, 44, 255},   {214, 39, 40, 255},
@@ -120,10 +120,10 @@ ats_rgba head_color(int head) {
 }
 
 ats_rgba ats_view_head_color(int head) {
-    return head_color(head);
+    return ats_head_color(head);
 }
 
-float widest_label(const view_ctx *c, float size) {
+float ats_widest_label(const view_ctx *c, float size) {
     float w = 0;
     for (int i = 0; i < c->tok.n; i++)
         w = fmaxf(w, ats_font_measure(c->font, c->tok.labels[c->tok.shown[i]], size, false));
@@ -157,7 +157,7 @@ static void colorbar_text(const view_ctx *c, bar_text *t) {
     snprintf(t->caption, sizeof t->caption, "weight %s \xE2\x80\x93 %s", t->ticks[0], t->ticks[4]);
 }
 
-float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
+float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
     float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui;
     bar_text bt;
     colorbar_text(c, &bt);
@@ -170,7 +170,7 @@ float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
         return width;
 
     ats_text_style caption = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM);
-    vtext(c, x, y - 12.0f * ui, bt.caption, &caption);
+    ats_view_text(c, x, y - 12.0f * ui, bt.caption, &caption);
     /* the gradient: a 1 x 256 image, top row the highest value */
     uint8_t grad[256 * 4];
     for (int r = 0; r < 256; r++) {
@@ -178,30 +178,30 @@ float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
         memcpy(grad + r * 4, &col, 4);
     }
     note(c, ats_dl_image(c->dl, x, y, bar, h, grad, 1, 256, 4, ATS_IMAGE_SMOOTH));
-    voutline(c, x, y, bar, h, 1.0f * ui, COLOR_FAINT);
+    ats_view_outline(c, x, y, bar, h, 1.0f * ui, COLOR_FAINT);
     ats_text_style label = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     for (int i = 0; i < 5; i++) {
         float ty = y + h * (1.0f - (float)i / 4.0f);
-        vline(c, x + bar, ty, x + bar + 4.0f * ui, ty, 1.0f * ui, COLOR_MUTED);
-        vtext(c, x + bar + gap + 4.0f * ui, ty, bt.ticks[i], &label);
+        ats_view_line(c, x + bar, ty, x + bar + 4.0f * ui, ty, 1.0f * ui, COLOR_MUTED);
+        ats_view_text(c, x + bar + gap + 4.0f * ui, ty, bt.ticks[i], &label);
     }
     if (c->d->causal) { /* key for masked cells */
         float ky = y + h + 12.0f * ui;
         frect sw = {x, ky, bar, bar};
-        vrect(c, sw.x, sw.y, sw.w, sw.h, 0, COLOR_MASKED);
-        vclip(c, sw.x, sw.y, sw.w, sw.h);
+        ats_view_rect(c, sw.x, sw.y, sw.w, sw.h, 0, COLOR_MASKED);
+        ats_view_clip(c, sw.x, sw.y, sw.w, sw.h);
         for (float d = -bar; d < bar; d += 6.0f * ui) /* the hatching of masked cells */
-            vline(c, sw.x + d, sw.y, sw.x + d + bar, sw.y + bar, 1.0f * ui, COLOR_HATCH);
-        vunclip(c);
-        voutline(c, sw.x, sw.y, sw.w, sw.h, 1.0f * ui, COLOR_FAINT);
-        vtext(c, x + bar + gap + 4.0f * ui, ky + 0.5f * bar, "masked", &label);
+            ats_view_line(c, sw.x + d, sw.y, sw.x + d + bar, sw.y + bar, 1.0f * ui, COLOR_HATCH);
+        ats_view_unclip(c);
+        ats_view_outline(c, sw.x, sw.y, sw.w, sw.h, 1.0f * ui, COLOR_FAINT);
+        ats_view_text(c, x + bar + gap + 4.0f * ui, ky + 0.5f * bar, "masked", &label);
     }
     return width;
 }
 
 /* ---- attention images and masking ---------------------------------------------------------- */
 
-float attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
+float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
     int T = d->n_tokens;
     const float *a =
         d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * (size_t)T * (size_t)T;
@@ -220,10 +220,10 @@ float attention_max(const ats_view_data *d, bool hide_special, int layer, int he
     return mx > 0 && isfinite(mx) ? mx : 1.0f;
 }
 
-float view_scale_max(const view_ctx *c, int layer, int head) {
+float ats_view_scale_max(const view_ctx *c, int layer, int head) {
     if (c->st->color_scale != ATS_COLOR_SCALE_AUTO)
         return 1.0f;
-    return attention_max(c->d, c->st->hide_special, layer, head);
+    return ats_attention_max(c->d, c->st->hide_special, layer, head);
 }
 
 /* Sum of row[shown[k]] over k in [k0, k1); with every token shown (shown[k] == k) in four
@@ -243,11 +243,11 @@ static double row_sum(const float *row, const int *shown, bool all_shown, int k0
     return (s0 + s1) + (s2 + s3);
 }
 
-const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *m_out) {
+const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *m_out) {
     int n = c->tok.n, m = (n + step - 1) / step, T = c->d->n_tokens;
     *m_out = m;
     /* per block column of the current block row: sum (m) and cells seen (m); then the image */
-    double *sum = (double *)(void *)view_scratch(c, (size_t)m * (sizeof(double) + sizeof(int)) +
+    double *sum = (double *)(void *)ats_view_scratch(c, (size_t)m * (sizeof(double) + sizeof(int)) +
                                                         (size_t)m * (size_t)m * 4);
     if (!sum)
         return NULL;
@@ -299,7 +299,7 @@ const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *
     return img;
 }
 
-void masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area) {
+void ats_masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area) {
     /* Lines u - v = d (u right, v down from the matrix corner) with d >= one cell lie entirely
      * in cells whose key comes after their query. They are placed at whole multiples of the
      * spacing from the corner, so they move with the matrix when it pans. */
@@ -308,5 +308,5 @@ void masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect a
     lo = fmaxf(lo, cell + 1.0f * c->ui);
     hi = fminf(hi, extent);
     for (float d = ceilf(lo / spacing) * spacing; d < hi; d += spacing)
-        vline(c, ox + d, oy, ox + extent, oy + extent - d, 1.0f * c->ui, COLOR_HATCH);
+        ats_view_line(c, ox + d, oy, ox + extent, oy + extent - d, 1.0f * c->ui, COLOR_HATCH);
 }

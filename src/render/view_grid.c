@@ -65,7 +65,7 @@ static void grid_detail(const view_ctx *c, char *out, size_t size) {
                  : "");
 }
 
-void grid_natural_size(view_ctx *c, float *w, float *h) {
+void ats_grid_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui;
     int L = c->d->n_layer, H = c->d->n_head;
     float t = clampf(560.0f * ui / fmaxf((float)H, 0.75f * (float)L), 44.0f * ui, 110.0f * ui);
@@ -75,7 +75,7 @@ void grid_natural_size(view_ctx *c, float *w, float *h) {
     *h = g.head_y + g.col_h + (float)L * t + (float)(L - 1) * g.gap + g.m;
     char detail[96];
     grid_detail(c, detail, sizeof detail);
-    *w = fmaxf(*w, view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
+    *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
 
 static frect thumb_rect(const geom *g, int layer, int head) {
@@ -127,8 +127,8 @@ static int shrink_colors(uint8_t *img, int m, int f) {
 
 /* One head's image by `plan`, coloured against its own max with the auto scale. */
 static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m) {
-    c->vmax = view_scale_max(c, layer, head);
-    uint8_t *img = (uint8_t *)attention_image(c, layer, head, plan.step, m);
+    c->vmax = ats_view_scale_max(c, layer, head);
+    uint8_t *img = (uint8_t *)ats_attention_image(c, layer, head, plan.step, m);
     c->vmax = 1.0f;
     if (img && plan.shrink > 1)
         *m = shrink_colors(img, *m, plan.shrink);
@@ -138,8 +138,8 @@ static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan p
 /* An image of m x m cells in r, over the masked colour for a causal model. */
 static void draw_cells_in(view_ctx *c, frect r, const uint8_t *img, int m) {
     if (c->d->causal)
-        vrect(c, r.x, r.y, r.w, r.h, 0, COLOR_MASKED);
-    vimage(c, r.x, r.y, r.w, r.h, img, m, m);
+        ats_view_rect(c, r.x, r.y, r.w, r.h, 0, COLOR_MASKED);
+    ats_view_image(c, r.x, r.y, r.w, r.h, img, m, m);
 }
 
 /* One head's matrix as an image in r. */
@@ -232,7 +232,7 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
     float ui = c->ui, pad = 12.0f * ui, lsize = 10.0f * ui;
     int n = c->tok.n;
     float side = clampf(0.5f * fminf(c->w, c->h), 120.0f * ui, 520.0f * ui);
-    float lw = widest_label(c, lsize);
+    float lw = ats_widest_label(c, lsize);
     lw = fminf(lw, 90.0f * ui);
     bool labels = side / (float)n >= 9.0f * ui;
     float a, d, at, dt;
@@ -248,22 +248,22 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
         px = fmaxf(4.0f * ui, c->w - pw - 4.0f * ui);
     py = clampf(py, 4.0f * ui, fmaxf(4.0f * ui, c->h - ph - 4.0f * ui));
     for (int i = 3; i >= 1; i--) /* soft shadow */
-        vrect(c, px + (float)i * ui, py + (float)i * 1.5f * ui, pw, ph, 8.0f * ui,
+        ats_view_rect(c, px + (float)i * ui, py + (float)i * 1.5f * ui, pw, ph, 8.0f * ui,
               (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
-    vrect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
-    vrect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
+    ats_view_rect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
+    ats_view_rect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
     char title[96];
     int n_title = snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d", layer, head);
     if (c->st->color_scale == ATS_COLOR_SCALE_AUTO) /* the range its colours span */
         snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 0 \xE2\x80\x93 %.2g",
-                 (double)view_scale_max(c, layer, head));
+                 (double)ats_view_scale_max(c, layer, head));
     ats_text_style ts = tstyle(UI_TEXT * ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.bold = true;
     ts.max_width = pw - 2 * pad;
-    vtext(c, px + pad, py + pad, title, &ts);
+    ats_view_text(c, px + pad, py + pad, title, &ts);
     frect mr = {px + pad + band, py + pad + title_h + band, side, side};
     draw_matrix(c, mr, layer, head);
-    voutline(c, mr.x - ui, mr.y - ui, mr.w + 2 * ui, mr.h + 2 * ui, ui, COLOR_FAINT);
+    ats_view_outline(c, mr.x - ui, mr.y - ui, mr.w + 2 * ui, mr.h + 2 * ui, ui, COLOR_FAINT);
     if (!labels)
         return;
     float cell = side / (float)n;
@@ -275,18 +275,18 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
         ls.color = is_special(c, tok) ? COLOR_MUTED : COLOR_INK;
         ls.align = ATS_ALIGN_END;
         ls.angle = 0;
-        vtext(c, mr.x - 5.0f * ui, mr.y + ((float)i + 0.5f) * cell, c->tok.labels[tok], &ls);
+        ats_view_text(c, mr.x - 5.0f * ui, mr.y + ((float)i + 0.5f) * cell, c->tok.labels[tok], &ls);
         ls.align = ATS_ALIGN_START;
         ls.angle = -90.0f;
-        vtext(c, mr.x + ((float)i + 0.5f) * cell, mr.y - 5.0f * ui, c->tok.labels[tok], &ls);
+        ats_view_text(c, mr.x + ((float)i + 0.5f) * cell, mr.y - 5.0f * ui, c->tok.labels[tok], &ls);
     }
 }
 
-void grid_build(view_ctx *c) {
+void ats_grid_build(view_ctx *c) {
     const ats_view_state *st = c->st;
     char detail[96];
     grid_detail(c, detail, sizeof detail);
-    view_title(c, detail);
+    ats_view_title(c, detail);
     geom g;
     layout(c, c->w, c->h, &g);
     float ui = c->ui;
@@ -296,7 +296,7 @@ void grid_build(view_ctx *c) {
         char name[24];
         snprintf(name, sizeof name, g.long_names ? "head %d" : "%d", h);
         frect r = thumb_rect(&g, 0, h);
-        vtext(c, r.x + 0.5f * r.w, g.grid.y - 5.0f * ui, name, &hs);
+        ats_view_text(c, r.x + 0.5f * r.w, g.grid.y - 5.0f * ui, name, &hs);
     }
     hs.align = ATS_ALIGN_END;
     hs.valign = ATS_VALIGN_MIDDLE;
@@ -304,7 +304,7 @@ void grid_build(view_ctx *c) {
         char name[24];
         snprintf(name, sizeof name, g.long_names ? "layer %d" : "%d", l);
         frect r = thumb_rect(&g, l, 0);
-        vtext(c, g.grid.x - 8.0f * ui, r.y + 0.5f * r.h, name, &hs);
+        ats_view_text(c, g.grid.x - 8.0f * ui, r.y + 0.5f * r.h, name, &hs);
     }
     int m;
     const uint8_t *thumbs = c->tok.n > 0 ? thumbnails(c, plan_for(c, g.thumb), &m) : NULL;
@@ -312,16 +312,16 @@ void grid_build(view_ctx *c) {
         for (int h = 0; h < H; h++) {
             frect r = thumb_rect(&g, l, h);
             draw_cells_in(c, r, thumbs + (size_t)(l * H + h) * (size_t)m * (size_t)m * 4, m);
-            voutline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
+            ats_view_outline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
         }
     float t = 2.0f * ui;
     frect sel = thumb_rect(&g, st->layer, st->head);
-    voutline(c, sel.x - 2 * t, sel.y - 2 * t, sel.w + 4 * t, sel.h + 4 * t, t, COLOR_INK);
+    ats_view_outline(c, sel.x - 2 * t, sel.y - 2 * t, sel.w + 4 * t, sel.h + 4 * t, t, COLOR_INK);
     bool hovered =
         st->hover_layer >= 0 && st->hover_layer < L && st->hover_head >= 0 && st->hover_head < H;
     if (hovered) {
         frect r = thumb_rect(&g, st->hover_layer, st->hover_head);
-        voutline(c, r.x - t, r.y - t, r.w + 2 * t, r.h + 2 * t, t, COLOR_MUTED);
+        ats_view_outline(c, r.x - t, r.y - t, r.w + 2 * t, r.h + 2 * t, t, COLOR_MUTED);
         if (c->tok.n > 0)
             preview(c, &g, st->hover_layer, st->hover_head);
     }
@@ -333,7 +333,7 @@ void grid_build(view_ctx *c) {
     lay->n_head = H;
 }
 
-ats_hit grid_hit(const view_layout *l, float x, float y) {
+ats_hit ats_grid_hit(const view_layout *l, float x, float y) {
     ats_hit hit = {
         .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
     if (!frect_has(l->grid, x, y) || !(l->pitch_x > 0))

@@ -52,7 +52,7 @@ static void label_fit(const view_ctx *c, float cell, float *size, int *step) {
 /* Bands around the matrix for the labels, sized for the largest label size so that they stay
  * put while zooming; key labels are vertical unless they fit across cells of `cell` pixels. */
 static void bands(const view_ctx *c, geom *g, float cell, int step) {
-    float ui = c->ui, size = UI_LABEL_MAX * ui, wl = widest_label(c, size), a, d;
+    float ui = c->ui, size = UI_LABEL_MAX * ui, wl = ats_widest_label(c, size), a, d;
     ats_font_metrics(c->font, size, &a, &d);
     g->row_w = wl + 10.0f * ui;
     g->vertical = wl > cell * (float)step - 4.0f * ui;
@@ -66,7 +66,7 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
     float ui = c->ui, size;
     int n = c->tok.n > 0 ? c->tok.n : 1, step = 1;
     *g = (geom){.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
-    g->bar_w = 22.0f * ui + view_colorbar((view_ctx *)c, 0, 0, 0, true);
+    g->bar_w = 22.0f * ui + ats_view_colorbar((view_ctx *)c, 0, 0, 0, true);
     g->fit = 1e9f;
     for (int pass = 0; pass < 2; pass++) {
         bands(c, g, g->fit, step);
@@ -81,7 +81,7 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
     label_fit(c, g->cell, &g->label_size, &g->step);
 }
 
-void heatmap_natural_size(view_ctx *c, float *w, float *h) {
+void ats_heatmap_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui;
     int n = c->tok.n > 0 ? c->tok.n : 1;
     float cell = clampf(480.0f * ui / (float)n, 20.0f * ui, 44.0f * ui);
@@ -91,15 +91,15 @@ void heatmap_natural_size(view_ctx *c, float *w, float *h) {
     int step;
     label_fit(c, cell, &size, &step);
     geom g = {.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
-    c->vmax = view_scale_max(c, c->st->layer, c->st->head); /* the colour bar's labels */
-    g.bar_w = 22.0f * ui + view_colorbar(c, 0, 0, 0, true);
+    c->vmax = ats_view_scale_max(c, c->st->layer, c->st->head); /* the colour bar's labels */
+    g.bar_w = 22.0f * ui + ats_view_colorbar(c, 0, 0, 0, true);
     bands(c, &g, cell, step);
     float side = (float)n * cell;
     *w = g.m + g.caption + g.row_w + side + g.bar_w + g.m;
     *h = g.top + g.caption + g.col_h + side + g.m;
     char detail[64];
     snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", c->st->layer, c->st->head);
-    *w = fmaxf(*w, view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
+    *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
 
 /* Position in the shown list, or -1 when the token is out of range or hidden. */
@@ -130,7 +130,7 @@ static void readout(view_ctx *c, float y) {
     }
     ats_text_style ts = tstyle(UI_TEXT * c->ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.max_width = c->w - 2 * UI_MARGIN * c->ui;
-    vtext(c, UI_MARGIN * c->ui, y, line, &ts);
+    ats_view_text(c, UI_MARGIN * c->ui, y, line, &ts);
 }
 
 /* Outline of shown row (side query) or column (side key) p; `strong` for a locked token. */
@@ -139,9 +139,9 @@ static void outline_token(view_ctx *c, const geom *g, frect plot, float ox, floa
     float ui = c->ui, t = strong ? 2.5f * ui : 1.5f * ui;
     frect r = side == ATS_SIDE_KEY ? (frect){ox + (float)p * g->cell, plot.y, g->cell, plot.h}
                                    : (frect){plot.x, oy + (float)p * g->cell, plot.w, g->cell};
-    voutline(c, r.x, r.y, r.w, r.h, t, COLOR_INK);
+    ats_view_outline(c, r.x, r.y, r.w, r.h, t, COLOR_INK);
     if (strong)
-        voutline(c, r.x + t, r.y + t, r.w - 2 * t, r.h - 2 * t, 1.0f * ui, COLOR_WHITE);
+        ats_view_outline(c, r.x + t, r.y + t, r.w - 2 * t, r.h - 2 * t, 1.0f * ui, COLOR_WHITE);
 }
 
 /* Cells, separators, values and outlines, clipped to the plot. */
@@ -149,14 +149,14 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
     const ats_view_state *st = c->st;
     float ui = c->ui, cell = g->cell;
     int n = c->tok.n;
-    vclip(c, plot.x, plot.y, plot.w, plot.h);
+    ats_view_clip(c, plot.x, plot.y, plot.w, plot.h);
     if (c->d->causal) {
-        vrect(c, plot.x, plot.y, plot.w, plot.h, 0, COLOR_MASKED);
-        masked_hatching(c, ox, oy, cell, n, plot);
+        ats_view_rect(c, plot.x, plot.y, plot.w, plot.h, 0, COLOR_MASKED);
+        ats_masked_hatching(c, ox, oy, cell, n, plot);
     }
     int m;
-    const uint8_t *img = attention_image(c, st->layer, st->head, 1, &m);
-    vimage(c, ox, oy, (float)n * cell, (float)n * cell, img, m, m);
+    const uint8_t *img = ats_attention_image(c, st->layer, st->head, 1, &m);
+    ats_view_image(c, ox, oy, (float)n * cell, (float)n * cell, img, m, m);
     /* visible cell range */
     int q0 = clampi((int)floorf((plot.y - oy) / cell), 0, n);
     int q1 = clampi((int)ceilf((plot.y + plot.h - oy) / cell), 0, n);
@@ -165,9 +165,9 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
     if (cell >= 14.0f * ui) { /* thin white separators between cells */
         ats_rgba sep = {255, 255, 255, 200};
         for (int i = q0 + 1; i < q1; i++)
-            vline(c, plot.x, oy + (float)i * cell, plot.x + plot.w, oy + (float)i * cell, ui, sep);
+            ats_view_line(c, plot.x, oy + (float)i * cell, plot.x + plot.w, oy + (float)i * cell, ui, sep);
         for (int j = k0 + 1; j < k1; j++)
-            vline(c, ox + (float)j * cell, plot.y, ox + (float)j * cell, plot.y + plot.h, ui, sep);
+            ats_view_line(c, ox + (float)j * cell, plot.y, ox + (float)j * cell, plot.y + plot.h, ui, sep);
     }
     if (cell >= 34.0f * ui) { /* the value in each cell large enough to hold it */
         ats_text_style ts = tstyle(fminf(UI_SMALL * ui, 0.3f * cell), COLOR_INK, ATS_ALIGN_CENTER,
@@ -184,7 +184,7 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
                 ts.color = lum > 140 ? COLOR_INK : COLOR_WHITE;
                 char text[16];
                 snprintf(text, sizeof text, "%.2f", (double)v);
-                vtext(c, ox + ((float)j + 0.5f) * cell, oy + ((float)i + 0.5f) * cell, text, &ts);
+                ats_view_text(c, ox + ((float)j + 0.5f) * cell, oy + ((float)i + 0.5f) * cell, text, &ts);
             }
     }
     int hover = shown_pos(c, st->hover_token), locked = shown_pos(c, st->locked_token);
@@ -195,11 +195,11 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
     int hq = shown_pos(c, st->hover_query), hk = shown_pos(c, st->hover_key);
     if (hq >= 0 && hk >= 0) {
         float x = ox + (float)hk * cell, y = oy + (float)hq * cell, t = 2.0f * ui;
-        voutline(c, x - t, y - t, cell + 2 * t, cell + 2 * t, t, COLOR_INK);
-        voutline(c, x, y, cell, cell, fminf(1.0f * ui, 0.25f * cell), COLOR_WHITE);
+        ats_view_outline(c, x - t, y - t, cell + 2 * t, cell + 2 * t, t, COLOR_INK);
+        ats_view_outline(c, x, y, cell, cell, fminf(1.0f * ui, 0.25f * cell), COLOR_WHITE);
     }
-    vunclip(c);
-    voutline(c, plot.x - ui, plot.y - ui, plot.w + 2 * ui, plot.h + 2 * ui, ui, COLOR_FAINT);
+    ats_view_unclip(c);
+    ats_view_outline(c, plot.x - ui, plot.y - ui, plot.w + 2 * ui, plot.h + 2 * ui, ui, COLOR_FAINT);
 }
 
 /* Is shown token p emphasised on this side (hovered cell, hovered or locked token)? */
@@ -219,7 +219,7 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
     /* rows: queries, right-aligned against the matrix; the clips reach half a line past the
      * matrix so that the first and last labels are whole */
     float half = 0.5f * (a + d);
-    vclip(c, 0, plot.y - half, plot.x, plot.h + 2 * half);
+    ats_view_clip(c, 0, plot.y - half, plot.x, plot.h + 2 * half);
     for (int i = clampi((int)floorf((plot.y - oy) / cell), 0, n); i < n; i++) {
         float y = oy + ((float)i + 0.5f) * cell;
         if (y - 0.5f * cell > plot.y + plot.h)
@@ -235,14 +235,14 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
         if (em) {
             float tw =
                 fminf(ats_font_measure(c->font, c->tok.labels[tok], ts.size, true), ts.max_width);
-            vrect(c, plot.x - 8.0f * ui - tw, y - 0.5f * (a + d) - ui, tw + 4.0f * ui,
+            ats_view_rect(c, plot.x - 8.0f * ui - tw, y - 0.5f * (a + d) - ui, tw + 4.0f * ui,
                   a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
         }
-        vtext(c, plot.x - 6.0f * ui, y, c->tok.labels[tok], &ts);
+        ats_view_text(c, plot.x - 6.0f * ui, y, c->tok.labels[tok], &ts);
     }
-    vunclip(c);
+    ats_view_unclip(c);
     /* columns: keys, above the matrix */
-    vclip(c, plot.x - half, plot.y - g->col_h, plot.w + 2 * half, g->col_h);
+    ats_view_clip(c, plot.x - half, plot.y - g->col_h, plot.w + 2 * half, g->col_h);
     for (int j = clampi((int)floorf((plot.x - ox) / cell), 0, n); j < n; j++) {
         float x = ox + ((float)j + 0.5f) * cell;
         if (x - 0.5f * cell > plot.x + plot.w)
@@ -261,34 +261,34 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
             float tw =
                 fminf(ats_font_measure(c->font, c->tok.labels[tok], ts.size, true), ts.max_width);
             if (g->vertical)
-                vrect(c, x - 0.5f * (a + d) - ui, plot.y - 8.0f * ui - tw, a + d + 2 * ui,
+                ats_view_rect(c, x - 0.5f * (a + d) - ui, plot.y - 8.0f * ui - tw, a + d + 2 * ui,
                       tw + 4.0f * ui, 2.0f * ui, COLOR_FOCUS);
             else
-                vrect(c, x - 0.5f * tw - 2 * ui, plot.y - 6.0f * ui - a - d - ui, tw + 4 * ui,
+                ats_view_rect(c, x - 0.5f * tw - 2 * ui, plot.y - 6.0f * ui - a - d - ui, tw + 4 * ui,
                       a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
         }
-        vtext(c, x, plot.y - 6.0f * ui, c->tok.labels[tok], &ts);
+        ats_view_text(c, x, plot.y - 6.0f * ui, c->tok.labels[tok], &ts);
     }
-    vunclip(c);
+    ats_view_unclip(c);
     /* captions */
     ats_text_style cap = tstyle(UI_SMALL * ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     cap.angle = -90.0f;
-    vtext(c, g->m + 0.5f * g->caption, plot.y + 0.5f * plot.h, "query", &cap);
+    ats_view_text(c, g->m + 0.5f * g->caption, plot.y + 0.5f * plot.h, "query", &cap);
     cap.angle = 0;
-    vtext(c, plot.x + 0.5f * plot.w, g->top + 0.5f * g->caption, "key", &cap);
+    ats_view_text(c, plot.x + 0.5f * plot.w, g->top + 0.5f * g->caption, "key", &cap);
 }
 
-void heatmap_build(view_ctx *c) {
+void ats_heatmap_build(view_ctx *c) {
     const ats_view_state *st = c->st;
     char detail[64];
     snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", st->layer, st->head);
-    float title_bottom = view_title(c, detail);
+    float title_bottom = ats_view_title(c, detail);
     readout(c, title_bottom + 8.0f * c->ui);
-    c->vmax = view_scale_max(c, st->layer, st->head);
+    c->vmax = ats_view_scale_max(c, st->layer, st->head);
     if (c->tok.n == 0) {
         ats_text_style ts =
             tstyle(UI_TEXT * c->ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
-        vtext(c, 0.5f * c->w, 0.5f * c->h, "every token is hidden", &ts);
+        ats_view_text(c, 0.5f * c->w, 0.5f * c->h, "every token is hidden", &ts);
         return;
     }
     geom g;
@@ -308,7 +308,7 @@ void heatmap_build(view_ctx *c) {
     draw_labels(c, &g, plot, ox, oy);
     float bar_h = fmaxf(plot.h - (c->d->causal ? 30.0f * c->ui : 0.0f), 40.0f * c->ui);
     bar_h = fminf(bar_h, 360.0f * c->ui);
-    view_colorbar(c, plot.x + plot.w + 22.0f * c->ui, plot.y, bar_h, false);
+    ats_view_colorbar(c, plot.x + plot.w + 22.0f * c->ui, plot.y, bar_h, false);
 
     view_layout *l = c->lay;
     l->avail = g.avail;
@@ -322,7 +322,7 @@ void heatmap_build(view_ctx *c) {
     l->zoom = g.cell / g.fit;
 }
 
-ats_hit heatmap_hit(const view_layout *l, float x, float y) {
+ats_hit ats_heatmap_hit(const view_layout *l, float x, float y) {
     ats_hit hit = {
         .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
     if (l->n_shown == 0 || !(l->cell > 0))

@@ -128,9 +128,9 @@ static inline ats_rgba value_color(const view_ctx *c, float v) {
  * with hide_special), masked cells left out, and in a causal model the first token's row too:
  * it can attend only to itself, so its weight is always 1 and says nothing about the head. 1
  * when there is no other weight or all are zero, so that it can divide. */
-float attention_max(const ats_view_data *d, bool hide_special, int layer, int head);
-/* The weight of the top colour for one head: 1, or its attention_max with the auto scale. */
-float view_scale_max(const view_ctx *c, int layer, int head);
+float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, int head);
+/* The weight of the top colour for one head: 1, or its ats_attention_max with the auto scale. */
+float ats_view_scale_max(const view_ctx *c, int layer, int head);
 
 static inline bool is_special(const view_ctx *c, int token) {
     return c->d->special && c->d->special[token];
@@ -142,56 +142,56 @@ static inline ats_text_style tstyle(float size, ats_rgba color, ats_align al, at
 }
 
 /* Drawing that records the first failure in c->status. */
-void vrect(view_ctx *c, float x, float y, float w, float h, float radius, ats_rgba color);
-void vline(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color);
-void vcircle(view_ctx *c, float cx, float cy, float radius, ats_rgba color);
-void vtext(view_ctx *c, float x, float y, const char *s, const ats_text_style *style);
-void vimage(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih);
-void vclip(view_ctx *c, float x, float y, float w, float h);
-void vunclip(view_ctx *c);
+void ats_view_rect(view_ctx *c, float x, float y, float w, float h, float radius, ats_rgba color);
+void ats_view_line(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color);
+void ats_view_circle(view_ctx *c, float cx, float cy, float radius, ats_rgba color);
+void ats_view_text(view_ctx *c, float x, float y, const char *s, const ats_text_style *style);
+void ats_view_image(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih);
+void ats_view_clip(view_ctx *c, float x, float y, float w, float h);
+void ats_view_unclip(view_ctx *c);
 /* Outline of a rectangle as four butt-capped strokes of `width` inside its edge. */
-void voutline(view_ctx *c, float x, float y, float w, float h, float width, ats_rgba color);
+void ats_view_outline(view_ctx *c, float x, float y, float w, float h, float width, ats_rgba color);
 
 /* A (n, n) RGBA scratch image of the view, grown as needed; NULL and c->status set on failure. */
-uint8_t *view_scratch(view_ctx *c, size_t bytes);
+uint8_t *ats_view_scratch(view_ctx *c, size_t bytes);
 
 /* The title line at the top: the model's name in bold, then `detail`. Returns its bottom. */
-float view_title(view_ctx *c, const char *detail);
+float ats_view_title(view_ctx *c, const char *detail);
 /* Width the title line needs. */
-float view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
+float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
                        const char *detail);
 
 /* Distinct colour of head h: ten well-separated hues, then golden-angle hues. */
-ats_rgba head_color(int head);
+ats_rgba ats_head_color(int head);
 
 /* Widest label among the shown tokens at `size`, capped at UI_LABEL_WIDTH * ui. */
-float widest_label(const view_ctx *c, float size);
+float ats_widest_label(const view_ctx *c, float size);
 
 /* Colour bar with ticks and a masked-cell key: at x, y, height h. Returns the width it took.
  * With `measure_only` nothing is drawn. */
-float view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only);
+float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only);
 /* A (m, m) image of one head's attention through the colormap (against c->vmax), m =
  * ceil(n_shown / step): pixel (i, j) is the mean over shown queries [i*step, (i+1)*step) and
  * keys [j*step, (j+1)*step). Masked cells of a causal model are left out of the mean and make
  * the pixel transparent in proportion. Borrowed scratch memory; NULL (and c->status set) on
  * failure. */
-const uint8_t *attention_image(view_ctx *c, int layer, int head, int step, int *m);
+const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *m);
 /* Diagonal hatching over the masked (key after query) cells of a matrix whose top-left corner
  * is at (ox, oy) with cells of `cell` pixels, inside the clip rectangle `area`. */
-void masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area);
+void ats_masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area);
 
 /* The builders. Each lays out and draws into c->dl and fills c->lay. */
-void heatmap_build(view_ctx *c);
-void lines_build(view_ctx *c);
-void grid_build(view_ctx *c);
-void pipeline_build(view_ctx *c);
-void heatmap_natural_size(view_ctx *c, float *w, float *h);
-void lines_natural_size(view_ctx *c, float *w, float *h);
-void grid_natural_size(view_ctx *c, float *w, float *h);
-void pipeline_natural_size(view_ctx *c, float *w, float *h);
-ats_hit heatmap_hit(const view_layout *lay, float x, float y);
-ats_hit lines_hit(const view_layout *lay, float x, float y);
-ats_hit grid_hit(const view_layout *lay, float x, float y);
-ats_hit pipeline_hit(const view_layout *lay, float x, float y);
+void ats_heatmap_build(view_ctx *c);
+void ats_lines_build(view_ctx *c);
+void ats_grid_build(view_ctx *c);
+void ats_pipeline_build(view_ctx *c);
+void ats_heatmap_natural_size(view_ctx *c, float *w, float *h);
+void ats_lines_natural_size(view_ctx *c, float *w, float *h);
+void ats_grid_natural_size(view_ctx *c, float *w, float *h);
+void ats_pipeline_natural_size(view_ctx *c, float *w, float *h);
+ats_hit ats_heatmap_hit(const view_layout *lay, float x, float y);
+ats_hit ats_lines_hit(const view_layout *lay, float x, float y);
+ats_hit ats_grid_hit(const view_layout *lay, float x, float y);
+ats_hit ats_pipeline_hit(const view_layout *lay, float x, float y);
 
 #endif

@@ -81,7 +81,7 @@ static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend, 
     g->row_h = fminf((h - g->rows_y - g->m) / (float)n, 34.0f * ui);
     g->row_h = fmaxf(g->row_h, 0.5f);
     label_fit(c, g->row_h, &g->label_size, &g->step);
-    g->wl = widest_label(c, g->label_size);
+    g->wl = ats_widest_label(c, g->label_size);
     g->pad = 12.0f * ui;
     g->span = clampf(w - 2 * g->m - 2 * g->wl - 2 * g->pad, 60.0f * ui, 560.0f * ui);
     g->x0 = 0.5f * (w - (2 * g->wl + 2 * g->pad + g->span));
@@ -106,14 +106,14 @@ static char *heads_detail(const view_ctx *c, char *out, size_t size) {
     return out;
 }
 
-void lines_natural_size(view_ctx *c, float *w, float *h) {
+void ats_lines_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui, row_h = 26.0f * ui, size;
     int n = c->tok.n > 0 ? c->tok.n : 1, step;
     label_fit(c, row_h, &size, &step);
-    float m = UI_MARGIN * ui, wl = widest_label(c, size);
+    float m = UI_MARGIN * ui, wl = ats_widest_label(c, size);
     char detail[96];
     *w = 2 * m + 2 * wl + 2 * 12.0f * ui + 360.0f * ui;
-    *w = fmaxf(*w, view_title_width(c->st, c->d, c->font, heads_detail(c, detail, sizeof detail)) +
+    *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, heads_detail(c, detail, sizeof detail)) +
                        2 * m);
     float legend_bottom =
         legend_layout(c, m, title_bottom_estimate(c) + 12.0f * ui, *w - 2 * m, NULL);
@@ -146,26 +146,26 @@ static float legend_note_width(const view_ctx *c, float cut) {
 static void draw_legend(view_ctx *c, const geom *g, const frect *rects, float cut) {
     float ui = c->ui, size = UI_SMALL * ui, sw = 12.0f * ui;
     ats_text_style ts = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
-    vtext(c, g->m, g->legend_y + 0.5f * sw, "heads", &ts);
+    ats_view_text(c, g->m, g->legend_y + 0.5f * sw, "heads", &ts);
     for (int h = 0; h < c->d->n_head; h++) {
         bool on = ats_view_state_head_visible(c->st, h);
         float x = rects[h].x + 3.0f * ui, y = rects[h].y + 3.0f * ui;
         if (on) {
-            vrect(c, x, y, sw, sw, 2.0f * ui, head_color(h));
+            ats_view_rect(c, x, y, sw, sw, 2.0f * ui, ats_head_color(h));
         } else {
-            vrect(c, x, y, sw, sw, 2.0f * ui, COLOR_FAINT);
-            vrect(c, x + 1.5f * ui, y + 1.5f * ui, sw - 3 * ui, sw - 3 * ui, 1.0f * ui, COLOR_BG);
+            ats_view_rect(c, x, y, sw, sw, 2.0f * ui, COLOR_FAINT);
+            ats_view_rect(c, x + 1.5f * ui, y + 1.5f * ui, sw - 3 * ui, sw - 3 * ui, 1.0f * ui, COLOR_BG);
         }
         char label[16];
         snprintf(label, sizeof label, "%d", h);
         ts.color = on ? COLOR_INK : COLOR_MUTED;
-        vtext(c, x + sw + 4.0f * ui, y + 0.5f * sw, label, &ts);
+        ats_view_text(c, x + sw + 4.0f * ui, y + 0.5f * sw, label, &ts);
     }
     char note[96];
     if (legend_note(c, cut, note, sizeof note)) {
         ats_text_style tn = tstyle(size, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
         tn.max_width = legend_note_width(c, cut) - 16.0f * ui;
-        vtext(c, c->w - g->m, g->legend_y + 0.5f * sw, note, &tn);
+        ats_view_text(c, c->w - g->m, g->legend_y + 0.5f * sw, note, &tn);
     }
 }
 
@@ -250,13 +250,13 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, f
     int n = c->tok.n;
     for (int i = 0; i < n; i++) { /* the ends of the lines */
         float y = g->rows_y + ((float)i + 0.5f) * g->row_h;
-        vcircle(c, x0, y, 2.5f * ui, COLOR_FAINT);
-        vcircle(c, x1, y, 2.5f * ui, COLOR_FAINT);
+        ats_view_circle(c, x0, y, 2.5f * ui, COLOR_FAINT);
+        ats_view_circle(c, x1, y, 2.5f * ui, COLOR_FAINT);
     }
     for (int h = 0; h < c->d->n_head; h++) {
         if (!ats_view_state_head_visible(c->st, h))
             continue;
-        ats_rgba col = head_color(h);
+        ats_rgba col = ats_head_color(h);
         for (int q = 0; q < n; q++) {
             if (f >= 0 && side == ATS_SIDE_QUERY && q != f)
                 continue;
@@ -268,7 +268,7 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, f
                 if (!(w >= cut))
                     continue;
                 col.a = (uint8_t)lroundf(255.0f * fminf(w, 1.0f));
-                vline(c, x0, g->rows_y + ((float)q + 0.5f) * g->row_h, x1,
+                ats_view_line(c, x0, g->rows_y + ((float)q + 0.5f) * g->row_h, x1,
                       g->rows_y + ((float)k + 0.5f) * g->row_h, width, col);
             }
         }
@@ -299,24 +299,24 @@ static void draw_labels(view_ctx *c, const geom *g, int f, ats_token_side side) 
                 fminf(ats_font_measure(c->font, c->tok.labels[tok], g->label_size, ts.bold), g->wl);
             float bx = col ? xr - 3.0f * ui : xl - tw - 3.0f * ui;
             if (is_focus || shade >= MIN_WEIGHT) {
-                ats_rgba bg = is_focus ? COLOR_FOCUS : head_color(head);
+                ats_rgba bg = is_focus ? COLOR_FOCUS : ats_head_color(head);
                 if (!is_focus)
                     bg.a = (uint8_t)lroundf(140.0f * fminf(shade, 1.0f));
-                vrect(c, bx, y - 0.5f * (a + d) - ui, tw + 6.0f * ui, a + d + 2 * ui, 3.0f * ui,
+                ats_view_rect(c, bx, y - 0.5f * (a + d) - ui, tw + 6.0f * ui, a + d + 2 * ui, 3.0f * ui,
                       bg);
             }
-            vtext(c, col ? xr : xl, y, c->tok.labels[tok], &ts);
+            ats_view_text(c, col ? xr : xl, y, c->tok.labels[tok], &ts);
         }
     }
     ats_text_style cap = tstyle(UI_SMALL * ui, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_BOTTOM);
-    vtext(c, xl, g->rows_y - 6.0f * ui, "query", &cap);
+    ats_view_text(c, xl, g->rows_y - 6.0f * ui, "query", &cap);
     cap.align = ATS_ALIGN_START;
-    vtext(c, xr, g->rows_y - 6.0f * ui, "key", &cap);
+    ats_view_text(c, xr, g->rows_y - 6.0f * ui, "key", &cap);
 }
 
-void lines_build(view_ctx *c) {
+void ats_lines_build(view_ctx *c) {
     char detail[96];
-    view_title(c, heads_detail(c, detail, sizeof detail));
+    ats_view_title(c, heads_detail(c, detail, sizeof detail));
     geom g;
     view_layout *l = c->lay;
     ats_token_side side;
@@ -336,7 +336,7 @@ void lines_build(view_ctx *c) {
     l->row_h = g.row_h;
 }
 
-ats_hit lines_hit(const view_layout *l, float x, float y) {
+ats_hit ats_lines_hit(const view_layout *l, float x, float y) {
     ats_hit hit = {
         .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
     for (int h = 0; h < l->n_legend; h++)

@@ -572,13 +572,13 @@ static void number_cell(pctx *P, float x, float ymid, float w, float v, float vm
     ats_rgba bg = signed_color(P, v, vmax);
     if (muted)
         bg = fade(bg, 0.45f);
-    vrect(P->c, x, ymid - 0.5f * g->cell_h, w, g->cell_h, 2.0f * g->u, bg);
+    ats_view_rect(P->c, x, ymid - 0.5f * g->cell_h, w, g->cell_h, 2.0f * g->u, bg);
     char s[24];
     fmt_value(s, sizeof s, v);
     ats_text_style ts = tstyle(g->value_size, muted ? COLOR_MUTED : ink_on(bg), ATS_ALIGN_CENTER,
                                ATS_VALIGN_MIDDLE);
     ts.max_width = w - 2.0f * g->u;
-    vtext(P->c, x + 0.5f * w, ymid, s, &ts);
+    ats_view_text(P->c, x + 0.5f * w, ymid, s, &ts);
 }
 
 /* A vector of d numbers as a row of cells from x: the first n (all when n == d), each cw wide,
@@ -593,38 +593,38 @@ static void vector_cells(pctx *P, float x, float ymid, const float *vec, int d, 
             bg = fade(bg, 0.45f);
         float cx = x + (float)i * cw;
         if (!values) { /* flat strip: cells touch */
-            vrect(P->c, cx, y, cw, g->cell_h, 0, bg);
+            ats_view_rect(P->c, cx, y, cw, g->cell_h, 0, bg);
             continue;
         }
-        vrect(P->c, cx + 0.5f * u, y, cw - 1.0f * u, g->cell_h, 1.5f * u, bg);
+        ats_view_rect(P->c, cx + 0.5f * u, y, cw - 1.0f * u, g->cell_h, 1.5f * u, bg);
         char s[24];
         fmt_value(s, sizeof s, vec[i]);
         ats_text_style ts = tstyle(g->value_size, muted ? COLOR_MUTED : ink_on(bg),
                                    ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
         ts.max_width = cw - 2.0f * u;
-        vtext(P->c, cx + 0.5f * cw, ymid, s, &ts);
+        ats_view_text(P->c, cx + 0.5f * cw, ymid, s, &ts);
     }
     if (n >= d)
         return;
     float tx = x + (float)n * cw + 6.0f * u;
     ats_text_style ts = tstyle(g->value_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
-    vtext(P->c, tx, ymid, "\xE2\x80\xA6", &ts);
+    ats_view_text(P->c, tx, ymid, "\xE2\x80\xA6", &ts);
     tx += measure(P, "\xE2\x80\xA6", g->value_size, false) + 6.0f * u;
     char s[48], num[24];
     fmt_value(num, sizeof num, norm2(vec, d));
     snprintf(s, sizeof s, "\xE2\x80\x96%s\xE2\x80\x96 %s", name, num);
     ts.color = muted ? COLOR_MUTED : COLOR_INK;
-    vtext(P->c, tx, ymid, s, &ts);
+    ats_view_text(P->c, tx, ymid, s, &ts);
 }
 
 /* Diagonal hatching over a rectangle, as the heatmap marks masked cells. */
 static void hatch(pctx *P, float x, float y, float w, float h) {
     float u = P->g.u;
-    vrect(P->c, x, y, w, h, 0, COLOR_MASKED);
-    vclip(P->c, x, y, w, h);
+    ats_view_rect(P->c, x, y, w, h, 0, COLOR_MASKED);
+    ats_view_clip(P->c, x, y, w, h);
     for (float d = -h; d < w; d += 6.0f * u)
-        vline(P->c, x + d, y, x + d + h, y + h, 1.0f * u, COLOR_HATCH);
-    vunclip(P->c);
+        ats_view_line(P->c, x + d, y, x + d + h, y + h, 1.0f * u, COLOR_HATCH);
+    ats_view_unclip(P->c);
 }
 
 static void step_header(pctx *P, int step, float x, float y, float max_w) {
@@ -632,16 +632,16 @@ static void step_header(pctx *P, int step, float x, float y, float max_w) {
     float u = g->u, r = 9.0f * u;
     const step_text *t = &P->steps[step];
     bool on = P->c->st->step == step;
-    vcircle(P->c, x + r, y + r, r, on ? COLOR_STEP_EDGE : COLOR_INK);
+    ats_view_circle(P->c, x + r, y + r, r, on ? COLOR_STEP_EDGE : COLOR_INK);
     char num[4];
     snprintf(num, sizeof num, "%d", step);
     ats_text_style ts = tstyle(11.0f * u, COLOR_WHITE, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     ts.bold = true;
-    vtext(P->c, x + r, y + r, num, &ts);
+    ats_view_text(P->c, x + r, y + r, num, &ts);
     ts = tstyle(g->head_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     ts.bold = true;
     ts.max_width = max_w - 2 * r - 7.0f * u;
-    vtext(P->c, x + 2 * r + 7.0f * u, y + r, t->title, &ts);
+    ats_view_text(P->c, x + 2 * r + 7.0f * u, y + r, t->title, &ts);
     float ly = y + 2 * r + 2.0f * u, lh = line_h(P, g->small_size);
     for (int i = 0; i < 2; i++) {
         if (!t->cap[i][0])
@@ -650,7 +650,7 @@ static void step_header(pctx *P, int step, float x, float y, float max_w) {
                                    ATS_ALIGN_START, ATS_VALIGN_TOP);
         cs.bold = t->whatif[i];
         cs.max_width = max_w;
-        vtext(P->c, x, ly + (float)i * lh, t->cap[i], &cs);
+        ats_view_text(P->c, x, ly + (float)i * lh, t->cap[i], &cs);
     }
 }
 
@@ -686,20 +686,20 @@ static void dim_others(pctx *P, int step) {
         for (int col = 0; col < COL_COUNT; col++)
             here = here || (COL_STEP[col] == step && g->band_of[col] == b);
         if (!here) {
-            vrect(P->c, a.x, a.y, a.w, a.h, 0, COLOR_DIM);
+            ats_view_rect(P->c, a.x, a.y, a.w, a.h, 0, COLOR_DIM);
             continue;
         }
         float left = hl.x - a.x, right = a.x + a.w - hl.x - hl.w;
         if (left > 0)
-            vrect(P->c, a.x, a.y, left, a.h, 0, COLOR_DIM);
+            ats_view_rect(P->c, a.x, a.y, left, a.h, 0, COLOR_DIM);
         if (right > 0)
-            vrect(P->c, hl.x + hl.w, a.y, right, a.h, 0, COLOR_DIM);
+            ats_view_rect(P->c, hl.x + hl.w, a.y, right, a.h, 0, COLOR_DIM);
     }
     if (step != 7) {
         frect r = step_rect(P, 7);
-        vrect(P->c, r.x, r.y, r.w, r.h, 0, COLOR_DIM);
+        ats_view_rect(P->c, r.x, r.y, r.w, r.h, 0, COLOR_DIM);
     }
-    voutline(P->c, hl.x, hl.y, hl.w, hl.h, 2.0f * g->u, COLOR_STEP_EDGE);
+    ats_view_outline(P->c, hl.x, hl.y, hl.w, hl.h, 2.0f * g->u, COLOR_STEP_EDGE);
 }
 
 /* ---- the parts ----------------------------------------------------------------------------- */
@@ -709,15 +709,15 @@ static void draw_titles(pctx *P) {
     float u = g->u, m = UI_MARGIN * u;
     char detail[256];
     title_detail(P, detail, sizeof detail);
-    view_title(P->c, detail);
+    ats_view_title(P->c, detail);
     float x = m, ymid = g->sub_y + 0.5f * g->sub_h;
     if (P->badge[0]) {
         float bw = measure(P, P->badge, g->head_size, true) + 20.0f * u;
-        vrect(P->c, x, g->sub_y, bw, g->sub_h, 0.5f * g->sub_h, COLOR_WHATIF_BG);
+        ats_view_rect(P->c, x, g->sub_y, bw, g->sub_h, 0.5f * g->sub_h, COLOR_WHATIF_BG);
         ats_text_style ts =
             tstyle(g->head_size, COLOR_WHATIF_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
         ts.bold = true;
-        vtext(P->c, x + 10.0f * u, ymid, P->badge, &ts);
+        ats_view_text(P->c, x + 10.0f * u, ymid, P->badge, &ts);
         x += bw + 14.0f * u;
     }
     char cap[256];
@@ -726,7 +726,7 @@ static void draw_titles(pctx *P) {
         ats_text_style ts = tstyle(g->head_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
         ts.max_width = P->c->w - x - m;
         if (ts.max_width > g->head_size)
-            vtext(P->c, x, ymid, cap, &ts);
+            ats_view_text(P->c, x, ymid, cap, &ts);
     }
 }
 
@@ -745,7 +745,7 @@ static void row_bands(pctx *P) {
                 continue;
             float y = g->rows_y[b] + (float)r * g->row_h;
             float x0 = UI_MARGIN * g->u - 6.0f * g->u;
-            vrect(P->c, x0, y + 1.0f * g->u, g->band_w[b] - x0 + 6.0f * g->u,
+            ats_view_rect(P->c, x0, y + 1.0f * g->u, g->band_w[b] - x0 + 6.0f * g->u,
                   g->row_h - 2.0f * g->u, 4.0f * g->u,
                   t == P->p->token ? COLOR_FOCUS : COLOR_ROW_HOVER);
         }
@@ -756,7 +756,7 @@ static void draw_labels(pctx *P, int band) {
     view_ctx *c = P->c;
     float u = g->u, xr = UI_MARGIN * u + g->wl - 6.0f * u;
     ats_text_style cs = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_BOTTOM);
-    vtext(c, xr, g->rows_y[band] - 3.0f * u, "token", &cs);
+    ats_view_text(c, xr, g->rows_y[band] - 3.0f * u, "token", &cs);
     for (int r = 0; r < g->n_rows; r++) {
         const prow *row = &g->rows[r];
         float y = row_mid(g, band, r);
@@ -766,7 +766,7 @@ static void draw_labels(pctx *P, int band) {
             ats_text_style ts =
                 tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
             ts.max_width = g->wl - 6.0f * u;
-            vtext(c, xr, y, s, &ts);
+            ats_view_text(c, xr, y, s, &ts);
             continue;
         }
         int t = row->token;
@@ -776,7 +776,7 @@ static void draw_labels(pctx *P, int band) {
                    ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
         ts.bold = q;
         ts.max_width = g->wl - 6.0f * u;
-        vtext(c, xr, y, c->tok.labels[t], &ts);
+        ats_view_text(c, xr, y, c->tok.labels[t], &ts);
     }
 }
 
@@ -799,7 +799,7 @@ static double gap_sum(const pctx *P, const prow *row, float *wv, bool *all_maske
 
 static void ellipsis_at(pctx *P, float x, float ymid) {
     ats_text_style ts = tstyle(P->g.value_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
-    vtext(P->c, x, ymid, "\xE2\x8B\xAF", &ts);
+    ats_view_text(P->c, x, ymid, "\xE2\x8B\xAF", &ts);
 }
 
 /* Steps 1 and 2: the token vectors, q above the keys, and k and v of every row. */
@@ -816,11 +816,11 @@ static void draw_vectors(pctx *P) {
     ats_text_style ts = tstyle(g->label_size, COLOR_INK, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
     ts.bold = true;
     ts.max_width = g->wl - 6.0f * u;
-    vtext(P->c, UI_MARGIN * u + g->wl - 6.0f * u, qy, s, &ts);
+    ats_view_text(P->c, UI_MARGIN * u + g->wl - 6.0f * u, qy, s, &ts);
     vector_cells(P, g->x_col[COL_K], qy, p->q, dh, g->nk, g->cw, P->max_q, true, false, "q");
     float qw = (float)g->nk * g->cw;
-    voutline(P->c, g->x_col[COL_K] - 1.5f * u, qy - 0.5f * g->cell_h - 1.5f * u, qw + 3.0f * u,
-             g->cell_h + 3.0f * u, 1.5f * u, head_color(p->head));
+    ats_view_outline(P->c, g->x_col[COL_K] - 1.5f * u, qy - 0.5f * g->cell_h - 1.5f * u, qw + 3.0f * u,
+             g->cell_h + 3.0f * u, 1.5f * u, ats_head_color(p->head));
 
     for (int r = 0; r < g->n_rows; r++) {
         const prow *row = &g->rows[r];
@@ -848,13 +848,13 @@ static void draw_computation(pctx *P) {
     float u = g->u;
     int dh = p->d_head, b = g->band_of[COL_SCORE];
     float bar_max = 110.0f * u;
-    float *wv = (float *)view_scratch(P->c, (size_t)dh * sizeof(float));
+    float *wv = (float *)ats_view_scratch(P->c, (size_t)dh * sizeof(float));
     if (!wv)
         return;
     double total = 0;
     for (int j = 0; j < P->c->d->n_tokens; j++)
         total += (double)p->weights[j];
-    ats_rgba bar = head_color(p->head);
+    ats_rgba bar = ats_head_color(p->head);
     for (int r = 0; r < g->n_rows; r++) {
         const prow *row = &g->rows[r];
         float y = row_mid(g, b, r), cy = y - 0.5f * g->cell_h;
@@ -863,7 +863,7 @@ static void draw_computation(pctx *P) {
         ats_text_style plus =
             tstyle(g->head_size, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
         if (r > 0)
-            vtext(P->c, xs + 6.0f * u, y, "+", &plus);
+            ats_view_text(P->c, xs + 6.0f * u, y, "+", &plus);
         char s[32];
         if (row->token < 0) { /* collapsed keys: their totals */
             bool all_masked;
@@ -873,14 +873,14 @@ static void draw_computation(pctx *P) {
             if (all_masked) {
                 hatch(P, xw, cy, bar_max, g->cell_h);
                 ns.color = COLOR_MUTED;
-                vtext(P->c, xw + bar_max + 8.0f * u, y, "masked", &ns);
+                ats_view_text(P->c, xw + bar_max + 8.0f * u, y, "masked", &ns);
                 continue;
             }
-            vrect(P->c, xw, cy, fmaxf((float)w * bar_max, 1.0f * u), g->cell_h, 0,
+            ats_view_rect(P->c, xw, cy, fmaxf((float)w * bar_max, 1.0f * u), g->cell_h, 0,
                   fade(COLOR_MUTED, 0.6f));
             snprintf(s, sizeof s, "\xCE\xA3 %.3f", w);
             ns.color = COLOR_MUTED;
-            vtext(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
+            ats_view_text(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
             vector_cells(P, xs + 16.0f * u, y, wv, dh, g->nk, g->cw, P->max_v, true, true, "wv");
             continue;
         }
@@ -891,16 +891,16 @@ static void draw_computation(pctx *P) {
         if (masked) {
             hatch(P, xw, cy, bar_max, g->cell_h);
             ns.color = COLOR_MUTED;
-            vtext(P->c, xw + bar_max + 8.0f * u, y, "masked", &ns);
+            ats_view_text(P->c, xw + bar_max + 8.0f * u, y, "masked", &ns);
             hatch(P, xs + 16.0f * u, cy, (float)g->nk * g->cw, g->cell_h);
             continue;
         }
         float w = p->weights[t];
-        vrect(P->c, xw, cy, bar_max, g->cell_h, 0, (ats_rgba){243, 244, 246, 255});
+        ats_view_rect(P->c, xw, cy, bar_max, g->cell_h, 0, (ats_rgba){243, 244, 246, 255});
         if (w > 0)
-            vrect(P->c, xw, cy, fmaxf(w * bar_max, 1.0f * u), g->cell_h, 0, bar);
+            ats_view_rect(P->c, xw, cy, fmaxf(w * bar_max, 1.0f * u), g->cell_h, 0, bar);
         snprintf(s, sizeof s, "%.3f", (double)w);
-        vtext(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
+        ats_view_text(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
         for (int i = 0; i < dh; i++)
             wv[i] = w * p->v[(size_t)t * dh + i];
         vector_cells(P, xs + 16.0f * u, y, wv, dh, g->nk, g->cw, P->max_v, true, false, "wv");
@@ -908,35 +908,35 @@ static void draw_computation(pctx *P) {
     /* the footers: the weights' sum, and the output as the sum of the rows above */
     float fy = g->rows_y[b] + (float)g->n_rows * g->row_h + 8.0f * u + 0.5f * g->row_h;
     float xw = g->x_col[COL_WEIGHT], xs = g->x_col[COL_WV] + 16.0f * u;
-    vline(P->c, xw, fy - 0.5f * g->row_h - 4.0f * u, xw + bar_max, fy - 0.5f * g->row_h - 4.0f * u,
+    ats_view_line(P->c, xw, fy - 0.5f * g->row_h - 4.0f * u, xw + bar_max, fy - 0.5f * g->row_h - 4.0f * u,
           1.0f * u, COLOR_MUTED);
     char s[48];
     snprintf(s, sizeof s, "\xCE\xA3 = %.3f", total);
     ats_text_style ts = tstyle(g->value_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     ts.bold = true;
-    vtext(P->c, xw, fy, s, &ts);
+    ats_view_text(P->c, xw, fy, s, &ts);
     float ow = (float)g->nk * g->cw;
-    vline(P->c, xs, fy - 0.5f * g->row_h - 4.0f * u, xs + ow, fy - 0.5f * g->row_h - 4.0f * u,
+    ats_view_line(P->c, xs, fy - 0.5f * g->row_h - 4.0f * u, xs + ow, fy - 0.5f * g->row_h - 4.0f * u,
           1.0f * u, COLOR_MUTED);
     ats_text_style eq = tstyle(g->head_size, COLOR_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     eq.bold = true;
-    vtext(P->c, g->x_col[COL_WV] + 6.0f * u, fy, "=", &eq);
+    ats_view_text(P->c, g->x_col[COL_WV] + 6.0f * u, fy, "=", &eq);
     vector_cells(P, xs, fy, p->output, dh, g->nk, g->cw, P->max_v, true, false, "out");
-    voutline(P->c, xs - 1.5f * u, fy - 0.5f * g->cell_h - 1.5f * u, ow + 3.0f * u,
-             g->cell_h + 3.0f * u, 1.5f * u, head_color(p->head));
+    ats_view_outline(P->c, xs - 1.5f * u, fy - 0.5f * g->cell_h - 1.5f * u, ow + 3.0f * u,
+             g->cell_h + 3.0f * u, 1.5f * u, ats_head_color(p->head));
 }
 
 /* A strip of n signed values as an image (cells narrower than a pixel stay exact). */
 static void strip(pctx *P, float x, float y, float w, float h, const float *vec, int n,
                   float vmax) {
-    uint8_t *img = view_scratch(P->c, (size_t)n * 4);
+    uint8_t *img = ats_view_scratch(P->c, (size_t)n * 4);
     if (!img)
         return;
     for (int i = 0; i < n; i++) {
         ats_rgba col = signed_color(P, vec[i], vmax);
         memcpy(img + 4 * i, &col, 4);
     }
-    vimage(P->c, x, y, w, h, img, n, 1);
+    ats_view_image(P->c, x, y, w, h, img, n, 1);
 }
 
 /* Step 7: every head's output for the query token, concatenated, and projected by W_O. */
@@ -950,7 +950,7 @@ static void draw_multihead(pctx *P) {
     ats_text_style ls = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     /* each head: its number above its block */
     float by = y + g->head_h + 14.0f * u;
-    vtext(P->c, x, by + 0.5f * ch, "each head", &ls);
+    ats_view_text(P->c, x, by + 0.5f * ch, "each head", &ls);
     float pitch = g->mh_block_w + g->mh_gap;
     ats_text_style hs = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM);
     int label_every = (int)ceilf(measure(P, "H00", g->small_size, false) / fmaxf(pitch, 1e-3f));
@@ -962,19 +962,19 @@ static void draw_multihead(pctx *P) {
         hs.bold = h == p->head;
         hs.color = h == p->head ? COLOR_INK : COLOR_MUTED;
         if (h == p->head || h % label_every == 0)
-            vtext(P->c, bx + 0.5f * g->mh_block_w, by - 2.0f * u, s, &hs);
+            ats_view_text(P->c, bx + 0.5f * g->mh_block_w, by - 2.0f * u, s, &hs);
     }
-    voutline(P->c, x0 + (float)p->head * pitch - 2.0f * u, by - 2.0f * u, g->mh_block_w + 4.0f * u,
-             ch + 4.0f * u, 1.5f * u, head_color(p->head));
+    ats_view_outline(P->c, x0 + (float)p->head * pitch - 2.0f * u, by - 2.0f * u, g->mh_block_w + 4.0f * u,
+             ch + 4.0f * u, 1.5f * u, ats_head_color(p->head));
     /* concatenated: the same blocks closed up */
     float cy = by + ch + 12.0f * u, cw = (float)H * g->mh_block_w;
-    vtext(P->c, x, cy + 0.5f * ch, "concatenated", &ls);
+    ats_view_text(P->c, x, cy + 0.5f * ch, "concatenated", &ls);
     strip(P, x0, cy, cw, ch, p->concat, H * dh, P->max_concat);
-    voutline(P->c, x0 + (float)p->head * g->mh_block_w - 1.5f * u, cy - 1.5f * u,
-             g->mh_block_w + 3.0f * u, ch + 3.0f * u, 1.5f * u, head_color(p->head));
+    ats_view_outline(P->c, x0 + (float)p->head * g->mh_block_w - 1.5f * u, cy - 1.5f * u,
+             g->mh_block_w + 3.0f * u, ch + 3.0f * u, 1.5f * u, ats_head_color(p->head));
     /* projected: the attention output, d_model wide */
     float py = cy + ch + 12.0f * u;
-    vtext(P->c, x, py + 0.5f * ch, "\xC3\x97 W_O", &ls);
+    ats_view_text(P->c, x, py + 0.5f * ch, "\xC3\x97 W_O", &ls);
     strip(P, x0, py, g->mh_proj_w, ch, p->projected, p->d_model, P->max_proj);
     char s[64];
     snprintf(s, sizeof s, "%d numbers: the attention output", p->d_model);
@@ -982,12 +982,12 @@ static void draw_multihead(pctx *P) {
     ats_text_style ps = ls;
     ps.valign = ATS_VALIGN_TOP;
     ps.max_width = g->mh.w - g->mh_lab_w;
-    vtext(P->c, x0, py + ch + 3.0f * u, s, &ps);
+    ats_view_text(P->c, x0, py + ch + 3.0f * u, s, &ps);
     if (P->badge[0]) {
         ats_text_style ws =
             tstyle(g->small_size, COLOR_WHATIF_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
         ws.max_width = g->mh.w;
-        vtext(P->c, x, py + ch + 3.0f * u + line_h(P, g->small_size) + 4.0f * u, MULTI_WHATIF_NOTE,
+        ats_view_text(P->c, x, py + ch + 3.0f * u + line_h(P, g->small_size) + 4.0f * u, MULTI_WHATIF_NOTE,
               &ws);
     }
     view_layout *l = P->c->lay;
@@ -1008,7 +1008,7 @@ static void draw_band_headers(pctx *P) {
         col_label(P, col, s, sizeof s);
         ats_text_style cs = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM);
         float x = g->x_col[col] + (col == COL_WV ? 16.0f * g->u : 0);
-        vtext(P->c, x, g->rows_y[b] - 3.0f * g->u, s, &cs);
+        ats_view_text(P->c, x, g->rows_y[b] - 3.0f * g->u, s, &cs);
     }
 }
 
@@ -1036,13 +1036,13 @@ static void scales(pctx *P) {
 
 static void pctx_init(pctx *P, view_ctx *c) {
     *P = (pctx){.c = c, .p = c->d->pipeline};
-    colormap_lut(ats_colormap_is_diverging(c->st->colormap) ? c->st->colormap
+    ats_colormap_lut(ats_colormap_is_diverging(c->st->colormap) ? c->st->colormap
                                                             : ATS_COLORMAP_COOLWARM,
                  P->div);
     make_texts(P);
 }
 
-void pipeline_natural_size(view_ctx *c, float *w, float *h) {
+void ats_pipeline_natural_size(view_ctx *c, float *w, float *h) {
     pctx *P = malloc(sizeof *P);
     if (!P)
         return;
@@ -1050,12 +1050,12 @@ void pipeline_natural_size(view_ctx *c, float *w, float *h) {
     fit(P, 0, 0);
     char detail[256];
     title_detail(P, detail, sizeof detail);
-    *w = fmaxf(P->g.width, view_title_width(c->st, c->d, c->font, detail) + 2 * UI_MARGIN * c->ui);
+    *w = fmaxf(P->g.width, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * UI_MARGIN * c->ui);
     *h = P->g.height;
     free(P);
 }
 
-void pipeline_build(view_ctx *c) {
+void ats_pipeline_build(view_ctx *c) {
     pctx *P = malloc(sizeof *P);
     if (!P) {
         c->status = ATS_ERR_NOMEM;
@@ -1071,7 +1071,7 @@ void pipeline_build(view_ctx *c) {
     draw_titles(P);
     if (highlight) {
         frect r = step_rect(P, step);
-        vrect(c, r.x, r.y, r.w, r.h, 8.0f * g->u, COLOR_STEP_TINT);
+        ats_view_rect(c, r.x, r.y, r.w, r.h, 8.0f * g->u, COLOR_STEP_TINT);
     }
     row_bands(P);
     for (int b = 0; b < g->n_bands; b++)
@@ -1102,7 +1102,7 @@ void pipeline_build(view_ctx *c) {
     free(P);
 }
 
-ats_hit pipeline_hit(const view_layout *l, float x, float y) {
+ats_hit ats_pipeline_hit(const view_layout *l, float x, float y) {
     ats_hit hit = {
         .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
     if (frect_has(l->query_row, x, y)) {

@@ -31,7 +31,7 @@ void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_pat
     app->dirty = true;
 }
 
-ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, size_t err_size) {
+ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t err_size) {
     ats_app *app = calloc(1, sizeof *app);
     if (!app) {
         snprintf(err, err_size, "out of memory");
@@ -44,8 +44,8 @@ ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, siz
     app->causal = cfg->causal;
     app->font_path = dup_or_null(cfg->font_path);
     app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
-    app->editor = ats_editor_create(cfg->max_text_bytes);
-    app->latency = ats_latency_create(cfg->latency_log_path, err, err_size);
+    app->editor = ats_editor_new(cfg->max_text_bytes);
+    app->latency = ats_latency_new(cfg->latency_log_path, err, err_size);
     if (!app->editor || !app->latency || (cfg->font_path && !app->font_path) ||
         (cfg->tokenizer_path && !app->tokenizer_path)) {
         if (app->latency || !cfg->latency_log_path)
@@ -54,7 +54,7 @@ ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, siz
         return NULL;
     }
     ats_error e = {0};
-    if (ats_ui_create(app->font_path, &app->ui, &e) != ATS_OK) {
+    if (ats_ui_new(app->font_path, &app->ui, &e) != ATS_OK) {
         snprintf(err, err_size, "%s", e.message[0] ? e.message : "out of memory");
         ats_app_free(app);
         return NULL;
@@ -72,7 +72,7 @@ ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, siz
         ats_app_free(app);
         return NULL;
     }
-    app->worker = ats_worker_create(cfg->wake, cfg->wake_user);
+    app->worker = ats_worker_new(cfg->wake, cfg->wake_user);
     if (!app->worker) {
         snprintf(err, err_size, "cannot start the worker thread");
         ats_app_free(app);
@@ -88,7 +88,7 @@ ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, siz
 
 static void drop_run(ats_app *app) {
     ats_run_free(app->run);
-    ats_shared_model_release(app->run_model);
+    ats_shared_model_free(app->run_model);
     free(app->run_text);
     app->run = NULL;
     app->run_model = NULL;
@@ -100,9 +100,9 @@ void ats_app_free(ats_app *app) {
     if (!app)
         return;
     ats_app_export_finish(app);      /* it holds a run and a model */
-    ats_worker_destroy(app->worker); /* first: nothing may still use the models */
+    ats_worker_free(app->worker); /* first: nothing may still use the models */
     drop_run(app);
-    ats_shared_model_release(app->model);
+    ats_shared_model_free(app->model);
     ats_editor_free(app->editor);
     ats_latency_free(app->latency);
     ats_ui_free(app->ui);
@@ -197,7 +197,7 @@ static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
         ats_app_state_show_banner(&app->state, msg, true, now_ms, 0);
         return;
     }
-    ats_shared_model_release(app->model);
+    ats_shared_model_free(app->model);
     app->model = ev->model;
     ev->model = NULL;
     drop_run(app); /* its shape is the old model's; the new run follows */

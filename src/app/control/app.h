@@ -44,7 +44,7 @@ typedef struct ats_app_config {
 /* Opens the font, starts the worker and the first model load. NULL with a message in err on
  * failure (invalid UTF-8 or too long --text, an unreadable font, an unwritable latency log, a
  * missing export folder, no threads). */
-ats_app *ats_app_create(const ats_app_config *cfg, double now_ms, char *err, size_t err_size);
+ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t err_size);
 void ats_app_free(ats_app *app);
 
 /* The clipboard the editor's copy/cut/paste use (copied; NULL: none). */

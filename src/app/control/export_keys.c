@@ -177,7 +177,7 @@ static void *data_thread(void *arg) {
     else
         snprintf(msg, sizeof msg, "export failed: %s", err.message);
     ats_run_free(job->run);
-    ats_shared_model_release(job->model);
+    ats_shared_model_free(job->model);
     free(job->text);
     free(job);
     pthread_mutex_lock(&app->export_mu);
@@ -215,7 +215,7 @@ static ats_status start_data_export(ats_app *app, double now_ms) {
     app->export_done = false;
     if (pthread_create(&app->export_thread, NULL, data_thread, job) != 0) {
         ats_run_free(job->run);
-        ats_shared_model_release(job->model);
+        ats_shared_model_free(job->model);
         free(job->text);
         free(job);
         say(app, now_ms, true, "export: cannot start a thread");

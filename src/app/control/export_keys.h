@@ -1,4 +1,4 @@
-/* The window's export keys (issue 5, item 3): Ctrl+S writes the view as the window shows it as a
+/* The window's export keys: Ctrl+S writes the view as the window shows it as a
  * PNG, Ctrl+Shift+S as an SVG, Ctrl+E the numbers (the run as JSON, every head as NPY, the
  * current head as CSV), into the export folder under names that never replace a file
  * (attnscope-heatmap-L3H5-001.png, the next free number). The view is rebuilt from the very

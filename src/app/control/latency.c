@@ -21,7 +21,7 @@ struct ats_latency {
     int count;
 };
 
-ats_latency *ats_latency_create(const char *log_path, char *err, size_t err_size) {
+ats_latency *ats_latency_new(const char *log_path, char *err, size_t err_size) {
     ats_latency *lat = calloc(1, sizeof *lat);
     if (!lat) {
         snprintf(err, err_size, "out of memory");

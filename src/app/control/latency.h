@@ -40,7 +40,7 @@ typedef struct ats_latency_record {
 
 /* Records in memory, and into the file at log_path when it is not NULL (appended). NULL when
  * the file cannot be opened (message in err) or out of memory. */
-ats_latency *ats_latency_create(const char *log_path, char *err, size_t err_size);
+ats_latency *ats_latency_new(const char *log_path, char *err, size_t err_size);
 void ats_latency_free(ats_latency *lat);
 
 /* A run was posted as request `seq` for an edit (or another trigger) made at trigger_ms. */

@@ -28,7 +28,7 @@ ats_shared_model *ats_shared_model_retain(ats_shared_model *m) {
     return m;
 }
 
-void ats_shared_model_release(ats_shared_model *m) {
+void ats_shared_model_free(ats_shared_model *m) {
     /* acq_rel: whoever frees sees every other holder's last use of the model */
     if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
         return;

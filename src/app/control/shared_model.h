@@ -13,7 +13,7 @@ ats_shared_model *ats_shared_model_wrap(ats_model *model);
 /* Adds a reference and returns `m` (NULL-safe). */
 ats_shared_model *ats_shared_model_retain(ats_shared_model *m);
 /* Drops a reference; the last one frees the model (NULL-safe). */
-void ats_shared_model_release(ats_shared_model *m);
+void ats_shared_model_free(ats_shared_model *m);
 const ats_model *ats_shared_model_get(const ats_shared_model *m);
 
 /* How many shared models exist in the process: lets tests see when a model is really freed. */

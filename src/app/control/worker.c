@@ -43,14 +43,14 @@ struct ats_worker {
 
 void ats_worker_event_clear(ats_worker_event *ev) {
     ats_run_free(ev->run);
-    ats_shared_model_release(ev->model);
+    ats_shared_model_free(ev->model);
     free(ev->text);
     free(ev->path);
     *ev = (ats_worker_event){0};
 }
 
 static void run_request_clear(run_request *r) {
-    ats_shared_model_release(r->model);
+    ats_shared_model_free(r->model);
     free(r->text);
     *r = (run_request){0};
 }
@@ -206,7 +206,7 @@ static void *load_thread_main(void *arg) {
 
 /* ---- the UI thread's side ------------------------------------------------------------------- */
 
-ats_worker *ats_worker_create(void (*notify)(void *user), void *user) {
+ats_worker *ats_worker_new(void (*notify)(void *user), void *user) {
     ats_worker *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
@@ -224,13 +224,13 @@ ats_worker *ats_worker_create(void (*notify)(void *user), void *user) {
     w->load_started =
         w->run_started && pthread_create(&w->load_thread, NULL, load_thread_main, w) == 0;
     if (!w->load_started) {
-        ats_worker_destroy(w);
+        ats_worker_free(w);
         return NULL;
     }
     return w;
 }
 
-void ats_worker_destroy(ats_worker *w) {
+void ats_worker_free(ats_worker *w) {
     if (!w)
         return;
     pthread_mutex_lock(&w->mu);

@@ -60,10 +60,10 @@ void ats_worker_event_clear(ats_worker_event *ev);
 /* Starts the worker's threads. `notify` (may be NULL) is called from a worker thread each time
  * an outcome lands in the mailbox: the window uses it to wake its event loop. NULL when the
  * threads cannot start. */
-ats_worker *ats_worker_create(void (*notify)(void *user), void *user);
+ats_worker *ats_worker_new(void (*notify)(void *user), void *user);
 /* Stops the threads and frees everything still pending. A computation in progress finishes
  * first (the engine cannot be interrupted). NULL-safe. */
-void ats_worker_destroy(ats_worker *w);
+void ats_worker_free(ats_worker *w);
 
 /* Posts a run; copies the text and the options and retains the model. Returns the request's
  * sequence number, 0 when out of memory. */

@@ -44,11 +44,11 @@ static int gather(help_row *rows, int max, int *split) {
     return n;
 }
 
-void help_draw(ats_ui *ui, paint *p, const ats_app *app) {
+void ats_help_draw(ats_ui *ui, paint *p, const ats_app *app) {
     (void)app;
     float u = p->u, W = (float)ui->width, H = (float)ui->height;
-    p_rect(p, (frect){0, 0, W, H}, 0, (ats_rgba){20, 24, 30, 150});
-    ui_region(ui, (frect){0, 0, W, H}, (ats_app_hit){.kind = ATS_APP_HIT_HELP});
+    ats_paint_rect(p, (frect){0, 0, W, H}, 0, (ats_rgba){20, 24, 30, 150});
+    ats_ui_region(ui, (frect){0, 0, W, H}, (ats_app_hit){.kind = ATS_APP_HIT_HELP});
 
     help_row rows[112];
     int split = 0, n = gather(rows, 112, &split);
@@ -56,8 +56,8 @@ void help_draw(ats_ui *ui, paint *p, const ats_app *app) {
     float key_w = 0, what_w = 0;
     for (int i = 0; i < n; i++)
         if (rows[i].what) {
-            key_w = fmaxf(key_w, p_measure(p, rows[i].key, size, true));
-            what_w = fmaxf(what_w, p_measure(p, rows[i].what, size, false));
+            key_w = fmaxf(key_w, ats_paint_measure(p, rows[i].key, size, true));
+            what_w = fmaxf(what_w, ats_paint_measure(p, rows[i].what, size, false));
         }
     key_w = fminf(key_w, 240 * u);
     float col_w = key_w + 20 * u + fminf(what_w, 470 * u);
@@ -71,25 +71,25 @@ void help_draw(ats_ui *ui, paint *p, const ats_app *app) {
     float w = fminf((float)cols * col_w + (float)(cols + 1) * pad, W - 20 * u);
     float h = fminf(title_h + (float)per_col * line + 2 * pad, H - 20 * u);
     frect card = {0.5f * (W - w), 0.5f * (H - h), w, h};
-    p_rect(p, card, 10 * u, UI_CARD);
-    p_text(p, card.x + pad, card.y + pad, "Keys and mouse", 20 * u, UI_INK, ATS_ALIGN_START,
+    ats_paint_rect(p, card, 10 * u, UI_CARD);
+    ats_paint_text(p, card.x + pad, card.y + pad, "Keys and mouse", 20 * u, UI_INK, ATS_ALIGN_START,
            ATS_VALIGN_TOP, true, 0);
-    p_text(p, card.x + card.w - pad, card.y + pad + 3 * u, "Esc, F1 or a click closes this",
+    ats_paint_text(p, card.x + card.w - pad, card.y + pad + 3 * u, "Esc, F1 or a click closes this",
            UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_TOP, false, 0);
-    p_clip(p, card);
+    ats_paint_clip(p, card);
     float top = card.y + pad + title_h;
     for (int i = 0; i < n; i++) {
         int c = cols == 2 && i >= split ? 1 : 0, r = c ? i - split : i;
         float x = card.x + pad + (float)c * (col_w + pad), y = top + (float)r * line + 0.5f * line;
         if (!rows[i].what) {
-            p_text(p, x, y, rows[i].key, UI_HEADING * u, UI_MUTED, ATS_ALIGN_START,
+            ats_paint_text(p, x, y, rows[i].key, UI_HEADING * u, UI_MUTED, ATS_ALIGN_START,
                    ATS_VALIGN_MIDDLE, true, 0);
             continue;
         }
-        p_text(p, x + key_w, y, rows[i].key, size, UI_ACCENT, ATS_ALIGN_END, ATS_VALIGN_MIDDLE,
+        ats_paint_text(p, x + key_w, y, rows[i].key, size, UI_ACCENT, ATS_ALIGN_END, ATS_VALIGN_MIDDLE,
                true, key_w);
-        p_text(p, x + key_w + 20 * u, y, rows[i].what, size, UI_INK, ATS_ALIGN_START,
+        ats_paint_text(p, x + key_w + 20 * u, y, rows[i].what, size, UI_INK, ATS_ALIGN_START,
                ATS_VALIGN_MIDDLE, false, col_w - key_w - 20 * u);
     }
-    p_unclip(p);
+    ats_paint_unclip(p);
 }

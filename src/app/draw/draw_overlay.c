@@ -12,25 +12,25 @@ static void banner(ats_ui *ui, paint *p, const ats_app_state *s, frect views) {
     float u = p->u, pad = 14 * u, size = UI_BODY * u + u, line = 21 * u;
     float w = fminf(views.w - 24 * u, 900 * u), x = views.x + 0.5f * (views.w - w);
     float badge = 22 * u, text_x = x + pad + badge + 10 * u, text_w = w - (text_x - x) - 36 * u;
-    float h = p_wrapped(p, 0, 0, s->banner, size, UI_INK, text_w, line, 3, true) + 2 * pad - 4 * u;
+    float h = ats_paint_wrapped(p, 0, 0, s->banner, size, UI_INK, text_w, line, 3, true) + 2 * pad - 4 * u;
     h = fmaxf(h, badge + 2 * pad - 6 * u);
     frect r = {x, views.y + 12 * u, w, h};
     ats_rgba bg = s->banner_is_error ? UI_ERROR_BG : UI_NOTICE_BG;
     ats_rgba edge = s->banner_is_error ? UI_ERROR_EDGE : UI_NOTICE_EDGE;
     ats_rgba ink = s->banner_is_error ? UI_ERROR_INK : UI_NOTICE_INK;
     for (int i = 3; i >= 1; i--) /* a soft shadow lifts it off the view */
-        p_rect(p, (frect){r.x, r.y + (float)i * u, r.w, r.h}, 8 * u,
+        ats_paint_rect(p, (frect){r.x, r.y + (float)i * u, r.w, r.h}, 8 * u,
                (ats_rgba){0, 0, 0, (uint8_t)(10 * (4 - i))});
-    p_rect(p, r, 8 * u, edge);
-    p_rect(p, frect_inset(r, fmaxf(u, 1)), 7 * u, bg);
+    ats_paint_rect(p, r, 8 * u, edge);
+    ats_paint_rect(p, frect_inset(r, fmaxf(u, 1)), 7 * u, bg);
     float cy = r.y + pad - 2 * u + 0.5f * badge;
-    p_circle(p, x + pad + 0.5f * badge, cy, 0.5f * badge, ink);
-    p_text(p, x + pad + 0.5f * badge, cy, s->banner_is_error ? "!" : "\xE2\x9C\x93", 13 * u, bg,
+    ats_paint_circle(p, x + pad + 0.5f * badge, cy, 0.5f * badge, ink);
+    ats_paint_text(p, x + pad + 0.5f * badge, cy, s->banner_is_error ? "!" : "\xE2\x9C\x93", 13 * u, bg,
            ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
-    p_wrapped(p, text_x, r.y + pad - 3 * u, s->banner, size, ink, text_w, line, 3, false);
-    p_text(p, r.x + r.w - 14 * u, cy, "\xC3\x97", 18 * u, ink, ATS_ALIGN_END, ATS_VALIGN_MIDDLE,
+    ats_paint_wrapped(p, text_x, r.y + pad - 3 * u, s->banner, size, ink, text_w, line, 3, false);
+    ats_paint_text(p, r.x + r.w - 14 * u, cy, "\xC3\x97", 18 * u, ink, ATS_ALIGN_END, ATS_VALIGN_MIDDLE,
            false, 0);
-    ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_BANNER});
+    ats_ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_BANNER});
 }
 
 /* A pill at the bottom of the views while a model loads behind the one shown. */
@@ -40,17 +40,17 @@ static void loading(paint *p, const ats_app_state *s, frect views) {
     name = name && name[1] ? name + 1 : s->loading_path;
     char text[600];
     snprintf(text, sizeof text, "Loading %s", name);
-    float tw = fminf(p_measure(p, text, size, true), views.w - 120 * u);
+    float tw = fminf(ats_paint_measure(p, text, size, true), views.w - 120 * u);
     float w = tw + 84 * u, h = 40 * u;
     frect r = {views.x + 0.5f * (views.w - w), views.y + views.h - h - 18 * u, w, h};
-    p_rect(p, (frect){r.x, r.y + 2 * u, r.w, r.h}, 0.5f * h, (ats_rgba){0, 0, 0, 30});
-    p_rect(p, r, 0.5f * h, UI_ACCENT);
+    ats_paint_rect(p, (frect){r.x, r.y + 2 * u, r.w, r.h}, 0.5f * h, (ats_rgba){0, 0, 0, 30});
+    ats_paint_rect(p, r, 0.5f * h, UI_ACCENT);
     for (int i = 0; i < 3; i++) { /* three dots, one lit at a time */
         bool lit = s->anim_phase % 3 == i;
-        p_circle(p, r.x + 22 * u + (float)i * 11 * u, r.y + 0.5f * h, 3.5f * u,
+        ats_paint_circle(p, r.x + 22 * u + (float)i * 11 * u, r.y + 0.5f * h, 3.5f * u,
                  lit ? UI_CARD : (ats_rgba){255, 255, 255, 110});
     }
-    p_text(p, r.x + 62 * u, r.y + 0.5f * h, text, size, UI_CARD, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
+    ats_paint_text(p, r.x + 62 * u, r.y + 0.5f * h, text, size, UI_CARD, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
            true, tw);
 }
 
@@ -59,7 +59,7 @@ static void samples_menu(ats_ui *ui, paint *p, const ats_app *app) {
     const ats_samples *sm = ats_app_get_samples(app);
     float u = p->u, item = 48 * u, pad = 8 * u;
     float W = (float)ui->width, H = (float)ui->height;
-    ui_region(ui, (frect){0, 0, W, H}, (ats_app_hit){.kind = ATS_APP_HIT_MENU_OUTSIDE});
+    ats_ui_region(ui, (frect){0, 0, W, H}, (ats_app_hit){.kind = ATS_APP_HIT_MENU_OUTSIDE});
     frect b = ui->samples_button;
     float w = fminf(620 * u, W - 2 * UI_M * u);
     float h = fminf((float)sm->n * item + 2 * pad, H - 2 * UI_M * u);
@@ -69,40 +69,40 @@ static void samples_menu(ats_ui *ui, paint *p, const ats_app *app) {
         y = fmaxf(UI_M * u, b.y - 4 * u - h);
     frect r = {x, y, w, h};
     for (int i = 4; i >= 1; i--)
-        p_rect(p, (frect){r.x, r.y + (float)i * 1.5f * u, r.w, r.h}, 8 * u,
+        ats_paint_rect(p, (frect){r.x, r.y + (float)i * 1.5f * u, r.w, r.h}, 8 * u,
                (ats_rgba){0, 0, 0, (uint8_t)(9 * (5 - i))});
-    p_rect(p, r, 8 * u, UI_BORDER);
-    p_rect(p, frect_inset(r, fmaxf(u, 1)), 7 * u, UI_CARD);
-    p_clip(p, frect_inset(r, fmaxf(u, 1)));
+    ats_paint_rect(p, r, 8 * u, UI_BORDER);
+    ats_paint_rect(p, frect_inset(r, fmaxf(u, 1)), 7 * u, UI_CARD);
+    ats_paint_clip(p, frect_inset(r, fmaxf(u, 1)));
     for (int i = 0; i < sm->n; i++) {
         frect it = {r.x + pad, r.y + pad + (float)i * item, r.w - 2 * pad, item};
         if (it.y + it.h > r.y + r.h)
             break;
         if (s->hover_control == ATS_APP_HIT_SAMPLE && s->hover_index == i)
-            p_rect(p, it, 6 * u, UI_HOVER);
-        p_text(p, it.x + 12 * u, it.y + 7 * u, sm->labels[i], UI_BODY * u, UI_INK, ATS_ALIGN_START,
+            ats_paint_rect(p, it, 6 * u, UI_HOVER);
+        ats_paint_text(p, it.x + 12 * u, it.y + 7 * u, sm->labels[i], UI_BODY * u, UI_INK, ATS_ALIGN_START,
                ATS_VALIGN_TOP, true, it.w - 24 * u);
-        p_text(p, it.x + 12 * u, it.y + it.h - 7 * u, sm->texts[i], UI_SMALL_SIZE * u + u, UI_MUTED,
+        ats_paint_text(p, it.x + 12 * u, it.y + it.h - 7 * u, sm->texts[i], UI_SMALL_SIZE * u + u, UI_MUTED,
                ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, it.w - 24 * u);
-        ui_region(ui, it, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLE, .index = i});
+        ats_ui_region(ui, it, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLE, .index = i});
     }
-    p_unclip(p);
+    ats_paint_unclip(p);
 }
 
-void samples_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect r) {
+void ats_samples_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect r) {
     const ats_app_state *s = ats_app_get_state(app);
     float u = p->u;
     bool open = s->samples_open, hov = s->hover_control == ATS_APP_HIT_SAMPLES;
-    p_rect(p, r, 6 * u, open ? UI_ACCENT_SOFT : hov ? UI_HOVER : UI_BG);
-    p_text(p, r.x + 14 * u, r.y + 0.5f * r.h, "Samples", UI_BODY * u + u, UI_INK, ATS_ALIGN_START,
+    ats_paint_rect(p, r, 6 * u, open ? UI_ACCENT_SOFT : hov ? UI_HOVER : UI_BG);
+    ats_paint_text(p, r.x + 14 * u, r.y + 0.5f * r.h, "Samples", UI_BODY * u + u, UI_INK, ATS_ALIGN_START,
            ATS_VALIGN_MIDDLE, false, r.w - 40 * u);
-    p_text(p, r.x + r.w - 12 * u, r.y + 0.5f * r.h, open ? "\xE2\x96\xB4" : "\xE2\x96\xBE",
+    ats_paint_text(p, r.x + r.w - 12 * u, r.y + 0.5f * r.h, open ? "\xE2\x96\xB4" : "\xE2\x96\xBE",
            UI_BODY * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE, false, 0);
-    ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLES});
+    ats_ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLES});
     ui->samples_button = r;
 }
 
-void overlay_draw(ats_ui *ui, paint *p, const ats_app *app, frect views) {
+void ats_overlay_draw(ats_ui *ui, paint *p, const ats_app *app, frect views) {
     const ats_app_state *s = ats_app_get_state(app);
     if (s->loading && ats_app_get_run(app))
         loading(p, s, views);

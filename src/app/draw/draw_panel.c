@@ -14,25 +14,25 @@ static void model_section(pane *pn) {
     const ats_app_state *s = pn->s;
     float u = pn->u, line = 19 * u;
     paint *p = pn->p;
-    pane_heading(pn, "MODEL");
-    p_text(p, pn->x, pn->y, s->model_name[0] ? s->model_name : "none yet", 17 * u, UI_INK,
+    ats_pane_heading(pn, "MODEL");
+    ats_paint_text(p, pn->x, pn->y, s->model_name[0] ? s->model_name : "none yet", 17 * u, UI_INK,
            ATS_ALIGN_START, ATS_VALIGN_TOP, true, pn->w);
     pn->y += 25 * u;
     char buf[256];
     if (s->n_layer > 0) {
         snprintf(buf, sizeof buf, "%s \xC2\xB7 %s", s->model_arch, s->model_format);
-        p_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
+        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
                ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
         snprintf(buf, sizeof buf, "%d layer%s \xC2\xB7 %d head%s \xC2\xB7 %d KV head%s", s->n_layer,
                  s->n_layer == 1 ? "" : "s", s->n_head, s->n_head == 1 ? "" : "s", s->n_kv_head,
                  s->n_kv_head == 1 ? "" : "s");
-        p_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
+        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
                ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
         snprintf(buf, sizeof buf, "d_model %d \xC2\xB7 d_head %d \xC2\xB7 %s", s->d_model,
                  s->d_head, s->causal ? "causal" : "bidirectional");
-        p_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
+        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
                ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
     }
@@ -40,7 +40,7 @@ static void model_section(pane *pn) {
         const char *name = strrchr(s->loading_path, '/');
         name = name && name[1] ? name + 1 : s->loading_path;
         snprintf(buf, sizeof buf, "Loading %.200s%.*s", name, s->anim_phase % 4, "...");
-        p_text(p, pn->x, pn->y, buf, UI_BODY * u, UI_ACCENT, ATS_ALIGN_START, ATS_VALIGN_TOP, true,
+        ats_paint_text(p, pn->x, pn->y, buf, UI_BODY * u, UI_ACCENT, ATS_ALIGN_START, ATS_VALIGN_TOP, true,
                pn->w);
         pn->y += line;
     }
@@ -49,16 +49,16 @@ static void model_section(pane *pn) {
 static void view_tabs(pane *pn) {
     static const char *const NAMES[ATS_VIEW_COUNT] = {"Heatmap", "Lines", "Grid", "Pipeline"};
     float u = pn->u, h = 32 * u;
-    pane_heading(pn, "VIEW  (Tab)");
+    ats_pane_heading(pn, "VIEW  (Tab)");
     int n = 0;
     for (int v = 0; v < ATS_VIEW_COUNT; v++)
         n += ats_app_view_available((ats_view_kind)v);
     frect all = {pn->x, pn->y, pn->w, h};
-    p_rect(pn->p, all, 6 * u, UI_BG);
+    ats_paint_rect(pn->p, all, 6 * u, UI_BG);
     float w = (pn->w - 4 * u) / (float)(n > 0 ? n : 1), size = UI_BODY * u, widest = 0;
     for (int v = 0; v < ATS_VIEW_COUNT; v++) /* every name whole: the text shrinks a little */
         if (ats_app_view_available((ats_view_kind)v))
-            widest = fmaxf(widest, p_measure(pn->p, NAMES[v], size, true));
+            widest = fmaxf(widest, ats_paint_measure(pn->p, NAMES[v], size, true));
     if (widest > w - 10 * u)
         size = fmaxf(11 * u, size * (w - 10 * u) / widest);
     int i = 0;
@@ -68,14 +68,14 @@ static void view_tabs(pane *pn) {
         frect r = {pn->x + 2 * u + (float)i * w, pn->y + 2 * u, w, h - 4 * u};
         bool on = pn->s->view.view == (ats_view_kind)v;
         if (on) {
-            p_rect(pn->p, r, 5 * u, UI_BORDER);
-            p_rect(pn->p, frect_inset(r, u), 4 * u, UI_CARD);
-        } else if (pane_hovered(pn, ATS_APP_HIT_VIEW_TAB, v)) {
-            p_rect(pn->p, r, 5 * u, UI_HOVER);
+            ats_paint_rect(pn->p, r, 5 * u, UI_BORDER);
+            ats_paint_rect(pn->p, frect_inset(r, u), 4 * u, UI_CARD);
+        } else if (ats_pane_hovered(pn, ATS_APP_HIT_VIEW_TAB, v)) {
+            ats_paint_rect(pn->p, r, 5 * u, UI_HOVER);
         }
-        p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], size, on ? UI_ACCENT : UI_INK,
+        ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], size, on ? UI_ACCENT : UI_INK,
                ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
-        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
+        ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
         i++;
     }
     pn->y += h;
@@ -84,9 +84,9 @@ static void view_tabs(pane *pn) {
 /* Numbered boxes 0..n-1 that wrap; beyond 64 entries a stepper "‹ 12 of 96 ›". */
 static void selector(pane *pn, const char *title, int n, int selected, ats_app_hit_kind kind) {
     float u = pn->u, bw = 32 * u, bh = 28 * u, gap = 4 * u;
-    pane_heading(pn, title);
+    ats_pane_heading(pn, title);
     if (n <= 0) {
-        p_text(pn->p, pn->x, pn->y, "\xE2\x80\x94", UI_BODY * u, UI_FAINT, ATS_ALIGN_START,
+        ats_paint_text(pn->p, pn->x, pn->y, "\xE2\x80\x94", UI_BODY * u, UI_FAINT, ATS_ALIGN_START,
                ATS_VALIGN_TOP, false, 0);
         pn->y += bh;
         return;
@@ -95,12 +95,12 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
     if (n > 64) {
         frect prev = {pn->x, pn->y, bh * 1.3f, bh},
               next = {pn->x + pn->w - bh * 1.3f, pn->y, bh * 1.3f, bh};
-        pane_button(pn, prev, "\xE2\x80\xB9", false, pane_hovered(pn, kind, selected - 1),
+        ats_pane_button(pn, prev, "\xE2\x80\xB9", false, ats_pane_hovered(pn, kind, selected - 1),
                     (ats_app_hit){.kind = kind, .index = selected > 0 ? selected - 1 : 0});
-        pane_button(pn, next, "\xE2\x80\xBA", false, pane_hovered(pn, kind, selected + 1),
+        ats_pane_button(pn, next, "\xE2\x80\xBA", false, ats_pane_hovered(pn, kind, selected + 1),
                     (ats_app_hit){.kind = kind, .index = selected + 1 < n ? selected + 1 : n - 1});
         snprintf(label, sizeof label, "%d of %d", selected, n);
-        p_text(pn->p, pn->x + 0.5f * pn->w, pn->y + 0.5f * bh, label, UI_BODY * u, UI_INK,
+        ats_paint_text(pn->p, pn->x + 0.5f * pn->w, pn->y + 0.5f * bh, label, UI_BODY * u, UI_INK,
                ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
         pn->y += bh;
         return;
@@ -111,7 +111,7 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
         frect r = {pn->x + (float)(i % per_row) * (bw + gap),
                    pn->y + (float)(i / per_row) * (bh + gap), bw, bh};
         snprintf(label, sizeof label, "%d", i);
-        pane_button(pn, r, label, i == selected, pane_hovered(pn, kind, i),
+        ats_pane_button(pn, r, label, i == selected, ats_pane_hovered(pn, kind, i),
                     (ats_app_hit){.kind = kind, .index = i});
     }
     pn->y += (float)((n + per_row - 1) / per_row) * (bh + gap) - gap;
@@ -121,20 +121,20 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
 static void head_toggles(pane *pn) {
     const ats_app_state *s = pn->s;
     float u = pn->u, bw = 32 * u, bh = 28 * u, gap = 4 * u;
-    pane_heading(pn, "HEADS SHOWN");
+    ats_pane_heading(pn, "HEADS SHOWN");
     /* all / none at the heading's right */
     float bx = pn->x + pn->w, by = pn->y - 24 * u;
     const char *names[2] = {"none", "all"};
     int which[2] = {ATS_HIT_NO_HEADS, ATS_HIT_ALL_HEADS};
     for (int i = 0; i < 2; i++) {
-        float w = p_measure(pn->p, names[i], UI_SMALL_SIZE * u, false) + 16 * u;
+        float w = ats_paint_measure(pn->p, names[i], UI_SMALL_SIZE * u, false) + 16 * u;
         bx -= w;
         frect r = {bx, by, w, 22 * u};
-        bool hov = pane_hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, which[i]);
-        p_rect(pn->p, r, 5 * u, hov ? UI_HOVER : UI_BG);
-        p_text(pn->p, r.x + 0.5f * w, r.y + 0.5f * r.h, names[i], UI_SMALL_SIZE * u, UI_INK,
+        bool hov = ats_pane_hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, which[i]);
+        ats_paint_rect(pn->p, r, 5 * u, hov ? UI_HOVER : UI_BG);
+        ats_paint_text(pn->p, r.x + 0.5f * w, r.y + 0.5f * r.h, names[i], UI_SMALL_SIZE * u, UI_INK,
                ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
-        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = which[i]});
+        ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = which[i]});
         bx -= 6 * u;
     }
     int per_row = (int)((pn->w + gap) / (bw + gap));
@@ -146,17 +146,17 @@ static void head_toggles(pane *pn) {
         bool on = ats_app_state_head_shown(s, h);
         ats_rgba c = ats_view_head_color(h);
         if (on) {
-            p_rect(pn->p, r, 5 * u, c);
+            ats_paint_rect(pn->p, r, 5 * u, c);
         } else {
-            p_rect(pn->p, r, 5 * u, UI_BG);
-            p_outline(pn->p, r, fmaxf(1.5f * u, 1), 5 * u, c);
+            ats_paint_rect(pn->p, r, 5 * u, UI_BG);
+            ats_paint_outline(pn->p, r, fmaxf(1.5f * u, 1), 5 * u, c);
         }
-        if (pane_hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, h))
-            p_outline(pn->p, frect_inset(r, -2 * u), fmaxf(u, 1), 6 * u, UI_INK);
+        if (ats_pane_hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, h))
+            ats_paint_outline(pn->p, frect_inset(r, -2 * u), fmaxf(u, 1), 6 * u, UI_INK);
         snprintf(label, sizeof label, "%d", h);
-        p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
+        ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
                on ? UI_CARD : UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
-        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = h});
+        ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = h});
     }
     pn->y += (float)((s->n_head + per_row - 1) / per_row) * (bh + gap) - gap;
 }
@@ -179,10 +179,10 @@ static void caption(pane *pn) {
     char full[600];
     snprintf(full, sizeof full, "Layer %d, head %d: %s", layer, head, text);
     pn->y += 12 * u;
-    float h = p_wrapped(pn->p, 0, 0, full, size, UI_INK, pn->w - 2 * pad, line, 5, true);
+    float h = ats_paint_wrapped(pn->p, 0, 0, full, size, UI_INK, pn->w - 2 * pad, line, 5, true);
     frect box = {pn->x, pn->y, pn->w, h + 2 * pad - 2 * u};
-    p_rect(pn->p, box, 6 * u, UI_ACCENT_SOFT);
-    p_wrapped(pn->p, pn->x + pad, pn->y + pad, full, size, UI_INK, pn->w - 2 * pad, line, 5, false);
+    ats_paint_rect(pn->p, box, 6 * u, UI_ACCENT_SOFT);
+    ats_paint_wrapped(pn->p, pn->x + pad, pn->y + pad, full, size, UI_INK, pn->w - 2 * pad, line, 5, false);
     pn->y += box.h;
 }
 
@@ -190,14 +190,14 @@ static void colormaps(pane *pn) {
     static const ats_colormap MAPS[4] = {ATS_COLORMAP_VIRIDIS, ATS_COLORMAP_MAGMA,
                                          ATS_COLORMAP_CIVIDIS, ATS_COLORMAP_GREYS};
     float u = pn->u, gap = 6 * u, w = (pn->w - 3 * gap) / 4, h = 42 * u;
-    pane_heading(pn, "COLORMAP");
+    ats_pane_heading(pn, "COLORMAP");
     for (int i = 0; i < 4; i++) {
         frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
         bool on = pn->s->view.colormap == MAPS[i];
-        if (on || pane_hovered(pn, ATS_APP_HIT_COLORMAP, (int)MAPS[i]))
-            p_rect(pn->p, r, 6 * u, on ? UI_ACCENT_SOFT : UI_HOVER);
+        if (on || ats_pane_hovered(pn, ATS_APP_HIT_COLORMAP, (int)MAPS[i]))
+            ats_paint_rect(pn->p, r, 6 * u, on ? UI_ACCENT_SOFT : UI_HOVER);
         if (on)
-            p_outline(pn->p, r, fmaxf(2 * u, 1), 6 * u, UI_ACCENT);
+            ats_paint_outline(pn->p, r, fmaxf(2 * u, 1), 6 * u, UI_ACCENT);
         uint8_t grad[64 * 4];
         for (int k = 0; k < 64; k++) {
             ats_rgba c = ats_colormap_sample(MAPS[i], (float)k / 63.0f);
@@ -207,10 +207,10 @@ static void colormaps(pane *pn) {
         if (ats_dl_image(pn->p->dl, bar.x, bar.y, bar.w, bar.h, grad, 64, 1, 64 * 4,
                          ATS_IMAGE_SMOOTH) != ATS_OK)
             pn->p->status = ATS_ERR_NOMEM;
-        p_text(pn->p, r.x + 0.5f * r.w, r.y + r.h - 5 * u, ats_colormap_name(MAPS[i]),
+        ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + r.h - 5 * u, ats_colormap_name(MAPS[i]),
                UI_SMALL_SIZE * u, on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, on,
                r.w - 4 * u);
-        pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
+        ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
     }
     pn->y += h;
 }
@@ -220,17 +220,17 @@ static void threshold_slider(pane *pn) {
     char label[64];
     snprintf(label, sizeof label, "Hide lines weaker than %.2f", (double)t);
     pn->y += 8 * u;
-    p_text(pn->p, pn->x, pn->y, label, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
+    ats_paint_text(pn->p, pn->x, pn->y, label, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
            pn->w);
     pn->y += 22 * u;
-    pane_slider(pn, t, ATS_APP_HIT_THRESHOLD, false);
+    ats_pane_slider(pn, t, ATS_APP_HIT_THRESHOLD, false);
 }
 
 /* The folder's path, cut at the front ("…/exports/figures") when it is too wide. */
 static void folder_label(pane *pn, const char *dir, float size, float max_w, char *out, size_t n) {
     snprintf(out, n, "%s", dir);
     const char *rest = dir;
-    while (p_measure(pn->p, out, size, false) > max_w) {
+    while (ats_paint_measure(pn->p, out, size, false) > max_w) {
         const char *slash = strchr(rest + 1, '/');
         if (!slash)
             break;
@@ -242,34 +242,34 @@ static void folder_label(pane *pn, const char *dir, float size, float max_w, cha
 static void export_section(pane *pn) {
     static const char *const NAMES[3] = {"PNG", "SVG", "Data"};
     float u = pn->u, gap = 6 * u, h = 32 * u, w = (pn->w - 2 * gap) / 3;
-    pane_heading(pn, "EXPORT  (Ctrl+S, Ctrl+Shift+S, Ctrl+E)");
+    ats_pane_heading(pn, "EXPORT  (Ctrl+S, Ctrl+Shift+S, Ctrl+E)");
     for (int i = 0; i < 3; i++) {
         frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
-        pane_button(pn, r, NAMES[i], false, pane_hovered(pn, ATS_APP_HIT_EXPORT, i),
+        ats_pane_button(pn, r, NAMES[i], false, ats_pane_hovered(pn, ATS_APP_HIT_EXPORT, i),
                     (ats_app_hit){.kind = ATS_APP_HIT_EXPORT, .index = i});
     }
     pn->y += h + 8 * u;
     frect box = {pn->x, pn->y, pn->w, 46 * u};
-    bool hov = pane_hovered(pn, ATS_APP_HIT_EXPORT_DIR, 0);
-    p_rect(pn->p, box, 6 * u, hov ? UI_HOVER : UI_CARD);
-    p_outline(pn->p, box, fmaxf(u, 1), 6 * u, UI_BORDER);
+    bool hov = ats_pane_hovered(pn, ATS_APP_HIT_EXPORT_DIR, 0);
+    ats_paint_rect(pn->p, box, 6 * u, hov ? UI_HOVER : UI_CARD);
+    ats_paint_outline(pn->p, box, fmaxf(u, 1), 6 * u, UI_BORDER);
     char label[1100];
     float size = UI_SMALL_SIZE * u + u;
     folder_label(pn, pn->s->export_dir, size, box.w - 20 * u, label, sizeof label);
-    p_text(pn->p, box.x + 10 * u, box.y + 7 * u, label, size, UI_INK, ATS_ALIGN_START,
+    ats_paint_text(pn->p, box.x + 10 * u, box.y + 7 * u, label, size, UI_INK, ATS_ALIGN_START,
            ATS_VALIGN_TOP, false, box.w - 20 * u);
-    p_text(pn->p, box.x + 10 * u, box.y + box.h - 6 * u, "drop a folder here to export there",
+    ats_paint_text(pn->p, box.x + 10 * u, box.y + box.h - 6 * u, "drop a folder here to export there",
            UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, box.w - 20 * u);
-    pane_region(pn, box, (ats_app_hit){.kind = ATS_APP_HIT_EXPORT_DIR});
+    ats_pane_region(pn, box, (ats_app_hit){.kind = ATS_APP_HIT_EXPORT_DIR});
     pn->y += box.h;
 }
 
-void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
+void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     const ats_app_state *s = ats_app_get_state(app);
     float u = p->u, pad = 16 * u;
-    p_card(p, panel, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
+    ats_paint_card(p, panel, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
     frect clip = frect_inset(panel, 2 * u);
-    ui_region(ui, panel, (ats_app_hit){.kind = ATS_APP_HIT_PANEL});
+    ats_ui_region(ui, panel, (ats_app_hit){.kind = ATS_APP_HIT_PANEL});
     float scroll = fminf(s->panel_scroll, ats_ui_panel_scroll_max(ui));
     pane pn = {.ui = ui,
                .p = p,
@@ -281,7 +281,7 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
                .y = panel.y + pad - 13 * u - fmaxf(scroll, 0),
                .u = u};
     float top = pn.y;
-    p_clip(p, clip);
+    ats_paint_clip(p, clip);
     model_section(&pn);
     view_tabs(&pn);
     selector(&pn, "LAYER  (Up / Down)", s->n_layer, s->view.layer, ATS_APP_HIT_LAYER);
@@ -290,21 +290,21 @@ void panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     else
         selector(&pn, "HEAD  (Left / Right, 0-9)", s->n_head, s->view.head, ATS_APP_HIT_HEAD);
     if (s->view.view == ATS_VIEW_PIPELINE)
-        pane_pipeline(&pn);
+        ats_pane_pipeline(&pn);
     else
         caption(&pn); /* the pipeline view writes the caption under its own title */
     colormaps(&pn);
-    pane_heading(&pn, "OPTIONS");
-    pane_checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
+    ats_pane_heading(&pn, "OPTIONS");
+    ats_pane_checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
                   (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
     /* near-uniform heads are one flat colour on 0..1; 0..max shows their structure */
     if (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_GRID)
-        pane_checkbox(&pn, "Colours up to the head's largest weight",
+        ats_pane_checkbox(&pn, "Colours up to the head's largest weight",
                       s->view.color_scale == ATS_COLOR_SCALE_AUTO,
                       (ats_app_hit){.kind = ATS_APP_HIT_COLOR_SCALE});
     if (s->view.view == ATS_VIEW_LINES)
         threshold_slider(&pn);
     export_section(&pn);
-    p_unclip(p);
+    ats_paint_unclip(p);
     ui->panel_content_h = pn.y - top + pad;
 }

@@ -6,16 +6,16 @@
 
 /* The pipeline view: the highlighted step, the query token, and the what-if switches (marked
  * while any is on; the view draws its own badge too). */
-void pane_pipeline(pane *pn) {
+void ats_pane_pipeline(pane *pn) {
     const ats_app_state *s = pn->s;
     float u = pn->u, gap = 4 * u, bh = 28 * u;
-    pane_heading(pn, "STEP  (Space, Shift+Space)");
+    ats_pane_heading(pn, "STEP  (Space, Shift+Space)");
     float bw = (pn->w - (float)ATS_PIPELINE_STEPS * gap) / (float)(ATS_PIPELINE_STEPS + 1);
     char label[16];
     for (int i = 0; i <= ATS_PIPELINE_STEPS; i++) {
         frect r = {pn->x + (float)i * (bw + gap), pn->y, bw, bh};
         snprintf(label, sizeof label, i ? "%d" : "all", i);
-        pane_button(pn, r, label, s->view.step == i, pane_hovered(pn, ATS_APP_HIT_STEP, i),
+        ats_pane_button(pn, r, label, s->view.step == i, ats_pane_hovered(pn, ATS_APP_HIT_STEP, i),
                     (ats_app_hit){.kind = ATS_APP_HIT_STEP, .index = i});
     }
     pn->y += bh + 10 * u;
@@ -25,19 +25,19 @@ void pane_pipeline(pane *pn) {
         char text[200];
         snprintf(text, sizeof text, "Query: '%.80s' (token %d)",
                  ats_tokens_get(ats_run_get_tokens(run), token)->piece, token);
-        p_text(pn->p, pn->x, pn->y, text, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
+        ats_paint_text(pn->p, pn->x, pn->y, text, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
                false, pn->w);
         pn->y += 19 * u;
-        p_text(pn->p, pn->x, pn->y, "click a token to make it the query", UI_SMALL_SIZE * u,
+        ats_paint_text(pn->p, pn->x, pn->y, "click a token to make it the query", UI_SMALL_SIZE * u,
                UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
         pn->y += 14 * u;
     }
     bool active = ats_app_state_whatif_active(s);
-    pane_heading(pn, "WHAT IF");
+    ats_pane_heading(pn, "WHAT IF");
     if (active) /* marked while a switch is off the model's own computation */
-        p_text(pn->p, pn->x + pn->w, pn->y - 19 * u, "active", UI_SMALL_SIZE * u, UI_ERROR_INK,
+        ats_paint_text(pn->p, pn->x + pn->w, pn->y - 19 * u, "active", UI_SMALL_SIZE * u, UI_ERROR_INK,
                ATS_ALIGN_END, ATS_VALIGN_TOP, true, 0);
-    pane_checkbox(pn,
+    ats_pane_checkbox(pn,
                   "Divide the scores by \xE2\x88\x9A"
                   "d_k",
                   s->whatif.scale, (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_SCALE});
@@ -46,23 +46,23 @@ void pane_pipeline(pane *pn) {
     static const int VALUES[3] = {-1, 1, 0};
     static const float SHARE[3] = {0.5f, 0.25f, 0.25f};
     pn->y += 6 * u;
-    p_text(pn->p, pn->x, pn->y, "Causal mask", UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
+    ats_paint_text(pn->p, pn->x, pn->y, "Causal mask", UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
            false, 0);
     pn->y += 22 * u;
     float mx = pn->x, room = pn->w - 2 * gap;
     for (int i = 0; i < 3; i++) {
         frect r = {mx, pn->y, SHARE[i] * room, bh};
-        pane_button(pn, r, NAMES[i], s->whatif.causal == VALUES[i],
-                    pane_hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
+        ats_pane_button(pn, r, NAMES[i], s->whatif.causal == VALUES[i],
+                    ats_pane_hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
                     (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_MASK, .index = VALUES[i]});
         mx += r.w + gap;
     }
     pn->y += bh + 12 * u;
     char t[64];
     snprintf(t, sizeof t, "Softmax temperature %.2f", (double)s->whatif.temperature);
-    p_text(pn->p, pn->x, pn->y, t, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
+    ats_paint_text(pn->p, pn->x, pn->y, t, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
            pn->w);
     pn->y += 22 * u;
-    pane_slider(pn, ats_app_temperature_position(s->whatif.temperature), ATS_APP_HIT_TEMPERATURE,
+    ats_pane_slider(pn, ats_app_temperature_position(s->whatif.temperature), ATS_APP_HIT_TEMPERATURE,
                 true);
 }

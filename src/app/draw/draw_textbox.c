@@ -115,11 +115,11 @@ static float local_x(ats_ui *ui, size_t off) {
     return c->x + measure(ui, t->text, c->start, off) - (before_preedit ? t->preedit_w : 0);
 }
 
-float textbox_x(ats_ui *ui, size_t off) {
+float ats_textbox_x(ats_ui *ui, size_t off) {
     return ui->text.origin + local_x(ui, off);
 }
 
-size_t textbox_offset_at(ats_ui *ui, float x) {
+size_t ats_textbox_offset_at(ats_ui *ui, float x) {
     text_layout *t = &ui->text;
     float lx = x - t->origin;
     if (lx <= 0 || t->n_chunks == 0)
@@ -146,7 +146,7 @@ static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-bool token_span(const ats_app *app, const char *text, size_t len, int token, size_t *s, size_t *e,
+bool ats_token_span(const ats_app *app, const char *text, size_t len, int token, size_t *s, size_t *e,
                 bool *exact) {
     *exact = ats_app_token_span(app, token, s, e);
     const ats_run *run = ats_app_get_run(app);
@@ -169,10 +169,10 @@ bool token_span(const ats_app *app, const char *text, size_t len, int token, siz
 /* A soft rectangle behind text[a, b). */
 static void span_rect(ats_ui *ui, paint *p, size_t a, size_t b, ats_rgba color) {
     text_layout *t = &ui->text;
-    float x0 = textbox_x(ui, a), x1 = textbox_x(ui, b), h = 1.3f * t->size;
+    float x0 = ats_textbox_x(ui, a), x1 = ats_textbox_x(ui, b), h = 1.3f * t->size;
     if (x1 - x0 < 2 * p->u)
         x1 = x0 + 2 * p->u;
-    p_rect(p, (frect){x0, t->mid_y - 0.5f * h, x1 - x0, h}, 3 * p->u, color);
+    ats_paint_rect(p, (frect){x0, t->mid_y - 0.5f * h, x1 - x0, h}, 3 * p->u, color);
 }
 
 /* Behind the text: what lies beyond the context, the focused token's span, the selection. */
@@ -183,11 +183,11 @@ static void backgrounds(ats_ui *ui, paint *p, const ats_app *app) {
     size_t a, b;
     bool exact;
     if (run && ats_run_dropped_tokens(run) > 0 &&
-        token_span(app, t->text, t->len, ats_run_n_tokens(run) - 1, &a, &b, &exact) && b < t->len)
+        ats_token_span(app, t->text, t->len, ats_run_n_tokens(run) - 1, &a, &b, &exact) && b < t->len)
         span_rect(ui, p, b, t->len, UI_DROPPED);
     int focus[3] = {ats_app_state_focus_token(s), s->view.hover_query, s->view.hover_key};
     for (int i = 0; i < 3; i++)
-        if (focus[i] >= 0 && token_span(app, t->text, t->len, focus[i], &a, &b, &exact))
+        if (focus[i] >= 0 && ats_token_span(app, t->text, t->len, focus[i], &a, &b, &exact))
             span_rect(ui, p, a, b, UI_FOCUS);
     const ats_editor *ed = ats_app_get_editor(app);
     if (ats_editor_has_selection(ed)) {
@@ -211,14 +211,14 @@ static void follow_caret(ats_ui *ui, float caret_x, float inner_w) {
     ui->scroll = fmaxf(0, fminf(ui->scroll, t->width - inner_w + 4 * ui->u));
 }
 
-void textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box) {
+void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box) {
     const ats_app_state *s = ats_app_get_state(app);
     text_layout *t = &ui->text;
     float u = p->u, pad = 12 * u;
     lay_out(ui, app, box);
     bool focused = s->focus == ATS_FOCUS_TEXT;
     if (focused) /* the keyboard is here */
-        p_outline(p, box, fmaxf(2 * u, 1), 6 * u, UI_ACCENT);
+        ats_paint_outline(p, box, fmaxf(2 * u, 1), 6 * u, UI_ACCENT);
     frect inner = {box.x + pad, box.y, box.w - 2 * pad, box.h};
     float caret_local = local_x(ui, t->cursor);
     if (t->preedit_w > 0) {
@@ -229,7 +229,7 @@ void textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box) {
     follow_caret(ui, caret_local, inner.w);
     t->origin = inner.x - ui->scroll;
 
-    p_clip(p, (frect){box.x + 2 * u, box.y, box.w - 4 * u, box.h});
+    ats_paint_clip(p, (frect){box.x + 2 * u, box.y, box.w - 4 * u, box.h});
     backgrounds(ui, p, app);
     for (int k = 0; k < t->n_chunks; k++) {
         const chunk *c = &t->chunks[k];
@@ -239,29 +239,29 @@ void textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box) {
         size_t n = c->end - c->start < sizeof ui->buf - 1 ? c->end - c->start : sizeof ui->buf - 1;
         memcpy(ui->buf, t->text + c->start, n);
         ui->buf[n] = '\0';
-        p_text(p, x, t->mid_y, ui->buf, t->size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false,
+        ats_paint_text(p, x, t->mid_y, ui->buf, t->size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false,
                0);
     }
     if (t->preedit_w > 0) { /* the composition, underlined where the caret is */
         float x = t->origin + local_x(ui, t->cursor);
-        p_text(p, x, t->mid_y, s->preedit, t->size, UI_ACCENT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
+        ats_paint_text(p, x, t->mid_y, s->preedit, t->size, UI_ACCENT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
                false, 0);
-        p_line(p, x, t->mid_y + 0.62f * t->size, x + t->preedit_w, t->mid_y + 0.62f * t->size,
+        ats_paint_line(p, x, t->mid_y + 0.62f * t->size, x + t->preedit_w, t->mid_y + 0.62f * t->size,
                fmaxf(1.5f * u, 1), UI_ACCENT);
     }
     if (t->len == 0 && t->preedit_w == 0)
-        p_text(p, inner.x, t->mid_y, "Type a sentence to see where each word looks", t->size,
+        ats_paint_text(p, inner.x, t->mid_y, "Type a sentence to see where each word looks", t->size,
                UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, inner.w);
     float cx = t->origin + caret_local, half = 0.62f * t->size;
     if (focused) {
         float w = fmaxf(2 * u, 1);
-        p_rect(p, (frect){roundf(cx - 0.5f * w), t->mid_y - half, w, 2 * half}, 0, UI_ACCENT);
+        ats_paint_rect(p, (frect){roundf(cx - 0.5f * w), t->mid_y - half, w, 2 * half}, 0, UI_ACCENT);
     }
-    p_unclip(p);
+    ats_paint_unclip(p);
     /* where an input method puts its candidate window, also when the views have the keys */
     ui->caret[0] = (int)lroundf(cx);
     ui->caret[1] = (int)lroundf(t->mid_y - half);
     ui->caret[2] = focused ? (int)fmaxf(2 * u, 1) : 0;
     ui->caret[3] = (int)lroundf(2 * half);
-    ui_region(ui, box, (ats_app_hit){.kind = ATS_APP_HIT_TEXT});
+    ats_ui_region(ui, box, (ats_app_hit){.kind = ATS_APP_HIT_TEXT});
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tokens_rows(const ats_app *app) {
+int ats_tokens_rows(const ats_app *app) {
     const ats_run *run = ats_app_get_run(app);
     if (!run)
         return 1;
@@ -75,10 +75,10 @@ static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, in
     for (int i = 0; i < count; i++) {
         size_t a, b;
         bool exact;
-        if (!token_span(app, t->text, t->len, i, &a, &b, &exact))
+        if (!ats_token_span(app, t->text, t->len, i, &a, &b, &exact))
             continue;
         const ats_token *tok = ats_tokens_get(tokens, i);
-        float x0 = textbox_x(ui, a), x1 = textbox_x(ui, b);
+        float x0 = ats_textbox_x(ui, a), x1 = ats_textbox_x(ui, b);
         int r = tok->start == tok->end ? rows - 1 : 0; /* no span: the second row */
         chips[n++] = (chip){i, r, x0, x1 - x0, size, exact};
     }
@@ -86,7 +86,7 @@ static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, in
     for (int k = 0; k < n; k++) {
         chip *c = &chips[k];
         chip_label(ats_tokens_get(tokens, c->token)->piece, label, sizeof label);
-        float need = p_measure(p, label, size, false) + 10 * u;
+        float need = ats_paint_measure(p, label, size, false) + 10 * u;
         float x0 = c->x + 0.5f * gap, x1 = c->x + c->w - 0.5f * gap;
         float lo = end[c->row] + gap, hi = 1e9f;
         if (c->row == 0)
@@ -121,7 +121,7 @@ static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, in
     return n;
 }
 
-void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
+void ats_tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
     const ats_app_state *s = ats_app_get_state(app);
     const ats_run *run = ats_app_get_run(app);
     if (!run)
@@ -136,9 +136,9 @@ void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
         return;
     }
     frect clip = {t->box.x + 2 * u, strip.y, t->box.w - 4 * u, strip.h};
-    int n = place_chips(ui, p, app, chips, tokens_rows(app),
-                        textbox_x(ui, 0) > clip.x ? clip.x + 4 * u : -1e9f);
-    p_clip(p, clip);
+    int n = place_chips(ui, p, app, chips, ats_tokens_rows(app),
+                        ats_textbox_x(ui, 0) > clip.x ? clip.x + 4 * u : -1e9f);
+    ats_paint_clip(p, clip);
     char label[160];
     for (int k = 0; k < n; k++) {
         const chip *c = &chips[k];
@@ -154,16 +154,16 @@ void tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
             bg.a = 110;
             ink = UI_FAINT;
         }
-        p_rect(p, r, 4 * u, bg);
+        ats_paint_rect(p, r, 4 * u, bg);
         if (locked)
-            p_outline(p, r, fmaxf(1.5f * u, 1), 4 * u, UI_INK);
+            ats_paint_outline(p, r, fmaxf(1.5f * u, 1), 4 * u, UI_INK);
         if (r.w >= 6 * u)
-            p_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, c->size, ink, ATS_ALIGN_CENTER,
+            ats_paint_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, c->size, ink, ATS_ALIGN_CENTER,
                    ATS_VALIGN_MIDDLE, is_focus, r.w - 2 * u);
         float x0 = fmaxf(r.x, clip.x), x1 = fminf(r.x + r.w, clip.x + clip.w);
-        ui_region(ui, (frect){x0, r.y, x1 - x0, r.h},
+        ats_ui_region(ui, (frect){x0, r.y, x1 - x0, r.h},
                   (ats_app_hit){.kind = ATS_APP_HIT_CHIP, .index = c->token});
     }
-    p_unclip(p);
+    ats_paint_unclip(p);
     free(chips);
 }

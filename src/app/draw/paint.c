@@ -10,29 +10,29 @@ static void note(paint *p, ats_status s) {
         p->status = s;
 }
 
-void p_rect(paint *p, frect r, float radius, ats_rgba color) {
+void ats_paint_rect(paint *p, frect r, float radius, ats_rgba color) {
     if (r.w > 0 && r.h > 0)
         note(p, ats_dl_rect(p->dl, r.x, r.y, r.w, r.h, radius, color));
 }
 
-void p_outline(paint *p, frect r, float width, float radius, ats_rgba color) {
+void ats_paint_outline(paint *p, frect r, float width, float radius, ats_rgba color) {
     /* strokes rather than a filled shape with its inside filled again, so what is under the
      * ring stays visible: four bars, or four straight strokes and four quarter circles */
     if (radius <= 0) {
-        p_rect(p, (frect){r.x, r.y, r.w, width}, 0, color);
-        p_rect(p, (frect){r.x, r.y + r.h - width, r.w, width}, 0, color);
-        p_rect(p, (frect){r.x, r.y + width, width, r.h - 2 * width}, 0, color);
-        p_rect(p, (frect){r.x + r.w - width, r.y + width, width, r.h - 2 * width}, 0, color);
+        ats_paint_rect(p, (frect){r.x, r.y, r.w, width}, 0, color);
+        ats_paint_rect(p, (frect){r.x, r.y + r.h - width, r.w, width}, 0, color);
+        ats_paint_rect(p, (frect){r.x, r.y + width, width, r.h - 2 * width}, 0, color);
+        ats_paint_rect(p, (frect){r.x + r.w - width, r.y + width, width, r.h - 2 * width}, 0, color);
         return;
     }
     float k = 0.5523f; /* cubic approximation of a quarter circle */
     float x0 = r.x + 0.5f * width, y0 = r.y + 0.5f * width;
     float x1 = r.x + r.w - 0.5f * width, y1 = r.y + r.h - 0.5f * width;
     float rr = fminf(radius, 0.5f * fminf(x1 - x0, y1 - y0));
-    p_line(p, x0 + rr, y0, x1 - rr, y0, width, color);
-    p_line(p, x0 + rr, y1, x1 - rr, y1, width, color);
-    p_line(p, x0, y0 + rr, x0, y1 - rr, width, color);
-    p_line(p, x1, y0 + rr, x1, y1 - rr, width, color);
+    ats_paint_line(p, x0 + rr, y0, x1 - rr, y0, width, color);
+    ats_paint_line(p, x0 + rr, y1, x1 - rr, y1, width, color);
+    ats_paint_line(p, x0, y0 + rr, x0, y1 - rr, width, color);
+    ats_paint_line(p, x1, y0 + rr, x1, y1 - rr, width, color);
     float c = rr * (1 - k);
     note(p, ats_dl_curve(p->dl, x0, y0 + rr, x0, y0 + c, x0 + c, y0, x0 + rr, y0, width, color));
     note(p, ats_dl_curve(p->dl, x1 - rr, y0, x1 - c, y0, x1, y0 + c, x1, y0 + rr, width, color));
@@ -40,21 +40,21 @@ void p_outline(paint *p, frect r, float width, float radius, ats_rgba color) {
     note(p, ats_dl_curve(p->dl, x0 + rr, y1, x0 + c, y1, x0, y1 - c, x0, y1 - rr, width, color));
 }
 
-void p_card(paint *p, frect r, float radius, ats_rgba fill, ats_rgba edge, float edge_w) {
+void ats_paint_card(paint *p, frect r, float radius, ats_rgba fill, ats_rgba edge, float edge_w) {
     if (fill.a)
-        p_rect(p, r, radius, fill);
-    p_outline(p, r, edge_w, radius, edge);
+        ats_paint_rect(p, r, radius, fill);
+    ats_paint_outline(p, r, edge_w, radius, edge);
 }
 
-void p_line(paint *p, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
+void ats_paint_line(paint *p, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
     note(p, ats_dl_line(p->dl, x0, y0, x1, y1, width, ATS_CAP_BUTT, color));
 }
 
-void p_circle(paint *p, float cx, float cy, float radius, ats_rgba color) {
+void ats_paint_circle(paint *p, float cx, float cy, float radius, ats_rgba color) {
     note(p, ats_dl_circle(p->dl, cx, cy, radius, color));
 }
 
-float p_text(paint *p, float x, float y, const char *s, float size, ats_rgba color, ats_align al,
+float ats_paint_text(paint *p, float x, float y, const char *s, float size, ats_rgba color, ats_align al,
              ats_valign va, bool bold, float max_w) {
     if (!s || !*s)
         return 0;
@@ -65,15 +65,15 @@ float p_text(paint *p, float x, float y, const char *s, float size, ats_rgba col
     return max_w > 0 && w > max_w ? max_w : w;
 }
 
-void p_clip(paint *p, frect r) {
+void ats_paint_clip(paint *p, frect r) {
     note(p, ats_dl_push_clip(p->dl, r.x, r.y, fmaxf(r.w, 0), fmaxf(r.h, 0)));
 }
 
-void p_unclip(paint *p) {
+void ats_paint_unclip(paint *p) {
     note(p, ats_dl_pop_clip(p->dl));
 }
 
-float p_measure(paint *p, const char *s, float size, bool bold) {
+float ats_paint_measure(paint *p, const char *s, float size, bool bold) {
     return ats_font_measure(p->font, s, size, bold);
 }
 
@@ -110,7 +110,7 @@ static size_t cut_word(paint *p, const char *s, size_t a, size_t b, char *line, 
     return one;
 }
 
-float p_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color, float max_w,
+float ats_paint_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color, float max_w,
                 float line_h, int max_lines, bool measure_only) {
     size_t n = strlen(s);
     char *line = malloc(n + 1);
@@ -145,7 +145,7 @@ float p_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba 
         memcpy(line, s + i, stop - i);
         line[stop - i] = '\0';
         if (!measure_only)
-            p_text(p, x, y + (float)lines * line_h, line, size, color, ATS_ALIGN_START,
+            ats_paint_text(p, x, y + (float)lines * line_h, line, size, color, ATS_ALIGN_START,
                    ATS_VALIGN_TOP, false, max_w);
         lines++;
         i = stop;

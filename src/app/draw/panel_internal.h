@@ -17,21 +17,21 @@ typedef struct pane {
 } pane;
 
 /* Remembers r (clipped to the visible panel) as answering `hit`. */
-void pane_region(pane *pn, frect r, ats_app_hit hit);
+void ats_pane_region(pane *pn, frect r, ats_app_hit hit);
 /* The control of that kind and index is under the pointer. */
-bool pane_hovered(const pane *pn, ats_app_hit_kind kind, int index);
+bool ats_pane_hovered(const pane *pn, ats_app_hit_kind kind, int index);
 /* A section's heading in small capitals; moves pn->y below it. */
-void pane_heading(pane *pn, const char *text);
+void ats_pane_heading(pane *pn, const char *text);
 /* A box with a centred label, filled in the accent colour when selected. */
-void pane_button(pane *pn, frect r, const char *label, bool selected, bool hover, ats_app_hit hit);
+void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover, ats_app_hit hit);
 /* A check box with its label on a row of its own; moves pn->y below it. */
-void pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit);
+void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit);
 /* A slider over the column's width with the knob at position in [0, 1] (the hit's value is
  * where the pointer is, see ats_ui_hit_test); centre_mark marks the middle rather than filling
  * up to the knob. Moves pn->y below it. */
-void pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centre_mark);
+void ats_pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centre_mark);
 
 /* The pipeline view's section: steps, query token, what-if switches (draw_panel_pipeline.c). */
-void pane_pipeline(pane *pn);
+void ats_pane_pipeline(pane *pn);
 
 #endif

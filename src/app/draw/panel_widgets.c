@@ -4,69 +4,69 @@
 
 #include <stdio.h>
 
-void pane_region(pane *pn, frect r, ats_app_hit hit) {
+void ats_pane_region(pane *pn, frect r, ats_app_hit hit) {
     float x0 = fmaxf(r.x, pn->clip.x), y0 = fmaxf(r.y, pn->clip.y);
     float x1 = fminf(r.x + r.w, pn->clip.x + pn->clip.w);
     float y1 = fminf(r.y + r.h, pn->clip.y + pn->clip.h);
     if (x1 > x0 && y1 > y0)
-        ui_region(pn->ui, (frect){x0, y0, x1 - x0, y1 - y0}, hit);
+        ats_ui_region(pn->ui, (frect){x0, y0, x1 - x0, y1 - y0}, hit);
 }
 
-bool pane_hovered(const pane *pn, ats_app_hit_kind kind, int index) {
+bool ats_pane_hovered(const pane *pn, ats_app_hit_kind kind, int index) {
     return pn->s->hover_control == kind && pn->s->hover_index == index;
 }
 
-void pane_heading(pane *pn, const char *text) {
+void ats_pane_heading(pane *pn, const char *text) {
     pn->y += 13 * pn->u;
-    p_text(pn->p, pn->x, pn->y, text, UI_HEADING * pn->u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP,
+    ats_paint_text(pn->p, pn->x, pn->y, text, UI_HEADING * pn->u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP,
            true, pn->w);
     pn->y += 18 * pn->u;
 }
 
 /* A button-like box with a centred label. */
-void pane_button(pane *pn, frect r, const char *label, bool selected, bool hover, ats_app_hit hit) {
+void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover, ats_app_hit hit) {
     float u = pn->u;
     ats_rgba bg = selected ? UI_ACCENT : hover ? UI_HOVER : UI_BG;
-    p_rect(pn->p, r, 5 * u, bg);
-    p_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
+    ats_paint_rect(pn->p, r, 5 * u, bg);
+    ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
            selected ? UI_CARD : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, selected, r.w - 6 * u);
-    pane_region(pn, r, hit);
+    ats_pane_region(pn, r, hit);
 }
 
-void pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit) {
+void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit) {
     float u = pn->u, box = 18 * u, h = 28 * u;
     frect row = {pn->x, pn->y, pn->w, h};
-    if (pane_hovered(pn, hit.kind, hit.index))
-        p_rect(pn->p, frect_inset(row, -3 * u), 5 * u, UI_HOVER);
+    if (ats_pane_hovered(pn, hit.kind, hit.index))
+        ats_paint_rect(pn->p, frect_inset(row, -3 * u), 5 * u, UI_HOVER);
     frect b = {pn->x, pn->y + 0.5f * (h - box), box, box};
     if (checked) {
-        p_rect(pn->p, b, 4 * u, UI_ACCENT);
+        ats_paint_rect(pn->p, b, 4 * u, UI_ACCENT);
         float w = fmaxf(2 * u, 1);
-        p_line(pn->p, b.x + 4 * u, b.y + 9.5f * u, b.x + 7.5f * u, b.y + 13 * u, w, UI_CARD);
-        p_line(pn->p, b.x + 7.5f * u, b.y + 13 * u, b.x + 14 * u, b.y + 5 * u, w, UI_CARD);
+        ats_paint_line(pn->p, b.x + 4 * u, b.y + 9.5f * u, b.x + 7.5f * u, b.y + 13 * u, w, UI_CARD);
+        ats_paint_line(pn->p, b.x + 7.5f * u, b.y + 13 * u, b.x + 14 * u, b.y + 5 * u, w, UI_CARD);
     } else {
-        p_rect(pn->p, b, 4 * u, UI_CARD);
-        p_outline(pn->p, b, fmaxf(1.5f * u, 1), 4 * u, UI_FAINT);
+        ats_paint_rect(pn->p, b, 4 * u, UI_CARD);
+        ats_paint_outline(pn->p, b, fmaxf(1.5f * u, 1), 4 * u, UI_FAINT);
     }
-    p_text(pn->p, b.x + box + 10 * u, pn->y + 0.5f * h, label, UI_BODY * u, UI_INK, ATS_ALIGN_START,
+    ats_paint_text(pn->p, b.x + box + 10 * u, pn->y + 0.5f * h, label, UI_BODY * u, UI_INK, ATS_ALIGN_START,
            ATS_VALIGN_MIDDLE, false, pn->w - box - 10 * u);
-    pane_region(pn, row, hit);
+    ats_pane_region(pn, row, hit);
     pn->y += h;
 }
 
-void pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centre_mark) {
+void ats_pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centre_mark) {
     float u = pn->u, knob = 9 * u;
     frect r = {pn->x, pn->y, pn->w, 2 * knob}; /* the hit area: track plus a knob's room */
     float x0 = r.x + knob, x1 = r.x + r.w - knob, cy = r.y + knob;
     float kx = x0 + (position < 0 ? 0 : position > 1 ? 1 : position) * (x1 - x0);
-    p_rect(pn->p, (frect){x0, cy - 2 * u, x1 - x0, 4 * u}, 2 * u, UI_BORDER);
+    ats_paint_rect(pn->p, (frect){x0, cy - 2 * u, x1 - x0, 4 * u}, 2 * u, UI_BORDER);
     if (centre_mark)
-        p_rect(pn->p, (frect){0.5f * (x0 + x1) - u, cy - 6 * u, 2 * u, 12 * u}, 0, UI_FAINT);
+        ats_paint_rect(pn->p, (frect){0.5f * (x0 + x1) - u, cy - 6 * u, 2 * u, 12 * u}, 0, UI_FAINT);
     else
-        p_rect(pn->p, (frect){x0, cy - 2 * u, kx - x0, 4 * u}, 2 * u, UI_ACCENT);
-    p_circle(pn->p, kx, cy, knob, pane_hovered(pn, kind, 0) ? UI_ACCENT : UI_CARD);
-    p_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1), knob,
+        ats_paint_rect(pn->p, (frect){x0, cy - 2 * u, kx - x0, 4 * u}, 2 * u, UI_ACCENT);
+    ats_paint_circle(pn->p, kx, cy, knob, ats_pane_hovered(pn, kind, 0) ? UI_ACCENT : UI_CARD);
+    ats_paint_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1), knob,
               UI_ACCENT);
-    pane_region(pn, r, (ats_app_hit){.kind = kind});
+    ats_pane_region(pn, r, (ats_app_hit){.kind = kind});
     pn->y += 2 * knob;
 }

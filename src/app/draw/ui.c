@@ -11,7 +11,7 @@
 
 /* ---- regions ----------------------------------------------------------------------------- */
 
-void ui_region(ats_ui *ui, frect r, ats_app_hit hit) {
+void ats_ui_region(ats_ui *ui, frect r, ats_app_hit hit) {
     if (r.w <= 0 || r.h <= 0)
         return;
     if (ui->n_regions == ui->cap_regions) {
@@ -30,7 +30,7 @@ void ui_region(ats_ui *ui, frect r, ats_app_hit hit) {
 /* ---- lifecycle --------------------------------------------------------------------------------
  */
 
-ats_status ats_ui_create(const char *font_path, ats_ui **out, ats_error *err) {
+ats_status ats_ui_new(const char *font_path, ats_ui **out, ats_error *err) {
     *out = NULL;
     ats_ui *ui = calloc(1, sizeof *ui);
     if (!ui)
@@ -90,11 +90,11 @@ float ats_ui_panel_scroll_max(const ats_ui *ui) {
 /* A line in the middle of the views area when there is no view to show. */
 static void view_message(paint *p, frect area, const char *title, const char *detail) {
     float u = p->u, cx = area.x + 0.5f * area.w, cy = area.y + 0.5f * area.h;
-    p_rect(p, area, 0, UI_CARD);
-    p_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
+    ats_paint_rect(p, area, 0, UI_CARD);
+    ats_paint_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
            area.w - 40 * u);
     if (detail)
-        p_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER, ATS_VALIGN_TOP,
+        ats_paint_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER, ATS_VALIGN_TOP,
                false, area.w - 40 * u);
 }
 
@@ -183,7 +183,7 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
 
     /* cards: text and tokens on top, views and panel below, status at the bottom */
     float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
-    int rows = tokens_rows(app);
+    int rows = ats_tokens_rows(app);
     float top_h = roundf(UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
     frect top = {m, m, W - 2 * m, top_h};
     frect status = {0, H - status_h, W, status_h};
@@ -192,13 +192,13 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     frect panel = {W - m - panel_w, body_y, panel_w, body_h};
     frect views = {m, body_y, fmaxf(panel.x - 2 * m, 10), body_h};
 
-    p_card(&p, top, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
+    ats_paint_card(&p, top, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
     float samples_w = roundf(fminf(130 * u, 0.25f * top.w));
     frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 18 * u - samples_w, UI_TEXT_H * u - 4 * u};
-    textbox_draw(ui, &p, app, box);
-    samples_button_draw(ui, &p, app, (frect){box.x + box.w + 6 * u, box.y, samples_w, box.h});
+    ats_textbox_draw(ui, &p, app, box);
+    ats_samples_button_draw(ui, &p, app, (frect){box.x + box.w + 6 * u, box.y, samples_w, box.h});
     frect strip = {top.x + u, box.y + box.h + 2 * u, top.w - 2 * u, (float)rows * UI_CHIP_ROW * u};
-    tokens_draw(ui, &p, app, strip);
+    ats_tokens_draw(ui, &p, app, strip);
 
     /* the views card: its inside is the views area, in whole pixels */
     bool views_focus = s->focus == ATS_FOCUS_VIEWS;
@@ -209,17 +209,17 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ui->vh = (int)floorf(views.y + views.h - ring) - ui->vy;
     frect area = {(float)ui->vx, (float)ui->vy, (float)ui->vw, (float)ui->vh};
     /* a square frame: the view fills the inside with its own white */
-    p_outline(&p, (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring}, ring,
+    ats_paint_outline(&p, (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring}, ring,
               0, views_focus ? UI_ACCENT : UI_BORDER);
-    ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
+    ats_ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
     ui->view_ok = false;
     if (ui->vw > 8 && ui->vh > 8)
         ui->view_ok = build_view(ui, &p, app, area);
     ui->view_kind = s->view.view;
 
     ui->panel = panel;
-    panel_draw(ui, &p, app, panel);
-    status_draw(ui, &p, app, status);
+    ats_panel_draw(ui, &p, app, panel);
+    ats_status_draw(ui, &p, app, status);
     draw_list(c, ui->base, ui->font);
 
     if (ui->view_ok) {
@@ -228,9 +228,9 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     }
 
     paint over = {.dl = ui->over, .font = ui->font, .u = u};
-    overlay_draw(ui, &over, app, area);
+    ats_overlay_draw(ui, &over, app, area);
     if (s->help_visible)
-        help_draw(ui, &over, app);
+        ats_help_draw(ui, &over, app);
     if (ats_dl_count(ui->over) > 0)
         draw_list(c, ui->over, ui->font);
     if (p.status != ATS_OK || over.status != ATS_OK)
@@ -283,7 +283,7 @@ ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
         case ATS_APP_HIT_VIEWS:
             return view_hit(ui, x, y);
         case ATS_APP_HIT_TEXT:
-            hit.offset = textbox_offset_at(ui, x);
+            hit.offset = ats_textbox_offset_at(ui, x);
             return hit;
         case ATS_APP_HIT_THRESHOLD:
         case ATS_APP_HIT_TEMPERATURE: {

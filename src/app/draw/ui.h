@@ -30,7 +30,7 @@ typedef struct ats_app ats_app;
 typedef struct ats_ui ats_ui;
 
 /* Opens the font (`font_path` NULL: DejaVu Sans through fontconfig). */
-ats_status ats_ui_create(const char *font_path, ats_ui **out, ats_error *err);
+ats_status ats_ui_new(const char *font_path, ats_ui **out, ats_error *err);
 void ats_ui_free(ats_ui *ui);
 ats_font *ats_ui_font(ats_ui *ui);
 

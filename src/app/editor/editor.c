@@ -18,7 +18,7 @@ struct ats_editor {
     char error[256];
 };
 
-ats_editor *ats_editor_create(size_t max_bytes) {
+ats_editor *ats_editor_new(size_t max_bytes) {
     ats_editor *ed = calloc(1, sizeof *ed);
     if (!ed)
         return NULL;
@@ -169,10 +169,10 @@ ats_edit_result ats_editor_set_text(ats_editor *ed, const char *text, size_t len
         return r;
     if (reset_history)
         ats_history_clear(&ed->history);
-    ats_history_close(&ed->history);
+    ats_history_close_group(&ed->history);
     r = replace(ed, 0, ed->len, text, len, ATS_HISTORY_OTHER, !reset_history);
     if (r == ATS_EDIT_OK)
-        ats_history_close(&ed->history);
+        ats_history_close_group(&ed->history);
     return r;
 }
 
@@ -185,7 +185,7 @@ ats_edit_result ats_editor_insert(ats_editor *ed, const char *text, size_t len) 
     size_t start, end;
     ats_editor_selection(ed, &start, &end);
     if (start != end) /* typing over a selection starts a step that later typing extends */
-        ats_history_close(&ed->history);
+        ats_history_close_group(&ed->history);
     return replace(ed, start, end, text, len, ATS_HISTORY_TYPING, true);
 }
 
@@ -227,17 +227,17 @@ ats_edit_result ats_editor_delete(ats_editor *ed, ats_editor_motion motion) {
     if (start == end)
         return ATS_EDIT_UNCHANGED;
     if (kind == ATS_HISTORY_OTHER)
-        ats_history_close(&ed->history);
+        ats_history_close_group(&ed->history);
     ats_edit_result r = replace(ed, start, end, "", 0, kind, true);
     if (r == ATS_EDIT_OK && kind == ATS_HISTORY_OTHER)
-        ats_history_close(&ed->history);
+        ats_history_close_group(&ed->history);
     return r;
 }
 
 /* ---- cursor and selection ------------------------------------------------------------------- */
 
 static ats_edit_result place(ats_editor *ed, size_t anchor, size_t cursor) {
-    ats_history_close(&ed->history);
+    ats_history_close_group(&ed->history);
     if (ed->anchor == anchor && ed->cursor == cursor)
         return ATS_EDIT_UNCHANGED;
     ed->anchor = anchor;
@@ -320,9 +320,9 @@ ats_edit_result ats_editor_paste(ats_editor *ed, const ats_clipboard *cb) {
     if (r == ATS_EDIT_OK) {
         size_t start, end;
         ats_editor_selection(ed, &start, &end);
-        ats_history_close(&ed->history);
+        ats_history_close_group(&ed->history);
         r = replace(ed, start, end, text, len, ATS_HISTORY_OTHER, true);
-        ats_history_close(&ed->history);
+        ats_history_close_group(&ed->history);
     }
     free(text);
     return r;
@@ -361,5 +361,5 @@ ats_edit_result ats_editor_redo(ats_editor *ed) {
 }
 
 void ats_editor_close_group(ats_editor *ed) {
-    ats_history_close(&ed->history);
+    ats_history_close_group(&ed->history);
 }

@@ -11,7 +11,7 @@
  * paste, a cut, a word deletion, replacing the text, any cursor motion, undo/redo and
  * ats_editor_close_group (the app calls it after a pause in typing) end the current group.
  *
- * Ownership: ats_editor_create allocates, ats_editor_free frees (NULL-safe). Pointers returned
+ * Ownership: ats_editor_new allocates, ats_editor_free frees (NULL-safe). Pointers returned
  * by getters stay valid until the next call that changes the editor. */
 #ifndef ATS_APP_EDITOR_H
 #define ATS_APP_EDITOR_H
@@ -55,7 +55,7 @@ typedef struct ats_clipboard {
 
 /* An empty editor holding at most max_bytes bytes of text (0 takes the default); NULL when out
  * of memory. */
-ats_editor *ats_editor_create(size_t max_bytes);
+ats_editor *ats_editor_new(size_t max_bytes);
 void ats_editor_free(ats_editor *ed);
 
 /* ---- reading ---------------------------------------------------------------------------- */

@@ -120,7 +120,7 @@ bool ats_history_record(ats_history *h, const ats_history_step *edit) {
     return true;
 }
 
-void ats_history_close(ats_history *h) {
+void ats_history_close_group(ats_history *h) {
     h->open = false;
 }
 

@@ -38,7 +38,7 @@ void ats_history_clear(ats_history *h);
  * it continues it. Drops the redo steps. False when out of memory (nothing recorded). */
 bool ats_history_record(ats_history *h, const ats_history_step *edit);
 /* Ends the open step. */
-void ats_history_close(ats_history *h);
+void ats_history_close_group(ats_history *h);
 /* The step to revert (undo) or re-apply (redo), moving the position; NULL when none. */
 const ats_history_step *ats_history_undo(ats_history *h);
 const ats_history_step *ats_history_redo(ats_history *h);

@@ -435,7 +435,7 @@ int ats_window_run(const ats_window_opts *opts) {
         .wake_user = &sh,
     };
     char err[512];
-    sh.app = ats_app_create(&cfg, ats_clock_ms(), err, sizeof err);
+    sh.app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
     if (!sh.app) {
         fprintf(stderr, "attnscope: %s\n", err);
         destroy(&sh);

@@ -285,17 +285,17 @@ ats_status ats_gguf_open(const char *path, ats_gguf **out, ats_error *err) {
     if (s == ATS_OK)
         s = parse(g, err);
     if (s != ATS_OK) {
-        ats_gguf_close(g);
+        ats_gguf_free(g);
         return s;
     }
     *out = g;
     return ATS_OK;
 }
 
-void ats_gguf_close(ats_gguf *gguf) {
+void ats_gguf_free(ats_gguf *gguf) {
     if (!gguf)
         return;
-    ats_mapped_file_close(gguf->file);
+    ats_mapped_file_free(gguf->file);
     free(gguf->kvs);
     free(gguf->tensors);
     free(gguf);

@@ -6,7 +6,7 @@
  * u64 length + bytes. Everything is little-endian.
  *
  * Parsing checks every length and offset against the file size; strings and tensor data point
- * into the memory mapping and stay valid until ats_gguf_close.
+ * into the memory mapping and stay valid until ats_gguf_free.
  */
 #ifndef ATS_ENGINE_GGUF_H
 #define ATS_ENGINE_GGUF_H
@@ -84,7 +84,7 @@ typedef struct ats_gguf {
 
 ats_status ats_gguf_open(const char *path, ats_gguf **out, ats_error *err);
 /* Closes the file unless ats_gguf_take_file took it. */
-void ats_gguf_close(ats_gguf *gguf);
+void ats_gguf_free(ats_gguf *gguf);
 /* Hands the mapping to the caller (a model keeps it so tensors can be used in place). */
 ats_mapped_file *ats_gguf_take_file(ats_gguf *gguf);
 

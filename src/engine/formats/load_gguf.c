@@ -372,7 +372,7 @@ ats_status ats_load_gguf(const char *path, const ats_load_opts *opts, ats_model 
     if (!(ld.model = ats_model_new()))
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     ats_status s = load(&ld);
-    ats_gguf_close(ld.g);
+    ats_gguf_free(ld.g);
     if (s != ATS_OK) {
         ats_model_free(ld.model);
         return s;

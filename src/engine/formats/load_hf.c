@@ -503,7 +503,7 @@ ats_status ats_load_hf_folder(const char *dir, const ats_load_opts *opts, ats_mo
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     ats_status s = load(&ld);
     for (int i = 0; i < ld.n_shards; i++)
-        ats_safetensors_close(ld.shards[i]);
+        ats_safetensors_free(ld.shards[i]);
     free(ld.shards);
     if (s != ATS_OK) {
         ats_model_free(ld.model);

@@ -42,7 +42,7 @@ ats_status ats_mapped_file_open(const char *path, ats_mapped_file **out, ats_err
     return ATS_OK;
 }
 
-void ats_mapped_file_close(ats_mapped_file *file) {
+void ats_mapped_file_free(ats_mapped_file *file) {
     if (!file)
         return;
     if (file->data)

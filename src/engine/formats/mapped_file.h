@@ -16,7 +16,7 @@ typedef struct ats_mapped_file {
 } ats_mapped_file;
 
 ats_status ats_mapped_file_open(const char *path, ats_mapped_file **out, ats_error *err);
-void ats_mapped_file_close(ats_mapped_file *file);
+void ats_mapped_file_free(ats_mapped_file *file);
 
 /* A cursor over [data, data + size). Reads past the end fail and leave the cursor unchanged. */
 typedef struct ats_reader {

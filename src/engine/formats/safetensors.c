@@ -146,20 +146,20 @@ ats_status ats_safetensors_open(const char *path, ats_safetensors **out, ats_err
     if (s == ATS_OK)
         s = parse_header(st, err);
     if (s != ATS_OK) {
-        ats_safetensors_close(st);
+        ats_safetensors_free(st);
         return s;
     }
     *out = st;
     return ATS_OK;
 }
 
-void ats_safetensors_close(ats_safetensors *st) {
+void ats_safetensors_free(ats_safetensors *st) {
     if (!st)
         return;
     for (int i = 0; i < st->n_tensors; i++)
         free(st->tensors[i].name);
     free(st->tensors);
-    ats_mapped_file_close(st->file);
+    ats_mapped_file_free(st->file);
     free(st);
 }
 

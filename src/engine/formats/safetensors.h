@@ -32,7 +32,7 @@ typedef struct ats_safetensors {
 
 ats_status ats_safetensors_open(const char *path, ats_safetensors **out, ats_error *err);
 /* Closes the mapping unless ats_safetensors_take_file took it. */
-void ats_safetensors_close(ats_safetensors *st);
+void ats_safetensors_free(ats_safetensors *st);
 /* Hands the mapping to the caller (a model keeps it so tensors can be used in place). */
 ats_mapped_file *ats_safetensors_take_file(ats_safetensors *st);
 

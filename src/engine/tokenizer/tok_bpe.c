@@ -135,7 +135,7 @@ static ats_status bpe_try_pair(const tok_model *m, work *w, int32_t left, int32_
         return ATS_OK;
     const sym *l = &w->syms[left], *r = &w->syms[right];
     int32_t rank, merged;
-    if (l->id < 0 || r->id < 0 || !tok_pairmap_get(&m->merges, l->id, r->id, &rank, &merged))
+    if (l->id < 0 || r->id < 0 || !ats_tok_pairmap_get(&m->merges, l->id, r->id, &rank, &merged))
         return ATS_OK;
     return heap_push(
         w, (cand){.prio = rank, .left = left, .right = right, .lb = l->b, .rb = r->b, .id = merged},
@@ -152,11 +152,11 @@ static ats_status bpe_symbols(const tok_pipeline *t, const char *word, size_t le
     ats_status st = ATS_OK;
     int32_t unk_a = -1, unk_b = -1; /* a pending unk token's byte range */
     for (size_t i = 0; i < len && st == ATS_OK;) {
-        size_t k = m->byte_level ? 1 : tok_utf8_len((unsigned char)word[i]);
+        size_t k = m->byte_level ? 1 : ats_tok_utf8_len((unsigned char)word[i]);
         if (k > len - i)
             k = len - i;
         int32_t id;
-        bool known = tok_strmap_get(&v->map, word + i, k, &id);
+        bool known = ats_tok_strmap_get(&v->map, word + i, k, &id);
         bool bytes_ok = !known && m->byte_fallback;
         for (size_t j = 0; bytes_ok && j < k; j++)
             bytes_ok = v->byte_id[(unsigned char)word[i + j]] >= 0;
@@ -192,16 +192,16 @@ static ats_status bpe_symbols(const tok_pipeline *t, const char *word, size_t le
 static ats_status emit_syms(const work *w, tok_spans *out, ats_error *err) {
     ats_status st = ATS_OK;
     for (int32_t i = w->n_syms ? 0 : -1; i >= 0 && st == ATS_OK; i = w->syms[i].next)
-        st = tok_spans_push(out, w->syms[i].id, w->syms[i].a, w->syms[i].b, err);
+        st = ats_tok_spans_push(out, w->syms[i].id, w->syms[i].a, w->syms[i].b, err);
     return st;
 }
 
-ats_status tok_bpe_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
+ats_status ats_tok_bpe_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
                           ats_error *err) {
     const tok_model *m = &t->model;
     int32_t id;
-    if (m->ignore_merges && tok_strmap_get(&t->vocab.map, word, len, &id))
-        return tok_spans_push(out, id, 0, (int32_t)len, err);
+    if (m->ignore_merges && ats_tok_strmap_get(&t->vocab.map, word, len, &id))
+        return ats_tok_spans_push(out, id, 0, (int32_t)len, err);
     work w = {0};
     ats_status st = bpe_symbols(t, word, len, &w, err);
     for (size_t i = 1; i < w.n_syms && st == ATS_OK; i++)
@@ -231,7 +231,7 @@ static ats_status spm_try_pair(const tok_pipeline *t, const char *word, work *w,
         return ATS_OK;
     int32_t id;
     /* neighbours are adjacent in the piece, so their concatenation is word[l->a, r->b) */
-    if (!tok_strmap_get(&t->vocab.map, word + l->a, (size_t)(r->b - l->a), &id))
+    if (!ats_tok_strmap_get(&t->vocab.map, word + l->a, (size_t)(r->b - l->a), &id))
         return ATS_OK;
     double score = t->vocab.score ? t->vocab.score[id] : 0.0;
     return heap_push(
@@ -243,18 +243,18 @@ static ats_status spm_try_pair(const tok_pipeline *t, const char *word, work *w,
  * the highest-scoring first. Characters that never became tokens come out as byte tokens.
  * In llama2.c mode a character outside the vocabulary turns into byte tokens (id byte + 3)
  * before merging and those never merge, exactly as llama2.c's encode(). */
-ats_status tok_spm_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
+ats_status ats_tok_spm_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
                           ats_error *err) {
     const tok_model *m = &t->model;
     const tok_vocab *v = &t->vocab;
     work w = {0};
     ats_status st = ATS_OK;
     for (size_t i = 0; i < len && st == ATS_OK;) {
-        size_t k = tok_utf8_len((unsigned char)word[i]);
+        size_t k = ats_tok_utf8_len((unsigned char)word[i]);
         if (k > len - i)
             k = len - i;
         int32_t id = -1;
-        if (tok_strmap_get(&v->map, word + i, k, &id)) {
+        if (ats_tok_strmap_get(&v->map, word + i, k, &id)) {
             st = sym_push(&w, id, i, i + k, false, err);
         } else if (m->llama2c) {
             for (size_t j = 0; j < k && st == ATS_OK; j++)
@@ -277,15 +277,15 @@ ats_status tok_spm_encode(const tok_pipeline *t, const char *word, size_t len, t
     for (int32_t i = w.n_syms ? 0 : -1; i >= 0 && st == ATS_OK; i = w.syms[i].next) {
         const sym *s = &w.syms[i];
         if (s->id >= 0) {
-            st = tok_spans_push(out, s->id, s->a, s->b, err);
+            st = ats_tok_spans_push(out, s->id, s->a, s->b, err);
             continue;
         }
         for (int32_t j = s->a; j < s->b && st == ATS_OK; j++) {
             int32_t byte_id = v->byte_id[(unsigned char)word[j]];
             if (byte_id >= 0)
-                st = tok_spans_push(out, byte_id, j, j + 1, err);
+                st = ats_tok_spans_push(out, byte_id, j, j + 1, err);
             else if (m->unk_id >= 0) /* no byte tokens: the whole character is unknown */
-                st = tok_spans_push(out, m->unk_id, s->a, s->b, err), j = s->b;
+                st = ats_tok_spans_push(out, m->unk_id, s->a, s->b, err), j = s->b;
         }
     }
     work_free(&w);

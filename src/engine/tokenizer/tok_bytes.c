@@ -26,19 +26,19 @@ static int byte_of_codepoint(int32_t cp) {
     return k == 67 ? 0xAD : -1;
 }
 
-ats_status tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok, ats_error *err) {
+ats_status ats_tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok, ats_error *err) {
     *ok = true;
     size_t i = 0;
     while (i < n) {
         int32_t cp;
-        i += tok_utf8_decode(s + i, n - i, &cp);
+        i += ats_tok_utf8_decode(s + i, n - i, &cp);
         int b = byte_of_codepoint(cp);
         if (b < 0) {
             *ok = false;
             return ATS_OK;
         }
         char c = (char)b;
-        ats_status st = tok_buf_append(out, &c, 1, err);
+        ats_status st = ats_tok_buf_append(out, &c, 1, err);
         if (st != ATS_OK)
             return st;
     }
@@ -47,7 +47,7 @@ ats_status tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok,
 
 /* Length of a complete, valid UTF-8 sequence at s[0..n), or 0. */
 static size_t valid_sequence(const unsigned char *s, size_t n) {
-    size_t k = tok_utf8_len(s[0]);
+    size_t k = ats_tok_utf8_len(s[0]);
     if (s[0] >= 0x80 && (k == 1 || s[0] == 0xC0 || s[0] == 0xC1 || s[0] > 0xF4))
         return 0;
     if (k > n)
@@ -63,19 +63,19 @@ static size_t valid_sequence(const unsigned char *s, size_t n) {
     return k;
 }
 
-ats_status tok_render_bytes(tok_buf *out, const char *s, size_t n, ats_error *err) {
+ats_status ats_tok_render_bytes(tok_buf *out, const char *s, size_t n, ats_error *err) {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
         size_t k = valid_sequence(u + i, n - i);
         ats_status st;
         if (k) {
-            st = tok_buf_append(out, s + i, k, err);
+            st = ats_tok_buf_append(out, s + i, k, err);
             i += k;
         } else {
             char hex[8];
             snprintf(hex, sizeof hex, "<0x%02X>", u[i]);
-            st = tok_buf_append(out, hex, 6, err);
+            st = ats_tok_buf_append(out, hex, 6, err);
             i++;
         }
         if (st != ATS_OK)
@@ -94,7 +94,7 @@ static int hex_digit(char c) {
     return -1;
 }
 
-int tok_parse_byte_token(const char *s, size_t n) {
+int ats_tok_parse_byte_token(const char *s, size_t n) {
     if (n != 6 || s[0] != '<' || s[1] != '0' || s[2] != 'x' || s[5] != '>')
         return -1;
     int hi = hex_digit(s[3]), lo = hex_digit(s[4]);

@@ -96,7 +96,7 @@ static ats_status apply_types(tok_pipeline *t, const gguf_vocab *gv, ats_error *
         if (type == TYPE_CONTROL || type == TYPE_UNKNOWN)
             v->flags[id] |= TOK_FLAG_SPECIAL | TOK_FLAG_NOLOOKUP;
         if (type == TYPE_USER) {
-            ats_status st = tok_pipeline_add_added(t, (int32_t)id, tok_vocab_text(v, (int32_t)id),
+            ats_status st = ats_tok_pipeline_add_added(t, (int32_t)id, tok_vocab_text(v, (int32_t)id),
                                                    v->len[id], false, err);
             if (st != ATS_OK)
                 return st;
@@ -141,18 +141,18 @@ static ats_status bpe_pre(tok_pipeline *t, const ats_gguf *g, bool *add_bos, ats
     ats_gguf_str pre = {.data = "default", .len = 7};
     ats_gguf_get_str(g, "tokenizer.ggml.pre", &pre);
     if (name_in(pre, gpt2))
-        return tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err);
+        return ats_tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err);
     if (name_in(pre, llama3) || name_in(pre, llama3_like)) {
         t->model.ignore_merges = true;
         *add_bos = name_in(pre, llama3);
-        return tok_pipeline_add_regex_split(t, pat_llama3, TOK_SPLIT_ISOLATED, false, err);
+        return ats_tok_pipeline_add_regex_split(t, pat_llama3, TOK_SPLIT_ISOLATED, false, err);
     }
     if (name_in(pre, qwen2))
-        return tok_pipeline_add_regex_split(t, pat_qwen2, TOK_SPLIT_ISOLATED, false, err);
+        return ats_tok_pipeline_add_regex_split(t, pat_qwen2, TOK_SPLIT_ISOLATED, false, err);
     if (name_in(pre, digits_then_gpt2)) {
-        ats_status st = tok_pipeline_add_regex_split(t, "\\p{N}", TOK_SPLIT_ISOLATED, false, err);
+        ats_status st = ats_tok_pipeline_add_regex_split(t, "\\p{N}", TOK_SPLIT_ISOLATED, false, err);
         return st == ATS_OK
-                   ? tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err)
+                   ? ats_tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err)
                    : st;
     }
     const char *const *seq;
@@ -163,7 +163,7 @@ static ats_status bpe_pre(tok_pipeline *t, const ats_gguf *g, bool *add_bos, ats
     seq = str_eq(pre, "falcon") ? falcon : fallback;
     ats_status st = ATS_OK;
     for (; *seq && st == ATS_OK; seq++)
-        st = tok_pipeline_add_regex_split(t, *seq, TOK_SPLIT_ISOLATED, false, err);
+        st = ats_tok_pipeline_add_regex_split(t, *seq, TOK_SPLIT_ISOLATED, false, err);
     return st;
 }
 
@@ -177,15 +177,15 @@ static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
         raw.n = 0;
         bool ok = false;
         if (type_of(gv, id) != TYPE_CONTROL)
-            st = tok_bytelevel_decode(gv->text[id], gv->len[id], &raw, &ok, err);
+            st = ats_tok_bytelevel_decode(gv->text[id], gv->len[id], &raw, &ok, err);
         if (st == ATS_OK)
-            st = ok ? tok_vocab_set(v, (int32_t)id, raw.p, raw.n, err)
-                    : tok_vocab_set(v, (int32_t)id, gv->text[id], gv->len[id], err);
+            st = ok ? ats_tok_vocab_set(v, (int32_t)id, raw.p, raw.n, err)
+                    : ats_tok_vocab_set(v, (int32_t)id, gv->text[id], gv->len[id], err);
     }
     if (st == ATS_OK)
         st = apply_types(t, gv, err);
     if (st == ATS_OK)
-        st = tok_vocab_build_map(v, false, err);
+        st = ats_tok_vocab_build_map(v, false, err);
 
     const ats_gguf_kv *kv = ats_gguf_find(g, "tokenizer.ggml.merges");
     const char **mt = NULL;
@@ -195,7 +195,7 @@ static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
     if (st == ATS_OK)
         st = ats_gguf_string_array(g, kv, &mt, &ml, err);
     if (st == ATS_OK)
-        st = tok_pairmap_init(&t->model.merges, kv->array_len, err);
+        st = ats_tok_pairmap_init(&t->model.merges, kv->array_len, err);
     for (uint64_t i = 0; st == ATS_OK && i < kv->array_len; i++) {
         /* "left right", split at the first space after the first character (llama.cpp) */
         const char *m = mt[i];
@@ -208,20 +208,20 @@ static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
         size_t ll = (size_t)(sp - m), rl = ml[i] - ll - 1;
         bool ok1, ok2;
         raw.n = 0;
-        st = tok_bytelevel_decode(m, ll, &raw, &ok1, err);
+        st = ats_tok_bytelevel_decode(m, ll, &raw, &ok1, err);
         size_t split = raw.n;
         if (st == ATS_OK)
-            st = tok_bytelevel_decode(sp + 1, rl, &raw, &ok2, err);
+            st = ats_tok_bytelevel_decode(sp + 1, rl, &raw, &ok2, err);
         int32_t left, right, merged;
-        if (st != ATS_OK || !ok1 || !ok2 || !tok_strmap_get(&v->map, raw.p, split, &left) ||
-            !tok_strmap_get(&v->map, raw.p + split, raw.n - split, &right) ||
-            !tok_strmap_get(&v->map, raw.p, raw.n, &merged))
+        if (st != ATS_OK || !ok1 || !ok2 || !ats_tok_strmap_get(&v->map, raw.p, split, &left) ||
+            !ats_tok_strmap_get(&v->map, raw.p + split, raw.n - split, &right) ||
+            !ats_tok_strmap_get(&v->map, raw.p, raw.n, &merged))
             continue; /* a merge whose parts or result are not tokens can never apply */
-        st = tok_pairmap_put(&t->model.merges, left, right, (int32_t)i, merged, err);
+        st = ats_tok_pairmap_put(&t->model.merges, left, right, (int32_t)i, merged, err);
     }
     free(mt);
     free(ml);
-    tok_buf_free(&raw);
+    ats_tok_buf_free(&raw);
     if (st != ATS_OK)
         return st;
 
@@ -246,7 +246,7 @@ static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
 
 static ats_status add_text_norm(tok_pipeline *t, tok_norm_kind kind, const char *str,
                                 const char *pat, ats_error *err) {
-    tok_norm *n = tok_pipeline_add_norm(t, kind, err);
+    tok_norm *n = ats_tok_pipeline_add_norm(t, kind, err);
     if (!n)
         return ATS_ERR_NOMEM;
     n->str = strdup(str);
@@ -265,10 +265,10 @@ static ats_status gguf_spm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
     tok_vocab *v = &t->vocab;
     ats_status st = ATS_OK;
     for (uint32_t id = 0; id < gv->n && st == ATS_OK; id++) {
-        st = tok_vocab_set(v, (int32_t)id, gv->text[id], gv->len[id], err);
+        st = ats_tok_vocab_set(v, (int32_t)id, gv->text[id], gv->len[id], err);
         if (gv->scores)
             v->score[id] = gv->scores[id];
-        int byte = tok_parse_byte_token(gv->text[id], gv->len[id]);
+        int byte = ats_tok_parse_byte_token(gv->text[id], gv->len[id]);
         if (byte >= 0 && (!gv->types || type_of(gv, id) == TYPE_BYTE)) {
             v->flags[id] |= TOK_FLAG_BYTE | TOK_FLAG_NOLOOKUP;
             v->byte_of[id] = (uint8_t)byte;
@@ -278,7 +278,7 @@ static ats_status gguf_spm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
     if (st == ATS_OK)
         st = apply_types(t, gv, err);
     if (st == ATS_OK)
-        st = tok_vocab_build_map(v, false, err); /* llama.cpp's token_to_id: the last one wins */
+        st = ats_tok_vocab_build_map(v, false, err); /* llama.cpp's token_to_id: the last one wins */
     if (st == ATS_OK && flag(g, "tokenizer.ggml.add_space_prefix", true))
         st = add_text_norm(t, TOK_NORM_PREPEND, "\xE2\x96\x81", NULL, err);
     if (st == ATS_OK)
@@ -316,28 +316,28 @@ static ats_status gguf_wpm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
         int32_t type = type_of(gv, id);
         hf.n = 0;
         if (n >= 3 && memcmp(s, "\xE2\x96\x81", 3) == 0)
-            st = tok_buf_append(&hf, s + 3, n - 3, err);
+            st = ats_tok_buf_append(&hf, s + 3, n - 3, err);
         else if (type == TYPE_CONTROL || type == TYPE_UNKNOWN ||
                  (n >= 2 && s[0] == '[' && s[n - 1] == ']'))
-            st = tok_buf_append(&hf, s, n, err);
-        else if ((st = tok_buf_append(&hf, "##", 2, err)) == ATS_OK)
-            st = tok_buf_append(&hf, s, n, err);
+            st = ats_tok_buf_append(&hf, s, n, err);
+        else if ((st = ats_tok_buf_append(&hf, "##", 2, err)) == ATS_OK)
+            st = ats_tok_buf_append(&hf, s, n, err);
         if (st == ATS_OK)
-            st = tok_vocab_set(v, (int32_t)id, hf.p, hf.n, err);
+            st = ats_tok_vocab_set(v, (int32_t)id, hf.p, hf.n, err);
     }
-    tok_buf_free(&hf);
+    ats_tok_buf_free(&hf);
     if (st == ATS_OK)
         st = apply_types(t, gv, err);
     if (st == ATS_OK)
-        st = tok_vocab_build_map(v, false, err);
-    tok_norm *n = st == ATS_OK ? tok_pipeline_add_norm(t, TOK_NORM_BERT, err) : NULL;
+        st = ats_tok_vocab_build_map(v, false, err);
+    tok_norm *n = st == ATS_OK ? ats_tok_pipeline_add_norm(t, TOK_NORM_BERT, err) : NULL;
     if (st == ATS_OK && !n)
         st = ATS_ERR_NOMEM;
     if (st != ATS_OK)
         return st;
     /* llama.cpp lower-cases every BERT vocabulary; accents go with lower-casing, as in BERT */
     n->clean_text = n->chinese = n->strip_accents = n->lowercase = true;
-    if (!tok_pipeline_add_pre(t, TOK_PRE_BERT, err))
+    if (!ats_tok_pipeline_add_pre(t, TOK_PRE_BERT, err))
         return ATS_ERR_NOMEM;
     t->model.kind = TOK_MODEL_WORDPIECE;
     memcpy(t->model.prefix, "##", 3);
@@ -366,11 +366,11 @@ ats_status ats_tokenizer_from_gguf(const struct ats_gguf *g, ats_tokenizer **out
                         "%s: no tokenizer inside (tokenizer.ggml.model is missing)", path);
     gguf_vocab gv = {0};
     ats_status st = read_arrays(g, &gv, err);
-    tok_pipeline *t = st == ATS_OK ? tok_pipeline_new(path, err) : NULL;
+    tok_pipeline *t = st == ATS_OK ? ats_tok_pipeline_new(path, err) : NULL;
     if (st == ATS_OK && !t)
         st = ATS_ERR_NOMEM;
     if (st == ATS_OK)
-        st = tok_vocab_init(&t->vocab, (int32_t)gv.n, gv.scores != NULL, err);
+        st = ats_tok_vocab_init(&t->vocab, (int32_t)gv.n, gv.scores != NULL, err);
     if (st == ATS_OK) {
         if (str_eq(model, "gpt2"))
             st = gguf_bpe(t, g, &gv, err);
@@ -385,7 +385,7 @@ ats_status ats_tokenizer_from_gguf(const struct ats_gguf *g, ats_tokenizer **out
     }
     gguf_vocab_free(&gv);
     if (st != ATS_OK) {
-        tok_pipeline_destroy(t ? &t->base : NULL);
+        ats_tok_pipeline_free(t ? &t->base : NULL);
         return st;
     }
     t->base.vocab_size = (int)gv.n;

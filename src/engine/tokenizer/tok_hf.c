@@ -17,7 +17,7 @@ static bool file_exists(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-ats_status tok_hf_load_json(const char *path, json_t **out, ats_error *err) {
+ats_status ats_tok_hf_load_json(const char *path, json_t **out, ats_error *err) {
     char *text;
     size_t len;
     ats_status st = ats_read_text_file(path, &text, &len, err);
@@ -32,20 +32,20 @@ ats_status tok_hf_load_json(const char *path, json_t **out, ats_error *err) {
     return ATS_OK;
 }
 
-bool tok_hf_bool(const json_t *obj, const char *key, bool fallback) {
+bool ats_tok_hf_bool(const json_t *obj, const char *key, bool fallback) {
     const json_t *v = json_object_get(obj, key);
     return json_is_boolean(v) ? json_is_true(v) : fallback;
 }
 
-const char *tok_hf_str(const json_t *obj, const char *key) {
+const char *ats_tok_hf_str(const json_t *obj, const char *key) {
     return json_string_value(json_object_get(obj, key));
 }
 
-size_t tok_hf_strlen(const json_t *obj, const char *key) {
+size_t ats_tok_hf_strlen(const json_t *obj, const char *key) {
     return json_string_length(json_object_get(obj, key));
 }
 
-ats_status tok_hf_dup(const char *s, size_t n, char **out, size_t *len, ats_error *err) {
+ats_status ats_tok_hf_dup(const char *s, size_t n, char **out, size_t *len, ats_error *err) {
     *len = n;
     *out = malloc(n + 1);
     if (!*out)
@@ -62,17 +62,17 @@ static ats_status set_token(tok_vocab *v, int32_t id, const char *s, size_t n, b
     if (byte_level) {
         bool ok;
         scratch->n = 0;
-        ats_status st = tok_bytelevel_decode(s, n, scratch, &ok, err);
+        ats_status st = ats_tok_bytelevel_decode(s, n, scratch, &ok, err);
         if (st != ATS_OK)
             return st;
         if (ok)
-            return tok_vocab_set(v, id, scratch->p, scratch->n, err);
+            return ats_tok_vocab_set(v, id, scratch->p, scratch->n, err);
     }
-    return tok_vocab_set(v, id, s, n, err);
+    return ats_tok_vocab_set(v, id, s, n, err);
 }
 
 /* The largest id in a {"text": id} object, checking every id; -1 when not such an object. */
-ats_status tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *max, ats_error *err) {
+ats_status ats_tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *max, ats_error *err) {
     *max = -1;
     if (!json_is_object(vocab))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: the vocabulary is not a {\"token\": id} object",
@@ -89,7 +89,7 @@ ats_status tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *max,
     return ATS_OK;
 }
 
-ats_status tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_level, ats_error *err) {
+ats_status ats_tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_level, ats_error *err) {
     tok_buf scratch = {0};
     ats_status st = ATS_OK;
     const char *key;
@@ -100,7 +100,7 @@ ats_status tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_leve
         if (st != ATS_OK)
             break;
         if (!byte_level) { /* <0xXX> pieces are the byte-fallback tokens */
-            int byte = tok_parse_byte_token(key, strlen(key));
+            int byte = ats_tok_parse_byte_token(key, strlen(key));
             if (byte >= 0) {
                 t->vocab.flags[id] |= TOK_FLAG_BYTE;
                 t->vocab.byte_of[id] = (uint8_t)byte;
@@ -108,37 +108,37 @@ ats_status tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_leve
             }
         }
     }
-    tok_buf_free(&scratch);
+    ats_tok_buf_free(&scratch);
     return st;
 }
 
 /* Adds the merge "left right" with the given rank. Merges whose parts or result are not in the
  * vocabulary can never apply and are skipped. */
-ats_status tok_hf_add_merge(tok_pipeline *t, const char *left, size_t ll, const char *right,
+ats_status ats_tok_hf_add_merge(tok_pipeline *t, const char *left, size_t ll, const char *right,
                             size_t rl, int32_t rank, bool byte_level, tok_buf *scratch,
                             ats_error *err) {
     scratch->n = 0;
     bool ok1 = true, ok2 = true;
     ats_status st;
     if (byte_level) {
-        if ((st = tok_bytelevel_decode(left, ll, scratch, &ok1, err)) != ATS_OK)
+        if ((st = ats_tok_bytelevel_decode(left, ll, scratch, &ok1, err)) != ATS_OK)
             return st;
         ll = scratch->n;
-        if ((st = tok_bytelevel_decode(right, rl, scratch, &ok2, err)) != ATS_OK)
+        if ((st = ats_tok_bytelevel_decode(right, rl, scratch, &ok2, err)) != ATS_OK)
             return st;
         rl = scratch->n - ll;
     } else {
-        if ((st = tok_buf_append(scratch, left, ll, err)) != ATS_OK ||
-            (st = tok_buf_append(scratch, right, rl, err)) != ATS_OK)
+        if ((st = ats_tok_buf_append(scratch, left, ll, err)) != ATS_OK ||
+            (st = ats_tok_buf_append(scratch, right, rl, err)) != ATS_OK)
             return st;
     }
     const tok_strmap *map = &t->vocab.map;
     int32_t a, b, merged;
-    if (!ok1 || !ok2 || !tok_strmap_get(map, scratch->p, ll, &a) ||
-        !tok_strmap_get(map, scratch->p + ll, rl, &b) ||
-        !tok_strmap_get(map, scratch->p, ll + rl, &merged))
+    if (!ok1 || !ok2 || !ats_tok_strmap_get(map, scratch->p, ll, &a) ||
+        !ats_tok_strmap_get(map, scratch->p + ll, rl, &b) ||
+        !ats_tok_strmap_get(map, scratch->p, ll + rl, &merged))
         return ATS_OK;
-    return tok_pairmap_put(&t->model.merges, a, b, rank, merged, err);
+    return ats_tok_pairmap_put(&t->model.merges, a, b, rank, merged, err);
 }
 
 /* ---- vocab.json + merges.txt ---------------------------------------------------------------- */
@@ -146,33 +146,33 @@ ats_status tok_hf_add_merge(tok_pipeline *t, const char *left, size_t ll, const 
 static ats_status from_gpt2_files(const char *vocab_path, const char *merges_path,
                                   tok_pipeline **out, ats_error *err) {
     json_t *vocab;
-    ats_status st = tok_hf_load_json(vocab_path, &vocab, err);
+    ats_status st = ats_tok_hf_load_json(vocab_path, &vocab, err);
     if (st != ATS_OK)
         return st;
     int64_t max;
     tok_pipeline *t = NULL;
     char *text = NULL;
-    if ((st = tok_hf_vocab_max(vocab_path, vocab, &max, err)) == ATS_OK &&
-        (t = tok_pipeline_new(vocab_path, err)) == NULL)
+    if ((st = ats_tok_hf_vocab_max(vocab_path, vocab, &max, err)) == ATS_OK &&
+        (t = ats_tok_pipeline_new(vocab_path, err)) == NULL)
         st = ATS_ERR_NOMEM;
-    if (st == ATS_OK && (st = tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) == ATS_OK &&
-        (st = tok_hf_set_vocab(t, vocab, true, err)) == ATS_OK) {
+    if (st == ATS_OK && (st = ats_tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) == ATS_OK &&
+        (st = ats_tok_hf_set_vocab(t, vocab, true, err)) == ATS_OK) {
         /* <|endoftext|> is GPT-2's one special token; match it in the text as Hugging Face does */
         const json_t *eot = json_object_get(vocab, "<|endoftext|>");
         if (json_is_integer(eot)) {
             int32_t id = (int32_t)json_integer_value(eot);
             t->vocab.flags[id] |= TOK_FLAG_SPECIAL;
-            st = tok_pipeline_add_added(t, id, "<|endoftext|>", 13, true, err);
+            st = ats_tok_pipeline_add_added(t, id, "<|endoftext|>", 13, true, err);
         }
     }
     json_decref(vocab);
     if (st == ATS_OK)
-        st = tok_vocab_build_map(&t->vocab, true, err);
+        st = ats_tok_vocab_build_map(&t->vocab, true, err);
     size_t len = 0;
     if (st == ATS_OK)
         st = ats_read_text_file(merges_path, &text, &len, err);
     if (st == ATS_OK)
-        st = tok_pairmap_init(&t->model.merges, 50000, err);
+        st = ats_tok_pairmap_init(&t->model.merges, 50000, err);
     tok_buf scratch = {0};
     int32_t rank = 0;
     size_t line_no = 0;
@@ -193,15 +193,15 @@ static ats_status from_gpt2_files(const char *vocab_path, const char *merges_pat
                           line_no);
             break;
         }
-        st = tok_hf_add_merge(t, line, (size_t)(sp - line), sp + 1, n - (size_t)(sp + 1 - line),
+        st = ats_tok_hf_add_merge(t, line, (size_t)(sp - line), sp + 1, n - (size_t)(sp + 1 - line),
                               rank++, true, &scratch, err);
     }
-    tok_buf_free(&scratch);
+    ats_tok_buf_free(&scratch);
     free(text);
     if (st == ATS_OK)
-        st = tok_pipeline_add_bytelevel(t, false, true, err);
+        st = ats_tok_pipeline_add_bytelevel(t, false, true, err);
     if (st != ATS_OK) {
-        tok_pipeline_destroy(t ? &t->base : NULL);
+        ats_tok_pipeline_free(t ? &t->base : NULL);
         return st;
     }
     t->model.kind = TOK_MODEL_BPE;
@@ -221,11 +221,11 @@ static ats_status from_vocab_txt(const char *path, const char *config_path, tok_
     int strip = -1; /* tokenizer_config.json's strip_accents: null follows lower-casing */
     if (file_exists(config_path)) {
         json_t *config;
-        ats_status st = tok_hf_load_json(config_path, &config, err);
+        ats_status st = ats_tok_hf_load_json(config_path, &config, err);
         if (st != ATS_OK)
             return st;
-        lower = tok_hf_bool(config, "do_lower_case", true);
-        chinese = tok_hf_bool(config, "tokenize_chinese_chars", true);
+        lower = ats_tok_hf_bool(config, "do_lower_case", true);
+        chinese = ats_tok_hf_bool(config, "tokenize_chinese_chars", true);
         const json_t *s = json_object_get(config, "strip_accents");
         if (json_is_boolean(s))
             strip = json_is_true(s);
@@ -247,10 +247,10 @@ static ats_status from_vocab_txt(const char *path, const char *config_path, tok_
         st = ats_fail(err, ATS_ERR_FORMAT, "%s: the vocabulary is empty", path);
     else if (n >= TOK_HF_MAX_VOCAB)
         st = ats_fail(err, ATS_ERR_FORMAT, "%s: %d lines is too many tokens", path, n);
-    else if (!(t = tok_pipeline_new(path, err)))
+    else if (!(t = ats_tok_pipeline_new(path, err)))
         st = ATS_ERR_NOMEM;
     if (st == ATS_OK)
-        st = tok_vocab_init(&t->vocab, n, false, err);
+        st = ats_tok_vocab_init(&t->vocab, n, false, err);
     for (int32_t id = 0, at = 0; st == ATS_OK && id < n; id++) {
         const char *line = text + at;
         const char *nl = memchr(line, '\n', len - (size_t)at);
@@ -258,17 +258,17 @@ static ats_status from_vocab_txt(const char *path, const char *config_path, tok_
         at += (int32_t)k + 1;
         while (k > 0 && (line[k - 1] == '\r' || line[k - 1] == ' ' || line[k - 1] == '\t'))
             k--;
-        st = tok_vocab_set(&t->vocab, id, line, k, err);
+        st = ats_tok_vocab_set(&t->vocab, id, line, k, err);
     }
     free(text);
     if (st == ATS_OK)
-        st = tok_vocab_build_map(&t->vocab, false, err);
+        st = ats_tok_vocab_build_map(&t->vocab, false, err);
     int32_t id, cls = -1, sep = -1;
     static const char *const specials[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
     for (int i = 0; i < 5 && st == ATS_OK; i++) {
-        if (tok_strmap_get(&t->vocab.map, specials[i], strlen(specials[i]), &id)) {
+        if (ats_tok_strmap_get(&t->vocab.map, specials[i], strlen(specials[i]), &id)) {
             t->vocab.flags[id] |= TOK_FLAG_SPECIAL;
-            st = tok_pipeline_add_added(t, id, specials[i], strlen(specials[i]), true, err);
+            st = ats_tok_pipeline_add_added(t, id, specials[i], strlen(specials[i]), true, err);
             if (i == 1)
                 t->model.unk_id = id;
             if (i == 2)
@@ -277,13 +277,13 @@ static ats_status from_vocab_txt(const char *path, const char *config_path, tok_
                 sep = id;
         }
     }
-    tok_norm *nm = st == ATS_OK ? tok_pipeline_add_norm(t, TOK_NORM_BERT, err) : NULL;
+    tok_norm *nm = st == ATS_OK ? ats_tok_pipeline_add_norm(t, TOK_NORM_BERT, err) : NULL;
     if (st == ATS_OK && !nm)
         st = ATS_ERR_NOMEM;
-    if (st == ATS_OK && !tok_pipeline_add_pre(t, TOK_PRE_BERT, err))
+    if (st == ATS_OK && !ats_tok_pipeline_add_pre(t, TOK_PRE_BERT, err))
         st = ATS_ERR_NOMEM;
     if (st != ATS_OK) {
-        tok_pipeline_destroy(t ? &t->base : NULL);
+        ats_tok_pipeline_free(t ? &t->base : NULL);
         return st;
     }
     nm->clean_text = true;
@@ -311,7 +311,7 @@ ats_status ats_tokenizer_from_hf_folder(const char *dir, ats_tokenizer **out, at
     ats_status st;
     snprintf(a, sizeof a, "%s/tokenizer.json", dir);
     if (file_exists(a)) {
-        st = tok_hf_from_tokenizer_json(a, &t, err);
+        st = ats_tok_hf_from_tokenizer_json(a, &t, err);
     } else {
         snprintf(a, sizeof a, "%s/vocab.json", dir);
         snprintf(b, sizeof b, "%s/merges.txt", dir);

@@ -20,14 +20,14 @@
 #include <string.h>
 
 static ats_status dup_string(const json_t *s, char **out, size_t *len, ats_error *err) {
-    return tok_hf_dup(json_string_value(s), json_string_length(s), out, len, err);
+    return ats_tok_hf_dup(json_string_value(s), json_string_length(s), out, len, err);
 }
 
 static ats_status add_merges_json(tok_pipeline *t, const char *path, const json_t *merges,
                                   bool byte_level, ats_error *err) {
     if (!json_is_array(merges))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: model.merges is not an array", path);
-    ats_status st = tok_pairmap_init(&t->model.merges, json_array_size(merges), err);
+    ats_status st = ats_tok_pairmap_init(&t->model.merges, json_array_size(merges), err);
     tok_buf scratch = {0};
     for (size_t i = 0; i < json_array_size(merges) && st == ATS_OK; i++) {
         const json_t *m = json_array_get(merges, i);
@@ -40,12 +40,12 @@ static ats_status add_merges_json(tok_pipeline *t, const char *path, const json_
                               path, i, s);
                 break;
             }
-            st = tok_hf_add_merge(t, s, (size_t)(sp - s), sp + 1, n - (size_t)(sp - s) - 1,
+            st = ats_tok_hf_add_merge(t, s, (size_t)(sp - s), sp + 1, n - (size_t)(sp - s) - 1,
                                   (int32_t)i, byte_level, &scratch, err);
         } else if (json_is_array(m) && json_array_size(m) == 2 &&
                    json_is_string(json_array_get(m, 0)) && json_is_string(json_array_get(m, 1))) {
             const json_t *l = json_array_get(m, 0), *r = json_array_get(m, 1);
-            st = tok_hf_add_merge(t, json_string_value(l), json_string_length(l),
+            st = ats_tok_hf_add_merge(t, json_string_value(l), json_string_length(l),
                                   json_string_value(r), json_string_length(r), (int32_t)i,
                                   byte_level, &scratch, err);
         } else {
@@ -53,7 +53,7 @@ static ats_status add_merges_json(tok_pipeline *t, const char *path, const json_
                           i);
         }
     }
-    tok_buf_free(&scratch);
+    ats_tok_buf_free(&scratch);
     return st;
 }
 
@@ -74,7 +74,7 @@ static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json
                                    ats_error *err) {
     if (json_is_null(node) || !node)
         return ATS_OK;
-    const char *type = tok_hf_str(node, "type");
+    const char *type = ats_tok_hf_str(node, "type");
     if (!json_is_object(node) || !type || depth > 8)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: a normalizer without a type", path);
     if (strcmp(type, "Sequence") == 0) {
@@ -106,21 +106,21 @@ static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json
     if (k == sizeof kinds / sizeof kinds[0])
         return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s: normalizer '%.40s' is not supported", path,
                         type);
-    tok_norm *n = tok_pipeline_add_norm(t, kinds[k].kind, err);
+    tok_norm *n = ats_tok_pipeline_add_norm(t, kinds[k].kind, err);
     if (!n)
         return ATS_ERR_NOMEM;
     switch (n->kind) {
     case TOK_NORM_BERT: {
-        n->clean_text = tok_hf_bool(node, "clean_text", true);
-        n->chinese = tok_hf_bool(node, "handle_chinese_chars", true);
-        n->lowercase = tok_hf_bool(node, "lowercase", true);
+        n->clean_text = ats_tok_hf_bool(node, "clean_text", true);
+        n->chinese = ats_tok_hf_bool(node, "handle_chinese_chars", true);
+        n->lowercase = ats_tok_hf_bool(node, "lowercase", true);
         n->strip_accents =
-            tok_hf_bool(node, "strip_accents", n->lowercase); /* null: as lowercase */
+            ats_tok_hf_bool(node, "strip_accents", n->lowercase); /* null: as lowercase */
         return ATS_OK;
     }
     case TOK_NORM_STRIP:
-        n->left = tok_hf_bool(node, "strip_left", true);
-        n->right = tok_hf_bool(node, "strip_right", true);
+        n->left = ats_tok_hf_bool(node, "strip_left", true);
+        n->right = ats_tok_hf_bool(node, "strip_right", true);
         return ATS_OK;
     case TOK_NORM_PREPEND: {
         const json_t *p = json_object_get(node, "prepend");
@@ -139,7 +139,7 @@ static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json
             return st;
         if (json_is_string(string))
             return dup_string(string, &n->str_pat, &n->str_pat_len, err);
-        return tok_regex_compile(json_string_value(regex), json_string_length(regex), path, &n->re,
+        return ats_tok_regex_compile(json_string_value(regex), json_string_length(regex), path, &n->re,
                                  err);
     }
     default:
@@ -151,7 +151,7 @@ static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json
 
 static ats_status behavior_of(const char *path, const json_t *node, tok_split_behavior fallback,
                               tok_split_behavior *out, ats_error *err) {
-    const char *b = tok_hf_str(node, "behavior");
+    const char *b = ats_tok_hf_str(node, "behavior");
     static const char *const names[] = {"Removed", "Isolated", "MergedWithPrevious",
                                         "MergedWithNext", "Contiguous"};
     *out = fallback;
@@ -168,7 +168,7 @@ static ats_status behavior_of(const char *path, const json_t *node, tok_split_be
 }
 
 static bool has_bytelevel(const json_t *node) {
-    const char *type = tok_hf_str(node, "type");
+    const char *type = ats_tok_hf_str(node, "type");
     if (!type)
         return false;
     if (strcmp(type, "ByteLevel") == 0)
@@ -185,7 +185,7 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
                             ats_error *err) {
     if (json_is_null(node) || !node)
         return ATS_OK;
-    const char *type = tok_hf_str(node, "type");
+    const char *type = ats_tok_hf_str(node, "type");
     if (!json_is_object(node) || !type || depth > 8)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: a pre-tokenizer without a type", path);
     ats_status st = ATS_OK;
@@ -196,10 +196,10 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
         return st;
     }
     if (strcmp(type, "ByteLevel") == 0)
-        return tok_pipeline_add_bytelevel(t, tok_hf_bool(node, "add_prefix_space", true),
-                                          tok_hf_bool(node, "use_regex", true), err);
+        return ats_tok_pipeline_add_bytelevel(t, ats_tok_hf_bool(node, "add_prefix_space", true),
+                                          ats_tok_hf_bool(node, "use_regex", true), err);
     if (strcmp(type, "Whitespace") == 0) /* keep runs of word characters or of other symbols */
-        return tok_pipeline_add_regex_split(t, "\\w+|[^\\w\\s]+", TOK_SPLIT_REMOVED, true, err);
+        return ats_tok_pipeline_add_regex_split(t, "\\w+|[^\\w\\s]+", TOK_SPLIT_REMOVED, true, err);
     tok_pre_kind kind;
     if (strcmp(type, "Split") == 0)
         kind = TOK_PRE_SPLIT;
@@ -216,7 +216,7 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
     else
         return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s: pre-tokenizer '%.40s' is not supported",
                         path, type);
-    tok_pre *p = tok_pipeline_add_pre(t, kind, err);
+    tok_pre *p = ats_tok_pipeline_add_pre(t, kind, err);
     if (!p)
         return ATS_ERR_NOMEM;
     switch (kind) {
@@ -225,10 +225,10 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
         if ((st = pattern_of(path, node, "Split pre-tokenizer", &string, &regex, err)) != ATS_OK ||
             (st = behavior_of(path, node, TOK_SPLIT_ISOLATED, &p->behavior, err)) != ATS_OK)
             return st;
-        p->invert = tok_hf_bool(node, "invert", false);
+        p->invert = ats_tok_hf_bool(node, "invert", false);
         if (json_is_string(string))
             return dup_string(string, &p->str, &p->str_len, err);
-        return tok_regex_compile(json_string_value(regex), json_string_length(regex), path, &p->re,
+        return ats_tok_regex_compile(json_string_value(regex), json_string_length(regex), path, &p->re,
                                  err);
     }
     case TOK_PRE_METASPACE: {
@@ -236,20 +236,20 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
         if (json_is_string(rep))
             st = dup_string(rep, &p->str, &p->str_len, err);
         else
-            st = tok_hf_dup("\xE2\x96\x81", 3, &p->str, &p->str_len, err);
-        const char *scheme = tok_hf_str(node, "prepend_scheme");
+            st = ats_tok_hf_dup("\xE2\x96\x81", 3, &p->str, &p->str_len, err);
+        const char *scheme = ats_tok_hf_str(node, "prepend_scheme");
         if (scheme)
             p->prepend = strcmp(scheme, "first") == 0   ? TOK_PREPEND_FIRST
                          : strcmp(scheme, "never") == 0 ? TOK_PREPEND_NEVER
                                                         : TOK_PREPEND_ALWAYS;
         else
-            p->prepend = tok_hf_bool(node, "add_prefix_space", true) ? TOK_PREPEND_ALWAYS
+            p->prepend = ats_tok_hf_bool(node, "add_prefix_space", true) ? TOK_PREPEND_ALWAYS
                                                                      : TOK_PREPEND_NEVER;
-        p->split = tok_hf_bool(node, "split", true);
+        p->split = ats_tok_hf_bool(node, "split", true);
         return st;
     }
     case TOK_PRE_DIGITS:
-        p->individual_digits = tok_hf_bool(node, "individual_digits", false);
+        p->individual_digits = ats_tok_hf_bool(node, "individual_digits", false);
         return ATS_OK;
     case TOK_PRE_PUNCTUATION:
         return behavior_of(path, node, TOK_SPLIT_ISOLATED, &p->behavior, err);
@@ -284,7 +284,7 @@ static ats_status parse_post(tok_pipeline *t, const char *path, const json_t *no
                              ats_error *err) {
     if (json_is_null(node) || !node)
         return ATS_OK;
-    const char *type = tok_hf_str(node, "type");
+    const char *type = ats_tok_hf_str(node, "type");
     if (!json_is_object(node) || !type || depth > 8)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: a post-processor without a type", path);
     int32_t n = t->vocab.n;
@@ -317,7 +317,7 @@ static ats_status parse_post(tok_pipeline *t, const char *path, const json_t *no
             after = true;
             continue;
         }
-        const char *name = tok_hf_str(json_object_get(item, "SpecialToken"), "id");
+        const char *name = ats_tok_hf_str(json_object_get(item, "SpecialToken"), "id");
         const json_t *ids = json_object_get(json_object_get(specials, name ? name : ""), "ids");
         if (!name || !json_is_array(ids))
             return ats_fail(err, ATS_ERR_FORMAT, "%s: template token '%.40s' has no ids", path,
@@ -347,11 +347,11 @@ static ats_status parse_added(tok_pipeline *t, const char *path, const json_t *a
                             path, i);
         const json_t *in_vocab = json_object_get(vocab, json_string_value(content));
         if (json_is_integer(in_vocab))
-            id = json_integer_value(in_vocab); /* checked by tok_hf_vocab_max */
+            id = json_integer_value(in_vocab); /* checked by ats_tok_hf_vocab_max */
         tok_vocab *v = &t->vocab;
-        bool special = tok_hf_bool(a, "special", false);
+        bool special = ats_tok_hf_bool(a, "special", false);
         if (v->flags[id] & TOK_FLAG_NOLOOKUP) { /* not in the model's vocabulary */
-            ats_status st = tok_vocab_set(v, (int32_t)id, json_string_value(content),
+            ats_status st = ats_tok_vocab_set(v, (int32_t)id, json_string_value(content),
                                           json_string_length(content), err);
             if (st != ATS_OK)
                 return st;
@@ -360,25 +360,25 @@ static ats_status parse_added(tok_pipeline *t, const char *path, const json_t *a
         if (special)
             v->flags[id] |= TOK_FLAG_SPECIAL;
         size_t before = t->n_added;
-        ats_status st = tok_pipeline_add_added(t, (int32_t)id, json_string_value(content),
+        ats_status st = ats_tok_pipeline_add_added(t, (int32_t)id, json_string_value(content),
                                                json_string_length(content), special, err);
         if (st != ATS_OK)
             return st;
         if (t->n_added > before) {
             tok_added *last = &t->added[t->n_added - 1];
-            last->lstrip = tok_hf_bool(a, "lstrip", false);
-            last->rstrip = tok_hf_bool(a, "rstrip", false);
-            last->single_word = tok_hf_bool(a, "single_word", false);
+            last->lstrip = ats_tok_hf_bool(a, "lstrip", false);
+            last->rstrip = ats_tok_hf_bool(a, "rstrip", false);
+            last->single_word = ats_tok_hf_bool(a, "single_word", false);
         }
     }
     return ATS_OK;
 }
 
 static ats_status unk_of(tok_pipeline *t, const char *path, const json_t *model, ats_error *err) {
-    const char *unk = tok_hf_str(model, "unk_token");
+    const char *unk = ats_tok_hf_str(model, "unk_token");
     if (!unk)
         return ATS_OK;
-    if (!tok_strmap_get(&t->vocab.map, unk, tok_hf_strlen(model, "unk_token"), &t->model.unk_id))
+    if (!ats_tok_strmap_get(&t->vocab.map, unk, ats_tok_hf_strlen(model, "unk_token"), &t->model.unk_id))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: unk_token '%.40s' is not in the vocabulary", path,
                         unk);
     return ATS_OK;
@@ -389,22 +389,22 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
     const json_t *model = json_object_get(root, "model");
     if (!json_is_object(model))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: no \"model\" object", path);
-    const char *type = tok_hf_str(model, "type");
+    const char *type = ats_tok_hf_str(model, "type");
     if (!type) /* older files leave the type out */
         type = json_object_get(model, "merges") ? "BPE" : "WordPiece";
     bool bpe = strcmp(type, "BPE") == 0;
     if (!bpe && strcmp(type, "WordPiece") != 0)
         return ats_fail(err, ATS_ERR_UNSUPPORTED,
                         "%s: model '%.40s' is not supported (BPE and WordPiece are)", path, type);
-    if (bpe && (tok_hf_strlen(model, "continuing_subword_prefix") ||
-                tok_hf_strlen(model, "end_of_word_suffix")))
+    if (bpe && (ats_tok_hf_strlen(model, "continuing_subword_prefix") ||
+                ats_tok_hf_strlen(model, "end_of_word_suffix")))
         return ats_fail(err, ATS_ERR_UNSUPPORTED,
                         "%s: BPE with a subword prefix or suffix is not supported", path);
 
     /* the vocabulary covers the model's tokens and the added ones */
     const json_t *vocab = json_object_get(model, "vocab");
     int64_t max;
-    ats_status st = tok_hf_vocab_max(path, vocab, &max, err);
+    ats_status st = ats_tok_hf_vocab_max(path, vocab, &max, err);
     if (st != ATS_OK)
         return st;
     const json_t *added = json_object_get(root, "added_tokens");
@@ -417,10 +417,10 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
             max = id;
     }
     bool byte_level = bpe && has_bytelevel(json_object_get(root, "pre_tokenizer"));
-    if ((st = tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) != ATS_OK ||
-        (st = tok_hf_set_vocab(t, vocab, byte_level, err)) != ATS_OK ||
+    if ((st = ats_tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) != ATS_OK ||
+        (st = ats_tok_hf_set_vocab(t, vocab, byte_level, err)) != ATS_OK ||
         (st = parse_added(t, path, added, vocab, err)) != ATS_OK ||
-        (st = tok_vocab_build_map(&t->vocab, true, err)) != ATS_OK ||
+        (st = ats_tok_vocab_build_map(&t->vocab, true, err)) != ATS_OK ||
         (st = unk_of(t, path, model, err)) != ATS_OK)
         return st;
 
@@ -428,9 +428,9 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
     if (bpe) {
         m->kind = TOK_MODEL_BPE;
         m->byte_level = byte_level;
-        m->byte_fallback = tok_hf_bool(model, "byte_fallback", false);
-        m->fuse_unk = tok_hf_bool(model, "fuse_unk", false);
-        m->ignore_merges = tok_hf_bool(model, "ignore_merges", false);
+        m->byte_fallback = ats_tok_hf_bool(model, "byte_fallback", false);
+        m->fuse_unk = ats_tok_hf_bool(model, "fuse_unk", false);
+        m->ignore_merges = ats_tok_hf_bool(model, "ignore_merges", false);
         t->display = byte_level ? TOK_DISPLAY_BYTES : TOK_DISPLAY_SPM;
         snprintf(t->base.kind, sizeof t->base.kind, "%s",
                  byte_level         ? "byte-level BPE"
@@ -439,8 +439,8 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
         return add_merges_json(t, path, json_object_get(model, "merges"), byte_level, err);
     }
     m->kind = TOK_MODEL_WORDPIECE;
-    const char *prefix = tok_hf_str(model, "continuing_subword_prefix");
-    size_t plen = prefix ? tok_hf_strlen(model, "continuing_subword_prefix") : 2;
+    const char *prefix = ats_tok_hf_str(model, "continuing_subword_prefix");
+    size_t plen = prefix ? ats_tok_hf_strlen(model, "continuing_subword_prefix") : 2;
     if (plen >= sizeof m->prefix)
         return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s: WordPiece prefix is too long", path);
     memcpy(m->prefix, prefix ? prefix : "##", plen);
@@ -454,12 +454,12 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
     return ATS_OK;
 }
 
-ats_status tok_hf_from_tokenizer_json(const char *path, tok_pipeline **out, ats_error *err) {
+ats_status ats_tok_hf_from_tokenizer_json(const char *path, tok_pipeline **out, ats_error *err) {
     json_t *root;
-    ats_status st = tok_hf_load_json(path, &root, err);
+    ats_status st = ats_tok_hf_load_json(path, &root, err);
     if (st != ATS_OK)
         return st;
-    tok_pipeline *t = json_is_object(root) ? tok_pipeline_new(path, err) : NULL;
+    tok_pipeline *t = json_is_object(root) ? ats_tok_pipeline_new(path, err) : NULL;
     if (!json_is_object(root))
         st = ats_fail(err, ATS_ERR_FORMAT, "%s: the top level is not an object", path);
     else if (!t)
@@ -483,6 +483,6 @@ ats_status tok_hf_from_tokenizer_json(const char *path, tok_pipeline **out, ats_
         *out = t;
         return ATS_OK;
     }
-    tok_pipeline_destroy(t ? &t->base : NULL);
+    ats_tok_pipeline_free(t ? &t->base : NULL);
     return st;
 }

@@ -30,8 +30,8 @@ typedef struct tok_buf {
     size_t n, cap;
 } tok_buf;
 
-ats_status tok_buf_append(tok_buf *b, const void *data, size_t n, ats_error *err);
-void tok_buf_free(tok_buf *b);
+ats_status ats_tok_buf_append(tok_buf *b, const void *data, size_t n, ats_error *err);
+void ats_tok_buf_free(tok_buf *b);
 
 /* ---- hash maps (tok_map.c) ----------------------------------------------------------------- */
 
@@ -41,12 +41,12 @@ typedef struct tok_strmap {
     size_t cap, n;
 } tok_strmap;
 
-ats_status tok_strmap_init(tok_strmap *m, size_t expected, ats_error *err);
+ats_status ats_tok_strmap_init(tok_strmap *m, size_t expected, ats_error *err);
 /* Inserts or overwrites (the last value put for a key wins). */
-ats_status tok_strmap_put(tok_strmap *m, const char *key, size_t len, int32_t value,
+ats_status ats_tok_strmap_put(tok_strmap *m, const char *key, size_t len, int32_t value,
                           ats_error *err);
-bool tok_strmap_get(const tok_strmap *m, const char *key, size_t len, int32_t *value);
-void tok_strmap_free(tok_strmap *m);
+bool ats_tok_strmap_get(const tok_strmap *m, const char *key, size_t len, int32_t *value);
+void ats_tok_strmap_free(tok_strmap *m);
 
 /* (left id, right id) -> (merge rank, merged id): the BPE merge table. */
 typedef struct tok_pairmap {
@@ -55,13 +55,13 @@ typedef struct tok_pairmap {
     size_t cap, n;
 } tok_pairmap;
 
-ats_status tok_pairmap_init(tok_pairmap *m, size_t expected, ats_error *err);
+ats_status ats_tok_pairmap_init(tok_pairmap *m, size_t expected, ats_error *err);
 /* Keeps the first (lowest-rank) entry when a pair is put twice, as merges files list them. */
-ats_status tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int32_t rank,
+ats_status ats_tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int32_t rank,
                            int32_t merged, ats_error *err);
-bool tok_pairmap_get(const tok_pairmap *m, int32_t left, int32_t right, int32_t *rank,
+bool ats_tok_pairmap_get(const tok_pairmap *m, int32_t left, int32_t right, int32_t *rank,
                      int32_t *merged);
-void tok_pairmap_free(tok_pairmap *m);
+void ats_tok_pairmap_free(tok_pairmap *m);
 
 /* ---- text with origin spans (tok_text.c) ------------------------------------------------- */
 
@@ -75,17 +75,17 @@ typedef struct tok_text {
     size_t len, cap;
 } tok_text;
 
-ats_status tok_text_reserve(tok_text *t, size_t extra, ats_error *err);
+ats_status ats_tok_text_reserve(tok_text *t, size_t extra, ats_error *err);
 /* Appends n bytes that all get the span [s, e). */
-ats_status tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, int32_t e,
+ats_status ats_tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, int32_t e,
                            ats_error *err);
 /* Appends src bytes [a, a + n) with their own spans. */
-ats_status tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size_t n,
+ats_status ats_tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size_t n,
                                 ats_error *err);
 /* Input bytes [a, b) of `input`, each with its own one-byte span. */
-ats_status tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b, ats_error *err);
-void tok_text_clear(tok_text *t);
-void tok_text_free(tok_text *t);
+ats_status ats_tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b, ats_error *err);
+void ats_tok_text_clear(tok_text *t);
+void ats_tok_text_free(tok_text *t);
 
 /* Pieces after pre-tokenization: each its own text with spans. */
 typedef struct tok_pieces {
@@ -94,37 +94,37 @@ typedef struct tok_pieces {
 } tok_pieces;
 
 /* Appends a new empty piece and returns it (NULL when out of memory, with err filled). */
-tok_text *tok_pieces_add(tok_pieces *p, ats_error *err);
-void tok_pieces_clear(tok_pieces *p);
-void tok_pieces_free(tok_pieces *p);
+tok_text *ats_tok_pieces_add(tok_pieces *p, ats_error *err);
+void ats_tok_pieces_clear(tok_pieces *p);
+void ats_tok_pieces_free(tok_pieces *p);
 
 /* Length of the UTF-8 sequence starting with byte c (1 for stray continuation bytes). */
-size_t tok_utf8_len(unsigned char c);
+size_t ats_tok_utf8_len(unsigned char c);
 /* Decodes the code point at s[0..n) (valid UTF-8); returns its byte length. */
-size_t tok_utf8_decode(const char *s, size_t n, int32_t *cp);
+size_t ats_tok_utf8_decode(const char *s, size_t n, int32_t *cp);
 /* Encodes cp into out (at least 4 bytes); returns the length. */
-size_t tok_utf8_encode(int32_t cp, char *out);
+size_t ats_tok_utf8_encode(int32_t cp, char *out);
 
 /* Unicode White_Space (what Rust's char::is_whitespace and Hugging Face use). */
-bool tok_is_whitespace(int32_t cp);
+bool ats_tok_is_whitespace(int32_t cp);
 /* Categories P* or ASCII punctuation: the BERT pre-tokenizer's punctuation. */
-bool tok_is_bert_punct(int32_t cp);
+bool ats_tok_is_bert_punct(int32_t cp);
 
 /* ---- byte-level alphabet and readable pieces (tok_bytes.c) ------------------------------- */
 
 /* Appends the raw bytes of GPT-2 byte-level text ("Ġupon" -> " upon") to out. *ok is false when
  * a character is outside the 256-character alphabet; out then holds nothing useful. */
-ats_status tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok, ats_error *err);
+ats_status ats_tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok, ats_error *err);
 /* Appends raw bytes readably: valid UTF-8 as is, any other byte as "<0xE6>". */
-ats_status tok_render_bytes(tok_buf *out, const char *s, size_t n, ats_error *err);
+ats_status ats_tok_render_bytes(tok_buf *out, const char *s, size_t n, ats_error *err);
 /* Parses "<0xE6>" (exactly six characters, hex digits in either case); -1 when not one. */
-int tok_parse_byte_token(const char *s, size_t n);
+int ats_tok_parse_byte_token(const char *s, size_t n);
 
-/* ---- regular expressions (tok_pretokenize.c) --------------------------------------------- */
+/* ---- regular expressions (ats_tok_pretokenize.c) --------------------------------------------- */
 
 /* Compiles a pattern with PCRE2_UTF | PCRE2_UCP (and JIT where available). `source` names the
  * file for the error message. */
-ats_status tok_regex_compile(const char *pattern, size_t len, const char *source, pcre2_code **out,
+ats_status ats_tok_regex_compile(const char *pattern, size_t len, const char *source, pcre2_code **out,
                              ats_error *err);
 
 typedef struct tok_range {
@@ -136,12 +136,12 @@ typedef struct tok_ranges {
     size_t n, cap;
 } tok_ranges;
 
-ats_status tok_ranges_push(tok_ranges *r, size_t a, size_t b, ats_error *err);
-void tok_ranges_free(tok_ranges *r);
+ats_status ats_tok_ranges_push(tok_ranges *r, size_t a, size_t b, ats_error *err);
+void ats_tok_ranges_free(tok_ranges *r);
 
 /* Appends every non-empty match of `re` in s[0..n) to `out`, left to right, without overlap
  * (an empty match advances by one character, as Hugging Face's find_iter does). */
-ats_status tok_regex_find(const pcre2_code *re, const char *s, size_t n, tok_ranges *out,
+ats_status ats_tok_regex_find(const pcre2_code *re, const char *s, size_t n, tok_ranges *out,
                           ats_error *err);
 
 /* ---- vocabulary ------------------------------------------------------------------------------ */
@@ -164,19 +164,19 @@ typedef struct tok_vocab {
     tok_strmap map;        /* looked-up text -> id */
 } tok_vocab;
 
-ats_status tok_vocab_init(tok_vocab *v, int32_t n, bool with_scores, ats_error *err);
+ats_status ats_tok_vocab_init(tok_vocab *v, int32_t n, bool with_scores, ats_error *err);
 /* Sets token `id`'s text (copied) without adding it to the lookup map. */
-ats_status tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len, ats_error *err);
+ats_status ats_tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len, ats_error *err);
 /* Gives token `id` a display text other than its lookup text (before the map is built). */
-ats_status tok_vocab_set_display(tok_vocab *v, int32_t id, const char *text, size_t len,
+ats_status ats_tok_vocab_set_display(tok_vocab *v, int32_t id, const char *text, size_t len,
                                  ats_error *err);
 /* Builds the lookup map over every token not flagged TOK_FLAG_NOLOOKUP; with first_wins the
  * lowest id keeps a duplicated text, otherwise the highest. */
-ats_status tok_vocab_build_map(tok_vocab *v, bool first_wins, ats_error *err);
+ats_status ats_tok_vocab_build_map(tok_vocab *v, bool first_wins, ats_error *err);
 static inline const char *tok_vocab_text(const tok_vocab *v, int32_t id) {
     return v->arena.p + v->off[id];
 }
-void tok_vocab_free(tok_vocab *v);
+void ats_tok_vocab_free(tok_vocab *v);
 
 /* ---- pipeline parts ------------------------------------------------------------------------ */
 
@@ -298,27 +298,27 @@ typedef struct tok_pipeline {
 } tok_pipeline;
 
 /* A zeroed pipeline with its vtable set; constructors fill the rest. */
-tok_pipeline *tok_pipeline_new(const char *source, ats_error *err);
+tok_pipeline *ats_tok_pipeline_new(const char *source, ats_error *err);
 /* Frees everything the pipeline owns (also for a partly built one). */
-void tok_pipeline_destroy(ats_tokenizer *tok);
+void ats_tok_pipeline_free(ats_tokenizer *tok);
 
-tok_norm *tok_pipeline_add_norm(tok_pipeline *t, tok_norm_kind kind, ats_error *err);
-tok_pre *tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error *err);
+tok_norm *ats_tok_pipeline_add_norm(tok_pipeline *t, tok_norm_kind kind, ats_error *err);
+tok_pre *ats_tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error *err);
 /* A token matched in the raw text (text copied; an empty one is ignored). */
-ats_status tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text, size_t len,
+ats_status ats_tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text, size_t len,
                                   bool special, ats_error *err);
 /* A ByteLevel pre-tokenizer: a space in front unless there is one (add_prefix_space), then
  * GPT-2's pattern (use_regex). */
-ats_status tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bool use_regex,
+ats_status ats_tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bool use_regex,
                                       ats_error *err);
 /* A Split pre-tokenizer with a regex (Isolated unless told). */
-ats_status tok_pipeline_add_regex_split(tok_pipeline *t, const char *pattern,
+ats_status ats_tok_pipeline_add_regex_split(tok_pipeline *t, const char *pattern,
                                         tok_split_behavior behavior, bool invert, ats_error *err);
 
 /* ---- stages (one file each) ----------------------------------------------------------------- */
 
-ats_status tok_normalize(const tok_norm *norm, const tok_text *in, tok_text *out, ats_error *err);
-ats_status tok_pretokenize(const tok_pre *pre, tok_pieces *in, tok_pieces *out, ats_error *err);
+ats_status ats_tok_normalize(const tok_norm *norm, const tok_text *in, tok_text *out, ats_error *err);
+ats_status ats_tok_pretokenize(const tok_pre *pre, tok_pieces *in, tok_pieces *out, ats_error *err);
 
 /* One token of a piece: id and byte range [a, b) inside the piece. */
 typedef struct tok_span {
@@ -331,17 +331,17 @@ typedef struct tok_spans {
     size_t n, cap;
 } tok_spans;
 
-ats_status tok_spans_push(tok_spans *s, int32_t id, int32_t a, int32_t b, ats_error *err);
+ats_status ats_tok_spans_push(tok_spans *s, int32_t id, int32_t a, int32_t b, ats_error *err);
 
 /* Models: append the tokens of one piece to `out`. */
-ats_status tok_bpe_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
+ats_status ats_tok_bpe_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
                           ats_error *err);
-ats_status tok_spm_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
+ats_status ats_tok_spm_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
                           ats_error *err);
-ats_status tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
+ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
                                 ats_error *err);
 
 /* Appends token `id`'s readable piece to out. */
-ats_status tok_render_piece(const tok_pipeline *t, int32_t id, tok_buf *out, ats_error *err);
+ats_status ats_tok_render_piece(const tok_pipeline *t, int32_t id, tok_buf *out, ats_error *err);
 
 #endif

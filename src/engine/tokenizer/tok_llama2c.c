@@ -25,7 +25,7 @@ static ats_status read_vocab(tok_pipeline *t, const ats_mapped_file *f, int voca
     if (max_len <= 0 || max_len > (1 << 20))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: max_token_length %d is not plausible", f->path,
                         max_len);
-    ats_status st = tok_vocab_init(&t->vocab, vocab_size, true, err);
+    ats_status st = ats_tok_vocab_init(&t->vocab, vocab_size, true, err);
     for (int32_t id = 0; id < vocab_size && st == ATS_OK; id++) {
         float score;
         int32_t len;
@@ -40,7 +40,7 @@ static ats_status read_vocab(tok_pipeline *t, const ats_mapped_file *f, int voca
                             "%s: token %d has length %d, past the end of the file (%zu bytes)",
                             f->path, id, len, f->size);
         t->vocab.score[id] = score;
-        st = tok_vocab_set(&t->vocab, id, (const char *)bytes, (size_t)len, err);
+        st = ats_tok_vocab_set(&t->vocab, id, (const char *)bytes, (size_t)len, err);
     }
     return st;
 }
@@ -55,13 +55,13 @@ ats_status ats_tokenizer_from_llama2c(const char *path, int vocab_size, ats_toke
     ats_status st = ats_mapped_file_open(path, &f, err);
     if (st != ATS_OK)
         return st;
-    tok_pipeline *t = tok_pipeline_new(path, err);
+    tok_pipeline *t = ats_tok_pipeline_new(path, err);
     if (!t) {
-        ats_mapped_file_close(f);
+        ats_mapped_file_free(f);
         return ATS_ERR_NOMEM;
     }
     st = read_vocab(t, f, vocab_size, err);
-    ats_mapped_file_close(f);
+    ats_mapped_file_free(f);
     tok_vocab *v = &t->vocab;
 
     /* ids 0, 1, 2 are <unk>, <s>, </s>; show them without the newlines around them */
@@ -76,18 +76,18 @@ ats_status ats_tokenizer_from_llama2c(const char *path, int vocab_size, ats_toke
         size_t n = b - a < sizeof copy ? b - a : sizeof copy;
         memcpy(copy, s + a, n);
         v->flags[id] |= TOK_FLAG_SPECIAL;
-        st = tok_vocab_set_display(v, id, copy, n, err);
+        st = ats_tok_vocab_set_display(v, id, copy, n, err);
     }
     /* byte fallback is positional in llama2.c (byte + 3); mark the <0xXX> pieces for display */
     for (int b = 0; b < 256 && b + 3 < v->n && st == ATS_OK; b++) {
         int32_t id = b + 3;
         v->byte_id[b] = id;
-        if (tok_parse_byte_token(tok_vocab_text(v, id), v->len[id]) == b) {
+        if (ats_tok_parse_byte_token(tok_vocab_text(v, id), v->len[id]) == b) {
             v->flags[id] |= TOK_FLAG_BYTE;
             v->byte_of[id] = (uint8_t)b;
         }
     }
-    tok_norm *dummy = st == ATS_OK ? tok_pipeline_add_norm(t, TOK_NORM_PREPEND, err) : NULL;
+    tok_norm *dummy = st == ATS_OK ? ats_tok_pipeline_add_norm(t, TOK_NORM_PREPEND, err) : NULL;
     if (st == ATS_OK && !dummy)
         st = ATS_ERR_NOMEM;
     if (st == ATS_OK) {
@@ -98,9 +98,9 @@ ats_status ats_tokenizer_from_llama2c(const char *path, int vocab_size, ats_toke
     }
     if (st ==
         ATS_OK) /* str_lookup's bsearch has no defined winner for duplicates; take the first */
-        st = tok_vocab_build_map(v, true, err);
+        st = ats_tok_vocab_build_map(v, true, err);
     if (st != ATS_OK) {
-        tok_pipeline_destroy(&t->base);
+        ats_tok_pipeline_free(&t->base);
         return st;
     }
     t->model.kind = TOK_MODEL_SPM;

@@ -9,7 +9,7 @@
 
 /* ---- growable byte buffer ------------------------------------------------------------------ */
 
-ats_status tok_buf_append(tok_buf *b, const void *data, size_t n, ats_error *err) {
+ats_status ats_tok_buf_append(tok_buf *b, const void *data, size_t n, ats_error *err) {
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap < b->n + n + 1)
@@ -27,7 +27,7 @@ ats_status tok_buf_append(tok_buf *b, const void *data, size_t n, ats_error *err
     return ATS_OK;
 }
 
-void tok_buf_free(tok_buf *b) {
+void ats_tok_buf_free(tok_buf *b) {
     free(b->p);
     *b = (tok_buf){0};
 }
@@ -57,7 +57,7 @@ static size_t capacity_for(size_t expected) {
     return cap;
 }
 
-ats_status tok_strmap_init(tok_strmap *m, size_t expected, ats_error *err) {
+ats_status ats_tok_strmap_init(tok_strmap *m, size_t expected, ats_error *err) {
     m->cap = capacity_for(expected);
     m->n = 0;
     m->slots = calloc(m->cap, sizeof *m->slots);
@@ -93,7 +93,7 @@ static ats_status str_grow(tok_strmap *m, ats_error *err) {
     return ATS_OK;
 }
 
-ats_status tok_strmap_put(tok_strmap *m, const char *key, size_t len, int32_t value,
+ats_status ats_tok_strmap_put(tok_strmap *m, const char *key, size_t len, int32_t value,
                           ats_error *err) {
     if ((m->n + 1) * 2 > m->cap) {
         ats_status s = str_grow(m, err);
@@ -111,7 +111,7 @@ ats_status tok_strmap_put(tok_strmap *m, const char *key, size_t len, int32_t va
     return ATS_OK;
 }
 
-bool tok_strmap_get(const tok_strmap *m, const char *key, size_t len, int32_t *value) {
+bool ats_tok_strmap_get(const tok_strmap *m, const char *key, size_t len, int32_t *value) {
     if (!m->slots)
         return false;
     const struct tok_strslot *slot = str_find(m->slots, m->cap, key, len, hash_bytes(key, len));
@@ -121,7 +121,7 @@ bool tok_strmap_get(const tok_strmap *m, const char *key, size_t len, int32_t *v
     return true;
 }
 
-void tok_strmap_free(tok_strmap *m) {
+void ats_tok_strmap_free(tok_strmap *m) {
     free(m->slots);
     *m = (tok_strmap){0};
 }
@@ -140,13 +140,13 @@ static size_t pair_slot(const uint64_t *keys, size_t cap, uint64_t key) {
     return i;
 }
 
-ats_status tok_pairmap_init(tok_pairmap *m, size_t expected, ats_error *err) {
+ats_status ats_tok_pairmap_init(tok_pairmap *m, size_t expected, ats_error *err) {
     m->cap = capacity_for(expected);
     m->n = 0;
     m->keys = calloc(m->cap, sizeof *m->keys);
     m->vals = calloc(m->cap, sizeof *m->vals);
     if (!m->keys || !m->vals) {
-        tok_pairmap_free(m);
+        ats_tok_pairmap_free(m);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for %zu merges", expected);
     }
     return ATS_OK;
@@ -175,7 +175,7 @@ static ats_status pair_grow(tok_pairmap *m, ats_error *err) {
     return ATS_OK;
 }
 
-ats_status tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int32_t rank,
+ats_status ats_tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int32_t rank,
                            int32_t merged, ats_error *err) {
     if ((m->n + 1) * 2 > m->cap) {
         ats_status s = pair_grow(m, err);
@@ -192,7 +192,7 @@ ats_status tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int32_t 
     return ATS_OK;
 }
 
-bool tok_pairmap_get(const tok_pairmap *m, int32_t left, int32_t right, int32_t *rank,
+bool ats_tok_pairmap_get(const tok_pairmap *m, int32_t left, int32_t right, int32_t *rank,
                      int32_t *merged) {
     if (!m->keys)
         return false;
@@ -204,7 +204,7 @@ bool tok_pairmap_get(const tok_pairmap *m, int32_t left, int32_t right, int32_t 
     return true;
 }
 
-void tok_pairmap_free(tok_pairmap *m) {
+void ats_tok_pairmap_free(tok_pairmap *m) {
     free(m->keys);
     free(m->vals);
     *m = (tok_pairmap){0};

@@ -24,10 +24,10 @@ static inline int32_t char_end(const tok_text *in, size_t i, size_t k) {
 static ats_status emit_cp(tok_text *out, const tok_text *in, size_t i, size_t k, int32_t orig,
                           int32_t cp, ats_error *err) {
     if (cp == orig)
-        return tok_text_append_from(out, in, i, k, err);
+        return ats_tok_text_append_from(out, in, i, k, err);
     char buf[4];
-    size_t n = tok_utf8_encode(cp, buf);
-    return tok_text_append(out, buf, n, char_start(in, i), char_end(in, i, k), err);
+    size_t n = ats_tok_utf8_encode(cp, buf);
+    return ats_tok_text_append(out, buf, n, char_start(in, i), char_end(in, i, k), err);
 }
 
 /* ---- BERT ----------------------------------------------------------------------------------- */
@@ -64,20 +64,20 @@ static ats_status bert_clean(const tok_norm *nm, const tok_text *in, tok_text *o
     ats_status st = ATS_OK;
     for (size_t i = 0; i < in->len && st == ATS_OK;) {
         int32_t cp;
-        size_t k = tok_utf8_decode(in->b + i, in->len - i, &cp);
+        size_t k = ats_tok_utf8_decode(in->b + i, in->len - i, &cp);
         if (nm->clean_text && (cp == 0 || cp == 0xFFFD || is_control(cp))) {
             i += k;
             continue;
         }
-        if (nm->clean_text && tok_is_whitespace(cp)) {
+        if (nm->clean_text && ats_tok_is_whitespace(cp)) {
             st = emit_cp(out, in, i, k, cp, ' ', err);
         } else if (nm->chinese && is_chinese_char(cp)) {
             int32_t s = char_start(in, i), e = char_end(in, i, k);
-            if ((st = tok_text_append(out, " ", 1, s, s, err)) == ATS_OK &&
-                (st = tok_text_append_from(out, in, i, k, err)) == ATS_OK)
-                st = tok_text_append(out, " ", 1, e, e, err);
+            if ((st = ats_tok_text_append(out, " ", 1, s, s, err)) == ATS_OK &&
+                (st = ats_tok_text_append_from(out, in, i, k, err)) == ATS_OK)
+                st = ats_tok_text_append(out, " ", 1, e, e, err);
         } else {
-            st = tok_text_append_from(out, in, i, k, err);
+            st = ats_tok_text_append_from(out, in, i, k, err);
         }
         i += k;
     }
@@ -90,9 +90,9 @@ static ats_status lowercase(const tok_text *in, tok_text *out, ats_error *err) {
     ats_status st = ATS_OK;
     for (size_t i = 0; i < in->len && st == ATS_OK;) {
         int32_t cp;
-        size_t k = tok_utf8_decode(in->b + i, in->len - i, &cp);
+        size_t k = ats_tok_utf8_decode(in->b + i, in->len - i, &cp);
         if (cp == 0x130) {
-            st = tok_text_append(out, "i\xCC\x87", 3, char_start(in, i), char_end(in, i, k), err);
+            st = ats_tok_text_append(out, "i\xCC\x87", 3, char_start(in, i), char_end(in, i, k), err);
         } else {
             int32_t lower =
                 cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : (int32_t)utf8proc_tolower(cp);
@@ -124,18 +124,18 @@ static ats_status normal_form(const tok_text *in, tok_text *out, int options, bo
     size_t i = 0;
     while (i < in->len && st == ATS_OK) {
         int32_t cp;
-        size_t end = i + tok_utf8_decode(in->b + i, in->len - i, &cp);
+        size_t end = i + ats_tok_utf8_decode(in->b + i, in->len - i, &cp);
         bool simple = cp < 0x80;
         while (end < in->len) {
             int32_t next;
-            size_t k = tok_utf8_decode(in->b + end, in->len - end, &next);
+            size_t k = ats_tok_utf8_decode(in->b + end, in->len - end, &next);
             if (cluster_start(next))
                 break;
             end += k;
             simple = false;
         }
         if (simple) { /* ASCII on its own: unchanged by every normal form */
-            st = tok_text_append_from(out, in, i, end - i, err);
+            st = ats_tok_text_append_from(out, in, i, end - i, err);
             i = end;
             continue;
         }
@@ -153,18 +153,18 @@ static ats_status normal_form(const tok_text *in, tok_text *out, int options, bo
             /* unchanged: keep each character's own spans */
             for (size_t j = i; j < end && st == ATS_OK;) {
                 int32_t c;
-                size_t k = tok_utf8_decode(in->b + j, end - j, &c);
+                size_t k = ats_tok_utf8_decode(in->b + j, end - j, &c);
                 if (!drop_marks || utf8proc_category(c) != UTF8PROC_CATEGORY_MN)
-                    st = tok_text_append_from(out, in, j, k, err);
+                    st = ats_tok_text_append_from(out, in, j, k, err);
                 j += k;
             }
         } else {
             int32_t s = in->s[i], e = in->e[end - 1];
             for (size_t j = 0; j < (size_t)n && st == ATS_OK;) {
                 int32_t c;
-                size_t k = tok_utf8_decode(m + j, (size_t)n - j, &c);
+                size_t k = ats_tok_utf8_decode(m + j, (size_t)n - j, &c);
                 if (!drop_marks || utf8proc_category(c) != UTF8PROC_CATEGORY_MN)
-                    st = tok_text_append(out, m + j, k, s, e, err);
+                    st = ats_tok_text_append(out, m + j, k, s, e, err);
                 j += k;
             }
         }
@@ -178,10 +178,10 @@ static ats_status strip_marks(const tok_text *in, tok_text *out, ats_error *err)
     ats_status st = ATS_OK;
     for (size_t i = 0; i < in->len && st == ATS_OK;) {
         int32_t cp;
-        size_t k = tok_utf8_decode(in->b + i, in->len - i, &cp);
+        size_t k = ats_tok_utf8_decode(in->b + i, in->len - i, &cp);
         utf8proc_category_t c = utf8proc_category(cp);
         if (c != UTF8PROC_CATEGORY_MN && c != UTF8PROC_CATEGORY_MC && c != UTF8PROC_CATEGORY_ME)
-            st = tok_text_append_from(out, in, i, k, err);
+            st = ats_tok_text_append_from(out, in, i, k, err);
         i += k;
     }
     return st;
@@ -200,10 +200,10 @@ static ats_status bert(const tok_norm *nm, const tok_text *in, tok_text *out, at
         if (nm->lowercase)
             st = lowercase(cur, out, err);
         else
-            st = tok_text_append_from(out, cur, 0, cur->len, err);
+            st = ats_tok_text_append_from(out, cur, 0, cur->len, err);
     }
-    tok_text_free(&a);
-    tok_text_free(&b);
+    ats_tok_text_free(&a);
+    ats_tok_text_free(&b);
     return st;
 }
 
@@ -213,8 +213,8 @@ static ats_status strip(const tok_norm *nm, const tok_text *in, tok_text *out, a
     size_t a = 0, b = in->len;
     while (nm->left && a < b) {
         int32_t cp;
-        size_t k = tok_utf8_decode(in->b + a, b - a, &cp);
-        if (!tok_is_whitespace(cp))
+        size_t k = ats_tok_utf8_decode(in->b + a, b - a, &cp);
+        if (!ats_tok_is_whitespace(cp))
             break;
         a += k;
     }
@@ -223,19 +223,19 @@ static ats_status strip(const tok_norm *nm, const tok_text *in, tok_text *out, a
         while (j > a && ((unsigned char)in->b[j] & 0xC0) == 0x80)
             j--;
         int32_t cp;
-        tok_utf8_decode(in->b + j, b - j, &cp);
-        if (!tok_is_whitespace(cp))
+        ats_tok_utf8_decode(in->b + j, b - j, &cp);
+        if (!ats_tok_is_whitespace(cp))
             break;
         b = j;
     }
-    return tok_text_append_from(out, in, a, b - a, err);
+    return ats_tok_text_append_from(out, in, a, b - a, err);
 }
 
 static ats_status prepend(const tok_norm *nm, const tok_text *in, tok_text *out, ats_error *err) {
     if (in->len == 0)
         return ATS_OK;
-    ats_status st = tok_text_append(out, nm->str, nm->str_len, in->s[0], in->s[0], err);
-    return st == ATS_OK ? tok_text_append_from(out, in, 0, in->len, err) : st;
+    ats_status st = ats_tok_text_append(out, nm->str, nm->str_len, in->s[0], in->s[0], err);
+    return st == ATS_OK ? ats_tok_text_append_from(out, in, 0, in->len, err) : st;
 }
 
 static ats_status find_literal(const char *pat, size_t pat_len, const char *s, size_t n,
@@ -244,7 +244,7 @@ static ats_status find_literal(const char *pat, size_t pat_len, const char *s, s
         return ATS_OK;
     for (size_t i = 0; i + pat_len <= n;) {
         if (memcmp(s + i, pat, pat_len) == 0) {
-            ats_status st = tok_ranges_push(out, i, i + pat_len, err);
+            ats_status st = ats_tok_ranges_push(out, i, i + pat_len, err);
             if (st != ATS_OK)
                 return st;
             i += pat_len;
@@ -257,23 +257,23 @@ static ats_status find_literal(const char *pat, size_t pat_len, const char *s, s
 
 static ats_status replace(const tok_norm *nm, const tok_text *in, tok_text *out, ats_error *err) {
     tok_ranges m = {0};
-    ats_status st = nm->re ? tok_regex_find(nm->re, in->b, in->len, &m, err)
+    ats_status st = nm->re ? ats_tok_regex_find(nm->re, in->b, in->len, &m, err)
                            : find_literal(nm->str_pat, nm->str_pat_len, in->b, in->len, &m, err);
     size_t at = 0;
     for (size_t i = 0; i < m.n && st == ATS_OK; i++) {
         tok_range r = m.items[i];
-        if ((st = tok_text_append_from(out, in, at, r.a - at, err)) != ATS_OK)
+        if ((st = ats_tok_text_append_from(out, in, at, r.a - at, err)) != ATS_OK)
             break;
-        st = tok_text_append(out, nm->str, nm->str_len, in->s[r.a], in->e[r.b - 1], err);
+        st = ats_tok_text_append(out, nm->str, nm->str_len, in->s[r.a], in->e[r.b - 1], err);
         at = r.b;
     }
     if (st == ATS_OK)
-        st = tok_text_append_from(out, in, at, in->len - at, err);
-    tok_ranges_free(&m);
+        st = ats_tok_text_append_from(out, in, at, in->len - at, err);
+    ats_tok_ranges_free(&m);
     return st;
 }
 
-ats_status tok_normalize(const tok_norm *nm, const tok_text *in, tok_text *out, ats_error *err) {
+ats_status ats_tok_normalize(const tok_norm *nm, const tok_text *in, tok_text *out, ats_error *err) {
     out->len = 0;
     switch (nm->kind) {
     case TOK_NORM_BERT:

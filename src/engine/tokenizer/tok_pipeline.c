@@ -11,7 +11,7 @@
 
 /* ---- vocabulary ---------------------------------------------------------------------------- */
 
-ats_status tok_vocab_init(tok_vocab *v, int32_t n, bool with_scores, ats_error *err) {
+ats_status ats_tok_vocab_init(tok_vocab *v, int32_t n, bool with_scores, ats_error *err) {
     *v = (tok_vocab){0};
     for (int b = 0; b < 256; b++)
         v->byte_id[b] = -1;
@@ -30,10 +30,10 @@ ats_status tok_vocab_init(tok_vocab *v, int32_t n, bool with_scores, ats_error *
         (with_scores && !v->score))
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a vocabulary of %d tokens", n);
     memset(v->flags, TOK_FLAG_NOLOOKUP, count); /* ids never set are holes */
-    return tok_buf_append(&v->arena, "", 0, err);
+    return ats_tok_buf_append(&v->arena, "", 0, err);
 }
 
-ats_status tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len, ats_error *err) {
+ats_status ats_tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len, ats_error *err) {
     ATS_ASSERT(!v->map.slots); /* the map borrows arena pointers: no growth after it is built */
     ATS_ASSERT(id >= 0 && id < v->n);
     if (len > UINT32_MAX / 2 || v->arena.n + len > UINT32_MAX / 2)
@@ -41,33 +41,33 @@ ats_status tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len,
     v->off[id] = v->doff[id] = (uint32_t)v->arena.n;
     v->len[id] = v->dlen[id] = (uint32_t)len;
     v->flags[id] &= (uint8_t)~TOK_FLAG_NOLOOKUP;
-    return tok_buf_append(&v->arena, text, len, err);
+    return ats_tok_buf_append(&v->arena, text, len, err);
 }
 
-ats_status tok_vocab_set_display(tok_vocab *v, int32_t id, const char *text, size_t len,
+ats_status ats_tok_vocab_set_display(tok_vocab *v, int32_t id, const char *text, size_t len,
                                  ats_error *err) {
     ATS_ASSERT(!v->map.slots);
     v->doff[id] = (uint32_t)v->arena.n;
     v->dlen[id] = (uint32_t)len;
-    return tok_buf_append(&v->arena, text, len, err);
+    return ats_tok_buf_append(&v->arena, text, len, err);
 }
 
-ats_status tok_vocab_build_map(tok_vocab *v, bool first_wins, ats_error *err) {
-    ats_status st = tok_strmap_init(&v->map, (size_t)v->n, err);
+ats_status ats_tok_vocab_build_map(tok_vocab *v, bool first_wins, ats_error *err) {
+    ats_status st = ats_tok_strmap_init(&v->map, (size_t)v->n, err);
     for (int32_t id = 0; id < v->n && st == ATS_OK; id++) {
         if (v->flags[id] & TOK_FLAG_NOLOOKUP)
             continue;
         int32_t old;
-        if (first_wins && tok_strmap_get(&v->map, tok_vocab_text(v, id), v->len[id], &old))
+        if (first_wins && ats_tok_strmap_get(&v->map, tok_vocab_text(v, id), v->len[id], &old))
             continue;
-        st = tok_strmap_put(&v->map, tok_vocab_text(v, id), v->len[id], id, err);
+        st = ats_tok_strmap_put(&v->map, tok_vocab_text(v, id), v->len[id], id, err);
     }
     return st;
 }
 
-void tok_vocab_free(tok_vocab *v) {
-    tok_strmap_free(&v->map);
-    tok_buf_free(&v->arena);
+void ats_tok_vocab_free(tok_vocab *v) {
+    ats_tok_strmap_free(&v->map);
+    ats_tok_buf_free(&v->arena);
     free(v->off);
     free(v->len);
     free(v->doff);
@@ -84,9 +84,9 @@ static ats_status pipeline_encode(const ats_tokenizer *tok, const char *text, si
                                   bool add_special, ats_tokens *out, ats_error *err);
 
 static const ats_tokenizer_vtable pipeline_vtable = {.encode = pipeline_encode,
-                                                     .destroy = tok_pipeline_destroy};
+                                                     .destroy = ats_tok_pipeline_free};
 
-tok_pipeline *tok_pipeline_new(const char *source, ats_error *err) {
+tok_pipeline *ats_tok_pipeline_new(const char *source, ats_error *err) {
     tok_pipeline *t = calloc(1, sizeof *t);
     if (!t) {
         ats_fail(err, ATS_ERR_NOMEM, "out of memory for a tokenizer");
@@ -101,11 +101,11 @@ tok_pipeline *tok_pipeline_new(const char *source, ats_error *err) {
     return t;
 }
 
-void tok_pipeline_destroy(ats_tokenizer *tok) {
+void ats_tok_pipeline_free(ats_tokenizer *tok) {
     tok_pipeline *t = (tok_pipeline *)tok;
     if (!t)
         return;
-    tok_vocab_free(&t->vocab);
+    ats_tok_vocab_free(&t->vocab);
     for (size_t i = 0; i < t->n_added; i++)
         free(t->added[i].text);
     free(t->added);
@@ -120,11 +120,11 @@ void tok_pipeline_destroy(ats_tokenizer *tok) {
         pcre2_code_free(t->pres[i].re);
     }
     free(t->pres);
-    tok_pairmap_free(&t->model.merges);
+    ats_tok_pairmap_free(&t->model.merges);
     free(t);
 }
 
-tok_norm *tok_pipeline_add_norm(tok_pipeline *t, tok_norm_kind kind, ats_error *err) {
+tok_norm *ats_tok_pipeline_add_norm(tok_pipeline *t, tok_norm_kind kind, ats_error *err) {
     tok_norm *norms = realloc(t->norms, (t->n_norms + 1) * sizeof *norms);
     if (!norms) {
         ats_fail(err, ATS_ERR_NOMEM, "out of memory for a normalizer");
@@ -136,7 +136,7 @@ tok_norm *tok_pipeline_add_norm(tok_pipeline *t, tok_norm_kind kind, ats_error *
     return n;
 }
 
-tok_pre *tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error *err) {
+tok_pre *ats_tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error *err) {
     tok_pre *pres = realloc(t->pres, (t->n_pres + 1) * sizeof *pres);
     if (!pres) {
         ats_fail(err, ATS_ERR_NOMEM, "out of memory for a pre-tokenizer");
@@ -148,7 +148,7 @@ tok_pre *tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error *err
     return p;
 }
 
-ats_status tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text, size_t len,
+ats_status ats_tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text, size_t len,
                                   bool special, ats_error *err) {
     if (len == 0)
         return ATS_OK; /* an empty added token can never match */
@@ -170,28 +170,28 @@ ats_status tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text,
 static const char gpt2_pattern[] =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-ats_status tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bool use_regex,
+ats_status ats_tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bool use_regex,
                                       ats_error *err) {
-    tok_pre *p = tok_pipeline_add_pre(t, TOK_PRE_BYTELEVEL, err);
+    tok_pre *p = ats_tok_pipeline_add_pre(t, TOK_PRE_BYTELEVEL, err);
     if (!p)
         return ATS_ERR_NOMEM;
     p->add_prefix_space = add_prefix_space;
     if (!use_regex)
         return ATS_OK;
-    return tok_regex_compile(gpt2_pattern, strlen(gpt2_pattern), t->source, &p->re, err);
+    return ats_tok_regex_compile(gpt2_pattern, strlen(gpt2_pattern), t->source, &p->re, err);
 }
 
-ats_status tok_pipeline_add_regex_split(tok_pipeline *t, const char *pattern,
+ats_status ats_tok_pipeline_add_regex_split(tok_pipeline *t, const char *pattern,
                                         tok_split_behavior behavior, bool invert, ats_error *err) {
-    tok_pre *p = tok_pipeline_add_pre(t, TOK_PRE_SPLIT, err);
+    tok_pre *p = ats_tok_pipeline_add_pre(t, TOK_PRE_SPLIT, err);
     if (!p)
         return ATS_ERR_NOMEM;
     p->behavior = behavior;
     p->invert = invert;
-    return tok_regex_compile(pattern, strlen(pattern), t->source, &p->re, err);
+    return ats_tok_regex_compile(pattern, strlen(pattern), t->source, &p->re, err);
 }
 
-ats_status tok_spans_push(tok_spans *s, int32_t id, int32_t a, int32_t b, ats_error *err) {
+ats_status ats_tok_spans_push(tok_spans *s, int32_t id, int32_t a, int32_t b, ats_error *err) {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
         tok_span *items = realloc(s->items, cap * sizeof *items);
@@ -206,40 +206,40 @@ ats_status tok_spans_push(tok_spans *s, int32_t id, int32_t a, int32_t b, ats_er
 
 /* ---- readable pieces ---------------------------------------------------------------------- */
 
-ats_status tok_render_piece(const tok_pipeline *t, int32_t id, tok_buf *out, ats_error *err) {
+ats_status ats_tok_render_piece(const tok_pipeline *t, int32_t id, tok_buf *out, ats_error *err) {
     const tok_vocab *v = &t->vocab;
     if (id < 0 || id >= v->n)
         return ATS_OK;
     const char *text = v->arena.p + v->doff[id];
     size_t len = v->dlen[id];
     if (v->flags[id] & TOK_FLAG_SPECIAL)
-        return tok_buf_append(out, text, len, err);
+        return ats_tok_buf_append(out, text, len, err);
     switch (t->display) {
     case TOK_DISPLAY_BYTES:
-        return tok_render_bytes(out, text, len, err);
+        return ats_tok_render_bytes(out, text, len, err);
     case TOK_DISPLAY_SPM: {
         if (v->flags[id] & TOK_FLAG_BYTE) {
             char byte = (char)v->byte_of[id];
-            return tok_render_bytes(out, &byte, 1, err);
+            return ats_tok_render_bytes(out, &byte, 1, err);
         }
         ats_status st = ATS_OK;
         size_t at = 0;
         for (size_t i = 0; i + 3 <= len && st == ATS_OK;) {
             if (memcmp(text + i, "\xE2\x96\x81", 3) == 0) { /* ▁ U+2581 */
-                if ((st = tok_render_bytes(out, text + at, i - at, err)) == ATS_OK)
-                    st = tok_buf_append(out, " ", 1, err);
+                if ((st = ats_tok_render_bytes(out, text + at, i - at, err)) == ATS_OK)
+                    st = ats_tok_buf_append(out, " ", 1, err);
                 i += 3;
                 at = i;
             } else {
                 i++;
             }
         }
-        return st == ATS_OK ? tok_render_bytes(out, text + at, len - at, err) : st;
+        return st == ATS_OK ? ats_tok_render_bytes(out, text + at, len - at, err) : st;
     }
     case TOK_DISPLAY_TEXT:
         break;
     }
-    return tok_buf_append(out, text, len, err);
+    return ats_tok_buf_append(out, text, len, err);
 }
 
 /* ---- encoding ------------------------------------------------------------------------------ */
@@ -253,18 +253,18 @@ typedef struct enc {
 } enc;
 
 static void enc_free(enc *e) {
-    tok_text_free(&e->a);
-    tok_text_free(&e->b);
-    tok_pieces_free(&e->p);
-    tok_pieces_free(&e->q);
+    ats_tok_text_free(&e->a);
+    ats_tok_text_free(&e->b);
+    ats_tok_pieces_free(&e->p);
+    ats_tok_pieces_free(&e->q);
     free(e->spans.items);
-    tok_buf_free(&e->piece);
+    ats_tok_buf_free(&e->piece);
 }
 
 static ats_status push_token(const tok_pipeline *t, enc *e, int32_t id, int32_t start, int32_t end,
                              bool special, ats_tokens *out, ats_error *err) {
     e->piece.n = 0;
-    ats_status st = tok_render_piece(t, id, &e->piece, err);
+    ats_status st = ats_tok_render_piece(t, id, &e->piece, err);
     if (st != ATS_OK)
         return st;
     return ats_tokens_push(out, id, start, end, special, e->piece.n ? e->piece.p : "", e->piece.n,
@@ -292,10 +292,10 @@ static void piece_span(const tok_text *piece, int32_t a, int32_t b, int32_t *sta
 /* Normalizes, pre-tokenizes and encodes input bytes [from, to). */
 static ats_status encode_fragment(const tok_pipeline *t, enc *e, const char *text, size_t from,
                                   size_t to, ats_tokens *out, ats_error *err) {
-    ats_status st = tok_text_from_input(&e->a, text, from, to, err);
+    ats_status st = ats_tok_text_from_input(&e->a, text, from, to, err);
     tok_text *cur = &e->a, *other = &e->b;
     for (size_t i = 0; i < t->n_norms && st == ATS_OK; i++) {
-        st = tok_normalize(&t->norms[i], cur, other, err);
+        st = ats_tok_normalize(&t->norms[i], cur, other, err);
         tok_text *swap = cur;
         cur = other;
         other = swap;
@@ -303,16 +303,16 @@ static ats_status encode_fragment(const tok_pipeline *t, enc *e, const char *tex
     if (st != ATS_OK)
         return st;
     tok_pieces *pieces = &e->p, *next = &e->q;
-    tok_pieces_clear(pieces);
+    ats_tok_pieces_clear(pieces);
     if (cur->len > 0) {
-        tok_text *first = tok_pieces_add(pieces, err);
+        tok_text *first = ats_tok_pieces_add(pieces, err);
         if (!first)
             return ATS_ERR_NOMEM;
-        if ((st = tok_text_append_from(first, cur, 0, cur->len, err)) != ATS_OK)
+        if ((st = ats_tok_text_append_from(first, cur, 0, cur->len, err)) != ATS_OK)
             return st;
     }
     for (size_t i = 0; i < t->n_pres && st == ATS_OK; i++) {
-        st = tok_pretokenize(&t->pres[i], pieces, next, err);
+        st = ats_tok_pretokenize(&t->pres[i], pieces, next, err);
         tok_pieces *swap = pieces;
         pieces = next;
         next = swap;
@@ -322,13 +322,13 @@ static ats_status encode_fragment(const tok_pipeline *t, enc *e, const char *tex
         e->spans.n = 0;
         switch (t->model.kind) {
         case TOK_MODEL_BPE:
-            st = tok_bpe_encode(t, piece->b, piece->len, &e->spans, err);
+            st = ats_tok_bpe_encode(t, piece->b, piece->len, &e->spans, err);
             break;
         case TOK_MODEL_SPM:
-            st = tok_spm_encode(t, piece->b, piece->len, &e->spans, err);
+            st = ats_tok_spm_encode(t, piece->b, piece->len, &e->spans, err);
             break;
         case TOK_MODEL_WORDPIECE:
-            st = tok_wordpiece_encode(t, piece->b, piece->len, &e->spans, err);
+            st = ats_tok_wordpiece_encode(t, piece->b, piece->len, &e->spans, err);
             break;
         }
         for (size_t j = 0; j < e->spans.n && st == ATS_OK; j++) {
@@ -344,7 +344,7 @@ static ats_status encode_fragment(const tok_pipeline *t, enc *e, const char *tex
 
 static bool is_word_char(const char *text, size_t len, size_t at) {
     int32_t cp;
-    tok_utf8_decode(text + at, len - at, &cp);
+    ats_tok_utf8_decode(text + at, len - at, &cp);
     if (cp == '_')
         return true;
     utf8proc_category_t c = utf8proc_category(cp);
@@ -388,15 +388,15 @@ static bool find_added(const tok_pipeline *t, const char *text, size_t len, size
             while (q > from && ((unsigned char)text[q] & 0xC0) == 0x80)
                 q--;
             int32_t cp;
-            tok_utf8_decode(text + q, s - q, &cp);
-            if (!tok_is_whitespace(cp))
+            ats_tok_utf8_decode(text + q, s - q, &cp);
+            if (!ats_tok_is_whitespace(cp))
                 break;
             s = q;
         }
         while (a->rstrip && e < len) {
             int32_t cp;
-            size_t k = tok_utf8_decode(text + e, len - e, &cp);
-            if (!tok_is_whitespace(cp))
+            size_t k = ats_tok_utf8_decode(text + e, len - e, &cp);
+            if (!ats_tok_is_whitespace(cp))
                 break;
             e += k;
         }

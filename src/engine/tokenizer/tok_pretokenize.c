@@ -36,12 +36,12 @@ static ats_status rewrite_word_class(const char *pattern, size_t len, tok_buf *o
             char n = pattern[i + 1];
             if (n == 'w')
                 st = in_class
-                         ? tok_buf_append(out, WORD_ITEMS, strlen(WORD_ITEMS), err)
-                         : tok_buf_append(out, "[" WORD_ITEMS "]", strlen(WORD_ITEMS) + 2, err);
+                         ? ats_tok_buf_append(out, WORD_ITEMS, strlen(WORD_ITEMS), err)
+                         : ats_tok_buf_append(out, "[" WORD_ITEMS "]", strlen(WORD_ITEMS) + 2, err);
             else if (n == 'W' && !in_class)
-                st = tok_buf_append(out, "[^" WORD_ITEMS "]", strlen(WORD_ITEMS) + 3, err);
+                st = ats_tok_buf_append(out, "[^" WORD_ITEMS "]", strlen(WORD_ITEMS) + 3, err);
             else
-                st = tok_buf_append(out, pattern + i, 2, err);
+                st = ats_tok_buf_append(out, pattern + i, 2, err);
             i++;
             continue;
         }
@@ -51,30 +51,30 @@ static ats_status rewrite_word_class(const char *pattern, size_t len, tok_buf *o
             size_t k = i + 1 < len && pattern[i + 1] == '^' ? 2 : 1;
             if (i + k < len && pattern[i + k] == ']')
                 k++;
-            st = tok_buf_append(out, pattern + i, k, err);
+            st = ats_tok_buf_append(out, pattern + i, k, err);
             i += k - 1;
             continue;
         }
         if (c == ']' && in_class)
             in_class = false;
-        st = tok_buf_append(out, &c, 1, err);
+        st = ats_tok_buf_append(out, &c, 1, err);
     }
     return st;
 }
 
-ats_status tok_regex_compile(const char *pattern, size_t len, const char *source, pcre2_code **out,
+ats_status ats_tok_regex_compile(const char *pattern, size_t len, const char *source, pcre2_code **out,
                              ats_error *err) {
     tok_buf rewritten = {0};
     ats_status st = rewrite_word_class(pattern, len, &rewritten, err);
     if (st != ATS_OK) {
-        tok_buf_free(&rewritten);
+        ats_tok_buf_free(&rewritten);
         return st;
     }
     int code;
     PCRE2_SIZE offset;
     *out = pcre2_compile((PCRE2_SPTR)rewritten.p, rewritten.n, PCRE2_UTF | PCRE2_UCP, &code,
                          &offset, NULL);
-    tok_buf_free(&rewritten);
+    ats_tok_buf_free(&rewritten);
     if (!*out) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
@@ -85,7 +85,7 @@ ats_status tok_regex_compile(const char *pattern, size_t len, const char *source
     return ATS_OK;
 }
 
-ats_status tok_ranges_push(tok_ranges *r, size_t a, size_t b, ats_error *err) {
+ats_status ats_tok_ranges_push(tok_ranges *r, size_t a, size_t b, ats_error *err) {
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
         tok_range *items = realloc(r->items, cap * sizeof *items);
@@ -98,12 +98,12 @@ ats_status tok_ranges_push(tok_ranges *r, size_t a, size_t b, ats_error *err) {
     return ATS_OK;
 }
 
-void tok_ranges_free(tok_ranges *r) {
+void ats_tok_ranges_free(tok_ranges *r) {
     free(r->items);
     *r = (tok_ranges){0};
 }
 
-ats_status tok_regex_find(const pcre2_code *re, const char *s, size_t n, tok_ranges *out,
+ats_status ats_tok_regex_find(const pcre2_code *re, const char *s, size_t n, tok_ranges *out,
                           ats_error *err) {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     if (!md)
@@ -124,10 +124,10 @@ ats_status tok_regex_find(const pcre2_code *re, const char *s, size_t n, tok_ran
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t a = ov[0], b = ov[1];
         if (b <= a) { /* empty match: nothing to keep, step over one character */
-            at = a + tok_utf8_len((unsigned char)s[a]);
+            at = a + ats_tok_utf8_len((unsigned char)s[a]);
             continue;
         }
-        if ((st = tok_ranges_push(out, a, b, err)) != ATS_OK)
+        if ((st = ats_tok_ranges_push(out, a, b, err)) != ATS_OK)
             break;
         at = b;
     }
@@ -229,11 +229,11 @@ static ats_status emit_split(const tok_text *src, segs *v, tok_split_behavior be
     for (size_t i = 0; i < k; i++) {
         if (v->items[i].b <= v->items[i].a)
             continue;
-        tok_text *piece = tok_pieces_add(out, err);
+        tok_text *piece = ats_tok_pieces_add(out, err);
         if (!piece)
             return ATS_ERR_NOMEM;
         ats_status st =
-            tok_text_append_from(piece, src, v->items[i].a, v->items[i].b - v->items[i].a, err);
+            ats_tok_text_append_from(piece, src, v->items[i].a, v->items[i].b - v->items[i].a, err);
         if (st != ATS_OK)
             return st;
     }
@@ -255,16 +255,16 @@ static ats_status split_chars(const tok_text *src, char_pred pred, tok_split_beh
     ats_status st = ATS_OK;
     for (size_t i = 0; i < src->len && st == ATS_OK;) {
         int32_t cp;
-        size_t k = tok_utf8_decode(src->b + i, src->len - i, &cp);
+        size_t k = ats_tok_utf8_decode(src->b + i, src->len - i, &cp);
         if (pred(cp))
-            st = tok_ranges_push(&m, i, i + k, err);
+            st = ats_tok_ranges_push(&m, i, i + k, err);
         i += k;
     }
     if (st == ATS_OK)
         st = segs_from_matches(&m, src->len, false, &v, err);
     if (st == ATS_OK)
         st = emit_split(src, &v, behavior, out, err);
-    tok_ranges_free(&m);
+    ats_tok_ranges_free(&m);
     free(v.items);
     return st;
 }
@@ -274,12 +274,12 @@ static ats_status split_regex(const tok_text *src, const pcre2_code *re,
                               ats_error *err) {
     tok_ranges m = {0};
     segs v = {0};
-    ats_status st = tok_regex_find(re, src->b, src->len, &m, err);
+    ats_status st = ats_tok_regex_find(re, src->b, src->len, &m, err);
     if (st == ATS_OK)
         st = segs_from_matches(&m, src->len, invert, &v, err);
     if (st == ATS_OK)
         st = emit_split(src, &v, behavior, out, err);
-    tok_ranges_free(&m);
+    ats_tok_ranges_free(&m);
     free(v.items);
     return st;
 }
@@ -292,7 +292,7 @@ static ats_status split_literal(const tok_text *src, const char *pat, size_t pat
     ats_status st = ATS_OK;
     for (size_t i = 0; pat_len && i + pat_len <= src->len && st == ATS_OK;) {
         if (memcmp(src->b + i, pat, pat_len) == 0) {
-            st = tok_ranges_push(&m, i, i + pat_len, err);
+            st = ats_tok_ranges_push(&m, i, i + pat_len, err);
             i += pat_len;
         } else {
             i++;
@@ -302,7 +302,7 @@ static ats_status split_literal(const tok_text *src, const char *pat, size_t pat
         st = segs_from_matches(&m, src->len, invert, &v, err);
     if (st == ATS_OK)
         st = emit_split(src, &v, behavior, out, err);
-    tok_ranges_free(&m);
+    ats_tok_ranges_free(&m);
     free(v.items);
     return st;
 }
@@ -310,7 +310,7 @@ static ats_status split_literal(const tok_text *src, const char *pat, size_t pat
 /* ---- the pre-tokenizers ---------------------------------------------------------------------- */
 
 static bool is_space_pred(int32_t cp) {
-    return tok_is_whitespace(cp);
+    return ats_tok_is_whitespace(cp);
 }
 
 /* GPT-2's ByteLevel: a space in front unless there is one, then the GPT-2 regex. */
@@ -320,20 +320,20 @@ static ats_status bytelevel(const tok_pre *p, const tok_text *src, tok_pieces *o
     const tok_text *cur = src;
     ats_status st = ATS_OK;
     if (p->add_prefix_space && src->len > 0 && src->b[0] != ' ') {
-        st = tok_text_append(&with_space, " ", 1, src->s[0], src->s[0], err);
+        st = ats_tok_text_append(&with_space, " ", 1, src->s[0], src->s[0], err);
         if (st == ATS_OK)
-            st = tok_text_append_from(&with_space, src, 0, src->len, err);
+            st = ats_tok_text_append_from(&with_space, src, 0, src->len, err);
         cur = &with_space;
     }
     if (st == ATS_OK) {
         if (p->re) {
             st = split_regex(cur, p->re, TOK_SPLIT_ISOLATED, false, out, err);
         } else if (cur->len > 0) {
-            tok_text *piece = tok_pieces_add(out, err);
-            st = piece ? tok_text_append_from(piece, cur, 0, cur->len, err) : ATS_ERR_NOMEM;
+            tok_text *piece = ats_tok_pieces_add(out, err);
+            st = piece ? ats_tok_text_append_from(piece, cur, 0, cur->len, err) : ATS_ERR_NOMEM;
         }
     }
-    tok_text_free(&with_space);
+    ats_tok_text_free(&with_space);
     return st;
 }
 
@@ -351,27 +351,27 @@ static ats_status metaspace(const tok_pre *p, const tok_text *src, tok_pieces *o
     if (src->len > 0 && src->b[0] == ' ')
         add = false;
     if (add)
-        st = tok_text_append(&t, p->str, p->str_len, src->s[0], src->s[0], err);
+        st = ats_tok_text_append(&t, p->str, p->str_len, src->s[0], src->s[0], err);
     for (size_t i = 0; i < src->len && st == ATS_OK; i++) {
         if (src->b[i] == ' ')
-            st = tok_text_append(&t, p->str, p->str_len, src->s[i], src->e[i], err);
+            st = ats_tok_text_append(&t, p->str, p->str_len, src->s[i], src->e[i], err);
         else
-            st = tok_text_append_from(&t, src, i, 1, err);
+            st = ats_tok_text_append_from(&t, src, i, 1, err);
     }
     if (st == ATS_OK) {
         if (p->split) {
             st = split_literal(&t, p->str, p->str_len, TOK_SPLIT_MERGED_WITH_NEXT, false, out, err);
         } else if (t.len > 0) {
-            tok_text *piece = tok_pieces_add(out, err);
-            st = piece ? tok_text_append_from(piece, &t, 0, t.len, err) : ATS_ERR_NOMEM;
+            tok_text *piece = ats_tok_pieces_add(out, err);
+            st = piece ? ats_tok_text_append_from(piece, &t, 0, t.len, err) : ATS_ERR_NOMEM;
         }
     }
-    tok_text_free(&t);
+    ats_tok_text_free(&t);
     return st;
 }
 
-ats_status tok_pretokenize(const tok_pre *p, tok_pieces *in, tok_pieces *out, ats_error *err) {
-    tok_pieces_clear(out);
+ats_status ats_tok_pretokenize(const tok_pre *p, tok_pieces *in, tok_pieces *out, ats_error *err) {
+    ats_tok_pieces_clear(out);
     tok_pieces tmp = {0};
     ats_status st = ATS_OK;
     for (size_t i = 0; i < in->n && st == ATS_OK; i++) {
@@ -386,10 +386,10 @@ ats_status tok_pretokenize(const tok_pre *p, tok_pieces *in, tok_pieces *out, at
             break;
         case TOK_PRE_BERT:
             /* whitespace removed, then each punctuation character on its own */
-            tok_pieces_clear(&tmp);
+            ats_tok_pieces_clear(&tmp);
             st = split_chars(src, is_space_pred, TOK_SPLIT_REMOVED, &tmp, err);
             for (size_t j = 0; j < tmp.n && st == ATS_OK; j++)
-                st = split_chars(&tmp.items[j], tok_is_bert_punct, TOK_SPLIT_ISOLATED, out, err);
+                st = split_chars(&tmp.items[j], ats_tok_is_bert_punct, TOK_SPLIT_ISOLATED, out, err);
             break;
         case TOK_PRE_WHITESPACE_SPLIT:
             st = split_chars(src, is_space_pred, TOK_SPLIT_REMOVED, out, err);
@@ -403,10 +403,10 @@ ats_status tok_pretokenize(const tok_pre *p, tok_pieces *in, tok_pieces *out, at
                              err);
             break;
         case TOK_PRE_PUNCTUATION:
-            st = split_chars(src, tok_is_bert_punct, p->behavior, out, err);
+            st = split_chars(src, ats_tok_is_bert_punct, p->behavior, out, err);
             break;
         }
     }
-    tok_pieces_free(&tmp);
+    ats_tok_pieces_free(&tmp);
     return st;
 }

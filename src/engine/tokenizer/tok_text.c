@@ -7,7 +7,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-ats_status tok_text_reserve(tok_text *t, size_t extra, ats_error *err) {
+ats_status ats_tok_text_reserve(tok_text *t, size_t extra, ats_error *err) {
     if (t->len + extra <= t->cap)
         return ATS_OK;
     size_t cap = t->cap ? t->cap : 32;
@@ -27,9 +27,9 @@ ats_status tok_text_reserve(tok_text *t, size_t extra, ats_error *err) {
     return ATS_OK;
 }
 
-ats_status tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, int32_t e,
+ats_status ats_tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, int32_t e,
                            ats_error *err) {
-    ats_status st = tok_text_reserve(t, n, err);
+    ats_status st = ats_tok_text_reserve(t, n, err);
     if (st != ATS_OK)
         return st;
     memcpy(t->b + t->len, bytes, n);
@@ -41,9 +41,9 @@ ats_status tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, 
     return ATS_OK;
 }
 
-ats_status tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size_t n,
+ats_status ats_tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size_t n,
                                 ats_error *err) {
-    ats_status st = tok_text_reserve(t, n, err);
+    ats_status st = ats_tok_text_reserve(t, n, err);
     if (st != ATS_OK)
         return st;
     memcpy(t->b + t->len, src->b + a, n);
@@ -53,9 +53,9 @@ ats_status tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size
     return ATS_OK;
 }
 
-ats_status tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b, ats_error *err) {
+ats_status ats_tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b, ats_error *err) {
     t->len = 0;
-    ats_status st = tok_text_reserve(t, b - a, err);
+    ats_status st = ats_tok_text_reserve(t, b - a, err);
     if (st != ATS_OK)
         return st;
     memcpy(t->b, input + a, b - a);
@@ -67,18 +67,18 @@ ats_status tok_text_from_input(tok_text *t, const char *input, size_t a, size_t 
     return ATS_OK;
 }
 
-void tok_text_clear(tok_text *t) {
+void ats_tok_text_clear(tok_text *t) {
     t->len = 0;
 }
 
-void tok_text_free(tok_text *t) {
+void ats_tok_text_free(tok_text *t) {
     free(t->b);
     free(t->s);
     free(t->e);
     *t = (tok_text){0};
 }
 
-tok_text *tok_pieces_add(tok_pieces *p, ats_error *err) {
+tok_text *ats_tok_pieces_add(tok_pieces *p, ats_error *err) {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 16;
         tok_text *items = realloc(p->items, cap * sizeof *items);
@@ -96,20 +96,20 @@ tok_text *tok_pieces_add(tok_pieces *p, ats_error *err) {
     return t;
 }
 
-void tok_pieces_clear(tok_pieces *p) {
+void ats_tok_pieces_clear(tok_pieces *p) {
     p->n = 0;
 }
 
-void tok_pieces_free(tok_pieces *p) {
+void ats_tok_pieces_free(tok_pieces *p) {
     for (size_t i = 0; i < p->cap; i++)
-        tok_text_free(&p->items[i]);
+        ats_tok_text_free(&p->items[i]);
     free(p->items);
     *p = (tok_pieces){0};
 }
 
 /* ---- UTF-8 ----------------------------------------------------------------------------------- */
 
-size_t tok_utf8_len(unsigned char c) {
+size_t ats_tok_utf8_len(unsigned char c) {
     if (c < 0x80)
         return 1;
     if ((c & 0xE0) == 0xC0)
@@ -121,7 +121,7 @@ size_t tok_utf8_len(unsigned char c) {
     return 1;
 }
 
-size_t tok_utf8_decode(const char *s, size_t n, int32_t *cp) {
+size_t ats_tok_utf8_decode(const char *s, size_t n, int32_t *cp) {
     utf8proc_int32_t c;
     utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &c);
     if (k <= 0) { /* not expected on validated text: treat the byte as itself */
@@ -132,12 +132,12 @@ size_t tok_utf8_decode(const char *s, size_t n, int32_t *cp) {
     return (size_t)k;
 }
 
-size_t tok_utf8_encode(int32_t cp, char *out) {
+size_t ats_tok_utf8_encode(int32_t cp, char *out) {
     utf8proc_ssize_t n = utf8proc_encode_char(cp, (utf8proc_uint8_t *)out);
     return n > 0 ? (size_t)n : 0;
 }
 
-bool tok_is_whitespace(int32_t cp) {
+bool ats_tok_is_whitespace(int32_t cp) {
     switch (cp) {
     case 0x09:
     case 0x0A:
@@ -159,7 +159,7 @@ bool tok_is_whitespace(int32_t cp) {
     }
 }
 
-bool tok_is_bert_punct(int32_t cp) {
+bool ats_tok_is_bert_punct(int32_t cp) {
     if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) ||
         (cp >= 123 && cp <= 126))
         return true;

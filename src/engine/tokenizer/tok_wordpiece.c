@@ -7,11 +7,11 @@
 
 #include <string.h>
 
-ats_status tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
+ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
                                 ats_error *err) {
     const tok_model *m = &t->model;
     size_t n_chars = 0;
-    for (size_t i = 0; i < len; i += tok_utf8_len((unsigned char)word[i]))
+    for (size_t i = 0; i < len; i += ats_tok_utf8_len((unsigned char)word[i]))
         n_chars++;
     size_t mark = out->n;
     tok_buf key = {0};
@@ -22,11 +22,11 @@ ats_status tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t 
         int32_t id = -1;
         while (end > start) {
             key.n = 0;
-            if (start > 0 && (st = tok_buf_append(&key, m->prefix, m->prefix_len, err)) != ATS_OK)
+            if (start > 0 && (st = ats_tok_buf_append(&key, m->prefix, m->prefix_len, err)) != ATS_OK)
                 break;
-            if ((st = tok_buf_append(&key, word + start, end - start, err)) != ATS_OK)
+            if ((st = ats_tok_buf_append(&key, word + start, end - start, err)) != ATS_OK)
                 break;
-            if (tok_strmap_get(&t->vocab.map, key.p, key.n, &id))
+            if (ats_tok_strmap_get(&t->vocab.map, key.p, key.n, &id))
                 break;
             do /* back to the previous character boundary */
                 end--;
@@ -38,14 +38,14 @@ ats_status tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t 
             bad = true;
             break;
         }
-        st = tok_spans_push(out, id, (int32_t)start, (int32_t)end, err);
+        st = ats_tok_spans_push(out, id, (int32_t)start, (int32_t)end, err);
         start = end;
     }
-    tok_buf_free(&key);
+    ats_tok_buf_free(&key);
     if (st == ATS_OK && bad) {
         out->n = mark; /* drop the pieces found so far */
         if (m->unk_id >= 0)
-            st = tok_spans_push(out, m->unk_id, 0, (int32_t)len, err);
+            st = ats_tok_spans_push(out, m->unk_id, 0, (int32_t)len, err);
     }
     return st;
 }
