@@ -16,6 +16,7 @@
 #include <SDL2/SDL_ttf.h>
 #include <errno.h>
 #include <fontconfig/fontconfig.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,9 +78,36 @@ static char *fontconfig_find(const char *pattern) {
     return path;
 }
 
+/* SDL2_ttf keeps one FreeType library for the process and counts TTF_Init calls in a plain
+ * integer: starting and stopping it, and opening and closing faces in that library, happen under
+ * this lock, so that fonts of different threads may open and close at the same time. Drawing
+ * with a face needs no lock (each ats_font, and so each face, serves one thread at a time). */
+static pthread_mutex_t ttf_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool ttf_start(void) {
+    pthread_mutex_lock(&ttf_lock);
+    bool ok = TTF_Init() == 0;
+    pthread_mutex_unlock(&ttf_lock);
+    return ok;
+}
+
+static void ttf_stop(void) {
+    pthread_mutex_lock(&ttf_lock);
+    TTF_Quit();
+    pthread_mutex_unlock(&ttf_lock);
+}
+
+static void close_ttf(TTF_Font *f) {
+    pthread_mutex_lock(&ttf_lock);
+    TTF_CloseFont(f);
+    pthread_mutex_unlock(&ttf_lock);
+}
+
 static TTF_Font *open_ttf(const ats_font *font, int q, bool bold) {
     const char *file = bold && font->bold_path ? font->bold_path : font->path;
+    pthread_mutex_lock(&ttf_lock);
     TTF_Font *f = TTF_OpenFontDPI(file, q, QUARTER_DPI, QUARTER_DPI);
+    pthread_mutex_unlock(&ttf_lock);
     if (!f)
         return NULL;
     if (bold && !font->bold_path)
@@ -91,12 +119,12 @@ static TTF_Font *open_ttf(const ats_font *font, int q, bool bold) {
 
 ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
     *out = NULL;
-    if (TTF_Init() != 0)
+    if (!ttf_start())
         return ats_fail(err, ATS_ERR_UNSUPPORTED, "SDL2_ttf failed to start: %s",
                            TTF_GetError());
     ats_font *font = calloc(1, sizeof *font);
     if (!font) {
-        TTF_Quit();
+        ttf_stop();
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory opening the font");
     }
     if (path) {
@@ -155,11 +183,11 @@ void ats_font_free(ats_font *font) {
     cache_clear(font);
     for (int i = 0; i < N_SIZES; i++)
         if (font->sizes[i].ttf)
-            TTF_CloseFont(font->sizes[i].ttf);
+            close_ttf(font->sizes[i].ttf);
     free(font->path);
     free(font->bold_path);
     free(font);
-    TTF_Quit();
+    ttf_stop();
 }
 
 const char *ats_font_path(const ats_font *font) {
@@ -193,7 +221,7 @@ static TTF_Font *sized(ats_font *font, int q, bool bold) {
     if (!f)
         return NULL;
     if (font->sizes[victim].ttf)
-        TTF_CloseFont(font->sizes[victim].ttf);
+        close_ttf(font->sizes[victim].ttf);
     font->sizes[victim] = (sized_font){q, bold, f, font->tick};
     return f;
 }
