@@ -122,7 +122,8 @@ static void check_bytes(const char *path, const void *want, size_t want_len) {
     free(got);
 }
 
-/* ---- windows ----------------------------------------------------------------------------------- */
+/* ---- windows -----------------------------------------------------------------------------------
+ */
 
 static void sleep_ms(int ms) {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
@@ -193,7 +194,9 @@ static void check_png(const ats_app *app, const ats_frame *f, const char *path) 
 static void check_svg(const char *path, const char *text) {
     size_t len;
     char *bytes = slurp(path, &len);
-    xmlDocPtr doc = bytes ? xmlReadMemory(bytes, (int)len, path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING) : NULL;
+    xmlDocPtr doc = bytes ? xmlReadMemory(bytes, (int)len, path, NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+                          : NULL;
     if (!doc)
         problem("%s: not well-formed XML", path);
     else if (!strstr(bytes, text))
@@ -242,8 +245,7 @@ static void export_view(ats_app *app, const ats_frame *f, ats_export_kind kind, 
 
 static void *app_thread(void *arg) {
     const app_job *job = arg;
-    ats_app_config cfg = {
-        .text = job->text, .text_len = strlen(job->text), .export_dir = g.dir};
+    ats_app_config cfg = {.text = job->text, .text_len = strlen(job->text), .export_dir = g.dir};
     char err[256] = "";
     ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
     if (!app) {
@@ -289,8 +291,7 @@ static void *writer_thread(void *arg) {
     for (int gi = 0; gi < WRITER_GROUPS; gi++) {
         char content[3][128];
         for (int k = 0; k < 3; k++)
-            snprintf(content[k], sizeof content[k], "writer %d, group %d, file %d\n", index, gi,
-                     k);
+            snprintf(content[k], sizeof content[k], "writer %d, group %d, file %d\n", index, gi, k);
         bool run = gi % 2 == 0;
         ats_out_file files[3] = {{".json", content[0], strlen(content[0])},
                                  {".npy", content[1], strlen(content[1])},
@@ -299,11 +300,10 @@ static void *writer_thread(void *arg) {
         char path[4096];
         int number = 0;
         ats_error err;
-        ats_status s =
-            run ? ats_export_files_write(g.dir, "attnscope-run", files, 3, path, sizeof path,
-                                         &number, &err)
-                : ats_export_files_write(g.dir, "attnscope-heatmap-L0H1", &png, 1, path,
-                                         sizeof path, &number, &err);
+        ats_status s = run ? ats_export_files_write(g.dir, "attnscope-run", files, 3, path,
+                                                    sizeof path, &number, &err)
+                           : ats_export_files_write(g.dir, "attnscope-heatmap-L0H1", &png, 1, path,
+                                                    sizeof path, &number, &err);
         if (s != ATS_OK) {
             problem("writer %d: %s", index, err.message);
             continue;
@@ -314,8 +314,7 @@ static void *writer_thread(void *arg) {
         }
         for (int k = 0; k < 3; k++) {
             char name[4200];
-            snprintf(name, sizeof name, "%s/attnscope-run-%03d%s", g.dir, number,
-                     files[k].suffix);
+            snprintf(name, sizeof name, "%s/attnscope-run-%03d%s", g.dir, number, files[k].suffix);
             if (k == 0 && strcmp(name, path) != 0)
                 problem("writer %d: reported %s for number %d", index, path, number);
             check_bytes(name, content[k], strlen(content[k]));
@@ -324,7 +323,8 @@ static void *writer_thread(void *arg) {
     return NULL;
 }
 
-/* ---- the test ---------------------------------------------------------------------------------- */
+/* ---- the test ----------------------------------------------------------------------------------
+ */
 
 static int compare_paths(const void *a, const void *b) {
     return strcmp(((const written *)a)->path, ((const written *)b)->path);
