@@ -39,6 +39,9 @@ struct ats_worker {
     ats_worker_event done, failed, loaded;
     void (*notify)(void *user);
     void *notify_user;
+    /* tests only: set before the first post, read by the worker threads */
+    void (*discard_hook)(void *user, const ats_worker_event *ev);
+    void *discard_user;
 };
 
 void ats_worker_event_clear(ats_worker_event *ev) {
@@ -119,27 +122,49 @@ static void compute_load(load_request *req, ats_worker_event *ev) {
     }
 }
 
-/* ---- delivery (lock held) ------------------------------------------------------------------ */
+/* ---- delivery ------------------------------------------------------------------------------ */
 
-static void deliver(ats_worker *w, ats_worker_event *ev) {
-    switch (ev->kind) {
-    case ATS_WORKER_RUN_DONE:
-        ats_worker_event_clear(&w->done);
-        w->done = *ev;
-        if (w->failed.kind != ATS_WORKER_NONE && w->failed.seq < ev->seq)
-            ats_worker_event_clear(&w->failed);
-        break;
-    case ATS_WORKER_RUN_FAILED:
-        ats_worker_event_clear(&w->failed);
-        w->failed = *ev;
-        break;
-    default:
-        ats_worker_event_clear(&w->loaded);
-        w->loaded = *ev;
-        break;
+/* Puts `ev` into the mailbox (lock held). The outcomes it replaces, nobody having polled them,
+ * move to `out` (at most 2; the count is returned): the caller frees them with
+ * discard() after unlocking, since freeing a run or the last reference to a model (an munmap of
+ * gigabytes) may take long, and the UI thread waits for this lock in every call. */
+static int deliver(ats_worker *w, ats_worker_event *ev, ats_worker_event out[2]) {
+    int n = 0;
+    ats_worker_event *slot = ev->kind == ATS_WORKER_RUN_DONE     ? &w->done
+                             : ev->kind == ATS_WORKER_RUN_FAILED ? &w->failed
+                                                                 : &w->loaded;
+    if (slot->kind != ATS_WORKER_NONE)
+        out[n++] = *slot;
+    *slot = *ev;
+    if (ev->kind == ATS_WORKER_RUN_DONE && w->failed.kind != ATS_WORKER_NONE &&
+        w->failed.seq < ev->seq) {
+        out[n++] = w->failed; /* a newer run succeeded: the failure is old news */
+        w->failed = (ats_worker_event){0};
     }
     *ev = (ats_worker_event){0};
     pthread_cond_broadcast(&w->delivered_cv);
+    return n;
+}
+
+/* Frees what deliver() replaced (lock not held). */
+static void discard(ats_worker *w, ats_worker_event *evs, int n) {
+    for (int i = 0; i < n; i++) {
+        if (w->discard_hook)
+            w->discard_hook(w->discard_user, &evs[i]);
+        ats_worker_event_clear(&evs[i]);
+    }
+}
+
+/* Delivers one finished outcome from a worker thread (lock not held on entry or exit). */
+static void finish(ats_worker *w, ats_worker_event *ev, bool *active) {
+    ats_worker_event replaced[2];
+    pthread_mutex_lock(&w->mu);
+    int n = deliver(w, ev, replaced);
+    *active = false;
+    pthread_mutex_unlock(&w->mu);
+    discard(w, replaced, n);
+    if (w->notify)
+        w->notify(w->notify_user);
 }
 
 /* ---- the threads ---------------------------------------------------------------------------- */
@@ -161,13 +186,7 @@ static void *run_thread_main(void *arg) {
         ats_worker_event ev;
         compute_run(&req, &ev, &last);
         run_request_clear(&req);
-
-        pthread_mutex_lock(&w->mu);
-        deliver(w, &ev);
-        w->run_active = false;
-        pthread_mutex_unlock(&w->mu);
-        if (w->notify)
-            w->notify(w->notify_user);
+        finish(w, &ev, &w->run_active);
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
@@ -191,13 +210,7 @@ static void *load_thread_main(void *arg) {
         ats_worker_event ev;
         compute_load(&req, &ev);
         load_request_clear(&req);
-
-        pthread_mutex_lock(&w->mu);
-        deliver(w, &ev);
-        w->load_active = false;
-        pthread_mutex_unlock(&w->mu);
-        if (w->notify)
-            w->notify(w->notify_user);
+        finish(w, &ev, &w->load_active);
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
@@ -349,4 +362,19 @@ void ats_worker_hold(ats_worker *w, bool hold) {
     pthread_cond_broadcast(&w->run_cv);
     pthread_cond_broadcast(&w->load_cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+void ats_worker_set_discard_hook(ats_worker *w,
+                                 void (*hook)(void *user, const ats_worker_event *ev), void *user) {
+    pthread_mutex_lock(&w->mu); /* the worker threads see it after their next lock */
+    w->discard_hook = hook;
+    w->discard_user = user;
+    pthread_mutex_unlock(&w->mu);
+}
+
+bool ats_worker_lock_is_free(ats_worker *w) {
+    if (pthread_mutex_trylock(&w->mu) != 0)
+        return false;
+    pthread_mutex_unlock(&w->mu);
+    return true;
 }
