@@ -3,13 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 ats_run_opts ats_run_opts_default(void) {
     return (ats_run_opts){.add_special = true,
@@ -162,7 +155,7 @@ static int reusable_prefix(const ats_model *model, const ats_run *run, const ats
 /* Cuts the tokens to the context, allocates the outputs and runs the pass; takes `tokens`. */
 static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
                              double tokenize_ms, ats_run **out, ats_error *err) {
-    double start = now_ms();
+    double start = ats_clock_ms();
     ats_run *run = calloc(1, sizeof *run);
     if (!run) {
         ats_tokens_free(tokens);
@@ -194,7 +187,7 @@ static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const a
         ATS_OK)
         goto fail;
     run->tokenize_ms = tokenize_ms;
-    run->forward_ms = now_ms() - start;
+    run->forward_ms = ats_clock_ms() - start;
     *out = run;
     return ATS_OK;
 fail:
@@ -222,10 +215,10 @@ ats_status ats_run_text(const ats_model *model, const char *text, size_t len,
         return s;
     ats_tokenize_opts topts = {.add_special = opts->add_special};
     ats_tokens *tokens;
-    double start = now_ms();
+    double start = ats_clock_ms();
     if ((s = ats_tokenize(model, text, len, &topts, &tokens, err)) != ATS_OK)
         return s;
-    return run_tokens(model, tokens, opts, now_ms() - start, out, err);
+    return run_tokens(model, tokens, opts, ats_clock_ms() - start, out, err);
 }
 
 ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
