@@ -3,7 +3,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -185,31 +184,8 @@ static char *numbered_name(const export_job *job, const char *dir, int line, int
 static ats_status write_view(const export_job *job, const ats_meta *meta, const char *path,
                              ats_error *err) {
     const ats_dl *dl = ats_view_display_list(job->built);
-    if (strcmp(path, "-") != 0)
-        return job->fmt == FORMAT_SVG ? ats_export_svg(dl, job->font, job->scale, meta, path, err)
-                                      : ats_export_png(dl, job->font, job->scale, meta, path, err);
-    /* standard output: encode in memory, then write */
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    ats_status s;
-    if (job->fmt == FORMAT_SVG) {
-        s = ats_svg_encode(dl, ats_font_family(job->font), meta, job->scale, (char **)&bytes, &len,
-                           err);
-    } else {
-        int w = (int)lroundf(ats_dl_width(dl) * job->scale);
-        int h = (int)lroundf(ats_dl_height(dl) * job->scale);
-        ats_canvas c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), w, h, w * 4);
-        s = c.pixels ? ats_render_draw(&c, dl, job->font, job->scale, err) : ATS_ERR_NOMEM;
-        if (s == ATS_OK)
-            s = ats_png_encode(&c, meta, &bytes, &len, err);
-        free(c.pixels);
-    }
-    if (s == ATS_OK && (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0))
-        s = ATS_ERR_IO;
-    free(bytes);
-    if (s == ATS_ERR_IO && err)
-        snprintf(err->message, sizeof err->message, "error writing to standard output");
-    return s;
+    return job->fmt == FORMAT_SVG ? ats_export_svg(dl, job->font, job->scale, meta, path, err)
+                                  : ats_export_png(dl, job->font, job->scale, meta, path, err);
 }
 
 /* Runs text i and writes its image; returns an exit code. */
@@ -253,7 +229,8 @@ static int export_one(export_job *job, int i, const char *path) {
     if (job->view == ATS_VIEW_PIPELINE) {
         if (token < 0)
             token = T - 1; /* the last token: the one a language model predicts from */
-        s = ats_run_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts, &err);
+        s = ats_run_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts,
+                                  &err);
         if (s != ATS_OK) {
             cli_error("%s%s", at, err.message);
             ats_run_view_free(&vd);

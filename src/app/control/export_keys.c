@@ -36,41 +36,29 @@ static void say(ats_app *app, double now_ms, bool error, const char *fmt, ...) {
 static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view_data *data,
                               uint8_t **bytes, size_t *len, ats_error *err) {
     int x, y, w, h;
-    if (!ats_ui_view_area(app->ui, &x, &y, &w, &h)) {
-        snprintf(err->message, sizeof err->message, "the window has not been drawn yet");
-        return ATS_ERR_ARG;
-    }
+    if (!ats_ui_view_area(app->ui, &x, &y, &w, &h))
+        return ats_fail(err, ATS_ERR_ARG, "the window has not been drawn yet");
     ats_font *font = ats_ui_font(app->ui);
     ats_view *view;
-    ats_status s = ats_view_new(&view);
-    if (s != ATS_OK) {
-        snprintf(err->message, sizeof err->message, "out of memory");
-        return s;
-    }
+    if (ats_view_new(&view) != ATS_OK)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     const ats_view_state *st = &app->state.view;
     ats_run_pipeline pipe = {0};
     ats_view_data d = *data;
+    ats_status s = ATS_OK;
     if (st->view == ATS_VIEW_PIPELINE) {
         s = ats_app_pipeline_make(app, &pipe, err);
         d.pipeline = &pipe.data;
     }
     if (s == ATS_OK)
         s = ats_view_build(view, st, &d, font, (float)w, (float)h, err);
-    data = &d;
     ats_meta meta;
-    ats_meta_for_view(&meta, st, data);
+    ats_meta_for_view(&meta, st, &d);
     const ats_dl *dl = ats_view_display_list(view);
-    if (s == ATS_OK && kind == ATS_EXPORT_SVG) {
+    if (s == ATS_OK && kind == ATS_EXPORT_SVG)
         s = ats_svg_encode(dl, ats_font_family(font), &meta, 1.0f, (char **)bytes, len, err);
-    } else if (s == ATS_OK) {
-        ats_canvas c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), w, h, w * 4);
-        s = c.pixels ? ats_render_draw(&c, dl, font, 1.0f, err) : ATS_ERR_NOMEM;
-        if (s == ATS_OK)
-            s = ats_png_encode(&c, &meta, bytes, len, err);
-        free(c.pixels);
-        if (s == ATS_ERR_NOMEM)
-            snprintf(err->message, sizeof err->message, "out of memory");
-    }
+    else if (s == ATS_OK)
+        s = ats_export_png_encode(dl, font, 1.0f, &meta, bytes, len, err);
     ats_run_pipeline_free(&pipe);
     ats_view_free(view);
     return s;
@@ -158,7 +146,7 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
                                  {csv, m[2].data, m[2].len}};
         s = ats_export_files_write(job->dir, "attnscope-run", files, 3, path, path_size, NULL, err);
     } else {
-        snprintf(err->message, sizeof err->message, "out of memory");
+        ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < 3; i++)
         free(m[i].data);
