@@ -385,7 +385,7 @@ static void check_numbers_drawn(demo_fixture *f, int layer, int head, int token,
     /* the scaled column says what it multiplied by */
     snprintf(want, sizeof want, "\xC3\x97 %.3g", (double)st->scale);
     assert_true(has_text(&s, want));
-    snprintf(want, sizeof want, "query '%s'", f->labels[token]);
+    snprintf(want, sizeof want, "query '%s'", f->rv.labels[token]);
     assert_true(has_text(&s, want));
     ats_head_steps_free(st);
     free_texts(&s);
