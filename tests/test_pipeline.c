@@ -15,7 +15,7 @@
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-/* The view's number format (view_pipeline.c): at most five characters for the usual ranges. */
+/* The view's number format (view_pipeline_draw.c): at most five characters for the usual ranges. */
 static void fmt_value(char *out, size_t n, float v) {
     float a = fabsf(v);
     if (a < 0.005f)

@@ -1,0 +1,476 @@
+/* The pipeline view's layout (view_pipeline_internal.h): which keys get a row, the texts, the
+ * place of every step, column and band at a unit size, the fit to the view's area, the natural
+ * size, and hits on the laid-out rows and heads. */
+#include "view_pipeline_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROWS_MIN      6       /* a small view drops rows down to this before shrinking text */
+#define VEC_ALL       16      /* vectors up to this long have every value written */
+#define VEC_FIRST     8       /* longer ones: the first dimensions, an ellipsis and the norm */
+#define INPUT_ALL     96      /* token vectors up to this long are drawn whole */
+#define INPUT_FIRST   64      /* longer ones: the first dimensions, an ellipsis and the norm */
+#define MULTI_CONTENT 440.0f  /* step 7's strips are at most about this wide */
+#define BESIDE_MAX    1800.0f /* step 7 beside the second band up to this width, else below */
+
+/* ---- which keys get a row ------------------------------------------------------------------ */
+
+typedef struct ranked {
+    float w;
+    int j;
+} ranked;
+
+static int by_weight(const void *a, const void *b) {
+    const ranked *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return x->j - y->j;
+}
+
+/* Rows for at most max_rows: every key when they fit, else the query and the heaviest keys with
+ * the rest collapsed. A row count is kept / (collapsed runs) exact as keys are added: a key
+ * with kept neighbours on both sides closes a run (+0), one on one side extends a kept run (+1),
+ * none splits a run in two (+2). Hidden special tokens are never given a row of their own. */
+static int select_rows(view_ctx *c, const ats_pipeline_data *p, int max_rows, prow *rows) {
+    int T = c->d->n_tokens, q = p->token;
+    bool *keep = calloc((size_t)T, sizeof *keep);
+    ranked *order = malloc((size_t)T * sizeof *order);
+    int n = 0;
+    if (!keep || !order) {
+        free(keep);
+        free(order);
+        if (c->status == ATS_OK)
+            c->status = ATS_ERR_NOMEM;
+        rows[0] = (prow){.token = q, .first = q, .last = q};
+        return 1;
+    }
+    for (int j = 0; j < T; j++)
+        if (j != q && c->tok.pos[j] >= 0)
+            order[n++] = (ranked){isfinite(p->weights[j]) ? p->weights[j] : 0.0f, j};
+    qsort(order, (size_t)n, sizeof *order, by_weight);
+    int count = 1; /* one collapsed run holding every key */
+    for (int i = -1; i < n; i++) {
+        int j = i < 0 ? q : order[i].j;
+        bool left = j > 0 && !keep[j - 1], right = j < T - 1 && !keep[j + 1];
+        int grow = left && right ? 2 : left || right ? 1 : 0;
+        if (count + grow > max_rows)
+            continue;
+        keep[j] = true;
+        count += grow;
+    }
+    int r = 0;
+    for (int j = 0; j < T && r < max_rows; j++) {
+        if (keep[j]) {
+            rows[r++] = (prow){.token = j, .first = j, .last = j};
+            continue;
+        }
+        int first = j;
+        while (j + 1 < T && !keep[j + 1])
+            j++;
+        rows[r++] = (prow){.token = -1, .first = first, .last = j};
+    }
+    free(keep);
+    free(order);
+    return r;
+}
+
+/* ---- texts --------------------------------------------------------------------------------- */
+
+static bool causal_whatif(const pctx *P) {
+    return P->p->causal != P->c->d->causal;
+}
+
+static void make_texts(pctx *P) {
+    const ats_pipeline_data *p = P->p;
+    step_text *t = P->steps;
+    memset(t, 0, sizeof P->steps);
+    snprintf(t[1].title, sizeof t[1].title, "Token vectors");
+    snprintf(t[1].cap[0], sizeof t[1].cap[0], "x entering layer %d", p->layer);
+    if (p->pre_norm)
+        snprintf(t[1].cap[1], sizeof t[1].cap[1], "normalised before q, k, v");
+    else
+        snprintf(t[1].cap[1], sizeof t[1].cap[1], "%d numbers each", p->d_model);
+
+    snprintf(t[2].title, sizeof t[2].title, "Queries, keys, values");
+    snprintf(t[2].cap[0], sizeof t[2].cap[0], "q of the query token (top row)");
+    if (p->kv_head != p->head)
+        snprintf(t[2].cap[1], sizeof t[2].cap[1], "k, v of every token (KV head %d)", p->kv_head);
+    else
+        snprintf(t[2].cap[1], sizeof t[2].cap[1], "k and v of every token");
+
+    snprintf(t[3].title, sizeof t[3].title, "Scores");
+    snprintf(t[3].cap[0], sizeof t[3].cap[0], "q \xC2\xB7 k");
+    snprintf(t[3].cap[1], sizeof t[3].cap[1], "for each key");
+
+    snprintf(t[4].title, sizeof t[4].title, "Scaled");
+    float root = sqrtf((float)p->d_head);
+    if (!p->scaling) {
+        snprintf(t[4].cap[0], sizeof t[4].cap[0], "what-if: scaling off");
+        snprintf(t[4].cap[1], sizeof t[4].cap[1], "scores kept as they are");
+        t[4].whatif[0] = t[4].whatif[1] = true;
+    } else if (fabsf(p->scale * root - 1.0f) < 1e-4f) {
+        snprintf(t[4].cap[0], sizeof t[4].cap[0],
+                 "\xC3\xB7 \xE2\x88\x9A"
+                 "d_k, d_k = %d",
+                 p->d_head);
+        snprintf(t[4].cap[1], sizeof t[4].cap[1], "\xC3\xB7 \xE2\x88\x9A%d = \xC3\xB7 %.3g",
+                 p->d_head, (double)root);
+    } else {
+        snprintf(t[4].cap[0], sizeof t[4].cap[0], "\xC3\x97 %.3g", (double)p->scale);
+        snprintf(t[4].cap[1], sizeof t[4].cap[1], "the model's own scale");
+    }
+
+    snprintf(t[5].title, sizeof t[5].title, "Softmax");
+    if (p->temperature != 1.0f) {
+        snprintf(t[5].cap[0], sizeof t[5].cap[0], "of scaled \xC3\xB7 %.3g (temperature)",
+                 (double)p->temperature);
+        t[5].whatif[0] = true;
+    } else {
+        snprintf(t[5].cap[0], sizeof t[5].cap[0], "weights, summing to 1");
+    }
+    if (causal_whatif(P))
+        snprintf(t[5].cap[1], sizeof t[5].cap[1], "what-if: causal mask %s",
+                 p->causal ? "on" : "off");
+    else
+        snprintf(t[5].cap[1], sizeof t[5].cap[1], "%s",
+                 p->causal ? "later keys masked" : "every key visible");
+    t[5].whatif[1] = causal_whatif(P);
+
+    snprintf(t[6].title, sizeof t[6].title, "Weighted sum");
+    snprintf(t[6].cap[0], sizeof t[6].cap[0], "output = \xCE\xA3 weight \xC3\x97 v");
+    snprintf(t[6].cap[1], sizeof t[6].cap[1], "each row: weight \xC3\x97 v");
+
+    snprintf(t[7].title, sizeof t[7].title, "Multi-head");
+    if (p->n_head > 1)
+        snprintf(t[7].cap[0], sizeof t[7].cap[0], "all %d heads' outputs, side by side,",
+                 p->n_head);
+    else
+        snprintf(t[7].cap[0], sizeof t[7].cap[0], "the one head's output,");
+    snprintf(t[7].cap[1], sizeof t[7].cap[1], "concatenated, projected by W_O");
+
+    /* the badge */
+    P->badge[0] = '\0';
+    size_t used = 0;
+    const char *sep = "what-if: ";
+    char item[48];
+    for (int i = 0; i < 3; i++) {
+        item[0] = '\0';
+        if (i == 0 && !p->scaling)
+            snprintf(item, sizeof item, "scaling off");
+        if (i == 1 && causal_whatif(P))
+            snprintf(item, sizeof item, "causal mask %s", p->causal ? "on" : "off");
+        if (i == 2 && p->temperature != 1.0f)
+            snprintf(item, sizeof item, "temperature %.3g", (double)p->temperature);
+        if (!item[0])
+            continue;
+        int k = snprintf(P->badge + used, sizeof P->badge - used, "%s%s", sep, item);
+        if (k > 0 && (size_t)k < sizeof P->badge - used)
+            used += (size_t)k;
+        sep = " \xC2\xB7 ";
+    }
+}
+
+/* The query's label, at most 40 bytes and cut only between UTF-8 characters (with "…"). */
+void ats_pipe_query_label(const pctx *P, char *out, size_t n) {
+    const char *s = P->c->tok.labels[P->p->token];
+    size_t len = strlen(s);
+    if (len > 40) {
+        len = 40;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    snprintf(out, n, "%.*s%s", (int)len, s, len < strlen(s) ? "\xE2\x80\xA6" : "");
+}
+
+void ats_pipe_title_detail(const pctx *P, char *out, size_t n) {
+    const ats_pipeline_data *p = P->p;
+    char kv[32] = "";
+    if (p->kv_head != p->head)
+        snprintf(kv, sizeof kv, " (KV head %d)", p->kv_head);
+    char q[64];
+    ats_pipe_query_label(P, q, sizeof q);
+    snprintf(out, n, "layer %d \xC2\xB7 head %d%s \xC2\xB7 query '%s' (token %d)", p->layer,
+             p->head, kv, q, p->token);
+}
+
+void ats_pipe_caption_line(const pctx *P, char *out, size_t n) {
+    out[0] = '\0';
+    if (P->p->caption && *P->p->caption)
+        snprintf(out, n, "L%d H%d \xE2\x80\x94 %.200s", P->p->layer, P->p->head, P->p->caption);
+}
+
+void ats_pipe_col_label(const pctx *P, int col, char *out, size_t n) {
+    static const char *const NAMES[COL_COUNT] = {
+        "x", "k", "v", "q \xC2\xB7 k", NULL, "weight", "weight \xC3\x97 v"};
+    if (col == COL_SCALED) {
+        if (P->p->scaling)
+            snprintf(out, n, "\xC3\x97 %.3g", (double)P->p->scale);
+        else
+            snprintf(out, n, "\xC3\x97 1");
+    } else {
+        snprintf(out, n, "%s", NAMES[col]);
+    }
+}
+
+void ats_pipe_gap_label(const prow *r, char *out, size_t n) {
+    int k = r->last - r->first + 1;
+    snprintf(out, n, "\xE2\x8B\xAF %d key%s", k, k == 1 ? "" : "s");
+}
+
+/* ---- layout -------------------------------------------------------------------------------- */
+
+float ats_pipe_measure(const pctx *P, const char *s, float size, bool bold) {
+    return ats_font_measure(P->c->font, s, size, bold);
+}
+
+float ats_pipe_line_h(const pctx *P, float size) {
+    float a, d;
+    ats_font_metrics(P->c->font, size, &a, &d);
+    return a + d;
+}
+
+/* Width a step's header needs: the numbered title and its two captions. */
+static float header_width(const pctx *P, int step) {
+    const pgeom *g = &P->g;
+    const step_text *t = &P->steps[step];
+    float w = 2.0f * 9.0f * g->u + 7.0f * g->u + ats_pipe_measure(P, t->title, g->head_size, true);
+    for (int i = 0; i < 2; i++)
+        w = fmaxf(w, ats_pipe_measure(P, t->cap[i], g->small_size, t->whatif[i]));
+    return w;
+}
+
+/* Width a cut vector needs after its cells: an ellipsis and "‖v‖ 12.3". */
+static float trunc_width(const pctx *P, float size) {
+    return 6.0f * P->g.u + ats_pipe_measure(P, "\xE2\x80\xA6", size, false) + 6.0f * P->g.u +
+           ats_pipe_measure(P, "\xE2\x80\x96x\xE2\x80\x96 -00.00", size, false);
+}
+
+/* The layout at unit u with at most max_rows rows, in `bands` bands (1 or 2). */
+static void layout(pctx *P, float u, int max_rows, int bands) {
+    view_ctx *c = P->c;
+    const ats_pipeline_data *p = P->p;
+    pgeom *g = &P->g;
+    prow rows[PIPE_ROWS_MAX];
+    int n_rows = select_rows(c, p, max_rows, rows);
+    *g = (pgeom){.u = u, .n_rows = n_rows};
+    memcpy(g->rows, rows, sizeof rows);
+    g->label_size = UI_LABEL_MAX * u;
+    g->value_size = UI_SMALL * u;
+    g->small_size = UI_SMALL * u;
+    g->head_size = UI_TEXT * u;
+    g->row_h = 24.0f * u;
+    g->cell_h = 18.0f * u;
+    float m = UI_MARGIN * u;
+
+    /* the header lines: title, then the badge and the head's caption */
+    g->title_bottom = m + ats_pipe_line_h(P, UI_TITLE * u);
+    char cap[256];
+    ats_pipe_caption_line(P, cap, sizeof cap);
+    g->sub_y = g->title_bottom + 8.0f * u;
+    g->sub_h = P->badge[0] || cap[0] ? 22.0f * u : 0.0f;
+    float top = g->sub_y + g->sub_h + 14.0f * u;
+
+    /* the token label column */
+    char s[96], ql[64];
+    ats_pipe_query_label(P, ql, sizeof ql);
+    snprintf(s, sizeof s, "query '%s'", ql);
+    g->wl = ats_pipe_measure(P, s, g->label_size, true);
+    for (int r = 0; r < n_rows; r++) {
+        if (g->rows[r].token >= 0) {
+            g->wl = fmaxf(g->wl, ats_pipe_measure(P, c->tok.labels[g->rows[r].token], g->label_size,
+                                                  g->rows[r].token == p->token));
+        } else {
+            ats_pipe_gap_label(&g->rows[r], s, sizeof s);
+            g->wl = fmaxf(g->wl, ats_pipe_measure(P, s, g->small_size, false));
+        }
+    }
+    g->wl = fminf(g->wl, UI_LABEL_WIDTH * u) + 6.0f * u;
+
+    /* the columns' widths */
+    g->nx = p->d_model <= INPUT_ALL ? p->d_model : INPUT_FIRST;
+    g->cx = clampf(256.0f / (float)g->nx, 2.5f, 10.0f) * u;
+    g->nk = p->d_head <= VEC_ALL ? p->d_head : VEC_FIRST;
+    g->cw = ats_pipe_measure(P, "-0.00", g->value_size, false) + 6.0f * u;
+    g->trunc_w = trunc_width(P, g->value_size);
+    g->num_w = ats_pipe_measure(P, "-000.0", g->value_size, false) + 10.0f * u;
+    float num_w = g->num_w + 8.0f * u;
+    g->w_col[COL_X] = (float)g->nx * g->cx + (g->nx < p->d_model ? g->trunc_w : 0);
+    g->w_col[COL_K] = (float)g->nk * g->cw + (g->nk < p->d_head ? g->trunc_w : 0);
+    g->w_col[COL_V] = g->w_col[COL_K];
+    g->w_col[COL_SCORE] = num_w;
+    g->w_col[COL_SCALED] = num_w;
+    g->w_col[COL_WEIGHT] = 110.0f * u + 8.0f * u +
+                           fmaxf(ats_pipe_measure(P, "0.000", g->value_size, false),
+                                 ats_pipe_measure(P, "masked", g->value_size, false));
+    g->w_col[COL_WV] = 16.0f * u + g->w_col[COL_K];
+    for (int col = 0; col < COL_COUNT; col++) { /* widen a step's last column for its header */
+        int step = COL_STEP[col];
+        if (col + 1 < COL_COUNT && COL_STEP[col + 1] == step)
+            continue;
+        float span = g->w_col[col];
+        for (int k = col - 1; k >= 0 && COL_STEP[k] == step; k--)
+            span += g->w_col[k] + 10.0f * u;
+        g->w_col[col] += fmaxf(0, header_width(P, step) - span);
+    }
+
+    /* the columns' places: one band, or two with the break before step 3 */
+    float step_gap = 22.0f * u, x0 = m + g->wl + 14.0f * u, x = x0;
+    g->n_bands = bands;
+    for (int col = 0; col < COL_COUNT; col++) {
+        int band = g->n_bands == 2 && col >= COL_SCORE ? 1 : 0;
+        if (col > 0 && band != g->band_of[col - 1])
+            x = x0;
+        else if (col > 0)
+            x += COL_STEP[col] == COL_STEP[col - 1] ? 10.0f * u : step_gap;
+        g->band_of[col] = band;
+        g->x_col[col] = x;
+        x += g->w_col[col];
+        g->band_w[band] = x;
+    }
+
+    /* the bands' heights */
+    g->head_h = 18.0f * u + 2.0f * ats_pipe_line_h(P, g->small_size) + 8.0f * u;
+    g->qrow_h = g->row_h + 6.0f * u;
+    g->clab_h = ats_pipe_line_h(P, g->small_size) + 4.0f * u;
+    g->foot_h = 8.0f * u + g->row_h;
+    float y = top;
+    for (int b = 0; b < g->n_bands; b++) {
+        g->band_y[b] = y;
+        g->rows_y[b] = y + g->head_h + (b == 0 ? g->qrow_h : 0) + g->clab_h;
+        bool foot = g->band_of[COL_WEIGHT] == b;
+        g->band_h[b] = g->rows_y[b] - y + (float)n_rows * g->row_h + (foot ? g->foot_h : 0);
+        y += g->band_h[b] + 26.0f * u;
+    }
+
+    /* step 7: each head's output as a block of cells, the concatenation, the projection */
+    int H = p->n_head, dh = p->d_head;
+    g->mh_lab_w =
+        8.0f * u + fmaxf(ats_pipe_measure(P, "each head", g->small_size, false),
+                         fmaxf(ats_pipe_measure(P, "concatenated", g->small_size, false),
+                               ats_pipe_measure(P, "\xC3\x97 W_O", g->small_size, false)));
+    g->mh_gap = H > 1 ? clampf(160.0f * u / (float)(H - 1), 1.0f * u, 8.0f * u) : 0;
+    g->mh_cell = clampf(MULTI_CONTENT * u / (float)(H * dh), 0.05f * u, 10.0f * u);
+    g->mh_block_w = (float)dh * g->mh_cell;
+    g->mh_proj_w =
+        (float)p->d_model * clampf(MULTI_CONTENT * u / (float)p->d_model, 0.05f * u, 10.0f * u);
+    float content = fmaxf((float)H * g->mh_block_w + (float)(H - 1) * g->mh_gap, g->mh_proj_w);
+    float mh_w = fmaxf(g->mh_lab_w + content, header_width(P, 7));
+    if (P->badge[0])
+        mh_w = fmaxf(mh_w, ats_pipe_measure(P, MULTI_WHATIF_NOTE, g->small_size, false));
+    float lh = ats_pipe_line_h(P, g->small_size);
+    float mh_h = g->head_h + 14.0f * u + 3.0f * g->cell_h + 2.0f * 12.0f * u + 3.0f * u + lh +
+                 (P->badge[0] ? 4.0f * u + lh : 0);
+    int last = g->n_bands - 1;
+    float right = g->band_w[last] + 40.0f * u;
+    if (g->n_bands == 2 && right + mh_w + m <= fmaxf(g->band_w[0] + m, BESIDE_MAX * u)) {
+        g->mh = (frect){right, g->band_y[last], mh_w, mh_h};
+    } else {
+        g->mh = (frect){m, y, mh_w, mh_h};
+        y += mh_h + 26.0f * u;
+    }
+    g->width = fmaxf(fmaxf(g->band_w[0], g->band_w[last]), g->mh.x + g->mh.w) + m;
+    g->height = fmaxf(y - 26.0f * u, g->mh.y + g->mh.h) + m;
+}
+
+/* The scale at which the layout fits w x h. */
+static float fit_factor(const pctx *P, float w, float h) {
+    return fminf(w / P->g.width, h / P->g.height);
+}
+
+/* Rows and unit size for `bands` bands in a w x h view: fewer rows while the height, not the
+ * width, would shrink the text below 80%. Returns the scale that then fits. */
+static float fit_rows(pctx *P, float w, float h, int bands, int *rows) {
+    float ui = P->c->ui;
+    *rows = PIPE_ROWS_MAX;
+    layout(P, ui, *rows, bands);
+    float fw = w / P->g.width, fh = h / P->g.height;
+    while (fh < fminf(fw, 0.8f) && P->g.n_rows > ROWS_MIN) {
+        *rows = P->g.n_rows - 1;
+        layout(P, ui, *rows, bands);
+        fw = w / P->g.width;
+        fh = h / P->g.height;
+    }
+    return fminf(fw, fh);
+}
+
+/* Lays out for a w x h view (natural size: w = h = 0): one band or two, whichever shows the
+ * view larger in w x h (natural size: in a 16:9 screen of 1920 x 1080 at ui scale 1); rows as
+ * fit_rows; then everything scaled to fit (natural size: not scaled, every row kept). */
+void ats_pipe_fit(pctx *P, float w, float h) {
+    float ui = P->c->ui;
+    bool natural = !(h > 0);
+    float tw = natural ? 1920.0f * ui : w, th = natural ? 1080.0f * ui : h;
+    int rows1, rows2;
+    float f1, f2;
+    if (natural) {
+        rows1 = rows2 = PIPE_ROWS_MAX;
+        layout(P, ui, rows1, 1);
+        f1 = fit_factor(P, tw, th);
+        layout(P, ui, rows2, 2);
+        f2 = fit_factor(P, tw, th);
+    } else {
+        f1 = fit_rows(P, tw, th, 1, &rows1);
+        f2 = fit_rows(P, tw, th, 2, &rows2);
+    }
+    int bands = f1 > f2 ? 1 : 2, rows = f1 > f2 ? rows1 : rows2;
+    float f = f1 > f2 ? f1 : f2;
+    if (natural || (f >= 1.0f && f < 1.05f)) {
+        layout(P, ui, rows, bands); /* natural size: keep the exact sizes */
+        return;
+    }
+    layout(P, ui * clampf(f, 0.2f, 1.6f), rows, bands);
+}
+
+void ats_pipe_init(pctx *P, view_ctx *c) {
+    *P = (pctx){.c = c, .p = c->d->pipeline};
+    ats_colormap_lut(ats_colormap_is_diverging(c->st->colormap) ? c->st->colormap
+                                                                : ATS_COLORMAP_COOLWARM,
+                     P->div);
+    make_texts(P);
+}
+
+void ats_pipeline_natural_size(view_ctx *c, float *w, float *h) {
+    pctx *P = malloc(sizeof *P);
+    if (!P)
+        return;
+    ats_pipe_init(P, c);
+    ats_pipe_fit(P, 0, 0);
+    char detail[256];
+    ats_pipe_title_detail(P, detail, sizeof detail);
+    *w = fmaxf(P->g.width,
+               ats_view_title_width(c->st, c->d, c->font, detail) + 2 * UI_MARGIN * c->ui);
+    *h = P->g.height;
+    free(P);
+}
+
+ats_hit ats_pipeline_hit(const view_layout *l, float x, float y) {
+    ats_hit hit = {
+        .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
+    if (frect_has(l->query_row, x, y)) {
+        hit.kind = ATS_HIT_TOKEN;
+        hit.token = l->query_token;
+        hit.side = ATS_SIDE_QUERY;
+        return hit;
+    }
+    for (int b = 0; b < l->n_bands; b++) {
+        if (!frect_has(l->band_rows[b], x, y) || !(l->row_pitch > 0))
+            continue;
+        int r = clampi((int)floorf((y - l->band_rows[b].y) / l->row_pitch), 0, l->n_rows - 1);
+        if (l->row_token[r] < 0)
+            return hit;
+        hit.kind = ATS_HIT_TOKEN;
+        hit.token = l->row_token[r];
+        hit.side = ATS_SIDE_KEY;
+        return hit;
+    }
+    if (frect_has(l->blocks, x, y) && l->block_pitch > 0) {
+        int h = (int)floorf((x - l->blocks.x) / l->block_pitch);
+        if (h >= 0 && h < l->n_head) {
+            hit.kind = ATS_HIT_HEAD_KEY;
+            hit.head = h;
+        }
+    }
+    return hit;
+}
