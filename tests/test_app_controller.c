@@ -36,10 +36,10 @@ static void settle(ats_app *app) {
 }
 
 static ats_app *start(const ats_app_config *cfg) {
-    char err[256] = "";
-    ats_app *app = ats_app_new(cfg, ats_clock_ms(), err, sizeof err);
-    if (!app)
-        fail_msg("ats_app_new: %s", err);
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(cfg, ats_clock_ms(), &app, &err) != ATS_OK)
+        fail_msg("ats_app_new: %s", err.message);
     settle(app);
     return app;
 }
@@ -66,9 +66,9 @@ static const char *text_of(ats_app *app) {
 static void test_app_controller_first_run(void **state) {
     (void)state;
     ats_app_config cfg = {0};
-    char err[256];
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    assert_non_null(app);
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, ats_clock_ms(), &app, &err), ATS_OK);
     const ats_app_state *s = ats_app_get_state(app);
     assert_true(s->loading); /* loading from the first frame */
     assert_string_equal(s->loading_path, "builtin:demo");
@@ -105,16 +105,18 @@ static void test_app_controller_first_run(void **state) {
 static void test_app_controller_create_rejects_bad_text(void **state) {
     (void)state;
     ats_app_config cfg = {.text = "bad \xFF", .text_len = 5};
-    char err[256];
-    assert_null(ats_app_new(&cfg, 0, err, sizeof err));
-    assert_non_null(strstr(err, "--text"));
-    assert_non_null(strstr(err, "UTF-8"));
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, 0, &app, &err), ATS_ERR_ARG);
+    assert_null(app);
+    assert_non_null(strstr(err.message, "--text"));
+    assert_non_null(strstr(err.message, "UTF-8"));
     cfg = (ats_app_config){.text = "0123456789", .text_len = 10, .max_text_bytes = 4};
-    assert_null(ats_app_new(&cfg, 0, err, sizeof err));
-    assert_non_null(strstr(err, "limited to 4 bytes"));
+    assert_int_equal(ats_app_new(&cfg, 0, &app, &err), ATS_ERR_ARG);
+    assert_non_null(strstr(err.message, "limited to 4 bytes"));
     cfg = (ats_app_config){.latency_log_path = "/nonexistent-dir/lat.log"};
-    assert_null(ats_app_new(&cfg, 0, err, sizeof err));
-    assert_non_null(strstr(err, "/nonexistent-dir/lat.log"));
+    assert_int_equal(ats_app_new(&cfg, 0, &app, &err), ATS_ERR_IO);
+    assert_non_null(strstr(err.message, "/nonexistent-dir/lat.log"));
 }
 
 /* ---- typing -----------------------------------------------------------------------------------

@@ -43,10 +43,10 @@ static void settle(ats_app *app) {
 static ats_app *start_with(const char *text, const char *export_dir) {
     ats_app_config cfg = {
         .text = text, .text_len = text ? strlen(text) : 0, .export_dir = export_dir};
-    char err[256] = "";
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    if (!app)
-        fail_msg("ats_app_new: %s", err);
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(&cfg, ats_clock_ms(), &app, &err) != ATS_OK)
+        fail_msg("ats_app_new: %s", err.message);
     settle(app);
     return app;
 }

@@ -246,10 +246,10 @@ static void export_view(ats_app *app, const ats_frame *f, ats_export_kind kind, 
 static void *app_thread(void *arg) {
     const app_job *job = arg;
     ats_app_config cfg = {.text = job->text, .text_len = strlen(job->text), .export_dir = g.dir};
-    char err[256] = "";
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    if (!app) {
-        problem("window %d: %s", job->index, err);
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(&cfg, ats_clock_ms(), &app, &err) != ATS_OK) {
+        problem("window %d: %s", job->index, err.message);
         return NULL;
     }
     ats_frame f = {.scale = 1};

@@ -116,15 +116,15 @@ static void test_app_worker_failures_come_back_as_messages(void **state) {
     assert_int_equal(ev.kind, ATS_WORKER_RUN_FAILED);
     assert_int_equal(ev.seq, seq);
     assert_null(ev.run);
-    assert_int_equal(ev.status, ATS_ERR_ARG);
-    assert_non_null(strstr(ev.message, "no tokens"));
+    assert_int_equal(ev.error.status, ATS_ERR_ARG);
+    assert_non_null(strstr(ev.error.message, "no tokens"));
     ats_worker_event_clear(&ev);
 
     seq = ats_worker_post_run(w, model, "bad \xFF text", 10, NULL);
     wait_event(w, &ev);
     assert_int_equal(ev.kind, ATS_WORKER_RUN_FAILED);
-    assert_int_equal(ev.status, ATS_ERR_FORMAT);
-    assert_non_null(strstr(ev.message, "UTF-8"));
+    assert_int_equal(ev.error.status, ATS_ERR_FORMAT);
+    assert_non_null(strstr(ev.error.message, "UTF-8"));
     ats_worker_event_clear(&ev);
     ats_worker_free(w);
 }
@@ -185,7 +185,7 @@ static void test_app_worker_loads_in_background(void **state) {
     assert_int_equal(ev.kind, ATS_WORKER_LOAD_FAILED);
     assert_int_equal(ev.seq, seq);
     assert_null(ev.model);
-    assert_non_null(strstr(ev.message, "attnscope-model.gguf"));
+    assert_non_null(strstr(ev.error.message, "attnscope-model.gguf"));
     ats_worker_event_clear(&ev);
 
     /* a broken file: the message names it */
@@ -199,7 +199,7 @@ static void test_app_worker_loads_in_background(void **state) {
     ats_worker_post_load(w, path, NULL);
     wait_event(w, &ev);
     assert_int_equal(ev.kind, ATS_WORKER_LOAD_FAILED);
-    assert_non_null(strstr(ev.message, "broken.gguf"));
+    assert_non_null(strstr(ev.error.message, "broken.gguf"));
     ats_worker_event_clear(&ev);
     ats_rmtree(dir);
     free(dir);

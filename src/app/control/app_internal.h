@@ -76,8 +76,8 @@ void ats_app_text_changed(ats_app *app, double event_ms);
 void ats_app_post_run(ats_app *app, double trigger_ms);
 
 /* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
- * its data for the selected layer and head with the what-if switches (free with ats_run_pipeline_free
- * before the run changes). */
+ * its data for the selected layer and head with the what-if switches (free with
+ * ats_run_pipeline_free before the run changes). */
 bool ats_app_run_has_detail(const ats_app *app, int layer);
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err);
 

@@ -84,10 +84,9 @@ static void compute_run(run_request *req, ats_worker_event *ev, ats_run **last) 
     req->model = NULL; /* the event owns them now */
     req->text = NULL;
     const ats_model *model = ats_shared_model_get(ev->model);
-    ats_error err;
     req->opts.keep_cache = ats_model_get_config(model)->causal;
     req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
-    ats_status s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
+    ats_status s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &ev->error);
     if (s == ATS_OK) {
         ats_run_timings(ev->run, &ev->tokenize_ms, &ev->forward_ms);
         ats_run_free(*last);
@@ -95,8 +94,6 @@ static void compute_run(run_request *req, ats_worker_event *ev, ats_run **last) 
         ev->kind = ATS_WORKER_RUN_DONE;
     } else {
         ev->kind = ATS_WORKER_RUN_FAILED;
-        ev->status = s;
-        memcpy(ev->message, err.message, sizeof ev->message);
     }
 }
 
@@ -106,20 +103,11 @@ static void compute_load(load_request *req, ats_worker_event *ev) {
     req->opts.tokenizer_path = req->tokenizer_path;
     double t0 = ats_clock_ms();
     ats_model *model = NULL;
-    ats_error err;
-    ats_status s = ats_model_load(ev->path, &req->opts, &model, &err);
+    ats_status s = ats_model_load(ev->path, &req->opts, &model, &ev->error);
     ev->load_ms = ats_clock_ms() - t0;
-    if (s == ATS_OK && !(ev->model = ats_shared_model_wrap(model))) {
-        s = ATS_ERR_NOMEM;
-        snprintf(err.message, sizeof err.message, "%s: out of memory", ev->path);
-    }
-    if (s == ATS_OK) {
-        ev->kind = ATS_WORKER_LOAD_DONE;
-    } else {
-        ev->kind = ATS_WORKER_LOAD_FAILED;
-        ev->status = s;
-        memcpy(ev->message, err.message, sizeof ev->message);
-    }
+    if (s == ATS_OK && !(ev->model = ats_shared_model_wrap(model)))
+        s = ats_fail(&ev->error, ATS_ERR_NOMEM, "%s: out of memory", ev->path);
+    ev->kind = s == ATS_OK ? ATS_WORKER_LOAD_DONE : ATS_WORKER_LOAD_FAILED;
 }
 
 /* ---- delivery ------------------------------------------------------------------------------ */

@@ -52,9 +52,8 @@ typedef struct ats_worker_event {
     /* LOAD_*: the path as posted */
     char *path;
     double load_ms;
-    /* *_FAILED */
-    ats_status status;
-    char message[ATS_ERROR_MESSAGE_SIZE];
+    /* *_FAILED: why */
+    ats_error error;
 } ats_worker_event;
 
 void ats_worker_event_clear(ats_worker_event *ev);

@@ -34,14 +34,12 @@ ats_status ats_ui_new(const char *font_path, ats_ui **out, ats_error *err) {
     *out = NULL;
     ats_ui *ui = calloc(1, sizeof *ui);
     if (!ui)
-        return ATS_ERR_NOMEM;
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     ats_status s = ats_font_open(font_path, &ui->font, err);
-    if (s == ATS_OK)
-        s = ats_view_new(&ui->view);
-    if (s == ATS_OK)
-        s = ats_dl_new(1, 1, &ui->base);
-    if (s == ATS_OK)
-        s = ats_dl_new(1, 1, &ui->over);
+    if (s == ATS_OK &&
+        (ats_view_new(&ui->view) != ATS_OK || ats_dl_new(1, 1, &ui->base) != ATS_OK ||
+         ats_dl_new(1, 1, &ui->over) != ATS_OK))
+        s = ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     if (s != ATS_OK) {
         ats_ui_free(ui);
         return s;
@@ -91,11 +89,11 @@ float ats_ui_panel_scroll_max(const ats_ui *ui) {
 static void view_message(paint *p, frect area, const char *title, const char *detail) {
     float u = p->u, cx = area.x + 0.5f * area.w, cy = area.y + 0.5f * area.h;
     ats_paint_rect(p, area, 0, UI_CARD);
-    ats_paint_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
-           area.w - 40 * u);
+    ats_paint_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM,
+                   false, area.w - 40 * u);
     if (detail)
-        ats_paint_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER, ATS_VALIGN_TOP,
-               false, area.w - 40 * u);
+        ats_paint_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER,
+                       ATS_VALIGN_TOP, false, area.w - 40 * u);
 }
 
 /* Builds the view of the shown run into the views area; false (nothing built) without a run or
@@ -209,8 +207,9 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ui->vh = (int)floorf(views.y + views.h - ring) - ui->vy;
     frect area = {(float)ui->vx, (float)ui->vy, (float)ui->vw, (float)ui->vh};
     /* a square frame: the view fills the inside with its own white */
-    ats_paint_outline(&p, (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring}, ring,
-              0, views_focus ? UI_ACCENT : UI_BORDER);
+    ats_paint_outline(&p,
+                      (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring},
+                      ring, 0, views_focus ? UI_ACCENT : UI_BORDER);
     ats_ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
     ui->view_ok = false;
     if (ui->vw > 8 && ui->vh > 8)
