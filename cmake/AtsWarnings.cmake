@@ -18,7 +18,8 @@ endif()
 
 if(ATS_FUZZ)
     # every library instrumented for coverage; the fuzz targets link libFuzzer's main
-    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=undefined)
     add_link_options(-fsanitize=address,undefined)
 endif()
 

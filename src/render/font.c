@@ -59,7 +59,17 @@ struct ats_font {
 
 /* ---- finding and opening ------------------------------------------------------------------- */
 
-/* The file fontconfig matches for `pattern` ("DejaVu Sans:bold"), malloc'd, or NULL. */
+/* What fonts of different threads share: SDL2_ttf keeps one FreeType library for the process and
+ * counts TTF_Init calls in a plain integer; fontconfig sets up its configuration on first use;
+ * SDL keeps one list of pixel formats, which every surface made or freed updates. So starting and
+ * stopping SDL2_ttf, opening and closing faces, fontconfig lookups, and making and freeing the
+ * surfaces of rendered texts happen under this lock (the libraries' own locks are not all
+ * visible to ThreadSanitizer; this one is). Measuring and reading a face's glyphs needs no lock:
+ * each ats_font, and so each face, serves one thread at a time. */
+static pthread_mutex_t font_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The file fontconfig matches for `pattern` ("DejaVu Sans:bold"), malloc'd, or NULL (called
+ * with font_lock held). */
 static char *fontconfig_find(const char *pattern) {
     FcPattern *pat = FcNameParse((const FcChar8 *)pattern);
     if (!pat)
@@ -78,36 +88,44 @@ static char *fontconfig_find(const char *pattern) {
     return path;
 }
 
-/* SDL2_ttf keeps one FreeType library for the process and counts TTF_Init calls in a plain
- * integer: starting and stopping it, and opening and closing faces in that library, happen under
- * this lock, so that fonts of different threads may open and close at the same time. Drawing
- * with a face needs no lock (each ats_font, and so each face, serves one thread at a time). */
-static pthread_mutex_t ttf_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static bool ttf_start(void) {
-    pthread_mutex_lock(&ttf_lock);
+    pthread_mutex_lock(&font_lock);
     bool ok = TTF_Init() == 0;
-    pthread_mutex_unlock(&ttf_lock);
+    pthread_mutex_unlock(&font_lock);
     return ok;
 }
 
 static void ttf_stop(void) {
-    pthread_mutex_lock(&ttf_lock);
+    pthread_mutex_lock(&font_lock);
     TTF_Quit();
-    pthread_mutex_unlock(&ttf_lock);
+    pthread_mutex_unlock(&font_lock);
 }
 
 static void close_ttf(TTF_Font *f) {
-    pthread_mutex_lock(&ttf_lock);
+    pthread_mutex_lock(&font_lock);
     TTF_CloseFont(f);
-    pthread_mutex_unlock(&ttf_lock);
+    pthread_mutex_unlock(&font_lock);
+}
+
+/* A run of text rendered by SDL2_ttf, and freed, under font_lock. */
+static SDL_Surface *render_run(TTF_Font *f, const char *run) {
+    pthread_mutex_lock(&font_lock);
+    SDL_Surface *s = TTF_RenderUTF8_Blended(f, run, (SDL_Color){255, 255, 255, 255});
+    pthread_mutex_unlock(&font_lock);
+    return s;
+}
+
+static void free_surface(SDL_Surface *s) {
+    pthread_mutex_lock(&font_lock);
+    SDL_FreeSurface(s);
+    pthread_mutex_unlock(&font_lock);
 }
 
 static TTF_Font *open_ttf(const ats_font *font, int q, bool bold) {
     const char *file = bold && font->bold_path ? font->bold_path : font->path;
-    pthread_mutex_lock(&ttf_lock);
+    pthread_mutex_lock(&font_lock);
     TTF_Font *f = TTF_OpenFontDPI(file, q, QUARTER_DPI, QUARTER_DPI);
-    pthread_mutex_unlock(&ttf_lock);
+    pthread_mutex_unlock(&font_lock);
     if (!f)
         return NULL;
     if (bold && !font->bold_path)
@@ -135,8 +153,10 @@ ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
         }
         font->path = strdup(path);
     } else {
+        pthread_mutex_lock(&font_lock);
         font->path = fontconfig_find("DejaVu Sans:style=Book");
         font->bold_path = fontconfig_find("DejaVu Sans:bold");
+        pthread_mutex_unlock(&font_lock);
         if (font->bold_path && font->path && strcmp(font->bold_path, font->path) == 0) {
             free(font->bold_path);
             font->bold_path = NULL;
@@ -300,7 +320,7 @@ static void add_run(layout *lo, TTF_Font *f, char *run, size_t len, run_script s
         TTF_SetFontDirection(f, TTF_DIRECTION_RTL);
         TTF_SetFontScriptName(f, script == SCRIPT_ARABIC ? "Arab" : "Hebr");
     }
-    SDL_Surface *s = TTF_RenderUTF8_Blended(f, run, (SDL_Color){255, 255, 255, 255});
+    SDL_Surface *s = render_run(f, run);
     if (script != SCRIPT_DEFAULT) {
         TTF_SetFontDirection(f, TTF_DIRECTION_LTR);
         TTF_SetFontScriptName(f, "Zzzz"); /* HarfBuzz's "unknown": the default again */
@@ -327,7 +347,7 @@ static void add_run(layout *lo, TTF_Font *f, char *run, size_t len, run_script s
     }
     segment *seg = add_segment(lo);
     if (!seg) {
-        SDL_FreeSurface(s);
+        free_surface(s);
         return;
     }
     *seg = (segment){s, lo->pen - xstart, ystart + TTF_FontAscent(f), s->w, s->h};
@@ -449,7 +469,7 @@ static cache_entry *render_entry(ats_font *font, const char *text, size_t len, i
         e->bm = (text_bitmap){w, h, -min_x, above, (float)lo.pen, w && h ? cov : NULL};
     }
     for (int i = 0; i < lo.n; i++)
-        SDL_FreeSurface(lo.segs[i].surface);
+        free_surface(lo.segs[i].surface);
     free(lo.segs);
     return e;
 }
