@@ -17,6 +17,9 @@ PACKAGES=(
     libfontconfig-dev fonts-dejavu-core # finding the UI font
     libxml2-dev                         # tests parse exported SVG with a real XML parser
     xvfb xauth xdotool imagemagick      # the window test: virtual display, typing, screenshots
+    xclip                               # the GUI soak (bench/gui_soak.py) pastes through it
+    clang libclang-rt-14-dev            # the fuzz preset: clang's libFuzzer (and ASan for it)
+    python3                             # fuzz/make_corpus.py, bench/gui_soak.py
 )
 
 missing=()
