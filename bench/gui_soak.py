@@ -103,7 +103,10 @@ class Soak:
     # ---- the window ----------------------------------------------------------------------
 
     def start(self):
-        env = dict(os.environ, ATS_LATENCY_LOG=self.log, ATS_TEST_DROP_FILE=self.drops)
+        # A fixed mmap threshold: glibc's moving one would keep freed blocks of up to 32 MB (a
+        # long text's attention) in the heap, and RSS would not show what is still in use.
+        env = dict(os.environ, ATS_LATENCY_LOG=self.log, ATS_TEST_DROP_FILE=self.drops,
+                   MALLOC_MMAP_THRESHOLD_="131072")
         self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen([self.args.attnscope, "--text", self.text, "--export-dir",
                                       self.exports], env=env, stderr=self.stderr,
@@ -174,6 +177,8 @@ class Soak:
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
+        with open(os.path.join(self.out, "actions.log"), "a") as f:
+            f.write("%.2f %s bytes=%d\n" % (time.time() - self.t0, what, len(self.text.encode())))
 
     def words(self, n):
         out = []
@@ -220,6 +225,9 @@ class Soak:
                 return self.clear()
             subprocess.run([self.xclip, "-selection", "clipboard"], input=s.encode(), check=False,
                            stderr=subprocess.DEVNULL)
+            if not self.clipboard_holds(s):
+                self.failures.append("xclip did not take the clipboard within 5 s")
+                return
             self.key("End", "ctrl+v")
             self.text += s
         else:  # the window's own clipboard: the whole text, pasted at its end
@@ -228,6 +236,18 @@ class Soak:
             self.key("ctrl+a", "ctrl+c", "End", "ctrl+v")
             self.text += self.text
         self.count("paste")
+
+    def clipboard_holds(self, s):
+        """xclip serves the clipboard from a child process: wait until it does, or Ctrl+V
+        might paste what was there before."""
+        end = time.time() + 5
+        while time.time() < end:
+            out = subprocess.run([self.xclip, "-o", "-selection", "clipboard"],
+                                 capture_output=True, timeout=10)
+            if out.stdout == s.encode():
+                return True
+            time.sleep(0.05)
+        return False
 
     def undo_redo(self):
         """Ctrl+Z then Ctrl+Y leave the text as it was."""

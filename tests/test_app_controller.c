@@ -13,11 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Runs frames until the worker is idle and its outcomes are applied (fails after 20 s). */
 static void settle(ats_app *app) {
     for (int i = 0; i < 20000; i++) {
@@ -30,7 +25,7 @@ static void settle(ats_app *app) {
                 ats_app_frame_presented(app, ats_clock_ms(), 0.5);
             return;
         }
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     fail_msg("the app did not settle within 20 s");
 }
@@ -552,7 +547,7 @@ static void test_app_controller_stale_outcomes_are_dropped(void **state) {
      * run computed on the old model arrives after the swap and must be dropped */
     for (int i = 0;
          i < 20000 && (ats_worker_running(app->worker) || ats_worker_loading(app->worker)); i++)
-        sleep_ms(1);
+        ats_sleep_ms(1);
     uint64_t stale_seq = app->shown_seq + 1;
     ats_app_update(app, ats_clock_ms());
     /* the old run went with its model; the stale one was not shown (the new model's run may

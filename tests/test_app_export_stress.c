@@ -125,11 +125,6 @@ static void check_bytes(const char *path, const void *want, size_t want_len) {
 /* ---- windows -----------------------------------------------------------------------------------
  */
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static bool settle(ats_app *app) {
     for (int i = 0; i < 60000; i++) {
         ats_app_update(app, ats_clock_ms());
@@ -137,7 +132,7 @@ static bool settle(ats_app *app) {
             ats_app_update(app, ats_clock_ms());
             return true;
         }
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     return false;
 }
@@ -272,7 +267,7 @@ static void *app_thread(void *arg) {
         export_view(app, &f, ATS_EXPORT_SVG, job->text);
         while (ats_app_export_busy(app)) {
             ats_app_update(app, ats_clock_ms());
-            sleep_ms(1);
+            ats_sleep_ms(1);
         }
         check_data(app, &e);
     }

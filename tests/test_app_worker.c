@@ -14,17 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Polls until an outcome arrives (fails the test after 20 s). */
 static void wait_event(ats_worker *w, ats_worker_event *ev) {
     for (int i = 0; i < 20000; i++) {
         if (ats_worker_poll(w, ev))
             return;
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     fail_msg("no outcome from the worker within 20 s");
 }
@@ -32,7 +27,7 @@ static void wait_event(ats_worker *w, ats_worker_event *ev) {
 /* Waits until the worker has nothing pending or computing. */
 static void wait_idle(ats_worker *w) {
     for (int i = 0; i < 20000 && (ats_worker_running(w) || ats_worker_loading(w)); i++)
-        sleep_ms(1);
+        ats_sleep_ms(1);
     assert_false(ats_worker_running(w));
     assert_false(ats_worker_loading(w));
 }
@@ -94,7 +89,7 @@ static void test_app_worker_newer_run_supersedes_pending(void **state) {
     assert_true(a < b && b < c);
     assert_true(ats_worker_running(w));
     ats_worker_event ev;
-    sleep_ms(20);
+    ats_sleep_ms(20);
     assert_false(ats_worker_poll(w, &ev)); /* held: nothing started */
     ats_worker_hold(w, false);
     wait_idle(w);

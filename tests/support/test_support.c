@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *ats_test_shared(const char *relative) {
@@ -252,4 +253,9 @@ void ats_check_text_golden(const char *path, const char *bytes, size_t len) {
                  path, line, len, want_len, actual);
     fail_msg("%s: cannot read the golden file\nactual: %s (ATS_UPDATE_GOLDEN=1 creates it)", path,
              actual);
+}
+
+void ats_sleep_ms(int ms) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }

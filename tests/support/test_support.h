@@ -73,6 +73,9 @@ int ats_count_entries(const char *dir);
  * differs. With ATS_UPDATE_GOLDEN=1 in the environment it rewrites the golden file instead. */
 void ats_check_text_golden(const char *path, const char *bytes, size_t len);
 
+/* Sleeps ms milliseconds (any thread). */
+void ats_sleep_ms(int ms);
+
 /* A temporary directory removed (with its files) by ats_rmtree. */
 char *ats_make_temp_dir(void);
 void ats_rmtree(const char *path);
