@@ -5,6 +5,7 @@ saving the view and the numbers) and reports crashes, memory (RSS over time) and
 anything typed was lost.
 
     bench/gui_soak.py [--minutes N] [--attnscope PATH] [--shared DIR] [--out DIR] [--seed S]
+                      [--slow F]
 
 Defaults: 5 minutes, build/default/attnscope, ../shared (its fixtures are the models switched
 to; without it only builtin:demo), build/gui-soak. Needs xvfb-run, xdotool and (for pasting
@@ -49,6 +50,8 @@ def parse_args():
     p.add_argument("--out", default=os.path.join(ROOT, "build/gui-soak"))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--max-slope", type=float, default=1.0)
+    p.add_argument("--slow", type=float, default=1.0,
+                   help="multiplies every wait (5 for a sanitizer build)")
     return p.parse_args()
 
 
@@ -160,10 +163,28 @@ class Soak:
         fields = dict(f.split("=", 1) for f in lines[-1].split() if "=" in f)
         return int(fields.get("bytes", -1)), fields.get("status"), fields.get("model")
 
+    def last_echo(self):
+        """The editor's length when the newest frame showing an edit was presented."""
+        try:
+            lines = [l for l in open(self.log) if l.startswith("echo ")]
+        except OSError:
+            return None
+        return int(lines[-1].split()[1].split("=")[1]) if lines else None
+
+    def wait_edited(self, length):
+        end = time.time() + 60 * self.args.slow
+        while time.time() < end:
+            if self.last_echo() == length:
+                return True
+            if not self.alive():
+                raise RuntimeError("attnscope exited with status %s" % self.proc.returncode)
+            time.sleep(0.05)
+        return False
+
     def wait_ran(self, seconds=120):
         """Until the newest update ran the script's text (by its length) without error."""
         want = len(self.text.encode())
-        end = time.time() + seconds
+        end = time.time() + seconds * self.args.slow
         while time.time() < end:
             u = self.last_update()
             if u and u[0] == want and u[1] == "ok":
@@ -230,6 +251,13 @@ class Soak:
                 return
             self.key("End", "ctrl+v")
             self.text += s
+            # the window reads the clipboard when it handles Ctrl+V, which may be well after the
+            # key was sent: the next paste must not change the clipboard before that
+            if not self.wait_edited(len(self.text.encode())):
+                self.failures.append("a paste did not reach the text within %d s (the text is "
+                                     "%s bytes, expected %d)" % (60 * self.args.slow,
+                                                                 self.last_echo(),
+                                                                 len(self.text.encode())))
         else:  # the window's own clipboard: the whole text, pasted at its end
             if 2 * len(self.text) > LIMIT:
                 return self.clear()
@@ -283,7 +311,7 @@ class Soak:
         with open(self.drops, "a") as f:
             f.write(path + "\n")
         name = "builtin:demo" if path == "builtin:demo" else os.path.basename(path)
-        end = time.time() + 120
+        end = time.time() + 120 * self.args.slow
         while time.time() < end and self.title() != "attnscope - " + name:
             if not self.alive():
                 raise RuntimeError("attnscope exited while opening %s" % path)
@@ -308,7 +336,7 @@ class Soak:
         before = set(glob.glob(os.path.join(self.exports, "attnscope-run-*.json")))
         time.sleep(0.3)
         self.key("ctrl+e")
-        end = time.time() + 120
+        end = time.time() + 120 * self.args.slow
         new = []
         while time.time() < end and not new:
             new = sorted(set(glob.glob(os.path.join(self.exports, "attnscope-run-*.json"))) -
