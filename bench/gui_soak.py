@@ -86,6 +86,8 @@ class Soak:
         self.checks = []  # (minute, ok, detail)
         self.rss = []  # (seconds, kB, model)
         self.baselines = []  # (minutes, kB): RSS at each checkpoint's reset state
+        self.exported_files = 0
+        self.exported_bytes = 0
         self.failures = []
         self.proc = None
         self.wid = None
@@ -335,15 +337,18 @@ class Soak:
             return
         before = set(glob.glob(os.path.join(self.exports, "attnscope-run-*.json")))
         time.sleep(0.3)
-        self.key("ctrl+e")
-        end = time.time() + 120 * self.args.slow
-        new = []
+        end = time.time() + 300 * self.args.slow
+        new, pressed = [], 0
         while time.time() < end and not new:
+            if time.time() - pressed > 15 * self.args.slow:  # refused while an earlier one
+                self.key("ctrl+e")  # is still being written: press again
+                pressed = time.time()
             new = sorted(set(glob.glob(os.path.join(self.exports, "attnscope-run-*.json"))) -
                          before)
             time.sleep(0.2)
         if not new:
-            self.checks.append((minute, False, "Ctrl+E wrote no JSON within 120 s"))
+            self.checks.append((minute, False, "Ctrl+E wrote no JSON within %d s" %
+                                (300 * self.args.slow)))
             return
         time.sleep(0.2)
         try:
@@ -362,6 +367,15 @@ class Soak:
             self.checks.append((minute, False, "exported text differs at byte %d: %r vs typed %r"
                                 % (i, got[max(0, i - 20):i + 20], self.text[max(0, i - 20):i + 20])))
 
+    def sweep_exports(self):
+        """Counts and removes the files exported so far (a long text's JSON can be a GB)."""
+        for name in os.listdir(self.exports):
+            path = os.path.join(self.exports, name)
+            if not name.startswith("."):
+                self.exported_files += 1
+                self.exported_bytes += os.path.getsize(path)
+                os.remove(path)
+
     def current_rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
@@ -379,8 +393,17 @@ class Soak:
         if not self.wait_ran():
             self.failures.append("the reset text did not run within 120 s")
             return
-        time.sleep(1.5)
+        # steady: a data export may still be writing a long text's numbers
+        end = time.time() + 300 * self.args.slow
+        last = self.current_rss_kb()
+        while time.time() < end:
+            time.sleep(3)
+            now = self.current_rss_kb()
+            if abs(now - last) < 1024:
+                break
+            last = now
         self.baselines.append(((time.time() - self.t0) / 60, self.current_rss_kb()))
+        self.sweep_exports()
 
     # ---- the run ---------------------------------------------------------------------------
 
@@ -404,9 +427,9 @@ class Soak:
             self.checkpoint()
             self.key("ctrl+q")
             try:
-                self.proc.wait(60)
+                self.proc.wait(300 * self.args.slow)
             except subprocess.TimeoutExpired:
-                self.failures.append("Ctrl+Q did not close the window within 60 s")
+                self.failures.append("Ctrl+Q did not close the window in time")
                 self.proc.send_signal(signal.SIGKILL)
                 self.proc.wait()
         except (RuntimeError, subprocess.TimeoutExpired) as e:
@@ -434,10 +457,12 @@ class Soak:
         print("attnscope GUI soak: %.1f minutes, seed %d, %d models available" %
               (minutes, self.args.seed, len(self.models)))
         print("actions: " + ", ".join("%s %d" % kv for kv in sorted(self.counts.items())))
-        print("exports written: %d files" % len(os.listdir(self.exports)))
+        self.sweep_exports()
+        print("exports written: %d files, %.1f MB" % (self.exported_files,
+                                                      self.exported_bytes / 2**20))
         ok = not self.failures
         for minute, good, detail in self.checks:
-            print("checkpoint at %4.1f min: %s (%s)" % (minute, "text intact" if good else "LOST",
+            print("checkpoint at %4.1f min: %s (%s)" % (minute, "text intact" if good else "FAILED",
                                                         detail))
             ok = ok and good
         if self.rss:
