@@ -6,8 +6,8 @@
  * baseline x86-64 kernel (OPENBLAS_CORETYPE=Prescott, which every x86-64 CPU runs) on one thread,
  * so the files are the same on every x86-64 machine; elsewhere the numeric files are skipped.
  *
- * After an intended change of the output:  ATS_UPDATE_GOLDEN=1 ./build/default/tests/test_cli_golden
- * (then read the diff before committing). */
+ * After an intended change of the output:  ATS_UPDATE_GOLDEN=1
+ * ./build/default/tests/test_cli_golden (then read the diff before committing). */
 #include "test_support.h"
 
 #include <stdlib.h>
@@ -44,8 +44,8 @@ static void test_cli_golden_dump_json(void **state) {
 static void test_cli_golden_dump_csv(void **state) {
     (void)state;
     numbers_reproducible();
-    check((const char *const[]){"dump", "--text", TEXT, "--format", "csv", "--layer", "1",
-                                "--head", "2", NULL},
+    check((const char *const[]){"dump", "--text", TEXT, "--format", "csv", "--layer", "1", "--head",
+                                "2", NULL},
           "cli-dump-demo-L1H2.csv");
 }
 
