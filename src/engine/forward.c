@@ -60,7 +60,7 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->ff_gate = swiglu ? malloc(N * F * sizeof(float)) : NULL;
     s->inv_freq = malloc(((size_t)c->d_head / 2 + 1) * sizeof(float));
     if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->scores || !s->concat || !s->proj ||
-        !s->ff_up || (swiglu && !s->ff_gate) || !s->inv_freq) {
+        (F && !s->ff_up) || (swiglu && !s->ff_gate) || !s->inv_freq) {
         scratch_free(s);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a %zu-token forward pass", T);
     }
@@ -319,7 +319,9 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
         if (!c->pre_norm)
             norm_rows(c, &L->attn_norm, s.x, s.x, N);
 
-        /* 3. feed-forward, the same residual pattern */
+        /* 3. feed-forward, the same residual pattern (none in attention-only blocks) */
+        if (c->d_ff == 0)
+            continue;
         if (c->pre_norm)
             norm_rows(c, &L->mlp_norm, s.h, s.x, N);
         else

@@ -54,6 +54,7 @@ struct ats_model {
     ats_norm final_norm;     /* used when cfg.final_norm */
     ats_linear lm_head;      /* (vocab_size, d_model); w NULL when the model has no LM head */
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
+    const float *head_scores; /* (2, n_layer, n_head) previous-token then induction, or NULL */
 
     /* resources released by ats_model_free */
     ats_mapped_file **maps;
@@ -76,6 +77,9 @@ ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_e
 /* Checks the config for internal consistency (positive sizes, n_head % n_kv_head == 0, ...)
  * and that every weight the forward pass will read is present; names the first gap. */
 ats_status ats_model_validate(const ats_model *model, ats_error *err);
+
+/* The caption of a head with these probe scores (head_scores.c): its role and the score. */
+void ats_head_caption_from_scores(char *out, size_t size, float previous_token, float induction);
 
 /* Parameter count over the weights the engine holds (for info). */
 uint64_t ats_model_count_params(const ats_model *model);
