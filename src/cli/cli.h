@@ -35,6 +35,7 @@ enum {
     OPT_STEP = 1 << 18,   /* --step N */
     OPT_EXPORT_DIR = 1 << 19,
     OPT_COLOR_SCALE = 1 << 20,
+    OPT_SCORES = 1 << 21, /* --scores: each head's previous-token and induction score */
 };
 
 typedef struct cli_opts {
@@ -54,7 +55,7 @@ typedef struct cli_opts {
     int step;                /* -1 when not given */
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
-    bool causal, json, no_special, logits, hidden, steps, no_scaling, help;
+    bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
 } cli_opts;
 
 /* Parses argv[first..argc) against the options in `allowed`. On a bad option prints one line
@@ -104,6 +105,7 @@ int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
 
 #endif

@@ -75,6 +75,7 @@ static const opt_spec SPECS[] = {
     {"--temperature", OPT_WHATIF, ARG_DOUBLE, FIELD(temperature)},
     {"--step", OPT_STEP, ARG_INT, FIELD(step)},
     {"--export-dir", OPT_EXPORT_DIR, ARG_STRING, FIELD(export_dir)},
+    {"--scores", OPT_SCORES, ARG_NONE, FIELD(scores)},
 };
 
 static bool parse_int(const char *s, int *out) {
