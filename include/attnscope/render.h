@@ -281,6 +281,8 @@ typedef struct ats_view_data {
     const float *attention;            /* (L, H, T, T) rows are queries, columns keys */
     bool causal;                       /* cells above the diagonal are masked, not zero */
     const ats_pipeline_data *pipeline; /* NULL unless the pipeline view is built */
+    const char *const *head_badges;    /* (L, H) what each head does ("induction"), drawn on its
+                                          grid thumbnail; NULL entries for none; or NULL */
 } ats_view_data;
 
 typedef struct ats_view ats_view; /* a built view: its display list and its layout for hits */

@@ -32,12 +32,27 @@ ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_
         .attention = ats_run_attentions(run),
         .causal = c->causal,
     };
+    float prev, induction;
+    if (ats_model_head_scores(model, 0, 0, &prev, &induction)) {
+        int LH = c->n_layer * c->n_head;
+        if (!(v->badges = calloc((size_t)LH, sizeof *v->badges))) {
+            ats_run_view_free(v);
+            return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+        }
+        for (int i = 0; i < LH; i++) {
+            ats_model_head_scores(model, i / c->n_head, i % c->n_head, &prev, &induction);
+            ats_head_role role = ats_head_role_of(prev, induction);
+            v->badges[i] = role == ATS_HEAD_ROLE_NONE ? NULL : ats_head_role_name(role);
+        }
+        v->data.head_badges = v->badges;
+    }
     return ATS_OK;
 }
 
 void ats_run_view_free(ats_run_view *v) {
     free(v->labels);
     free(v->special);
+    free(v->badges);
     *v = (ats_run_view){0};
 }
 

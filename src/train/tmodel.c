@@ -86,14 +86,13 @@ void ats_tr_model_release(ats_tr_model *m) {
 
 void ats_tr_model_init_params(const ats_tr_model *m, float *params, uint64_t seed) {
     ats_rng rng = {seed};
-    float base = getenv("ATS_INIT_STD") ? (float)atof(getenv("ATS_INIT_STD")) : 0.02f;
-    float proj_std = base / sqrtf(2.0f * (float)m->cfg.n_layer);
+    float proj_std = 0.02f / sqrtf(2.0f * (float)m->cfg.n_layer);
     for (int i = 0; i < m->n_tensors; i++) {
         const ats_tr_tensor *t = &m->tensors[i];
         size_t n = (size_t)t->dims[0] * (t->n_dims == 2 ? (size_t)t->dims[1] : 1);
         float *p = params + t->offset;
         bool norm_w = strstr(t->name, "ln_") && strstr(t->name, ".weight");
-        float std = strstr(t->name, "c_proj.weight") ? proj_std : base;
+        float std = strstr(t->name, "c_proj.weight") ? proj_std : 0.02f;
         for (size_t k = 0; k < n; k++) /* matrices draw in tensor order; the rest are constant */
             p[k] = t->matrix ? std * ats_rng_gauss(&rng) : norm_w ? 1.0f : 0.0f;
     }

@@ -24,7 +24,7 @@ ats_train_opts ats_train_opts_default(void) {
                             .d_model = 64,
                             .d_ff = 0,
                             .context = 64,
-                            .rope = false,
+                            .rope = true,
                             .steps = 2000,
                             .batch = 32,
                             .lr = 1e-3f,

@@ -131,6 +131,7 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
         view_message(p, area, "Out of memory", NULL);
         return false;
     }
+    vd.data.model_name = s->model_name; /* as the panel names it ("run · step 400") */
     ats_error err = {0};
     ats_run_pipeline pipe = {0};
     ats_status st = ATS_OK;
@@ -286,8 +287,11 @@ ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
             hit.offset = ats_textbox_offset_at(ui, x);
             return hit;
         case ATS_APP_HIT_THRESHOLD:
-        case ATS_APP_HIT_TEMPERATURE: {
-            float pad = 0.5f * r->r.h; /* the knob's radius at each end */
+        case ATS_APP_HIT_TEMPERATURE:
+        case ATS_APP_HIT_CHECKPOINT:
+        case ATS_APP_HIT_TRAIN_PLOT: {
+            /* sliders: the knob's radius at each end; the plot: its whole width */
+            float pad = hit.kind == ATS_APP_HIT_TRAIN_PLOT ? 0 : 0.5f * r->r.h;
             float t = (x - r->r.x - pad) / fmaxf(r->r.w - 2 * pad, 1);
             hit.value = t < 0 ? 0 : t > 1 ? 1 : t;
             return hit;
