@@ -10,6 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The losses of the first 10 steps of scripts/train_tiny.sh as the trainer returned them on the
+ * machine that made assets/tiny (its train_log.jsonl logged their mean, 6.35087). */
+#define TINY_FIRST_LOSSES                                                                          \
+    6.354087431058959, 6.3621488155662327, 6.3418075009134007, 6.3438804923968224,                 \
+        6.355436390675397, 6.3564182359532557, 6.3592187657851618, 6.3418312161027375,             \
+        6.3426949245708792, 6.3511996482533704
+
 static ats_train_opts small_opts(void) {
     ats_train_opts o = ats_train_opts_default();
     o.n_layer = 2;
@@ -293,8 +300,99 @@ static void test_train_bad_input(void **state) {
     free(dir);
 }
 
-/* ---- the command line -------------------------------------------------------------------------
- */
+/* ---- builtin:tiny: the recipe and what it learned ---------------------------------------- */
+
+/* The recipe builtin:tiny was trained with, as its config.json records it. */
+static ats_train_opts tiny_recipe(void) {
+    json_t *cfg = ats_load_json_file(ATS_SOURCE_DIR "/assets/tiny/config.json");
+    const json_t *r = json_object_get(json_object_get(cfg, "attnscope"), "recipe");
+    assert_non_null(r);
+    static char corpus[64];
+    snprintf(corpus, sizeof corpus, "%s", json_string_value(json_object_get(r, "corpus")));
+    ats_train_opts o = ats_train_opts_default();
+    o.corpus = corpus;
+    o.vocab = (int)json_integer_value(json_object_get(r, "vocab_size"));
+    o.n_layer = (int)json_integer_value(json_object_get(r, "n_layer"));
+    o.n_head = (int)json_integer_value(json_object_get(r, "n_head"));
+    o.d_model = (int)json_integer_value(json_object_get(r, "d_model"));
+    o.d_ff = (int)json_integer_value(json_object_get(r, "d_ff"));
+    o.context = (int)json_integer_value(json_object_get(r, "context"));
+    o.rope = strcmp(json_string_value(json_object_get(r, "positions")), "rotary") == 0;
+    o.steps = (int)json_integer_value(json_object_get(r, "steps"));
+    o.batch = (int)json_integer_value(json_object_get(r, "batch"));
+    o.lr = (float)json_number_value(json_object_get(r, "lr"));
+    o.warmup = (int)json_integer_value(json_object_get(r, "warmup"));
+    o.weight_decay = (float)json_number_value(json_object_get(r, "weight_decay"));
+    o.seed = (uint64_t)json_integer_value(json_object_get(r, "seed"));
+    o.threads = 2;
+    json_decref(cfg);
+    return o;
+}
+
+/* The recipe's first steps give the losses scripts/train_tiny.sh gave when it made builtin:tiny.
+ * On the machine and build that made them they agree bit for bit; another CPU's BLAS kernels may
+ * round float sums differently, hence the 1e-5 (the losses are about 6.35, where a float's
+ * spacing is 5e-7). */
+static void test_train_tiny_recipe_first_steps(void **state) {
+    (void)state;
+    static const double EXPECTED[] = {TINY_FIRST_LOSSES};
+    enum { K = sizeof EXPECTED / sizeof EXPECTED[0] };
+    ats_train_opts o = tiny_recipe();
+    ats_trainer *t = new_trainer(&o);
+    double losses[K], worst = 0;
+    steps(t, K, losses);
+    for (int i = 0; i < K; i++) {
+        print_message("step %d: %.17g (recorded %.17g)\n", i + 1, losses[i], EXPECTED[i]);
+        worst = fmax(worst, fabs(losses[i] - EXPECTED[i]));
+    }
+    print_message("largest difference %.3g%s\n", worst, worst == 0 ? " (bit for bit)" : "");
+    if (worst > 1e-5)
+        fail_msg("the recipe's first steps differ from the recorded losses by %.3g", worst);
+    ats_trainer_free(t);
+}
+
+/* builtin:tiny has the heads it is shipped for: on fresh random repeated sequences (a probe seed
+ * of its own) a layer-1 induction head above 0.5 and a layer-0 previous-token head; its
+ * untrained start (the recipe at step 0) has neither. */
+static void test_train_tiny_has_induction_heads(void **state) {
+    (void)state;
+    ats_model *m = NULL;
+    ats_error err;
+    if (ats_model_load("builtin:tiny", NULL, &m, &err) != ATS_OK)
+        fail_msg("builtin:tiny: %s", err.message);
+    float prev[64], ind[64];
+    ats_probe_opts probe = {.seed = 20240607, .length = 32, .count = 16};
+    assert_int_equal(ats_head_scores_probe(m, &probe, prev, ind, &err), ATS_OK);
+    int H = ats_model_get_config(m)->n_head;
+    float best_ind = 0, best_prev = 0;
+    for (int h = 0; h < H; h++) {
+        best_ind = fmaxf(best_ind, ind[H + h]); /* layer 1 */
+        best_prev = fmaxf(best_prev, prev[h]);  /* layer 0 */
+    }
+    print_message("builtin:tiny: best layer-1 induction %.3f, best layer-0 previous-token %.3f\n",
+                  best_ind, best_prev);
+    assert_true(best_ind > 0.5f);
+    assert_true(best_prev > 0.5f);
+    float p, i; /* its captions say what each head learned */
+    assert_true(ats_model_head_scores(m, 1, 0, &p, &i));
+    assert_non_null(ats_model_head_caption(m, 1, 0));
+    ats_model_free(m);
+
+    ats_train_opts o = tiny_recipe();
+    ats_trainer *t = new_trainer(&o);
+    char *dir = ats_make_temp_dir();
+    assert_int_equal(ats_trainer_save(t, dir, NULL, -1, &err), ATS_OK);
+    assert_int_equal(ats_model_load(dir, NULL, &m, &err), ATS_OK);
+    assert_int_equal(ats_head_scores_probe(m, &probe, prev, ind, &err), ATS_OK);
+    for (int k = 0; k < 2 * H; k++) /* about 1/T: attention spread evenly */
+        assert_true(ind[k] < 0.05f && prev[k] < 0.1f);
+    ats_model_free(m);
+    ats_trainer_free(t);
+    ats_rmtree(dir);
+    free(dir);
+}
+
+/* ---- the command line -------------------------------------------------------------------- */
 
 static ats_cli_result cli(const char *const *args) {
     return ats_run_cli(args, NULL, 0);
@@ -386,6 +484,8 @@ int main(void) {
         cmocka_unit_test(test_train_word_tokenizer_agrees),
         cmocka_unit_test(test_train_char_tokenizer_agrees),
         cmocka_unit_test(test_train_bad_input),
+        cmocka_unit_test(test_train_tiny_recipe_first_steps),
+        cmocka_unit_test(test_train_tiny_has_induction_heads),
         cmocka_unit_test(test_train_cli_writes_a_model_every_command_opens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

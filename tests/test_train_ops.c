@@ -174,6 +174,7 @@ typedef struct att_ctx {
     int T, H, dh;
     bool rope;
     float *qkv, *roped, *att, *out, *r, *inv_freq;
+    double table[6 * 2 * 2]; /* (T, dh/2, 2) */
 } att_ctx;
 
 static double att_loss(void *p) {
@@ -181,7 +182,7 @@ static double att_loss(void *p) {
     size_t n = (size_t)c->T * 3 * c->H * c->dh;
     memcpy(c->roped, c->qkv, n * sizeof(float));
     if (c->rope)
-        ats_tr_rope_fwd(c->roped, c->T, c->H, c->dh, c->inv_freq);
+        ats_tr_rope_fwd(c->roped, c->T, c->H, c->dh, c->table);
     ats_tr_attention_fwd(c->out, c->att, c->roped, c->T, c->H, c->dh, 0.5f);
     return dot(c->out, c->r, (size_t)c->T * c->H * c->dh);
 }
@@ -198,11 +199,12 @@ static void check_attention(bool rope) {
     c.inv_freq = zeros(2);
     ats_rope_scaling none = {.kind = ATS_ROPE_SCALING_NONE, .factor = 1};
     ats_rope_inv_freq(c.inv_freq, 4, 10000.0f, &none);
+    ats_tr_rope_table(c.table, c.T, c.dh, c.inv_freq);
     att_loss(&c);
     float *dqkv = zeros(n), *scratch = zeros(36);
     ats_tr_attention_bwd(dqkv, c.r, c.roped, c.att, c.T, c.H, c.dh, 0.5f, scratch);
     if (rope)
-        ats_tr_rope_bwd(dqkv, c.T, c.H, c.dh, c.inv_freq);
+        ats_tr_rope_bwd(dqkv, c.T, c.H, c.dh, c.table);
     check(rope ? "attention with rope dqkv" : "attention dqkv", c.qkv, n, dqkv, att_loss, &c);
     free(c.qkv), free(c.roped), free(c.att), free(c.out), free(c.r), free(c.inv_freq);
     free(dqkv), free(scratch);

@@ -144,7 +144,8 @@ ats_status ats_tr_acts_alloc(ats_tr_acts *a, const ats_tr_model *m, int max_b, i
     for (int i = 0; i < N_SLOTS; i++)
         total += (sizes[i] + 15) & ~(size_t)15; /* 64-byte steps */
     a->block = aligned_alloc(64, total * sizeof(float));
-    if (!a->block)
+    a->rope = c->rope ? malloc((size_t)max_t * (size_t)(c->d_head / 2) * 2 * sizeof(double)) : NULL;
+    if (!a->block || (c->rope && !a->rope))
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for the activations of %d x %d tokens",
                         max_b, max_t);
     size_t at = 0;
@@ -154,13 +155,16 @@ ats_status ats_tr_acts_alloc(ats_tr_acts *a, const ats_tr_model *m, int max_b, i
     }
     a->max_b = max_b;
     a->max_t = max_t;
-    if (c->rope)
+    if (c->rope) {
         ats_rope_inv_freq(a->inv_freq, c->d_head, c->rope_theta, NULL);
+        ats_tr_rope_table(a->rope, max_t, c->d_head, a->inv_freq);
+    }
     return ATS_OK;
 }
 
 void ats_tr_acts_release(ats_tr_acts *a) {
     free(a->block);
+    free(a->rope);
     memset(a, 0, sizeof *a);
 }
 
@@ -198,7 +202,7 @@ void ats_tr_forward(const ats_tr_model *m, const float *params, ats_tr_acts *a, 
         for (int b = 0; b < B; b++) {
             float *qkv_b = qkv + (size_t)b * T * 3 * D;
             if (c->rope)
-                ats_tr_rope_fwd(qkv_b, T, H, dh, a->inv_freq);
+                ats_tr_rope_fwd(qkv_b, T, H, dh, a->rope);
             ats_tr_attention_fwd(o + (size_t)b * T * D, att + (size_t)b * H * T * T, qkv_b, T, H,
                                  dh, scale);
         }
@@ -275,7 +279,7 @@ double ats_tr_backward(const ats_tr_model *m, const float *params, float *grads,
             ats_tr_attention_bwd(dqkv_b, a->tmp + (size_t)b * T * D, qkv + (size_t)b * T * 3 * D,
                                  att + (size_t)b * H * T * T, T, H, dh, att_scale, a->dtt);
             if (c->rope)
-                ats_tr_rope_bwd(dqkv_b, T, H, dh, a->inv_freq);
+                ats_tr_rope_bwd(dqkv_b, T, H, dh, a->rope);
         }
         ats_tr_linear_bwd(a->dh, G + at->attn_w, G + at->attn_b, a->dqkv, ln1, P + at->attn_w,
                           (int)N, D, 3 * D);

@@ -85,7 +85,8 @@ typedef struct ats_tr_acts {
     float *dfc;           /* (N, F) */
     float *dtt;           /* (T, T) */
     float *inv_freq;      /* (dh / 2) */
-    float *block;         /* the one allocation */
+    double *rope;         /* (max_t, dh / 2, 2) cos and sin of each position's angles */
+    float *block;         /* the one allocation of the floats */
 } ats_tr_acts;
 
 ats_status ats_tr_acts_alloc(ats_tr_acts *a, const ats_tr_model *m, int max_b, int max_t,

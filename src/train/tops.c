@@ -152,22 +152,42 @@ void ats_tr_attention_bwd(float *dqkv, const float *dout, const float *qkv, cons
 /* ---- rotary positions -------------------------------------------------------------------------
  */
 
-static void rope_turn(float *qkv, int T, int H, int dh, const float *inv_freq, int sign) {
-    int D = H * dh;
+void ats_tr_rope_table(double *table, int T, int dh, const float *inv_freq) {
+    int half = dh / 2;
     for (int t = 0; t < T; t++)
-        for (int h = 0; h < H; h++) {
-            float *q = qkv + (size_t)t * 3 * D + (size_t)h * dh;
-            ats_rope_half(q, dh, sign * t, inv_freq);     /* the query */
-            ats_rope_half(q + D, dh, sign * t, inv_freq); /* the key */
+        for (int i = 0; i < half; i++) {
+            double angle = (double)t * inv_freq[i]; /* as ats_rope_half */
+            table[((size_t)t * half + i) * 2] = cos(angle);
+            table[((size_t)t * half + i) * 2 + 1] = sin(angle);
         }
 }
 
-void ats_tr_rope_fwd(float *qkv, int T, int H, int dh, const float *inv_freq) {
-    rope_turn(qkv, T, H, dh, inv_freq, 1);
+/* Pair (i, i + dh/2) of a head vector turned by the table's angle (sign -1: turned back). */
+static void turn(float *vec, int half, const double *cs, double sign) {
+    for (int i = 0; i < half; i++) {
+        double c = cs[2 * i], s = sign * cs[2 * i + 1], x = vec[i], y = vec[i + half];
+        vec[i] = (float)(x * c - y * s);
+        vec[i + half] = (float)(x * s + y * c);
+    }
 }
 
-void ats_tr_rope_bwd(float *dqkv, int T, int H, int dh, const float *inv_freq) {
-    rope_turn(dqkv, T, H, dh, inv_freq, -1);
+static void rope_turn(float *qkv, int T, int H, int dh, const double *table, double sign) {
+    int D = H * dh, half = dh / 2;
+    for (int t = 0; t < T; t++)
+        for (int h = 0; h < H; h++) {
+            float *q = qkv + (size_t)t * 3 * D + (size_t)h * dh;
+            const double *cs = table + (size_t)t * half * 2;
+            turn(q, half, cs, sign);     /* the query */
+            turn(q + D, half, cs, sign); /* the key */
+        }
+}
+
+void ats_tr_rope_fwd(float *qkv, int T, int H, int dh, const double *table) {
+    rope_turn(qkv, T, H, dh, table, 1.0);
+}
+
+void ats_tr_rope_bwd(float *dqkv, int T, int H, int dh, const double *table) {
+    rope_turn(dqkv, T, H, dh, table, -1.0);
 }
 
 /* ---- GELU ----------------------------------------------------------------------------------- */

@@ -56,9 +56,13 @@ void ats_tr_attention_bwd(float *dqkv, const float *dout, const float *qkv, cons
 
 /* Rotary positions on the queries and keys of qkv (T, 3D) of one sequence, rotate-half pairs
  * (i, i + dh/2) of each head turned by angle t * inv_freq[i] at position t. The backward turns the
- * gradient back by the same angles (a rotation's transpose is its inverse). */
-void ats_tr_rope_fwd(float *qkv, int T, int H, int dh, const float *inv_freq);
-void ats_tr_rope_bwd(float *dqkv, int T, int H, int dh, const float *inv_freq);
+ * gradient back by the same angles (a rotation's transpose is its inverse). Both take the cosines
+ * and sines from a table (T, dh/2, 2) that ats_tr_rope_table fills exactly as the engine's
+ * ats_rope_half computes them (double angle, double cos and sin), so the rotations agree with the
+ * engine's bit for bit without a sin and cos per pair and head. */
+void ats_tr_rope_table(double *table, int T, int dh, const float *inv_freq);
+void ats_tr_rope_fwd(float *qkv, int T, int H, int dh, const double *table);
+void ats_tr_rope_bwd(float *dqkv, int T, int H, int dh, const double *table);
 
 /* y = gelu_tanh(x) over n values; dx = dy * gelu_tanh'(x). */
 void ats_tr_gelu_fwd(float *y, const float *x, size_t n);
