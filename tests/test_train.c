@@ -300,6 +300,39 @@ static void test_train_bad_input(void **state) {
     free(dir);
 }
 
+/* Head scores saved in a checkpoint reload as its captions; broken ones are refused, named. */
+static void test_train_saved_scores(void **state) {
+    (void)state;
+    ats_train_opts o = small_opts();
+    ats_trainer *t = new_trainer(&o);
+    char *dir = ats_make_temp_dir(), path[4200];
+    float scores[8] = {0.9f, 0.1f, 0.0f, 0.2f, 0.05f, 0.0f, 0.1f, 0.8f}; /* (2, L 2, H 2) */
+    ats_error err;
+    assert_int_equal(ats_trainer_save(t, dir, scores, 2.5, &err), ATS_OK);
+    ats_model *m = NULL;
+    assert_int_equal(ats_model_load(dir, NULL, &m, &err), ATS_OK);
+    float prev, ind;
+    assert_true(ats_model_head_scores(m, 1, 1, &prev, &ind));
+    assert_true(fabsf(prev - 0.2f) < 1e-6f && fabsf(ind - 0.8f) < 1e-6f);
+    assert_non_null(strstr(ats_model_head_caption(m, 1, 1), "induction head"));
+    assert_non_null(strstr(ats_model_head_caption(m, 0, 0), "previous-token head"));
+    assert_non_null(strstr(ats_model_head_caption(m, 0, 1), "no clear role"));
+    ats_model_free(m);
+
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    json_t *cfg = ats_load_json_file(path);
+    json_t *ind_rows = json_object_get(
+        json_object_get(json_object_get(cfg, "attnscope"), "head_scores"), "induction");
+    json_array_set_new(json_array_get(ind_rows, 0), 0, json_real(7.0)); /* a score of 7 */
+    assert_int_equal(json_dump_file(cfg, path, 0), 0);
+    json_decref(cfg);
+    assert_int_equal(ats_model_load(dir, NULL, &m, &err), ATS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "attnscope.head_scores.induction[0][0]"));
+    ats_trainer_free(t);
+    ats_rmtree(dir);
+    free(dir);
+}
+
 /* ---- builtin:tiny: the recipe and what it learned ---------------------------------------- */
 
 /* The recipe builtin:tiny was trained with, as its config.json records it. */
@@ -484,6 +517,7 @@ int main(void) {
         cmocka_unit_test(test_train_word_tokenizer_agrees),
         cmocka_unit_test(test_train_char_tokenizer_agrees),
         cmocka_unit_test(test_train_bad_input),
+        cmocka_unit_test(test_train_saved_scores),
         cmocka_unit_test(test_train_tiny_recipe_first_steps),
         cmocka_unit_test(test_train_tiny_has_induction_heads),
         cmocka_unit_test(test_train_cli_writes_a_model_every_command_opens),
