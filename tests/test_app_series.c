@@ -110,6 +110,7 @@ static void test_app_series_refuses_broken_logs(void **state) {
                    "{\"step\":0,\"checkpoint\":\"checkpoints/../../etc\","
                    "\"previous_token\":[[0.1]],\"induction\":[[0.2]]}\n",
                    "outside the folder");
+    expect_refused(dir, "{\"step\":0,\"checkpoint\":5}\n", "outside the folder"); /* not text */
     snprintf(log, sizeof log, "%s%s", ok, ok);
     expect_refused(dir, log, "line 2: checkpoints out of step order");
     snprintf(log, sizeof log,
@@ -186,8 +187,8 @@ static void test_app_series_steps_through_checkpoints(void **state) {
                          ats_clock_ms());
     settle(app);
     assert_int_equal(ats_app_series_index(app), 2);
-    ats_app_pointer_down(app, &(ats_app_hit){.kind = ATS_APP_HIT_TRAIN_PLOT, .value = 0.1f}, 1,
-                         0, ats_clock_ms());
+    ats_app_pointer_down(app, &(ats_app_hit){.kind = ATS_APP_HIT_TRAIN_PLOT, .value = 0.1f}, 1, 0,
+                         ats_clock_ms());
     settle(app);
     assert_int_equal(ats_app_series_index(app), 0); /* step 2 is nearest step 0 */
 

@@ -11,6 +11,8 @@
  *   FILE             any UTF-8 text file, character by character.
  * Text corpora are sampled as windows starting at a uniform random offset, and saved with a
  * character-level tokenizer (BPE with no merges over the text's characters, "[UNK]" for others).
+ *
+ * Threads: a corpus is read-only once open; any thread may sample it with a generator of its own.
  */
 #ifndef ATS_TRAIN_CORPUS_H
 #define ATS_TRAIN_CORPUS_H

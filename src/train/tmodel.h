@@ -7,6 +7,9 @@
  *
  * Shapes: B sequences of T tokens, N = B * T rows, D = d_model, H heads of dh = D / H, F = d_ff,
  * V = vocabulary, L layers.
+ *
+ * Threads: a model layout is read-only once made; several threads may run forwards and backwards
+ * over the same parameters at once, each with its own ats_tr_acts and gradient buffer.
  */
 #ifndef ATS_TRAIN_TMODEL_H
 #define ATS_TRAIN_TMODEL_H

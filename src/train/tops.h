@@ -8,6 +8,9 @@
  * Conventions: N rows (tokens of several sequences, token-major), D = d_model. A backward writes
  * the gradient of its input with "=" unless it says "+="; gradients of weights always add up
  * ("+="), so one buffer collects a whole batch.
+ *
+ * Threads: functions of the caller's buffers only; any thread may call them at once on buffers
+ * of its own.
  */
 #ifndef ATS_TRAIN_TOPS_H
 #define ATS_TRAIN_TOPS_H

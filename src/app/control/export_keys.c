@@ -269,6 +269,7 @@ ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, cha
         say(app, now_ms, true, "export: out of memory");
         return ATS_ERR_NOMEM;
     }
+    vd.data.model_name = app->state.model_name; /* the title the window shows */
     ats_status s = export_view(app, kind, &vd.data, written, sizeof written, &err);
     ats_run_view_free(&vd);
     if (s != ATS_OK) {

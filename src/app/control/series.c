@@ -96,7 +96,7 @@ static bool score_rows(parser *p, const json_t *rows, float *out) {
 
 /* "checkpoints/step-NNNNNN": a plain name inside the folder's checkpoints/. */
 static bool plain_checkpoint(const char *rel) {
-    return strncmp(rel, "checkpoints/", 12) == 0 && rel[12] && !strchr(rel + 12, '/') &&
+    return rel && strncmp(rel, "checkpoints/", 12) == 0 && rel[12] && !strchr(rel + 12, '/') &&
            strcmp(rel + 12, "..") != 0 && strcmp(rel + 12, ".") != 0;
 }
 
