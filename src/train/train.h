@@ -52,8 +52,8 @@ typedef struct ats_train_opts {
 
 /* 2 layers, 4 heads, d_model 64, attention only, context 64, rotary positions, 2000 steps of 32
  * sequences, lr 1e-3 (warmup 100), weight decay 0.01, seed 1, builtin:repeats. (Rotary rather
- * than learned positions: on builtin:repeats their induction heads form by step 1000 for every
- * seed tried, learned positions' only later.) */
+ * than learned positions: on builtin:repeats their induction heads formed by step 1000 for each
+ * of seeds 1, 2 and 3; with learned positions none had formed by step 3000.) */
 ats_train_opts ats_train_opts_default(void);
 
 typedef struct ats_trainer ats_trainer;
