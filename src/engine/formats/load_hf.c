@@ -391,7 +391,10 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
 /* Bytes of the tokenizer files the folder's tokenizer reads, in the constructor's order. */
 static void add_tokenizer_sizes(hf_loader *ld) {
     char path[PATH_SIZE];
-    if (join(path, ld->dir, "tokenizer.json") && regular_file_size(path) >= 0) {
+    if (strstr(ld->model->tokenizer ? ld->model->tokenizer->kind : "", "SentencePiece Unigram")) {
+        add_size(ld, "spiece.model");
+        add_size(ld, "tokenizer_config.json");
+    } else if (join(path, ld->dir, "tokenizer.json") && regular_file_size(path) >= 0) {
         add_size(ld, "tokenizer.json");
     } else if (join(path, ld->dir, "vocab.json") && regular_file_size(path) >= 0) {
         add_size(ld, "vocab.json");
@@ -450,7 +453,7 @@ static ats_status load(hf_loader *ld) {
                        file_exists(ld->dir, "model.safetensors.index.json");
     if (!file_exists(ld->dir, "config.json") && !has_weights &&
         (file_exists(ld->dir, "tokenizer.json") || file_exists(ld->dir, "vocab.json") ||
-         file_exists(ld->dir, "vocab.txt")))
+         file_exists(ld->dir, "vocab.txt") || file_exists(ld->dir, "spiece.model")))
         return load_tokenizer_only(ld);
     ats_hf_config h;
     ats_status s = ats_hf_config_read(path, &h, ld->err);
