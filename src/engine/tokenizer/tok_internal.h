@@ -393,6 +393,45 @@ ats_status ats_tok_unigram_encode(const tok_pipeline *t, const char *text, size_
 ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len,
                                     tok_spans *out, ats_error *err);
 
+/* ---- SentencePiece Unigram vocabularies (tok_spiece.c) -------------------------------------- */
+
+/* Piece types of SentencePiece (and of GGUF's tokenizer.ggml.token_type). */
+enum {
+    TOK_PIECE_NORMAL = 1,
+    TOK_PIECE_UNKNOWN,
+    TOK_PIECE_CONTROL,
+    TOK_PIECE_USER,
+    TOK_PIECE_UNUSED,
+    TOK_PIECE_BYTE
+};
+
+typedef struct tok_spm_piece {
+    const char *text; /* (len) UTF-8, borrowed */
+    size_t len;
+    float score;
+    int type; /* TOK_PIECE_* */
+} tok_spm_piece;
+
+/* A SentencePiece Unigram model as spiece.model or a GGUF t5 vocabulary describes it. */
+typedef struct tok_spm_desc {
+    const char *path;
+    tok_spm_piece *pieces; /* (n) */
+    size_t n, cap;
+    int model_type; /* 1 Unigram */
+    bool byte_fallback, ws_suffix;
+    int64_t eos_id; /* appended with add_special when a piece */
+    const uint8_t *charsmap;
+    size_t charsmap_len;
+    bool dummy_prefix, remove_extra_ws, escape_ws;
+} tok_spm_desc;
+
+/* Fills a fresh pipeline: pieces, sentencepiece's normalizer, the Unigram model (scores summed
+ * as sentencepiece does), control and unknown pieces matched in the raw text, eos appended; ids
+ * from the piece count up to vocab_size named <extra_id_N> (n_extra, counting down) and
+ * <unused_ID>. */
+ats_status ats_tok_spm_unigram_build(tok_pipeline *t, const tok_spm_desc *s, int vocab_size,
+                                     int n_extra, ats_error *err);
+
 /* Appends token `id`'s readable piece to out. */
 ats_status ats_tok_render_piece(const tok_pipeline *t, int32_t id, tok_buf *out, ats_error *err);
 

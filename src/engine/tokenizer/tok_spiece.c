@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PIECE_NORMAL = 1, PIECE_UNKNOWN, PIECE_CONTROL, PIECE_USER, PIECE_UNUSED, PIECE_BYTE };
 enum { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5 };
 enum { MAX_PIECES = 1 << 22 };
 
@@ -73,43 +72,24 @@ static float pb_float(const pb_field *f) {
 
 /* ---- the model file ------------------------------------------------------------------------ */
 
-typedef struct spm_piece {
-    const char *text;
-    size_t len;
-    float score;
-    int type;
-} spm_piece;
-
-typedef struct spm_model {
-    const char *path;
-    spm_piece *pieces;
-    size_t n, cap;
-    int model_type;
-    bool byte_fallback, ws_suffix;
-    int64_t eos_id;
-    const uint8_t *charsmap;
-    size_t charsmap_len;
-    bool dummy_prefix, remove_extra_ws, escape_ws;
-} spm_model;
-
-static ats_status malformed(const spm_model *s, const char *what, ats_error *err) {
+static ats_status malformed(const tok_spm_desc *s, const char *what, ats_error *err) {
     return ats_fail(err, ATS_ERR_FORMAT, "%s: not a SentencePiece model (malformed %s)", s->path,
                     what);
 }
 
-static ats_status parse_piece(spm_model *s, const uint8_t *data, size_t len, ats_error *err) {
+static ats_status parse_piece(tok_spm_desc *s, const uint8_t *data, size_t len, ats_error *err) {
     if (s->n == MAX_PIECES)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: more than %d pieces", s->path, MAX_PIECES);
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;
-        spm_piece *p = realloc(s->pieces, cap * sizeof *p);
+        tok_spm_piece *p = realloc(s->pieces, cap * sizeof *p);
         if (!p)
             return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory for the pieces", s->path);
         s->pieces = p;
         s->cap = cap;
     }
-    spm_piece *p = &s->pieces[s->n];
-    *p = (spm_piece){.type = PIECE_NORMAL};
+    tok_spm_piece *p = &s->pieces[s->n];
+    *p = (tok_spm_piece){.type = TOK_PIECE_NORMAL};
     ats_reader r = ats_reader_make(data, len);
     pb_field f;
     while (r.pos < r.size) {
@@ -121,12 +101,12 @@ static ats_status parse_piece(spm_model *s, const uint8_t *data, size_t len, ats
         } else if (f.num == 2 && f.wire == WIRE_I32) {
             p->score = pb_float(&f);
         } else if (f.num == 3 && f.wire == WIRE_VARINT) {
-            p->type = f.v <= PIECE_BYTE ? (int)f.v : 0;
+            p->type = f.v <= TOK_PIECE_BYTE ? (int)f.v : 0;
         }
     }
     if (p->len == 0)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: piece %zu is empty", s->path, s->n);
-    if (p->type < PIECE_NORMAL || ats_utf8_first_invalid(p->text, p->len) >= 0 ||
+    if (p->type < TOK_PIECE_NORMAL || ats_utf8_first_invalid(p->text, p->len) >= 0 ||
         !(p->score == p->score))
         return ats_fail(err, ATS_ERR_FORMAT,
                         "%s: piece %zu has an unknown type, a NaN score or invalid UTF-8", s->path,
@@ -135,7 +115,7 @@ static ats_status parse_piece(spm_model *s, const uint8_t *data, size_t len, ats
     return ATS_OK;
 }
 
-static ats_status parse_trainer(spm_model *s, const uint8_t *data, size_t len, ats_error *err) {
+static ats_status parse_trainer(tok_spm_desc *s, const uint8_t *data, size_t len, ats_error *err) {
     ats_reader r = ats_reader_make(data, len);
     pb_field f;
     while (r.pos < r.size) {
@@ -155,7 +135,8 @@ static ats_status parse_trainer(spm_model *s, const uint8_t *data, size_t len, a
     return ATS_OK;
 }
 
-static ats_status parse_normalizer(spm_model *s, const uint8_t *data, size_t len, ats_error *err) {
+static ats_status parse_normalizer(tok_spm_desc *s, const uint8_t *data, size_t len,
+                                   ats_error *err) {
     ats_reader r = ats_reader_make(data, len);
     pb_field f;
     while (r.pos < r.size) {
@@ -174,7 +155,7 @@ static ats_status parse_normalizer(spm_model *s, const uint8_t *data, size_t len
     return ATS_OK;
 }
 
-static ats_status parse_model(spm_model *s, const uint8_t *data, size_t len, ats_error *err) {
+static ats_status parse_model(tok_spm_desc *s, const uint8_t *data, size_t len, ats_error *err) {
     ats_reader r = ats_reader_make(data, len);
     pb_field f;
     ats_status st = ATS_OK;
@@ -200,31 +181,32 @@ static ats_status parse_model(spm_model *s, const uint8_t *data, size_t len, ats
     return st;
 }
 
-/* ---- the pipeline -------------------------------------------------------------------------- */
+/* ---- the pipeline (also for GGUF's t5 vocabularies)
+ * -------------------------------------------------------------------------- */
 
 /* Texts, scores and flags of the pieces; the ids past them up to vocab_size are named
  * <extra_id_N> (n_extra of them, N counting down from the last) and <unused_ID>. */
-static ats_status set_vocab(tok_pipeline *t, const spm_model *s, int32_t n, int n_extra,
+static ats_status set_vocab(tok_pipeline *t, const tok_spm_desc *s, int32_t n, int n_extra,
                             ats_error *err) {
     tok_vocab *v = &t->vocab;
     ats_status st = ats_tok_vocab_init(v, n, true, err);
     static const uint8_t type_flags[] = {
-        [PIECE_NORMAL] = 0,
-        [PIECE_UNKNOWN] = TOK_FLAG_SPECIAL | TOK_FLAG_NOLOOKUP,
-        [PIECE_CONTROL] = TOK_FLAG_SPECIAL | TOK_FLAG_NOLOOKUP,
-        [PIECE_USER] = TOK_FLAG_USER,
-        [PIECE_UNUSED] = TOK_FLAG_UNUSED,
-        [PIECE_BYTE] = TOK_FLAG_BYTE | TOK_FLAG_NOLOOKUP,
+        [TOK_PIECE_NORMAL] = 0,
+        [TOK_PIECE_UNKNOWN] = TOK_FLAG_SPECIAL | TOK_FLAG_NOLOOKUP,
+        [TOK_PIECE_CONTROL] = TOK_FLAG_SPECIAL | TOK_FLAG_NOLOOKUP,
+        [TOK_PIECE_USER] = TOK_FLAG_USER,
+        [TOK_PIECE_UNUSED] = TOK_FLAG_UNUSED,
+        [TOK_PIECE_BYTE] = TOK_FLAG_BYTE | TOK_FLAG_NOLOOKUP,
     };
     for (int32_t id = 0; id < (int32_t)s->n && st == ATS_OK; id++) {
-        const spm_piece *p = &s->pieces[id];
+        const tok_spm_piece *p = &s->pieces[id];
         if ((st = ats_tok_vocab_set(v, id, p->text, p->len, err)) != ATS_OK)
             break;
         v->score[id] = p->score;
         v->flags[id] = type_flags[p->type];
-        if (p->type == PIECE_UNKNOWN)
+        if (p->type == TOK_PIECE_UNKNOWN)
             t->model.unk_id = id;
-        if (p->type == PIECE_BYTE) {
+        if (p->type == TOK_PIECE_BYTE) {
             int byte = ats_tok_parse_byte_token(p->text, p->len);
             if (byte < 0)
                 st = ats_fail(err, ATS_ERR_FORMAT, "%s: byte piece %d is not <0xXX>", s->path, id);
@@ -233,7 +215,7 @@ static ats_status set_vocab(tok_pipeline *t, const spm_model *s, int32_t n, int 
                 v->byte_id[byte] = id;
             }
         }
-        if (p->type == PIECE_UNKNOWN || p->type == PIECE_CONTROL)
+        if (p->type == TOK_PIECE_UNKNOWN || p->type == TOK_PIECE_CONTROL)
             st = ats_tok_pipeline_add_added(t, id, p->text, p->len, true, err);
     }
     char name[48];
@@ -252,7 +234,7 @@ static ats_status set_vocab(tok_pipeline *t, const spm_model *s, int32_t n, int 
 
 /* The lookup map over the pieces the segmentation may use; sentencepiece refuses a piece
  * defined twice. Also the score range and the longest piece. */
-static ats_status build_lookup(tok_pipeline *t, const spm_model *s, ats_error *err) {
+static ats_status build_lookup(tok_pipeline *t, const tok_spm_desc *s, ats_error *err) {
     tok_vocab *v = &t->vocab;
     ats_status st = ats_tok_vocab_build_map(v, true, err);
     tok_model *m = &t->model;
@@ -265,7 +247,7 @@ static ats_status build_lookup(tok_pipeline *t, const spm_model *s, ats_error *e
         if (ats_tok_strmap_get(&v->map, tok_vocab_text(v, id), v->len[id], &found) && found != id)
             return ats_fail(err, ATS_ERR_FORMAT, "%s: piece '%.40s' is defined twice (%d, %d)",
                             s->path, tok_vocab_text(v, id), found, id);
-        if (s->pieces[id].type == PIECE_NORMAL) {
+        if (s->pieces[id].type == TOK_PIECE_NORMAL) {
             m->min_score = s->pieces[id].score < m->min_score ? s->pieces[id].score : m->min_score;
             m->max_score = s->pieces[id].score > m->max_score ? s->pieces[id].score : m->max_score;
         }
@@ -275,7 +257,7 @@ static ats_status build_lookup(tok_pipeline *t, const spm_model *s, ats_error *e
     return st;
 }
 
-static ats_status add_normalizer(tok_pipeline *t, const spm_model *s, ats_error *err) {
+static ats_status add_normalizer(tok_pipeline *t, const tok_spm_desc *s, ats_error *err) {
     tok_norm *nm = ats_tok_pipeline_add_norm(t, TOK_NORM_SPM, err);
     if (!nm)
         return ATS_ERR_NOMEM;
@@ -287,19 +269,19 @@ static ats_status add_normalizer(tok_pipeline *t, const spm_model *s, ats_error 
     nm->source = t->source;
     size_t n_user = 0;
     for (size_t i = 0; i < s->n; i++)
-        n_user += s->pieces[i].type == PIECE_USER;
+        n_user += s->pieces[i].type == TOK_PIECE_USER;
     if (n_user) {
         if (!(nm->user_ids = malloc(n_user * sizeof *nm->user_ids)))
             return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
         for (size_t i = 0; i < s->n; i++)
-            if (s->pieces[i].type == PIECE_USER)
+            if (s->pieces[i].type == TOK_PIECE_USER)
                 nm->user_ids[nm->n_user++] = (int32_t)i;
     }
     return ats_tok_charsmap_parse(s->charsmap, s->charsmap_len, s->path, &nm->charsmap, err);
 }
 
-static ats_status build(tok_pipeline *t, spm_model *s, int vocab_size, int n_extra,
-                        ats_error *err) {
+ats_status ats_tok_spm_unigram_build(tok_pipeline *t, const tok_spm_desc *s, int vocab_size,
+                                     int n_extra, ats_error *err) {
     int32_t n = vocab_size > (int)s->n ? vocab_size : (int32_t)s->n;
     if (n_extra > n - (int32_t)s->n)
         n_extra = n - (int32_t)s->n;
@@ -336,18 +318,18 @@ ats_status ats_tokenizer_from_spiece(const char *path, int vocab_size, int n_ext
     ats_status st = ats_mapped_file_open(path, &file, err);
     if (st != ATS_OK)
         return st;
-    spm_model s = {.path = path,
-                   .model_type = 1,
-                   .eos_id = 2,
-                   .dummy_prefix = true,
-                   .remove_extra_ws = true,
-                   .escape_ws = true};
+    tok_spm_desc s = {.path = path,
+                      .model_type = 1,
+                      .eos_id = 2,
+                      .dummy_prefix = true,
+                      .remove_extra_ws = true,
+                      .escape_ws = true};
     tok_pipeline *t = NULL;
     if ((st = parse_model(&s, file->data, file->size, err)) == ATS_OK &&
         !(t = ats_tok_pipeline_new(path, err)))
         st = ATS_ERR_NOMEM;
     if (st == ATS_OK)
-        st = build(t, &s, vocab_size, n_extra, err);
+        st = ats_tok_spm_unigram_build(t, &s, vocab_size, n_extra, err);
     free(s.pieces);
     ats_mapped_file_free(file); /* the pipeline copied what it keeps */
     if (st != ATS_OK) {
