@@ -84,8 +84,11 @@ void ats_tok_vocab_free(tok_vocab *v) {
 static ats_status pipeline_encode(const ats_tokenizer *tok, const char *text, size_t len,
                                   bool add_special, ats_tokens *out, ats_error *err);
 
-static const ats_tokenizer_vtable pipeline_vtable = {.encode = pipeline_encode,
-                                                     .destroy = ats_tok_pipeline_free};
+static ats_status pipeline_push_id(const ats_tokenizer *tok, int32_t id, int32_t at,
+                                   ats_tokens *out, ats_error *err);
+
+static const ats_tokenizer_vtable pipeline_vtable = {
+    .encode = pipeline_encode, .destroy = ats_tok_pipeline_free, .push_id = pipeline_push_id};
 
 tok_pipeline *ats_tok_pipeline_new(const char *source, ats_error *err) {
     tok_pipeline *t = calloc(1, sizeof *t);
@@ -442,5 +445,17 @@ static ats_status pipeline_encode(const ats_tokenizer *tok, const char *text, si
     for (int i = 0; add_special && i < t->n_suffix && st == ATS_OK; i++)
         st = push_token(t, &e, t->suffix[i], (int32_t)len, (int32_t)len, true, out, err);
     enc_free(&e);
+    return st;
+}
+
+static ats_status pipeline_push_id(const ats_tokenizer *tok, int32_t id, int32_t at,
+                                   ats_tokens *out, ats_error *err) {
+    const tok_pipeline *t = (const tok_pipeline *)tok;
+    bool special = id >= 0 && id < t->vocab.n && (t->vocab.flags[id] & TOK_FLAG_SPECIAL);
+    tok_buf piece = {0};
+    ats_status st = ats_tok_render_piece(t, id, &piece, err);
+    if (st == ATS_OK)
+        st = ats_tokens_push(out, id, at, at, special, piece.n ? piece.p : "", piece.n, err);
+    ats_tok_buf_free(&piece);
     return st;
 }

@@ -18,6 +18,9 @@ typedef struct ats_tokenizer_vtable {
     ats_status (*encode)(const ats_tokenizer *tok, const char *text, size_t len, bool add_special,
                          ats_tokens *out, ats_error *err);
     void (*destroy)(ats_tokenizer *tok);
+    /* Appends token `id` as the tokenizer shows it (may be NULL: an empty piece). */
+    ats_status (*push_id)(const ats_tokenizer *tok, int32_t id, int32_t at, ats_tokens *out,
+                          ats_error *err);
 } ats_tokenizer_vtable;
 
 struct ats_tokenizer {
@@ -29,6 +32,10 @@ struct ats_tokenizer {
 ats_status ats_tokenizer_encode(const ats_tokenizer *tok, const char *text, size_t len,
                                 bool add_special, ats_tokens *out, ats_error *err);
 void ats_tokenizer_free(ats_tokenizer *tok);
+/* Appends token `id` with its readable piece, flagged special when the vocabulary marks it, and
+ * the empty span [at, at): for ids that come from a model rather than from text. */
+ats_status ats_tokenizer_push_id(const ats_tokenizer *tok, int32_t id, int32_t at, ats_tokens *out,
+                                 ats_error *err);
 
 /* ---- token lists -------------------------------------------------------------------------- */
 
