@@ -202,6 +202,9 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
 void ats_run_free(ats_run *run);
 
 const ats_tokens *ats_run_get_tokens(const ats_run *run);
+/* The configuration of the stack the run ran: the model's, or for ats_run_seq2seq's result the
+ * decoder's. */
+const ats_model_config *ats_run_get_config(const ats_run *run);
 int ats_run_n_tokens(const ats_run *run);
 /* Tokens the tokenizer produced beyond the context and that were not run (0 normally). */
 int ats_run_dropped_tokens(const ats_run *run);
@@ -226,7 +229,7 @@ const float *ats_run_logits_last(const ats_run *run); /* (vocab_size) or NULL */
  * the decoder's run: its tokens are the decoder's, ats_run_attentions its causal self-attention
  * (L_dec, H, Td, Td), ats_run_logits_last the last decoder position's logits (with want_logits);
  * it holds the encoder's run (ats_run_encoder) and the cross-attention. detail_layer applies to
- * both stacks. ATS_ERR_UNSUPPORTED for a one-stack model. */
+ * both stacks (one without that layer keeps nothing). ATS_ERR_UNSUPPORTED for a one-stack model. */
 ats_status ats_run_seq2seq(const ats_model *model, const char *source, size_t source_len,
                            const char *target, size_t target_len, const ats_run_opts *opts,
                            ats_run **out, ats_error *err);

@@ -253,7 +253,8 @@ static int export_one(export_job *job, int i, const char *path) {
     if (job->view == ATS_VIEW_PIPELINE) {
         if (token < 0)
             token = T - 1; /* the last token: the one a language model predicts from */
-        s = ats_run_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts, &err);
+        s = ats_run_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts,
+                                  &err);
         if (s != ATS_OK) {
             cli_error("%s%s", at, err.message);
             ats_run_view_free(&vd);
@@ -321,7 +322,7 @@ int cmd_export(int argc, char **argv) {
     if (!cli_read_texts(&o, &job.texts, &code))
         return code;
     job.model = cli_load_model(&o, &code);
-    if (job.model && !cli_check_layer_head(&o, ats_model_get_config(job.model)))
+    if (job.model && !cli_check_layer_head(&o, job.model))
         code = EXIT_BAD_INPUT;
     ats_error err;
     if (code == EXIT_OK) {

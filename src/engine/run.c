@@ -269,6 +269,10 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
     return ats_run_tokens(model, tokens, opts, 0.0, NULL, out, err);
 }
 
+const ats_model_config *ats_run_get_config(const ats_run *run) {
+    return &run->cfg;
+}
+
 const ats_tokens *ats_run_get_tokens(const ats_run *run) {
     return run->tokens;
 }

@@ -79,6 +79,8 @@ static ats_status run_both(const ats_model *model, ats_tokens *enc, ats_tokens *
                            const ats_run_opts *opts, double tokenize_ms, ats_run **out,
                            ats_error *err) {
     ats_run_opts eo = *opts;
+    if (eo.detail_layer >= model->cfg.n_layer) /* a layer of the decoder only */
+        eo.detail_layer = ATS_DETAIL_NONE;
     eo.want_hidden = true; /* the decoder's memory */
     eo.want_logits = false;
     eo.keep_cache = false;
@@ -97,6 +99,8 @@ static ats_status run_both(const ats_model *model, ats_tokens *enc, ats_tokens *
         return st;
     }
     ats_run_opts dop = *opts;
+    if (dop.detail_layer >= model->decoder->cfg.n_layer) /* a layer of the encoder only */
+        dop.detail_layer = ATS_DETAIL_NONE;
     dop.keep_cache = false;
     dop.reuse = NULL;
     st = ats_run_tokens(model->decoder, dec, &dop, 0.0, encoder, out, err);

@@ -6,38 +6,14 @@
 
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err) {
-    *v = (ats_run_view){0};
-    const ats_tokens *tokens = ats_run_get_tokens(run);
-    const ats_model_config *c = ats_model_get_config(model);
-    int T = ats_run_n_tokens(run);
-    v->labels = malloc((size_t)T * sizeof *v->labels);
-    v->special = malloc((size_t)T * sizeof *v->special);
-    if (!v->labels || !v->special) {
-        ats_run_view_free(v);
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory for %d token labels", T);
-    }
-    for (int i = 0; i < T; i++) {
-        const ats_token *t = ats_tokens_get(tokens, i);
-        v->labels[i] = t->piece;
-        v->special[i] = t->special;
-    }
-    v->data = (ats_view_data){
-        .model_name = ats_model_get_info(model)->name,
-        .text = text,
-        .n_layer = c->n_layer,
-        .n_head = c->n_head,
-        .n_tokens = T,
-        .tokens = v->labels,
-        .special = v->special,
-        .attention = ats_run_attentions(run),
-        .causal = c->causal,
-    };
-    return ATS_OK;
+    return ats_run_view_make_kind(v, model, run, ATS_ATTN_ENCODER, text, err);
 }
 
 void ats_run_view_free(ats_run_view *v) {
     free(v->labels);
     free(v->special);
+    free(v->key_labels);
+    free(v->key_special);
     *v = (ats_run_view){0};
 }
 
