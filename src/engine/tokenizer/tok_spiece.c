@@ -304,7 +304,8 @@ ats_status ats_tok_spm_unigram_build(tok_pipeline *t, const tok_spm_desc *s, int
     m->score_f32 = true;
     m->byte_fallback = s->byte_fallback;
     t->display = TOK_DISPLAY_SPM;
-    if (s->eos_id >= 0 && s->eos_id < (int64_t)s->n)
+    if (s->eos_id >= 0 && s->eos_id < (int64_t)s->n &&
+        s->pieces[s->eos_id].type == TOK_PIECE_CONTROL)
         t->suffix[t->n_suffix++] = (int32_t)s->eos_id;
     snprintf(t->base.kind, sizeof t->base.kind, "SentencePiece Unigram");
     t->base.vocab_size = n;
