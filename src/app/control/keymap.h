@@ -42,9 +42,12 @@ typedef enum ats_key {
     ATS_KEY_A,
     ATS_KEY_C,
     ATS_KEY_E,
+    ATS_KEY_G, /* with Ctrl: generate the target (encoder-decoder models) */
     ATS_KEY_H,
+    ATS_KEY_K, /* with Ctrl: encoder / decoder / cross attention */
     ATS_KEY_Q,
     ATS_KEY_S,
+    ATS_KEY_T, /* with Ctrl: type in the source or the target text */
     ATS_KEY_V,
     ATS_KEY_X,
     ATS_KEY_Y,
@@ -96,6 +99,9 @@ typedef enum ats_action {
     ATS_ACTION_EDIT_PASTE,
     ATS_ACTION_EDIT_UNDO,
     ATS_ACTION_EDIT_REDO,
+    ATS_ACTION_ATTN_KIND,   /* encoder-decoder models: arg -1 the next kind, else that kind */
+    ATS_ACTION_SWITCH_TEXT, /* encoder-decoder models: type in the source / the target */
+    ATS_ACTION_GENERATE,    /* encoder-decoder models: fill the target with greedy tokens */
 } ats_action;
 
 typedef struct ats_binding {

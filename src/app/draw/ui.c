@@ -91,11 +91,11 @@ float ats_ui_panel_scroll_max(const ats_ui *ui) {
 static void view_message(paint *p, frect area, const char *title, const char *detail) {
     float u = p->u, cx = area.x + 0.5f * area.w, cy = area.y + 0.5f * area.h;
     ats_paint_rect(p, area, 0, UI_CARD);
-    ats_paint_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
-           area.w - 40 * u);
+    ats_paint_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM,
+                   false, area.w - 40 * u);
     if (detail)
-        ats_paint_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER, ATS_VALIGN_TOP,
-               false, area.w - 40 * u);
+        ats_paint_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER,
+                       ATS_VALIGN_TOP, false, area.w - 40 * u);
 }
 
 /* Builds the view of the shown run into the views area; false (nothing built) without a run or
@@ -127,9 +127,16 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     size_t len;
     const char *text = ats_app_get_run_text(app, &len);
     ats_run_view vd;
-    if (ats_run_view_make(&vd, model, run, text, NULL) != ATS_OK) {
+    ats_attn_kind kind = s->seq2seq ? s->attn_kind : ATS_ATTN_ENCODER;
+    if (ats_run_view_make_kind(&vd, model, run, kind, text, NULL) != ATS_OK) {
         view_message(p, area, "Out of memory", NULL);
         return false;
+    }
+    char kind_title[320]; /* T5: which of the three attentions, in the title and exports */
+    if (s->seq2seq) {
+        snprintf(kind_title, sizeof kind_title, "%s \xC2\xB7 %s", vd.data.model_name,
+                 ats_app_kind_title(kind));
+        vd.data.model_name = kind_title;
     }
     ats_error err = {0};
     ats_run_pipeline pipe = {0};
@@ -184,7 +191,8 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     /* cards: text and tokens on top, views and panel below, status at the bottom */
     float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
     int rows = ats_tokens_rows(app);
-    float top_h = roundf(UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
+    float boxes = s->seq2seq ? 2.0f : 1.0f; /* T5: a source box and a target box */
+    float top_h = roundf(boxes * UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
     frect top = {m, m, W - 2 * m, top_h};
     frect status = {0, H - status_h, W, status_h};
     float body_y = top.y + top.h + m, body_h = fmaxf(status.y - m * 0.75f - body_y, 10);
@@ -195,8 +203,22 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ats_paint_card(&p, top, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
     float samples_w = roundf(fminf(130 * u, 0.25f * top.w));
     frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 18 * u - samples_w, UI_TEXT_H * u - 4 * u};
-    ats_textbox_draw(ui, &p, app, box);
-    ats_samples_button_draw(ui, &p, app, (frect){box.x + box.w + 6 * u, box.y, samples_w, box.h});
+    if (s->seq2seq) { /* T5: "source" above "target"; the one with the keyboard is the editor */
+        float label_w = roundf(ats_paint_measure(&p, "target", UI_SMALL_SIZE * u, true) + 12 * u);
+        frect src = {box.x + label_w, box.y, box.w - label_w, box.h};
+        frect tgt = {src.x, box.y + UI_TEXT_H * u, src.w, box.h};
+        ats_paint_text(&p, box.x, src.y + 0.5f * src.h, "source", UI_SMALL_SIZE * u, UI_MUTED,
+                       ATS_ALIGN_START, ATS_VALIGN_MIDDLE, !s->edit_target, 0);
+        ats_paint_text(&p, box.x, tgt.y + 0.5f * tgt.h, "target", UI_SMALL_SIZE * u, UI_MUTED,
+                       ATS_ALIGN_START, ATS_VALIGN_MIDDLE, s->edit_target, 0);
+        ats_textbox_draw(ui, &p, app, s->edit_target ? tgt : src);
+        ats_textbox_draw_other(ui, &p, app, s->edit_target ? src : tgt);
+        box.y = tgt.y;
+    } else {
+        ats_textbox_draw(ui, &p, app, box);
+    }
+    ats_samples_button_draw(ui, &p, app,
+                            (frect){box.x + box.w + 6 * u, top.y + 5 * u, samples_w, box.h});
     frect strip = {top.x + u, box.y + box.h + 2 * u, top.w - 2 * u, (float)rows * UI_CHIP_ROW * u};
     ats_tokens_draw(ui, &p, app, strip);
 
@@ -209,8 +231,9 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ui->vh = (int)floorf(views.y + views.h - ring) - ui->vy;
     frect area = {(float)ui->vx, (float)ui->vy, (float)ui->vw, (float)ui->vh};
     /* a square frame: the view fills the inside with its own white */
-    ats_paint_outline(&p, (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring}, ring,
-              0, views_focus ? UI_ACCENT : UI_BORDER);
+    ats_paint_outline(&p,
+                      (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring},
+                      ring, 0, views_focus ? UI_ACCENT : UI_BORDER);
     ats_ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
     ui->view_ok = false;
     if (ui->vw > 8 && ui->vh > 8)
