@@ -262,7 +262,9 @@ typedef struct ats_pipeline_data {
     const float *k;         /* (T, d_head) every token's key (after RoPE where used) */
     const float *v;         /* (T, d_head) every token's value */
     const float *scores;    /* (T) q . k_j */
-    const float *scaled;    /* (T) scores * scale */
+    const float *bias;      /* (T) T5's relative position bias added to the scaled scores, or
+                               NULL (the scaling step then shows "+ bias" rather than a scale) */
+    const float *scaled;    /* (T) scores * scale (+ bias) */
     const bool *masked;     /* (T) keys the query may not see */
     const float *weights;   /* (T) softmax(scaled / temperature) over visible keys, 0 if masked */
     const float *output;    /* (d_head) sum_j weights_j v_j */

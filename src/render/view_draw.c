@@ -73,8 +73,10 @@ static const char *model_name(const ats_view_data *d) {
 float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
                            const char *detail) {
     float ui = st->ui_scale > 0.1f ? st->ui_scale : 1.0f;
-    return ats_font_measure(font, model_name(d), UI_TITLE * ui, true) + 12.0f * ui +
-           ats_font_measure(font, detail, UI_TITLE * ui, false);
+    float name = ats_font_measure(font, model_name(d), UI_TITLE * ui, true);
+    /* the name may take 0.6 of the line (ats_view_title): a long one needs a wider view */
+    return fmaxf(name + 12.0f * ui + ats_font_measure(font, detail, UI_TITLE * ui, false),
+                 name / 0.6f);
 }
 
 float ats_view_title(view_ctx *c, const char *detail) {

@@ -84,6 +84,8 @@ static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend, 
     g->row_h = fmaxf(g->row_h, 0.5f);
     label_fit(c, g->row_h, &g->label_size, &g->step);
     g->wl = fmaxf(ats_widest_label(c, g->label_size), ats_widest_key_label(c, g->label_size));
+    if (c->cross) /* room for the captions "query (decoder)" and "key (encoder)" */
+        g->wl = fmaxf(g->wl, ats_font_measure(c->font, "query (decoder)", UI_SMALL * ui, false));
     g->pad = 12.0f * ui;
     g->span = clampf(w - 2 * g->m - 2 * g->wl - 2 * g->pad, 60.0f * ui, 560.0f * ui);
     g->x0 = 0.5f * (w - (2 * g->wl + 2 * g->pad + g->span));

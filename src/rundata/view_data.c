@@ -17,6 +17,12 @@ void ats_run_view_free(ats_run_view *v) {
     *v = (ats_run_view){0};
 }
 
+/* What the pipeline view says of a T5 head, whose step 4 adds a bias instead of scaling. */
+static const char T5_CAPTION[] =
+    "T5 adds a learned bias for the distance from query to key, and does not divide q \xC2\xB7 k "
+    "by \xE2\x88\x9A"
+    "d_k: that factor is folded into the initialization of its query weights";
+
 ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, const ats_run *run,
                                  int layer, int head, int token, const ats_step_opts *opts,
                                  ats_error *err) {
@@ -37,7 +43,7 @@ ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, co
         .n_head = c->n_head,
         .d_head = st->d_head,
         .d_model = ld.d_model,
-        .caption = ats_model_head_caption(model, layer, head),
+        .caption = st->bias ? T5_CAPTION : ats_model_head_caption(model, layer, head),
         .scaling = opts ? opts->scale : true,
         .scale = st->scale,
         .causal = st->causal,
@@ -48,6 +54,7 @@ ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, co
         .k = st->k,                                            /* (T, d_head) */
         .v = st->v,                                            /* (T, d_head) */
         .scores = st->scores,                                  /* (T) */
+        .bias = st->bias,                                      /* (T) or NULL */
         .scaled = st->scaled,                                  /* (T) */
         .masked = st->masked,                                  /* (T) */
         .weights = st->weights,                                /* (T) */

@@ -48,7 +48,7 @@ const char *ats_app_kind_title(ats_attn_kind kind) {
     case ATS_ATTN_DECODER:
         return "decoder self-attention";
     case ATS_ATTN_CROSS:
-        return "cross-attention (decoder \xE2\x86\x92 encoder)";
+        return "cross-attention";
     default:
         return "encoder self-attention";
     }

@@ -92,7 +92,7 @@ void ats_app_state_set_decoder(ats_app_state *s, const ats_model_config *decoder
 /* The attention the views show (encoder, decoder, cross; -1 the next one): the layer count
  * follows its stack, the hovered and locked tokens are dropped. Ignored for one-stack models. */
 void ats_app_state_set_kind(ats_app_state *s, int kind);
-/* "encoder self-attention", "decoder self-attention", "cross-attention (decoder → encoder)". */
+/* "encoder self-attention", "decoder self-attention", "cross-attention". */
 const char *ats_app_kind_title(ats_attn_kind kind);
 /* A new run shown: hover and lock are dropped when they fall outside its tokens. */
 void ats_app_state_set_tokens(ats_app_state *s, int n_tokens);

@@ -31,7 +31,10 @@ static void model_section(pane *pn) {
                        ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
         snprintf(buf, sizeof buf, "d_model %d \xC2\xB7 d_head %d \xC2\xB7 %s", s->d_model,
-                 s->d_head, s->causal ? "causal" : "bidirectional");
+                 s->d_head,
+                 s->seq2seq  ? "encoder-decoder"
+                 : s->causal ? "causal"
+                             : "bidirectional");
         ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
                        ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
@@ -44,6 +47,32 @@ static void model_section(pane *pn) {
                        ATS_VALIGN_TOP, true, pn->w);
         pn->y += line;
     }
+}
+
+/* T5: which attention the views show, and the generate button. */
+static void kind_section(pane *pn) {
+    static const char *const NAMES[ATS_ATTN_COUNT] = {"Encoder", "Decoder", "Cross"};
+    const ats_app_state *s = pn->s;
+    float u = pn->u, gap = 6 * u, bh = 30 * u, bw = (pn->w - 2 * gap) / 3;
+    ats_pane_heading(pn, "ATTENTION  (Ctrl+K)");
+    for (int k = 0; k < ATS_ATTN_COUNT; k++) {
+        frect r = {pn->x + (float)k * (bw + gap), pn->y, bw, bh};
+        ats_pane_button(pn, r, NAMES[k], (int)s->attn_kind == k,
+                        ats_pane_hovered(pn, ATS_APP_HIT_ATTN_KIND, k),
+                        (ats_app_hit){.kind = ATS_APP_HIT_ATTN_KIND, .index = k});
+    }
+    pn->y += bh + 8 * u;
+    static const char *const WHAT[ATS_ATTN_COUNT] = {
+        "source tokens attend to source tokens", "target tokens attend to earlier target tokens",
+        "target tokens (queries) attend to source tokens (keys)"};
+    ats_paint_text(pn->p, pn->x, pn->y, WHAT[s->attn_kind], UI_SMALL_SIZE * u, UI_MUTED,
+                   ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
+    pn->y += 18 * u;
+    frect g = {pn->x, pn->y, pn->w, bh};
+    ats_pane_button(pn, g, "Generate the target  (Ctrl+G)", false,
+                    ats_pane_hovered(pn, ATS_APP_HIT_GENERATE, 0),
+                    (ats_app_hit){.kind = ATS_APP_HIT_GENERATE});
+    pn->y += bh + 10 * u;
 }
 
 static void view_tabs(pane *pn) {
@@ -288,6 +317,8 @@ void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     float top = pn.y;
     ats_paint_clip(p, clip);
     model_section(&pn);
+    if (s->seq2seq)
+        kind_section(&pn);
     view_tabs(&pn);
     selector(&pn, "LAYER  (Up / Down)", s->n_layer, s->view.layer, ATS_APP_HIT_LAYER);
     if (s->view.view == ATS_VIEW_LINES)
