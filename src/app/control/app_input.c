@@ -290,6 +290,10 @@ static bool hover(ats_app_state *s, const ats_app_hit *hit) {
     case ATS_APP_HIT_GRID_HEAD:
         l = hit->index;
         h = hit->index2;
+        if (s->hover_kind != hit->side) { /* T5: another band's thumbnail */
+            s->hover_kind = hit->side;
+            v->hover_layer = -1; /* so that the change below is seen */
+        }
         break;
     default:
         break;
@@ -427,6 +431,8 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
         ats_app_state_click_token(s, hit->index, (ats_token_side)hit->side);
         break;
     case ATS_APP_HIT_GRID_HEAD: /* open that head large */
+        if (s->seq2seq)         /* T5: of that band's attention */
+            ats_app_state_set_kind(s, hit->side);
         ats_app_state_set_layer(s, hit->index);
         ats_app_state_set_head(s, hit->index2);
         ats_app_state_set_view(s, ATS_VIEW_HEATMAP);

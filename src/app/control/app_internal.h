@@ -89,6 +89,9 @@ void ats_app_post_run(ats_app *app, double trigger_ms);
  * its data for the selected layer and head with the what-if switches (free with
  * ats_run_pipeline_free before the run changes). */
 bool ats_app_run_has_detail(const ats_app *app, int layer);
+/* The shown run as view data for the attention the views show (for T5 the kind, named in the
+ * title, which lives in title[n]); the window and its exports both draw from it. */
+ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n);
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err);
 
 #endif

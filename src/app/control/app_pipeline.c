@@ -8,6 +8,18 @@ const ats_run *ats_app_view_run(const ats_app *app) {
     return ats_run_of_kind(app->run, app->state.attn_kind);
 }
 
+ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n) {
+    const ats_app_state *s = &app->state;
+    ats_attn_kind kind = s->seq2seq ? s->attn_kind : ATS_ATTN_ENCODER;
+    ats_status st = ats_run_view_make_kind(vd, ats_shared_model_get(app->run_model), app->run, kind,
+                                           app->run_text, NULL);
+    if (st == ATS_OK && s->seq2seq) { /* which of the three attentions, in titles and exports */
+        snprintf(title, n, "%s \xC2\xB7 %s", vd->data.model_name, ats_app_kind_title(kind));
+        vd->data.model_name = title;
+    }
+    return st;
+}
+
 int ats_app_pipeline_token(const ats_app *app) {
     const ats_run *run = ats_app_view_run(app);
     int n = run ? ats_run_n_tokens(run) : 0;

@@ -47,6 +47,7 @@ typedef struct ats_app_state {
     ats_attn_kind attn_kind;
     int n_layer_enc, n_layer_dec;
     bool edit_target;
+    int hover_kind;         /* the grid's band under the pointer (its hovered thumbnail's kind) */
     bool loading;           /* a model load is pending or running */
     char loading_path[512]; /* what is loading, for the "loading ..." indicator */
     bool computing;         /* a run is pending or computing */
