@@ -22,10 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fclose(f);
     ats_tokenizer *tok = NULL;
     if (ats_tokenizer_from_hf_folder(dir, &tok, NULL) == ATS_OK) {
-        static const char *const texts[] = {"Hello   world",
-                                            "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E e\xCC\x81 "
-                                            "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB",
-                                            "ab cd ef ---......", ""};
+        /* CJK outside the vocabulary, e + combining accent, a ZWJ emoji cluster */
+        static const char mixed[] = "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E e\xCC\x81 "
+                                    "\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB";
+        static const char *const texts[] = {"Hello   world", mixed, "ab cd ef ---......", ""};
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
             ats_tokens *tokens = ats_tokens_new();
             size_t n = 0;
