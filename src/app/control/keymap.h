@@ -91,6 +91,9 @@ typedef enum ats_action {
     ATS_ACTION_TOGGLE_SPECIAL, /* hide / show special tokens in the views */
     ATS_ACTION_EXPORT,         /* arg: ats_export_kind (export_keys.h) */
     ATS_ACTION_PIPELINE_STEP,  /* arg: +1 next step, -1 previous (pipeline view) */
+    ATS_ACTION_ATTN_KIND,      /* encoder-decoder models: arg -1 the next kind, else that kind */
+    ATS_ACTION_SWITCH_TEXT,    /* encoder-decoder models: type in the source / the target */
+    ATS_ACTION_GENERATE,       /* encoder-decoder models: fill the target with greedy tokens */
     ATS_ACTION_EDIT_MOVE,      /* arg: ats_editor_motion; Shift extends the selection */
     ATS_ACTION_EDIT_DELETE,    /* arg: ats_editor_motion */
     ATS_ACTION_EDIT_SELECT_ALL,
@@ -99,9 +102,6 @@ typedef enum ats_action {
     ATS_ACTION_EDIT_PASTE,
     ATS_ACTION_EDIT_UNDO,
     ATS_ACTION_EDIT_REDO,
-    ATS_ACTION_ATTN_KIND,   /* encoder-decoder models: arg -1 the next kind, else that kind */
-    ATS_ACTION_SWITCH_TEXT, /* encoder-decoder models: type in the source / the target */
-    ATS_ACTION_GENERATE,    /* encoder-decoder models: fill the target with greedy tokens */
 } ats_action;
 
 typedef struct ats_binding {
