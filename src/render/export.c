@@ -129,11 +129,12 @@ ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const a
         return ats_fail(err, ATS_ERR_ARG, "%s: the scale must be a positive number", path);
     double w = round((double)dl->width * scale), h = round((double)dl->height * scale);
     if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS)
-        return ats_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large", path,
-                        w, h);
+        return ats_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large",
+                           path, w, h);
     ats_canvas c = ats_canvas_make(calloc((size_t)(w * h), 4), (int)w, (int)h, (int)w * 4);
     if (!c.pixels)
-        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w, h);
+        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w,
+                           h);
     uint8_t *png = NULL;
     size_t len = 0;
     ats_status s = ats_render_draw(&c, dl, font, scale, err);

@@ -92,7 +92,8 @@ static TTF_Font *open_ttf(const ats_font *font, int q, bool bold) {
 ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
     *out = NULL;
     if (TTF_Init() != 0)
-        return ats_fail(err, ATS_ERR_UNSUPPORTED, "SDL2_ttf failed to start: %s", TTF_GetError());
+        return ats_fail(err, ATS_ERR_UNSUPPORTED, "SDL2_ttf failed to start: %s",
+                           TTF_GetError());
     ats_font *font = calloc(1, sizeof *font);
     if (!font) {
         TTF_Quit();
@@ -116,15 +117,15 @@ ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
         if (!font->path) {
             ats_font_free(font);
             return ats_fail(err, ATS_ERR_IO,
-                            "fontconfig found no font for \"DejaVu Sans\" (install "
-                            "fonts-dejavu-core or pass a font file)");
+                               "fontconfig found no font for \"DejaVu Sans\" (install "
+                               "fonts-dejavu-core or pass a font file)");
         }
     }
     TTF_Font *probe = font->path ? open_ttf(font, 4 * 12, false) : NULL;
     if (!probe) {
         ats_status s = ats_fail(err, font->path ? ATS_ERR_FORMAT : ATS_ERR_NOMEM,
-                                "%s: not a font SDL2_ttf can open (%s)",
-                                font->path ? font->path : "font", TTF_GetError());
+                                   "%s: not a font SDL2_ttf can open (%s)",
+                                   font->path ? font->path : "font", TTF_GetError());
         ats_font_free(font);
         return s;
     }
@@ -427,7 +428,7 @@ static cache_entry *render_entry(ats_font *font, const char *text, size_t len, i
 }
 
 bool ats_font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bool bold,
-                          text_bitmap *out) {
+                      text_bitmap *out) {
     int q = quantise(px);
     uint64_t hash = hash_text(text, len, q, bold);
     cache_entry **bucket = &font->buckets[hash % N_BUCKETS];

@@ -88,7 +88,7 @@ ats_status ats_export_files_write(const char *dir, const char *stem, const ats_o
         unlink(tmp[i]);
     if (e == EEXIST)
         return ats_fail(err, ATS_ERR_IO, "%s: every name %s-001 to -%d is taken", dir, stem,
-                        MAX_NUMBER);
+                    MAX_NUMBER);
     if (e)
         return ats_fail(err, ATS_ERR_IO, "%s: cannot write there: %s", dir, strerror(e));
     if (path)

@@ -73,9 +73,9 @@ void ats_help_draw(ats_ui *ui, paint *p, const ats_app *app) {
     frect card = {0.5f * (W - w), 0.5f * (H - h), w, h};
     ats_paint_rect(p, card, 10 * u, UI_CARD);
     ats_paint_text(p, card.x + pad, card.y + pad, "Keys and mouse", 20 * u, UI_INK, ATS_ALIGN_START,
-                   ATS_VALIGN_TOP, true, 0);
+           ATS_VALIGN_TOP, true, 0);
     ats_paint_text(p, card.x + card.w - pad, card.y + pad + 3 * u, "Esc, F1 or a click closes this",
-                   UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_TOP, false, 0);
+           UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_TOP, false, 0);
     ats_paint_clip(p, card);
     float top = card.y + pad + title_h;
     for (int i = 0; i < n; i++) {
@@ -83,13 +83,13 @@ void ats_help_draw(ats_ui *ui, paint *p, const ats_app *app) {
         float x = card.x + pad + (float)c * (col_w + pad), y = top + (float)r * line + 0.5f * line;
         if (!rows[i].what) {
             ats_paint_text(p, x, y, rows[i].key, UI_HEADING * u, UI_MUTED, ATS_ALIGN_START,
-                           ATS_VALIGN_MIDDLE, true, 0);
+                   ATS_VALIGN_MIDDLE, true, 0);
             continue;
         }
-        ats_paint_text(p, x + key_w, y, rows[i].key, size, UI_ACCENT, ATS_ALIGN_END,
-                       ATS_VALIGN_MIDDLE, true, key_w);
+        ats_paint_text(p, x + key_w, y, rows[i].key, size, UI_ACCENT, ATS_ALIGN_END, ATS_VALIGN_MIDDLE,
+               true, key_w);
         ats_paint_text(p, x + key_w + 20 * u, y, rows[i].what, size, UI_INK, ATS_ALIGN_START,
-                       ATS_VALIGN_MIDDLE, false, col_w - key_w - 20 * u);
+               ATS_VALIGN_MIDDLE, false, col_w - key_w - 20 * u);
     }
     ats_paint_unclip(p);
 }

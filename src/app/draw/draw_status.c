@@ -14,8 +14,7 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
     const ats_app_state *s = ats_app_get_state(app);
     const ats_app_timings *t = &s->timings;
     float u = p->u, size = UI_SMALL_SIZE * u + u, y = bar.y + 0.5f * bar.h, x0 = bar.x + UI_M * u;
-    ats_paint_line(p, bar.x, bar.y + 0.5f * u, bar.x + bar.w, bar.y + 0.5f * u, fmaxf(u, 1),
-                   UI_BORDER);
+    ats_paint_line(p, bar.x, bar.y + 0.5f * u, bar.x + bar.w, bar.y + 0.5f * u, fmaxf(u, 1), UI_BORDER);
 
     /* right: computing, keys, help (drawn first: the left side is cut before it) */
     char right[160];
@@ -25,7 +24,7 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
              s->computing ? "computing\xE2\x80\xA6   \xC2\xB7   " : "",
              s->focus == ATS_FOCUS_TEXT ? "text box" : "views");
     float rw = ats_paint_text(p, bar.x + bar.w - UI_M * u, y, right, size, UI_MUTED, ATS_ALIGN_END,
-                              ATS_VALIGN_MIDDLE, false, 0.5f * bar.w);
+                      ATS_VALIGN_MIDDLE, false, 0.5f * bar.w);
     float right_edge = bar.x + bar.w - UI_M * u - rw - 24 * u;
 
     char left[700], a[32], b[32], c[32];
@@ -39,8 +38,8 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
     } else {
         snprintf(left, sizeof left, "no tokens yet");
     }
-    float x = x0 + ats_paint_text(p, x0, y, left, size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
-                                  false, right_edge - x0);
+    float x = x0 + ats_paint_text(p, x0, y, left, size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false,
+                          right_edge - x0);
     char extra[600] = "";
     if (s->run_error[0])
         snprintf(extra, sizeof extra, "not run: %s", s->run_error);
@@ -48,6 +47,6 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
         snprintf(extra, sizeof extra, "%d token%s beyond the context of %d not shown", t->n_dropped,
                  t->n_dropped == 1 ? "" : "s", t->context);
     if (extra[0] && right_edge - x - 18 * u > 60 * u)
-        ats_paint_text(p, x + 18 * u, y, extra, size, UI_ERROR_INK, ATS_ALIGN_START,
-                       ATS_VALIGN_MIDDLE, true, right_edge - x - 18 * u);
+        ats_paint_text(p, x + 18 * u, y, extra, size, UI_ERROR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
+               true, right_edge - x - 18 * u);
 }

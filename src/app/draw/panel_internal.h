@@ -23,8 +23,7 @@ bool ats_pane_hovered(const pane *pn, ats_app_hit_kind kind, int index);
 /* A section's heading in small capitals; moves pn->y below it. */
 void ats_pane_heading(pane *pn, const char *text);
 /* A box with a centred label, filled in the accent colour when selected. */
-void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover,
-                     ats_app_hit hit);
+void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover, ats_app_hit hit);
 /* A check box with its label on a row of its own; moves pn->y below it. */
 void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit);
 /* A slider over the column's width with the knob at position in [0, 1] (the hit's value is
