@@ -54,7 +54,7 @@ typedef struct ats_app_hit {
     int index, index2;
     int side;      /* TOKEN: ats_token_side */
     size_t offset; /* TEXT */
-    float value;   /* THRESHOLD, TEMPERATURE, CHECKPOINT, TRAINING_PLOT */
+    float value;   /* THRESHOLD, TEMPERATURE, CHECKPOINT, TRAIN_PLOT */
     float x, y;    /* CELL, VIEWS: device pixels from the views area's corner (zoom anchor) */
     bool in_view;  /* inside the views area (a lines-view legend entry, not a panel toggle) */
 } ats_app_hit;
