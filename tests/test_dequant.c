@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include "dequant.h"
+#include "model.h"
 
 #include <math.h>
 #include <string.h>
