@@ -6,7 +6,8 @@
 #include <string.h>
 
 enum {
-    PANEL_VALUES = 1 << 18, /* floats in one decoded panel: 1 MiB */
+    PANEL_VALUES = 1 << 21, /* floats in one decoded panel: 8 MiB (bench_linear: smaller panels
+                               make many narrow sgemm calls, larger ones leave the cache) */
     FUSED_MAX_ROWS = 2,     /* up to this many rows of x take the fused loop */
     CHUNK = 256,            /* values decoded at once by the fused loop: one K-quant block */
 };

@@ -1,8 +1,8 @@
 /* Linear maps over weights in their stored encoding (ats_linear, model.h).
  *
  * y (T, n_out) = x (T, n_in) . W^T + b. Float32 weights go straight to cblas_sgemm. Other
- * encodings are decoded a panel of output rows at a time into a float32 buffer of about 1 MiB
- * (it stays in cache while it is used) and each panel goes through cblas_sgemm, so the model's
+ * encodings are decoded a panel of output rows at a time into a float32 buffer of 8 MiB (it
+ * stays in the last-level cache while it is used) and each panel goes through cblas_sgemm, so the model's
  * weights are never widened as a whole and BLAS's threads do the arithmetic. For one or two
  * rows of x (the last position's logits) a fused loop decodes each block once and dots it with
  * every row, with no panel at all.

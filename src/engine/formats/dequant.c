@@ -291,6 +291,13 @@ static block_fn block_decoder(ats_wtype type) {
 }
 
 void ats_dequant(ats_wtype type, const uint8_t *src, size_t n, float *dst) {
+    if (type == ATS_WTYPE_F32)
+        memcpy(dst, src, n * sizeof(float));
+    else if (!ats_dequant_avx2(type, src, n, dst))
+        ats_dequant_ref(type, src, n, dst);
+}
+
+void ats_dequant_ref(ats_wtype type, const uint8_t *src, size_t n, float *dst) {
     switch (type) {
     case ATS_WTYPE_F32:
         memcpy(dst, src, n * sizeof(float));

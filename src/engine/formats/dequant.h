@@ -77,10 +77,14 @@ bool ats_wtype_bytes(ats_wtype type, uint64_t n, uint64_t *bytes);
 float ats_f16_to_f32(uint16_t h);
 float ats_bf16_to_f32(uint16_t h);
 
-/* dst (n) = the n values stored at src as `type`; n is a whole number of blocks. The loops are
- * the plain reading of the layouts above; on CPUs with AVX2 the common types run vectorized
- * versions that give the same floats. */
+/* dst (n) = the n values stored at src as `type`; n is a whole number of blocks. src needs no
+ * alignment. On CPUs with AVX2 and F16C this runs ats_dequant_avx2, else ats_dequant_ref. */
 void ats_dequant(ats_wtype type, const uint8_t *src, size_t n, float *dst);
+/* The plain loops: the layouts above read literally (the oracle for the vectorized version). */
+void ats_dequant_ref(ats_wtype type, const uint8_t *src, size_t n, float *dst);
+/* The vectorized decoders (dequant_avx2.c): the same floats, bit for bit; false (dst untouched)
+ * when the CPU lacks AVX2 or F16C, or the build is not for x86-64. */
+bool ats_dequant_avx2(ats_wtype type, const uint8_t *src, size_t n, float *dst);
 
 /* A float32 view of n values stored at `data` as `type` (inside a mapping the model keeps): the
  * bytes themselves when they are float32 aligned for float access, otherwise a converted copy
