@@ -7,7 +7,12 @@
  * The pass computes tokens P..T-1 (N = T - P rows). P is 0 for a fresh run; when typing extends a
  * causal model's text, the tokens 0..P-1 are unchanged and so are everything they produce (a
  * token never sees later ones), so their keys, values and attention rows are copied from the
- * previous run instead of recomputed.
+ * previous run (reuse_prefix) instead of recomputed.
+ *
+ * The file reads top-down as the math: embed, then per layer the attention block and the
+ * feed-forward block, then the final norm and the logits. Bookkeeping lives in named helpers:
+ * layer_outputs says where a layer's results go, reuse_prefix copies the unchanged start, and
+ * the capture_* helpers store the intermediates a run keeps for the teaching views.
  */
 #include "base.h"
 #include "ops.h"
@@ -67,6 +72,115 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     return ATS_OK;
 }
 
+/* ---- where a layer's results go -------------------------------------------------------------- */
+
+typedef struct layer_io {
+    float *K, *V; /* (T, KV * dh) keys (after RoPE) and values: the run's cache or scratch */
+    float *attn;  /* (H, T, T) this layer's probabilities in the run */
+    ats_layer_store *keep; /* the intermediates the run keeps for this layer, or NULL */
+} layer_io;
+
+static layer_io layer_outputs(const ats_model_config *c, ats_run *run, scratch *s, int l) {
+    size_t T = (size_t)run->n_tokens, dkv = (size_t)c->n_kv_head * c->d_head;
+    layer_io io;
+    io.K = run->kv_cache ? run->kv_cache + (size_t)l * 2 * T * dkv : s->kv;
+    io.V = io.K + T * dkv;
+    io.attn = run->attn + (size_t)l * c->n_head * T * T;
+    io.keep = run->layers && run->layers[l].q ? &run->layers[l] : NULL;
+    return io;
+}
+
+/* ---- prefix reuse: the unchanged start of a causal model's text ------------------------------ */
+
+/* Copies the first `rows` rows of `cols` values from a matrix with row stride src_ld into one
+ * with row stride dst_ld. */
+static void copy_rows(float *dst, size_t dst_ld, const float *src, size_t src_ld, int rows,
+                      size_t cols) {
+    for (int r = 0; r < rows; r++)
+        memcpy(dst + (size_t)r * dst_ld, src + (size_t)r * src_ld, cols * sizeof(float));
+}
+
+/* The kept intermediates of the prefix rows, copied from the previous run's store of this layer
+ * (same shapes with prev's T as the token count). */
+static void reuse_kept(const ats_model_config *c, ats_layer_store *keep, const ats_layer_store *old,
+                       int T, int oldT, int P) {
+    size_t D = (size_t)c->d_model, dh = (size_t)c->d_head, dq = (size_t)c->n_head * dh;
+    copy_rows(keep->input, D, old->input, D, P, D);
+    copy_rows(keep->attn_in, D, old->attn_in, D, P, D);
+    copy_rows(keep->concat, dq, old->concat, dq, P, dq);
+    copy_rows(keep->attn_out, D, old->attn_out, D, P, D);
+    for (int hh = 0; hh < c->n_head; hh++) {
+        size_t h = (size_t)hh;
+        copy_rows(keep->q + h * T * dh, dh, old->q + h * oldT * dh, dh, P, dh);
+        copy_rows(keep->out + h * T * dh, dh, old->out + h * oldT * dh, dh, P, dh);
+        /* scores of prefix queries against prefix keys; against new keys they are computed */
+        copy_rows(keep->scores + h * T * T, (size_t)T, old->scores + h * oldT * oldT, (size_t)oldT,
+                  P, (size_t)P);
+    }
+}
+
+/* Layer l's keys, values and attention rows of tokens 0..P-1 (and its kept intermediates), as
+ * the previous run computed them. */
+static void reuse_prefix(const ats_model_config *c, const layer_io *io, const ats_run *prev, int l,
+                         int T, int P) {
+    int oldT = prev->n_tokens;
+    size_t dkv = (size_t)c->n_kv_head * c->d_head;
+    const float *oldK = prev->kv_cache + (size_t)l * 2 * oldT * dkv; /* (2, oldT, KV * dh) */
+    memcpy(io->K, oldK, (size_t)P * dkv * sizeof(float));
+    memcpy(io->V, oldK + (size_t)oldT * dkv, (size_t)P * dkv * sizeof(float));
+    for (int hh = 0; hh < c->n_head; hh++)
+        copy_rows(io->attn + (size_t)hh * T * T, (size_t)T,
+                  prev->attn + ((size_t)l * c->n_head + hh) * oldT * oldT, (size_t)oldT, P,
+                  (size_t)P);
+    if (io->keep)
+        reuse_kept(c, io->keep, &prev->layers[l], T, oldT, P);
+}
+
+/* ---- capture: the intermediates a run keeps for the teaching views --------------------------- */
+
+/* Rows P..P+N-1 of a kept (T, width) matrix from the computed rows src (N, width); nothing when
+ * the layer keeps nothing (dst NULL). */
+static void capture_rows(float *dst, int P, const float *src, int N, size_t width) {
+    if (dst)
+        memcpy(dst + (size_t)P * width, src, (size_t)N * width * sizeof(float));
+}
+
+/* Copies head `hh` of rows [0, n) of a token-major (n, n_heads * dh) buffer into a (n, dh)
+ * block. */
+static void gather_head(float *dst, const float *src, int n, int n_heads, int dh, int hh) {
+    for (int t = 0; t < n; t++)
+        memcpy(dst + (size_t)t * dh, src + ((size_t)t * n_heads + hh) * dh,
+               (size_t)dh * sizeof(float));
+}
+
+/* After a layer's attention: the per-head q, k, v and head outputs in head-major form, the
+ * scores of the prefix queries against the new keys (masked, but the teaching view shows them),
+ * the concatenated heads and the projected output. */
+static void capture_attention(const ats_model_config *c, ats_layer_store *keep, const scratch *s,
+                              const layer_io *io, int P, int T) {
+    int H = c->n_head, KV = c->n_kv_head, dh = c->d_head, N = T - P, group = H / KV;
+    size_t TT = (size_t)T * T;
+    for (int hh = 0; hh < H; hh++) {
+        gather_head(keep->q + ((size_t)hh * T + P) * dh, s->q, N, H, dh, hh);
+        gather_head(keep->out + ((size_t)hh * T + P) * dh, s->concat, N, H, dh, hh);
+    }
+    for (int hh = 0; hh < KV; hh++) {
+        gather_head(keep->k + (size_t)hh * T * dh, io->K, T, KV, dh, hh);
+        gather_head(keep->v + (size_t)hh * T * dh, io->V, T, KV, dh, hh);
+    }
+    for (int hh = 0; hh < H && P > 0; hh++) {
+        const float *kh = keep->k + (size_t)(hh / group) * T * dh; /* (T, dh) */
+        const float *qh = keep->q + (size_t)hh * T * dh;           /* (T, dh) */
+        /* scores[0..P-1][P..T-1] (P, N) = q[0..P-1] . k[P..T-1]^T */
+        ats_gemm(true, P, N, dh, 1.0f, qh, dh, kh + (size_t)P * dh, dh, 0.0f,
+                 keep->scores + (size_t)hh * TT + P, T);
+    }
+    capture_rows(keep->concat, P, s->concat, N, (size_t)H * dh);
+    capture_rows(keep->attn_out, P, s->proj, N, (size_t)c->d_model);
+}
+
+/* ---- the math -------------------------------------------------------------------------------- */
+
 /* out (N, D) = norm of each row of x (N, D); out may alias x. */
 static void norm_rows(const ats_model_config *c, const ats_norm *n, float *out, const float *x,
                       int N) {
@@ -109,6 +223,10 @@ static ats_status embed(const ats_model *m, const ats_tokens *tokens, int P, int
     return ATS_OK;
 }
 
+static bool uses_rope(const ats_model_config *c) {
+    return c->positions == ATS_POS_ROPE_HALF || c->positions == ATS_POS_ROPE_INTERLEAVED;
+}
+
 /* Rotates `n_heads` head vectors of each of N rows (row stride n_heads * dh) for positions
  * P, P+1, ... */
 static void apply_rope(const ats_model_config *c, const float *inv_freq, float *rows, int N,
@@ -121,116 +239,87 @@ static void apply_rope(const ats_model_config *c, const float *inv_freq, float *
             rotate(rows + ((size_t)t * n_heads + hh) * dh, dh, P + t, inv_freq);
 }
 
-static bool uses_rope(const ats_model_config *c) {
-    return c->positions == ATS_POS_ROPE_HALF || c->positions == ATS_POS_ROPE_INTERLEAVED;
+/* The block's input h (N, D): pre-norm reads norm(x), post-norm reads x itself. */
+static void block_input(const ats_model_config *c, const ats_norm *n, float *h, const float *x,
+                        int N) {
+    if (c->pre_norm)
+        norm_rows(c, n, h, x, N);
+    else
+        memcpy(h, x, (size_t)N * c->d_model * sizeof(float));
 }
 
-/* Copies head `hh` of rows [0, n) of a token-major (n, n_heads * dh) buffer into a (n, dh)
- * block. */
-static void gather_head(float *dst, const float *src, int n, int n_heads, int dh, int hh) {
-    for (int t = 0; t < n; t++)
-        memcpy(dst + (size_t)t * dh, src + ((size_t)t * n_heads + hh) * dh,
-               (size_t)dh * sizeof(float));
+/* x (N, D) += the block's output y; post-norm then norms the sum. */
+static void add_residual(const ats_model_config *c, const ats_norm *n, float *x, const float *y,
+                         int N) {
+    size_t count = (size_t)N * c->d_model;
+    for (size_t i = 0; i < count; i++)
+        x[i] += y[i];
+    if (!c->pre_norm)
+        norm_rows(c, n, x, x, N);
 }
 
-/* Copies the first `rows` rows of `cols` values from a matrix with row stride src_ld into one
- * with row stride dst_ld. */
-static void copy_rows(float *dst, size_t dst_ld, const float *src, size_t src_ld, int rows,
-                      size_t cols) {
-    for (int r = 0; r < rows; r++)
-        memcpy(dst + (size_t)r * dst_ld, src + (size_t)r * src_ld, cols * sizeof(float));
-}
-
-/* The kept intermediates of the prefix rows, copied from the previous run's store of this layer
- * (same shapes with prev's T as the token count). */
-static void keep_prefix(const ats_model_config *c, ats_layer_store *keep,
-                        const ats_layer_store *old, int T, int oldT, int P) {
-    size_t D = (size_t)c->d_model, dh = (size_t)c->d_head, dq = (size_t)c->n_head * dh;
-    copy_rows(keep->input, D, old->input, D, P, D);
-    copy_rows(keep->attn_in, D, old->attn_in, D, P, D);
-    copy_rows(keep->concat, dq, old->concat, dq, P, dq);
-    copy_rows(keep->attn_out, D, old->attn_out, D, P, D);
-    for (int hh = 0; hh < c->n_head; hh++) {
-        size_t h = (size_t)hh;
-        copy_rows(keep->q + h * T * dh, dh, old->q + h * oldT * dh, dh, P, dh);
-        copy_rows(keep->out + h * T * dh, dh, old->out + h * oldT * dh, dh, P, dh);
-        /* scores of prefix queries against prefix keys; against new keys they are computed */
-        copy_rows(keep->scores + h * T * T, (size_t)T, old->scores + h * oldT * oldT, (size_t)oldT,
-                  P, (size_t)P);
+/* p (N, T) = softmax(scores * scale) over the keys each query row P+i may see; masked keys get
+ * exactly zero. p has row stride T. */
+static void softmax_rows(const ats_model_config *c, const float *scores, float *p, int P, int T) {
+    int N = T - P;
+    for (int i = 0; i < N; i++) {
+        int visible = c->causal ? P + i + 1 : T;
+        float *row = p + (size_t)i * T;
+        for (int j = 0; j < visible; j++)
+            row[j] = scores[(size_t)i * T + j] * c->attn_scale;
+        ats_softmax(row, visible);
+        for (int j = visible; j < T; j++)
+            row[j] = 0.0f;
     }
 }
 
-/* Multi-head attention of one layer for rows P..T-1 (s->h), leaving the projected output in
- * s->proj (N, D) and the probabilities in rows P..T-1 of attn (H, T, T). K and V (T, KV*dh)
- * must hold rows 0..P-1 already; this computes rows P..T-1. */
-static void attention(const ats_model *m, const ats_layer *L, scratch *s, int P, int T, float *K,
-                      float *V, float *attn, ats_layer_store *keep) {
+/* One head of one layer for query rows P..T-1: its probabilities (rows P.. of io->attn's head
+ * hh) and its output, columns [hh*dh, (hh+1)*dh) of s->concat. */
+static void attend_head(const ats_model_config *c, scratch *s, const layer_io *io, int hh, int P,
+                        int T) {
+    int H = c->n_head, dh = c->d_head, N = T - P;
+    int dq = H * dh, dkv = c->n_kv_head * dh;
+    int kv = hh / (H / c->n_kv_head); /* grouped-query attention: query heads share a K/V head */
+    const float *qh = s->q + (size_t)hh * dh;  /* (N, dh) with row stride dq */
+    const float *kh = io->K + (size_t)kv * dh; /* (T, dh) with row stride dkv */
+    const float *vh = io->V + (size_t)kv * dh;
+    float *p = io->attn + (size_t)hh * T * T + (size_t)P * T; /* (N, T) */
+
+    /* scores (N, T) = q_h . k_h^T, the raw dot products */
+    ats_gemm(true, N, T, dh, 1.0f, qh, dq, kh, dkv, 0.0f, s->scores, T);
+    if (io->keep)
+        capture_rows(io->keep->scores + (size_t)hh * T * T, P, s->scores, N, (size_t)T);
+
+    softmax_rows(c, s->scores, p, P, T);
+
+    /* concat[:, hh*dh : (hh+1)*dh] (N, dh) = p (N, T) . v_h (T, dh) */
+    ats_gemm(false, N, dh, T, 1.0f, p, T, vh, dkv, 0.0f, s->concat + (size_t)hh * dh, dq);
+}
+
+/* Multi-head attention of one layer on s->h for rows P..T-1, leaving the projected output in
+ * s->proj (N, D). io->K and io->V must hold rows 0..P-1 already; this computes rows P..T-1. */
+static void attention(const ats_model *m, const ats_layer *L, scratch *s, const layer_io *io, int P,
+                      int T) {
     const ats_model_config *c = &m->cfg;
-    int H = c->n_head, KV = c->n_kv_head, dh = c->d_head, N = T - P;
-    int dq = H * dh, dkv = KV * dh, group = H / KV;
-    size_t TT = (size_t)T * T;
+    int N = T - P;
+    size_t dkv = (size_t)c->n_kv_head * c->d_head;
 
-    /* q (N, H*dh) and the new rows of K, V (N, KV*dh): projections of the normed input */
+    /* q (N, H*dh) and the new rows of K, V (N, KV*dh): projections of the block input */
     ats_linear_apply(&L->wq, s->h, N, s->q);
-    ats_linear_apply(&L->wk, s->h, N, K + (size_t)P * dkv);
-    ats_linear_apply(&L->wv, s->h, N, V + (size_t)P * dkv);
+    ats_linear_apply(&L->wk, s->h, N, io->K + (size_t)P * dkv);
+    ats_linear_apply(&L->wv, s->h, N, io->V + (size_t)P * dkv);
     if (uses_rope(c)) {
-        apply_rope(c, s->inv_freq, s->q, N, H, P);
-        apply_rope(c, s->inv_freq, K + (size_t)P * dkv, N, KV, P);
+        apply_rope(c, s->inv_freq, s->q, N, c->n_head, P);
+        apply_rope(c, s->inv_freq, io->K + (size_t)P * dkv, N, c->n_kv_head, P);
     }
 
-    for (int hh = 0; hh < H; hh++) {
-        int kv = hh / group; /* grouped-query attention: `group` query heads share one K/V head */
-        const float *qh = s->q + (size_t)hh * dh; /* (N, dh) with row stride dq */
-        const float *kh = K + (size_t)kv * dh;    /* (T, dh) with row stride dkv */
-        const float *vh = V + (size_t)kv * dh;
-        float *p = attn + (size_t)hh * TT + (size_t)P * T; /* (N, T) rows P.. of this head */
-
-        /* scores (N, T) = q_h . k_h^T, the raw dot products */
-        ats_gemm(true, N, T, dh, 1.0f, qh, dq, kh, dkv, 0.0f, s->scores, T);
-        if (keep)
-            memcpy(keep->scores + (size_t)hh * TT + (size_t)P * T, s->scores,
-                   (size_t)N * T * sizeof(float));
-
-        /* p = softmax(scores * scale) over the keys each query may see */
-        for (int i = 0; i < N; i++) {
-            int visible = c->causal ? P + i + 1 : T;
-            float *row = p + (size_t)i * T;
-            for (int j = 0; j < visible; j++)
-                row[j] = s->scores[(size_t)i * T + j] * c->attn_scale;
-            ats_softmax(row, visible);
-            for (int j = visible; j < T; j++)
-                row[j] = 0.0f; /* masked: exactly zero */
-        }
-
-        /* concat[:, hh*dh : (hh+1)*dh] (N, dh) = p (N, T) . v_h (T, dh) */
-        ats_gemm(false, N, dh, T, 1.0f, p, T, vh, dkv, 0.0f, s->concat + (size_t)hh * dh, dq);
-    }
+    for (int hh = 0; hh < c->n_head; hh++)
+        attend_head(c, s, io, hh, P, T);
 
     /* proj (N, D) = concat (N, H*dh) . W_o^T + b_o */
     ats_linear_apply(&L->wo, s->concat, N, s->proj);
-
-    if (keep) {
-        size_t D = (size_t)c->d_model;
-        for (int hh = 0; hh < H; hh++) {
-            gather_head(keep->q + ((size_t)hh * T + P) * dh, s->q, N, H, dh, hh);
-            gather_head(keep->out + ((size_t)hh * T + P) * dh, s->concat, N, H, dh, hh);
-        }
-        for (int hh = 0; hh < KV; hh++) {
-            gather_head(keep->k + (size_t)hh * T * dh, K, T, KV, dh, hh);
-            gather_head(keep->v + (size_t)hh * T * dh, V, T, KV, dh, hh);
-        }
-        /* prefix queries against the new keys (masked, but the teaching view shows them) */
-        for (int hh = 0; hh < H; hh++) {
-            const float *kh = keep->k + (size_t)(hh / group) * T * dh;
-            const float *qh = keep->q + (size_t)hh * T * dh;
-            if (P > 0)
-                ats_gemm(true, P, N, dh, 1.0f, qh, dh, kh + (size_t)P * dh, dh, 0.0f,
-                         keep->scores + (size_t)hh * TT + P, T);
-        }
-        memcpy(keep->concat + (size_t)P * dq, s->concat, (size_t)N * dq * sizeof(float));
-        memcpy(keep->attn_out + (size_t)P * D, s->proj, (size_t)N * D * sizeof(float));
-    }
+    if (io->keep)
+        capture_attention(c, io->keep, s, io, P, T);
 }
 
 /* The feed-forward block on s->h, output in s->proj (N, D). */
@@ -256,20 +345,14 @@ static void mlp(const ats_model *m, const ats_layer *L, scratch *s, int N) {
     ats_linear_apply(&L->down, s->ff_up, N, s->proj); /* (N, D) */
 }
 
-static void add_rows(float *x, const float *y, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        x[i] += y[i];
-}
+/* ---- the pass -------------------------------------------------------------------------------- */
 
 ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, int P,
                        ats_error *err) {
     const ats_model_config *c = &m->cfg;
     int T = run->n_tokens, N = T - P;
-    int oldT = prev ? prev->n_tokens : 0;
-    ATS_ASSERT(P >= 0 && P < T && (P == 0 || (prev && prev->kv_cache && P <= oldT)));
-    size_t D = (size_t)c->d_model, ND = (size_t)N * D;
-    size_t dkv = (size_t)c->n_kv_head * c->d_head;
-    size_t per_layer = (size_t)c->n_head * T * T;
+    ATS_ASSERT(P >= 0 && P < T && (P == 0 || (prev && prev->kv_cache && P <= prev->n_tokens)));
+    size_t D = (size_t)c->d_model;
 
     scratch s;
     ats_status st = scratch_alloc(&s, c, (size_t)N, (size_t)T, !run->kv_cache, err);
@@ -287,47 +370,21 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
 
     for (int l = 0; l < c->n_layer; l++) {
         const ats_layer *L = &m->layers[l];
-        ats_layer_store *keep = run->layers && run->layers[l].q ? &run->layers[l] : NULL;
-        /* this layer's keys and values (T, KV*dh): in the run's cache, or in scratch */
-        float *K = run->kv_cache ? run->kv_cache + (size_t)l * 2 * T * dkv : s.kv;
-        float *V = K + (size_t)T * dkv;
-        float *attn = run->attn + (size_t)l * per_layer;
-        if (P > 0) {
-            /* the prefix: keys, values and attention rows as the previous run computed them */
-            const float *oldK = prev->kv_cache + (size_t)l * 2 * oldT * dkv;
-            memcpy(K, oldK, (size_t)P * dkv * sizeof(float));
-            memcpy(V, oldK + (size_t)oldT * dkv, (size_t)P * dkv * sizeof(float));
-            for (int hh = 0; hh < c->n_head; hh++)
-                copy_rows(attn + (size_t)hh * T * T, (size_t)T,
-                          prev->attn + ((size_t)l * c->n_head + hh) * oldT * oldT, (size_t)oldT, P,
-                          (size_t)P);
-            if (keep)
-                keep_prefix(c, keep, &prev->layers[l], T, oldT, P);
-        }
-        if (keep)
-            memcpy(keep->input + (size_t)P * D, s.x, ND * sizeof(float));
+        layer_io io = layer_outputs(c, run, &s, l);
+        if (P > 0)
+            reuse_prefix(c, &io, prev, l, T, P);
+        capture_rows(io.keep ? io.keep->input : NULL, P, s.x, N, D);
 
-        /* 2. attention: pre-norm reads norm(x), post-norm reads x and norms the sum */
-        if (c->pre_norm)
-            norm_rows(c, &L->attn_norm, s.h, s.x, N);
-        else
-            memcpy(s.h, s.x, ND * sizeof(float));
-        if (keep)
-            memcpy(keep->attn_in + (size_t)P * D, s.h, ND * sizeof(float));
-        attention(m, L, &s, P, T, K, V, attn, keep);
-        add_rows(s.x, s.proj, ND);
-        if (!c->pre_norm)
-            norm_rows(c, &L->attn_norm, s.x, s.x, N);
+        /* 2. attention: x += attention(block_input(x)) */
+        block_input(c, &L->attn_norm, s.h, s.x, N);
+        capture_rows(io.keep ? io.keep->attn_in : NULL, P, s.h, N, D);
+        attention(m, L, &s, &io, P, T);
+        add_residual(c, &L->attn_norm, s.x, s.proj, N);
 
-        /* 3. feed-forward, the same residual pattern */
-        if (c->pre_norm)
-            norm_rows(c, &L->mlp_norm, s.h, s.x, N);
-        else
-            memcpy(s.h, s.x, ND * sizeof(float));
+        /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) */
+        block_input(c, &L->mlp_norm, s.h, s.x, N);
         mlp(m, L, &s, N);
-        add_rows(s.x, s.proj, ND);
-        if (!c->pre_norm)
-            norm_rows(c, &L->mlp_norm, s.x, s.x, N);
+        add_residual(c, &L->mlp_norm, s.x, s.proj, N);
     }
 
     /* 4. final norm, hidden states, and the last position's logits */
@@ -336,7 +393,7 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
     if (run->hidden) {
         if (P > 0)
             memcpy(run->hidden, prev->hidden, (size_t)P * D * sizeof(float));
-        memcpy(run->hidden + (size_t)P * D, s.x, ND * sizeof(float));
+        capture_rows(run->hidden, P, s.x, N, D);
     }
     if (run->logits)
         ats_linear_apply(&m->lm_head, s.x + (size_t)(N - 1) * D, 1, run->logits);
