@@ -1,14 +1,15 @@
-/* Quantized matrix products: what decoding weights a panel at a time costs next to the same
+/* Quantized matrix products: what decoding weights as the product goes costs next to the same
  * product over float32 weights decoded once beforehand (the memory-hungry way).
  *
- *   bench_linear [TYPE ...]            default: Q4_0 Q8_0 Q4_K Q6_K F16
+ *   OPENBLAS_NUM_THREADS=1 bench_linear [TYPE ...]      default: Q4_0 Q8_0 Q4_K Q6_K F16
  *
  * Shapes are a 7B Llama's (4096 -> 4096, 4096 -> 11008, 11008 -> 4096). For each type it prints
  * the decode speed (ats_dequant over a whole matrix, ns per value) and, for several numbers of
- * tokens T, the best of 7 runs (the least disturbed by other work on the machine) of
- * ats_linear_apply over the stored blocks beside cblas_sgemm over float32 weights, in
- * milliseconds summed over the three shapes. Block bytes are random with
- * their f16 scales set to small normal values, so every decoded value is finite. */
+ * tokens T, the best of 5 runs (the least disturbed by other work on the machine) of the fused
+ * tiles, of the decoded panels with cblas_sgemm, and of cblas_sgemm over float32 weights, in
+ * milliseconds summed over the three shapes. One thread, as each thread of attnscope's forward
+ * pass runs its share of a product (BLAS single-threaded). Block bytes are random with their f16
+ * scales set to small normal values, so every decoded value is finite. */
 #include "base.h"
 #include "linear.h"
 
@@ -16,12 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { REPEATS = 7 };
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+enum { REPEATS = 5 };
 
 static uint64_t rng_state = 88172645463325252ull;
 
@@ -102,20 +98,21 @@ typedef struct shape {
 static const shape SHAPES[] = {{4096, 4096}, {11008, 4096}, {4096, 11008}};
 enum { N_SHAPES = sizeof SHAPES / sizeof SHAPES[0] };
 
-static double best_ms(const ats_linear *lin, const float *x, int T, float *y) {
-    double times[REPEATS];
+static double best_ms(const ats_linear *lin, const float *x, int T, float *y,
+                      ats_linear_path path) {
+    double best = 0;
     for (int r = 0; r < REPEATS; r++) {
         double start = ats_clock_ms();
-        ats_linear_apply(lin, x, T, y);
-        times[r] = ats_clock_ms() - start;
+        ats_linear_apply_path(lin, x, T, y, 0, lin->n_out, path);
+        double ms = ats_clock_ms() - start;
+        best = r == 0 || ms < best ? ms : best;
     }
-    qsort(times, REPEATS, sizeof times[0], compare_doubles);
-    return times[0];
+    return best;
 }
 
 static int bench_type(ats_wtype type) {
-    static const int tokens[] = {1, 8, 32, 128, 512};
-    enum { N_T = sizeof tokens / sizeof tokens[0], T_MAX = 512 };
+    static const int tokens[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+    enum { N_T = sizeof tokens / sizeof tokens[0], T_MAX = 256 };
     ats_linear q[N_SHAPES], f[N_SHAPES];
     uint8_t *blocks[N_SHAPES] = {0};
     float *dense[N_SHAPES] = {0};
@@ -151,14 +148,17 @@ static int bench_type(ats_wtype type) {
         for (size_t i = 0; i < (size_t)T_MAX * 11008; i++)
             x[i] = (float)((double)(next_random() % 2001) / 1000.0 - 1.0);
         printf("%-7s decode %.3f ns/value\n", ats_wtype_name(type), decode_ns / values);
-        printf("  %6s %14s %14s %8s\n", "tokens", "stored ms", "float32 ms", "ratio");
+        printf("  %6s %10s %10s %10s %8s\n", "tokens", "tiles ms", "panels ms", "float32 ms",
+               "ratio");
         for (int k = 0; k < N_T; k++) {
-            double tq = 0, tf = 0;
+            double tt = 0, tp = 0, tf = 0;
             for (int s = 0; s < N_SHAPES; s++) {
-                tq += best_ms(&q[s], x, tokens[k], y);
-                tf += best_ms(&f[s], x, tokens[k], y);
+                tt += best_ms(&q[s], x, tokens[k], y, ATS_LINEAR_TILES);
+                tp += best_ms(&q[s], x, tokens[k], y, ATS_LINEAR_PANELS);
+                tf += best_ms(&f[s], x, tokens[k], y, ATS_LINEAR_AUTO);
             }
-            printf("  %6d %14.2f %14.2f %8.2f\n", tokens[k], tq, tf, tq / tf);
+            printf("  %6d %10.2f %10.2f %10.2f %8.2f\n", tokens[k], tt, tp, tf,
+                   (tt < tp ? tt : tp) / tf);
         }
     }
     for (int s = 0; s < N_SHAPES; s++) {

@@ -1,7 +1,8 @@
 /* Linear maps over weights in every stored encoding against the same product computed the
  * memory-hungry way: the whole matrix decoded to float32 by ats_dequant_ref, then one
- * cblas_sgemm. Covers the panel path (several panels), the fused path for one or two rows, row
- * strides, output ranges (GPT-2's split of c_attn), [in][out] half storage and row lookups. */
+ * cblas_sgemm. Both paths (fused tiles, decoded panels) at several numbers of rows, several
+ * panels, column ranges, row strides, output ranges (GPT-2's split of c_attn), [in][out] half
+ * storage, the tile kernel against its plain twin, and row lookups. */
 #include "test_support.h"
 
 #include "dequant.h"
@@ -80,25 +81,41 @@ static void product_the_long_way(const ats_linear *lin, const float *x, int T, f
     free(dense);
 }
 
-/* ats_linear_apply on T rows equals the long way, up to float rounding relative to the largest
- * output. */
-static void expect_product(const ats_linear *lin, int T, const char *what) {
+/* Columns o0..o1 of ats_linear_apply_path on T rows equal the long way, up to float rounding
+ * relative to the largest output; the other columns of y stay untouched. */
+static void expect_cols(const ats_linear *lin, int T, int o0, int o1, ats_linear_path path,
+                        const char *what) {
+    size_t ny = (size_t)T * lin->n_out;
     float *x = malloc((size_t)T * lin->n_in * sizeof(float));
-    float *got = malloc((size_t)T * lin->n_out * sizeof(float));
-    float *want = malloc((size_t)T * lin->n_out * sizeof(float));
+    float *got = malloc(ny * sizeof(float)), *want = malloc(ny * sizeof(float));
     assert_true(x && got && want);
     fill_random(x, (size_t)T * lin->n_in);
     product_the_long_way(lin, x, T, want);
-    ats_linear_apply(lin, x, T, got);
+    for (size_t i = 0; i < ny; i++)
+        got[i] = -7.0f;
+    ats_linear_apply_path(lin, x, T, got, o0, o1, path);
     double max = 0;
-    for (size_t i = 0; i < (size_t)T * lin->n_out; i++)
-        max = fmax(max, fabs(want[i]));
-    char label[128];
-    snprintf(label, sizeof label, "%s %s, %d rows", what, ats_wtype_name(lin->type), T);
-    ats_assert_close(got, want, (size_t)T * lin->n_out, 1e-5 * (1.0 + max), label);
+    for (int t = 0; t < T; t++)
+        for (int o = 0; o < lin->n_out; o++) {
+            size_t i = (size_t)t * lin->n_out + o;
+            if (o < o0 || o >= o1)
+                want[i] = -7.0f;
+            max = fmax(max, fabs(want[i]));
+        }
+    static const char *paths[] = {"auto", "tiles", "panels"};
+    char label[160];
+    snprintf(label, sizeof label, "%s %s, %s, %d rows, columns %d..%d", what,
+             ats_wtype_name(lin->type), paths[path], T, o0, o1);
+    ats_assert_close(got, want, ny, 1e-5 * (1.0 + max), label);
     free(x);
     free(got);
     free(want);
+}
+
+/* Every path at T rows over all columns. */
+static void expect_product(const ats_linear *lin, int T, const char *what) {
+    for (int path = ATS_LINEAR_AUTO; path <= ATS_LINEAR_PANELS; path++)
+        expect_cols(lin, T, 0, lin->n_out, (ats_linear_path)path, what);
 }
 
 static void test_linear_every_type_matches_dequantize_then_sgemm(void **state) {
@@ -110,8 +127,8 @@ static void test_linear_every_type_matches_dequantize_then_sgemm(void **state) {
         uint8_t *w = random_matrix((ats_wtype)t, OUT, IN);
         ats_linear lin = {
             .w = w, .type = (ats_wtype)t, .b = bias, .n_out = OUT, .n_in = IN, .ld = IN};
-        /* one and two rows take the fused loop, more the panels */
-        static const int rows[] = {1, 2, 3, 17};
+        /* the tiles take two rows of x at a time and up to 64 in one pass */
+        static const int rows[] = {1, 2, 3, 17, 70};
         for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
             expect_product(&lin, rows[k], "[out][in]");
         lin.b = NULL;
@@ -128,8 +145,46 @@ static void test_linear_several_panels(void **state) {
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
         uint8_t *w = random_matrix(types[k], OUT, IN);
         ats_linear lin = {.w = w, .type = types[k], .n_out = OUT, .n_in = IN, .ld = IN};
-        expect_product(&lin, 6, "600 x 8192");
+        expect_cols(&lin, 20, 0, OUT, ATS_LINEAR_PANELS, "600 x 8192");
+        expect_cols(&lin, 20, 100, 500, ATS_LINEAR_PANELS, "600 x 8192");
         free(w);
+    }
+}
+
+static void test_linear_column_ranges(void **state) {
+    (void)state;
+    /* ranges that split the tiles' groups of four rows and the panels */
+    enum { OUT = 37, IN = 256 };
+    float bias[OUT];
+    fill_random(bias, OUT);
+    uint8_t *w = random_matrix(ATS_WTYPE_Q6_K, OUT, IN);
+    ats_linear lin = {
+        .w = w, .type = ATS_WTYPE_Q6_K, .b = bias, .n_out = OUT, .n_in = IN, .ld = IN};
+    static const int ranges[][2] = {{0, 37}, {0, 5}, {5, 18}, {18, 37}, {36, 37}};
+    for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++)
+        for (int path = ATS_LINEAR_TILES; path <= ATS_LINEAR_PANELS; path++)
+            expect_cols(&lin, 7, ranges[k][0], ranges[k][1], (ats_linear_path)path, "range");
+    free(w);
+}
+
+/* The AVX2 tile kernel sums as its plain twin does, lane by lane (fused multiply-adds differ
+ * from the twin's separate multiply and add only in rounding). */
+static void test_linear_tile_kernel(void **state) {
+    (void)state;
+    enum { LDX = 300, T = 5 };
+    float w[ATS_TILE_ROWS * ATS_TILE_CHUNK], x[T * LDX];
+    fill_random(w, ATS_TILE_ROWS * ATS_TILE_CHUNK);
+    fill_random(x, T * LDX);
+    for (int R = 1; R <= ATS_TILE_ROWS; R++) {
+        float a[T * ATS_TILE_ROWS * 8], b[T * ATS_TILE_ROWS * 8];
+        fill_random(a, T * ATS_TILE_ROWS * 8);
+        memcpy(b, a, sizeof a);
+        ats_dot_tile_ref(w, R, x, LDX, T, 248, a);
+        if (!ats_dot_tile_avx2(w, R, x, LDX, T, 248, b)) {
+            print_message("skipped: no AVX2 tile kernel on this CPU\n");
+            skip();
+        }
+        ats_assert_close(b, a, T * ATS_TILE_ROWS * 8, 1e-5, "tile lanes");
     }
 }
 
@@ -195,6 +250,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_every_type_matches_dequantize_then_sgemm),
         cmocka_unit_test(test_linear_several_panels),
+        cmocka_unit_test(test_linear_column_ranges),
+        cmocka_unit_test(test_linear_tile_kernel),
         cmocka_unit_test(test_linear_row_stride_and_output_range),
         cmocka_unit_test(test_linear_in_major_half),
         cmocka_unit_test(test_linear_row_lookup),
