@@ -137,6 +137,22 @@ static void test_linear_every_type_matches_dequantize_then_sgemm(void **state) {
     }
 }
 
+static void test_linear_half_rows_of_any_length(void **state) {
+    (void)state;
+    /* rows of 100 (and 300: a chunk of 256 and 44) values end mid-vector */
+    static const int lengths[] = {100, 300};
+    for (size_t k = 0; k < 2; k++) {
+        for (int t = ATS_WTYPE_F16; t <= ATS_WTYPE_BF16; t++) {
+            int in = lengths[k];
+            uint8_t *w = random_matrix((ats_wtype)t, 9, in);
+            ats_linear lin = {.w = w, .type = (ats_wtype)t, .n_out = 9, .n_in = in, .ld = in};
+            expect_product(&lin, 3, "short rows");
+            expect_product(&lin, 20, "short rows");
+            free(w);
+        }
+    }
+}
+
 static void test_linear_several_panels(void **state) {
     (void)state;
     /* 600 rows of 8192 values: panels of 2^21 / 8192 = 256 rows, so 256 + 256 + 88 */
@@ -249,6 +265,7 @@ static void test_linear_row_lookup(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_every_type_matches_dequantize_then_sgemm),
+        cmocka_unit_test(test_linear_half_rows_of_any_length),
         cmocka_unit_test(test_linear_several_panels),
         cmocka_unit_test(test_linear_column_ranges),
         cmocka_unit_test(test_linear_tile_kernel),

@@ -114,8 +114,11 @@ static void tiles_out_major(const ats_linear *lin, const float *x, int T, float 
                 for (int r = 0; r < R; r++)
                     ats_dequant(lin->type, row_at(lin, (size_t)(o + r)) + i0 / per * size,
                                 (size_t)len, w + r * CHUNK);
-                if (!ats_dot_tile_avx2(w, R, xt + i0, n_in, nt, len, acc))
-                    ats_dot_tile_ref(w, R, xt + i0, n_in, nt, len, acc);
+                int len8 = len / 8 * 8; /* half rows may end mid-vector */
+                if (!ats_dot_tile_avx2(w, R, xt + i0, n_in, nt, len8, acc))
+                    ats_dot_tile_ref(w, R, xt + i0, n_in, nt, len8, acc);
+                if (len8 < len)
+                    ats_dot_tile_ref(w + len8, R, xt + i0 + len8, n_in, nt, len - len8, acc);
             }
             for (int t = 0; t < nt; t++)
                 for (int r = 0; r < R; r++) {

@@ -53,8 +53,8 @@ enum {
 };
 
 /* acc (T, ATS_TILE_ROWS, 8) += lane-wise products: acc[t][r][i % 8] += x[t][i] * w[r][i] for
- * i < len and r < R, with w (R, ATS_TILE_CHUNK) row-major (R <= ATS_TILE_ROWS), x rows ldx
- * floats apart, len a multiple of 8. */
+ * i < len and r < R, with w (R, ATS_TILE_CHUNK) row-major (R <= ATS_TILE_ROWS) and x rows ldx
+ * floats apart; len <= ATS_TILE_CHUNK, a multiple of 8 for ats_dot_tile_avx2. */
 void ats_dot_tile_ref(const float *w, int R, const float *x, size_t ldx, int T, int len,
                       float *acc);
 /* The same with AVX2 fused multiply-adds; false (acc untouched) when the CPU lacks AVX2 or FMA
