@@ -130,6 +130,12 @@ static void tiles_out_major(const ats_linear *lin, const float *x, int T, float 
     }
 }
 
+/* y (n) += a w (n) */
+static void axpy(float *restrict y, float a, const float *restrict w, int n) {
+    for (int k = 0; k < n; k++)
+        y[k] += a * w[k];
+}
+
 /* Stored [in][out] (float or half), columns o0..o1-1: each row i of W^T is decoded CHUNK
  * columns at a time and added, times x[t][i], to y[t]. */
 static void tiles_in_major(const ats_linear *lin, const float *x, int T, float *y, int o0, int o1) {
@@ -139,11 +145,8 @@ static void tiles_in_major(const ats_linear *lin, const float *x, int T, float *
         for (int c = o0; c < o1; c += CHUNK) {
             int len = o1 - c < CHUNK ? o1 - c : CHUNK;
             ats_dequant(lin->type, in_major_at(lin, i, (size_t)c), (size_t)len, w);
-            for (int t = 0; t < T; t++) {
-                float xi = x[t * n_in + i], *yt = y + t * n_out + c;
-                for (int k = 0; k < len; k++)
-                    yt[k] += xi * w[k];
-            }
+            for (int t = 0; t < T; t++)
+                axpy(y + t * n_out + c, x[t * n_in + i], w, len);
         }
     }
 }

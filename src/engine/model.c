@@ -147,6 +147,11 @@ static ats_status check_linear(const ats_linear *lin, int n_out, int n_in, const
     if (lin->n_out != n_out || lin->n_in != n_in)
         return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s is (%d, %d), expected (%d, %d)", layer,
                         what, lin->n_out, lin->n_in, n_out, n_in);
+    /* block types: rows of whole blocks, stored [out][in] (what linear.c decodes) */
+    uint64_t per = ats_wtype_block_elems(lin->type);
+    if (per > 1 && (lin->in_major || lin->n_in % per != 0 || lin->ld % per != 0))
+        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s rows are not whole %s blocks", layer,
+                        what, ats_wtype_name(lin->type));
     return ATS_OK;
 }
 
