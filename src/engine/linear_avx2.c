@@ -51,7 +51,7 @@ AVX2 static void one_token(const float *w, int R, const float *x, int len, float
 
 bool ats_dot_tile_avx2(const float *w, int R, const float *x, size_t ldx, int T, int len,
                        float *acc) {
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    if (!ats_cpu_avx2())
         return false;
     enum { PER_TOKEN = ATS_TILE_ROWS * 8 };
     int t = 0;

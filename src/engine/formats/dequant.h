@@ -83,8 +83,11 @@ void ats_dequant(ats_wtype type, const uint8_t *src, size_t n, float *dst);
 /* The plain loops: the layouts above read literally (the oracle for the vectorized version). */
 void ats_dequant_ref(ats_wtype type, const uint8_t *src, size_t n, float *dst);
 /* The vectorized decoders (dequant_avx2.c): the same floats, bit for bit; false (dst untouched)
- * when the CPU lacks AVX2 or F16C, or the build is not for x86-64. */
+ * unless ats_cpu_avx2(). */
 bool ats_dequant_avx2(ats_wtype type, const uint8_t *src, size_t n, float *dst);
+/* True when the build is for x86-64 and the CPU (and OS) run AVX2, FMA and F16C, what every
+ * vectorized kernel (these decoders, linear.c's tiles) needs. Asked once, then remembered. */
+bool ats_cpu_avx2(void);
 
 /* A float32 view of n values stored at `data` as `type` (inside a mapping the model keeps): the
  * bytes themselves when they are float32 aligned for float access, otherwise a converted copy

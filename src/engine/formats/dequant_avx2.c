@@ -10,8 +10,22 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 
+#include <cpuid.h>
 #include <immintrin.h>
+#include <stdatomic.h>
 #include <string.h>
+
+bool ats_cpu_avx2(void) {
+    static atomic_int known; /* 0 not yet asked, 1 no, 2 yes; threads that race agree */
+    int k = atomic_load_explicit(&known, memory_order_relaxed);
+    if (k == 0) {
+        unsigned a, b, c, d;
+        bool f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+        k = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c ? 2 : 1;
+        atomic_store_explicit(&known, k, memory_order_relaxed);
+    }
+    return k == 2;
+}
 
 #define AVX2 __attribute__((target("avx2,f16c")))
 
@@ -285,7 +299,7 @@ AVX2 static void bf16(const uint8_t *src, size_t n, float *y) {
 }
 
 bool ats_dequant_avx2(ats_wtype type, const uint8_t *src, size_t n, float *dst) {
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c"))
+    if (!ats_cpu_avx2())
         return false;
     size_t nb = n / ats_wtype_block_elems(type);
     switch (type) {
@@ -337,6 +351,10 @@ bool ats_dequant_avx2(ats_wtype type, const uint8_t *src, size_t n, float *dst) 
 }
 
 #else
+
+bool ats_cpu_avx2(void) {
+    return false;
+}
 
 bool ats_dequant_avx2(ats_wtype type, const uint8_t *src, size_t n, float *dst) {
     (void)type, (void)src, (void)n, (void)dst;
