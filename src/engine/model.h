@@ -2,11 +2,11 @@
  *
  * Weight matrices (ats_linear, including the token embedding table) stay in the encoding their
  * file stores them in: float32, half (F16, BF16) or one of ggml's block quantizations, pointing
- * into the memory-mapped file; a matrix product decodes them a panel at a time (linear.c). Small
- * tensors (norms, biases, position tables) are float32 views: into the mapping when it already
- * holds aligned float32, otherwise into buffers the loader converted. The demo model's generated
- * weights are float32 buffers. Either way the model owns what they point into and releases it
- * in ats_model_free.
+ * into the memory-mapped file; a matrix product decodes a few rows at a time as it goes
+ * (linear.c). Small tensors (norms, biases, position tables) are float32 views: into the mapping
+ * when it already holds aligned float32, otherwise into buffers the loader converted. The demo
+ * model's generated weights are float32 buffers. Either way the model owns what they point into
+ * and releases it in ats_model_free.
  */
 #ifndef ATS_ENGINE_MODEL_H
 #define ATS_ENGINE_MODEL_H

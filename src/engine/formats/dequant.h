@@ -1,42 +1,42 @@
 /* Stored weight types (float, half and ggml's block quantizations) and their decoding to the
  * float32 the forward pass computes with.
  *
- * Block layouts (ggml-common.h; little-endian; "f16" is an IEEE half; x is a decoded value):
- *   Q8_0   34 B / 32: f16 d, i8 q[32]                              x[i] = d q[i]
- *   Q4_0   18 B / 32: f16 d, u8 qs[16]                             x[j] = d (lo(qs[j]) - 8),
- *                     value j in the low nibble of byte j, j + 16 in its high nibble:
- *                                                                  x[j+16] = d (hi(qs[j]) - 8)
- *   Q4_1   20 B / 32: f16 d, f16 m, u8 qs[16]                      x = d q + m, q a nibble as Q4_0
- *   Q5_0   22 B / 32: f16 d, u32 qh, u8 qs[16]                     x = d (q - 16), q = nibble of
- *                     value i (as Q4_0) | bit i of qh << 4
- *   Q5_1   24 B / 32: f16 d, f16 m, u32 qh, u8 qs[16]              x = d q + m, q as Q5_0
- *   IQ4_NL 18 B / 32: f16 d, u8 qs[16]                             x = d K[nibble] (nibbles as
- *                     Q4_0; K = {-127 -104 -83 -65 -49 -35 -22 -10 1 13 25 38 53 69 89 113})
- * Super-blocks of 256 values (the K quants), sub-blocks with their own scale:
- *   Q2_K   84 B: u8 scales[16], u8 qs[64], f16 d, f16 dmin. Sub-block s (16 values) has scale
- *          d (scales[s] & 15) and min dmin (scales[s] >> 4); value 128h + 32j + 16k + l (h < 2,
- *          j < 4, k < 2, l < 16) is in sub-block 8h + 2j + k, its 2 bits at qs[32h + 16k + l]
- *          >> 2j:                                                  x = d sc q - dmin m
- *   Q3_K   110 B: u8 hmask[32], u8 qs[64], u8 scales[12], f16 d. Sixteen signed 6-bit scales
- *          (s - 32): the low 4 bits of scale i in byte i % 8 (nibble i / 8), its high 2 bits in
- *          byte 8 + i % 4 (bits 2 (i / 4)). Value positions and low 2 bits as Q2_K; the third
- *          bit is bit 4h + j of hmask[16k + l], and a clear bit subtracts 4:
- *                                                                  x = d (s - 32) (q - 4 [bit
- * clear]) Q4_K   144 B: f16 d, f16 dmin, u8 scales[12], u8 qs[128]. Eight sub-blocks of 32 with
- * 6-bit scale sc and min m (get_scale_min_k4: j < 4: sc = b[j] & 63, m = b[j + 4] & 63; j >= 4: sc
- * = (b[j + 4] & 15) | (b[j - 4] >> 6) << 4, m = (b[j + 4] >> 4) | (b[j] >> 6) << 4). Values 64g ..
- * 64g + 31 are the low nibbles of qs[32g .. 32g + 31] (sub-block 2g), values 64g + 32 .. 64g + 63
- * their high nibbles (2g + 1): x = d sc q - dmin m Q5_K   176 B: f16 d, f16 dmin, u8 scales[12], u8
- * qh[32], u8 qs[128]. As Q4_K plus a fifth bit: bit s of qh[l] for value l of sub-block s (16 when
- * set). Q6_K   210 B: u8 ql[128], u8 qh[64], i8 scales[16], f16 d. Per half h (128 values): for l <
- * 32, values l, l + 32, l + 64, l + 96 take the low nibbles of ql[64h + l] and ql[64h + l + 32],
- * then their high nibbles, each with 2 bits of qh[32h + l] (bits 0-1, 2-3, 4-5, 6-7) on top; scale
- * of value i: scales[i / 16]:     x = d sc (q - 32) IQ4_XS 136 B: f16 d, u16 scales_h, u8
- * scales_l[4], u8 qs[128]. Eight sub-blocks of 32: scale ls = nibble (s % 2) of scales_l[s / 2] |
- * bits 2s..2s+1 of scales_h << 4; the values of sub-block s as IQ4_NL over qs[16 s .. 16 s + 15]:
- * x = d (ls - 32) K[nibble]
+ * Block layouts (ggml-common.h; little-endian; f16 is an IEEE half; x is a decoded value):
+ *   Q8_0   34 B / 32 values: f16 d, i8 q[32].                           x[i] = d q[i]
+ *   Q4_0   18 B / 32: f16 d, u8 qs[16]; value j in the low nibble of byte j, value j + 16 in its
+ *          high nibble.                                                 x = d (nibble - 8)
+ *   Q4_1   20 B / 32: f16 d, f16 m, u8 qs[16]; nibbles as Q4_0.         x = d q + m
+ *   Q5_0   22 B / 32: f16 d, u32 qh, u8 qs[16]; q = nibble as Q4_0 | (bit i of qh) << 4 for
+ *          value i.                                                     x = d (q - 16)
+ *   Q5_1   24 B / 32: f16 d, f16 m, u32 qh, u8 qs[16]; q as Q5_0.       x = d q + m
+ *   IQ4_NL 18 B / 32: f16 d, u8 qs[16]; nibbles as Q4_0 index
+ *          K = {-127 -104 -83 -65 -49 -35 -22 -10 1 13 25 38 53 69 89 113}. x = d K[nibble]
+ * Super-blocks of 256 values (the K quants) of sub-blocks with their own scales:
+ *   Q2_K   84 B: u8 scales[16], u8 qs[64], f16 d, f16 dmin. Value 128h + 32j + 16k + l (h < 2,
+ *          j < 4, k < 2, l < 16) is in sub-block s = 8h + 2j + k; its 2 bits q sit at bit 2j of
+ *          qs[32h + 16k + l]; sc = scales[s] & 15, m = scales[s] >> 4.  x = d sc q - dmin m
+ *   Q3_K   110 B: u8 hmask[32], u8 qs[64], u8 scales[12], f16 d. Sixteen 6-bit scales s: the
+ *          low 4 bits of scale i in byte i % 8 (nibble i / 8), the high 2 bits in byte
+ *          8 + i % 4 (bits 2 (i / 4)). Positions and low 2 bits q as Q2_K; the third bit is
+ *          bit 4h + j of hmask[16k + l]; when it is clear, 4 is taken off.
+ *                                                                       x = d (s - 32) (q - 4?)
+ *   Q4_K   144 B: f16 d, f16 dmin, u8 scales[12], u8 qs[128]. Eight sub-blocks of 32 with a
+ *          6-bit scale sc and min m (get_scale_min_k4 over bytes b: for j < 4, sc = b[j] & 63,
+ *          m = b[j + 4] & 63; for j >= 4, sc = (b[j + 4] & 15) | (b[j - 4] >> 6) << 4,
+ *          m = (b[j + 4] >> 4) | (b[j] >> 6) << 4). Values 64g .. 64g + 31 are the low
+ *          nibbles of qs[32g .. 32g + 31] (sub-block 2g), the next 32 their high nibbles.
+ *                                                                       x = d sc q - dmin m
+ *   Q5_K   176 B: f16 d, f16 dmin, u8 scales[12], u8 qh[32], u8 qs[128]. As Q4_K, plus 16 when
+ *          bit s of qh[l] is set, for value l of sub-block s.
+ *   Q6_K   210 B: u8 ql[128], u8 qh[64], i8 scales[16], f16 d. In half h (128 values), for
+ *          l < 32, values l, l + 32, l + 64, l + 96 take the low nibbles of ql[64h + l] and
+ *          ql[64h + l + 32], then their high nibbles, each with bits 2r..2r+1 of qh[32h + l]
+ *          on top (r = 0..3); value i has scale sc = scales[i / 16].    x = d sc (q - 32)
+ *   IQ4_XS 136 B: f16 d, u16 scales_h, u8 scales_l[4], u8 qs[128]. Sub-block s (32 values) has
+ *          ls = (nibble s % 2 of scales_l[s / 2]) | (bits 2s..2s+1 of scales_h) << 4 and its
+ *          values as IQ4_NL over qs[16s .. 16s + 15].                   x = d (ls - 32) K[nibble]
  *
- * Thread use: every function here is pure (no state), callable from any thread.
+ * Thread use: any function from any thread (no state but the remembered CPU check).
  */
 #ifndef ATS_ENGINE_DEQUANT_H
 #define ATS_ENGINE_DEQUANT_H

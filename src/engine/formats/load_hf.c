@@ -253,9 +253,9 @@ static const float *need1(hf_loader *ld, long long d0, const char *name) {
     return fetch(ld, true, d0, -1, name);
 }
 
-/* A weight matrix of shape (d0, d1) kept in its stored dtype (half types are decoded a panel at a
- * time by the products, so a 7B F16 model takes its file size, not twice that); float32 in
- * place unless misaligned. `in_major`: stored [in][out] (d0 = n_in), else [out][in]. */
+/* A weight matrix of shape (d0, d1) kept in its stored dtype (half types are decoded a few rows at
+ * a time by the products, so a 7B F16 model takes its file size, not twice that); float32 in place
+ * unless misaligned. `in_major`: stored [in][out] (d0 = n_in), else [out][in]. */
 static ats_linear matrix(hf_loader *ld, bool required, int d0, int d1, bool in_major,
                          const char *name) {
     ats_wtype type;
