@@ -38,6 +38,21 @@ AVX2 static void two_tokens_four_rows(const float *w, const float *x0, const flo
     _mm256_storeu_ps(acc1 + 16, a12), _mm256_storeu_ps(acc1 + 24, a13);
 }
 
+/* One row of x against four rows of w: four independent sums, so the multiply-adds overlap. */
+AVX2 static void one_token_four_rows(const float *w, const float *x, int len, float *acc) {
+    __m256 a0 = _mm256_loadu_ps(acc), a1 = _mm256_loadu_ps(acc + 8);
+    __m256 a2 = _mm256_loadu_ps(acc + 16), a3 = _mm256_loadu_ps(acc + 24);
+    for (int i = 0; i < len; i += 8) {
+        __m256 u = _mm256_loadu_ps(x + i);
+        a0 = _mm256_fmadd_ps(u, _mm256_loadu_ps(w + i), a0);
+        a1 = _mm256_fmadd_ps(u, _mm256_loadu_ps(w + ATS_TILE_CHUNK + i), a1);
+        a2 = _mm256_fmadd_ps(u, _mm256_loadu_ps(w + 2 * ATS_TILE_CHUNK + i), a2);
+        a3 = _mm256_fmadd_ps(u, _mm256_loadu_ps(w + 3 * ATS_TILE_CHUNK + i), a3);
+    }
+    _mm256_storeu_ps(acc, a0), _mm256_storeu_ps(acc + 8, a1);
+    _mm256_storeu_ps(acc + 16, a2), _mm256_storeu_ps(acc + 24, a3);
+}
+
 /* One row of x against R rows of w. */
 AVX2 static void one_token(const float *w, int R, const float *x, int len, float *acc) {
     for (int r = 0; r < R; r++) {
@@ -59,8 +74,12 @@ bool ats_dot_tile_avx2(const float *w, int R, const float *x, size_t ldx, int T,
         for (; t + 2 <= T; t += 2)
             two_tokens_four_rows(w, x + (size_t)t * ldx, x + (size_t)(t + 1) * ldx, len,
                                  acc + (size_t)t * PER_TOKEN, acc + (size_t)(t + 1) * PER_TOKEN);
-    for (; t < T; t++)
-        one_token(w, R, x + (size_t)t * ldx, len, acc + (size_t)t * PER_TOKEN);
+    for (; t < T; t++) {
+        if (R == ATS_TILE_ROWS)
+            one_token_four_rows(w, x + (size_t)t * ldx, len, acc + (size_t)t * PER_TOKEN);
+        else
+            one_token(w, R, x + (size_t)t * ldx, len, acc + (size_t)t * PER_TOKEN);
+    }
     return true;
 }
 
