@@ -130,23 +130,15 @@ static void tiles_out_major(const ats_linear *lin, const float *x, int T, float 
     }
 }
 
-/* y (n) += a w (n) */
-static void axpy(float *restrict y, float a, const float *restrict w, int n) {
-    for (int k = 0; k < n; k++)
-        y[k] += a * w[k];
-}
-
 /* Stored [in][out] (float or half), columns o0..o1-1: each row i of W^T is decoded CHUNK
- * columns at a time and added, times x[t][i], to y[t]. */
+ * columns at a time into w, and y[:, chunk] (T, len) += x[:, i] (T) outer w (len). */
 static void tiles_in_major(const ats_linear *lin, const float *x, int T, float *y, int o0, int o1) {
     float w[CHUNK];
-    size_t n_in = (size_t)lin->n_in, n_out = (size_t)lin->n_out;
-    for (size_t i = 0; i < n_in; i++) {
+    for (int i = 0; i < lin->n_in; i++) {
         for (int c = o0; c < o1; c += CHUNK) {
             int len = o1 - c < CHUNK ? o1 - c : CHUNK;
-            ats_dequant(lin->type, in_major_at(lin, i, (size_t)c), (size_t)len, w);
-            for (int t = 0; t < T; t++)
-                axpy(y + t * n_out + c, x[t * n_in + i], w, len);
+            ats_dequant(lin->type, in_major_at(lin, (size_t)i, (size_t)c), (size_t)len, w);
+            cblas_sger(CblasRowMajor, T, len, 1.0f, x + i, lin->n_in, w, 1, y + c, lin->n_out);
         }
     }
 }
