@@ -1,5 +1,6 @@
 #include "linear.h"
 #include "base.h"
+#include "ops.h"
 
 #include <cblas.h>
 #include <stdlib.h>
@@ -156,9 +157,8 @@ void ats_linear_apply_path(const ats_linear *lin, const float *x, int T, float *
         w += lin->in_major ? (size_t)o0 : (size_t)o0 * lin->ld;
         if (lin->b)
             fill_bias(lin, T, y, o0, o1);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, lin->in_major ? CblasNoTrans : CblasTrans, T,
-                    o1 - o0, lin->n_in, 1.0f, x, lin->n_in, w, lin->ld, lin->b ? 1.0f : 0.0f,
-                    y + o0, lin->n_out);
+        ats_gemm(!lin->in_major, T, o1 - o0, lin->n_in, 1.0f, x, lin->n_in, w, lin->ld,
+                 lin->b ? 1.0f : 0.0f, y + o0, lin->n_out);
         return;
     }
     fill_bias(lin, T, y, o0, o1);
