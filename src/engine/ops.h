@@ -42,4 +42,10 @@ void ats_rope_inv_freq(float *inv_freq, int d_head, float theta, const ats_rope_
 void ats_rope_interleaved(float *vec, int d_head, int pos, const float *inv_freq);
 void ats_rope_half(float *vec, int d_head, int pos, const float *inv_freq);
 
+/* T5's relative position bucket of key - query distance `rel` (transformers'
+ * _relative_position_bucket): bidirectional stacks split the buckets between both directions,
+ * causal ones count only keys before the query; each direction has exact buckets for distances
+ * below half its buckets, then logarithmic ones up to max_distance, the last bucket beyond. */
+int ats_relative_bucket(int rel, bool bidirectional, int num_buckets, int max_distance);
+
 #endif
