@@ -22,7 +22,7 @@ void ats_linear_apply(const ats_linear *lin, const float *x, int T, float *y);
  * full row stride n_out and its other columns are not touched; only rows o0..o1-1 of W are
  * decoded. A forward pass splits a linear map among its threads this way. */
 void ats_linear_apply_cols(const ats_linear *lin, const float *x, int T, float *y, int o0, int o1);
-/* The same with plain double-precision loops over ats_dequant'ed values: the test oracle. */
+/* ats_linear_apply with plain double-precision loops over decoded rows: the test oracle. */
 void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y);
 
 /* out (n_in) = W[o, :], row o of the stored matrix decoded (an embedding lookup). */
