@@ -11,11 +11,13 @@ PACKAGES=(
     libopenblas-dev                     # cblas_sgemm
     libcmocka-dev                       # unit tests
     libpng-dev                          # PNG export
+    zlib1g-dev                          # CRC-32 for NPZ archives (T5 dumps)
     libjansson-dev                      # JSON in and out
     libutf8proc-dev                     # Unicode categories, normalisation, case folding
     libpcre2-dev                        # tokenizer pre-split regexes
     libfontconfig-dev fonts-dejavu-core # finding the UI font
     libxml2-dev                         # tests parse exported SVG with a real XML parser
+    python3-numpy                       # tests make quantized models with ../shared/tools
     xvfb xauth xdotool imagemagick      # the window test: virtual display, typing, screenshots
     xclip                               # the GUI soak (bench/gui_soak.py) pastes through it
     clang libclang-rt-14-dev            # the fuzz preset: clang's libFuzzer (and ASan for it)

@@ -1,5 +1,5 @@
-/* Golden images: each view of builtin:demo on a fixed sentence, drawn at its natural size and
- * compared exactly (every channel of every pixel) with tests/golden/<name>.png. On failure the
+/* Golden images: each view of builtin:demo on a fixed sentence (and T5's three kinds of attention
+ * from ../shared), drawn at its natural size and compared exactly (every channel of every pixel) with tests/golden/<name>.png. On failure the
  * actual image and a diff (differences in red over a faded copy of the expected image) are
  * written to <build>/tests/output/golden/ and their paths printed; a self-test feeds the
  * comparison an image one level off in one pixel.
@@ -187,10 +187,75 @@ static void test_golden_one_level_in_one_pixel_is_caught(void **state) {
     free(px);
 }
 
+/* T5 (../shared's t5-tiny-random) on a source and a target: the three kinds of attention, the
+ * cross-attention as a Td x Te heatmap and as lines from the target's tokens to the source's. */
+typedef struct t5_case {
+    const char *name;
+    ats_attn_kind kind;
+    ats_view_kind view;
+    int layer, head;
+} t5_case;
+
+static void test_golden_t5_kinds(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(dir, "fixtures/hf/t5-tiny-random");
+    static const t5_case CASES_T5[] = {
+        {"t5-encoder-heatmap", ATS_ATTN_ENCODER, ATS_VIEW_HEATMAP, 1, 2},
+        {"t5-decoder-heatmap", ATS_ATTN_DECODER, ATS_VIEW_HEATMAP, 2, 1},
+        {"t5-cross-heatmap", ATS_ATTN_CROSS, ATS_VIEW_HEATMAP, 0, 3},
+        {"t5-cross-lines", ATS_ATTN_CROSS, ATS_VIEW_LINES, 1, 0},
+    };
+    static const char src[] = "The cat sat on the mat.", tgt[] = "Le chat est assis.";
+    ats_model *model;
+    ats_run *run;
+    ats_font *font;
+    ats_error err;
+    if (ats_model_load(dir, NULL, &model, &err) != ATS_OK ||
+        ats_run_seq2seq(model, src, strlen(src), tgt, strlen(tgt), NULL, &run, &err) != ATS_OK ||
+        ats_font_open(NULL, &font, &err) != ATS_OK)
+        fail_msg("t5: %s", err.message);
+    int failed = 0;
+    for (size_t i = 0; i < sizeof CASES_T5 / sizeof CASES_T5[0]; i++) {
+        const t5_case *tc = &CASES_T5[i];
+        ats_run_view vd;
+        assert_int_equal(ats_run_view_make_kind(&vd, model, run, tc->kind, src, NULL), ATS_OK);
+        ats_view_state st = ats_view_state_default();
+        st.view = tc->view;
+        st.layer = tc->layer;
+        st.head = tc->head;
+        ats_view *v;
+        assert_int_equal(ats_view_new(&v), ATS_OK);
+        float fw, fh;
+        ats_view_natural_size(&st, &vd.data, font, &fw, &fh);
+        if (ats_view_build(v, &st, &vd.data, font, fw, fh, &err) != ATS_OK)
+            fail_msg("%s: %s", tc->name, err.message);
+        int w = (int)fw, h = (int)fh;
+        uint8_t *got = calloc((size_t)w * h, 4);
+        assert_non_null(got);
+        ats_canvas c = ats_canvas_make(got, w, h, w * 4);
+        assert_int_equal(ats_render_draw(&c, ats_view_display_list(v), font, 1, &err), ATS_OK);
+        ats_view_free(v);
+        ats_run_view_free(&vd);
+        char golden[1024], why[4096];
+        snprintf(golden, sizeof golden, "%s/tests/golden/%s.png", ATS_SOURCE_DIR, tc->name);
+        if (!golden_image_check(golden, tc->name, got, w, h, why, sizeof why)) {
+            print_error("%s\n", why);
+            failed++;
+        }
+        free(got);
+    }
+    ats_font_free(font);
+    ats_run_free(run);
+    ats_model_free(model);
+    if (failed)
+        fail_msg("%d of %zu T5 golden images differ", failed, sizeof CASES_T5 / sizeof CASES_T5[0]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_views_match),
         cmocka_unit_test(test_golden_one_level_in_one_pixel_is_caught),
+        cmocka_unit_test(test_golden_t5_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

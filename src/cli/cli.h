@@ -35,6 +35,9 @@ enum {
     OPT_STEP = 1 << 18,   /* --step N */
     OPT_EXPORT_DIR = 1 << 19,
     OPT_COLOR_SCALE = 1 << 20,
+    OPT_TARGET = 1 << 21,    /* --target TGT, --max-new N: encoder-decoder models */
+    OPT_ATTENTION = 1 << 22, /* --attention encoder|decoder|cross */
+    OPT_SCORES = 1 << 23,    /* --scores: each head's previous-token and induction score */
 };
 
 typedef struct cli_opts {
@@ -50,11 +53,14 @@ typedef struct cli_opts {
     const char *font;
     const char *causal_mask; /* --causal-mask: "on" or "off" */
     const char *export_dir;  /* the window's export folder */
+    const char *target;      /* --target: the decoder's text (T5) */
+    const char *attention;   /* --attention: encoder, decoder or cross (T5) */
+    int max_new;             /* --max-new: greedy tokens at most; -1 when not given */
     int layer, head, token;  /* -1 when not given */
     int step;                /* -1 when not given */
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
-    bool causal, json, no_special, logits, hidden, steps, no_scaling, help;
+    bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
 } cli_opts;
 
 /* Parses argv[first..argc) against the options in `allowed`. On a bad option prints one line
@@ -93,8 +99,18 @@ bool cli_step_opts(const char *cmd, const cli_opts *o, ats_step_opts *out);
 /* True when any what-if switch was given. */
 bool cli_whatif_given(const cli_opts *o);
 
-/* Validates --layer / --head against the model: prints and returns false when out of range. */
-bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c);
+/* Validates --layer / --head against the model: prints and returns false when out of range.
+ * For an encoder-decoder model a layer of either stack will do. */
+bool cli_check_layer_head(const cli_opts *o, const ats_model *model);
+
+/* --attention as a kind (ATS_ATTN_ENCODER when not given); prints and returns false when it is
+ * unknown or the model has no such kind (decoder and cross need an encoder-decoder model). */
+bool cli_attention_kind(const char *cmd, const cli_opts *o, const ats_model *model,
+                        ats_attn_kind *out);
+/* Runs one text as the model needs: an encoder-decoder model through ats_run_seq2seq with
+ * --target (or greedy generation up to --max-new), any other with ats_run_text. */
+ats_status cli_run(const cli_opts *o, const ats_model *model, const char *text, size_t len,
+                   const ats_run_opts *ro, ats_run **out, ats_error *err);
 
 /* The aligned text description `attnscope info` prints. */
 void cli_print_model_info(FILE *f, const ats_model *model);
@@ -104,6 +120,7 @@ int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
 
 #endif

@@ -9,6 +9,11 @@
  * token never sees later ones), so their keys, values and attention rows are copied from the
  * previous run (reuse_prefix) instead of recomputed.
  *
+ * T5 switches: positions ATS_POS_RELATIVE_BUCKETS add bias[bucket(j - i)][h] to the scaled
+ * scores (attn_scale is 1 there); a decoder stack (cross_attention) adds after its
+ * self-attention a cross-attention block whose keys and values come from the encoder's output,
+ * run->memory (Te, D), with no position bias and no mask.
+ *
  * The file reads top-down as the math: embed, then per layer the attention block and the
  * feed-forward block, then the final norm and the logits. Bookkeeping lives in named helpers:
  * layer_outputs says where a layer's results go, reuse_prefix copies the unchanged start, and
@@ -31,8 +36,10 @@ typedef struct scratch {
     float *concat;   /* (N, H * dh) every head's output */
     float *proj;     /* (N, D) attention or MLP output before the residual add */
     float *ff_up;    /* (N, F) */
-    float *ff_gate;  /* (N, F) SwiGLU only */
+    float *ff_gate;  /* (N, F) SwiGLU and GeGLU only */
     float *inv_freq; /* (dh / 2) rotary frequencies */
+    int *bucket;     /* (2T - 1) relative positions: bucket of distance d at [d + T - 1] */
+    float *cross_kv; /* (2, Te, H * dh) cross-attention keys then values of the encoder output */
 } scratch;
 
 static void scratch_free(scratch *s) {
@@ -46,26 +53,32 @@ static void scratch_free(scratch *s) {
     free(s->ff_up);
     free(s->ff_gate);
     free(s->inv_freq);
+    free(s->bucket);
+    free(s->cross_kv);
 }
 
 static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N, size_t T,
-                                bool need_kv, ats_error *err) {
+                                size_t Te, bool need_kv, ats_error *err) {
     size_t D = (size_t)c->d_model, dq = (size_t)c->n_head * c->d_head;
     size_t dkv = (size_t)c->n_kv_head * c->d_head, F = (size_t)c->d_ff;
-    bool swiglu = c->activation == ATS_ACT_SWIGLU;
+    bool swiglu = c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU;
+    bool relative = c->positions == ATS_POS_RELATIVE_BUCKETS;
     memset(s, 0, sizeof *s);
     s->x = malloc(N * D * sizeof(float));
     s->h = malloc(N * D * sizeof(float));
     s->q = malloc(N * dq * sizeof(float));
     s->kv = need_kv ? malloc(2 * T * dkv * sizeof(float)) : NULL;
-    s->scores = malloc(N * T * sizeof(float));
+    s->scores = malloc(N * (T > Te ? T : Te) * sizeof(float));
     s->concat = malloc(N * dq * sizeof(float));
     s->proj = malloc(N * D * sizeof(float));
     s->ff_up = malloc(N * F * sizeof(float));
     s->ff_gate = swiglu ? malloc(N * F * sizeof(float)) : NULL;
     s->inv_freq = malloc(((size_t)c->d_head / 2 + 1) * sizeof(float));
+    s->bucket = relative ? malloc((2 * T - 1) * sizeof(int)) : NULL;
+    s->cross_kv = Te ? malloc(2 * Te * dq * sizeof(float)) : NULL;
     if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->scores || !s->concat || !s->proj ||
-        !s->ff_up || (swiglu && !s->ff_gate) || !s->inv_freq) {
+        (F && !s->ff_up) || (swiglu && !s->ff_gate) || !s->inv_freq || (relative && !s->bucket) ||
+        (Te && !s->cross_kv)) {
         scratch_free(s);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a %zu-token forward pass", T);
     }
@@ -209,7 +222,7 @@ static ats_status embed(const ats_model *m, const ats_tokens *tokens, int P, int
                 return ats_fail(err, ATS_ERR_FORMAT,
                                 "%s: token id %d is outside the embedding table (%d rows)",
                                 m->info.name, id, c->vocab_size);
-            memcpy(row, m->tok_embed + (size_t)id * D, D * sizeof(float));
+            ats_linear_row(&m->tok_embed, id, row);
         }
         if (c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL)
             for (size_t i = 0; i < D; i++)
@@ -258,15 +271,19 @@ static void add_residual(const ats_model_config *c, const ats_norm *n, float *x,
         norm_rows(c, n, x, x, N);
 }
 
-/* p (N, T) = softmax(scores * scale) over the keys each query row P+i may see; masked keys get
- * exactly zero. p has row stride T. */
-static void softmax_rows(const ats_model_config *c, const float *scores, float *p, int P, int T) {
+/* p (N, T) = softmax(scores * scale + bias) over the keys each query row P+i may see; masked
+ * keys get exactly zero. p has row stride T. T5's bias (NULL otherwise) is a head's column of
+ * the (buckets, H) table: key j of query P+i adds bias[bucket[j - (P+i) + T - 1] * H]. */
+static void softmax_rows(const ats_model_config *c, const float *scores, float *p, int P, int T,
+                         const int *bucket, const float *bias) {
     int N = T - P;
     for (int i = 0; i < N; i++) {
         int visible = c->causal ? P + i + 1 : T;
         float *row = p + (size_t)i * T;
         for (int j = 0; j < visible; j++)
             row[j] = scores[(size_t)i * T + j] * c->attn_scale;
+        for (int j = 0; bias && j < visible; j++)
+            row[j] += bias[(size_t)bucket[j - (P + i) + T - 1] * c->n_head];
         ats_softmax(row, visible);
         for (int j = visible; j < T; j++)
             row[j] = 0.0f;
@@ -275,8 +292,8 @@ static void softmax_rows(const ats_model_config *c, const float *scores, float *
 
 /* One head of one layer for query rows P..T-1: its probabilities (rows P.. of io->attn's head
  * hh) and its output, columns [hh*dh, (hh+1)*dh) of s->concat. */
-static void attend_head(const ats_model_config *c, scratch *s, const layer_io *io, int hh, int P,
-                        int T) {
+static void attend_head(const ats_model *m, scratch *s, const layer_io *io, int hh, int P, int T) {
+    const ats_model_config *c = &m->cfg;
     int H = c->n_head, dh = c->d_head, N = T - P;
     int dq = H * dh, dkv = c->n_kv_head * dh;
     int kv = hh / (H / c->n_kv_head); /* grouped-query attention: query heads share a K/V head */
@@ -290,7 +307,7 @@ static void attend_head(const ats_model_config *c, scratch *s, const layer_io *i
     if (io->keep)
         capture_rows(io->keep->scores + (size_t)hh * T * T, P, s->scores, N, (size_t)T);
 
-    softmax_rows(c, s->scores, p, P, T);
+    softmax_rows(c, s->scores, p, P, T, s->bucket, s->bucket ? m->rel_bias + hh : NULL);
 
     /* concat[:, hh*dh : (hh+1)*dh] (N, dh) = p (N, T) . v_h (T, dh) */
     ats_gemm(false, N, dh, T, 1.0f, p, T, vh, dkv, 0.0f, s->concat + (size_t)hh * dh, dq);
@@ -314,12 +331,37 @@ static void attention(const ats_model *m, const ats_layer *L, scratch *s, const 
     }
 
     for (int hh = 0; hh < c->n_head; hh++)
-        attend_head(c, s, io, hh, P, T);
+        attend_head(m, s, io, hh, P, T);
 
     /* proj (N, D) = concat (N, H*dh) . W_o^T + b_o */
     ats_linear_apply(&L->wo, s->concat, N, s->proj);
     if (io->keep)
         capture_attention(c, io->keep, s, io, P, T);
+}
+
+/* Cross-attention of one decoder layer: queries from rows P..T-1 (s->h), keys and values from
+ * the encoder's output memory (Te, D); the projected output in s->proj (N, D) and the
+ * probabilities in rows P..T-1 of cross (H, T, Te). No position bias and no mask. */
+static void cross_attention(const ats_model *m, const ats_layer *L, scratch *s, const float *memory,
+                            int Te, int P, int T, float *cross) {
+    const ats_model_config *c = &m->cfg;
+    int H = c->n_head, dh = c->d_head, N = T - P, dq = H * dh;
+    float *K = s->cross_kv, *V = s->cross_kv + (size_t)Te * dq; /* (Te, H*dh) each */
+    ats_linear_apply(&L->cq, s->h, N, s->q);
+    ats_linear_apply(&L->ck, memory, Te, K);
+    ats_linear_apply(&L->cv, memory, Te, V);
+    for (int hh = 0; hh < H; hh++) {
+        float *p = cross + ((size_t)hh * T + P) * Te; /* (N, Te) rows P.. of this head */
+        /* p = softmax(q_h . k_h^T * scale) */
+        ats_gemm(true, N, Te, dh, c->attn_scale, s->q + (size_t)hh * dh, dq, K + (size_t)hh * dh,
+                 dq, 0.0f, p, Te);
+        for (int i = 0; i < N; i++)
+            ats_softmax(p + (size_t)i * Te, Te);
+        /* concat[:, hh*dh : (hh+1)*dh] (N, dh) = p (N, Te) . v_h (Te, dh) */
+        ats_gemm(false, N, dh, Te, 1.0f, p, Te, V + (size_t)hh * dh, dq, 0.0f,
+                 s->concat + (size_t)hh * dh, dq);
+    }
+    ats_linear_apply(&L->co, s->concat, N, s->proj); /* (N, D) */
 }
 
 /* The feed-forward block on s->h, output in s->proj (N, D). */
@@ -341,6 +383,15 @@ static void mlp(const ats_model *m, const ats_layer *L, scratch *s, int N) {
         for (size_t i = 0; i < n; i++)
             s->ff_up[i] *= ats_silu(s->ff_gate[i]);
         break;
+    case ATS_ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            s->ff_up[i] = s->ff_up[i] > 0.0f ? s->ff_up[i] : 0.0f;
+        break;
+    case ATS_ACT_GEGLU:
+        ats_linear_apply(&L->gate, s->h, N, s->ff_gate); /* (N, F) */
+        for (size_t i = 0; i < n; i++)
+            s->ff_up[i] *= ats_gelu_tanh(s->ff_gate[i]);
+        break;
     }
     ats_linear_apply(&L->down, s->ff_up, N, s->proj); /* (N, D) */
 }
@@ -354,12 +405,17 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
     ATS_ASSERT(P >= 0 && P < T && (P == 0 || (prev && prev->kv_cache && P <= prev->n_tokens)));
     size_t D = (size_t)c->d_model;
 
+    int Te = c->cross_attention ? run->n_memory : 0;
+    ATS_ASSERT(!c->cross_attention || (run->memory && run->cross_attn && Te > 0));
     scratch s;
-    ats_status st = scratch_alloc(&s, c, (size_t)N, (size_t)T, !run->kv_cache, err);
+    ats_status st = scratch_alloc(&s, c, (size_t)N, (size_t)T, (size_t)Te, !run->kv_cache, err);
     if (st != ATS_OK)
         return st;
     if (uses_rope(c))
         ats_rope_inv_freq(s.inv_freq, c->d_head, c->rope_theta, &c->rope_scaling);
+    for (int d = -(T - 1); s.bucket && d <= T - 1; d++) /* T5: a bucket for each distance */
+        s.bucket[d + T - 1] =
+            ats_relative_bucket(d, !c->causal, c->rel_buckets, c->rel_max_distance);
 
     /* 1. token vectors x (N, D) of the tokens to compute */
     st = embed(m, run->tokens, P, T, s.x, err);
@@ -381,7 +437,18 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
         attention(m, L, &s, &io, P, T);
         add_residual(c, &L->attn_norm, s.x, s.proj, N);
 
-        /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) */
+        /* 2b. a decoder's cross-attention to the encoder's output: x += cross(norm(x)) */
+        if (c->cross_attention) {
+            norm_rows(c, &L->cross_norm, s.h, s.x, N);
+            cross_attention(m, L, &s, run->memory, Te, P, T,
+                            run->cross_attn + (size_t)l * c->n_head * T * Te);
+            add_residual(c, &L->cross_norm, s.x, s.proj, N);
+        }
+
+        /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) (attention-only
+         * blocks have none) */
+        if (c->d_ff == 0)
+            continue;
         block_input(c, &L->mlp_norm, s.h, s.x, N);
         mlp(m, L, &s, N);
         add_residual(c, &L->mlp_norm, s.x, s.proj, N);
@@ -395,8 +462,12 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             memcpy(run->hidden, prev->hidden, (size_t)P * D * sizeof(float));
         capture_rows(run->hidden, P, s.x, N, D);
     }
-    if (run->logits)
-        ats_linear_apply(&m->lm_head, s.x + (size_t)(N - 1) * D, 1, run->logits);
+    if (run->logits) {
+        float *last = s.x + (size_t)(N - 1) * D; /* T5 with a tied head: times d_model^-0.5 */
+        for (size_t i = 0; m->logit_scale != 1.0f && i < D; i++)
+            last[i] *= m->logit_scale;
+        ats_linear_apply(&m->lm_head, last, 1, run->logits);
+    }
 
     scratch_free(&s);
     return ATS_OK;

@@ -106,7 +106,13 @@ static void make_texts(pctx *P) {
 
     snprintf(t[4].title, sizeof t[4].title, "Scaled");
     float root = sqrtf((float)p->d_head);
-    if (!p->scaling) {
+    if (p->bias && p->scale == 1.0f) { /* T5: a bias for the distance, and no 1/sqrt(d_k) */
+        snprintf(t[4].title, sizeof t[4].title, "Position bias");
+        snprintf(t[4].cap[0], sizeof t[4].cap[0], "+ bias of the distance j \xE2\x88\x92 i");
+        snprintf(t[4].cap[1], sizeof t[4].cap[1],
+                 "no \xC3\xB7 \xE2\x88\x9A"
+                 "d_k (T5)");
+    } else if (!p->scaling) {
         snprintf(t[4].cap[0], sizeof t[4].cap[0], "what-if: scaling off");
         snprintf(t[4].cap[1], sizeof t[4].cap[1], "scores kept as they are");
         t[4].whatif[0] = t[4].whatif[1] = true;
@@ -205,7 +211,9 @@ void ats_pipe_col_label(const pctx *P, int col, char *out, size_t n) {
     static const char *const NAMES[COL_COUNT] = {
         "x", "k", "v", "q \xC2\xB7 k", NULL, "weight", "weight \xC3\x97 v"};
     if (col == COL_SCALED) {
-        if (P->p->scaling)
+        if (P->p->bias && P->p->scale == 1.0f)
+            snprintf(out, n, "q \xC2\xB7 k + bias");
+        else if (P->p->scaling)
             snprintf(out, n, "\xC3\x97 %.3g", (double)P->p->scale);
         else
             snprintf(out, n, "\xC3\x97 1");

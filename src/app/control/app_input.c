@@ -1,5 +1,6 @@
 /* Keys, typed text and pointer hits turned into editor calls and state changes. */
 #include "app_internal.h"
+#include "base.h"
 
 #include <errno.h>
 #include <math.h>
@@ -132,8 +133,26 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     case ATS_ACTION_EXPORT:
         ats_app_export(app, (ats_export_kind)arg, now_ms, NULL, 0);
         break;
+    case ATS_ACTION_ATTN_KIND:
+        ats_app_state_set_kind(s, arg);
+        break;
+    case ATS_ACTION_SWITCH_TEXT:
+        ats_app_switch_text(app);
+        break;
+    case ATS_ACTION_GENERATE:
+        if (s->seq2seq) {
+            app->generate = true;
+            ats_app_post_run(app, now_ms);
+        }
+        break;
     case ATS_ACTION_PIPELINE_STEP:
         ats_app_state_step_pipeline(s, arg);
+        break;
+    case ATS_ACTION_CHECKPOINT:
+        ats_app_series_step(app, arg, now_ms);
+        break;
+    case ATS_ACTION_REPLAY:
+        ats_app_series_toggle_play(app, now_ms);
         break;
     default:
         break;
@@ -152,6 +171,7 @@ static bool repeats(ats_action a) {
     case ATS_ACTION_VIEW_PREV:
     case ATS_ACTION_TEXT_LARGER:
     case ATS_ACTION_TEXT_SMALLER:
+    case ATS_ACTION_CHECKPOINT:
     case ATS_ACTION_EDIT_MOVE:
     case ATS_ACTION_EDIT_DELETE:
     case ATS_ACTION_EDIT_UNDO:
@@ -201,7 +221,7 @@ void ats_app_set_preedit(ats_app *app, const char *utf8, int cursor) {
 }
 
 void ats_app_open_model(ats_app *app, const char *path, double now_ms) {
-    ats_app_post_load(app, path, NULL, now_ms); /* a dropped model brings its own tokenizer */
+    ats_app_open_path(app, path, now_ms); /* a dropped model brings its own tokenizer */
 }
 
 static bool is_dir(const char *path) {
@@ -278,6 +298,10 @@ static bool hover(ats_app_state *s, const ats_app_hit *hit) {
     case ATS_APP_HIT_GRID_HEAD:
         l = hit->index;
         h = hit->index2;
+        if (s->hover_kind != hit->side) { /* T5: another band's thumbnail */
+            s->hover_kind = hit->side;
+            v->hover_layer = -1; /* so that the change below is seen */
+        }
         break;
     default:
         break;
@@ -309,6 +333,20 @@ static void load_sample(ats_app *app, int index, double now_ms) {
     const char *text = app->samples.texts[index];
     uint64_t revision = ats_editor_revision(app->editor);
     after_edit(app, ats_editor_set_text(app->editor, text, strlen(text), false), revision, now_ms);
+}
+
+/* The checkpoint under the slider's knob (evenly spaced) or the plot's pointer (by step). */
+static void pick_checkpoint(ats_app *app, const ats_app_hit *hit, double now_ms) {
+    const ats_series *s = app->series;
+    if (!s)
+        return;
+    app->series_playing = false;
+    if (hit->kind == ATS_APP_HIT_CHECKPOINT) {
+        ats_app_series_show(app, (int)lroundf(hit->value * (float)(s->n - 1)), now_ms);
+    } else {
+        int last = s->steps_planned > s->step[s->n - 1] ? s->steps_planned : s->step[s->n - 1];
+        ats_app_series_show(app, ats_series_nearest(s, hit->value * (double)last), now_ms);
+    }
 }
 
 /* Panel controls, tabs, menus: a click does the thing at once. */
@@ -365,6 +403,16 @@ static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
     case ATS_APP_HIT_TEMPERATURE:
         ats_app_state_set_temperature(s, ats_app_temperature_at(hit->value));
         break;
+    case ATS_APP_HIT_CHECKPOINT:
+    case ATS_APP_HIT_TRAIN_PLOT:
+        pick_checkpoint(app, hit, now_ms);
+        break;
+    case ATS_APP_HIT_REPLAY:
+        ats_app_series_toggle_play(app, now_ms);
+        break;
+    case ATS_APP_HIT_BUILTIN:
+        ats_app_open_path(app, hit->index == 1 ? "builtin:tiny" : "builtin:demo", now_ms);
+        break;
     case ATS_APP_HIT_BANNER:
         s->banner[0] = '\0';
         break;
@@ -388,8 +436,20 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
     bool overlay = hit->kind == ATS_APP_HIT_HELP || hit->kind == ATS_APP_HIT_MENU_OUTSIDE ||
                    hit->kind == ATS_APP_HIT_SAMPLE || hit->kind == ATS_APP_HIT_BANNER;
     if (!overlay && hit->kind != ATS_APP_HIT_NONE)
-        s->focus = hit->kind == ATS_APP_HIT_TEXT ? ATS_FOCUS_TEXT : ATS_FOCUS_VIEWS;
+        s->focus = hit->kind == ATS_APP_HIT_TEXT || hit->kind == ATS_APP_HIT_TEXT_OTHER
+                       ? ATS_FOCUS_TEXT
+                       : ATS_FOCUS_VIEWS;
     switch (hit->kind) {
+    case ATS_APP_HIT_TEXT_OTHER: /* T5: the other box takes the keyboard */
+        ats_app_switch_text(app);
+        ats_editor_set_cursor(app->editor, ats_editor_length(app->editor), false);
+        break;
+    case ATS_APP_HIT_ATTN_KIND:
+        ats_app_state_set_kind(s, hit->index);
+        break;
+    case ATS_APP_HIT_GENERATE:
+        ats_app_do(app, ATS_ACTION_GENERATE, 0, false, now_ms);
+        break;
     case ATS_APP_HIT_TEXT:
         if (clicks >= 2)
             ats_editor_select_word_at(app->editor, hit->offset);
@@ -403,6 +463,8 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
         ats_app_state_click_token(s, hit->index, (ats_token_side)hit->side);
         break;
     case ATS_APP_HIT_GRID_HEAD: /* open that head large */
+        if (s->seq2seq)         /* T5: of that band's attention */
+            ats_app_state_set_kind(s, hit->side);
         ats_app_state_set_layer(s, hit->index);
         ats_app_state_set_head(s, hit->index2);
         ats_app_state_set_view(s, ATS_VIEW_HEATMAP);
@@ -457,6 +519,11 @@ void ats_app_pointer_drag(ats_app *app, const ats_app_hit *hit, float dx, float 
         if (hit->kind == ATS_APP_HIT_TEMPERATURE)
             ats_app_state_set_temperature(s, ats_app_temperature_at(hit->value));
         break;
+    case ATS_APP_HIT_CHECKPOINT:
+    case ATS_APP_HIT_TRAIN_PLOT:
+        if (hit->kind == app->drag_kind)
+            pick_checkpoint(app, hit, ats_clock_ms());
+        break;
     default:
         return;
     }
@@ -484,6 +551,10 @@ static bool in_panel(ats_app_hit_kind k) {
     case ATS_APP_HIT_WHATIF_SCALE:
     case ATS_APP_HIT_WHATIF_MASK:
     case ATS_APP_HIT_TEMPERATURE:
+    case ATS_APP_HIT_CHECKPOINT:
+    case ATS_APP_HIT_TRAIN_PLOT:
+    case ATS_APP_HIT_REPLAY:
+    case ATS_APP_HIT_BUILTIN:
         return true;
     default:
         return false;

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "attnscope/rundata.h"
+#include "series.h"
 #include "shared_model.h"
 #include "span_map.h"
 #include "ui.h"
@@ -14,7 +15,8 @@
 
 struct ats_app {
     ats_app_state state;
-    ats_editor *editor;
+    ats_editor *editor; /* the text box with the keyboard (for T5 the source or the target) */
+    ats_editor *other;  /* T5: the other box (the target while the source is edited) */
     ats_worker *worker;
     ats_latency *latency;
     ats_clipboard clipboard;
@@ -32,18 +34,31 @@ struct ats_app {
     ats_shared_model *run_model;
     char *run_text;
     size_t run_text_len;
+    char *run_target; /* T5: the decoder's text the run used (NULL: generated) */
+    size_t run_target_len;
     uint64_t shown_seq; /* the newest outcome applied */
     uint64_t min_seq;   /* outcomes below it ran on a model since swapped out */
     ats_span_map span_map;
 
     /* posting */
     uint64_t posted_revision; /* editor revision of the last run posted */
+    uint64_t posted_other;    /* T5: the other box's revision then */
+    bool generate;            /* T5: the next run generates the target (Ctrl+G) */
     int posted_detail;        /* the layer whose details it keeps (ATS_DETAIL_NONE) */
     bool must_post;           /* post even if the text did not change (new model) */
     double trigger_ms;        /* when the edit not yet posted happened */
     double last_edit_ms;      /* for closing the undo group after a pause; 0 when closed */
     bool posted_this_frame;   /* a run was posted since the last presented frame */
     double echo_ms;           /* the oldest edit no frame has shown yet, 0 none */
+
+    /* a training folder's checkpoints (app_series.c); NULL when another model is open */
+    ats_series *series;
+    int series_index;         /* the checkpoint shown (or loading) */
+    bool series_playing;      /* F5: stepping through the checkpoints */
+    double series_next_ms;    /* when playing moves on */
+    double series_scan_ms;    /* when the log was last looked at */
+    uint64_t series_load_seq; /* the load of the checkpoint shown */
+    char series_title[256];   /* "run · step 400" */
 
     ats_ui *ui;          /* draws the window; keeps the last frame's layout and view */
     ats_samples samples; /* the sample menu */
@@ -69,16 +84,36 @@ struct ats_app {
 
 /* Posts a model load (the UI shows "loading" until it ends). */
 void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_path, double now_ms);
+/* T5: the source and target boxes (whichever has the keyboard). */
+ats_editor *ats_app_source_editor(const ats_app *app);
+ats_editor *ats_app_target_editor(const ats_app *app);
+/* T5: gives the keyboard to the other text box. */
+void ats_app_switch_text(ats_app *app);
 /* After any change of the editor's text: posts the run and refreshes the span map. */
 void ats_app_text_changed(ats_app *app, double event_ms);
 /* Posts a run of the editor's text on the current model when it changed (or must_post, or the
  * pipeline view needs the details of a layer the last run did not keep). */
 void ats_app_post_run(ats_app *app, double trigger_ms);
 
+/* A training folder (app_series.c). open_path: a training folder opens as a series showing its
+ * newest checkpoint, anything else as a model (closing the series). show: loads checkpoint
+ * `index` (clamped). step: by delta, or says how to open a folder when none is. tick: plays and
+ * rereads a growing log; true when something changed. loaded: a load finished (the title). */
+void ats_app_open_path(ats_app *app, const char *path, double now_ms);
+void ats_app_series_show(ats_app *app, int index, double now_ms);
+void ats_app_series_step(ats_app *app, int delta, double now_ms);
+void ats_app_series_toggle_play(ats_app *app, double now_ms);
+bool ats_app_series_tick(ats_app *app, double now_ms);
+void ats_app_series_loaded(ats_app *app, uint64_t seq);
+void ats_app_series_free(ats_app *app);
+
 /* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
  * its data for the selected layer and head with the what-if switches (free with
  * ats_run_pipeline_free before the run changes). */
 bool ats_app_run_has_detail(const ats_app *app, int layer);
+/* The shown run as view data for the attention the views show (for T5 the kind, named in the
+ * title, which lives in title[n]); the window and its exports both draw from it. */
+ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n);
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err);
 
 #endif

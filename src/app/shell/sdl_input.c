@@ -33,6 +33,12 @@ ats_key ats_sdl_key(SDL_Keycode key) {
         return ATS_KEY_SPACE;
     case SDLK_F1:
         return ATS_KEY_F1;
+    case SDLK_F5:
+        return ATS_KEY_F5;
+    case SDLK_PAGEUP:
+        return ATS_KEY_PAGE_UP;
+    case SDLK_PAGEDOWN:
+        return ATS_KEY_PAGE_DOWN;
     case SDLK_F11:
         return ATS_KEY_F11;
     case SDLK_PLUS:
@@ -45,6 +51,12 @@ ats_key ats_sdl_key(SDL_Keycode key) {
     case SDLK_0:
     case SDLK_KP_0:
         return ATS_KEY_0;
+    case SDLK_g:
+        return ATS_KEY_G;
+    case SDLK_k:
+        return ATS_KEY_K;
+    case SDLK_t:
+        return ATS_KEY_T;
     case SDLK_a:
         return ATS_KEY_A;
     case SDLK_c:

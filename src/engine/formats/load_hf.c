@@ -1,24 +1,35 @@
 /* Hugging Face folders: config.json plus model.safetensors, or the shards that
- * model.safetensors.index.json names. Tensors are looked up by their Hugging Face names, checked
- * for shape, and used in place (float32) or converted (F16, BF16) into model-owned memory.
+ * model.safetensors.index.json names. Tensors are looked up by their Hugging Face names and
+ * checked for shape. Weight matrices (embedding tables and LM heads too) are used in place in
+ * their stored dtype (F32, F16, BF16); norms, biases and position tables are float32 views, in
+ * place or converted into model-owned memory.
  *
  *   gpt2   [transformer.]wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc,
  *          mlp.c_proj}, ln_f; Conv1D weights are stored [in][out]; the LM head is wte (tied)
- *          unless lm_head.weight is present.
+ *          unless lm_head.weight is present. attnscope's own checkpoints may have no wpe
+ *          (rotary positions) and no ln_2 / mlp (n_inner 0: attention only).
  *   bert   [bert.]embeddings.{word,position,token_type}_embeddings, embeddings.LayerNorm,
  *          encoder.layer.N.{attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
  *          intermediate.dense, output.{dense,LayerNorm}}; LayerNorm as weight/bias or gamma/beta.
  *          Pooler, classifier, MLM head and position_ids are ignored.
  *   llama  [model.]embed_tokens, layers.N.{input_layernorm, self_attn.{q,k,v,o}_proj,
  *          post_attention_layernorm, mlp.{gate,up,down}_proj}, norm; lm_head unless tied.
+ *   t5     shared (or encoder.embed_tokens), {encoder,decoder}.block.N.layer.0.{SelfAttention.
+ *          {q,k,v,o}, layer_norm}, block.0's SelfAttention.relative_attention_bias (the stack's
+ *          one table), decoder.block.N.layer.1.{EncDecAttention.{q,k,v,o}, layer_norm}, the
+ *          feed-forward layer (encoder 1, decoder 2).{DenseReluDense.{wi | wi_0, wi_1, wo},
+ *          layer_norm}, {encoder,decoder}.final_layer_norm; lm_head unless tied, and a tied head
+ *          scales the decoder's output by d_model^-0.5. No biases anywhere.
  */
 #include "dequant.h"
 #include "base.h"
+#include "linear.h"
 #include "hf_config.h"
 #include "loaders.h"
 #include "safetensors.h"
 
 #include <errno.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -193,10 +204,10 @@ static void shape_text(const ats_st_tensor *t, char *out, size_t size) {
         snprintf(out + used, size - used, "]");
 }
 
-/* The float32 values of tensor `name` of shape (d0) when d1 < 0, else (d0, d1). A missing
+/* Tensor `name` of shape (d0) when d1 < 0, else (d0, d1), of a dtype attnscope reads. A missing
  * tensor is an error when `required`, NULL otherwise. */
-static const float *fetch(hf_loader *ld, bool required, long long d0, long long d1,
-                          const char *name) {
+static const ats_st_tensor *tensor(hf_loader *ld, bool required, long long d0, long long d1,
+                                   const char *name, ats_wtype *type) {
     if (ld->status != ATS_OK)
         return NULL;
     const ats_safetensors *owner = NULL;
@@ -220,17 +231,29 @@ static const float *fetch(hf_loader *ld, bool required, long long d0, long long 
                               owner->file->path, name, got, want);
         return NULL;
     }
-    ats_wtype type;
-    if (!ats_safetensors_wtype(t, &type)) {
+    if (!ats_safetensors_wtype(t, type)) {
         ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
                               "%s: tensor '%s' has dtype %s (attnscope reads F32, F16 and BF16)",
                               owner->file->path, name, t->dtype);
         return NULL;
     }
-    ld->wtypes |= 1u << type;
+    ld->wtypes |= 1u << *type;
+    return t;
+}
+
+/* The float32 values of tensor `name` (see tensor()): in place when stored as aligned float32,
+ * else converted. For norms, biases and position tables. */
+static const float *fetch(hf_loader *ld, bool required, long long d0, long long d1,
+                          const char *name) {
+    ats_wtype type;
+    const ats_st_tensor *t = tensor(ld, required, d0, d1, name, &type);
+    if (!t)
+        return NULL;
     const float *p = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
     if (!p)
         ld->status = ATS_ERR_NOMEM;
+    else
+        ats_model_note_tensor(ld->model, type, t->n_bytes, (const void *)p == t->data);
     return p;
 }
 
@@ -238,16 +261,36 @@ static const float *need1(hf_loader *ld, long long d0, const char *name) {
     return fetch(ld, true, d0, -1, name);
 }
 
-static const float *need2(hf_loader *ld, long long d0, long long d1, const char *name) {
-    return fetch(ld, true, d0, d1, name);
+/* A weight matrix of shape (d0, d1) kept in its stored dtype (half types are decoded a few rows at
+ * a time by the products, so a 7B F16 model takes its file size, not twice that); float32 in place
+ * unless misaligned. `in_major`: stored [in][out] (d0 = n_in), else [out][in]. */
+static ats_linear matrix(hf_loader *ld, bool required, int d0, int d1, bool in_major,
+                         const char *name) {
+    ats_wtype type;
+    const ats_st_tensor *t = tensor(ld, required, d0, d1, name, &type);
+    if (!t)
+        return (ats_linear){0};
+    const void *w = t->data;
+    if (type == ATS_WTYPE_F32)
+        w = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
+    if (!w) {
+        ld->status = ATS_ERR_NOMEM;
+        return (ats_linear){0};
+    }
+    ats_model_note_tensor(ld->model, type, t->n_bytes, w == t->data);
+    return (ats_linear){.w = w,
+                        .type = type,
+                        .n_out = in_major ? d1 : d0,
+                        .n_in = in_major ? d0 : d1,
+                        .ld = d1,
+                        .in_major = in_major};
 }
 
 /* nn.Linear `base`.weight stored [out][in], with `base`.bias (n_out) by `bias`. */
 static ats_linear linear(hf_loader *ld, int n_out, int n_in, bias_rule bias, const char *base) {
     char b[sizeof ld->name];
     snprintf(b, sizeof b, "%s", base);
-    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_in, .in_major = false};
-    lin.w = need2(ld, n_out, n_in, tname(ld, "%s.weight", b));
+    ats_linear lin = matrix(ld, true, n_out, n_in, false, tname(ld, "%s.weight", b));
     if (bias != BIAS_NONE)
         lin.b = fetch(ld, bias == BIAS_REQUIRED, n_out, -1, tname(ld, "%s.bias", b));
     return lin;
@@ -257,8 +300,7 @@ static ats_linear linear(hf_loader *ld, int n_out, int n_in, bias_rule bias, con
 static ats_linear conv1d(hf_loader *ld, int n_in, int n_out, const char *base) {
     char b[sizeof ld->name];
     snprintf(b, sizeof b, "%s", base);
-    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_out, .in_major = true};
-    lin.w = need2(ld, n_in, n_out, tname(ld, "%s.weight", b));
+    ats_linear lin = matrix(ld, true, n_in, n_out, true, tname(ld, "%s.weight", b));
     lin.b = need1(ld, n_out, tname(ld, "%s.bias", b));
     return lin;
 }
@@ -294,8 +336,9 @@ static void build_gpt2(hf_loader *ld, const ats_hf_config *h) {
     const ats_model_config *c = &m->cfg;
     int D = c->d_model, F = c->d_ff;
     const char *p = prefix_for(ld, "transformer.", "wte.weight");
-    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%swte.weight", p));
-    m->pos_embed = need2(ld, c->context, D, tname(ld, "%swpe.weight", p));
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, tname(ld, "%swte.weight", p));
+    if (c->positions == ATS_POS_LEARNED) /* else rotary: no table */
+        m->pos_embed = fetch(ld, true, c->context, D, tname(ld, "%swpe.weight", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
         L->attn_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_1", p, l));
@@ -303,25 +346,19 @@ static void build_gpt2(hf_loader *ld, const ats_hf_config *h) {
         ats_linear qkv = conv1d(ld, D, 3 * D, tname(ld, "%sh.%d.attn.c_attn", p, l));
         if (ld->status != ATS_OK)
             break;
-        for (int i = 0; i < 3; i++) {
-            ats_linear part = {.w = qkv.w + (size_t)i * D,
-                               .b = qkv.b + (size_t)i * D,
-                               .n_out = D,
-                               .n_in = D,
-                               .ld = 3 * D,
-                               .in_major = true};
-            *(i == 0 ? &L->wq : i == 1 ? &L->wk : &L->wv) = part;
-        }
+        L->wq = ats_linear_outputs(&qkv, 0, D);
+        L->wk = ats_linear_outputs(&qkv, D, D);
+        L->wv = ats_linear_outputs(&qkv, 2 * D, D);
         L->wo = conv1d(ld, D, D, tname(ld, "%sh.%d.attn.c_proj", p, l));
+        if (F == 0) /* attention only (n_inner 0) */
+            continue;
         L->mlp_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_2", p, l));
         L->up = conv1d(ld, D, F, tname(ld, "%sh.%d.mlp.c_fc", p, l));
         L->down = conv1d(ld, F, D, tname(ld, "%sh.%d.mlp.c_proj", p, l));
     }
     m->final_norm = layernorm(ld, D, tname(ld, "%sln_f", p));
-    const float *head =
-        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
-    m->lm_head =
-        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+    m->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
 }
 
 static void build_bert(hf_loader *ld, const ats_hf_config *h) {
@@ -329,12 +366,13 @@ static void build_bert(hf_loader *ld, const ats_hf_config *h) {
     const ats_model_config *c = &m->cfg;
     int D = c->d_model, F = c->d_ff;
     const char *p = prefix_for(ld, "bert.", "embeddings.word_embeddings.weight");
-    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%sembeddings.word_embeddings.weight", p));
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false,
+                          tname(ld, "%sembeddings.word_embeddings.weight", p));
     m->pos_embed =
-        need2(ld, c->context, D, tname(ld, "%sembeddings.position_embeddings.weight", p));
+        fetch(ld, true, c->context, D, tname(ld, "%sembeddings.position_embeddings.weight", p));
     /* token_type_embeddings (type_vocab_size, D): every token has type 0, so row 0 */
-    m->type_embed =
-        need2(ld, h->type_vocab_size, D, tname(ld, "%sembeddings.token_type_embeddings.weight", p));
+    m->type_embed = fetch(ld, true, h->type_vocab_size, D,
+                          tname(ld, "%sembeddings.token_type_embeddings.weight", p));
     m->embed_norm = layernorm(ld, D, tname(ld, "%sembeddings.LayerNorm", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
@@ -365,7 +403,7 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
     bias_rule o_bias = h->o_bias ? BIAS_REQUIRED : BIAS_OPTIONAL;
     bias_rule mlp_bias = h->mlp_bias ? BIAS_REQUIRED : BIAS_OPTIONAL;
     const char *p = prefix_for(ld, "model.", "embed_tokens.weight");
-    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%sembed_tokens.weight", p));
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, tname(ld, "%sembed_tokens.weight", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
         L->attn_norm = rmsnorm(ld, D, tname(ld, "%slayers.%d.input_layernorm.weight", p, l));
@@ -380,10 +418,84 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
         L->down = linear(ld, D, F, mlp_bias, tname(ld, "%slayers.%d.mlp.down_proj", p, l));
     }
     m->final_norm = rmsnorm(ld, D, tname(ld, "%snorm.weight", p));
-    const float *head =
-        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
-    m->lm_head =
-        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+    m->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
+}
+
+/* One T5 stack ("encoder" or "decoder") into `m`, whose cfg says its shape. */
+static void build_t5_stack(hf_loader *ld, ats_model *m, const char *stack) {
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff, dq = c->n_head * c->d_head;
+    int ff = c->cross_attention ? 2 : 1; /* the feed-forward sub-layer's index */
+    bool gated = c->activation == ATS_ACT_GEGLU;
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        char b[128];
+        snprintf(b, sizeof b, "%s.block.%d.layer", stack, l);
+        L->attn_norm = rmsnorm(ld, D, tname(ld, "%s.0.layer_norm.weight", b));
+        L->wq = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.0.SelfAttention.q", b));
+        L->wk = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.0.SelfAttention.k", b));
+        L->wv = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.0.SelfAttention.v", b));
+        L->wo = linear(ld, D, dq, BIAS_NONE, tname(ld, "%s.0.SelfAttention.o", b));
+        if (c->cross_attention) {
+            L->cross_norm = rmsnorm(ld, D, tname(ld, "%s.1.layer_norm.weight", b));
+            L->cq = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.q", b));
+            L->ck = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.k", b));
+            L->cv = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.v", b));
+            L->co = linear(ld, D, dq, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.o", b));
+        }
+        L->mlp_norm = rmsnorm(ld, D, tname(ld, "%s.%d.layer_norm.weight", b, ff));
+        if (gated) {
+            L->gate = linear(ld, F, D, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wi_0", b, ff));
+            L->up = linear(ld, F, D, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wi_1", b, ff));
+        } else {
+            L->up = linear(ld, F, D, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wi", b, ff));
+        }
+        L->down = linear(ld, D, F, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wo", b, ff));
+    }
+    m->rel_bias =
+        fetch(ld, true, c->rel_buckets, c->n_head,
+              tname(ld, "%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight", stack));
+    m->final_norm = rmsnorm(ld, D, tname(ld, "%s.final_layer_norm.weight", stack));
+}
+
+/* The decoder stack as a model of its own sharing the encoder's embedding; its layers live in
+ * the encoder's memory. */
+static ats_model *t5_decoder(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model, *d = ats_model_new();
+    if (!d) {
+        ld->status = ats_fail(ld->err, ATS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    m->decoder = d; /* freed with m */
+    d->cfg = h->dec;
+    d->info = m->info;
+    d->tok_embed = m->tok_embed;
+    d->layers = ats_model_alloc(m, (size_t)d->cfg.n_layer * sizeof(ats_layer), ld->err);
+    if (!d->layers)
+        ld->status = ATS_ERR_NOMEM;
+    return d;
+}
+
+static void build_t5(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model;
+    const char *embed = find(ld, "shared.weight", NULL) ? "shared.weight"
+                        : find(ld, "encoder.embed_tokens.weight", NULL)
+                            ? "encoder.embed_tokens.weight"
+                            : "shared.weight";
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, embed);
+    m->decoder_start_id = h->decoder_start_id;
+    m->eos_id = h->eos_id;
+    build_t5_stack(ld, m, "encoder");
+    ats_model *d = ld->status == ATS_OK ? t5_decoder(ld, h) : NULL;
+    if (!d)
+        return;
+    build_t5_stack(ld, d, "decoder");
+    d->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
+    d->logit_scale = h->tie_embeddings ? 1.0f / sqrtf((float)D) : 1.0f;
 }
 
 /* ---- the folder --------------------------------------------------------------------------- */
@@ -391,7 +503,10 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
 /* Bytes of the tokenizer files the folder's tokenizer reads, in the constructor's order. */
 static void add_tokenizer_sizes(hf_loader *ld) {
     char path[PATH_SIZE];
-    if (join(path, ld->dir, "tokenizer.json") && regular_file_size(path) >= 0) {
+    if (strstr(ld->model->tokenizer ? ld->model->tokenizer->kind : "", "SentencePiece Unigram")) {
+        add_size(ld, "spiece.model");
+        add_size(ld, "tokenizer_config.json");
+    } else if (join(path, ld->dir, "tokenizer.json") && regular_file_size(path) >= 0) {
         add_size(ld, "tokenizer.json");
     } else if (join(path, ld->dir, "vocab.json") && regular_file_size(path) >= 0) {
         add_size(ld, "vocab.json");
@@ -419,6 +534,32 @@ static bool file_exists(const char *dir, const char *name) {
     return join(path, dir, name) && stat(path, &st) == 0;
 }
 
+/* Head scores saved by attnscope train, and the captions they give each head. */
+static ats_status load_head_scores(hf_loader *ld, const char *config_path) {
+    ats_model *m = ld->model;
+    int L = m->cfg.n_layer, H = m->cfg.n_head;
+    size_t LH = (size_t)L * H;
+    float *scores = ats_model_alloc_floats(m, 2 * LH, ld->err);
+    if (!scores)
+        return ATS_ERR_NOMEM;
+    bool found;
+    ats_status s = ats_hf_config_head_scores(config_path, L, H, scores, &found, ld->err);
+    if (s != ATS_OK || !found)
+        return s;
+    char **captions = ats_model_alloc(m, LH * sizeof *captions, ld->err);
+    for (size_t i = 0; captions && i < LH; i++) {
+        char text[256];
+        ats_head_caption_from_scores(text, sizeof text, scores[i], scores[LH + i]);
+        if (!(captions[i] = ats_model_strdup(m, text, ld->err)))
+            return ATS_ERR_NOMEM;
+    }
+    if (!captions)
+        return ATS_ERR_NOMEM;
+    m->head_scores = scores;
+    m->head_captions = (const char *const *)captions;
+    return ATS_OK;
+}
+
 /* A folder holding only tokenizer files (no config.json), such as a tokenizer repository:
  * it opens for tokenize and info, with no weights. */
 static ats_status load_tokenizer_only(hf_loader *ld) {
@@ -432,6 +573,7 @@ static ats_status load_tokenizer_only(hf_loader *ld) {
     const char *kind = m->tokenizer->kind;
     snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", kind);
     m->cfg.arch = strstr(kind, "WordPiece")       ? ATS_ARCH_BERT
+                  : strstr(kind, "Unigram")       ? ATS_ARCH_T5
                   : strstr(kind, "SentencePiece") ? ATS_ARCH_LLAMA
                                                   : ATS_ARCH_GPT2;
     m->cfg.vocab_size = m->tokenizer->vocab_size;
@@ -450,7 +592,7 @@ static ats_status load(hf_loader *ld) {
                        file_exists(ld->dir, "model.safetensors.index.json");
     if (!file_exists(ld->dir, "config.json") && !has_weights &&
         (file_exists(ld->dir, "tokenizer.json") || file_exists(ld->dir, "vocab.json") ||
-         file_exists(ld->dir, "vocab.txt")))
+         file_exists(ld->dir, "vocab.txt") || file_exists(ld->dir, "spiece.model")))
         return load_tokenizer_only(ld);
     ats_hf_config h;
     ats_status s = ats_hf_config_read(path, &h, ld->err);
@@ -469,12 +611,16 @@ static ats_status load(hf_loader *ld) {
         return ATS_ERR_NOMEM;
     if (m->cfg.arch == ATS_ARCH_GPT2)
         build_gpt2(ld, &h);
+    else if (m->cfg.arch == ATS_ARCH_T5)
+        build_t5(ld, &h);
     else if (m->cfg.arch == ATS_ARCH_BERT)
         build_bert(ld, &h);
     else
         build_llama(ld, &h);
     if (ld->status != ATS_OK)
         return ld->status;
+    if ((s = load_head_scores(ld, path)) != ATS_OK)
+        return s;
     ats_wtype_mix_name(ld->wtypes, m->info.dtype, sizeof m->info.dtype);
 
     if ((s = ats_tokenizer_from_hf_folder(ld->dir, &m->tokenizer, ld->err)) != ATS_OK)
