@@ -56,9 +56,9 @@ static void test_app_series_reads_a_training_folder(void **state) {
     char *run = make_run();
     assert_true(ats_series_is_training_folder(run));
     ats_series s;
-    char err[512];
-    if (!ats_series_read(run, &s, err, sizeof err))
-        fail_msg("%s", err);
+    ats_error err;
+    if (ats_series_read(run, &s, &err) != ATS_OK)
+        fail_msg("%s", err.message);
     assert_int_equal(s.n, 3);
     assert_int_equal(s.step[0], 0);
     assert_int_equal(s.step[2], 20);
@@ -84,13 +84,14 @@ static void test_app_series_reads_a_training_folder(void **state) {
 }
 
 static void expect_refused(const char *dir, const char *log, const char *why) {
-    char path[4200], err[512] = "";
+    char path[4200];
+    ats_error err;
     snprintf(path, sizeof path, "%s/train_log.jsonl", dir);
     write_text(path, log);
     ats_series s;
-    assert_false(ats_series_read(dir, &s, err, sizeof err));
-    if (!strstr(err, why))
-        fail_msg("expected \"%s\" in \"%s\"", why, err);
+    assert_int_not_equal(ats_series_read(dir, &s, &err), ATS_OK);
+    if (!strstr(err.message, why))
+        fail_msg("expected \"%s\" in \"%s\"", why, err.message);
 }
 
 static void test_app_series_refuses_broken_logs(void **state) {
