@@ -503,6 +503,30 @@ def hf_configs():
     }
 
 
+# ---- training logs ---------------------------------------------------------------------------------
+
+
+def train_log(layers=2, heads=2, checkpoints=3, finished=True):
+    """A train_log.jsonl as `attnscope train` writes it: the start, losses, checkpoints with each
+    head's previous-token and induction scores, the end."""
+    def scores():
+        return [[round(RNG.random(), 3) for _ in range(heads)] for _ in range(layers)]
+    lines = [{"event": "start", "recipe": {"corpus": "builtin:repeats", "steps": 10 * checkpoints,
+                                           "n_layer": layers, "n_head": heads},
+              "n_params": 1234, "vocab_size": 64}]
+    for c in range(checkpoints):
+        step = 10 * c
+        if c:
+            lines.append({"step": step, "loss": round(4.0 / (c + 1), 3), "lr": 0.001,
+                          "tokens_per_second": 5000.0, "elapsed_s": 0.5 * c})
+        lines.append({"step": step, "checkpoint": "checkpoints/step-%06d" % step,
+                      "eval_loss": round(4.2 / (c + 1), 3), "previous_token": scores(),
+                      "induction": scores(), "elapsed_s": 0.5 * c})
+    if finished:
+        lines.append({"event": "end", "step": 10 * (checkpoints - 1), "elapsed_s": 2.0})
+    return "".join(json.dumps(l) + "\n" for l in lines).encode()
+
+
 # ---- the targets ---------------------------------------------------------------------------------
 
 
@@ -534,6 +558,7 @@ def corpus():
                       "punctuation": b"!!! ... ,,, ??? -- 12.5% $3 (a) [b] {c}"},
         "fuzz_hf_config": hf_configs(),
         "fuzz_hf_folder": hf_folders(),
+        "fuzz_train_log": {"finished": train_log(), "growing": train_log(1, 4, 2, False)},
     }
 
 
