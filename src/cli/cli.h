@@ -35,6 +35,7 @@ enum {
     OPT_STEP = 1 << 18,   /* --step N */
     OPT_EXPORT_DIR = 1 << 19,
     OPT_COLOR_SCALE = 1 << 20,
+    OPT_BENCH = 1 << 21, /* --tokens LIST, --repeat N, --threads N */
 };
 
 typedef struct cli_opts {
@@ -52,6 +53,8 @@ typedef struct cli_opts {
     const char *export_dir;  /* the window's export folder */
     int layer, head, token;  /* -1 when not given */
     int step;                /* -1 when not given */
+    const char *tokens;      /* bench: --tokens 16,64,256 */
+    int repeat, threads;     /* bench: 0 when not given */
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
     bool causal, json, no_special, logits, hidden, steps, no_scaling, help;
@@ -104,6 +107,7 @@ int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
 
 #endif

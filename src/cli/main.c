@@ -19,6 +19,8 @@ static const char *USAGE =
     "                          [--font FILE] -o FILE\n"
     "                          pipeline: [--step N] [--no-scaling] [--causal-mask on|off]\n"
     "                          [--temperature X]\n"
+    "       attnscope bench    [--model M] [--tokens 16,64,256,512] [--repeat N]\n"
+    "                          [--threads N] [--json]\n"
     "\n"
     "M is builtin:demo, a Hugging Face folder, a .gguf file or a llama2.c .bin file.\n"
     "Layers and heads count from 0. 'attnscope COMMAND --help' describes each command.\n"
@@ -34,6 +36,7 @@ static const command COMMANDS[] = {
     {"tokenize", cmd_tokenize},
     {"dump", cmd_dump},
     {"export", cmd_export},
+    {"bench", cmd_bench},
 };
 
 int main(int argc, char **argv) {

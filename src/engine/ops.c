@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 void ats_gemm(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc) {
@@ -35,6 +36,19 @@ void ats_linear_apply(const ats_linear *lin, const float *x, int T, float *y) {
              lin->b ? 1.0f : 0.0f, y, lin->n_out);
 }
 
+void ats_linear_apply_cols(const ats_linear *lin, const float *x, int T, float *y, int o0, int o1) {
+    /* the same product as ats_linear_apply on the sub-matrix of rows o0..o1-1 of W: stored
+     * [out][in] they start at w + o0 * ld, stored [in][out] at column o0 of each row */
+    const float *w = lin->in_major ? lin->w + o0 : lin->w + (size_t)o0 * lin->ld;
+    int n = o1 - o0;
+    if (lin->b) {
+        for (int t = 0; t < T; t++)
+            memcpy(y + (size_t)t * lin->n_out + o0, lin->b + o0, (size_t)n * sizeof(float));
+    }
+    ats_gemm(!lin->in_major, T, n, lin->n_in, 1.0f, x, lin->n_in, w, lin->ld, lin->b ? 1.0f : 0.0f,
+             y + o0, lin->n_out);
+}
+
 void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y) {
     for (int t = 0; t < T; t++) {
         for (int o = 0; o < lin->n_out; o++) {
@@ -49,7 +63,7 @@ void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y
     }
 }
 
-void ats_softmax(float *x, int n) {
+void ats_softmax_ref(float *x, int n) {
     if (n <= 0)
         return;
     float max = x[0];
@@ -66,7 +80,8 @@ void ats_softmax(float *x, int n) {
         x[i] *= inv;
 }
 
-void ats_layernorm(float *out, const float *x, const float *w, const float *b, int n, float eps) {
+void ats_layernorm_ref(float *out, const float *x, const float *w, const float *b, int n,
+                       float eps) {
     double mean = 0.0;
     for (int i = 0; i < n; i++)
         mean += x[i];
@@ -82,7 +97,7 @@ void ats_layernorm(float *out, const float *x, const float *w, const float *b, i
     }
 }
 
-void ats_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+void ats_rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps) {
     double ss = 0.0;
     for (int i = 0; i < n; i++)
         ss += (double)x[i] * x[i];
@@ -91,16 +106,16 @@ void ats_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
         out[i] = (float)(x[i] * inv * w[i]);
 }
 
-float ats_gelu_tanh(float x) {
+float ats_gelu_tanh_ref(float x) {
     const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
     return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
 }
 
-float ats_gelu_erf(float x) {
+float ats_gelu_erf_ref(float x) {
     return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
 }
 
-float ats_silu(float x) {
+float ats_silu_ref(float x) {
     return x / (1.0f + expf(-x));
 }
 
@@ -143,13 +158,31 @@ static void rotate_pair(float *a, float *b, double angle) {
     *b = (float)(x * s + y * c);
 }
 
-void ats_rope_interleaved(float *vec, int d_head, int pos, const float *inv_freq) {
+void ats_rope_interleaved_ref(float *vec, int d_head, int pos, const float *inv_freq) {
     for (int i = 0; i < d_head / 2; i++)
         rotate_pair(&vec[2 * i], &vec[2 * i + 1], (double)pos * inv_freq[i]);
 }
 
-void ats_rope_half(float *vec, int d_head, int pos, const float *inv_freq) {
+void ats_rope_half_ref(float *vec, int d_head, int pos, const float *inv_freq) {
     int half = d_head / 2;
     for (int i = 0; i < half; i++)
         rotate_pair(&vec[i], &vec[i + half], (double)pos * inv_freq[i]);
+}
+
+void ats_rope_angles(double *cs, int d_head, int pos, const float *inv_freq) {
+    for (int i = 0; i < d_head / 2; i++) {
+        double angle = (double)pos * inv_freq[i];
+        cs[2 * i] = cos(angle);
+        cs[2 * i + 1] = sin(angle);
+    }
+}
+
+void ats_rope_rotate(float *vec, int d_head, bool rotate_half, const double *cs) {
+    int half = d_head / 2, stride = rotate_half ? 1 : 2, partner = rotate_half ? half : 1;
+    for (int i = 0; i < half; i++) {
+        float *a = &vec[i * stride], *b = a + partner;
+        double x = *a, y = *b, c = cs[2 * i], s = cs[2 * i + 1];
+        *a = (float)(x * c - y * s);
+        *b = (float)(x * s + y * c);
+    }
 }
