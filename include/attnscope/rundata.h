@@ -28,9 +28,17 @@ typedef struct ats_run_view {
     ats_view_data data;  /* what ats_view_build takes */
     const char **labels; /* (T) token pieces, borrowed from the run */
     bool *special;       /* (T) */
+    /* a run that computes heads on demand: the heads a build asked for (acquired from the run,
+     * released by ats_run_view_free) and the grid's pooled overview */
+    const ats_run *run;
+    const float **heads; /* (L * H), NULL entries not asked for yet */
+    float *pooled;       /* (L, H, n, n) */
 } ats_run_view;
 
-/* `text` is the input text the run was made from (metadata; may be NULL). ATS_ERR_NOMEM. */
+/* `text` is the input text the run was made from (metadata; may be NULL). A run that kept its
+ * attention whole is drawn from it; otherwise each head a view draws is computed (or found in
+ * the run's cache) when the build asks for it, and the grid draws the pooled overview.
+ * ATS_ERR_NOMEM. */
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err);
 void ats_run_view_free(ats_run_view *v);
@@ -61,15 +69,21 @@ typedef struct ats_dump_selection {
 /* Every layer and head of the model. */
 ats_dump_selection ats_dump_selection_all(const ats_model_config *c);
 
+/* The writers take each head from the run one at a time (ats_run_attention_acquire), so a run
+ * that computes its heads on demand is written with one head in memory at a time. They fail
+ * (ATS_ERR_NOMEM, or ATS_ERR_ARG for heads the run does not serve) with the file unfinished. */
+
 /* One dump object (DESIGN.md's schema); with one_line (JSON Lines) it holds no newline but the
  * last. `warning` and `steps` may be NULL. */
-void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                         const ats_run *run, const ats_dump_selection *sel, const char *warning,
-                         const ats_head_steps *steps, bool one_line);
+ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
+                               const ats_run *run, const ats_dump_selection *sel,
+                               const char *warning, const ats_head_steps *steps, bool one_line,
+                               ats_error *err);
 /* NPY v1.0, float32 (layers, heads, T, T) of the selection. */
-void ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel);
+ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
+                              ats_error *err);
 /* One head's (T, T) matrix, token pieces as header row and first column (RFC 4180, CRLF). */
-void ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head);
+ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, ats_error *err);
 
 /* JSON pieces shared by `tokenize` and `dump` (written with jansson so strings are escaped). */
 void ats_json_write_tokens(FILE *f, const ats_tokens *tokens);

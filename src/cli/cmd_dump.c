@@ -77,6 +77,8 @@ static int dump_one(dump_job *job, int index) {
     ro.want_hidden = o->hidden;
     if (o->steps)
         ro.detail_layer = o->layer;
+    if (o->layer >= 0) /* one layer asked for: the run serves only it (a large model's memory) */
+        ro.attention_layer = o->layer;
     ats_run *run;
     ats_error err;
     ats_status s =
@@ -109,19 +111,24 @@ static int dump_one(dump_job *job, int index) {
     ats_dump_selection sel = select_heads(o, c);
     switch (job->format) {
     case FORMAT_JSON:
-        ats_dump_write_json(job->out.f, job->model, job->texts.items[index], job->texts.lens[index],
-                            run, &sel, truncated ? warning : NULL, steps, job->texts.n > 1);
+        s = ats_dump_write_json(job->out.f, job->model, job->texts.items[index],
+                                job->texts.lens[index], run, &sel, truncated ? warning : NULL,
+                                steps, job->texts.n > 1, &err);
         break;
     case FORMAT_NPY:
-        ats_dump_write_npy(job->out.f, run, &sel);
+        s = ats_dump_write_npy(job->out.f, run, &sel, &err);
         break;
     case FORMAT_CSV:
-        ats_dump_write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
-                           o->head >= 0 ? o->head : 0);
+        s = ats_dump_write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
+                               o->head >= 0 ? o->head : 0, &err);
         break;
     }
     ats_head_steps_free(steps);
     ats_run_free(run);
+    if (s != ATS_OK) {
+        cli_error("%s", err.message);
+        return cli_exit_for(s);
+    }
     return EXIT_OK;
 }
 

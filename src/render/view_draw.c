@@ -203,8 +203,9 @@ float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_onl
 
 float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
     int T = d->n_tokens;
-    const float *a =
-        d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * (size_t)T * (size_t)T;
+    const float *a = ats_view_data_head(d, layer, head);
+    if (!a)
+        return 1.0f;
     bool skip = hide_special && d->special;
     float mx = 0;
     for (int q = d->causal ? 1 : 0; q < T; q++) { /* causal query 0 sees only itself: 1 */
@@ -253,8 +254,11 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
         return NULL;
     int *seen = (int *)(void *)(sum + m);
     uint8_t *img = (uint8_t *)(void *)(seen + m);
-    const float *a = c->d->attention +
-                     ((size_t)layer * (size_t)c->d->n_head + (size_t)head) * (size_t)T * (size_t)T;
+    const float *a = ats_view_data_head(c->d, layer, head);
+    if (!a) { /* a head that cannot be had: empty */
+        memset(img, 0, (size_t)m * (size_t)m * 4);
+        return img;
+    }
     const int *shown = c->tok.shown;
     bool causal = c->d->causal, all_shown = n == T;
     if (step == 1) { /* a pixel per cell: no means; value_color with its divisions hoisted */

@@ -107,12 +107,11 @@ typedef struct view_ctx {
     ats_status status; /* first failure of a drawing call */
 } view_ctx;
 
-/* attention[layer][head][q][k] */
+/* attention[layer][head][q][k]; 0 for a head that cannot be had */
 static inline float attn_at(const view_ctx *c, int layer, int head, int q, int k) {
     size_t T = (size_t)c->d->n_tokens;
-    return c->d
-        ->attention[(((size_t)layer * (size_t)c->d->n_head + (size_t)head) * T + (size_t)q) * T +
-                    (size_t)k];
+    const float *a = ats_view_data_head(c->d, layer, head);
+    return a ? a[(size_t)q * T + (size_t)k] : 0.0f;
 }
 
 /* The colour of attention value v: [0, vmax] on sequential maps, [-vmax, vmax] on diverging

@@ -188,11 +188,10 @@ static float weight(const view_ctx *c, int head, int q, int k) {
 }
 
 /* Head h's attention row of shown query q, indexed by token (the shown keys: tok.shown). */
+/* NULL for a head that cannot be had. */
 static const float *query_row(const view_ctx *c, int head, int q) {
-    size_t T = (size_t)c->d->n_tokens;
-    return c->d->attention + (((size_t)c->st->layer * (size_t)c->d->n_head + (size_t)head) * T +
-                              (size_t)c->tok.shown[q]) *
-                                 T;
+    const float *a = ats_view_data_head(c->d, c->st->layer, head);
+    return a ? a + (size_t)c->tok.shown[q] * (size_t)c->d->n_tokens : NULL;
 }
 
 /* Shown keys [0, n) that shown query q sees: up to itself in a causal model (shown order is
@@ -229,6 +228,8 @@ static float line_cut(const view_ctx *c, int f) {
             continue;
         for (int q = 0; q < n; q++) {
             const float *row = query_row(c, h, q);
+            if (!row)
+                break;
             for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
                 float w = row[c->tok.shown[k]];
                 if (w >= cut) {
@@ -261,6 +262,8 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, f
             if (f >= 0 && side == ATS_SIDE_QUERY && q != f)
                 continue;
             const float *row = query_row(c, h, q);
+            if (!row)
+                break;
             for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
                 if (f >= 0 && side == ATS_SIDE_KEY && k != f)
                     continue;

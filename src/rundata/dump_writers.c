@@ -63,9 +63,10 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
 
 /* One JSON object; with one_line (JSON Lines, for --text-file) it holds no newline but the last,
  * otherwise each member and each head starts a line so a person can read the file. */
-void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                         const ats_run *run, const ats_dump_selection *sel, const char *warning,
-                         const ats_head_steps *steps, bool one_line) {
+ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
+                               const ats_run *run, const ats_dump_selection *sel,
+                               const char *warning, const ats_head_steps *steps, bool one_line,
+                               ats_error *err) {
     int T = ats_run_n_tokens(run);
     const char *nl = one_line ? "" : "\n";
     fputs("{\"model\": ", f);
@@ -90,7 +91,12 @@ void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size
         for (int h = 0; h < sel->n_heads; h++) {
             if (h)
                 fprintf(f, ",%s   ", nl);
-            write_matrix(f, ats_run_attention(run, sel->layer0 + l, sel->head0 + h), T, T);
+            const float *a;
+            ats_status s = ats_run_attention_acquire(run, sel->layer0 + l, sel->head0 + h, &a, err);
+            if (s != ATS_OK)
+                return s;
+            write_matrix(f, a, T, T);
+            ats_run_attention_release(run, a);
         }
         fputc(']', f);
     }
@@ -108,10 +114,12 @@ void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size
     if (steps)
         write_steps(f, steps, nl);
     fputs("}\n", f);
+    return ATS_OK;
 }
 
 /* NPY version 1.0: magic, header length, a Python dict literal padded to 64 bytes, data. */
-void ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel) {
+ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
+                              ats_error *err) {
     int T = ats_run_n_tokens(run);
     char dict[160];
     int n = snprintf(dict, sizeof dict,
@@ -129,9 +137,15 @@ void ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *s
     fputc('\n', f);
     /* float32 little-endian: the in-memory layout on every platform attnscope builds for. */
     for (int l = 0; l < sel->n_layers; l++)
-        for (int h = 0; h < sel->n_heads; h++)
-            fwrite(ats_run_attention(run, sel->layer0 + l, sel->head0 + h), sizeof(float),
-                   (size_t)T * T, f);
+        for (int h = 0; h < sel->n_heads; h++) {
+            const float *a;
+            ats_status s = ats_run_attention_acquire(run, sel->layer0 + l, sel->head0 + h, &a, err);
+            if (s != ATS_OK)
+                return s;
+            fwrite(a, sizeof(float), (size_t)T * T, f);
+            ats_run_attention_release(run, a);
+        }
+    return ATS_OK;
 }
 
 /* A CSV field per RFC 4180: quoted when it holds a comma, quote, line break or edge space. */
@@ -152,10 +166,13 @@ static void write_csv_field(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-void ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head) {
+ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, ats_error *err) {
     const ats_tokens *tokens = ats_run_get_tokens(run);
     int T = ats_run_n_tokens(run);
-    const float *a = ats_run_attention(run, layer, head);
+    const float *a;
+    ats_status s = ats_run_attention_acquire(run, layer, head, &a, err);
+    if (s != ATS_OK)
+        return s;
     write_csv_field(f, "query\\key");
     for (int j = 0; j < T; j++) {
         fputc(',', f);
@@ -170,4 +187,6 @@ void ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head) {
         }
         fputs("\r\n", f);
     }
+    ats_run_attention_release(run, a);
+    return ATS_OK;
 }

@@ -141,23 +141,26 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
     bool ok = true;
     for (int i = 0; i < 3; i++)
         ok = mem_open(&m[i]) && ok;
-    if (ok) {
-        ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
-                            warning[0] ? warning : NULL, NULL, false);
-        ats_dump_write_npy(m[1].f, run, &all);
-        ats_dump_write_csv(m[2].f, run, job->layer, job->head);
-    }
+    ats_status s = ok ? ATS_OK : ATS_ERR_NOMEM;
+    if (s == ATS_OK)
+        s = ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
+                                warning[0] ? warning : NULL, NULL, false, err);
+    if (s == ATS_OK)
+        s = ats_dump_write_npy(m[1].f, run, &all, err);
+    if (s == ATS_OK)
+        s = ats_dump_write_csv(m[2].f, run, job->layer, job->head, err);
     for (int i = 0; i < 3; i++)
         ok = mem_close(&m[i]) && ok;
-    ats_status s = ATS_ERR_NOMEM;
-    if (ok) {
+    if (s == ATS_OK && !ok)
+        s = ATS_ERR_NOMEM;
+    if (s == ATS_OK) {
         char csv[48];
         snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
         ats_out_file files[3] = {{".json", m[0].data, m[0].len},
                                  {".npy", m[1].data, m[1].len},
                                  {csv, m[2].data, m[2].len}};
         s = ats_export_files_write(job->dir, "attnscope-run", files, 3, path, path_size, NULL, err);
-    } else {
+    } else if (s == ATS_ERR_NOMEM && !err->message[0]) {
         snprintf(err->message, sizeof err->message, "out of memory");
     }
     for (int i = 0; i < 3; i++)
