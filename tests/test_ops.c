@@ -17,21 +17,26 @@ static void fill_random(float *x, size_t n, unsigned seed) {
 
 /* ---- matrix products ---------------------------------------------------------------------- */
 
+/* Both layouts of B, with alpha and beta, for one and two rows (matrix-vector products) and
+ * more (a matrix product). */
 static void test_ops_gemm_matches_plain_loop(void **state) {
     (void)state;
-    enum { M = 7, N = 5, K = 9, LD = 11 };
-    float A[M * LD], Bt[N * LD], B[K * LD], C[M * N], C_ref[M * N];
-    fill_random(A, M * LD, 1);
+    enum { MAX_M = 7, N = 5, K = 9, LD = 11 };
+    float A[MAX_M * LD], Bt[N * LD], B[K * LD], C[MAX_M * N], C_ref[MAX_M * N];
+    fill_random(A, MAX_M * LD, 1);
     fill_random(Bt, N * LD, 2);
     fill_random(B, K * LD, 3);
-    for (int trans = 0; trans <= 1; trans++) {
-        const float *b = trans ? Bt : B;
-        fill_random(C, M * N, 4);
-        memcpy(C_ref, C, sizeof C);
-        ats_gemm(trans, M, N, K, 0.5f, A, LD, b, LD, 2.0f, C, N);
-        ats_gemm_ref(trans, M, N, K, 0.5f, A, LD, b, LD, 2.0f, C_ref, N);
-        ats_assert_close(C, C_ref, M * N, 1e-5, trans ? "gemm A.B^T" : "gemm A.B");
-    }
+    const int rows[] = {1, 2, MAX_M};
+    for (int r = 0; r < 3; r++)
+        for (int trans = 0; trans <= 1; trans++) {
+            int M = rows[r];
+            const float *b = trans ? Bt : B;
+            fill_random(C, MAX_M * N, 4);
+            memcpy(C_ref, C, sizeof C);
+            ats_gemm(trans, M, N, K, 0.5f, A, LD, b, LD, 2.0f, C, N);
+            ats_gemm_ref(trans, M, N, K, 0.5f, A, LD, b, LD, 2.0f, C_ref, N);
+            ats_assert_close(C, C_ref, MAX_M * N, 1e-5, trans ? "gemm A.B^T" : "gemm A.B");
+        }
 }
 
 static void test_ops_gemm_by_hand(void **state) {
@@ -140,9 +145,8 @@ static void test_ops_activations_by_hand(void **state) {
     /* 0.5x(1+erf(x/sqrt2)), 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))), x/(1+e^-x) */
     const float expected[] = {0.84134475f,  -0.15865525f, 0.84119199f,
                               -0.04540231f, 0.73105858f,  -0.23840584f};
-    const float ref[] = {ats_gelu_erf_ref(1.0f),   ats_gelu_erf_ref(-1.0f),
-                         ats_gelu_tanh_ref(1.0f),  ats_gelu_tanh_ref(-2.0f),
-                         ats_silu_ref(1.0f),       ats_silu_ref(-2.0f)};
+    const float ref[] = {ats_gelu_erf_ref(1.0f),   ats_gelu_erf_ref(-1.0f), ats_gelu_tanh_ref(1.0f),
+                         ats_gelu_tanh_ref(-2.0f), ats_silu_ref(1.0f),      ats_silu_ref(-2.0f)};
     ats_assert_close(ref, expected, 6, 1e-6, "gelu/silu twins");
     float erf_x[] = {1.0f, -1.0f}, tanh_x[] = {1.0f, -2.0f}, up[] = {1, 1}, gate[] = {1, -2};
     ats_gelu_erf(erf_x, 2);

@@ -233,11 +233,11 @@ ats_status ats_run_attention_acquire(const ats_run *run, int layer, int head, co
                                      ats_error *err);
 void ats_run_attention_release(const ats_run *run, const float *attention);
 
-/* A run computed on demand also pools each head for overviews: out (n, n) (NULL to ask only
- * the shape) gets the mean probability over query rows [i*block, (i+1)*block) and keys
- * [j*block, ...) (n <= 64). ATS_ERR_ARG for a kept run, which has the whole heads instead. */
-ats_status ats_run_attention_pooled(const ats_run *run, int layer, int head, float *out, int *n,
-                                    int *block, ats_error *err);
+/* A run computed on demand (serving every layer) also pools each head for overviews:
+ * (L, H, n, n), element [l][h][i][j] the mean probability over query rows [i*block, (i+1)*block)
+ * and keys [j*block, ...) (masked pairs count as 0; n <= 64). NULL for other runs (a kept run
+ * has its whole heads instead). */
+const float *ats_run_attention_pooled(const ats_run *run, int *n, int *block);
 
 
 const float *ats_run_hidden(const ats_run *run); /* (T, d_model) after the final norm, or NULL */

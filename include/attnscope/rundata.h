@@ -29,10 +29,9 @@ typedef struct ats_run_view {
     const char **labels; /* (T) token pieces, borrowed from the run */
     bool *special;       /* (T) */
     /* a run that computes heads on demand: the heads a build asked for (acquired from the run,
-     * released by ats_run_view_free) and the grid's pooled overview */
+     * released by ats_run_view_free) */
     const ats_run *run;
     const float **heads; /* (L * H), NULL entries not asked for yet */
-    float *pooled;       /* (L, H, n, n) */
 } ats_run_view;
 
 /* `text` is the input text the run was made from (metadata; may be NULL). A run that kept its

@@ -242,26 +242,25 @@ bool ats_run_attention_available(const ats_run *run, int layer) {
     return layer >= run->attn.layer0 && layer < run->attn.layer0 + run->attn.n_layers;
 }
 
-ats_status ats_run_attention_pooled(const ats_run *run, int layer, int head, float *out, int *n,
-                                    int *block, ats_error *err) {
-    const ats_model_config *c = &run->cfg;
-    if (layer < 0 || layer >= c->n_layer || head < 0 || head >= c->n_head)
-        return ats_fail(err, ATS_ERR_ARG, "layer %d head %d is out of range", layer, head);
+const float *ats_run_attention_pooled(const ats_run *run, int *n, int *block) {
+    *n = run->attn.pool_n;
+    *block = run->attn.pool_block;
+    return run->attn.pooled_mean;
+}
+
+void ats_attn_pool_means(const ats_run *run, float *mean) {
     const ats_attn_store *a = &run->attn;
-    if (!a->pooled)
-        return ats_fail(err, ATS_ERR_ARG, "this run keeps its attention whole: nothing pooled");
     int m = a->pool_n, b = a->pool_block, T = run->n_tokens;
-    *n = m;
-    *block = b;
-    if (!out)
-        return ATS_OK;
-    const float *sums = a->pooled + ((size_t)layer * c->n_head + head) * m * m;
-    for (int i = 0; i < m; i++) {
-        int rows = (i + 1) * b < T ? b : T - i * b;
-        for (int j = 0; j < m; j++) {
-            int cols = (j + 1) * b < T ? b : T - j * b;
-            out[(size_t)i * m + j] = sums[(size_t)i * m + j] / (float)(rows * cols);
+    size_t heads = (size_t)run->cfg.n_layer * run->cfg.n_head;
+    for (size_t hd = 0; hd < heads; hd++) {
+        const float *sums = a->pooled + hd * m * m;
+        float *out = mean + hd * m * m;
+        for (int i = 0; i < m; i++) {
+            int rows = (i + 1) * b < T ? b : T - i * b;
+            for (int j = 0; j < m; j++) {
+                int cols = (j + 1) * b < T ? b : T - j * b;
+                out[(size_t)i * m + j] = sums[(size_t)i * m + j] / (float)(rows * cols);
+            }
         }
     }
-    return ATS_OK;
 }

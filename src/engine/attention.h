@@ -38,6 +38,9 @@ void ats_attn_pool_shape(int T, int *block, int *n);
 void ats_attn_pool_rows(float *pooled, int n, int block, const float *p, int ldp, int r0, int r1,
                         int keys);
 
+/* mean (n_layer, n_head, n, n) = the run's pooled sums over each block's pairs. */
+void ats_attn_pool_means(const ats_run *run, float *mean);
+
 /* A head cache for an on-demand run; NULL when out of memory. */
 ats_head_cache *ats_head_cache_new(void);
 void ats_head_cache_free(ats_head_cache *cache);

@@ -639,6 +639,8 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
         if (run->logits)
             linear1(&f, &m->lm_head, s->x + (size_t)(N - 1) * D, 1, run->logits, EPI_NONE, NULL,
                     NULL);
+        if (run->attn.pooled)
+            ats_attn_pool_means(run, run->attn.pooled_mean);
     }
     pass_end(&f);
     return st;

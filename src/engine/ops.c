@@ -4,8 +4,21 @@
 #include <math.h>
 #include <string.h>
 
+/* Below this many rows a product is a few matrix-vector products: sgemm would copy (pack) all
+ * of B first, which for one or two rows costs more than reading B once per row. */
+#define GEMV_ROWS 2
+
 void ats_gemm(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc) {
+    if (M <= GEMV_ROWS) {
+        /* row m of C (N): y = alpha B a + beta y with B (N, K) when trans_b, else
+         * y = alpha B^T a + beta y with B (K, N); a = row m of A (K) */
+        for (int m = 0; m < M; m++)
+            cblas_sgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, trans_b ? N : K,
+                        trans_b ? K : N, alpha, B, ldb, A + (size_t)m * lda, 1, beta,
+                        C + (size_t)m * ldc, 1);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A,
                 lda, B, ldb, beta, C, ldc);
 }

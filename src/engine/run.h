@@ -34,8 +34,10 @@ typedef struct ats_attn_store {
     float *k;     /* on demand: (n_layers, T, n_kv_head * d_head) after RoPE; NULL when the run's
                      kv_cache holds every layer's keys (then read there) */
     /* on demand: sums of each head's probabilities over blocks of `block` x `block` tokens
-     * (query rows i*block.., keys j*block..), (n_layer, n_head, n, n), n = ceil(T / block) */
+     * (query rows i*block.., keys j*block..), (n_layer, n_head, n, n), n = ceil(T / block); and
+     * the same as means, made at the end of the pass */
     float *pooled;
+    float *pooled_mean;
     int pool_n, pool_block;
     ats_head_cache *cache; /* on demand */
 } ats_attn_store;

@@ -14,22 +14,6 @@ static const float *view_head(void *user, int layer, int head) {
     return *slot;
 }
 
-/* The pooled overview of every head (every layer served), NULL-safe on failure: the grid then
- * asks for whole heads. */
-static float *pooled_overview(const ats_run *run, int L, int H, int *n_out, int *block_out) {
-    int n, block;
-    if (ats_run_attention_pooled(run, 0, 0, NULL, &n, &block, NULL) != ATS_OK)
-        return NULL;
-    float *all = malloc((size_t)L * (size_t)H * (size_t)n * (size_t)n * sizeof(float));
-    for (int l = 0; all && l < L; l++)
-        for (int h = 0; h < H; h++)
-            ats_run_attention_pooled(run, l, h, all + ((size_t)l * H + h) * (size_t)n * n, &n,
-                                     &block, NULL);
-    *n_out = n;
-    *block_out = block;
-    return all;
-}
-
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err) {
     *v = (ats_run_view){0};
@@ -67,9 +51,7 @@ ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_
         }
         v->data.head = view_head;
         v->data.head_user = v;
-        v->pooled =
-            pooled_overview(run, c->n_layer, c->n_head, &v->data.pooled_n, &v->data.pooled_block);
-        v->data.pooled = v->pooled;
+        v->data.pooled = ats_run_attention_pooled(run, &v->data.pooled_n, &v->data.pooled_block);
     }
     return ATS_OK;
 }
@@ -80,7 +62,6 @@ void ats_run_view_free(ats_run_view *v) {
     for (int i = 0; v->heads && i < v->data.n_layer * v->data.n_head; i++)
         ats_run_attention_release(v->run, v->heads[i]);
     free(v->heads);
-    free(v->pooled);
     *v = (ats_run_view){0};
 }
 
