@@ -166,7 +166,8 @@ typedef struct ats_run_opts {
      * at the start and computes only the rest (same model only; otherwise ignored). */
     bool keep_cache;
     const struct ats_run *reuse;
-    /* Threads of the forward pass: 0 for every processor the process may use. */
+    /* Threads of the forward pass: 0 for every processor the process may use (one for a pass
+     * of a millisecond or so, where starting more costs more than they save). */
     int threads;
     /* The layers whose attention the run serves: ATS_DETAIL_ALL_LAYERS (default), or one layer
      * (a dump of one layer of a large model). */
@@ -182,7 +183,7 @@ typedef struct ats_run_opts {
     void *cancel_user;
 } ats_run_opts;
 
-#define ATS_ATTENTION_BUDGET ((size_t)512 << 20)
+#define ATS_ATTENTION_BUDGET ((size_t)256 << 20)
 
 ats_run_opts ats_run_opts_default(void);
 
@@ -309,13 +310,14 @@ const char *ats_compute_blas(void);
 /* The threads a run uses by default: every processor the process may use. */
 int ats_compute_default_threads(void);
 
-/* For benchmarks: milliseconds (the median of `repeat` runs) that the matrix products of one
- * forward pass over T tokens take alone, in float32 through BLAS with its own `threads` threads
- * (what numpy would run): every layer's projections and feed-forward products and each head's
- * q.k^T and weights.v on full T x T matrices, on random data of the model's shapes. Not while
- * a run computes on another thread (it changes BLAS's thread count for the moment). */
+/* For benchmarks: milliseconds that the matrix products of one forward pass over T tokens take
+ * alone (*ms the median of `repeat` runs, *best_ms the fastest; best_ms may be NULL), in float32
+ * through BLAS with its own `threads` threads (what numpy would run): every layer's projections
+ * and feed-forward products and each head's q.k^T and weights.v on full T x T matrices, on
+ * random data of the model's shapes. Not while a run computes on another thread (it changes
+ * BLAS's thread count for the moment). */
 ats_status ats_compute_matmul_floor(const ats_model_config *config, int T, int threads, int repeat,
-                                    double *ms, ats_error *err);
+                                    double *ms, double *best_ms, ats_error *err);
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 

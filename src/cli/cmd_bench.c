@@ -33,13 +33,15 @@ enum { MAX_LENGTHS = 32 };
 
 typedef struct bench_row {
     int tokens;
-    bool ran;          /* false: the text could not be made (note says why) */
-    double forward_ms; /* median */
-    double typing_ms;  /* median, < 0 when not measured */
-    int typing_tokens; /* tokens of the one-word-longer text */
-    double floor_ms;   /* median of the matrix products alone */
-    bool kept;         /* attention kept whole (false: computed on demand) */
-    long peak_kb;      /* -1 when unknown */
+    bool ran;            /* false: the text could not be made (note says why) */
+    double forward_ms;   /* median */
+    double forward_best; /* fastest */
+    double typing_ms;    /* median, < 0 when not measured */
+    int typing_tokens;   /* tokens of the one-word-longer text */
+    double floor_ms;     /* median of the matrix products alone */
+    double floor_best;   /* fastest */
+    bool kept;           /* attention kept whole (false: computed on demand) */
+    long peak_kb;        /* -1 when unknown */
     char note[160];
 } bench_row;
 
@@ -179,9 +181,11 @@ static long peak_kb(void) {
     return kb;
 }
 
-/* Times `repeat` runs of `text` (each from scratch, or reusing `reuse`); the median in *ms. */
+/* Times `repeat` runs of `text` (each from scratch, or reusing `reuse`): the median in *ms, the
+ * fastest in *best (may be NULL). */
 static ats_status time_runs(const ats_model *model, const text_buf *text, const ats_run *reuse,
-                            int threads, int repeat, double *ms, bool *kept, ats_error *err) {
+                            int threads, int repeat, double *ms, double *best, bool *kept,
+                            ats_error *err) {
     double *times = malloc((size_t)repeat * sizeof *times);
     if (!times)
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
@@ -200,7 +204,9 @@ static ats_status time_runs(const ats_model *model, const text_buf *text, const 
         ats_run_free(run);
     }
     if (s == ATS_OK)
-        *ms = median(times, repeat);
+        *ms = median(times, repeat); /* sorts */
+    if (s == ATS_OK && best)
+        *best = times[0];
     free(times);
     return s;
 }
@@ -221,14 +227,15 @@ static ats_status time_typing(const ats_model *model, const text_buf *text, int 
     ats_run *prev = NULL;
     ats_status s = ats_run_text(model, text->s, text->len, &ro, &prev, err);
     if (s == ATS_OK)
-        s = time_runs(model, &longer, prev, threads, repeat, &row->typing_ms, NULL, err);
+        s = time_runs(model, &longer, prev, threads, repeat, &row->typing_ms, NULL, NULL, err);
     ats_run_free(prev);
     free(longer.s);
     return s;
 }
 
-static ats_status measure_row(const ats_model *model, int threads, int repeat, bench_row *row,
-                              ats_error *err) {
+/* threads: of the runs (0: the engine's choice); floor_threads: BLAS's own for the floor */
+static ats_status measure_row(const ats_model *model, int threads, int floor_threads, int repeat,
+                              bench_row *row, ats_error *err) {
     const ats_model_config *c = ats_model_get_config(model);
     row->typing_ms = -1;
     row->peak_kb = -1;
@@ -251,12 +258,14 @@ static ats_status measure_row(const ats_model *model, int threads, int repeat, b
     ats_status s = ats_run_text(model, text.s, text.len, &ro, &warm, err);
     ats_run_free(warm);
     if (s == ATS_OK)
-        s = time_runs(model, &text, NULL, threads, repeat, &row->forward_ms, &row->kept, err);
+        s = time_runs(model, &text, NULL, threads, repeat, &row->forward_ms, &row->forward_best,
+                      &row->kept, err);
     if (s == ATS_OK && c->causal && row->tokens < c->context)
         s = time_typing(model, &text, next_word, threads, repeat, row, err);
     row->peak_kb = peak_kb();
     if (s == ATS_OK)
-        s = ats_compute_matmul_floor(c, row->tokens, threads, repeat, &row->floor_ms, err);
+        s = ats_compute_matmul_floor(c, row->tokens, floor_threads, repeat, &row->floor_ms,
+                                     &row->floor_best, err);
     row->ran = s == ATS_OK;
     free(text.s);
     return s;
@@ -310,8 +319,10 @@ static void print_json(const ats_model *model, int threads, int repeat, const be
             printf("\"typing_ms\": %.3f, \"typing_tokens\": %d, ", r->typing_ms, r->typing_tokens);
         else
             fputs("\"typing_ms\": null, ", stdout);
-        printf("\"floor_ms\": %.3f, \"ratio\": %.3f, \"attention\": \"%s\"", r->floor_ms,
-               r->floor_ms > 0 ? r->forward_ms / r->floor_ms : 0.0, r->kept ? "kept" : "on demand");
+        printf("\"floor_ms\": %.3f, \"ratio\": %.3f, \"forward_best_ms\": %.3f, "
+               "\"floor_best_ms\": %.3f, \"attention\": \"%s\"",
+               r->floor_ms, r->floor_ms > 0 ? r->forward_ms / r->floor_ms : 0.0, r->forward_best,
+               r->floor_best, r->kept ? "kept" : "on demand");
         if (r->peak_kb >= 0)
             printf(", \"peak_mb\": %.1f", (double)r->peak_kb / 1024.0);
         fputc('}', stdout);
@@ -368,7 +379,9 @@ int cmd_bench(int argc, char **argv) {
         return EXIT_BAD_INPUT;
     }
     int repeat = o.repeat > 0 ? o.repeat : 5;
+    /* the runs get 0 (the engine's own choice) unless --threads says; the floor the same count */
     int threads = o.threads > 0 ? o.threads : ats_compute_default_threads();
+    int run_threads = o.threads > 0 ? o.threads : 0;
     int code = EXIT_OK;
     ats_model *model = cli_load_model(&o, &code);
     if (!model)
@@ -383,7 +396,7 @@ int cmd_bench(int argc, char **argv) {
     for (int i = 0; i < n && code == EXIT_OK; i++) {
         rows[i].tokens = lengths[i];
         ats_error err;
-        ats_status s = measure_row(model, threads, repeat, &rows[i], &err);
+        ats_status s = measure_row(model, run_threads, threads, repeat, &rows[i], &err);
         if (s != ATS_OK) {
             cli_error("%d tokens: %s", lengths[i], err.message);
             code = cli_exit_for(s);

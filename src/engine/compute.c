@@ -122,7 +122,7 @@ static int compare_doubles(const void *a, const void *b) {
 }
 
 ats_status ats_compute_matmul_floor(const ats_model_config *c, int T, int threads, int repeat,
-                                    double *ms, ats_error *err) {
+                                    double *ms, double *best_ms, ats_error *err) {
     *ms = 0;
     if (T < 1 || repeat < 1 || c->n_layer < 1)
         return ats_fail(err, ATS_ERR_ARG, "a floor needs tokens, layers and a repeat count");
@@ -147,7 +147,9 @@ ats_status ats_compute_matmul_floor(const ats_model_config *c, int T, int thread
     }
     ats_blas_floor_threads(1);
     qsort(times, (size_t)repeat, sizeof *times, compare_doubles);
-    *ms = times[repeat / 2];
+    *ms = repeat % 2 ? times[repeat / 2] : 0.5 * (times[repeat / 2 - 1] + times[repeat / 2]);
+    if (best_ms)
+        *best_ms = times[0];
     free(times);
     free_bufs(&b);
     return ATS_OK;

@@ -255,7 +255,6 @@ typedef struct linear_job {
     int N;
     epilogue epi;
     int chunks; /* tasks per map */
-    const pass *f;
 } linear_job;
 
 /* Column o of `chunks` near-equal parts of n_out, at multiples of 16 (whole vector lanes). */
@@ -298,7 +297,6 @@ static void par_linear(const pass *f, linear_job *j) {
     int want = j->N <= 16 ? 4 * f->threads : f->threads;
     int most = widest / 64 > 1 ? widest / 64 : 1;
     j->chunks = want < most ? want : most;
-    j->f = f;
     int maps = j->epi == EPI_SWIGLU ? 1 : j->n_lin; /* the gate rides with its up map */
     ats_pool_run(f->pool, maps * j->chunks, linear_task, j);
 }
@@ -559,12 +557,22 @@ static void mlp(const pass *f, const ats_layer *L) {
 
 /* ---- the pass -------------------------------------------------------------------------------- */
 
+/* Multiply-adds of a pass computing N of T tokens: the linear maps and the attention. */
+static double pass_work(const ats_model_config *c, int N, int T) {
+    double D = c->d_model, dq = (double)c->n_head * c->d_head;
+    double dkv = (double)c->n_kv_head * c->d_head, F = c->d_ff;
+    double maps = D * (dq + 2 * dkv) + dq * D + (c->activation == ATS_ACT_SWIGLU ? 3 : 2) * D * F;
+    return (double)N * c->n_layer * (maps + 2.0 * T * dq);
+}
+
 static ats_status pass_begin(pass *f, const ats_model *m, ats_run *run, const ats_run *prev, int P,
                              ats_error *err) {
     const ats_model_config *c = &m->cfg;
     *f = (pass){.m = m, .c = c, .run = run, .prev = prev, .P = P, .T = run->n_tokens};
     f->N = f->T - P;
     f->threads = run->threads > 0 ? run->threads : ats_pool_default_threads();
+    if (run->threads <= 0 && pass_work(c, f->N, f->T) < 5e7) /* a millisecond or so: one thread */
+        f->threads = 1;
     ats_blas_setup();
     ats_status st = ats_pool_new(f->threads, &f->pool, err);
     if (st != ATS_OK)

@@ -4,11 +4,13 @@
  * and wakes the workers; each worker takes task numbers from `next` until they run out and then
  * acknowledges the generation. The caller returns once every worker has acknowledged, so no
  * worker can still be reading the job when the next one is written, and every task is done. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "pool.h"
 
 #include "base.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -109,6 +111,11 @@ static void *worker_main(void *arg) {
 
 int ats_pool_default_threads(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef CPU_COUNT
+    cpu_set_t set; /* the processors this process may run on (taskset, a container's cpuset) */
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        n = CPU_COUNT(&set);
+#endif
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
