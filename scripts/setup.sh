@@ -11,6 +11,7 @@ PACKAGES=(
     libopenblas-dev                     # cblas_sgemm
     libcmocka-dev                       # unit tests
     libpng-dev                          # PNG export
+    zlib1g-dev                          # CRC-32 for NPZ archives (T5 dumps)
     libjansson-dev                      # JSON in and out
     libutf8proc-dev                     # Unicode categories, normalisation, case folding
     libpcre2-dev                        # tokenizer pre-split regexes

@@ -645,6 +645,51 @@ static void test_app_controller_latency_log(void **state) {
     free(dir);
 }
 
+/* ---- T5 ------------------------------------------------------------------------------------ */
+
+/* An encoder-decoder model: the source and target boxes (Ctrl+T), both texts in each run, the
+ * decoder tokens spanning the target box, Ctrl+K through the kinds, Ctrl+G filling the target
+ * with the generated tokens. */
+static void test_app_controller_t5(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(dir, "fixtures/hf/t5-tiny-random");
+    const char *src = "The cat sat on the mat. The dog sat on the log."; /* generates words */
+    ats_app_config cfg = {.model_path = dir, .text = src, .text_len = strlen(src)};
+    ats_app *app = start(&cfg);
+    const ats_app_state *s = ats_app_get_state(app);
+    assert_true(s->seq2seq);
+    assert_false(s->edit_target);
+    const ats_run *run = ats_app_get_run(app);
+    assert_non_null(run);
+    assert_non_null(ats_run_encoder(run));
+    assert_int_equal(ats_run_n_tokens(ats_run_encoder(run)), 20); /* as the reference */
+    assert_int_equal(ats_run_n_tokens(run), 1);                   /* the start token */
+    press(app, ATS_KEY_T, ATS_MOD_CTRL);
+    assert_true(s->edit_target);
+    type(app, "t"); /* the shortcut's own text, as X11 sends it: dropped */
+    type(app, "Hi there");
+    settle(app);
+    run = ats_app_get_run(app);
+    assert_int_equal(ats_run_n_tokens(run), 4); /* <pad> H i there */
+    size_t a, b;
+    assert_true(ats_app_token_span(app, 3, &a, &b)); /* " there" in the target box */
+    assert_int_equal(a, 2);
+    assert_int_equal(b, 8);
+    assert_string_equal(ats_editor_text(ats_app_source_editor(app)), src);
+    press(app, ATS_KEY_K, ATS_MOD_CTRL);
+    assert_int_equal(s->attn_kind, ATS_ATTN_DECODER);
+    assert_int_equal(s->n_layer, 3);
+    press(app, ATS_KEY_G, ATS_MOD_CTRL);
+    settle(app);
+    settle(app); /* the generated text fills the box, which runs again */
+    run = ats_app_get_run(app);
+    const char *target = ats_editor_text(ats_app_target_editor(app));
+    assert_true(strlen(target) > 0);
+    assert_true(ats_run_n_tokens(run) > 1);
+    assert_int_equal(ats_run_generated_tokens(run), 0); /* the rerun on the filled text */
+    ats_app_free(app);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_controller_first_run),
@@ -664,6 +709,7 @@ int main(void) {
         cmocka_unit_test(test_app_controller_token_spans_follow_edits),
         cmocka_unit_test(test_app_controller_same_frame_result),
         cmocka_unit_test(test_app_controller_latency_log),
+        cmocka_unit_test(test_app_controller_t5),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

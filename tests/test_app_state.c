@@ -77,6 +77,44 @@ static void test_app_state_layer_head_clamped_to_model(void **state) {
     assert_false(s.causal);
 }
 
+/* T5: the three kinds of attention cycle, the layer count follows the kind's stack (the layer
+ * is clamped into it), a locked token is dropped, and the pipeline view leaves cross-attention
+ * for the heatmap; one-stack models ignore kinds. */
+static void test_app_state_t5_kinds(void **state) {
+    (void)state;
+    ats_app_state s;
+    ats_app_state_init(&s);
+    ats_model_config enc = {
+        .arch = ATS_ARCH_T5, .n_layer = 2, .n_head = 4, .n_kv_head = 4, .d_model = 32, .d_head = 8};
+    ats_model_config dec = enc;
+    dec.n_layer = 3;
+    dec.causal = true;
+    ats_app_state_set_model(&s, "t5", "t5", "safetensors F32", &enc);
+    ats_app_state_set_kind(&s, ATS_ATTN_CROSS); /* not yet an encoder-decoder: ignored */
+    assert_int_equal(s.attn_kind, ATS_ATTN_ENCODER);
+    ats_app_state_set_decoder(&s, &dec);
+    assert_true(s.seq2seq);
+    assert_int_equal(s.n_layer, 2);
+    ats_app_state_set_kind(&s, -1);
+    assert_int_equal(s.attn_kind, ATS_ATTN_DECODER);
+    assert_int_equal(s.n_layer, 3);
+    assert_true(s.causal);
+    ats_app_state_set_layer(&s, 2);
+    ats_app_state_set_tokens(&s, 10);
+    ats_app_state_click_token(&s, 4, ATS_SIDE_KEY);
+    s.view.view = ATS_VIEW_PIPELINE;
+    ats_app_state_set_kind(&s, -1);
+    assert_int_equal(s.attn_kind, ATS_ATTN_CROSS);
+    assert_int_equal(s.view.layer, 2);
+    assert_int_equal(s.view.locked_token, -1);
+    assert_int_equal(s.view.view, ATS_VIEW_HEATMAP);
+    ats_app_state_set_kind(&s, -1);
+    assert_int_equal(s.attn_kind, ATS_ATTN_ENCODER);
+    assert_int_equal(s.n_layer, 2);
+    assert_int_equal(s.view.layer, 1); /* clamped to the encoder's two layers */
+    assert_string_equal(ats_app_kind_title(ATS_ATTN_CROSS), "cross-attention");
+}
+
 static void test_app_state_views_wrap(void **state) {
     (void)state;
     ats_app_state s = with_model(1, 1, 1);
@@ -324,6 +362,7 @@ int main(void) {
         cmocka_unit_test(test_app_state_defaults),
         cmocka_unit_test(test_app_state_layer_head_clamped_to_model),
         cmocka_unit_test(test_app_state_views_wrap),
+        cmocka_unit_test(test_app_state_t5_kinds),
         cmocka_unit_test(test_app_state_hover_and_lock),
         cmocka_unit_test(test_app_state_head_toggles),
         cmocka_unit_test(test_app_state_scales),

@@ -162,6 +162,8 @@ static uint8_t *diff_image(const uint8_t *want, const uint8_t *got, int w, int h
     return d;
 }
 
+static void compare_golden(const char *name, uint8_t *got, int w, int h);
+
 static void check_case(const golden_case *gc) {
     demo_fixture f;
     demo_fixture_open(&f, ATS_SENTENCE, gc->causal);
@@ -186,9 +188,14 @@ static void check_case(const golden_case *gc) {
     ats_view_free(v);
     ats_run_pipeline_free(&pipe);
     demo_fixture_close(&f);
+    compare_golden(gc->name, got, w, h);
+}
 
+/* Compares the drawn image `got` (w x h, freed here) with tests/golden/<name>.png. */
+static void compare_golden(const char *name, uint8_t *got, int w, int h) {
     char golden[1024], actual[1024], diff[1024];
-    snprintf(golden, sizeof golden, "%s/tests/golden/%s.png", ATS_SOURCE_DIR, gc->name);
+    ats_error err;
+    snprintf(golden, sizeof golden, "%s/tests/golden/%s.png", ATS_SOURCE_DIR, name);
     const char *update = getenv("ATS_UPDATE_GOLDEN");
     if (update && strcmp(update, "1") == 0) {
         write_png(golden, got, w, h);
@@ -197,22 +204,21 @@ static void check_case(const golden_case *gc) {
         return;
     }
     mkdir_p(ATS_TEST_OUTPUT_DIR "/golden");
-    snprintf(actual, sizeof actual, "%s/golden/%s-actual.png", ATS_TEST_OUTPUT_DIR, gc->name);
-    snprintf(diff, sizeof diff, "%s/golden/%s-diff.png", ATS_TEST_OUTPUT_DIR, gc->name);
+    snprintf(actual, sizeof actual, "%s/golden/%s-actual.png", ATS_TEST_OUTPUT_DIR, name);
+    snprintf(diff, sizeof diff, "%s/golden/%s-diff.png", ATS_TEST_OUTPUT_DIR, name);
     uint8_t *want;
     int ww, wh;
     if (ats_png_read(golden, &want, &ww, &wh, &err) != ATS_OK) {
         write_png(actual, got, w, h);
         free(got);
-        fail_msg("%s: %s\nactual image: %s (ATS_UPDATE_GOLDEN=1 creates the golden file)", gc->name,
+        fail_msg("%s: %s\nactual image: %s (ATS_UPDATE_GOLDEN=1 creates the golden file)", name,
                  err.message, actual);
     }
     if (ww != w || wh != h) {
         write_png(actual, got, w, h);
         free(got);
         free(want);
-        fail_msg("%s: drawn %d x %d, golden %d x %d\nactual image: %s", gc->name, w, h, ww, wh,
-                 actual);
+        fail_msg("%s: drawn %d x %d, golden %d x %d\nactual image: %s", name, w, h, ww, wh, actual);
     }
     long differing = 0;
     int worst = 0;
@@ -232,7 +238,7 @@ static void check_case(const golden_case *gc) {
         free(want);
         fail_msg("%s: %ld of %d pixels differ (largest channel difference %d)\n"
                  "actual image: %s\ndiff image:   %s",
-                 gc->name, differing, w * h, worst, actual, diff);
+                 name, differing, w * h, worst, actual, diff);
     }
     free(got);
     free(want);
@@ -244,9 +250,64 @@ static void test_golden_views_match(void **state) {
         check_case(&CASES[i]);
 }
 
+/* T5 (../shared's t5-tiny-random) on a source and a target: the three kinds of attention, the
+ * cross-attention as a Td x Te heatmap and as lines from the target's tokens to the source's. */
+typedef struct t5_case {
+    const char *name;
+    ats_attn_kind kind;
+    ats_view_kind view;
+    int layer, head;
+} t5_case;
+
+static void test_golden_t5_kinds(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(dir, "fixtures/hf/t5-tiny-random");
+    static const t5_case CASES_T5[] = {
+        {"t5-encoder-heatmap", ATS_ATTN_ENCODER, ATS_VIEW_HEATMAP, 1, 2},
+        {"t5-decoder-heatmap", ATS_ATTN_DECODER, ATS_VIEW_HEATMAP, 2, 1},
+        {"t5-cross-heatmap", ATS_ATTN_CROSS, ATS_VIEW_HEATMAP, 0, 3},
+        {"t5-cross-lines", ATS_ATTN_CROSS, ATS_VIEW_LINES, 1, 0},
+    };
+    static const char src[] = "The cat sat on the mat.", tgt[] = "Le chat est assis.";
+    ats_model *model;
+    ats_run *run;
+    ats_font *font;
+    ats_error err;
+    if (ats_model_load(dir, NULL, &model, &err) != ATS_OK ||
+        ats_run_seq2seq(model, src, strlen(src), tgt, strlen(tgt), NULL, &run, &err) != ATS_OK ||
+        ats_font_open(NULL, &font, &err) != ATS_OK)
+        fail_msg("t5: %s", err.message);
+    for (size_t i = 0; i < sizeof CASES_T5 / sizeof CASES_T5[0]; i++) {
+        const t5_case *tc = &CASES_T5[i];
+        ats_run_view vd;
+        assert_int_equal(ats_run_view_make_kind(&vd, model, run, tc->kind, src, NULL), ATS_OK);
+        ats_view_state st = ats_view_state_default();
+        st.view = tc->view;
+        st.layer = tc->layer;
+        st.head = tc->head;
+        ats_view *v;
+        assert_int_equal(ats_view_new(&v), ATS_OK);
+        float fw, fh;
+        ats_view_natural_size(&st, &vd.data, font, &fw, &fh);
+        if (ats_view_build(v, &st, &vd.data, font, fw, fh, &err) != ATS_OK)
+            fail_msg("%s: %s", tc->name, err.message);
+        int w = (int)fw, h = (int)fh;
+        uint8_t *got = calloc((size_t)w * h, 4);
+        ats_canvas c = ats_canvas_make(got, w, h, w * 4);
+        assert_int_equal(ats_render_draw(&c, ats_view_display_list(v), font, 1, &err), ATS_OK);
+        ats_view_free(v);
+        ats_run_view_free(&vd);
+        compare_golden(tc->name, got, w, h);
+    }
+    ats_font_free(font);
+    ats_run_free(run);
+    ats_model_free(model);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_views_match),
+        cmocka_unit_test(test_golden_t5_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -304,14 +304,197 @@ static void test_models_reference_llama2_tiny_f16(void **state) {
     check_fixture(&FIXTURES[8]);
 }
 
+/* ---- T5 (encoder-decoder) ----------------------------------------------------------------- */
+
+typedef struct t5_fixture {
+    const char *model; /* under ../shared/fixtures */
+    const char *reference;
+} t5_fixture;
+
+static const t5_fixture T5_FIXTURES[] = {
+    {"hf/t5-tiny-random", "t5-tiny-random.json"},
+    {"hf/t5-v1_1-tiny-random", "t5-v1_1-tiny-random.json"},
+};
+
+static void check_flat(const float *got, const json_t *want, size_t n, double tol, const char *what,
+                       const char *key) {
+    float *ref = flatten_all(want, n, what);
+    char label[400];
+    snprintf(label, sizeof label, "%s %s", what, key);
+    ats_assert_close(got, ref, n, tol, label);
+    free(ref);
+}
+
+/* The three kinds of attention of a decoder's run against a case. */
+static void check_t5_attentions(const ats_model *m, const ats_run *dec, const json_t *c,
+                                const char *what) {
+    const ats_model_config *ec = ats_model_get_config(m), *dc = ats_model_get_decoder_config(m);
+    const ats_run *enc = ats_run_encoder(dec);
+    size_t Te = (size_t)ats_run_n_tokens(enc), Td = (size_t)ats_run_n_tokens(dec);
+    check_flat(ats_run_attentions(enc), json_object_get(c, "attentions"),
+               (size_t)ec->n_layer * ec->n_head * Te * Te, ATTN_TOL, what, "attentions");
+    check_flat(ats_run_attentions(dec), json_object_get(c, "decoder_attentions"),
+               (size_t)dc->n_layer * dc->n_head * Td * Td, ATTN_TOL, what, "decoder_attentions");
+    check_flat(ats_run_cross_attentions(dec), json_object_get(c, "cross_attentions"),
+               (size_t)dc->n_layer * dc->n_head * Td * Te, ATTN_TOL, what, "cross_attentions");
+}
+
+/* A case with a target, on the reference ids: the three attentions, the last logits, and the
+ * argmax at every position (all logits from the final decoder states). */
+static void check_t5_target_case(const ats_model *m, const json_t *c, const char *what) {
+    int ne, nd;
+    int32_t *enc_ids = ids_of(json_object_get(c, "ids"), &ne);
+    int32_t *dec_ids = ids_of(json_object_get(c, "decoder_ids"), &nd);
+    ats_run_opts ro = ats_run_opts_default();
+    ro.want_logits = true;
+    ro.want_hidden = true;
+    ats_run *dec = NULL;
+    ats_error err;
+    if (ats_run_seq2seq_ids(m, enc_ids, ne, dec_ids, nd, &ro, &dec, &err) != ATS_OK)
+        fail_msg("%s: run failed: %s", what, err.message);
+    assert_int_equal(ats_run_n_tokens(dec), nd);
+    assert_int_equal(ats_run_n_tokens(ats_run_encoder(dec)), ne);
+    check_t5_attentions(m, dec, c, what);
+    const ats_model *d = m->decoder;
+    check_flat(ats_run_logits_last(dec), json_object_get(c, "logits_last"),
+               (size_t)d->cfg.vocab_size, LOGIT_TOL, what, "logits_last");
+    /* argmax per position: the scaled final decoder states through the head */
+    float *hidden = malloc((size_t)nd * d->cfg.d_model * sizeof *hidden);
+    assert_non_null(hidden);
+    for (size_t i = 0; i < (size_t)nd * d->cfg.d_model; i++)
+        hidden[i] = ats_run_hidden(dec)[i] * d->logit_scale;
+    float *logits = all_logits(d, hidden, nd);
+    const json_t *argmax = json_object_get(c, "argmax_per_position");
+    for (int t = 0; t < nd; t++) {
+        const float *row = logits + (size_t)t * d->cfg.vocab_size;
+        int want = (int)json_integer_value(json_array_get(argmax, (size_t)t)), best = 0;
+        for (int v = 1; v < d->cfg.vocab_size; v++)
+            best = row[v] > row[best] ? v : best;
+        if (best != want && !(row[want] >= row[best] - LOGIT_TOL))
+            fail_msg("%s: argmax at decoder position %d is %d, reference %d", what, t, best, want);
+    }
+    free(logits);
+    free(hidden);
+    ats_run_free(dec);
+    free(enc_ids);
+    free(dec_ids);
+}
+
+/* Every case through the text API: the model's tokenizer must give the encoder ids and the
+ * target's ids; without a target, greedy generation must give the generated ids. */
+static void check_t5_text_case(const ats_model *m, const json_t *c, const char *what) {
+    const char *text = json_string_value(json_object_get(c, "text"));
+    const char *target = json_string_value(json_object_get(c, "target"));
+    ats_run_opts ro = ats_run_opts_default();
+    if (json_object_get(c, "max_new"))
+        ro.max_new = (int)json_integer_value(json_object_get(c, "max_new"));
+    ats_run *dec = NULL;
+    ats_error err;
+    if (ats_run_seq2seq(m, text, strlen(text), target, target ? strlen(target) : 0, &ro, &dec,
+                        &err) != ATS_OK)
+        fail_msg("%s: seq2seq failed: %s", what, err.message);
+    int ne, nd;
+    int32_t *enc_ids = ids_of(json_object_get(c, "ids"), &ne);
+    int32_t *dec_ids = ids_of(json_object_get(c, "decoder_ids"), &nd);
+    const ats_tokens *et = ats_run_get_tokens(ats_run_encoder(dec));
+    const ats_tokens *dt = ats_run_get_tokens(dec);
+    assert_int_equal(ats_tokens_count(et), ne);
+    for (int i = 0; i < ne; i++)
+        if (ats_tokens_get(et, i)->id != enc_ids[i])
+            fail_msg("%s: encoder token %d is %d, reference %d", what, i, ats_tokens_get(et, i)->id,
+                     enc_ids[i]);
+    if (ats_tokens_count(dt) != nd)
+        fail_msg("%s: %d decoder tokens, reference %d", what, ats_tokens_count(dt), nd);
+    for (int i = 0; i < nd; i++)
+        if (ats_tokens_get(dt, i)->id != dec_ids[i])
+            fail_msg("%s: decoder token %d is %d, reference %d", what, i, ats_tokens_get(dt, i)->id,
+                     dec_ids[i]);
+    assert_int_equal(ats_run_generated_tokens(dec), target ? 0 : nd - 1);
+    check_t5_attentions(m, dec, c, what);
+    ats_run_free(dec);
+    free(enc_ids);
+    free(dec_ids);
+}
+
+static void check_t5_model(const char *model_path, const char *ref_path, const char *name) {
+    ats_model *m = NULL;
+    ats_error err;
+    if (ats_model_load(model_path, NULL, &m, &err) != ATS_OK)
+        fail_msg("%s: load failed: %s", name, err.message);
+    assert_string_equal(ats_arch_name(ats_model_get_config(m)->arch), "t5");
+    assert_non_null(ats_model_get_decoder_config(m));
+    json_t *ref = ats_load_json_file(ref_path);
+    size_t i;
+    const json_t *c;
+    json_array_foreach(json_object_get(ref, "cases"), i, c) {
+        char what[300];
+        snprintf(what, sizeof what, "%s case %zu", name, i);
+        if (json_object_get(c, "target"))
+            check_t5_target_case(m, c, what);
+        check_t5_text_case(m, c, what);
+    }
+    json_decref(ref);
+    ats_model_free(m);
+}
+
+static void check_t5_fixture(const t5_fixture *f, bool as_gguf) {
+    char *model_path = shared_path("fixtures", f->model);
+    char *ref_path = shared_path("reference/models", f->reference);
+    if (!model_path || !ref_path) {
+        free(model_path);
+        free(ref_path);
+        print_message("skipped: ../shared/fixtures/%s or its reference is absent\n", f->model);
+        skip();
+    }
+    if (!as_gguf) {
+        check_t5_model(model_path, ref_path, f->model);
+    } else {
+        /* llama.cpp's t5 layout, written from the fixture's tensors by the test helper */
+        char *dir = ats_make_temp_dir(), gguf[4200], cmd[9000];
+        snprintf(gguf, sizeof gguf, "%s/t5.gguf", dir);
+        snprintf(cmd, sizeof cmd, "python3 '%s/tests/tools/make_t5_files.py' gguf '%s' '%s'",
+                 ATS_SOURCE_DIR, model_path, gguf);
+        if (system(cmd) != 0) {
+            ats_rmtree(dir);
+            free(dir);
+            free(model_path);
+            free(ref_path);
+            print_message("skipped: python3 could not write the T5 GGUF\n");
+            skip();
+        }
+        check_t5_model(gguf, ref_path, gguf);
+        ats_rmtree(dir);
+        free(dir);
+    }
+    free(model_path);
+    free(ref_path);
+}
+
+static void test_models_reference_t5_hf(void **state) {
+    (void)state;
+    check_t5_fixture(&T5_FIXTURES[0], false);
+}
+static void test_models_reference_t5_v1_1_hf(void **state) {
+    (void)state;
+    check_t5_fixture(&T5_FIXTURES[1], false);
+}
+static void test_models_reference_t5_gguf(void **state) {
+    (void)state;
+    check_t5_fixture(&T5_FIXTURES[0], true);
+}
+static void test_models_reference_t5_v1_1_gguf(void **state) {
+    (void)state;
+    check_t5_fixture(&T5_FIXTURES[1], true);
+}
+
 /* Every fixture each reference file names is one of the fixtures above, so a new reference
  * cannot go unchecked. */
 static void test_models_reference_every_reference_covered(void **state) {
     (void)state;
-    static const char *const files[] = {"tiny-random-gpt2.json",   "tiny-random-bert.json",
-                                        "bert-tiniest.json",       "stories260K.json",
-                                        "stories260K-q8_0.json",   "stories260K-q4_0.json",
-                                        "llama-2-tiny-random.json"};
+    static const char *const files[] = {
+        "tiny-random-gpt2.json",    "tiny-random-bert.json", "bert-tiniest.json",
+        "stories260K.json",         "stories260K-q8_0.json", "stories260K-q4_0.json",
+        "llama-2-tiny-random.json", "t5-tiny-random.json",   "t5-v1_1-tiny-random.json"};
     ATS_REQUIRE_SHARED(dir, "reference/models");
     int n_files = 0;
     DIR *d = opendir(dir);
@@ -339,6 +522,9 @@ static void test_models_reference_every_reference_covered(void **state) {
                 covered =
                     covered || (strncmp(name, FIXTURES[k].model, strlen(FIXTURES[k].model)) == 0 &&
                                 strcmp(FIXTURES[k].reference, line) == 0);
+            for (size_t k = 0; k < sizeof T5_FIXTURES / sizeof T5_FIXTURES[0]; k++)
+                covered = covered || (strcmp(name, T5_FIXTURES[k].model) == 0 &&
+                                      strcmp(T5_FIXTURES[k].reference, line) == 0);
             if (!covered)
                 fail_msg("%s applies to %s, which no test runs", line, name);
         }
@@ -359,6 +545,10 @@ int main(void) {
         cmocka_unit_test(test_models_reference_stories_q8_0),
         cmocka_unit_test(test_models_reference_stories_q4_0),
         cmocka_unit_test(test_models_reference_llama2_tiny_f16),
+        cmocka_unit_test(test_models_reference_t5_hf),
+        cmocka_unit_test(test_models_reference_t5_v1_1_hf),
+        cmocka_unit_test(test_models_reference_t5_gguf),
+        cmocka_unit_test(test_models_reference_t5_v1_1_gguf),
         cmocka_unit_test(test_models_reference_every_reference_covered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,6 +203,40 @@ static const char small_json[] =
     "  {\"id\": 77, \"content\": \"upon\", \"single_word\": false, \"lstrip\": false,"
     "   \"rstrip\": false, \"normalized\": false, \"special\": false}]}";
 
+/* T5's Unigram tokenizer: spans through sentencepiece's normalizer (leading spaces dropped, runs
+ * of spaces kept as one "▁" holding the first, a newline as a space, the dummy "▁" empty where
+ * it went in), a run of unknown characters as one <unk> covering all of them, </s> appended,
+ * and the <extra_id_N> tokens past the pieces named, matched in the text and shown. */
+static void test_tokenizer_t5_unigram_spans(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(dir, "fixtures/hf/t5-tiny-random");
+    opened o = open_hf(dir);
+    assert_string_equal(o.tok->kind, "SentencePiece Unigram");
+    assert_int_equal(o.tok->vocab_size, 1100);
+    EXPECT(&o, "  caf\xC3\xA9   na\xC3\xAFve \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E ---\nx", true,
+           {70, 2, 3, false, " c"}, {18, 3, 4, false, "a"}, {57, 4, 5, false, "f"},
+           {2, 5, 7, false, "<unk>"}, {7, 7, 8, false, " "}, {24, 10, 11, false, "n"},
+           {18, 11, 12, false, "a"}, {2, 12, 14, false, "<unk>"}, {124, 14, 16, false, "ve"},
+           {7, 16, 17, false, " "}, {2, 17, 26, false, "<unk>"}, {7, 26, 27, false, " "},
+           {33, 27, 28, false, "-"}, {419, 28, 30, false, "--"}, {7, 30, 31, false, " "},
+           {301, 31, 32, false, "x"}, {1, 32, 32, true, "</s>"});
+    EXPECT(&o, "Hi <extra_id_0> a", true, {371, 0, 1, false, " H"}, {23, 1, 2, false, "i"},
+           {1099, 3, 15, true, "<extra_id_0>"}, {10, 16, 17, false, " a"},
+           {1, 17, 17, true, "</s>"});
+    EXPECT(&o, "Hi", false, {371, 0, 1, false, " H"}, {23, 1, 2, false, "i"});
+    ats_tokens *toks = ats_tokens_new();
+    assert_int_equal(ats_tokenizer_push_id(o.tok, 1000, 0, toks, NULL), ATS_OK);
+    assert_int_equal(ats_tokenizer_push_id(o.tok, 0, 0, toks, NULL), ATS_OK);
+    assert_string_equal(ats_tokens_get(toks, 0)->piece, "<extra_id_99>");
+    assert_true(ats_tokens_get(toks, 1)->special);
+    assert_string_equal(ats_tokens_get(toks, 1)->piece, "<pad>");
+    ats_tokens_free(toks);
+    toks = encode(&o, "   ", true); /* only spaces: nothing but </s> */
+    assert_int_equal(ats_tokens_count(toks), 1);
+    ats_tokens_free(toks);
+    close_opened(&o);
+}
+
 static void test_tokenizer_added_token_options(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir();
@@ -465,6 +499,7 @@ int main(void) {
         cmocka_unit_test(test_tokenizer_gpt2_pieces_and_spans),
         cmocka_unit_test(test_tokenizer_bert_pieces_and_specials),
         cmocka_unit_test(test_tokenizer_sentencepiece_pieces),
+        cmocka_unit_test(test_tokenizer_t5_unigram_spans),
         cmocka_unit_test(test_tokenizer_added_token_options),
         cmocka_unit_test(test_tokenizer_llamacpp_vectors_inline),
         cmocka_unit_test(test_tokenizer_llamacpp_vector_files),

@@ -68,7 +68,22 @@ static void test_tokenizer_bad_tokenizer_json(void **state) {
                         " \"unk_token\": \"<unk>\"}}",
                         ATS_ERR_FORMAT, "unk_token");
     expect_folder_error(dir, f, "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}",
-                        ATS_ERR_UNSUPPORTED, "Unigram");
+                        ATS_ERR_FORMAT, "Unigram");
+    expect_folder_error(dir, f, "{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", \"x\"]]}}",
+                        ATS_ERR_FORMAT, "not [text, score]");
+    expect_folder_error(
+        dir, f, "{\"model\": {\"type\": \"Unigram\", \"unk_id\": 5, \"vocab\": [[\"a\", -1]]}}",
+        ATS_ERR_FORMAT, "unk_id");
+    expect_folder_error(dir, f,
+                        "{\"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": "
+                        "\"!!!\"}, \"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1]]}}",
+                        ATS_ERR_FORMAT, "base64");
+    /* a trie of 0xFFFF bytes in a map of 5 */
+    expect_folder_error(
+        dir, f,
+        "{\"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": "
+        "\"//8AAAE=\"}, \"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1]]}}",
+        ATS_ERR_FORMAT, "character map");
     expect_folder_error(dir, f,
                         "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}},"
                         " \"pre_tokenizer\": {\"type\": \"Frobnicate\"}}",
@@ -97,6 +112,122 @@ static void test_tokenizer_bad_tokenizer_json(void **state) {
 }
 
 /* Every real tokenizer.json cut short at several points is malformed JSON, reported as such. */
+/* ---- spiece.model ---------------------------------------------------------------------------- */
+
+typedef struct pb {
+    unsigned char b[4096];
+    size_t n;
+} pb;
+
+static void pb_varint(pb *p, uint64_t v) {
+    do {
+        p->b[p->n++] = (unsigned char)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+}
+
+static void pb_bytes(pb *p, int field, const void *data, size_t n) {
+    pb_varint(p, (uint64_t)field << 3 | 2);
+    pb_varint(p, n);
+    memcpy(p->b + p->n, data, n);
+    p->n += n;
+}
+
+static void pb_piece(pb *p, const char *text, float score, int type) {
+    pb m = {0};
+    pb_bytes(&m, 1, text, strlen(text));
+    pb_varint(&m, 2 << 3 | 5);
+    memcpy(m.b + m.n, &score, 4);
+    m.n += 4;
+    pb_varint(&m, 3 << 3 | 0);
+    pb_varint(&m, (uint64_t)type);
+    pb_bytes(p, 1, m.b, m.n);
+}
+
+static void expect_spiece_error(const char *dir, const pb *p, ats_status want, const char *what) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/spiece.model", dir);
+    write_file(path, p->b, p->n);
+    ats_tokenizer *tok = (ats_tokenizer *)1;
+    ats_error err = {0};
+    ats_status st = ats_tokenizer_from_spiece(path, 0, 0, &tok, &err);
+    assert_null(tok);
+    expect_error(st, &err, want, "spiece.model", what);
+}
+
+static void test_tokenizer_bad_spiece(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir();
+    pb p = {0};
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "no pieces");
+    memset(p.b, 0xFF, 12);
+    p.n = 12;
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "malformed");
+    p = (pb){.b = {0x0A, 0x30, 0x0A, 0x01}, .n = 4}; /* a piece longer than the file */
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "malformed");
+    p = (pb){0};
+    pb_piece(&p, "a", -1.0f, 1);
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "no unknown piece");
+    pb_piece(&p, "a", -2.0f, 1);
+    pb_piece(&p, "<unk>", 0.0f, 2);
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "defined twice");
+    p = (pb){0};
+    pb_piece(&p, "<unk>", 0.0f, 2);
+    pb_piece(&p, "", -1.0f, 1);
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "empty");
+    p = (pb){0};
+    pb_piece(&p, "<unk>", 0.0f, 2);
+    pb_piece(&p, "<0x41>", 0.0f, 6);
+    pb trainer = {0};
+    pb_varint(&trainer, 35 << 3 | 0);
+    pb_varint(&trainer, 1);
+    pb_bytes(&p, 2, trainer.b, trainer.n);
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "<0x00>"); /* byte fallback without every byte */
+    p = (pb){0};
+    pb_piece(&p, "<unk>", 0.0f, 2);
+    trainer = (pb){0};
+    pb_varint(&trainer, 3 << 3 | 0);
+    pb_varint(&trainer, 2); /* BPE */
+    pb_bytes(&p, 2, trainer.b, trainer.n);
+    expect_spiece_error(dir, &p, ATS_ERR_UNSUPPORTED, "Unigram");
+    p = (pb){0};
+    pb_piece(&p, "<unk>", 0.0f, 2);
+    pb norm = {0};
+    const unsigned char map[] = {0xFF, 0xFF, 0, 0, 1}; /* a trie larger than the map */
+    pb_bytes(&norm, 2, map, sizeof map);
+    pb_bytes(&p, 3, norm.b, norm.n);
+    expect_spiece_error(dir, &p, ATS_ERR_FORMAT, "character map");
+    ats_rmtree(dir);
+    free(dir);
+}
+
+/* The real spiece.model cut at many lengths: an error or a working tokenizer, never a crash. */
+static void test_tokenizer_truncated_spiece(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(src, "fixtures/hf/t5-tiny-random/spiece.model");
+    size_t len;
+    char *data = ats_read_file(src, &len);
+    assert_non_null(data);
+    char *dir = ats_make_temp_dir(), path[4200];
+    snprintf(path, sizeof path, "%s/spiece.model", dir);
+    for (size_t cut = 0; cut < len; cut += cut < 64 ? 1 : 997) {
+        write_file(path, data, cut);
+        ats_tokenizer *tok = NULL;
+        ats_error err = {0};
+        if (ats_tokenizer_from_spiece(path, 0, 0, &tok, &err) == ATS_OK) {
+            ats_tokens *toks = ats_tokens_new();
+            ats_tokenizer_encode(tok, "Hello, w\xC3\xB6rld  \xE6\x97\xA5!", 18, true, toks, &err);
+            ats_tokens_free(toks);
+            ats_tokenizer_free(tok);
+        } else {
+            assert_non_null(strstr(err.message, "spiece.model"));
+        }
+    }
+    ats_rmtree(dir);
+    free(dir);
+    free(data);
+}
+
 static void test_tokenizer_truncated_tokenizer_json(void **state) {
     (void)state;
     static const char *const fixtures[] = {"fixtures/hf/stories260K-llama/tokenizer.json",
@@ -428,6 +559,8 @@ int main(void) {
         cmocka_unit_test(test_tokenizer_bad_tokenizer_bin),
         cmocka_unit_test(test_tokenizer_bad_gguf_vocab),
         cmocka_unit_test(test_tokenizer_truncated_gguf),
+        cmocka_unit_test(test_tokenizer_bad_spiece),
+        cmocka_unit_test(test_tokenizer_truncated_spiece),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

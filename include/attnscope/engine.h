@@ -30,6 +30,7 @@ typedef enum ats_arch {
     ATS_ARCH_GPT2,
     ATS_ARCH_BERT,
     ATS_ARCH_LLAMA,
+    ATS_ARCH_T5, /* encoder-decoder: the model's config is the encoder's; see the decoder's below */
 } ats_arch;
 
 typedef enum ats_norm_kind {
@@ -43,12 +44,16 @@ typedef enum ats_pos_kind {
     ATS_POS_SINUSOIDAL,       /* fixed sin/cos codes added to the token vectors */
     ATS_POS_ROPE_INTERLEAVED, /* rotary on pairs (2i, 2i+1): llama2.c, GGUF */
     ATS_POS_ROPE_HALF,        /* rotary on pairs (i, i + d_head/2): Hugging Face "rotate_half" */
+    ATS_POS_RELATIVE_BUCKETS, /* T5: a learned bias per head and bucket of the distance key -
+                                 query, added to the scores (one table per stack, in layer 0) */
 } ats_pos_kind;
 
 typedef enum ats_activation {
     ATS_ACT_GELU_TANH, /* GPT-2 "gelu_new" */
     ATS_ACT_GELU_ERF,  /* BERT "gelu" */
     ATS_ACT_SWIGLU,    /* silu(gate(x)) * up(x): Llama */
+    ATS_ACT_RELU,      /* T5 v1.0 "relu" */
+    ATS_ACT_GEGLU,     /* gelu_tanh(gate(x)) * up(x): T5 v1.1 / Flan-T5 "gated-gelu" */
 } ats_activation;
 
 typedef enum ats_rope_scaling_kind {
@@ -86,10 +91,16 @@ typedef struct ats_model_config {
     ats_rope_scaling rope_scaling;
     ats_activation activation;
     bool causal;      /* true: a query sees only itself and earlier tokens */
-    float attn_scale; /* multiplies q.k before the softmax; 1/sqrt(d_head) for every model here */
+    float attn_scale; /* multiplies q.k before the softmax: 1/sqrt(d_head), or 1 for T5 (whose
+                         weights' initialization holds that factor) */
+    /* ATS_POS_RELATIVE_BUCKETS: distances up to rel_buckets / 4 (bidirectional: per direction)
+     * have a bucket each, longer ones share logarithmic buckets up to rel_max_distance */
+    int rel_buckets;
+    int rel_max_distance;
+    bool cross_attention; /* a decoder stack: each layer also attends to the encoder's output */
 } ats_model_config;
 
-/* "demo", "gpt2", "bert", "llama". */
+/* "demo", "gpt2", "bert", "llama", "t5". */
 const char *ats_arch_name(ats_arch arch);
 
 /* Descriptive facts for `attnscope info` and the window's side panel. */
@@ -121,6 +132,9 @@ ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model
 void ats_model_free(ats_model *model);
 
 const ats_model_config *ats_model_get_config(const ats_model *model);
+/* Encoder-decoder models (T5): the decoder stack's config (causal, cross_attention, its own
+ * n_layer); ats_model_get_config gives the encoder's. NULL for one-stack models. */
+const ats_model_config *ats_model_get_decoder_config(const ats_model *model);
 const ats_model_info *ats_model_get_info(const ats_model *model);
 
 /* A one-line explanation of a hand-built head ("previous token: its query rotates the position
@@ -181,6 +195,7 @@ typedef struct ats_run_opts {
      * the run with ATS_ERR_CANCELLED: a window cancels a run its user's typing made stale. */
     bool (*cancel)(void *user);
     void *cancel_user;
+    int max_new; /* ats_run_seq2seq without a target: greedy tokens at most (default 20) */
 } ats_run_opts;
 
 #define ATS_ATTENTION_BUDGET ((size_t)256 << 20)
@@ -204,6 +219,9 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
 void ats_run_free(ats_run *run);
 
 const ats_tokens *ats_run_get_tokens(const ats_run *run);
+/* The configuration of the stack the run ran: the model's, or for ats_run_seq2seq's result the
+ * decoder's. */
+const ats_model_config *ats_run_get_config(const ats_run *run);
 int ats_run_n_tokens(const ats_run *run);
 /* Tokens the tokenizer produced beyond the context and that were not run (0 normally). */
 int ats_run_dropped_tokens(const ats_run *run);
@@ -243,6 +261,33 @@ const float *ats_run_attention_pooled(const ats_run *run, int *n, int *block);
 
 const float *ats_run_hidden(const ats_run *run); /* (T, d_model) after the final norm, or NULL */
 const float *ats_run_logits_last(const ats_run *run); /* (vocab_size) or NULL */
+
+/* ---- encoder-decoder models (T5) ---------------------------------------------------------- */
+
+/* ats_run_text and ats_run_ids on an encoder-decoder model run its encoder alone. These run
+ * both stacks: the encoder over `source`, then the decoder over the decoder start token (pad, id
+ * 0 for T5) followed by the tokens of `target` (tokenized without special tokens, spans into the
+ * target text), or, with target NULL, followed by greedy tokens (the highest logit each step, the
+ * lowest id on a tie) until the end token (</s>, kept) or opts->max_new of them. The result is
+ * the decoder's run: its tokens are the decoder's, ats_run_attentions its causal self-attention
+ * (L_dec, H, Td, Td), ats_run_logits_last the last decoder position's logits (with want_logits);
+ * it holds the encoder's run (ats_run_encoder) and the cross-attention. detail_layer applies to
+ * both stacks (one without that layer keeps nothing). ATS_ERR_UNSUPPORTED for a one-stack model. */
+ats_status ats_run_seq2seq(const ats_model *model, const char *source, size_t source_len,
+                           const char *target, size_t target_len, const ats_run_opts *opts,
+                           ats_run **out, ats_error *err);
+/* The same on token ids: decoder_ids is the whole decoder input, start token included. */
+ats_status ats_run_seq2seq_ids(const ats_model *model, const int32_t *source_ids, int n_source,
+                               const int32_t *decoder_ids, int n_decoder, const ats_run_opts *opts,
+                               ats_run **out, ats_error *err);
+/* The encoder's run of a decoder's run (borrowed), or NULL for any other run. */
+const ats_run *ats_run_encoder(const ats_run *run);
+/* Cross-attention of a decoder's run, queries the decoder's tokens and keys the encoder's:
+ * (L_dec, H, Td, Te), rows sum to 1; one head's (Td, Te); NULL for other runs. */
+const float *ats_run_cross_attentions(const ats_run *run);
+const float *ats_run_cross_attention(const ats_run *run, int layer, int head);
+/* Decoder tokens that greedy generation produced (0 when a target was given). */
+int ats_run_generated_tokens(const ats_run *run);
 
 /* One head's intermediate values, kept when opts.detail_layer selected its layer. */
 typedef struct ats_head_detail {
@@ -289,7 +334,8 @@ typedef struct ats_head_steps {
     const float *k; /* (T, d_head) every token's key (the KV head this head reads) */
     const float *v; /* (T, d_head) every token's value */
     float *scores;  /* (T) q . k_j */
-    float *scaled;  /* (T) scores * scale */
+    float *bias;    /* (T) the relative position bias added after scaling (T5), or NULL */
+    float *scaled;  /* (T) scores * scale (+ bias) */
     bool *masked;   /* (T) true for keys the query may not see */
     float *weights; /* (T) softmax(scaled / temperature) over visible keys, 0 where masked */
     float *output;  /* (d_head) sum_j weights_j v_j */

@@ -262,7 +262,9 @@ typedef struct ats_pipeline_data {
     const float *k;         /* (T, d_head) every token's key (after RoPE where used) */
     const float *v;         /* (T, d_head) every token's value */
     const float *scores;    /* (T) q . k_j */
-    const float *scaled;    /* (T) scores * scale */
+    const float *bias;      /* (T) T5's relative position bias added to the scaled scores, or
+                               NULL (the scaling step then shows "+ bias" rather than a scale) */
+    const float *scaled;    /* (T) scores * scale (+ bias) */
     const bool *masked;     /* (T) keys the query may not see */
     const float *weights;   /* (T) softmax(scaled / temperature) over visible keys, 0 if masked */
     const float *output;    /* (d_head) sum_j weights_j v_j */
@@ -292,9 +294,15 @@ typedef struct ats_view_data {
      * draws the grid from `head`. */
     const float *pooled;
     int pooled_n, pooled_block;
+    /* Cross-attention (T5): keys are other tokens than the queries. With n_keys > 0 the
+     * attention is (L, H, T, n_keys), queries `tokens` and keys `key_tokens`; 0: keys are the
+     * tokens themselves (T, T). */
+    int n_keys;
+    const char *const *key_tokens; /* (n_keys) UTF-8 labels */
+    const bool *key_special;       /* (n_keys) or NULL */
 } ats_view_data;
 
-/* One head's (T, T) matrix from `data` (its attention array or its head function), or NULL. */
+/* One head's (T, keys) matrix from `data` (its attention array or its head function), or NULL. */
 const float *ats_view_data_head(const ats_view_data *data, int layer, int head);
 
 typedef struct ats_view ats_view; /* a built view: its display list and its layout for hits */

@@ -22,12 +22,44 @@
 extern "C" {
 #endif
 
+/* ---- the attention of a run, by kind ------------------------------------------------------ */
+
+/* Which attention of an encoder-decoder run (ats_run_seq2seq's result, a decoder's run) is
+ * meant; any other run has only its own, ATS_ATTN_ENCODER. */
+typedef enum ats_attn_kind {
+    ATS_ATTN_ENCODER, /* the encoder's self-attention (Te, Te); a one-stack run's own attention */
+    ATS_ATTN_DECODER, /* the decoder's causal self-attention (Td, Td) */
+    ATS_ATTN_CROSS,   /* the decoder's attention to the encoder's tokens (Td, Te) */
+    ATS_ATTN_COUNT,
+} ats_attn_kind;
+
+/* "encoder", "decoder", "cross". */
+const char *ats_attn_kind_name(ats_attn_kind kind);
+bool ats_attn_kind_from_name(const char *name, ats_attn_kind *out);
+/* True when the run holds that kind. */
+bool ats_run_has_kind(const ats_run *run, ats_attn_kind kind);
+/* The run whose tokens are the queries of `kind` (the encoder's run for ATS_ATTN_ENCODER), and
+ * whose config gives its layers and heads; NULL when the run has no such kind. */
+const ats_run *ats_run_of_kind(const ats_run *run, ats_attn_kind kind);
+/* One head's matrix of that kind, (rows, cols) = (queries, keys); NULL when absent or out of
+ * range, or when the run computes its heads on demand (long texts: use the acquire below). */
+const float *ats_run_kind_attention(const ats_run *run, ats_attn_kind kind, int layer, int head,
+                                    int *rows, int *cols);
+/* The same for any run: a stack's head through ats_run_attention_acquire (computed now when the
+ * run keeps no whole attention), the cross-attention as kept. Release each with
+ * ats_run_kind_release. ATS_ERR_ARG when absent or out of range, ATS_ERR_NOMEM. */
+ats_status ats_run_kind_acquire(const ats_run *run, ats_attn_kind kind, int layer, int head,
+                                const float **out, int *rows, int *cols, ats_error *err);
+void ats_run_kind_release(const ats_run *run, ats_attn_kind kind, const float *attention);
+
 /* ---- a run as view data ------------------------------------------------------------------ */
 
 typedef struct ats_run_view {
-    ats_view_data data;  /* what ats_view_build takes */
-    const char **labels; /* (T) token pieces, borrowed from the run */
-    bool *special;       /* (T) */
+    ats_view_data data;      /* what ats_view_build takes */
+    const char **labels;     /* (T) token pieces, borrowed from the run */
+    bool *special;           /* (T) */
+    const char **key_labels; /* (Te) cross-attention: the encoder's token pieces, else NULL */
+    bool *key_special;       /* (Te) */
     /* a run that computes heads on demand: the heads a build asked for (acquired from the run,
      * released by ats_run_view_free) */
     const ats_run *run;
@@ -40,6 +72,11 @@ typedef struct ats_run_view {
  * ATS_ERR_NOMEM. */
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err);
+/* The same for one kind of an encoder-decoder run: a stack's self-attention, or cross-attention
+ * with the decoder's tokens as queries and the encoder's as keys. ATS_ERR_ARG when the run has
+ * no such kind. */
+ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const ats_run *run,
+                                  ats_attn_kind kind, const char *text, ats_error *err);
 void ats_run_view_free(ats_run_view *v);
 
 /* One head's attention formula for one query token, as the pipeline view draws it. */
@@ -68,7 +105,7 @@ typedef struct ats_dump_selection {
 /* Every layer and head of the model. */
 ats_dump_selection ats_dump_selection_all(const ats_model_config *c);
 
-/* The writers take each head from the run one at a time (ats_run_attention_acquire), so a run
+/* The writers take each head from the run one at a time (ats_run_kind_acquire), so a run
  * that computes its heads on demand is written with one head in memory at a time. They fail
  * (ATS_ERR_NOMEM, or ATS_ERR_ARG for heads the run does not serve) with the file unfinished. */
 
@@ -83,6 +120,31 @@ ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_select
                               ats_error *err);
 /* One head's (T, T) matrix, token pieces as header row and first column (RFC 4180, CRLF). */
 ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, ats_error *err);
+
+/* An encoder-decoder run (ats_run_seq2seq's result) as one JSON object: DESIGN.md's schema for
+ * the encoder ("tokens", "layers", "heads", "attentions" [L_enc][H][Te][Te]) plus "target" (the
+ * target text or null), "decoder_tokens", "generated" (how many of them greedy generation made),
+ * "decoder_layers", "decoder_attentions" [L_dec][H][Td][Td], "cross_attentions"
+ * [L_dec][H][Td][Te], and "logits_last" (the last decoder position) and "hidden_last_layer"
+ * (the encoder's output) / "decoder_hidden_last_layer" when the run has them. `enc` and `dec`
+ * select layers and heads of each stack (n_layers 0: none); `steps` (or NULL) as in
+ * ats_dump_write_json. */
+ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
+                                       size_t text_len, const char *target, size_t target_len,
+                                       const ats_run *run, const ats_dump_selection *enc,
+                                       const ats_dump_selection *dec, const ats_head_steps *steps,
+                                       bool one_line, ats_error *err);
+/* NPY of one kind: float32 (layers, heads, queries, keys). */
+ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                                   const ats_dump_selection *sel, ats_error *err);
+/* The three kinds in one NPZ archive (numpy.load reads it): attentions.npy, decoder_attentions.npy
+ * and cross_attentions.npy, named as the JSON keys. False (nothing written) when an array
+ * exceeds the 4 GiB of a plain zip entry or memory runs out. */
+bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_selection *enc,
+                                const ats_dump_selection *dec);
+/* One head's matrix of one kind: query pieces as the first column, key pieces as the header. */
+ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer,
+                                   int head, ats_error *err);
 
 /* JSON pieces shared by `tokenize` and `dump` (written with jansson so strings are escaped). */
 void ats_json_write_tokens(FILE *f, const ats_tokens *tokens);

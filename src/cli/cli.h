@@ -35,7 +35,9 @@ enum {
     OPT_STEP = 1 << 18,   /* --step N */
     OPT_EXPORT_DIR = 1 << 19,
     OPT_COLOR_SCALE = 1 << 20,
-    OPT_BENCH = 1 << 21, /* --tokens LIST, --repeat N, --threads N */
+    OPT_TARGET = 1 << 21,    /* --target TGT, --max-new N: encoder-decoder models */
+    OPT_ATTENTION = 1 << 22, /* --attention encoder|decoder|cross */
+    OPT_BENCH = 1 << 23,     /* --tokens LIST, --repeat N, --threads N */
 };
 
 typedef struct cli_opts {
@@ -51,6 +53,9 @@ typedef struct cli_opts {
     const char *font;
     const char *causal_mask; /* --causal-mask: "on" or "off" */
     const char *export_dir;  /* the window's export folder */
+    const char *target;      /* --target: the decoder's text (T5) */
+    const char *attention;   /* --attention: encoder, decoder or cross (T5) */
+    int max_new;             /* --max-new: greedy tokens at most; -1 when not given */
     int layer, head, token;  /* -1 when not given */
     int step;                /* -1 when not given */
     const char *tokens;      /* bench: --tokens 16,64,256 */
@@ -96,8 +101,18 @@ bool cli_step_opts(const char *cmd, const cli_opts *o, ats_step_opts *out);
 /* True when any what-if switch was given. */
 bool cli_whatif_given(const cli_opts *o);
 
-/* Validates --layer / --head against the model: prints and returns false when out of range. */
-bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c);
+/* Validates --layer / --head against the model: prints and returns false when out of range.
+ * For an encoder-decoder model a layer of either stack will do. */
+bool cli_check_layer_head(const cli_opts *o, const ats_model *model);
+
+/* --attention as a kind (ATS_ATTN_ENCODER when not given); prints and returns false when it is
+ * unknown or the model has no such kind (decoder and cross need an encoder-decoder model). */
+bool cli_attention_kind(const char *cmd, const cli_opts *o, const ats_model *model,
+                        ats_attn_kind *out);
+/* Runs one text as the model needs: an encoder-decoder model through ats_run_seq2seq with
+ * --target (or greedy generation up to --max-new), any other with ats_run_text. */
+ats_status cli_run(const cli_opts *o, const ats_model *model, const char *text, size_t len,
+                   const ats_run_opts *ro, ats_run **out, ats_error *err);
 
 /* The aligned text description `attnscope info` prints. */
 void cli_print_model_info(FILE *f, const ats_model *model);

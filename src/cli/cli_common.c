@@ -79,6 +79,9 @@ static const opt_spec SPECS[] = {
     {"--tokens", OPT_BENCH, ARG_STRING, FIELD(tokens)},
     {"--repeat", OPT_BENCH, ARG_INT, FIELD(repeat)},
     {"--threads", OPT_BENCH, ARG_INT, FIELD(threads)},
+    {"--target", OPT_TARGET, ARG_STRING, FIELD(target)},
+    {"--max-new", OPT_TARGET, ARG_INT, FIELD(max_new)},
+    {"--attention", OPT_ATTENTION, ARG_STRING, FIELD(attention)},
 };
 
 static bool parse_int(const char *s, int *out) {
@@ -92,7 +95,7 @@ static bool parse_int(const char *s, int *out) {
 }
 
 bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allowed, cli_opts *o) {
-    *o = (cli_opts){.layer = -1, .head = -1, .token = -1, .step = -1};
+    *o = (cli_opts){.layer = -1, .head = -1, .token = -1, .step = -1, .max_new = -1};
     /* messages say "dump: ..." for a subcommand and nothing extra for plain `attnscope` */
     bool top = strcmp(cmd, "attnscope") == 0;
     char who[64], help[64];
@@ -153,6 +156,10 @@ bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allow
         cli_error("%sgive either --text or --text-file, not both", who);
         return false;
     }
+    if (o->max_new < -1 || o->max_new > 4096) {
+        cli_error("%s--max-new takes 0 to 4096 tokens, got %d", who, o->max_new);
+        return false;
+    }
     if (!o->model)
         o->model = "builtin:demo";
     return true;
@@ -180,10 +187,13 @@ bool cli_step_opts(const char *cmd, const cli_opts *o, ats_step_opts *out) {
     return true;
 }
 
-bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c) {
-    if (o->layer < -1 || o->layer >= c->n_layer) {
-        cli_error("--layer %d is out of range: the model has %d layers (0 to %d)", o->layer,
-                  c->n_layer, c->n_layer - 1);
+bool cli_check_layer_head(const cli_opts *o, const ats_model *model) {
+    const ats_model_config *c = ats_model_get_config(model);
+    const ats_model_config *dec = ats_model_get_decoder_config(model);
+    int layers = dec && dec->n_layer > c->n_layer ? dec->n_layer : c->n_layer;
+    if (o->layer < -1 || o->layer >= layers) {
+        cli_error("--layer %d is out of range: the model has %d layers (0 to %d)%s", o->layer,
+                  layers, layers - 1, dec ? " in its larger stack" : "");
         return false;
     }
     if (o->head < -1 || o->head >= c->n_head) {
@@ -192,6 +202,33 @@ bool cli_check_layer_head(const cli_opts *o, const ats_model_config *c) {
         return false;
     }
     return true;
+}
+
+bool cli_attention_kind(const char *cmd, const cli_opts *o, const ats_model *model,
+                        ats_attn_kind *out) {
+    *out = ATS_ATTN_ENCODER;
+    if (!o->attention)
+        return true;
+    if (!ats_attn_kind_from_name(o->attention, out)) {
+        cli_error("%s: --attention takes encoder, decoder or cross, got '%s'", cmd, o->attention);
+        return false;
+    }
+    if (*out != ATS_ATTN_ENCODER && !ats_model_get_decoder_config(model)) {
+        cli_error("%s: --attention %s needs an encoder-decoder model (T5)", cmd, o->attention);
+        return false;
+    }
+    return true;
+}
+
+ats_status cli_run(const cli_opts *o, const ats_model *model, const char *text, size_t len,
+                   const ats_run_opts *ro, ats_run **out, ats_error *err) {
+    if (!ats_model_get_decoder_config(model))
+        return ats_run_text(model, text, len, ro, out, err);
+    ats_run_opts r = *ro;
+    if (o->max_new >= 0)
+        r.max_new = o->max_new;
+    return ats_run_seq2seq(model, text, len, o->target, o->target ? strlen(o->target) : 0, &r, out,
+                           err);
 }
 
 ats_model *cli_load_model(const cli_opts *o, int *exit_code) {

@@ -30,6 +30,17 @@ static const char *USAGE =
     "                  --steps what-ifs: leave out the division by sqrt(d_k), mask the keys\n"
     "                  after the query or none, softmax(scaled / X); the model is unchanged\n"
     "  --no-special    do not add the special tokens the model adds by default\n"
+    "\n"
+    "Encoder-decoder models (T5): TEXT is the encoder's input; the decoder reads its start token\n"
+    "then the tokens of --target, or without --target the greedy tokens it generates.\n"
+    "  --target TGT    the decoder's text; JSON adds decoder_tokens, decoder_attentions\n"
+    "                  [L_dec][H][Td][Td] and cross_attentions [L_dec][H][Td][Te] to tokens and\n"
+    "                  attentions (the encoder's), and logits_last is the last decoder position's\n"
+    "  --max-new N     without --target: generate up to N tokens (default 20), stopping at </s>\n"
+    "  --attention K   encoder, decoder or cross: the kind NPY and CSV write (and --steps reads);\n"
+    "                  without it NPY is an NPZ archive of attentions.npy, decoder_attentions.npy\n"
+    "                  and cross_attentions.npy, and CSV the encoder's head\n"
+    "                  --layer and --head pick in each stack that has them\n"
     "  --text-file F   one text per line; JSON output is then one object per line\n"
     "  -o FILE         write to FILE (atomically) instead of standard output\n";
 
@@ -58,14 +69,51 @@ static bool parse_format(const char *name, dump_format *out) {
     return true;
 }
 
+/* An encoder-decoder model: the selection in one stack (no layers when it lacks --layer). */
+static ats_dump_selection select_stack(const cli_opts *o, const ats_model_config *c) {
+    ats_dump_selection s =
+        select_heads(o, &(ats_model_config){.n_layer = c->n_layer, .n_head = c->n_head});
+    if (o->layer >= c->n_layer)
+        s.n_layers = 0;
+    return s;
+}
+
 typedef struct dump_job {
     const cli_opts *o;
+    ats_attn_kind kind;      /* --attention */
     ats_step_opts step_opts; /* --steps: the what-if switches */
     dump_format format;
     ats_model *model;
     cli_texts texts;
     ats_outfile out;
+    bool failed; /* a writer gave up (an NPZ entry beyond 4 GiB) */
 } dump_job;
+
+/* Writes an encoder-decoder run in the job's format. */
+static ats_status dump_seq2seq(dump_job *job, int index, const ats_run *run,
+                               const ats_head_steps *steps, ats_error *err) {
+    const cli_opts *o = job->o;
+    const ats_model_config *ec = ats_model_get_config(job->model);
+    const ats_model_config *dc = ats_model_get_decoder_config(job->model);
+    ats_dump_selection enc = select_stack(o, ec), dec = select_stack(o, dc);
+    const ats_dump_selection *kind_sel = job->kind == ATS_ATTN_ENCODER ? &enc : &dec;
+    switch (job->format) {
+    case FORMAT_JSON:
+        return ats_dump_write_json_seq2seq(
+            job->out.f, job->model, job->texts.items[index], job->texts.lens[index], o->target,
+            o->target ? strlen(o->target) : 0, run, &enc, &dec, steps, job->texts.n > 1, err);
+    case FORMAT_NPY:
+        if (o->attention)
+            return ats_dump_write_npy_kind(job->out.f, run, job->kind, kind_sel, err);
+        if (!ats_dump_write_npz_seq2seq(job->out.f, run, &enc, &dec))
+            job->failed = true;
+        return ATS_OK;
+    case FORMAT_CSV:
+        return ats_dump_write_csv_kind(job->out.f, run, job->kind, o->layer >= 0 ? o->layer : 0,
+                                       o->head >= 0 ? o->head : 0, err);
+    }
+    return ATS_OK;
+}
 
 /* Runs one text and writes it; returns an exit code. */
 static int dump_one(dump_job *job, int index) {
@@ -82,7 +130,7 @@ static int dump_one(dump_job *job, int index) {
     ats_run *run;
     ats_error err;
     ats_status s =
-        ats_run_text(job->model, job->texts.items[index], job->texts.lens[index], &ro, &run, &err);
+        cli_run(o, job->model, job->texts.items[index], job->texts.lens[index], &ro, &run, &err);
     if (s != ATS_OK) {
         if (job->texts.n > 1)
             cli_error("line %d: %s", index + 1, err.message);
@@ -91,17 +139,19 @@ static int dump_one(dump_job *job, int index) {
         return cli_exit_for(s);
     }
     char warning[256];
-    bool truncated = ats_run_dropped_tokens(run) > 0;
+    const ats_run *first = ats_run_of_kind(run, ATS_ATTN_ENCODER); /* the text's own tokens */
+    bool truncated = ats_run_dropped_tokens(first) > 0;
     if (truncated) {
         snprintf(warning, sizeof warning,
                  "the text has %d tokens but the model's context is %d: only the first %d were run",
-                 ats_run_n_tokens(run) + ats_run_dropped_tokens(run), c->context,
-                 ats_run_n_tokens(run));
+                 ats_run_n_tokens(first) + ats_run_dropped_tokens(first), c->context,
+                 ats_run_n_tokens(first));
         cli_warn("%s", warning);
     }
     ats_head_steps *steps = NULL;
     if (o->steps) {
-        s = ats_head_steps_compute(run, o->layer, o->head, o->token, &job->step_opts, &steps, &err);
+        s = ats_head_steps_compute(ats_run_of_kind(run, job->kind), o->layer, o->head, o->token,
+                                   &job->step_opts, &steps, &err);
         if (s != ATS_OK) {
             cli_error("--token %d: %s", o->token, err.message);
             ats_run_free(run);
@@ -109,19 +159,23 @@ static int dump_one(dump_job *job, int index) {
         }
     }
     ats_dump_selection sel = select_heads(o, c);
-    switch (job->format) {
-    case FORMAT_JSON:
-        s = ats_dump_write_json(job->out.f, job->model, job->texts.items[index],
-                                job->texts.lens[index], run, &sel, truncated ? warning : NULL,
-                                steps, job->texts.n > 1, &err);
-        break;
-    case FORMAT_NPY:
-        s = ats_dump_write_npy(job->out.f, run, &sel, &err);
-        break;
-    case FORMAT_CSV:
-        s = ats_dump_write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
-                               o->head >= 0 ? o->head : 0, &err);
-        break;
+    if (ats_model_get_decoder_config(job->model)) {
+        s = dump_seq2seq(job, index, run, steps, &err);
+    } else {
+        switch (job->format) {
+        case FORMAT_JSON:
+            s = ats_dump_write_json(job->out.f, job->model, job->texts.items[index],
+                                    job->texts.lens[index], run, &sel, truncated ? warning : NULL,
+                                    steps, job->texts.n > 1, &err);
+            break;
+        case FORMAT_NPY:
+            s = ats_dump_write_npy(job->out.f, run, &sel, &err);
+            break;
+        case FORMAT_CSV:
+            s = ats_dump_write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
+                                   o->head >= 0 ? o->head : 0, &err);
+            break;
+        }
     }
     ats_head_steps_free(steps);
     ats_run_free(run);
@@ -132,11 +186,35 @@ static int dump_one(dump_job *job, int index) {
     return EXIT_OK;
 }
 
+/* Checks the T5 options against the model; prints and returns false when they do not fit. */
+static bool check_seq2seq_opts(dump_job *job) {
+    const cli_opts *o = job->o;
+    const ats_model_config *dc = ats_model_get_decoder_config(job->model);
+    if (!cli_attention_kind("dump", o, job->model, &job->kind))
+        return false;
+    if (!dc && (o->target || o->max_new >= 0)) {
+        cli_error("dump: --target and --max-new need an encoder-decoder model (T5)");
+        return false;
+    }
+    int layers = job->kind == ATS_ATTN_ENCODER ? ats_model_get_config(job->model)->n_layer
+                                               : (dc ? dc->n_layer : 0);
+    if ((job->format == FORMAT_CSV || o->steps) && o->layer >= layers) {
+        cli_error("dump: the %s attention has %d layers; --layer %d is not one of them",
+                  ats_attn_kind_name(job->kind), layers, o->layer);
+        return false;
+    }
+    if (o->steps && job->kind == ATS_ATTN_CROSS) {
+        cli_error("dump: --steps reads a stack's self-attention (--attention encoder or decoder)");
+        return false;
+    }
+    return true;
+}
+
 int cmd_dump(int argc, char **argv) {
     cli_opts o;
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_FORMAT |
                        OPT_LAYER_HEAD | OPT_LOGITS | OPT_HIDDEN | OPT_NO_SPECIAL | OPT_OUTPUT |
-                       OPT_STEPS | OPT_TOKEN | OPT_WHATIF;
+                       OPT_STEPS | OPT_TOKEN | OPT_WHATIF | OPT_TARGET | OPT_ATTENTION;
     if (!cli_parse("dump", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
@@ -179,11 +257,16 @@ int cmd_dump(int argc, char **argv) {
         return EXIT_BAD_INPUT;
     }
     job.model = cli_load_model(&o, &code);
-    if (job.model && !cli_check_layer_head(&o, ats_model_get_config(job.model)))
+    if (job.model && (!cli_check_layer_head(&o, job.model) || !check_seq2seq_opts(&job)))
         code = EXIT_BAD_INPUT;
     if (code == EXIT_OK && cli_output_open(&job.out, o.output, &code)) {
         for (int i = 0; i < job.texts.n && code == EXIT_OK; i++)
             code = dump_one(&job, i);
+        if (code == EXIT_OK && job.failed) {
+            cli_error("dump: an attention array is too large for an NPZ entry (4 GiB); write one "
+                      "kind with --attention");
+            code = EXIT_RUN_FAILED;
+        }
         if (code == EXIT_OK)
             cli_output_commit(&job.out, &code);
         else

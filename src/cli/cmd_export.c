@@ -49,13 +49,20 @@ static const char *USAGE =
     "  --no-special    do not add the special tokens the model adds by default\n"
     "  --text-file F   one text per line; -o then names a folder (created if missing) that\n"
     "                  gets attnscope-<view>-L<layer>H<head>-<line>.<ext> per non-blank line\n"
-    "  -o FILE         the file to write (atomically), or - for standard output\n";
+    "  -o FILE         the file to write (atomically), or - for standard output\n"
+    "\n"
+    "Encoder-decoder models (T5): TEXT is the source; the decoder reads --target TGT, or greedy\n"
+    "tokens (--max-new N, default 20).\n"
+    "  --attention K   encoder (default), decoder or cross: which attention the view draws\n"
+    "                  (cross: the decoder's tokens as queries, the encoder's as keys; the\n"
+    "                  pipeline view draws a stack's self-attention only)\n";
 
 typedef enum format { FORMAT_PNG, FORMAT_SVG } format;
 
 typedef struct export_job {
     const cli_opts *o;
     ats_view_kind view;
+    ats_attn_kind kind;      /* --attention */
     ats_step_opts step_opts; /* pipeline: the what-if switches */
     ats_colormap colormap;
     ats_color_scale color_scale;
@@ -212,6 +219,32 @@ static ats_status write_view(const export_job *job, const ats_meta *meta, const 
     return s;
 }
 
+/* --attention, --target and --max-new against the model; prints and returns false when they do
+ * not fit. */
+static bool check_kind(export_job *job) {
+    const cli_opts *o = job->o;
+    const ats_model_config *dc = ats_model_get_decoder_config(job->model);
+    if (!cli_attention_kind("export", o, job->model, &job->kind))
+        return false;
+    if (!dc && (o->target || o->max_new >= 0)) {
+        cli_error("export: --target and --max-new need an encoder-decoder model (T5)");
+        return false;
+    }
+    int layers =
+        job->kind == ATS_ATTN_ENCODER ? ats_model_get_config(job->model)->n_layer : dc->n_layer;
+    if (o->layer >= layers) {
+        cli_error("export: the %s attention has %d layers; --layer %d is not one of them",
+                  ats_attn_kind_name(job->kind), layers, o->layer);
+        return false;
+    }
+    if (job->kind == ATS_ATTN_CROSS && job->view == ATS_VIEW_PIPELINE) {
+        cli_error("export: the pipeline view draws a stack's self-attention (--attention "
+                  "encoder or decoder)");
+        return false;
+    }
+    return true;
+}
+
 /* Runs text i and writes its image; returns an exit code. */
 static int export_one(export_job *job, int i, const char *path) {
     const cli_opts *o = job->o;
@@ -227,17 +260,18 @@ static int export_one(export_job *job, int i, const char *path) {
         ro.attention_layer = layer; /* one layer is drawn: a large model keeps only it */
     ats_run *run;
     ats_error err;
-    ats_status s =
-        ats_run_text(job->model, job->texts.items[i], job->texts.lens[i], &ro, &run, &err);
+    ats_status s = cli_run(o, job->model, job->texts.items[i], job->texts.lens[i], &ro, &run, &err);
     if (s != ATS_OK) {
         cli_error("%s%s", at, err.message);
         return cli_exit_for(s);
     }
-    int T = ats_run_n_tokens(run);
-    if (ats_run_dropped_tokens(run) > 0)
+    const ats_run *qrun = ats_run_of_kind(run, job->kind); /* its tokens are the queries */
+    int T = ats_run_n_tokens(qrun);
+    if (ats_run_dropped_tokens(qrun) > 0)
         cli_warn("%sthe text has %d tokens but the model's context is %d: only the first %d are "
                  "drawn",
-                 at, T + ats_run_dropped_tokens(run), ats_model_get_config(job->model)->context, T);
+                 at, T + ats_run_dropped_tokens(qrun), ats_model_get_config(job->model)->context,
+                 T);
     if (o->token >= T) {
         cli_error("%s--token %d is out of range: the text has %d tokens (0 to %d)", at, o->token, T,
                   T - 1);
@@ -245,17 +279,26 @@ static int export_one(export_job *job, int i, const char *path) {
         return EXIT_BAD_INPUT;
     }
     ats_run_view vd;
-    if (ats_run_view_make(&vd, job->model, run, job->texts.items[i], NULL) != ATS_OK) {
+    if (ats_run_view_make_kind(&vd, job->model, run, job->kind, job->texts.items[i], NULL) !=
+        ATS_OK) {
         ats_run_free(run);
         cli_error("out of memory");
         return EXIT_RUN_FAILED;
+    }
+    char title[320]; /* T5: which attention, in the title and the file's metadata */
+    if (ats_model_get_decoder_config(job->model)) {
+        static const char *const KINDS[] = {"encoder self-attention", "decoder self-attention",
+                                            "cross-attention"};
+        snprintf(title, sizeof title, "%s \xC2\xB7 %s", vd.data.model_name, KINDS[job->kind]);
+        vd.data.model_name = title;
     }
     int token = o->token;
     ats_run_pipeline pipe = {0};
     if (job->view == ATS_VIEW_PIPELINE) {
         if (token < 0)
             token = T - 1; /* the last token: the one a language model predicts from */
-        s = ats_run_pipeline_make(&pipe, job->model, run, layer, head, token, &job->step_opts, &err);
+        s = ats_run_pipeline_make(&pipe, job->model, qrun, layer, head, token, &job->step_opts,
+                                  &err);
         if (s != ATS_OK) {
             cli_error("%s%s", at, err.message);
             ats_run_view_free(&vd);
@@ -264,7 +307,7 @@ static int export_one(export_job *job, int i, const char *path) {
         }
         vd.data.pipeline = &pipe.data;
     }
-    ats_view_state st = make_state(job, ats_model_get_config(job->model), token);
+    ats_view_state st = make_state(job, ats_run_get_config(qrun), token);
     float w, h;
     ats_view_natural_size(&st, &vd.data, job->font, &w, &h);
     s = ats_view_build(job->built, &st, &vd.data, job->font, w, h, &err);
@@ -309,7 +352,8 @@ int cmd_export(int argc, char **argv) {
     cli_opts o;
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_NO_SPECIAL |
                        OPT_FORMAT | OPT_LAYER_HEAD | OPT_OUTPUT | OPT_TOKEN | OPT_VIEW | OPT_SCALE |
-                       OPT_COLORMAP | OPT_FONT | OPT_WHATIF | OPT_STEP | OPT_COLOR_SCALE;
+                       OPT_COLORMAP | OPT_FONT | OPT_WHATIF | OPT_STEP | OPT_COLOR_SCALE |
+                       OPT_TARGET | OPT_ATTENTION;
     if (!cli_parse("export", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
@@ -323,7 +367,7 @@ int cmd_export(int argc, char **argv) {
     if (!cli_read_texts(&o, &job.texts, &code))
         return code;
     job.model = cli_load_model(&o, &code);
-    if (job.model && !cli_check_layer_head(&o, ats_model_get_config(job.model)))
+    if (job.model && (!cli_check_layer_head(&o, job.model) || !check_kind(&job)))
         code = EXIT_BAD_INPUT;
     ats_error err;
     if (code == EXIT_OK) {

@@ -30,6 +30,8 @@ static const char *positions_name(ats_pos_kind p) {
         return "rotary (interleaved pairs)";
     case ATS_POS_ROPE_HALF:
         return "rotary (rotate-half)";
+    case ATS_POS_RELATIVE_BUCKETS:
+        return "relative buckets (a learned bias per head added to the scores)";
     }
     return "unknown";
 }
@@ -42,6 +44,10 @@ static const char *activation_name(ats_activation a) {
         return "GELU (erf)";
     case ATS_ACT_SWIGLU:
         return "SwiGLU";
+    case ATS_ACT_RELU:
+        return "ReLU";
+    case ATS_ACT_GEGLU:
+        return "GeGLU (GELU tanh gate)";
     }
     return "unknown";
 }
@@ -55,8 +61,12 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
     if (!i->has_weights)
         fprintf(f,
                 "weights        none (vocabulary only: tokenize and info work, dump does not)\n");
+    const ats_model_config *dec = ats_model_get_decoder_config(model);
+    if (dec)
+        fprintf(f, "stacks         encoder %d layers, decoder %d layers (with cross-attention)\n",
+                c->n_layer, dec->n_layer);
     if (c->n_layer > 0) { /* a vocabulary-only file still describes its model's shape */
-        fprintf(f, "layers         %d\n", c->n_layer);
+        fprintf(f, "layers         %d%s\n", c->n_layer, dec ? " (encoder)" : "");
         fprintf(f, "heads          %d\n", c->n_head);
         fprintf(f, "KV heads       %d%s\n", c->n_kv_head,
                 c->n_kv_head < c->n_head ? " (grouped-query attention)" : "");
@@ -74,10 +84,20 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
         fprintf(f, "parameters     %llu\n", (unsigned long long)i->n_params);
         fprintf(f, "norm           %s, %s\n", norm_name(c), c->pre_norm ? "pre-norm" : "post-norm");
         fprintf(f, "positions      %s\n", positions_name(c->positions));
+        if (c->positions == ATS_POS_RELATIVE_BUCKETS)
+            fprintf(f, "buckets        %d up to distance %d\n", c->rel_buckets,
+                    c->rel_max_distance);
         fprintf(f, "activation     %s\n", activation_name(c->activation));
-        fprintf(f, "attention      %s\n",
-                c->causal ? "causal (a token sees itself and earlier tokens)"
-                          : "bidirectional (every token sees every token)");
+        if (dec)
+            fprintf(f, "attention      encoder bidirectional; decoder causal, then cross-attention "
+                       "to the encoder's output\n");
+        else
+            fprintf(f, "attention      %s\n",
+                    c->causal ? "causal (a token sees itself and earlier tokens)"
+                              : "bidirectional (every token sees every token)");
+        if (c->attn_scale == 1.0f)
+            fprintf(f, "scaling        none: q.k is not divided by sqrt(d_head) (T5 folds it into "
+                       "the weights' initialization)\n");
     }
     fprintf(f, "tokenizer      %s\n", i->tokenizer_kind);
     fprintf(f, "file size      %llu bytes\n", (unsigned long long)i->file_size);
@@ -96,6 +116,12 @@ static void print_json(const ats_model *model) {
         (json_int_t)i->n_params, "tokenizer", i->tokenizer_kind, "norm", norm_name(c), "positions",
         positions_name(c->positions), "activation", activation_name(c->activation), "causal",
         (int)c->causal, "file_size", (json_int_t)i->file_size);
+    const ats_model_config *dec = ats_model_get_decoder_config(model);
+    if (dec) {
+        json_object_set_new(obj, "n_decoder_layer", json_integer(dec->n_layer));
+        json_object_set_new(obj, "rel_buckets", json_integer(c->rel_buckets));
+        json_object_set_new(obj, "rel_max_distance", json_integer(c->rel_max_distance));
+    }
     json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(obj);

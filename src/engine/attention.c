@@ -11,16 +11,30 @@
 
 /* ---- one block of rows ------------------------------------------------------------------- */
 
+void ats_attn_buckets(const ats_model_config *c, int T, int *bucket) {
+    for (int d = -(T - 1); d <= T - 1; d++)
+        bucket[d + T - 1] = ats_relative_bucket(d, !c->causal, c->rel_buckets, c->rel_max_distance);
+}
+
 int ats_attn_rows(const ats_model_config *c, const float *q, int ldq, const float *k, int ldk,
-                  int r0, int r1, int T, bool all_keys, float *scores, float *p, int ldp) {
+                  int r0, int r1, int T, bool all_keys, const ats_attn_bias *bias, float *scores,
+                  float *p, int ldp) {
     int n = r1 - r0, dh = c->d_head;
     int keys = c->causal ? r1 : T; /* a causal row r sees keys 0..r */
     /* scores (n, cols) = q (n, dh) . k[0..cols) (cols, dh)^T, row stride T */
     ats_gemm(true, n, all_keys ? T : keys, dh, 1.0f, q, ldq, k, ldk, 0.0f, scores, T);
     for (int i = 0; i < n; i++) {
-        int visible = c->causal ? r0 + i + 1 : T;
+        int r = r0 + i, visible = c->causal ? r + 1 : T;
         float *row = p + (size_t)i * ldp;
-        ats_softmax_scaled(row, scores + (size_t)i * T, visible, c->attn_scale);
+        const float *s = scores + (size_t)i * T;
+        if (bias) { /* scores * scale + bias of the distance j - r */
+            const int *b = bias->bucket + (T - 1 - r);
+            for (int j = 0; j < visible; j++)
+                row[j] = s[j] * c->attn_scale + bias->bias[(size_t)b[j] * bias->stride];
+            ats_softmax(row, visible);
+        } else {
+            ats_softmax_scaled(row, s, visible, c->attn_scale);
+        }
         memset(row + visible, 0, (size_t)(keys - visible) * sizeof(float)); /* masked */
     }
     return keys;
@@ -129,21 +143,28 @@ static float *compute_head(const ats_run *run, int layer, int head) {
     int dq = H * dh, dkv = KV * dh, kv = head / (H / KV), li = layer - a->layer0;
     float *probs = calloc((size_t)T * T, sizeof(float));
     float *scores = malloc((size_t)ATS_ATTN_ROWS * T * sizeof(float));
-    if (!probs || !scores) {
+    bool relative = c->positions == ATS_POS_RELATIVE_BUCKETS && run->rel_bias;
+    int *bucket = relative ? malloc((2 * (size_t)T - 1) * sizeof(int)) : NULL;
+    if (!probs || !scores || (relative && !bucket)) {
         free(probs);
         free(scores);
+        free(bucket);
         return NULL;
     }
+    ats_attn_bias bias = {bucket, relative ? run->rel_bias + head : NULL, H};
+    if (relative)
+        ats_attn_buckets(c, T, bucket);
     const float *q = a->q + (size_t)li * T * dq + (size_t)head * dh; /* (T, dh), stride dq */
     const float *k = a->k ? a->k + (size_t)li * T * dkv
                           : run->kv_cache + (size_t)layer * 2 * T * dkv; /* (T, dkv) */
     k += (size_t)kv * dh;
     for (int r0 = 0; r0 < T; r0 += ATS_ATTN_ROWS) {
         int r1 = r0 + ATS_ATTN_ROWS < T ? r0 + ATS_ATTN_ROWS : T;
-        ats_attn_rows(c, q + (size_t)r0 * dq, dq, k, dkv, r0, r1, T, false, scores,
-                      probs + (size_t)r0 * T, T);
+        ats_attn_rows(c, q + (size_t)r0 * dq, dq, k, dkv, r0, r1, T, false,
+                      relative ? &bias : NULL, scores, probs + (size_t)r0 * T, T);
     }
     free(scores);
+    free(bucket);
     return probs;
 }
 

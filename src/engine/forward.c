@@ -10,6 +10,11 @@
  * token never sees later ones), so their keys, values and attention rows are copied from the
  * previous run (reuse_prefix) instead of recomputed.
  *
+ * T5 switches: positions ATS_POS_RELATIVE_BUCKETS add bias[bucket(j - i)][h] to the scaled
+ * scores (attn_scale is 1 there); a decoder stack (cross_attention) adds after its
+ * self-attention a cross-attention block whose keys and values come from the encoder's output,
+ * run->memory (Te, D), with no position bias and no mask.
+ *
  * The file reads top-down as the math: embed, then per layer the attention block and the
  * feed-forward block, then the final norm and the logits. Bookkeeping lives in named helpers:
  * layer_outputs says where a layer's results go, reuse_prefix copies the unchanged start, and
@@ -43,6 +48,8 @@ typedef struct scratch {
     float *inv_freq; /* (dh / 2) rotary frequencies */
     double *rope;    /* (N, dh / 2, 2) cos and sin of each computed position's angles */
     float *att;      /* (threads, 2, ATS_ATTN_ROWS, T) per thread: scores, then probabilities */
+    int *bucket;     /* (2T - 1) T5: the relative-position bucket of distance d at [d + T - 1] */
+    float *cross_kv; /* (2, Te, H * dh) cross-attention keys then values of the encoder output */
 } scratch;
 
 static void scratch_free(scratch *s) {
@@ -57,13 +64,16 @@ static void scratch_free(scratch *s) {
     free(s->inv_freq);
     free(s->rope);
     free(s->att);
+    free(s->bucket);
+    free(s->cross_kv);
 }
 
 static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N, size_t T,
-                                bool need_kv, int threads, ats_error *err) {
+                                size_t Te, bool need_kv, int threads, ats_error *err) {
     size_t D = (size_t)c->d_model, dq = (size_t)c->n_head * c->d_head;
     size_t dkv = (size_t)c->n_kv_head * c->d_head, F = (size_t)c->d_ff;
-    bool swiglu = c->activation == ATS_ACT_SWIGLU;
+    bool swiglu = c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU;
+    bool relative = c->positions == ATS_POS_RELATIVE_BUCKETS;
     memset(s, 0, sizeof *s);
     s->x = malloc(N * D * sizeof(float));
     s->h = malloc(N * D * sizeof(float));
@@ -76,8 +86,11 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->inv_freq = malloc(((size_t)c->d_head / 2 + 1) * sizeof(float));
     s->rope = malloc((N * ((size_t)c->d_head / 2) + 1) * 2 * sizeof(double));
     s->att = malloc((size_t)threads * 2 * ATS_ATTN_ROWS * T * sizeof(float));
+    s->bucket = relative ? malloc((2 * T - 1) * sizeof(int)) : NULL;
+    s->cross_kv = Te ? malloc(2 * Te * dq * sizeof(float)) : NULL;
     if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->concat || !s->proj || !s->ff_up ||
-        (swiglu && !s->ff_gate) || !s->inv_freq || !s->rope || !s->att) {
+        (swiglu && !s->ff_gate) || !s->inv_freq || !s->rope || !s->att ||
+        (relative && !s->bucket) || (Te && !s->cross_kv)) {
         scratch_free(s);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a %zu-token forward pass", T);
     }
@@ -243,10 +256,21 @@ static void capture_attention(const ats_model_config *c, ats_layer_store *keep, 
 
 /* ---- parallel steps: linear maps by output columns, the rest by rows ------------------------ */
 
-typedef enum epilogue { EPI_NONE, EPI_GELU_TANH, EPI_GELU_ERF, EPI_SWIGLU } epilogue;
+typedef enum epilogue {
+    EPI_NONE,
+    EPI_GELU_TANH,
+    EPI_GELU_ERF,
+    EPI_RELU,
+    EPI_SWIGLU, /* gated: y_0 *= silu(y_1) */
+    EPI_GEGLU,  /* gated: y_0 *= gelu_tanh(y_1) */
+} epilogue;
 
-/* y_i (N, n_out_i) = x (N, n_in) . W_i^T + b_i for up to three maps of the same input; with
- * EPI_SWIGLU map 1 is the gate: y_0 *= silu(y_1). */
+static bool gated(epilogue e) {
+    return e == EPI_SWIGLU || e == EPI_GEGLU;
+}
+
+/* y_i (N, n_out_i) = x (N, n_in) . W_i^T + b_i for up to three maps of the same input; with a
+ * gated epilogue map 1 is the gate of map 0. */
 typedef struct linear_job {
     const ats_linear *lin[3];
     float *y[3];
@@ -273,17 +297,32 @@ static void linear_task(void *ctx, int task, int thread) {
     if (o0 >= o1)
         return;
     size_t ld = (size_t)lin->n_out, n = (size_t)(o1 - o0);
-    if (j->epi == EPI_SWIGLU) /* the gate's same columns first */
+    if (gated(j->epi)) /* the gate's same columns first */
         ats_linear_apply_cols(j->lin[1], j->x, j->N, j->y[1], o0, o1);
     ats_linear_apply_cols(lin, j->x, j->N, j->y[i], o0, o1);
     for (int t = 0; t < j->N && j->epi != EPI_NONE; t++) {
         float *row = j->y[i] + (size_t)t * ld + o0; /* this task's columns, still in cache */
-        if (j->epi == EPI_GELU_TANH)
+        float *gate = gated(j->epi) ? j->y[1] + (size_t)t * ld + o0 : NULL;
+        switch (j->epi) {
+        case EPI_GELU_TANH:
             ats_gelu_tanh(row, n);
-        else if (j->epi == EPI_GELU_ERF)
+            break;
+        case EPI_GELU_ERF:
             ats_gelu_erf(row, n);
-        else
-            ats_swiglu(row, j->y[1] + (size_t)t * ld + o0, n);
+            break;
+        case EPI_RELU:
+            for (size_t e = 0; e < n; e++)
+                row[e] = row[e] > 0.0f ? row[e] : 0.0f;
+            break;
+        case EPI_SWIGLU:
+            ats_swiglu(row, gate, n);
+            break;
+        case EPI_GEGLU:
+            ats_geglu(row, gate, n);
+            break;
+        case EPI_NONE:
+            break;
+        }
     }
 }
 
@@ -297,7 +336,7 @@ static void par_linear(const pass *f, linear_job *j) {
     int want = j->N <= 16 ? 4 * f->threads : f->threads;
     int most = widest / 64 > 1 ? widest / 64 : 1;
     j->chunks = want < most ? want : most;
-    int maps = j->epi == EPI_SWIGLU ? 1 : j->n_lin; /* the gate rides with its up map */
+    int maps = gated(j->epi) ? 1 : j->n_lin; /* the gate rides with its up map */
     ats_pool_run(f->pool, maps * j->chunks, linear_task, j);
 }
 
@@ -448,6 +487,14 @@ typedef struct heads_job {
     int n_units; /* per head */
 } heads_job;
 
+/* Head hh's T5 position bias, or NULL for every other model. */
+static const ats_attn_bias *head_bias(const pass *f, int hh, ats_attn_bias *out) {
+    if (!f->s.bucket)
+        return NULL;
+    *out = (ats_attn_bias){f->s.bucket, f->m->rel_bias + hh, f->c->n_head};
+    return out;
+}
+
 /* Pools the rows [from, P) of a pooled row block that holds row P: prefix rows whose sums were
  * not copied (reuse_pooled), recomputed from the kept queries. */
 static void pool_prefix_rows(const pass *f, const layer_io *io, int hh, int from, float *scores,
@@ -456,11 +503,13 @@ static void pool_prefix_rows(const pass *f, const layer_io *io, int hh, int from
     const ats_attn_store *a = &f->run->attn;
     int dh = c->d_head, dq = c->n_head * dh, dkv = c->n_kv_head * dh;
     const float *k = io->K + (size_t)(hh / (c->n_head / c->n_kv_head)) * dh;
+    ats_attn_bias b;
+    const ats_attn_bias *bias = head_bias(f, hh, &b);
     for (int r0 = from; r0 < f->P; r0 = (r0 / ATS_ATTN_ROWS + 1) * ATS_ATTN_ROWS) {
         int r1 = (r0 / ATS_ATTN_ROWS + 1) * ATS_ATTN_ROWS;
         r1 = r1 < f->P ? r1 : f->P;
         int keys = ats_attn_rows(c, io->q_store + (size_t)r0 * dq + (size_t)hh * dh, dq, k, dkv, r0,
-                                 r1, f->T, false, scores, p, f->T);
+                                 r1, f->T, false, bias, scores, p, f->T);
         ats_attn_pool_rows(io->pooled + (size_t)hh * a->pool_n * a->pool_n, a->pool_n,
                            a->pool_block, p, f->T, r0, r1, keys);
     }
@@ -481,6 +530,8 @@ static void heads_task(void *ctx, int task, int thread) {
     float *scratch_p = scores + (size_t)ATS_ATTN_ROWS * T;             /* (ROWS, T) */
     int u0 = u * j->unit > P ? u * j->unit : P;
     int u1 = (u + 1) * j->unit < T ? (u + 1) * j->unit : T;
+    ats_attn_bias b;
+    const ats_attn_bias *bias = head_bias(f, hh, &b);
     if (io->pooled && u0 == P && P % a->pool_block)
         pool_prefix_rows(f, io, hh, P / a->pool_block * a->pool_block, scores, scratch_p);
 
@@ -491,7 +542,8 @@ static void heads_task(void *ctx, int task, int thread) {
         /* p (n, keys): rows r0.. of the head's probabilities, in the run or in scratch */
         float *p = io->probs ? io->probs + (size_t)hh * T * T + (size_t)r0 * T : scratch_p;
         const float *q = f->s.q + (size_t)(r0 - P) * dq + (size_t)hh * dh; /* (n, dh) */
-        int keys = ats_attn_rows(c, q, dq, kh, dkv, r0, r1, T, io->keep != NULL, scores, p, T);
+        int keys =
+            ats_attn_rows(c, q, dq, kh, dkv, r0, r1, T, io->keep != NULL, bias, scores, p, T);
         if (io->keep) /* the raw scores (n, T) for the teaching views */
             memcpy(io->keep->scores + (size_t)hh * T * T + (size_t)r0 * T, scores,
                    (size_t)n * T * sizeof(float));
@@ -538,6 +590,45 @@ static void attention(const pass *f, const ats_layer *L, const layer_io *io) {
         capture_attention(c, io->keep, s, io, P, T);
 }
 
+/* Cross-attention of one decoder layer: queries from rows P..T-1 (s->h), keys and values from
+ * the encoder's output memory (Te, D); the projected output in s->proj (N, D) and the
+ * probabilities in rows P..T-1 of cross (H, T, Te). No position bias and no mask. */
+typedef struct cross_job {
+    const pass *f;
+    int Te;
+    float *cross;
+} cross_job;
+
+static void cross_head_task(void *ctx, int hh, int thread) {
+    (void)thread;
+    const cross_job *j = ctx;
+    const pass *f = j->f;
+    const ats_model_config *c = f->c;
+    int dh = c->d_head, dq = c->n_head * dh, Te = j->Te, N = f->N;
+    const float *K = f->s.cross_kv, *V = f->s.cross_kv + (size_t)Te * dq; /* (Te, H*dh) each */
+    float *p = j->cross + ((size_t)hh * f->T + f->P) * Te; /* (N, Te) rows P.. of this head */
+    /* p = softmax(q_h . k_h^T * scale) */
+    ats_gemm(true, N, Te, dh, c->attn_scale, f->s.q + (size_t)hh * dh, dq, K + (size_t)hh * dh, dq,
+             0.0f, p, Te);
+    for (int i = 0; i < N; i++)
+        ats_softmax(p + (size_t)i * Te, Te);
+    /* concat[:, hh*dh : (hh+1)*dh] (N, dh) = p (N, Te) . v_h (Te, dh) */
+    ats_gemm(false, N, dh, Te, 1.0f, p, Te, V + (size_t)hh * dh, dq, 0.0f,
+             f->s.concat + (size_t)hh * dh, dq);
+}
+
+static void cross_attention(const pass *f, const ats_layer *L, const float *memory, int Te,
+                            float *cross) {
+    const scratch *s = &f->s;
+    size_t dq = (size_t)f->c->n_head * f->c->d_head;
+    linear1(f, &L->cq, s->h, f->N, s->q, EPI_NONE, NULL, NULL);
+    linear1(f, &L->ck, memory, Te, s->cross_kv, EPI_NONE, NULL, NULL);
+    linear1(f, &L->cv, memory, Te, s->cross_kv + (size_t)Te * dq, EPI_NONE, NULL, NULL);
+    cross_job j = {f, Te, cross};
+    ats_pool_run(f->pool, f->c->n_head, cross_head_task, &j);
+    linear1(f, &L->co, s->concat, f->N, s->proj, EPI_NONE, NULL, NULL); /* (N, D) */
+}
+
 /* The feed-forward block on s->h, output in s->proj (N, D). */
 static void mlp(const pass *f, const ats_layer *L) {
     const scratch *s = &f->s;
@@ -550,6 +641,12 @@ static void mlp(const pass *f, const ats_layer *L) {
         break;
     case ATS_ACT_SWIGLU: /* ff_up (N, F) = (h . W_up^T) * silu(h . W_gate^T) */
         linear1(f, &L->up, s->h, f->N, s->ff_up, EPI_SWIGLU, &L->gate, s->ff_gate);
+        break;
+    case ATS_ACT_RELU:
+        linear1(f, &L->up, s->h, f->N, s->ff_up, EPI_RELU, NULL, NULL);
+        break;
+    case ATS_ACT_GEGLU: /* ff_up (N, F) = (h . W_up^T) * gelu_tanh(h . W_gate^T) */
+        linear1(f, &L->up, s->h, f->N, s->ff_up, EPI_GEGLU, &L->gate, s->ff_gate);
         break;
     }
     linear1(f, &L->down, s->ff_up, f->N, s->proj, EPI_NONE, NULL, NULL); /* (N, D) */
@@ -578,7 +675,10 @@ static ats_status pass_begin(pass *f, const ats_model *m, ats_run *run, const at
     if (st != ATS_OK)
         return st;
     f->threads = ats_pool_threads(f->pool);
-    st = scratch_alloc(&f->s, c, (size_t)f->N, (size_t)f->T, !run->kv_cache, f->threads, err);
+    int Te = c->cross_attention ? run->n_memory : 0;
+    ATS_ASSERT(!c->cross_attention || (run->memory && run->cross_attn && Te > 0));
+    st = scratch_alloc(&f->s, c, (size_t)f->N, (size_t)f->T, (size_t)Te, !run->kv_cache, f->threads,
+                       err);
     if (st != ATS_OK) {
         ats_pool_free(f->pool);
         return st;
@@ -588,6 +688,8 @@ static ats_status pass_begin(pass *f, const ats_model *m, ats_run *run, const at
         for (int t = 0; t < f->N; t++)
             ats_rope_angles(f->s.rope + (size_t)t * c->d_head, c->d_head, P + t, f->s.inv_freq);
     }
+    if (f->s.bucket) /* T5: a bucket for each distance */
+        ats_attn_buckets(c, f->T, f->s.bucket);
     return ATS_OK;
 }
 
@@ -629,6 +731,14 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
         attention(&f, L, &io);
         add_residual(&f, &L->attn_norm, s->x, s->proj);
 
+        /* 2b. a decoder's cross-attention to the encoder's output: x += cross(norm(x)) */
+        if (c->cross_attention) {
+            block_input(&f, &L->cross_norm, s->h, s->x);
+            cross_attention(&f, L, run->memory, run->n_memory,
+                            run->cross_attn + (size_t)l * c->n_head * f.T * run->n_memory);
+            add_residual(&f, &L->cross_norm, s->x, s->proj);
+        }
+
         /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) */
         block_input(&f, &L->mlp_norm, s->h, s->x);
         mlp(&f, L);
@@ -644,9 +754,12 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
                 memcpy(run->hidden, prev->hidden, (size_t)P * D * sizeof(float));
             capture_rows(run->hidden, P, s->x, N, D);
         }
-        if (run->logits)
-            linear1(&f, &m->lm_head, s->x + (size_t)(N - 1) * D, 1, run->logits, EPI_NONE, NULL,
-                    NULL);
+        if (run->logits) {
+            float *last = s->x + (size_t)(N - 1) * D; /* T5 with a tied head: times d_model^-0.5 */
+            for (size_t i = 0; m->logit_scale != 1.0f && i < D; i++)
+                last[i] *= m->logit_scale;
+            linear1(&f, &m->lm_head, last, 1, run->logits, EPI_NONE, NULL, NULL);
+        }
         if (run->attn.pooled)
             ats_attn_pool_means(run, run->attn.pooled_mean);
     }

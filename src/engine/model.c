@@ -12,8 +12,10 @@
 ats_model *ats_model_new(void) {
     static atomic_uint_fast64_t next_serial = 1;
     ats_model *m = calloc(1, sizeof(ats_model));
-    if (m)
+    if (m) {
         m->serial = atomic_fetch_add(&next_serial, 1);
+        m->logit_scale = 1.0f;
+    }
     return m;
 }
 
@@ -70,6 +72,7 @@ ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_e
 void ats_model_free(ats_model *model) {
     if (!model)
         return;
+    ats_model_free(model->decoder);
     ats_tokenizer_free(model->tokenizer);
     for (int i = 0; i < model->n_owned; i++)
         free(model->owned[i]);
@@ -82,6 +85,10 @@ void ats_model_free(ats_model *model) {
 
 const ats_model_config *ats_model_get_config(const ats_model *model) {
     return &model->cfg;
+}
+
+const ats_model_config *ats_model_get_decoder_config(const ats_model *model) {
+    return model->decoder ? &model->decoder->cfg : NULL;
 }
 
 const ats_model_info *ats_model_get_info(const ats_model *model) {
@@ -98,6 +105,8 @@ const char *ats_arch_name(ats_arch arch) {
         return "bert";
     case ATS_ARCH_LLAMA:
         return "llama";
+    case ATS_ARCH_T5:
+        return "t5";
     }
     return "unknown";
 }
@@ -162,16 +171,39 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
             (s = check_linear(&L->up, c->d_ff, c->d_model, "MLP up", l, err)) ||
             (s = check_linear(&L->down, c->d_model, c->d_ff, "MLP down", l, err)))
             return s;
-        if (c->activation == ATS_ACT_SWIGLU &&
+        if ((c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU) &&
             (s = check_linear(&L->gate, c->d_ff, c->d_model, "MLP gate", l, err)))
             return s;
         if (!L->attn_norm.w || !L->mlp_norm.w)
             return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing norm weights", l);
+        if (c->cross_attention &&
+            ((s = check_linear(&L->cq, dq, c->d_model, "cross-attention query", l, err)) ||
+             (s = check_linear(&L->ck, dq, c->d_model, "cross-attention key", l, err)) ||
+             (s = check_linear(&L->cv, dq, c->d_model, "cross-attention value", l, err)) ||
+             (s = check_linear(&L->co, c->d_model, dq, "cross-attention output", l, err))))
+            return s;
+        if (c->cross_attention && !L->cross_norm.w)
+            return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing the cross-attention norm", l);
     }
     if (c->embed_norm && !model->embed_norm.w)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the embedding norm", model->info.name);
     if (c->final_norm && !model->final_norm.w)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the final norm", model->info.name);
+    if (c->positions == ATS_POS_RELATIVE_BUCKETS &&
+        (!model->rel_bias || c->rel_buckets < 2 || c->rel_buckets > 4096 ||
+         c->rel_max_distance < c->rel_buckets))
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: relative position buckets need a bias table, 2 to 4096 buckets and a "
+                        "maximum distance of at least the bucket count (%d buckets, %d)",
+                        model->info.name, c->rel_buckets, c->rel_max_distance);
+    if (model->decoder && (c->cross_attention || !model->decoder->cfg.cross_attention))
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: an encoder-decoder stack is incomplete",
+                        model->info.name);
+    if (model->decoder) {
+        ats_status s = ats_model_validate(model->decoder, err);
+        if (s != ATS_OK)
+            return s;
+    }
     if (model->lm_head.w &&
         (model->lm_head.n_out != c->vocab_size || model->lm_head.n_in != c->d_model))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: LM head is (%d, %d), expected (%d, %d)",
@@ -204,12 +236,20 @@ uint64_t ats_model_count_params(const ats_model *model) {
         const ats_layer *L = &model->layers[l];
         n += linear_params(&L->wq) + linear_params(&L->wk) + linear_params(&L->wv) +
              linear_params(&L->wo) + linear_params(&L->up) + linear_params(&L->gate) +
-             linear_params(&L->down);
+             linear_params(&L->down) + linear_params(&L->cq) + linear_params(&L->ck) +
+             linear_params(&L->cv) + linear_params(&L->co);
+        n += norm_params(&L->cross_norm, c->d_model);
         n += norm_params(&L->attn_norm, c->d_model) + norm_params(&L->mlp_norm, c->d_model);
     }
     n += norm_params(&model->final_norm, c->d_model);
     if (model->lm_head.w && model->lm_head.w != model->tok_embed)
         n += linear_params(&model->lm_head);
+    if (model->rel_bias)
+        n += (uint64_t)c->rel_buckets * c->n_head;
+    if (model->decoder) /* its own layers, norms, bias table and head; the embedding is shared */
+        n += ats_model_count_params(model->decoder) - (model->decoder->tok_embed == model->tok_embed
+                                                           ? (uint64_t)c->vocab_size * c->d_model
+                                                           : 0);
     return n;
 }
 

@@ -35,6 +35,11 @@ typedef struct ats_layer {
     ats_linear up;   /* (d_ff, d_model) */
     ats_linear gate; /* (d_ff, d_model), SwiGLU only (w NULL otherwise) */
     ats_linear down; /* (d_model, d_ff) */
+    /* cfg.cross_attention: attention from this stack's tokens to the encoder's output */
+    ats_norm cross_norm; /* pre-norm of the cross-attention block */
+    ats_linear cq;       /* (n_head * d_head, d_model) from the decoder's stream */
+    ats_linear ck, cv;   /* (n_head * d_head, d_model) from the encoder's output */
+    ats_linear co;       /* (d_model, n_head * d_head) */
 } ats_layer;
 
 typedef void (*ats_embed_fn)(const ats_model *model, int32_t id, float *out /* (d_model) */);
@@ -54,6 +59,14 @@ struct ats_model {
     ats_norm final_norm;     /* used when cfg.final_norm */
     ats_linear lm_head;      /* (vocab_size, d_model); w NULL when the model has no LM head */
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
+    const float *rel_bias; /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
+    float logit_scale;     /* multiplies the final hidden state before the LM head: 1, or
+                              d_model^-0.5 for T5 with the head tied to the embedding */
+    /* encoder-decoder: the decoder stack, a model of its own (sharing this one's embedding and
+     * resources, owning nothing but its layers) run after this one, the encoder */
+    struct ats_model *decoder;
+    int32_t decoder_start_id; /* the decoder's first input token (T5: pad, 0) */
+    int32_t eos_id;           /* greedy generation stops after it (T5: </s>, 1) */
 
     /* resources released by ats_model_free */
     ats_mapped_file **maps;
@@ -62,7 +75,7 @@ struct ats_model {
     int n_owned;
 };
 
-/* A zeroed model with a NULL tokenizer and no weights. */
+/* A zeroed model with a NULL tokenizer and no weights (logit_scale 1). */
 ats_model *ats_model_new(void);
 
 /* Zeroed memory that lives as long as the model. */

@@ -199,3 +199,22 @@ void ats_rope_rotate(float *vec, int d_head, bool rotate_half, const double *cs)
         *b = (float)(x * s + y * c);
     }
 }
+
+int ats_relative_bucket(int rel, bool bidirectional, int num_buckets, int max_distance) {
+    int bucket = 0, n = num_buckets;
+    if (bidirectional) { /* half the buckets for keys after the query */
+        n /= 2;
+        bucket = rel > 0 ? n : 0;
+        rel = rel < 0 ? -rel : rel;
+    } else { /* a causal stack sees only keys at or before the query */
+        rel = rel < 0 ? -rel : 0;
+    }
+    int exact = n / 2;
+    if (rel < exact)
+        return bucket + rel;
+    /* as Hugging Face computes it in float32: log(rel / exact) / log(max / exact) * (n - exact) */
+    float scaled = logf((float)rel / (float)exact) / (float)log((double)max_distance / exact) *
+                   (float)(n - exact);
+    int large = exact + (int)scaled;
+    return bucket + (large < n - 1 ? large : n - 1);
+}

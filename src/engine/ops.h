@@ -58,6 +58,8 @@ void ats_gelu_tanh(float *x, size_t n);
 void ats_gelu_erf(float *x, size_t n);
 /* up (n) *= silu(gate), silu(g) = g / (1 + e^-g): the SwiGLU of Llama's feed-forward. */
 void ats_swiglu(float *up, const float *gate, size_t n);
+/* up (n) *= gelu_tanh(gate): the GeGLU of T5 v1.1's feed-forward. */
+void ats_geglu(float *up, const float *gate, size_t n);
 
 /* The plain twins: libm and double sums. */
 void ats_softmax_ref(float *x, int n);
@@ -88,5 +90,11 @@ void ats_rope_rotate(float *vec, int d_head, bool rotate_half, const double *cs)
 /* The twins: the same rotations with cos and sin computed for each pair. */
 void ats_rope_interleaved_ref(float *vec, int d_head, int pos, const float *inv_freq);
 void ats_rope_half_ref(float *vec, int d_head, int pos, const float *inv_freq);
+
+/* T5's relative position bucket of key - query distance `rel` (transformers'
+ * _relative_position_bucket): bidirectional stacks split the buckets between both directions,
+ * causal ones count only keys before the query; each direction has exact buckets for distances
+ * below half its buckets, then logarithmic ones up to max_distance, the last bucket beyond. */
+int ats_relative_bucket(int rel, bool bidirectional, int num_buckets, int max_distance);
 
 #endif

@@ -102,6 +102,15 @@ VEC_CLONES void ats_swiglu(float *up, const float *gate, size_t n) {
     }
 }
 
+/* up (n) *= gelu_tanh(gate), the tanh form as in ats_gelu_tanh */
+VEC_CLONES void ats_geglu(float *up, const float *gate, size_t n) {
+    const float minus_2k = -2.0f * 0.7978845608028654f;
+    for (size_t i = 0; i < n; i++) {
+        float g = gate[i];
+        up[i] *= g / (1.0f + exp_approx(minus_2k * (g + 0.044715f * g * g * g)));
+    }
+}
+
 /* ---- reductions -------------------------------------------------------------------------- */
 
 enum { LANES = 8 }; /* independent partial results the compiler keeps in vector registers */

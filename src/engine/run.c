@@ -23,7 +23,8 @@ ats_run_opts ats_run_opts_default(void) {
                           .attention_layer = ATS_DETAIL_ALL_LAYERS,
                           .attention_budget = 0,
                           .cancel = NULL,
-                          .cancel_user = NULL};
+                          .cancel_user = NULL,
+                          .max_new = 20};
 }
 
 ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
@@ -116,6 +117,9 @@ void ats_run_free(ats_run *run) {
     ats_head_cache_free(run->attn.cache);
     free(run->hidden);
     free(run->logits);
+    free(run->rel_bias);
+    free(run->cross_attn);
+    ats_run_free(run->encoder);
     if (run->layers) {
         for (int l = 0; l < run->cfg.n_layer; l++)
             free_layer_store(&run->layers[l]);
@@ -170,6 +174,15 @@ static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_
     if (opts->keep_cache &&
         !(run->kv_cache = alloc_floats((size_t)c->n_layer * 2 * T * c->n_kv_head * c->d_head, err)))
         return ATS_ERR_NOMEM;
+    if (c->cross_attention &&
+        !(run->cross_attn = alloc_floats((size_t)c->n_layer * c->n_head * T * run->n_memory, err)))
+        return ATS_ERR_NOMEM;
+    if (c->positions == ATS_POS_RELATIVE_BUCKETS) {
+        size_t n = (size_t)c->rel_buckets * c->n_head;
+        if (!(run->rel_bias = alloc_floats(n, err)))
+            return ATS_ERR_NOMEM;
+        memcpy(run->rel_bias, model->rel_bias, n * sizeof(float));
+    }
     if (opts->want_logits) {
         if (!model->lm_head.w)
             return ats_fail(err, ATS_ERR_UNSUPPORTED, "%s has no language-model head, so no logits",
@@ -202,7 +215,8 @@ static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_
  * everything this run keeps. At least the last token is always computed. */
 static int reusable_prefix(const ats_model *model, const ats_run *run, const ats_run *prev,
                            const ats_run_opts *opts) {
-    if (!prev || !model->cfg.causal || !prev->kv_cache || prev->model_serial != model->serial)
+    if (!prev || !model->cfg.causal || !prev->kv_cache || prev->model_serial != model->serial ||
+        model->cfg.cross_attention)
         return 0;
     if (opts->want_hidden && !prev->hidden)
         return 0;
@@ -222,9 +236,8 @@ static int reusable_prefix(const ats_model *model, const ats_run *run, const ats
     return shared < run->n_tokens ? shared : run->n_tokens - 1;
 }
 
-/* Cuts the tokens to the context, allocates the outputs and runs the pass; takes `tokens`. */
-static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
-                             double tokenize_ms, ats_run **out, ats_error *err) {
+ats_status ats_run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
+                          double tokenize_ms, ats_run *encoder, ats_run **out, ats_error *err) {
     double start = now_ms();
     ats_run *run = calloc(1, sizeof *run);
     if (!run) {
@@ -235,6 +248,12 @@ static ats_status run_tokens(const ats_model *model, ats_tokens *tokens, const a
     run->cfg = model->cfg;
     run->model_serial = model->serial;
     run->tokens = tokens;
+    if (model->cfg.cross_attention) {
+        ATS_ASSERT(encoder && encoder->hidden);
+        run->encoder = ats_run_retain(encoder);
+        run->memory = encoder->hidden;
+        run->n_memory = encoder->n_tokens;
+    }
     ats_status s;
     int n = ats_tokens_count(tokens);
     if (n == 0) {
@@ -293,7 +312,7 @@ ats_status ats_run_text(const ats_model *model, const char *text, size_t len,
     double start = now_ms();
     if ((s = ats_tokenize(model, text, len, &topts, &tokens, err)) != ATS_OK)
         return s;
-    return run_tokens(model, tokens, opts, now_ms() - start, out, err);
+    return ats_run_tokens(model, tokens, opts, now_ms() - start, NULL, out, err);
 }
 
 ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
@@ -315,7 +334,11 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
             return s;
         }
     }
-    return run_tokens(model, tokens, opts, 0.0, out, err);
+    return ats_run_tokens(model, tokens, opts, 0.0, NULL, out, err);
+}
+
+const ats_model_config *ats_run_get_config(const ats_run *run) {
+    return &run->cfg;
 }
 
 const ats_tokens *ats_run_get_tokens(const ats_run *run) {

@@ -57,11 +57,24 @@ struct ats_run {
     ats_layer_store *layers; /* (n_layer) */
     float *kv_cache;         /* (n_layer, 2, T, n_kv_head * d_head) keys after RoPE, then values;
                                 NULL unless opts.keep_cache */
+    float *rel_bias; /* (rel_buckets, n_head) the model's relative position bias table (T5) */
+    /* a decoder's run (cfg.cross_attention) */
+    struct ats_run *encoder; /* retained: its tokens, attention and hidden states */
+    const float *memory;     /* (Te, d_model) the encoder's output, encoder->hidden */
+    int n_memory;            /* Te */
+    float *cross_attn;       /* (n_layer, n_head, T, Te) */
+    int n_generated;         /* decoder tokens made by greedy generation */
     /* while the forward pass runs: the caller's cancel test and the team size */
     bool (*cancel)(void *user);
     void *cancel_user;
     int threads;
 };
+
+/* Cuts the tokens to the model's context, allocates the outputs and runs the pass; takes
+ * `tokens` (freed on failure too). A decoder stack (cfg.cross_attention) attends to `encoder`'s
+ * hidden states, which it retains. */
+ats_status ats_run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
+                          double tokenize_ms, ats_run *encoder, ats_run **out, ats_error *err);
 
 /* True when the run keeps intermediates for `layer`. */
 bool ats_run_keeps_layer(int detail_layer, int layer);

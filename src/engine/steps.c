@@ -19,6 +19,7 @@ void ats_head_steps_free(ats_head_steps *steps) {
         return;
     free(steps->scores);
     free(steps->scaled);
+    free(steps->bias);
     free(steps->masked);
     free(steps->weights);
     free(steps->output);
@@ -51,7 +52,10 @@ ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int t
     st->masked = malloc((size_t)T * sizeof(bool));
     st->weights = malloc((size_t)T * sizeof(float));
     st->output = calloc((size_t)dh, sizeof(float));
-    if (!st->scores || !st->scaled || !st->masked || !st->weights || !st->output) {
+    bool relative = run->cfg.positions == ATS_POS_RELATIVE_BUCKETS && run->rel_bias;
+    st->bias = relative ? malloc((size_t)T * sizeof(float)) : NULL;
+    if (!st->scores || !st->scaled || !st->masked || !st->weights || !st->output ||
+        (relative && !st->bias)) {
         ats_head_steps_free(st);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
@@ -68,10 +72,17 @@ ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int t
     st->k = d.k;
     st->v = d.v;
 
-    /* scores_j = q . k_j is the run's raw score row; scaled_j = scores_j * scale */
+    /* scores_j = q . k_j is the run's raw score row; scaled_j = scores_j * scale, plus T5's
+     * bias of the distance j - token (buckets as the model's stack counts them) */
     memcpy(st->scores, d.scores + (size_t)token * T, (size_t)T * sizeof(float));
+    const ats_model_config *c = &run->cfg;
     for (int j = 0; j < T; j++) {
         st->scaled[j] = st->scores[j] * st->scale;
+        if (st->bias) {
+            int b = ats_relative_bucket(j - token, !c->causal, c->rel_buckets, c->rel_max_distance);
+            st->bias[j] = run->rel_bias[(size_t)b * c->n_head + head];
+            st->scaled[j] += st->bias[j];
+        }
         st->masked[j] = st->causal && j > token;
     }
 

@@ -76,6 +76,8 @@ struct ats_view {
     view_layout lay;
     int *shown, *spare_shown; /* (cap) token indices of lay and of the build in progress */
     int cap;
+    int *kshown, *spare_kshown; /* (kcap) key indices, when the keys are other tokens */
+    int kcap;
     uint8_t *scratch; /* image scratch for builders */
     size_t scratch_cap;
     thumb_cache thumbs;
@@ -100,6 +102,8 @@ void ats_view_free(ats_view *view) {
     ats_dl_free(view->spare);
     free(view->shown);
     free(view->spare_shown);
+    free(view->kshown);
+    free(view->spare_kshown);
     free(view->scratch);
     free(view->thumbs.pixels);
     free(view);
@@ -115,27 +119,27 @@ static ats_status check_pipeline(const ats_view_state *st, const ats_view_data *
     const ats_pipeline_data *p = d->pipeline;
     if (!p)
         return ats_fail(err, ATS_ERR_UNSUPPORTED,
-                           "view: the pipeline view needs the head's steps (ats_pipeline_data)");
+                        "view: the pipeline view needs the head's steps (ats_pipeline_data)");
     if (!p->input || !p->q || !p->k || !p->v || !p->scores || !p->scaled || !p->masked ||
         !p->weights || !p->output || !p->concat || !p->projected)
         return ats_fail(err, ATS_ERR_ARG, "view: pipeline data without some of its arrays");
     if (p->layer != st->layer || p->head != st->head)
         return ats_fail(err, ATS_ERR_ARG,
-                           "view: the pipeline data is for layer %d head %d, the view shows "
-                           "layer %d head %d",
-                           p->layer, p->head, st->layer, st->head);
+                        "view: the pipeline data is for layer %d head %d, the view shows "
+                        "layer %d head %d",
+                        p->layer, p->head, st->layer, st->head);
     if (p->token < 0 || p->token >= d->n_tokens)
         return ats_fail(err, ATS_ERR_ARG, "view: query token %d is out of range (%d tokens)",
-                           p->token, d->n_tokens);
+                        p->token, d->n_tokens);
     if (p->n_head != d->n_head || p->d_head < 1 || p->d_model < 1 || p->kv_head < 0 ||
         p->d_head > 1 << 16 || p->d_model > 1 << 20)
         return ats_fail(err, ATS_ERR_ARG,
-                           "view: pipeline data of %d heads x %d dims, model dimension %d does "
-                           "not fit a model of %d heads",
-                           p->n_head, p->d_head, p->d_model, d->n_head);
+                        "view: pipeline data of %d heads x %d dims, model dimension %d does "
+                        "not fit a model of %d heads",
+                        p->n_head, p->d_head, p->d_model, d->n_head);
     if (!(p->temperature > 0) || !isfinite(p->temperature) || !isfinite(p->scale))
         return ats_fail(err, ATS_ERR_ARG, "view: pipeline temperature %g or scale %g is invalid",
-                           (double)p->temperature, (double)p->scale);
+                        (double)p->temperature, (double)p->scale);
     return ATS_OK;
 }
 
@@ -147,22 +151,26 @@ static ats_status check(const ats_view_state *st, const ats_view_data *d, float 
         return ats_fail(err, ATS_ERR_ARG, "view: unknown view kind %d", (int)st->view);
     if (!(w >= 1 && h >= 1 && w <= 65536 && h <= 65536))
         return ats_fail(err, ATS_ERR_ARG, "view: size %g x %g is not drawable", (double)w,
-                           (double)h);
+                        (double)h);
     if (d->n_layer < 1 || d->n_head < 1 || d->n_tokens < 1)
-        return ats_fail(err, ATS_ERR_ARG,
-                           "view: %d layers, %d heads, %d tokens: nothing to draw", d->n_layer,
-                           d->n_head, d->n_tokens);
+        return ats_fail(err, ATS_ERR_ARG, "view: %d layers, %d heads, %d tokens: nothing to draw",
+                        d->n_layer, d->n_head, d->n_tokens);
     if (d->n_head > ATS_MAX_HEADS)
         return ats_fail(err, ATS_ERR_UNSUPPORTED, "view: %d heads; views draw at most %d",
-                           d->n_head, ATS_MAX_HEADS);
+                        d->n_head, ATS_MAX_HEADS);
     if (!d->tokens || (!d->attention && !d->head))
         return ats_fail(err, ATS_ERR_ARG, "view: token labels or attention missing");
+    if (d->n_keys < 0 || d->n_keys > (1 << 24) || (d->n_keys > 0 && !d->key_tokens))
+        return ats_fail(err, ATS_ERR_ARG, "view: %d key tokens without their labels", d->n_keys);
+    if (d->n_keys > 0 && (d->causal || st->view == ATS_VIEW_PIPELINE))
+        return ats_fail(err, ATS_ERR_UNSUPPORTED,
+                        "view: cross-attention has no causal mask and no pipeline view");
     if (st->layer < 0 || st->layer >= d->n_layer)
         return ats_fail(err, ATS_ERR_ARG, "layer %d is out of range: the model has %d layers",
-                           st->layer, d->n_layer);
+                        st->layer, d->n_layer);
     if (st->head < 0 || st->head >= d->n_head)
         return ats_fail(err, ATS_ERR_ARG, "head %d is out of range: the model has %d heads",
-                           st->head, d->n_head);
+                        st->head, d->n_head);
     if (st->view == ATS_VIEW_PIPELINE)
         return check_pipeline(st, d, err);
     return ATS_OK;
@@ -210,22 +218,22 @@ static void token_set_free(token_set *t) {
     *t = (token_set){0};
 }
 
-/* Fills t from the data; `shown` has room for n_tokens entries. */
-static ats_status token_set_make(token_set *t, const ats_view_state *st, const ats_view_data *d,
-                                 int *shown) {
-    *t = (token_set){.n_all = d->n_tokens, .shown = shown};
-    t->pos = malloc((size_t)d->n_tokens * sizeof *t->pos);
-    t->labels = calloc((size_t)d->n_tokens, sizeof *t->labels);
+/* Fills t from n labels (special flags may be NULL); `shown` has room for n entries. */
+static ats_status token_set_make(token_set *t, const ats_view_state *st, int n,
+                                 const char *const *tokens, const bool *special, int *shown) {
+    *t = (token_set){.n_all = n, .shown = shown};
+    t->pos = malloc((size_t)n * sizeof *t->pos);
+    t->labels = calloc((size_t)n, sizeof *t->labels);
     if (!t->pos || !t->labels) {
         token_set_free(t);
         return ATS_ERR_NOMEM;
     }
-    for (int i = 0; i < d->n_tokens; i++) {
-        bool hide = st->hide_special && d->special && d->special[i];
+    for (int i = 0; i < n; i++) {
+        bool hide = st->hide_special && special && special[i];
         t->pos[i] = hide ? -1 : t->n;
         if (!hide)
             shown[t->n++] = i;
-        t->labels[i] = display_label(d->tokens[i]);
+        t->labels[i] = display_label(tokens[i]);
         if (!t->labels[i]) {
             token_set_free(t);
             return ATS_ERR_NOMEM;
@@ -234,9 +242,30 @@ static ats_status token_set_make(token_set *t, const ats_view_state *st, const a
     return ATS_OK;
 }
 
+/* The queries' token set, and the keys' (a copy sharing its arrays unless the keys are other
+ * tokens); kshown has room for the keys. */
+static ats_status token_sets_make(view_ctx *c, int *shown, int *kshown) {
+    const ats_view_data *d = c->d;
+    ats_status s = token_set_make(&c->tok, c->st, d->n_tokens, d->tokens, d->special, shown);
+    if (s != ATS_OK || !c->cross) {
+        c->ktok = c->tok;
+        return s;
+    }
+    s = token_set_make(&c->ktok, c->st, d->n_keys, d->key_tokens, d->key_special, kshown);
+    if (s != ATS_OK)
+        token_set_free(&c->tok);
+    return s;
+}
+
+static void token_sets_free(view_ctx *c) {
+    if (c->cross)
+        token_set_free(&c->ktok);
+    token_set_free(&c->tok);
+}
+
 static void ctx_init(view_ctx *c, const ats_view_state *st, const ats_view_data *d, ats_font *font,
                      float w, float h) {
-    *c = (view_ctx){.st = st, .d = d, .font = font, .w = w, .h = h};
+    *c = (view_ctx){.st = st, .d = d, .font = font, .w = w, .h = h, .cross = d->n_keys > 0};
     c->ui = st->ui_scale > 0.1f && st->ui_scale < 10.0f ? st->ui_scale : 1.0f;
     c->vmax = 1.0f;
     ats_colormap_lut(st->colormap, c->lut);
@@ -244,19 +273,24 @@ static void ctx_init(view_ctx *c, const ats_view_state *st, const ats_view_data 
 
 /* ---- building ------------------------------------------------------------------------------ */
 
-static bool reserve_tokens(ats_view *v, int n) {
-    if (n <= v->cap)
+static bool reserve(int **one, int **two, int *cap, int n) {
+    if (n <= *cap)
         return true;
-    int *a = realloc(v->shown, (size_t)n * sizeof *a);
+    int *a = realloc(*one, (size_t)n * sizeof *a);
     if (a)
-        v->shown = a;
-    int *b = a ? realloc(v->spare_shown, (size_t)n * sizeof *b) : NULL;
+        *one = a;
+    int *b = a ? realloc(*two, (size_t)n * sizeof *b) : NULL;
     if (b)
-        v->spare_shown = b;
+        *two = b;
     if (!a || !b)
         return false;
-    v->cap = n;
+    *cap = n;
     return true;
+}
+
+static bool reserve_tokens(ats_view *v, int n, int n_keys) {
+    return reserve(&v->shown, &v->spare_shown, &v->cap, n) &&
+           reserve(&v->kshown, &v->spare_kshown, &v->kcap, n_keys > 0 ? n_keys : 1);
 }
 
 ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_view_data *data,
@@ -266,14 +300,18 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
         return s;
     if (!font)
         return ats_fail(err, ATS_ERR_ARG, "view: no font");
-    if (!reserve_tokens(view, data->n_tokens))
+    if (!reserve_tokens(view, data->n_tokens, data->n_keys))
         return ats_fail(err, ATS_ERR_NOMEM, "view: out of memory");
     view_ctx c;
     ctx_init(&c, st, data, font, width, height);
-    if (token_set_make(&c.tok, st, data, view->spare_shown) != ATS_OK)
+    if (token_sets_make(&c, view->spare_shown, view->spare_kshown) != ATS_OK)
         return ats_fail(err, ATS_ERR_NOMEM, "view: out of memory");
-    view_layout lay = {
-        .kind = st->view, .ui = c.ui, .n_shown = c.tok.n, .shown = view->spare_shown};
+    view_layout lay = {.kind = st->view,
+                       .ui = c.ui,
+                       .n_shown = c.tok.n,
+                       .shown = view->spare_shown,
+                       .n_kshown = c.ktok.n,
+                       .kshown = c.cross ? view->spare_kshown : view->spare_shown};
     ats_dl_reset(view->spare, width, height);
     c.dl = view->spare;
     c.lay = &lay;
@@ -297,19 +335,23 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     default:
         break;
     }
-    token_set_free(&c.tok);
+    token_sets_free(&c);
     if (c.status != ATS_OK)
         return ats_fail(err, c.status, "view: %s while drawing the %s view",
-                           c.status == ATS_ERR_NOMEM ? "out of memory" : "bad geometry",
-                           ats_view_kind_name(st->view));
+                        c.status == ATS_ERR_NOMEM ? "out of memory" : "bad geometry",
+                        ats_view_kind_name(st->view));
     ats_dl *dl = view->dl;
     view->dl = view->spare;
     view->spare = dl;
     int *shown = view->shown;
     view->shown = view->spare_shown;
     view->spare_shown = shown;
+    int *kshown = view->kshown;
+    view->kshown = view->spare_kshown;
+    view->spare_kshown = kshown;
     view->lay = lay;
     view->lay.shown = view->shown;
+    view->lay.kshown = c.cross ? view->kshown : view->shown;
     return ATS_OK;
 }
 
@@ -320,10 +362,12 @@ void ats_view_natural_size(const ats_view_state *st, const ats_view_data *data, 
     if (check(st, data, 1, 1, NULL) != ATS_OK || !font)
         return;
     int *shown = malloc((size_t)data->n_tokens * sizeof *shown);
+    int *kshown = malloc((size_t)(data->n_keys > 0 ? data->n_keys : 1) * sizeof *kshown);
     view_ctx c;
     ctx_init(&c, st, data, font, 0, 0);
-    if (!shown || token_set_make(&c.tok, st, data, shown) != ATS_OK) {
+    if (!shown || !kshown || token_sets_make(&c, shown, kshown) != ATS_OK) {
         free(shown);
+        free(kshown);
         return;
     }
     switch (st->view) {
@@ -344,8 +388,9 @@ void ats_view_natural_size(const ats_view_state *st, const ats_view_data *data, 
     }
     *width = ceilf(*width);
     *height = ceilf(*height);
-    token_set_free(&c.tok);
+    token_sets_free(&c);
     free(shown);
+    free(kshown);
 }
 
 /* ---- hits and navigation ------------------------------------------------------------------- */
@@ -390,7 +435,7 @@ void ats_view_zoom(const ats_view *view, ats_view_state *st, float x, float y, f
     float kq = l->pan_q + (y - l->plot.y) / l->cell, kk = l->pan_k + (x - l->plot.x) / l->cell;
     st->zoom = zoom;
     st->pan_query = clampf(kq - (y - l->plot.y) / cell, 0, max_pan(l->avail.h, cell, l->n_shown));
-    st->pan_key = clampf(kk - (x - l->plot.x) / cell, 0, max_pan(l->avail.w, cell, l->n_shown));
+    st->pan_key = clampf(kk - (x - l->plot.x) / cell, 0, max_pan(l->avail.w, cell, l->n_kshown));
 }
 
 void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy) {
@@ -398,15 +443,15 @@ void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy) 
     if (l->kind != ATS_VIEW_HEATMAP || !(l->cell > 0) || !isfinite(dx) || !isfinite(dy))
         return;
     st->pan_query = clampf(l->pan_q - dy / l->cell, 0, max_pan(l->avail.h, l->cell, l->n_shown));
-    st->pan_key = clampf(l->pan_k - dx / l->cell, 0, max_pan(l->avail.w, l->cell, l->n_shown));
+    st->pan_key = clampf(l->pan_k - dx / l->cell, 0, max_pan(l->avail.w, l->cell, l->n_kshown));
 }
 
 const float *ats_view_data_head(const ats_view_data *d, int layer, int head) {
     if (layer < 0 || layer >= d->n_layer || head < 0 || head >= d->n_head)
         return NULL;
     if (d->attention) {
-        size_t T = (size_t)d->n_tokens;
-        return d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * T * T;
+        size_t T = (size_t)d->n_tokens, K = (size_t)(d->n_keys > 0 ? d->n_keys : d->n_tokens);
+        return d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * T * K;
     }
     return d->head ? d->head(d->head_user, layer, head) : NULL;
 }

@@ -15,7 +15,8 @@ void ats_view_rect(view_ctx *c, float x, float y, float w, float h, float radius
     note(c, ats_dl_rect(c->dl, x, y, w, h, radius, color));
 }
 
-void ats_view_line(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color) {
+void ats_view_line(view_ctx *c, float x0, float y0, float x1, float y1, float width,
+                   ats_rgba color) {
     note(c, ats_dl_line(c->dl, x0, y0, x1, y1, width, ATS_CAP_BUTT, color));
 }
 
@@ -27,7 +28,8 @@ void ats_view_text(view_ctx *c, float x, float y, const char *s, const ats_text_
     note(c, ats_dl_text(c->dl, c->font, x, y, s, style));
 }
 
-void ats_view_image(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih) {
+void ats_view_image(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw,
+                    int ih) {
     if (rgba)
         note(c, ats_dl_image(c->dl, x, y, w, h, rgba, iw, ih, iw * 4, ATS_IMAGE_CELLS));
 }
@@ -40,7 +42,8 @@ void ats_view_unclip(view_ctx *c) {
     note(c, ats_dl_pop_clip(c->dl));
 }
 
-void ats_view_outline(view_ctx *c, float x, float y, float w, float h, float width, ats_rgba color) {
+void ats_view_outline(view_ctx *c, float x, float y, float w, float h, float width,
+                      ats_rgba color) {
     width = fminf(width, 0.5f * fminf(w, h));
     ats_view_rect(c, x, y, w, width, 0, color);
     ats_view_rect(c, x, y + h - width, w, width, 0, color);
@@ -68,10 +71,12 @@ static const char *model_name(const ats_view_data *d) {
 }
 
 float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
-                       const char *detail) {
+                           const char *detail) {
     float ui = st->ui_scale > 0.1f ? st->ui_scale : 1.0f;
-    return ats_font_measure(font, model_name(d), UI_TITLE * ui, true) + 12.0f * ui +
-           ats_font_measure(font, detail, UI_TITLE * ui, false);
+    float name = ats_font_measure(font, model_name(d), UI_TITLE * ui, true);
+    /* the name may take 0.6 of the line (ats_view_title): a long one needs a wider view */
+    return fmaxf(name + 12.0f * ui + ats_font_measure(font, detail, UI_TITLE * ui, false),
+                 name / 0.6f);
 }
 
 float ats_view_title(view_ctx *c, const char *detail) {
@@ -123,11 +128,19 @@ ats_rgba ats_view_head_color(int head) {
     return ats_head_color(head);
 }
 
-float ats_widest_label(const view_ctx *c, float size) {
+static float widest(const view_ctx *c, const token_set *t, float size) {
     float w = 0;
-    for (int i = 0; i < c->tok.n; i++)
-        w = fmaxf(w, ats_font_measure(c->font, c->tok.labels[c->tok.shown[i]], size, false));
+    for (int i = 0; i < t->n; i++)
+        w = fmaxf(w, ats_font_measure(c->font, t->labels[t->shown[i]], size, false));
     return fminf(w, UI_LABEL_WIDTH * c->ui);
+}
+
+float ats_widest_label(const view_ctx *c, float size) {
+    return widest(c, &c->tok, size);
+}
+
+float ats_widest_key_label(const view_ctx *c, float size) {
+    return c->cross ? widest(c, &c->ktok, size) : widest(c, &c->tok, size);
 }
 
 /* ---- colour bar ---------------------------------------------------------------------------- */
@@ -202,19 +215,20 @@ float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_onl
 /* ---- attention images and masking ---------------------------------------------------------- */
 
 float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
-    int T = d->n_tokens;
+    int T = d->n_tokens, K = n_keys_of(d);
     const float *a = ats_view_data_head(d, layer, head);
     if (!a)
         return 1.0f;
-    bool skip = hide_special && d->special;
+    const bool *kspecial = d->n_keys > 0 ? d->key_special : d->special;
+    bool skip = hide_special && d->special, kskip = hide_special && kspecial;
     float mx = 0;
     for (int q = d->causal ? 1 : 0; q < T; q++) { /* causal query 0 sees only itself: 1 */
         if (skip && d->special[q])
             continue;
-        const float *row = a + (size_t)q * (size_t)T;
-        for (int k = 0, kn = d->causal ? q + 1 : T; k < kn; k++) {
+        const float *row = a + (size_t)q * (size_t)K;
+        for (int k = 0, kn = d->causal ? q + 1 : K; k < kn; k++) {
             float v = fabsf(row[k]);
-            if (v > mx && !(skip && d->special[k]))
+            if (v > mx && !(kskip && kspecial[k]))
                 mx = v;
         }
     }
@@ -244,55 +258,58 @@ static double row_sum(const float *row, const int *shown, bool all_shown, int k0
     return (s0 + s1) + (s2 + s3);
 }
 
-const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *m_out) {
-    int n = c->tok.n, m = (n + step - 1) / step, T = c->d->n_tokens;
-    *m_out = m;
-    /* per block column of the current block row: sum (m) and cells seen (m); then the image */
-    double *sum = (double *)(void *)ats_view_scratch(c, (size_t)m * (sizeof(double) + sizeof(int)) +
-                                                        (size_t)m * (size_t)m * 4);
+const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *mq_out,
+                                   int *mk_out) {
+    int n = c->tok.n, nk = c->ktok.n, K = n_keys_of(c->d);
+    int m = (n + step - 1) / step, mk = (nk + step - 1) / step;
+    *mq_out = m;
+    *mk_out = mk;
+    /* per block column of the current block row: sum (mk) and cells seen (mk); then the image */
+    double *sum = (double *)(void *)ats_view_scratch(
+        c, (size_t)mk * (sizeof(double) + sizeof(int)) + (size_t)m * (size_t)mk * 4);
     if (!sum)
         return NULL;
-    int *seen = (int *)(void *)(sum + m);
-    uint8_t *img = (uint8_t *)(void *)(seen + m);
+    int *seen = (int *)(void *)(sum + mk);
+    uint8_t *img = (uint8_t *)(void *)(seen + mk);
     const float *a = ats_view_data_head(c->d, layer, head);
     if (!a) { /* a head that cannot be had: empty */
-        memset(img, 0, (size_t)m * (size_t)m * 4);
+        memset(img, 0, (size_t)m * (size_t)mk * 4);
         return img;
     }
-    const int *shown = c->tok.shown;
-    bool causal = c->d->causal, all_shown = n == T;
+    const int *shown = c->tok.shown, *kshown = c->ktok.shown;
+    bool causal = c->d->causal, all_shown = nk == K;
     if (step == 1) { /* a pixel per cell: no means; value_color with its divisions hoisted */
         bool diverging = ats_colormap_is_diverging(c->st->colormap);
         float scale = (diverging ? 127.5f : 255.0f) / c->vmax, base = diverging ? 128.0f : 0.5f;
         for (int q = 0; q < n; q++) {
-            const float *row = a + (size_t)shown[q] * (size_t)T;
-            uint8_t *p = img + (size_t)q * (size_t)n * 4;
-            int kn = causal ? q + 1 : n;
+            const float *row = a + (size_t)shown[q] * (size_t)K;
+            uint8_t *p = img + (size_t)q * (size_t)mk * 4;
+            int kn = causal ? q + 1 : nk;
             for (int k = 0; k < kn; k++, p += 4) {
-                float t = row[shown[k]] * scale + base;          /* index + 1/2 */
+                float t = row[kshown[k]] * scale + base;         /* index + 1/2 */
                 t = t > 0.5f ? (t < 255.5f ? t : 255.5f) : 0.5f; /* NaN: the low end */
                 memcpy(p, &c->lut[(int)t], 4);
             }
-            memset(p, 0, (size_t)(n - kn) * 4); /* masked: transparent */
+            memset(p, 0, (size_t)(nk - kn) * 4); /* masked: transparent */
         }
         return img;
     }
     for (int bi = 0; bi < m; bi++) {
         int q0 = bi * step, q1 = q0 + step < n ? q0 + step : n;
-        memset(sum, 0, (size_t)m * sizeof *sum);
-        memset(seen, 0, (size_t)m * sizeof *seen);
+        memset(sum, 0, (size_t)mk * sizeof *sum);
+        memset(seen, 0, (size_t)mk * sizeof *seen);
         for (int q = q0; q < q1; q++) {
-            const float *row = a + (size_t)shown[q] * (size_t)T;
-            int kn = causal ? q + 1 : n; /* shown order is run order: key after query masked */
+            const float *row = a + (size_t)shown[q] * (size_t)K;
+            int kn = causal ? q + 1 : nk; /* shown order is run order: key after query masked */
             for (int bj = 0, k = 0; k < kn; bj++, k += step) {
                 int k1 = k + step < kn ? k + step : kn;
-                sum[bj] += row_sum(row, shown, all_shown, k, k1);
+                sum[bj] += row_sum(row, kshown, all_shown, k, k1);
                 seen[bj] += k1 - k;
             }
         }
-        uint8_t *p = img + (size_t)bi * (size_t)m * 4;
-        for (int bj = 0; bj < m; bj++, p += 4) {
-            int k1 = bj * step + step < n ? bj * step + step : n;
+        uint8_t *p = img + (size_t)bi * (size_t)mk * 4;
+        for (int bj = 0; bj < mk; bj++, p += 4) {
+            int k1 = bj * step + step < nk ? bj * step + step : nk;
             int total = (q1 - q0) * (k1 - bj * step);
             ats_rgba col =
                 seen[bj] ? value_color(c, (float)(sum[bj] / seen[bj])) : (ats_rgba){0, 0, 0, 0};

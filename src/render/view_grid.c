@@ -131,7 +131,7 @@ static float grid_scale_max(const view_ctx *c, int layer, int head) {
 
 /* One head's overview from its pooled means: a cell per block, as transparent as the share of
  * the block a causal query may not see. */
-static uint8_t *pooled_image(view_ctx *c, int layer, int head, int *m_out) {
+static uint8_t *pooled_image(view_ctx *c, int layer, int head, int *m_out, int *mk_out) {
     int n = c->d->pooled_n;
     uint8_t *img = (uint8_t *)ats_view_scratch(c, (size_t)n * (size_t)n * 4);
     if (!img)
@@ -145,7 +145,7 @@ static uint8_t *pooled_image(view_ctx *c, int layer, int head, int *m_out) {
             p[0] = col.r, p[1] = col.g, p[2] = col.b;
             p[3] = (uint8_t)lroundf(255.0f * share);
         }
-    *m_out = n;
+    *m_out = *mk_out = n;
     return img;
 }
 
@@ -164,7 +164,7 @@ typedef struct matrix_plan {
 } matrix_plan;
 
 static matrix_plan plan_for(const view_ctx *c, float px) {
-    int n = grid_cells(c);
+    int n = pooled_mode(c) ? c->d->pooled_n : c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n;
     px = fmaxf(px, 1.0f);
     matrix_plan p = {(float)n > 2.0f * px && !pooled_mode(c) ? (int)ceilf((float)n / px) : 1, 1};
     int m = (n + p.step - 1) / p.step;
@@ -173,52 +173,54 @@ static matrix_plan plan_for(const view_ctx *c, float px) {
     return p;
 }
 
-/* Averages f x f blocks of the (m, m) RGBA image in place into a (ceil(m/f))^2 one, colours
- * weighted by alpha (premultiplied) so that transparent cells do not darken; the blocks at the
- * far edges average the cells there are. Writing never overtakes reading: output cell (i, j)
- * lies at or before input cell (i f, j f). */
-static int shrink_colors(uint8_t *img, int m, int f) {
-    int m2 = (m + f - 1) / f;
+/* Averages f x f blocks of the (m, mk) RGBA image in place into a (ceil(m/f), ceil(mk/f)) one,
+ * colours weighted by alpha (premultiplied) so that transparent cells do not darken; the blocks
+ * at the far edges average the cells there are. Writing never overtakes reading: output cell
+ * (i, j) lies at or before input cell (i f, j f). */
+static void shrink_colors(uint8_t *img, int *m_io, int *mk_io, int f) {
+    int m = *m_io, mk = *mk_io, m2 = (m + f - 1) / f, mk2 = (mk + f - 1) / f;
+    *m_io = m2;
+    *mk_io = mk2;
     for (int i2 = 0; i2 < m2; i2++)
-        for (int j2 = 0; j2 < m2; j2++) {
+        for (int j2 = 0; j2 < mk2; j2++) {
             uint32_t r = 0, g = 0, b = 0, a = 0, cells = 0;
             for (int i = i2 * f; i < i2 * f + f && i < m; i++)
-                for (int j = j2 * f; j < j2 * f + f && j < m; j++, cells++) {
-                    const uint8_t *p = img + ((size_t)i * (size_t)m + (size_t)j) * 4;
+                for (int j = j2 * f; j < j2 * f + f && j < mk; j++, cells++) {
+                    const uint8_t *p = img + ((size_t)i * (size_t)mk + (size_t)j) * 4;
                     r += p[0] * p[3], g += p[1] * p[3], b += p[2] * p[3], a += p[3];
                 }
-            uint8_t *o = img + ((size_t)i2 * (size_t)m2 + (size_t)j2) * 4;
+            uint8_t *o = img + ((size_t)i2 * (size_t)mk2 + (size_t)j2) * 4;
             o[0] = (uint8_t)(a ? (r + a / 2) / a : 0);
             o[1] = (uint8_t)(a ? (g + a / 2) / a : 0);
             o[2] = (uint8_t)(a ? (b + a / 2) / a : 0);
             o[3] = (uint8_t)((a + cells / 2) / cells);
         }
-    return m2;
 }
 
 /* One head's image by `plan`, coloured against its own max with the auto scale. */
-static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m) {
+static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m,
+                                 int *mk) {
     c->vmax = grid_scale_max(c, layer, head);
-    uint8_t *img = pooled_mode(c) ? pooled_image(c, layer, head, m)
-                                  : (uint8_t *)ats_attention_image(c, layer, head, plan.step, m);
+    uint8_t *img = pooled_mode(c) ? pooled_image(c, layer, head, m, mk)
+                                  : (uint8_t *)ats_attention_image(c, layer, head, plan.step, m, mk);
     c->vmax = 1.0f;
     if (img && plan.shrink > 1)
-        *m = shrink_colors(img, *m, plan.shrink);
+        shrink_colors(img, m, mk, plan.shrink);
     return img;
 }
 
-/* An image of m x m cells in r, over the masked colour for a causal model. */
-static void draw_cells_in(view_ctx *c, frect r, const uint8_t *img, int m) {
+/* An image of m x mk cells (rows, columns) in r, over the masked colour for a causal model. */
+static void draw_cells_in(view_ctx *c, frect r, const uint8_t *img, int m, int mk) {
     if (c->d->causal)
         ats_view_rect(c, r.x, r.y, r.w, r.h, 0, COLOR_MASKED);
-    ats_view_image(c, r.x, r.y, r.w, r.h, img, m, m);
+    ats_view_image(c, r.x, r.y, r.w, r.h, img, mk, m);
 }
 
 /* One head's matrix as an image in r. */
 static void draw_matrix(view_ctx *c, frect r, int layer, int head) {
-    int m;
-    const uint8_t *img = head_image(c, layer, head, plan_for(c, r.w), &m);
-    draw_cells_in(c, r, img, m);
+    int m, mk;
+    const uint8_t *img = head_image(c, layer, head, plan_for(c, r.w), &m, &mk);
+    draw_cells_in(c, r, img, m, mk);
 }
 
 /* FNV-1a over n bytes, continuing from h. */
@@ -238,6 +240,7 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
     int head_info[] = {d->n_layer,
                        d->n_head,
                        d->n_tokens,
+                       d->n_keys,
                        d->causal,
                        plan.step,
                        plan.shrink,
@@ -253,12 +256,17 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
         h = fnv(h, d->tokens[i] ? d->tokens[i] : "", d->tokens[i] ? strlen(d->tokens[i]) + 1 : 1);
         h = fnv(h, (uint8_t[1]){(uint8_t)is_special(c, i)}, 1);
     }
+    for (int i = 0; i < d->n_keys; i++) {
+        const char *k = d->key_tokens[i] ? d->key_tokens[i] : "";
+        h = fnv(h, k, strlen(k) + 1);
+        h = fnv(h, (uint8_t[1]){(uint8_t)is_key_special(c, i)}, 1);
+    }
     int T = pooled_mode(c) ? d->pooled_n : d->n_tokens;
     for (int l = 0; l < d->n_layer; l++)
         for (int hd = 0; hd < d->n_head; hd++)
             for (int s = 0; s < 4; s++) { /* rows last, middle, a third, first */
                 int q = s == 0 ? T - 1 : s == 1 ? T / 2 : s == 2 ? T / 3 : 0;
-                int k = (q * 7 + l * 13 + hd + s) % (q + 1); /* a key the query sees */
+                int k = (q * 7 + l * 13 + hd + s) % (q < n_keys_of(d) ? q + 1 : n_keys_of(d));
                 float v =
                     pooled_mode(c) ? pooled_head(c, l, hd)[q * T + k] : attn_at(c, l, hd, q, k);
                 h = fnv(h, &v, sizeof v);
@@ -268,14 +276,17 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
 
 /* The thumbnails of every head by `plan` from the view's cache, made when what they show
  * changed; NULL (c->status set) when out of memory. */
-static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out) {
+static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out, int *mk_out) {
     thumb_cache *tc = c->thumbs;
     int count = c->d->n_layer * c->d->n_head, m = (grid_cells(c) + plan.step - 1) / plan.step;
+    int mk = pooled_mode(c) ? m : (c->ktok.n + plan.step - 1) / plan.step;
     m = (m + plan.shrink - 1) / plan.shrink;
+    mk = (mk + plan.shrink - 1) / plan.shrink;
     uint64_t key = thumbs_key(c, plan);
-    size_t each = (size_t)m * (size_t)m * 4;
+    size_t each = (size_t)m * (size_t)mk * 4;
     *m_out = m;
-    if (tc->key == key && tc->count == count && tc->m == m)
+    *mk_out = mk;
+    if (tc->key == key && tc->count == count && tc->m == m && tc->mk == mk)
         return tc->pixels;
     tc->key = 0;
     if (each * (size_t)count > tc->cap) {
@@ -289,8 +300,8 @@ static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out) {
     }
     for (int l = 0; l < c->d->n_layer; l++)
         for (int h = 0; h < c->d->n_head; h++) {
-            int mm;
-            const uint8_t *img = head_image(c, l, h, plan, &mm);
+            int mm, mmk;
+            const uint8_t *img = head_image(c, l, h, plan, &mm, &mmk);
             if (!img)
                 return NULL;
             memcpy(tc->pixels + (size_t)(l * c->d->n_head + h) * each, img, each);
@@ -298,17 +309,18 @@ static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out) {
     tc->key = key;
     tc->count = count;
     tc->m = m;
+    tc->mk = mk;
     return tc->pixels;
 }
 
 /* The large preview of the hovered head, beside its thumbnail. */
 static void preview(view_ctx *c, const geom *g, int layer, int head) {
     float ui = c->ui, pad = 12.0f * ui, lsize = 10.0f * ui;
-    int n = c->tok.n;
+    int n = c->tok.n, nk = c->ktok.n;
     float side = clampf(0.5f * fminf(c->w, c->h), 120.0f * ui, 520.0f * ui);
-    float lw = ats_widest_label(c, lsize);
+    float lw = fmaxf(ats_widest_label(c, lsize), ats_widest_key_label(c, lsize));
     lw = fminf(lw, 90.0f * ui);
-    bool labels = !pooled_mode(c) && side / (float)n >= 9.0f * ui;
+    bool labels = !pooled_mode(c) && side / (float)(n > nk ? n : nk) >= 9.0f * ui;
     float a, d, at, dt;
     ats_font_metrics(c->font, lsize, &a, &d);
     ats_font_metrics(c->font, UI_TEXT * ui, &at, &dt);
@@ -323,7 +335,7 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
     py = clampf(py, 4.0f * ui, fmaxf(4.0f * ui, c->h - ph - 4.0f * ui));
     for (int i = 3; i >= 1; i--) /* soft shadow */
         ats_view_rect(c, px + (float)i * ui, py + (float)i * 1.5f * ui, pw, ph, 8.0f * ui,
-              (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
+                      (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
     ats_view_rect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
     ats_view_rect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
     char title[96];
@@ -340,19 +352,23 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
     ats_view_outline(c, mr.x - ui, mr.y - ui, mr.w + 2 * ui, mr.h + 2 * ui, ui, COLOR_FAINT);
     if (!labels)
         return;
-    float cell = side / (float)n;
-    ats_text_style ls =
-        tstyle(fminf(lsize, 0.8f * cell), COLOR_INK, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
+    float cell = side / (float)n, kcell = side / (float)nk;
+    ats_text_style ls = tstyle(fminf(lsize, 0.8f * fminf(cell, kcell)), COLOR_INK, ATS_ALIGN_END,
+                               ATS_VALIGN_MIDDLE);
     ls.max_width = lw;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++) { /* queries down the left */
         int tok = c->tok.shown[i];
         ls.color = is_special(c, tok) ? COLOR_MUTED : COLOR_INK;
-        ls.align = ATS_ALIGN_END;
-        ls.angle = 0;
-        ats_view_text(c, mr.x - 5.0f * ui, mr.y + ((float)i + 0.5f) * cell, c->tok.labels[tok], &ls);
-        ls.align = ATS_ALIGN_START;
-        ls.angle = -90.0f;
-        ats_view_text(c, mr.x + ((float)i + 0.5f) * cell, mr.y - 5.0f * ui, c->tok.labels[tok], &ls);
+        ats_view_text(c, mr.x - 5.0f * ui, mr.y + ((float)i + 0.5f) * cell, c->tok.labels[tok],
+                      &ls);
+    }
+    ls.align = ATS_ALIGN_START;
+    ls.angle = -90.0f;
+    for (int j = 0; j < nk; j++) { /* keys along the top */
+        int tok = c->ktok.shown[j];
+        ls.color = is_key_special(c, tok) ? COLOR_MUTED : COLOR_INK;
+        ats_view_text(c, mr.x + ((float)j + 0.5f) * kcell, mr.y - 5.0f * ui, c->ktok.labels[tok],
+                      &ls);
     }
 }
 
@@ -380,12 +396,13 @@ void ats_grid_build(view_ctx *c) {
         frect r = thumb_rect(&g, l, 0);
         ats_view_text(c, g.grid.x - 8.0f * ui, r.y + 0.5f * r.h, name, &hs);
     }
-    int m;
-    const uint8_t *thumbs = c->tok.n > 0 ? thumbnails(c, plan_for(c, g.thumb), &m) : NULL;
+    int m, mk;
+    const uint8_t *thumbs =
+        c->tok.n > 0 && c->ktok.n > 0 ? thumbnails(c, plan_for(c, g.thumb), &m, &mk) : NULL;
     for (int l = 0; thumbs && l < L; l++)
         for (int h = 0; h < H; h++) {
             frect r = thumb_rect(&g, l, h);
-            draw_cells_in(c, r, thumbs + (size_t)(l * H + h) * (size_t)m * (size_t)m * 4, m);
+            draw_cells_in(c, r, thumbs + (size_t)(l * H + h) * (size_t)m * (size_t)mk * 4, m, mk);
             ats_view_outline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
         }
     float t = 2.0f * ui;

@@ -1,4 +1,5 @@
-/* The heatmap view: one head's (T, T) attention, queries as rows and keys as columns.
+/* The heatmap view: one head's (T, T) attention, queries as rows and keys as columns (for
+ * cross-attention (Tq, Tk): the decoder's tokens as rows, the encoder's as columns).
  *
  *   model  layer 3 · head 5                                 title
  *   query 'it' → key 'animal': 0.432                       readout of the hovered cell
@@ -52,11 +53,12 @@ static void label_fit(const view_ctx *c, float cell, float *size, int *step) {
 /* Bands around the matrix for the labels, sized for the largest label size so that they stay
  * put while zooming; key labels are vertical unless they fit across cells of `cell` pixels. */
 static void bands(const view_ctx *c, geom *g, float cell, int step) {
-    float ui = c->ui, size = UI_LABEL_MAX * ui, wl = ats_widest_label(c, size), a, d;
+    float ui = c->ui, size = UI_LABEL_MAX * ui, a, d;
+    float wl = ats_widest_label(c, size), wk = ats_widest_key_label(c, size);
     ats_font_metrics(c->font, size, &a, &d);
     g->row_w = wl + 10.0f * ui;
-    g->vertical = wl > cell * (float)step - 4.0f * ui;
-    g->col_h = g->vertical ? wl + 10.0f * ui : a + d + 8.0f * ui;
+    g->vertical = wk > cell * (float)step - 4.0f * ui;
+    g->col_h = g->vertical ? wk + 10.0f * ui : a + d + 8.0f * ui;
 }
 
 /* The geometry in a w x h view. The bands depend on the cells at zoom 1 (two passes: the
@@ -64,7 +66,7 @@ static void bands(const view_ctx *c, geom *g, float cell, int step) {
  * the matrix's corner stays where it is whatever the zoom. */
 static void layout(const view_ctx *c, float w, float h, geom *g) {
     float ui = c->ui, size;
-    int n = c->tok.n > 0 ? c->tok.n : 1, step = 1;
+    int n = c->tok.n > 0 ? c->tok.n : 1, nk = c->ktok.n > 0 ? c->ktok.n : 1, step = 1;
     *g = (geom){.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
     g->bar_w = 22.0f * ui + ats_view_colorbar((view_ctx *)c, 0, 0, 0, true);
     g->fit = 1e9f;
@@ -74,7 +76,7 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
         g->avail.y = g->top + g->caption + g->col_h;
         g->avail.w = fmaxf(w - g->avail.x - g->bar_w - g->m, 1.0f);
         g->avail.h = fmaxf(h - g->avail.y - g->m, 1.0f);
-        g->fit = fminf(g->avail.w, g->avail.h) / (float)n;
+        g->fit = fminf(g->avail.w / (float)nk, g->avail.h / (float)n);
         label_fit(c, g->fit, &size, &step);
     }
     g->cell = g->fit * clampf(c->st->zoom, 1.0f, 1e4f);
@@ -83,7 +85,8 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
 
 void ats_heatmap_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui;
-    int n = c->tok.n > 0 ? c->tok.n : 1;
+    int nq = c->tok.n > 0 ? c->tok.n : 1, nk = c->ktok.n > 0 ? c->ktok.n : 1;
+    int n = nq > nk ? nq : nk;
     float cell = clampf(480.0f * ui / (float)n, 20.0f * ui, 44.0f * ui);
     if ((float)n * cell > 3200.0f * ui)
         cell = 3200.0f * ui / (float)n;
@@ -94,9 +97,8 @@ void ats_heatmap_natural_size(view_ctx *c, float *w, float *h) {
     c->vmax = ats_view_scale_max(c, c->st->layer, c->st->head); /* the colour bar's labels */
     g.bar_w = 22.0f * ui + ats_view_colorbar(c, 0, 0, 0, true);
     bands(c, &g, cell, step);
-    float side = (float)n * cell;
-    *w = g.m + g.caption + g.row_w + side + g.bar_w + g.m;
-    *h = g.top + g.caption + g.col_h + side + g.m;
+    *w = g.m + g.caption + g.row_w + (float)nk * cell + g.bar_w + g.m;
+    *h = g.top + g.caption + g.col_h + (float)nq * cell + g.m;
     char detail[64];
     snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", c->st->layer, c->st->head);
     *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
@@ -107,24 +109,33 @@ static int shown_pos(const view_ctx *c, int token) {
     return token >= 0 && token < c->tok.n_all ? c->tok.pos[token] : -1;
 }
 
+/* The same among the keys. */
+static int key_pos(const view_ctx *c, int token) {
+    return token >= 0 && token < c->ktok.n_all ? c->ktok.pos[token] : -1;
+}
+
+static int side_pos(const view_ctx *c, int token, ats_token_side side) {
+    return side == ATS_SIDE_KEY ? key_pos(c, token) : shown_pos(c, token);
+}
+
 static void readout(view_ctx *c, float y) {
     const ats_view_state *st = c->st;
-    int q = shown_pos(c, st->hover_query), k = shown_pos(c, st->hover_key);
+    int q = shown_pos(c, st->hover_query), k = key_pos(c, st->hover_key);
     char line[512];
     if (q >= 0 && k >= 0) {
         int tq = st->hover_query, tk = st->hover_key;
         int n = snprintf(line, sizeof line,
                          "query '%.150s' \xE2\x86\x92 key '%.150s': ", c->tok.labels[tq],
-                         c->tok.labels[tk]);
+                         c->ktok.labels[tk]);
         if (c->d->causal && k > q)
             snprintf(line + n, sizeof line - (size_t)n, "masked (a query sees only earlier keys)");
         else
             snprintf(line + n, sizeof line - (size_t)n, "%.3f",
                      (double)attn_at(c, st->layer, st->head, tq, tk));
-    } else if (shown_pos(c, st->locked_token) >= 0) {
+    } else if (side_pos(c, st->locked_token, st->locked_side) >= 0) {
         snprintf(line, sizeof line, "%s '%.200s' (locked)",
                  st->locked_side == ATS_SIDE_KEY ? "key" : "query",
-                 c->tok.labels[st->locked_token]);
+                 (st->locked_side == ATS_SIDE_KEY ? &c->ktok : &c->tok)->labels[st->locked_token]);
     } else {
         return;
     }
@@ -148,26 +159,28 @@ static void outline_token(view_ctx *c, const geom *g, frect plot, float ox, floa
 static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float oy) {
     const ats_view_state *st = c->st;
     float ui = c->ui, cell = g->cell;
-    int n = c->tok.n;
+    int n = c->tok.n, nk = c->ktok.n;
     ats_view_clip(c, plot.x, plot.y, plot.w, plot.h);
     if (c->d->causal) {
         ats_view_rect(c, plot.x, plot.y, plot.w, plot.h, 0, COLOR_MASKED);
         ats_masked_hatching(c, ox, oy, cell, n, plot);
     }
-    int m;
-    const uint8_t *img = ats_attention_image(c, st->layer, st->head, 1, &m);
-    ats_view_image(c, ox, oy, (float)n * cell, (float)n * cell, img, m, m);
+    int mq, mk;
+    const uint8_t *img = ats_attention_image(c, st->layer, st->head, 1, &mq, &mk);
+    ats_view_image(c, ox, oy, (float)nk * cell, (float)n * cell, img, mk, mq);
     /* visible cell range */
     int q0 = clampi((int)floorf((plot.y - oy) / cell), 0, n);
     int q1 = clampi((int)ceilf((plot.y + plot.h - oy) / cell), 0, n);
-    int k0 = clampi((int)floorf((plot.x - ox) / cell), 0, n);
-    int k1 = clampi((int)ceilf((plot.x + plot.w - ox) / cell), 0, n);
+    int k0 = clampi((int)floorf((plot.x - ox) / cell), 0, nk);
+    int k1 = clampi((int)ceilf((plot.x + plot.w - ox) / cell), 0, nk);
     if (cell >= 14.0f * ui) { /* thin white separators between cells */
         ats_rgba sep = {255, 255, 255, 200};
         for (int i = q0 + 1; i < q1; i++)
-            ats_view_line(c, plot.x, oy + (float)i * cell, plot.x + plot.w, oy + (float)i * cell, ui, sep);
+            ats_view_line(c, plot.x, oy + (float)i * cell, plot.x + plot.w, oy + (float)i * cell,
+                          ui, sep);
         for (int j = k0 + 1; j < k1; j++)
-            ats_view_line(c, ox + (float)j * cell, plot.y, ox + (float)j * cell, plot.y + plot.h, ui, sep);
+            ats_view_line(c, ox + (float)j * cell, plot.y, ox + (float)j * cell, plot.y + plot.h,
+                          ui, sep);
     }
     if (cell >= 34.0f * ui) { /* the value in each cell large enough to hold it */
         ats_text_style ts = tstyle(fminf(UI_SMALL * ui, 0.3f * cell), COLOR_INK, ATS_ALIGN_CENTER,
@@ -176,7 +189,7 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
             for (int j = k0; j < k1; j++) {
                 if (c->d->causal && j > i)
                     continue;
-                float v = attn_at(c, st->layer, st->head, c->tok.shown[i], c->tok.shown[j]);
+                float v = attn_at(c, st->layer, st->head, c->tok.shown[i], c->ktok.shown[j]);
                 if (!(v >= 0.005f || v <= -0.005f))
                     continue;
                 ats_rgba col = value_color(c, v);
@@ -184,32 +197,35 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
                 ts.color = lum > 140 ? COLOR_INK : COLOR_WHITE;
                 char text[16];
                 snprintf(text, sizeof text, "%.2f", (double)v);
-                ats_view_text(c, ox + ((float)j + 0.5f) * cell, oy + ((float)i + 0.5f) * cell, text, &ts);
+                ats_view_text(c, ox + ((float)j + 0.5f) * cell, oy + ((float)i + 0.5f) * cell, text,
+                              &ts);
             }
     }
-    int hover = shown_pos(c, st->hover_token), locked = shown_pos(c, st->locked_token);
+    int hover = side_pos(c, st->hover_token, st->hover_side);
+    int locked = side_pos(c, st->locked_token, st->locked_side);
     if (hover >= 0 && (hover != locked || st->hover_side != st->locked_side))
         outline_token(c, g, plot, ox, oy, hover, st->hover_side, false);
     if (locked >= 0)
         outline_token(c, g, plot, ox, oy, locked, st->locked_side, true);
-    int hq = shown_pos(c, st->hover_query), hk = shown_pos(c, st->hover_key);
+    int hq = shown_pos(c, st->hover_query), hk = key_pos(c, st->hover_key);
     if (hq >= 0 && hk >= 0) {
         float x = ox + (float)hk * cell, y = oy + (float)hq * cell, t = 2.0f * ui;
         ats_view_outline(c, x - t, y - t, cell + 2 * t, cell + 2 * t, t, COLOR_INK);
         ats_view_outline(c, x, y, cell, cell, fminf(1.0f * ui, 0.25f * cell), COLOR_WHITE);
     }
     ats_view_unclip(c);
-    ats_view_outline(c, plot.x - ui, plot.y - ui, plot.w + 2 * ui, plot.h + 2 * ui, ui, COLOR_FAINT);
+    ats_view_outline(c, plot.x - ui, plot.y - ui, plot.w + 2 * ui, plot.h + 2 * ui, ui,
+                     COLOR_FAINT);
 }
 
 /* Is shown token p emphasised on this side (hovered cell, hovered or locked token)? */
 static bool emphasised(const view_ctx *c, int p, ats_token_side side) {
     const ats_view_state *st = c->st;
-    int cell_p = shown_pos(c, side == ATS_SIDE_KEY ? st->hover_key : st->hover_query);
+    int cell_p = side_pos(c, side == ATS_SIDE_KEY ? st->hover_key : st->hover_query, side);
     bool cell_hit =
-        cell_p == p && shown_pos(c, st->hover_query) >= 0 && shown_pos(c, st->hover_key) >= 0;
-    return cell_hit || (shown_pos(c, st->hover_token) == p && st->hover_side == side) ||
-           (shown_pos(c, st->locked_token) == p && st->locked_side == side);
+        cell_p == p && shown_pos(c, st->hover_query) >= 0 && key_pos(c, st->hover_key) >= 0;
+    return cell_hit || (side_pos(c, st->hover_token, side) == p && st->hover_side == side) ||
+           (side_pos(c, st->locked_token, side) == p && st->locked_side == side);
 }
 
 static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float oy) {
@@ -236,22 +252,23 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
             float tw =
                 fminf(ats_font_measure(c->font, c->tok.labels[tok], ts.size, true), ts.max_width);
             ats_view_rect(c, plot.x - 8.0f * ui - tw, y - 0.5f * (a + d) - ui, tw + 4.0f * ui,
-                  a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
+                          a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
         }
         ats_view_text(c, plot.x - 6.0f * ui, y, c->tok.labels[tok], &ts);
     }
     ats_view_unclip(c);
     /* columns: keys, above the matrix */
     ats_view_clip(c, plot.x - half, plot.y - g->col_h, plot.w + 2 * half, g->col_h);
-    for (int j = clampi((int)floorf((plot.x - ox) / cell), 0, n); j < n; j++) {
+    int nk = c->ktok.n;
+    for (int j = clampi((int)floorf((plot.x - ox) / cell), 0, nk); j < nk; j++) {
         float x = ox + ((float)j + 0.5f) * cell;
         if (x - 0.5f * cell > plot.x + plot.w)
             break;
         bool em = emphasised(c, j, ATS_SIDE_KEY);
         if (j % g->step != 0 && !em)
             continue;
-        int tok = c->tok.shown[j];
-        ats_text_style ts = tstyle(g->label_size, is_special(c, tok) ? COLOR_MUTED : COLOR_INK,
+        int tok = c->ktok.shown[j];
+        ats_text_style ts = tstyle(g->label_size, is_key_special(c, tok) ? COLOR_MUTED : COLOR_INK,
                                    g->vertical ? ATS_ALIGN_START : ATS_ALIGN_CENTER,
                                    g->vertical ? ATS_VALIGN_MIDDLE : ATS_VALIGN_BOTTOM);
         ts.max_width = g->vertical ? g->col_h - 10.0f * ui : cell * (float)g->step - 2.0f * ui;
@@ -259,23 +276,25 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
         ts.bold = em;
         if (em) {
             float tw =
-                fminf(ats_font_measure(c->font, c->tok.labels[tok], ts.size, true), ts.max_width);
+                fminf(ats_font_measure(c->font, c->ktok.labels[tok], ts.size, true), ts.max_width);
             if (g->vertical)
                 ats_view_rect(c, x - 0.5f * (a + d) - ui, plot.y - 8.0f * ui - tw, a + d + 2 * ui,
-                      tw + 4.0f * ui, 2.0f * ui, COLOR_FOCUS);
+                              tw + 4.0f * ui, 2.0f * ui, COLOR_FOCUS);
             else
-                ats_view_rect(c, x - 0.5f * tw - 2 * ui, plot.y - 6.0f * ui - a - d - ui, tw + 4 * ui,
-                      a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
+                ats_view_rect(c, x - 0.5f * tw - 2 * ui, plot.y - 6.0f * ui - a - d - ui,
+                              tw + 4 * ui, a + d + 2 * ui, 2.0f * ui, COLOR_FOCUS);
         }
-        ats_view_text(c, x, plot.y - 6.0f * ui, c->tok.labels[tok], &ts);
+        ats_view_text(c, x, plot.y - 6.0f * ui, c->ktok.labels[tok], &ts);
     }
     ats_view_unclip(c);
     /* captions */
     ats_text_style cap = tstyle(UI_SMALL * ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     cap.angle = -90.0f;
-    ats_view_text(c, g->m + 0.5f * g->caption, plot.y + 0.5f * plot.h, "query", &cap);
+    ats_view_text(c, g->m + 0.5f * g->caption, plot.y + 0.5f * plot.h,
+                  c->cross ? "query (decoder)" : "query", &cap);
     cap.angle = 0;
-    ats_view_text(c, plot.x + 0.5f * plot.w, g->top + 0.5f * g->caption, "key", &cap);
+    ats_view_text(c, plot.x + 0.5f * plot.w, g->top + 0.5f * g->caption,
+                  c->cross ? "key (encoder)" : "key", &cap);
 }
 
 void ats_heatmap_build(view_ctx *c) {
@@ -293,12 +312,12 @@ void ats_heatmap_build(view_ctx *c) {
     }
     geom g;
     layout(c, c->w, c->h, &g);
-    int n = c->tok.n;
-    float side = (float)n * g.cell;
-    frect plot = {g.avail.x, g.avail.y, fminf(side, g.avail.w), fminf(side, g.avail.h)};
+    int n = c->tok.n, nk = c->ktok.n;
+    frect plot = {g.avail.x, g.avail.y, fminf((float)nk * g.cell, g.avail.w),
+                  fminf((float)n * g.cell, g.avail.h)};
     /* pan clamped so the matrix fills the plot */
     float pan_q = clampf(st->pan_query, 0, fmaxf(0, (float)n - g.avail.h / g.cell));
-    float pan_k = clampf(st->pan_key, 0, fmaxf(0, (float)n - g.avail.w / g.cell));
+    float pan_k = clampf(st->pan_key, 0, fmaxf(0, (float)nk - g.avail.w / g.cell));
     if (!isfinite(pan_q))
         pan_q = 0;
     if (!isfinite(pan_k))
@@ -325,21 +344,21 @@ void ats_heatmap_build(view_ctx *c) {
 ats_hit ats_heatmap_hit(const view_layout *l, float x, float y) {
     ats_hit hit = {
         .kind = ATS_HIT_NONE, .query = -1, .key = -1, .token = -1, .layer = -1, .head = -1};
-    if (l->n_shown == 0 || !(l->cell > 0))
+    if (l->n_shown == 0 || l->n_kshown == 0 || !(l->cell > 0))
         return hit;
     int q = clampi((int)floorf(l->pan_q + (y - l->plot.y) / l->cell), 0, l->n_shown - 1);
-    int k = clampi((int)floorf(l->pan_k + (x - l->plot.x) / l->cell), 0, l->n_shown - 1);
+    int k = clampi((int)floorf(l->pan_k + (x - l->plot.x) / l->cell), 0, l->n_kshown - 1);
     if (frect_has(l->plot, x, y)) {
         hit.kind = ATS_HIT_CELL;
         hit.query = l->shown[q];
-        hit.key = l->shown[k];
+        hit.key = l->kshown[k];
     } else if (frect_has(l->row_labels, x, y)) {
         hit.kind = ATS_HIT_TOKEN;
         hit.token = l->shown[q];
         hit.side = ATS_SIDE_QUERY;
     } else if (frect_has(l->col_labels, x, y)) {
         hit.kind = ATS_HIT_TOKEN;
-        hit.token = l->shown[k];
+        hit.token = l->kshown[k];
         hit.side = ATS_SIDE_KEY;
     }
     return hit;

@@ -52,6 +52,8 @@ typedef struct view_layout {
     float ui; /* ui_scale used */
     int n_shown;
     int *shown; /* (n_shown) token indices, owned by the view */
+    int n_kshown;
+    int *kshown; /* (n_kshown) key token indices: `shown` unless the keys are other tokens */
     /* heatmap */
     frect avail; /* the largest area the matrix may fill */
     frect plot;  /* the visible part of the matrix */
@@ -84,7 +86,8 @@ typedef struct view_layout {
  * and the colours, and computing them reads every weight of the model (L x H x T x T). */
 typedef struct thumb_cache {
     uint64_t key;    /* fingerprint of the data and options they were made from; 0: empty */
-    int count, m;    /* images held (L x H, layer-major) and their side */
+    int count, m;    /* images held (L x H, layer-major) and their rows */
+    int mk;          /* and their columns (m unless the keys are other tokens) */
     uint8_t *pixels; /* (count, m, m, 4) RGBA */
     size_t cap;      /* bytes at pixels */
 } thumb_cache;
@@ -97,7 +100,9 @@ typedef struct view_ctx {
     ats_font *font;
     ats_dl *dl;
     float w, h, ui;
-    token_set tok;
+    token_set tok;     /* the queries (and the keys when they are the same tokens) */
+    token_set ktok;    /* the keys: a copy of tok, or cross-attention's own key tokens */
+    bool cross;        /* keys are other tokens than the queries (data->n_keys > 0) */
     ats_rgba lut[256]; /* the colormap */
     float vmax;        /* the weight of the top colour: 1, or with the auto scale the head's max */
     uint8_t **scratch; /* a reusable image buffer owned by the view */
@@ -107,11 +112,15 @@ typedef struct view_ctx {
     ats_status status; /* first failure of a drawing call */
 } view_ctx;
 
+/* Keys of a row: n_keys for cross-attention, else the tokens themselves. */
+static inline int n_keys_of(const ats_view_data *d) {
+    return d->n_keys > 0 ? d->n_keys : d->n_tokens;
+}
+
 /* attention[layer][head][q][k]; 0 for a head that cannot be had */
 static inline float attn_at(const view_ctx *c, int layer, int head, int q, int k) {
-    size_t T = (size_t)c->d->n_tokens;
     const float *a = ats_view_data_head(c->d, layer, head);
-    return a ? a[(size_t)q * T + (size_t)k] : 0.0f;
+    return a ? a[(size_t)q * (size_t)n_keys_of(c->d) + (size_t)k] : 0.0f;
 }
 
 /* The colour of attention value v: [0, vmax] on sequential maps, [-vmax, vmax] on diverging
@@ -134,6 +143,9 @@ float ats_view_scale_max(const view_ctx *c, int layer, int head);
 static inline bool is_special(const view_ctx *c, int token) {
     return c->d->special && c->d->special[token];
 }
+static inline bool is_key_special(const view_ctx *c, int key) {
+    return c->cross ? c->d->key_special && c->d->key_special[key] : is_special(c, key);
+}
 
 /* A text style; extras (angle, max_width, bold) are set by the caller. */
 static inline ats_text_style tstyle(float size, ats_rgba color, ats_align al, ats_valign va) {
@@ -142,10 +154,12 @@ static inline ats_text_style tstyle(float size, ats_rgba color, ats_align al, at
 
 /* Drawing that records the first failure in c->status. */
 void ats_view_rect(view_ctx *c, float x, float y, float w, float h, float radius, ats_rgba color);
-void ats_view_line(view_ctx *c, float x0, float y0, float x1, float y1, float width, ats_rgba color);
+void ats_view_line(view_ctx *c, float x0, float y0, float x1, float y1, float width,
+                   ats_rgba color);
 void ats_view_circle(view_ctx *c, float cx, float cy, float radius, ats_rgba color);
 void ats_view_text(view_ctx *c, float x, float y, const char *s, const ats_text_style *style);
-void ats_view_image(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw, int ih);
+void ats_view_image(view_ctx *c, float x, float y, float w, float h, const uint8_t *rgba, int iw,
+                    int ih);
 void ats_view_clip(view_ctx *c, float x, float y, float w, float h);
 void ats_view_unclip(view_ctx *c);
 /* Outline of a rectangle as four butt-capped strokes of `width` inside its edge. */
@@ -158,23 +172,25 @@ uint8_t *ats_view_scratch(view_ctx *c, size_t bytes);
 float ats_view_title(view_ctx *c, const char *detail);
 /* Width the title line needs. */
 float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats_font *font,
-                       const char *detail);
+                           const char *detail);
 
 /* Distinct colour of head h: ten well-separated hues, then golden-angle hues. */
 ats_rgba ats_head_color(int head);
 
-/* Widest label among the shown tokens at `size`, capped at UI_LABEL_WIDTH * ui. */
+/* Widest label among the shown tokens (queries, or with `keys` the keys) at `size`, capped at
+ * UI_LABEL_WIDTH * ui. */
 float ats_widest_label(const view_ctx *c, float size);
+float ats_widest_key_label(const view_ctx *c, float size);
 
 /* Colour bar with ticks and a masked-cell key: at x, y, height h. Returns the width it took.
  * With `measure_only` nothing is drawn. */
 float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only);
-/* A (m, m) image of one head's attention through the colormap (against c->vmax), m =
- * ceil(n_shown / step): pixel (i, j) is the mean over shown queries [i*step, (i+1)*step) and
- * keys [j*step, (j+1)*step). Masked cells of a causal model are left out of the mean and make
- * the pixel transparent in proportion. Borrowed scratch memory; NULL (and c->status set) on
- * failure. */
-const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *m);
+/* A (mq, mk) image (rows, columns) of one head's attention through the colormap (against
+ * c->vmax), mq = ceil(shown queries / step), mk = ceil(shown keys / step): pixel (i, j) is the
+ * mean over shown queries [i*step, (i+1)*step) and keys [j*step, (j+1)*step). Masked cells of a
+ * causal model are left out of the mean and make the pixel transparent in proportion. Borrowed
+ * scratch memory; NULL (and c->status set) on failure. */
+const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *mq, int *mk);
 /* Diagonal hatching over the masked (key after query) cells of a matrix whose top-left corner
  * is at (ox, oy) with cells of `cell` pixels, inside the clip rectangle `area`. */
 void ats_masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area);

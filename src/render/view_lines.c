@@ -1,6 +1,7 @@
 /* The lines view (the classic "head view"): one layer's tokens in two columns, queries on the
- * left and keys on the right, a line from query i to key j for each shown head with opacity
- * attention[i][j], all shown heads overlaid in their colours.
+ * left and keys on the right (cross-attention: the decoder's tokens left, the encoder's right), a
+ * line from query i to key j for each shown head with opacity attention[i][j], all shown heads
+ * overlaid in their colours.
  *
  *   model  layer 2 · heads 0–3                              title
  *   heads ■0 ■1 □2 ■3                 weights below 0.10 hidden   legend (click toggles)
@@ -73,7 +74,8 @@ static float title_bottom_estimate(const view_ctx *c) {
 /* `note_w`: room kept at the right of the legend's first row for the note on hidden weights. */
 static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend, float note_w) {
     float ui = c->ui;
-    int n = c->tok.n > 0 ? c->tok.n : 1;
+    int n = c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n;
+    n = n > 0 ? n : 1;
     g->m = UI_MARGIN * ui;
     g->legend_y = title_bottom_estimate(c) + 12.0f * ui;
     g->legend_bottom = legend_layout(c, g->m, g->legend_y, w - 2 * g->m - note_w, legend);
@@ -81,7 +83,9 @@ static void layout(const view_ctx *c, float w, float h, geom *g, frect *legend, 
     g->row_h = fminf((h - g->rows_y - g->m) / (float)n, 34.0f * ui);
     g->row_h = fmaxf(g->row_h, 0.5f);
     label_fit(c, g->row_h, &g->label_size, &g->step);
-    g->wl = ats_widest_label(c, g->label_size);
+    g->wl = fmaxf(ats_widest_label(c, g->label_size), ats_widest_key_label(c, g->label_size));
+    if (c->cross) /* room for the captions "query (decoder)" and "key (encoder)" */
+        g->wl = fmaxf(g->wl, ats_font_measure(c->font, "query (decoder)", UI_SMALL * ui, false));
     g->pad = 12.0f * ui;
     g->span = clampf(w - 2 * g->m - 2 * g->wl - 2 * g->pad, 60.0f * ui, 560.0f * ui);
     g->x0 = 0.5f * (w - (2 * g->wl + 2 * g->pad + g->span));
@@ -108,13 +112,15 @@ static char *heads_detail(const view_ctx *c, char *out, size_t size) {
 
 void ats_lines_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui, row_h = 26.0f * ui, size;
-    int n = c->tok.n > 0 ? c->tok.n : 1, step;
+    int n = c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n, step;
+    n = n > 0 ? n : 1;
     label_fit(c, row_h, &size, &step);
-    float m = UI_MARGIN * ui, wl = ats_widest_label(c, size);
+    float m = UI_MARGIN * ui, wl = fmaxf(ats_widest_label(c, size), ats_widest_key_label(c, size));
     char detail[96];
     *w = 2 * m + 2 * wl + 2 * 12.0f * ui + 360.0f * ui;
-    *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, heads_detail(c, detail, sizeof detail)) +
-                       2 * m);
+    *w = fmaxf(*w,
+               ats_view_title_width(c->st, c->d, c->font, heads_detail(c, detail, sizeof detail)) +
+                   2 * m);
     float legend_bottom =
         legend_layout(c, m, title_bottom_estimate(c) + 12.0f * ui, *w - 2 * m, NULL);
     *h = legend_bottom + 8.0f * ui + 1.6f * UI_SMALL * ui + (float)n * row_h + m;
@@ -154,7 +160,8 @@ static void draw_legend(view_ctx *c, const geom *g, const frect *rects, float cu
             ats_view_rect(c, x, y, sw, sw, 2.0f * ui, ats_head_color(h));
         } else {
             ats_view_rect(c, x, y, sw, sw, 2.0f * ui, COLOR_FAINT);
-            ats_view_rect(c, x + 1.5f * ui, y + 1.5f * ui, sw - 3 * ui, sw - 3 * ui, 1.0f * ui, COLOR_BG);
+            ats_view_rect(c, x + 1.5f * ui, y + 1.5f * ui, sw - 3 * ui, sw - 3 * ui, 1.0f * ui,
+                          COLOR_BG);
         }
         char label[16];
         snprintf(label, sizeof label, "%d", h);
@@ -169,35 +176,41 @@ static void draw_legend(view_ctx *c, const geom *g, const frect *rects, float cu
     }
 }
 
+/* Position of a token among the shown ones of its side, or -1. */
+static int side_pos(const view_ctx *c, int token, ats_token_side side) {
+    const token_set *t = side == ATS_SIDE_KEY ? &c->ktok : &c->tok;
+    return token >= 0 && token < t->n_all ? t->pos[token] : -1;
+}
+
 /* The focused token: locked, else hovered; -1 when none is shown. */
 static int focus(const view_ctx *c, ats_token_side *side) {
     const ats_view_state *st = c->st;
-    int t = st->locked_token >= 0 && st->locked_token < c->tok.n_all ? st->locked_token : -1;
     *side = st->locked_side;
-    if (t < 0 || c->tok.pos[t] < 0) {
-        t = st->hover_token >= 0 && st->hover_token < c->tok.n_all ? st->hover_token : -1;
+    int p = side_pos(c, st->locked_token, st->locked_side);
+    if (p < 0) {
         *side = st->hover_side;
+        p = side_pos(c, st->hover_token, st->hover_side);
     }
-    return t >= 0 && c->tok.pos[t] >= 0 ? c->tok.pos[t] : -1;
+    return p;
 }
 
 static float weight(const view_ctx *c, int head, int q, int k) {
     if (c->d->causal && k > q)
         return 0;
-    return attn_at(c, c->st->layer, head, c->tok.shown[q], c->tok.shown[k]);
+    return attn_at(c, c->st->layer, head, c->tok.shown[q], c->ktok.shown[k]);
 }
 
-/* Head h's attention row of shown query q, indexed by token (the shown keys: tok.shown). */
-/* NULL for a head that cannot be had. */
+/* Head h's attention row of shown query q, indexed by key token (the shown keys: ktok.shown);
+ * NULL for a head that cannot be had. */
 static const float *query_row(const view_ctx *c, int head, int q) {
     const float *a = ats_view_data_head(c->d, c->st->layer, head);
-    return a ? a + (size_t)c->tok.shown[q] * (size_t)c->d->n_tokens : NULL;
+    return a ? a + (size_t)c->tok.shown[q] * (size_t)n_keys_of(c->d) : NULL;
 }
 
 /* Shown keys [0, n) that shown query q sees: up to itself in a causal model (shown order is
  * run order). */
 static int keys_seen(const view_ctx *c, int q) {
-    return c->d->causal ? q + 1 : c->tok.n;
+    return c->d->causal ? q + 1 : c->ktok.n;
 }
 
 /* Strongest shown weight on the line between shown tokens q and k, and its head. */
@@ -231,7 +244,7 @@ static float line_cut(const view_ctx *c, int f) {
             if (!row)
                 break;
             for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
-                float w = row[c->tok.shown[k]];
+                float w = row[c->ktok.shown[k]];
                 if (w >= cut) {
                     bins[clampi((int)((w - cut) * scale), 0, CUT_BINS - 1)]++;
                     total++;
@@ -249,11 +262,10 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, f
     float ui = c->ui, x0 = g->x0 + g->wl + g->pad, x1 = x0 + g->span;
     float width = clampf(0.3f * g->row_h, 1.0f * ui, 2.0f * ui); /* thinner when rows crowd */
     int n = c->tok.n;
-    for (int i = 0; i < n; i++) { /* the ends of the lines */
-        float y = g->rows_y + ((float)i + 0.5f) * g->row_h;
-        ats_view_circle(c, x0, y, 2.5f * ui, COLOR_FAINT);
-        ats_view_circle(c, x1, y, 2.5f * ui, COLOR_FAINT);
-    }
+    for (int i = 0; i < n; i++) /* the ends of the lines */
+        ats_view_circle(c, x0, g->rows_y + ((float)i + 0.5f) * g->row_h, 2.5f * ui, COLOR_FAINT);
+    for (int i = 0; i < c->ktok.n; i++)
+        ats_view_circle(c, x1, g->rows_y + ((float)i + 0.5f) * g->row_h, 2.5f * ui, COLOR_FAINT);
     for (int h = 0; h < c->d->n_head; h++) {
         if (!ats_view_state_head_visible(c->st, h))
             continue;
@@ -267,12 +279,12 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, f
             for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
                 if (f >= 0 && side == ATS_SIDE_KEY && k != f)
                     continue;
-                float w = row[c->tok.shown[k]];
+                float w = row[c->ktok.shown[k]];
                 if (!(w >= cut))
                     continue;
                 col.a = (uint8_t)lroundf(255.0f * fminf(w, 1.0f));
                 ats_view_line(c, x0, g->rows_y + ((float)q + 0.5f) * g->row_h, x1,
-                      g->rows_y + ((float)k + 0.5f) * g->row_h, width, col);
+                              g->rows_y + ((float)k + 0.5f) * g->row_h, width, col);
             }
         }
     }
@@ -284,7 +296,8 @@ static void draw_labels(view_ctx *c, const geom *g, int f, ats_token_side side) 
     float xl = g->x0 + g->wl, xr = xl + 2 * g->pad + g->span;
     for (int col = 0; col < 2; col++) { /* 0: queries on the left, 1: keys on the right */
         ats_token_side this_side = col ? ATS_SIDE_KEY : ATS_SIDE_QUERY;
-        for (int i = 0; i < c->tok.n; i++) {
+        const token_set *ts_set = col ? &c->ktok : &c->tok;
+        for (int i = 0; i < ts_set->n; i++) {
             bool is_focus = f == i && side == this_side;
             float shade = 0;
             int head = 0;
@@ -292,29 +305,30 @@ static void draw_labels(view_ctx *c, const geom *g, int f, ats_token_side side) 
                 shade = col ? strongest(c, f, i, &head) : strongest(c, i, f, &head);
             if (i % g->step != 0 && !is_focus && shade < MIN_WEIGHT)
                 continue;
-            int tok = c->tok.shown[i];
+            int tok = ts_set->shown[i];
+            bool special = col ? is_key_special(c, tok) : is_special(c, tok);
             float y = g->rows_y + ((float)i + 0.5f) * g->row_h;
-            ats_text_style ts = tstyle(g->label_size, is_special(c, tok) ? COLOR_MUTED : COLOR_INK,
+            ats_text_style ts = tstyle(g->label_size, special ? COLOR_MUTED : COLOR_INK,
                                        col ? ATS_ALIGN_START : ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
             ts.max_width = g->wl;
             ts.bold = is_focus;
-            float tw =
-                fminf(ats_font_measure(c->font, c->tok.labels[tok], g->label_size, ts.bold), g->wl);
+            float tw = fminf(ats_font_measure(c->font, ts_set->labels[tok], g->label_size, ts.bold),
+                             g->wl);
             float bx = col ? xr - 3.0f * ui : xl - tw - 3.0f * ui;
             if (is_focus || shade >= MIN_WEIGHT) {
                 ats_rgba bg = is_focus ? COLOR_FOCUS : ats_head_color(head);
                 if (!is_focus)
                     bg.a = (uint8_t)lroundf(140.0f * fminf(shade, 1.0f));
-                ats_view_rect(c, bx, y - 0.5f * (a + d) - ui, tw + 6.0f * ui, a + d + 2 * ui, 3.0f * ui,
-                      bg);
+                ats_view_rect(c, bx, y - 0.5f * (a + d) - ui, tw + 6.0f * ui, a + d + 2 * ui,
+                              3.0f * ui, bg);
             }
-            ats_view_text(c, col ? xr : xl, y, c->tok.labels[tok], &ts);
+            ats_view_text(c, col ? xr : xl, y, ts_set->labels[tok], &ts);
         }
     }
     ats_text_style cap = tstyle(UI_SMALL * ui, COLOR_MUTED, ATS_ALIGN_END, ATS_VALIGN_BOTTOM);
-    ats_view_text(c, xl, g->rows_y - 6.0f * ui, "query", &cap);
+    ats_view_text(c, xl, g->rows_y - 6.0f * ui, c->cross ? "query (decoder)" : "query", &cap);
     cap.align = ATS_ALIGN_START;
-    ats_view_text(c, xr, g->rows_y - 6.0f * ui, "key", &cap);
+    ats_view_text(c, xr, g->rows_y - 6.0f * ui, c->cross ? "key (encoder)" : "key", &cap);
 }
 
 void ats_lines_build(view_ctx *c) {
@@ -328,13 +342,13 @@ void ats_lines_build(view_ctx *c) {
     layout(c, c->w, c->h, &g, l->legend, legend_note_width(c, cut));
     l->n_legend = c->d->n_head;
     draw_legend(c, &g, l->legend, cut);
-    if (c->tok.n == 0)
+    if (c->tok.n == 0 || c->ktok.n == 0)
         return;
     draw_lines(c, &g, f, side, cut);
     draw_labels(c, &g, f, side);
-    float rows = (float)c->tok.n * g.row_h;
+    float rows = (float)c->tok.n * g.row_h, krows = (float)c->ktok.n * g.row_h;
     l->left = (frect){g.x0 - 4.0f * c->ui, g.rows_y, g.wl + g.pad + 4.0f * c->ui, rows};
-    l->right = (frect){g.x0 + g.wl + g.pad + g.span, g.rows_y, g.wl + g.pad + 4.0f * c->ui, rows};
+    l->right = (frect){g.x0 + g.wl + g.pad + g.span, g.rows_y, g.wl + g.pad + 4.0f * c->ui, krows};
     l->rows_y = g.rows_y;
     l->row_h = g.row_h;
 }
@@ -348,13 +362,17 @@ ats_hit ats_lines_hit(const view_layout *l, float x, float y) {
             hit.head = h;
             return hit;
         }
-    if (l->n_shown == 0 || !(l->row_h > 0))
+    if (l->n_shown == 0 || l->n_kshown == 0 || !(l->row_h > 0))
         return hit;
-    int i = clampi((int)floorf((y - l->rows_y) / l->row_h), 0, l->n_shown - 1);
-    if (frect_has(l->left, x, y) || frect_has(l->right, x, y)) {
+    int i = (int)floorf((y - l->rows_y) / l->row_h);
+    if (frect_has(l->left, x, y)) {
         hit.kind = ATS_HIT_TOKEN;
-        hit.token = l->shown[i];
-        hit.side = frect_has(l->left, x, y) ? ATS_SIDE_QUERY : ATS_SIDE_KEY;
+        hit.token = l->shown[clampi(i, 0, l->n_shown - 1)];
+        hit.side = ATS_SIDE_QUERY;
+    } else if (frect_has(l->right, x, y)) {
+        hit.kind = ATS_HIT_TOKEN;
+        hit.token = l->kshown[clampi(i, 0, l->n_kshown - 1)];
+        hit.side = ATS_SIDE_KEY;
     }
     return hit;
 }

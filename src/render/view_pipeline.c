@@ -231,7 +231,13 @@ static void make_texts(pctx *P) {
 
     snprintf(t[4].title, sizeof t[4].title, "Scaled");
     float root = sqrtf((float)p->d_head);
-    if (!p->scaling) {
+    if (p->bias && p->scale == 1.0f) { /* T5: a bias for the distance, and no 1/sqrt(d_k) */
+        snprintf(t[4].title, sizeof t[4].title, "Position bias");
+        snprintf(t[4].cap[0], sizeof t[4].cap[0], "+ bias of the distance j \xE2\x88\x92 i");
+        snprintf(t[4].cap[1], sizeof t[4].cap[1],
+                 "no \xC3\xB7 \xE2\x88\x9A"
+                 "d_k (T5)");
+    } else if (!p->scaling) {
         snprintf(t[4].cap[0], sizeof t[4].cap[0], "what-if: scaling off");
         snprintf(t[4].cap[1], sizeof t[4].cap[1], "scores kept as they are");
         t[4].whatif[0] = t[4].whatif[1] = true;
@@ -330,7 +336,9 @@ static void col_label(const pctx *P, int col, char *out, size_t n) {
     static const char *const NAMES[COL_COUNT] = {
         "x", "k", "v", "q \xC2\xB7 k", NULL, "weight", "weight \xC3\x97 v"};
     if (col == COL_SCALED) {
-        if (P->p->scaling)
+        if (P->p->bias && P->p->scale == 1.0f)
+            snprintf(out, n, "q \xC2\xB7 k + bias");
+        else if (P->p->scaling)
             snprintf(out, n, "\xC3\x97 %.3g", (double)P->p->scale);
         else
             snprintf(out, n, "\xC3\x97 1");
@@ -746,8 +754,8 @@ static void row_bands(pctx *P) {
             float y = g->rows_y[b] + (float)r * g->row_h;
             float x0 = UI_MARGIN * g->u - 6.0f * g->u;
             ats_view_rect(P->c, x0, y + 1.0f * g->u, g->band_w[b] - x0 + 6.0f * g->u,
-                  g->row_h - 2.0f * g->u, 4.0f * g->u,
-                  t == P->p->token ? COLOR_FOCUS : COLOR_ROW_HOVER);
+                          g->row_h - 2.0f * g->u, 4.0f * g->u,
+                          t == P->p->token ? COLOR_FOCUS : COLOR_ROW_HOVER);
         }
 }
 
@@ -819,8 +827,8 @@ static void draw_vectors(pctx *P) {
     ats_view_text(P->c, UI_MARGIN * u + g->wl - 6.0f * u, qy, s, &ts);
     vector_cells(P, g->x_col[COL_K], qy, p->q, dh, g->nk, g->cw, P->max_q, true, false, "q");
     float qw = (float)g->nk * g->cw;
-    ats_view_outline(P->c, g->x_col[COL_K] - 1.5f * u, qy - 0.5f * g->cell_h - 1.5f * u, qw + 3.0f * u,
-             g->cell_h + 3.0f * u, 1.5f * u, ats_head_color(p->head));
+    ats_view_outline(P->c, g->x_col[COL_K] - 1.5f * u, qy - 0.5f * g->cell_h - 1.5f * u,
+                     qw + 3.0f * u, g->cell_h + 3.0f * u, 1.5f * u, ats_head_color(p->head));
 
     for (int r = 0; r < g->n_rows; r++) {
         const prow *row = &g->rows[r];
@@ -877,7 +885,7 @@ static void draw_computation(pctx *P) {
                 continue;
             }
             ats_view_rect(P->c, xw, cy, fmaxf((float)w * bar_max, 1.0f * u), g->cell_h, 0,
-                  fade(COLOR_MUTED, 0.6f));
+                          fade(COLOR_MUTED, 0.6f));
             snprintf(s, sizeof s, "\xCE\xA3 %.3f", w);
             ns.color = COLOR_MUTED;
             ats_view_text(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
@@ -908,22 +916,22 @@ static void draw_computation(pctx *P) {
     /* the footers: the weights' sum, and the output as the sum of the rows above */
     float fy = g->rows_y[b] + (float)g->n_rows * g->row_h + 8.0f * u + 0.5f * g->row_h;
     float xw = g->x_col[COL_WEIGHT], xs = g->x_col[COL_WV] + 16.0f * u;
-    ats_view_line(P->c, xw, fy - 0.5f * g->row_h - 4.0f * u, xw + bar_max, fy - 0.5f * g->row_h - 4.0f * u,
-          1.0f * u, COLOR_MUTED);
+    ats_view_line(P->c, xw, fy - 0.5f * g->row_h - 4.0f * u, xw + bar_max,
+                  fy - 0.5f * g->row_h - 4.0f * u, 1.0f * u, COLOR_MUTED);
     char s[48];
     snprintf(s, sizeof s, "\xCE\xA3 = %.3f", total);
     ats_text_style ts = tstyle(g->value_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     ts.bold = true;
     ats_view_text(P->c, xw, fy, s, &ts);
     float ow = (float)g->nk * g->cw;
-    ats_view_line(P->c, xs, fy - 0.5f * g->row_h - 4.0f * u, xs + ow, fy - 0.5f * g->row_h - 4.0f * u,
-          1.0f * u, COLOR_MUTED);
+    ats_view_line(P->c, xs, fy - 0.5f * g->row_h - 4.0f * u, xs + ow,
+                  fy - 0.5f * g->row_h - 4.0f * u, 1.0f * u, COLOR_MUTED);
     ats_text_style eq = tstyle(g->head_size, COLOR_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     eq.bold = true;
     ats_view_text(P->c, g->x_col[COL_WV] + 6.0f * u, fy, "=", &eq);
     vector_cells(P, xs, fy, p->output, dh, g->nk, g->cw, P->max_v, true, false, "out");
     ats_view_outline(P->c, xs - 1.5f * u, fy - 0.5f * g->cell_h - 1.5f * u, ow + 3.0f * u,
-             g->cell_h + 3.0f * u, 1.5f * u, ats_head_color(p->head));
+                     g->cell_h + 3.0f * u, 1.5f * u, ats_head_color(p->head));
 }
 
 /* A strip of n signed values as an image (cells narrower than a pixel stay exact). */
@@ -964,14 +972,14 @@ static void draw_multihead(pctx *P) {
         if (h == p->head || h % label_every == 0)
             ats_view_text(P->c, bx + 0.5f * g->mh_block_w, by - 2.0f * u, s, &hs);
     }
-    ats_view_outline(P->c, x0 + (float)p->head * pitch - 2.0f * u, by - 2.0f * u, g->mh_block_w + 4.0f * u,
-             ch + 4.0f * u, 1.5f * u, ats_head_color(p->head));
+    ats_view_outline(P->c, x0 + (float)p->head * pitch - 2.0f * u, by - 2.0f * u,
+                     g->mh_block_w + 4.0f * u, ch + 4.0f * u, 1.5f * u, ats_head_color(p->head));
     /* concatenated: the same blocks closed up */
     float cy = by + ch + 12.0f * u, cw = (float)H * g->mh_block_w;
     ats_view_text(P->c, x, cy + 0.5f * ch, "concatenated", &ls);
     strip(P, x0, cy, cw, ch, p->concat, H * dh, P->max_concat);
     ats_view_outline(P->c, x0 + (float)p->head * g->mh_block_w - 1.5f * u, cy - 1.5f * u,
-             g->mh_block_w + 3.0f * u, ch + 3.0f * u, 1.5f * u, ats_head_color(p->head));
+                     g->mh_block_w + 3.0f * u, ch + 3.0f * u, 1.5f * u, ats_head_color(p->head));
     /* projected: the attention output, d_model wide */
     float py = cy + ch + 12.0f * u;
     ats_view_text(P->c, x, py + 0.5f * ch, "\xC3\x97 W_O", &ls);
@@ -987,8 +995,8 @@ static void draw_multihead(pctx *P) {
         ats_text_style ws =
             tstyle(g->small_size, COLOR_WHATIF_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
         ws.max_width = g->mh.w;
-        ats_view_text(P->c, x, py + ch + 3.0f * u + line_h(P, g->small_size) + 4.0f * u, MULTI_WHATIF_NOTE,
-              &ws);
+        ats_view_text(P->c, x, py + ch + 3.0f * u + line_h(P, g->small_size) + 4.0f * u,
+                      MULTI_WHATIF_NOTE, &ws);
     }
     view_layout *l = P->c->lay;
     l->blocks = (frect){x0, by, (float)H * pitch - g->mh_gap, ch};
@@ -1037,8 +1045,8 @@ static void scales(pctx *P) {
 static void pctx_init(pctx *P, view_ctx *c) {
     *P = (pctx){.c = c, .p = c->d->pipeline};
     ats_colormap_lut(ats_colormap_is_diverging(c->st->colormap) ? c->st->colormap
-                                                            : ATS_COLORMAP_COOLWARM,
-                 P->div);
+                                                                : ATS_COLORMAP_COOLWARM,
+                     P->div);
     make_texts(P);
 }
 
@@ -1050,7 +1058,8 @@ void ats_pipeline_natural_size(view_ctx *c, float *w, float *h) {
     fit(P, 0, 0);
     char detail[256];
     title_detail(P, detail, sizeof detail);
-    *w = fmaxf(P->g.width, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * UI_MARGIN * c->ui);
+    *w = fmaxf(P->g.width,
+               ats_view_title_width(c->st, c->d, c->font, detail) + 2 * UI_MARGIN * c->ui);
     *h = P->g.height;
     free(P);
 }

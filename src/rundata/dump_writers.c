@@ -1,8 +1,11 @@
 /* The numbers of a run as files: JSON (the schema of DESIGN.md), NPY and CSV. Shared by
- * `attnscope dump` and the window's data export, which writes into memory first. */
+ * `attnscope dump` and the window's data export, which writes into memory first. Heads are taken
+ * one at a time (ats_run_kind_acquire), so a long run's heads are computed as they are written. */
 #include "attnscope/rundata.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static void write_index_list(FILE *f, int first, int n) {
     fputc('[', f);
@@ -49,6 +52,10 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     write_matrix(f, st->v, T, dh);
     fprintf(f, ",%s  \"scores\": ", nl);
     write_vector(f, st->scores, T);
+    if (st->bias) { /* T5: the relative position bias added to the scores */
+        fprintf(f, ",%s  \"bias\": ", nl);
+        write_vector(f, st->bias, T);
+    }
     fprintf(f, ",%s  \"scaled\": ", nl);
     write_vector(f, st->scaled, T);
     fprintf(f, ",%s  \"masked\": [", nl);
@@ -59,6 +66,30 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     fprintf(f, ",%s  \"output\": ", nl);
     write_vector(f, st->output, dh);
     fputc('}', f);
+}
+
+/* "attentions": [layer][head][query][key] of one kind over a selection. */
+static ats_status write_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                             const ats_dump_selection *sel, const char *nl, ats_error *err) {
+    fputc('[', f);
+    for (int l = 0; l < sel->n_layers; l++) {
+        fprintf(f, "%s%s  [", l ? "," : "", nl);
+        for (int h = 0; h < sel->n_heads; h++) {
+            int rows, cols;
+            const float *a;
+            ats_status s = ats_run_kind_acquire(run, kind, sel->layer0 + l, sel->head0 + h, &a,
+                                                &rows, &cols, err);
+            if (s != ATS_OK)
+                return s;
+            if (h)
+                fprintf(f, ",%s   ", nl);
+            write_matrix(f, a, rows, cols);
+            ats_run_kind_release(run, kind, a);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+    return ATS_OK;
 }
 
 /* One JSON object; with one_line (JSON Lines, for --text-file) it holds no newline but the last,
@@ -85,22 +116,10 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
     write_index_list(f, sel->layer0, sel->n_layers);
     fputs(", \"heads\": ", f);
     write_index_list(f, sel->head0, sel->n_heads);
-    fprintf(f, ",%s \"attentions\": [", nl);
-    for (int l = 0; l < sel->n_layers; l++) {
-        fprintf(f, "%s%s  [", l ? "," : "", nl);
-        for (int h = 0; h < sel->n_heads; h++) {
-            if (h)
-                fprintf(f, ",%s   ", nl);
-            const float *a;
-            ats_status s = ats_run_attention_acquire(run, sel->layer0 + l, sel->head0 + h, &a, err);
-            if (s != ATS_OK)
-                return s;
-            write_matrix(f, a, T, T);
-            ats_run_attention_release(run, a);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
+    fprintf(f, ",%s \"attentions\": ", nl);
+    ats_status s = write_kind(f, run, ATS_ATTN_ENCODER, sel, nl, err);
+    if (s != ATS_OK)
+        return s;
     const float *logits = ats_run_logits_last(run);
     if (logits) {
         fprintf(f, ",%s \"logits_last\": ", nl);
@@ -117,14 +136,66 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
     return ATS_OK;
 }
 
+ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
+                                       size_t text_len, const char *target, size_t target_len,
+                                       const ats_run *run, const ats_dump_selection *enc,
+                                       const ats_dump_selection *dec, const ats_head_steps *steps,
+                                       bool one_line, ats_error *err) {
+    const char *nl = one_line ? "" : "\n";
+    const ats_run *encoder = ats_run_encoder(run);
+    const ats_model_config *dc = ats_run_get_config(run);
+    fputs("{\"model\": ", f);
+    ats_json_write_model(f, model);
+    fprintf(f, ",%s \"text\": ", nl);
+    ats_json_write_string(f, text, text_len);
+    fprintf(f, ",%s \"target\": ", nl);
+    if (target)
+        ats_json_write_string(f, target, target_len);
+    else
+        fputs("null", f);
+    fprintf(f, ",%s \"tokens\": ", nl);
+    ats_json_write_tokens(f, ats_run_get_tokens(encoder));
+    fprintf(f, ",%s \"layers\": ", nl);
+    write_index_list(f, enc->layer0, enc->n_layers);
+    fputs(", \"heads\": ", f);
+    write_index_list(f, enc->head0, enc->n_heads);
+    fprintf(f, ",%s \"attentions\": ", nl);
+    ats_status s = write_kind(f, run, ATS_ATTN_ENCODER, enc, nl, err);
+    if (s != ATS_OK)
+        return s;
+    fprintf(f, ",%s \"decoder_tokens\": ", nl);
+    ats_json_write_tokens(f, ats_run_get_tokens(run));
+    fprintf(f, ",%s \"generated\": %d", nl, ats_run_generated_tokens(run));
+    fprintf(f, ",%s \"decoder_layers\": ", nl);
+    write_index_list(f, dec->layer0, dec->n_layers);
+    fprintf(f, ",%s \"decoder_attentions\": ", nl);
+    if ((s = write_kind(f, run, ATS_ATTN_DECODER, dec, nl, err)) != ATS_OK)
+        return s;
+    fprintf(f, ",%s \"cross_attentions\": ", nl);
+    if ((s = write_kind(f, run, ATS_ATTN_CROSS, dec, nl, err)) != ATS_OK)
+        return s;
+    if (ats_run_logits_last(run)) {
+        fprintf(f, ",%s \"logits_last\": ", nl);
+        write_vector(f, ats_run_logits_last(run), dc->vocab_size);
+    }
+    if (ats_run_hidden(run)) { /* asked for: the encoder's output and the decoder's final states */
+        fprintf(f, ",%s \"hidden_last_layer\": ", nl);
+        write_matrix(f, ats_run_hidden(encoder), ats_run_n_tokens(encoder), dc->d_model);
+        fprintf(f, ",%s \"decoder_hidden_last_layer\": ", nl);
+        write_matrix(f, ats_run_hidden(run), ats_run_n_tokens(run), dc->d_model);
+    }
+    if (steps)
+        write_steps(f, steps, nl);
+    fputs("}\n", f);
+    return ATS_OK;
+}
+
 /* NPY version 1.0: magic, header length, a Python dict literal padded to 64 bytes, data. */
-ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
-                              ats_error *err) {
-    int T = ats_run_n_tokens(run);
+static void write_npy_header(FILE *f, int d0, int d1, int d2, int d3) {
     char dict[160];
     int n = snprintf(dict, sizeof dict,
-                     "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d, %d, %d), }",
-                     sel->n_layers, sel->n_heads, T, T);
+                     "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d, %d, %d), }", d0,
+                     d1, d2, d3);
     int total = 10 + n + 1; /* magic(6) version(2) length(2) dict newline */
     int pad = (64 - total % 64) % 64;
     unsigned header_len = (unsigned)(n + pad + 1);
@@ -135,17 +206,107 @@ ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_select
     for (int i = 0; i < pad; i++)
         fputc(' ', f);
     fputc('\n', f);
+}
+
+ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                                   const ats_dump_selection *sel, ats_error *err) {
+    const ats_run *r = ats_run_of_kind(run, kind);
+    if (!r)
+        return ats_fail(err, ATS_ERR_ARG, "the run has no %s attention", ats_attn_kind_name(kind));
+    int rows = ats_run_n_tokens(r);
+    int cols = kind == ATS_ATTN_CROSS ? ats_run_n_tokens(ats_run_encoder(run)) : rows;
+    write_npy_header(f, sel->n_layers, sel->n_heads, rows, cols);
     /* float32 little-endian: the in-memory layout on every platform attnscope builds for. */
     for (int l = 0; l < sel->n_layers; l++)
         for (int h = 0; h < sel->n_heads; h++) {
             const float *a;
-            ats_status s = ats_run_attention_acquire(run, sel->layer0 + l, sel->head0 + h, &a, err);
+            ats_status s = ats_run_kind_acquire(run, kind, sel->layer0 + l, sel->head0 + h, &a,
+                                                &rows, &cols, err);
             if (s != ATS_OK)
                 return s;
-            fwrite(a, sizeof(float), (size_t)T * T, f);
-            ats_run_attention_release(run, a);
+            fwrite(a, sizeof(float), (size_t)rows * cols, f);
+            ats_run_kind_release(run, kind, a);
         }
     return ATS_OK;
+}
+
+ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
+                              ats_error *err) {
+    return ats_dump_write_npy_kind(f, run, ATS_ATTN_ENCODER, sel, err);
+}
+
+/* ---- NPZ: a zip archive of NPY files, stored (no compression) ------------------------------ */
+
+static void put_le(unsigned char *p, uint32_t v, int n) {
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* A zip header: local (signature 0x04034b50, 30 bytes) or central (0x02014b50, 46 bytes) for an
+ * entry stored at `offset`. */
+static void zip_header(FILE *f, bool central, const char *name, uint32_t crc, uint32_t size,
+                       uint32_t offset) {
+    unsigned char h[46] = {0};
+    int at = central ? 6 : 4; /* central headers hold "version made by" first */
+    put_le(h, central ? 0x02014b50u : 0x04034b50u, 4);
+    if (central)
+        put_le(h + 4, 20, 2);
+    put_le(h + at, 20, 2);       /* version needed: 2.0 */
+    put_le(h + at + 8, 0x21, 2); /* date: 1980-01-01 (time 0) */
+    put_le(h + at + 10, crc, 4);
+    put_le(h + at + 14, size, 4); /* compressed = uncompressed: stored */
+    put_le(h + at + 18, size, 4);
+    put_le(h + at + 22, (uint32_t)strlen(name), 2);
+    if (central)
+        put_le(h + 42, offset, 4);
+    fwrite(h, 1, central ? 46 : 30, f);
+    fputs(name, f);
+}
+
+bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_selection *enc,
+                                const ats_dump_selection *dec) {
+    static const char *const names[3] = {"attentions.npy", "decoder_attentions.npy",
+                                         "cross_attentions.npy"};
+    char *data[3] = {0};
+    size_t len[3] = {0};
+    bool ok = true;
+    for (int k = 0; k < 3 && ok; k++) { /* each array as an NPY file in memory */
+        FILE *m = open_memstream(&data[k], &len[k]);
+        if (!m) {
+            ok = false;
+            break;
+        }
+        ok = ats_dump_write_npy_kind(m, run, (ats_attn_kind)k, k == 0 ? enc : dec, NULL) == ATS_OK;
+        ok = fclose(m) == 0 && ok && len[k] < 0xFFFFFFF0u;
+    }
+    uint32_t crc[3], offset[3], at = 0;
+    for (int k = 0; k < 3 && ok; k++) {
+        crc[k] = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)data[k], (uInt)len[k]);
+        offset[k] = at;
+        at += 30 + (uint32_t)strlen(names[k]) + (uint32_t)len[k];
+        ok = at < 0xFFFFFF00u;
+    }
+    for (int k = 0; k < 3 && ok; k++) {
+        zip_header(f, false, names[k], crc[k], (uint32_t)len[k], 0);
+        fwrite(data[k], 1, len[k], f);
+    }
+    uint32_t dir_size = 0;
+    for (int k = 0; k < 3 && ok; k++) {
+        zip_header(f, true, names[k], crc[k], (uint32_t)len[k], offset[k]);
+        dir_size += 46 + (uint32_t)strlen(names[k]);
+    }
+    if (ok) { /* end of central directory */
+        unsigned char e[22] = {0};
+        put_le(e, 0x06054b50u, 4);
+        put_le(e + 8, 3, 2);
+        put_le(e + 10, 3, 2);
+        put_le(e + 12, dir_size, 4);
+        put_le(e + 16, at, 4);
+        fwrite(e, 1, sizeof e, f);
+    }
+    for (int k = 0; k < 3; k++)
+        free(data[k]);
+    return ok;
 }
 
 /* A CSV field per RFC 4180: quoted when it holds a comma, quote, line break or edge space. */
@@ -166,27 +327,34 @@ static void write_csv_field(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, ats_error *err) {
-    const ats_tokens *tokens = ats_run_get_tokens(run);
-    int T = ats_run_n_tokens(run);
+ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer,
+                                   int head, ats_error *err) {
+    int rows = 0, cols = 0;
     const float *a;
-    ats_status s = ats_run_attention_acquire(run, layer, head, &a, err);
+    ats_status s = ats_run_kind_acquire(run, kind, layer, head, &a, &rows, &cols, err);
     if (s != ATS_OK)
         return s;
+    const ats_tokens *queries = ats_run_get_tokens(ats_run_of_kind(run, kind));
+    const ats_tokens *keys =
+        kind == ATS_ATTN_CROSS ? ats_run_get_tokens(ats_run_encoder(run)) : queries;
     write_csv_field(f, "query\\key");
-    for (int j = 0; j < T; j++) {
+    for (int j = 0; j < cols; j++) {
         fputc(',', f);
-        write_csv_field(f, ats_tokens_get(tokens, j)->piece);
+        write_csv_field(f, ats_tokens_get(keys, j)->piece);
     }
     fputs("\r\n", f);
-    for (int i = 0; i < T; i++) {
-        write_csv_field(f, ats_tokens_get(tokens, i)->piece);
-        for (int j = 0; j < T; j++) {
+    for (int i = 0; i < rows; i++) {
+        write_csv_field(f, ats_tokens_get(queries, i)->piece);
+        for (int j = 0; j < cols; j++) {
             fputc(',', f);
-            ats_json_write_float(f, a[(size_t)i * T + j]);
+            ats_json_write_float(f, a[(size_t)i * cols + j]);
         }
         fputs("\r\n", f);
     }
-    ats_run_attention_release(run, a);
+    ats_run_kind_release(run, kind, a);
     return ATS_OK;
+}
+
+ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, ats_error *err) {
+    return ats_dump_write_csv_kind(f, run, ATS_ATTN_ENCODER, layer, head, err);
 }

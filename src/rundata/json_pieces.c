@@ -53,5 +53,8 @@ void ats_json_write_model(FILE *f, const ats_model *model) {
                             "arch", ats_arch_name(c->arch), "n_layer", c->n_layer, "n_head",
                             c->n_head, "n_kv_head", c->n_kv_head, "d_model", c->d_model, "d_head",
                             c->d_head, "vocab_size", c->vocab_size, "causal", (int)c->causal);
+    const ats_model_config *dec = ats_model_get_decoder_config(model);
+    if (dec && obj) /* encoder-decoder: n_layer above is the encoder's */
+        json_object_set_new(obj, "n_decoder_layer", json_integer(dec->n_layer));
     dump_and_free(f, obj);
 }

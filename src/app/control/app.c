@@ -1,4 +1,5 @@
 #include "app_internal.h"
+#include "base.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,9 @@ ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t
     app->font_path = dup_or_null(cfg->font_path);
     app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
     app->editor = ats_editor_new(cfg->max_text_bytes);
+    app->other = ats_editor_new(cfg->max_text_bytes);
     app->latency = ats_latency_new(cfg->latency_log_path, err, err_size);
-    if (!app->editor || !app->latency || (cfg->font_path && !app->font_path) ||
+    if (!app->editor || !app->other || !app->latency || (cfg->font_path && !app->font_path) ||
         (cfg->tokenizer_path && !app->tokenizer_path)) {
         if (app->latency || !cfg->latency_log_path)
             snprintf(err, err_size, "out of memory");
@@ -90,20 +92,24 @@ static void drop_run(ats_app *app) {
     ats_run_free(app->run);
     ats_shared_model_free(app->run_model);
     free(app->run_text);
+    free(app->run_target);
     app->run = NULL;
     app->run_model = NULL;
     app->run_text = NULL;
     app->run_text_len = 0;
+    app->run_target = NULL;
+    app->run_target_len = 0;
 }
 
 void ats_app_free(ats_app *app) {
     if (!app)
         return;
-    ats_app_export_finish(app);      /* it holds a run and a model */
+    ats_app_export_finish(app);   /* it holds a run and a model */
     ats_worker_free(app->worker); /* first: nothing may still use the models */
     drop_run(app);
     ats_shared_model_free(app->model);
     ats_editor_free(app->editor);
+    ats_editor_free(app->other);
     ats_latency_free(app->latency);
     ats_ui_free(app->ui);
     ats_samples_free(&app->samples);
@@ -121,10 +127,41 @@ void ats_app_set_clipboard(ats_app *app, const ats_clipboard *cb) {
 
 /* ---- runs ----------------------------------------------------------------------------------- */
 
+ats_editor *ats_app_source_editor(const ats_app *app) {
+    return app->state.edit_target ? app->other : app->editor;
+}
+
+ats_editor *ats_app_target_editor(const ats_app *app) {
+    return app->state.edit_target ? app->editor : app->other;
+}
+
+/* The shown run's text behind the box with the keyboard: the source, or T5's target. */
+static const char *box_run_text(const ats_app *app, size_t *len) {
+    bool target = app->state.seq2seq && app->state.edit_target;
+    *len = target ? app->run_target_len : app->run_text_len;
+    return target ? app->run_target : app->run_text;
+}
+
 static void refresh_span_map(ats_app *app) {
-    if (app->run_text)
-        ats_span_map_build(&app->span_map, app->run_text, app->run_text_len,
-                           ats_editor_text(app->editor), ats_editor_length(app->editor));
+    size_t len;
+    const char *text = box_run_text(app, &len);
+    ats_span_map_build(&app->span_map, text ? text : "", text ? len : 0,
+                       ats_editor_text(app->editor), ats_editor_length(app->editor));
+}
+
+void ats_app_switch_text(ats_app *app) {
+    if (!app->state.seq2seq)
+        return;
+    ats_editor *e = app->editor;
+    app->editor = app->other;
+    app->other = e;
+    uint64_t r = app->posted_revision;
+    app->posted_revision = app->posted_other;
+    app->posted_other = r;
+    app->state.edit_target = !app->state.edit_target;
+    app->state.focus = ATS_FOCUS_TEXT;
+    refresh_span_map(app);
+    app->dirty = true;
 }
 
 /* The layer whose Q, K, V and scores the runs keep: the pipeline view's, else none. */
@@ -135,14 +172,26 @@ static int wanted_detail(const ats_app *app) {
 
 void ats_app_post_run(ats_app *app, double trigger_ms) {
     uint64_t revision = ats_editor_revision(app->editor);
+    uint64_t other = ats_editor_revision(app->other);
     int detail = wanted_detail(app);
     bool new_detail = detail != ATS_DETAIL_NONE && detail != app->posted_detail;
-    if (!app->model || (revision == app->posted_revision && !app->must_post && !new_detail))
+    bool seq2seq = app->state.seq2seq;
+    if (!app->model || (revision == app->posted_revision && !app->must_post && !new_detail &&
+                        (!seq2seq || (other == app->posted_other && !app->generate))))
         return;
     ats_run_opts opts = ats_run_opts_default();
     opts.detail_layer = detail;
-    uint64_t seq = ats_worker_post_run(app->worker, app->model, ats_editor_text(app->editor),
-                                       ats_editor_length(app->editor), &opts);
+    uint64_t seq;
+    if (seq2seq) { /* T5: the source and the target (none while generating) */
+        const ats_editor *src = ats_app_source_editor(app), *tgt = ats_app_target_editor(app);
+        seq = ats_worker_post_seq2seq(
+            app->worker, app->model, ats_editor_text(src), ats_editor_length(src),
+            app->generate ? NULL : ats_editor_text(tgt), ats_editor_length(tgt), &opts);
+        app->generate = false;
+    } else {
+        seq = ats_worker_post_run(app->worker, app->model, ats_editor_text(app->editor),
+                                  ats_editor_length(app->editor), &opts);
+    }
     if (!seq) {
         ats_app_state_show_banner(&app->state, "out of memory: the text was not run", true,
                                   trigger_ms, 0);
@@ -152,6 +201,7 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
         app->min_seq = seq; /* the first run on a new model: older outcomes are stale */
     ats_latency_posted(app->latency, seq, trigger_ms);
     app->posted_revision = revision;
+    app->posted_other = other;
     app->posted_detail = detail;
     app->must_post = false;
     app->state.computing = true;
@@ -178,6 +228,9 @@ static void set_model_state(ats_app *app, const ats_model *m) {
     else
         snprintf(format, sizeof format, "%.14s %.14s", info->format, info->dtype);
     ats_app_state_set_model(&app->state, info->name, ats_arch_name(c->arch), format, c);
+    if (app->state.edit_target) /* back to the source box */
+        ats_app_switch_text(app);
+    ats_app_state_set_decoder(&app->state, ats_model_get_decoder_config(m));
     app->state.timings.context = c->context;
 }
 
@@ -212,6 +265,40 @@ static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
     ats_app_post_run(app, first ? app->trigger_ms : now_ms);
 }
 
+/* T5 after Ctrl+G: the target box takes the generated tokens' text (the start token and </s>
+ * left out), so the run that follows it computes the same decoder tokens from the text. */
+static void fill_target(ats_app *app) {
+    const ats_tokens *toks = ats_run_get_tokens(app->run);
+    size_t len = 0, cap = 64;
+    char *text = malloc(cap);
+    for (int i = 1; text && i < ats_tokens_count(toks); i++) {
+        const ats_token *t = ats_tokens_get(toks, i);
+        size_t n = strlen(t->piece);
+        if (t->special)
+            continue;
+        while (len + n + 1 > cap) {
+            char *bigger = realloc(text, cap * 2);
+            if (!bigger) {
+                free(text);
+                return;
+            }
+            text = bigger;
+            cap *= 2;
+        }
+        memcpy(text + len, t->piece, n);
+        len += n;
+    }
+    if (!text)
+        return;
+    size_t skip = len > 0 && text[0] == ' ' ? 1 : 0;
+    ats_editor *tgt = ats_app_target_editor(app);
+    if (ats_editor_set_text(tgt, text + skip, len - skip, false) == ATS_EDIT_OK) {
+        refresh_span_map(app);
+        ats_app_post_run(app, ats_clock_ms());
+    }
+    free(text);
+}
+
 static void on_run(ats_app *app, ats_worker_event *ev) {
     if (ev->seq <= app->shown_seq || ev->seq < app->min_seq)
         return; /* stale: something newer is shown, or it ran on a model swapped out */
@@ -229,11 +316,19 @@ static void on_run(ats_app *app, ats_worker_event *ev) {
     app->run_model = ev->model;
     app->run_text = ev->text;
     app->run_text_len = ev->text_len;
+    app->run_target = ev->target;
+    app->run_target_len = ev->target_len;
     ev->run = NULL;
     ev->model = NULL;
     ev->text = NULL;
+    ev->target = NULL;
     app->state.run_error[0] = '\0';
+    if (ev->generated)
+        fill_target(app);
     int n = ats_run_n_tokens(app->run);
+    const ats_run *enc = ats_run_encoder(app->run);
+    if (enc && ats_run_n_tokens(enc) > n) /* T5: hover and lock reach both token lists */
+        n = ats_run_n_tokens(enc);
     ats_app_state_set_tokens(&app->state, n);
     app->state.timings.n_tokens = n;
     app->state.timings.n_dropped = ats_run_dropped_tokens(app->run);
@@ -320,15 +415,25 @@ const ats_model *ats_app_get_run_model(const ats_app *app) {
 }
 
 const char *ats_app_get_run_text(const ats_app *app, size_t *len) {
-    *len = app->run_text_len;
-    return app->run_text;
+    return box_run_text(app, len);
+}
+
+const ats_run *ats_app_get_text_run(const ats_app *app) {
+    if (!app->run || !app->state.seq2seq)
+        return app->run;
+    return app->state.edit_target ? app->run : ats_run_encoder(app->run);
+}
+
+const ats_editor *ats_app_get_other_editor(const ats_app *app) {
+    return app->state.seq2seq ? app->other : NULL;
 }
 
 bool ats_app_token_span(const ats_app *app, int index, size_t *start, size_t *end) {
     *start = *end = 0;
-    if (!app->run || index < 0 || index >= ats_run_n_tokens(app->run))
+    const ats_run *run = ats_app_get_text_run(app);
+    if (!run || index < 0 || index >= ats_run_n_tokens(run))
         return false;
-    const ats_token *t = ats_tokens_get(ats_run_get_tokens(app->run), index);
+    const ats_token *t = ats_tokens_get(ats_run_get_tokens(run), index);
     *start = (size_t)t->start;
     *end = (size_t)t->end;
     return ats_span_map_apply(&app->span_map, start, end);

@@ -109,8 +109,17 @@ const char *ats_app_font_path(const ats_app *app); /* NULL: the default */
 const ats_run *ats_app_get_run(const ats_app *app);
 /* The model it came from (NULL with it): names, config for labels. */
 const ats_model *ats_app_get_run_model(const ats_app *app);
-/* The text the shown run was computed from (its token spans index into it). */
+/* The text the shown run was computed from (its token spans index into it); for T5 the text
+ * behind the box with the keyboard (the source, or the target). */
 const char *ats_app_get_run_text(const ats_app *app, size_t *len);
+/* The run whose tokens belong to the box with the keyboard: the shown run, or for T5 the
+ * encoder's run while the source is edited. */
+const ats_run *ats_app_get_text_run(const ats_app *app);
+/* The run of the attention the views show: the shown run, or for T5 the encoder's run for the
+ * encoder's attention and the decoder's for the decoder's and the cross-attention. */
+const ats_run *ats_app_view_run(const ats_app *app);
+/* T5: the text box without the keyboard (drawn as the second box), else NULL. */
+const ats_editor *ats_app_get_other_editor(const ats_app *app);
 /* Token `index`'s span mapped onto the editor's current text (for the token strip). True when
  * exact; false when the edits since the run touched the token (span stretched over the change)
  * or index is out of range (span 0..0). */

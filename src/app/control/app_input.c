@@ -132,6 +132,18 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     case ATS_ACTION_EXPORT:
         ats_app_export(app, (ats_export_kind)arg, now_ms, NULL, 0);
         break;
+    case ATS_ACTION_ATTN_KIND:
+        ats_app_state_set_kind(s, arg);
+        break;
+    case ATS_ACTION_SWITCH_TEXT:
+        ats_app_switch_text(app);
+        break;
+    case ATS_ACTION_GENERATE:
+        if (s->seq2seq) {
+            app->generate = true;
+            ats_app_post_run(app, now_ms);
+        }
+        break;
     case ATS_ACTION_PIPELINE_STEP:
         ats_app_state_step_pipeline(s, arg);
         break;
@@ -278,6 +290,10 @@ static bool hover(ats_app_state *s, const ats_app_hit *hit) {
     case ATS_APP_HIT_GRID_HEAD:
         l = hit->index;
         h = hit->index2;
+        if (s->hover_kind != hit->side) { /* T5: another band's thumbnail */
+            s->hover_kind = hit->side;
+            v->hover_layer = -1; /* so that the change below is seen */
+        }
         break;
     default:
         break;
@@ -388,8 +404,20 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
     bool overlay = hit->kind == ATS_APP_HIT_HELP || hit->kind == ATS_APP_HIT_MENU_OUTSIDE ||
                    hit->kind == ATS_APP_HIT_SAMPLE || hit->kind == ATS_APP_HIT_BANNER;
     if (!overlay && hit->kind != ATS_APP_HIT_NONE)
-        s->focus = hit->kind == ATS_APP_HIT_TEXT ? ATS_FOCUS_TEXT : ATS_FOCUS_VIEWS;
+        s->focus = hit->kind == ATS_APP_HIT_TEXT || hit->kind == ATS_APP_HIT_TEXT_OTHER
+                       ? ATS_FOCUS_TEXT
+                       : ATS_FOCUS_VIEWS;
     switch (hit->kind) {
+    case ATS_APP_HIT_TEXT_OTHER: /* T5: the other box takes the keyboard */
+        ats_app_switch_text(app);
+        ats_editor_set_cursor(app->editor, ats_editor_length(app->editor), false);
+        break;
+    case ATS_APP_HIT_ATTN_KIND:
+        ats_app_state_set_kind(s, hit->index);
+        break;
+    case ATS_APP_HIT_GENERATE:
+        ats_app_do(app, ATS_ACTION_GENERATE, 0, false, now_ms);
+        break;
     case ATS_APP_HIT_TEXT:
         if (clicks >= 2)
             ats_editor_select_word_at(app->editor, hit->offset);
@@ -403,6 +431,8 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
         ats_app_state_click_token(s, hit->index, (ats_token_side)hit->side);
         break;
     case ATS_APP_HIT_GRID_HEAD: /* open that head large */
+        if (s->seq2seq)         /* T5: of that band's attention */
+            ats_app_state_set_kind(s, hit->side);
         ats_app_state_set_layer(s, hit->index);
         ats_app_state_set_head(s, hit->index2);
         ats_app_state_set_view(s, ATS_VIEW_HEATMAP);

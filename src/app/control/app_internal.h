@@ -14,7 +14,8 @@
 
 struct ats_app {
     ats_app_state state;
-    ats_editor *editor;
+    ats_editor *editor; /* the text box with the keyboard (for T5 the source or the target) */
+    ats_editor *other;  /* T5: the other box (the target while the source is edited) */
     ats_worker *worker;
     ats_latency *latency;
     ats_clipboard clipboard;
@@ -32,12 +33,16 @@ struct ats_app {
     ats_shared_model *run_model;
     char *run_text;
     size_t run_text_len;
+    char *run_target; /* T5: the decoder's text the run used (NULL: generated) */
+    size_t run_target_len;
     uint64_t shown_seq; /* the newest outcome applied */
     uint64_t min_seq;   /* outcomes below it ran on a model since swapped out */
     ats_span_map span_map;
 
     /* posting */
     uint64_t posted_revision; /* editor revision of the last run posted */
+    uint64_t posted_other;    /* T5: the other box's revision then */
+    bool generate;            /* T5: the next run generates the target (Ctrl+G) */
     int posted_detail;        /* the layer whose details it keeps (ATS_DETAIL_NONE) */
     bool must_post;           /* post even if the text did not change (new model) */
     double trigger_ms;        /* when the edit not yet posted happened */
@@ -69,6 +74,11 @@ struct ats_app {
 
 /* Posts a model load (the UI shows "loading" until it ends). */
 void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_path, double now_ms);
+/* T5: the source and target boxes (whichever has the keyboard). */
+ats_editor *ats_app_source_editor(const ats_app *app);
+ats_editor *ats_app_target_editor(const ats_app *app);
+/* T5: gives the keyboard to the other text box. */
+void ats_app_switch_text(ats_app *app);
 /* After any change of the editor's text: posts the run and refreshes the span map. */
 void ats_app_text_changed(ats_app *app, double event_ms);
 /* Posts a run of the editor's text on the current model when it changed (or must_post, or the
@@ -76,9 +86,12 @@ void ats_app_text_changed(ats_app *app, double event_ms);
 void ats_app_post_run(ats_app *app, double trigger_ms);
 
 /* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
- * its data for the selected layer and head with the what-if switches (free with ats_run_pipeline_free
- * before the run changes). */
+ * its data for the selected layer and head with the what-if switches (free with
+ * ats_run_pipeline_free before the run changes). */
 bool ats_app_run_has_detail(const ats_app *app, int layer);
+/* The shown run as view data for the attention the views show (for T5 the kind, named in the
+ * title, which lives in title[n]); the window and its exports both draw from it. */
+ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n);
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err);
 
 #endif

@@ -2,15 +2,35 @@
  * and the what-if switches of the side panel. The window and its export both draw from it. */
 #include "app_internal.h"
 
+const ats_run *ats_app_view_run(const ats_app *app) {
+    if (!app->run || !app->state.seq2seq)
+        return app->run;
+    return ats_run_of_kind(app->run, app->state.attn_kind);
+}
+
+ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n) {
+    const ats_app_state *s = &app->state;
+    ats_attn_kind kind = s->seq2seq ? s->attn_kind : ATS_ATTN_ENCODER;
+    ats_status st = ats_run_view_make_kind(vd, ats_shared_model_get(app->run_model), app->run, kind,
+                                           app->run_text, NULL);
+    if (st == ATS_OK && s->seq2seq) { /* which of the three attentions, in titles and exports */
+        snprintf(title, n, "%s \xC2\xB7 %s", vd->data.model_name, ats_app_kind_title(kind));
+        vd->data.model_name = title;
+    }
+    return st;
+}
+
 int ats_app_pipeline_token(const ats_app *app) {
-    int n = app->run ? ats_run_n_tokens(app->run) : 0;
+    const ats_run *run = ats_app_view_run(app);
+    int n = run ? ats_run_n_tokens(run) : 0;
     int locked = app->state.view.locked_token;
     return locked >= 0 && locked < n ? locked : n - 1; /* the last: what a model predicts from */
 }
 
 bool ats_app_run_has_detail(const ats_app *app, int layer) {
     ats_layer_detail ld;
-    return app->run && ats_run_layer_detail(app->run, layer, &ld, NULL) == ATS_OK;
+    const ats_run *run = ats_app_view_run(app);
+    return run && ats_run_layer_detail(run, layer, &ld, NULL) == ATS_OK;
 }
 
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err) {
@@ -23,6 +43,12 @@ ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_
         return ATS_ERR_ARG;
     }
     ats_step_opts opts = app->state.whatif;
-    return ats_run_pipeline_make(out, ats_shared_model_get(app->run_model), app->run, v->layer, v->head,
-                             ats_app_pipeline_token(app), &opts, err);
+    if (app->state.seq2seq && app->state.attn_kind == ATS_ATTN_CROSS) {
+        if (err)
+            snprintf(err->message, sizeof err->message,
+                     "the step-by-step view shows a stack's self-attention (Ctrl+K)");
+        return ATS_ERR_UNSUPPORTED;
+    }
+    return ats_run_pipeline_make(out, ats_shared_model_get(app->run_model), ats_app_view_run(app),
+                                 v->layer, v->head, ats_app_pipeline_token(app), &opts, err);
 }

@@ -43,6 +43,42 @@ void ats_app_state_set_model(ats_app_state *s, const char *name, const char *arc
     ats_app_state_reset_zoom(s);
 }
 
+const char *ats_app_kind_title(ats_attn_kind kind) {
+    switch (kind) {
+    case ATS_ATTN_DECODER:
+        return "decoder self-attention";
+    case ATS_ATTN_CROSS:
+        return "cross-attention";
+    default:
+        return "encoder self-attention";
+    }
+}
+
+void ats_app_state_set_decoder(ats_app_state *s, const ats_model_config *decoder) {
+    s->seq2seq = decoder != NULL;
+    s->n_layer_enc = s->n_layer;
+    s->n_layer_dec = decoder ? decoder->n_layer : 0;
+    s->attn_kind = ATS_ATTN_ENCODER;
+    s->edit_target = false;
+}
+
+void ats_app_state_set_kind(ats_app_state *s, int kind) {
+    if (!s->seq2seq)
+        return;
+    ats_attn_kind k = kind < 0 ? (ats_attn_kind)((s->attn_kind + 1) % ATS_ATTN_COUNT)
+                               : (ats_attn_kind)(kind % ATS_ATTN_COUNT);
+    s->attn_kind = k;
+    s->n_layer = k == ATS_ATTN_ENCODER ? s->n_layer_enc : s->n_layer_dec;
+    s->causal = k == ATS_ATTN_DECODER;
+    ats_app_state_set_layer(s, s->view.layer);
+    ats_app_state_unlock(s);
+    s->view.hover_token = s->view.hover_query = s->view.hover_key = -1;
+    s->view.hover_layer = s->view.hover_head = -1;
+    ats_app_state_reset_zoom(s);
+    if (k == ATS_ATTN_CROSS && s->view.view == ATS_VIEW_PIPELINE)
+        s->view.view = ATS_VIEW_HEATMAP; /* cross-attention has no step-by-step view here */
+}
+
 void ats_app_state_set_tokens(ats_app_state *s, int n_tokens) {
     ats_view_state *v = &s->view;
     s->n_tokens = n_tokens > 0 ? n_tokens : 0;

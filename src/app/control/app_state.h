@@ -13,6 +13,7 @@
 
 #include "attnscope/engine.h"
 #include "attnscope/render.h"
+#include "attnscope/rundata.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,9 +38,16 @@ typedef struct ats_app_state {
     /* the model shown (n_layer == 0 before the first model arrives) */
     char model_name[256];
     char model_arch[16];
-    char model_format[32]; /* "safetensors F32", "builtin" */
-    int n_layer, n_head, n_kv_head, d_model, d_head;
+    char model_format[32];                           /* "safetensors F32", "builtin" */
+    int n_layer, n_head, n_kv_head, d_model, d_head; /* n_layer: of the stack shown */
     bool causal;
+    /* encoder-decoder models (T5): which attention the views show, each stack's layers, and
+     * which text box has the keyboard */
+    bool seq2seq;
+    ats_attn_kind attn_kind;
+    int n_layer_enc, n_layer_dec;
+    bool edit_target;
+    int hover_kind;         /* the grid's band under the pointer (its hovered thumbnail's kind) */
     bool loading;           /* a model load is pending or running */
     char loading_path[512]; /* what is loading, for the "loading ..." indicator */
     bool computing;         /* a run is pending or computing */
@@ -79,6 +87,14 @@ void ats_app_state_init(ats_app_state *s);
  * the head toggles, hovered thumbnail and heatmap zoom reset. */
 void ats_app_state_set_model(ats_app_state *s, const char *name, const char *arch,
                              const char *format, const ats_model_config *config);
+/* An encoder-decoder model's decoder (NULL: a one-stack model): the kinds of attention it
+ * offers; the views start on the encoder's. */
+void ats_app_state_set_decoder(ats_app_state *s, const ats_model_config *decoder);
+/* The attention the views show (encoder, decoder, cross; -1 the next one): the layer count
+ * follows its stack, the hovered and locked tokens are dropped. Ignored for one-stack models. */
+void ats_app_state_set_kind(ats_app_state *s, int kind);
+/* "encoder self-attention", "decoder self-attention", "cross-attention". */
+const char *ats_app_kind_title(ats_attn_kind kind);
 /* A new run shown: hover and lock are dropped when they fall outside its tokens. */
 void ats_app_state_set_tokens(ats_app_state *s, int n_tokens);
 

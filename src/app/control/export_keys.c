@@ -122,6 +122,10 @@ typedef struct data_job {
     ats_shared_model *model;
     char *text;
     size_t text_len;
+    char *target; /* T5: the decoder's text (NULL: generated) */
+    size_t target_len;
+    ats_attn_kind kind; /* T5: the attention shown, for the CSV */
+    bool seq2seq;
     int layer, head;
     char dir[1024];
 } data_job;
@@ -142,13 +146,23 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
     for (int i = 0; i < 3; i++)
         ok = mem_open(&m[i]) && ok;
     ats_status s = ok ? ATS_OK : ATS_ERR_NOMEM;
-    if (s == ATS_OK)
+    const ats_model_config *dc = ats_model_get_decoder_config(model);
+    if (s == ATS_OK && dc) { /* T5: the three kinds; NPY is then an NPZ archive of them */
+        ats_dump_selection dec = ats_dump_selection_all(dc);
+        s = ats_dump_write_json_seq2seq(m[0].f, model, job->text, job->text_len, job->target,
+                                        job->target_len, run, &all, &dec, NULL, false, err);
+        if (s == ATS_OK && !ats_dump_write_npz_seq2seq(m[1].f, run, &all, &dec))
+            s = ATS_ERR_NOMEM;
+        if (s == ATS_OK)
+            s = ats_dump_write_csv_kind(m[2].f, run, job->kind, job->layer, job->head, err);
+    } else if (s == ATS_OK) {
         s = ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
                                 warning[0] ? warning : NULL, NULL, false, err);
-    if (s == ATS_OK)
-        s = ats_dump_write_npy(m[1].f, run, &all, err);
-    if (s == ATS_OK)
-        s = ats_dump_write_csv(m[2].f, run, job->layer, job->head, err);
+        if (s == ATS_OK)
+            s = ats_dump_write_npy(m[1].f, run, &all, err);
+        if (s == ATS_OK)
+            s = ats_dump_write_csv(m[2].f, run, job->layer, job->head, err);
+    }
     for (int i = 0; i < 3; i++)
         ok = mem_close(&m[i]) && ok;
     if (s == ATS_OK && !ok)
@@ -157,7 +171,7 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
         char csv[48];
         snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
         ats_out_file files[3] = {{".json", m[0].data, m[0].len},
-                                 {".npy", m[1].data, m[1].len},
+                                 {dc ? ".npz" : ".npy", m[1].data, m[1].len},
                                  {csv, m[2].data, m[2].len}};
         s = ats_export_files_write(job->dir, "attnscope-run", files, 3, path, path_size, NULL, err);
     } else if (s == ATS_ERR_NOMEM && !err->message[0]) {
@@ -175,13 +189,14 @@ static void *data_thread(void *arg) {
     ats_error err = {0};
     ats_status s = write_data(job, path, sizeof path, &err);
     if (s == ATS_OK) /* ".../attnscope-run-004.json": the NPY and CSV share its number */
-        snprintf(msg, sizeof msg, "saved %.*s.json, .npy and -L%dH%d.csv", (int)strlen(path) - 5,
-                 path, job->layer, job->head);
+        snprintf(msg, sizeof msg, "saved %.*s.json, %s and -L%dH%d.csv", (int)strlen(path) - 5,
+                 path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head);
     else
         snprintf(msg, sizeof msg, "export failed: %s", err.message);
     ats_run_free(job->run);
     ats_shared_model_free(job->model);
     free(job->text);
+    free(job->target);
     free(job);
     pthread_mutex_lock(&app->export_mu);
     snprintf(app->export_msg, sizeof app->export_msg, "%s", msg);
@@ -212,8 +227,23 @@ static ats_status start_data_export(ats_app *app, double now_ms) {
                       .model = ats_shared_model_retain(app->run_model),
                       .text = text,
                       .text_len = app->run_text_len,
+                      .kind = app->state.seq2seq ? app->state.attn_kind : ATS_ATTN_ENCODER,
+                      .seq2seq = app->state.seq2seq,
                       .layer = app->state.view.layer,
                       .head = app->state.view.head};
+    if (app->run_target && !(job->target = malloc(app->run_target_len + 1))) {
+        ats_run_free(job->run);
+        ats_shared_model_free(job->model);
+        free(job->text);
+        free(job);
+        say(app, now_ms, true, "export: out of memory");
+        return ATS_ERR_NOMEM;
+    }
+    if (job->target) {
+        memcpy(job->target, app->run_target, app->run_target_len);
+        job->target[app->run_target_len] = '\0';
+        job->target_len = app->run_target_len;
+    }
     snprintf(job->dir, sizeof job->dir, "%s", app->state.export_dir);
     app->export_done = false;
     if (pthread_create(&app->export_thread, NULL, data_thread, job) != 0) {
@@ -267,8 +297,8 @@ ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, cha
     char written[4096] = "";
     ats_error err = {0};
     ats_run_view vd;
-    if (ats_run_view_make(&vd, ats_shared_model_get(app->run_model), app->run, app->run_text,
-                          NULL) != ATS_OK) {
+    char title[320];
+    if (ats_app_view_data(app, &vd, title, sizeof title) != ATS_OK) {
         say(app, now_ms, true, "export: out of memory");
         return ATS_ERR_NOMEM;
     }

@@ -43,6 +43,10 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_S,     NULL, CTRL | SHIFT, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_SVG, "Ctrl+Shift+S", "save the view as SVG"},
     {ATS_KEY_E,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_DATA, "Ctrl+E", "save the numbers (JSON, NPY, CSV)"},
     {ATS_KEY_Q,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_QUIT, 0, "Ctrl+Q", "quit"},
+    /* encoder-decoder models (T5) */
+    {ATS_KEY_K,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_ATTN_KIND, -1, "Ctrl+K", "T5: encoder / decoder / cross attention"},
+    {ATS_KEY_T,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_SWITCH_TEXT, 0, "Ctrl+T", "T5: type in the source or the target box"},
+    {ATS_KEY_G,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_GENERATE, 0, "Ctrl+G", "T5: generate the target (greedy)"},
     /* the text box */
     {ATS_KEY_LEFT,  NULL, 0,    true, ATS_IN_TEXT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_CHAR_LEFT,  "Left / Right", "move the cursor (Shift selects)"},
     {ATS_KEY_RIGHT, NULL, 0,    true, ATS_IN_TEXT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_CHAR_RIGHT, NULL, NULL},

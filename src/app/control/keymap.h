@@ -42,9 +42,12 @@ typedef enum ats_key {
     ATS_KEY_A,
     ATS_KEY_C,
     ATS_KEY_E,
+    ATS_KEY_G, /* with Ctrl: generate the target (encoder-decoder models) */
     ATS_KEY_H,
+    ATS_KEY_K, /* with Ctrl: encoder / decoder / cross attention */
     ATS_KEY_Q,
     ATS_KEY_S,
+    ATS_KEY_T, /* with Ctrl: type in the source or the target text */
     ATS_KEY_V,
     ATS_KEY_X,
     ATS_KEY_Y,
@@ -88,6 +91,9 @@ typedef enum ats_action {
     ATS_ACTION_TOGGLE_SPECIAL, /* hide / show special tokens in the views */
     ATS_ACTION_EXPORT,         /* arg: ats_export_kind (export_keys.h) */
     ATS_ACTION_PIPELINE_STEP,  /* arg: +1 next step, -1 previous (pipeline view) */
+    ATS_ACTION_ATTN_KIND,      /* encoder-decoder models: arg -1 the next kind, else that kind */
+    ATS_ACTION_SWITCH_TEXT,    /* encoder-decoder models: type in the source / the target */
+    ATS_ACTION_GENERATE,       /* encoder-decoder models: fill the target with greedy tokens */
     ATS_ACTION_EDIT_MOVE,      /* arg: ats_editor_motion; Shift extends the selection */
     ATS_ACTION_EDIT_DELETE,    /* arg: ats_editor_motion */
     ATS_ACTION_EDIT_SELECT_ALL,

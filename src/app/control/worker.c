@@ -15,6 +15,9 @@ typedef struct run_request {
     char *text;
     size_t len;
     ats_run_opts opts;
+    bool seq2seq; /* an encoder-decoder run: */
+    char *target; /* the decoder's text, or NULL to generate */
+    size_t target_len;
 } run_request;
 
 typedef struct load_request {
@@ -50,6 +53,7 @@ void ats_worker_event_clear(ats_worker_event *ev) {
     ats_run_free(ev->run);
     ats_shared_model_free(ev->model);
     free(ev->text);
+    free(ev->target);
     free(ev->path);
     *ev = (ats_worker_event){0};
 }
@@ -57,6 +61,7 @@ void ats_worker_event_clear(ats_worker_event *ev) {
 static void run_request_clear(run_request *r) {
     ats_shared_model_free(r->model);
     free(r->text);
+    free(r->target);
     *r = (run_request){0};
 }
 
@@ -87,17 +92,29 @@ static bool run_superseded(void *user) {
  * engine copies its results for the unchanged start of the text, so typing at the end of a long
  * text recomputes only the new tokens. */
 static void compute_run(ats_worker *w, run_request *req, ats_worker_event *ev, ats_run **last) {
-    *ev = (ats_worker_event){
-        .seq = req->seq, .model = req->model, .text = req->text, .text_len = req->len};
+    *ev = (ats_worker_event){.seq = req->seq,
+                             .model = req->model,
+                             .text = req->text,
+                             .text_len = req->len,
+                             .target = req->target,
+                             .target_len = req->target_len,
+                             .generated = req->seq2seq && !req->target};
     req->model = NULL; /* the event owns them now */
     req->text = NULL;
+    req->target = NULL;
     const ats_model *model = ats_shared_model_get(ev->model);
     ats_error err;
-    req->opts.keep_cache = ats_model_get_config(model)->causal;
-    req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
     req->opts.cancel = run_superseded;
     req->opts.cancel_user = w;
-    ats_status s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
+    ats_status s;
+    if (req->seq2seq) {
+        s = ats_run_seq2seq(model, ev->text, ev->text_len, ev->target, ev->target_len, &req->opts,
+                            &ev->run, &err);
+    } else {
+        req->opts.keep_cache = ats_model_get_config(model)->causal;
+        req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
+        s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
+    }
     if (s == ATS_ERR_CANCELLED) {
         ev->kind = ATS_WORKER_NONE; /* no outcome: the newer run's comes instead */
     } else if (s == ATS_OK) {
@@ -278,11 +295,8 @@ void ats_worker_free(ats_worker *w) {
     free(w);
 }
 
-uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char *text, size_t len,
-                             const ats_run_opts *opts) {
-    run_request req = {.present = true, .text = copy_string(text, len), .len = len};
-    if (!req.text)
-        return 0;
+static uint64_t post_run(ats_worker *w, ats_shared_model *model, run_request req,
+                         const ats_run_opts *opts) {
     req.opts = opts ? *opts : ats_run_opts_default();
     req.model = ats_shared_model_retain(model);
     pthread_mutex_lock(&w->mu);
@@ -295,6 +309,31 @@ uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char 
     pthread_mutex_unlock(&w->mu);
     run_request_clear(&superseded); /* may free a model: outside the lock */
     return req.seq;
+}
+
+uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char *text, size_t len,
+                             const ats_run_opts *opts) {
+    run_request req = {.present = true, .text = copy_string(text, len), .len = len};
+    if (!req.text)
+        return 0;
+    return post_run(w, model, req, opts);
+}
+
+uint64_t ats_worker_post_seq2seq(ats_worker *w, ats_shared_model *model, const char *source,
+                                 size_t len, const char *target, size_t target_len,
+                                 const ats_run_opts *opts) {
+    run_request req = {.present = true,
+                       .text = copy_string(source, len),
+                       .len = len,
+                       .seq2seq = true,
+                       .target = target ? copy_string(target, target_len) : NULL,
+                       .target_len = target ? target_len : 0};
+    if (!req.text || (target && !req.target)) {
+        free(req.text);
+        free(req.target);
+        return 0;
+    }
+    return post_run(w, model, req, opts);
 }
 
 uint64_t ats_worker_post_load(ats_worker *w, const char *path, const ats_load_opts *opts) {

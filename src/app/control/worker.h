@@ -48,6 +48,10 @@ typedef struct ats_worker_event {
     /* RUN_*: the text as posted; token spans are byte offsets into it */
     char *text;
     size_t text_len;
+    /* RUN_* of an encoder-decoder model: the decoder's text as posted (NULL: generated) */
+    char *target;
+    size_t target_len;
+    bool generated; /* the decoder's tokens were generated greedily */
     /* LOAD_*: the path as posted */
     char *path;
     double load_ms;
@@ -70,6 +74,11 @@ void ats_worker_free(ats_worker *w);
  * sequence number, 0 when out of memory. */
 uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char *text, size_t len,
                              const ats_run_opts *opts);
+/* Posts a run of an encoder-decoder model (T5): the encoder over `source`, the decoder over
+ * `target`, or with target NULL over greedy tokens (opts->max_new at most). Copies the texts. */
+uint64_t ats_worker_post_seq2seq(ats_worker *w, ats_shared_model *model, const char *source,
+                                 size_t len, const char *target, size_t target_len,
+                                 const ats_run_opts *opts);
 /* Posts a model load (opts may be NULL; its strings are copied). Returns the sequence number,
  * 0 when out of memory. */
 uint64_t ats_worker_post_load(ats_worker *w, const char *path, const ats_load_opts *opts);

@@ -16,34 +16,63 @@ static void model_section(pane *pn) {
     paint *p = pn->p;
     ats_pane_heading(pn, "MODEL");
     ats_paint_text(p, pn->x, pn->y, s->model_name[0] ? s->model_name : "none yet", 17 * u, UI_INK,
-           ATS_ALIGN_START, ATS_VALIGN_TOP, true, pn->w);
+                   ATS_ALIGN_START, ATS_VALIGN_TOP, true, pn->w);
     pn->y += 25 * u;
     char buf[256];
     if (s->n_layer > 0) {
         snprintf(buf, sizeof buf, "%s \xC2\xB7 %s", s->model_arch, s->model_format);
         ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-               ATS_VALIGN_TOP, false, pn->w);
+                       ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
         snprintf(buf, sizeof buf, "%d layer%s \xC2\xB7 %d head%s \xC2\xB7 %d KV head%s", s->n_layer,
                  s->n_layer == 1 ? "" : "s", s->n_head, s->n_head == 1 ? "" : "s", s->n_kv_head,
                  s->n_kv_head == 1 ? "" : "s");
         ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-               ATS_VALIGN_TOP, false, pn->w);
+                       ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
         snprintf(buf, sizeof buf, "d_model %d \xC2\xB7 d_head %d \xC2\xB7 %s", s->d_model,
-                 s->d_head, s->causal ? "causal" : "bidirectional");
+                 s->d_head,
+                 s->seq2seq  ? "encoder-decoder"
+                 : s->causal ? "causal"
+                             : "bidirectional");
         ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-               ATS_VALIGN_TOP, false, pn->w);
+                       ATS_VALIGN_TOP, false, pn->w);
         pn->y += line;
     }
     if (s->loading) {
         const char *name = strrchr(s->loading_path, '/');
         name = name && name[1] ? name + 1 : s->loading_path;
         snprintf(buf, sizeof buf, "Loading %.200s%.*s", name, s->anim_phase % 4, "...");
-        ats_paint_text(p, pn->x, pn->y, buf, UI_BODY * u, UI_ACCENT, ATS_ALIGN_START, ATS_VALIGN_TOP, true,
-               pn->w);
+        ats_paint_text(p, pn->x, pn->y, buf, UI_BODY * u, UI_ACCENT, ATS_ALIGN_START,
+                       ATS_VALIGN_TOP, true, pn->w);
         pn->y += line;
     }
+}
+
+/* T5: which attention the views show, and the generate button. */
+static void kind_section(pane *pn) {
+    static const char *const NAMES[ATS_ATTN_COUNT] = {"Encoder", "Decoder", "Cross"};
+    const ats_app_state *s = pn->s;
+    float u = pn->u, gap = 6 * u, bh = 30 * u, bw = (pn->w - 2 * gap) / 3;
+    ats_pane_heading(pn, "ATTENTION  (Ctrl+K)");
+    for (int k = 0; k < ATS_ATTN_COUNT; k++) {
+        frect r = {pn->x + (float)k * (bw + gap), pn->y, bw, bh};
+        ats_pane_button(pn, r, NAMES[k], (int)s->attn_kind == k,
+                        ats_pane_hovered(pn, ATS_APP_HIT_ATTN_KIND, k),
+                        (ats_app_hit){.kind = ATS_APP_HIT_ATTN_KIND, .index = k});
+    }
+    pn->y += bh + 8 * u;
+    static const char *const WHAT[ATS_ATTN_COUNT] = {
+        "source tokens attend to source tokens", "target tokens attend to earlier target tokens",
+        "target tokens (queries) attend to source tokens (keys)"};
+    ats_paint_text(pn->p, pn->x, pn->y, WHAT[s->attn_kind], UI_SMALL_SIZE * u, UI_MUTED,
+                   ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
+    pn->y += 18 * u;
+    frect g = {pn->x, pn->y, pn->w, bh};
+    ats_pane_button(pn, g, "Generate the target  (Ctrl+G)", false,
+                    ats_pane_hovered(pn, ATS_APP_HIT_GENERATE, 0),
+                    (ats_app_hit){.kind = ATS_APP_HIT_GENERATE});
+    pn->y += bh + 10 * u;
 }
 
 static void view_tabs(pane *pn) {
@@ -73,8 +102,9 @@ static void view_tabs(pane *pn) {
         } else if (ats_pane_hovered(pn, ATS_APP_HIT_VIEW_TAB, v)) {
             ats_paint_rect(pn->p, r, 5 * u, UI_HOVER);
         }
-        ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], size, on ? UI_ACCENT : UI_INK,
-               ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
+        ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, NAMES[v], size,
+                       on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on,
+                       r.w - 4 * u);
         ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
         i++;
     }
@@ -87,7 +117,7 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
     ats_pane_heading(pn, title);
     if (n <= 0) {
         ats_paint_text(pn->p, pn->x, pn->y, "\xE2\x80\x94", UI_BODY * u, UI_FAINT, ATS_ALIGN_START,
-               ATS_VALIGN_TOP, false, 0);
+                       ATS_VALIGN_TOP, false, 0);
         pn->y += bh;
         return;
     }
@@ -96,12 +126,13 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
         frect prev = {pn->x, pn->y, bh * 1.3f, bh},
               next = {pn->x + pn->w - bh * 1.3f, pn->y, bh * 1.3f, bh};
         ats_pane_button(pn, prev, "\xE2\x80\xB9", false, ats_pane_hovered(pn, kind, selected - 1),
-                    (ats_app_hit){.kind = kind, .index = selected > 0 ? selected - 1 : 0});
-        ats_pane_button(pn, next, "\xE2\x80\xBA", false, ats_pane_hovered(pn, kind, selected + 1),
-                    (ats_app_hit){.kind = kind, .index = selected + 1 < n ? selected + 1 : n - 1});
+                        (ats_app_hit){.kind = kind, .index = selected > 0 ? selected - 1 : 0});
+        ats_pane_button(
+            pn, next, "\xE2\x80\xBA", false, ats_pane_hovered(pn, kind, selected + 1),
+            (ats_app_hit){.kind = kind, .index = selected + 1 < n ? selected + 1 : n - 1});
         snprintf(label, sizeof label, "%d of %d", selected, n);
         ats_paint_text(pn->p, pn->x + 0.5f * pn->w, pn->y + 0.5f * bh, label, UI_BODY * u, UI_INK,
-               ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
+                       ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
         pn->y += bh;
         return;
     }
@@ -112,7 +143,7 @@ static void selector(pane *pn, const char *title, int n, int selected, ats_app_h
                    pn->y + (float)(i / per_row) * (bh + gap), bw, bh};
         snprintf(label, sizeof label, "%d", i);
         ats_pane_button(pn, r, label, i == selected, ats_pane_hovered(pn, kind, i),
-                    (ats_app_hit){.kind = kind, .index = i});
+                        (ats_app_hit){.kind = kind, .index = i});
     }
     pn->y += (float)((n + per_row - 1) / per_row) * (bh + gap) - gap;
 }
@@ -133,7 +164,7 @@ static void head_toggles(pane *pn) {
         bool hov = ats_pane_hovered(pn, ATS_APP_HIT_HEAD_TOGGLE, which[i]);
         ats_paint_rect(pn->p, r, 5 * u, hov ? UI_HOVER : UI_BG);
         ats_paint_text(pn->p, r.x + 0.5f * w, r.y + 0.5f * r.h, names[i], UI_SMALL_SIZE * u, UI_INK,
-               ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
+                       ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
         ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = which[i]});
         bx -= 6 * u;
     }
@@ -155,7 +186,8 @@ static void head_toggles(pane *pn) {
             ats_paint_outline(pn->p, frect_inset(r, -2 * u), fmaxf(u, 1), 6 * u, UI_INK);
         snprintf(label, sizeof label, "%d", h);
         ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
-               on ? UI_CARD : UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on, r.w - 4 * u);
+                       on ? UI_CARD : UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, on,
+                       r.w - 4 * u);
         ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_HEAD_TOGGLE, .index = h});
     }
     pn->y += (float)((s->n_head + per_row - 1) / per_row) * (bh + gap) - gap;
@@ -182,7 +214,8 @@ static void caption(pane *pn) {
     float h = ats_paint_wrapped(pn->p, 0, 0, full, size, UI_INK, pn->w - 2 * pad, line, 5, true);
     frect box = {pn->x, pn->y, pn->w, h + 2 * pad - 2 * u};
     ats_paint_rect(pn->p, box, 6 * u, UI_ACCENT_SOFT);
-    ats_paint_wrapped(pn->p, pn->x + pad, pn->y + pad, full, size, UI_INK, pn->w - 2 * pad, line, 5, false);
+    ats_paint_wrapped(pn->p, pn->x + pad, pn->y + pad, full, size, UI_INK, pn->w - 2 * pad, line, 5,
+                      false);
     pn->y += box.h;
 }
 
@@ -208,8 +241,8 @@ static void colormaps(pane *pn) {
                          ATS_IMAGE_SMOOTH) != ATS_OK)
             pn->p->status = ATS_ERR_NOMEM;
         ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + r.h - 5 * u, ats_colormap_name(MAPS[i]),
-               UI_SMALL_SIZE * u, on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, on,
-               r.w - 4 * u);
+                       UI_SMALL_SIZE * u, on ? UI_ACCENT : UI_INK, ATS_ALIGN_CENTER,
+                       ATS_VALIGN_BOTTOM, on, r.w - 4 * u);
         ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
     }
     pn->y += h;
@@ -220,8 +253,8 @@ static void threshold_slider(pane *pn) {
     char label[64];
     snprintf(label, sizeof label, "Hide lines weaker than %.2f", (double)t);
     pn->y += 8 * u;
-    ats_paint_text(pn->p, pn->x, pn->y, label, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
-           pn->w);
+    ats_paint_text(pn->p, pn->x, pn->y, label, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
+                   false, pn->w);
     pn->y += 22 * u;
     ats_pane_slider(pn, t, ATS_APP_HIT_THRESHOLD, false);
 }
@@ -246,7 +279,7 @@ static void export_section(pane *pn) {
     for (int i = 0; i < 3; i++) {
         frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
         ats_pane_button(pn, r, NAMES[i], false, ats_pane_hovered(pn, ATS_APP_HIT_EXPORT, i),
-                    (ats_app_hit){.kind = ATS_APP_HIT_EXPORT, .index = i});
+                        (ats_app_hit){.kind = ATS_APP_HIT_EXPORT, .index = i});
     }
     pn->y += h + 8 * u;
     frect box = {pn->x, pn->y, pn->w, 46 * u};
@@ -257,9 +290,10 @@ static void export_section(pane *pn) {
     float size = UI_SMALL_SIZE * u + u;
     folder_label(pn, pn->s->export_dir, size, box.w - 20 * u, label, sizeof label);
     ats_paint_text(pn->p, box.x + 10 * u, box.y + 7 * u, label, size, UI_INK, ATS_ALIGN_START,
-           ATS_VALIGN_TOP, false, box.w - 20 * u);
-    ats_paint_text(pn->p, box.x + 10 * u, box.y + box.h - 6 * u, "drop a folder here to export there",
-           UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, box.w - 20 * u);
+                   ATS_VALIGN_TOP, false, box.w - 20 * u);
+    ats_paint_text(pn->p, box.x + 10 * u, box.y + box.h - 6 * u,
+                   "drop a folder here to export there", UI_SMALL_SIZE * u, UI_MUTED,
+                   ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, box.w - 20 * u);
     ats_pane_region(pn, box, (ats_app_hit){.kind = ATS_APP_HIT_EXPORT_DIR});
     pn->y += box.h;
 }
@@ -283,6 +317,8 @@ void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     float top = pn.y;
     ats_paint_clip(p, clip);
     model_section(&pn);
+    if (s->seq2seq)
+        kind_section(&pn);
     view_tabs(&pn);
     selector(&pn, "LAYER  (Up / Down)", s->n_layer, s->view.layer, ATS_APP_HIT_LAYER);
     if (s->view.view == ATS_VIEW_LINES)
@@ -296,12 +332,12 @@ void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     colormaps(&pn);
     ats_pane_heading(&pn, "OPTIONS");
     ats_pane_checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
-                  (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
+                      (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
     /* near-uniform heads are one flat colour on 0..1; 0..max shows their structure */
     if (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_GRID)
         ats_pane_checkbox(&pn, "Colours up to the head's largest weight",
-                      s->view.color_scale == ATS_COLOR_SCALE_AUTO,
-                      (ats_app_hit){.kind = ATS_APP_HIT_COLOR_SCALE});
+                          s->view.color_scale == ATS_COLOR_SCALE_AUTO,
+                          (ats_app_hit){.kind = ATS_APP_HIT_COLOR_SCALE});
     if (s->view.view == ATS_VIEW_LINES)
         threshold_slider(&pn);
     export_section(&pn);

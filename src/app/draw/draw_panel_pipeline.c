@@ -19,7 +19,7 @@ void ats_pane_pipeline(pane *pn) {
                     (ats_app_hit){.kind = ATS_APP_HIT_STEP, .index = i});
     }
     pn->y += bh + 10 * u;
-    const ats_run *run = ats_app_get_run(pn->app);
+    const ats_run *run = ats_app_view_run(pn->app);
     int token = ats_app_pipeline_token(pn->app);
     if (run && token >= 0) {
         char text[200];

@@ -146,10 +146,10 @@ static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-bool ats_token_span(const ats_app *app, const char *text, size_t len, int token, size_t *s, size_t *e,
-                bool *exact) {
+bool ats_token_span(const ats_app *app, const char *text, size_t len, int token, size_t *s,
+                    size_t *e, bool *exact) {
     *exact = ats_app_token_span(app, token, s, e);
-    const ats_run *run = ats_app_get_run(app);
+    const ats_run *run = ats_app_get_text_run(app);
     if (!run || token < 0 || token >= ats_run_n_tokens(run))
         return false;
     if (*e > len)
@@ -178,12 +178,13 @@ static void span_rect(ats_ui *ui, paint *p, size_t a, size_t b, ats_rgba color) 
 /* Behind the text: what lies beyond the context, the focused token's span, the selection. */
 static void backgrounds(ats_ui *ui, paint *p, const ats_app *app) {
     const ats_app_state *s = ats_app_get_state(app);
-    const ats_run *run = ats_app_get_run(app);
+    const ats_run *run = ats_app_get_text_run(app);
     text_layout *t = &ui->text;
     size_t a, b;
     bool exact;
     if (run && ats_run_dropped_tokens(run) > 0 &&
-        ats_token_span(app, t->text, t->len, ats_run_n_tokens(run) - 1, &a, &b, &exact) && b < t->len)
+        ats_token_span(app, t->text, t->len, ats_run_n_tokens(run) - 1, &a, &b, &exact) &&
+        b < t->len)
         span_rect(ui, p, b, t->len, UI_DROPPED);
     int focus[3] = {ats_app_state_focus_token(s), s->view.hover_query, s->view.hover_key};
     for (int i = 0; i < 3; i++)
@@ -239,23 +240,27 @@ void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box) {
         size_t n = c->end - c->start < sizeof ui->buf - 1 ? c->end - c->start : sizeof ui->buf - 1;
         memcpy(ui->buf, t->text + c->start, n);
         ui->buf[n] = '\0';
-        ats_paint_text(p, x, t->mid_y, ui->buf, t->size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false,
-               0);
+        ats_paint_text(p, x, t->mid_y, ui->buf, t->size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
+                       false, 0);
     }
     if (t->preedit_w > 0) { /* the composition, underlined where the caret is */
         float x = t->origin + local_x(ui, t->cursor);
-        ats_paint_text(p, x, t->mid_y, s->preedit, t->size, UI_ACCENT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
-               false, 0);
-        ats_paint_line(p, x, t->mid_y + 0.62f * t->size, x + t->preedit_w, t->mid_y + 0.62f * t->size,
-               fmaxf(1.5f * u, 1), UI_ACCENT);
+        ats_paint_text(p, x, t->mid_y, s->preedit, t->size, UI_ACCENT, ATS_ALIGN_START,
+                       ATS_VALIGN_MIDDLE, false, 0);
+        ats_paint_line(p, x, t->mid_y + 0.62f * t->size, x + t->preedit_w,
+                       t->mid_y + 0.62f * t->size, fmaxf(1.5f * u, 1), UI_ACCENT);
     }
     if (t->len == 0 && t->preedit_w == 0)
-        ats_paint_text(p, inner.x, t->mid_y, "Type a sentence to see where each word looks", t->size,
-               UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, inner.w);
+        ats_paint_text(p, inner.x, t->mid_y,
+                       !s->seq2seq      ? "Type a sentence to see where each word looks"
+                       : s->edit_target ? "Type the output (target), or Ctrl+G to generate it"
+                                        : "Type the input (source)",
+                       t->size, UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, inner.w);
     float cx = t->origin + caret_local, half = 0.62f * t->size;
     if (focused) {
         float w = fmaxf(2 * u, 1);
-        ats_paint_rect(p, (frect){roundf(cx - 0.5f * w), t->mid_y - half, w, 2 * half}, 0, UI_ACCENT);
+        ats_paint_rect(p, (frect){roundf(cx - 0.5f * w), t->mid_y - half, w, 2 * half}, 0,
+                       UI_ACCENT);
     }
     ats_paint_unclip(p);
     /* where an input method puts its candidate window, also when the views have the keys */
@@ -264,4 +269,29 @@ void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box) {
     ui->caret[2] = focused ? (int)fmaxf(2 * u, 1) : 0;
     ui->caret[3] = (int)lroundf(2 * half);
     ats_ui_region(ui, box, (ats_app_hit){.kind = ATS_APP_HIT_TEXT});
+}
+
+void ats_textbox_draw_other(ats_ui *ui, paint *p, const ats_app *app, frect box) {
+    const ats_app_state *s = ats_app_get_state(app);
+    const ats_editor *ed = ats_app_get_other_editor(app);
+    float u = p->u, pad = 12 * u, size = UI_TEXT_SIZE * u, mid = box.y + 0.5f * box.h;
+    ats_paint_outline(p, box, fmaxf(u, 1), 6 * u, UI_BORDER);
+    size_t len = ed ? ats_editor_length(ed) : 0;
+    ats_paint_clip(p, (frect){box.x + 2 * u, box.y, box.w - 4 * u, box.h});
+    if (len > 0) { /* its start, as far as it fits: a click gives it the keyboard */
+        size_t n = len < sizeof ui->buf - 1 ? len : sizeof ui->buf - 1;
+        while (n > 0 && n < len && ((unsigned char)ats_editor_text(ed)[n] & 0xC0) == 0x80)
+            n--; /* whole characters */
+        memcpy(ui->buf, ats_editor_text(ed), n);
+        ui->buf[n] = '\0';
+        ats_paint_text(p, box.x + pad, mid, ui->buf, size, UI_INK, ATS_ALIGN_START,
+                       ATS_VALIGN_MIDDLE, false, box.w - 2 * pad);
+    } else {
+        ats_paint_text(p, box.x + pad, mid,
+                       s->edit_target ? "the input (source)"
+                                      : "Type the output (target), or Ctrl+G to generate it",
+                       size, UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, box.w - 2 * pad);
+    }
+    ats_paint_unclip(p);
+    ats_ui_region(ui, box, (ats_app_hit){.kind = ATS_APP_HIT_TEXT_OTHER});
 }

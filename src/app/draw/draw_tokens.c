@@ -9,7 +9,7 @@
 #include <string.h>
 
 int ats_tokens_rows(const ats_app *app) {
-    const ats_run *run = ats_app_get_run(app);
+    const ats_run *run = ats_app_get_text_run(app);
     if (!run)
         return 1;
     const ats_tokens *tokens = ats_run_get_tokens(run);
@@ -67,7 +67,7 @@ typedef struct chip {
 static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, int rows,
                        float left) {
     const text_layout *t = &ui->text;
-    const ats_tokens *tokens = ats_run_get_tokens(ats_app_get_run(app));
+    const ats_tokens *tokens = ats_run_get_tokens(ats_app_get_text_run(app));
     float u = p->u, size = UI_CHIP_SIZE * u, gap = 3 * u;
     int n = 0, count = ats_tokens_count(tokens);
     char label[160];
@@ -123,7 +123,7 @@ static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips, in
 
 void ats_tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
     const ats_app_state *s = ats_app_get_state(app);
-    const ats_run *run = ats_app_get_run(app);
+    const ats_run *run = ats_app_get_text_run(app);
     if (!run)
         return;
     float u = p->u, row = UI_CHIP_ROW * u, chip_h = row - 6 * u;
@@ -158,11 +158,11 @@ void ats_tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip) {
         if (locked)
             ats_paint_outline(p, r, fmaxf(1.5f * u, 1), 4 * u, UI_INK);
         if (r.w >= 6 * u)
-            ats_paint_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, c->size, ink, ATS_ALIGN_CENTER,
-                   ATS_VALIGN_MIDDLE, is_focus, r.w - 2 * u);
+            ats_paint_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, c->size, ink,
+                           ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, is_focus, r.w - 2 * u);
         float x0 = fmaxf(r.x, clip.x), x1 = fminf(r.x + r.w, clip.x + clip.w);
         ats_ui_region(ui, (frect){x0, r.y, x1 - x0, r.h},
-                  (ats_app_hit){.kind = ATS_APP_HIT_CHIP, .index = c->token});
+                      (ats_app_hit){.kind = ATS_APP_HIT_CHIP, .index = c->token});
     }
     ats_paint_unclip(p);
     free(chips);

@@ -37,6 +37,9 @@ typedef enum ats_app_hit_kind {
     ATS_APP_HIT_BANNER,       /* the banner (a click dismisses it) */
     ATS_APP_HIT_HELP,         /* the help overlay (a click closes it) */
     ATS_APP_HIT_MENU_OUTSIDE, /* outside an open menu (a click closes it) */
+    ATS_APP_HIT_TEXT_OTHER,   /* T5: the text box without the keyboard (a click switches) */
+    ATS_APP_HIT_ATTN_KIND,    /* T5: an attention kind button; index: ats_attn_kind */
+    ATS_APP_HIT_GENERATE,     /* T5: the generate button */
 } ats_app_hit_kind;
 
 #define ATS_HIT_ALL_HEADS (-1)

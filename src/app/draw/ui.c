@@ -38,6 +38,8 @@ ats_status ats_ui_new(const char *font_path, ats_ui **out, ats_error *err) {
     ats_status s = ats_font_open(font_path, &ui->font, err);
     if (s == ATS_OK)
         s = ats_view_new(&ui->view);
+    for (int i = 0; i < 2 && s == ATS_OK; i++)
+        s = ats_view_new(&ui->stack_views[i]);
     if (s == ATS_OK)
         s = ats_dl_new(1, 1, &ui->base);
     if (s == ATS_OK)
@@ -55,6 +57,8 @@ void ats_ui_free(ats_ui *ui) {
     if (!ui)
         return;
     ats_view_free(ui->view);
+    ats_view_free(ui->stack_views[0]);
+    ats_view_free(ui->stack_views[1]);
     ats_dl_free(ui->base);
     ats_dl_free(ui->over);
     ats_font_free(ui->font);
@@ -91,11 +95,56 @@ float ats_ui_panel_scroll_max(const ats_ui *ui) {
 static void view_message(paint *p, frect area, const char *title, const char *detail) {
     float u = p->u, cx = area.x + 0.5f * area.w, cy = area.y + 0.5f * area.h;
     ats_paint_rect(p, area, 0, UI_CARD);
-    ats_paint_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM, false,
-           area.w - 40 * u);
+    ats_paint_text(p, cx, cy - 4 * u, title, 20 * u, UI_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM,
+                   false, area.w - 40 * u);
     if (detail)
-        ats_paint_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER, ATS_VALIGN_TOP,
-               false, area.w - 40 * u);
+        ats_paint_text(p, cx, cy + 6 * u, detail, UI_BODY * u, UI_FAINT, ATS_ALIGN_CENTER,
+                       ATS_VALIGN_TOP, false, area.w - 40 * u);
+}
+
+static ats_view *stack_view(ats_ui *ui, int k) {
+    return k == 0 ? ui->view : ui->stack_views[k - 1];
+}
+
+/* T5's grid: the encoder's, the decoder's and the cross-attention's layers x heads, one above
+ * the other, each band as tall as its layers need. The selected layer (clamped to each stack)
+ * is outlined in each; the hovered thumbnail's preview shows in its own stack only. */
+static bool build_stacks(ats_ui *ui, paint *p, const ats_app *app, frect area) {
+    const ats_app_state *s = ats_app_get_state(app);
+    const ats_model *model = ats_app_get_run_model(app);
+    const ats_run *run = ats_app_get_run(app);
+    int layers[3] = {s->n_layer_enc, s->n_layer_dec, s->n_layer_dec};
+    float total = (float)(layers[0] + layers[1] + layers[2]), y = 0;
+    for (int k = 0; k < 3; k++) {
+        ats_run_view vd;
+        char title[320];
+        if (ats_run_view_make_kind(&vd, model, run, (ats_attn_kind)k, NULL, NULL) != ATS_OK) {
+            view_message(p, area, "Out of memory", NULL);
+            return false;
+        }
+        snprintf(title, sizeof title, "%s \xC2\xB7 %s", vd.data.model_name,
+                 ats_app_kind_title((ats_attn_kind)k));
+        vd.data.model_name = title;
+        ats_view_state st = s->view;
+        st.layer = st.layer < layers[k] ? st.layer : layers[k] - 1;
+        if (k != s->hover_kind)
+            st.hover_layer = st.hover_head = -1;
+        int h = k == 2 ? (int)area.h - (int)y : (int)(area.h * (float)layers[k] / total);
+        ui->stack_y[k] = (int)y;
+        ui->stack_h[k] = h;
+        ats_error err = {0};
+        ats_status bs = ats_view_build(stack_view(ui, k), &st, &vd.data, ui->font, area.w,
+                                       (float)(h > 1 ? h : 1), &err);
+        ats_run_view_free(&vd);
+        if (bs != ATS_OK) {
+            view_message(p, area, "This view cannot be drawn", err.message);
+            return false;
+        }
+        y += (float)h;
+    }
+    ui->n_stacks = 3;
+    ui->builds++;
+    return true;
 }
 
 /* Builds the view of the shown run into the views area; false (nothing built) without a run or
@@ -124,10 +173,11 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
         view_message(p, area, title, detail);
         return false;
     }
-    size_t len;
-    const char *text = ats_app_get_run_text(app, &len);
+    if (s->seq2seq && s->view.view == ATS_VIEW_GRID)
+        return build_stacks(ui, p, app, area);
     ats_run_view vd;
-    if (ats_run_view_make(&vd, model, run, text, NULL) != ATS_OK) {
+    char kind_title[320];
+    if (ats_app_view_data(app, &vd, kind_title, sizeof kind_title) != ATS_OK) {
         view_message(p, area, "Out of memory", NULL);
         return false;
     }
@@ -184,7 +234,8 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     /* cards: text and tokens on top, views and panel below, status at the bottom */
     float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
     int rows = ats_tokens_rows(app);
-    float top_h = roundf(UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
+    float boxes = s->seq2seq ? 2.0f : 1.0f; /* T5: a source box and a target box */
+    float top_h = roundf(boxes * UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
     frect top = {m, m, W - 2 * m, top_h};
     frect status = {0, H - status_h, W, status_h};
     float body_y = top.y + top.h + m, body_h = fmaxf(status.y - m * 0.75f - body_y, 10);
@@ -195,8 +246,22 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ats_paint_card(&p, top, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
     float samples_w = roundf(fminf(130 * u, 0.25f * top.w));
     frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 18 * u - samples_w, UI_TEXT_H * u - 4 * u};
-    ats_textbox_draw(ui, &p, app, box);
-    ats_samples_button_draw(ui, &p, app, (frect){box.x + box.w + 6 * u, box.y, samples_w, box.h});
+    if (s->seq2seq) { /* T5: "source" above "target"; the one with the keyboard is the editor */
+        float label_w = roundf(ats_paint_measure(&p, "target", UI_SMALL_SIZE * u, true) + 12 * u);
+        frect src = {box.x + label_w, box.y, box.w - label_w, box.h};
+        frect tgt = {src.x, box.y + UI_TEXT_H * u, src.w, box.h};
+        ats_paint_text(&p, box.x, src.y + 0.5f * src.h, "source", UI_SMALL_SIZE * u, UI_MUTED,
+                       ATS_ALIGN_START, ATS_VALIGN_MIDDLE, !s->edit_target, 0);
+        ats_paint_text(&p, box.x, tgt.y + 0.5f * tgt.h, "target", UI_SMALL_SIZE * u, UI_MUTED,
+                       ATS_ALIGN_START, ATS_VALIGN_MIDDLE, s->edit_target, 0);
+        ats_textbox_draw(ui, &p, app, s->edit_target ? tgt : src);
+        ats_textbox_draw_other(ui, &p, app, s->edit_target ? src : tgt);
+        box.y = tgt.y;
+    } else {
+        ats_textbox_draw(ui, &p, app, box);
+    }
+    ats_samples_button_draw(ui, &p, app,
+                            (frect){box.x + box.w + 6 * u, top.y + 5 * u, samples_w, box.h});
     frect strip = {top.x + u, box.y + box.h + 2 * u, top.w - 2 * u, (float)rows * UI_CHIP_ROW * u};
     ats_tokens_draw(ui, &p, app, strip);
 
@@ -209,10 +274,12 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ui->vh = (int)floorf(views.y + views.h - ring) - ui->vy;
     frect area = {(float)ui->vx, (float)ui->vy, (float)ui->vw, (float)ui->vh};
     /* a square frame: the view fills the inside with its own white */
-    ats_paint_outline(&p, (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring}, ring,
-              0, views_focus ? UI_ACCENT : UI_BORDER);
+    ats_paint_outline(&p,
+                      (frect){area.x - ring, area.y - ring, area.w + 2 * ring, area.h + 2 * ring},
+                      ring, 0, views_focus ? UI_ACCENT : UI_BORDER);
     ats_ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
     ui->view_ok = false;
+    ui->n_stacks = 0;
     if (ui->vw > 8 && ui->vh > 8)
         ui->view_ok = build_view(ui, &p, app, area);
     ui->view_kind = s->view.view;
@@ -222,9 +289,14 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ats_status_draw(ui, &p, app, status);
     draw_list(c, ui->base, ui->font);
 
-    if (ui->view_ok) {
+    if (ui->view_ok && ui->n_stacks == 0) {
         ats_canvas sub = ats_canvas_sub(*c, ui->vx, ui->vy, ui->vw, ui->vh);
         draw_list(&sub, ats_view_display_list(ui->view), ui->font);
+    }
+    for (int k = 0; ui->view_ok && k < ui->n_stacks; k++) {
+        ats_canvas sub =
+            ats_canvas_sub(*c, ui->vx, ui->vy + ui->stack_y[k], ui->vw, ui->stack_h[k]);
+        draw_list(&sub, ats_view_display_list(stack_view(ui, k)), ui->font);
     }
 
     paint over = {.dl = ui->over, .font = ui->font, .u = u};
@@ -246,7 +318,16 @@ static ats_app_hit view_hit(ats_ui *ui, float x, float y) {
         .kind = ATS_APP_HIT_VIEWS, .index = -1, .index2 = -1, .x = lx, .y = ly, .in_view = true};
     if (!ui->view_ok)
         return hit;
-    ats_hit h = ats_view_hit_test(ui->view, lx, ly);
+    const ats_view *view = ui->view;
+    int stack = 0;
+    for (int k = ui->n_stacks - 1; k > 0 && stack == 0; k--)
+        if (ly >= (float)ui->stack_y[k])
+            stack = k;
+    if (ui->n_stacks > 0) { /* T5's grid: the band under the pointer */
+        view = stack_view(ui, stack);
+        ly -= (float)ui->stack_y[stack];
+    }
+    ats_hit h = ats_view_hit_test(view, lx, ly);
     switch (h.kind) {
     case ATS_HIT_CELL:
         hit.kind = ATS_APP_HIT_CELL;
@@ -262,6 +343,7 @@ static ats_app_hit view_hit(ats_ui *ui, float x, float y) {
         hit.kind = ATS_APP_HIT_GRID_HEAD;
         hit.index = h.layer;
         hit.index2 = h.head;
+        hit.side = stack; /* T5: the attention kind of the band */
         break;
     case ATS_HIT_HEAD_KEY: /* the lines legend toggles; the pipeline's head blocks select */
         hit.kind = ui->view_kind == ATS_VIEW_PIPELINE ? ATS_APP_HIT_HEAD : ATS_APP_HIT_HEAD_TOGGLE;

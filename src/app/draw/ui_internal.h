@@ -73,16 +73,16 @@ void ats_paint_card(paint *p, frect r, float radius, ats_rgba fill, ats_rgba edg
 void ats_paint_line(paint *p, float x0, float y0, float x1, float y1, float width, ats_rgba color);
 void ats_paint_circle(paint *p, float cx, float cy, float radius, ats_rgba color);
 /* Text at (x, y) with the given alignment; max_w > 0 elides. Returns the width drawn. */
-float ats_paint_text(paint *p, float x, float y, const char *s, float size, ats_rgba color, ats_align al,
-             ats_valign va, bool bold, float max_w);
+float ats_paint_text(paint *p, float x, float y, const char *s, float size, ats_rgba color,
+                     ats_align al, ats_valign va, bool bold, float max_w);
 void ats_paint_clip(paint *p, frect r);
 void ats_paint_unclip(paint *p);
 float ats_paint_measure(paint *p, const char *s, float size, bool bold);
 /* Wraps s into lines of at most max_w at `size`, drawn from (x, y) down (top-aligned) with
  * line height `line_h`, at most max_lines (the last elided). Returns the height used. With
  * measure_only nothing is drawn. */
-float ats_paint_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color, float max_w,
-                float line_h, int max_lines, bool measure_only);
+float ats_paint_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color,
+                        float max_w, float line_h, int max_lines, bool measure_only);
 
 /* ---- the renderer --------------------------------------------------------------------------- */
 
@@ -125,6 +125,11 @@ struct ats_ui {
     int vx, vy, vw, vh;
     bool view_ok;
     ats_view_kind view_kind; /* of the view built */
+    /* T5's grid: a grid per attention kind, stacked (view, then stack_views), each in a band
+     * [stack_y, stack_y + stack_h) of the views area; n_stacks 0 when one view fills it */
+    ats_view *stack_views[2];
+    int n_stacks;
+    int stack_y[3], stack_h[3];
     frect panel;
     float panel_content_h;
     frect samples_button; /* the sample menu opens from it */
@@ -143,14 +148,16 @@ void ats_ui_region(ats_ui *ui, frect r, ats_app_hit hit);
 /* Text box (draw_textbox.c): lays out the editor's text in `box` and draws it with the caret,
  * selection, preedit, placeholder and the focused token's span. */
 void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box);
+/* T5: the text box without the keyboard, its text plain (a click on it switches boxes). */
+void ats_textbox_draw_other(ats_ui *ui, paint *p, const ats_app *app, frect box);
 /* Screen x of byte offset `off` of the text as laid out last (snapped to a character). */
 float ats_textbox_x(ats_ui *ui, size_t off);
 /* The byte offset nearest screen x. */
 size_t ats_textbox_offset_at(ats_ui *ui, float x);
 /* A token's span trimmed of surrounding spaces (what a chip and a highlight cover); false when
  * the token has no span in the current text. */
-bool ats_token_span(const ats_app *app, const char *text, size_t len, int token, size_t *s, size_t *e,
-                bool *exact);
+bool ats_token_span(const ats_app *app, const char *text, size_t len, int token, size_t *s,
+                    size_t *e, bool *exact);
 
 /* Token strip (draw_tokens.c) under the text box. Rows needed: 1, or 2 when tokens with no span
  * (added special tokens) need a row of their own. */

@@ -45,6 +45,12 @@ ats_key ats_sdl_key(SDL_Keycode key) {
     case SDLK_0:
     case SDLK_KP_0:
         return ATS_KEY_0;
+    case SDLK_g:
+        return ATS_KEY_G;
+    case SDLK_k:
+        return ATS_KEY_K;
+    case SDLK_t:
+        return ATS_KEY_T;
     case SDLK_a:
         return ATS_KEY_A;
     case SDLK_c:

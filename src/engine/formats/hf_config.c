@@ -253,6 +253,65 @@ static void read_llama(reader *r, ats_hf_config *h) {
                              r->path, c->n_head, c->d_head);
 }
 
+/* T5: feed_forward_proj "relu" (v1.0) or "gated-gelu" (v1.1, Flan-T5, mT5), "gated-ACT" in
+ * general; config.json's dense_act_fn overrides ACT as transformers lets it, and when it is left
+ * out ACT comes from feed_forward_proj ("gated-gelu" meaning gelu_new). */
+static ats_activation t5_activation(reader *r) {
+    const char *proj = get_str(r, "feed_forward_proj", "relu");
+    bool gated = strncmp(proj, "gated-", 6) == 0;
+    const char *act = get_str(r, "dense_act_fn",
+                              strcmp(proj, "gated-gelu") == 0 ? "gelu_new"
+                              : gated                         ? proj + 6
+                                                              : proj);
+    if (!gated && strcmp(act, "relu") == 0)
+        return ATS_ACT_RELU;
+    if (gated && (strcmp(act, "gelu_new") == 0 || strcmp(act, "gelu_pytorch_tanh") == 0 ||
+                  strcmp(act, "gelu_fast") == 0))
+        return ATS_ACT_GEGLU;
+    unsupported(r, "T5 feed-forward", gated ? act : proj);
+    return ATS_ACT_RELU;
+}
+
+static void read_t5(reader *r, ats_hf_config *h) {
+    ats_model_config *c = &h->cfg;
+    c->arch = ATS_ARCH_T5;
+    c->d_model = get_int(r, "d_model", MAX_DIM, 0);
+    c->d_head = get_int(r, "d_kv", MAX_DIM, 0);
+    c->d_ff = get_int(r, "d_ff", MAX_DIM, 0);
+    c->n_layer = get_int(r, "num_layers", MAX_DIM, 0);
+    c->n_head = get_int(r, "num_heads", MAX_DIM, 0);
+    c->n_kv_head = c->n_head;
+    c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
+    c->context = get_int(r, "n_positions", MAX_COUNT, 512); /* T5 has no hard limit */
+    c->norm_eps = (float)get_real(r, "layer_norm_epsilon", 1e-6);
+    c->rel_buckets = get_int(r, "relative_attention_num_buckets", 4096, 32);
+    c->rel_max_distance = get_int(r, "relative_attention_max_distance", MAX_COUNT, 128);
+    c->activation = t5_activation(r);
+    c->norm = ATS_NORM_RMSNORM;
+    c->pre_norm = true;
+    c->final_norm = true;
+    c->positions = ATS_POS_RELATIVE_BUCKETS;
+    c->attn_scale = 1.0f; /* folded into the initialization of the query weights */
+    c->causal = false;
+    h->tie_embeddings = get_bool(r, "tie_word_embeddings", true);
+    h->dec = *c;
+    h->dec.n_layer = get_int(r, "num_decoder_layers", MAX_DIM, c->n_layer);
+    h->dec.causal = true;
+    h->dec.cross_attention = true;
+    json_int_t start = json_integer_value(json_object_get(r->root, "decoder_start_token_id"));
+    json_int_t eos = json_integer_value(json_object_get(r->root, "eos_token_id"));
+    h->decoder_start_id = present(r, "decoder_start_token_id") ? (int)start : 0;
+    h->eos_id = present(r, "eos_token_id") ? (int)eos : 1;
+    if (r->status == ATS_OK && (h->decoder_start_id < 0 || h->decoder_start_id >= c->vocab_size ||
+                                h->eos_id < 0 || h->eos_id >= c->vocab_size))
+        r->status = ats_fail(r->err, ATS_ERR_FORMAT,
+                             "%s: decoder_start_token_id or eos_token_id is outside the vocabulary",
+                             r->path);
+    if (r->status == ATS_OK && (json_int_t)c->n_head * c->d_head > MAX_DIM)
+        r->status = ats_fail(r->err, ATS_ERR_FORMAT, "%s: %d heads of %d dimensions is implausible",
+                             r->path, c->n_head, c->d_head);
+}
+
 ats_status ats_hf_config_read(const char *path, ats_hf_config *out, ats_error *err) {
     memset(out, 0, sizeof *out);
     char *text;
@@ -282,10 +341,12 @@ ats_status ats_hf_config_read(const char *path, ats_hf_config *out, ats_error *e
         else if (strcmp(type, "llama") == 0 || strcmp(type, "mistral") == 0 ||
                  strcmp(type, "qwen2") == 0)
             read_llama(&r, out);
+        else if (strcmp(type, "t5") == 0 || strcmp(type, "mt5") == 0)
+            read_t5(&r, out);
         else
             r.status = ats_fail(err, ATS_ERR_UNSUPPORTED,
                                 "%s: model_type '%.64s' is not supported (attnscope runs gpt2, "
-                                "bert, llama, mistral and qwen2)",
+                                "bert, llama, mistral, qwen2, t5 and mt5)",
                                 path, type);
     }
     json_decref(root);

@@ -2,8 +2,8 @@
  * loader needs (which tensors exist, how the head is tied).
  *
  * Model types: "gpt2"; "bert"; the Llama family "llama" (Llama 1/2/3, TinyLlama, SmolLM),
- * "mistral", "qwen2". Sizes are checked to be positive and small enough that every product the
- * loaders form fits in 64 bits.
+ * "mistral", "qwen2"; the encoder-decoder "t5" (T5 v1.0 and v1.1, Flan-T5) and "mt5". Sizes are
+ * checked to be positive and small enough that every product the loaders form fits in 64 bits.
  */
 #ifndef ATS_ENGINE_HF_CONFIG_H
 #define ATS_ENGINE_HF_CONFIG_H
@@ -18,6 +18,9 @@ typedef struct ats_hf_config {
     bool o_bias;         /* Llama family: o_proj has a bias (attention_bias) */
     bool mlp_bias;       /* Llama family: gate/up/down have biases (mlp_bias) */
     int type_vocab_size; /* BERT: rows of token_type_embeddings */
+    /* T5: cfg is the encoder's, dec the decoder's */
+    ats_model_config dec;
+    int decoder_start_id, eos_id;
 } ats_hf_config;
 
 /* Reads and checks `path` (a config.json). */

@@ -14,6 +14,7 @@
 #include "dequant.h"
 #include "base.h"
 #include "gguf.h"
+#include "gguf_loader.h"
 #include "loaders.h"
 
 #include <math.h>
@@ -23,17 +24,6 @@
 
 static const int64_t MAX_DIM = 1 << 20;
 static const int64_t MAX_COUNT = 1 << 24;
-
-typedef struct gguf_loader {
-    const char *path;
-    ats_gguf *g;
-    ats_model *model;
-    char arch[32];   /* general.architecture */
-    unsigned wtypes; /* bit set of (1 << ats_wtype) over the tensors used */
-    char key[160];   /* the metadata key or tensor name being built */
-    ats_error *err;
-    ats_status status; /* the first failure; later steps do nothing */
-} gguf_loader;
 
 static const char *key(gguf_loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *key(gguf_loader *ld, const char *fmt, ...) {
@@ -341,9 +331,12 @@ static ats_status load(gguf_loader *ld) {
 
     if (!m->info.has_weights) {
         read_vocab_only_config(ld);
+    } else if (strcmp(ld->arch, "t5") == 0) {
+        ats_gguf_build_t5(ld);
     } else if (strcmp(ld->arch, "llama") != 0) {
         return ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
-                        "%s: GGUF architecture '%s' is not supported (attnscope runs 'llama')",
+                        "%s: GGUF architecture '%s' is not supported (attnscope runs 'llama' "
+                        "and 't5')",
                         ld->path, ld->arch);
     } else {
         read_llama_config(ld);
@@ -379,4 +372,23 @@ ats_status ats_load_gguf(const char *path, const ats_load_opts *opts, ats_model 
     }
     *out = ld.model;
     return ATS_OK;
+}
+
+/* ---- for the builders of other architectures (gguf_loader.h) ------------------------------ */
+
+int ats_gguf_loader_int(gguf_loader *ld, const char *name, int64_t max, int fallback) {
+    return meta_int(ld, name, max, fallback, false);
+}
+double ats_gguf_loader_real(gguf_loader *ld, const char *name, double fallback) {
+    return meta_real(ld, name, fallback);
+}
+const float *ats_gguf_loader_fetch(gguf_loader *ld, bool required, long long ne0, long long ne1,
+                                   const char *name) {
+    return fetch(ld, required, ne0, ne1, name);
+}
+ats_linear ats_gguf_loader_linear(gguf_loader *ld, int n_out, int n_in, const char *name) {
+    return linear(ld, n_out, n_in, name);
+}
+ats_norm ats_gguf_loader_rmsnorm(gguf_loader *ld, int d, const char *name) {
+    return rmsnorm(ld, d, name);
 }

@@ -11,6 +11,12 @@
  *          Pooler, classifier, MLM head and position_ids are ignored.
  *   llama  [model.]embed_tokens, layers.N.{input_layernorm, self_attn.{q,k,v,o}_proj,
  *          post_attention_layernorm, mlp.{gate,up,down}_proj}, norm; lm_head unless tied.
+ *   t5     shared (or encoder.embed_tokens), {encoder,decoder}.block.N.layer.0.{SelfAttention.
+ *          {q,k,v,o}, layer_norm}, block.0's SelfAttention.relative_attention_bias (the stack's
+ *          one table), decoder.block.N.layer.1.{EncDecAttention.{q,k,v,o}, layer_norm}, the
+ *          feed-forward layer (encoder 1, decoder 2).{DenseReluDense.{wi | wi_0, wi_1, wo},
+ *          layer_norm}, {encoder,decoder}.final_layer_norm; lm_head unless tied, and a tied head
+ *          scales the decoder's output by d_model^-0.5. No biases anywhere.
  */
 #include "dequant.h"
 #include "base.h"
@@ -19,6 +25,7 @@
 #include "safetensors.h"
 
 #include <errno.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -386,12 +393,93 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
         (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
 }
 
+/* One T5 stack ("encoder" or "decoder") into `m`, whose cfg says its shape. */
+static void build_t5_stack(hf_loader *ld, ats_model *m, const char *stack) {
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff, dq = c->n_head * c->d_head;
+    int ff = c->cross_attention ? 2 : 1; /* the feed-forward sub-layer's index */
+    bool gated = c->activation == ATS_ACT_GEGLU;
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        char b[128];
+        snprintf(b, sizeof b, "%s.block.%d.layer", stack, l);
+        L->attn_norm = rmsnorm(ld, D, tname(ld, "%s.0.layer_norm.weight", b));
+        L->wq = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.0.SelfAttention.q", b));
+        L->wk = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.0.SelfAttention.k", b));
+        L->wv = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.0.SelfAttention.v", b));
+        L->wo = linear(ld, D, dq, BIAS_NONE, tname(ld, "%s.0.SelfAttention.o", b));
+        if (c->cross_attention) {
+            L->cross_norm = rmsnorm(ld, D, tname(ld, "%s.1.layer_norm.weight", b));
+            L->cq = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.q", b));
+            L->ck = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.k", b));
+            L->cv = linear(ld, dq, D, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.v", b));
+            L->co = linear(ld, D, dq, BIAS_NONE, tname(ld, "%s.1.EncDecAttention.o", b));
+        }
+        L->mlp_norm = rmsnorm(ld, D, tname(ld, "%s.%d.layer_norm.weight", b, ff));
+        if (gated) {
+            L->gate = linear(ld, F, D, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wi_0", b, ff));
+            L->up = linear(ld, F, D, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wi_1", b, ff));
+        } else {
+            L->up = linear(ld, F, D, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wi", b, ff));
+        }
+        L->down = linear(ld, D, F, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wo", b, ff));
+    }
+    m->rel_bias =
+        need2(ld, c->rel_buckets, c->n_head,
+              tname(ld, "%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight", stack));
+    m->final_norm = rmsnorm(ld, D, tname(ld, "%s.final_layer_norm.weight", stack));
+}
+
+/* The decoder stack as a model of its own sharing the encoder's embedding; its layers live in
+ * the encoder's memory. */
+static ats_model *t5_decoder(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model, *d = ats_model_new();
+    if (!d) {
+        ld->status = ats_fail(ld->err, ATS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    m->decoder = d; /* freed with m */
+    d->cfg = h->dec;
+    d->info = m->info;
+    d->tok_embed = m->tok_embed;
+    d->layers = ats_model_alloc(m, (size_t)d->cfg.n_layer * sizeof(ats_layer), ld->err);
+    if (!d->layers)
+        ld->status = ATS_ERR_NOMEM;
+    return d;
+}
+
+static void build_t5(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model;
+    const char *embed = find(ld, "shared.weight", NULL) ? "shared.weight"
+                        : find(ld, "encoder.embed_tokens.weight", NULL)
+                            ? "encoder.embed_tokens.weight"
+                            : "shared.weight";
+    m->tok_embed = need2(ld, c->vocab_size, D, embed);
+    m->decoder_start_id = h->decoder_start_id;
+    m->eos_id = h->eos_id;
+    build_t5_stack(ld, m, "encoder");
+    ats_model *d = ld->status == ATS_OK ? t5_decoder(ld, h) : NULL;
+    if (!d)
+        return;
+    build_t5_stack(ld, d, "decoder");
+    const float *head =
+        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
+    d->lm_head =
+        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+    d->logit_scale = h->tie_embeddings ? 1.0f / sqrtf((float)D) : 1.0f;
+}
+
 /* ---- the folder --------------------------------------------------------------------------- */
 
 /* Bytes of the tokenizer files the folder's tokenizer reads, in the constructor's order. */
 static void add_tokenizer_sizes(hf_loader *ld) {
     char path[PATH_SIZE];
-    if (join(path, ld->dir, "tokenizer.json") && regular_file_size(path) >= 0) {
+    if (strstr(ld->model->tokenizer ? ld->model->tokenizer->kind : "", "SentencePiece Unigram")) {
+        add_size(ld, "spiece.model");
+        add_size(ld, "tokenizer_config.json");
+    } else if (join(path, ld->dir, "tokenizer.json") && regular_file_size(path) >= 0) {
         add_size(ld, "tokenizer.json");
     } else if (join(path, ld->dir, "vocab.json") && regular_file_size(path) >= 0) {
         add_size(ld, "vocab.json");
@@ -432,6 +520,7 @@ static ats_status load_tokenizer_only(hf_loader *ld) {
     const char *kind = m->tokenizer->kind;
     snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", kind);
     m->cfg.arch = strstr(kind, "WordPiece")       ? ATS_ARCH_BERT
+                  : strstr(kind, "Unigram")       ? ATS_ARCH_T5
                   : strstr(kind, "SentencePiece") ? ATS_ARCH_LLAMA
                                                   : ATS_ARCH_GPT2;
     m->cfg.vocab_size = m->tokenizer->vocab_size;
@@ -450,7 +539,7 @@ static ats_status load(hf_loader *ld) {
                        file_exists(ld->dir, "model.safetensors.index.json");
     if (!file_exists(ld->dir, "config.json") && !has_weights &&
         (file_exists(ld->dir, "tokenizer.json") || file_exists(ld->dir, "vocab.json") ||
-         file_exists(ld->dir, "vocab.txt")))
+         file_exists(ld->dir, "vocab.txt") || file_exists(ld->dir, "spiece.model")))
         return load_tokenizer_only(ld);
     ats_hf_config h;
     ats_status s = ats_hf_config_read(path, &h, ld->err);
@@ -469,6 +558,8 @@ static ats_status load(hf_loader *ld) {
         return ATS_ERR_NOMEM;
     if (m->cfg.arch == ATS_ARCH_GPT2)
         build_gpt2(ld, &h);
+    else if (m->cfg.arch == ATS_ARCH_T5)
+        build_t5(ld, &h);
     else if (m->cfg.arch == ATS_ARCH_BERT)
         build_bert(ld, &h);
     else

@@ -114,6 +114,20 @@ bool ats_reader_f32(ats_reader *r, float *out) {
     return true;
 }
 
+bool ats_reader_varint(ats_reader *r, uint64_t *out) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 10 && r->pos + i < r->size; i++) {
+        uint8_t b = r->data[r->pos + i];
+        v |= (uint64_t)(b & 0x7F) << (7 * i);
+        if (!(b & 0x80)) {
+            r->pos += i + 1;
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
 ats_status ats_read_text_file(const char *path, char **out, size_t *out_len, ats_error *err) {
     *out = NULL;
     FILE *f = fopen(path, "rb");

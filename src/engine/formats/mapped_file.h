@@ -34,6 +34,8 @@ bool ats_reader_f32(ats_reader *r, float *out);
 /* Points *out at the next n bytes and advances. */
 bool ats_reader_bytes(ats_reader *r, size_t n, const uint8_t **out);
 bool ats_reader_skip(ats_reader *r, size_t n);
+/* A base-128 varint (protobuf): at most ten bytes, the last without its high bit. */
+bool ats_reader_varint(ats_reader *r, uint64_t *out);
 
 /* Whole-file read into a NUL-terminated heap buffer (for JSON and text vocabularies). */
 ats_status ats_read_text_file(const char *path, char **out, size_t *out_len, ats_error *err);

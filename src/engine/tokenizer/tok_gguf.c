@@ -5,6 +5,8 @@
  *                 the pre-tokenizer regexes named by tokenizer.ggml.pre
  *   model "llama" SentencePiece BPE by scores: "▁" for spaces and in front of the text
  *                 (add_space_prefix), <0xXX> byte tokens for characters outside the vocabulary
+ *   model "t5"    SentencePiece Unigram (tok_spiece.c): pieces, scores, types and the
+ *                 precompiled character map, segmented as sentencepiece does
  *   model "bert"  WordPiece in llama.cpp's spelling: "▁hello" starts a word, "ing" continues one
  *                 (Hugging Face's "hello" and "##ing"); converted back to that spelling here
  *
@@ -96,8 +98,8 @@ static ats_status apply_types(tok_pipeline *t, const gguf_vocab *gv, ats_error *
         if (type == TYPE_CONTROL || type == TYPE_UNKNOWN)
             v->flags[id] |= TOK_FLAG_SPECIAL | TOK_FLAG_NOLOOKUP;
         if (type == TYPE_USER) {
-            ats_status st = ats_tok_pipeline_add_added(t, (int32_t)id, tok_vocab_text(v, (int32_t)id),
-                                                   v->len[id], false, err);
+            ats_status st = ats_tok_pipeline_add_added(
+                t, (int32_t)id, tok_vocab_text(v, (int32_t)id), v->len[id], false, err);
             if (st != ATS_OK)
                 return st;
         }
@@ -150,7 +152,8 @@ static ats_status bpe_pre(tok_pipeline *t, const ats_gguf *g, bool *add_bos, ats
     if (name_in(pre, qwen2))
         return ats_tok_pipeline_add_regex_split(t, pat_qwen2, TOK_SPLIT_ISOLATED, false, err);
     if (name_in(pre, digits_then_gpt2)) {
-        ats_status st = ats_tok_pipeline_add_regex_split(t, "\\p{N}", TOK_SPLIT_ISOLATED, false, err);
+        ats_status st =
+            ats_tok_pipeline_add_regex_split(t, "\\p{N}", TOK_SPLIT_ISOLATED, false, err);
         return st == ATS_OK
                    ? ats_tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err)
                    : st;
@@ -278,7 +281,8 @@ static ats_status gguf_spm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
     if (st == ATS_OK)
         st = apply_types(t, gv, err);
     if (st == ATS_OK)
-        st = ats_tok_vocab_build_map(v, false, err); /* llama.cpp's token_to_id: the last one wins */
+        st =
+            ats_tok_vocab_build_map(v, false, err); /* llama.cpp's token_to_id: the last one wins */
     if (st == ATS_OK && flag(g, "tokenizer.ggml.add_space_prefix", true))
         st = add_text_norm(t, TOK_NORM_PREPEND, "\xE2\x96\x81", NULL, err);
     if (st == ATS_OK)
@@ -300,6 +304,64 @@ static ats_status gguf_spm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
         t->suffix[t->n_suffix++] = eos;
     snprintf(t->base.kind, sizeof t->base.kind, "SentencePiece BPE");
     return ATS_OK;
+}
+
+/* ---- t5 ----------------------------------------------------------------------------------- */
+
+/* True for a piece llama.cpp's converter wrote to pad the vocabulary: "[PAD<id>]", unused. */
+static bool is_pad_row(const gguf_vocab *gv, uint32_t id) {
+    char name[32];
+    int k = snprintf(name, sizeof name, "[PAD%u]", id);
+    return type_of(gv, id) == TOK_PIECE_UNUSED && gv->len[id] == (uint32_t)k &&
+           memcmp(gv->text[id], name, (size_t)k) == 0;
+}
+
+/* A SentencePiece Unigram vocabulary (T5) read as sentencepiece reads spiece.model: the pieces,
+ * scores and types, tokenizer.ggml.precompiled_charsmap, add_space_prefix and
+ * remove_extra_whitespaces. The rows the converter padded with [PAD<id>] get T5's names
+ * <extra_id_N> (100 of them at most, counting down) and <unused_ID>. */
+static ats_status gguf_ugm(tok_pipeline *t, const ats_gguf *g, const gguf_vocab *gv,
+                           ats_error *err) {
+    const char *path = g->file->path;
+    uint32_t n = gv->n;
+    while (n > 1 && is_pad_row(gv, n - 1))
+        n--;
+    tok_spm_desc s = {.path = path,
+                      .model_type = 1,
+                      .eos_id = 1,
+                      .dummy_prefix = flag(g, "tokenizer.ggml.add_space_prefix", true),
+                      .remove_extra_ws = flag(g, "tokenizer.ggml.remove_extra_whitespaces", true),
+                      .escape_ws = true};
+    const ats_gguf_kv *map = ats_gguf_find(g, "tokenizer.ggml.precompiled_charsmap");
+    if (map && (map->type != ATS_GGUF_ARRAY ||
+                (map->array_type != ATS_GGUF_UINT8 && map->array_type != ATS_GGUF_INT8)))
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: tokenizer.ggml.precompiled_charsmap is not an array of bytes", path);
+    if (map) {
+        s.charsmap = map->array_data;
+        s.charsmap_len = (size_t)map->array_len;
+    }
+    if (!(s.pieces = calloc(n, sizeof *s.pieces)))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    int n_bytes = 0;
+    for (uint32_t id = 0; id < n; id++) {
+        int32_t type = type_of(gv, id);
+        s.pieces[id] = (tok_spm_piece){
+            .text = gv->text[id],
+            .len = gv->len[id],
+            .score = gv->scores ? gv->scores[id] : 0.0f,
+            .type = type >= TOK_PIECE_NORMAL && type <= TOK_PIECE_BYTE ? type : TOK_PIECE_NORMAL};
+        n_bytes += type == TOK_PIECE_BYTE;
+    }
+    s.n = n;
+    s.byte_fallback = n_bytes == 256;
+    int32_t eos = 1;
+    special_id(g, "tokenizer.ggml.eos_token_id", n, &eos);
+    s.eos_id = flag(g, "tokenizer.ggml.add_eos_token", true) ? eos : -1;
+    uint32_t n_extra = gv->n - n < 100 ? gv->n - n : 100;
+    ats_status st = ats_tok_spm_unigram_build(t, &s, (int)gv->n, (int)n_extra, err);
+    free(s.pieces);
+    return st;
 }
 
 /* ---- bert ----------------------------------------------------------------------------------- */
@@ -369,10 +431,13 @@ ats_status ats_tokenizer_from_gguf(const struct ats_gguf *g, ats_tokenizer **out
     tok_pipeline *t = st == ATS_OK ? ats_tok_pipeline_new(path, err) : NULL;
     if (st == ATS_OK && !t)
         st = ATS_ERR_NOMEM;
-    if (st == ATS_OK)
+    bool ugm = str_eq(model, "t5");
+    if (st == ATS_OK && !ugm) /* t5 builds its own */
         st = ats_tok_vocab_init(&t->vocab, (int32_t)gv.n, gv.scores != NULL, err);
     if (st == ATS_OK) {
-        if (str_eq(model, "gpt2"))
+        if (ugm)
+            st = gguf_ugm(t, g, &gv, err);
+        else if (str_eq(model, "gpt2"))
             st = gguf_bpe(t, g, &gv, err);
         else if (str_eq(model, "llama"))
             st = gguf_spm(t, g, &gv, err);
@@ -380,7 +445,7 @@ ats_status ats_tokenizer_from_gguf(const struct ats_gguf *g, ats_tokenizer **out
             st = gguf_wpm(t, g, &gv, err);
         else
             st = ats_fail(err, ATS_ERR_UNSUPPORTED,
-                          "%s: tokenizer model '%.*s' is not supported (gpt2, llama, bert are)",
+                          "%s: tokenizer model '%.*s' is not supported (gpt2, llama, bert, t5 are)",
                           path, (int)(model.len > 40 ? 40 : model.len), model.data);
     }
     gguf_vocab_free(&gv);

@@ -72,7 +72,8 @@ static ats_status set_token(tok_vocab *v, int32_t id, const char *s, size_t n, b
 }
 
 /* The largest id in a {"text": id} object, checking every id; -1 when not such an object. */
-ats_status ats_tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *max, ats_error *err) {
+ats_status ats_tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *max,
+                                ats_error *err) {
     *max = -1;
     if (!json_is_object(vocab))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: the vocabulary is not a {\"token\": id} object",
@@ -89,7 +90,8 @@ ats_status ats_tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *
     return ATS_OK;
 }
 
-ats_status ats_tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_level, ats_error *err) {
+ats_status ats_tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_level,
+                                ats_error *err) {
     tok_buf scratch = {0};
     ats_status st = ATS_OK;
     const char *key;
@@ -115,8 +117,8 @@ ats_status ats_tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_
 /* Adds the merge "left right" with the given rank. Merges whose parts or result are not in the
  * vocabulary can never apply and are skipped. */
 ats_status ats_tok_hf_add_merge(tok_pipeline *t, const char *left, size_t ll, const char *right,
-                            size_t rl, int32_t rank, bool byte_level, tok_buf *scratch,
-                            ats_error *err) {
+                                size_t rl, int32_t rank, bool byte_level, tok_buf *scratch,
+                                ats_error *err) {
     scratch->n = 0;
     bool ok1 = true, ok2 = true;
     ats_status st;
@@ -155,7 +157,8 @@ static ats_status from_gpt2_files(const char *vocab_path, const char *merges_pat
     if ((st = ats_tok_hf_vocab_max(vocab_path, vocab, &max, err)) == ATS_OK &&
         (t = ats_tok_pipeline_new(vocab_path, err)) == NULL)
         st = ATS_ERR_NOMEM;
-    if (st == ATS_OK && (st = ats_tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) == ATS_OK &&
+    if (st == ATS_OK &&
+        (st = ats_tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) == ATS_OK &&
         (st = ats_tok_hf_set_vocab(t, vocab, true, err)) == ATS_OK) {
         /* <|endoftext|> is GPT-2's one special token; match it in the text as Hugging Face does */
         const json_t *eot = json_object_get(vocab, "<|endoftext|>");
@@ -194,7 +197,7 @@ static ats_status from_gpt2_files(const char *vocab_path, const char *merges_pat
             break;
         }
         st = ats_tok_hf_add_merge(t, line, (size_t)(sp - line), sp + 1, n - (size_t)(sp + 1 - line),
-                              rank++, true, &scratch, err);
+                                  rank++, true, &scratch, err);
     }
     ats_tok_buf_free(&scratch);
     free(text);
@@ -304,11 +307,52 @@ static ats_status from_vocab_txt(const char *path, const char *config_path, tok_
     return ATS_OK;
 }
 
+/* ---- spiece.model ------------------------------------------------------------------------- */
+
+/* An integer member of a JSON file in the folder, or `fallback`. */
+static int json_int_in(const char *dir, const char *file, const char *key, int fallback) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    json_t *root = json_load_file(path, 0, NULL);
+    const json_t *v = json_object_get(root, key);
+    int out = json_is_integer(v) && json_integer_value(v) >= 0 &&
+                      json_integer_value(v) <= TOK_HF_MAX_VOCAB
+                  ? (int)json_integer_value(v)
+                  : fallback;
+    json_decref(root);
+    return out;
+}
+
+/* True for a T5-family folder (config.json's model_type t5, mt5 or umt5). */
+static bool is_t5_folder(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    json_t *root = json_load_file(path, 0, NULL);
+    const char *type = ats_tok_hf_str(root, "model_type");
+    bool t5 = type && (!strcmp(type, "t5") || !strcmp(type, "mt5") || !strcmp(type, "umt5"));
+    json_decref(root);
+    return t5;
+}
+
+/* spiece.model with the ids config.json's vocab_size adds past its pieces: T5's <extra_id_N>
+ * (tokenizer_config.json's extra_ids, 100 by default). */
+static ats_status from_spiece(const char *dir, const char *path, ats_tokenizer **out,
+                              ats_error *err) {
+    int vocab_size = json_int_in(dir, "config.json", "vocab_size", 0);
+    int n_extra =
+        is_t5_folder(dir) ? json_int_in(dir, "tokenizer_config.json", "extra_ids", 100) : 0;
+    return ats_tokenizer_from_spiece(path, vocab_size, n_extra, out, err);
+}
+
 ats_status ats_tokenizer_from_hf_folder(const char *dir, ats_tokenizer **out, ats_error *err) {
     *out = NULL;
     char a[4096], b[4096];
     tok_pipeline *t = NULL;
     ats_status st;
+    snprintf(a, sizeof a, "%s/spiece.model", dir);
+    snprintf(b, sizeof b, "%s/tokenizer.json", dir);
+    if (file_exists(a) && (is_t5_folder(dir) || !file_exists(b)))
+        return from_spiece(dir, a, out, err);
     snprintf(a, sizeof a, "%s/tokenizer.json", dir);
     if (file_exists(a)) {
         st = ats_tok_hf_from_tokenizer_json(a, &t, err);

@@ -21,15 +21,17 @@ ats_status ats_tok_hf_dup(const char *s, size_t n, char **out, size_t *len, ats_
 
 /* The largest id of a {"token": id} vocabulary, checking that every id is an integer in
  * [0, TOK_HF_MAX_VOCAB). */
-ats_status ats_tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *max, ats_error *err);
+ats_status ats_tok_hf_vocab_max(const char *path, const json_t *vocab, int64_t *max,
+                                ats_error *err);
 /* Stores the vocabulary's texts (decoded from GPT-2's byte alphabet when byte_level) and marks
  * <0xXX> byte-fallback tokens. */
-ats_status ats_tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_level, ats_error *err);
+ats_status ats_tok_hf_set_vocab(tok_pipeline *t, const json_t *vocab, bool byte_level,
+                                ats_error *err);
 /* Adds the merge "left right" with this rank (after the vocabulary map is built); merges whose
  * parts or result are not tokens are skipped, as they can never apply. */
 ats_status ats_tok_hf_add_merge(tok_pipeline *t, const char *left, size_t ll, const char *right,
-                            size_t rl, int32_t rank, bool byte_level, tok_buf *scratch,
-                            ats_error *err);
+                                size_t rl, int32_t rank, bool byte_level, tok_buf *scratch,
+                                ats_error *err);
 
 /* The pipeline a tokenizer.json describes. */
 ats_status ats_tok_hf_from_tokenizer_json(const char *path, tok_pipeline **out, ats_error *err);

@@ -1,11 +1,11 @@
 /* tokenizer.json: the pipeline it describes maps onto tok_pipeline one to one.
  *
  *   "normalizer"     BertNormalizer, Lowercase, NF(K)C/D, StripAccents, Strip, Prepend, Replace,
- *                    Sequence (an empty Precompiled map is accepted)
+ *                    Precompiled (SentencePiece's character map), Sequence
  *   "pre_tokenizer"  ByteLevel, Split (the file's own regex, through PCRE2), BertPreTokenizer,
  *                    Whitespace, WhitespaceSplit, Metaspace, Digits, Punctuation, Sequence
  *   "model"          BPE (merges as "a b" or [a, b], unk_token, fuse_unk, byte_fallback,
- *                    ignore_merges), WordPiece
+ *                    ignore_merges), WordPiece, Unigram (scores added in float64)
  *   "added_tokens"   matched in the raw text first (lstrip, rstrip, single_word); "special"
  *                    ones are flagged special
  *   "post_processor" TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence
@@ -15,6 +15,7 @@
 #include "base.h"
 #include "tok_hf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,13 @@ static ats_status add_merges_json(tok_pipeline *t, const char *path, const json_
                 break;
             }
             st = ats_tok_hf_add_merge(t, s, (size_t)(sp - s), sp + 1, n - (size_t)(sp - s) - 1,
-                                  (int32_t)i, byte_level, &scratch, err);
+                                      (int32_t)i, byte_level, &scratch, err);
         } else if (json_is_array(m) && json_array_size(m) == 2 &&
                    json_is_string(json_array_get(m, 0)) && json_is_string(json_array_get(m, 1))) {
             const json_t *l = json_array_get(m, 0), *r = json_array_get(m, 1);
             st = ats_tok_hf_add_merge(t, json_string_value(l), json_string_length(l),
-                                  json_string_value(r), json_string_length(r), (int32_t)i,
-                                  byte_level, &scratch, err);
+                                      json_string_value(r), json_string_length(r), (int32_t)i,
+                                      byte_level, &scratch, err);
         } else {
             st = ats_fail(err, ATS_ERR_FORMAT, "%s: merge %zu is neither \"a b\" nor [a, b]", path,
                           i);
@@ -70,6 +71,51 @@ static ats_status pattern_of(const char *path, const json_t *node, const char *w
     return ATS_OK;
 }
 
+/* Standard base64 (padding optional) into out (at least 3 * n / 4 + 3 bytes); false on a
+ * character outside the alphabet. */
+static bool base64_decode(const char *s, size_t n, uint8_t *out, size_t *len) {
+    uint32_t acc = 0;
+    int bits = 0;
+    *len = 0;
+    for (size_t i = 0; i < n && s[i] != '='; i++) {
+        const char *digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *p = s[i] ? strchr(digits, s[i]) : NULL;
+        if (!p)
+            return false;
+        acc = (acc << 6) | (uint32_t)(p - digits);
+        if ((bits += 6) >= 8) {
+            bits -= 8;
+            out[(*len)++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return true;
+}
+
+/* Precompiled: SentencePiece's character map, base64 in "precompiled_charsmap" (an empty one
+ * changes nothing). */
+static ats_status parse_precompiled(tok_pipeline *t, const char *path, const json_t *node,
+                                    ats_error *err) {
+    const json_t *map = json_object_get(node, "precompiled_charsmap");
+    size_t n = json_string_length(map), len;
+    if (n == 0)
+        return ATS_OK;
+    uint8_t *blob = malloc(n / 4 * 3 + 3);
+    if (!blob)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    ats_status st = ATS_OK;
+    tok_norm *nm = NULL;
+    if (!base64_decode(json_string_value(map), n, blob, &len))
+        st = ats_fail(err, ATS_ERR_FORMAT, "%s: precompiled_charsmap is not base64", path);
+    else if (!(nm = ats_tok_pipeline_add_norm(t, TOK_NORM_PRECOMPILED, err)))
+        st = ATS_ERR_NOMEM;
+    else {
+        nm->source = t->source;
+        st = ats_tok_charsmap_parse(blob, len, path, &nm->charsmap, err);
+    }
+    free(blob);
+    return st;
+}
+
 static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json_t *node, int depth,
                                    ats_error *err) {
     if (json_is_null(node) || !node)
@@ -84,9 +130,8 @@ static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json
             st = parse_normalizer(t, path, json_array_get(list, i), depth + 1, err);
         return st;
     }
-    if (strcmp(type, "Precompiled") == 0 &&
-        !json_string_length(json_object_get(node, "precompiled_charsmap")))
-        return ATS_OK; /* an empty character map changes nothing */
+    if (strcmp(type, "Precompiled") == 0)
+        return parse_precompiled(t, path, node, err);
     static const struct {
         const char *name;
         tok_norm_kind kind;
@@ -139,8 +184,8 @@ static ats_status parse_normalizer(tok_pipeline *t, const char *path, const json
             return st;
         if (json_is_string(string))
             return dup_string(string, &n->str_pat, &n->str_pat_len, err);
-        return ats_tok_regex_compile(json_string_value(regex), json_string_length(regex), path, &n->re,
-                                 err);
+        return ats_tok_regex_compile(json_string_value(regex), json_string_length(regex), path,
+                                     &n->re, err);
     }
     default:
         return ATS_OK;
@@ -197,7 +242,7 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
     }
     if (strcmp(type, "ByteLevel") == 0)
         return ats_tok_pipeline_add_bytelevel(t, ats_tok_hf_bool(node, "add_prefix_space", true),
-                                          ats_tok_hf_bool(node, "use_regex", true), err);
+                                              ats_tok_hf_bool(node, "use_regex", true), err);
     if (strcmp(type, "Whitespace") == 0) /* keep runs of word characters or of other symbols */
         return ats_tok_pipeline_add_regex_split(t, "\\w+|[^\\w\\s]+", TOK_SPLIT_REMOVED, true, err);
     tok_pre_kind kind;
@@ -228,8 +273,8 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
         p->invert = ats_tok_hf_bool(node, "invert", false);
         if (json_is_string(string))
             return dup_string(string, &p->str, &p->str_len, err);
-        return ats_tok_regex_compile(json_string_value(regex), json_string_length(regex), path, &p->re,
-                                 err);
+        return ats_tok_regex_compile(json_string_value(regex), json_string_length(regex), path,
+                                     &p->re, err);
     }
     case TOK_PRE_METASPACE: {
         const json_t *rep = json_object_get(node, "replacement");
@@ -244,7 +289,7 @@ static ats_status parse_pre(tok_pipeline *t, const char *path, const json_t *nod
                                                         : TOK_PREPEND_ALWAYS;
         else
             p->prepend = ats_tok_hf_bool(node, "add_prefix_space", true) ? TOK_PREPEND_ALWAYS
-                                                                     : TOK_PREPEND_NEVER;
+                                                                         : TOK_PREPEND_NEVER;
         p->split = ats_tok_hf_bool(node, "split", true);
         return st;
     }
@@ -352,7 +397,7 @@ static ats_status parse_added(tok_pipeline *t, const char *path, const json_t *a
         bool special = ats_tok_hf_bool(a, "special", false);
         if (v->flags[id] & TOK_FLAG_NOLOOKUP) { /* not in the model's vocabulary */
             ats_status st = ats_tok_vocab_set(v, (int32_t)id, json_string_value(content),
-                                          json_string_length(content), err);
+                                              json_string_length(content), err);
             if (st != ATS_OK)
                 return st;
             v->flags[id] |= TOK_FLAG_NOLOOKUP;
@@ -361,7 +406,7 @@ static ats_status parse_added(tok_pipeline *t, const char *path, const json_t *a
             v->flags[id] |= TOK_FLAG_SPECIAL;
         size_t before = t->n_added;
         ats_status st = ats_tok_pipeline_add_added(t, (int32_t)id, json_string_value(content),
-                                               json_string_length(content), special, err);
+                                                   json_string_length(content), special, err);
         if (st != ATS_OK)
             return st;
         if (t->n_added > before) {
@@ -378,9 +423,80 @@ static ats_status unk_of(tok_pipeline *t, const char *path, const json_t *model,
     const char *unk = ats_tok_hf_str(model, "unk_token");
     if (!unk)
         return ATS_OK;
-    if (!ats_tok_strmap_get(&t->vocab.map, unk, ats_tok_hf_strlen(model, "unk_token"), &t->model.unk_id))
+    if (!ats_tok_strmap_get(&t->vocab.map, unk, ats_tok_hf_strlen(model, "unk_token"),
+                            &t->model.unk_id))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: unk_token '%.40s' is not in the vocabulary", path,
                         unk);
+    return ATS_OK;
+}
+
+/* Raises *max to the largest added token id. */
+static ats_status added_max(const char *path, const json_t *added, int64_t *max, ats_error *err) {
+    for (size_t i = 0; i < json_array_size(added); i++) {
+        json_int_t id = json_integer_value(json_object_get(json_array_get(added, i), "id"));
+        if (id >= TOK_HF_MAX_VOCAB)
+            return ats_fail(err, ATS_ERR_FORMAT, "%s: added token %zu has id %lld", path, i,
+                            (long long)id);
+        if (id > *max)
+            *max = id;
+    }
+    return ATS_OK;
+}
+
+/* A Unigram model: "vocab" [[piece, score], ...] in id order, "unk_id", "byte_fallback". Every
+ * piece takes part in the segmentation and scores add in float64, as Hugging Face tokenizers. */
+static ats_status parse_unigram(tok_pipeline *t, const char *path, const json_t *root,
+                                const json_t *model, ats_error *err) {
+    const json_t *vocab = json_object_get(model, "vocab");
+    const json_t *added = json_object_get(root, "added_tokens");
+    int64_t max = (int64_t)json_array_size(vocab) - 1;
+    ats_status st = ATS_OK;
+    if (!json_is_array(vocab) || max < 0 || max >= TOK_HF_MAX_VOCAB)
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: the Unigram vocabulary is not a list of pieces",
+                        path);
+    tok_model *m = &t->model;
+    if ((st = added_max(path, added, &max, err)) != ATS_OK ||
+        (st = ats_tok_vocab_init(&t->vocab, (int32_t)max + 1, true, err)) != ATS_OK)
+        return st;
+    if (!(m->score64 = calloc((size_t)max + 1, sizeof *m->score64)))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    double min_score = INFINITY;
+    for (size_t id = 0; id < json_array_size(vocab) && st == ATS_OK; id++) {
+        const json_t *item = json_array_get(vocab, id);
+        const json_t *piece = json_array_get(item, 0), *score = json_array_get(item, 1);
+        if (!json_is_string(piece) || !json_is_number(score) || !json_string_length(piece))
+            return ats_fail(err, ATS_ERR_FORMAT, "%s: Unigram piece %zu is not [text, score]", path,
+                            id);
+        const char *text = json_string_value(piece);
+        size_t len = json_string_length(piece);
+        if ((st = ats_tok_vocab_set(&t->vocab, (int32_t)id, text, len, err)) != ATS_OK)
+            return st;
+        m->score64[id] = json_number_value(score);
+        t->vocab.score[id] = (float)m->score64[id];
+        min_score = m->score64[id] < min_score ? m->score64[id] : min_score;
+        if (len > (size_t)m->max_piece_len)
+            m->max_piece_len = len > INT32_MAX / 2 ? INT32_MAX / 2 : (int32_t)len;
+        int byte = ats_tok_parse_byte_token(text, len);
+        if (byte >= 0) {
+            t->vocab.flags[id] |= TOK_FLAG_BYTE;
+            t->vocab.byte_of[id] = (uint8_t)byte;
+            t->vocab.byte_id[byte] = (int32_t)id;
+        }
+    }
+    const json_t *unk = json_object_get(model, "unk_id");
+    if (json_is_integer(unk) && (json_integer_value(unk) < 0 ||
+                                 json_integer_value(unk) >= (json_int_t)json_array_size(vocab)))
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: unk_id is outside the vocabulary", path);
+    m->unk_id = json_is_integer(unk) ? (int32_t)json_integer_value(unk) : -1;
+    if ((st = parse_added(t, path, added, NULL, err)) != ATS_OK ||
+        (st = ats_tok_vocab_build_map(&t->vocab, false, err)) != ATS_OK)
+        return st;
+    m->kind = TOK_MODEL_UNIGRAM;
+    m->score_f32 = false;
+    m->min_score = (float)min_score;
+    m->byte_fallback = ats_tok_hf_bool(model, "byte_fallback", false);
+    t->display = TOK_DISPLAY_SPM;
+    snprintf(t->base.kind, sizeof t->base.kind, "Unigram");
     return ATS_OK;
 }
 
@@ -392,10 +508,13 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
     const char *type = ats_tok_hf_str(model, "type");
     if (!type) /* older files leave the type out */
         type = json_object_get(model, "merges") ? "BPE" : "WordPiece";
+    if (strcmp(type, "Unigram") == 0)
+        return parse_unigram(t, path, root, model, err);
     bool bpe = strcmp(type, "BPE") == 0;
     if (!bpe && strcmp(type, "WordPiece") != 0)
         return ats_fail(err, ATS_ERR_UNSUPPORTED,
-                        "%s: model '%.40s' is not supported (BPE and WordPiece are)", path, type);
+                        "%s: model '%.40s' is not supported (BPE, WordPiece and Unigram are)", path,
+                        type);
     if (bpe && (ats_tok_hf_strlen(model, "continuing_subword_prefix") ||
                 ats_tok_hf_strlen(model, "end_of_word_suffix")))
         return ats_fail(err, ATS_ERR_UNSUPPORTED,
@@ -408,14 +527,8 @@ static ats_status parse_model(tok_pipeline *t, const char *path, const json_t *r
     if (st != ATS_OK)
         return st;
     const json_t *added = json_object_get(root, "added_tokens");
-    for (size_t i = 0; i < json_array_size(added); i++) {
-        json_int_t id = json_integer_value(json_object_get(json_array_get(added, i), "id"));
-        if (id >= TOK_HF_MAX_VOCAB)
-            return ats_fail(err, ATS_ERR_FORMAT, "%s: added token %zu has id %lld", path, i,
-                            (long long)id);
-        if (id > max)
-            max = id;
-    }
+    if ((st = added_max(path, added, &max, err)) != ATS_OK)
+        return st;
     bool byte_level = bpe && has_bytelevel(json_object_get(root, "pre_tokenizer"));
     if ((st = ats_tok_vocab_init(&t->vocab, (int32_t)max + 1, false, err)) != ATS_OK ||
         (st = ats_tok_hf_set_vocab(t, vocab, byte_level, err)) != ATS_OK ||

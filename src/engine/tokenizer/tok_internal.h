@@ -44,7 +44,7 @@ typedef struct tok_strmap {
 ats_status ats_tok_strmap_init(tok_strmap *m, size_t expected, ats_error *err);
 /* Inserts or overwrites (the last value put for a key wins). */
 ats_status ats_tok_strmap_put(tok_strmap *m, const char *key, size_t len, int32_t value,
-                          ats_error *err);
+                              ats_error *err);
 bool ats_tok_strmap_get(const tok_strmap *m, const char *key, size_t len, int32_t *value);
 void ats_tok_strmap_free(tok_strmap *m);
 
@@ -58,9 +58,9 @@ typedef struct tok_pairmap {
 ats_status ats_tok_pairmap_init(tok_pairmap *m, size_t expected, ats_error *err);
 /* Keeps the first (lowest-rank) entry when a pair is put twice, as merges files list them. */
 ats_status ats_tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int32_t rank,
-                           int32_t merged, ats_error *err);
+                               int32_t merged, ats_error *err);
 bool ats_tok_pairmap_get(const tok_pairmap *m, int32_t left, int32_t right, int32_t *rank,
-                     int32_t *merged);
+                         int32_t *merged);
 void ats_tok_pairmap_free(tok_pairmap *m);
 
 /* ---- text with origin spans (tok_text.c) ------------------------------------------------- */
@@ -78,12 +78,13 @@ typedef struct tok_text {
 ats_status ats_tok_text_reserve(tok_text *t, size_t extra, ats_error *err);
 /* Appends n bytes that all get the span [s, e). */
 ats_status ats_tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, int32_t e,
-                           ats_error *err);
+                               ats_error *err);
 /* Appends src bytes [a, a + n) with their own spans. */
 ats_status ats_tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size_t n,
-                                ats_error *err);
+                                    ats_error *err);
 /* Input bytes [a, b) of `input`, each with its own one-byte span. */
-ats_status ats_tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b, ats_error *err);
+ats_status ats_tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b,
+                                   ats_error *err);
 void ats_tok_text_clear(tok_text *t);
 void ats_tok_text_free(tok_text *t);
 
@@ -114,7 +115,8 @@ bool ats_tok_is_bert_punct(int32_t cp);
 
 /* Appends the raw bytes of GPT-2 byte-level text ("Ġupon" -> " upon") to out. *ok is false when
  * a character is outside the 256-character alphabet; out then holds nothing useful. */
-ats_status ats_tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok, ats_error *err);
+ats_status ats_tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok,
+                                    ats_error *err);
 /* Appends raw bytes readably: valid UTF-8 as is, any other byte as "<0xE6>". */
 ats_status ats_tok_render_bytes(tok_buf *out, const char *s, size_t n, ats_error *err);
 /* Parses "<0xE6>" (exactly six characters, hex digits in either case); -1 when not one. */
@@ -124,8 +126,8 @@ int ats_tok_parse_byte_token(const char *s, size_t n);
 
 /* Compiles a pattern with PCRE2_UTF | PCRE2_UCP (and JIT where available). `source` names the
  * file for the error message. */
-ats_status ats_tok_regex_compile(const char *pattern, size_t len, const char *source, pcre2_code **out,
-                             ats_error *err);
+ats_status ats_tok_regex_compile(const char *pattern, size_t len, const char *source,
+                                 pcre2_code **out, ats_error *err);
 
 typedef struct tok_range {
     size_t a, b;
@@ -142,14 +144,16 @@ void ats_tok_ranges_free(tok_ranges *r);
 /* Appends every non-empty match of `re` in s[0..n) to `out`, left to right, without overlap
  * (an empty match advances by one character, as Hugging Face's find_iter does). */
 ats_status ats_tok_regex_find(const pcre2_code *re, const char *s, size_t n, tok_ranges *out,
-                          ats_error *err);
+                              ats_error *err);
 
 /* ---- vocabulary ------------------------------------------------------------------------------ */
 
 enum {
-    TOK_FLAG_SPECIAL = 1, /* control / special: shown as its text, flagged special when matched */
-    TOK_FLAG_BYTE = 2,    /* a <0xXX> byte-fallback token; byte value in tok_vocab.byte_of */
-    TOK_FLAG_NOLOOKUP = 4 /* never produced by looking its text up (control tokens in GGUF) */
+    TOK_FLAG_SPECIAL = 1,  /* control / special: shown as its text, flagged special when matched */
+    TOK_FLAG_BYTE = 2,     /* a <0xXX> byte-fallback token; byte value in tok_vocab.byte_of */
+    TOK_FLAG_NOLOOKUP = 4, /* never produced by looking its text up (control tokens in GGUF) */
+    TOK_FLAG_UNUSED = 8, /* Unigram: a piece the segmentation never picks (SentencePiece UNUSED) */
+    TOK_FLAG_USER = 16   /* Unigram: user-defined, kept whole by the normalizer and favoured */
 };
 
 typedef struct tok_vocab {
@@ -166,10 +170,11 @@ typedef struct tok_vocab {
 
 ats_status ats_tok_vocab_init(tok_vocab *v, int32_t n, bool with_scores, ats_error *err);
 /* Sets token `id`'s text (copied) without adding it to the lookup map. */
-ats_status ats_tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len, ats_error *err);
+ats_status ats_tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len,
+                             ats_error *err);
 /* Gives token `id` a display text other than its lookup text (before the map is built). */
 ats_status ats_tok_vocab_set_display(tok_vocab *v, int32_t id, const char *text, size_t len,
-                                 ats_error *err);
+                                     ats_error *err);
 /* Builds the lookup map over every token not flagged TOK_FLAG_NOLOOKUP; with first_wins the
  * lowest id keeps a duplicated text, otherwise the highest. */
 ats_status ats_tok_vocab_build_map(tok_vocab *v, bool first_wins, ats_error *err);
@@ -191,7 +196,27 @@ typedef enum tok_norm_kind {
     TOK_NORM_STRIP,         /* trim whitespace at the left and/or right */
     TOK_NORM_PREPEND,       /* insert `str` in front of a non-empty text */
     TOK_NORM_REPLACE,       /* every match of `pattern` (literal `str_pat`, or `re`) -> `str` */
+    TOK_NORM_SPM,         /* SentencePiece's normalizer: charsmap, whitespace rules, dummy "▁" */
+    TOK_NORM_PRECOMPILED, /* Hugging Face's Precompiled: the charsmap applied by graphemes */
 } tok_norm_kind;
+
+/* ---- SentencePiece character map (tok_charsmap.c) ------------------------------------------ */
+
+/* A normalizer spec's precompiled_charsmap: u32 trie size in bytes, a darts-clone double-array
+ * trie over UTF-8 byte strings, then replacement strings (each ends with a NUL) that the trie's
+ * values point into. */
+typedef struct tok_charsmap {
+    uint32_t *units; /* (n_units) double-array units, copied so they are aligned */
+    size_t n_units;
+    char *strings; /* (n_strings) replacement strings */
+    size_t n_strings;
+} tok_charsmap;
+
+/* Copies and checks the blob's framing; `source` names the file for messages. An empty blob
+ * gives an empty map (no rules). */
+ats_status ats_tok_charsmap_parse(const uint8_t *blob, size_t len, const char *source,
+                                  tok_charsmap *out, ats_error *err);
+void ats_tok_charsmap_free(tok_charsmap *m);
 
 typedef struct tok_norm {
     tok_norm_kind kind;
@@ -202,6 +227,16 @@ typedef struct tok_norm {
     char *str_pat; /* REPLACE with a literal pattern */
     size_t str_pat_len;
     pcre2_code *re; /* REPLACE with a regex */
+    /* SPM and PRECOMPILED */
+    tok_charsmap charsmap;
+    bool dummy_prefix;    /* SPM: "▁" in front of the text */
+    bool remove_extra_ws; /* SPM: no leading or trailing spaces, runs of spaces as one */
+    bool escape_ws;       /* SPM: spaces written as "▁" */
+    bool ws_suffix; /* SPM: the dummy "▁" goes after the text (treat_whitespace_as_suffix) */
+    const struct tok_vocab *vocab; /* SPM: the pipeline's, for user-defined pieces */
+    int32_t *user_ids;             /* SPM: (n_user) user-defined pieces, matched before the map */
+    size_t n_user;
+    const char *source; /* SPM, PRECOMPILED: the file, for messages about a broken map */
 } tok_norm;
 
 typedef enum tok_split_behavior {
@@ -245,6 +280,7 @@ typedef enum tok_model_kind {
     TOK_MODEL_BPE,       /* merges by rank (Hugging Face, GPT-2, GGUF gpt2) */
     TOK_MODEL_SPM,       /* merges by score (SentencePiece BPE: GGUF llama, llama2.c) */
     TOK_MODEL_WORDPIECE, /* greedy longest match (BERT) */
+    TOK_MODEL_UNIGRAM,   /* the best-scoring segmentation (SentencePiece Unigram: T5, ALBERT) */
 } tok_model_kind;
 
 typedef struct tok_model {
@@ -259,6 +295,13 @@ typedef struct tok_model {
     char prefix[16];    /* WordPiece continuation prefix ("##") */
     size_t prefix_len;
     int max_chars; /* WordPiece: longer words become unk */
+    /* Unigram */
+    bool score_f32;        /* path scores summed in float32, as sentencepiece (else float64, as
+                              Hugging Face tokenizers) */
+    float min_score;       /* an unknown character scores min_score - 10 */
+    float max_score;       /* user-defined pieces score len * max_score - 0.1 */
+    int32_t max_piece_len; /* longest piece in bytes */
+    double *score64;       /* (vocab.n) float64 scores (tokenizer.json), or NULL: vocab.score */
 } tok_model;
 
 typedef enum tok_display {
@@ -306,18 +349,23 @@ tok_norm *ats_tok_pipeline_add_norm(tok_pipeline *t, tok_norm_kind kind, ats_err
 tok_pre *ats_tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error *err);
 /* A token matched in the raw text (text copied; an empty one is ignored). */
 ats_status ats_tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text, size_t len,
-                                  bool special, ats_error *err);
+                                      bool special, ats_error *err);
 /* A ByteLevel pre-tokenizer: a space in front unless there is one (add_prefix_space), then
  * GPT-2's pattern (use_regex). */
 ats_status ats_tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bool use_regex,
-                                      ats_error *err);
+                                          ats_error *err);
 /* A Split pre-tokenizer with a regex (Isolated unless told). */
 ats_status ats_tok_pipeline_add_regex_split(tok_pipeline *t, const char *pattern,
-                                        tok_split_behavior behavior, bool invert, ats_error *err);
+                                            tok_split_behavior behavior, bool invert,
+                                            ats_error *err);
 
 /* ---- stages (one file each) ----------------------------------------------------------------- */
 
-ats_status ats_tok_normalize(const tok_norm *norm, const tok_text *in, tok_text *out, ats_error *err);
+ats_status ats_tok_normalize(const tok_norm *norm, const tok_text *in, tok_text *out,
+                             ats_error *err);
+/* TOK_NORM_SPM and TOK_NORM_PRECOMPILED (tok_charsmap.c). */
+ats_status ats_tok_normalize_charsmap(const tok_norm *norm, const tok_text *in, tok_text *out,
+                                      ats_error *err);
 ats_status ats_tok_pretokenize(const tok_pre *pre, tok_pieces *in, tok_pieces *out, ats_error *err);
 
 /* One token of a piece: id and byte range [a, b) inside the piece. */
@@ -335,11 +383,54 @@ ats_status ats_tok_spans_push(tok_spans *s, int32_t id, int32_t a, int32_t b, at
 
 /* Models: append the tokens of one piece to `out`. */
 ats_status ats_tok_bpe_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
-                          ats_error *err);
+                              ats_error *err);
 ats_status ats_tok_spm_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
-                          ats_error *err);
-ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
-                                ats_error *err);
+                              ats_error *err);
+/* Viterbi over the pieces of the vocabulary (scores in vocab.score); runs of unknown characters
+ * become one unk token, or their bytes with byte fallback. */
+ats_status ats_tok_unigram_encode(const tok_pipeline *t, const char *text, size_t len,
+                                  tok_spans *out, ats_error *err);
+ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len,
+                                    tok_spans *out, ats_error *err);
+
+/* ---- SentencePiece Unigram vocabularies (tok_spiece.c) -------------------------------------- */
+
+/* Piece types of SentencePiece (and of GGUF's tokenizer.ggml.token_type). */
+enum {
+    TOK_PIECE_NORMAL = 1,
+    TOK_PIECE_UNKNOWN,
+    TOK_PIECE_CONTROL,
+    TOK_PIECE_USER,
+    TOK_PIECE_UNUSED,
+    TOK_PIECE_BYTE
+};
+
+typedef struct tok_spm_piece {
+    const char *text; /* (len) UTF-8, borrowed */
+    size_t len;
+    float score;
+    int type; /* TOK_PIECE_* */
+} tok_spm_piece;
+
+/* A SentencePiece Unigram model as spiece.model or a GGUF t5 vocabulary describes it. */
+typedef struct tok_spm_desc {
+    const char *path;
+    tok_spm_piece *pieces; /* (n) */
+    size_t n, cap;
+    int model_type; /* 1 Unigram */
+    bool byte_fallback, ws_suffix;
+    int64_t eos_id; /* appended with add_special when a piece */
+    const uint8_t *charsmap;
+    size_t charsmap_len;
+    bool dummy_prefix, remove_extra_ws, escape_ws;
+} tok_spm_desc;
+
+/* Fills a fresh pipeline: pieces, sentencepiece's normalizer, the Unigram model (scores summed
+ * as sentencepiece does), control and unknown pieces matched in the raw text, eos appended; ids
+ * from the piece count up to vocab_size named <extra_id_N> (n_extra, counting down) and
+ * <unused_ID>. */
+ats_status ats_tok_spm_unigram_build(tok_pipeline *t, const tok_spm_desc *s, int vocab_size,
+                                     int n_extra, ats_error *err);
 
 /* Appends token `id`'s readable piece to out. */
 ats_status ats_tok_render_piece(const tok_pipeline *t, int32_t id, tok_buf *out, ats_error *err);

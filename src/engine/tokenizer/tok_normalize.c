@@ -92,7 +92,8 @@ static ats_status lowercase(const tok_text *in, tok_text *out, ats_error *err) {
         int32_t cp;
         size_t k = ats_tok_utf8_decode(in->b + i, in->len - i, &cp);
         if (cp == 0x130) {
-            st = ats_tok_text_append(out, "i\xCC\x87", 3, char_start(in, i), char_end(in, i, k), err);
+            st = ats_tok_text_append(out, "i\xCC\x87", 3, char_start(in, i), char_end(in, i, k),
+                                     err);
         } else {
             int32_t lower =
                 cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : (int32_t)utf8proc_tolower(cp);
@@ -273,7 +274,8 @@ static ats_status replace(const tok_norm *nm, const tok_text *in, tok_text *out,
     return st;
 }
 
-ats_status ats_tok_normalize(const tok_norm *nm, const tok_text *in, tok_text *out, ats_error *err) {
+ats_status ats_tok_normalize(const tok_norm *nm, const tok_text *in, tok_text *out,
+                             ats_error *err) {
     out->len = 0;
     switch (nm->kind) {
     case TOK_NORM_BERT:
@@ -296,6 +298,9 @@ ats_status ats_tok_normalize(const tok_norm *nm, const tok_text *in, tok_text *o
         return prepend(nm, in, out, err);
     case TOK_NORM_REPLACE:
         return replace(nm, in, out, err);
+    case TOK_NORM_SPM:
+    case TOK_NORM_PRECOMPILED:
+        return ats_tok_normalize_charsmap(nm, in, out, err);
     }
     return ats_fail(err, ATS_ERR_ARG, "unknown normalizer %d", (int)nm->kind);
 }

@@ -33,7 +33,8 @@ ats_status ats_tok_vocab_init(tok_vocab *v, int32_t n, bool with_scores, ats_err
     return ats_tok_buf_append(&v->arena, "", 0, err);
 }
 
-ats_status ats_tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len, ats_error *err) {
+ats_status ats_tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t len,
+                             ats_error *err) {
     ATS_ASSERT(!v->map.slots); /* the map borrows arena pointers: no growth after it is built */
     ATS_ASSERT(id >= 0 && id < v->n);
     if (len > UINT32_MAX / 2 || v->arena.n + len > UINT32_MAX / 2)
@@ -45,7 +46,7 @@ ats_status ats_tok_vocab_set(tok_vocab *v, int32_t id, const char *text, size_t 
 }
 
 ats_status ats_tok_vocab_set_display(tok_vocab *v, int32_t id, const char *text, size_t len,
-                                 ats_error *err) {
+                                     ats_error *err) {
     ATS_ASSERT(!v->map.slots);
     v->doff[id] = (uint32_t)v->arena.n;
     v->dlen[id] = (uint32_t)len;
@@ -83,8 +84,11 @@ void ats_tok_vocab_free(tok_vocab *v) {
 static ats_status pipeline_encode(const ats_tokenizer *tok, const char *text, size_t len,
                                   bool add_special, ats_tokens *out, ats_error *err);
 
-static const ats_tokenizer_vtable pipeline_vtable = {.encode = pipeline_encode,
-                                                     .destroy = ats_tok_pipeline_free};
+static ats_status pipeline_push_id(const ats_tokenizer *tok, int32_t id, int32_t at,
+                                   ats_tokens *out, ats_error *err);
+
+static const ats_tokenizer_vtable pipeline_vtable = {
+    .encode = pipeline_encode, .destroy = ats_tok_pipeline_free, .push_id = pipeline_push_id};
 
 tok_pipeline *ats_tok_pipeline_new(const char *source, ats_error *err) {
     tok_pipeline *t = calloc(1, sizeof *t);
@@ -113,6 +117,8 @@ void ats_tok_pipeline_free(ats_tokenizer *tok) {
         free(t->norms[i].str);
         free(t->norms[i].str_pat);
         pcre2_code_free(t->norms[i].re);
+        ats_tok_charsmap_free(&t->norms[i].charsmap);
+        free(t->norms[i].user_ids);
     }
     free(t->norms);
     for (size_t i = 0; i < t->n_pres; i++) {
@@ -121,6 +127,7 @@ void ats_tok_pipeline_free(ats_tokenizer *tok) {
     }
     free(t->pres);
     ats_tok_pairmap_free(&t->model.merges);
+    free(t->model.score64);
     free(t);
 }
 
@@ -149,7 +156,7 @@ tok_pre *ats_tok_pipeline_add_pre(tok_pipeline *t, tok_pre_kind kind, ats_error 
 }
 
 ats_status ats_tok_pipeline_add_added(tok_pipeline *t, int32_t id, const char *text, size_t len,
-                                  bool special, ats_error *err) {
+                                      bool special, ats_error *err) {
     if (len == 0)
         return ATS_OK; /* an empty added token can never match */
     tok_added *added = realloc(t->added, (t->n_added + 1) * sizeof *added);
@@ -171,7 +178,7 @@ static const char gpt2_pattern[] =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 ats_status ats_tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space, bool use_regex,
-                                      ats_error *err) {
+                                          ats_error *err) {
     tok_pre *p = ats_tok_pipeline_add_pre(t, TOK_PRE_BYTELEVEL, err);
     if (!p)
         return ATS_ERR_NOMEM;
@@ -182,7 +189,8 @@ ats_status ats_tok_pipeline_add_bytelevel(tok_pipeline *t, bool add_prefix_space
 }
 
 ats_status ats_tok_pipeline_add_regex_split(tok_pipeline *t, const char *pattern,
-                                        tok_split_behavior behavior, bool invert, ats_error *err) {
+                                            tok_split_behavior behavior, bool invert,
+                                            ats_error *err) {
     tok_pre *p = ats_tok_pipeline_add_pre(t, TOK_PRE_SPLIT, err);
     if (!p)
         return ATS_ERR_NOMEM;
@@ -330,6 +338,9 @@ static ats_status encode_fragment(const tok_pipeline *t, enc *e, const char *tex
         case TOK_MODEL_WORDPIECE:
             st = ats_tok_wordpiece_encode(t, piece->b, piece->len, &e->spans, err);
             break;
+        case TOK_MODEL_UNIGRAM:
+            st = ats_tok_unigram_encode(t, piece->b, piece->len, &e->spans, err);
+            break;
         }
         for (size_t j = 0; j < e->spans.n && st == ATS_OK; j++) {
             const tok_span *sp = &e->spans.items[j];
@@ -434,5 +445,17 @@ static ats_status pipeline_encode(const ats_tokenizer *tok, const char *text, si
     for (int i = 0; add_special && i < t->n_suffix && st == ATS_OK; i++)
         st = push_token(t, &e, t->suffix[i], (int32_t)len, (int32_t)len, true, out, err);
     enc_free(&e);
+    return st;
+}
+
+static ats_status pipeline_push_id(const ats_tokenizer *tok, int32_t id, int32_t at,
+                                   ats_tokens *out, ats_error *err) {
+    const tok_pipeline *t = (const tok_pipeline *)tok;
+    bool special = id >= 0 && id < t->vocab.n && (t->vocab.flags[id] & TOK_FLAG_SPECIAL);
+    tok_buf piece = {0};
+    ats_status st = ats_tok_render_piece(t, id, &piece, err);
+    if (st == ATS_OK)
+        st = ats_tokens_push(out, id, at, at, special, piece.n ? piece.p : "", piece.n, err);
+    ats_tok_buf_free(&piece);
     return st;
 }

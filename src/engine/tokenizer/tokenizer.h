@@ -18,6 +18,9 @@ typedef struct ats_tokenizer_vtable {
     ats_status (*encode)(const ats_tokenizer *tok, const char *text, size_t len, bool add_special,
                          ats_tokens *out, ats_error *err);
     void (*destroy)(ats_tokenizer *tok);
+    /* Appends token `id` as the tokenizer shows it (may be NULL: an empty piece). */
+    ats_status (*push_id)(const ats_tokenizer *tok, int32_t id, int32_t at, ats_tokens *out,
+                          ats_error *err);
 } ats_tokenizer_vtable;
 
 struct ats_tokenizer {
@@ -29,6 +32,10 @@ struct ats_tokenizer {
 ats_status ats_tokenizer_encode(const ats_tokenizer *tok, const char *text, size_t len,
                                 bool add_special, ats_tokens *out, ats_error *err);
 void ats_tokenizer_free(ats_tokenizer *tok);
+/* Appends token `id` with its readable piece, flagged special when the vocabulary marks it, and
+ * the empty span [at, at): for ids that come from a model rather than from text. */
+ats_status ats_tokenizer_push_id(const ats_tokenizer *tok, int32_t id, int32_t at, ats_tokens *out,
+                                 ats_error *err);
 
 /* ---- token lists -------------------------------------------------------------------------- */
 
@@ -43,10 +50,19 @@ void ats_tokens_truncate(ats_tokens *tokens, int n);
 
 /* ---- constructors, one per vocabulary source ---------------------------------------------- */
 
-/* A Hugging Face folder's tokenizer: tokenizer.json if present, else vocab.json + merges.txt
- * (GPT-2 byte-level BPE), else vocab.txt (WordPiece; lower-casing per tokenizer_config.json,
- * default on). */
+/* A Hugging Face folder's tokenizer: spiece.model for T5 folders (config.json's model_type t5,
+ * mt5 or umt5) or when it is the only tokenizer file, else tokenizer.json if present, else
+ * vocab.json + merges.txt (GPT-2 byte-level BPE), else vocab.txt (WordPiece; lower-casing per
+ * tokenizer_config.json, default on). */
 ats_status ats_tokenizer_from_hf_folder(const char *dir, ats_tokenizer **out, ats_error *err);
+
+/* A SentencePiece model file (spiece.model) holding a Unigram model: sentencepiece's normalizer
+ * (precompiled character map, dummy prefix, whitespace rules) and segmentation, exactly.
+ * `vocab_size` larger than the piece count adds ids past the pieces: the first `n_extra` named
+ * <extra_id_N> counting down (<extra_id_0> is piece count + n_extra - 1, as Hugging Face's T5
+ * tokenizer numbers them), the rest <unused_ID>. With add_special the eos piece is appended. */
+ats_status ats_tokenizer_from_spiece(const char *path, int vocab_size, int n_extra,
+                                     ats_tokenizer **out, ats_error *err);
 
 /* A llama2.c tokenizer.bin: max_token_length, then per token a float score, a length and the
  * bytes. vocab_size comes from the checkpoint header. Adds BOS (id 1) by default. */

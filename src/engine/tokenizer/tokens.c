@@ -67,3 +67,10 @@ void ats_tokenizer_free(ats_tokenizer *tok) {
     if (tok)
         tok->vt->destroy(tok);
 }
+
+ats_status ats_tokenizer_push_id(const ats_tokenizer *tok, int32_t id, int32_t at, ats_tokens *out,
+                                 ats_error *err) {
+    if (tok && tok->vt->push_id)
+        return tok->vt->push_id(tok, id, at, out, err);
+    return ats_tokens_push(out, id, at, at, false, "", 0, err);
+}
