@@ -124,6 +124,34 @@ static void test_attention_on_demand_equals_kept_models(void **state) {
     check_model(gguf, false);
 }
 
+/* T5: the relative position bias on both stacks (the encoder's bidirectional buckets, the
+ * decoder's causal ones), v1.0 and v1.1. */
+static void test_attention_on_demand_equals_kept_t5(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(v10, "fixtures/hf/t5-tiny-random");
+    ATS_REQUIRE_SHARED(v11, "fixtures/hf/t5-v1_1-tiny-random");
+    const char *paths[] = {v10, v11};
+    for (int i = 0; i < 2; i++) {
+        check_model(paths[i], false); /* ats_run_text: the encoder */
+        ats_model *m = load(paths[i], false);
+        ats_run *runs[2];
+        for (int lazy = 0; lazy < 2; lazy++) {
+            ats_run_opts o = ats_run_opts_default();
+            o.attention_budget = lazy ? 1 : SIZE_MAX;
+            const char *target = "Das Tier ging nicht über die Straße.";
+            assert_int_equal(ats_run_seq2seq(m, TEXT, strlen(TEXT), target, strlen(target), &o,
+                                             &runs[lazy], NULL),
+                             ATS_OK);
+        }
+        assert_false(ats_run_attention_kept(runs[1]));
+        compare_heads(runs[1], runs[0], 0);                                   /* the decoder */
+        compare_heads(ats_run_encoder(runs[1]), ats_run_encoder(runs[0]), 0); /* the encoder */
+        ats_run_free(runs[0]);
+        ats_run_free(runs[1]);
+        ats_model_free(m);
+    }
+}
+
 /* Typing with runs computed on demand, each reusing the last: the same heads and pooled
  * overview as a kept run from scratch. */
 static void test_attention_on_demand_while_typing(void **state) {
@@ -392,6 +420,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attention_on_demand_equals_kept_demo),
         cmocka_unit_test(test_attention_on_demand_equals_kept_models),
+        cmocka_unit_test(test_attention_on_demand_equals_kept_t5),
         cmocka_unit_test(test_attention_on_demand_while_typing),
         cmocka_unit_test(test_attention_on_demand_from_threads),
         cmocka_unit_test(test_attention_one_layer),

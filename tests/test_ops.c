@@ -224,6 +224,10 @@ static void test_ops_vectorized_match_twins(void **state) {
                 y[i] = b[i], z[i] = b[i] * ats_silu_ref(g[i]);
             ats_swiglu(y, g, (size_t)n);
             assert_close_rel(y, z, (size_t)n, 1e-6, 1e-7, "swiglu vs twin");
+            for (int i = 0; i < n; i++)
+                y[i] = b[i], z[i] = b[i] * ats_gelu_tanh_ref(g[i]);
+            ats_geglu(y, g, (size_t)n);
+            assert_close_rel(y, z, (size_t)n, 1e-6, 1e-7, "geglu vs twin");
         }
     }
 }
