@@ -356,14 +356,19 @@ const char *ats_compute_blas(void);
 /* The threads a run uses by default: every processor the process may use. */
 int ats_compute_default_threads(void);
 
-/* For benchmarks: milliseconds that the matrix products of one forward pass over T tokens take
- * alone (*ms the median of `repeat` runs, *best_ms the fastest; best_ms may be NULL), in float32
- * through BLAS with its own `threads` threads (what numpy would run): every layer's projections
- * and feed-forward products and each head's q.k^T and weights.v on full T x T matrices, on
- * random data of the model's shapes. Not while a run computes on another thread (it changes
- * BLAS's thread count for the moment). */
-ats_status ats_compute_matmul_floor(const ats_model_config *config, int T, int threads, int repeat,
-                                    double *ms, double *best_ms, ats_error *err);
+/* For benchmarks, the floor no forward pass can beat: the matrix products of one pass over T
+ * tokens alone, in float32 through BLAS with its own threads (what numpy would run): every
+ * layer's projections and feed-forward products and each head's q.k^T and weights.v on full
+ * T x T matrices, on random data of the model's shapes (distinct weights per layer up to 1 GiB).
+ * Made once, timed as often as wanted (a benchmark interleaves it with the runs it compares, so
+ * both see the same machine). ats_matmul_floor_time changes BLAS's thread count for its duration:
+ * not while a run computes on another thread. */
+typedef struct ats_matmul_floor ats_matmul_floor;
+ats_status ats_matmul_floor_new(const ats_model_config *config, int T, ats_matmul_floor **out,
+                                ats_error *err);
+/* Milliseconds of one pass with `threads` BLAS threads (0: every processor). */
+double ats_matmul_floor_time(ats_matmul_floor *floor, int threads);
+void ats_matmul_floor_free(ats_matmul_floor *floor);
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 

@@ -5,8 +5,9 @@
  * and head's attention, as `dump` and the window make them) on a text of exactly T tokens;
  * typing_ms, the median of runs on the same text one word longer that reuse the first run's
  * unchanged prefix (causal models; null otherwise); floor_ms, the median time of the pass's
- * matrix products alone through BLAS with its own threads; peak_mb, the process's peak resident
- * memory during the row. */
+ * matrix products alone through BLAS with its own threads, each pass right after a forward run
+ * so both see the same load; peak_mb, the process's peak resident memory over a run and a typing
+ * run (the model's pages included). */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -181,56 +182,48 @@ static long peak_kb(void) {
     return kb;
 }
 
-/* Times `repeat` runs of `text` (each from scratch, or reusing `reuse`): the median in *ms, the
- * fastest in *best (may be NULL). */
+/* Samples of one measurement; the median and the fastest. */
+typedef struct samples {
+    double *ms;
+    int n;
+} samples;
+
+static void samples_result(samples *sm, double *med, double *best) {
+    *med = median(sm->ms, sm->n); /* sorts */
+    if (best)
+        *best = sm->ms[0];
+}
+
+/* Times `repeat` runs of `text` (each from scratch, or reusing `reuse`) into *runs; after each,
+ * with `floor`, one pass of the matrix products alone into *floors, so that both see the same
+ * moments of a machine shared with other work. */
 static ats_status time_runs(const ats_model *model, const text_buf *text, const ats_run *reuse,
-                            int threads, int repeat, double *ms, double *best, bool *kept,
-                            ats_error *err) {
-    double *times = malloc((size_t)repeat * sizeof *times);
-    if (!times)
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+                            int threads, samples *runs, ats_matmul_floor *floor, int floor_threads,
+                            samples *floors, bool *kept, ats_error *err) {
     ats_run_opts ro = ats_run_opts_default();
     ro.threads = threads;
     ro.keep_cache = reuse != NULL;
     ro.reuse = reuse;
     ats_status s = ATS_OK;
-    for (int r = 0; r < repeat && s == ATS_OK; r++) {
+    for (int r = 0; r < runs->n && s == ATS_OK; r++) {
         ats_run *run = NULL;
         double t0 = ats_clock_ms();
         s = ats_run_text(model, text->s, text->len, &ro, &run, err);
-        times[r] = ats_clock_ms() - t0;
+        runs->ms[r] = ats_clock_ms() - t0;
         if (run && kept)
             *kept = ats_run_attention_kept(run);
         ats_run_free(run);
+        if (floor && s == ATS_OK)
+            floors->ms[r] = ats_matmul_floor_time(floor, floor_threads);
     }
-    if (s == ATS_OK)
-        *ms = median(times, repeat); /* sorts */
-    if (s == ATS_OK && best)
-        *best = times[0];
-    free(times);
     return s;
 }
 
-/* The one-word-longer run after a run of `text` that keeps its cache. */
-static ats_status time_typing(const ats_model *model, const text_buf *text, int next_word,
-                              int threads, int repeat, bench_row *row, ats_error *err) {
-    text_buf longer = {0};
-    if (!text_append(&longer, text->s) || !text_append(&longer, " ") ||
-        !text_append(&longer, WORDS[next_word % N_WORDS])) {
-        free(longer.s);
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    }
-    row->typing_tokens = count_tokens(model, longer.s, longer.len);
-    ats_run_opts ro = ats_run_opts_default();
-    ro.threads = threads;
-    ro.keep_cache = true;
-    ats_run *prev = NULL;
-    ats_status s = ats_run_text(model, text->s, text->len, &ro, &prev, err);
-    if (s == ATS_OK)
-        s = time_runs(model, &longer, prev, threads, repeat, &row->typing_ms, NULL, NULL, err);
-    ats_run_free(prev);
-    free(longer.s);
-    return s;
+/* The text one word longer, for typing. */
+static bool longer_text(const text_buf *text, int next_word, text_buf *longer) {
+    *longer = (text_buf){0};
+    return text_append(longer, text->s) && text_append(longer, " ") &&
+           text_append(longer, WORDS[next_word % N_WORDS]);
 }
 
 /* threads: of the runs (0: the engine's choice); floor_threads: BLAS's own for the floor */
@@ -244,30 +237,61 @@ static ats_status measure_row(const ats_model *model, int threads, int floor_thr
                  c->context);
         return ATS_OK;
     }
-    text_buf text = {0};
+    text_buf text = {0}, longer = {0};
     int next_word = 0;
     if (!text_append(&text, "") || !make_text(model, row->tokens, &text, &next_word)) {
         snprintf(row->note, sizeof row->note, "no text of exactly %d tokens found", row->tokens);
         free(text.s);
         return text.s ? ATS_OK : ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
+    bool typing = c->causal && row->tokens < c->context;
+    double *buf = malloc(3 * (size_t)repeat * sizeof *buf);
+    if (!buf || (typing && !longer_text(&text, next_word, &longer))) {
+        free(buf);
+        free(text.s);
+        free(longer.s);
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    }
+    samples runs = {buf, repeat}, floors = {buf + repeat, repeat},
+            types = {buf + 2 * repeat, repeat};
+
+    /* untimed: the first runs touch the weights' pages; the peak memory of a run (and of typing,
+     * two runs at once) is read here, before the floor's buffers exist */
     peak_reset();
     ats_run_opts ro = ats_run_opts_default();
     ro.threads = threads;
-    ats_run *warm = NULL; /* the first run touches the weights' pages: not timed */
-    ats_status s = ats_run_text(model, text.s, text.len, &ro, &warm, err);
-    ats_run_free(warm);
-    if (s == ATS_OK)
-        s = time_runs(model, &text, NULL, threads, repeat, &row->forward_ms, &row->forward_best,
-                      &row->kept, err);
-    if (s == ATS_OK && c->causal && row->tokens < c->context)
-        s = time_typing(model, &text, next_word, threads, repeat, row, err);
+    ro.keep_cache = typing;
+    ats_run *prev = NULL;
+    ats_status s = ats_run_text(model, text.s, text.len, &ro, &prev, err);
+    samples one = {buf + 2 * repeat, 1};
+    if (s == ATS_OK && typing)
+        s = time_runs(model, &longer, prev, threads, &one, NULL, 0, NULL, NULL, err);
     row->peak_kb = peak_kb();
+
+    ats_matmul_floor *floor = NULL;
     if (s == ATS_OK)
-        s = ats_compute_matmul_floor(c, row->tokens, floor_threads, repeat, &row->floor_ms,
-                                     &row->floor_best, err);
+        s = ats_matmul_floor_new(c, row->tokens, &floor, err);
+    if (s == ATS_OK) {
+        ats_matmul_floor_time(floor, floor_threads); /* warm */
+        s = time_runs(model, &text, NULL, threads, &runs, floor, floor_threads, &floors, &row->kept,
+                      err);
+    }
+    if (s == ATS_OK && typing) {
+        row->typing_tokens = count_tokens(model, longer.s, longer.len);
+        s = time_runs(model, &longer, prev, threads, &types, NULL, 0, NULL, NULL, err);
+        if (s == ATS_OK)
+            samples_result(&types, &row->typing_ms, NULL);
+    }
+    if (s == ATS_OK) {
+        samples_result(&runs, &row->forward_ms, &row->forward_best);
+        samples_result(&floors, &row->floor_ms, &row->floor_best);
+    }
     row->ran = s == ATS_OK;
+    ats_matmul_floor_free(floor);
+    ats_run_free(prev);
+    free(buf);
     free(text.s);
+    free(longer.s);
     return s;
 }
 

@@ -116,41 +116,40 @@ static void one_pass(const floor_bufs *b) {
     }
 }
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-ats_status ats_compute_matmul_floor(const ats_model_config *c, int T, int threads, int repeat,
-                                    double *ms, double *best_ms, ats_error *err) {
-    *ms = 0;
-    if (T < 1 || repeat < 1 || c->n_layer < 1)
-        return ats_fail(err, ATS_ERR_ARG, "a floor needs tokens, layers and a repeat count");
+struct ats_matmul_floor {
     floor_bufs b;
-    if (!alloc_bufs(&b, c, T)) {
-        free_bufs(&b);
+};
+
+ats_status ats_matmul_floor_new(const ats_model_config *c, int T, ats_matmul_floor **out,
+                                ats_error *err) {
+    *out = NULL;
+    if (T < 1 || c->n_layer < 1)
+        return ats_fail(err, ATS_ERR_ARG, "a floor needs tokens and layers");
+    ats_matmul_floor *f = calloc(1, sizeof *f);
+    if (!f || !alloc_bufs(&f->b, c, T)) {
+        if (f)
+            free_bufs(&f->b);
+        free(f);
         return ats_fail(err, ATS_ERR_NOMEM,
                         "out of memory for the matrix-product floor at %d tokens", T);
     }
-    double *times = malloc((size_t)repeat * sizeof *times);
-    if (!times) {
-        free_bufs(&b);
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    }
     ats_blas_setup();
-    ats_blas_floor_threads(threads > 0 ? threads : ats_pool_default_threads());
-    one_pass(&b); /* warm: pages touched, BLAS buffers made */
-    for (int r = 0; r < repeat; r++) {
-        double t0 = ats_clock_ms();
-        one_pass(&b);
-        times[r] = ats_clock_ms() - t0;
-    }
-    ats_blas_floor_threads(1);
-    qsort(times, (size_t)repeat, sizeof *times, compare_doubles);
-    *ms = repeat % 2 ? times[repeat / 2] : 0.5 * (times[repeat / 2 - 1] + times[repeat / 2]);
-    if (best_ms)
-        *best_ms = times[0];
-    free(times);
-    free_bufs(&b);
+    *out = f;
     return ATS_OK;
+}
+
+double ats_matmul_floor_time(ats_matmul_floor *f, int threads) {
+    ats_blas_floor_threads(threads > 0 ? threads : ats_pool_default_threads());
+    double t0 = ats_clock_ms();
+    one_pass(&f->b);
+    double ms = ats_clock_ms() - t0;
+    ats_blas_floor_threads(1);
+    return ms;
+}
+
+void ats_matmul_floor_free(ats_matmul_floor *f) {
+    if (!f)
+        return;
+    free_bufs(&f->b);
+    free(f);
 }
