@@ -300,6 +300,8 @@ typedef struct ats_view_data {
     int n_keys;
     const char *const *key_tokens; /* (n_keys) UTF-8 labels */
     const bool *key_special;       /* (n_keys) or NULL */
+    const char *const *head_badges; /* (L, H) what each head does ("induction"), drawn on its
+                                       grid thumbnail; NULL entries for none; or NULL */
 } ats_view_data;
 
 /* One head's (T, keys) matrix from `data` (its attention array or its head function), or NULL. */

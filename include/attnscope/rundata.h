@@ -60,6 +60,8 @@ typedef struct ats_run_view {
     bool *special;           /* (T) */
     const char **key_labels; /* (Te) cross-attention: the encoder's token pieces, else NULL */
     bool *key_special;       /* (Te) */
+    const char **badges;     /* (L, H) each head's role from the scores the model carries, or
+                                NULL */
     /* a run that computes heads on demand: the heads a build asked for (acquired from the run,
      * released by ats_run_view_free) */
     const ats_run *run;
@@ -68,8 +70,9 @@ typedef struct ats_run_view {
 
 /* `text` is the input text the run was made from (metadata; may be NULL). A run that kept its
  * attention whole is drawn from it; otherwise each head a view draws is computed (or found in
- * the run's cache) when the build asks for it, and the grid draws the pooled overview.
- * ATS_ERR_NOMEM. */
+ * the run's cache) when the build asks for it, and the grid draws the pooled overview. A model
+ * that carries head scores (ats_model_head_scores: checkpoints of attnscope train) gets grid
+ * badges naming each head's role ("previous token", "induction"). ATS_ERR_NOMEM. */
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err);
 /* The same for one kind of an encoder-decoder run: a stack's self-attention, or cross-attention

@@ -88,8 +88,8 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->att = malloc((size_t)threads * 2 * ATS_ATTN_ROWS * T * sizeof(float));
     s->bucket = relative ? malloc((2 * T - 1) * sizeof(int)) : NULL;
     s->cross_kv = Te ? malloc(2 * Te * dq * sizeof(float)) : NULL;
-    if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->concat || !s->proj || !s->ff_up ||
-        (swiglu && !s->ff_gate) || !s->inv_freq || !s->rope || !s->att ||
+    if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->concat || !s->proj ||
+        (F && !s->ff_up) || (swiglu && !s->ff_gate) || !s->inv_freq || !s->rope || !s->att ||
         (relative && !s->bucket) || (Te && !s->cross_kv)) {
         scratch_free(s);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a %zu-token forward pass", T);
@@ -426,7 +426,7 @@ static ats_status embed(const pass *f, float *x, ats_error *err) {
                 return ats_fail(err, ATS_ERR_FORMAT,
                                 "%s: token id %d is outside the embedding table (%d rows)",
                                 m->info.name, id, c->vocab_size);
-            memcpy(row, m->tok_embed + (size_t)id * D, D * sizeof(float));
+            ats_linear_row(&m->tok_embed, id, row);
         }
         if (c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL)
             for (size_t i = 0; i < D; i++)
@@ -739,7 +739,10 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             add_residual(&f, &L->cross_norm, s->x, s->proj);
         }
 
-        /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) */
+        /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) (attention-only
+         * blocks have none) */
+        if (c->d_ff == 0)
+            continue;
         block_input(&f, &L->mlp_norm, s->h, s->x);
         mlp(&f, L);
         add_residual(&f, &L->mlp_norm, s->x, s->proj);

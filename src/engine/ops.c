@@ -38,44 +38,6 @@ void ats_gemm_ref(bool trans_b, int M, int N, int K, float alpha, const float *A
     }
 }
 
-void ats_linear_apply(const ats_linear *lin, const float *x, int T, float *y) {
-    /* Stored [out][in] is B = W (n_out, n_in) used transposed; stored [in][out] is B = W^T. */
-    if (lin->b) {
-        for (int t = 0; t < T; t++)
-            for (int o = 0; o < lin->n_out; o++)
-                y[(size_t)t * lin->n_out + o] = lin->b[o];
-    }
-    ats_gemm(!lin->in_major, T, lin->n_out, lin->n_in, 1.0f, x, lin->n_in, lin->w, lin->ld,
-             lin->b ? 1.0f : 0.0f, y, lin->n_out);
-}
-
-void ats_linear_apply_cols(const ats_linear *lin, const float *x, int T, float *y, int o0, int o1) {
-    /* the same product as ats_linear_apply on the sub-matrix of rows o0..o1-1 of W: stored
-     * [out][in] they start at w + o0 * ld, stored [in][out] at column o0 of each row */
-    const float *w = lin->in_major ? lin->w + o0 : lin->w + (size_t)o0 * lin->ld;
-    int n = o1 - o0;
-    if (lin->b) {
-        for (int t = 0; t < T; t++)
-            memcpy(y + (size_t)t * lin->n_out + o0, lin->b + o0, (size_t)n * sizeof(float));
-    }
-    ats_gemm(!lin->in_major, T, n, lin->n_in, 1.0f, x, lin->n_in, w, lin->ld, lin->b ? 1.0f : 0.0f,
-             y + o0, lin->n_out);
-}
-
-void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y) {
-    for (int t = 0; t < T; t++) {
-        for (int o = 0; o < lin->n_out; o++) {
-            double acc = lin->b ? lin->b[o] : 0.0;
-            for (int i = 0; i < lin->n_in; i++) {
-                float w = lin->in_major ? lin->w[(size_t)i * lin->ld + o]
-                                        : lin->w[(size_t)o * lin->ld + i];
-                acc += (double)x[(size_t)t * lin->n_in + i] * w;
-            }
-            y[(size_t)t * lin->n_out + o] = (float)acc;
-        }
-    }
-}
-
 void ats_softmax_ref(float *x, int n) {
     if (n <= 0)
         return;

@@ -12,14 +12,14 @@
  *   features, calling ats_linear_apply_cols on disjoint column ranges from several threads at
  *   once; attention by heads; elementwise ops and norms by rows.
  * - So every op here is reentrant: no static or global mutable state; scratch is on the stack
- *   or passed in. A kernel for another weight encoding (dequantizing a panel of W at a time
- *   and calling cblas_sgemm on it) belongs inside ats_linear_apply_cols / ats_linear_apply and
- *   reads only rows o0..o1-1 of W there, so each thread dequantizes only its own rows.
+ *   or passed in. The kernels of other weight encodings (linear.h: fused tiles, or a decoded
+ *   panel of W through cblas_sgemm) run inside ats_linear_apply_cols and read only rows
+ *   o0..o1-1 of W there, so each thread decodes only its own rows.
  */
 #ifndef ATS_ENGINE_OPS_H
 #define ATS_ENGINE_OPS_H
 
-#include "model.h"
+#include "linear.h"
 
 #include <stddef.h>
 
@@ -32,14 +32,8 @@ void ats_gemm(bool trans_b, int M, int N, int K, float alpha, const float *A, in
 void ats_gemm_ref(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                   const float *B, int ldb, float beta, float *C, int ldc);
 
-/* y (T, n_out) = x (T, n_in) . W^T + b */
-void ats_linear_apply(const ats_linear *lin, const float *x, int T, float *y);
-void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y);
-
-/* Output features o0..o1-1 only: y[:, o0:o1] = x . W[o0:o1]^T + b[o0:o1], where y keeps its
- * full row stride n_out and its other columns are not touched. The forward pass splits a
- * linear map among its threads this way (0 <= o0 < o1 <= n_out). */
-void ats_linear_apply_cols(const ats_linear *lin, const float *x, int T, float *y, int o0, int o1);
+/* ats_linear_apply and ats_linear_apply_cols (y = x W^T + b over weights in any stored
+ * encoding) are in linear.h. */
 
 /* ---- elementwise and normalisation (vectorized; ops_vec.c) ------------------------------- */
 
