@@ -273,7 +273,6 @@ void ats_run_attention_release(const ats_run *run, const float *attention);
  * has its whole heads instead). */
 const float *ats_run_attention_pooled(const ats_run *run, int *n, int *block);
 
-
 const float *ats_run_hidden(const ats_run *run); /* (T, d_model) after the final norm, or NULL */
 const float *ats_run_logits_last(const ats_run *run); /* (vocab_size) or NULL */
 

@@ -160,8 +160,8 @@ static float *compute_head(const ats_run *run, int layer, int head) {
     k += (size_t)kv * dh;
     for (int r0 = 0; r0 < T; r0 += ATS_ATTN_ROWS) {
         int r1 = r0 + ATS_ATTN_ROWS < T ? r0 + ATS_ATTN_ROWS : T;
-        ats_attn_rows(c, q + (size_t)r0 * dq, dq, k, dkv, r0, r1, T, false,
-                      relative ? &bias : NULL, scores, probs + (size_t)r0 * T, T);
+        ats_attn_rows(c, q + (size_t)r0 * dq, dq, k, dkv, r0, r1, T, false, relative ? &bias : NULL,
+                      scores, probs + (size_t)r0 * T, T);
     }
     free(scores);
     free(bucket);

@@ -44,7 +44,7 @@ typedef struct scratch {
     float *concat;   /* (N, H * dh) every head's output */
     float *proj;     /* (N, D) attention or MLP output before the residual add */
     float *ff_up;    /* (N, F) */
-    float *ff_gate;  /* (N, F) SwiGLU only */
+    float *ff_gate;  /* (N, F) SwiGLU and GeGLU only */
     float *inv_freq; /* (dh / 2) rotary frequencies */
     double *rope;    /* (N, dh / 2, 2) cos and sin of each computed position's angles */
     float *att;      /* (threads, 2, ATS_ATTN_ROWS, T) per thread: scores, then probabilities */

@@ -202,8 +202,9 @@ static void shrink_colors(uint8_t *img, int *m_io, int *mk_io, int f) {
 static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m,
                                  int *mk) {
     c->vmax = grid_scale_max(c, layer, head);
-    uint8_t *img = pooled_mode(c) ? pooled_image(c, layer, head, m, mk)
-                                  : (uint8_t *)ats_attention_image(c, layer, head, plan.step, m, mk);
+    uint8_t *img = pooled_mode(c)
+                       ? pooled_image(c, layer, head, m, mk)
+                       : (uint8_t *)ats_attention_image(c, layer, head, plan.step, m, mk);
     c->vmax = 1.0f;
     if (img && plan.shrink > 1)
         shrink_colors(img, m, mk, plan.shrink);
