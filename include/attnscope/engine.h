@@ -383,6 +383,7 @@ ats_status ats_matmul_floor_new(const ats_model_config *config, int T, ats_matmu
 /* Milliseconds of one pass with `threads` BLAS threads (0: every processor). */
 double ats_matmul_floor_time(ats_matmul_floor *floor, int threads);
 void ats_matmul_floor_free(ats_matmul_floor *floor);
+
 /* ---- what a head does, measured ----------------------------------------------------------- */
 
 /* Scores of one head from its attention matrix attn (T, T), rows queries, columns keys:
