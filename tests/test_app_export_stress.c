@@ -146,16 +146,20 @@ typedef struct expected_data {
 static void expect_data(const ats_app *app, expected_data *e) {
     const ats_model *model = ats_shared_model_get(app->run_model);
     ats_dump_selection all = ats_dump_selection_all(ats_model_get_config(model));
+    ats_status s = ATS_OK;
+    ats_error err;
     for (int i = 0; i < 3; i++) {
         FILE *f = open_memstream(&e->bytes[i], &e->len[i]);
         if (i == 0)
-            ats_dump_write_json(f, model, app->run_text, app->run_text_len, app->run, &all, NULL,
-                                NULL, false);
+            s = ats_dump_write_json(f, model, app->run_text, app->run_text_len, app->run, &all,
+                                    NULL, NULL, false, &err);
         else if (i == 1)
-            ats_dump_write_npy(f, app->run, &all);
+            s = ats_dump_write_npy(f, app->run, &all, &err);
         else
-            ats_dump_write_csv(f, app->run, app->state.view.layer, app->state.view.head);
+            s = ats_dump_write_csv(f, app->run, app->state.view.layer, app->state.view.head, &err);
         fclose(f);
+        if (s != ATS_OK)
+            problem("expected data: %s", err.message);
     }
 }
 
