@@ -532,7 +532,7 @@ def train_log(layers=2, heads=2, checkpoints=3, finished=True):
 
 def corpus():
     q8_model = llama_gguf(D=32, F=32, kind="q8_0")
-    return {
+    c = {
         "fuzz_gguf": {"llama-f32": llama_gguf(), "llama-f16": llama_gguf(kind="f16"),
                       "llama-bf16-gqa": llama_gguf(H=4, KV=2, kind="bf16"),
                       "llama-q8_0": q8_model, "vocab-gpt2": vocab_only_gguf("gpt2"),
@@ -560,6 +560,18 @@ def corpus():
         "fuzz_hf_folder": hf_folders(),
         "fuzz_train_log": {"finished": train_log(), "growing": train_log(1, 4, 2, False)},
     }
+    # weights that are not numbers (a broken file): the forward pass must stay defined
+    nan = float("nan")
+    c["fuzz_llama2c"]["nan-weights"] = struct.pack("<7i", 8, 16, 1, 2, 2, 32, 16) + f32(
+        [nan] * (len(llama2c_checkpoint()) // 4 - 7))
+    gv, _ = gpt2_vocab()
+    gpt2_nan = [(n, d, shape, f32([nan] * (len(data) // 4))) for n, d, shape, data in
+                gpt2_weights(8, 1, len(gv), 16)]
+    c["fuzz_hf_folder"]["gpt2-nan-weights"] = archive(
+        [("config.json", dumps(gpt2_config(8, 1, 2, len(gv), 16))),
+         ("model.safetensors", safetensors(gpt2_nan)),
+         ("tokenizer.json", dumps(gpt2_tokenizer_json()))])
+    return c
 
 
 def main():
