@@ -91,6 +91,7 @@ typedef struct layer_io {
     float *K, *V; /* (T, KV * dh) keys (after RoPE) and values: the run's cache or scratch */
     float *attn;  /* (H, T, T) this layer's probabilities in the run */
     ats_layer_store *keep; /* the intermediates the run keeps for this layer, or NULL */
+    const bool *ablated;   /* (H) heads whose output is zeroed (ats_run_opts.ablate), or NULL */
 } layer_io;
 
 static layer_io layer_outputs(const ats_model_config *c, ats_run *run, scratch *s, int l) {
@@ -100,6 +101,7 @@ static layer_io layer_outputs(const ats_model_config *c, ats_run *run, scratch *
     io.V = io.K + T * dkv;
     io.attn = run->attn + (size_t)l * c->n_head * T * T;
     io.keep = run->layers && run->layers[l].q ? &run->layers[l] : NULL;
+    io.ablated = run->ablated ? run->ablated + (size_t)l * c->n_head : NULL;
     return io;
 }
 
@@ -313,6 +315,15 @@ static void attend_head(const ats_model *m, scratch *s, const layer_io *io, int 
     ats_gemm(false, N, dh, T, 1.0f, p, T, vh, dkv, 0.0f, s->concat + (size_t)hh * dh, dq);
 }
 
+/* Head ablation: concat[:, hh*dh : (hh+1)*dh] (N, dh) = 0 for each ablated head hh, so the
+ * output projection sees the layer without it. */
+static void silence_heads(const ats_model_config *c, const bool *ablated, float *concat, int N) {
+    size_t dh = (size_t)c->d_head, dq = (size_t)c->n_head * dh;
+    for (int hh = 0; ablated && hh < c->n_head; hh++)
+        for (int t = 0; ablated[hh] && t < N; t++)
+            memset(concat + (size_t)t * dq + (size_t)hh * dh, 0, dh * sizeof(float));
+}
+
 /* Multi-head attention of one layer on s->h for rows P..T-1, leaving the projected output in
  * s->proj (N, D). io->K and io->V must hold rows 0..P-1 already; this computes rows P..T-1. */
 static void attention(const ats_model *m, const ats_layer *L, scratch *s, const layer_io *io, int P,
@@ -332,6 +343,7 @@ static void attention(const ats_model *m, const ats_layer *L, scratch *s, const 
 
     for (int hh = 0; hh < c->n_head; hh++)
         attend_head(m, s, io, hh, P, T);
+    silence_heads(c, io->ablated, s->concat, N);
 
     /* proj (N, D) = concat (N, H*dh) . W_o^T + b_o */
     ats_linear_apply(&L->wo, s->concat, N, s->proj);
