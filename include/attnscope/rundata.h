@@ -12,6 +12,7 @@
 #ifndef ATTNSCOPE_RUNDATA_H
 #define ATTNSCOPE_RUNDATA_H
 
+#include "attnscope/analysis.h"
 #include "attnscope/engine.h"
 #include "attnscope/render.h"
 
@@ -92,11 +93,27 @@ typedef struct ats_dump_selection {
 /* Every layer and head of the model. */
 ats_dump_selection ats_dump_selection_all(const ats_model_config *c);
 
+/* What a dump's JSON adds beyond the attention (analysis.h). */
+typedef struct ats_dump_extras {
+    bool aggregate;      /* "head_mean", "head_max" [layer][query][key]: over the heads of each
+                            selected layer */
+    bool rollout;        /* "rollout" [layer][query][key]: attention rollout over every layer */
+    bool value_weighted; /* "value_weighted" [layer][head][query][key] of the selection
+                            (needs a run made with keep_cache) */
+    int top_k;           /* "top_k": [{"id", "piece", "prob"}] the top_k most probable next tokens
+                            (needs the run's logits); 0 for none */
+    bool hide_logits;    /* leave "logits_last" out (the run has logits only for top_k) */
+} ats_dump_extras;
+
 /* One dump object (DESIGN.md's schema); with one_line (JSON Lines) it holds no newline but the
- * last. `warning` and `steps` may be NULL. */
-void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                         const ats_run *run, const ats_dump_selection *sel, const char *warning,
-                         const ats_head_steps *steps, bool one_line);
+ * last. `warning`, `steps` and `extras` may be NULL. A run made with ablated heads adds
+ * "ablated": [{"layer", "head"}, ...]. Fails (nothing written) when an extra cannot be computed:
+ * ATS_ERR_ARG for value_weighted on a run without its cache or top_k without logits,
+ * ATS_ERR_NOMEM. */
+ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
+                               const ats_run *run, const ats_dump_selection *sel,
+                               const char *warning, const ats_head_steps *steps,
+                               const ats_dump_extras *extras, bool one_line, ats_error *err);
 /* NPY v1.0, float32 (layers, heads, T, T) of the selection. */
 void ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel);
 /* One head's (T, T) matrix, token pieces as header row and first column (RFC 4180, CRLF). */
@@ -125,6 +142,23 @@ bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_sele
 /* One head's matrix of one kind: query pieces as the first column, key pieces as the header. */
 void ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer, int head);
 
+/* ---- analysis results as JSON ---------------------------------------------------------------- */
+
+/* `attnscope stats --json`: {"tokens": [...], "heads": [{"layer", "head", "entropy",
+ * "prev_token", "first_token", "self", "distance", "max_weight"}, ...]}, metrics (L, H) of the
+ * run (ats_run_head_metrics) in the order of `order` (n_order indices into metrics; NULL: every
+ * head, layer-major). Undefined values (NAN) are null. */
+void ats_stats_write_json(FILE *f, const ats_run *run, const ats_head_metrics *metrics,
+                          const int *order, int n_order, bool one_line);
+
+/* `attnscope generate --json`: {"prompt_tokens": [...], "generated": [{"id", "piece", "prob",
+ * "attentions": [L][H][T_i]}, ...], "text": ...} for a run whose last n_generated tokens were
+ * generated (ats_generate), probs (n_generated) their probabilities, `text` the prompt text
+ * followed by the generated text. T_i is the generated token's position + 1: its attention row
+ * over every earlier token and itself. */
+void ats_generation_write_json(FILE *f, const ats_run *run, int n_generated, const float *probs,
+                               const char *text, size_t text_len);
+
 /* JSON pieces shared by `tokenize` and `dump` (written with jansson so strings are escaped). */
 void ats_json_write_tokens(FILE *f, const ats_tokens *tokens);
 void ats_json_write_model(FILE *f, const ats_model *model);
@@ -132,6 +166,10 @@ void ats_json_write_model(FILE *f, const ats_model *model);
 void ats_json_write_string(FILE *f, const char *s, size_t len);
 /* A float as JSON: the shortest form that reads back to the same float32; non-finite as null. */
 void ats_json_write_float(FILE *f, float v);
+/* A double as JSON with 10 significant digits; non-finite as null. */
+void ats_json_write_double(FILE *f, double v);
+/* Tokens [from, to) of a list as ats_json_write_tokens writes them. */
+void ats_json_write_token_range(FILE *f, const ats_tokens *tokens, int from, int to);
 
 #ifdef __cplusplus
 }

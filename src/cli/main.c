@@ -13,12 +13,17 @@ static const char *USAGE =
     "       attnscope dump     [--model M] --text T [--format json|npy|csv] [--layer L --head H]\n"
     "                          [--logits] [--hidden] [--no-special] [-o FILE]\n"
     "                          [--steps --layer L --head H --token I]\n"
+    "                          [--aggregate] [--rollout] [--top-k K] [--value-weighted]\n"
+    "                          [--ablate L:H[,L:H...]]\n"
     "       attnscope export   [--model M] --text T --view heatmap|lines|grid|pipeline\n"
     "                          [--layer L] [--head H] [--token I] [--format png|svg]\n"
     "                          [--scale S] [--colormap NAME] [--color-scale fixed|auto]\n"
     "                          [--font FILE] -o FILE\n"
     "                          pipeline: [--step N] [--no-scaling] [--causal-mask on|off]\n"
     "                          [--temperature X]\n"
+    "       attnscope stats    [--model M] --text T [--json] [--sort COLUMN] [--no-special]\n"
+    "       attnscope generate [--model M] --text T --tokens N [--json]\n"
+    "                          [--temperature X] [--top-p P] [--seed S]\n"
     "\n"
     "M is builtin:demo, a Hugging Face folder, a .gguf file or a llama2.c .bin file.\n"
     "Layers and heads count from 0. 'attnscope COMMAND --help' describes each command.\n"
@@ -30,10 +35,8 @@ typedef struct command {
 } command;
 
 static const command COMMANDS[] = {
-    {"info", cmd_info},
-    {"tokenize", cmd_tokenize},
-    {"dump", cmd_dump},
-    {"export", cmd_export},
+    {"info", cmd_info},     {"tokenize", cmd_tokenize}, {"dump", cmd_dump},
+    {"export", cmd_export}, {"stats", cmd_stats},       {"generate", cmd_generate},
 };
 
 int main(int argc, char **argv) {

@@ -1,6 +1,7 @@
 /* The numbers of a run as files: JSON (the schema of DESIGN.md), NPY and CSV. Shared by
  * `attnscope dump` and the window's data export, which writes into memory first. */
 #include "attnscope/rundata.h"
+#include "rundata_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,11 +68,92 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     fputc('}', f);
 }
 
+/* ---- a dump's extras (rundata_internal.h) ---------------------------------------------------- */
+
+/* "head_mean" and "head_max": [layer][query][key] of the selected layers */
+static void write_aggregate(FILE *f, const ats_dump_analysis *a, const ats_run *run,
+                            const ats_dump_selection *sel, const char *nl) {
+    int T = ats_run_n_tokens(run);
+    for (int which = 0; which < 2; which++) { /* head_mean, then head_max */
+        fprintf(f, ",%s \"%s\": [", nl, which ? "head_max" : "head_mean");
+        for (int l = 0; l < sel->n_layers; l++) {
+            ats_run_head_mean_max(run, sel->layer0 + l, a->mean, a->max, NULL);
+            fprintf(f, "%s%s  ", l ? "," : "", nl);
+            write_matrix(f, which ? a->max : a->mean, T, T);
+        }
+        fputc(']', f);
+    }
+}
+
+static void write_value_weighted(FILE *f, const ats_dump_analysis *a, const ats_run *run,
+                                 const ats_dump_selection *sel, const char *nl) {
+    int T = ats_run_n_tokens(run), H = ats_run_get_config(run)->n_head;
+    fprintf(f, ",%s \"value_weighted\": [", nl);
+    for (int l = 0; l < sel->n_layers; l++) {
+        fprintf(f, "%s%s  [", l ? "," : "", nl);
+        for (int h = 0; h < sel->n_heads; h++) {
+            int layer = sel->layer0 + l, head = sel->head0 + h;
+            const float *norms = a->norms + ((size_t)layer * H + head) * T; /* (T) */
+            ats_value_weighted(ats_run_attention(run, layer, head), norms, T, T, a->weighted);
+            if (h)
+                fprintf(f, ",%s   ", nl);
+            write_matrix(f, a->weighted, T, T);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
+void ats_dump_analysis_write(FILE *f, const ats_dump_analysis *a, const ats_run *run,
+                             const ats_dump_selection *sel, const char *nl) {
+    const ats_model_config *c = ats_run_get_config(run);
+    int T = ats_run_n_tokens(run);
+    if (ats_run_n_ablated(run) > 0) {
+        fprintf(f, ",%s \"ablated\": [", nl);
+        int n = 0;
+        for (int l = 0; l < c->n_layer; l++)
+            for (int h = 0; h < c->n_head; h++)
+                if (ats_run_head_ablated(run, l, h))
+                    fprintf(f, "%s{\"layer\": %d, \"head\": %d}", n++ ? ", " : "", l, h);
+        fputc(']', f);
+    }
+    if (a->ex.aggregate)
+        write_aggregate(f, a, run, sel, nl);
+    if (a->rollout) {
+        fprintf(f, ",%s \"rollout\": [", nl);
+        for (int l = 0; l < c->n_layer; l++) {
+            fprintf(f, "%s%s  ", l ? "," : "", nl);
+            write_matrix(f, a->rollout + (size_t)l * T * T, T, T);
+        }
+        fputc(']', f);
+    }
+    if (a->norms)
+        write_value_weighted(f, a, run, sel, nl);
+    if (a->top) {
+        fprintf(f, ",%s \"top_k\": [", nl);
+        for (int i = 0; i < a->n_top; i++) {
+            const char *piece = ats_tokens_get(a->top_tokens, i)->piece;
+            fprintf(f, "%s{\"id\": %d, \"piece\": ", i ? ", " : "", a->top[i].id);
+            ats_json_write_string(f, piece, strlen(piece));
+            fputs(", \"prob\": ", f);
+            ats_json_write_float(f, a->top[i].prob);
+            fputc('}', f);
+        }
+        fputc(']', f);
+    }
+}
+
 /* One JSON object; with one_line (JSON Lines, for --text-file) it holds no newline but the last,
  * otherwise each member and each head starts a line so a person can read the file. */
-void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                         const ats_run *run, const ats_dump_selection *sel, const char *warning,
-                         const ats_head_steps *steps, bool one_line) {
+ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
+                               const ats_run *run, const ats_dump_selection *sel,
+                               const char *warning, const ats_head_steps *steps,
+                               const ats_dump_extras *extras, bool one_line, ats_error *err) {
+    ats_dump_extras none = {0};
+    ats_dump_analysis an;
+    ats_status st = ats_dump_analysis_make(&an, model, run, extras ? extras : &none, err);
+    if (st != ATS_OK)
+        return st;
     int T = ats_run_n_tokens(run);
     const char *nl = one_line ? "" : "\n";
     fputs("{\"model\": ", f);
@@ -101,7 +183,8 @@ void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size
         fputc(']', f);
     }
     fputc(']', f);
-    const float *logits = ats_run_logits_last(run);
+    ats_dump_analysis_write(f, &an, run, sel, nl);
+    const float *logits = extras && extras->hide_logits ? NULL : ats_run_logits_last(run);
     if (logits) {
         fprintf(f, ",%s \"logits_last\": ", nl);
         write_vector(f, logits, ats_model_get_config(model)->vocab_size);
@@ -114,6 +197,8 @@ void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size
     if (steps)
         write_steps(f, steps, nl);
     fputs("}\n", f);
+    ats_dump_analysis_free(&an);
+    return ATS_OK;
 }
 
 /* "attentions": [layer][head][query][key] of one kind over a selection. */

@@ -154,7 +154,7 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
         ats_dump_write_csv_kind(m[2].f, run, job->kind, job->layer, job->head);
     } else if (ok) {
         ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
-                            warning[0] ? warning : NULL, NULL, false);
+                            warning[0] ? warning : NULL, NULL, NULL, false, NULL);
         ats_dump_write_npy(m[1].f, run, &all);
         ats_dump_write_csv(m[2].f, run, job->layer, job->head);
     }
