@@ -103,6 +103,15 @@ typedef struct ats_model_config {
 /* "demo", "gpt2", "bert", "llama", "t5". */
 const char *ats_arch_name(ats_arch arch);
 
+/* Weight tensors of one stored type ("Q4_K", "F32", ...) and the bytes they occupy as stored. */
+typedef struct ats_weight_type_count {
+    char type[12];
+    int tensors;
+    uint64_t bytes;
+} ats_weight_type_count;
+
+enum { ATS_MAX_WEIGHT_TYPES = 16 };
+
 /* Descriptive facts for `attnscope info` and the window's side panel. */
 typedef struct ats_model_info {
     char name[256];          /* "builtin:demo", or the file or folder name */
@@ -112,7 +121,13 @@ typedef struct ats_model_info {
     char tokenizer_kind[64]; /* "word", "byte-level BPE", "WordPiece", "SentencePiece BPE", ... */
     uint64_t file_size;      /* bytes on disk over every file read (0 for builtin) */
     uint64_t n_params;       /* weights the attention engine holds */
-    bool has_weights;        /* false for a vocabulary-only GGUF: tokenize and info only */
+    /* the tensors read, by stored type, most bytes first */
+    ats_weight_type_count weight_types[ATS_MAX_WEIGHT_TYPES];
+    int n_weight_types;
+    /* memory the loaded weights take: stored bytes used in place from the mapped file(s) plus
+     * what the loader converted or generated (a run's working memory comes on top) */
+    uint64_t weight_memory;
+    bool has_weights; /* false for a vocabulary-only GGUF: tokenize and info only */
 } ats_model_info;
 
 /* ---- loading ----------------------------------------------------------------------------- */

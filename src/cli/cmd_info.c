@@ -7,7 +7,8 @@ static const char *USAGE =
     "usage: attnscope info [--model M] [--json] [--tokenizer FILE] [--causal]\n"
     "\n"
     "Describes a model: architecture, layers, heads, KV heads, d_model, d_head, context,\n"
-    "vocabulary, dtype, parameter count, tokenizer kind and file size.\n"
+    "vocabulary, dtype, weight tensors per stored type, the memory the weights take, parameter\n"
+    "count, tokenizer kind and file size.\n"
     "\n"
     "  --model M         builtin:demo (default), a Hugging Face folder, a .gguf or llama2.c .bin\n"
     "  --json            one JSON object instead of aligned text\n"
@@ -52,6 +53,32 @@ static const char *activation_name(ats_activation a) {
     return "unknown";
 }
 
+/* "3.56 GB", "540 MB", "12.0 kB", "812 bytes" (powers of 1000, as file sizes are shown) */
+static void format_bytes(uint64_t n, char *out, size_t size) {
+    static const char *units[] = {"kB", "MB", "GB", "TB"};
+    if (n < 1000) {
+        snprintf(out, size, "%llu bytes", (unsigned long long)n);
+        return;
+    }
+    double v = (double)n / 1000;
+    int u = 0;
+    while (v >= 1000 && u < 3)
+        v /= 1000, u++;
+    snprintf(out, size, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+/* "Q4_K 193 (3.59 GB), Q6_K 33 (472 MB), F32 65 (1.05 MB)" */
+static void print_tensor_types(FILE *f, const ats_model_info *i) {
+    fprintf(f, "tensors        ");
+    for (int k = 0; k < i->n_weight_types; k++) {
+        char size[32];
+        format_bytes(i->weight_types[k].bytes, size, sizeof size);
+        fprintf(f, "%s%s %d (%s)", k ? ", " : "", i->weight_types[k].type,
+                i->weight_types[k].tensors, size);
+    }
+    fprintf(f, "%s\n", i->n_weight_types ? "" : "none counted");
+}
+
 void cli_print_model_info(FILE *f, const ats_model *model) {
     const ats_model_config *c = ats_model_get_config(model);
     const ats_model_info *i = ats_model_get_info(model);
@@ -81,6 +108,12 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
         fprintf(f, "vocab          open (a word's id is a hash of the word)\n");
     if (i->has_weights) {
         fprintf(f, "dtype          %s\n", i->dtype);
+        if (i->n_weight_types > 0)
+            print_tensor_types(f, i);
+        char memory[32];
+        format_bytes(i->weight_memory, memory, sizeof memory);
+        fprintf(f, "memory         %s for the weights (a run's working memory comes on top)\n",
+                memory);
         fprintf(f, "parameters     %llu\n", (unsigned long long)i->n_params);
         fprintf(f, "norm           %s, %s\n", norm_name(c), c->pre_norm ? "pre-norm" : "post-norm");
         fprintf(f, "positions      %s\n", positions_name(c->positions));
@@ -103,6 +136,16 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
     fprintf(f, "file size      %llu bytes\n", (unsigned long long)i->file_size);
 }
 
+/* {"Q4_K": {"tensors": 193, "bytes": 3590324224}, ...} */
+static json_t *tensor_types_json(const ats_model_info *i) {
+    json_t *types = json_object();
+    for (int k = 0; k < i->n_weight_types; k++)
+        json_object_set_new(types, i->weight_types[k].type,
+                            json_pack("{s:i, s:I}", "tensors", i->weight_types[k].tensors, "bytes",
+                                      (json_int_t)i->weight_types[k].bytes));
+    return types;
+}
+
 static void print_json(const ats_model *model) {
     const ats_model_config *c = ats_model_get_config(model);
     const ats_model_info *i = ats_model_get_info(model);
@@ -116,6 +159,8 @@ static void print_json(const ats_model *model) {
         (json_int_t)i->n_params, "tokenizer", i->tokenizer_kind, "norm", norm_name(c), "positions",
         positions_name(c->positions), "activation", activation_name(c->activation), "causal",
         (int)c->causal, "file_size", (json_int_t)i->file_size);
+    json_object_set_new(obj, "tensor_types", tensor_types_json(i));
+    json_object_set_new(obj, "weight_memory", json_integer((json_int_t)i->weight_memory));
     const ats_model_config *dec = ats_model_get_decoder_config(model);
     if (dec) {
         json_object_set_new(obj, "n_decoder_layer", json_integer(dec->n_layer));

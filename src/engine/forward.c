@@ -224,7 +224,7 @@ static ats_status embed(const ats_model *m, const ats_tokens *tokens, int P, int
                 return ats_fail(err, ATS_ERR_FORMAT,
                                 "%s: token id %d is outside the embedding table (%d rows)",
                                 m->info.name, id, c->vocab_size);
-            memcpy(row, m->tok_embed + (size_t)id * D, D * sizeof(float));
+            ats_linear_row(&m->tok_embed, id, row);
         }
         if (c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL)
             for (size_t i = 0; i < D; i++)

@@ -41,6 +41,7 @@ void *ats_model_alloc(ats_model *model, size_t bytes, ats_error *err) {
         return NULL;
     }
     model->owned[model->n_owned++] = p;
+    model->owned_bytes += bytes;
     return p;
 }
 
@@ -58,6 +59,30 @@ char *ats_model_strdup(ats_model *model, const char *s, ats_error *err) {
     if (copy)
         memcpy(copy, s, n);
     return copy;
+}
+
+void ats_model_note_tensor(ats_model *model, ats_wtype type, uint64_t stored_bytes, bool in_place) {
+    ats_model_info *info = &model->info;
+    const char *name = ats_wtype_name(type);
+    int i = 0;
+    while (i < info->n_weight_types && strcmp(info->weight_types[i].type, name) != 0)
+        i++;
+    if (i == ATS_MAX_WEIGHT_TYPES) /* more types than ats_wtype has: cannot happen */
+        return;
+    if (i == info->n_weight_types) {
+        snprintf(info->weight_types[i].type, sizeof info->weight_types[i].type, "%s", name);
+        info->n_weight_types++;
+    }
+    info->weight_types[i].tensors++;
+    info->weight_types[i].bytes += stored_bytes;
+    /* most bytes first */
+    for (; i > 0 && info->weight_types[i].bytes > info->weight_types[i - 1].bytes; i--) {
+        ats_weight_type_count t = info->weight_types[i];
+        info->weight_types[i] = info->weight_types[i - 1];
+        info->weight_types[i - 1] = t;
+    }
+    if (in_place)
+        model->in_place_bytes += stored_bytes;
 }
 
 ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_error *err) {
@@ -131,6 +156,11 @@ static ats_status check_linear(const ats_linear *lin, int n_out, int n_in, const
     if (lin->n_out != n_out || lin->n_in != n_in)
         return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s is (%d, %d), expected (%d, %d)", layer,
                         what, lin->n_out, lin->n_in, n_out, n_in);
+    /* block types: rows of whole blocks, stored [out][in] (what linear.c decodes) */
+    uint64_t per = ats_wtype_block_elems(lin->type);
+    if (per > 1 && (lin->in_major || lin->n_in % per != 0 || lin->ld % per != 0))
+        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s rows are not whole %s blocks", layer,
+                        what, ats_wtype_name(lin->type));
     return ATS_OK;
 }
 
@@ -152,8 +182,13 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
     if (rope && c->d_head % 2 != 0)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: rotary positions need an even d_head, got %d",
                         model->info.name, c->d_head);
-    if (!model->tok_embed && !model->embed_fn)
+    if (!model->tok_embed.w && !model->embed_fn)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the token embedding", model->info.name);
+    if (model->tok_embed.w &&
+        (model->tok_embed.n_out != c->vocab_size || model->tok_embed.n_in != c->d_model))
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: token embedding is (%d, %d), expected (%d, %d)",
+                        model->info.name, model->tok_embed.n_out, model->tok_embed.n_in,
+                        c->vocab_size, c->d_model);
     if ((c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL) &&
         !model->pos_embed)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the position embedding",
@@ -225,7 +260,7 @@ static uint64_t norm_params(const ats_norm *n, int d) {
 uint64_t ats_model_count_params(const ats_model *model) {
     const ats_model_config *c = &model->cfg;
     uint64_t n = 0;
-    if (model->tok_embed)
+    if (model->tok_embed.w)
         n += (uint64_t)c->vocab_size * c->d_model;
     if (model->pos_embed && c->positions == ATS_POS_LEARNED)
         n += (uint64_t)c->context * c->d_model;
@@ -242,14 +277,15 @@ uint64_t ats_model_count_params(const ats_model *model) {
         n += norm_params(&L->attn_norm, c->d_model) + norm_params(&L->mlp_norm, c->d_model);
     }
     n += norm_params(&model->final_norm, c->d_model);
-    if (model->lm_head.w && model->lm_head.w != model->tok_embed)
+    if (model->lm_head.w && model->lm_head.w != model->tok_embed.w)
         n += linear_params(&model->lm_head);
     if (model->rel_bias)
         n += (uint64_t)c->rel_buckets * c->n_head;
     if (model->decoder) /* its own layers, norms, bias table and head; the embedding is shared */
-        n += ats_model_count_params(model->decoder) - (model->decoder->tok_embed == model->tok_embed
-                                                           ? (uint64_t)c->vocab_size * c->d_model
-                                                           : 0);
+        n += ats_model_count_params(model->decoder) -
+             (model->decoder->tok_embed.w == model->tok_embed.w
+                  ? (uint64_t)c->vocab_size * c->d_model
+                  : 0);
     return n;
 }
 
@@ -313,5 +349,6 @@ ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model
         return s;
     }
     (*out)->info.n_params = ats_model_count_params(*out);
+    (*out)->info.weight_memory = (*out)->in_place_bytes + (*out)->owned_bytes;
     return ATS_OK;
 }
