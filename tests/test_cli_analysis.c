@@ -3,34 +3,11 @@
  * numbers computed from the dumped attentions (metrics, aggregates, rollout, top-k) or from the
  * model's weights by its own forward pass (ablation, value-weighted attention, generation).
  * Skips when ../shared or python3 with numpy is absent. Also the errors: one line, exit 2. */
+#include "python_tools.h"
 #include "test_support.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static char python[64];
-
-/* Debian's python3 with numpy (the fixtures' tools use it), or any python3 that has numpy. */
-static bool find_python(void) {
-    const char *candidates[] = {"/usr/bin/python3", "python3"};
-    for (int i = 0; i < 2; i++) {
-        char cmd[256];
-        snprintf(cmd, sizeof cmd, "%s -c 'import numpy' >/dev/null 2>&1", candidates[i]);
-        if (system(cmd) == 0) {
-            snprintf(python, sizeof python, "%s", candidates[i]);
-            return true;
-        }
-    }
-    return false;
-}
-
-#define REQUIRE_PYTHON()                                                                           \
-    do {                                                                                           \
-        if (!python[0] && !find_python()) {                                                        \
-            print_message("skipped: python3 with numpy is absent\n");                              \
-            skip();                                                                                \
-        }                                                                                          \
-    } while (0)
 
 /* Runs the CLI with args, writing standard output to dir/name; asserts exit 0. */
 static void cli_to_file(const char *const *args, const char *dir, const char *name) {
@@ -46,24 +23,23 @@ static void cli_to_file(const char *const *args, const char *dir, const char *na
     ats_cli_result_free(&r);
 }
 
-/* Runs analysis_ref.py with "ARGS" (paths relative to dir); fails with its message. */
-static void check(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(const char *dir, const char *fmt, ...) {
-    char args[2048], cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s '%s/tests/tools/analysis_ref.py' %s 2>&1", dir, python,
-             ATS_SOURCE_DIR, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char out[4096] = "";
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    if (status != 0)
-        fail_msg("analysis_ref.py %s: %s", args, out);
+/* Runs analysis_ref.py with the given arguments (NULL-terminated); a mismatch fails the test
+ * with the script's one line on standard output. */
+#define CHECK(...) check((const char *[]){__VA_ARGS__, NULL})
+static void check(const char **words) {
+    const char *args[16] = {ATS_SOURCE_DIR "/tests/tools/analysis_ref.py"};
+    for (int i = 0; words[i] && i < 14; i++)
+        args[i + 1] = words[i];
+    ats_run_python(args);
+}
+
+/* dir/name in a static buffer (one of four, so a call may hold a few) */
+static const char *in(const char *dir, const char *name) {
+    static char paths[4][1024];
+    static int next;
+    char *p = paths[next++ % 4];
+    snprintf(p, 1024, "%s/%s", dir, name);
+    return p;
 }
 
 typedef struct fixture {
@@ -94,7 +70,7 @@ static bool has_lm_head(const fixture *f) {
 /* stats against the metrics of a dump's attentions, on every fixture (and T5's encoder). */
 static void test_cli_analysis_stats(void **state) {
     (void)state;
-    REQUIRE_PYTHON();
+    ats_require_numpy();
     ATS_REQUIRE_SHARED(t5, "fixtures/hf/t5-tiny-random");
     char *dir = ats_make_temp_dir();
     for (size_t i = 0; i <= N_FIXTURES; i++) {
@@ -112,7 +88,7 @@ static void test_cli_analysis_stats(void **state) {
             const char *d5[] = {"dump", "--model", m, "--text", text, "--max-new", "1", NULL};
             cli_to_file(d5, dir, "dump.json");
         }
-        check(dir, "stats stats.json dump.json");
+        CHECK("stats", in(dir, "stats.json"), in(dir, "dump.json"));
     }
     (void)t5;
     ats_rmtree(dir);
@@ -146,7 +122,7 @@ static void test_cli_analysis_stats_table_sorted(void **state) {
 /* --aggregate, --rollout and --top-k from the dump's own attentions and logits. */
 static void test_cli_analysis_aggregate_rollout_top_k(void **state) {
     (void)state;
-    REQUIRE_PYTHON();
+    ats_require_numpy();
     char *dir = ats_make_temp_dir();
     for (size_t i = 0; i < N_FIXTURES; i++) {
         const char *model = ats_test_shared(FIXTURES[i].rel);
@@ -167,9 +143,9 @@ static void test_cli_analysis_aggregate_rollout_top_k(void **state) {
                               "--logits",
                               NULL};
         cli_to_file(args, dir, "dump.json");
-        check(dir, "aggregate dump.json");
+        CHECK("aggregate", in(dir, "dump.json"));
         if (lm)
-            check(dir, "topk dump.json 7");
+            CHECK("topk", in(dir, "dump.json"), "7");
     }
     ats_rmtree(dir);
     free(dir);
@@ -180,7 +156,7 @@ static void test_cli_analysis_aggregate_rollout_top_k(void **state) {
  * attention (stories260K: 8 heads on 4 K/V heads) in all three of its files. */
 static void test_cli_analysis_ablation_value_weighted(void **state) {
     (void)state;
-    REQUIRE_PYTHON();
+    ats_require_numpy();
     char *dir = ats_make_temp_dir();
     const char *ablations[] = {NULL, "0:1,2:3", "1:0"};
     for (size_t i = 0; i < N_FIXTURES; i++) {
@@ -203,7 +179,7 @@ static void test_cli_analysis_ablation_value_weighted(void **state) {
             }
             args[n] = NULL;
             cli_to_file(args, dir, "dump.json");
-            check(dir, "forward %s '%s' dump.json", FIXTURES[i].arch, r);
+            CHECK("forward", FIXTURES[i].arch, r, in(dir, "dump.json"));
         }
         /* one layer and head: the selection applies to value_weighted too */
         const char *one[] = {
@@ -211,7 +187,7 @@ static void test_cli_analysis_ablation_value_weighted(void **state) {
             "--layer", "1",       "--head", "2",      "--ablate",       "0:0",
             NULL};
         cli_to_file(one, dir, "dump.json");
-        check(dir, "forward %s '%s' dump.json", FIXTURES[i].arch, r);
+        CHECK("forward", FIXTURES[i].arch, r, in(dir, "dump.json"));
     }
     ats_rmtree(dir);
     free(dir);
@@ -222,7 +198,7 @@ static void test_cli_analysis_ablation_value_weighted(void **state) {
  * repeats its tokens. */
 static void test_cli_analysis_generate(void **state) {
     (void)state;
-    REQUIRE_PYTHON();
+    ats_require_numpy();
     char *dir = ats_make_temp_dir();
     for (size_t i = 0; i < N_FIXTURES; i++) {
         if (!has_lm_head(&FIXTURES[i]))
@@ -237,14 +213,14 @@ static void test_cli_analysis_generate(void **state) {
         const char *g[] = {"generate", "--model", m,        "--text", FIXTURES[i].text,
                            "--tokens", "6",       "--json", NULL};
         cli_to_file(g, dir, "gen.json");
-        check(dir, "generate %s '%s' gen.json", FIXTURES[i].arch, r);
+        CHECK("generate", FIXTURES[i].arch, r, in(dir, "gen.json"));
         const char *s[] = {"generate",       "--model",  m,         "--text",
                            FIXTURES[i].text, "--tokens", "5",       "--json",
                            "--temperature",  "0.8",      "--top-p", "0.6",
                            "--seed",         "11",       NULL};
         cli_to_file(s, dir, "sampled.json");
-        check(dir, "generate %s '%s' sampled.json --top-p 0.6 --temperature 0.8", FIXTURES[i].arch,
-              r);
+        CHECK("generate", FIXTURES[i].arch, r, in(dir, "sampled.json"), "--top-p", "0.6",
+              "--temperature", "0.8");
         cli_to_file(s, dir, "again.json");
         char *a = NULL, *b = NULL, pa[1024], pb[1024];
         snprintf(pa, sizeof pa, "%s/sampled.json", dir);
