@@ -151,6 +151,9 @@ const ats_model_config *ats_model_get_config(const ats_model *model);
  * n_layer); ats_model_get_config gives the encoder's. NULL for one-stack models. */
 const ats_model_config *ats_model_get_decoder_config(const ats_model *model);
 const ats_model_info *ats_model_get_info(const ats_model *model);
+/* True when the model predicts tokens (a language-model head: GPT-2, Llama, T5's decoder); false
+ * for BERT's encoder, builtin:demo and vocabulary-only files. */
+bool ats_model_has_lm_head(const ats_model *model);
 
 /* A one-line explanation of a hand-built head ("previous token: its query rotates the position
  * code back by one"), or NULL for heads that were learned or are random. */

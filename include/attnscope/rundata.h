@@ -55,6 +55,7 @@ typedef struct ats_run_view {
     bool *special;           /* (T) */
     const char **key_labels; /* (Te) cross-attention: the encoder's token pieces, else NULL */
     bool *key_special;       /* (Te) */
+    bool *ablated;           /* (L, H) the heads the run ablated (data.ablated), or NULL */
 } ats_run_view;
 
 /* `text` is the input text the run was made from (metadata; may be NULL). ATS_ERR_NOMEM. */
@@ -66,6 +67,22 @@ ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_
 ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const ats_run *run,
                                   ats_attn_kind kind, const char *text, ats_error *err);
 void ats_run_view_free(ats_run_view *v);
+
+/* ---- analysis as view data (analysis.h's numbers for the views) ------------------------------ */
+
+/* The aggregate view's matrix of a run's self-attention: out (T, T) is `which` at `layer` (the
+ * mean or max over its heads, the mean over every layer and head, or the rollout through it,
+ * read from `rollout` (L, T, T), ats_run_rollout's, which only ATS_AGGREGATE_ROLLOUT needs);
+ * received (T) its column sums, or NULL. ATS_ERR_ARG for a layer out of range or a missing
+ * rollout, ATS_ERR_NOMEM. */
+ats_status ats_run_aggregate_make(const ats_run *run, ats_aggregate which, int layer,
+                                  const float *rollout, float *out, float *received,
+                                  ats_error *err);
+/* Value-weighted attention of every head: out (L, H, T, T) = A_ij * norms[l][h][j], norms (L, H,
+ * T) from ats_run_value_norms. With per_layer_unit each layer is divided by its largest value,
+ * for the lines view, whose weights are in 0 .. 1. */
+void ats_run_value_weighted_all(const ats_run *run, const float *norms, bool per_layer_unit,
+                                float *out);
 
 /* One head's attention formula for one query token, as the pipeline view draws it. */
 typedef struct ats_run_pipeline {

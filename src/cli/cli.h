@@ -39,12 +39,14 @@ enum {
     OPT_STEP = 1 << 18,   /* --step N */
     OPT_EXPORT_DIR = 1 << 19,
     OPT_COLOR_SCALE = 1 << 20,
-    OPT_TARGET = 1 << 21,    /* --target TGT, --max-new N: encoder-decoder models */
-    OPT_ATTENTION = 1 << 22, /* --attention encoder|decoder|cross */
-    OPT_SORT = 1 << 23,      /* --sort COLUMN */
-    OPT_ANALYSIS = 1 << 24,  /* --aggregate, --rollout, --top-k K, --value-weighted */
-    OPT_ABLATE = 1 << 25,    /* --ablate L:H[,L:H...] */
-    OPT_SAMPLING = 1 << 26,  /* --tokens N, --temperature X, --top-p P, --seed S */
+    OPT_TARGET = 1 << 21,         /* --target TGT, --max-new N: encoder-decoder models */
+    OPT_ATTENTION = 1 << 22,      /* --attention encoder|decoder|cross */
+    OPT_SORT = 1 << 23,           /* --sort COLUMN */
+    OPT_ANALYSIS = 1 << 24,       /* --aggregate, --rollout, --top-k K, --value-weighted */
+    OPT_ABLATE = 1 << 25,         /* --ablate L:H[,L:H...] */
+    OPT_SAMPLING = 1 << 26,       /* --tokens N, --temperature X, --top-p P, --seed S */
+    OPT_VALUE_WEIGHTED = 1 << 27, /* --value-weighted */
+    OPT_COMBINE = 1 << 28,        /* --combine mean|max|all|rollout */
 };
 
 typedef struct cli_opts {
@@ -69,12 +71,13 @@ typedef struct cli_opts {
     double temperature;      /* 0 when not given */
     bool causal, json, no_special, logits, hidden, steps, no_scaling, help;
     /* analysis: stats, dump extras, generate */
-    const char *sort;   /* --sort: a stats column */
-    const char *ablate; /* --ablate L:H[,L:H...] */
-    const char *seed;   /* --seed S */
-    int top_k;          /* --top-k K; CLI_UNSET when not given */
-    int n_tokens;       /* --tokens N; CLI_UNSET when not given */
-    double top_p;       /* --top-p P; 0 when not given */
+    const char *sort;    /* --sort: a stats column */
+    const char *ablate;  /* --ablate L:H[,L:H...] */
+    const char *seed;    /* --seed S */
+    int top_k;           /* --top-k K; CLI_UNSET when not given */
+    int n_tokens;        /* --tokens N; CLI_UNSET when not given */
+    double top_p;        /* --top-p P; 0 when not given */
+    const char *combine; /* --combine: the aggregate view's matrix */
     bool aggregate, rollout, value_weighted;
 } cli_opts;
 

@@ -99,9 +99,11 @@ void ats_heatmap_natural_size(view_ctx *c, float *w, float *h) {
     bands(c, &g, cell, step);
     *w = g.m + g.caption + g.row_w + (float)nk * cell + g.bar_w + g.m;
     *h = g.top + g.caption + g.col_h + (float)nq * cell + g.m;
-    char detail[64];
-    snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", c->st->layer, c->st->head);
-    *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
+    char detail[160];
+    ats_view_head_detail(c->d, c->st->layer, c->st->head, detail, sizeof detail);
+    *w =
+        fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, c->d->detail ? c->d->detail : detail) +
+                      2 * g.m);
 }
 
 /* Position in the shown list, or -1 when the token is out of range or hidden. */
@@ -299,9 +301,9 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
 
 void ats_heatmap_build(view_ctx *c) {
     const ats_view_state *st = c->st;
-    char detail[64];
-    snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", st->layer, st->head);
-    float title_bottom = ats_view_title(c, detail);
+    char detail[160];
+    ats_view_head_detail(c->d, st->layer, st->head, detail, sizeof detail);
+    float title_bottom = ats_view_title(c, c->d->detail ? c->d->detail : detail);
     readout(c, title_bottom + 8.0f * c->ui);
     c->vmax = ats_view_scale_max(c, st->layer, st->head);
     if (c->tok.n == 0) {

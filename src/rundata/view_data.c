@@ -14,6 +14,7 @@ void ats_run_view_free(ats_run_view *v) {
     free(v->special);
     free(v->key_labels);
     free(v->key_special);
+    free(v->ablated);
     *v = (ats_run_view){0};
 }
 

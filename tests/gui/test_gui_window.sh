@@ -130,6 +130,9 @@ differ lines.png grid.png "the grid view"
 xdotool key Tab space space
 shot pipeline.png
 differ grid.png pipeline.png "the pipeline view, step 2"
+xdotool key Tab
+shot aggregate.png
+differ pipeline.png aggregate.png "the aggregate view"
 xdotool key Tab Up 2
 shot head2.png
 differ typed.png head2.png "head 2"

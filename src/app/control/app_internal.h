@@ -35,6 +35,10 @@ struct ats_app {
     size_t run_text_len;
     char *run_target; /* T5: the decoder's text the run used (NULL: generated) */
     size_t run_target_len;
+    ats_run_extras *extras; /* computed with it (metrics, prediction, value norms, rollout, the
+                               compare run), or NULL */
+    struct ats_analysis_cache *analysis; /* derived arrays the views draw (app_analysis.c) */
+    uint64_t posted_analysis;            /* ats_app_analysis_key of the last run posted */
     uint64_t shown_seq; /* the newest outcome applied */
     uint64_t min_seq;   /* outcomes below it ran on a model since swapped out */
     ats_span_map span_map;
@@ -85,6 +89,19 @@ void ats_app_text_changed(ats_app *app, double event_ms);
  * pipeline view needs the details of a layer the last run did not keep). */
 void ats_app_post_run(ats_app *app, double trigger_ms);
 
+/* Analysis (app_analysis.c): the options and extras a run posted now needs (*ablate malloc'd,
+ * the caller frees it); a fingerprint of them (a change posts a run); the run that arrived; the
+ * derived arrays brought up to date before a frame; the view data of the analysis (measure,
+ * value-weighted attention, aggregate, head numbers) added to a run view of side 0 (A) or 1
+ * (B, the compare text). */
+void ats_app_analysis_post_opts(const ats_app *app, ats_run_opts *opts, ats_head_ref **ablate,
+                                ats_extras_request *extras);
+uint64_t ats_app_analysis_key(const ats_app *app);
+void ats_app_analysis_arrived(ats_app *app);
+void ats_app_analysis_refresh(ats_app *app);
+void ats_app_analysis_view(const ats_app *app, int side, ats_run_view *vd);
+void ats_app_analysis_free(ats_app *app);
+
 /* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
  * its data for the selected layer and head with the what-if switches (free with
  * ats_run_pipeline_free before the run changes). */
@@ -93,5 +110,7 @@ bool ats_app_run_has_detail(const ats_app *app, int layer);
  * title, which lives in title[n]); the window and its exports both draw from it. */
 ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n);
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err);
+/* The compared text B's run as view data (title "… · B"); ATS_ERR_ARG when there is none. */
+ats_status ats_app_compare_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n);
 
 #endif
