@@ -160,12 +160,12 @@ static bool build_stacks(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     return true;
 }
 
-/* Builds `data` in state `st` as stack k at x, w of the views area (full height). */
+/* Builds `data` in state `st` as stack k at x, y, w, h of the views area. */
 static ats_status build_panel(ats_ui *ui, int k, const ats_view_state *st, const ats_view_data *d,
-                              int x, int w, int h, ats_error *err) {
+                              int x, int y, int w, int h, ats_error *err) {
     ui->stack_x[k] = x;
     ui->stack_w[k] = w;
-    ui->stack_y[k] = 0;
+    ui->stack_y[k] = y;
     ui->stack_h[k] = h;
     return ats_view_build(stack_view(ui, k), st, d, ui->font, (float)(w > 1 ? w : 1),
                           (float)(h > 1 ? h : 1), err);
@@ -189,10 +189,19 @@ static bool build_compare(ats_ui *ui, const ats_app *app, frect area) {
     bool with_diff =
         diff && (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_AGGREGATE);
     int n = with_diff ? 3 : 2, W = (int)area.w, H = (int)area.h;
+    if (!diff && (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_AGGREGATE)) {
+        size_t used = strlen(tb); /* why there is no difference to show */
+        snprintf(tb + used, sizeof tb - used, " (%d tokens, A %d: no A \xE2\x88\x92 B)",
+                 b.data.n_tokens, a.data.n_tokens);
+        b.data.model_name = tb;
+    }
+    /* side by side when each panel stays wide enough; else A and B above, A - B below */
+    bool rows = with_diff && (float)W / 3.0f < 0.75f * (float)H;
+    int cw = rows ? W / 2 : W / n, ch = rows ? H / 2 : H;
     ats_error err = {0};
-    ats_status st = build_panel(ui, 0, &s->view, &a.data, 0, W / n, H, &err);
+    ats_status st = build_panel(ui, 0, &s->view, &a.data, 0, 0, cw, ch, &err);
     if (st == ATS_OK)
-        st = build_panel(ui, 1, &s->view, &b.data, W / n, W / n, H, &err);
+        st = build_panel(ui, 1, &s->view, &b.data, cw, 0, rows ? W - cw : cw, ch, &err);
     if (st == ATS_OK && with_diff) {
         ats_view_data d = a.data;
         d.model_name = s->model_name;
@@ -209,7 +218,8 @@ static bool build_compare(ats_ui *ui, const ats_app *app, frect area) {
         v.color_scale = ATS_COLOR_SCALE_AUTO;
         v.zoom = 1;
         v.pan_query = v.pan_key = 0;
-        st = build_panel(ui, 2, &v, &d, 2 * (W / n), W - 2 * (W / n), H, &err);
+        st = rows ? build_panel(ui, 2, &v, &d, 0, ch, W, H - ch, &err)
+                  : build_panel(ui, 2, &v, &d, 2 * cw, 0, W - 2 * cw, H, &err);
     }
     ats_run_view_free(&a);
     ats_run_view_free(&b);
@@ -398,7 +408,8 @@ static ats_app_hit view_hit(ats_ui *ui, float x, float y) {
     const ats_view *view = ui->view;
     int stack = 0;
     for (int k = ui->n_stacks - 1; k > 0 && stack == 0; k--)
-        if (ly >= (float)ui->stack_y[k] && lx >= (float)ui->stack_x[k])
+        if (ly >= (float)ui->stack_y[k] && ly < (float)(ui->stack_y[k] + ui->stack_h[k]) &&
+            lx >= (float)ui->stack_x[k] && lx < (float)(ui->stack_x[k] + ui->stack_w[k]))
             stack = k;
     if (ui->n_stacks > 0) { /* several views: the one under the pointer */
         view = stack_view(ui, stack);
