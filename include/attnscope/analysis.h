@@ -49,7 +49,8 @@ typedef struct ats_head_metrics {
 const char *ats_metric_name(ats_metric metric);
 bool ats_metric_from_name(const char *name, ats_metric *out);
 
-/* The metrics of one head's matrix attn (T, T), T >= 1. */
+/* The metrics of one head's matrix attn (T, T), T >= 1 (prev_token through engine.h's
+ * ats_score_previous_token). */
 void ats_head_metrics_of(const float *attn, int T, ats_head_metrics *out);
 
 /* Every head of a run: out (L, H), layer-major. */
@@ -102,8 +103,9 @@ int ats_top_k(const float *logits, int n, int k, ats_token_prob *out);
 
 /* How the next token is chosen. Greedy (sample false): the highest logit, the lowest id on a
  * tie. Sampling: from softmax(logits / temperature), cut to the smallest set of most probable
- * tokens whose probabilities reach top_p (nucleus sampling) and renormalized, drawn with a
- * splitmix64 generator whose state starts at the seed (the same seed, the same tokens). */
+ * tokens whose probabilities reach top_p (nucleus sampling) and renormalized, drawn with the
+ * project's splitmix64 generator whose state starts at the seed (the same seed, the same
+ * tokens). */
 typedef struct ats_sampling {
     bool sample;
     float temperature; /* > 0; 1 leaves the probabilities as they are */

@@ -309,6 +309,8 @@ typedef struct ats_view_data {
     int n_keys;
     const char *const *key_tokens; /* (n_keys) UTF-8 labels */
     const bool *key_special;       /* (n_keys) or NULL */
+    const char *const *head_badges; /* (L, H) what each head does ("induction"), drawn on its
+                                       grid thumbnail; NULL entries for none; or NULL */
     /* Analysis, all optional (NULL: none): */
     const float *aggregate;   /* (T, T) the aggregate view's matrix (st->aggregate, st->layer) */
     const float *received;    /* (T) the attention each token receives: aggregate's column sums */

@@ -56,9 +56,13 @@ typedef struct ats_run_view {
     const char **key_labels; /* (Te) cross-attention: the encoder's token pieces, else NULL */
     bool *key_special;       /* (Te) */
     bool *ablated;           /* (L, H) the heads the run ablated (data.ablated), or NULL */
+    const char **badges;     /* (L, H) each head's role from the scores the model carries, or
+                                NULL */
 } ats_run_view;
 
-/* `text` is the input text the run was made from (metadata; may be NULL). ATS_ERR_NOMEM. */
+/* `text` is the input text the run was made from (metadata; may be NULL). A model that carries
+ * head scores (ats_model_head_scores: checkpoints of attnscope train) gets grid badges naming
+ * each head's role ("previous token", "induction"). ATS_ERR_NOMEM. */
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err);
 /* The same for one kind of an encoder-decoder run: a stack's self-attention, or cross-attention
@@ -162,11 +166,12 @@ void ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, in
 /* ---- analysis results as JSON ---------------------------------------------------------------- */
 
 /* `attnscope stats --json`: {"tokens": [...], "heads": [{"layer", "head", "entropy",
- * "prev_token", "first_token", "self", "distance", "max_weight"}, ...]}, metrics (L, H) of the
- * run (ats_run_head_metrics) in the order of `order` (n_order indices into metrics; NULL: every
- * head, layer-major). Undefined values (NAN) are null. */
+ * "prev_token", "first_token", "self", "distance", "max_weight", "induction"}, ...]}, metrics
+ * (L, H) of the run (ats_run_head_metrics) and the model's induction scores (L, H) (engine.h's
+ * probe; NULL: "induction" left out) in the order of `order` (n_order indices into metrics;
+ * NULL: every head, layer-major). Undefined values (NAN) are null. */
 void ats_stats_write_json(FILE *f, const ats_run *run, const ats_head_metrics *metrics,
-                          const int *order, int n_order, bool one_line);
+                          const float *induction, const int *order, int n_order, bool one_line);
 
 /* `attnscope generate --json`: {"prompt_tokens": [...], "generated": [{"id", "piece", "prob",
  * "attentions": [L][H][T_i]}, ...], "text": ...} for a run whose last n_generated tokens were

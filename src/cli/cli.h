@@ -41,12 +41,13 @@ enum {
     OPT_COLOR_SCALE = 1 << 20,
     OPT_TARGET = 1 << 21,         /* --target TGT, --max-new N: encoder-decoder models */
     OPT_ATTENTION = 1 << 22,      /* --attention encoder|decoder|cross */
-    OPT_SORT = 1 << 23,           /* --sort COLUMN */
-    OPT_ANALYSIS = 1 << 24,       /* --aggregate, --rollout, --top-k K, --value-weighted */
-    OPT_ABLATE = 1 << 25,         /* --ablate L:H[,L:H...] */
-    OPT_SAMPLING = 1 << 26,       /* --tokens N, --temperature X, --top-p P, --seed S */
-    OPT_VALUE_WEIGHTED = 1 << 27, /* --value-weighted */
-    OPT_COMBINE = 1 << 28,        /* --combine mean|max|all|rollout */
+    OPT_SCORES = 1 << 23,         /* --scores: each head's previous-token and induction score */
+    OPT_SORT = 1 << 24,           /* --sort COLUMN */
+    OPT_ANALYSIS = 1 << 25,       /* --aggregate, --rollout, --top-k K, --value-weighted */
+    OPT_ABLATE = 1 << 26,         /* --ablate L:H[,L:H...] */
+    OPT_SAMPLING = 1 << 27,       /* --tokens N, --temperature X, --top-p P, --seed S */
+    OPT_VALUE_WEIGHTED = 1 << 28, /* --value-weighted */
+    OPT_COMBINE = 1 << 29,        /* --combine mean|max|all|rollout */
 };
 
 typedef struct cli_opts {
@@ -69,7 +70,7 @@ typedef struct cli_opts {
     int step;                /* -1 when not given */
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
-    bool causal, json, no_special, logits, hidden, steps, no_scaling, help;
+    bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
     /* analysis: stats, dump extras, generate */
     const char *sort;    /* --sort: a stats column */
     const char *ablate;  /* --ablate L:H[,L:H...] */
@@ -145,6 +146,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
 
 #endif

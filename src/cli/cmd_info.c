@@ -1,17 +1,23 @@
 #include "cli.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *USAGE =
-    "usage: attnscope info [--model M] [--json] [--tokenizer FILE] [--causal]\n"
+    "usage: attnscope info [--model M] [--json] [--scores] [--tokenizer FILE] [--causal]\n"
     "\n"
     "Describes a model: architecture, layers, heads, KV heads, d_model, d_head, context,\n"
     "vocabulary, dtype, weight tensors per stored type, the memory the weights take, parameter\n"
     "count, tokenizer kind and file size.\n"
     "\n"
-    "  --model M         builtin:demo (default), a Hugging Face folder, a .gguf or llama2.c .bin\n"
+    "  --model M         builtin:demo (default), builtin:tiny, a Hugging Face folder, a .gguf or\n"
+    "                    llama2.c .bin\n"
     "  --json            one JSON object instead of aligned text\n"
+    "  --scores          also each head's previous-token and induction score, measured on 8\n"
+    "                    sequences of random tokens each followed by a copy of itself (JSON:\n"
+    "                    \"head_scores\": {\"previous_token\": [[...]], \"induction\": [[...]]},\n"
+    "                    one row per layer)\n"
     "  --tokenizer FILE  the tokenizer.bin of a llama2.c checkpoint\n"
     "  --causal          builtin:demo only: GPT-style causal mask\n";
 
@@ -99,7 +105,7 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
                 c->n_kv_head < c->n_head ? " (grouped-query attention)" : "");
         fprintf(f, "d_model        %d\n", c->d_model);
         fprintf(f, "d_head         %d\n", c->d_head);
-        fprintf(f, "d_ff           %d\n", c->d_ff);
+        fprintf(f, "d_ff           %d%s\n", c->d_ff, c->d_ff == 0 ? " (attention only)" : "");
         fprintf(f, "context        %d tokens\n", c->context);
     }
     if (c->vocab_size > 0)
@@ -146,7 +152,56 @@ static json_t *tensor_types_json(const ats_model_info *i) {
     return types;
 }
 
-static void print_json(const ats_model *model) {
+/* ---- --scores ------------------------------------------------------------------------------ */
+
+typedef struct head_scores {
+    int n_layer, n_head;
+    float *previous_token, *induction; /* (L, H) */
+} head_scores;
+
+static bool measure_scores(const ats_model *model, head_scores *out, int *code) {
+    const ats_model_config *c = ats_model_get_config(model);
+    size_t LH = (size_t)c->n_layer * c->n_head;
+    *out = (head_scores){c->n_layer, c->n_head, malloc(LH * sizeof(float)),
+                         malloc(LH * sizeof(float))};
+    ats_error err;
+    ats_status s =
+        !out->previous_token || !out->induction
+            ? ats_fail(&err, ATS_ERR_NOMEM, "out of memory")
+            : ats_head_scores_probe(model, NULL, out->previous_token, out->induction, &err);
+    if (s != ATS_OK) {
+        cli_error("info: %s", err.message);
+        *code = cli_exit_for(s);
+        return false;
+    }
+    return true;
+}
+
+static void print_scores(const head_scores *hs) {
+    printf("head scores    on random tokens followed by a copy of themselves (attnscope info "
+           "--help)\n");
+    printf("               layer  head  previous-token  induction  role\n");
+    for (int l = 0; l < hs->n_layer; l++)
+        for (int h = 0; h < hs->n_head; h++) {
+            size_t i = (size_t)l * hs->n_head + h;
+            float p = hs->previous_token[i], ind = hs->induction[i];
+            printf("               %-6d %-5d %-15.3f %-10.3f %s\n", l, h, (double)p, (double)ind,
+                   ats_head_role_name(ats_head_role_of(p, ind)));
+        }
+}
+
+static json_t *score_rows(const float *v, int n_layer, int n_head) {
+    json_t *rows = json_array();
+    for (int l = 0; l < n_layer; l++) {
+        json_t *row = json_array();
+        for (int h = 0; h < n_head; h++)
+            json_array_append_new(row, json_real(v[(size_t)l * n_head + h]));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
+static void print_json(const ats_model *model, const head_scores *hs) {
     const ats_model_config *c = ats_model_get_config(model);
     const ats_model_info *i = ats_model_get_info(model);
     json_t *obj = json_pack(
@@ -167,14 +222,21 @@ static void print_json(const ats_model *model) {
         json_object_set_new(obj, "rel_buckets", json_integer(c->rel_buckets));
         json_object_set_new(obj, "rel_max_distance", json_integer(c->rel_max_distance));
     }
-    json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (hs)
+        json_object_set_new(obj, "head_scores",
+                            json_pack("{s:o, s:o}", "previous_token",
+                                      score_rows(hs->previous_token, hs->n_layer, hs->n_head),
+                                      "induction",
+                                      score_rows(hs->induction, hs->n_layer, hs->n_head)));
+    json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', stdout);
     json_decref(obj);
 }
 
 int cmd_info(int argc, char **argv) {
     cli_opts o;
-    if (!cli_parse("info", argc, argv, 2, OPT_MODEL | OPT_JSON | OPT_TOKENIZER | OPT_CAUSAL, &o))
+    if (!cli_parse("info", argc, argv, 2,
+                   OPT_MODEL | OPT_JSON | OPT_TOKENIZER | OPT_CAUSAL | OPT_SCORES, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
         fputs(USAGE, stdout);
@@ -184,10 +246,23 @@ int cmd_info(int argc, char **argv) {
     ats_model *model = cli_load_model(&o, &code);
     if (!model)
         return code;
-    if (o.json)
-        print_json(model);
-    else
-        cli_print_model_info(stdout, model);
+    head_scores hs = {0};
+    if (o.scores && !ats_model_get_info(model)->has_weights) {
+        cli_error("info: %s holds no weights to score", o.model);
+        code = EXIT_BAD_INPUT;
+    } else if (!o.scores || measure_scores(model, &hs, &code)) {
+        if (o.json) {
+            print_json(model, o.scores ? &hs : NULL);
+        } else {
+            cli_print_model_info(stdout, model);
+            if (o.scores)
+                print_scores(&hs);
+        }
+    }
+    free(hs.previous_token);
+    free(hs.induction);
     ats_model_free(model);
+    if (code != EXIT_OK)
+        return code;
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUN_FAILED;
 }

@@ -17,11 +17,15 @@ static const char *USAGE =
     "  self         A_ii\n"
     "  distance     sum_j A_ij |i - j|\n"
     "  max_weight   max_j A_ij\n"
+    "  induction    the model's, not the text's: how much the head's queries in the second half\n"
+    "               of random token sequences repeated twice look at the token after their\n"
+    "               earlier copy (attnscope train's probe: 8 sequences of up to 32 tokens)\n"
     "\n"
     "  --json         {\"tokens\": [...], \"heads\": [{\"layer\", \"head\", \"entropy\", "
     "\"prev_token\",\n"
-    "                 \"first_token\", \"self\", \"distance\", \"max_weight\"}, ...]}, "
-    "layer-major\n"
+    "                 \"first_token\", \"self\", \"distance\", \"max_weight\", \"induction\"}, "
+    "...]},\n"
+    "                 layer-major\n"
     "  --sort COLUMN  order by a column: layer or head (ascending) or a metric (largest first;\n"
     "                 undefined values last); the table, and with --json the list\n"
     "  --no-special   do not add the special tokens the model adds by default\n"
@@ -30,10 +34,11 @@ static const char *USAGE =
     "\n"
     "On an encoder-decoder model (T5) the heads are the encoder's.\n";
 
-/* The sort key: a metric, or the layer / head index. */
+/* The sort key: a metric, the induction score, or the layer / head index. */
 typedef struct sort_key {
     bool by_index; /* layer or head */
     bool by_head;
+    bool by_induction;
     ats_metric metric;
 } sort_key;
 
@@ -44,14 +49,23 @@ static bool parse_sort(const char *name, sort_key *out) {
         out->by_head = strcmp(name, "head") == 0;
         return true;
     }
-    return ats_metric_from_name(name, &out->metric);
+    out->by_induction = strcmp(name, "induction") == 0;
+    return out->by_induction || ats_metric_from_name(name, &out->metric);
 }
 
 typedef struct sort_ctx {
     const ats_head_metrics *metrics;
+    const float *induction; /* (L, H), or NULL when the probe could not run */
     sort_key key;
     int n_head;
 } sort_ctx;
+
+/* The sort column's value of head `i` (NAN when undefined). */
+static double key_value(const sort_ctx *s, int i) {
+    if (s->key.by_induction)
+        return s->induction ? s->induction[i] : NAN;
+    return s->metrics[i].value[s->key.metric];
+}
 
 /* Insertion sort of the head indices (stable: ties keep layer-major order). */
 static void sort_heads(int *order, int n, const sort_ctx *s) {
@@ -63,8 +77,7 @@ static void sort_heads(int *order, int n, const sort_ctx *s) {
             if (s->key.by_index) {
                 before = s->key.by_head && v % s->n_head < u % s->n_head;
             } else {
-                double a = s->metrics[v].value[s->key.metric];
-                double b = s->metrics[u].value[s->key.metric];
+                double a = key_value(s, v), b = key_value(s, u);
                 before = !isnan(a) && (isnan(b) || a > b);
             }
             if (!before)
@@ -76,12 +89,12 @@ static void sort_heads(int *order, int n, const sort_ctx *s) {
     }
 }
 
-static void print_table(FILE *f, const ats_head_metrics *metrics, const int *order, int n,
-                        int n_head) {
+static void print_table(FILE *f, const ats_head_metrics *metrics, const float *induction,
+                        const int *order, int n, int n_head) {
     fprintf(f, "%5s %4s", "layer", "head");
     for (int m = 0; m < ATS_METRIC_COUNT; m++)
         fprintf(f, " %11s", ats_metric_name((ats_metric)m));
-    fputc('\n', f);
+    fprintf(f, " %11s\n", "induction");
     for (int k = 0; k < n; k++) {
         int index = order[k];
         fprintf(f, "%5d %4d", index / n_head, index % n_head);
@@ -92,13 +105,33 @@ static void print_table(FILE *f, const ats_head_metrics *metrics, const int *ord
             else
                 fprintf(f, " %11.4f", v);
         }
-        fputc('\n', f);
+        if (induction)
+            fprintf(f, " %11.4f\n", (double)induction[index]);
+        else
+            fprintf(f, " %11s\n", "-");
     }
 }
 
+/* The model's induction scores (L, H) from engine.h's probe (random sequences repeated twice),
+ * or NULL (with a warning) when it cannot run, e.g. a context too short. */
+static float *induction_scores(const ats_model *model) {
+    const ats_model_config *c = ats_model_get_config(model);
+    size_t n = (size_t)c->n_layer * c->n_head;
+    float *prev = malloc(n * sizeof *prev), *ind = malloc(n * sizeof *ind);
+    ats_error err = {0};
+    ats_probe_opts po = ats_probe_opts_default();
+    if (!prev || !ind || ats_head_scores_probe(model, &po, prev, ind, &err) != ATS_OK) {
+        cli_warn("stats: no induction scores: %s", err.message[0] ? err.message : "out of memory");
+        free(ind);
+        ind = NULL;
+    }
+    free(prev);
+    return ind;
+}
+
 /* Runs one text and writes its metrics; returns an exit code. */
-static int stats_one(const cli_opts *o, const ats_model *model, const cli_texts *texts, int i,
-                     FILE *out) {
+static int stats_one(const cli_opts *o, const ats_model *model, const float *induction,
+                     const cli_texts *texts, int i, FILE *out) {
     ats_run_opts ro = ats_run_opts_default();
     ro.add_special = !o->no_special;
     ats_run *run;
@@ -125,15 +158,15 @@ static int stats_one(const cli_opts *o, const ats_model *model, const cli_texts 
                      ats_run_n_tokens(run));
         for (int k = 0; k < n; k++)
             order[k] = k;
-        sort_ctx sc = {.metrics = metrics, .n_head = c->n_head};
+        sort_ctx sc = {.metrics = metrics, .induction = induction, .n_head = c->n_head};
         if (o->sort && parse_sort(o->sort, &sc.key))
             sort_heads(order, n, &sc);
         if (o->json) {
-            ats_stats_write_json(out, run, metrics, order, n, texts->n > 1);
+            ats_stats_write_json(out, run, metrics, induction, order, n, texts->n > 1);
         } else {
             if (i > 0)
                 fputc('\n', out);
-            print_table(out, metrics, order, n, c->n_head);
+            print_table(out, metrics, induction, order, n, c->n_head);
         }
     }
     free(metrics);
@@ -155,7 +188,7 @@ int cmd_stats(int argc, char **argv) {
     sort_key key;
     if (o.sort && !parse_sort(o.sort, &key)) {
         cli_error("stats: --sort takes layer, head, entropy, prev_token, first_token, self, "
-                  "distance or max_weight, got '%s'",
+                  "distance, max_weight or induction, got '%s'",
                   o.sort);
         return EXIT_BAD_INPUT;
     }
@@ -164,15 +197,17 @@ int cmd_stats(int argc, char **argv) {
     if (!cli_read_texts(&o, &texts, &code))
         return code;
     ats_model *model = cli_load_model(&o, &code);
+    float *induction = model ? induction_scores(model) : NULL;
     ats_outfile out;
     if (model && cli_output_open(&out, o.output, &code)) {
         for (int i = 0; i < texts.n && code == EXIT_OK; i++)
-            code = stats_one(&o, model, &texts, i, out.f);
+            code = stats_one(&o, model, induction, &texts, i, out.f);
         if (code == EXIT_OK)
             cli_output_commit(&out, &code);
         else
             ats_outfile_abort(&out);
     }
+    free(induction);
     ats_model_free(model);
     cli_texts_free(&texts);
     return code;

@@ -42,7 +42,7 @@ bool ats_metric_from_name(const char *name, ats_metric *out) {
 }
 
 void ats_head_metrics_of(const float *attn, int T, ats_head_metrics *out) {
-    double entropy = 0, prev = 0, first = 0, self = 0, distance = 0, max_weight = 0;
+    double entropy = 0, first = 0, self = 0, distance = 0, max_weight = 0;
     for (int i = 0; i < T; i++) {
         const float *row = attn + (size_t)i * T; /* (T) query i over the keys */
         double h = 0, d = 0, mx = 0;
@@ -59,12 +59,10 @@ void ats_head_metrics_of(const float *attn, int T, ats_head_metrics *out) {
         max_weight += mx;
         first += row[0];
         self += row[i];
-        if (i > 0)
-            prev += row[i - 1];
     }
     double *v = out->value;
     v[ATS_METRIC_ENTROPY] = entropy / T;
-    v[ATS_METRIC_PREV_TOKEN] = T >= 2 ? prev / (T - 1) : NAN;
+    v[ATS_METRIC_PREV_TOKEN] = T >= 2 ? ats_score_previous_token(attn, T) : NAN;
     v[ATS_METRIC_FIRST_TOKEN] = first / T;
     v[ATS_METRIC_SELF] = self / T;
     v[ATS_METRIC_DISTANCE] = distance / T;

@@ -21,15 +21,6 @@ ats_status ats_sampling_check(const ats_sampling *s, ats_error *err) {
     return ATS_OK;
 }
 
-/* splitmix64: a uniform double in [0, 1) from the state. */
-static double next_uniform(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (double)(z >> 11) / 9007199254740992.0;
-}
-
 typedef struct prob_id {
     double p;
     int32_t id;
@@ -58,7 +49,9 @@ static int32_t sample(ats_sampling *s, const float *logits, int n) {
         double mass = 0;
         while (keep < n && (keep == 0 || mass < s->top_p))
             mass += order[keep++].p;
-        double u = next_uniform(&s->state) * mass, acc = 0;
+        ats_rng rng = {s->state}; /* base.h's generator, its state kept in the sampling */
+        double u = ats_rng_uniform(&rng) * mass, acc = 0;
+        s->state = rng.state;
         chosen = order[keep - 1].id;
         for (int i = 0; i < keep; i++) {
             acc += order[i].p;

@@ -173,8 +173,10 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
     const ats_model_config *c = &model->cfg;
     if (!model->info.has_weights) /* a vocabulary: sizes are whatever its metadata says */
         return ATS_OK;
+    /* d_ff 0: attention-only blocks, which only attnscope's own GPT-2 checkpoints declare */
+    bool attn_only = c->d_ff == 0 && c->arch == ATS_ARCH_GPT2;
     if (c->n_layer <= 0 || c->n_head <= 0 || c->n_kv_head <= 0 || c->d_model <= 0 ||
-        c->d_head <= 0 || c->d_ff <= 0 || c->context <= 0 || c->vocab_size < 0)
+        c->d_head <= 0 || (c->d_ff <= 0 && !attn_only) || c->context <= 0 || c->vocab_size < 0)
         return ats_fail(err, ATS_ERR_FORMAT,
                         "%s: implausible sizes (layers %d, heads %d, kv heads %d, d_model %d, "
                         "d_head %d, d_ff %d, context %d)",
@@ -207,14 +209,19 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
         if ((s = check_linear(&L->wq, dq, c->d_model, "query", l, err)) ||
             (s = check_linear(&L->wk, dkv, c->d_model, "key", l, err)) ||
             (s = check_linear(&L->wv, dkv, c->d_model, "value", l, err)) ||
-            (s = check_linear(&L->wo, c->d_model, dq, "attention output", l, err)) ||
-            (s = check_linear(&L->up, c->d_ff, c->d_model, "MLP up", l, err)) ||
+            (s = check_linear(&L->wo, c->d_model, dq, "attention output", l, err)))
+            return s;
+        if (!L->attn_norm.w)
+            return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing norm weights", l);
+        if (attn_only)
+            continue;
+        if ((s = check_linear(&L->up, c->d_ff, c->d_model, "MLP up", l, err)) ||
             (s = check_linear(&L->down, c->d_model, c->d_ff, "MLP down", l, err)))
             return s;
         if ((c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU) &&
             (s = check_linear(&L->gate, c->d_ff, c->d_model, "MLP gate", l, err)))
             return s;
-        if (!L->attn_norm.w || !L->mlp_norm.w)
+        if (!L->mlp_norm.w)
             return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing norm weights", l);
         if (c->cross_attention &&
             ((s = check_linear(&L->cq, dq, c->d_model, "cross-attention query", l, err)) ||
@@ -311,6 +318,27 @@ static bool file_starts_with(const char *path, const char *magic, size_t n) {
     return got == n && memcmp(buf, magic, n) == 0;
 }
 
+/* builtin:tiny: the model `attnscope train` made with scripts/train_tiny.sh, shipped as a
+ * folder in assets/tiny. */
+static ats_status load_tiny(const ats_load_opts *opts, ats_model **out, ats_error *err) {
+    if (opts->causal >= 0)
+        return ats_fail(err, ATS_ERR_ARG,
+                        "builtin:tiny: the causal switch applies to builtin:demo only");
+    char dir[4096];
+    if (!ats_asset_path("tiny", dir, sizeof dir))
+        return ats_fail(err, ATS_ERR_IO,
+                        "builtin:tiny: its folder (assets/tiny) is neither beside the program nor "
+                        "in the source tree it was built from");
+    ats_status s = ats_load_hf_folder(dir, opts, out, err);
+    if (s != ATS_OK)
+        return s;
+    ats_model_info *info = &(*out)->info;
+    snprintf(info->name, sizeof info->name, "builtin:tiny");
+    snprintf(info->path, sizeof info->path, "builtin:tiny");
+    snprintf(info->format, sizeof info->format, "builtin");
+    return ATS_OK;
+}
+
 ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model **out,
                           ats_error *err) {
     *out = NULL;
@@ -323,10 +351,14 @@ ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model
 
     ats_status s;
     if (strncmp(path, "builtin:", 8) == 0) {
-        if (strcmp(path, "builtin:demo") != 0)
-            return ats_fail(err, ATS_ERR_ARG, "%s: unknown built-in model (there is builtin:demo)",
+        if (strcmp(path, "builtin:demo") == 0)
+            s = ats_load_demo(opts, out, err);
+        else if (strcmp(path, "builtin:tiny") == 0)
+            s = load_tiny(opts, out, err);
+        else
+            return ats_fail(err, ATS_ERR_ARG,
+                            "%s: unknown built-in model (there are builtin:demo and builtin:tiny)",
                             path);
-        s = ats_load_demo(opts, out, err);
     } else {
         if (opts->causal >= 0)
             return ats_fail(err, ATS_ERR_ARG, "%s: the causal switch applies to builtin:demo only",

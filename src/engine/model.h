@@ -70,6 +70,7 @@ struct ats_model {
     ats_linear lm_head; /* (vocab_size, d_model); a copy of tok_embed when tied; w NULL when the
                            model has no LM head */
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
+    const float *head_scores; /* (2, n_layer, n_head) previous-token then induction, or NULL */
     const float *rel_bias; /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
     float logit_scale;     /* multiplies the final hidden state before the LM head: 1, or
                               d_model^-0.5 for T5 with the head tied to the embedding */
@@ -106,6 +107,9 @@ void ats_model_note_tensor(ats_model *model, ats_wtype type, uint64_t stored_byt
 /* Checks the config for internal consistency (positive sizes, n_head % n_kv_head == 0, ...)
  * and that every weight the forward pass will read is present; names the first gap. */
 ats_status ats_model_validate(const ats_model *model, ats_error *err);
+
+/* The caption of a head with these probe scores (head_scores.c): its role and the score. */
+void ats_head_caption_from_scores(char *out, size_t size, float previous_token, float induction);
 
 /* Parameter count over the weights the engine holds (for info). */
 uint64_t ats_model_count_params(const ats_model *model);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 void ats_stats_write_json(FILE *f, const ats_run *run, const ats_head_metrics *metrics,
-                          const int *order, int n_order, bool one_line) {
+                          const float *induction, const int *order, int n_order, bool one_line) {
     const ats_model_config *c = ats_run_get_config(run);
     const char *nl = one_line ? "" : "\n";
     int n = order ? n_order : c->n_layer * c->n_head;
@@ -19,6 +19,10 @@ void ats_stats_write_json(FILE *f, const ats_run *run, const ats_head_metrics *m
         for (int m = 0; m < ATS_METRIC_COUNT; m++) {
             fprintf(f, ", \"%s\": ", ats_metric_name((ats_metric)m));
             ats_json_write_double(f, metrics[index].value[m]);
+        }
+        if (induction) {
+            fputs(", \"induction\": ", f);
+            ats_json_write_float(f, induction[index]);
         }
         fputc('}', f);
     }

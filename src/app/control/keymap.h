@@ -35,7 +35,10 @@ typedef enum ats_key {
     ATS_KEY_TAB,
     ATS_KEY_SPACE, /* bound only in the pipeline view (with the views focused); else typed */
     ATS_KEY_F1,
+    ATS_KEY_F5,
     ATS_KEY_F11,
+    ATS_KEY_PAGE_UP,
+    ATS_KEY_PAGE_DOWN,
     ATS_KEY_PLUS,  /* '+', '=' (the same key unshifted on many layouts), keypad '+' */
     ATS_KEY_MINUS, /* '-', keypad '-' */
     ATS_KEY_0,     /* with Ctrl: reset the text size */
@@ -100,6 +103,8 @@ typedef enum ats_action {
     ATS_ACTION_ATTN_KIND,      /* encoder-decoder models: arg -1 the next kind, else that kind */
     ATS_ACTION_SWITCH_TEXT,    /* encoder-decoder models: type in the source / the target */
     ATS_ACTION_GENERATE,       /* encoder-decoder models: fill the target with greedy tokens */
+    ATS_ACTION_CHECKPOINT,     /* arg: +1 next training checkpoint, -1 previous */
+    ATS_ACTION_REPLAY,         /* play / pause the training checkpoints */
     ATS_ACTION_NEXT_TOKEN,     /* arg 0: append the most probable next token; 1: a sampled one */
     ATS_ACTION_VALUE_WEIGHTED, /* value-weighted attention on / off */
     ATS_ACTION_ABLATE,         /* arg 0: the selected head off / on; 1: every head back on */

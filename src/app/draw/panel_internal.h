@@ -39,4 +39,9 @@ void ats_pane_pipeline(pane *pn);
 void ats_pane_analysis(pane *pn);
 void ats_pane_analysis_switches(pane *pn);
 
+/* The built-in models as two buttons, and the TRAINING section of an open training folder
+ * (draw_panel_training.c; nothing without one). */
+void ats_pane_builtin_models(pane *pn);
+void ats_pane_training(pane *pn);
+
 #endif

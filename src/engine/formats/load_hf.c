@@ -6,7 +6,8 @@
  *
  *   gpt2   [transformer.]wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc,
  *          mlp.c_proj}, ln_f; Conv1D weights are stored [in][out]; the LM head is wte (tied)
- *          unless lm_head.weight is present.
+ *          unless lm_head.weight is present. attnscope's own checkpoints may have no wpe
+ *          (rotary positions) and no ln_2 / mlp (n_inner 0: attention only).
  *   bert   [bert.]embeddings.{word,position,token_type}_embeddings, embeddings.LayerNorm,
  *          encoder.layer.N.{attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
  *          intermediate.dense, output.{dense,LayerNorm}}; LayerNorm as weight/bias or gamma/beta.
@@ -336,7 +337,8 @@ static void build_gpt2(hf_loader *ld, const ats_hf_config *h) {
     int D = c->d_model, F = c->d_ff;
     const char *p = prefix_for(ld, "transformer.", "wte.weight");
     m->tok_embed = matrix(ld, true, c->vocab_size, D, false, tname(ld, "%swte.weight", p));
-    m->pos_embed = fetch(ld, true, c->context, D, tname(ld, "%swpe.weight", p));
+    if (c->positions == ATS_POS_LEARNED) /* else rotary: no table */
+        m->pos_embed = fetch(ld, true, c->context, D, tname(ld, "%swpe.weight", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
         L->attn_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_1", p, l));
@@ -348,6 +350,8 @@ static void build_gpt2(hf_loader *ld, const ats_hf_config *h) {
         L->wk = ats_linear_outputs(&qkv, D, D);
         L->wv = ats_linear_outputs(&qkv, 2 * D, D);
         L->wo = conv1d(ld, D, D, tname(ld, "%sh.%d.attn.c_proj", p, l));
+        if (F == 0) /* attention only (n_inner 0) */
+            continue;
         L->mlp_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_2", p, l));
         L->up = conv1d(ld, D, F, tname(ld, "%sh.%d.mlp.c_fc", p, l));
         L->down = conv1d(ld, F, D, tname(ld, "%sh.%d.mlp.c_proj", p, l));
@@ -530,6 +534,32 @@ static bool file_exists(const char *dir, const char *name) {
     return join(path, dir, name) && stat(path, &st) == 0;
 }
 
+/* Head scores saved by attnscope train, and the captions they give each head. */
+static ats_status load_head_scores(hf_loader *ld, const char *config_path) {
+    ats_model *m = ld->model;
+    int L = m->cfg.n_layer, H = m->cfg.n_head;
+    size_t LH = (size_t)L * H;
+    float *scores = ats_model_alloc_floats(m, 2 * LH, ld->err);
+    if (!scores)
+        return ATS_ERR_NOMEM;
+    bool found;
+    ats_status s = ats_hf_config_head_scores(config_path, L, H, scores, &found, ld->err);
+    if (s != ATS_OK || !found)
+        return s;
+    char **captions = ats_model_alloc(m, LH * sizeof *captions, ld->err);
+    for (size_t i = 0; captions && i < LH; i++) {
+        char text[256];
+        ats_head_caption_from_scores(text, sizeof text, scores[i], scores[LH + i]);
+        if (!(captions[i] = ats_model_strdup(m, text, ld->err)))
+            return ATS_ERR_NOMEM;
+    }
+    if (!captions)
+        return ATS_ERR_NOMEM;
+    m->head_scores = scores;
+    m->head_captions = (const char *const *)captions;
+    return ATS_OK;
+}
+
 /* A folder holding only tokenizer files (no config.json), such as a tokenizer repository:
  * it opens for tokenize and info, with no weights. */
 static ats_status load_tokenizer_only(hf_loader *ld) {
@@ -589,6 +619,8 @@ static ats_status load(hf_loader *ld) {
         build_llama(ld, &h);
     if (ld->status != ATS_OK)
         return ld->status;
+    if ((s = load_head_scores(ld, path)) != ATS_OK)
+        return s;
     ats_wtype_mix_name(ld->wtypes, m->info.dtype, sizeof m->info.dtype);
 
     if ((s = ats_tokenizer_from_hf_folder(ld->dir, &m->tokenizer, ld->err)) != ATS_OK)
