@@ -42,12 +42,13 @@ enum {
     OPT_TARGET = 1 << 21,         /* --target TGT, --max-new N: encoder-decoder models */
     OPT_ATTENTION = 1 << 22,      /* --attention encoder|decoder|cross */
     OPT_SCORES = 1 << 23,         /* --scores: each head's previous-token and induction score */
-    OPT_SORT = 1 << 24,           /* --sort COLUMN */
-    OPT_ANALYSIS = 1 << 25,       /* --aggregate, --rollout, --top-k K, --value-weighted */
-    OPT_ABLATE = 1 << 26,         /* --ablate L:H[,L:H...] */
-    OPT_SAMPLING = 1 << 27,       /* --tokens N, --temperature X, --top-p P, --seed S */
-    OPT_VALUE_WEIGHTED = 1 << 28, /* --value-weighted */
-    OPT_COMBINE = 1 << 29,        /* --combine mean|max|all|rollout */
+    OPT_BENCH = 1 << 24,          /* --tokens LIST, --repeat N, --threads N */
+    OPT_SORT = 1 << 25,           /* --sort COLUMN */
+    OPT_ANALYSIS = 1 << 26,       /* --aggregate, --rollout, --top-k K, --value-weighted */
+    OPT_ABLATE = 1 << 27,         /* --ablate L:H[,L:H...] */
+    OPT_SAMPLING = 1 << 28,       /* --tokens N, --temperature X, --top-p P, --seed S */
+    OPT_VALUE_WEIGHTED = 1 << 29, /* --value-weighted */
+    OPT_COMBINE = 1 << 30,        /* --combine mean|max|all|rollout */
 };
 
 typedef struct cli_opts {
@@ -68,6 +69,8 @@ typedef struct cli_opts {
     int max_new;             /* --max-new: greedy tokens at most; -1 when not given */
     int layer, head, token;  /* -1 when not given */
     int step;                /* -1 when not given */
+    const char *tokens;      /* bench: --tokens 16,64,256 */
+    int repeat, threads;     /* bench: 0 when not given */
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
     bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
@@ -76,7 +79,7 @@ typedef struct cli_opts {
     const char *ablate;  /* --ablate L:H[,L:H...] */
     const char *seed;    /* --seed S */
     int top_k;           /* --top-k K; CLI_UNSET when not given */
-    int n_tokens;        /* --tokens N; CLI_UNSET when not given */
+    int n_tokens;        /* generate: --tokens N as a number; CLI_UNSET when not given */
     double top_p;        /* --top-p P; 0 when not given */
     const char *combine; /* --combine: the aggregate view's matrix */
     bool aggregate, rollout, value_weighted;
@@ -146,6 +149,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
 

@@ -295,8 +295,9 @@ static ats_status analysis_data(const export_job *job, const ats_run *run, ats_v
         *extra = malloc(LH * T * T * sizeof **extra);
         ats_status s = norms && *extra ? ats_run_value_norms(job->model, run, norms, err)
                                        : ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+        if (s == ATS_OK)
+            s = ats_run_value_weighted_all(run, norms, job->view == ATS_VIEW_LINES, *extra, err);
         if (s == ATS_OK) {
-            ats_run_value_weighted_all(run, norms, job->view == ATS_VIEW_LINES, *extra);
             d->attention = *extra;
             d->measure = job->view == ATS_VIEW_LINES ? "value-weighted (\xC3\xB7 layer max)"
                                                      : "value-weighted";
@@ -337,6 +338,10 @@ static int export_one(export_job *job, int i, const char *path) {
     ro.keep_cache = o->value_weighted; /* every layer's values */
     ro.ablate = job->ablate;
     ro.n_ablate = job->n_ablate;
+    if (job->view != ATS_VIEW_GRID &&
+        !(job->view == ATS_VIEW_AGGREGATE &&
+          (job->combine == ATS_AGGREGATE_ROLLOUT || job->combine == ATS_AGGREGATE_ALL)))
+        ro.attention_layer = layer; /* one layer is drawn: a large model keeps only it */
     ats_run *run;
     ats_error err;
     ats_status s = cli_run(o, job->model, job->texts.items[i], job->texts.lens[i], &ro, &run, &err);

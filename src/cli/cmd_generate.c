@@ -125,14 +125,18 @@ int cmd_generate(int argc, char **argv) {
         fputs(USAGE, stdout);
         return EXIT_OK;
     }
-    if (o.n_tokens == CLI_UNSET) {
+    if (!o.tokens) {
         cli_error("generate: --tokens N is required (how many tokens to generate)");
         return EXIT_BAD_INPUT;
     }
-    if (o.n_tokens < 1 || o.n_tokens > 4096) {
-        cli_error("generate: --tokens takes 1 to 4096, got %d", o.n_tokens);
+    char *end;
+    errno = 0;
+    long n = strtol(o.tokens, &end, 10); /* --tokens is a list for bench: one number here */
+    if (errno || end == o.tokens || *end || n < 1 || n > 4096) {
+        cli_error("generate: --tokens takes a whole number from 1 to 4096, got '%s'", o.tokens);
         return EXIT_BAD_INPUT;
     }
+    o.n_tokens = (int)n;
     if (o.text_file) {
         cli_error("generate: give one prompt with --text (or --text - for standard input)");
         return EXIT_BAD_INPUT;

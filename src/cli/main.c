@@ -21,6 +21,8 @@ static const char *USAGE =
     "                          [--font FILE] -o FILE\n"
     "                          pipeline: [--step N] [--no-scaling] [--causal-mask on|off]\n"
     "                          [--temperature X]\n"
+    "       attnscope bench    [--model M] [--tokens 16,64,256,512] [--repeat N]\n"
+    "                          [--threads N] [--json]\n"
     "       attnscope stats    [--model M] --text T [--json] [--sort COLUMN] [--no-special]\n"
     "       attnscope generate [--model M] --text T --tokens N [--json]\n"
     "                          [--temperature X] [--top-p P] [--seed S]\n"
@@ -42,6 +44,7 @@ static const command COMMANDS[] = {
     {"tokenize", cmd_tokenize},
     {"dump", cmd_dump},
     {"export", cmd_export},
+    {"bench", cmd_bench},
     {"train", cmd_train},
     {"stats", cmd_stats},
     {"generate", cmd_generate},

@@ -12,14 +12,11 @@
 /* ---- reading a head ----------------------------------------------------------------------------
  */
 
-/* One head's (T, T) probabilities; ATS_ERR_ARG when out of range. */
+/* One head's (T, T) probabilities, kept or computed now (ats_run_attention_acquire); give it
+ * back with ats_run_attention_release. */
 static ats_status head_attention(const ats_run *run, int layer, int head, const float **out,
                                  ats_error *err) {
-    *out = ats_run_attention(run, layer, head);
-    if (!*out)
-        return ats_fail(err, ATS_ERR_ARG, "head %d:%d is out of range (%d layers of %d heads)",
-                        layer, head, run->cfg.n_layer, run->cfg.n_head);
-    return ATS_OK;
+    return ats_run_attention_acquire(run, layer, head, out, err);
 }
 
 /* ---- head metrics
@@ -78,6 +75,7 @@ ats_status ats_run_head_metrics(const ats_run *run, ats_head_metrics *out, ats_e
             if (st != ATS_OK)
                 return st;
             ats_head_metrics_of(a, run->n_tokens, &out[(size_t)l * c->n_head + h]);
+            ats_run_attention_release(run, a);
         }
     return ATS_OK;
 }
@@ -106,6 +104,7 @@ ats_status ats_run_head_mean_max(const ats_run *run, int layer, float *mean, flo
             sum[k] += a[k];
         for (size_t k = 0; max && k < TT; k++)
             max[k] = h == 0 || a[k] > max[k] ? a[k] : max[k];
+        ats_run_attention_release(run, a);
     }
     for (size_t k = 0; sum && k < TT; k++)
         mean[k] = (float)(sum[k] / c->n_head);

@@ -37,14 +37,21 @@ static void write_rows(FILE *f, const ats_run *run, int row) {
     for (int l = 0; l < c->n_layer; l++) {
         fputs(l ? ", [" : "[", f);
         for (int h = 0; h < c->n_head; h++) {
-            const float *a = ats_run_attention(run, l, h) + (size_t)row * T; /* (T) */
+            const float *head = NULL;
+            ats_run_attention_acquire(run, l, h, &head, NULL);
+            const float *a = head ? head + (size_t)row * T : NULL; /* (T) */
             fputs(h ? ", [" : "[", f);
             for (int j = 0; j <= row; j++) {
                 if (j)
                     fputs(", ", f);
-                ats_json_write_float(f, a[j]);
+                if (a)
+                    ats_json_write_float(f, a[j]);
+                else
+                    fputs("null", f);
             }
             fputc(']', f);
+            if (head)
+                ats_run_attention_release(run, head);
         }
         fputc(']', f);
     }

@@ -56,20 +56,26 @@ ats_status ats_run_aggregate_make(const ats_run *run, ats_aggregate which, int l
     return st;
 }
 
-void ats_run_value_weighted_all(const ats_run *run, const float *norms, bool per_layer_unit,
-                                float *out) {
+ats_status ats_run_value_weighted_all(const ats_run *run, const float *norms, bool per_layer_unit,
+                                      float *out, ats_error *err) {
     const ats_model_config *c = ats_run_get_config(run);
     int T = ats_run_n_tokens(run), H = c->n_head;
     size_t TT = (size_t)T * (size_t)T;
     for (int l = 0; l < c->n_layer; l++) {
         float *layer = out + (size_t)l * H * TT; /* (H, T, T) */
-        for (int h = 0; h < H; h++)
-            ats_value_weighted(ats_run_attention(run, l, h), norms + ((size_t)l * H + h) * T, T, T,
-                               layer + (size_t)h * TT);
+        for (int h = 0; h < H; h++) {
+            const float *a;
+            ats_status st = ats_run_attention_acquire(run, l, h, &a, err);
+            if (st != ATS_OK)
+                return st;
+            ats_value_weighted(a, norms + ((size_t)l * H + h) * T, T, T, layer + (size_t)h * TT);
+            ats_run_attention_release(run, a);
+        }
         float mx = 0;
         for (size_t k = 0; per_layer_unit && k < (size_t)H * TT; k++)
             mx = layer[k] > mx ? layer[k] : mx;
         for (size_t k = 0; per_layer_unit && mx > 0 && k < (size_t)H * TT; k++)
             layer[k] /= mx;
     }
+    return ATS_OK;
 }

@@ -19,9 +19,10 @@ typedef struct ats_dump_analysis {
 
 ats_status ats_dump_analysis_make(ats_dump_analysis *a, const ats_model *model, const ats_run *run,
                                   const ats_dump_extras *ex, ats_error *err);
-/* Writes ",\n \"key\": value" for each extra (and "ablated" for a run with ablated heads). */
-void ats_dump_analysis_write(FILE *f, const ats_dump_analysis *a, const ats_run *run,
-                             const ats_dump_selection *sel, const char *nl);
+/* Writes ",\n \"key\": value" for each extra (and "ablated" for a run with ablated heads);
+ * fails (the file unfinished) when a head cannot be had (ats_run_attention_acquire). */
+ats_status ats_dump_analysis_write(FILE *f, const ats_dump_analysis *a, const ats_run *run,
+                                   const ats_dump_selection *sel, const char *nl, ats_error *err);
 void ats_dump_analysis_free(ats_dump_analysis *a);
 
 #endif

@@ -172,8 +172,13 @@ static void refresh_side(ats_app *app, int side) {
         return;
     const ats_model_config *cfg = ats_run_get_config(run);
     size_t T = (size_t)ats_run_n_tokens(run), TT = T * T;
-    if (vw && (c->vw = malloc((size_t)cfg->n_layer * cfg->n_head * TT * sizeof *c->vw)))
-        ats_run_value_weighted_all(run, norms, lines, c->vw);
+    /* a run kept whole (a long one computes its heads on demand: no second copy of them all) */
+    if (vw && ats_run_attention_kept(run) &&
+        (c->vw = malloc((size_t)cfg->n_layer * cfg->n_head * TT * sizeof *c->vw)) &&
+        ats_run_value_weighted_all(run, norms, lines, c->vw, NULL) != ATS_OK) {
+        free(c->vw);
+        c->vw = NULL;
+    }
     if (agg && (c->agg = malloc(TT * sizeof *c->agg)) &&
         (c->received = malloc(T * sizeof *c->received)) &&
         ats_run_aggregate_make(run, s->view.aggregate, s->view.layer, rollout, c->agg, c->received,
