@@ -323,6 +323,61 @@ static void test_cli_analysis_bad_values(void **state) {
         (const char *const[]){"generate", "--model", t5, "--text", t, "--tokens", "3", NULL}, "T5");
 }
 
+/* export draws the analysis views and names what they show in the file's metadata. */
+static void test_cli_analysis_export_views(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(m, "fixtures/llama2c/stories260K.bin");
+    char *dir = ats_make_temp_dir();
+    const char *t = "Once upon a time there was a girl";
+    struct {
+        const char *args[8];
+        const char *needles[3];
+    } cases[] = {
+        {{"--view", "aggregate", "--combine", "rollout", "--layer", "3", NULL},
+         {"Aggregate", "rollout", "attention rollout through layer 3"}},
+        {{"--view", "heatmap", "--value-weighted", "--layer", "1", NULL},
+         {"Measure", "value-weighted", NULL}},
+        {{"--view", "grid", "--ablate", "0:1,4:7", NULL}, {"Ablated", "0:1, 4:7", "2 ablated"}},
+        {{"--view", "lines", "--value-weighted", "--ablate", "1:2", "--layer", "1"},
+         {"ablated: head 2", "layer max", NULL}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char out[1024];
+        snprintf(out, sizeof out, "%s/view%zu.svg", dir, k);
+        const char *args[20] = {"export", "--model", m, "--text", t, "-o", out};
+        int n = 7;
+        for (int i = 0; i < 8 && cases[k].args[i]; i++)
+            args[n++] = cases[k].args[i];
+        args[n] = NULL;
+        ats_cli_result r = ats_run_cli(args, NULL, 0);
+        if (r.exit_code != 0)
+            fail_msg("export case %zu exited %d: %s", k, r.exit_code, r.err);
+        ats_cli_result_free(&r);
+        char *svg = ats_read_file(out, NULL);
+        assert_non_null(svg);
+        for (int i = 0; i < 3 && cases[k].needles[i]; i++)
+            if (!strstr(svg, cases[k].needles[i]))
+                fail_msg("export case %zu: '%s' is not in the SVG", k, cases[k].needles[i]);
+        free(svg);
+    }
+    ats_rmtree(dir);
+    free(dir);
+    ATS_REQUIRE_SHARED(t5, "fixtures/hf/t5-tiny-random");
+    expect_usage_error((const char *const[]){"export", "--model", m, "--text", t, "--view",
+                                             "aggregate", "--combine", "median", "-o", "x.png",
+                                             NULL},
+                       "--combine");
+    expect_usage_error((const char *const[]){"export", "--model", m, "--text", t, "--combine",
+                                             "max", "-o", "x.png", NULL},
+                       "--view aggregate");
+    expect_usage_error((const char *const[]){"export", "--model", m, "--text", t, "--view",
+                                             "pipeline", "--value-weighted", "-o", "x.png", NULL},
+                       "--value-weighted");
+    expect_usage_error((const char *const[]){"export", "--model", t5, "--text", t,
+                                             "--value-weighted", "-o", "x.png", NULL},
+                       "T5");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_analysis_stats),
@@ -332,6 +387,7 @@ int main(void) {
         cmocka_unit_test(test_cli_analysis_generate),
         cmocka_unit_test(test_cli_analysis_generate_json_shape),
         cmocka_unit_test(test_cli_analysis_bad_values),
+        cmocka_unit_test(test_cli_analysis_export_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

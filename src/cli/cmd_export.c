@@ -338,10 +338,11 @@ static int export_one(export_job *job, int i, const char *path) {
     ro.keep_cache = o->value_weighted; /* every layer's values */
     ro.ablate = job->ablate;
     ro.n_ablate = job->n_ablate;
-    if (job->view != ATS_VIEW_GRID &&
-        !(job->view == ATS_VIEW_AGGREGATE &&
-          (job->combine == ATS_AGGREGATE_ROLLOUT || job->combine == ATS_AGGREGATE_ALL)))
-        ro.attention_layer = layer; /* one layer is drawn: a large model keeps only it */
+    bool every_layer = job->view == ATS_VIEW_GRID || o->value_weighted ||
+                       (job->view == ATS_VIEW_AGGREGATE && (job->combine == ATS_AGGREGATE_ROLLOUT ||
+                                                            job->combine == ATS_AGGREGATE_ALL));
+    if (!every_layer) /* one layer is drawn: a large model keeps only it */
+        ro.attention_layer = layer;
     ats_run *run;
     ats_error err;
     ats_status s = cli_run(o, job->model, job->texts.items[i], job->texts.lens[i], &ro, &run, &err);

@@ -169,12 +169,12 @@ static void ablated_section(pane *pn) {
 
 void ats_pane_analysis(pane *pn) {
     const ats_app_state *s = pn->s;
-    if (s->analysis.predicts)
-        prediction(pn);
-    if (s->view.view == ATS_VIEW_AGGREGATE)
+    if (s->view.view == ATS_VIEW_AGGREGATE) /* the view's own controls first */
         aggregate_choice(pn);
     if (s->view.view == ATS_VIEW_GRID && !s->seq2seq)
         metric_section(pn);
+    if (s->analysis.predicts)
+        prediction(pn);
     if (s->analysis.n_ablated > 0)
         ablated_section(pn);
 }
