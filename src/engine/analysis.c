@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- reading a head ----------------------------------------------------------------------------
- */
+/* ---- reading a head -------------------------------------------------------------------------- */
 
 /* One head's (T, T) probabilities, kept or computed now (ats_run_attention_acquire); give it
  * back with ats_run_attention_release. */
@@ -19,8 +18,7 @@ static ats_status head_attention(const ats_run *run, int layer, int head, const 
     return ats_run_attention_acquire(run, layer, head, out, err);
 }
 
-/* ---- head metrics
- * -------------------------------------------------------------------------------- */
+/* ---- head metrics ---------------------------------------------------------------------------- */
 
 static const char *const METRIC_NAMES[ATS_METRIC_COUNT] = {"entropy", "prev_token", "first_token",
                                                            "self",    "distance",   "max_weight"};
@@ -80,8 +78,7 @@ ats_status ats_run_head_metrics(const ats_run *run, ats_head_metrics *out, ats_e
     return ATS_OK;
 }
 
-/* ---- aggregates --------------------------------------------------------------------------------
- */
+/* ---- aggregates ------------------------------------------------------------------------------ */
 
 ats_status ats_run_head_mean_max(const ats_run *run, int layer, float *mean, float *max,
                                  ats_error *err) {
@@ -155,8 +152,7 @@ void ats_attention_received(const float *attn, int rows, int n_keys, float *rece
     }
 }
 
-/* ---- value-weighted attention -------------------------------------------------------------------
- */
+/* ---- value-weighted attention ---------------------------------------------------------------- */
 
 /* woT (dq, D): the rows of W_O^T, i.e. row r is what input feature r of the output projection
  * adds to the output, bias left out; read through ats_linear_apply on unit vectors so that any
@@ -223,8 +219,7 @@ void ats_value_weighted(const float *attn, const float *norms, int rows, int n_k
             out[(size_t)i * n_keys + j] = attn[(size_t)i * n_keys + j] * norms[j];
 }
 
-/* ---- next-token probabilities
- * -------------------------------------------------------------------- */
+/* ---- next-token probabilities ---------------------------------------------------------------- */
 
 void ats_probs_of_logits(const float *logits, int n, double temperature, double *probs) {
     double max = -INFINITY, sum = 0;

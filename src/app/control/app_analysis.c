@@ -23,8 +23,7 @@ bool ats_analysis_head_off(const ats_analysis_ui *a, int n_head, int layer, int 
            (a->ablated[b / 64] >> (b % 64) & 1u);
 }
 
-/* ---- posting ----------------------------------------------------------------------------------
- */
+/* ---- posting --------------------------------------------------------------------------------- */
 
 static bool two_texts(const ats_app_state *s) {
     return s->analysis.compare && !s->seq2seq;
@@ -76,8 +75,7 @@ uint64_t ats_app_analysis_key(const ats_app *app) {
     return h;
 }
 
-/* ---- what arrives -----------------------------------------------------------------------------
- */
+/* ---- what arrives ---------------------------------------------------------------------------- */
 
 const ats_run_extras *ats_app_get_extras(const ats_app *app) {
     return app->extras;
@@ -92,8 +90,7 @@ void ats_app_analysis_arrived(ats_app *app) {
     }
 }
 
-/* ---- arrays the views draw --------------------------------------------------------------------
- */
+/* ---- arrays the views draw ------------------------------------------------------------------- */
 
 typedef struct side_cache {
     uint64_t key;
@@ -289,8 +286,7 @@ const float *ats_app_compare_difference(const ats_app *app, const char **detail)
     return app->analysis ? app->analysis->diff : NULL;
 }
 
-/* ---- actions ----------------------------------------------------------------------------------
- */
+/* ---- actions --------------------------------------------------------------------------------- */
 
 static void say(ats_app *app, double now_ms, bool error, const char *msg) {
     ats_app_state_show_banner(&app->state, msg, error, now_ms, error ? 0 : 3000);
