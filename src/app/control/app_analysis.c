@@ -38,7 +38,8 @@ void ats_app_analysis_post_opts(const ats_app *app, ats_run_opts *opts, ats_head
     const ats_app_state *s = &app->state;
     const ats_analysis_ui *a = &s->analysis;
     *ablate = NULL;
-    *x = (ats_extras_request){.value_norms = a->value_weighted, .rollout = wants_rollout(s)};
+    *x = (ats_extras_request){
+        .metrics = a->metric >= 0, .value_norms = a->value_weighted, .rollout = wants_rollout(s)};
     if (s->seq2seq)
         return; /* T5: ablation, prediction and comparison are for one-stack models */
     opts->want_logits = a->predicts;
@@ -67,7 +68,8 @@ uint64_t ats_app_analysis_key(const ats_app *app) {
     const ats_app_state *s = &app->state;
     const ats_analysis_ui *a = &s->analysis;
     uint64_t h = mix(0, (uint64_t)a->value_weighted | (uint64_t)wants_rollout(s) << 1 |
-                            (uint64_t)a->predicts << 2 | (uint64_t)two_texts(s) << 3);
+                            (uint64_t)a->predicts << 2 | (uint64_t)two_texts(s) << 3 |
+                            (uint64_t)(a->metric >= 0) << 4);
     for (size_t i = 0; a->n_ablated && i < ATS_ABLATION_BITS / 64; i++)
         h = mix(h, a->ablated[i]);
     if (two_texts(s))

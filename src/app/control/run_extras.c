@@ -66,7 +66,8 @@ static void predict(const ats_model *model, const ats_run *run, ats_run_extras *
 void ats_run_extras_compute(const ats_model *model, const ats_run *run, const ats_run_opts *opts,
                             const ats_extras_request *req, ats_run_extras *x) {
     *x = (ats_run_extras){0};
-    x->metrics = metrics_of(run);
+    if (req->metrics)
+        x->metrics = metrics_of(run);
     if (ats_run_encoder(run))
         return; /* T5: the rest is for one-stack models */
     predict(model, run, x);

@@ -1,6 +1,6 @@
 /* What the window shows beside a run's attention, computed on the worker thread right after the
- * run (so the UI thread never waits for it): each head's metrics, the next-token prediction,
- * and on request the value norms, the rollout and a second text's run to compare with.
+ * run (so the UI thread never waits for it): the next-token prediction, and on request each
+ * head's metrics, the value norms, the rollout and a second text's run to compare with.
  *
  * Threads: ats_run_extras_compute runs on the worker; the result is then owned by the UI thread
  * (handed over in the worker's outcome) and read-only. */
@@ -14,8 +14,9 @@
 
 #define ATS_TOP_K_SHOWN 8 /* next tokens the prediction panel lists */
 
-/* What to compute besides the metrics and the prediction. */
+/* What to compute besides the prediction. */
 typedef struct ats_extras_request {
+    bool metrics;     /* the grid shows a metric (every head's matrix read once more) */
     bool value_norms; /* the value-weighted toggle is on */
     bool rollout;     /* the aggregate view shows rollout */
     char *compare;    /* a second text to run the same way (owned by the request), or NULL */
@@ -40,7 +41,7 @@ typedef struct ats_run_extras {
     char compare_error[ATS_ERROR_MESSAGE_SIZE];
 } ats_run_extras;
 
-/* Fills `out` for `run` (one-stack runs; an encoder-decoder run gets its metrics only). `opts`
+/* Fills `out` for `run` (one-stack runs; an encoder-decoder run at most its metrics). `opts`
  * are the options the run was made with (the compare run uses them too). Parts that fail are
  * left NULL (out of memory) or explained (compare_error). */
 void ats_run_extras_compute(const ats_model *model, const ats_run *run, const ats_run_opts *opts,
