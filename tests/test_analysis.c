@@ -145,6 +145,29 @@ static void test_analysis_tokens_text(void **state) {
     ats_tokens_free(t);
 }
 
+/* WordPiece text: words apart, "##" pieces joined, no space before a full stop. */
+static void test_analysis_wordpiece_text(void **state) {
+    (void)state;
+    ats_tokens *t = ats_tokens_new();
+    const char *pieces[] = {"the", "cat", "##s", "sat", "."};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ats_tokens_push(t, i, 0, 0, false, pieces[i], strlen(pieces[i]), NULL),
+                         ATS_OK);
+    ats_tokenizer wp = {.kind = "WordPiece"};
+    char *text;
+    assert_int_equal(ats_tokenizer_text(&wp, t, 0, 5, false, &text, NULL, NULL), ATS_OK);
+    assert_string_equal(text, "the cats sat.");
+    free(text);
+    assert_int_equal(ats_tokenizer_text(&wp, t, 1, 3, true, &text, NULL, NULL), ATS_OK);
+    assert_string_equal(text, " cats");
+    free(text);
+    ats_tokenizer bpe = {.kind = "byte-level BPE"}; /* pieces as they are */
+    assert_int_equal(ats_tokenizer_text(&bpe, t, 0, 3, true, &text, NULL, NULL), ATS_OK);
+    assert_string_equal(text, "thecat##s");
+    free(text);
+    ats_tokens_free(t);
+}
+
 static ats_model *load_gpt2(void) {
     const char *dir = ats_test_shared("fixtures/hf/tiny-random-gpt2");
     if (!dir)
@@ -291,6 +314,7 @@ int main(void) {
         cmocka_unit_test(test_analysis_value_weighted_and_received),
         cmocka_unit_test(test_analysis_sampling_rules),
         cmocka_unit_test(test_analysis_tokens_text),
+        cmocka_unit_test(test_analysis_wordpiece_text),
         cmocka_unit_test(test_analysis_ablation_reaches_later_layers),
         cmocka_unit_test(test_analysis_rollout_two_tokens),
         cmocka_unit_test(test_analysis_generate_matches_fresh_run),

@@ -184,6 +184,13 @@ typedef struct ats_tokenize_opts {
     bool add_special; /* add the special tokens the model's tokenizer adds by default */
 } ats_tokenize_opts;
 
+/* The text tokens [from, to) of `model` add to a text (`after_text`: they follow earlier text),
+ * as the model's tokenizer decodes: ats_tokens_text's joined pieces, or for WordPiece words
+ * separated by spaces ("##" pieces joined to the word before, no space before . , ! ?). A
+ * NUL-terminated string the caller frees; *len (when not NULL) gets its length. */
+ats_status ats_model_tokens_text(const ats_model *model, const ats_tokens *tokens, int from, int to,
+                                 bool after_text, char **out, size_t *len, ats_error *err);
+
 /* Token ids as the model's tokenizer shows them (pieces, special flags; spans 0..0); ATS_ERR_ARG
  * for an id outside the vocabulary. */
 ats_status ats_tokens_of_ids(const ats_model *model, const int32_t *ids, int n, ats_tokens **out,

@@ -91,7 +91,8 @@ static int generate(const cli_opts *o, const ats_model *model, const char *text,
     size_t added_len = 0;
     if (s == ATS_OK) {
         int T = ats_run_n_tokens(run);
-        s = ats_tokens_text(ats_run_get_tokens(run), T - n_made, T, &added, &added_len, &err);
+        s = ats_model_tokens_text(model, ats_run_get_tokens(run), T - n_made, T, len > 0, &added,
+                                  &added_len, &err);
     }
     if (s == ATS_OK && !(full = malloc(len + added_len + 1)))
         s = ats_fail(&err, ATS_ERR_NOMEM, "out of memory");

@@ -122,7 +122,8 @@ ats_status ats_generate_step(const ats_model *model, const ats_run *run, const a
     int T = ats_tokens_count(tokens);
     size_t piece_len = 0;
     char *piece = NULL;
-    if ((st = ats_tokens_text(tokens, T - 1, T, &piece, &piece_len, err)) != ATS_OK) {
+    if ((st = ats_model_tokens_text(model, tokens, T - 1, T, true, &piece, &piece_len, err)) !=
+        ATS_OK) {
         ats_tokens_free(tokens);
         return st;
     }

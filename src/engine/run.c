@@ -372,6 +372,11 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
     return ats_run_tokens(model, tokens, opts, 0.0, NULL, out, err);
 }
 
+ats_status ats_model_tokens_text(const ats_model *model, const ats_tokens *tokens, int from, int to,
+                                 bool after_text, char **out, size_t *len, ats_error *err) {
+    return ats_tokenizer_text(model->tokenizer, tokens, from, to, after_text, out, len, err);
+}
+
 ats_status ats_tokens_of_ids(const ats_model *model, const int32_t *ids, int n, ats_tokens **out,
                              ats_error *err) {
     *out = ats_tokens_new();

@@ -387,8 +387,9 @@ static void append_id(ats_app *app, int32_t id, double now_ms) {
     char *text = NULL;
     size_t len = 0;
     const ats_model *model = ats_app_get_run_model(app);
+    bool after = ats_editor_length(ats_app_source_editor(app)) > 0;
     if (ats_tokens_of_ids(model, &id, 1, &one, NULL) == ATS_OK &&
-        ats_tokens_text(one, 0, 1, &text, &len, NULL) == ATS_OK)
+        ats_model_tokens_text(model, one, 0, 1, after, &text, &len, NULL) == ATS_OK)
         append_text(app, text, len, now_ms);
     free(text);
     ats_tokens_free(one);

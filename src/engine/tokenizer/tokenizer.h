@@ -51,6 +51,10 @@ void ats_tokens_truncate(ats_tokens *tokens, int n);
 /* A copy of the list, or NULL (err filled) when out of memory. */
 ats_tokens *ats_tokens_copy(const ats_tokens *from, ats_error *err);
 
+/* The text tokens [from, to) add when decoded by `tok` (engine.h's ats_model_tokens_text). */
+ats_status ats_tokenizer_text(const ats_tokenizer *tok, const ats_tokens *tokens, int from, int to,
+                              bool after_text, char **out, size_t *len, ats_error *err);
+
 /* Sets the byte span of token `index` (in range). */
 void ats_tokens_set_span(ats_tokens *tokens, int index, int32_t start, int32_t end);
 

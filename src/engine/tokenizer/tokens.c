@@ -108,6 +108,35 @@ ats_status ats_tokens_text(const ats_tokens *tokens, int from, int to, char **ou
     return ATS_OK;
 }
 
+/* A WordPiece piece that a decoder writes without a space before it. */
+static bool tight_punct(const char *piece) {
+    return piece[0] && !piece[1] && strchr(".,!?", piece[0]);
+}
+
+ats_status ats_tokenizer_text(const ats_tokenizer *tok, const ats_tokens *tokens, int from, int to,
+                              bool after_text, char **out, size_t *len, ats_error *err) {
+    if (!tok || strcmp(tok->kind, "WordPiece") != 0)
+        return ats_tokens_text(tokens, from, to, out, len, err);
+    /* WordPiece: words apart, "##" continuations joined to the word before */
+    ats_tokens *words = ats_tokens_new();
+    ats_status st = words ? ATS_OK : ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    if (from < 0)
+        from = 0;
+    for (int i = from; i < to && i < ats_tokens_count(tokens) && st == ATS_OK; i++) {
+        const ats_token *t = &tokens->items[i];
+        bool cont = strncmp(t->piece, "##", 2) == 0;
+        bool space = !cont && !tight_punct(t->piece) && (i > from || after_text);
+        char buf[512];
+        int n = snprintf(buf, sizeof buf, "%s%s", space ? " " : "", t->piece + (cont ? 2 : 0));
+        st = ats_tokens_push(words, t->id, 0, 0, t->special, buf,
+                             (size_t)(n < (int)sizeof buf ? n : (int)sizeof buf - 1), err);
+    }
+    if (st == ATS_OK)
+        st = ats_tokens_text(words, 0, ats_tokens_count(words), out, len, err);
+    ats_tokens_free(words);
+    return st;
+}
+
 void ats_tokens_free(ats_tokens *tokens) {
     if (!tokens)
         return;
