@@ -267,6 +267,47 @@ static void test_app_analysis_compare(void **state) {
     ats_app_free(app);
 }
 
+/* Two models with one tokenizer: stories260K in float32 and in Q4_0; text B runs on the second,
+ * and their difference shows what the quantization changes. */
+static void test_app_analysis_compare_models(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(model, STORIES); /* (ats_test_shared's buffer is reused: copies) */
+    ATS_REQUIRE_SHARED(second, "fixtures/gguf/stories260K-q4_0.gguf");
+    const char *text = "Once upon a time there was a little girl";
+    ats_app_config cfg = {
+        .model_path = model, .compare_model_path = second, .text = text, .text_len = strlen(text)};
+    char err[256] = "";
+    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
+    assert_non_null(app);
+    settle(app);
+    settle(app); /* the second model loads after the first, then both texts run */
+    assert_true(app->state.analysis.compare);
+    assert_non_null(app->compare_model);
+    const ats_run_extras *x = ats_app_get_extras(app);
+    assert_non_null(x->compare);
+    assert_string_equal(x->compare_text, text);
+    ats_run_view vd;
+    char title[320];
+    assert_int_equal(ats_app_compare_view_data(app, &vd, title, sizeof title), ATS_OK);
+    assert_non_null(strstr(vd.data.model_name, "q4_0"));
+    ats_run_view_free(&vd);
+    ats_app_state_set_layer(&app->state, 3); /* a later layer: the error has built up */
+    ats_app_state_set_head(&app->state, 2);
+    ats_app_update(app, ats_clock_ms());
+    const char *detail;
+    const float *diff = ats_app_compare_difference(app, &detail);
+    assert_non_null(diff);
+    assert_non_null(strstr(detail, "layer 3"));
+    int T = ats_run_n_tokens(app->run);
+    float largest = 0;
+    for (int k = 0; k < T * T; k++)
+        largest = fmaxf(largest, fabsf(diff[k]));
+    assert_true(largest > 1e-3f && largest < 1.0f); /* close, not equal */
+    press(app, ATS_KEY_B, ATS_MOD_CTRL);            /* off: the second model goes */
+    assert_null(app->compare_model);
+    ats_app_free(app);
+}
+
 /* BERT predicts nothing (no panel, a clear banner for the key); T5 refuses ablation and compare
  * with a banner; the demo model runs every view of the analysis. */
 static void test_app_analysis_other_models(void **state) {
@@ -310,6 +351,7 @@ int main(void) {
         cmocka_unit_test(test_app_analysis_value_weighted),
         cmocka_unit_test(test_app_analysis_aggregate_and_metrics),
         cmocka_unit_test(test_app_analysis_compare),
+        cmocka_unit_test(test_app_analysis_compare_models),
         cmocka_unit_test(test_app_analysis_other_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

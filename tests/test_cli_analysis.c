@@ -42,6 +42,14 @@ static const char *in(const char *dir, const char *name) {
     return p;
 }
 
+/* The path of a fixture under ../shared into out; false when it is absent. */
+static bool shared_copy(const char *rel, char *out, size_t size) {
+    const char *path = ats_test_shared(rel);
+    if (path)
+        snprintf(out, size, "%s", path);
+    return path != NULL;
+}
+
 typedef struct fixture {
     const char *rel;       /* under ../shared */
     const char *arch;      /* analysis_ref.py's forward, or NULL */
@@ -160,13 +168,10 @@ static void test_cli_analysis_ablation_value_weighted(void **state) {
     char *dir = ats_make_temp_dir();
     const char *ablations[] = {NULL, "0:1,2:3", "1:0"};
     for (size_t i = 0; i < N_FIXTURES; i++) {
-        const char *model = ats_test_shared(FIXTURES[i].rel);
-        const char *ref = ats_test_shared(FIXTURES[i].ref_model);
-        if (!model || !ref)
+        char m[1024], r[1024]; /* each path copied at once: ats_test_shared reuses its buffer */
+        if (!shared_copy(FIXTURES[i].rel, m, sizeof m) ||
+            !shared_copy(FIXTURES[i].ref_model, r, sizeof r))
             skip();
-        char m[1024], r[1024];
-        snprintf(m, sizeof m, "%s", model);
-        snprintf(r, sizeof r, "%s", ref);
         for (int a = 0; a < 3; a++) {
             const char *args[12] = {"dump",   "--model",        m,
                                     "--text", FIXTURES[i].text, "--value-weighted"};
@@ -203,13 +208,10 @@ static void test_cli_analysis_generate(void **state) {
     for (size_t i = 0; i < N_FIXTURES; i++) {
         if (!has_lm_head(&FIXTURES[i]))
             continue;
-        const char *model = ats_test_shared(FIXTURES[i].rel);
-        const char *ref = ats_test_shared(FIXTURES[i].ref_model);
-        if (!model || !ref)
+        char m[1024], r[1024]; /* each path copied at once: ats_test_shared reuses its buffer */
+        if (!shared_copy(FIXTURES[i].rel, m, sizeof m) ||
+            !shared_copy(FIXTURES[i].ref_model, r, sizeof r))
             skip();
-        char m[1024], r[1024];
-        snprintf(m, sizeof m, "%s", model);
-        snprintf(r, sizeof r, "%s", ref);
         const char *g[] = {"generate", "--model", m,        "--text", FIXTURES[i].text,
                            "--tokens", "6",       "--json", NULL};
         cli_to_file(g, dir, "gen.json");

@@ -13,6 +13,9 @@
 
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
+/* The window's --compare-model (past the enum's range of int). */
+#define OPT_COMPARE_MODEL (1u << 31)
+
 /* An integer option that was not given. */
 #define CLI_UNSET INT_MIN
 
@@ -75,13 +78,14 @@ typedef struct cli_opts {
     double temperature;      /* 0 when not given */
     bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
     /* analysis: stats, dump extras, generate */
-    const char *sort;    /* --sort: a stats column */
-    const char *ablate;  /* --ablate L:H[,L:H...] */
-    const char *seed;    /* --seed S */
-    int top_k;           /* --top-k K; CLI_UNSET when not given */
-    int n_tokens;        /* generate: --tokens N as a number; CLI_UNSET when not given */
-    double top_p;        /* --top-p P; 0 when not given */
-    const char *combine; /* --combine: the aggregate view's matrix */
+    const char *sort;          /* --sort: a stats column */
+    const char *ablate;        /* --ablate L:H[,L:H...] */
+    const char *seed;          /* --seed S */
+    int top_k;                 /* --top-k K; CLI_UNSET when not given */
+    int n_tokens;              /* generate: --tokens N as a number; CLI_UNSET when not given */
+    double top_p;              /* --top-p P; 0 when not given */
+    const char *combine;       /* --combine: the aggregate view's matrix */
+    const char *compare_model; /* the window's --compare-model M */
     bool aggregate, rollout, value_weighted;
 } cli_opts;
 

@@ -88,6 +88,7 @@ static const opt_spec SPECS[] = {
     {"--rollout", OPT_ANALYSIS, ARG_NONE, FIELD(rollout)},
     {"--value-weighted", OPT_ANALYSIS | OPT_VALUE_WEIGHTED, ARG_NONE, FIELD(value_weighted)},
     {"--combine", OPT_COMBINE, ARG_STRING, FIELD(combine)},
+    {"--compare-model", OPT_COMPARE_MODEL, ARG_STRING, FIELD(compare_model)},
     {"--top-k", OPT_ANALYSIS, ARG_INT, FIELD(top_k)},
     {"--ablate", OPT_ABLATE, ARG_STRING, FIELD(ablate)},
     {"--top-p", OPT_SAMPLING, ARG_DOUBLE, FIELD(top_p)},

@@ -44,6 +44,7 @@ ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t
     app->wake_user = cfg->wake_user;
     app->causal = cfg->causal;
     app->font_path = dup_or_null(cfg->font_path);
+    app->compare_model_path = dup_or_null(cfg->compare_model_path);
     app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
     app->editor = ats_editor_new(cfg->max_text_bytes);
     app->other = ats_editor_new(cfg->max_text_bytes);
@@ -113,6 +114,8 @@ void ats_app_free(ats_app *app) {
     ats_worker_free(app->worker); /* first: nothing may still use the models */
     drop_run(app);
     ats_app_analysis_free(app);
+    ats_shared_model_free(app->compare_model);
+    free(app->compare_model_path);
     ats_shared_model_free(app->model);
     ats_app_series_free(app);
     ats_editor_free(app->editor);
@@ -258,6 +261,8 @@ static void set_model_state(ats_app *app, const ats_model *m) {
 }
 
 static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
+    if (ats_app_analysis_loaded(app, ev, now_ms))
+        return; /* the second model of a comparison */
     if (ev->seq != app->load_seq)
         return; /* a newer load was asked for since */
     bool first = app->model == NULL;
@@ -294,6 +299,11 @@ static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
     }
     app->must_post = true;
     ats_app_post_run(app, first ? app->trigger_ms : now_ms);
+    if (first && app->compare_model_path) { /* --compare-model: now that the first is in */
+        ats_app_open_compare_model(app, app->compare_model_path, now_ms);
+        free(app->compare_model_path);
+        app->compare_model_path = NULL;
+    }
 }
 
 /* T5 after Ctrl+G: the target box takes the generated tokens' text (the start token and </s>

@@ -56,6 +56,7 @@ void ats_app_analysis_post_opts(const ats_app *app, ats_run_opts *opts, ats_head
         const ats_editor *b = ats_app_target_editor(app);
         x->compare = (char *)ats_editor_text(b); /* the worker copies it */
         x->compare_len = ats_editor_length(b);
+        x->compare_model = app->compare_model; /* the worker takes a reference */
     }
 }
 
@@ -73,7 +74,8 @@ uint64_t ats_app_analysis_key(const ats_app *app) {
     for (size_t i = 0; a->n_ablated && i < ATS_ABLATION_BITS / 64; i++)
         h = mix(h, a->ablated[i]);
     if (two_texts(s))
-        h = mix(h, ats_editor_revision(ats_app_target_editor(app)));
+        h = mix(mix(h, ats_editor_revision(ats_app_target_editor(app))),
+                (uintptr_t)app->compare_model);
     return h;
 }
 
@@ -202,7 +204,10 @@ static void refresh_diff(ats_app *app) {
     c->diff_key = key;
     free(c->diff);
     c->diff = NULL;
-    if (!a || !b || ats_run_n_tokens(a) != ats_run_n_tokens(b))
+    const ats_model_config *ca = a ? ats_run_get_config(a) : NULL;
+    const ats_model_config *cb = b ? ats_run_get_config(b) : NULL;
+    if (!a || !b || ats_run_n_tokens(a) != ats_run_n_tokens(b) || ca->n_layer != cb->n_layer ||
+        ca->n_head != cb->n_head) /* a difference needs the same tokens, layers and heads */
         return;
     int T = ats_run_n_tokens(a), H = ats_run_get_config(a)->n_head;
     size_t TT = (size_t)T * (size_t)T, at = ((size_t)s->view.layer * H + s->view.head) * TT;
@@ -433,6 +438,55 @@ void ats_app_generate_next(ats_app *app, bool sample, double now_ms) {
     append_id(app, id, now_ms);
 }
 
+void ats_app_open_compare_model(ats_app *app, const char *path, double now_ms) {
+    if (app->state.seq2seq || !app->model) {
+        say(app, now_ms, true, "comparing two models needs a one-stack model open first");
+        return;
+    }
+    if (ats_worker_loading(app->worker)) { /* one load at a time: it would replace the other */
+        say(app, now_ms, true, "a model is loading: drop the model to compare again after it");
+        return;
+    }
+    ats_load_opts lo = ats_load_opts_default();
+    uint64_t seq = ats_worker_post_load(app->worker, path, &lo);
+    if (!seq) {
+        say(app, now_ms, true, "out of memory: the model to compare was not opened");
+        return;
+    }
+    app->compare_load_seq = seq;
+    app->state.loading = true;
+    snprintf(app->state.loading_path, sizeof app->state.loading_path, "%s", path);
+    app->dirty = true;
+}
+
+bool ats_app_analysis_loaded(ats_app *app, ats_worker_event *ev, double now_ms) {
+    if (!app->compare_load_seq || ev->seq != app->compare_load_seq)
+        return false;
+    app->compare_load_seq = 0;
+    char msg[ATS_ERROR_MESSAGE_SIZE + 128];
+    if (ev->kind == ATS_WORKER_LOAD_FAILED) {
+        snprintf(msg, sizeof msg, "the model to compare: %s", ev->message);
+        say(app, now_ms, true, msg);
+        return true;
+    }
+    const ats_model *b = ats_shared_model_get(ev->model);
+    if (ats_model_get_decoder_config(b)) {
+        say(app, now_ms, true, "comparing two models needs one-stack models, not T5");
+        return true;
+    }
+    ats_shared_model_free(app->compare_model);
+    app->compare_model = ev->model;
+    ev->model = NULL;
+    if (!app->state.analysis.compare)
+        ats_app_toggle_compare(app, now_ms);
+    snprintf(msg, sizeof msg,
+             "comparing with %s: text B runs on it (the same tokenizer is assumed)",
+             ats_model_get_info(b)->name);
+    say(app, now_ms, false, msg);
+    ats_app_post_run(app, now_ms);
+    return true;
+}
+
 void ats_app_toggle_compare(ats_app *app, double now_ms) {
     ats_app_state *s = &app->state;
     if (s->seq2seq) {
@@ -444,6 +498,10 @@ void ats_app_toggle_compare(ats_app *app, double now_ms) {
     if (s->analysis.compare && s->edit_target)
         ats_app_switch_text(app); /* the keyboard back to A */
     s->analysis.compare = !s->analysis.compare;
+    if (!s->analysis.compare) { /* a second model goes with the comparison */
+        ats_shared_model_free(app->compare_model);
+        app->compare_model = NULL;
+    }
     ats_editor *b = ats_app_target_editor(app);
     if (s->analysis.compare && ats_editor_length(b) == 0) { /* B starts as a copy of A */
         const ats_editor *ed = ats_app_source_editor(app);

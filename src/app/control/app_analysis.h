@@ -52,7 +52,11 @@ void ats_app_append_prediction(ats_app *app, int index, double now_ms);
 /* Ctrl+N (greedy) / Ctrl+Shift+N (sampled): one more token chosen from the shown run's
  * prediction, appended to the text; its row is locked when its run arrives. */
 void ats_app_generate_next(ats_app *app, bool sample, double now_ms);
-/* Ctrl+B: the second text on or off. */
+/* A second model to compare with (--compare-model, a model dropped with Ctrl held): loads it,
+ * then runs text B on it (comparison on, B starting as A's text); its tokenizer should be the
+ * first model's. Refused while a model loads. */
+void ats_app_open_compare_model(ats_app *app, const char *path, double now_ms);
+/* Ctrl+B: the second text on or off (off also lets the second model go). */
 void ats_app_toggle_compare(ats_app *app, double now_ms);
 
 /* The difference A - B (T, T) of what the heatmap or aggregate view shows, when comparing two

@@ -286,6 +286,10 @@ void ats_app_drop(ats_app *app, const char *path, const ats_app_hit *hit, unsign
         app->dirty = true;
         return;
     }
+    if (mods & ATS_MOD_CTRL) { /* a second model to compare with */
+        ats_app_open_compare_model(app, path, now_ms);
+        return;
+    }
     ats_app_open_model(app, path, now_ms);
 }
 

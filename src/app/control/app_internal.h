@@ -36,13 +36,20 @@ struct ats_app {
     size_t run_text_len;
     char *run_target; /* T5: the decoder's text the run used (NULL: generated) */
     size_t run_target_len;
-    ats_run_extras *extras; /* computed with it (metrics, prediction, value norms, rollout, the
-                               compare run), or NULL */
-    struct ats_analysis_cache *analysis; /* derived arrays the views draw (app_analysis.c) */
-    uint64_t posted_analysis;            /* ats_app_analysis_key of the last run posted */
     uint64_t shown_seq; /* the newest outcome applied */
     uint64_t min_seq;   /* outcomes below it ran on a model since swapped out */
     ats_span_map span_map;
+
+    /* analysis (app_analysis.c): computed with the shown run (metrics, prediction, value norms,
+     * rollout, the compare run) or NULL; the arrays the views draw from them; the fingerprint
+     * of the last run posted; comparing two models: the second (text B runs on it), its
+     * pending load, and the path of --compare-model, loaded after the first model */
+    ats_run_extras *extras;
+    struct ats_analysis_cache *analysis;
+    uint64_t posted_analysis;
+    ats_shared_model *compare_model;
+    uint64_t compare_load_seq;
+    char *compare_model_path;
 
     /* posting */
     uint64_t posted_revision; /* editor revision of the last run posted */
@@ -107,6 +114,8 @@ void ats_app_post_run(ats_app *app, double trigger_ms);
 void ats_app_analysis_post_opts(const ats_app *app, ats_run_opts *opts, ats_head_ref **ablate,
                                 ats_extras_request *extras);
 uint64_t ats_app_analysis_key(const ats_app *app);
+/* A load outcome for the compare model: true when it was that (taken or reported). */
+bool ats_app_analysis_loaded(ats_app *app, ats_worker_event *ev, double now_ms);
 void ats_app_analysis_arrived(ats_app *app);
 void ats_app_analysis_refresh(ats_app *app);
 void ats_app_analysis_view(const ats_app *app, int side, ats_run_view *vd);

@@ -32,8 +32,10 @@ ats_status ats_app_compare_view_data(const ats_app *app, ats_run_view *vd, char 
     const ats_run *b = app->extras && app->state.analysis.compare ? app->extras->compare : NULL;
     if (!b)
         return ATS_ERR_ARG;
-    ats_status st = ats_run_view_make(vd, ats_shared_model_get(app->run_model), b,
-                                      app->extras->compare_text, NULL);
+    const ats_shared_model *bm =
+        app->extras->compare_model ? app->extras->compare_model : app->run_model;
+    ats_status st =
+        ats_run_view_make(vd, ats_shared_model_get(bm), b, app->extras->compare_text, NULL);
     if (st == ATS_OK) {
         snprintf(title, n, "%s \xC2\xB7 B", vd->data.model_name);
         vd->data.model_name = title;

@@ -13,6 +13,7 @@ void ats_run_extras_free(ats_run_extras *x) {
     free(x->rollout);
     ats_tokens_free(x->top_tokens);
     ats_run_free(x->compare);
+    ats_shared_model_free(x->compare_model);
     free(x->compare_text);
     free(x->compare_norms);
     free(x->compare_rollout);
@@ -76,11 +77,15 @@ void ats_run_extras_compute(const ats_model *model, const ats_run *run, const at
     if (req->rollout)
         x->rollout = rollout_of(run);
     if (req->compare) {
+        const ats_model *bm = req->compare_model ? ats_shared_model_get(req->compare_model) : model;
         ats_run_opts o = *opts;
         o.reuse = NULL;
         o.keep_cache = req->value_norms || o.keep_cache;
+        o.want_logits = o.want_logits && ats_model_has_lm_head(bm);
+        o.n_ablate = bm == model ? o.n_ablate : 0; /* another model: its own heads */
+        x->compare_model = ats_shared_model_retain(req->compare_model);
         ats_error err;
-        if (ats_run_text(model, req->compare, req->compare_len, &o, &x->compare, &err) != ATS_OK)
+        if (ats_run_text(bm, req->compare, req->compare_len, &o, &x->compare, &err) != ATS_OK)
             snprintf(x->compare_error, sizeof x->compare_error, "%s", err.message);
         if (x->compare && (x->compare_text = malloc(req->compare_len + 1))) {
             memcpy(x->compare_text, req->compare, req->compare_len);
@@ -88,7 +93,7 @@ void ats_run_extras_compute(const ats_model *model, const ats_run *run, const at
             x->compare_len = req->compare_len;
         }
         if (x->compare && req->value_norms)
-            x->compare_norms = norms_of(model, x->compare);
+            x->compare_norms = norms_of(bm, x->compare);
         if (x->compare && req->rollout)
             x->compare_rollout = rollout_of(x->compare);
     }

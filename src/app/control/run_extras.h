@@ -7,6 +7,8 @@
 #ifndef ATS_APP_RUN_EXTRAS_H
 #define ATS_APP_RUN_EXTRAS_H
 
+#include "shared_model.h"
+
 #include "attnscope/analysis.h"
 #include "attnscope/engine.h"
 
@@ -21,6 +23,8 @@ typedef struct ats_extras_request {
     bool rollout;     /* the aggregate view shows rollout */
     char *compare;    /* a second text to run the same way (owned by the request), or NULL */
     size_t compare_len;
+    ats_shared_model *compare_model; /* the model text B runs on (a reference of the request's);
+                                        NULL: the same model */
 } ats_extras_request;
 
 typedef struct ats_run_extras {
@@ -34,7 +38,8 @@ typedef struct ats_run_extras {
     /* compare: the second text's run with its own value norms and rollout, or NULL; failure
      * says why */
     ats_run *compare;
-    char *compare_text; /* the text it ran (its token spans index into it) */
+    ats_shared_model *compare_model; /* the model it ran on (a reference), or NULL: the run's */
+    char *compare_text;              /* the text it ran (its token spans index into it) */
     size_t compare_len;
     float *compare_norms;
     float *compare_rollout;

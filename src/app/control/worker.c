@@ -67,6 +67,7 @@ static void run_request_clear(run_request *r) {
     free(r->target);
     free(r->ablate);
     free(r->extras.compare);
+    ats_shared_model_free(r->extras.compare_model);
     *r = (run_request){0};
 }
 
@@ -344,10 +345,12 @@ uint64_t ats_worker_post_run_extras(ats_worker *w, ats_shared_model *model, cons
         req.extras = *extras;
         req.extras.compare =
             extras->compare ? copy_string(extras->compare, extras->compare_len) : NULL;
+        req.extras.compare_model = ats_shared_model_retain(extras->compare_model);
     }
     if (!req.text || (extras && extras->compare && !req.extras.compare)) {
         free(req.text);
         free(req.extras.compare);
+        ats_shared_model_free(req.extras.compare_model);
         return 0;
     }
     return post_run(w, model, req, opts);

@@ -18,6 +18,7 @@ static const help_row MOUSE[] = {
     {"Shift+click a thumbnail", "switch that head off / on"},
     {"click a predicted token", "append it to the text"},
     {"drop a file or folder", "open it as the model"},
+    {"drop a model with Ctrl", "compare with it (text B runs on it)"},
     {"drop a folder on Export", "export there (or drop with Shift)"},
 };
 
