@@ -355,8 +355,8 @@ static void test_bad_models_gguf_tensors(void **state) {
     gguf_expect_bad(s, "shape.gguf", &b, b.len, "'blk.0.attn_k.weight' has shape [32, 64");
 
     memcpy(b.data, orig.data, orig.len);
-    put_u32(b.data + k + 20, 12); /* Q4_K: a type attnscope does not read */
-    gguf_expect_bad(s, "type.gguf", &b, b.len, "has type");
+    put_u32(b.data + k + 20, 16); /* IQ2_XXS: a type attnscope does not read */
+    gguf_expect_bad(s, "type.gguf", &b, b.len, "tensor 'blk.0.attn_k.weight' has type IQ2_XXS");
 
     memcpy(b.data, orig.data, orig.len);
     put_u64(b.data + k + 24, 1ull << 36); /* data offset far past the end */

@@ -146,7 +146,9 @@ static void check_half(void **state, bool bf16) {
 
     ats_outputs got = ats_outputs_of(half, NULL, IDS, COUNT(IDS));
     ats_outputs want = ats_outputs_of(same, NULL, IDS, COUNT(IDS));
-    ats_outputs_assert_same(&got, &want, 0.0, bf16 ? "GGUF BF16" : "GGUF F16");
+    /* the same values; half weights are decoded a panel at a time, float32 ones are not, so the
+     * products may add in another order: float rounding only */
+    ats_outputs_assert_same(&got, &want, 1e-4, bf16 ? "GGUF BF16" : "GGUF F16");
     ats_outputs orig = ats_outputs_of(fixture, NULL, IDS, COUNT(IDS));
     ats_outputs_assert_same(&got, &orig, bf16 ? 0.1 : 2e-2, "close to F32");
     ats_outputs_free(&got);

@@ -233,10 +233,11 @@ static void check_half_type(void **state, const char *dtype) {
     assert_string_equal(ats_model_get_info(m)->dtype, mix);
     ats_model_free(m);
 
-    /* the half file equals float32 weights holding the same values, exactly */
+    /* the half file equals float32 weights holding the same values, up to float rounding: half
+     * weights are decoded a panel at a time, so the products may add in another order */
     ats_outputs got = ats_outputs_of(half_dir, NULL, GPT2_IDS, COUNT(GPT2_IDS));
     ats_outputs same = ats_outputs_of(f32_dir, NULL, GPT2_IDS, COUNT(GPT2_IDS));
-    ats_outputs_assert_same(&got, &same, 0.0, dtype);
+    ats_outputs_assert_same(&got, &same, 1e-4, dtype);
     /* and stays close to the original float32 model */
     ats_outputs orig = ats_outputs_of(fixture, NULL, GPT2_IDS, COUNT(GPT2_IDS));
     ats_outputs_assert_same(&got, &orig, 2e-2, dtype);

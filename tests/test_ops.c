@@ -281,7 +281,7 @@ static ats_model *paper_model(bool causal) {
     float *emb = ats_model_alloc_floats(m, 12, NULL);
     for (int t = 0; t < 3; t++)
         emb[t * 4 + t] = 1.0f; /* token t's vector is e_t */
-    m->tok_embed = emb;
+    m->tok_embed = (ats_linear){.w = emb, .n_out = 3, .n_in = 4, .ld = 4};
     m->layers = ats_model_alloc(m, sizeof(ats_layer), NULL);
     ats_layer *L = m->layers;
     float *wq = ats_model_alloc_floats(m, 16, NULL), *wk = ats_model_alloc_floats(m, 16, NULL);

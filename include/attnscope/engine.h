@@ -103,6 +103,15 @@ typedef struct ats_model_config {
 /* "demo", "gpt2", "bert", "llama", "t5". */
 const char *ats_arch_name(ats_arch arch);
 
+/* Weight tensors of one stored type ("Q4_K", "F32", ...) and the bytes they occupy as stored. */
+typedef struct ats_weight_type_count {
+    char type[12];
+    int tensors;
+    uint64_t bytes;
+} ats_weight_type_count;
+
+enum { ATS_MAX_WEIGHT_TYPES = 16 };
+
 /* Descriptive facts for `attnscope info` and the window's side panel. */
 typedef struct ats_model_info {
     char name[256];          /* "builtin:demo", or the file or folder name */
@@ -112,7 +121,13 @@ typedef struct ats_model_info {
     char tokenizer_kind[64]; /* "word", "byte-level BPE", "WordPiece", "SentencePiece BPE", ... */
     uint64_t file_size;      /* bytes on disk over every file read (0 for builtin) */
     uint64_t n_params;       /* weights the attention engine holds */
-    bool has_weights;        /* false for a vocabulary-only GGUF: tokenize and info only */
+    /* the tensors read, by stored type, most bytes first */
+    ats_weight_type_count weight_types[ATS_MAX_WEIGHT_TYPES];
+    int n_weight_types;
+    /* memory the loaded weights take: stored bytes used in place from the mapped file(s) plus
+     * what the loader converted or generated (a run's working memory comes on top) */
+    uint64_t weight_memory;
+    bool has_weights; /* false for a vocabulary-only GGUF: tokenize and info only */
 } ats_model_info;
 
 /* ---- loading ----------------------------------------------------------------------------- */
@@ -303,6 +318,56 @@ typedef struct ats_head_steps {
 ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int token,
                                   const ats_step_opts *opts, ats_head_steps **out, ats_error *err);
 void ats_head_steps_free(ats_head_steps *steps);
+
+/* ---- what a head does, measured ----------------------------------------------------------- */
+
+/* Scores of one head from its attention matrix attn (T, T), rows queries, columns keys:
+ *
+ *   previous-token  the mean over queries i = 1 .. T-1 of attn[i][i-1], the weight on the token
+ *                   just before;
+ *   induction       for a sequence of n tokens followed by the same n tokens again (T >= 2n),
+ *                   the mean over the second copy's queries n+j (j = 0 .. n-1) of attn[n+j][j+1],
+ *                   the weight on the token that followed the query token's earlier occurrence
+ *                   (an induction head looks there to predict that it comes again).
+ *
+ * Both lie in [0, 1]: 1 when every query puts all its weight there, about 1/i for uniform
+ * attention. ats_score_induction returns 0 when T < 2n or n < 1. */
+float ats_score_previous_token(const float *attn, int T);
+float ats_score_induction(const float *attn, int T, int n);
+
+/* The probe that scores a model's heads: `count` sequences, each of `length` random token ids
+ * (uniform over the vocabulary; ids below 50000 for builtin:demo) then the same ids again, run
+ * through the model without special tokens; each head's two scores are averaged over them. */
+typedef struct ats_probe_opts {
+    uint64_t seed; /* the same seed gives the same sequences on every machine */
+    int length;    /* tokens per copy; 0: min(32, context / 2) */
+    int count;     /* sequences; 0: 8 */
+} ats_probe_opts;
+
+ats_probe_opts ats_probe_opts_default(void); /* seed 1, length 0, count 8 */
+
+/* Fills previous_token (L, H) and induction (L, H). */
+ats_status ats_head_scores_probe(const ats_model *model, const ats_probe_opts *opts,
+                                 float *previous_token, float *induction, ats_error *err);
+
+/* What the scores say a head does. */
+typedef enum ats_head_role {
+    ATS_HEAD_ROLE_NONE,
+    ATS_HEAD_ROLE_PREVIOUS_TOKEN, /* previous-token score >= ATS_HEAD_ROLE_THRESHOLD */
+    ATS_HEAD_ROLE_INDUCTION,      /* induction score >= ATS_HEAD_ROLE_THRESHOLD (and above the
+                                     previous-token score) */
+} ats_head_role;
+
+#define ATS_HEAD_ROLE_THRESHOLD 0.4f
+
+ats_head_role ats_head_role_of(float previous_token, float induction);
+/* "previous token", "induction", "none". */
+const char *ats_head_role_name(ats_head_role role);
+
+/* The scores saved with the model (the probe's, written by `attnscope train` into each
+ * checkpoint's config.json); false when the model carries none. */
+bool ats_model_head_scores(const ats_model *model, int layer, int head, float *previous_token,
+                           float *induction);
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 

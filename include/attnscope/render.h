@@ -289,6 +289,8 @@ typedef struct ats_view_data {
     int n_keys;
     const char *const *key_tokens; /* (n_keys) UTF-8 labels */
     const bool *key_special;       /* (n_keys) or NULL */
+    const char *const *head_badges; /* (L, H) what each head does ("induction"), drawn on its
+                                       grid thumbnail; NULL entries for none; or NULL */
 } ats_view_data;
 
 typedef struct ats_view ats_view; /* a built view: its display list and its layout for hits */

@@ -54,9 +54,13 @@ typedef struct ats_run_view {
     bool *special;           /* (T) */
     const char **key_labels; /* (Te) cross-attention: the encoder's token pieces, else NULL */
     bool *key_special;       /* (Te) */
+    const char **badges;     /* (L, H) each head's role from the scores the model carries, or
+                                NULL */
 } ats_run_view;
 
-/* `text` is the input text the run was made from (metadata; may be NULL). ATS_ERR_NOMEM. */
+/* `text` is the input text the run was made from (metadata; may be NULL). A model that carries
+ * head scores (ats_model_head_scores: checkpoints of attnscope train) gets grid badges naming
+ * each head's role ("previous token", "induction"). ATS_ERR_NOMEM. */
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err);
 /* The same for one kind of an encoder-decoder run: a stack's self-attention, or cross-attention

@@ -1,6 +1,7 @@
-/* The base every other part builds on: broken-invariant asserts, the one monotonic clock, and
- * the one way files are written (whole or not at all). Status codes and error filling are in
- * the public attnscope/status.h (implemented in status.c here).
+/* The base every other part builds on: broken-invariant asserts, the one monotonic clock, the
+ * one seeded random number generator, and the one way files are written (whole or not at all).
+ * Status codes and error filling are in the public attnscope/status.h (implemented in status.c
+ * here).
  *
  * Threads: every function here may be called from any thread at once; none keeps static state
  * that two threads could share (temporary names come from an atomic counter), and none changes
@@ -13,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* ---- invariants ------------------------------------------------------------------------------ */
@@ -30,6 +32,28 @@ _Noreturn void ats_assert_failed(const char *cond, const char *file, int line);
 
 /* Milliseconds on a monotonic clock (CLOCK_MONOTONIC): for timings, latencies and deadlines. */
 double ats_clock_ms(void);
+
+/* ---- deterministic random numbers ------------------------------------------------------------ */
+
+/* splitmix64: the same seed gives the same numbers on every machine. A value type: each user
+ * keeps its own (no shared state). */
+typedef struct ats_rng {
+    uint64_t state; /* the seed, then advanced by each draw */
+} ats_rng;
+
+uint64_t ats_rng_next(ats_rng *r);
+double ats_rng_uniform(ats_rng *r);             /* in (0, 1) */
+float ats_rng_gauss(ats_rng *r);                /* standard normal (Box-Muller) */
+uint32_t ats_rng_below(ats_rng *r, uint32_t n); /* in [0, n) */
+
+/* ---- assets ---------------------------------------------------------------------------------- */
+
+/* Finds a file or folder the program ships (sample sentences, builtin:tiny), looking in order in
+ *   1. <folder of the executable>/assets/NAME (the build copies the assets there),
+ *   2. <folder of the executable>/../share/attnscope/NAME (an installed tree),
+ *   3. the source tree the program was built from (ATS_ASSETS_SOURCE_DIR).
+ * Writes the path found into out; false (out "") when none exists. */
+bool ats_asset_path(const char *name, char *out, size_t size);
 
 /* ---- writing files --------------------------------------------------------------------------- */
 

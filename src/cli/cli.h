@@ -37,6 +37,7 @@ enum {
     OPT_COLOR_SCALE = 1 << 20,
     OPT_TARGET = 1 << 21,    /* --target TGT, --max-new N: encoder-decoder models */
     OPT_ATTENTION = 1 << 22, /* --attention encoder|decoder|cross */
+    OPT_SCORES = 1 << 23,    /* --scores: each head's previous-token and induction score */
 };
 
 typedef struct cli_opts {
@@ -59,7 +60,7 @@ typedef struct cli_opts {
     int step;                /* -1 when not given */
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
-    bool causal, json, no_special, logits, hidden, steps, no_scaling, help;
+    bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
 } cli_opts;
 
 /* Parses argv[first..argc) against the options in `allowed`. On a bad option prints one line
@@ -119,6 +120,7 @@ int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
 
 #endif

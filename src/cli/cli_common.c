@@ -78,6 +78,7 @@ static const opt_spec SPECS[] = {
     {"--target", OPT_TARGET, ARG_STRING, FIELD(target)},
     {"--max-new", OPT_TARGET, ARG_INT, FIELD(max_new)},
     {"--attention", OPT_ATTENTION, ARG_STRING, FIELD(attention)},
+    {"--scores", OPT_SCORES, ARG_NONE, FIELD(scores)},
 };
 
 static bool parse_int(const char *s, int *out) {

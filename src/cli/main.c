@@ -19,9 +19,11 @@ static const char *USAGE =
     "                          [--font FILE] -o FILE\n"
     "                          pipeline: [--step N] [--no-scaling] [--causal-mask on|off]\n"
     "                          [--temperature X]\n"
+    "       attnscope train    --corpus builtin:repeats|builtin:text|FILE -o DIR\n"
+    "                          [--layers N --heads N --d-model N --attn-only --steps N ...]\n"
     "\n"
-    "M is builtin:demo, a Hugging Face folder, a .gguf file or a llama2.c .bin file.\n"
-    "Layers and heads count from 0. 'attnscope COMMAND --help' describes each command.\n"
+    "M is builtin:demo, builtin:tiny, a Hugging Face folder, a .gguf file or a llama2.c .bin\n"
+    "file. Layers and heads count from 0. 'attnscope COMMAND --help' describes each command.\n"
     "Exit status: 0 success, 1 a failure while running, 2 bad usage or bad input.\n";
 
 typedef struct command {
@@ -29,12 +31,15 @@ typedef struct command {
     int (*run)(int argc, char **argv);
 } command;
 
+/* clang-format off */
 static const command COMMANDS[] = {
     {"info", cmd_info},
     {"tokenize", cmd_tokenize},
     {"dump", cmd_dump},
     {"export", cmd_export},
+    {"train", cmd_train},
 };
+/* clang-format on */
 
 int main(int argc, char **argv) {
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

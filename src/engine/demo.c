@@ -72,32 +72,10 @@ static const char *const HEAD_CAPTIONS[DEMO_N_LAYER * DEMO_N_HEAD] = {
     NULL,
 };
 
-/* ---- deterministic random numbers (splitmix64, Box-Muller) --------------------------------- */
-
-typedef struct rng {
-    uint64_t state;
-} rng;
-
-static uint64_t rng_next(rng *r) {
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static double rng_uniform(rng *r) { /* (0, 1) */
-    return ((double)(rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static float rng_gauss(rng *r) {
-    double u = rng_uniform(r), v = rng_uniform(r);
-    return (float)(sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v));
-}
-
 static void fill_gauss(float *w, size_t n, float std, uint64_t seed) {
-    rng r = {seed};
+    ats_rng r = {seed};
     for (size_t i = 0; i < n; i++)
-        w[i] = std * rng_gauss(&r);
+        w[i] = std * ats_rng_gauss(&r);
 }
 
 /* ---- token vectors ----------------------------------------------------------------------- */
@@ -105,16 +83,16 @@ static void fill_gauss(float *w, size_t n, float std, uint64_t seed) {
 static void demo_embed(const ats_model *model, int32_t id, float *out) {
     (void)model;
     memset(out, 0, DEMO_D_MODEL * sizeof(float));
-    rng r = {0x5eed0000ull ^ (uint64_t)id * 0x100000001b3ull};
+    ats_rng r = {0x5eed0000ull ^ (uint64_t)id * 0x100000001b3ull};
     double norm = 0.0;
     for (int i = 0; i < WORD_DIMS; i++) {
-        out[WORD_DIM0 + i] = rng_gauss(&r);
+        out[WORD_DIM0 + i] = ats_rng_gauss(&r);
         norm += (double)out[WORD_DIM0 + i] * out[WORD_DIM0 + i];
     }
     for (int i = 0; i < WORD_DIMS; i++)
         out[WORD_DIM0 + i] = (float)(out[WORD_DIM0 + i] / sqrt(norm));
     for (int i = 0; i < FEAT_DIMS; i++)
-        out[FEAT_DIM0 + i] = 0.5f * rng_gauss(&r);
+        out[FEAT_DIM0 + i] = 0.5f * ats_rng_gauss(&r);
 }
 
 /* ---- weights ----------------------------------------------------------------------------- */

@@ -77,7 +77,7 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->bucket = relative ? malloc((2 * T - 1) * sizeof(int)) : NULL;
     s->cross_kv = Te ? malloc(2 * Te * dq * sizeof(float)) : NULL;
     if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->scores || !s->concat || !s->proj ||
-        !s->ff_up || (swiglu && !s->ff_gate) || !s->inv_freq || (relative && !s->bucket) ||
+        (F && !s->ff_up) || (swiglu && !s->ff_gate) || !s->inv_freq || (relative && !s->bucket) ||
         (Te && !s->cross_kv)) {
         scratch_free(s);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a %zu-token forward pass", T);
@@ -222,7 +222,7 @@ static ats_status embed(const ats_model *m, const ats_tokens *tokens, int P, int
                 return ats_fail(err, ATS_ERR_FORMAT,
                                 "%s: token id %d is outside the embedding table (%d rows)",
                                 m->info.name, id, c->vocab_size);
-            memcpy(row, m->tok_embed + (size_t)id * D, D * sizeof(float));
+            ats_linear_row(&m->tok_embed, id, row);
         }
         if (c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL)
             for (size_t i = 0; i < D; i++)
@@ -445,7 +445,10 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             add_residual(c, &L->cross_norm, s.x, s.proj, N);
         }
 
-        /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) */
+        /* 3. feed-forward, the same residual pattern: x += mlp(block_input(x)) (attention-only
+         * blocks have none) */
+        if (c->d_ff == 0)
+            continue;
         block_input(c, &L->mlp_norm, s.h, s.x, N);
         mlp(m, L, &s, N);
         add_residual(c, &L->mlp_norm, s.x, s.proj, N);

@@ -41,6 +41,7 @@ void *ats_model_alloc(ats_model *model, size_t bytes, ats_error *err) {
         return NULL;
     }
     model->owned[model->n_owned++] = p;
+    model->owned_bytes += bytes;
     return p;
 }
 
@@ -58,6 +59,30 @@ char *ats_model_strdup(ats_model *model, const char *s, ats_error *err) {
     if (copy)
         memcpy(copy, s, n);
     return copy;
+}
+
+void ats_model_note_tensor(ats_model *model, ats_wtype type, uint64_t stored_bytes, bool in_place) {
+    ats_model_info *info = &model->info;
+    const char *name = ats_wtype_name(type);
+    int i = 0;
+    while (i < info->n_weight_types && strcmp(info->weight_types[i].type, name) != 0)
+        i++;
+    if (i == ATS_MAX_WEIGHT_TYPES) /* more types than ats_wtype has: cannot happen */
+        return;
+    if (i == info->n_weight_types) {
+        snprintf(info->weight_types[i].type, sizeof info->weight_types[i].type, "%s", name);
+        info->n_weight_types++;
+    }
+    info->weight_types[i].tensors++;
+    info->weight_types[i].bytes += stored_bytes;
+    /* most bytes first */
+    for (; i > 0 && info->weight_types[i].bytes > info->weight_types[i - 1].bytes; i--) {
+        ats_weight_type_count t = info->weight_types[i];
+        info->weight_types[i] = info->weight_types[i - 1];
+        info->weight_types[i - 1] = t;
+    }
+    if (in_place)
+        model->in_place_bytes += stored_bytes;
 }
 
 ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_error *err) {
@@ -131,6 +156,11 @@ static ats_status check_linear(const ats_linear *lin, int n_out, int n_in, const
     if (lin->n_out != n_out || lin->n_in != n_in)
         return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s is (%d, %d), expected (%d, %d)", layer,
                         what, lin->n_out, lin->n_in, n_out, n_in);
+    /* block types: rows of whole blocks, stored [out][in] (what linear.c decodes) */
+    uint64_t per = ats_wtype_block_elems(lin->type);
+    if (per > 1 && (lin->in_major || lin->n_in % per != 0 || lin->ld % per != 0))
+        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s rows are not whole %s blocks", layer,
+                        what, ats_wtype_name(lin->type));
     return ATS_OK;
 }
 
@@ -138,8 +168,10 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
     const ats_model_config *c = &model->cfg;
     if (!model->info.has_weights) /* a vocabulary: sizes are whatever its metadata says */
         return ATS_OK;
+    /* d_ff 0: attention-only blocks, which only attnscope's own GPT-2 checkpoints declare */
+    bool attn_only = c->d_ff == 0 && c->arch == ATS_ARCH_GPT2;
     if (c->n_layer <= 0 || c->n_head <= 0 || c->n_kv_head <= 0 || c->d_model <= 0 ||
-        c->d_head <= 0 || c->d_ff <= 0 || c->context <= 0 || c->vocab_size < 0)
+        c->d_head <= 0 || (c->d_ff <= 0 && !attn_only) || c->context <= 0 || c->vocab_size < 0)
         return ats_fail(err, ATS_ERR_FORMAT,
                         "%s: implausible sizes (layers %d, heads %d, kv heads %d, d_model %d, "
                         "d_head %d, d_ff %d, context %d)",
@@ -152,8 +184,13 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
     if (rope && c->d_head % 2 != 0)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: rotary positions need an even d_head, got %d",
                         model->info.name, c->d_head);
-    if (!model->tok_embed && !model->embed_fn)
+    if (!model->tok_embed.w && !model->embed_fn)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the token embedding", model->info.name);
+    if (model->tok_embed.w &&
+        (model->tok_embed.n_out != c->vocab_size || model->tok_embed.n_in != c->d_model))
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: token embedding is (%d, %d), expected (%d, %d)",
+                        model->info.name, model->tok_embed.n_out, model->tok_embed.n_in,
+                        c->vocab_size, c->d_model);
     if ((c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL) &&
         !model->pos_embed)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the position embedding",
@@ -167,14 +204,19 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
         if ((s = check_linear(&L->wq, dq, c->d_model, "query", l, err)) ||
             (s = check_linear(&L->wk, dkv, c->d_model, "key", l, err)) ||
             (s = check_linear(&L->wv, dkv, c->d_model, "value", l, err)) ||
-            (s = check_linear(&L->wo, c->d_model, dq, "attention output", l, err)) ||
-            (s = check_linear(&L->up, c->d_ff, c->d_model, "MLP up", l, err)) ||
+            (s = check_linear(&L->wo, c->d_model, dq, "attention output", l, err)))
+            return s;
+        if (!L->attn_norm.w)
+            return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing norm weights", l);
+        if (attn_only)
+            continue;
+        if ((s = check_linear(&L->up, c->d_ff, c->d_model, "MLP up", l, err)) ||
             (s = check_linear(&L->down, c->d_model, c->d_ff, "MLP down", l, err)))
             return s;
         if ((c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU) &&
             (s = check_linear(&L->gate, c->d_ff, c->d_model, "MLP gate", l, err)))
             return s;
-        if (!L->attn_norm.w || !L->mlp_norm.w)
+        if (!L->mlp_norm.w)
             return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing norm weights", l);
         if (c->cross_attention &&
             ((s = check_linear(&L->cq, dq, c->d_model, "cross-attention query", l, err)) ||
@@ -225,7 +267,7 @@ static uint64_t norm_params(const ats_norm *n, int d) {
 uint64_t ats_model_count_params(const ats_model *model) {
     const ats_model_config *c = &model->cfg;
     uint64_t n = 0;
-    if (model->tok_embed)
+    if (model->tok_embed.w)
         n += (uint64_t)c->vocab_size * c->d_model;
     if (model->pos_embed && c->positions == ATS_POS_LEARNED)
         n += (uint64_t)c->context * c->d_model;
@@ -242,14 +284,15 @@ uint64_t ats_model_count_params(const ats_model *model) {
         n += norm_params(&L->attn_norm, c->d_model) + norm_params(&L->mlp_norm, c->d_model);
     }
     n += norm_params(&model->final_norm, c->d_model);
-    if (model->lm_head.w && model->lm_head.w != model->tok_embed)
+    if (model->lm_head.w && model->lm_head.w != model->tok_embed.w)
         n += linear_params(&model->lm_head);
     if (model->rel_bias)
         n += (uint64_t)c->rel_buckets * c->n_head;
     if (model->decoder) /* its own layers, norms, bias table and head; the embedding is shared */
-        n += ats_model_count_params(model->decoder) - (model->decoder->tok_embed == model->tok_embed
-                                                           ? (uint64_t)c->vocab_size * c->d_model
-                                                           : 0);
+        n += ats_model_count_params(model->decoder) -
+             (model->decoder->tok_embed.w == model->tok_embed.w
+                  ? (uint64_t)c->vocab_size * c->d_model
+                  : 0);
     return n;
 }
 
@@ -270,6 +313,27 @@ static bool file_starts_with(const char *path, const char *magic, size_t n) {
     return got == n && memcmp(buf, magic, n) == 0;
 }
 
+/* builtin:tiny: the model `attnscope train` made with scripts/train_tiny.sh, shipped as a
+ * folder in assets/tiny. */
+static ats_status load_tiny(const ats_load_opts *opts, ats_model **out, ats_error *err) {
+    if (opts->causal >= 0)
+        return ats_fail(err, ATS_ERR_ARG,
+                        "builtin:tiny: the causal switch applies to builtin:demo only");
+    char dir[4096];
+    if (!ats_asset_path("tiny", dir, sizeof dir))
+        return ats_fail(err, ATS_ERR_IO,
+                        "builtin:tiny: its folder (assets/tiny) is neither beside the program nor "
+                        "in the source tree it was built from");
+    ats_status s = ats_load_hf_folder(dir, opts, out, err);
+    if (s != ATS_OK)
+        return s;
+    ats_model_info *info = &(*out)->info;
+    snprintf(info->name, sizeof info->name, "builtin:tiny");
+    snprintf(info->path, sizeof info->path, "builtin:tiny");
+    snprintf(info->format, sizeof info->format, "builtin");
+    return ATS_OK;
+}
+
 ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model **out,
                           ats_error *err) {
     *out = NULL;
@@ -282,10 +346,14 @@ ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model
 
     ats_status s;
     if (strncmp(path, "builtin:", 8) == 0) {
-        if (strcmp(path, "builtin:demo") != 0)
-            return ats_fail(err, ATS_ERR_ARG, "%s: unknown built-in model (there is builtin:demo)",
+        if (strcmp(path, "builtin:demo") == 0)
+            s = ats_load_demo(opts, out, err);
+        else if (strcmp(path, "builtin:tiny") == 0)
+            s = load_tiny(opts, out, err);
+        else
+            return ats_fail(err, ATS_ERR_ARG,
+                            "%s: unknown built-in model (there are builtin:demo and builtin:tiny)",
                             path);
-        s = ats_load_demo(opts, out, err);
     } else {
         if (opts->causal >= 0)
             return ats_fail(err, ATS_ERR_ARG, "%s: the causal switch applies to builtin:demo only",
@@ -313,5 +381,6 @@ ats_status ats_model_load(const char *path, const ats_load_opts *opts, ats_model
         return s;
     }
     (*out)->info.n_params = ats_model_count_params(*out);
+    (*out)->info.weight_memory = (*out)->in_place_bytes + (*out)->owned_bytes;
     return ATS_OK;
 }

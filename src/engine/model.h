@@ -1,23 +1,32 @@
 /* The in-memory model: configuration, weight views and the resources behind them.
  *
- * Weights are float32 views. They point into a memory-mapped file when it already holds float32
- * in the needed layout, or into buffers the loader allocated (converted F16/BF16, dequantized
- * blocks, the demo model's generated weights). Either way the model owns what they point into
+ * Weight matrices (ats_linear, including the token embedding table) stay in the encoding their
+ * file stores them in: float32, half (F16, BF16) or one of ggml's block quantizations, pointing
+ * into the memory-mapped file; a matrix product decodes a few rows at a time as it goes
+ * (linear.c). Small tensors (norms, biases, position tables) are float32 views: into the mapping
+ * when it already holds aligned float32, otherwise into buffers the loader converted. The demo
+ * model's generated weights are float32 buffers. Either way the model owns what they point into
  * and releases it in ats_model_free.
  */
 #ifndef ATS_ENGINE_MODEL_H
 #define ATS_ENGINE_MODEL_H
 
 #include "attnscope/engine.h"
+#include "dequant.h"
 #include "mapped_file.h"
 #include "tokenizer.h"
 
-/* A linear map y = x W^T + b with W of logical shape (n_out, n_in). */
+/* A linear map y = x W^T + b with W of logical shape (n_out, n_in), stored as `type`.
+ * Stored [out][in] (in_major false): row o holds W[o, 0..n_in) and starts `ld` values after row
+ * o - 1; for a block type ld is a whole number of blocks. Stored [in][out] (GPT-2 Conv1D,
+ * in_major true, float and half types only): W[o, i] is value i * ld + o.
+ * A zeroed ats_linear (type F32, w NULL) is "absent". */
 typedef struct ats_linear {
-    const float *w; /* element (o, i) at w[o * ld + i]; at w[i * ld + o] when in_major */
+    const void *w;  /* the stored values: float * when type is F32, else the encoded bytes */
+    ats_wtype type; /* encoding of w */
     const float *b; /* (n_out) or NULL */
     int n_out, n_in;
-    int ld;        /* row stride of the stored matrix, in floats */
+    int ld;        /* row stride of the stored matrix, in values */
     bool in_major; /* stored [in][out]: GPT-2 Conv1D (ld >= n_out) */
 } ats_linear;
 
@@ -50,15 +59,18 @@ struct ats_model {
     ats_model_info info;
     ats_tokenizer *tokenizer;
 
-    const float *tok_embed;  /* (vocab_size, d_model); NULL when embed_fn computes vectors */
+    ats_linear tok_embed;    /* (vocab_size, d_model): row id is token id's vector; w NULL
+                                when embed_fn computes vectors */
     ats_embed_fn embed_fn;   /* the demo model: a token vector derived from the id */
     const float *pos_embed;  /* (context, d_model) learned or precomputed sinusoidal, or NULL */
     const float *type_embed; /* (d_model) token type 0 (BERT), or NULL */
     ats_norm embed_norm;     /* used when cfg.embed_norm */
     ats_layer *layers;       /* (n_layer) */
     ats_norm final_norm;     /* used when cfg.final_norm */
-    ats_linear lm_head;      /* (vocab_size, d_model); w NULL when the model has no LM head */
+    ats_linear lm_head; /* (vocab_size, d_model); a copy of tok_embed when tied; w NULL when the
+                           model has no LM head */
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
+    const float *head_scores; /* (2, n_layer, n_head) previous-token then induction, or NULL */
     const float *rel_bias; /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
     float logit_scale;     /* multiplies the final hidden state before the LM head: 1, or
                               d_model^-0.5 for T5 with the head tied to the embedding */
@@ -73,6 +85,8 @@ struct ats_model {
     int n_maps;
     void **owned;
     int n_owned;
+    uint64_t owned_bytes;    /* over owned */
+    uint64_t in_place_bytes; /* stored bytes of the tensors used from a mapping as they are */
 };
 
 /* A zeroed model with a NULL tokenizer and no weights (logit_scale 1). */
@@ -86,9 +100,16 @@ char *ats_model_strdup(ats_model *model, const char *s, ats_error *err);
 /* The model takes ownership of an open mapping (closed in ats_model_free). */
 ats_status ats_model_keep_mapping(ats_model *model, ats_mapped_file *file, ats_error *err);
 
+/* Counts one weight tensor read from a file for info: its stored type and bytes, and whether
+ * the model uses those bytes in place (in the mapping) rather than a converted copy. */
+void ats_model_note_tensor(ats_model *model, ats_wtype type, uint64_t stored_bytes, bool in_place);
+
 /* Checks the config for internal consistency (positive sizes, n_head % n_kv_head == 0, ...)
  * and that every weight the forward pass will read is present; names the first gap. */
 ats_status ats_model_validate(const ats_model *model, ats_error *err);
+
+/* The caption of a head with these probe scores (head_scores.c): its role and the score. */
+void ats_head_caption_from_scores(char *out, size_t size, float previous_token, float induction);
 
 /* Parameter count over the weights the engine holds (for info). */
 uint64_t ats_model_count_params(const ats_model *model);

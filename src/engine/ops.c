@@ -24,31 +24,6 @@ void ats_gemm_ref(bool trans_b, int M, int N, int K, float alpha, const float *A
     }
 }
 
-void ats_linear_apply(const ats_linear *lin, const float *x, int T, float *y) {
-    /* Stored [out][in] is B = W (n_out, n_in) used transposed; stored [in][out] is B = W^T. */
-    if (lin->b) {
-        for (int t = 0; t < T; t++)
-            for (int o = 0; o < lin->n_out; o++)
-                y[(size_t)t * lin->n_out + o] = lin->b[o];
-    }
-    ats_gemm(!lin->in_major, T, lin->n_out, lin->n_in, 1.0f, x, lin->n_in, lin->w, lin->ld,
-             lin->b ? 1.0f : 0.0f, y, lin->n_out);
-}
-
-void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y) {
-    for (int t = 0; t < T; t++) {
-        for (int o = 0; o < lin->n_out; o++) {
-            double acc = lin->b ? lin->b[o] : 0.0;
-            for (int i = 0; i < lin->n_in; i++) {
-                float w = lin->in_major ? lin->w[(size_t)i * lin->ld + o]
-                                        : lin->w[(size_t)o * lin->ld + i];
-                acc += (double)x[(size_t)t * lin->n_in + i] * w;
-            }
-            y[(size_t)t * lin->n_out + o] = (float)acc;
-        }
-    }
-}
-
 void ats_softmax(float *x, int n) {
     if (n <= 0)
         return;

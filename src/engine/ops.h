@@ -6,7 +6,7 @@
 #ifndef ATS_ENGINE_OPS_H
 #define ATS_ENGINE_OPS_H
 
-#include "model.h"
+#include "linear.h"
 
 /* C (M, N) = alpha * A (M, K) . op(B) + beta * C, with op(B) = B^T when trans_b (B is (N, K))
  * and B otherwise (B is (K, N)). lda, ldb, ldc are row strides in floats. */
@@ -15,9 +15,7 @@ void ats_gemm(bool trans_b, int M, int N, int K, float alpha, const float *A, in
 void ats_gemm_ref(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                   const float *B, int ldb, float beta, float *C, int ldc);
 
-/* y (T, n_out) = x (T, n_in) . W^T + b */
-void ats_linear_apply(const ats_linear *lin, const float *x, int T, float *y);
-void ats_linear_apply_ref(const ats_linear *lin, const float *x, int T, float *y);
+/* ats_linear_apply (y = x W^T + b over weights in any stored encoding) is in linear.h. */
 
 /* In place over n values: x_i <- exp(x_i - max) / sum_j exp(x_j - max). */
 void ats_softmax(float *x, int n);

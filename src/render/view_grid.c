@@ -2,7 +2,8 @@
  * (columns). The selected head is outlined; the hovered one is outlined and previewed large in a
  * panel beside it, with token labels when they fit. Thumbnails of long texts are box-averaged
  * down to about their pixel size before they enter the display list, and kept in the view
- * between builds (see thumb_cache).
+ * between builds (see thumb_cache). Heads with a badge (what they were measured to do,
+ * ats_view_data.head_badges) carry it on their thumbnail and in the preview's title.
  */
 #include "view_internal.h"
 
@@ -239,6 +240,23 @@ static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out, int 
     return tc->pixels;
 }
 
+/* A head's badge ("induction") in the bottom-left corner of its thumbnail: light text on a dark
+ * pill, cut to the thumbnail's width; none when the thumbnail is too small to hold a word. */
+static void badge(view_ctx *c, frect r, const char *text) {
+    float ui = c->ui, size = fminf(UI_SMALL * ui, 0.16f * r.h), pad = 0.35f * size;
+    if (size < 7.0f * ui)
+        return;
+    float a, d;
+    ats_font_metrics(c->font, size, &a, &d);
+    float max_w = r.w - 4.0f * pad;
+    float w = fminf(ats_font_measure(c->font, text, size, false), max_w) + 2.0f * pad;
+    float h = a + d + pad, x = r.x + pad, y = r.y + r.h - pad - h;
+    ats_view_rect(c, x, y, w, h, 0.5f * h, (ats_rgba){31, 35, 40, 215});
+    ats_text_style ts = tstyle(size, COLOR_WHITE, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
+    ts.max_width = max_w;
+    ats_view_text(c, x + pad, y + 0.5f * h, text, &ts);
+}
+
 /* The large preview of the hovered head, beside its thumbnail. */
 static void preview(view_ctx *c, const geom *g, int layer, int head) {
     float ui = c->ui, pad = 12.0f * ui, lsize = 10.0f * ui;
@@ -264,8 +282,10 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
                       (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
     ats_view_rect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
     ats_view_rect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
-    char title[96];
-    int n_title = snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d", layer, head);
+    char title[128];
+    const char *role = c->d->head_badges ? c->d->head_badges[layer * c->d->n_head + head] : NULL;
+    int n_title = snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d%s%.40s", layer, head,
+                           role ? " \xC2\xB7 " : "", role ? role : "");
     if (c->st->color_scale == ATS_COLOR_SCALE_AUTO) /* the range its colours span */
         snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 0 \xE2\x80\x93 %.2g",
                  (double)ats_view_scale_max(c, layer, head));
@@ -330,6 +350,8 @@ void ats_grid_build(view_ctx *c) {
             frect r = thumb_rect(&g, l, h);
             draw_cells_in(c, r, thumbs + (size_t)(l * H + h) * (size_t)m * (size_t)mk * 4, m, mk);
             ats_view_outline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
+            if (c->d->head_badges && c->d->head_badges[l * H + h])
+                badge(c, r, c->d->head_badges[l * H + h]);
         }
     float t = 2.0f * ui;
     frect sel = thumb_rect(&g, st->layer, st->head);

@@ -67,6 +67,25 @@ static ats_status labels_of(const ats_tokens *tokens, const char ***labels, bool
     return ATS_OK;
 }
 
+/* Grid badges from the head scores a model carries (checkpoints of attnscope train): each head's
+ * role, NULL for none. */
+static ats_status role_badges(ats_run_view *v, const ats_model *model, const ats_model_config *c,
+                              ats_error *err) {
+    float prev, induction;
+    if (!ats_model_head_scores(model, 0, 0, &prev, &induction))
+        return ATS_OK;
+    int LH = c->n_layer * c->n_head;
+    if (!(v->badges = calloc((size_t)LH, sizeof *v->badges)))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < LH; i++) {
+        ats_model_head_scores(model, i / c->n_head, i % c->n_head, &prev, &induction);
+        ats_head_role role = ats_head_role_of(prev, induction);
+        v->badges[i] = role == ATS_HEAD_ROLE_NONE ? NULL : ats_head_role_name(role);
+    }
+    v->data.head_badges = v->badges;
+    return ATS_OK;
+}
+
 ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const ats_run *run,
                                   ats_attn_kind kind, const char *text, ats_error *err) {
     *v = (ats_run_view){0};
@@ -99,5 +118,7 @@ ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const
         v->data.key_tokens = v->key_labels;
         v->data.key_special = v->key_special;
     }
-    return ATS_OK;
+    if (kind == ATS_ATTN_ENCODER && (s = role_badges(v, model, c, err)) != ATS_OK)
+        ats_run_view_free(v);
+    return s;
 }

@@ -12,6 +12,7 @@ ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_
 void ats_run_view_free(ats_run_view *v) {
     free(v->labels);
     free(v->special);
+    free(v->badges);
     free(v->key_labels);
     free(v->key_special);
     *v = (ats_run_view){0};

@@ -83,8 +83,11 @@ ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t
     app->trigger_ms = now_ms;
     app->must_post = true;
     app->posted_detail = ATS_DETAIL_NONE;
-    ats_app_post_load(app, cfg->model_path ? cfg->model_path : "builtin:demo", app->tokenizer_path,
-                      now_ms);
+    if (cfg->model_path && !app->tokenizer_path && ats_series_is_training_folder(cfg->model_path))
+        ats_app_open_path(app, cfg->model_path, now_ms); /* a training folder: its checkpoints */
+    else
+        ats_app_post_load(app, cfg->model_path ? cfg->model_path : "builtin:demo",
+                          app->tokenizer_path, now_ms);
     return app;
 }
 
@@ -108,6 +111,7 @@ void ats_app_free(ats_app *app) {
     ats_worker_free(app->worker); /* first: nothing may still use the models */
     drop_run(app);
     ats_shared_model_free(app->model);
+    ats_app_series_free(app);
     ats_editor_free(app->editor);
     ats_editor_free(app->other);
     ats_latency_free(app->latency);
@@ -253,11 +257,19 @@ static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
     ats_shared_model_free(app->model);
     app->model = ev->model;
     ev->model = NULL;
+    /* a training checkpoint replaces the one before it: the locked token stays */
+    bool checkpoint = app->series && ev->seq == app->series_load_seq;
+    int locked = app->state.view.locked_token;
+    ats_token_side locked_side = app->state.view.locked_side;
     drop_run(app); /* its shape is the old model's; the new run follows */
     app->state.n_tokens = 0;
     ats_app_state_set_tokens(&app->state, 0);
     set_model_state(app, ats_shared_model_get(app->model));
-    if (!first) {
+    if (checkpoint) {
+        ats_app_series_loaded(app, ev->seq);
+        app->state.view.locked_token = locked;
+        app->state.view.locked_side = locked_side;
+    } else if (!first) {
         snprintf(msg, sizeof msg, "opened %s (%.0f ms)", app->state.model_name, ev->load_ms);
         ats_app_state_show_banner(&app->state, msg, false, now_ms, 3000);
     }
@@ -357,6 +369,8 @@ void ats_app_update(ats_app *app, double now_ms) {
     app->state.loading = loading;
     app->state.computing = computing;
     if (ats_app_export_poll(app, now_ms))
+        app->dirty = true;
+    if (ats_app_series_tick(app, now_ms))
         app->dirty = true;
     if (ats_app_state_tick(&app->state, now_ms))
         app->dirty = true;

@@ -1,5 +1,6 @@
 /* Keys, typed text and pointer hits turned into editor calls and state changes. */
 #include "app_internal.h"
+#include "base.h"
 
 #include <errno.h>
 #include <math.h>
@@ -147,6 +148,12 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     case ATS_ACTION_PIPELINE_STEP:
         ats_app_state_step_pipeline(s, arg);
         break;
+    case ATS_ACTION_CHECKPOINT:
+        ats_app_series_step(app, arg, now_ms);
+        break;
+    case ATS_ACTION_REPLAY:
+        ats_app_series_toggle_play(app, now_ms);
+        break;
     default:
         break;
     }
@@ -164,6 +171,7 @@ static bool repeats(ats_action a) {
     case ATS_ACTION_VIEW_PREV:
     case ATS_ACTION_TEXT_LARGER:
     case ATS_ACTION_TEXT_SMALLER:
+    case ATS_ACTION_CHECKPOINT:
     case ATS_ACTION_EDIT_MOVE:
     case ATS_ACTION_EDIT_DELETE:
     case ATS_ACTION_EDIT_UNDO:
@@ -213,7 +221,7 @@ void ats_app_set_preedit(ats_app *app, const char *utf8, int cursor) {
 }
 
 void ats_app_open_model(ats_app *app, const char *path, double now_ms) {
-    ats_app_post_load(app, path, NULL, now_ms); /* a dropped model brings its own tokenizer */
+    ats_app_open_path(app, path, now_ms); /* a dropped model brings its own tokenizer */
 }
 
 static bool is_dir(const char *path) {
@@ -327,6 +335,20 @@ static void load_sample(ats_app *app, int index, double now_ms) {
     after_edit(app, ats_editor_set_text(app->editor, text, strlen(text), false), revision, now_ms);
 }
 
+/* The checkpoint under the slider's knob (evenly spaced) or the plot's pointer (by step). */
+static void pick_checkpoint(ats_app *app, const ats_app_hit *hit, double now_ms) {
+    const ats_series *s = app->series;
+    if (!s)
+        return;
+    app->series_playing = false;
+    if (hit->kind == ATS_APP_HIT_CHECKPOINT) {
+        ats_app_series_show(app, (int)lroundf(hit->value * (float)(s->n - 1)), now_ms);
+    } else {
+        int last = s->steps_planned > s->step[s->n - 1] ? s->steps_planned : s->step[s->n - 1];
+        ats_app_series_show(app, ats_series_nearest(s, hit->value * (double)last), now_ms);
+    }
+}
+
 /* Panel controls, tabs, menus: a click does the thing at once. */
 static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
     ats_app_state *s = &app->state;
@@ -380,6 +402,16 @@ static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
         break;
     case ATS_APP_HIT_TEMPERATURE:
         ats_app_state_set_temperature(s, ats_app_temperature_at(hit->value));
+        break;
+    case ATS_APP_HIT_CHECKPOINT:
+    case ATS_APP_HIT_TRAIN_PLOT:
+        pick_checkpoint(app, hit, now_ms);
+        break;
+    case ATS_APP_HIT_REPLAY:
+        ats_app_series_toggle_play(app, now_ms);
+        break;
+    case ATS_APP_HIT_BUILTIN:
+        ats_app_open_path(app, hit->index == 1 ? "builtin:tiny" : "builtin:demo", now_ms);
         break;
     case ATS_APP_HIT_BANNER:
         s->banner[0] = '\0';
@@ -487,6 +519,11 @@ void ats_app_pointer_drag(ats_app *app, const ats_app_hit *hit, float dx, float 
         if (hit->kind == ATS_APP_HIT_TEMPERATURE)
             ats_app_state_set_temperature(s, ats_app_temperature_at(hit->value));
         break;
+    case ATS_APP_HIT_CHECKPOINT:
+    case ATS_APP_HIT_TRAIN_PLOT:
+        if (hit->kind == app->drag_kind)
+            pick_checkpoint(app, hit, ats_clock_ms());
+        break;
     default:
         return;
     }
@@ -514,6 +551,10 @@ static bool in_panel(ats_app_hit_kind k) {
     case ATS_APP_HIT_WHATIF_SCALE:
     case ATS_APP_HIT_WHATIF_MASK:
     case ATS_APP_HIT_TEMPERATURE:
+    case ATS_APP_HIT_CHECKPOINT:
+    case ATS_APP_HIT_TRAIN_PLOT:
+    case ATS_APP_HIT_REPLAY:
+    case ATS_APP_HIT_BUILTIN:
         return true;
     default:
         return false;

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "attnscope/rundata.h"
+#include "series.h"
 #include "shared_model.h"
 #include "span_map.h"
 #include "ui.h"
@@ -50,6 +51,15 @@ struct ats_app {
     bool posted_this_frame;   /* a run was posted since the last presented frame */
     double echo_ms;           /* the oldest edit no frame has shown yet, 0 none */
 
+    /* a training folder's checkpoints (app_series.c); NULL when another model is open */
+    ats_series *series;
+    int series_index;         /* the checkpoint shown (or loading) */
+    bool series_playing;      /* F5: stepping through the checkpoints */
+    double series_next_ms;    /* when playing moves on */
+    double series_scan_ms;    /* when the log was last looked at */
+    uint64_t series_load_seq; /* the load of the checkpoint shown */
+    char series_title[256];   /* "run · step 400" */
+
     ats_ui *ui;          /* draws the window; keeps the last frame's layout and view */
     ats_samples samples; /* the sample menu */
 
@@ -84,6 +94,18 @@ void ats_app_text_changed(ats_app *app, double event_ms);
 /* Posts a run of the editor's text on the current model when it changed (or must_post, or the
  * pipeline view needs the details of a layer the last run did not keep). */
 void ats_app_post_run(ats_app *app, double trigger_ms);
+
+/* A training folder (app_series.c). open_path: a training folder opens as a series showing its
+ * newest checkpoint, anything else as a model (closing the series). show: loads checkpoint
+ * `index` (clamped). step: by delta, or says how to open a folder when none is. tick: plays and
+ * rereads a growing log; true when something changed. loaded: a load finished (the title). */
+void ats_app_open_path(ats_app *app, const char *path, double now_ms);
+void ats_app_series_show(ats_app *app, int index, double now_ms);
+void ats_app_series_step(ats_app *app, int delta, double now_ms);
+void ats_app_series_toggle_play(ats_app *app, double now_ms);
+bool ats_app_series_tick(ats_app *app, double now_ms);
+void ats_app_series_loaded(ats_app *app, uint64_t seq);
+void ats_app_series_free(ats_app *app);
 
 /* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
  * its data for the selected layer and head with the what-if switches (free with

@@ -13,8 +13,11 @@ ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, 
     ats_attn_kind kind = s->seq2seq ? s->attn_kind : ATS_ATTN_ENCODER;
     ats_status st = ats_run_view_make_kind(vd, ats_shared_model_get(app->run_model), app->run, kind,
                                            app->run_text, NULL);
+    /* the model as the panel names it ("run · step 400" for a training checkpoint) */
+    if (st == ATS_OK)
+        vd->data.model_name = s->model_name;
     if (st == ATS_OK && s->seq2seq) { /* which of the three attentions, in titles and exports */
-        snprintf(title, n, "%s \xC2\xB7 %s", vd->data.model_name, ats_app_kind_title(kind));
+        snprintf(title, n, "%s \xC2\xB7 %s", s->model_name, ats_app_kind_title(kind));
         vd->data.model_name = title;
     }
     return st;

@@ -42,6 +42,9 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_S,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_PNG, "Ctrl+S", "save the view as PNG"},
     {ATS_KEY_S,     NULL, CTRL | SHIFT, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_SVG, "Ctrl+Shift+S", "save the view as SVG"},
     {ATS_KEY_E,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_DATA, "Ctrl+E", "save the numbers (JSON, NPY, CSV)"},
+    {ATS_KEY_PAGE_UP,   NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_CHECKPOINT, -1, "PageUp / PageDown", "previous / next training checkpoint"},
+    {ATS_KEY_PAGE_DOWN, NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_CHECKPOINT, 1, NULL, NULL},
+    {ATS_KEY_F5,        NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_REPLAY, 0, "F5", "play / pause the training checkpoints"},
     {ATS_KEY_Q,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_QUIT, 0, "Ctrl+Q", "quit"},
     /* encoder-decoder models (T5) */
     {ATS_KEY_K,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_ATTN_KIND, -1, "Ctrl+K", "T5: encoder / decoder / cross attention"},

@@ -35,7 +35,10 @@ typedef enum ats_key {
     ATS_KEY_TAB,
     ATS_KEY_SPACE, /* bound only in the pipeline view (with the views focused); else typed */
     ATS_KEY_F1,
+    ATS_KEY_F5,
     ATS_KEY_F11,
+    ATS_KEY_PAGE_UP,
+    ATS_KEY_PAGE_DOWN,
     ATS_KEY_PLUS,  /* '+', '=' (the same key unshifted on many layouts), keypad '+' */
     ATS_KEY_MINUS, /* '-', keypad '-' */
     ATS_KEY_0,     /* with Ctrl: reset the text size */
@@ -94,6 +97,8 @@ typedef enum ats_action {
     ATS_ACTION_ATTN_KIND,      /* encoder-decoder models: arg -1 the next kind, else that kind */
     ATS_ACTION_SWITCH_TEXT,    /* encoder-decoder models: type in the source / the target */
     ATS_ACTION_GENERATE,       /* encoder-decoder models: fill the target with greedy tokens */
+    ATS_ACTION_CHECKPOINT,     /* arg: +1 next training checkpoint, -1 previous */
+    ATS_ACTION_REPLAY,         /* play / pause the training checkpoints */
     ATS_ACTION_EDIT_MOVE,      /* arg: ats_editor_motion; Shift extends the selection */
     ATS_ACTION_EDIT_DELETE,    /* arg: ats_editor_motion */
     ATS_ACTION_EDIT_SELECT_ALL,

@@ -1,16 +1,13 @@
 #include "samples.h"
 
 #include "app.h"
+#include "base.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef ATS_ASSETS_SOURCE_DIR
-#define ATS_ASSETS_SOURCE_DIR "assets"
-#endif
 
 #define FILE_NAME "sample-sentences.txt"
 
@@ -83,32 +80,9 @@ bool ats_samples_read(ats_samples *out, const char *path) {
     return ok;
 }
 
-/* The folder of the running executable (Linux), or "" when unknown. */
-static void exe_dir(char *out, size_t size) {
-    char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-    out[0] = '\0';
-    if (n <= 0)
-        return;
-    path[n] = '\0';
-    char *slash = strrchr(path, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(out, size, "%s", path);
-}
-
 void ats_samples_load(ats_samples *out) {
-    char dir[PATH_MAX], path[PATH_MAX + 64];
-    exe_dir(dir, sizeof dir);
-    if (dir[0]) {
-        snprintf(path, sizeof path, "%s/assets/" FILE_NAME, dir);
-        if (ats_samples_read(out, path))
-            return;
-        snprintf(path, sizeof path, "%s/../share/attnscope/" FILE_NAME, dir);
-        if (ats_samples_read(out, path))
-            return;
-    }
-    if (ats_samples_read(out, ATS_ASSETS_SOURCE_DIR "/" FILE_NAME))
+    char path[4096];
+    if (ats_asset_path(FILE_NAME, path, sizeof path) && ats_samples_read(out, path))
         return;
     *out = (ats_samples){0};
     const char *label = "The animal", *text = ATS_APP_SAMPLE_TEXT;

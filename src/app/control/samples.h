@@ -1,9 +1,7 @@
 /* The sample sentences the side panel's menu offers, from assets/sample-sentences.txt
- * ("label<TAB>sentence" lines, '#' comments). The file is looked up, in order:
- *   1. <folder of the executable>/assets/sample-sentences.txt (the build copies it there),
- *   2. <folder of the executable>/../share/attnscope/sample-sentences.txt (an installed tree),
- *   3. the source tree the program was built from (ATS_ASSETS_SOURCE_DIR).
- * Without any of them the menu holds the window's default sentence alone. */
+ * ("label<TAB>sentence" lines, '#' comments), found by ats_asset_path (base.h: beside the
+ * executable, in an installed tree, or in the source tree). Without it the menu holds the
+ * window's default sentence alone. */
 #ifndef ATS_APP_SAMPLES_H
 #define ATS_APP_SAMPLES_H
 

@@ -1,4 +1,5 @@
-/* The side panel, top to bottom: the model and its shape, the view tabs, the layer and head
+/* The side panel, top to bottom: the model and its shape, the built-in models, a training
+ * folder's replay (draw_panel_training.c), the view tabs, the layer and head
  * selectors (in the lines view: a toggle per head with all / none), the demo head's caption (in
  * the pipeline view: its steps and what-ifs instead), the colormaps, the options (hide special
  * tokens; the lines threshold), and the export buttons with the export folder. It scrolls with
@@ -317,8 +318,10 @@ void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     float top = pn.y;
     ats_paint_clip(p, clip);
     model_section(&pn);
+    ats_pane_builtin_models(&pn);
     if (s->seq2seq)
         kind_section(&pn);
+    ats_pane_training(&pn);
     view_tabs(&pn);
     selector(&pn, "LAYER  (Up / Down)", s->n_layer, s->view.layer, ATS_APP_HIT_LAYER);
     if (s->view.view == ATS_VIEW_LINES)

@@ -33,6 +33,10 @@ typedef enum ats_app_hit_kind {
     ATS_APP_HIT_WHATIF_SCALE, /* the what-if "divide by sqrt(d_k)" toggle */
     ATS_APP_HIT_WHATIF_MASK,  /* the what-if mask choice; index: -1 the model's, 0 off, 1 on */
     ATS_APP_HIT_TEMPERATURE,  /* the what-if temperature slider; value in [0, 1] (log scale) */
+    ATS_APP_HIT_CHECKPOINT,   /* the training checkpoint slider; value in [0, 1] over them */
+    ATS_APP_HIT_TRAIN_PLOT,   /* the training plot; value in [0, 1] across its step axis */
+    ATS_APP_HIT_REPLAY,       /* the play / pause button of the training replay */
+    ATS_APP_HIT_BUILTIN,      /* a built-in model button; index: 0 builtin:demo, 1 builtin:tiny */
     ATS_APP_HIT_PANEL,        /* the side panel off its controls (the wheel scrolls it) */
     ATS_APP_HIT_BANNER,       /* the banner (a click dismisses it) */
     ATS_APP_HIT_HELP,         /* the help overlay (a click closes it) */
@@ -50,7 +54,7 @@ typedef struct ats_app_hit {
     int index, index2;
     int side;      /* TOKEN: ats_token_side */
     size_t offset; /* TEXT */
-    float value;   /* THRESHOLD, TEMPERATURE */
+    float value;   /* THRESHOLD, TEMPERATURE, CHECKPOINT, TRAIN_PLOT */
     float x, y;    /* CELL, VIEWS: device pixels from the views area's corner (zoom anchor) */
     bool in_view;  /* inside the views area (a lines-view legend entry, not a panel toggle) */
 } ats_app_hit;

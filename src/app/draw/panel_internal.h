@@ -34,4 +34,9 @@ void ats_pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centr
 /* The pipeline view's section: steps, query token, what-if switches (draw_panel_pipeline.c). */
 void ats_pane_pipeline(pane *pn);
 
+/* The built-in models as two buttons, and the TRAINING section of an open training folder
+ * (draw_panel_training.c; nothing without one). */
+void ats_pane_builtin_models(pane *pn);
+void ats_pane_training(pane *pn);
+
 #endif

@@ -368,8 +368,11 @@ ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
             hit.offset = ats_textbox_offset_at(ui, x);
             return hit;
         case ATS_APP_HIT_THRESHOLD:
-        case ATS_APP_HIT_TEMPERATURE: {
-            float pad = 0.5f * r->r.h; /* the knob's radius at each end */
+        case ATS_APP_HIT_TEMPERATURE:
+        case ATS_APP_HIT_CHECKPOINT:
+        case ATS_APP_HIT_TRAIN_PLOT: {
+            /* sliders: the knob's radius at each end; the plot: its whole width */
+            float pad = hit.kind == ATS_APP_HIT_TRAIN_PLOT ? 0 : 0.5f * r->r.h;
             float t = (x - r->r.x - pad) / fmaxf(r->r.w - 2 * pad, 1);
             hit.value = t < 0 ? 0 : t > 1 ? 1 : t;
             return hit;

@@ -33,6 +33,12 @@ ats_key ats_sdl_key(SDL_Keycode key) {
         return ATS_KEY_SPACE;
     case SDLK_F1:
         return ATS_KEY_F1;
+    case SDLK_F5:
+        return ATS_KEY_F5;
+    case SDLK_PAGEUP:
+        return ATS_KEY_PAGE_UP;
+    case SDLK_PAGEDOWN:
+        return ATS_KEY_PAGE_DOWN;
     case SDLK_F11:
         return ATS_KEY_F11;
     case SDLK_PLUS:

@@ -6,56 +6,42 @@
 
 enum { MAX_ARRAY_DEPTH = 4 };
 
+/* ggml.h's enum ggml_type by number: name, and for the types attnscope reads, values and bytes
+ * per block (ggml-common.h's block structs). */
+typedef struct ggml_type_info {
+    const char *name;
+    uint32_t block_elems, block_bytes; /* 0 for types attnscope does not read */
+} ggml_type_info;
+
+static const ggml_type_info GGML_TYPES[] = {
+    [0] = {"F32", 1, 4},         [1] = {"F16", 1, 2},         [2] = {"Q4_0", 32, 18},
+    [3] = {"Q4_1", 32, 20},      [4] = {"Q4_2", 0, 0},        [5] = {"Q4_3", 0, 0},
+    [6] = {"Q5_0", 32, 22},      [7] = {"Q5_1", 32, 24},      [8] = {"Q8_0", 32, 34},
+    [9] = {"Q8_1", 0, 0},        [10] = {"Q2_K", 256, 84},    [11] = {"Q3_K", 256, 110},
+    [12] = {"Q4_K", 256, 144},   [13] = {"Q5_K", 256, 176},   [14] = {"Q6_K", 256, 210},
+    [15] = {"Q8_K", 0, 0},       [16] = {"IQ2_XXS", 0, 0},    [17] = {"IQ2_XS", 0, 0},
+    [18] = {"IQ3_XXS", 0, 0},    [19] = {"IQ1_S", 0, 0},      [20] = {"IQ4_NL", 32, 18},
+    [21] = {"IQ3_S", 0, 0},      [22] = {"IQ2_S", 0, 0},      [23] = {"IQ4_XS", 256, 136},
+    [24] = {"I8", 0, 0},         [25] = {"I16", 0, 0},        [26] = {"I32", 0, 0},
+    [27] = {"I64", 0, 0},        [28] = {"F64", 0, 0},        [29] = {"IQ1_M", 0, 0},
+    [30] = {"BF16", 1, 2},       [31] = {"Q4_0_4_4", 0, 0},   [32] = {"Q4_0_4_8", 0, 0},
+    [33] = {"Q4_0_8_8", 0, 0},   [34] = {"TQ1_0", 0, 0},      [35] = {"TQ2_0", 0, 0},
+    [36] = {"IQ4_NL_4_4", 0, 0}, [37] = {"IQ4_NL_4_8", 0, 0}, [38] = {"IQ4_NL_8_8", 0, 0},
+    [39] = {"MXFP4", 0, 0},
+};
+
+enum { N_GGML_TYPES = sizeof GGML_TYPES / sizeof GGML_TYPES[0] };
+
 bool ats_ggml_type_block(uint32_t type, uint64_t *block_bytes, uint64_t *block_elems) {
-    switch (type) {
-    case ATS_GGML_F32:
-        *block_bytes = 4, *block_elems = 1;
-        return true;
-    case ATS_GGML_F16:
-    case ATS_GGML_BF16:
-        *block_bytes = 2, *block_elems = 1;
-        return true;
-    case ATS_GGML_Q4_0: /* f16 scale + 16 bytes of 4-bit values */
-        *block_bytes = 18, *block_elems = 32;
-        return true;
-    case ATS_GGML_Q4_1: /* f16 scale, f16 min + 16 bytes */
-        *block_bytes = 20, *block_elems = 32;
-        return true;
-    case ATS_GGML_Q5_0:
-        *block_bytes = 22, *block_elems = 32;
-        return true;
-    case ATS_GGML_Q5_1:
-        *block_bytes = 24, *block_elems = 32;
-        return true;
-    case ATS_GGML_Q8_0: /* f16 scale + 32 int8 values */
-        *block_bytes = 34, *block_elems = 32;
-        return true;
-    default:
+    if (type >= N_GGML_TYPES || GGML_TYPES[type].block_bytes == 0)
         return false;
-    }
+    *block_bytes = GGML_TYPES[type].block_bytes;
+    *block_elems = GGML_TYPES[type].block_elems;
+    return true;
 }
 
 const char *ats_ggml_type_name(uint32_t type) {
-    switch (type) {
-    case ATS_GGML_F32:
-        return "F32";
-    case ATS_GGML_F16:
-        return "F16";
-    case ATS_GGML_BF16:
-        return "BF16";
-    case ATS_GGML_Q4_0:
-        return "Q4_0";
-    case ATS_GGML_Q4_1:
-        return "Q4_1";
-    case ATS_GGML_Q5_0:
-        return "Q5_0";
-    case ATS_GGML_Q5_1:
-        return "Q5_1";
-    case ATS_GGML_Q8_0:
-        return "Q8_0";
-    default:
-        return "unknown";
-    }
+    return type < N_GGML_TYPES ? GGML_TYPES[type].name : "unknown";
 }
 
 static uint64_t scalar_size(uint32_t type) {

@@ -29,7 +29,7 @@ typedef enum ats_gguf_value_type {
     ATS_GGUF_FLOAT64 = 12,
 } ats_gguf_value_type;
 
-/* ggml tensor types attnscope knows the block size of. */
+/* ggml tensor types attnscope reads (ggml.h's enum ggml_type numbers). */
 typedef enum ats_ggml_type {
     ATS_GGML_F32 = 0,
     ATS_GGML_F16 = 1,
@@ -38,6 +38,13 @@ typedef enum ats_ggml_type {
     ATS_GGML_Q5_0 = 6,
     ATS_GGML_Q5_1 = 7,
     ATS_GGML_Q8_0 = 8,
+    ATS_GGML_Q2_K = 10,
+    ATS_GGML_Q3_K = 11,
+    ATS_GGML_Q4_K = 12,
+    ATS_GGML_Q5_K = 13,
+    ATS_GGML_Q6_K = 14,
+    ATS_GGML_IQ4_NL = 20,
+    ATS_GGML_IQ4_XS = 23,
     ATS_GGML_BF16 = 30,
 } ats_ggml_type;
 
@@ -66,9 +73,9 @@ typedef struct ats_gguf_tensor {
     ats_gguf_str name;
     uint32_t n_dims;
     uint64_t dims[4]; /* ggml order: dims[0] is the row length (fastest-varying) */
-    uint32_t type;    /* ats_ggml_type */
+    uint32_t type;    /* ggml type number (ats_ggml_type when attnscope reads it) */
     uint64_t n_elements;
-    uint64_t n_bytes;    /* 0 when the type is one attnscope does not know */
+    uint64_t n_bytes;    /* 0 when the type is one attnscope does not read */
     const uint8_t *data; /* inside the mapping; checked to lie within the file */
 } ats_gguf_tensor;
 
@@ -108,8 +115,9 @@ ats_status ats_gguf_float_array(const ats_gguf *gguf, const ats_gguf_kv *kv, flo
 ats_status ats_gguf_int_array(const ats_gguf *gguf, const ats_gguf_kv *kv, int32_t **out,
                               ats_error *err);
 
-/* Bytes per block and elements per block of a ggml type; false when unknown. */
+/* Bytes per block and elements per block of a ggml type attnscope reads; false otherwise. */
 bool ats_ggml_type_block(uint32_t type, uint64_t *block_bytes, uint64_t *block_elems);
+/* ggml's name of any type it defines ("Q4_K", "IQ2_XXS", ...), "unknown" past them. */
 const char *ats_ggml_type_name(uint32_t type);
 
 #endif

@@ -22,9 +22,14 @@ typedef struct gguf_loader {
 int ats_gguf_loader_int(gguf_loader *ld, const char *name, int64_t max, int fallback);
 /* "<arch>.<name>" as a positive number, `fallback` when absent. */
 double ats_gguf_loader_real(gguf_loader *ld, const char *name, double fallback);
-/* Tensor `name` with ggml shape [ne0] (ne1 < 0) or [ne0, ne1] as float32 (converted if needed). */
-const float *ats_gguf_loader_fetch(gguf_loader *ld, bool required, long long ne0, long long ne1,
-                                   const char *name);
+/* A small tensor `name` (a norm, a bias, a table) with ggml shape [ne0] (ne1 < 0) or [ne0, ne1]
+ * as float32 (converted if needed). */
+const float *ats_gguf_loader_floats(gguf_loader *ld, bool required, long long ne0, long long ne1,
+                                    const char *name);
+/* A weight matrix with ne [n_in, n_out] in its stored encoding (in place); absent (w NULL) when
+ * not `required` and missing. */
+ats_linear ats_gguf_loader_matrix(gguf_loader *ld, bool required, int n_out, int n_in,
+                                  const char *name);
 /* `name`.weight with ne [n_in, n_out] and an optional `name`.bias. */
 ats_linear ats_gguf_loader_linear(gguf_loader *ld, int n_out, int n_in, const char *name);
 ats_norm ats_gguf_loader_rmsnorm(gguf_loader *ld, int d, const char *name);

@@ -118,7 +118,14 @@ static void read_gpt2(reader *r, ats_hf_config *h) {
     c->n_head = get_int(r, "n_head", MAX_DIM, 0);
     c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
     c->context = get_int(r, present(r, "n_positions") ? "n_positions" : "n_ctx", MAX_COUNT, 0);
-    c->d_ff = get_int(r, "n_inner", MAX_DIM, 4 * (c->d_model > 0 ? c->d_model : 1));
+    /* attnscope's own checkpoints (attnscope train) may say "n_inner": 0, attention-only blocks
+     * (no ln_2, no MLP), and "position_embedding_type": "rotary" (rotate-half RoPE of
+     * "rope_theta" on queries and keys) instead of the wpe table */
+    const json_t *inner = json_object_get(r->root, "n_inner");
+    if (json_is_integer(inner) && json_integer_value(inner) == 0)
+        c->d_ff = 0;
+    else
+        c->d_ff = get_int(r, "n_inner", MAX_DIM, 4 * (c->d_model > 0 ? c->d_model : 1));
     c->norm_eps = (float)get_real(r, "layer_norm_epsilon", 1e-5);
     c->activation = gelu_kind(r, get_str(r, "activation_function", "gelu_new"));
     split_heads(r, c);
@@ -126,7 +133,14 @@ static void read_gpt2(reader *r, ats_hf_config *h) {
     c->norm = ATS_NORM_LAYERNORM;
     c->pre_norm = true;
     c->final_norm = true;
+    const char *pos = get_str(r, "position_embedding_type", "absolute");
     c->positions = ATS_POS_LEARNED;
+    if (strcmp(pos, "rotary") == 0) {
+        c->positions = ATS_POS_ROPE_HALF;
+        c->rope_theta = (float)get_real(r, "rope_theta", 10000.0);
+    } else if (strcmp(pos, "absolute") != 0) {
+        unsupported(r, "position_embedding_type", pos);
+    }
     c->causal = true;
     bool scaled = get_bool(r, "scale_attn_weights", true);
     c->attn_scale = scaled && c->d_head > 0 ? 1.0f / sqrtf((float)c->d_head) : 1.0f;
@@ -351,4 +365,54 @@ ats_status ats_hf_config_read(const char *path, ats_hf_config *out, ats_error *e
     }
     json_decref(root);
     return r.status;
+}
+
+/* One (n_layer, n_head) table of scores in [0, 1]. */
+static ats_status score_table(const char *path, const json_t *table, const char *name, int n_layer,
+                              int n_head, float *out, ats_error *err) {
+    if (!json_is_array(table) || json_array_size(table) != (size_t)n_layer)
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: attnscope.head_scores.%s must hold %d rows (one per layer)", path,
+                        name, n_layer);
+    for (int l = 0; l < n_layer; l++) {
+        const json_t *row = json_array_get(table, (size_t)l);
+        if (!json_is_array(row) || json_array_size(row) != (size_t)n_head)
+            return ats_fail(err, ATS_ERR_FORMAT,
+                            "%s: attnscope.head_scores.%s row %d must hold %d numbers", path, name,
+                            l, n_head);
+        for (int h = 0; h < n_head; h++) {
+            const json_t *v = json_array_get(row, (size_t)h);
+            double d = json_is_number(v) ? json_number_value(v) : -1.0;
+            if (!(d >= 0.0 && d <= 1.0))
+                return ats_fail(err, ATS_ERR_FORMAT,
+                                "%s: attnscope.head_scores.%s[%d][%d] is not a number from 0 to 1",
+                                path, name, l, h);
+            out[(size_t)l * n_head + h] = (float)d;
+        }
+    }
+    return ATS_OK;
+}
+
+ats_status ats_hf_config_head_scores(const char *path, int n_layer, int n_head, float *out,
+                                     bool *found, ats_error *err) {
+    *found = false;
+    char *text;
+    size_t len;
+    ats_status s = ats_read_text_file(path, &text, &len, err);
+    if (s != ATS_OK)
+        return s;
+    json_t *root = json_loadb(text, len, 0, NULL);
+    free(text);
+    const json_t *scores = json_object_get(json_object_get(root, "attnscope"), "head_scores");
+    size_t LH = (size_t)n_layer * n_head;
+    if (scores) {
+        s = score_table(path, json_object_get(scores, "previous_token"), "previous_token", n_layer,
+                        n_head, out, err);
+        if (s == ATS_OK)
+            s = score_table(path, json_object_get(scores, "induction"), "induction", n_layer,
+                            n_head, out + LH, err);
+        *found = s == ATS_OK;
+    }
+    json_decref(root);
+    return s;
 }

@@ -26,4 +26,12 @@ typedef struct ats_hf_config {
 /* Reads and checks `path` (a config.json). */
 ats_status ats_hf_config_read(const char *path, ats_hf_config *out, ats_error *err);
 
+/* The head scores attnscope train saves in a checkpoint's config.json:
+ *   "attnscope": {"head_scores": {"previous_token": [[h0, h1, ...], ...], "induction": [...]}}
+ * one row of n_head numbers in [0, 1] per layer. Fills out (2, n_layer, n_head) and sets *found;
+ * *found false (ATS_OK) when the file has none; a malformed entry is an ATS_ERR_FORMAT naming
+ * it. */
+ats_status ats_hf_config_head_scores(const char *path, int n_layer, int n_head, float *out,
+                                     bool *found, ats_error *err);
+
 #endif

@@ -6,7 +6,10 @@
  *
  * ggml lists dimensions fastest-first, so a weight with ne [n_in, n_out] is stored [out][in],
  * the layout ats_linear reads directly. Q and K rows are in the interleaved (GPT-J / llama2.c)
- * RoPE order. F32 tensors are used in place; F16, BF16, Q8_0 and Q4_0 are converted to float32.
+ * RoPE order. Weight matrices (token_embd and output too) are used in place in their stored type,
+ * any of F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS (llama.cpp's
+ * Q2_K, Q3_K_M, Q4_K_M, Q5_K_M, Q6_K, ... files mix these); norms are float32 views. Any other
+ * type is refused, naming the tensor and the type.
  *
  * A file without tensors (llama.cpp's vocabulary files) loads with has_weights = false and
  * whatever configuration its metadata gives, for tokenize and info.
@@ -100,30 +103,32 @@ static void read_rope_scaling(gguf_loader *ld, ats_rope_scaling *out) {
 /* ---- tensors ------------------------------------------------------------------------------ */
 
 static bool wtype_of(uint32_t ggml_type, ats_wtype *out) {
-    switch (ggml_type) {
-    case ATS_GGML_F32:
-        *out = ATS_WTYPE_F32;
-        return true;
-    case ATS_GGML_F16:
-        *out = ATS_WTYPE_F16;
-        return true;
-    case ATS_GGML_BF16:
-        *out = ATS_WTYPE_BF16;
-        return true;
-    case ATS_GGML_Q8_0:
-        *out = ATS_WTYPE_Q8_0;
-        return true;
-    case ATS_GGML_Q4_0:
-        *out = ATS_WTYPE_Q4_0;
-        return true;
-    default:
-        return false;
+    static const struct {
+        uint32_t ggml;
+        ats_wtype type;
+    } map[] = {
+        {ATS_GGML_F32, ATS_WTYPE_F32},       {ATS_GGML_F16, ATS_WTYPE_F16},
+        {ATS_GGML_BF16, ATS_WTYPE_BF16},     {ATS_GGML_Q8_0, ATS_WTYPE_Q8_0},
+        {ATS_GGML_Q4_0, ATS_WTYPE_Q4_0},     {ATS_GGML_Q4_1, ATS_WTYPE_Q4_1},
+        {ATS_GGML_Q5_0, ATS_WTYPE_Q5_0},     {ATS_GGML_Q5_1, ATS_WTYPE_Q5_1},
+        {ATS_GGML_Q2_K, ATS_WTYPE_Q2_K},     {ATS_GGML_Q3_K, ATS_WTYPE_Q3_K},
+        {ATS_GGML_Q4_K, ATS_WTYPE_Q4_K},     {ATS_GGML_Q5_K, ATS_WTYPE_Q5_K},
+        {ATS_GGML_Q6_K, ATS_WTYPE_Q6_K},     {ATS_GGML_IQ4_NL, ATS_WTYPE_IQ4_NL},
+        {ATS_GGML_IQ4_XS, ATS_WTYPE_IQ4_XS},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].ggml == ggml_type) {
+            *out = map[i].type;
+            return true;
+        }
     }
+    return false;
 }
 
-/* The float32 values of tensor `name` with ggml shape ne [ne0] (ne1 < 0) or [ne0, ne1]. */
-static const float *fetch(gguf_loader *ld, bool required, long long ne0, long long ne1,
-                          const char *name) {
+/* Tensor `name` with ggml shape ne [ne0] (ne1 < 0) or [ne0, ne1] and a type attnscope reads;
+ * NULL when absent (an error when `required`) or wrong. */
+static const ats_gguf_tensor *tensor(gguf_loader *ld, bool required, long long ne0, long long ne1,
+                                     const char *name, ats_wtype *type) {
     if (ld->status != ATS_OK)
         return NULL;
     const ats_gguf_tensor *t = ats_gguf_find_tensor(ld->g, name);
@@ -149,34 +154,64 @@ static const float *fetch(gguf_loader *ld, bool required, long long ne0, long lo
                               (unsigned long long)t->dims[3], t->n_dims, want);
         return NULL;
     }
-    ats_wtype type;
-    if (!wtype_of(t->type, &type)) {
+    if (!wtype_of(t->type, type)) {
         ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
-                              "%s: tensor '%s' has type %s (%u); attnscope reads F32, F16, BF16, "
-                              "Q8_0 and Q4_0",
+                              "%s: tensor '%s' has type %s (%u), which attnscope does not read "
+                              "(it reads F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K "
+                              "Q5_K Q6_K IQ4_NL IQ4_XS)",
                               ld->path, name, ats_ggml_type_name(t->type), t->type);
         return NULL;
     }
     /* The parser checked that n_bytes of this type lie inside the file. */
-    ld->wtypes |= 1u << type;
+    ld->wtypes |= 1u << *type;
+    return t;
+}
+
+/* The float32 values of a small tensor (a norm, a bias, a table) with ggml shape [ne0]
+ * (ne1 < 0) or [ne0, ne1]: in place when stored as aligned float32, else converted. */
+static const float *floats(gguf_loader *ld, bool required, long long ne0, long long ne1,
+                           const char *name) {
+    ats_wtype type;
+    const ats_gguf_tensor *t = tensor(ld, required, ne0, ne1, name, &type);
+    if (!t)
+        return NULL;
     const float *p = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
     if (!p)
         ld->status = ATS_ERR_NOMEM;
+    else
+        ats_model_note_tensor(ld->model, type, t->n_bytes, (const void *)p == t->data);
     return p;
 }
 
-/* `name`.weight with ne [n_in, n_out] (stored [out][in]) and an optional `name`.bias. */
+/* A matrix with ne [n_in, n_out] (stored [out][in]) used in its stored encoding, in place. */
+static ats_linear matrix(gguf_loader *ld, bool required, int n_out, int n_in, const char *name) {
+    ats_wtype type;
+    const ats_gguf_tensor *t = tensor(ld, required, n_in, n_out, name, &type);
+    if (!t)
+        return (ats_linear){0};
+    const void *w = t->data;
+    if (type == ATS_WTYPE_F32) /* a copy only when general.alignment left it misaligned */
+        w = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
+    if (!w) {
+        ld->status = ATS_ERR_NOMEM;
+        return (ats_linear){0};
+    }
+    ats_model_note_tensor(ld->model, type, t->n_bytes, w == t->data);
+    return (ats_linear){
+        .w = w, .type = type, .n_out = n_out, .n_in = n_in, .ld = n_in, .in_major = false};
+}
+
+/* `name`.weight with ne [n_in, n_out] and an optional `name`.bias. */
 static ats_linear linear(gguf_loader *ld, int n_out, int n_in, const char *name) {
     char base[sizeof ld->key];
     snprintf(base, sizeof base, "%s", name);
-    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_in, .in_major = false};
-    lin.w = fetch(ld, true, n_in, n_out, key(ld, "%s.weight", base));
-    lin.b = fetch(ld, false, n_out, -1, key(ld, "%s.bias", base));
+    ats_linear lin = matrix(ld, true, n_out, n_in, key(ld, "%s.weight", base));
+    lin.b = floats(ld, false, n_out, -1, key(ld, "%s.bias", base));
     return lin;
 }
 
 static ats_norm rmsnorm(gguf_loader *ld, int d, const char *name) {
-    return (ats_norm){.w = fetch(ld, true, d, -1, name), .b = NULL};
+    return (ats_norm){.w = floats(ld, true, d, -1, name), .b = NULL};
 }
 
 /* ---- the llama architecture ------------------------------------------------------------------ */
@@ -249,7 +284,7 @@ static void build_llama(gguf_loader *ld) {
 
     int D = c->d_model, F = c->d_ff;
     int dq = c->n_head * c->d_head, dkv = c->n_kv_head * c->d_head;
-    m->tok_embed = fetch(ld, true, D, c->vocab_size, "token_embd.weight");
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, "token_embd.weight");
     m->layers = ld->status == ATS_OK
                     ? ats_model_alloc(m, (size_t)c->n_layer * sizeof(ats_layer), ld->err)
                     : NULL;
@@ -268,12 +303,9 @@ static void build_llama(gguf_loader *ld) {
         L->down = linear(ld, D, F, key(ld, "blk.%d.ffn_down", l));
     }
     m->final_norm = rmsnorm(ld, D, "output_norm.weight");
-    const float *head = fetch(ld, false, D, c->vocab_size, "output.weight");
-    m->lm_head = (ats_linear){.w = head ? head : m->tok_embed,
-                              .n_out = c->vocab_size,
-                              .n_in = D,
-                              .ld = D,
-                              .in_major = false};
+    m->lm_head = matrix(ld, false, c->vocab_size, D, "output.weight");
+    if (!m->lm_head.w)
+        m->lm_head = m->tok_embed; /* tied */
 }
 
 /* ---- vocabulary-only files ---------------------------------------------------------------- */
@@ -382,9 +414,13 @@ int ats_gguf_loader_int(gguf_loader *ld, const char *name, int64_t max, int fall
 double ats_gguf_loader_real(gguf_loader *ld, const char *name, double fallback) {
     return meta_real(ld, name, fallback);
 }
-const float *ats_gguf_loader_fetch(gguf_loader *ld, bool required, long long ne0, long long ne1,
-                                   const char *name) {
-    return fetch(ld, required, ne0, ne1, name);
+const float *ats_gguf_loader_floats(gguf_loader *ld, bool required, long long ne0, long long ne1,
+                                    const char *name) {
+    return floats(ld, required, ne0, ne1, name);
+}
+ats_linear ats_gguf_loader_matrix(gguf_loader *ld, bool required, int n_out, int n_in,
+                                  const char *name) {
+    return matrix(ld, required, n_out, n_in, name);
 }
 ats_linear ats_gguf_loader_linear(gguf_loader *ld, int n_out, int n_in, const char *name) {
     return linear(ld, n_out, n_in, name);

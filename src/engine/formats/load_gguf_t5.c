@@ -91,7 +91,7 @@ static void build_stack(gguf_loader *ld, ats_model *m, const char *s) {
     }
 #undef NAME
     snprintf(n, sizeof n, "%s.blk.0.attn_rel_b.weight", s);
-    m->rel_bias = ats_gguf_loader_fetch(ld, true, c->n_head, c->rel_buckets, n);
+    m->rel_bias = ats_gguf_loader_floats(ld, true, c->n_head, c->rel_buckets, n);
     snprintf(n, sizeof n, "%s.output_norm.weight", s);
     m->final_norm = ats_gguf_loader_rmsnorm(ld, D, n);
 }
@@ -118,7 +118,7 @@ void ats_gguf_build_t5(gguf_loader *ld) {
     if (ld->status != ATS_OK)
         return;
     c->vocab_size = (int)embd->dims[1];
-    m->tok_embed = ats_gguf_loader_fetch(ld, true, c->d_model, c->vocab_size, "token_embd.weight");
+    m->tok_embed = ats_gguf_loader_matrix(ld, true, c->vocab_size, c->d_model, "token_embd.weight");
     m->eos_id = token_id(ld, "tokenizer.ggml.eos_token_id", 1);
     m->decoder_start_id = token_id(ld, "t5.decoder_start_token_id", 0);
     if (ld->status != ATS_OK || !(m->layers = alloc_layers(ld, c->n_layer)))
@@ -141,12 +141,9 @@ void ats_gguf_build_t5(gguf_loader *ld) {
     if (!(d->layers = alloc_layers(ld, n_dec_layer)))
         return;
     build_stack(ld, d, "dec");
-    const float *head =
-        ats_gguf_loader_fetch(ld, false, c->d_model, c->vocab_size, "output.weight");
-    d->lm_head = (ats_linear){.w = head ? head : m->tok_embed,
-                              .n_out = c->vocab_size,
-                              .n_in = c->d_model,
-                              .ld = c->d_model,
-                              .in_major = false};
-    d->logit_scale = head ? 1.0f : 1.0f / sqrtf((float)c->d_model);
+    d->lm_head = ats_gguf_loader_matrix(ld, false, c->vocab_size, c->d_model, "output.weight");
+    bool tied = !d->lm_head.w;
+    if (tied)
+        d->lm_head = m->tok_embed;
+    d->logit_scale = tied ? 1.0f / sqrtf((float)c->d_model) : 1.0f;
 }

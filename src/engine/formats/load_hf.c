@@ -1,10 +1,13 @@
 /* Hugging Face folders: config.json plus model.safetensors, or the shards that
- * model.safetensors.index.json names. Tensors are looked up by their Hugging Face names, checked
- * for shape, and used in place (float32) or converted (F16, BF16) into model-owned memory.
+ * model.safetensors.index.json names. Tensors are looked up by their Hugging Face names and
+ * checked for shape. Weight matrices (embedding tables and LM heads too) are used in place in
+ * their stored dtype (F32, F16, BF16); norms, biases and position tables are float32 views, in
+ * place or converted into model-owned memory.
  *
  *   gpt2   [transformer.]wte, wpe, h.N.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc,
  *          mlp.c_proj}, ln_f; Conv1D weights are stored [in][out]; the LM head is wte (tied)
- *          unless lm_head.weight is present.
+ *          unless lm_head.weight is present. attnscope's own checkpoints may have no wpe
+ *          (rotary positions) and no ln_2 / mlp (n_inner 0: attention only).
  *   bert   [bert.]embeddings.{word,position,token_type}_embeddings, embeddings.LayerNorm,
  *          encoder.layer.N.{attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
  *          intermediate.dense, output.{dense,LayerNorm}}; LayerNorm as weight/bias or gamma/beta.
@@ -20,6 +23,7 @@
  */
 #include "dequant.h"
 #include "base.h"
+#include "linear.h"
 #include "hf_config.h"
 #include "loaders.h"
 #include "safetensors.h"
@@ -200,10 +204,10 @@ static void shape_text(const ats_st_tensor *t, char *out, size_t size) {
         snprintf(out + used, size - used, "]");
 }
 
-/* The float32 values of tensor `name` of shape (d0) when d1 < 0, else (d0, d1). A missing
+/* Tensor `name` of shape (d0) when d1 < 0, else (d0, d1), of a dtype attnscope reads. A missing
  * tensor is an error when `required`, NULL otherwise. */
-static const float *fetch(hf_loader *ld, bool required, long long d0, long long d1,
-                          const char *name) {
+static const ats_st_tensor *tensor(hf_loader *ld, bool required, long long d0, long long d1,
+                                   const char *name, ats_wtype *type) {
     if (ld->status != ATS_OK)
         return NULL;
     const ats_safetensors *owner = NULL;
@@ -227,17 +231,29 @@ static const float *fetch(hf_loader *ld, bool required, long long d0, long long 
                               owner->file->path, name, got, want);
         return NULL;
     }
-    ats_wtype type;
-    if (!ats_safetensors_wtype(t, &type)) {
+    if (!ats_safetensors_wtype(t, type)) {
         ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
                               "%s: tensor '%s' has dtype %s (attnscope reads F32, F16 and BF16)",
                               owner->file->path, name, t->dtype);
         return NULL;
     }
-    ld->wtypes |= 1u << type;
+    ld->wtypes |= 1u << *type;
+    return t;
+}
+
+/* The float32 values of tensor `name` (see tensor()): in place when stored as aligned float32,
+ * else converted. For norms, biases and position tables. */
+static const float *fetch(hf_loader *ld, bool required, long long d0, long long d1,
+                          const char *name) {
+    ats_wtype type;
+    const ats_st_tensor *t = tensor(ld, required, d0, d1, name, &type);
+    if (!t)
+        return NULL;
     const float *p = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
     if (!p)
         ld->status = ATS_ERR_NOMEM;
+    else
+        ats_model_note_tensor(ld->model, type, t->n_bytes, (const void *)p == t->data);
     return p;
 }
 
@@ -245,16 +261,36 @@ static const float *need1(hf_loader *ld, long long d0, const char *name) {
     return fetch(ld, true, d0, -1, name);
 }
 
-static const float *need2(hf_loader *ld, long long d0, long long d1, const char *name) {
-    return fetch(ld, true, d0, d1, name);
+/* A weight matrix of shape (d0, d1) kept in its stored dtype (half types are decoded a few rows at
+ * a time by the products, so a 7B F16 model takes its file size, not twice that); float32 in place
+ * unless misaligned. `in_major`: stored [in][out] (d0 = n_in), else [out][in]. */
+static ats_linear matrix(hf_loader *ld, bool required, int d0, int d1, bool in_major,
+                         const char *name) {
+    ats_wtype type;
+    const ats_st_tensor *t = tensor(ld, required, d0, d1, name, &type);
+    if (!t)
+        return (ats_linear){0};
+    const void *w = t->data;
+    if (type == ATS_WTYPE_F32)
+        w = ats_dequant_view(ld->model, t->data, type, (size_t)t->n_elements, ld->err);
+    if (!w) {
+        ld->status = ATS_ERR_NOMEM;
+        return (ats_linear){0};
+    }
+    ats_model_note_tensor(ld->model, type, t->n_bytes, w == t->data);
+    return (ats_linear){.w = w,
+                        .type = type,
+                        .n_out = in_major ? d1 : d0,
+                        .n_in = in_major ? d0 : d1,
+                        .ld = d1,
+                        .in_major = in_major};
 }
 
 /* nn.Linear `base`.weight stored [out][in], with `base`.bias (n_out) by `bias`. */
 static ats_linear linear(hf_loader *ld, int n_out, int n_in, bias_rule bias, const char *base) {
     char b[sizeof ld->name];
     snprintf(b, sizeof b, "%s", base);
-    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_in, .in_major = false};
-    lin.w = need2(ld, n_out, n_in, tname(ld, "%s.weight", b));
+    ats_linear lin = matrix(ld, true, n_out, n_in, false, tname(ld, "%s.weight", b));
     if (bias != BIAS_NONE)
         lin.b = fetch(ld, bias == BIAS_REQUIRED, n_out, -1, tname(ld, "%s.bias", b));
     return lin;
@@ -264,8 +300,7 @@ static ats_linear linear(hf_loader *ld, int n_out, int n_in, bias_rule bias, con
 static ats_linear conv1d(hf_loader *ld, int n_in, int n_out, const char *base) {
     char b[sizeof ld->name];
     snprintf(b, sizeof b, "%s", base);
-    ats_linear lin = {.n_out = n_out, .n_in = n_in, .ld = n_out, .in_major = true};
-    lin.w = need2(ld, n_in, n_out, tname(ld, "%s.weight", b));
+    ats_linear lin = matrix(ld, true, n_in, n_out, true, tname(ld, "%s.weight", b));
     lin.b = need1(ld, n_out, tname(ld, "%s.bias", b));
     return lin;
 }
@@ -301,8 +336,9 @@ static void build_gpt2(hf_loader *ld, const ats_hf_config *h) {
     const ats_model_config *c = &m->cfg;
     int D = c->d_model, F = c->d_ff;
     const char *p = prefix_for(ld, "transformer.", "wte.weight");
-    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%swte.weight", p));
-    m->pos_embed = need2(ld, c->context, D, tname(ld, "%swpe.weight", p));
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, tname(ld, "%swte.weight", p));
+    if (c->positions == ATS_POS_LEARNED) /* else rotary: no table */
+        m->pos_embed = fetch(ld, true, c->context, D, tname(ld, "%swpe.weight", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
         L->attn_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_1", p, l));
@@ -310,25 +346,19 @@ static void build_gpt2(hf_loader *ld, const ats_hf_config *h) {
         ats_linear qkv = conv1d(ld, D, 3 * D, tname(ld, "%sh.%d.attn.c_attn", p, l));
         if (ld->status != ATS_OK)
             break;
-        for (int i = 0; i < 3; i++) {
-            ats_linear part = {.w = qkv.w + (size_t)i * D,
-                               .b = qkv.b + (size_t)i * D,
-                               .n_out = D,
-                               .n_in = D,
-                               .ld = 3 * D,
-                               .in_major = true};
-            *(i == 0 ? &L->wq : i == 1 ? &L->wk : &L->wv) = part;
-        }
+        L->wq = ats_linear_outputs(&qkv, 0, D);
+        L->wk = ats_linear_outputs(&qkv, D, D);
+        L->wv = ats_linear_outputs(&qkv, 2 * D, D);
         L->wo = conv1d(ld, D, D, tname(ld, "%sh.%d.attn.c_proj", p, l));
+        if (F == 0) /* attention only (n_inner 0) */
+            continue;
         L->mlp_norm = layernorm(ld, D, tname(ld, "%sh.%d.ln_2", p, l));
         L->up = conv1d(ld, D, F, tname(ld, "%sh.%d.mlp.c_fc", p, l));
         L->down = conv1d(ld, F, D, tname(ld, "%sh.%d.mlp.c_proj", p, l));
     }
     m->final_norm = layernorm(ld, D, tname(ld, "%sln_f", p));
-    const float *head =
-        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
-    m->lm_head =
-        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+    m->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
 }
 
 static void build_bert(hf_loader *ld, const ats_hf_config *h) {
@@ -336,12 +366,13 @@ static void build_bert(hf_loader *ld, const ats_hf_config *h) {
     const ats_model_config *c = &m->cfg;
     int D = c->d_model, F = c->d_ff;
     const char *p = prefix_for(ld, "bert.", "embeddings.word_embeddings.weight");
-    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%sembeddings.word_embeddings.weight", p));
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false,
+                          tname(ld, "%sembeddings.word_embeddings.weight", p));
     m->pos_embed =
-        need2(ld, c->context, D, tname(ld, "%sembeddings.position_embeddings.weight", p));
+        fetch(ld, true, c->context, D, tname(ld, "%sembeddings.position_embeddings.weight", p));
     /* token_type_embeddings (type_vocab_size, D): every token has type 0, so row 0 */
-    m->type_embed =
-        need2(ld, h->type_vocab_size, D, tname(ld, "%sembeddings.token_type_embeddings.weight", p));
+    m->type_embed = fetch(ld, true, h->type_vocab_size, D,
+                          tname(ld, "%sembeddings.token_type_embeddings.weight", p));
     m->embed_norm = layernorm(ld, D, tname(ld, "%sembeddings.LayerNorm", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
@@ -372,7 +403,7 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
     bias_rule o_bias = h->o_bias ? BIAS_REQUIRED : BIAS_OPTIONAL;
     bias_rule mlp_bias = h->mlp_bias ? BIAS_REQUIRED : BIAS_OPTIONAL;
     const char *p = prefix_for(ld, "model.", "embed_tokens.weight");
-    m->tok_embed = need2(ld, c->vocab_size, D, tname(ld, "%sembed_tokens.weight", p));
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, tname(ld, "%sembed_tokens.weight", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
         L->attn_norm = rmsnorm(ld, D, tname(ld, "%slayers.%d.input_layernorm.weight", p, l));
@@ -387,10 +418,8 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
         L->down = linear(ld, D, F, mlp_bias, tname(ld, "%slayers.%d.mlp.down_proj", p, l));
     }
     m->final_norm = rmsnorm(ld, D, tname(ld, "%snorm.weight", p));
-    const float *head =
-        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
-    m->lm_head =
-        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+    m->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
 }
 
 /* One T5 stack ("encoder" or "decoder") into `m`, whose cfg says its shape. */
@@ -425,7 +454,7 @@ static void build_t5_stack(hf_loader *ld, ats_model *m, const char *stack) {
         L->down = linear(ld, D, F, BIAS_NONE, tname(ld, "%s.%d.DenseReluDense.wo", b, ff));
     }
     m->rel_bias =
-        need2(ld, c->rel_buckets, c->n_head,
+        fetch(ld, true, c->rel_buckets, c->n_head,
               tname(ld, "%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight", stack));
     m->final_norm = rmsnorm(ld, D, tname(ld, "%s.final_layer_norm.weight", stack));
 }
@@ -456,7 +485,7 @@ static void build_t5(hf_loader *ld, const ats_hf_config *h) {
                         : find(ld, "encoder.embed_tokens.weight", NULL)
                             ? "encoder.embed_tokens.weight"
                             : "shared.weight";
-    m->tok_embed = need2(ld, c->vocab_size, D, embed);
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, embed);
     m->decoder_start_id = h->decoder_start_id;
     m->eos_id = h->eos_id;
     build_t5_stack(ld, m, "encoder");
@@ -464,10 +493,8 @@ static void build_t5(hf_loader *ld, const ats_hf_config *h) {
     if (!d)
         return;
     build_t5_stack(ld, d, "decoder");
-    const float *head =
-        h->tie_embeddings ? m->tok_embed : need2(ld, c->vocab_size, D, "lm_head.weight");
-    d->lm_head =
-        (ats_linear){.w = head, .n_out = c->vocab_size, .n_in = D, .ld = D, .in_major = false};
+    d->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
     d->logit_scale = h->tie_embeddings ? 1.0f / sqrtf((float)D) : 1.0f;
 }
 
@@ -505,6 +532,32 @@ static bool file_exists(const char *dir, const char *name) {
     char path[PATH_SIZE];
     struct stat st;
     return join(path, dir, name) && stat(path, &st) == 0;
+}
+
+/* Head scores saved by attnscope train, and the captions they give each head. */
+static ats_status load_head_scores(hf_loader *ld, const char *config_path) {
+    ats_model *m = ld->model;
+    int L = m->cfg.n_layer, H = m->cfg.n_head;
+    size_t LH = (size_t)L * H;
+    float *scores = ats_model_alloc_floats(m, 2 * LH, ld->err);
+    if (!scores)
+        return ATS_ERR_NOMEM;
+    bool found;
+    ats_status s = ats_hf_config_head_scores(config_path, L, H, scores, &found, ld->err);
+    if (s != ATS_OK || !found)
+        return s;
+    char **captions = ats_model_alloc(m, LH * sizeof *captions, ld->err);
+    for (size_t i = 0; captions && i < LH; i++) {
+        char text[256];
+        ats_head_caption_from_scores(text, sizeof text, scores[i], scores[LH + i]);
+        if (!(captions[i] = ats_model_strdup(m, text, ld->err)))
+            return ATS_ERR_NOMEM;
+    }
+    if (!captions)
+        return ATS_ERR_NOMEM;
+    m->head_scores = scores;
+    m->head_captions = (const char *const *)captions;
+    return ATS_OK;
 }
 
 /* A folder holding only tokenizer files (no config.json), such as a tokenizer repository:
@@ -566,6 +619,8 @@ static ats_status load(hf_loader *ld) {
         build_llama(ld, &h);
     if (ld->status != ATS_OK)
         return ld->status;
+    if ((s = load_head_scores(ld, path)) != ATS_OK)
+        return s;
     ats_wtype_mix_name(ld->wtypes, m->info.dtype, sizeof m->info.dtype);
 
     if ((s = ats_tokenizer_from_hf_folder(ld->dir, &m->tokenizer, ld->err)) != ATS_OK)

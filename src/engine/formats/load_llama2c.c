@@ -123,7 +123,7 @@ static void map_weights(ats_model *m, const l2c_header *h, const uint8_t *data,
     size_t dq = D, dkv = (size_t)c->d_head * (size_t)h->n_kv_heads;
     /* The header is 28 bytes and mappings are page-aligned, so the floats are aligned. */
     cursor cur = {(const float *)(const void *)(data + 4 * HEADER_INTS)};
-    m->tok_embed = take(&cur, (uint64_t)h->vocab * D);
+    m->tok_embed = linear_at(take(&cur, (uint64_t)h->vocab * D), h->vocab, (int)D);
     const float *rms_att = take(&cur, L * D);
     const float *wq = take(&cur, L * dq * D);
     const float *wk = take(&cur, L * dkv * D);
@@ -136,7 +136,7 @@ static void map_weights(ats_model *m, const l2c_header *h, const uint8_t *data,
     m->final_norm = (ats_norm){.w = take(&cur, D)};
     if (with_freq_cis)
         take(&cur, (uint64_t)h->seq_len * (size_t)c->d_head);
-    const float *wcls = h->shared_classifier ? m->tok_embed : take(&cur, (uint64_t)h->vocab * D);
+    const float *wcls = h->shared_classifier ? m->tok_embed.w : take(&cur, (uint64_t)h->vocab * D);
     for (size_t l = 0; l < L; l++) {
         ats_layer *Ly = &m->layers[l];
         Ly->attn_norm = (ats_norm){.w = rms_att + l * D};
@@ -150,6 +150,16 @@ static void map_weights(ats_model *m, const l2c_header *h, const uint8_t *data,
         Ly->up = linear_at(w3 + l * F * D, (int)F, (int)D);
     }
     m->lm_head = linear_at(wcls, h->vocab, (int)D);
+
+    /* for info: the arrays as tensors, all float32 and used in place */
+    const uint64_t layer_tensor[9] = {D, dq * D, dkv * D, dkv * D, D * dq, D, F * D, D * F, F * D};
+    ats_model_note_tensor(m, ATS_WTYPE_F32, 4 * (uint64_t)h->vocab * D, true);
+    for (size_t l = 0; l < L; l++)
+        for (int t = 0; t < 9; t++)
+            ats_model_note_tensor(m, ATS_WTYPE_F32, 4 * layer_tensor[t], true);
+    ats_model_note_tensor(m, ATS_WTYPE_F32, 4 * D, true);
+    if (!h->shared_classifier)
+        ats_model_note_tensor(m, ATS_WTYPE_F32, 4 * (uint64_t)h->vocab * D, true);
 }
 
 /* ---- tokenizer ---------------------------------------------------------------------------- */
