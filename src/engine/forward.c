@@ -61,7 +61,8 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
                                 size_t Te, bool need_kv, ats_error *err) {
     size_t D = (size_t)c->d_model, dq = (size_t)c->n_head * c->d_head;
     size_t dkv = (size_t)c->n_kv_head * c->d_head, F = (size_t)c->d_ff;
-    bool swiglu = c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU;
+    bool swiglu = c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU ||
+                  c->activation == ATS_ACT_GEGLU_ERF;
     bool relative = c->positions == ATS_POS_RELATIVE_BUCKETS;
     memset(s, 0, sizeof *s);
     s->x = malloc(N * D * sizeof(float));
@@ -391,6 +392,11 @@ static void mlp(const ats_model *m, const ats_layer *L, scratch *s, int N) {
         ats_linear_apply(&L->gate, s->h, N, s->ff_gate); /* (N, F) */
         for (size_t i = 0; i < n; i++)
             s->ff_up[i] *= ats_gelu_tanh(s->ff_gate[i]);
+        break;
+    case ATS_ACT_GEGLU_ERF:
+        ats_linear_apply(&L->gate, s->h, N, s->ff_gate); /* (N, F) */
+        for (size_t i = 0; i < n; i++)
+            s->ff_up[i] *= ats_gelu_erf(s->ff_gate[i]);
         break;
     }
     ats_linear_apply(&L->down, s->ff_up, N, s->proj); /* (N, D) */
