@@ -35,6 +35,7 @@ typedef struct scratch {
     float *scores;   /* (N, T) one head at a time */
     float *concat;   /* (N, H * dh) every head's output */
     float *proj;     /* (N, D) attention or MLP output before the residual add */
+    float *par;      /* (N, D) parallel blocks: the attention's output while the MLP runs */
     float *ff_up;    /* (N, F) */
     float *ff_gate;  /* (N, F) SwiGLU and GeGLU only */
     float *inv_freq; /* (dh / 2) rotary frequencies */
@@ -50,6 +51,7 @@ static void scratch_free(scratch *s) {
     free(s->scores);
     free(s->concat);
     free(s->proj);
+    free(s->par);
     free(s->ff_up);
     free(s->ff_gate);
     free(s->inv_freq);
@@ -72,12 +74,13 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->scores = malloc(N * (T > Te ? T : Te) * sizeof(float));
     s->concat = malloc(N * dq * sizeof(float));
     s->proj = malloc(N * D * sizeof(float));
+    s->par = malloc(N * D * sizeof(float));
     s->ff_up = malloc(N * F * sizeof(float));
     s->ff_gate = swiglu ? malloc(N * F * sizeof(float)) : NULL;
     s->inv_freq = malloc(((size_t)c->d_head / 2 + 1) * sizeof(float));
     s->bucket = relative ? malloc((2 * T - 1) * sizeof(int)) : NULL;
     s->cross_kv = Te ? malloc(2 * Te * dq * sizeof(float)) : NULL;
-    if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->scores || !s->concat || !s->proj ||
+    if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->scores || !s->concat || !s->proj || !s->par ||
         (F && !s->ff_up) || (swiglu && !s->ff_gate) || !s->inv_freq || (relative && !s->bucket) ||
         (Te && !s->cross_kv)) {
         scratch_free(s);
@@ -225,9 +228,12 @@ static ats_status embed(const ats_model *m, const ats_tokens *tokens, int P, int
                                 m->info.name, id, c->vocab_size);
             ats_linear_row(&m->tok_embed, id, row);
         }
+        if (c->embed_scale > 0.0f && c->embed_scale != 1.0f) /* Gemma: times sqrt(d_model) */
+            for (size_t i = 0; i < D; i++)
+                row[i] *= c->embed_scale;
         if (c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL)
             for (size_t i = 0; i < D; i++)
-                row[i] += m->pos_embed[(size_t)t * D + i];
+                row[i] += m->pos_embed[((size_t)t + (size_t)c->pos_offset) * D + i];
         if (m->type_embed)
             for (size_t i = 0; i < D; i++)
                 row[i] += m->type_embed[i];
@@ -245,12 +251,12 @@ static bool uses_rope(const ats_model_config *c) {
  * P, P+1, ... */
 static void apply_rope(const ats_model_config *c, const float *inv_freq, float *rows, int N,
                        int n_heads, int P) {
-    int dh = c->d_head;
+    int dh = c->d_head, rot = c->rotary_dim > 0 ? c->rotary_dim : dh;
     void (*rotate)(float *, int, int, const float *) =
         c->positions == ATS_POS_ROPE_HALF ? ats_rope_half : ats_rope_interleaved;
     for (int t = 0; t < N; t++)
         for (int hh = 0; hh < n_heads; hh++)
-            rotate(rows + ((size_t)t * n_heads + hh) * dh, dh, P + t, inv_freq);
+            rotate(rows + ((size_t)t * n_heads + hh) * dh, rot, P + t, inv_freq);
 }
 
 /* The block's input h (N, D): pre-norm reads norm(x), post-norm reads x itself. */
@@ -276,16 +282,22 @@ static void add_residual(const ats_model_config *c, const ats_norm *n, float *x,
  * keys get exactly zero. p has row stride T. T5's bias (NULL otherwise) is a head's column of
  * the (buckets, H) table: key j of query P+i adds bias[bucket[j - (P+i) + T - 1] * H]. */
 static void softmax_rows(const ats_model_config *c, const float *scores, float *p, int P, int T,
-                         const int *bucket, const float *bias) {
+                         const int *bucket, const float *bias, int window) {
     int N = T - P;
+    float cap = c->attn_softcap;
     for (int i = 0; i < N; i++) {
         int visible = c->causal ? P + i + 1 : T;
+        int first = window > 0 && P + i - window + 1 > 0 ? P + i - window + 1 : 0;
         float *row = p + (size_t)i * T;
         for (int j = 0; j < visible; j++)
             row[j] = scores[(size_t)i * T + j] * c->attn_scale;
+        for (int j = 0; cap > 0 && j < visible; j++)
+            row[j] = cap * tanhf(row[j] / cap);
         for (int j = 0; bias && j < visible; j++)
             row[j] += bias[(size_t)bucket[j - (P + i) + T - 1] * c->n_head];
-        ats_softmax(row, visible);
+        ats_softmax(row + first, visible - first);
+        for (int j = 0; j < first; j++)
+            row[j] = 0.0f;
         for (int j = visible; j < T; j++)
             row[j] = 0.0f;
     }
@@ -293,7 +305,8 @@ static void softmax_rows(const ats_model_config *c, const float *scores, float *
 
 /* One head of one layer for query rows P..T-1: its probabilities (rows P.. of io->attn's head
  * hh) and its output, columns [hh*dh, (hh+1)*dh) of s->concat. */
-static void attend_head(const ats_model *m, scratch *s, const layer_io *io, int hh, int P, int T) {
+static void attend_head(const ats_model *m, scratch *s, const layer_io *io, int hh, int P, int T,
+                        int window) {
     const ats_model_config *c = &m->cfg;
     int H = c->n_head, dh = c->d_head, N = T - P;
     int dq = H * dh, dkv = c->n_kv_head * dh;
@@ -308,7 +321,7 @@ static void attend_head(const ats_model *m, scratch *s, const layer_io *io, int 
     if (io->keep)
         capture_rows(io->keep->scores + (size_t)hh * T * T, P, s->scores, N, (size_t)T);
 
-    softmax_rows(c, s->scores, p, P, T, s->bucket, s->bucket ? m->rel_bias + hh : NULL);
+    softmax_rows(c, s->scores, p, P, T, s->bucket, s->bucket ? m->rel_bias + hh : NULL, window);
 
     /* concat[:, hh*dh : (hh+1)*dh] (N, dh) = p (N, T) . v_h (T, dh) */
     ats_gemm(false, N, dh, T, 1.0f, p, T, vh, dkv, 0.0f, s->concat + (size_t)hh * dh, dq);
@@ -317,7 +330,7 @@ static void attend_head(const ats_model *m, scratch *s, const layer_io *io, int 
 /* Multi-head attention of one layer on s->h for rows P..T-1, leaving the projected output in
  * s->proj (N, D). io->K and io->V must hold rows 0..P-1 already; this computes rows P..T-1. */
 static void attention(const ats_model *m, const ats_layer *L, scratch *s, const layer_io *io, int P,
-                      int T) {
+                      int T, int window) {
     const ats_model_config *c = &m->cfg;
     int N = T - P;
     size_t dkv = (size_t)c->n_kv_head * c->d_head;
@@ -332,7 +345,7 @@ static void attention(const ats_model *m, const ats_layer *L, scratch *s, const 
     }
 
     for (int hh = 0; hh < c->n_head; hh++)
-        attend_head(m, s, io, hh, P, T);
+        attend_head(m, s, io, hh, P, T, window);
 
     /* proj (N, D) = concat (N, H*dh) . W_o^T + b_o */
     ats_linear_apply(&L->wo, s->concat, N, s->proj);
@@ -418,7 +431,8 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
     if (st != ATS_OK)
         return st;
     if (uses_rope(c))
-        ats_rope_inv_freq(s.inv_freq, c->d_head, c->rope_theta, &c->rope_scaling);
+        ats_rope_inv_freq(s.inv_freq, c->rotary_dim > 0 ? c->rotary_dim : c->d_head, c->rope_theta,
+                          &c->rope_scaling);
     for (int d = -(T - 1); s.bucket && d <= T - 1; d++) /* T5: a bucket for each distance */
         s.bucket[d + T - 1] =
             ats_relative_bucket(d, !c->causal, c->rel_buckets, c->rel_max_distance);
@@ -440,7 +454,18 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
         /* 2. attention: x += attention(block_input(x)) */
         block_input(c, &L->attn_norm, s.h, s.x, N);
         capture_rows(io.keep ? io.keep->attn_in : NULL, P, s.h, N, D);
-        attention(m, L, &s, &io, P, T);
+        attention(m, L, &s, &io, P, T, ats_config_layer_window(c, l));
+        if (c->post_block_norm)
+            norm_rows(c, &L->post_attn_norm, s.proj, s.proj, N);
+        if (c->parallel_block) {
+            /* x += attn(norm(x)) + mlp(norm'(x)): the MLP reads the layer's input too */
+            memcpy(s.par, s.proj, (size_t)N * D * sizeof(float));
+            norm_rows(c, &L->mlp_norm, s.h, s.x, N);
+            mlp(m, L, &s, N);
+            for (size_t i = 0; i < (size_t)N * D; i++)
+                s.x[i] += s.par[i] + s.proj[i];
+            continue;
+        }
         add_residual(c, &L->attn_norm, s.x, s.proj, N);
 
         /* 2b. a decoder's cross-attention to the encoder's output: x += cross(norm(x)) */
@@ -457,6 +482,8 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             continue;
         block_input(c, &L->mlp_norm, s.h, s.x, N);
         mlp(m, L, &s, N);
+        if (c->post_block_norm)
+            norm_rows(c, &L->post_mlp_norm, s.proj, s.proj, N);
         add_residual(c, &L->mlp_norm, s.x, s.proj, N);
     }
 
@@ -473,6 +500,8 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
         for (size_t i = 0; m->logit_scale != 1.0f && i < D; i++)
             last[i] *= m->logit_scale;
         ats_linear_apply(&m->lm_head, last, 1, run->logits);
+        for (int v = 0; c->final_softcap > 0 && v < m->lm_head.n_out; v++)
+            run->logits[v] = c->final_softcap * tanhf(run->logits[v] / c->final_softcap);
     }
 
     scratch_free(&s);

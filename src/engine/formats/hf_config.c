@@ -243,7 +243,9 @@ static void read_scaling_object(reader *r, const json_t *rs, const char *key, at
                (double)out->factor, (double)out->low_freq_factor, (double)out->high_freq_factor,
                out->original_max_position, key);
     } else {
-        unsupported(&sub, key, type);
+        char what[40];
+        snprintf(what, sizeof what, "%s type", key);
+        unsupported(&sub, what, type);
     }
     if (r->status == ATS_OK)
         r->status = sub.status;
