@@ -5,8 +5,9 @@
  * does. The engine must give the ids Hugging Face's tokenizers library gives
  * (tests/reference/tokenizers/FAMILY.jsonl), attentions within 1e-4 and the last logits (or an
  * encoder's hidden states) within 1e-3; `attnscope info` must name the family and its choices,
- * and the window must show in the attention (zeros outside the band). Skips without
- * /usr/bin/python3 and numpy. */
+ * and the window must show in the attention (zeros outside the band). The architectures llama.cpp
+ * defines are also converted to GGUF as its converter does (tests/reference/gguf_from_hf.py)
+ * and checked the same way. Skips without /usr/bin/python3 and numpy. */
 #include "python_tools.h"
 #include "test_support.h"
 
@@ -41,14 +42,27 @@ static const family FAMILIES[] = {
     {"distilbert", "distilbert", "no token type"},
 };
 
+/* Sets the keys of `patch` (a JSON object) in model/config.json. */
+static void patch_config(const char *model, const char *patch) {
+    char path[4300];
+    snprintf(path, sizeof path, "%s/config.json", model);
+    json_t *cfg = ats_load_json_file(path);
+    json_t *change = ats_parse_json(patch);
+    json_object_update(cfg, change);
+    assert_int_equal(json_dump_file(cfg, path, JSON_INDENT(1)), 0);
+    json_decref(change);
+    json_decref(cfg);
+}
+
 typedef struct made {
     char *dir; /* temporary: model/ and ref.json */
     char model[4200];
     json_t *ref; /* hf_reference.py's output */
 } made;
 
-/* The family's checkpoint and its reference outputs, made in a temporary folder. */
-static made make(const family *f) {
+/* The family's checkpoint, its config.json changed by `patch` (JSON, or NULL), and its reference
+ * outputs, made in a temporary folder. */
+static made make_patched(const family *f, const char *patch) {
     ats_require_numpy();
     made m = {.dir = ats_make_temp_dir()};
     char script[4200], refscript[4200], cases[4200], ref[4200];
@@ -60,10 +74,16 @@ static made make(const family *f) {
     snprintf(ref, sizeof ref, "%s/ref.json", m.dir);
     const char *make_args[] = {script, f->name, m.model, NULL};
     ats_run_python(make_args);
+    if (patch)
+        patch_config(m.model, patch);
     const char *ref_args[] = {refscript, m.model, cases, ref, NULL};
     ats_run_python(ref_args);
     m.ref = ats_load_json_file(ref);
     return m;
+}
+
+static made make(const family *f) {
+    return make_patched(f, NULL);
 }
 
 static void unmake(made *m) {
@@ -204,12 +224,7 @@ static void check_family(const family *f) {
 /* config.json of `model` with the keys of `patch` (JSON) set, then `attnscope info` must exit 2
  * with one line naming `problem`. */
 static void expect_refused(const char *model, const char *patch, const char *problem) {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/config.json", model);
-    json_t *cfg = ats_load_json_file(path);
-    json_t *change = ats_parse_json(patch);
-    json_object_update(cfg, change);
-    assert_int_equal(json_dump_file(cfg, path, JSON_INDENT(1)), 0);
+    patch_config(model, patch);
     const char *args[] = {"info", "--model", model, NULL};
     ats_cli_result r = ats_run_cli(args, NULL, 0);
     if (r.exit_code != 2 || ats_count_lines(r.err) != 1 || !strstr(r.err, problem) ||
@@ -217,8 +232,6 @@ static void expect_refused(const char *model, const char *patch, const char *pro
         fail_msg("%s: wanted exit 2 and one line naming config.json and '%s', got %d: %s", patch,
                  problem, r.exit_code, r.err);
     ats_cli_result_free(&r);
-    json_decref(change);
-    json_decref(cfg);
 }
 
 static void test_families_refusals(void **state) {
@@ -248,6 +261,40 @@ static void test_families_refusals(void **state) {
     m = make(&FAMILIES[0]); /* gpt_neox */
     expect_refused(m.model, "{\"rotary_pct\": 0.2}", "an even number is needed");
     unmake(&m);
+}
+
+/* The same checkpoint as llama.cpp's converter writes it (tests/reference/gguf_from_hf.py): the
+ * GGUF's own tokenizer and weights must give the same ids and numbers. `patch` brings the
+ * config to what GGUF can say (llama.cpp has no query_pre_attn_scalar and no Qwen2 window). */
+static void check_gguf(const family *f, const char *patch) {
+    made m = make_patched(f, patch);
+    char script[4200], gguf[4300];
+    snprintf(script, sizeof script, "%s/tests/reference/gguf_from_hf.py", ATS_SOURCE_DIR);
+    snprintf(gguf, sizeof gguf, "%s/model.gguf", m.dir);
+    const char *args[] = {script, m.model, gguf, NULL};
+    ats_run_python(args);
+    ats_model *model = load(gguf);
+    assert_string_equal(ats_model_get_info(model)->format, "gguf");
+    assert_true(ats_model_get_info(model)->family[0] != '\0');
+    const json_t *cases = json_object_get(m.ref, "cases");
+    for (size_t i = 0; i < json_array_size(cases); i++) {
+        char what[128];
+        snprintf(what, sizeof what, "%s GGUF case %zu", f->name, i);
+        check_case(model, json_array_get(cases, i), what);
+    }
+    ats_model_free(model);
+    unmake(&m);
+}
+
+static void test_families_gguf(void **state) {
+    (void)state;
+    check_gguf(&FAMILIES[0], NULL);                              /* gptneox */
+    check_gguf(&FAMILIES[1], NULL);                              /* gptneox, sequential */
+    check_gguf(&FAMILIES[2], NULL);                              /* phi2 */
+    check_gguf(&FAMILIES[3], NULL);                              /* phi3 */
+    check_gguf(&FAMILIES[4], NULL);                              /* gemma */
+    check_gguf(&FAMILIES[5], "{\"query_pre_attn_scalar\": 16}"); /* gemma2 */
+    check_gguf(&FAMILIES[7], "{\"use_sliding_window\": false}"); /* qwen2 */
 }
 
 #define FAMILY_TEST(fn, index)                                                                     \
@@ -287,6 +334,7 @@ int main(void) {
         cmocka_unit_test(test_families_roberta),
         cmocka_unit_test(test_families_xlm_roberta),
         cmocka_unit_test(test_families_distilbert),
+        cmocka_unit_test(test_families_gguf),
         cmocka_unit_test(test_families_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -219,6 +219,7 @@ static ats_norm rmsnorm(gguf_loader *ld, int d, const char *name) {
 static void read_llama_config(gguf_loader *ld) {
     ats_model_config *c = &ld->model->cfg;
     c->arch = ATS_ARCH_LLAMA;
+    snprintf(ld->model->info.family, sizeof ld->model->info.family, "Llama (llama)");
     c->d_model = meta_int(ld, "embedding_length", MAX_DIM, 0, false);
     c->n_layer = meta_int(ld, "block_count", MAX_DIM, 0, false);
     c->n_head = meta_int(ld, "attention.head_count", MAX_DIM, 0, false);
@@ -365,10 +366,12 @@ static ats_status load(gguf_loader *ld) {
         read_vocab_only_config(ld);
     } else if (strcmp(ld->arch, "t5") == 0) {
         ats_gguf_build_t5(ld);
+    } else if (ats_gguf_family_known(ld->arch)) {
+        ats_gguf_build_family(ld);
     } else if (strcmp(ld->arch, "llama") != 0) {
         return ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
-                        "%s: GGUF architecture '%s' is not supported (attnscope runs 'llama' "
-                        "and 't5')",
+                        "%s: GGUF architecture '%s' is not supported (attnscope runs llama, "
+                        "gptneox, phi2, phi3, gemma, gemma2, qwen2 and t5)",
                         ld->path, ld->arch);
     } else {
         read_llama_config(ld);
