@@ -352,8 +352,12 @@ typedef struct ats_head_steps {
     float *scores;  /* (T) q . k_j */
     float *bias;    /* (T) the relative position bias added after scaling (T5), or NULL */
     float *scaled;  /* (T) scores * scale (+ bias) */
-    bool *masked;   /* (T) true for keys the query may not see */
-    float *weights; /* (T) softmax(scaled / temperature) over visible keys, 0 where masked */
+    float softcap;  /* the model's attention soft-cap (Gemma 2), or 0 */
+    float *capped;  /* (T) softcap * tanh(scaled / softcap) when softcap > 0, else NULL */
+    int window;     /* the layer's sliding window (keys window or more tokens back are masked) */
+    bool *masked;   /* (T) true for keys the query may not see (later ones, outside the window) */
+    float *weights; /* (T) softmax((capped or scaled) / temperature) over visible keys, 0 where
+                       masked */
     float *output;  /* (d_head) sum_j weights_j v_j */
 } ats_head_steps;
 

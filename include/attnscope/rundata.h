@@ -56,6 +56,7 @@ typedef struct ats_run_view {
     bool *key_special;       /* (Te) */
     const char **badges;     /* (L, H) each head's role from the scores the model carries, or
                                 NULL */
+    int *windows;            /* (L) each layer's sliding window, or NULL when none has one */
 } ats_run_view;
 
 /* `text` is the input text the run was made from (metadata; may be NULL). A model that carries

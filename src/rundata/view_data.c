@@ -15,6 +15,7 @@ void ats_run_view_free(ats_run_view *v) {
     free(v->badges);
     free(v->key_labels);
     free(v->key_special);
+    free(v->windows);
     *v = (ats_run_view){0};
 }
 
@@ -50,13 +51,16 @@ ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, co
         .causal = st->causal,
         .temperature = st->temperature,
         .pre_norm = c->pre_norm,
-        .input = ld.input,                                     /* (T, d_model) */
-        .q = st->q,                                            /* (d_head) */
-        .k = st->k,                                            /* (T, d_head) */
-        .v = st->v,                                            /* (T, d_head) */
-        .scores = st->scores,                                  /* (T) */
-        .bias = st->bias,                                      /* (T) or NULL */
-        .scaled = st->scaled,                                  /* (T) */
+        .input = ld.input,    /* (T, d_model) */
+        .q = st->q,           /* (d_head) */
+        .k = st->k,           /* (T, d_head) */
+        .v = st->v,           /* (T, d_head) */
+        .scores = st->scores, /* (T) */
+        .bias = st->bias,     /* (T) or NULL */
+        .scaled = st->scaled, /* (T) */
+        .softcap = st->softcap,
+        .capped = st->capped, /* (T) or NULL */
+        .window = st->window,
         .masked = st->masked,                                  /* (T) */
         .weights = st->weights,                                /* (T) */
         .output = st->output,                                  /* (d_head) */
