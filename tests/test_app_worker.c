@@ -1,9 +1,11 @@
 /* The worker thread: runs and loads off the UI thread, superseding of pending runs, the
  * mailbox's ordering, failures that leave the previous result alone, the lifetime of a model
- * swapped out while a run still uses it, and shutdown with work pending. */
+ * swapped out while a run still uses it, shutdown with work pending, and a run in progress
+ * cancelled by a newer one. */
 #include "test_support.h"
 
 #include "base.h"
+#include "model.h"
 #include "shared_model.h"
 #include "worker.h"
 
@@ -345,6 +347,50 @@ static void test_app_worker_many_quick_posts(void **state) {
     ats_worker_free(w);
 }
 
+/* A run in progress is cancelled when a newer one is posted: it has no outcome, the newer run's
+ * comes. The demo model's token vectors are made here to wait, so the first run is surely
+ * computing (inside its forward pass) when the second is posted. */
+static ats_embed_fn demo_embed;
+static atomic_int embed_calls;
+static atomic_bool embed_go;
+
+static void waiting_embed(const ats_model *m, int32_t id, float *out) {
+    if (atomic_fetch_add(&embed_calls, 1) == 0) /* the first token of the first run */
+        for (int i = 0; i < 20000 && !atomic_load(&embed_go); i++)
+            sleep_ms(1);
+    demo_embed(m, id, out);
+}
+
+static void test_app_worker_newer_run_cancels_computing(void **state) {
+    (void)state;
+    ats_model *m = NULL;
+    assert_int_equal(ats_model_load("builtin:demo", NULL, &m, NULL), ATS_OK);
+    demo_embed = m->embed_fn;
+    m->embed_fn = waiting_embed;
+    atomic_store(&embed_calls, 0);
+    atomic_store(&embed_go, false);
+    ats_shared_model *model = ats_shared_model_wrap(m);
+    ats_worker *w = ats_worker_new(NULL, NULL);
+    uint64_t a = ats_worker_post_run(w, model, "the first text", 14, NULL);
+    for (int i = 0; i < 20000 && atomic_load(&embed_calls) == 0; i++)
+        sleep_ms(1);
+    assert_true(atomic_load(&embed_calls) > 0); /* a is inside its forward pass */
+    uint64_t b = ats_worker_post_run(w, model, "the second text", 15, NULL);
+    assert_true(a < b);
+    atomic_store(&embed_go, true);
+    wait_idle(w);
+    ats_worker_event ev;
+    assert_true(ats_worker_poll(w, &ev));
+    assert_int_equal(ev.kind, ATS_WORKER_RUN_DONE);
+    assert_int_equal(ev.seq, b);
+    assert_string_equal(ev.text, "the second text");
+    ats_worker_event_clear(&ev);
+    assert_false(ats_worker_poll(w, &ev)); /* a left nothing, not even a failure */
+    assert_int_equal(ats_worker_cancelled(w), 1);
+    ats_worker_free(w);
+    ats_shared_model_free(model);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_worker_run_comes_back_with_timings),
@@ -359,6 +405,7 @@ int main(void) {
         cmocka_unit_test(test_app_worker_notifies_the_ui),
         cmocka_unit_test(test_app_worker_wait_is_bounded),
         cmocka_unit_test(test_app_worker_many_quick_posts),
+        cmocka_unit_test(test_app_worker_newer_run_cancels_computing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -185,6 +185,35 @@ static void check_window(const ats_model *m, const char *what) {
     ats_run_free(run);
 }
 
+/* A run too long to keep its attention (a budget of one byte) computes each head on demand from
+ * its queries and keys: the same numbers as the kept run, windows and soft-caps included. */
+static void check_on_demand(const ats_model *m, const char *what) {
+    static const char text[] = "Once upon a time, in a quiet village by the sea, there lived Lily.";
+    const ats_model_config *c = ats_model_get_config(m);
+    ats_run_opts ro = ats_run_opts_default();
+    ats_run *kept = NULL, *lazy = NULL;
+    ats_error err;
+    if (ats_run_text(m, text, sizeof text - 1, &ro, &kept, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    ro.attention_budget = 1;
+    if (ats_run_text(m, text, sizeof text - 1, &ro, &lazy, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    assert_null(ats_run_attentions(lazy));
+    size_t T = (size_t)ats_run_n_tokens(kept);
+    for (int l = 0; l < c->n_layer; l++)
+        for (int h = 0; h < c->n_head; h++) {
+            const float *a = NULL;
+            if (ats_run_attention_acquire(lazy, l, h, &a, &err) != ATS_OK)
+                fail_msg("%s: %s", what, err.message);
+            char label[160];
+            snprintf(label, sizeof label, "%s on demand, layer %d head %d", what, l, h);
+            ats_assert_close(a, ats_run_attention(kept, l, h), T * T, 1e-6, label);
+            ats_run_attention_release(lazy, a);
+        }
+    ats_run_free(kept);
+    ats_run_free(lazy);
+}
+
 /* info names the family and its special choices, in text and JSON. */
 static void check_info(const family *f, const char *model) {
     const char *args[] = {"info", "--model", model, NULL};
@@ -216,6 +245,7 @@ static void check_family(const family *f) {
     }
     if (ats_model_get_config(model)->sliding_window > 0)
         check_window(model, f->name);
+    check_on_demand(model, f->name);
     check_info(f, m.model);
     ats_model_free(model);
     unmake(&m);

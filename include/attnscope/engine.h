@@ -239,8 +239,25 @@ typedef struct ats_run_opts {
      * at the start and computes only the rest (same model only; otherwise ignored). */
     bool keep_cache;
     const struct ats_run *reuse;
+    /* Threads of the forward pass: 0 for every processor the process may use (one for a pass
+     * of a millisecond or so, where starting more costs more than they save). */
+    int threads;
+    /* The layers whose attention the run serves: ATS_DETAIL_ALL_LAYERS (default), or one layer
+     * (a dump of one layer of a large model). */
+    int attention_layer;
+    /* Bytes of probabilities (layers served x heads x T x T x 4) a run keeps whole; past it the
+     * run keeps those layers' queries and keys and computes a head when it is asked for
+     * (ats_run_attention_acquire), so memory stays O(T x d) per layer. 0: the default
+     * ATS_ATTENTION_BUDGET; SIZE_MAX: always keep. */
+    size_t attention_budget;
+    /* Asked between layers while the pass runs (from the running thread); returning true stops
+     * the run with ATS_ERR_CANCELLED: a window cancels a run its user's typing made stale. */
+    bool (*cancel)(void *user);
+    void *cancel_user;
     int max_new; /* ats_run_seq2seq without a target: greedy tokens at most (default 20) */
 } ats_run_opts;
+
+#define ATS_ATTENTION_BUDGET ((size_t)256 << 20)
 
 ats_run_opts ats_run_opts_default(void);
 
@@ -272,9 +289,34 @@ int ats_run_reused_tokens(const ats_run *run);
 /* Wall-clock milliseconds the run spent tokenizing and in the forward pass. */
 void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms);
 
-/* Attention probabilities after the softmax; causal models have exact zeros above the diagonal. */
-const float *ats_run_attentions(const ats_run *run);                     /* (L, H, T, T) */
-const float *ats_run_attention(const ats_run *run, int layer, int head); /* (T, T) or NULL */
+/* ---- attention: kept whole, or computed when asked ----
+ * Probabilities after the softmax; causal models have exact zeros above the diagonal. A run
+ * keeps them all while they fit ats_run_opts.attention_budget ("kept"); a longer run computes a
+ * head from its kept queries and keys when asked, bit for bit what the forward pass used. */
+
+/* True when every head the run serves is in memory (then the two getters below work). */
+bool ats_run_attention_kept(const ats_run *run);
+/* True when heads of `layer` can be asked for (every layer unless opts.attention_layer). */
+bool ats_run_attention_available(const ats_run *run, int layer);
+/* (L, H, T, T) when every layer is kept, else NULL. */
+const float *ats_run_attentions(const ats_run *run);
+/* (T, T) of a kept head, else NULL (out of range, or computed on demand: use acquire). */
+const float *ats_run_attention(const ats_run *run, int layer, int head);
+
+/* One head's (T, T) probabilities for any run: a pointer into a kept run, or the head computed
+ * now (or found among those computed lately). Hold it until ats_run_attention_release; a run
+ * keeps about a layer's worth of released heads for the next request. Any thread, at once;
+ * ATS_ERR_ARG for a layer or head out of range or not served, ATS_ERR_NOMEM. */
+ats_status ats_run_attention_acquire(const ats_run *run, int layer, int head, const float **out,
+                                     ats_error *err);
+void ats_run_attention_release(const ats_run *run, const float *attention);
+
+/* A run computed on demand (serving every layer) also pools each head for overviews:
+ * (L, H, n, n), element [l][h][i][j] the mean probability over query rows [i*block, (i+1)*block)
+ * and keys [j*block, ...) (masked pairs count as 0; n <= 64). NULL for other runs (a kept run
+ * has its whole heads instead). */
+const float *ats_run_attention_pooled(const ats_run *run, int *n, int *block);
+
 const float *ats_run_hidden(const ats_run *run); /* (T, d_model) after the final norm, or NULL */
 const float *ats_run_logits_last(const ats_run *run); /* (vocab_size) or NULL */
 
@@ -366,6 +408,29 @@ typedef struct ats_head_steps {
 ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int token,
                                   const ats_step_opts *opts, ats_head_steps **out, ats_error *err);
 void ats_head_steps_free(ats_head_steps *steps);
+
+/* ---- compute ------------------------------------------------------------------------------ */
+
+/* The BLAS under the matrix products and the kernels it runs, for info and bench: "OpenBLAS
+ * 0.3.21, Zen kernels", with a note when attnscope chose them because OpenBLAS did not know the
+ * CPU. Any thread. */
+const char *ats_compute_blas(void);
+/* The threads a run uses by default: every processor the process may use. */
+int ats_compute_default_threads(void);
+
+/* For benchmarks, the floor no forward pass can beat: the matrix products of one pass over T
+ * tokens alone, in float32 through BLAS with its own threads (what numpy would run): every
+ * layer's projections and feed-forward products and each head's q.k^T and weights.v on full
+ * T x T matrices, on random data of the model's shapes (distinct weights per layer up to 1 GiB).
+ * Made once, timed as often as wanted (a benchmark interleaves it with the runs it compares, so
+ * both see the same machine). ats_matmul_floor_time changes BLAS's thread count for its duration:
+ * not while a run computes on another thread. */
+typedef struct ats_matmul_floor ats_matmul_floor;
+ats_status ats_matmul_floor_new(const ats_model_config *config, int T, ats_matmul_floor **out,
+                                ats_error *err);
+/* Milliseconds of one pass with `threads` BLAS threads (0: every processor). */
+double ats_matmul_floor_time(ats_matmul_floor *floor, int threads);
+void ats_matmul_floor_free(ats_matmul_floor *floor);
 
 /* ---- what a head does, measured ----------------------------------------------------------- */
 

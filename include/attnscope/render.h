@@ -284,9 +284,20 @@ typedef struct ats_view_data {
     int n_layer, n_head, n_tokens;
     const char *const *tokens;         /* (T) UTF-8 labels (token pieces) */
     const bool *special;               /* (T) or NULL: none special */
-    const float *attention;            /* (L, H, T, T) rows are queries, columns keys */
+    const float *attention;            /* (L, H, T, T) rows are queries, columns keys; or NULL,
+                                          and the heads come one at a time from `head` */
     bool causal;                       /* cells above the diagonal are masked, not zero */
     const ats_pipeline_data *pipeline; /* NULL unless the pipeline view is built */
+    /* Without `attention` (long texts, whose heads are computed when asked): head(head_user,
+     * layer, head) gives one head's (T, T) matrix, valid until the build returns, or NULL when
+     * it cannot be had (drawn empty). A view asks only for the heads it draws. */
+    const float *(*head)(void *head_user, int layer, int head);
+    void *head_user;
+    /* Also without `attention`: the grid's overview, (L, H, pooled_n, pooled_n) the mean weight
+     * over each block of pooled_block x pooled_block tokens (masked pairs counted as 0); NULL
+     * draws the grid from `head`. */
+    const float *pooled;
+    int pooled_n, pooled_block;
     /* Cross-attention (T5): keys are other tokens than the queries. With n_keys > 0 the
      * attention is (L, H, T, n_keys), queries `tokens` and keys `key_tokens`; 0: keys are the
      * tokens themselves (T, T). */
@@ -298,6 +309,9 @@ typedef struct ats_view_data {
     const int *windows; /* (L) a sliding window per layer (0: none): a query i sees keys j with
                            i - W < j <= i, the others are masked like later keys; or NULL */
 } ats_view_data;
+
+/* One head's (T, keys) matrix from `data` (its attention array or its head function), or NULL. */
+const float *ats_view_data_head(const ats_view_data *data, int layer, int head);
 
 typedef struct ats_view ats_view; /* a built view: its display list and its layout for hits */
 

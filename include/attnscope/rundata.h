@@ -42,9 +42,15 @@ bool ats_run_has_kind(const ats_run *run, ats_attn_kind kind);
  * whose config gives its layers and heads; NULL when the run has no such kind. */
 const ats_run *ats_run_of_kind(const ats_run *run, ats_attn_kind kind);
 /* One head's matrix of that kind, (rows, cols) = (queries, keys); NULL when absent or out of
- * range. */
+ * range, or when the run computes its heads on demand (long texts: use the acquire below). */
 const float *ats_run_kind_attention(const ats_run *run, ats_attn_kind kind, int layer, int head,
                                     int *rows, int *cols);
+/* The same for any run: a stack's head through ats_run_attention_acquire (computed now when the
+ * run keeps no whole attention), the cross-attention as kept. Release each with
+ * ats_run_kind_release. ATS_ERR_ARG when absent or out of range, ATS_ERR_NOMEM. */
+ats_status ats_run_kind_acquire(const ats_run *run, ats_attn_kind kind, int layer, int head,
+                                const float **out, int *rows, int *cols, ats_error *err);
+void ats_run_kind_release(const ats_run *run, ats_attn_kind kind, const float *attention);
 
 /* ---- a run as view data ------------------------------------------------------------------ */
 
@@ -57,11 +63,17 @@ typedef struct ats_run_view {
     const char **badges;     /* (L, H) each head's role from the scores the model carries, or
                                 NULL */
     int *windows;            /* (L) each layer's sliding window, or NULL when none has one */
+    /* a run that computes heads on demand: the heads a build asked for (acquired from the run,
+     * released by ats_run_view_free) */
+    const ats_run *run;
+    const float **heads; /* (L * H), NULL entries not asked for yet */
 } ats_run_view;
 
-/* `text` is the input text the run was made from (metadata; may be NULL). A model that carries
- * head scores (ats_model_head_scores: checkpoints of attnscope train) gets grid badges naming
- * each head's role ("previous token", "induction"). ATS_ERR_NOMEM. */
+/* `text` is the input text the run was made from (metadata; may be NULL). A run that kept its
+ * attention whole is drawn from it; otherwise each head a view draws is computed (or found in
+ * the run's cache) when the build asks for it, and the grid draws the pooled overview. A model
+ * that carries head scores (ats_model_head_scores: checkpoints of attnscope train) gets grid
+ * badges naming each head's role ("previous token", "induction"). ATS_ERR_NOMEM. */
 ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_run *run,
                              const char *text, ats_error *err);
 /* The same for one kind of an encoder-decoder run: a stack's self-attention, or cross-attention
@@ -97,15 +109,21 @@ typedef struct ats_dump_selection {
 /* Every layer and head of the model. */
 ats_dump_selection ats_dump_selection_all(const ats_model_config *c);
 
+/* The writers take each head from the run one at a time (ats_run_kind_acquire), so a run
+ * that computes its heads on demand is written with one head in memory at a time. They fail
+ * (ATS_ERR_NOMEM, or ATS_ERR_ARG for heads the run does not serve) with the file unfinished. */
+
 /* One dump object (DESIGN.md's schema); with one_line (JSON Lines) it holds no newline but the
  * last. `warning` and `steps` may be NULL. */
-void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                         const ats_run *run, const ats_dump_selection *sel, const char *warning,
-                         const ats_head_steps *steps, bool one_line);
+ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
+                               const ats_run *run, const ats_dump_selection *sel,
+                               const char *warning, const ats_head_steps *steps, bool one_line,
+                               ats_error *err);
 /* NPY v1.0, float32 (layers, heads, T, T) of the selection. */
-void ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel);
+ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
+                              ats_error *err);
 /* One head's (T, T) matrix, token pieces as header row and first column (RFC 4180, CRLF). */
-void ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head);
+ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, ats_error *err);
 
 /* An encoder-decoder run (ats_run_seq2seq's result) as one JSON object: DESIGN.md's schema for
  * the encoder ("tokens", "layers", "heads", "attentions" [L_enc][H][Te][Te]) plus "target" (the
@@ -115,20 +133,22 @@ void ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head);
  * (the encoder's output) / "decoder_hidden_last_layer" when the run has them. `enc` and `dec`
  * select layers and heads of each stack (n_layers 0: none); `steps` (or NULL) as in
  * ats_dump_write_json. */
-void ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                                 const char *target, size_t target_len, const ats_run *run,
-                                 const ats_dump_selection *enc, const ats_dump_selection *dec,
-                                 const ats_head_steps *steps, bool one_line);
+ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
+                                       size_t text_len, const char *target, size_t target_len,
+                                       const ats_run *run, const ats_dump_selection *enc,
+                                       const ats_dump_selection *dec, const ats_head_steps *steps,
+                                       bool one_line, ats_error *err);
 /* NPY of one kind: float32 (layers, heads, queries, keys). */
-void ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
-                             const ats_dump_selection *sel);
+ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                                   const ats_dump_selection *sel, ats_error *err);
 /* The three kinds in one NPZ archive (numpy.load reads it): attentions.npy, decoder_attentions.npy
  * and cross_attentions.npy, named as the JSON keys. False (nothing written) when an array
  * exceeds the 4 GiB of a plain zip entry or memory runs out. */
 bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_selection *enc,
                                 const ats_dump_selection *dec);
 /* One head's matrix of one kind: query pieces as the first column, key pieces as the header. */
-void ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer, int head);
+ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer,
+                                   int head, ats_error *err);
 
 /* JSON pieces shared by `tokenize` and `dump` (written with jansson so strings are escaped). */
 void ats_json_write_tokens(FILE *f, const ats_tokens *tokens);

@@ -20,9 +20,11 @@ typedef enum ats_status {
     ATS_ERR_UNSUPPORTED, /* well-formed but not something attnscope runs (architecture, dtype) */
     ATS_ERR_NOMEM,       /* an allocation failed */
     ATS_ERR_ARG,         /* a caller-supplied argument is out of range or inconsistent */
+    ATS_ERR_CANCELLED,   /* the caller stopped the computation (ats_run_opts.cancel) */
 } ats_status;
 
-/* Short stable name of a status ("ok", "io", "format", "unsupported", "nomem", "arg"). */
+/* Short stable name of a status ("ok", "io", "format", "unsupported", "nomem", "arg",
+ * "cancelled"). */
 const char *ats_status_name(ats_status status);
 
 #define ATS_ERROR_MESSAGE_SIZE 512

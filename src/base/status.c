@@ -18,6 +18,8 @@ const char *ats_status_name(ats_status status) {
         return "nomem";
     case ATS_ERR_ARG:
         return "arg";
+    case ATS_ERR_CANCELLED:
+        return "cancelled";
     }
     return "unknown";
 }

@@ -38,6 +38,7 @@ enum {
     OPT_TARGET = 1 << 21,    /* --target TGT, --max-new N: encoder-decoder models */
     OPT_ATTENTION = 1 << 22, /* --attention encoder|decoder|cross */
     OPT_SCORES = 1 << 23,    /* --scores: each head's previous-token and induction score */
+    OPT_BENCH = 1 << 24,     /* --tokens LIST, --repeat N, --threads N */
 };
 
 typedef struct cli_opts {
@@ -58,6 +59,8 @@ typedef struct cli_opts {
     int max_new;             /* --max-new: greedy tokens at most; -1 when not given */
     int layer, head, token;  /* -1 when not given */
     int step;                /* -1 when not given */
+    const char *tokens;      /* bench: --tokens 16,64,256 */
+    int repeat, threads;     /* bench: 0 when not given */
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
     bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
@@ -120,6 +123,7 @@ int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */
 

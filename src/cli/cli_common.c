@@ -30,6 +30,7 @@ int cli_exit_for(ats_status status) {
     case ATS_OK:
         return EXIT_OK;
     case ATS_ERR_NOMEM:
+    case ATS_ERR_CANCELLED:
         return EXIT_RUN_FAILED;
     default:
         return EXIT_BAD_INPUT;
@@ -75,6 +76,9 @@ static const opt_spec SPECS[] = {
     {"--temperature", OPT_WHATIF, ARG_DOUBLE, FIELD(temperature)},
     {"--step", OPT_STEP, ARG_INT, FIELD(step)},
     {"--export-dir", OPT_EXPORT_DIR, ARG_STRING, FIELD(export_dir)},
+    {"--tokens", OPT_BENCH, ARG_STRING, FIELD(tokens)},
+    {"--repeat", OPT_BENCH, ARG_INT, FIELD(repeat)},
+    {"--threads", OPT_BENCH, ARG_INT, FIELD(threads)},
     {"--target", OPT_TARGET, ARG_STRING, FIELD(target)},
     {"--max-new", OPT_TARGET, ARG_INT, FIELD(max_new)},
     {"--attention", OPT_ATTENTION, ARG_STRING, FIELD(attention)},

@@ -90,8 +90,8 @@ typedef struct dump_job {
 } dump_job;
 
 /* Writes an encoder-decoder run in the job's format. */
-static void dump_seq2seq(dump_job *job, int index, const ats_run *run,
-                         const ats_head_steps *steps) {
+static ats_status dump_seq2seq(dump_job *job, int index, const ats_run *run,
+                               const ats_head_steps *steps, ats_error *err) {
     const cli_opts *o = job->o;
     const ats_model_config *ec = ats_model_get_config(job->model);
     const ats_model_config *dc = ats_model_get_decoder_config(job->model);
@@ -99,21 +99,20 @@ static void dump_seq2seq(dump_job *job, int index, const ats_run *run,
     const ats_dump_selection *kind_sel = job->kind == ATS_ATTN_ENCODER ? &enc : &dec;
     switch (job->format) {
     case FORMAT_JSON:
-        ats_dump_write_json_seq2seq(
+        return ats_dump_write_json_seq2seq(
             job->out.f, job->model, job->texts.items[index], job->texts.lens[index], o->target,
-            o->target ? strlen(o->target) : 0, run, &enc, &dec, steps, job->texts.n > 1);
-        break;
+            o->target ? strlen(o->target) : 0, run, &enc, &dec, steps, job->texts.n > 1, err);
     case FORMAT_NPY:
         if (o->attention)
-            ats_dump_write_npy_kind(job->out.f, run, job->kind, kind_sel);
-        else if (!ats_dump_write_npz_seq2seq(job->out.f, run, &enc, &dec))
+            return ats_dump_write_npy_kind(job->out.f, run, job->kind, kind_sel, err);
+        if (!ats_dump_write_npz_seq2seq(job->out.f, run, &enc, &dec))
             job->failed = true;
-        break;
+        return ATS_OK;
     case FORMAT_CSV:
-        ats_dump_write_csv_kind(job->out.f, run, job->kind, o->layer >= 0 ? o->layer : 0,
-                                o->head >= 0 ? o->head : 0);
-        break;
+        return ats_dump_write_csv_kind(job->out.f, run, job->kind, o->layer >= 0 ? o->layer : 0,
+                                       o->head >= 0 ? o->head : 0, err);
     }
+    return ATS_OK;
 }
 
 /* Runs one text and writes it; returns an exit code. */
@@ -126,6 +125,8 @@ static int dump_one(dump_job *job, int index) {
     ro.want_hidden = o->hidden;
     if (o->steps)
         ro.detail_layer = o->layer;
+    if (o->layer >= 0) /* one layer asked for: the run serves only it (a large model's memory) */
+        ro.attention_layer = o->layer;
     ats_run *run;
     ats_error err;
     ats_status s =
@@ -157,28 +158,31 @@ static int dump_one(dump_job *job, int index) {
             return cli_exit_for(s);
         }
     }
-    if (ats_model_get_decoder_config(job->model)) {
-        dump_seq2seq(job, index, run, steps);
-        ats_head_steps_free(steps);
-        ats_run_free(run);
-        return EXIT_OK;
-    }
     ats_dump_selection sel = select_heads(o, c);
-    switch (job->format) {
-    case FORMAT_JSON:
-        ats_dump_write_json(job->out.f, job->model, job->texts.items[index], job->texts.lens[index],
-                            run, &sel, truncated ? warning : NULL, steps, job->texts.n > 1);
-        break;
-    case FORMAT_NPY:
-        ats_dump_write_npy(job->out.f, run, &sel);
-        break;
-    case FORMAT_CSV:
-        ats_dump_write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
-                           o->head >= 0 ? o->head : 0);
-        break;
+    if (ats_model_get_decoder_config(job->model)) {
+        s = dump_seq2seq(job, index, run, steps, &err);
+    } else {
+        switch (job->format) {
+        case FORMAT_JSON:
+            s = ats_dump_write_json(job->out.f, job->model, job->texts.items[index],
+                                    job->texts.lens[index], run, &sel, truncated ? warning : NULL,
+                                    steps, job->texts.n > 1, &err);
+            break;
+        case FORMAT_NPY:
+            s = ats_dump_write_npy(job->out.f, run, &sel, &err);
+            break;
+        case FORMAT_CSV:
+            s = ats_dump_write_csv(job->out.f, run, o->layer >= 0 ? o->layer : 0,
+                                   o->head >= 0 ? o->head : 0, &err);
+            break;
+        }
     }
     ats_head_steps_free(steps);
     ats_run_free(run);
+    if (s != ATS_OK) {
+        cli_error("%s", err.message);
+        return cli_exit_for(s);
+    }
     return EXIT_OK;
 }
 

@@ -256,6 +256,8 @@ static int export_one(export_job *job, int i, const char *path) {
     int layer = o->layer >= 0 ? o->layer : 0, head = o->head >= 0 ? o->head : 0;
     if (job->view == ATS_VIEW_PIPELINE)
         ro.detail_layer = layer; /* keep q, k, v, scores and head outputs of the drawn layer */
+    if (job->view != ATS_VIEW_GRID)
+        ro.attention_layer = layer; /* one layer is drawn: a large model keeps only it */
     ats_run *run;
     ats_error err;
     ats_status s = cli_run(o, job->model, job->texts.items[i], job->texts.lens[i], &ro, &run, &err);

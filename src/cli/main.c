@@ -19,6 +19,8 @@ static const char *USAGE =
     "                          [--font FILE] -o FILE\n"
     "                          pipeline: [--step N] [--no-scaling] [--causal-mask on|off]\n"
     "                          [--temperature X]\n"
+    "       attnscope bench    [--model M] [--tokens 16,64,256,512] [--repeat N]\n"
+    "                          [--threads N] [--json]\n"
     "       attnscope train    --corpus builtin:repeats|builtin:text|FILE -o DIR\n"
     "                          [--layers N --heads N --d-model N --attn-only --steps N ...]\n"
     "\n"
@@ -37,6 +39,7 @@ static const command COMMANDS[] = {
     {"tokenize", cmd_tokenize},
     {"dump", cmd_dump},
     {"export", cmd_export},
+    {"bench", cmd_bench},
     {"train", cmd_train},
 };
 /* clang-format on */

@@ -115,10 +115,15 @@ ats_status ats_head_scores_probe(const ats_model *model, const ats_probe_opts *o
         s = ats_run_ids(model, ids, (int)T, &ro, &run, err);
         if (s != ATS_OK)
             break;
-        const float *attn = ats_run_attentions(run); /* (L, H, T, T) */
-        for (size_t lh = 0; lh < LH; lh++) {
-            sums[lh] += ats_score_previous_token(attn + lh * T * T, (int)T);
-            sums[LH + lh] += ats_score_induction(attn + lh * T * T, (int)T, n);
+        for (size_t lh = 0; lh < LH && s == ATS_OK; lh++) {
+            const float *attn; /* (T, T), computed now when a long probe keeps no whole heads */
+            s = ats_run_attention_acquire(run, (int)(lh / c->n_head), (int)(lh % c->n_head),
+                                          &attn, err);
+            if (s != ATS_OK)
+                break;
+            sums[lh] += ats_score_previous_token(attn, (int)T);
+            sums[LH + lh] += ats_score_induction(attn, (int)T, n);
+            ats_run_attention_release(run, attn);
         }
         ats_run_free(run);
     }

@@ -2,9 +2,23 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
+
+/* Below this many rows a product is a few matrix-vector products: sgemm would copy (pack) all
+ * of B first, which for one or two rows costs more than reading B once per row. */
+#define GEMV_ROWS 2
 
 void ats_gemm(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
               const float *B, int ldb, float beta, float *C, int ldc) {
+    if (M <= GEMV_ROWS) {
+        /* row m of C (N): y = alpha B a + beta y with B (N, K) when trans_b, else
+         * y = alpha B^T a + beta y with B (K, N); a = row m of A (K) */
+        for (int m = 0; m < M; m++)
+            cblas_sgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, trans_b ? N : K,
+                        trans_b ? K : N, alpha, B, ldb, A + (size_t)m * lda, 1, beta,
+                        C + (size_t)m * ldc, 1);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K, alpha, A,
                 lda, B, ldb, beta, C, ldc);
 }
@@ -24,7 +38,7 @@ void ats_gemm_ref(bool trans_b, int M, int N, int K, float alpha, const float *A
     }
 }
 
-void ats_softmax(float *x, int n) {
+void ats_softmax_ref(float *x, int n) {
     if (n <= 0)
         return;
     float max = x[0];
@@ -41,7 +55,8 @@ void ats_softmax(float *x, int n) {
         x[i] *= inv;
 }
 
-void ats_layernorm(float *out, const float *x, const float *w, const float *b, int n, float eps) {
+void ats_layernorm_ref(float *out, const float *x, const float *w, const float *b, int n,
+                       float eps) {
     double mean = 0.0;
     for (int i = 0; i < n; i++)
         mean += x[i];
@@ -57,7 +72,7 @@ void ats_layernorm(float *out, const float *x, const float *w, const float *b, i
     }
 }
 
-void ats_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+void ats_rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps) {
     double ss = 0.0;
     for (int i = 0; i < n; i++)
         ss += (double)x[i] * x[i];
@@ -66,16 +81,16 @@ void ats_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
         out[i] = (float)(x[i] * inv * w[i]);
 }
 
-float ats_gelu_tanh(float x) {
+float ats_gelu_tanh_ref(float x) {
     const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
     return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
 }
 
-float ats_gelu_erf(float x) {
+float ats_gelu_erf_ref(float x) {
     return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
 }
 
-float ats_silu(float x) {
+float ats_silu_ref(float x) {
     return x / (1.0f + expf(-x));
 }
 
@@ -118,15 +133,33 @@ static void rotate_pair(float *a, float *b, double angle) {
     *b = (float)(x * s + y * c);
 }
 
-void ats_rope_interleaved(float *vec, int d_head, int pos, const float *inv_freq) {
+void ats_rope_interleaved_ref(float *vec, int d_head, int pos, const float *inv_freq) {
     for (int i = 0; i < d_head / 2; i++)
         rotate_pair(&vec[2 * i], &vec[2 * i + 1], (double)pos * inv_freq[i]);
 }
 
-void ats_rope_half(float *vec, int d_head, int pos, const float *inv_freq) {
+void ats_rope_half_ref(float *vec, int d_head, int pos, const float *inv_freq) {
     int half = d_head / 2;
     for (int i = 0; i < half; i++)
         rotate_pair(&vec[i], &vec[i + half], (double)pos * inv_freq[i]);
+}
+
+void ats_rope_angles(double *cs, int d_head, int pos, const float *inv_freq) {
+    for (int i = 0; i < d_head / 2; i++) {
+        double angle = (double)pos * inv_freq[i];
+        cs[2 * i] = cos(angle);
+        cs[2 * i + 1] = sin(angle);
+    }
+}
+
+void ats_rope_rotate(float *vec, int d_head, bool rotate_half, const double *cs) {
+    int half = d_head / 2, stride = rotate_half ? 1 : 2, partner = rotate_half ? half : 1;
+    for (int i = 0; i < half; i++) {
+        float *a = &vec[i * stride], *b = a + partner;
+        double x = *a, y = *b, c = cs[2 * i], s = cs[2 * i + 1];
+        *a = (float)(x * c - y * s);
+        *b = (float)(x * s + y * c);
+    }
 }
 
 int ats_relative_bucket(int rel, bool bidirectional, int num_buckets, int max_distance) {

@@ -1,12 +1,29 @@
 /* Tensor operations of the forward pass, float32, row-major.
  *
- * Each fast op that goes through BLAS has a plain-loop twin (suffix _ref) kept as the oracle
- * the tests compare against; the twins are deliberately naive and never used in the pass.
+ * The fast ops (matrix products through BLAS, the vectorized elementwise ops of ops_vec.c, the
+ * table-driven RoPE) each have a plain-loop twin (suffix _ref) kept as the oracle the tests
+ * compare against; the twins are deliberately naive and never used in the pass.
+ *
+ * Thread policy (one for the whole forward pass; quantized kernels follow it too):
+ * - BLAS is single-threaded. ats_blas_setup (blas.h) sets OpenBLAS to one thread, so a cblas
+ *   call runs entirely on the thread that makes it and no BLAS thread ever spins or sleeps
+ *   beside the pass. Never call openblas_set_num_threads or start threads inside an op.
+ * - Parallelism is the forward pass's own team (pool.h): it splits each linear map by output
+ *   features, calling ats_linear_apply_cols on disjoint column ranges from several threads at
+ *   once; attention by heads; elementwise ops and norms by rows.
+ * - So every op here is reentrant: no static or global mutable state; scratch is on the stack
+ *   or passed in. The kernels of other weight encodings (linear.h: fused tiles, or a decoded
+ *   panel of W through cblas_sgemm) run inside ats_linear_apply_cols and read only rows
+ *   o0..o1-1 of W there, so each thread decodes only its own rows.
  */
 #ifndef ATS_ENGINE_OPS_H
 #define ATS_ENGINE_OPS_H
 
 #include "linear.h"
+
+#include <stddef.h>
+
+/* ---- matrix products ---------------------------------------------------------------------- */
 
 /* C (M, N) = alpha * A (M, K) . op(B) + beta * C, with op(B) = B^T when trans_b (B is (N, K))
  * and B otherwise (B is (K, N)). lda, ldb, ldc are row strides in floats. */
@@ -15,19 +32,39 @@ void ats_gemm(bool trans_b, int M, int N, int K, float alpha, const float *A, in
 void ats_gemm_ref(bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                   const float *B, int ldb, float beta, float *C, int ldc);
 
-/* ats_linear_apply (y = x W^T + b over weights in any stored encoding) is in linear.h. */
+/* ats_linear_apply and ats_linear_apply_cols (y = x W^T + b over weights in any stored
+ * encoding) are in linear.h. */
+
+/* ---- elementwise and normalisation (vectorized; ops_vec.c) ------------------------------- */
 
 /* In place over n values: x_i <- exp(x_i - max) / sum_j exp(x_j - max). */
 void ats_softmax(float *x, int n);
+/* p (n) = softmax(s * scale); p may alias s. */
+void ats_softmax_scaled(float *p, const float *s, int n, float scale);
 
 /* out (n) = (x - mean) / sqrt(var + eps) * w + b; b may be NULL. out may alias x. */
 void ats_layernorm(float *out, const float *x, const float *w, const float *b, int n, float eps);
 /* out (n) = x / sqrt(mean(x^2) + eps) * w. out may alias x. */
 void ats_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
 
-float ats_gelu_tanh(float x); /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
-float ats_gelu_erf(float x);  /* 0.5 x (1 + erf(x / sqrt(2))) */
-float ats_silu(float x);      /* x / (1 + exp(-x)) */
+/* In place over n values: GELU in its tanh form (GPT-2 "gelu_new") and its erf form (BERT). */
+void ats_gelu_tanh(float *x, size_t n);
+void ats_gelu_erf(float *x, size_t n);
+/* up (n) *= silu(gate), silu(g) = g / (1 + e^-g): the SwiGLU of Llama's feed-forward. */
+void ats_swiglu(float *up, const float *gate, size_t n);
+/* up (n) *= gelu_tanh(gate): the GeGLU of T5 v1.1's feed-forward. */
+void ats_geglu(float *up, const float *gate, size_t n);
+
+/* The plain twins: libm and double sums. */
+void ats_softmax_ref(float *x, int n);
+void ats_layernorm_ref(float *out, const float *x, const float *w, const float *b, int n,
+                       float eps);
+void ats_rmsnorm_ref(float *out, const float *x, const float *w, int n, float eps);
+float ats_gelu_tanh_ref(float x); /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+float ats_gelu_erf_ref(float x);  /* 0.5 x (1 + erf(x / sqrt(2))) */
+float ats_silu_ref(float x);      /* x / (1 + exp(-x)) */
+
+/* ---- positions ------------------------------------------------------------------------------ */
 
 /* The sinusoidal code of `pos` over `dim` values (dim even), pair i = (sin, cos) of
  * pos * base^(-2i/dim), written as out[2i] = sin, out[2i+1] = cos. */
@@ -37,10 +74,16 @@ void ats_sinusoidal(float *out, int dim, int pos, float base);
  * scaling rule (linear: divided by factor; llama3: wavelength-dependent). */
 void ats_rope_inv_freq(float *inv_freq, int d_head, float theta, const ats_rope_scaling *scaling);
 
-/* Rotates one head vector (d_head) for position pos. Interleaved pairs are (2i, 2i+1);
- * rotate-half pairs are (i, i + d_head/2). Both rotate pair i by angle pos * inv_freq[i]. */
-void ats_rope_interleaved(float *vec, int d_head, int pos, const float *inv_freq);
-void ats_rope_half(float *vec, int d_head, int pos, const float *inv_freq);
+/* The rotation of position `pos`: cs (d_head / 2, 2) = cos, sin of pos * inv_freq[i], in
+ * double. Computed once per position and shared by every head. */
+void ats_rope_angles(double *cs, int d_head, int pos, const float *inv_freq);
+/* Rotates one head vector (d_head) by the angles cs of its position: pair i is (2i, 2i+1)
+ * (interleaved) or (i, i + d_head/2) (rotate-half), turned by angle i. */
+void ats_rope_rotate(float *vec, int d_head, bool rotate_half, const double *cs);
+
+/* The twins: the same rotations with cos and sin computed for each pair. */
+void ats_rope_interleaved_ref(float *vec, int d_head, int pos, const float *inv_freq);
+void ats_rope_half_ref(float *vec, int d_head, int pos, const float *inv_freq);
 
 /* T5's relative position bucket of key - query distance `rel` (transformers'
  * _relative_position_bucket): bidirectional stacks split the buckets between both directions,

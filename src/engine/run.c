@@ -1,14 +1,14 @@
 #include "run.h"
+#include "attention.h"
 #include "base.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/mman.h>
 
 static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return ats_clock_ms();
 }
 
 ats_run_opts ats_run_opts_default(void) {
@@ -19,6 +19,11 @@ ats_run_opts ats_run_opts_default(void) {
                           .max_tokens = 0,
                           .keep_cache = false,
                           .reuse = NULL,
+                          .threads = 0,
+                          .attention_layer = ATS_DETAIL_ALL_LAYERS,
+                          .attention_budget = 0,
+                          .cancel = NULL,
+                          .cancel_user = NULL,
                           .max_new = 20};
 }
 
@@ -49,10 +54,20 @@ bool ats_run_keeps_layer(int detail_layer, int layer) {
     return detail_layer == ATS_DETAIL_ALL_LAYERS || detail_layer == layer;
 }
 
+/* Zeroed floats. A large block (attention, caches: tens of megabytes a run, touched once each)
+ * asks for transparent huge pages, so filling it takes a page fault per 2 MiB, not per 4 KiB. */
 static float *alloc_floats(size_t count, ats_error *err) {
     float *p = calloc(count ? count : 1, sizeof(float));
-    if (!p)
+    if (!p) {
         ats_fail(err, ATS_ERR_NOMEM, "out of memory for %zu floats", count);
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1), end = (uintptr_t)(p + count);
+    if (end > start && end - start >= huge)
+        madvise((void *)start, (end - start) & ~(huge - 1), MADV_HUGEPAGE); /* a hint only */
+#endif
     return p;
 }
 
@@ -94,7 +109,12 @@ void ats_run_free(ats_run *run) {
         return;
     ats_tokens_free(run->tokens);
     free(run->kv_cache);
-    free(run->attn);
+    free(run->attn.probs);
+    free(run->attn.q);
+    free(run->attn.k);
+    free(run->attn.pooled);
+    free(run->attn.pooled_mean);
+    ats_head_cache_free(run->attn.cache);
     free(run->hidden);
     free(run->logits);
     free(run->rel_bias);
@@ -108,12 +128,47 @@ void ats_run_free(ats_run *run) {
     free(run);
 }
 
+/* The attention the run serves: every layer or the one asked for, kept whole within the
+ * budget, else each layer's queries and keys (the keys in the kv_cache when the run has one) and
+ * every head pooled (when every layer is served). */
+static ats_status alloc_attention(ats_run *run, const ats_model_config *c, const ats_run_opts *opts,
+                                  ats_error *err) {
+    ats_attn_store *a = &run->attn;
+    size_t T = (size_t)run->n_tokens, H = (size_t)c->n_head, dh = (size_t)c->d_head;
+    if (opts->attention_layer == ATS_DETAIL_ALL_LAYERS) {
+        a->layer0 = 0;
+        a->n_layers = c->n_layer;
+    } else if (opts->attention_layer >= 0 && opts->attention_layer < c->n_layer) {
+        a->layer0 = opts->attention_layer;
+        a->n_layers = 1;
+    } else {
+        return ats_fail(err, ATS_ERR_ARG, "layer %d is out of range (the model has %d)",
+                        opts->attention_layer, c->n_layer);
+    }
+    size_t budget = opts->attention_budget ? opts->attention_budget : ATS_ATTENTION_BUDGET;
+    size_t L = (size_t)a->n_layers;
+    a->kept = T * T <= budget / sizeof(float) / (L * H); /* (L, H, T, T) floats fit */
+    if (a->kept)
+        return (a->probs = alloc_floats(L * H * T * T, err)) ? ATS_OK : ATS_ERR_NOMEM;
+    if (!(a->q = alloc_floats(L * T * H * dh, err)) ||
+        (!run->kv_cache && !(a->k = alloc_floats(L * T * c->n_kv_head * dh, err))))
+        return ATS_ERR_NOMEM;
+    if (!(a->cache = ats_head_cache_new()))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    if (a->n_layers == c->n_layer) {
+        ats_attn_pool_shape(run->n_tokens, &a->pool_block, &a->pool_n);
+        size_t n = (size_t)a->pool_n;
+        if (!(a->pooled = alloc_floats((size_t)c->n_layer * H * n * n, err)) ||
+            !(a->pooled_mean = alloc_floats((size_t)c->n_layer * H * n * n, err)))
+            return ATS_ERR_NOMEM;
+    }
+    return ATS_OK;
+}
+
 static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_run_opts *opts,
                                 ats_error *err) {
     const ats_model_config *c = &model->cfg;
     size_t T = (size_t)run->n_tokens;
-    if (!(run->attn = alloc_floats((size_t)c->n_layer * c->n_head * T * T, err)))
-        return ATS_ERR_NOMEM;
     if (opts->want_hidden && !(run->hidden = alloc_floats(T * c->d_model, err)))
         return ATS_ERR_NOMEM;
     if (opts->keep_cache &&
@@ -135,6 +190,9 @@ static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_
         if (!(run->logits = alloc_floats((size_t)c->vocab_size, err)))
             return ATS_ERR_NOMEM;
     }
+    ats_status s = alloc_attention(run, c, opts, err); /* after the kv_cache it may read */
+    if (s != ATS_OK)
+        return s;
     if (opts->detail_layer != ATS_DETAIL_NONE) {
         if (opts->detail_layer != ATS_DETAIL_ALL_LAYERS &&
             (opts->detail_layer < 0 || opts->detail_layer >= c->n_layer))
@@ -161,6 +219,11 @@ static int reusable_prefix(const ats_model *model, const ats_run *run, const ats
         model->cfg.cross_attention)
         return 0;
     if (opts->want_hidden && !prev->hidden)
+        return 0;
+    /* the attention stored alike: kept or not, the same layers, the same pooled blocks */
+    const ats_attn_store *a = &run->attn, *b = &prev->attn;
+    if (a->kept != b->kept || a->layer0 != b->layer0 || a->n_layers != b->n_layers ||
+        a->pool_block != b->pool_block || (a->k == NULL) != (b->k == NULL))
         return 0;
     for (int l = 0; run->layers && l < model->cfg.n_layer; l++)
         if (run->layers[l].q && (!prev->layers || !prev->layers[l].q))
@@ -206,12 +269,17 @@ ats_status ats_run_tokens(const ats_model *model, ats_tokens *tokens, const ats_
         n = limit;
     }
     run->n_tokens = n;
+    run->threads = opts->threads;
+    run->cancel = opts->cancel;
+    run->cancel_user = opts->cancel_user;
     if ((s = alloc_outputs(run, model, opts, err)) != ATS_OK)
         goto fail;
     run->n_reused = reusable_prefix(model, run, opts->reuse, opts);
     if ((s = ats_forward(model, run, run->n_reused ? opts->reuse : NULL, run->n_reused, err)) !=
         ATS_OK)
         goto fail;
+    run->cancel = NULL; /* the caller's test is for the pass only */
+    run->cancel_user = NULL;
     run->tokenize_ms = tokenize_ms;
     run->forward_ms = now_ms() - start;
     *out = run;
@@ -297,14 +365,17 @@ void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms
 }
 
 const float *ats_run_attentions(const ats_run *run) {
-    return run->attn;
+    const ats_attn_store *a = &run->attn;
+    return a->kept && a->n_layers == run->cfg.n_layer ? a->probs : NULL;
 }
 
 const float *ats_run_attention(const ats_run *run, int layer, int head) {
-    if (layer < 0 || layer >= run->cfg.n_layer || head < 0 || head >= run->cfg.n_head)
+    const ats_attn_store *a = &run->attn;
+    if (!a->kept || layer < a->layer0 || layer >= a->layer0 + a->n_layers || head < 0 ||
+        head >= run->cfg.n_head)
         return NULL;
     size_t T = (size_t)run->n_tokens;
-    return run->attn + ((size_t)layer * run->cfg.n_head + head) * T * T;
+    return a->probs + ((size_t)(layer - a->layer0) * run->cfg.n_head + head) * T * T;
 }
 
 const float *ats_run_hidden(const ats_run *run) {

@@ -1,4 +1,5 @@
-/* The result of one run: tokens, every head's attention, and the optional extras. */
+/* The result of one run: tokens, every head's attention (kept, or computable on demand), and
+ * the optional extras. */
 #ifndef ATS_ENGINE_RUN_H
 #define ATS_ENGINE_RUN_H
 
@@ -18,6 +19,29 @@ typedef struct ats_layer_store {
     float *attn_out; /* (T, d_model) */
 } ats_layer_store;
 
+typedef struct ats_head_cache ats_head_cache; /* attention.c */
+
+/* Where a run's attention probabilities are. Layers attn_layer0 .. attn_layer0 + n - 1 can be
+ * asked for (every layer normally; one when ats_run_opts.attention_layer names it). Small runs
+ * keep them all (`probs`); past the budget a run keeps each of those layers' queries and keys
+ * (`q`, `k`) and computes a head's probabilities when asked, through a small cache shared by the
+ * threads reading the run, plus a pooled thumbnail of every head of every layer for the grid. */
+typedef struct ats_attn_store {
+    int layer0, n_layers;
+    bool kept;
+    float *probs; /* kept: (n_layers, n_head, T, T) */
+    float *q;     /* on demand: (n_layers, T, n_head * d_head) after RoPE */
+    float *k;     /* on demand: (n_layers, T, n_kv_head * d_head) after RoPE; NULL when the run's
+                     kv_cache holds every layer's keys (then read there) */
+    /* on demand: sums of each head's probabilities over blocks of `block` x `block` tokens
+     * (query rows i*block.., keys j*block..), (n_layer, n_head, n, n), n = ceil(T / block); and
+     * the same as means, made at the end of the pass */
+    float *pooled;
+    float *pooled_mean;
+    int pool_n, pool_block;
+    ats_head_cache *cache; /* on demand */
+} ats_attn_store;
+
 struct ats_run {
     atomic_int refs;      /* ats_run_retain / ats_run_free */
     ats_model_config cfg; /* a copy, so the run outlives nothing it needs */
@@ -27,7 +51,7 @@ struct ats_run {
     int n_dropped;
     int n_reused; /* leading tokens whose results came from a previous run */
     double tokenize_ms, forward_ms;
-    float *attn;             /* (n_layer, n_head, T, T) */
+    ats_attn_store attn;
     float *hidden;           /* (T, d_model) or NULL */
     float *logits;           /* (vocab_size) or NULL */
     ats_layer_store *layers; /* (n_layer) */
@@ -40,6 +64,10 @@ struct ats_run {
     int n_memory;            /* Te */
     float *cross_attn;       /* (n_layer, n_head, T, Te) */
     int n_generated;         /* decoder tokens made by greedy generation */
+    /* while the forward pass runs: the caller's cancel test and the team size */
+    bool (*cancel)(void *user);
+    void *cancel_user;
+    int threads;
 };
 
 /* Cuts the tokens to the model's context, allocates the outputs and runs the pass; takes
@@ -56,8 +84,9 @@ bool ats_run_keeps_layer(int detail_layer, int layer);
  *
  * With prev != NULL, the first `n_prefix` tokens are the same as prev's first tokens in a causal
  * model, so their keys, values, attention rows, hidden states and kept details are copied from
- * prev (which must hold a kv_cache, the hidden states if run wants them, and the layer stores run
- * keeps) and only tokens n_prefix..T-1 are computed. n_prefix < T. */
+ * prev (which must hold a kv_cache, the hidden states if run wants them, the layer stores run
+ * keeps, and its attention stored the same way) and only tokens n_prefix..T-1 are computed.
+ * n_prefix < T. ATS_ERR_CANCELLED when run->cancel said so between two layers. */
 ats_status ats_forward(const ats_model *model, ats_run *run, const ats_run *prev, int n_prefix,
                        ats_error *err);
 

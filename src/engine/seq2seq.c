@@ -51,10 +51,13 @@ static int32_t argmax(const float *v, int n) {
 
 /* Appends greedy tokens to `dec` (start token first) until the end token or max_new. */
 static ats_status generate(const ats_model *model, ats_run *encoder, ats_tokens *dec, int max_new,
-                           int *n_generated, ats_error *err) {
+                           const ats_run_opts *opts, int *n_generated, ats_error *err) {
     const ats_model *d = model->decoder;
     ats_run_opts go = ats_run_opts_default();
     go.want_logits = true;
+    go.threads = opts->threads;
+    go.cancel = opts->cancel; /* a stale generation stops too */
+    go.cancel_user = opts->cancel_user;
     *n_generated = 0;
     for (int step = 0; step < max_new && ats_tokens_count(dec) < d->cfg.context; step++) {
         ats_tokens *input = tokens_copy(dec, err);
@@ -81,6 +84,8 @@ static ats_status run_both(const ats_model *model, ats_tokens *enc, ats_tokens *
     ats_run_opts eo = *opts;
     if (eo.detail_layer >= model->cfg.n_layer) /* a layer of the decoder only */
         eo.detail_layer = ATS_DETAIL_NONE;
+    if (eo.attention_layer >= model->cfg.n_layer) /* likewise: this stack serves every layer */
+        eo.attention_layer = ATS_DETAIL_ALL_LAYERS;
     eo.want_hidden = true; /* the decoder's memory */
     eo.want_logits = false;
     eo.keep_cache = false;
@@ -93,7 +98,7 @@ static ats_status run_both(const ats_model *model, ats_tokens *enc, ats_tokens *
     }
     int n_generated = 0;
     if (greedy &&
-        (st = generate(model, encoder, dec, opts->max_new, &n_generated, err)) != ATS_OK) {
+        (st = generate(model, encoder, dec, opts->max_new, opts, &n_generated, err)) != ATS_OK) {
         ats_tokens_free(dec);
         ats_run_free(encoder);
         return st;
@@ -101,6 +106,8 @@ static ats_status run_both(const ats_model *model, ats_tokens *enc, ats_tokens *
     ats_run_opts dop = *opts;
     if (dop.detail_layer >= model->decoder->cfg.n_layer) /* a layer of the encoder only */
         dop.detail_layer = ATS_DETAIL_NONE;
+    if (dop.attention_layer >= model->decoder->cfg.n_layer)
+        dop.attention_layer = ATS_DETAIL_ALL_LAYERS;
     dop.keep_cache = false;
     dop.reuse = NULL;
     st = ats_run_tokens(model->decoder, dec, &dop, 0.0, encoder, out, err);

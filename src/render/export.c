@@ -90,8 +90,7 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
         else if (st->view != ATS_VIEW_LINES && !auto_scale)
             meta_printf(m, &used, "ColorScale", "fixed %s to 1", diverging ? "-1" : "0");
         else if (st->view != ATS_VIEW_LINES) {
-            bool ok = data->attention && st->layer >= 0 && st->layer < data->n_layer &&
-                      st->head >= 0 && st->head < data->n_head && data->n_tokens > 0;
+            bool ok = data->n_tokens > 0 && ats_view_data_head(data, st->layer, st->head);
             float mx = ok ? ats_attention_max(data, st->hide_special, st->layer, st->head) : 1.0f;
             meta_printf(m, &used, "ColorScale", "auto %.2g to %.2g", diverging ? -(double)mx : 0.0,
                         (double)mx);

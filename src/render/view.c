@@ -158,7 +158,7 @@ static ats_status check(const ats_view_state *st, const ats_view_data *d, float 
     if (d->n_head > ATS_MAX_HEADS)
         return ats_fail(err, ATS_ERR_UNSUPPORTED, "view: %d heads; views draw at most %d",
                         d->n_head, ATS_MAX_HEADS);
-    if (!d->tokens || !d->attention)
+    if (!d->tokens || (!d->attention && !d->head))
         return ats_fail(err, ATS_ERR_ARG, "view: token labels or attention missing");
     if (d->n_keys < 0 || d->n_keys > (1 << 24) || (d->n_keys > 0 && !d->key_tokens))
         return ats_fail(err, ATS_ERR_ARG, "view: %d key tokens without their labels", d->n_keys);
@@ -444,4 +444,14 @@ void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy) 
         return;
     st->pan_query = clampf(l->pan_q - dy / l->cell, 0, max_pan(l->avail.h, l->cell, l->n_shown));
     st->pan_key = clampf(l->pan_k - dx / l->cell, 0, max_pan(l->avail.w, l->cell, l->n_kshown));
+}
+
+const float *ats_view_data_head(const ats_view_data *d, int layer, int head) {
+    if (layer < 0 || layer >= d->n_layer || head < 0 || head >= d->n_head)
+        return NULL;
+    if (d->attention) {
+        size_t T = (size_t)d->n_tokens, K = (size_t)(d->n_keys > 0 ? d->n_keys : d->n_tokens);
+        return d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * T * K;
+    }
+    return d->head ? d->head(d->head_user, layer, head) : NULL;
 }

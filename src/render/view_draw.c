@@ -216,8 +216,9 @@ float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_onl
 
 float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
     int T = d->n_tokens, K = n_keys_of(d);
-    const float *a =
-        d->attention + ((size_t)layer * (size_t)d->n_head + (size_t)head) * (size_t)T * (size_t)K;
+    const float *a = ats_view_data_head(d, layer, head);
+    if (!a)
+        return 1.0f;
     const bool *kspecial = d->n_keys > 0 ? d->key_special : d->special;
     bool skip = hide_special && d->special, kskip = hide_special && kspecial;
     float mx = 0;
@@ -268,7 +269,7 @@ static int first_in_window(const int *kshown, int kn, int q, int window) {
 
 const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *mq_out,
                                    int *mk_out) {
-    int n = c->tok.n, nk = c->ktok.n, T = c->d->n_tokens, K = n_keys_of(c->d);
+    int n = c->tok.n, nk = c->ktok.n, K = n_keys_of(c->d);
     int m = (n + step - 1) / step, mk = (nk + step - 1) / step;
     *mq_out = m;
     *mk_out = mk;
@@ -279,8 +280,11 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
         return NULL;
     int *seen = (int *)(void *)(sum + mk);
     uint8_t *img = (uint8_t *)(void *)(seen + mk);
-    const float *a = c->d->attention +
-                     ((size_t)layer * (size_t)c->d->n_head + (size_t)head) * (size_t)T * (size_t)K;
+    const float *a = ats_view_data_head(c->d, layer, head);
+    if (!a) { /* a head that cannot be had: empty */
+        memset(img, 0, (size_t)m * (size_t)mk * 4);
+        return img;
+    }
     const int *shown = c->tok.shown, *kshown = c->ktok.shown;
     bool causal = c->d->causal, all_shown = nk == K;
     int window = causal ? ats_view_window(c->d, layer) : 0;

@@ -79,6 +79,77 @@ void ats_grid_natural_size(view_ctx *c, float *w, float *h) {
     *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
 
+/* Long texts come with a pooled overview instead of whole heads (ats_view_data.pooled): the grid
+ * draws a cell per block of tokens from it. */
+static bool pooled_mode(const view_ctx *c) {
+    return !c->d->attention && c->d->pooled && c->d->pooled_n > 0;
+}
+
+/* Cells each way of a head's matrix before any averaging: shown tokens, or pooled blocks. */
+static int grid_cells(const view_ctx *c) {
+    return pooled_mode(c) ? c->d->pooled_n : c->tok.n;
+}
+
+static const float *pooled_head(const view_ctx *c, int layer, int head) {
+    size_t n = (size_t)c->d->pooled_n;
+    return c->d->pooled + ((size_t)layer * (size_t)c->d->n_head + (size_t)head) * n * n;
+}
+
+/* Pairs of pooled block (i, j) that a query sees (all of them unless causal), and all pairs. */
+static int block_seen(const view_ctx *c, int i, int j, int *total) {
+    int b = c->d->pooled_block, T = c->d->n_tokens;
+    int q0 = i * b, q1 = q0 + b < T ? q0 + b : T, k0 = j * b, k1 = k0 + b < T ? k0 + b : T;
+    *total = (q1 - q0) * (k1 - k0);
+    if (!c->d->causal || j < i) /* keys all before the block's queries */
+        return *total;
+    if (j > i) /* keys all after them */
+        return 0;
+    return (q1 - q0) * (q1 - q0 + 1) / 2; /* a diagonal block: the lower triangle */
+}
+
+/* Block (i, j)'s mean weight over the pairs a query sees (the overview's mean counts masked
+ * pairs as 0), and those pairs' share of the block in *share. */
+static float block_mean(const view_ctx *c, const float *mean, int i, int j, float *share) {
+    int total, seen = block_seen(c, i, j, &total);
+    *share = (float)seen / (float)(total ? total : 1);
+    return seen ? mean[i * c->d->pooled_n + j] * (float)total / (float)seen : 0.0f;
+}
+
+/* The weight of the top colour of one thumbnail: 1, or with the auto scale the head's largest
+ * weight (in the pooled overview: its largest block mean). */
+static float grid_scale_max(const view_ctx *c, int layer, int head) {
+    if (!pooled_mode(c) || c->st->color_scale != ATS_COLOR_SCALE_AUTO)
+        return ats_view_scale_max(c, layer, head);
+    const float *mean = pooled_head(c, layer, head);
+    float mx = 0, share;
+    for (int i = 0, n = c->d->pooled_n; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            float v = block_mean(c, mean, i, j, &share);
+            mx = v > mx ? v : mx;
+        }
+    return mx > 0 && isfinite(mx) ? mx : 1.0f;
+}
+
+/* One head's overview from its pooled means: a cell per block, as transparent as the share of
+ * the block a causal query may not see. */
+static uint8_t *pooled_image(view_ctx *c, int layer, int head, int *m_out, int *mk_out) {
+    int n = c->d->pooled_n;
+    uint8_t *img = (uint8_t *)ats_view_scratch(c, (size_t)n * (size_t)n * 4);
+    if (!img)
+        return NULL;
+    const float *mean = pooled_head(c, layer, head);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            float share, v = block_mean(c, mean, i, j, &share);
+            ats_rgba col = share > 0 ? value_color(c, v) : (ats_rgba){0, 0, 0, 0};
+            uint8_t *p = img + ((size_t)i * (size_t)n + (size_t)j) * 4;
+            p[0] = col.r, p[1] = col.g, p[2] = col.b;
+            p[3] = (uint8_t)lroundf(255.0f * share);
+        }
+    *m_out = *mk_out = n;
+    return img;
+}
+
 static frect thumb_rect(const geom *g, int layer, int head) {
     return (frect){g->grid.x + (float)head * (g->thumb + g->gap),
                    g->grid.y + (float)layer * (g->thumb + g->gap), g->thumb, g->thumb};
@@ -94,9 +165,9 @@ typedef struct matrix_plan {
 } matrix_plan;
 
 static matrix_plan plan_for(const view_ctx *c, float px) {
-    int n = c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n;
+    int n = pooled_mode(c) ? c->d->pooled_n : c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n;
     px = fmaxf(px, 1.0f);
-    matrix_plan p = {(float)n > 2.0f * px ? (int)ceilf((float)n / px) : 1, 1};
+    matrix_plan p = {(float)n > 2.0f * px && !pooled_mode(c) ? (int)ceilf((float)n / px) : 1, 1};
     int m = (n + p.step - 1) / p.step;
     if ((float)m > px)
         p.shrink = (int)ceilf((float)m / px);
@@ -130,8 +201,10 @@ static void shrink_colors(uint8_t *img, int *m_io, int *mk_io, int f) {
 /* One head's image by `plan`, coloured against its own max with the auto scale. */
 static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m,
                                  int *mk) {
-    c->vmax = ats_view_scale_max(c, layer, head);
-    uint8_t *img = (uint8_t *)ats_attention_image(c, layer, head, plan.step, m, mk);
+    c->vmax = grid_scale_max(c, layer, head);
+    uint8_t *img = pooled_mode(c)
+                       ? pooled_image(c, layer, head, m, mk)
+                       : (uint8_t *)ats_attention_image(c, layer, head, plan.step, m, mk);
     c->vmax = 1.0f;
     if (img && plan.shrink > 1)
         shrink_colors(img, m, mk, plan.shrink);
@@ -178,6 +251,7 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
                        (int)c->st->color_scale};
     h = fnv(h, head_info, sizeof head_info);
     h = fnv(h, &d->attention, sizeof d->attention);
+    h = fnv(h, &d->pooled, sizeof d->pooled);
     if (d->model_name)
         h = fnv(h, d->model_name, strlen(d->model_name));
     for (int i = 0; i < d->n_tokens; i++) {
@@ -189,13 +263,14 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
         h = fnv(h, k, strlen(k) + 1);
         h = fnv(h, (uint8_t[1]){(uint8_t)is_key_special(c, i)}, 1);
     }
-    int T = d->n_tokens;
+    int T = pooled_mode(c) ? d->pooled_n : d->n_tokens;
     for (int l = 0; l < d->n_layer; l++)
         for (int hd = 0; hd < d->n_head; hd++)
             for (int s = 0; s < 4; s++) { /* rows last, middle, a third, first */
                 int q = s == 0 ? T - 1 : s == 1 ? T / 2 : s == 2 ? T / 3 : 0;
                 int k = (q * 7 + l * 13 + hd + s) % (q < n_keys_of(d) ? q + 1 : n_keys_of(d));
-                float v = attn_at(c, l, hd, q, k);
+                float v =
+                    pooled_mode(c) ? pooled_head(c, l, hd)[q * T + k] : attn_at(c, l, hd, q, k);
                 h = fnv(h, &v, sizeof v);
             }
     return h ? h : 1;
@@ -205,8 +280,8 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
  * changed; NULL (c->status set) when out of memory. */
 static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out, int *mk_out) {
     thumb_cache *tc = c->thumbs;
-    int count = c->d->n_layer * c->d->n_head, m = (c->tok.n + plan.step - 1) / plan.step;
-    int mk = (c->ktok.n + plan.step - 1) / plan.step;
+    int count = c->d->n_layer * c->d->n_head, m = (grid_cells(c) + plan.step - 1) / plan.step;
+    int mk = pooled_mode(c) ? m : (c->ktok.n + plan.step - 1) / plan.step;
     m = (m + plan.shrink - 1) / plan.shrink;
     mk = (mk + plan.shrink - 1) / plan.shrink;
     uint64_t key = thumbs_key(c, plan);
@@ -264,7 +339,7 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
     float side = clampf(0.5f * fminf(c->w, c->h), 120.0f * ui, 520.0f * ui);
     float lw = fmaxf(ats_widest_label(c, lsize), ats_widest_key_label(c, lsize));
     lw = fminf(lw, 90.0f * ui);
-    bool labels = side / (float)(n > nk ? n : nk) >= 9.0f * ui;
+    bool labels = !pooled_mode(c) && side / (float)(n > nk ? n : nk) >= 9.0f * ui;
     float a, d, at, dt;
     ats_font_metrics(c->font, lsize, &a, &d);
     ats_font_metrics(c->font, UI_TEXT * ui, &at, &dt);
@@ -288,7 +363,7 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
                            role ? " \xC2\xB7 " : "", role ? role : "");
     if (c->st->color_scale == ATS_COLOR_SCALE_AUTO) /* the range its colours span */
         snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 0 \xE2\x80\x93 %.2g",
-                 (double)ats_view_scale_max(c, layer, head));
+                 (double)grid_scale_max(c, layer, head));
     ats_text_style ts = tstyle(UI_TEXT * ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.bold = true;
     ts.max_width = pw - 2 * pad;

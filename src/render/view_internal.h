@@ -117,12 +117,10 @@ static inline int n_keys_of(const ats_view_data *d) {
     return d->n_keys > 0 ? d->n_keys : d->n_tokens;
 }
 
-/* attention[layer][head][q][k] */
+/* attention[layer][head][q][k]; 0 for a head that cannot be had */
 static inline float attn_at(const view_ctx *c, int layer, int head, int q, int k) {
-    size_t T = (size_t)c->d->n_tokens, K = (size_t)n_keys_of(c->d);
-    return c->d
-        ->attention[(((size_t)layer * (size_t)c->d->n_head + (size_t)head) * T + (size_t)q) * K +
-                    (size_t)k];
+    const float *a = ats_view_data_head(c->d, layer, head);
+    return a ? a[(size_t)q * (size_t)n_keys_of(c->d) + (size_t)k] : 0.0f;
 }
 
 /* The colour of attention value v: [0, vmax] on sequential maps, [-vmax, vmax] on diverging

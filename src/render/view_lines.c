@@ -200,12 +200,11 @@ static float weight(const view_ctx *c, int head, int q, int k) {
     return attn_at(c, c->st->layer, head, c->tok.shown[q], c->ktok.shown[k]);
 }
 
-/* Head h's attention row of shown query q, indexed by key token (the shown keys: ktok.shown). */
+/* Head h's attention row of shown query q, indexed by key token (the shown keys: ktok.shown);
+ * NULL for a head that cannot be had. */
 static const float *query_row(const view_ctx *c, int head, int q) {
-    size_t T = (size_t)c->d->n_tokens, K = (size_t)n_keys_of(c->d);
-    return c->d->attention + (((size_t)c->st->layer * (size_t)c->d->n_head + (size_t)head) * T +
-                              (size_t)c->tok.shown[q]) *
-                                 K;
+    const float *a = ats_view_data_head(c->d, c->st->layer, head);
+    return a ? a + (size_t)c->tok.shown[q] * (size_t)n_keys_of(c->d) : NULL;
 }
 
 /* Shown keys [0, n) that shown query q sees: up to itself in a causal model (shown order is
@@ -242,6 +241,8 @@ static float line_cut(const view_ctx *c, int f) {
             continue;
         for (int q = 0; q < n; q++) {
             const float *row = query_row(c, h, q);
+            if (!row)
+                break;
             for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
                 float w = row[c->ktok.shown[k]];
                 if (w >= cut) {
@@ -273,6 +274,8 @@ static void draw_lines(view_ctx *c, const geom *g, int f, ats_token_side side, f
             if (f >= 0 && side == ATS_SIDE_QUERY && q != f)
                 continue;
             const float *row = query_row(c, h, q);
+            if (!row)
+                break;
             for (int k = 0, kn = keys_seen(c, q); k < kn; k++) {
                 if (f >= 0 && side == ATS_SIDE_KEY && k != f)
                     continue;

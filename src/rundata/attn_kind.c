@@ -51,6 +51,30 @@ const float *ats_run_kind_attention(const ats_run *run, ats_attn_kind kind, int 
     return ats_run_cross_attention(r, layer, head);
 }
 
+ats_status ats_run_kind_acquire(const ats_run *run, ats_attn_kind kind, int layer, int head,
+                                const float **out, int *rows, int *cols, ats_error *err) {
+    *out = NULL;
+    const ats_run *r = ats_run_of_kind(run, kind);
+    if (!r)
+        return ats_fail(err, ATS_ERR_ARG, "the run has no %s attention (it is not a T5 run)",
+                        ats_attn_kind_name(kind));
+    *rows = ats_run_n_tokens(r);
+    if (kind != ATS_ATTN_CROSS) {
+        *cols = *rows;
+        return ats_run_attention_acquire(r, layer, head, out, err);
+    }
+    *cols = ats_run_n_tokens(ats_run_encoder(run));
+    *out = ats_run_cross_attention(r, layer, head);
+    return *out ? ATS_OK
+                : ats_fail(err, ATS_ERR_ARG, "cross-attention layer %d head %d is out of range",
+                           layer, head);
+}
+
+void ats_run_kind_release(const ats_run *run, ats_attn_kind kind, const float *attention) {
+    if (kind != ATS_ATTN_CROSS && attention)
+        ats_run_attention_release(ats_run_of_kind(run, kind), attention);
+}
+
 /* Labels and special flags of a token list (borrowed pieces). */
 static ats_status labels_of(const ats_tokens *tokens, const char ***labels, bool **special,
                             ats_error *err) {
@@ -64,6 +88,31 @@ static ats_status labels_of(const ats_tokens *tokens, const char ***labels, bool
         (*labels)[i] = t->piece;
         (*special)[i] = t->special;
     }
+    return ATS_OK;
+}
+
+/* ats_view_data.head for runs without whole attention: acquired once per view. */
+static const float *view_head(void *user, int layer, int head) {
+    ats_run_view *v = user;
+    int H = v->data.n_head;
+    const float **slot = &v->heads[(size_t)layer * (size_t)H + (size_t)head];
+    if (!*slot && ats_run_attention_acquire(v->run, layer, head, slot, NULL) != ATS_OK)
+        *slot = NULL;
+    return *slot;
+}
+
+/* Points v->data at heads asked one at a time from `run` (which keeps no whole attention) and
+ * at its pooled overview. */
+static ats_status view_heads_on_demand(ats_run_view *v, const ats_run *run, ats_error *err) {
+    const ats_model_config *c = ats_run_get_config(run);
+    v->run = run;
+    v->heads = calloc((size_t)c->n_layer * (size_t)c->n_head, sizeof *v->heads);
+    if (!v->heads)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory for %d heads", c->n_head);
+    v->data.attention = NULL;
+    v->data.head = view_head;
+    v->data.head_user = v;
+    v->data.pooled = ats_run_attention_pooled(run, &v->data.pooled_n, &v->data.pooled_block);
     return ATS_OK;
 }
 
@@ -124,6 +173,10 @@ ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const
         .attention = kind == ATS_ATTN_CROSS ? ats_run_cross_attentions(r) : ats_run_attentions(r),
         .causal = kind != ATS_ATTN_CROSS && c->causal,
     };
+    if (!v->data.attention && (s = view_heads_on_demand(v, r, err)) != ATS_OK) {
+        ats_run_view_free(v); /* a long text: its heads are computed when a view asks */
+        return s;
+    }
     if (kind == ATS_ATTN_CROSS) {
         v->data.n_keys = ats_run_n_tokens(ats_run_encoder(run));
         v->data.key_tokens = v->key_labels;

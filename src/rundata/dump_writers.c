@@ -1,5 +1,6 @@
 /* The numbers of a run as files: JSON (the schema of DESIGN.md), NPY and CSV. Shared by
- * `attnscope dump` and the window's data export, which writes into memory first. */
+ * `attnscope dump` and the window's data export, which writes into memory first. Heads are taken
+ * one at a time (ats_run_kind_acquire), so a long run's heads are computed as they are written. */
 #include "attnscope/rundata.h"
 
 #include <stdlib.h>
@@ -67,11 +68,36 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     fputc('}', f);
 }
 
+/* "attentions": [layer][head][query][key] of one kind over a selection. */
+static ats_status write_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                             const ats_dump_selection *sel, const char *nl, ats_error *err) {
+    fputc('[', f);
+    for (int l = 0; l < sel->n_layers; l++) {
+        fprintf(f, "%s%s  [", l ? "," : "", nl);
+        for (int h = 0; h < sel->n_heads; h++) {
+            int rows, cols;
+            const float *a;
+            ats_status s = ats_run_kind_acquire(run, kind, sel->layer0 + l, sel->head0 + h, &a,
+                                                &rows, &cols, err);
+            if (s != ATS_OK)
+                return s;
+            if (h)
+                fprintf(f, ",%s   ", nl);
+            write_matrix(f, a, rows, cols);
+            ats_run_kind_release(run, kind, a);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+    return ATS_OK;
+}
+
 /* One JSON object; with one_line (JSON Lines, for --text-file) it holds no newline but the last,
  * otherwise each member and each head starts a line so a person can read the file. */
-void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                         const ats_run *run, const ats_dump_selection *sel, const char *warning,
-                         const ats_head_steps *steps, bool one_line) {
+ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
+                               const ats_run *run, const ats_dump_selection *sel,
+                               const char *warning, const ats_head_steps *steps, bool one_line,
+                               ats_error *err) {
     int T = ats_run_n_tokens(run);
     const char *nl = one_line ? "" : "\n";
     fputs("{\"model\": ", f);
@@ -90,17 +116,10 @@ void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size
     write_index_list(f, sel->layer0, sel->n_layers);
     fputs(", \"heads\": ", f);
     write_index_list(f, sel->head0, sel->n_heads);
-    fprintf(f, ",%s \"attentions\": [", nl);
-    for (int l = 0; l < sel->n_layers; l++) {
-        fprintf(f, "%s%s  [", l ? "," : "", nl);
-        for (int h = 0; h < sel->n_heads; h++) {
-            if (h)
-                fprintf(f, ",%s   ", nl);
-            write_matrix(f, ats_run_attention(run, sel->layer0 + l, sel->head0 + h), T, T);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
+    fprintf(f, ",%s \"attentions\": ", nl);
+    ats_status s = write_kind(f, run, ATS_ATTN_ENCODER, sel, nl, err);
+    if (s != ATS_OK)
+        return s;
     const float *logits = ats_run_logits_last(run);
     if (logits) {
         fprintf(f, ",%s \"logits_last\": ", nl);
@@ -114,31 +133,14 @@ void ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size
     if (steps)
         write_steps(f, steps, nl);
     fputs("}\n", f);
+    return ATS_OK;
 }
 
-/* "attentions": [layer][head][query][key] of one kind over a selection. */
-static void write_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
-                       const ats_dump_selection *sel, const char *nl) {
-    fputc('[', f);
-    for (int l = 0; l < sel->n_layers; l++) {
-        fprintf(f, "%s%s  [", l ? "," : "", nl);
-        for (int h = 0; h < sel->n_heads; h++) {
-            int rows, cols;
-            const float *a =
-                ats_run_kind_attention(run, kind, sel->layer0 + l, sel->head0 + h, &rows, &cols);
-            if (h)
-                fprintf(f, ",%s   ", nl);
-            write_matrix(f, a, rows, cols);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
-}
-
-void ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text, size_t text_len,
-                                 const char *target, size_t target_len, const ats_run *run,
-                                 const ats_dump_selection *enc, const ats_dump_selection *dec,
-                                 const ats_head_steps *steps, bool one_line) {
+ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
+                                       size_t text_len, const char *target, size_t target_len,
+                                       const ats_run *run, const ats_dump_selection *enc,
+                                       const ats_dump_selection *dec, const ats_head_steps *steps,
+                                       bool one_line, ats_error *err) {
     const char *nl = one_line ? "" : "\n";
     const ats_run *encoder = ats_run_encoder(run);
     const ats_model_config *dc = ats_run_get_config(run);
@@ -158,16 +160,20 @@ void ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *te
     fputs(", \"heads\": ", f);
     write_index_list(f, enc->head0, enc->n_heads);
     fprintf(f, ",%s \"attentions\": ", nl);
-    write_kind(f, run, ATS_ATTN_ENCODER, enc, nl);
+    ats_status s = write_kind(f, run, ATS_ATTN_ENCODER, enc, nl, err);
+    if (s != ATS_OK)
+        return s;
     fprintf(f, ",%s \"decoder_tokens\": ", nl);
     ats_json_write_tokens(f, ats_run_get_tokens(run));
     fprintf(f, ",%s \"generated\": %d", nl, ats_run_generated_tokens(run));
     fprintf(f, ",%s \"decoder_layers\": ", nl);
     write_index_list(f, dec->layer0, dec->n_layers);
     fprintf(f, ",%s \"decoder_attentions\": ", nl);
-    write_kind(f, run, ATS_ATTN_DECODER, dec, nl);
+    if ((s = write_kind(f, run, ATS_ATTN_DECODER, dec, nl, err)) != ATS_OK)
+        return s;
     fprintf(f, ",%s \"cross_attentions\": ", nl);
-    write_kind(f, run, ATS_ATTN_CROSS, dec, nl);
+    if ((s = write_kind(f, run, ATS_ATTN_CROSS, dec, nl, err)) != ATS_OK)
+        return s;
     if (ats_run_logits_last(run)) {
         fprintf(f, ",%s \"logits_last\": ", nl);
         write_vector(f, ats_run_logits_last(run), dc->vocab_size);
@@ -181,6 +187,7 @@ void ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *te
     if (steps)
         write_steps(f, steps, nl);
     fputs("}\n", f);
+    return ATS_OK;
 }
 
 /* NPY version 1.0: magic, header length, a Python dict literal padded to 64 bytes, data. */
@@ -201,20 +208,31 @@ static void write_npy_header(FILE *f, int d0, int d1, int d2, int d3) {
     fputc('\n', f);
 }
 
-void ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
-                             const ats_dump_selection *sel) {
-    int rows = 0, cols = 0;
-    ats_run_kind_attention(run, kind, sel->layer0, sel->head0, &rows, &cols);
+ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                                   const ats_dump_selection *sel, ats_error *err) {
+    const ats_run *r = ats_run_of_kind(run, kind);
+    if (!r)
+        return ats_fail(err, ATS_ERR_ARG, "the run has no %s attention", ats_attn_kind_name(kind));
+    int rows = ats_run_n_tokens(r);
+    int cols = kind == ATS_ATTN_CROSS ? ats_run_n_tokens(ats_run_encoder(run)) : rows;
     write_npy_header(f, sel->n_layers, sel->n_heads, rows, cols);
     /* float32 little-endian: the in-memory layout on every platform attnscope builds for. */
     for (int l = 0; l < sel->n_layers; l++)
-        for (int h = 0; h < sel->n_heads; h++)
-            fwrite(ats_run_kind_attention(run, kind, sel->layer0 + l, sel->head0 + h, &rows, &cols),
-                   sizeof(float), (size_t)rows * cols, f);
+        for (int h = 0; h < sel->n_heads; h++) {
+            const float *a;
+            ats_status s = ats_run_kind_acquire(run, kind, sel->layer0 + l, sel->head0 + h, &a,
+                                                &rows, &cols, err);
+            if (s != ATS_OK)
+                return s;
+            fwrite(a, sizeof(float), (size_t)rows * cols, f);
+            ats_run_kind_release(run, kind, a);
+        }
+    return ATS_OK;
 }
 
-void ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel) {
-    ats_dump_write_npy_kind(f, run, ATS_ATTN_ENCODER, sel);
+ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
+                              ats_error *err) {
+    return ats_dump_write_npy_kind(f, run, ATS_ATTN_ENCODER, sel, err);
 }
 
 /* ---- NPZ: a zip archive of NPY files, stored (no compression) ------------------------------ */
@@ -258,8 +276,8 @@ bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_sele
             ok = false;
             break;
         }
-        ats_dump_write_npy_kind(m, run, (ats_attn_kind)k, k == 0 ? enc : dec);
-        ok = fclose(m) == 0 && len[k] < 0xFFFFFFF0u;
+        ok = ats_dump_write_npy_kind(m, run, (ats_attn_kind)k, k == 0 ? enc : dec, NULL) == ATS_OK;
+        ok = fclose(m) == 0 && ok && len[k] < 0xFFFFFFF0u;
     }
     uint32_t crc[3], offset[3], at = 0;
     for (int k = 0; k < 3 && ok; k++) {
@@ -309,11 +327,13 @@ static void write_csv_field(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-void ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer, int head) {
+ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer,
+                                   int head, ats_error *err) {
     int rows = 0, cols = 0;
-    const float *a = ats_run_kind_attention(run, kind, layer, head, &rows, &cols);
-    if (!a)
-        return;
+    const float *a;
+    ats_status s = ats_run_kind_acquire(run, kind, layer, head, &a, &rows, &cols, err);
+    if (s != ATS_OK)
+        return s;
     const ats_tokens *queries = ats_run_get_tokens(ats_run_of_kind(run, kind));
     const ats_tokens *keys =
         kind == ATS_ATTN_CROSS ? ats_run_get_tokens(ats_run_encoder(run)) : queries;
@@ -331,8 +351,10 @@ void ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, in
         }
         fputs("\r\n", f);
     }
+    ats_run_kind_release(run, kind, a);
+    return ATS_OK;
 }
 
-void ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head) {
-    ats_dump_write_csv_kind(f, run, ATS_ATTN_ENCODER, layer, head);
+ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, ats_error *err) {
+    return ats_dump_write_csv_kind(f, run, ATS_ATTN_ENCODER, layer, head, err);
 }

@@ -16,6 +16,9 @@ void ats_run_view_free(ats_run_view *v) {
     free(v->key_labels);
     free(v->key_special);
     free(v->windows);
+    for (int i = 0; v->heads && i < v->data.n_layer * v->data.n_head; i++)
+        ats_run_attention_release(v->run, v->heads[i]);
+    free(v->heads);
     *v = (ats_run_view){0};
 }
 

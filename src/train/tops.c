@@ -193,8 +193,9 @@ void ats_tr_rope_bwd(float *dqkv, int T, int H, int dh, const double *table) {
 /* ---- GELU ----------------------------------------------------------------------------------- */
 
 void ats_tr_gelu_fwd(float *y, const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        y[i] = ats_gelu_tanh(x[i]);
+    if (y != x)
+        memmove(y, x, n * sizeof *y);
+    ats_gelu_tanh(y, n); /* the engine's, in place */
 }
 
 void ats_tr_gelu_bwd(float *dx, const float *dy, const float *x, size_t n) {

@@ -145,30 +145,36 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
     bool ok = true;
     for (int i = 0; i < 3; i++)
         ok = mem_open(&m[i]) && ok;
+    ats_status s = ok ? ATS_OK : ATS_ERR_NOMEM;
     const ats_model_config *dc = ats_model_get_decoder_config(model);
-    if (ok && dc) { /* T5: the three kinds; NPY is then an NPZ archive of them */
+    if (s == ATS_OK && dc) { /* T5: the three kinds; NPY is then an NPZ archive of them */
         ats_dump_selection dec = ats_dump_selection_all(dc);
-        ats_dump_write_json_seq2seq(m[0].f, model, job->text, job->text_len, job->target,
-                                    job->target_len, run, &all, &dec, NULL, false);
-        ok = ats_dump_write_npz_seq2seq(m[1].f, run, &all, &dec);
-        ats_dump_write_csv_kind(m[2].f, run, job->kind, job->layer, job->head);
-    } else if (ok) {
-        ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
-                            warning[0] ? warning : NULL, NULL, false);
-        ats_dump_write_npy(m[1].f, run, &all);
-        ats_dump_write_csv(m[2].f, run, job->layer, job->head);
+        s = ats_dump_write_json_seq2seq(m[0].f, model, job->text, job->text_len, job->target,
+                                        job->target_len, run, &all, &dec, NULL, false, err);
+        if (s == ATS_OK && !ats_dump_write_npz_seq2seq(m[1].f, run, &all, &dec))
+            s = ATS_ERR_NOMEM;
+        if (s == ATS_OK)
+            s = ats_dump_write_csv_kind(m[2].f, run, job->kind, job->layer, job->head, err);
+    } else if (s == ATS_OK) {
+        s = ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
+                                warning[0] ? warning : NULL, NULL, false, err);
+        if (s == ATS_OK)
+            s = ats_dump_write_npy(m[1].f, run, &all, err);
+        if (s == ATS_OK)
+            s = ats_dump_write_csv(m[2].f, run, job->layer, job->head, err);
     }
     for (int i = 0; i < 3; i++)
         ok = mem_close(&m[i]) && ok;
-    ats_status s = ATS_ERR_NOMEM;
-    if (ok) {
+    if (s == ATS_OK && !ok)
+        s = ATS_ERR_NOMEM;
+    if (s == ATS_OK) {
         char csv[48];
         snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
         ats_out_file files[3] = {{".json", m[0].data, m[0].len},
                                  {dc ? ".npz" : ".npy", m[1].data, m[1].len},
                                  {csv, m[2].data, m[2].len}};
         s = ats_export_files_write(job->dir, "attnscope-run", files, 3, path, path_size, NULL, err);
-    } else {
+    } else if (s == ATS_ERR_NOMEM && !err->message[0]) {
         snprintf(err->message, sizeof err->message, "out of memory");
     }
     for (int i = 0; i < 3; i++)

@@ -2,6 +2,7 @@
 #include "base.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,10 @@ struct ats_worker {
     run_request pending_run;
     load_request pending_load;
     bool run_active, load_active;
+    /* set when a newer run is posted while one computes: the engine asks between layers and
+     * stops (or at shutdown) */
+    atomic_bool cancel_run;
+    int cancelled; /* runs stopped that way */
     /* the mailbox */
     ats_worker_event done, failed, loaded;
     void (*notify)(void *user);
@@ -77,10 +82,16 @@ static char *copy_string(const char *s, size_t len) {
 
 /* ---- the computations (no lock held) ------------------------------------------------------- */
 
+/* ats_run_opts.cancel: a newer run was posted (or the worker is stopping). */
+static bool run_superseded(void *user) {
+    ats_worker *w = user;
+    return atomic_load_explicit(&w->cancel_run, memory_order_relaxed);
+}
+
 /* `last` is the run thread's own reference to the run it made last: for a causal model the
  * engine copies its results for the unchanged start of the text, so typing at the end of a long
  * text recomputes only the new tokens. */
-static void compute_run(run_request *req, ats_worker_event *ev, ats_run **last) {
+static void compute_run(ats_worker *w, run_request *req, ats_worker_event *ev, ats_run **last) {
     *ev = (ats_worker_event){.seq = req->seq,
                              .model = req->model,
                              .text = req->text,
@@ -93,6 +104,8 @@ static void compute_run(run_request *req, ats_worker_event *ev, ats_run **last) 
     req->target = NULL;
     const ats_model *model = ats_shared_model_get(ev->model);
     ats_error err;
+    req->opts.cancel = run_superseded;
+    req->opts.cancel_user = w;
     ats_status s;
     if (req->seq2seq) {
         s = ats_run_seq2seq(model, ev->text, ev->text_len, ev->target, ev->target_len, &req->opts,
@@ -102,7 +115,9 @@ static void compute_run(run_request *req, ats_worker_event *ev, ats_run **last) 
         req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
         s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
     }
-    if (s == ATS_OK) {
+    if (s == ATS_ERR_CANCELLED) {
+        ev->kind = ATS_WORKER_NONE; /* no outcome: the newer run's comes instead */
+    } else if (s == ATS_OK) {
         ats_run_timings(ev->run, &ev->tokenize_ms, &ev->forward_ms);
         ats_run_free(*last);
         *last = ats_run_retain(ev->run);
@@ -173,17 +188,24 @@ static void *run_thread_main(void *arg) {
         run_request req = w->pending_run;
         w->pending_run = (run_request){0};
         w->run_active = true;
+        atomic_store(&w->cancel_run, false);
         pthread_mutex_unlock(&w->mu);
 
         ats_worker_event ev;
-        compute_run(&req, &ev, &last);
+        compute_run(w, &req, &ev, &last);
         run_request_clear(&req);
+        bool cancelled = ev.kind == ATS_WORKER_NONE;
+        if (cancelled)
+            ats_worker_event_clear(&ev); /* may free a model: outside the lock */
 
         pthread_mutex_lock(&w->mu);
-        deliver(w, &ev);
+        if (cancelled)
+            w->cancelled++;
+        else
+            deliver(w, &ev);
         w->run_active = false;
         pthread_mutex_unlock(&w->mu);
-        if (w->notify)
+        if (w->notify && !cancelled)
             w->notify(w->notify_user);
         pthread_mutex_lock(&w->mu);
     }
@@ -229,6 +251,7 @@ ats_worker *ats_worker_new(void (*notify)(void *user), void *user) {
         return NULL;
     w->notify = notify;
     w->notify_user = user;
+    atomic_init(&w->cancel_run, false);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->run_cv, NULL);
     pthread_cond_init(&w->load_cv, NULL);
@@ -252,6 +275,7 @@ void ats_worker_free(ats_worker *w) {
         return;
     pthread_mutex_lock(&w->mu);
     w->quit = true;
+    atomic_store(&w->cancel_run, true); /* a run in progress stops at its next layer */
     pthread_cond_broadcast(&w->run_cv);
     pthread_cond_broadcast(&w->load_cv);
     pthread_mutex_unlock(&w->mu);
@@ -279,6 +303,8 @@ static uint64_t post_run(ats_worker *w, ats_shared_model *model, run_request req
     req.seq = ++w->last_seq;
     run_request superseded = w->pending_run;
     w->pending_run = req;
+    if (w->run_active) /* the run computing now is stale: it stops at its next layer */
+        atomic_store(&w->cancel_run, true);
     pthread_cond_signal(&w->run_cv);
     pthread_mutex_unlock(&w->mu);
     run_request_clear(&superseded); /* may free a model: outside the lock */
@@ -380,6 +406,13 @@ bool ats_worker_loading(ats_worker *w) {
     bool busy = w->pending_load.present || w->load_active;
     pthread_mutex_unlock(&w->mu);
     return busy;
+}
+
+int ats_worker_cancelled(ats_worker *w) {
+    pthread_mutex_lock(&w->mu);
+    int n = w->cancelled;
+    pthread_mutex_unlock(&w->mu);
+    return n;
 }
 
 void ats_worker_hold(ats_worker *w, bool hold) {

@@ -2,7 +2,8 @@
  * blocking on a computation:
  *
  * - Runs: (model, text, options). One run computes at a time; a newer run request replaces a
- *   pending one that has not started (typing fast computes only the latest text). The outcome
+ *   pending one that has not started and cancels the one computing (the engine stops it at its
+ *   next layer and it has no outcome), so typing fast computes only the latest text. The outcome
  *   carries the request's sequence number, the text it ran and the model it ran on, so the UI
  *   can drop a stale outcome and map token spans onto the text.
  * - Loads: a model path. Loading runs on its own thread, so runs on the current model keep going
@@ -65,8 +66,8 @@ void ats_worker_event_clear(ats_worker_event *ev);
  * an outcome lands in the mailbox: the window uses it to wake its event loop. NULL when the
  * threads cannot start. */
 ats_worker *ats_worker_new(void (*notify)(void *user), void *user);
-/* Stops the threads and frees everything still pending. A computation in progress finishes
- * first (the engine cannot be interrupted). NULL-safe. */
+/* Stops the threads and frees everything still pending. A run in progress is cancelled at its
+ * next layer; a load in progress finishes first. NULL-safe. */
 void ats_worker_free(ats_worker *w);
 
 /* Posts a run; copies the text and the options and retains the model. Returns the request's
@@ -95,7 +96,10 @@ bool ats_worker_running(ats_worker *w);
 /* A load is pending or in progress. */
 bool ats_worker_loading(ats_worker *w);
 
-/* While held, the worker starts no new request (one in progress finishes). For tests, which need
+/* Runs cancelled so far because a newer one was posted while they computed. */
+int ats_worker_cancelled(ats_worker *w);
+
+/* While held, the worker starts no new request (one in progress goes on). For tests, which need
  * requests to pile up deterministically. */
 void ats_worker_hold(ats_worker *w, bool hold);
 
