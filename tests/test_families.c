@@ -325,6 +325,7 @@ static void test_families_gguf(void **state) {
     check_gguf(&FAMILIES[4], NULL);                              /* gemma */
     check_gguf(&FAMILIES[5], "{\"query_pre_attn_scalar\": 16}"); /* gemma2 */
     check_gguf(&FAMILIES[7], "{\"use_sliding_window\": false}"); /* qwen2 */
+    check_gguf(&FAMILIES[8], NULL); /* llama with Llama 3's rope_freqs */
 }
 
 #define FAMILY_TEST(fn, index)                                                                     \

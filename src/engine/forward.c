@@ -717,6 +717,8 @@ static ats_status pass_begin(pass *f, const ats_model *m, ats_run *run, const at
     if (uses_rope(c)) {
         int rot = rotary_dims(c); /* frequencies over the rotated dimensions only */
         ats_rope_inv_freq(f->s.inv_freq, rot, c->rope_theta, &c->rope_scaling);
+        for (int i = 0; m->rope_factors && i < rot / 2; i++)
+            f->s.inv_freq[i] /= m->rope_factors[i];
         for (int t = 0; t < f->N; t++)
             ats_rope_angles(f->s.rope + (size_t)t * c->d_head, rot, P + t, f->s.inv_freq);
     }

@@ -74,8 +74,11 @@ struct ats_model {
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
     const float *head_scores; /* (2, n_layer, n_head) previous-token then induction, or NULL */
     const float *rel_bias;    /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
-    float logit_scale;        /* multiplies the final hidden state before the LM head: 1, or
-                                 d_model^-0.5 for T5 with the head tied to the embedding */
+    const float *rope_factors; /* (rotary dims / 2) each RoPE frequency is divided by its factor
+                                  (GGUF's rope_freqs: Llama 3.1's scaling as llama.cpp stores
+                                  it), or NULL */
+    float logit_scale;         /* multiplies the final hidden state before the LM head: 1, or
+                                  d_model^-0.5 for T5 with the head tied to the embedding */
     /* encoder-decoder: the decoder stack, a model of its own (sharing this one's embedding and
      * resources, owning nothing but its layers) run after this one, the encoder */
     struct ats_model *decoder;

@@ -4,7 +4,9 @@
 
   gguf_from_hf.py MODEL_DIR OUT.gguf
 
-  gpt_neox -> gptneox, phi -> phi2, phi3 -> phi3, gemma -> gemma, gemma2 -> gemma2, qwen2 -> qwen2
+  gpt_neox -> gptneox, phi -> phi2, phi3 -> phi3, gemma -> gemma, gemma2 -> gemma2, qwen2 -> qwen2,
+  llama -> llama (q and k rows permuted to the interleaved RoPE order, and Llama 3's rope_scaling
+  as the rope_freqs.weight factors the converter computes)
 
 The tensor names and metadata keys are llama.cpp's (gguf-py's constants); tensors are kept as
 the converter keeps them (GPT-NeoX's per-head query_key_value, Phi-3's fused qkv_proj and
@@ -145,6 +147,35 @@ def vocab_kvs(tok, pre):
     return out
 
 
+# ---- Llama's particulars (LlamaModel in convert_hf_to_gguf.py) -----------------------------------
+
+def permute(w, n_head, n_head_kv):
+    """Rotate-half row order -> interleaved pairs, per head."""
+    if n_head_kv is not None and n_head != n_head_kv:
+        n_head = n_head_kv
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def llama3_rope_factors(cfg, dim):
+    rs = cfg["rope_scaling"]
+    base = cfg.get("rope_theta", 10000.0)
+    freqs = 1.0 / (base ** (np.arange(0, dim, 2, dtype=np.float32) / dim))
+    factor, low, high = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
+    old_len = rs["original_max_position_embeddings"]
+    low_wavelen, high_wavelen = old_len / low, old_len / high
+    out = []
+    for freq in freqs:
+        wavelen = 2 * np.pi / freq
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(factor)
+        else:
+            smooth = (old_len / wavelen - low) / (high - low)
+            out.append(1.0 / ((1 - smooth) / factor + smooth))
+    return np.array(out, dtype=np.float32)
+
+
 # ---- architectures ------------------------------------------------------------------------------
 
 def convert(model_dir, out_path):
@@ -180,7 +211,7 @@ def convert(model_dir, out_path):
                 g("rope.freq_base", F32, cfg.get("rope_theta", 10000.0)),
                 g("rope.dimension_count", U32, int(cfg.get("partial_rotary_factor", 1.0) * dh)),
                 g("attention.key_length", U32, dh), g("attention.value_length", U32, dh)]
-        pre = "qwen2" if kind == "qwen2" else None
+        pre = {"qwen2": "qwen2", "llama": "llama-bpe"}.get(kind)
         if kind == "phi3" and cfg.get("sliding_window"):
             kvs.append(g("attention.sliding_window", U32, cfg["sliding_window"]))
         if kind == "gemma2":
@@ -192,7 +223,14 @@ def convert(model_dir, out_path):
     for name, a in W.items():
         if kind in ("gemma", "gemma2") and name.endswith("norm.weight"):
             a = a + 1.0  # the converter stores Gemma's (1 + w)
+        if kind == "llama" and name.endswith("q_proj.weight"):
+            a = permute(a, H, H)
+        if kind == "llama" and name.endswith("k_proj.weight"):
+            a = permute(a, H, KV)
         tensors.append((gguf_name(name, table), a))
+    rs = cfg.get("rope_scaling") or {}
+    if kind == "llama" and rs.get("rope_type", rs.get("type")) == "llama3":
+        tensors.append(("rope_freqs.weight", llama3_rope_factors(cfg, dh)))
     write_gguf(out_path, kvs, tensors)
 
 
