@@ -214,6 +214,33 @@ static void check_on_demand(const ats_model *m, const char *what) {
     ats_run_free(lazy);
 }
 
+/* The pipeline's step-by-step formula (ats_head_steps_compute) reproduces each layer's
+ * attention row of the last token: soft-cap and window included. */
+static void check_steps(const ats_model *m, const char *what) {
+    static const char text[] = "Once upon a time, in a quiet village by the sea";
+    const ats_model_config *c = ats_model_get_config(m);
+    ats_run_opts ro = ats_run_opts_default();
+    ro.detail_layer = ATS_DETAIL_ALL_LAYERS;
+    ats_run *run = NULL;
+    ats_error err;
+    if (ats_run_text(m, text, sizeof text - 1, &ro, &run, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    int T = ats_run_n_tokens(run);
+    for (int l = 0; l < c->n_layer; l++) {
+        ats_head_steps *st = NULL;
+        if (ats_head_steps_compute(run, l, 1, T - 1, NULL, &st, &err) != ATS_OK)
+            fail_msg("%s: %s", what, err.message);
+        assert_int_equal(st->window, ats_config_layer_window(c, l));
+        assert_true((st->capped != NULL) == (c->attn_softcap > 0.0f));
+        char label[160];
+        snprintf(label, sizeof label, "%s steps of layer %d", what, l);
+        ats_assert_close(st->weights, ats_run_attention(run, l, 1) + (size_t)(T - 1) * T, (size_t)T,
+                         1e-5, label);
+        ats_head_steps_free(st);
+    }
+    ats_run_free(run);
+}
+
 /* info names the family and its special choices, in text and JSON. */
 static void check_info(const family *f, const char *model) {
     const char *args[] = {"info", "--model", model, NULL};
@@ -246,6 +273,7 @@ static void check_family(const family *f) {
     if (ats_model_get_config(model)->sliding_window > 0)
         check_window(model, f->name);
     check_on_demand(model, f->name);
+    check_steps(model, f->name);
     check_info(f, m.model);
     ats_model_free(model);
     unmake(&m);
