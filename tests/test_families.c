@@ -292,6 +292,37 @@ static void expect_refused(const char *model, const char *patch, const char *pro
     ats_cli_result_free(&r);
 }
 
+/* config.json of `model` with `patch` applied opens, and info shows `phrase`. */
+static void expect_choice(const char *model, const char *patch, const char *phrase) {
+    patch_config(model, patch);
+    const char *args[] = {"info", "--model", model, NULL};
+    ats_cli_result r = ats_run_cli(args, NULL, 0);
+    if (r.exit_code != 0 || !strstr(r.out, phrase))
+        fail_msg("%s: wanted info to say '%s', got %d:\n%s%s", patch, phrase, r.exit_code, r.out,
+                 r.err);
+    ats_cli_result_free(&r);
+}
+
+/* layer_types, where a config has it, decides which layers are windowed (as in transformers). */
+static void test_families_layer_types(void **state) {
+    (void)state;
+    made m = make(&FAMILIES[6]); /* mistral, 3 layers, window 4 */
+    expect_choice(m.model,
+                  "{\"layer_types\": [\"full_attention\", \"sliding_attention\", "
+                  "\"sliding_attention\"]}",
+                  "sliding window of 4 tokens on layers 1 and up");
+    expect_choice(m.model,
+                  "{\"layer_types\": [\"sliding_attention\", \"full_attention\", "
+                  "\"sliding_attention\"]}",
+                  "on the even layers");
+    patch_config(m.model, "{\"layer_types\": [\"full_attention\", \"full_attention\", "
+                          "\"full_attention\"]}");
+    ats_model *model = load(m.model);
+    assert_int_equal(ats_model_get_config(model)->sliding_window, 0);
+    ats_model_free(model);
+    unmake(&m);
+}
+
 static void test_families_refusals(void **state) {
     (void)state;
     made m = make(&FAMILIES[5]); /* gemma2 */
@@ -302,9 +333,9 @@ static void test_families_refusals(void **state) {
                    "\"longrope\", \"rope_theta\": 10000}}",
                    "rope_parameters type 'longrope' is not supported");
     expect_refused(m.model,
-                   "{\"rope_parameters\": null, \"layer_types\": [\"full_attention\", "
-                   "\"full_attention\", \"full_attention\", \"full_attention\"]}",
-                   "'layer_types' makes layer 0 full_attention");
+                   "{\"rope_parameters\": null, \"layer_types\": [\"sliding_attention\", "
+                   "\"full_attention\", \"full_attention\", \"sliding_attention\"]}",
+                   "'layer_types' puts the sliding window on layers in a pattern");
     expect_refused(m.model, "{\"layer_types\": null, \"hidden_activation\": \"mish\"}",
                    "hidden_activation 'mish' is not supported");
     expect_refused(m.model, "{\"model_type\": \"gemma3_text\"}",
@@ -394,6 +425,7 @@ int main(void) {
         cmocka_unit_test(test_families_xlm_roberta),
         cmocka_unit_test(test_families_distilbert),
         cmocka_unit_test(test_families_gguf),
+        cmocka_unit_test(test_families_layer_types),
         cmocka_unit_test(test_families_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

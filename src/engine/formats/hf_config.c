@@ -306,9 +306,10 @@ static void read_rope(reader *r, ats_hf_config *h, const char *theta_key, const 
 /* ---- sliding windows ------------------------------------------------------------------------- */
 
 /* "layer_types" (newer transformers write it): which layers are "sliding_attention", which
- * "full_attention". It must agree with the pattern the family implies (window_from,
- * window_period); other patterns are refused. */
-static void check_layer_types(reader *r, ats_hf_config *h) {
+ * "full_attention". When present it decides, as in transformers: the window goes on the layers
+ * it names, which must follow a pattern the engine runs (from some layer on, every layer or all
+ * but the last of each group of up to 8); others are refused. */
+static void read_layer_types(reader *r, ats_hf_config *h) {
     ats_model_config *c = &h->cfg;
     const json_t *types = json_object_get(r->root, "layer_types");
     if (r->status != ATS_OK || !types || json_is_null(types))
@@ -319,6 +320,7 @@ static void check_layer_types(reader *r, ats_hf_config *h) {
                      r->path, c->n_layer);
         return;
     }
+    int from = -1;
     for (int l = 0; l < c->n_layer; l++) {
         const char *t = json_string_value(json_array_get(types, (size_t)l));
         bool sliding = t && strcmp(t, "sliding_attention") == 0;
@@ -326,14 +328,27 @@ static void check_layer_types(reader *r, ats_hf_config *h) {
             unsupported(r, "layer type", t ? t : "(not a string)");
             return;
         }
-        if (sliding != (ats_config_layer_window(c, l) > 0)) {
-            r->status = ats_fail(r->err, ATS_ERR_UNSUPPORTED,
-                                 "%s: 'layer_types' makes layer %d %s, a pattern attnscope does "
-                                 "not run for model_type '%s'",
-                                 r->path, l, t, h->model_type);
-            return;
-        }
+        if (sliding && from < 0)
+            from = l;
     }
+    if (from < 0 || c->sliding_window <= 0) { /* no layer, or no window size: full attention */
+        c->sliding_window = 0;
+        return;
+    }
+    c->window_from = from;
+    for (c->window_period = 1; c->window_period <= 8; c->window_period++) {
+        bool same = true;
+        for (int l = 0; l < c->n_layer && same; l++) {
+            const char *t = json_string_value(json_array_get(types, (size_t)l));
+            same = (strcmp(t, "sliding_attention") == 0) == (ats_config_layer_window(c, l) > 0);
+        }
+        if (same)
+            return;
+    }
+    r->status = ats_fail(r->err, ATS_ERR_UNSUPPORTED,
+                         "%s: 'layer_types' puts the sliding window on layers in a pattern "
+                         "attnscope does not run",
+                         r->path);
 }
 
 /* sliding_window W (absent or null: none) on layers window_from.. with window_period. */
@@ -349,15 +364,18 @@ static void read_window(reader *r, ats_hf_config *h, bool enabled, int from, int
         if (c->sliding_window >= c->context) /* a window as long as the context changes nothing */
             c->sliding_window = 0;
     }
-    check_layer_types(r, h);
+    read_layer_types(r, h);
     if (c->sliding_window <= 0)
         return;
-    if (period == 2)
+    if (c->window_period == 2 && c->window_from == 0)
         choice(h, "sliding window of %d tokens on the even layers, the odd ones global",
                c->sliding_window);
-    else if (from > 0)
-        choice(h, "sliding window of %d tokens on layers %d and up (max_window_layers)",
-               c->sliding_window, from);
+    else if (c->window_period > 1)
+        choice(h, "sliding window of %d tokens from layer %d, every %dth layer global",
+               c->sliding_window, c->window_from, c->window_period);
+    else if (c->window_from > 0)
+        choice(h, "sliding window of %d tokens on layers %d and up", c->sliding_window,
+               c->window_from);
     else
         choice(h, "sliding window of %d tokens on every layer", c->sliding_window);
 }
@@ -427,7 +445,7 @@ static void read_llama(reader *r, ats_hf_config *h) {
         read_window(r, h, get_bool(r, "use_sliding_window", false),
                     get_int(r, "max_window_layers", MAX_DIM, 28), 1);
     else
-        check_layer_types(r, h);
+        read_layer_types(r, h);
 }
 
 /* Gemma and Gemma 2: RMSNorm scaling by (1 + w), embeddings times sqrt(d_model), GeGLU, tied

@@ -85,6 +85,18 @@ static void read_config(gguf_loader *ld) {
                               "%s: %d heads of %d dimensions over %d key/value heads is "
                               "implausible",
                               ld->path, c->n_head, c->d_head, c->n_kv_head);
+    /* RoPE scaling these files may name (Phi-3's longrope and its rope_factors_long / _short,
+     * yarn, linear ...) is not run: refused, named, rather than run as plain RoPE */
+    char scaling_key[64];
+    snprintf(scaling_key, sizeof scaling_key, "%s.rope.scaling.type", ld->arch);
+    ats_gguf_str scaling;
+    bool named = ats_gguf_get_str(ld->g, scaling_key, &scaling) &&
+                 !(scaling.len == 4 && memcmp(scaling.data, "none", 4) == 0);
+    if (ld->status == ATS_OK && (named || ats_gguf_find_tensor(ld->g, "rope_factors_long.weight")))
+        ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                              "%s: RoPE scaling '%.*s' is not supported for %s", ld->path,
+                              named ? (int)(scaling.len > 32 ? 32 : scaling.len) : 8,
+                              named ? scaling.data : "longrope", ld->arch);
     if (c->rotary_dim > 0) {
         char text[96];
         snprintf(text, sizeof text, "partial rotary: the first %d of %d dimensions rotate",
