@@ -297,7 +297,7 @@ static void read_rope(reader *r, ats_hf_config *h, const char *theta_key, const 
         choice(h, "partial rotary: the first %d of %d dimensions of each head rotate (%s %g)", dims,
                c->d_head, fraction_key, fraction);
     }
-    if (dims < 2 || dims % 2 != 0)
+    if (fraction_key && (dims < 2 || dims % 2 != 0))
         r->status = ats_fail(r->err, ATS_ERR_FORMAT,
                              "%s: %s %g gives %d rotary dimensions of %d; an even number is needed",
                              r->path, fraction_key, fraction, dims, c->d_head);
