@@ -285,6 +285,10 @@ typedef struct ats_pipeline_data {
     const float *bias;      /* (T) T5's relative position bias added to the scaled scores, or
                                NULL (the scaling step then shows "+ bias" rather than a scale) */
     const float *scaled;    /* (T) scores * scale (+ bias) */
+    float softcap;          /* Gemma 2's attention soft-cap, or 0 */
+    const float *capped;    /* (T) softcap * tanh(scaled / softcap) (what the softmax reads), or
+                               NULL without a soft-cap */
+    int window;             /* the layer's sliding window, or 0 */
     const bool *masked;     /* (T) keys the query may not see */
     const float *weights;   /* (T) softmax(scaled / temperature) over visible keys, 0 if masked */
     const float *output;    /* (d_head) sum_j weights_j v_j */
@@ -318,10 +322,12 @@ typedef struct ats_view_data {
      * attention is (L, H, T, n_keys), queries `tokens` and keys `key_tokens`; 0: keys are the
      * tokens themselves (T, T). */
     int n_keys;
-    const char *const *key_tokens; /* (n_keys) UTF-8 labels */
-    const bool *key_special;       /* (n_keys) or NULL */
+    const char *const *key_tokens;  /* (n_keys) UTF-8 labels */
+    const bool *key_special;        /* (n_keys) or NULL */
     const char *const *head_badges; /* (L, H) what each head does ("induction"), drawn on its
                                        grid thumbnail; NULL entries for none; or NULL */
+    const int *windows; /* (L) a sliding window per layer (0: none): a query i sees keys j with
+                           i - W < j <= i, the others are masked like later keys; or NULL */
     /* Analysis, all optional (NULL: none): */
     const float *aggregate;   /* (T, T) the aggregate view's matrix (st->aggregate, st->layer) */
     const float *received;    /* (T) the attention each token receives: aggregate's column sums */

@@ -64,6 +64,7 @@ typedef struct ats_run_view {
     bool *ablated;           /* (L, H) the heads the run ablated (data.ablated), or NULL */
     const char **badges;     /* (L, H) each head's role from the scores the model carries, or
                                 NULL */
+    int *windows;            /* (L) each layer's sliding window, or NULL when none has one */
     /* a run that computes heads on demand: the heads a build asked for (acquired from the run,
      * released by ats_run_view_free) */
     const ats_run *run;

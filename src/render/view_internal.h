@@ -204,6 +204,16 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
  * is at (ox, oy) with cells of `cell` pixels, inside the clip rectangle `area`. */
 void ats_masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area);
 
+/* The same below the band of a sliding window: cells whose key is `window` or more tokens before
+ * their query (every token shown). */
+void ats_window_hatching(view_ctx *c, float ox, float oy, float cell, int n, int window,
+                         frect area);
+
+/* The sliding window of `layer` (0 when the data has none). */
+static inline int ats_view_window(const ats_view_data *d, int layer) {
+    return d->windows && layer >= 0 && layer < d->n_layer ? d->windows[layer] : 0;
+}
+
 /* The builders. Each lays out and draws into c->dl and fills c->lay. */
 void ats_heatmap_build(view_ctx *c);
 void ats_lines_build(view_ctx *c);

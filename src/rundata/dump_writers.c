@@ -59,6 +59,14 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     }
     fprintf(f, ",%s  \"scaled\": ", nl);
     write_vector(f, st->scaled, T);
+    if (st->capped) { /* Gemma 2: softcap * tanh(scaled / softcap), what the softmax reads */
+        fprintf(f, ",%s  \"softcap\": ", nl);
+        ats_json_write_float(f, st->softcap);
+        fprintf(f, ",%s  \"capped\": ", nl);
+        write_vector(f, st->capped, T);
+    }
+    if (st->window > 0)
+        fprintf(f, ",%s  \"window\": %d", nl, st->window);
     fprintf(f, ",%s  \"masked\": [", nl);
     for (int j = 0; j < T; j++)
         fprintf(f, "%s%s", j ? ", " : "", st->masked[j] ? "true" : "false");

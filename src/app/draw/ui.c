@@ -211,6 +211,7 @@ static bool build_compare(ats_ui *ui, const ats_app *app, frect area) {
         d.measure = NULL;
         d.ablated = NULL;
         d.aggregate = NULL;
+        d.windows = NULL;
         ats_view_state v = s->view;
         v.view = ATS_VIEW_HEATMAP;
         v.layer = v.head = 0;
