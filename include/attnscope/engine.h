@@ -195,6 +195,9 @@ const ats_model_config *ats_model_get_config(const ats_model *model);
  * n_layer); ats_model_get_config gives the encoder's. NULL for one-stack models. */
 const ats_model_config *ats_model_get_decoder_config(const ats_model *model);
 const ats_model_info *ats_model_get_info(const ats_model *model);
+/* True when the model predicts tokens (a language-model head: GPT-2, Llama, T5's decoder); false
+ * for BERT's encoder, builtin:demo and vocabulary-only files. */
+bool ats_model_has_lm_head(const ats_model *model);
 
 /* A one-line explanation of a hand-built head ("previous token: its query rotates the position
  * code back by one"), or NULL for heads that were learned or are random. */
@@ -215,9 +218,27 @@ int ats_tokens_count(const ats_tokens *tokens);
 const ats_token *ats_tokens_get(const ats_tokens *tokens, int index);
 void ats_tokens_free(ats_tokens *tokens);
 
+/* The text of tokens [from, to): their pieces joined, byte pieces ("<0xE6>") as the bytes they
+ * stand for wherever those form valid UTF-8 (others stay written as "<0xE6>"). A NUL-terminated
+ * string the caller frees; *len (when not NULL) gets its length. For text a model generated. */
+ats_status ats_tokens_text(const ats_tokens *tokens, int from, int to, char **out, size_t *len,
+                           ats_error *err);
+
 typedef struct ats_tokenize_opts {
     bool add_special; /* add the special tokens the model's tokenizer adds by default */
 } ats_tokenize_opts;
+
+/* The text tokens [from, to) of `model` add to a text (`after_text`: they follow earlier text),
+ * as the model's tokenizer decodes: ats_tokens_text's joined pieces, or for WordPiece words
+ * separated by spaces ("##" pieces joined to the word before, no space before . , ! ?). A
+ * NUL-terminated string the caller frees; *len (when not NULL) gets its length. */
+ats_status ats_model_tokens_text(const ats_model *model, const ats_tokens *tokens, int from, int to,
+                                 bool after_text, char **out, size_t *len, ats_error *err);
+
+/* Token ids as the model's tokenizer shows them (pieces, special flags; spans 0..0); ATS_ERR_ARG
+ * for an id outside the vocabulary. */
+ats_status ats_tokens_of_ids(const ats_model *model, const int32_t *ids, int n, ats_tokens **out,
+                             ats_error *err);
 
 /* Checks that `text` is valid UTF-8 (ATS_ERR_FORMAT naming the byte offset when not). */
 ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
@@ -227,6 +248,11 @@ ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
 
 #define ATS_DETAIL_NONE       (-1)
 #define ATS_DETAIL_ALL_LAYERS (-2)
+
+/* One head of one layer (both counting from 0). */
+typedef struct ats_head_ref {
+    int layer, head;
+} ats_head_ref;
 
 typedef struct ats_run_opts {
     bool add_special; /* as in ats_tokenize_opts */
@@ -255,6 +281,13 @@ typedef struct ats_run_opts {
     bool (*cancel)(void *user);
     void *cancel_user;
     int max_new; /* ats_run_seq2seq without a target: greedy tokens at most (default 20) */
+    /* Head ablation: the output of each listed head (its d_head slice of the concatenated heads)
+     * is zeroed before the output projection, so later layers, hidden states and logits are the
+     * model's without it (its own attention pattern is still computed and kept). The run copies
+     * the list; ATS_ERR_ARG for a head out of range, ATS_ERR_UNSUPPORTED on encoder-decoder
+     * models. */
+    const ats_head_ref *ablate;
+    int n_ablate;
 } ats_run_opts;
 
 #define ATS_ATTENTION_BUDGET ((size_t)256 << 20)
@@ -286,6 +319,10 @@ int ats_run_n_tokens(const ats_run *run);
 int ats_run_dropped_tokens(const ats_run *run);
 /* Leading tokens whose results were copied from opts.reuse rather than computed (0 normally). */
 int ats_run_reused_tokens(const ats_run *run);
+/* True when the run was made with that head ablated (ats_run_opts.ablate); false out of range. */
+bool ats_run_head_ablated(const ats_run *run, int layer, int head);
+/* How many heads the run ablated. */
+int ats_run_n_ablated(const ats_run *run);
 /* Wall-clock milliseconds the run spent tokenizing and in the forward pass. */
 void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms);
 

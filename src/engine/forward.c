@@ -128,6 +128,7 @@ typedef struct layer_io {
     float *k_store; /* on demand without a kv_cache: (T, KV * dh) the run's copy of K; or NULL */
     float *pooled;  /* on demand: (H, n, n) this layer's pooled sums; or NULL */
     ats_layer_store *keep; /* the intermediates the run keeps for this layer, or NULL */
+    const bool *ablated;   /* (H) heads whose output is zeroed (ats_run_opts.ablate), or NULL */
 } layer_io;
 
 static layer_io layer_outputs(const pass *f, int l) {
@@ -149,6 +150,7 @@ static layer_io layer_outputs(const pass *f, int l) {
     if (a->pooled)
         io.pooled = a->pooled + (size_t)l * H * a->pool_n * a->pool_n;
     io.keep = f->run->layers && f->run->layers[l].q ? &f->run->layers[l] : NULL;
+    io.ablated = f->run->ablated ? f->run->ablated + (size_t)l * H : NULL;
     return io;
 }
 
@@ -585,6 +587,15 @@ static void heads_task(void *ctx, int task, int thread) {
     }
 }
 
+/* Head ablation: concat[:, hh*dh : (hh+1)*dh] (N, dh) = 0 for each ablated head hh, so the
+ * output projection sees the layer without it. */
+static void silence_heads(const ats_model_config *c, const bool *ablated, float *concat, int N) {
+    size_t dh = (size_t)c->d_head, dq = (size_t)c->n_head * dh;
+    for (int hh = 0; ablated && hh < c->n_head; hh++)
+        for (int t = 0; ablated[hh] && t < N; t++)
+            memset(concat + (size_t)t * dq + (size_t)hh * dh, 0, dh * sizeof(float));
+}
+
 /* Multi-head attention of one layer on s->h for rows P..T-1, leaving the projected output in
  * s->proj (N, D). io->K and io->V must hold rows 0..P-1 already; this computes rows P..T-1. */
 static void attention(const pass *f, const ats_layer *L, const layer_io *io, int window) {
@@ -611,6 +622,7 @@ static void attention(const pass *f, const ats_layer *L, const layer_io *io, int
     heads_job hj = {.f = f, .io = io, .unit = unit, .first = P / unit, .window = window};
     hj.n_units = (T + unit - 1) / unit - hj.first;
     ats_pool_run(f->pool, c->n_head * hj.n_units, heads_task, &hj);
+    silence_heads(c, io->ablated, s->concat, N);
 
     /* proj (N, D) = concat (N, H*dh) . W_o^T + b_o */
     linear1(f, &L->wo, s->concat, N, s->proj, EPI_NONE, NULL, NULL);

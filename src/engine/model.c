@@ -120,6 +120,11 @@ const ats_model_info *ats_model_get_info(const ats_model *model) {
     return &model->info;
 }
 
+bool ats_model_has_lm_head(const ats_model *model) {
+    const ats_model *m = model->decoder ? model->decoder : model;
+    return model->info.has_weights && m->lm_head.w != NULL;
+}
+
 const char *ats_arch_name(ats_arch arch) {
     switch (arch) {
     case ATS_ARCH_DEMO:

@@ -79,6 +79,13 @@ float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats
                  name / 0.6f);
 }
 
+void ats_view_head_detail(const ats_view_data *d, int layer, int head, char *out, size_t size) {
+    bool off = d->ablated && d->ablated[(size_t)layer * (size_t)d->n_head + (size_t)head];
+    snprintf(out, size, "layer %d \xC2\xB7 head %d%s%s%.60s", layer, head,
+             off ? " \xC2\xB7 ablated" : "", d->measure ? " \xC2\xB7 " : "",
+             d->measure ? d->measure : "");
+}
+
 float ats_view_title(view_ctx *c, const char *detail) {
     float m = UI_MARGIN * c->ui, size = UI_TITLE * c->ui;
     ats_text_style ts = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
@@ -149,17 +156,18 @@ float ats_widest_key_label(const view_ctx *c, float size) {
  * auto scale the actual range ("weight 0 – 0.043"), two significant digits. */
 typedef struct bar_text {
     char ticks[5][16];
-    char caption[48];
+    char caption[80];
 } bar_text;
 
 static void colorbar_text(const view_ctx *c, bar_text *t) {
     static const char *const SEQ[] = {"0", "0.25", "0.5", "0.75", "1"};
     static const char *const DIV[] = {"-1", "-0.5", "0", "0.5", "1"};
     bool diverging = ats_colormap_is_diverging(c->st->colormap);
-    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO) {
+    const char *what = c->d->measure ? c->d->measure : "weight";
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO && !c->d->measure) {
         for (int i = 0; i < 5; i++)
             snprintf(t->ticks[i], sizeof t->ticks[i], "%s", diverging ? DIV[i] : SEQ[i]);
-        snprintf(t->caption, sizeof t->caption, "weight");
+        snprintf(t->caption, sizeof t->caption, "%s", what);
         return;
     }
     float lo = diverging ? -c->vmax : 0, hi = c->vmax;
@@ -167,7 +175,8 @@ static void colorbar_text(const view_ctx *c, bar_text *t) {
         float v = lo + (hi - lo) * (float)i / 4.0f;
         snprintf(t->ticks[i], sizeof t->ticks[i], "%.2g", fabsf(v) < 1e-12f ? 0.0 : (double)v);
     }
-    snprintf(t->caption, sizeof t->caption, "weight %s \xE2\x80\x93 %s", t->ticks[0], t->ticks[4]);
+    snprintf(t->caption, sizeof t->caption, "%.24s %s \xE2\x80\x93 %s", what, t->ticks[0],
+             t->ticks[4]);
 }
 
 float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
@@ -236,7 +245,7 @@ float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, in
 }
 
 float ats_view_scale_max(const view_ctx *c, int layer, int head) {
-    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO)
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO && !c->d->measure)
         return 1.0f;
     return ats_attention_max(c->d, c->st->hide_special, layer, head);
 }

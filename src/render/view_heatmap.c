@@ -33,10 +33,15 @@ typedef struct geom {
 
 /* "layer 3 · head 5", and the layer's sliding window when it has one. */
 static void heatmap_detail(const view_ctx *c, char *out, size_t n) {
+    if (c->d->detail) { /* a matrix that is not one head's (a difference, an aggregate) */
+        snprintf(out, n, "%s", c->d->detail);
+        return;
+    }
     int window = c->d->causal ? ats_view_window(c->d, c->st->layer) : 0;
-    int k = snprintf(out, n, "layer %d \xC2\xB7 head %d", c->st->layer, c->st->head);
-    if (window > 0 && k > 0 && (size_t)k < n)
-        snprintf(out + k, n - (size_t)k, " \xC2\xB7 sliding window %d", window);
+    ats_view_head_detail(c->d, c->st->layer, c->st->head, out, n);
+    size_t k = strlen(out);
+    if (window > 0 && k < n)
+        snprintf(out + k, n - k, " \xC2\xB7 sliding window %d", window);
 }
 
 /* Height of the title and readout lines. */
@@ -107,7 +112,7 @@ void ats_heatmap_natural_size(view_ctx *c, float *w, float *h) {
     bands(c, &g, cell, step);
     *w = g.m + g.caption + g.row_w + (float)nk * cell + g.bar_w + g.m;
     *h = g.top + g.caption + g.col_h + (float)nq * cell + g.m;
-    char detail[96];
+    char detail[200];
     heatmap_detail(c, detail, sizeof detail);
     *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
@@ -315,7 +320,7 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
 
 void ats_heatmap_build(view_ctx *c) {
     const ats_view_state *st = c->st;
-    char detail[96];
+    char detail[200];
     heatmap_detail(c, detail, sizeof detail);
     float title_bottom = ats_view_title(c, detail);
     readout(c, title_bottom + 8.0f * c->ui);

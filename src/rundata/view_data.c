@@ -15,6 +15,7 @@ void ats_run_view_free(ats_run_view *v) {
     free(v->badges);
     free(v->key_labels);
     free(v->key_special);
+    free(v->ablated);
     free(v->windows);
     for (int i = 0; v->heads && i < v->data.n_layer * v->data.n_head; i++)
         ats_run_attention_release(v->run, v->heads[i]);
