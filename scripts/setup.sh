@@ -17,7 +17,7 @@ PACKAGES=(
     libpcre2-dev                        # tokenizer pre-split regexes
     libfontconfig-dev fonts-dejavu-core # finding the UI font
     libxml2-dev                         # tests parse exported SVG with a real XML parser
-    python3-numpy                       # tests make quantized models with ../shared/tools
+    python3-numpy                       # tests: quantized models (../shared/tools), families' references (tests/reference)
     xvfb xauth xdotool imagemagick      # the window test: virtual display, typing, screenshots
     xclip                               # the GUI soak (bench/gui_soak.py) pastes through it
     clang libclang-rt-14-dev            # the fuzz preset: clang's libFuzzer (and ASan for it)

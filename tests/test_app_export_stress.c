@@ -148,11 +148,14 @@ static void expect_data(const ats_app *app, expected_data *e) {
     ats_dump_selection all = ats_dump_selection_all(ats_model_get_config(model));
     ats_status s = ATS_OK;
     ats_error err;
+    /* what Ctrl+E adds to the attention in the heatmap, lines and grid views */
+    ats_dump_extras extras = {.top_k = ats_run_logits_last(app->run) ? ATS_TOP_K_SHOWN : 0,
+                              .hide_logits = true};
     for (int i = 0; i < 3; i++) {
         FILE *f = open_memstream(&e->bytes[i], &e->len[i]);
         if (i == 0)
             s = ats_dump_write_json(f, model, app->run_text, app->run_text_len, app->run, &all,
-                                    NULL, NULL, false, &err);
+                                    NULL, NULL, &extras, false, &err);
         else if (i == 1)
             s = ats_dump_write_npy(f, app->run, &all, &err);
         else

@@ -79,6 +79,13 @@ float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats
                  name / 0.6f);
 }
 
+void ats_view_head_detail(const ats_view_data *d, int layer, int head, char *out, size_t size) {
+    bool off = d->ablated && d->ablated[(size_t)layer * (size_t)d->n_head + (size_t)head];
+    snprintf(out, size, "layer %d \xC2\xB7 head %d%s%s%.60s", layer, head,
+             off ? " \xC2\xB7 ablated" : "", d->measure ? " \xC2\xB7 " : "",
+             d->measure ? d->measure : "");
+}
+
 float ats_view_title(view_ctx *c, const char *detail) {
     float m = UI_MARGIN * c->ui, size = UI_TITLE * c->ui;
     ats_text_style ts = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
@@ -149,17 +156,18 @@ float ats_widest_key_label(const view_ctx *c, float size) {
  * auto scale the actual range ("weight 0 – 0.043"), two significant digits. */
 typedef struct bar_text {
     char ticks[5][16];
-    char caption[48];
+    char caption[80];
 } bar_text;
 
 static void colorbar_text(const view_ctx *c, bar_text *t) {
     static const char *const SEQ[] = {"0", "0.25", "0.5", "0.75", "1"};
     static const char *const DIV[] = {"-1", "-0.5", "0", "0.5", "1"};
     bool diverging = ats_colormap_is_diverging(c->st->colormap);
-    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO) {
+    const char *what = c->d->measure ? c->d->measure : "weight";
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO && !c->d->measure) {
         for (int i = 0; i < 5; i++)
             snprintf(t->ticks[i], sizeof t->ticks[i], "%s", diverging ? DIV[i] : SEQ[i]);
-        snprintf(t->caption, sizeof t->caption, "weight");
+        snprintf(t->caption, sizeof t->caption, "%s", what);
         return;
     }
     float lo = diverging ? -c->vmax : 0, hi = c->vmax;
@@ -167,7 +175,8 @@ static void colorbar_text(const view_ctx *c, bar_text *t) {
         float v = lo + (hi - lo) * (float)i / 4.0f;
         snprintf(t->ticks[i], sizeof t->ticks[i], "%.2g", fabsf(v) < 1e-12f ? 0.0 : (double)v);
     }
-    snprintf(t->caption, sizeof t->caption, "weight %s \xE2\x80\x93 %s", t->ticks[0], t->ticks[4]);
+    snprintf(t->caption, sizeof t->caption, "%.24s %s \xE2\x80\x93 %s", what, t->ticks[0],
+             t->ticks[4]);
 }
 
 float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
@@ -236,7 +245,7 @@ float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, in
 }
 
 float ats_view_scale_max(const view_ctx *c, int layer, int head) {
-    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO)
+    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO && !c->d->measure)
         return 1.0f;
     return ats_attention_max(c->d, c->st->hide_special, layer, head);
 }
@@ -256,6 +265,15 @@ static double row_sum(const float *row, const int *shown, bool all_shown, int k0
     for (; k < k1; k++)
         s0 += row[shown[k]];
     return (s0 + s1) + (s2 + s3);
+}
+
+/* The first of the shown keys kshown[0..kn) inside the sliding window of query token q (run
+ * indices; 0 without a window). */
+static int first_in_window(const int *kshown, int kn, int q, int window) {
+    int k = 0;
+    while (window > 0 && k < kn && kshown[k] <= q - window)
+        k++;
+    return k;
 }
 
 const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *mq_out,
@@ -278,14 +296,17 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
     }
     const int *shown = c->tok.shown, *kshown = c->ktok.shown;
     bool causal = c->d->causal, all_shown = nk == K;
+    int window = causal ? ats_view_window(c->d, layer) : 0;
     if (step == 1) { /* a pixel per cell: no means; value_color with its divisions hoisted */
         bool diverging = ats_colormap_is_diverging(c->st->colormap);
         float scale = (diverging ? 127.5f : 255.0f) / c->vmax, base = diverging ? 128.0f : 0.5f;
         for (int q = 0; q < n; q++) {
             const float *row = a + (size_t)shown[q] * (size_t)K;
             uint8_t *p = img + (size_t)q * (size_t)mk * 4;
-            int kn = causal ? q + 1 : nk;
-            for (int k = 0; k < kn; k++, p += 4) {
+            int kn = causal ? q + 1 : nk, k0 = first_in_window(kshown, kn, shown[q], window);
+            memset(p, 0, (size_t)k0 * 4); /* outside the sliding window: transparent */
+            p += (size_t)k0 * 4;
+            for (int k = k0; k < kn; k++, p += 4) {
                 float t = row[kshown[k]] * scale + base;         /* index + 1/2 */
                 t = t > 0.5f ? (t < 255.5f ? t : 255.5f) : 0.5f; /* NaN: the low end */
                 memcpy(p, &c->lut[(int)t], 4);
@@ -301,10 +322,13 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
         for (int q = q0; q < q1; q++) {
             const float *row = a + (size_t)shown[q] * (size_t)K;
             int kn = causal ? q + 1 : nk; /* shown order is run order: key after query masked */
+            int k0 = first_in_window(kshown, kn, shown[q], window);
             for (int bj = 0, k = 0; k < kn; bj++, k += step) {
-                int k1 = k + step < kn ? k + step : kn;
-                sum[bj] += row_sum(row, kshown, all_shown, k, k1);
-                seen[bj] += k1 - k;
+                int ka = k > k0 ? k : k0, k1 = k + step < kn ? k + step : kn;
+                if (ka >= k1)
+                    continue;
+                sum[bj] += row_sum(row, kshown, all_shown, ka, k1);
+                seen[bj] += k1 - ka;
             }
         }
         uint8_t *p = img + (size_t)bi * (size_t)mk * 4;
@@ -318,6 +342,18 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
         }
     }
     return img;
+}
+
+void ats_window_hatching(view_ctx *c, float ox, float oy, float cell, int n, int window,
+                         frect area) {
+    /* Lines v - u = d with d >= window cells lie in cells whose key is window or more tokens
+     * before their query (the mirror of the causal hatching). */
+    float spacing = 6.0f * c->ui, extent = (float)n * cell;
+    float lo = area.y - oy - (area.x + area.w - ox), hi = area.y + area.h - oy - (area.x - ox);
+    lo = fmaxf(lo, (float)window * cell + 1.0f * c->ui);
+    hi = fminf(hi, extent);
+    for (float d = ceilf(lo / spacing) * spacing; d < hi; d += spacing)
+        ats_view_line(c, ox, oy + d, ox + extent - d, oy + extent, 1.0f * c->ui, COLOR_HATCH);
 }
 
 void ats_masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area) {

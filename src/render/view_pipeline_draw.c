@@ -48,6 +48,12 @@ static float max_abs(const float *v, int n, float m) {
             m = fmaxf(m, fabsf(v[i]));
     return m;
 }
+/* What step 4's column shows for key t: the scaled score, soft-capped where the model caps it
+ * (Gemma 2: that is what the softmax reads). */
+static float step4_value(const ats_pipeline_data *p, int t) {
+    return p->capped ? p->capped[t] : p->scaled[t];
+}
+
 /* ---- drawing pieces ------------------------------------------------------------------------ */
 
 static ats_rgba signed_color(const pctx *P, float v, float vmax) {
@@ -388,7 +394,7 @@ static void draw_computation(pctx *P) {
         int t = row->token;
         bool masked = p->masked[t];
         number_cell(P, g->x_col[COL_SCORE], y, g->num_w, p->scores[t], P->max_score, masked);
-        number_cell(P, g->x_col[COL_SCALED], y, g->num_w, p->scaled[t], P->max_scaled, masked);
+        number_cell(P, g->x_col[COL_SCALED], y, g->num_w, step4_value(p, t), P->max_scaled, masked);
         if (masked) {
             hatch(P, xw, cy, bar_max, g->cell_h);
             ns.color = COLOR_MUTED;
@@ -529,7 +535,7 @@ static void scales(pctx *P) {
         P->max_k = max_abs(p->k + (size_t)t * dh, dh, P->max_k);
         P->max_v = max_abs(p->v + (size_t)t * dh, dh, P->max_v);
         P->max_score = max_abs(p->scores + t, 1, P->max_score);
-        P->max_scaled = max_abs(p->scaled + t, 1, P->max_scaled);
+        P->max_scaled = max_abs((float[1]){step4_value(p, t)}, 1, P->max_scaled);
     }
     P->max_v = max_abs(p->output, dh, P->max_v);
     P->max_concat = max_abs(p->concat, p->n_head * dh, 0);

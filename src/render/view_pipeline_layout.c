@@ -127,6 +127,13 @@ static void make_texts(pctx *P) {
         snprintf(t[4].cap[0], sizeof t[4].cap[0], "\xC3\x97 %.3g", (double)p->scale);
         snprintf(t[4].cap[1], sizeof t[4].cap[1], "the model's own scale");
     }
+    if (p->capped) { /* Gemma 2: then soft-capped, cap * tanh(s / cap) */
+        snprintf(t[4].title, sizeof t[4].title, "Scaled, soft-capped");
+        snprintf(t[4].cap[0], sizeof t[4].cap[0],
+                 "\xC3\x97 %.3g, then soft-cap:", (double)p->scale);
+        snprintf(t[4].cap[1], sizeof t[4].cap[1], "%.3g \xC2\xB7 tanh(s \xC3\xB7 %.3g)",
+                 (double)p->softcap, (double)p->softcap);
+    }
 
     snprintf(t[5].title, sizeof t[5].title, "Softmax");
     if (p->temperature != 1.0f) {
@@ -139,6 +146,8 @@ static void make_texts(pctx *P) {
     if (causal_whatif(P))
         snprintf(t[5].cap[1], sizeof t[5].cap[1], "what-if: causal mask %s",
                  p->causal ? "on" : "off");
+    else if (p->causal && p->window > 0)
+        snprintf(t[5].cap[1], sizeof t[5].cap[1], "later keys and keys %d+ back masked", p->window);
     else
         snprintf(t[5].cap[1], sizeof t[5].cap[1], "%s",
                  p->causal ? "later keys masked" : "every key visible");
@@ -211,7 +220,9 @@ void ats_pipe_col_label(const pctx *P, int col, char *out, size_t n) {
     static const char *const NAMES[COL_COUNT] = {
         "x", "k", "v", "q \xC2\xB7 k", NULL, "weight", "weight \xC3\x97 v"};
     if (col == COL_SCALED) {
-        if (P->p->bias && P->p->scale == 1.0f)
+        if (P->p->capped)
+            snprintf(out, n, "capped");
+        else if (P->p->bias && P->p->scale == 1.0f)
             snprintf(out, n, "q \xC2\xB7 k + bias");
         else if (P->p->scaling)
             snprintf(out, n, "\xC3\x97 %.3g", (double)P->p->scale);

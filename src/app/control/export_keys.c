@@ -55,12 +55,19 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
     ats_meta meta;
     ats_meta_for_view(&meta, st, &d);
     const ats_dl *dl = ats_view_display_list(view);
+    ats_dl *composite = NULL; /* a comparison: A, B and A - B as the window shows them */
+    if (s == ATS_OK && app->state.analysis.compare && ats_dl_new(1, 1, &composite) == ATS_OK &&
+        ats_ui_compose(app->ui, composite)) {
+        dl = composite;
+        ats_meta_add(&meta, "Compare", "text A, text B and A \xE2\x88\x92 B side by side");
+    }
     if (s == ATS_OK && kind == ATS_EXPORT_SVG)
         s = ats_svg_encode(dl, ats_font_family(font), &meta, 1.0f, (char **)bytes, len, err);
     else if (s == ATS_OK)
         s = ats_export_png_encode(dl, font, 1.0f, &meta, bytes, len, err);
     ats_run_pipeline_free(&pipe);
     ats_view_free(view);
+    ats_dl_free(composite);
     return s;
 }
 
@@ -115,6 +122,7 @@ typedef struct data_job {
     ats_attn_kind kind; /* T5: the attention shown, for the CSV */
     bool seq2seq;
     int layer, head;
+    ats_dump_extras extras; /* what the window shows beyond the attention (aggregate, ...) */
     char dir[1024];
 } data_job;
 
@@ -145,7 +153,7 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
             s = ats_dump_write_csv_kind(m[2].f, run, job->kind, job->layer, job->head, err);
     } else if (s == ATS_OK) {
         s = ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
-                                warning[0] ? warning : NULL, NULL, false, err);
+                                warning[0] ? warning : NULL, NULL, &job->extras, false, err);
         if (s == ATS_OK)
             s = ats_dump_write_npy(m[1].f, run, &all, err);
         if (s == ATS_OK)
@@ -196,6 +204,21 @@ static void *data_thread(void *arg) {
     return NULL;
 }
 
+/* The numbers of what the window shows besides the attention: the aggregates and rollout in the
+ * aggregate view, value-weighted attention when it is on, the prediction when the model makes
+ * one (the JSON's "ablated" comes from the run itself). */
+static ats_dump_extras export_extras(const ats_app *app) {
+    const ats_app_state *s = &app->state;
+    bool one_stack = !s->seq2seq && app->run;
+    return (ats_dump_extras){.aggregate = one_stack && s->view.view == ATS_VIEW_AGGREGATE,
+                             .rollout = one_stack && s->view.view == ATS_VIEW_AGGREGATE &&
+                                        s->view.aggregate == ATS_AGGREGATE_ROLLOUT,
+                             .value_weighted = one_stack && s->analysis.value_weighted,
+                             .top_k =
+                                 one_stack && ats_run_logits_last(app->run) ? ATS_TOP_K_SHOWN : 0,
+                             .hide_logits = true};
+}
+
 static ats_status start_data_export(ats_app *app, double now_ms) {
     if (app->export_running) {
         say(app, now_ms, false, "still saving the numbers of the last Ctrl+E");
@@ -218,7 +241,8 @@ static ats_status start_data_export(ats_app *app, double now_ms) {
                       .kind = app->state.seq2seq ? app->state.attn_kind : ATS_ATTN_ENCODER,
                       .seq2seq = app->state.seq2seq,
                       .layer = app->state.view.layer,
-                      .head = app->state.view.head};
+                      .head = app->state.view.head,
+                      .extras = export_extras(app)};
     if (app->run_target && !(job->target = malloc(app->run_target_len + 1))) {
         ats_run_free(job->run);
         ats_shared_model_free(job->model);

@@ -252,7 +252,9 @@ void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box) {
     }
     if (t->len == 0 && t->preedit_w == 0)
         ats_paint_text(p, inner.x, t->mid_y,
-                       !s->seq2seq      ? "Type a sentence to see where each word looks"
+                       s->analysis.compare
+                           ? (s->edit_target ? "Type text B, the one to compare" : "Type text A")
+                       : !s->seq2seq    ? "Type a sentence to see where each word looks"
                        : s->edit_target ? "Type the output (target), or Ctrl+G to generate it"
                                         : "Type the input (source)",
                        t->size, UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, inner.w);
@@ -288,8 +290,9 @@ void ats_textbox_draw_other(ats_ui *ui, paint *p, const ats_app *app, frect box)
                        ATS_VALIGN_MIDDLE, false, box.w - 2 * pad);
     } else {
         ats_paint_text(p, box.x + pad, mid,
-                       s->edit_target ? "the input (source)"
-                                      : "Type the output (target), or Ctrl+G to generate it",
+                       s->analysis.compare ? (s->edit_target ? "text A" : "text B (Ctrl+T)")
+                       : s->edit_target    ? "the input (source)"
+                                           : "Type the output (target), or Ctrl+G to generate it",
                        size, UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, box.w - 2 * pad);
     }
     ats_paint_unclip(p);
