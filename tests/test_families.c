@@ -415,6 +415,50 @@ static void test_families_refusals(void **state) {
     unmake(&m);
 }
 
+/* The family's checkpoint with `patch` applied to config.json, against the reference computed
+ * for the patched config. */
+static void check_patched(const family *f, const char *patch, const char *phrase) {
+    made m = make_patched(f, patch);
+    ats_model *model = load(m.model);
+    const json_t *cases = json_object_get(m.ref, "cases");
+    for (size_t i = 0; i < json_array_size(cases); i++) {
+        char what[160];
+        snprintf(what, sizeof what, "%s %s case %zu", f->name, phrase, i);
+        check_case(model, json_array_get(cases, i), what);
+    }
+    ats_model_free(model);
+    expect_choice(m.model, "{}", phrase);
+    unmake(&m);
+}
+
+/* YaRN's optional keys: betas of their own, an unrounded ramp, mscale / mscale_all_dim, an
+ * explicit attention_factor; LongRoPE with an explicit factor and attention factor, and with the
+ * original context inside rope_scaling. */
+static void test_families_rope_options(void **state) {
+    (void)state;
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 8.0, "
+                  "\"original_max_position_embeddings\": 64, \"beta_fast\": 16, \"beta_slow\": "
+                  "2, \"truncate\": false, \"mscale\": 0.9, \"mscale_all_dim\": 0.5}}",
+                  "betas 16/2, cos and sin x1.075");
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 2.0, "
+                  "\"original_max_position_embeddings\": 32, \"attention_factor\": 1.5}}",
+                  "cos and sin x1.5");
+    /* Phi-3: "yarn" is an old name of longrope (Phi3Config), the original context top-level */
+    check_patched(&FAMILIES[15],
+                  "{\"original_max_position_embeddings\": 20, \"rope_scaling\": {\"type\": "
+                  "\"yarn\", \"factor\": 3.0, \"attention_factor\": 1.25, \"short_factor\": "
+                  "[1.0, 2.0, 3.0], \"long_factor\": [2.0, 5.0, 11.0]}}",
+                  "long past 20 tokens, cos and sin x1.25");
+    /* another family: the original context inside rope_scaling, the factor from the ratio */
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": {\"type\": \"longrope\", "
+                  "\"original_max_position_embeddings\": 20, \"short_factor\": [1.0, 1.5, 2.0, "
+                  "3.0], \"long_factor\": [1.0, 2.0, 4.0, 8.0]}}",
+                  "long past 20 tokens, cos and sin x1.361");
+}
+
 /* The same checkpoint as llama.cpp's converter writes it (tests/reference/gguf_from_hf.py): the
  * GGUF's own tokenizer and weights must give the same ids and numbers. `patch` brings the
  * config to what GGUF can say (llama.cpp has no query_pre_attn_scalar and no Qwen2 window). */
@@ -517,6 +561,7 @@ int main(void) {
         cmocka_unit_test(test_families_gguf),
         cmocka_unit_test(test_families_layer_types),
         cmocka_unit_test(test_families_refusals),
+        cmocka_unit_test(test_families_rope_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,8 +83,11 @@ def softmax(s):
 
 def rope_original_context(cfg, scaling):
     """standardize_rope_params: a top-level original_max_position_embeddings (Phi-3 keeps it
-    there) wins over the scaling dict's, and max_position_embeddings stands in for both."""
-    if cfg.get("original_max_position_embeddings") is not None:
+    there; Phi3Config's default is 4096) wins over the scaling dict's, and
+    max_position_embeddings stands in for both."""
+    if cfg["model_type"] == "phi3":
+        return cfg.get("original_max_position_embeddings", 4096)
+    if "original_max_position_embeddings" in cfg:
         return cfg["original_max_position_embeddings"]
     return scaling.get("original_max_position_embeddings") or cfg["max_position_embeddings"]
 
@@ -100,6 +103,8 @@ def rope_inv_freq(dim, base, cfg, T):
     inv_freq = 1.0 / (base ** (np.arange(0, dim, 2, dtype=np.int64).astype(np.float64) / dim))
     scaling = cfg.get("rope_scaling") or {}
     kind = scaling.get("rope_type", scaling.get("type", "default"))
+    if cfg["model_type"] == "phi3" and kind in ("su", "yarn"):
+        kind = "longrope"  # Phi3Config.convert_rope_params_to_dict
     if kind == "llama3":  # _compute_llama3_parameters
         factor = scaling["factor"]
         low, high = scaling["low_freq_factor"], scaling["high_freq_factor"]

@@ -221,12 +221,12 @@ static void read_bert(reader *r, ats_hf_config *h) {
 /* ---- rotary positions ------------------------------------------------------------------------ */
 
 /* The context the model was trained on before scaling: the top-level
- * original_max_position_embeddings (Phi-3 keeps it there, and transformers prefers it), else the
- * scaling object's, else max_position_embeddings. */
-static int original_context(reader *r, reader *sub, const ats_model_config *c) {
-    if (present(r, "original_max_position_embeddings"))
-        return get_int(r, "original_max_position_embeddings", MAX_COUNT, 0);
-    return get_int(sub, "original_max_position_embeddings", MAX_COUNT, c->context);
+ * original_max_position_embeddings (Phi-3 keeps it there, and transformers prefers it; Phi3Config
+ * defaults it to 4096), else the scaling object's, else max_position_embeddings. */
+static int original_context(reader *r, reader *sub, const ats_hf_config *h) {
+    if (present(r, "original_max_position_embeddings") || h->cfg.arch == ATS_ARCH_PHI3)
+        return get_int(r, "original_max_position_embeddings", MAX_COUNT, 4096);
+    return get_int(sub, "original_max_position_embeddings", MAX_COUNT, h->cfg.context);
 }
 
 /* The scaling factor: `factor`, or when absent the ratio of max_position_embeddings to the
@@ -249,7 +249,7 @@ static double yarn_mscale(double scale, double mscale) {
 static void read_yarn(reader *r, reader *sub, const char *key, ats_hf_config *h) {
     ats_rope_scaling *out = &h->cfg.rope_scaling;
     out->kind = ATS_ROPE_SCALING_YARN;
-    out->original_max_position = original_context(r, sub, &h->cfg);
+    out->original_max_position = original_context(r, sub, h);
     out->factor = (float)scaling_factor(sub, &h->cfg, out->original_max_position);
     double beta_fast = get_number(sub, "beta_fast", 0.0),
            beta_slow = get_number(sub, "beta_slow", 0.0);
@@ -297,15 +297,15 @@ static int read_factor_list(reader *r, reader *sub, const char *key, float *out)
     return (int)n;
 }
 
-/* longrope, or its first name "su" (transformers' _compute_longrope_parameters and Phi-3's
- * rotary embedding): a divisor per frequency from short_factor, or from long_factor when the text
- * is longer than the original context; cos and sin multiplied by attention_factor, else
- * sqrt(1 + ln(factor) / ln(original context)) (1 when factor <= 1). read_rope checks the lists'
- * length against the rotary pairs. */
+/* longrope, or its first name "su" (and for Phi-3 also "yarn", which Phi3Config turns into
+ * longrope) (transformers' _compute_longrope_parameters and Phi-3's rotary embedding): a divisor
+ * per frequency from short_factor, or from long_factor when the text is longer than the original
+ * context; cos and sin multiplied by attention_factor, else sqrt(1 + ln(factor) / ln(original
+ * context)) (1 when factor <= 1). read_rope checks the lists' length against the rotary pairs. */
 static void read_longrope(reader *r, reader *sub, const char *key, ats_hf_config *h) {
     ats_rope_scaling *out = &h->cfg.rope_scaling;
     out->kind = ATS_ROPE_SCALING_LONGROPE;
-    out->original_max_position = original_context(r, sub, &h->cfg);
+    out->original_max_position = original_context(r, sub, h);
     out->factor = (float)scaling_factor(sub, &h->cfg, out->original_max_position);
     int original = out->original_max_position;
     double attn = out->factor <= 1.0f || original <= 1
@@ -356,9 +356,10 @@ static void read_scaling_object(reader *r, const json_t *rs, const char *key, at
         choice(h, "rope scaling llama3: factor %g, frequencies %g..%g, original context %d (%s)",
                (double)out->factor, (double)out->low_freq_factor, (double)out->high_freq_factor,
                out->original_max_position, key);
-    } else if (strcmp(type, "yarn") == 0) {
+    } else if (strcmp(type, "yarn") == 0 && h->cfg.arch != ATS_ARCH_PHI3) {
         read_yarn(r, &sub, key, h);
-    } else if (strcmp(type, "longrope") == 0 || strcmp(type, "su") == 0) {
+    } else if (strcmp(type, "longrope") == 0 || strcmp(type, "su") == 0 ||
+               strcmp(type, "yarn") == 0) {
         read_longrope(r, &sub, key, h);
     } else {
         char what[40];
