@@ -262,9 +262,11 @@ static void read_yarn(reader *r, reader *sub, const char *key, ats_hf_config *h)
                       ? yarn_mscale(out->factor, mscale) / yarn_mscale(out->factor, all_dims)
                       : yarn_mscale(out->factor, 1.0);
     out->attn_factor = (float)get_real(sub, "attention_factor", attn);
-    if (sub->status == ATS_OK && !(out->factor > 0 && out->beta_fast > 0 && out->beta_slow > 0))
+    if (sub->status == ATS_OK && !(out->factor > 0 && out->beta_fast > 0 && out->beta_slow > 0 &&
+                                   out->attn_factor > 0 && isfinite(out->attn_factor)))
         sub->status = ats_fail(r->err, ATS_ERR_FORMAT,
-                               "%s: yarn %s needs a positive 'factor', 'beta_fast' and 'beta_slow'",
+                               "%s: yarn %s needs a positive 'factor', 'beta_fast', 'beta_slow' "
+                               "and attention factor",
                                r->path, key);
     choice(h, "rope scaling yarn: factor %g, original context %d, betas %g/%g, cos and sin x%.4g",
            (double)out->factor, out->original_max_position, (double)out->beta_fast,
