@@ -239,9 +239,10 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
                         model->info.name);
     if (rope && rs->kind == ATS_ROPE_SCALING_YARN &&
         !(rs->factor > 0 && rs->beta_fast > 0 && rs->beta_slow > 0 &&
-          rs->original_max_position > 0))
+          rs->original_max_position > 0 && c->rope_theta > 1))
         return ats_fail(err, ATS_ERR_FORMAT,
-                        "%s: YaRN needs a positive factor, betas and original context",
+                        "%s: YaRN needs a positive factor, betas and original context and a RoPE "
+                        "base above 1",
                         model->info.name);
     /* the width of token vectors and of the LM head: OPT's word_embed_proj_dim, or d_model */
     int E = c->d_embed > 0 ? c->d_embed : c->d_model;
