@@ -445,6 +445,12 @@ static void test_families_rope_options(void **state) {
                   "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 2.0, "
                   "\"original_max_position_embeddings\": 32, \"attention_factor\": 1.5}}",
                   "cos and sin x1.5");
+    /* transformers 5's rope_parameters, its base inside */
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": null, \"rope_parameters\": {\"rope_type\": \"yarn\", "
+                  "\"rope_theta\": 5000.0, \"factor\": 3.0, \"original_max_position_embeddings\": "
+                  "48}}",
+                  "factor 3, original context 48");
     /* Phi-3: "yarn" is an old name of longrope (Phi3Config), the original context top-level */
     check_patched(&FAMILIES[15],
                   "{\"original_max_position_embeddings\": 20, \"rope_scaling\": {\"type\": "

@@ -100,8 +100,10 @@ def rope_inv_freq(dim, base, cfg, T):
     """(inv_freq, attention_scaling) of a forward pass over T tokens: ROPE_INIT_FUNCTIONS of
     modeling_rope_utils.py for cfg's rope_scaling, and dynamic_rope_update's choice of LongRoPE's
     long factors when T is past the original context. attention_scaling multiplies cos and sin."""
+    # transformers 5 writes rope_parameters (with rope_theta inside) where 4 wrote rope_scaling
+    scaling = cfg.get("rope_parameters") or cfg.get("rope_scaling") or {}
+    base = scaling.get("rope_theta", base)
     inv_freq = 1.0 / (base ** (np.arange(0, dim, 2, dtype=np.int64).astype(np.float64) / dim))
-    scaling = cfg.get("rope_scaling") or {}
     kind = scaling.get("rope_type", scaling.get("type", "default"))
     if cfg["model_type"] == "phi3" and kind in ("su", "yarn"):
         kind = "longrope"  # Phi3Config.convert_rope_params_to_dict
