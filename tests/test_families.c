@@ -518,6 +518,9 @@ static void test_families_gguf(void **state) {
     check_gguf(&FAMILIES[7], "{\"use_sliding_window\": false}"); /* qwen2 */
     check_gguf(&FAMILIES[8], NULL); /* llama with Llama 3's rope_freqs */
     check_gguf(&FAMILIES[14], "{\"use_sliding_window\": false}"); /* qwen2 with YaRN */
+    check_gguf(&FAMILIES[8], /* llama (interleaved pairs in GGUF) with YaRN */
+               "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0, "
+               "\"original_max_position_embeddings\": 32}}");
     check_gguf_longrope_refused();
 }
 
