@@ -488,23 +488,35 @@ static void check_gguf(const family *f, const char *patch) {
     unmake(&m);
 }
 
-/* Phi-3's LongRoPE as llama.cpp's converter writes it (rope_factors_long / _short tensors):
- * llama.cpp picks the factors by the context it is started with, Hugging Face by the text's
- * length, so attnscope refuses the file with one line rather than guess. */
-static void check_gguf_longrope_refused(void) {
-    made m = make(&FAMILIES[15]); /* phi3_longrope */
+/* The family's checkpoint converted to GGUF, with float metadata `extra` ("KEY=NUMBER", or
+ * NULL) added: `attnscope info` must exit 2 with one line naming the file and `problem`. */
+static void expect_gguf_refused(const family *f, const char *extra, const char *problem) {
+    made m = make(f);
     char script[4200], gguf[4300];
     snprintf(script, sizeof script, "%s/tests/reference/gguf_from_hf.py", ATS_SOURCE_DIR);
     snprintf(gguf, sizeof gguf, "%s/model.gguf", m.dir);
-    const char *args[] = {script, m.model, gguf, NULL};
+    const char *args[] = {script, m.model, gguf, extra, NULL};
     ats_run_python(args);
     const char *info[] = {"info", "--model", gguf, NULL};
     ats_cli_result r = ats_run_cli(info, NULL, 0);
-    if (r.exit_code != 2 || ats_count_lines(r.err) != 1 || !strstr(r.err, "'longrope'") ||
+    if (r.exit_code != 2 || ats_count_lines(r.err) != 1 || !strstr(r.err, problem) ||
         !strstr(r.err, "model.gguf"))
-        fail_msg("wanted exit 2 and one line refusing longrope, got %d: %s", r.exit_code, r.err);
+        fail_msg("%s: wanted exit 2 and one line naming '%s', got %d: %s", f->name, problem,
+                 r.exit_code, r.err);
     ats_cli_result_free(&r);
     unmake(&m);
+}
+
+/* What attnscope does not run in GGUF is refused, named: Phi-3's LongRoPE as llama.cpp's
+ * converter writes it (rope_factors_long / _short; llama.cpp picks the factors by the context it
+ * is started with, Hugging Face by the text's length), and YaRN variants of other converters. */
+static void test_families_gguf_refusals(void **state) {
+    (void)state;
+    expect_gguf_refused(&FAMILIES[15], NULL, "'longrope' (rope_factors_long)");
+    expect_gguf_refused(&FAMILIES[14], "qwen2.rope.scaling.yarn_log_multiplier=0.1",
+                        "'qwen2.rope.scaling.yarn_log_multiplier' other than 0");
+    expect_gguf_refused(&FAMILIES[14], "qwen2.rope.scaling.attn_factor=0.5",
+                        "'qwen2.rope.scaling.attn_factor' other than 1");
 }
 
 static void test_families_gguf(void **state) {
@@ -521,7 +533,6 @@ static void test_families_gguf(void **state) {
     check_gguf(&FAMILIES[8], /* llama (interleaved pairs in GGUF) with YaRN */
                "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0, "
                "\"original_max_position_embeddings\": 32}}");
-    check_gguf_longrope_refused();
 }
 
 #define FAMILY_TEST(fn, index)                                                                     \
@@ -568,6 +579,7 @@ int main(void) {
         cmocka_unit_test(test_families_phi3_longrope),
         cmocka_unit_test(test_families_opt_proj),
         cmocka_unit_test(test_families_gguf),
+        cmocka_unit_test(test_families_gguf_refusals),
         cmocka_unit_test(test_families_layer_types),
         cmocka_unit_test(test_families_refusals),
         cmocka_unit_test(test_families_rope_options),

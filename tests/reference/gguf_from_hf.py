@@ -2,7 +2,7 @@
 """A Hugging Face folder written by make_family.py as the GGUF llama.cpp's converter
 (convert_hf_to_gguf.py) makes of it, for the architectures llama.cpp defines:
 
-  gguf_from_hf.py MODEL_DIR OUT.gguf
+  gguf_from_hf.py MODEL_DIR OUT.gguf [KEY=NUMBER ...]   (extra float metadata, for tests)
 
   gpt_neox -> gptneox, phi -> phi2, phi3 -> phi3, gemma -> gemma, gemma2 -> gemma2, qwen2 -> qwen2,
   llama -> llama (q and k rows permuted to the interleaved RoPE order, and Llama 3's rope_scaling
@@ -179,7 +179,7 @@ def llama3_rope_factors(cfg, dim):
 
 # ---- architectures ------------------------------------------------------------------------------
 
-def convert(model_dir, out_path):
+def convert(model_dir, out_path, extra=()):
     cfg = json.load(open(model_dir + "/config.json"))
     tok = json.load(open(model_dir + "/tokenizer.json", encoding="utf-8"))
     W = read_safetensors(model_dir + "/model.safetensors")
@@ -240,10 +240,13 @@ def convert(model_dir, out_path):
                     ("rope_factors_short.weight", np.asarray(rs["short_factor"], dtype=np.float32))]
     if kind == "llama" and rs.get("rope_type", rs.get("type")) == "llama3":
         tensors.append(("rope_freqs.weight", llama3_rope_factors(cfg, dh)))
+    for item in extra:  # KEY=NUMBER: float metadata a test adds (what other converters write)
+        k, v = item.split("=", 1)
+        kvs.append(kv(k, F32, float(v)))
     write_gguf(out_path, kvs, tensors)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: gguf_from_hf.py MODEL_DIR OUT.gguf")
-    convert(sys.argv[1], sys.argv[2])
+    if len(sys.argv) < 3:
+        sys.exit("usage: gguf_from_hf.py MODEL_DIR OUT.gguf [KEY=NUMBER ...]")
+    convert(sys.argv[1], sys.argv[2], sys.argv[3:])
