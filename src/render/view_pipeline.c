@@ -40,13 +40,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROWS_MIN          6      /* a small view drops rows down to this before shrinking text */
+#define ROWS_MIN          2      /* a small view drops rows down to this before shrinking text */
+#define NK_MIN            2      /* dimensions of q, k, v written at least */
 #define VEC_ALL           16     /* vectors up to this long have every value written */
 #define VEC_FIRST         8      /* longer ones: the first dimensions, an ellipsis and the norm */
 #define INPUT_ALL         96     /* token vectors up to this long are drawn whole */
 #define INPUT_FIRST       64     /* longer ones: the first dimensions, an ellipsis and the norm */
 #define MULTI_CONTENT     440.0f /* step 7's strips are at most about this wide */
-#define MULTI_WHATIF_NOTE "the model's own outputs: the what-if changes steps 4-6 only"
+#define MULTI_WHATIF_NOTE "the model's own outputs: the what-if changes steps 4 to 6 only"
 #define BESIDE_MAX        1800.0f /* step 7 beside the second band up to this width, else below */
 
 static const ats_rgba COLOR_WHATIF_BG = {255, 221, 120, 255};
@@ -85,6 +86,9 @@ typedef struct pgeom {
     float title_bottom, sub_y, sub_h;
     frect mh; /* step 7 */
     float mh_lab_w, mh_block_w, mh_gap, mh_cell, mh_proj_w;
+    int mh_note_lines, mh_whatif_lines; /* step 7's notes, wrapped to its width */
+    bool narrow; /* cut vectors end in "+8" (the dimensions left), not the ellipsis and norm */
+    float bar_w; /* the softmax's bars at weight 1 */
     float width, height;
 } pgeom;
 
@@ -107,23 +111,10 @@ typedef struct pctx {
 
 /* ---- numbers ------------------------------------------------------------------------------- */
 
-/* At most five characters for the usual ranges: 0.52, -0.05, 38.4, -320. */
-static void fmt_value(char *out, size_t n, float v) {
-    float a = fabsf(v);
-    if (isnan(v))
-        snprintf(out, n, "nan");
-    else if (isinf(v))
-        snprintf(out, n, v > 0 ? "inf" : "-inf");
-    else if (a < 0.005f)
-        snprintf(out, n, "0.00");
-    else if (a < 9.995f)
-        snprintf(out, n, "%.2f", (double)v);
-    else if (a < 99.95f)
-        snprintf(out, n, "%.1f", (double)v);
-    else if (a < 99999.5f)
-        snprintf(out, n, "%.0f", (double)v);
-    else
-        snprintf(out, n, "%.1e", (double)v);
+/* A value as the view writes it: three significant digits (render.h's one number format);
+ * compact in the vectors' narrow cells (".0456"). */
+static void fmt_value(char *out, size_t n, float v, bool compact) {
+    ats_format_number(out, n, (double)v, compact ? ATS_NUMBER_COMPACT : ATS_NUMBER_PLAIN);
 }
 
 static float norm2(const float *v, int n) {
@@ -275,11 +266,10 @@ static void make_texts(pctx *P) {
 
     snprintf(t[7].title, sizeof t[7].title, "Multi-head");
     if (p->n_head > 1)
-        snprintf(t[7].cap[0], sizeof t[7].cap[0], "all %d heads' outputs, side by side,",
-                 p->n_head);
+        snprintf(t[7].cap[0], sizeof t[7].cap[0], "all %d heads' outputs,", p->n_head);
     else
         snprintf(t[7].cap[0], sizeof t[7].cap[0], "the one head's output,");
-    snprintf(t[7].cap[1], sizeof t[7].cap[1], "concatenated, projected by W_O");
+    snprintf(t[7].cap[1], sizeof t[7].cap[1], "side by side, then \xC3\x97 W_O");
 
     /* the badge */
     P->badge[0] = '\0';
@@ -364,29 +354,101 @@ static float line_h(const pctx *P, float size) {
     return a + d;
 }
 
-/* Width a step's header needs: the numbered title and its two captions. */
+/* Words of s in lines of at most max_w at `size`: how many lines (draw: drawn from (x, y) down,
+ * and the height returned). A word wider than the line is cut. */
+static float wrap_text(const pctx *P, float x, float y, const char *s, float size, ats_rgba color,
+                       float max_w, bool draw, int *lines) {
+    char line[256];
+    size_t n = strlen(s), i = 0;
+    int count = 0;
+    float lh = line_h(P, size);
+    while (i < n) {
+        while (i < n && s[i] == ' ')
+            i++;
+        size_t fit = i, end = i;
+        while (end < n) { /* the longest run of whole words from i that fits */
+            size_t next = end;
+            while (next < n && s[next] == ' ')
+                next++;
+            while (next < n && s[next] != ' ')
+                next++;
+            size_t len = next - i < sizeof line - 1 ? next - i : sizeof line - 1;
+            memcpy(line, s + i, len);
+            line[len] = '\0';
+            if (fit > i && measure(P, line, size, false) > max_w)
+                break;
+            fit = end = next;
+        }
+        if (fit == i)
+            break;
+        size_t len = fit - i < sizeof line - 1 ? fit - i : sizeof line - 1;
+        memcpy(line, s + i, len);
+        line[len] = '\0';
+        if (draw) {
+            ats_text_style ts = tstyle(size, color, ATS_ALIGN_START, ATS_VALIGN_TOP);
+            ts.max_width = max_w;
+            ats_view_text(P->c, x, y + (float)count * lh, line, &ts);
+        }
+        count++;
+        i = fit;
+    }
+    if (lines)
+        *lines = count;
+    return (float)count * lh;
+}
+
+static int wrap_count(const pctx *P, const char *s, float size, float max_w) {
+    int lines;
+    wrap_text(P, 0, 0, s, size, COLOR_INK, max_w, false, &lines);
+    return lines;
+}
+
+static float wrapped(pctx *P, float x, float y, const char *s, float size, ats_rgba color,
+                     float max_w) {
+    return wrap_text(P, x, y, s, size, color, max_w, true, NULL);
+}
+
+/* The note under step 7's projection. */
+static const char *multi_note(const pctx *P, char *out, size_t n) {
+    snprintf(out, n, "the attention output: %d numbers", P->p->d_model);
+    return out;
+}
+
+/* Width a step's header needs: the numbered title and its two captions (a little slack, so that
+ * rounding never cuts them). */
 static float header_width(const pctx *P, int step) {
     const pgeom *g = &P->g;
     const step_text *t = &P->steps[step];
     float w = 2.0f * 9.0f * g->u + 7.0f * g->u + measure(P, t->title, g->head_size, true);
     for (int i = 0; i < 2; i++)
         w = fmaxf(w, measure(P, t->cap[i], g->small_size, t->whatif[i]));
-    return w;
+    return w + 2.0f * g->u;
 }
 
-/* Width a cut vector needs after its cells: an ellipsis and "‖v‖ 12.3". */
-static float trunc_width(const pctx *P, float size) {
-    return 6.0f * P->g.u + measure(P, "\xE2\x80\xA6", size, false) + 6.0f * P->g.u +
-           measure(P, "\xE2\x80\x96x\xE2\x80\x96 -00.00", size, false);
+/* Width a cut vector needs after its cells: "… 8 more" and "‖v‖ 12.3", or in a narrow layout
+ * "+8". */
+static float trunc_width(const pctx *P, float size, bool narrow) {
+    if (narrow)
+        return 6.0f * P->g.u + measure(P, "+000", size, false);
+    return 6.0f * P->g.u + measure(P, "\xE2\x80\xA6 000 more", size, false) + 8.0f * P->g.u +
+           measure(P, "\xE2\x80\x96wv\xE2\x80\x96 -0.000", size, false);
 }
 
-/* The layout at unit u with at most max_rows rows, in `bands` bands (1 or 2). */
-static void layout(pctx *P, float u, int max_rows, int bands) {
+/* What a layout shows: bands of steps, dimensions of q, k, v written, the token vectors' strip
+ * (narrow halves it), step 7 below the bands rather than beside the last, and rows at most. */
+typedef struct pconf {
+    int bands, nk, max_rows;
+    bool narrow, mh_below;
+    float room; /* the view's width (0: any): step 7 beside the bands narrows to fit it */
+} pconf;
+
+/* The layout at unit u for configuration cf. */
+static void layout(pctx *P, float u, pconf cf) {
     view_ctx *c = P->c;
     const ats_pipeline_data *p = P->p;
     pgeom *g = &P->g;
     prow rows[PIPE_ROWS_MAX];
-    int n_rows = select_rows(c, p, max_rows, rows);
+    int n_rows = select_rows(c, p, cf.max_rows, rows);
     *g = (pgeom){.u = u, .n_rows = n_rows};
     memcpy(g->rows, rows, sizeof rows);
     g->label_size = UI_LABEL_MAX * u;
@@ -394,7 +456,7 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
     g->small_size = UI_SMALL * u;
     g->head_size = UI_TEXT * u;
     g->row_h = 24.0f * u;
-    g->cell_h = 18.0f * u;
+    g->cell_h = 19.0f * u;
     float m = UI_MARGIN * u;
 
     /* the header lines: title, then the badge and the head's caption */
@@ -402,14 +464,12 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
     char cap[256];
     caption_line(P, cap, sizeof cap);
     g->sub_y = g->title_bottom + 8.0f * u;
-    g->sub_h = P->badge[0] || cap[0] ? 22.0f * u : 0.0f;
+    g->sub_h = P->badge[0] || cap[0] ? 24.0f * u : 0.0f;
     float top = g->sub_y + g->sub_h + 14.0f * u;
 
-    /* the token label column */
-    char s[96], ql[64];
-    query_label(P, ql, sizeof ql);
-    snprintf(s, sizeof s, "query '%s'", ql);
-    g->wl = measure(P, s, g->label_size, true);
+    /* the token label column (the query's label sits above it, over the q row) */
+    char s[96];
+    g->wl = measure(P, "token", g->small_size, false);
     for (int r = 0; r < n_rows; r++) {
         if (g->rows[r].token >= 0) {
             g->wl = fmaxf(g->wl, measure(P, c->tok.labels[g->rows[r].token], g->label_size,
@@ -419,23 +479,25 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
             g->wl = fmaxf(g->wl, measure(P, s, g->small_size, false));
         }
     }
-    g->wl = fminf(g->wl, UI_LABEL_WIDTH * u) + 6.0f * u;
+    g->wl = fminf(g->wl, UI_LABEL_WIDTH * u) + 8.0f * u;
 
     /* the columns' widths */
     g->nx = p->d_model <= INPUT_ALL ? p->d_model : INPUT_FIRST;
-    g->cx = clampf(256.0f / (float)g->nx, 2.5f, 10.0f) * u;
-    g->nk = p->d_head <= VEC_ALL ? p->d_head : VEC_FIRST;
-    g->cw = measure(P, "-0.00", g->value_size, false) + 6.0f * u;
-    g->trunc_w = trunc_width(P, g->value_size);
-    g->num_w = measure(P, "-000.0", g->value_size, false) + 10.0f * u;
+    g->cx = clampf((cf.narrow ? 128.0f : 256.0f) / (float)g->nx, 1.5f, 10.0f) * u;
+    g->nk = cf.nk < p->d_head ? cf.nk : p->d_head;
+    g->cw = measure(P, "-.0456", g->value_size, false) + 6.0f * u;
+    g->narrow = cf.narrow;
+    g->trunc_w = trunc_width(P, g->value_size, cf.narrow);
+    g->num_w = measure(P, "-0.0456", g->value_size, false) + 10.0f * u;
     float num_w = g->num_w + 8.0f * u;
     g->w_col[COL_X] = (float)g->nx * g->cx + (g->nx < p->d_model ? g->trunc_w : 0);
     g->w_col[COL_K] = (float)g->nk * g->cw + (g->nk < p->d_head ? g->trunc_w : 0);
     g->w_col[COL_V] = g->w_col[COL_K];
     g->w_col[COL_SCORE] = num_w;
     g->w_col[COL_SCALED] = num_w;
-    g->w_col[COL_WEIGHT] = 110.0f * u + 8.0f * u +
-                           fmaxf(measure(P, "0.000", g->value_size, false),
+    g->bar_w = (cf.narrow ? 80.0f : 110.0f) * u;
+    g->w_col[COL_WEIGHT] = g->bar_w + 8.0f * u +
+                           fmaxf(measure(P, "\xCE\xA3 0.0456", g->value_size, false),
                                  measure(P, "masked", g->value_size, false));
     g->w_col[COL_WV] = 16.0f * u + g->w_col[COL_K];
     for (int col = 0; col < COL_COUNT; col++) { /* widen a step's last column for its header */
@@ -450,7 +512,7 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
 
     /* the columns' places: one band, or two with the break before step 3 */
     float step_gap = 22.0f * u, x0 = m + g->wl + 14.0f * u, x = x0;
-    g->n_bands = bands;
+    g->n_bands = cf.bands;
     for (int col = 0; col < COL_COUNT; col++) {
         int band = g->n_bands == 2 && col >= COL_SCORE ? 1 : 0;
         if (col > 0 && band != g->band_of[col - 1])
@@ -477,26 +539,31 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
         y += g->band_h[b] + 26.0f * u;
     }
 
-    /* step 7: each head's output as a block of cells, the concatenation, the projection */
+    /* step 7, stacked: each head's output as a block of cells (its name above), the
+     * concatenation, the projection by W_O, each under a caption */
     int H = p->n_head, dh = p->d_head;
-    g->mh_lab_w = 8.0f * u + fmaxf(measure(P, "each head", g->small_size, false),
-                                   fmaxf(measure(P, "concatenated", g->small_size, false),
-                                         measure(P, "\xC3\x97 W_O", g->small_size, false)));
+    g->mh_lab_w = 0;
     g->mh_gap = H > 1 ? clampf(160.0f * u / (float)(H - 1), 1.0f * u, 8.0f * u) : 0;
-    g->mh_cell = clampf(MULTI_CONTENT * u / (float)(H * dh), 0.05f * u, 10.0f * u);
+    float content_max = cf.narrow ? 0.55f * MULTI_CONTENT : MULTI_CONTENT;
+    int last = g->n_bands - 1;
+    float right = g->band_w[last] + (cf.narrow ? 24.0f : 40.0f) * u;
+    if (!cf.mh_below && g->n_bands == 2 && cf.room > 0) /* beside: what is left of the width */
+        content_max = clampf((cf.room - right - m) / u, 0.3f * MULTI_CONTENT, content_max);
+    g->mh_cell = clampf((content_max * u - (float)(H - 1) * g->mh_gap) / (float)(H * dh),
+                        0.05f * u, 10.0f * u);
     g->mh_block_w = (float)dh * g->mh_cell;
     g->mh_proj_w =
-        (float)p->d_model * clampf(MULTI_CONTENT * u / (float)p->d_model, 0.05f * u, 10.0f * u);
+        (float)p->d_model * clampf(content_max * u / (float)p->d_model, 0.05f * u, 10.0f * u);
     float content = fmaxf((float)H * g->mh_block_w + (float)(H - 1) * g->mh_gap, g->mh_proj_w);
-    float mh_w = fmaxf(g->mh_lab_w + content, header_width(P, 7));
-    if (P->badge[0])
-        mh_w = fmaxf(mh_w, measure(P, MULTI_WHATIF_NOTE, g->small_size, false));
+    float mh_w = fmaxf(content, header_width(P, 7));
+    mh_w = fmaxf(mh_w, measure(P, "concatenated", g->small_size, false));
     float lh = line_h(P, g->small_size);
-    float mh_h = g->head_h + 14.0f * u + 3.0f * g->cell_h + 2.0f * 12.0f * u + 3.0f * u + lh +
-                 (P->badge[0] ? 4.0f * u + lh : 0);
-    int last = g->n_bands - 1;
-    float right = g->band_w[last] + 40.0f * u;
-    if (g->n_bands == 2 && right + mh_w + m <= fmaxf(g->band_w[0] + m, BESIDE_MAX * u)) {
+    g->mh_note_lines = wrap_count(P, multi_note(P, s, sizeof s), g->small_size, mh_w);
+    g->mh_whatif_lines = P->badge[0] ? wrap_count(P, MULTI_WHATIF_NOTE, g->small_size, mh_w) : 0;
+    float mh_h = g->head_h + 3.0f * (lh + g->cell_h + 10.0f * u) + 3.0f * u +
+                 (float)g->mh_note_lines * lh +
+                 (g->mh_whatif_lines ? 4.0f * u + (float)g->mh_whatif_lines * lh : 0);
+    if (!cf.mh_below && g->n_bands == 2) {
         g->mh = (frect){right, g->band_y[last], mh_w, mh_h};
     } else {
         g->mh = (frect){m, y, mh_w, mh_h};
@@ -506,53 +573,90 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
     g->height = fmaxf(y - 26.0f * u, g->mh.y + g->mh.h) + m;
 }
 
-/* The scale at which the layout fits w x h. */
-static float fit_factor(const pctx *P, float w, float h) {
-    return fminf(w / P->g.width, h / P->g.height);
+/* How well a layout shows the step: all its rows first, then more dimensions written, then the
+ * token vectors full width, then fewer bands. */
+static double layout_score(const pctx *P, pconf cf) {
+    int wanted = P->c->tok.n < PIPE_ROWS_MAX ? P->c->tok.n : PIPE_ROWS_MAX;
+    int rows = P->g.n_rows < wanted ? P->g.n_rows : wanted, nk = P->g.nk;
+    return 1e6 * rows + 1e4 * (nk < 6 ? nk : 6) + 1e3 * !cf.narrow + 10.0 * nk +
+           (cf.mh_below ? 0 : 1) - cf.bands;
 }
 
-/* Rows and unit size for `bands` bands in a w x h view: fewer rows while the height, not the
- * width, would shrink the text below 80%. Returns the scale that then fits. */
-static float fit_rows(pctx *P, float w, float h, int bands, int *rows) {
-    float ui = P->c->ui;
-    *rows = PIPE_ROWS_MAX;
-    layout(P, ui, *rows, bands);
-    float fw = w / P->g.width, fh = h / P->g.height;
-    while (fh < fminf(fw, 0.8f) && P->g.n_rows > ROWS_MIN) {
-        *rows = P->g.n_rows - 1;
-        layout(P, ui, *rows, bands);
-        fw = w / P->g.width;
-        fh = h / P->g.height;
+/* Rows for `cf` at unit u that fit height h: fewer rows (down to ROWS_MIN) until it does.
+ * Returns whether it fits. */
+static bool fit_height(pctx *P, float u, pconf *cf, float h) {
+    cf->max_rows = PIPE_ROWS_MAX;
+    layout(P, u, *cf);
+    while (P->g.height > h && P->g.n_rows > ROWS_MIN) {
+        cf->max_rows = P->g.n_rows - 1;
+        layout(P, u, *cf);
     }
-    return fminf(fw, fh);
+    return P->g.height <= h;
 }
 
-/* Lays out for a w x h view (natural size: w = h = 0): one band or two, whichever shows the
- * view larger in w x h (natural size: in a 16:9 screen of 1920 x 1080 at ui scale 1); rows as
- * fit_rows; then everything scaled to fit (natural size: not scaled, every row kept). */
+/* The configuration that shows the most at unit u in w x h, its text at full size: for each
+ * arrangement of bands, the most dimensions that fit the width, then the rows that fit the
+ * height. False when nothing fits at u (then *best is the most compact one). */
+static bool choose(pctx *P, float u, float w, float h, pconf *best) {
+    static const pconf ARRANGE[] = {{1, 0, 0, false, true, 0}, {2, 0, 0, false, false, 0},
+                                    {2, 0, 0, false, true, 0},  {1, 0, 0, true, true, 0},
+                                    {2, 0, 0, true, false, 0},  {2, 0, 0, true, true, 0}};
+    int nk_max = P->p->d_head < VEC_ALL ? P->p->d_head : VEC_ALL;
+    double best_score = -1;
+    *best = (pconf){2, NK_MIN, ROWS_MIN, true, true, 0};
+    for (size_t i = 0; i < sizeof ARRANGE / sizeof ARRANGE[0]; i++) {
+        /* the most dimensions whose layout fits the width once its rows fit the height (fewer
+         * rows can widen the label column: "⋯ 11 keys") */
+        pconf cf = ARRANGE[i];
+        bool fits = false;
+        cf.room = w;
+        for (cf.nk = nk_max; !fits && cf.nk >= (nk_max < NK_MIN ? nk_max : NK_MIN); cf.nk--) {
+            cf.max_rows = PIPE_ROWS_MAX;
+            layout(P, u, cf);
+            if (P->g.width > w)
+                continue;
+            fits = fit_height(P, u, &cf, h) && P->g.width <= w;
+        }
+        if (!fits)
+            continue;
+        cf.nk++; /* the loop stepped past it */
+        double score = layout_score(P, cf);
+        if (score > best_score) {
+            best_score = score;
+            *best = cf;
+        }
+    }
+    return best_score >= 0;
+}
+
+/* Lays out for a w x h view (natural size: w = h = 0). The view's own area: the configuration
+ * that shows the most at the state's ui scale (every text at least UI_SMALL), then everything
+ * scaled up to fill the area (at most 1.6x); a view too small for even the most compact one
+ * scales that down. Natural size (exports): every row and dimension, in one band or two,
+ * whichever fills a 1920 x 1080 screen better. */
 static void fit(pctx *P, float w, float h) {
     float ui = P->c->ui;
-    bool natural = !(h > 0);
-    float tw = natural ? 1920.0f * ui : w, th = natural ? 1080.0f * ui : h;
-    int rows1, rows2;
-    float f1, f2;
-    if (natural) {
-        rows1 = rows2 = PIPE_ROWS_MAX;
-        layout(P, ui, rows1, 1);
-        f1 = fit_factor(P, tw, th);
-        layout(P, ui, rows2, 2);
-        f2 = fit_factor(P, tw, th);
-    } else {
-        f1 = fit_rows(P, tw, th, 1, &rows1);
-        f2 = fit_rows(P, tw, th, 2, &rows2);
-    }
-    int bands = f1 > f2 ? 1 : 2, rows = f1 > f2 ? rows1 : rows2;
-    float f = f1 > f2 ? f1 : f2;
-    if (natural || (f >= 1.0f && f < 1.05f)) {
-        layout(P, ui, rows, bands); /* natural size: keep the exact sizes */
+    if (!(h > 0)) {
+        int nk = P->p->d_head <= VEC_ALL ? P->p->d_head : VEC_FIRST;
+        pconf one = {1, nk, PIPE_ROWS_MAX, false, true, 0};
+        pconf two = {2, nk, PIPE_ROWS_MAX, false, false, 0};
+        layout(P, ui, one);
+        float f1 = fminf(1920.0f * ui / P->g.width, 1080.0f * ui / P->g.height);
+        layout(P, ui, two);
+        float f2 = fminf(1920.0f * ui / P->g.width, 1080.0f * ui / P->g.height);
+        if (f1 > f2)
+            layout(P, ui, one);
         return;
     }
-    layout(P, ui * clampf(f, 0.2f, 1.6f), rows, bands);
+    pconf cf;
+    bool fits = choose(P, ui, w, h, &cf);
+    if (!fits)
+        cf.max_rows = ROWS_MIN;
+    layout(P, ui, cf);
+    float f = fminf(w / P->g.width, h / P->g.height);
+    if (fits && f < 1.05f)
+        return;
+    layout(P, ui * clampf(f, 0.2f, 1.6f), cf);
 }
 
 /* ---- drawing pieces ------------------------------------------------------------------------ */
@@ -582,7 +686,7 @@ static void number_cell(pctx *P, float x, float ymid, float w, float v, float vm
         bg = fade(bg, 0.45f);
     ats_view_rect(P->c, x, ymid - 0.5f * g->cell_h, w, g->cell_h, 2.0f * g->u, bg);
     char s[24];
-    fmt_value(s, sizeof s, v);
+    fmt_value(s, sizeof s, v, false);
     ats_text_style ts = tstyle(g->value_size, muted ? COLOR_MUTED : ink_on(bg), ATS_ALIGN_CENTER,
                                ATS_VALIGN_MIDDLE);
     ts.max_width = w - 2.0f * g->u;
@@ -606,7 +710,7 @@ static void vector_cells(pctx *P, float x, float ymid, const float *vec, int d, 
         }
         ats_view_rect(P->c, cx + 0.5f * u, y, cw - 1.0f * u, g->cell_h, 1.5f * u, bg);
         char s[24];
-        fmt_value(s, sizeof s, vec[i]);
+        fmt_value(s, sizeof s, vec[i], true);
         ats_text_style ts = tstyle(g->value_size, muted ? COLOR_MUTED : ink_on(bg),
                                    ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
         ts.max_width = cw - 2.0f * u;
@@ -616,10 +720,14 @@ static void vector_cells(pctx *P, float x, float ymid, const float *vec, int d, 
         return;
     float tx = x + (float)n * cw + 6.0f * u;
     ats_text_style ts = tstyle(g->value_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
-    ats_view_text(P->c, tx, ymid, "\xE2\x80\xA6", &ts);
-    tx += measure(P, "\xE2\x80\xA6", g->value_size, false) + 6.0f * u;
+    char more[32];
+    snprintf(more, sizeof more, g->narrow ? "+%d" : "\xE2\x80\xA6 %d more", d - n);
+    ats_view_text(P->c, tx, ymid, more, &ts);
+    if (g->narrow)
+        return;
+    tx += measure(P, "\xE2\x80\xA6 000 more", g->value_size, false) + 8.0f * u;
     char s[48], num[24];
-    fmt_value(num, sizeof num, norm2(vec, d));
+    fmt_value(num, sizeof num, norm2(vec, d), false);
     snprintf(s, sizeof s, "\xE2\x80\x96%s\xE2\x80\x96 %s", name, num);
     ts.color = muted ? COLOR_MUTED : COLOR_INK;
     ats_view_text(P->c, tx, ymid, s, &ts);
@@ -821,10 +929,11 @@ static void draw_vectors(pctx *P) {
     char s[96], ql[64];
     query_label(P, ql, sizeof ql);
     snprintf(s, sizeof s, "query '%s'", ql);
+    /* its label right of the margin, over the label and token vector columns (no x in this row) */
     ats_text_style ts = tstyle(g->label_size, COLOR_INK, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
     ts.bold = true;
-    ts.max_width = g->wl - 6.0f * u;
-    ats_view_text(P->c, UI_MARGIN * u + g->wl - 6.0f * u, qy, s, &ts);
+    ts.max_width = g->x_col[COL_K] - 10.0f * u - UI_MARGIN * u;
+    ats_view_text(P->c, g->x_col[COL_K] - 10.0f * u, qy, s, &ts);
     vector_cells(P, g->x_col[COL_K], qy, p->q, dh, g->nk, g->cw, P->max_q, true, false, "q");
     float qw = (float)g->nk * g->cw;
     ats_view_outline(P->c, g->x_col[COL_K] - 1.5f * u, qy - 0.5f * g->cell_h - 1.5f * u,
@@ -855,7 +964,7 @@ static void draw_computation(pctx *P) {
     const ats_pipeline_data *p = P->p;
     float u = g->u;
     int dh = p->d_head, b = g->band_of[COL_SCORE];
-    float bar_max = 110.0f * u;
+    float bar_max = g->bar_w;
     float *wv = (float *)ats_view_scratch(P->c, (size_t)dh * sizeof(float));
     if (!wv)
         return;
@@ -886,7 +995,9 @@ static void draw_computation(pctx *P) {
             }
             ats_view_rect(P->c, xw, cy, fmaxf((float)w * bar_max, 1.0f * u), g->cell_h, 0,
                           fade(COLOR_MUTED, 0.6f));
-            snprintf(s, sizeof s, "\xCE\xA3 %.3f", w);
+            char v[24];
+            fmt_value(v, sizeof v, (float)w, false);
+            snprintf(s, sizeof s, "\xCE\xA3 %s", v);
             ns.color = COLOR_MUTED;
             ats_view_text(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
             vector_cells(P, xs + 16.0f * u, y, wv, dh, g->nk, g->cw, P->max_v, true, true, "wv");
@@ -907,7 +1018,7 @@ static void draw_computation(pctx *P) {
         ats_view_rect(P->c, xw, cy, bar_max, g->cell_h, 0, (ats_rgba){243, 244, 246, 255});
         if (w > 0)
             ats_view_rect(P->c, xw, cy, fmaxf(w * bar_max, 1.0f * u), g->cell_h, 0, bar);
-        snprintf(s, sizeof s, "%.3f", (double)w);
+        fmt_value(s, sizeof s, w, false);
         ats_view_text(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
         for (int i = 0; i < dh; i++)
             wv[i] = w * p->v[(size_t)t * dh + i];
@@ -919,7 +1030,9 @@ static void draw_computation(pctx *P) {
     ats_view_line(P->c, xw, fy - 0.5f * g->row_h - 4.0f * u, xw + bar_max,
                   fy - 0.5f * g->row_h - 4.0f * u, 1.0f * u, COLOR_MUTED);
     char s[48];
-    snprintf(s, sizeof s, "\xCE\xA3 = %.3f", total);
+    char sum[24];
+    fmt_value(sum, sizeof sum, (float)total, false);
+    snprintf(s, sizeof s, "\xCE\xA3 = %s", sum);
     ats_text_style ts = tstyle(g->value_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     ts.bold = true;
     ats_view_text(P->c, xw, fy, s, &ts);
@@ -947,23 +1060,23 @@ static void strip(pctx *P, float x, float y, float w, float h, const float *vec,
     ats_view_image(P->c, x, y, w, h, img, n, 1);
 }
 
-/* Step 7: every head's output for the query token, concatenated, and projected by W_O. */
+/* Step 7: every head's output for the query token, concatenated, and projected by W_O; each
+ * strip under its caption. */
 static void draw_multihead(pctx *P) {
     const pgeom *g = &P->g;
     const ats_pipeline_data *p = P->p;
-    float u = g->u, x = g->mh.x, y = g->mh.y;
+    float u = g->u, x = g->mh.x, y = g->mh.y, lh = line_h(P, g->small_size);
     int H = p->n_head, dh = p->d_head;
     step_header(P, 7, x, y, g->mh.w);
-    float x0 = x + g->mh_lab_w, ch = g->cell_h;
-    ats_text_style ls = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
-    /* each head: its number above its block */
-    float by = y + g->head_h + 14.0f * u;
-    ats_view_text(P->c, x, by + 0.5f * ch, "each head", &ls);
+    float ch = g->cell_h;
+    ats_text_style ls = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP);
+    /* each head: its name above its block */
+    float by = y + g->head_h + lh;
     float pitch = g->mh_block_w + g->mh_gap;
     ats_text_style hs = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM);
     int label_every = (int)ceilf(measure(P, "H00", g->small_size, false) / fmaxf(pitch, 1e-3f));
     for (int h = 0; h < H; h++) {
-        float bx = x0 + (float)h * pitch;
+        float bx = x + (float)h * pitch;
         strip(P, bx, by, g->mh_block_w, ch, p->concat + (size_t)h * dh, dh, P->max_concat);
         char s[16];
         snprintf(s, sizeof s, "H%d", h);
@@ -972,34 +1085,27 @@ static void draw_multihead(pctx *P) {
         if (h == p->head || h % label_every == 0)
             ats_view_text(P->c, bx + 0.5f * g->mh_block_w, by - 2.0f * u, s, &hs);
     }
-    ats_view_outline(P->c, x0 + (float)p->head * pitch - 2.0f * u, by - 2.0f * u,
+    ats_view_outline(P->c, x + (float)p->head * pitch - 2.0f * u, by - 2.0f * u,
                      g->mh_block_w + 4.0f * u, ch + 4.0f * u, 1.5f * u, ats_head_color(p->head));
     /* concatenated: the same blocks closed up */
-    float cy = by + ch + 12.0f * u, cw = (float)H * g->mh_block_w;
-    ats_view_text(P->c, x, cy + 0.5f * ch, "concatenated", &ls);
-    strip(P, x0, cy, cw, ch, p->concat, H * dh, P->max_concat);
-    ats_view_outline(P->c, x0 + (float)p->head * g->mh_block_w - 1.5f * u, cy - 1.5f * u,
+    float cy = by + ch + 8.0f * u;
+    ats_view_text(P->c, x, cy, "concatenated", &ls);
+    cy += lh + 2.0f * u;
+    strip(P, x, cy, (float)H * g->mh_block_w, ch, p->concat, H * dh, P->max_concat);
+    ats_view_outline(P->c, x + (float)p->head * g->mh_block_w - 1.5f * u, cy - 1.5f * u,
                      g->mh_block_w + 3.0f * u, ch + 3.0f * u, 1.5f * u, ats_head_color(p->head));
     /* projected: the attention output, d_model wide */
-    float py = cy + ch + 12.0f * u;
-    ats_view_text(P->c, x, py + 0.5f * ch, "\xC3\x97 W_O", &ls);
-    strip(P, x0, py, g->mh_proj_w, ch, p->projected, p->d_model, P->max_proj);
+    float py = cy + ch + 8.0f * u;
+    ats_view_text(P->c, x, py, "\xC3\x97 W_O", &ls);
+    py += lh + 2.0f * u;
+    strip(P, x, py, g->mh_proj_w, ch, p->projected, p->d_model, P->max_proj);
     char s[64];
-    snprintf(s, sizeof s, "%d numbers: the attention output", p->d_model);
-    ls.max_width = fmaxf(g->mh.x + g->mh.w - (x0 + g->mh_proj_w + 8.0f * u), 1.0f);
-    ats_text_style ps = ls;
-    ps.valign = ATS_VALIGN_TOP;
-    ps.max_width = g->mh.w - g->mh_lab_w;
-    ats_view_text(P->c, x0, py + ch + 3.0f * u, s, &ps);
-    if (P->badge[0]) {
-        ats_text_style ws =
-            tstyle(g->small_size, COLOR_WHATIF_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
-        ws.max_width = g->mh.w;
-        ats_view_text(P->c, x, py + ch + 3.0f * u + line_h(P, g->small_size) + 4.0f * u,
-                      MULTI_WHATIF_NOTE, &ws);
-    }
+    float ny = py + ch + 3.0f * u;
+    ny += wrapped(P, x, ny, multi_note(P, s, sizeof s), g->small_size, COLOR_MUTED, g->mh.w);
+    if (P->badge[0])
+        wrapped(P, x, ny + 4.0f * u, MULTI_WHATIF_NOTE, g->small_size, COLOR_WHATIF_INK, g->mh.w);
     view_layout *l = P->c->lay;
-    l->blocks = (frect){x0, by, (float)H * pitch - g->mh_gap, ch};
+    l->blocks = (frect){x, by, (float)H * pitch - g->mh_gap, ch};
     l->block_pitch = pitch;
     l->n_head = H;
 }

@@ -34,11 +34,14 @@ void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool h
 }
 
 void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit) {
-    float u = pn->u, box = 18 * u, h = 28 * u;
+    float u = pn->u, box = 18 * u, line = 19 * u, text_w = pn->w - box - 10 * u;
+    /* the label wraps rather than being cut: the row grows with it */
+    float text_h = ats_paint_wrapped(pn->p, 0, 0, label, UI_BODY * u, UI_INK, text_w, line, 3, true);
+    float h = fmaxf(28 * u, text_h + 9 * u);
     frect row = {pn->x, pn->y, pn->w, h};
     if (ats_pane_hovered(pn, hit.kind, hit.index))
         ats_paint_rect(pn->p, frect_inset(row, -3 * u), 5 * u, UI_HOVER);
-    frect b = {pn->x, pn->y + 0.5f * (h - box), box, box};
+    frect b = {pn->x, pn->y + 5 * u, box, box};
     if (checked) {
         ats_paint_rect(pn->p, b, 4 * u, UI_ACCENT);
         float w = fmaxf(2 * u, 1);
@@ -48,10 +51,34 @@ void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hi
         ats_paint_rect(pn->p, b, 4 * u, UI_CARD);
         ats_paint_outline(pn->p, b, fmaxf(1.5f * u, 1), 4 * u, UI_FAINT);
     }
-    ats_paint_text(pn->p, b.x + box + 10 * u, pn->y + 0.5f * h, label, UI_BODY * u, UI_INK, ATS_ALIGN_START,
-           ATS_VALIGN_MIDDLE, false, pn->w - box - 10 * u);
+    ats_paint_wrapped(pn->p, b.x + box + 10 * u, pn->y + 4 * u, label, UI_BODY * u, UI_INK, text_w,
+                      line, 3, false);
     ats_pane_region(pn, row, hit);
     pn->y += h;
+}
+
+/* A row of n choices splitting the width (n_per_row a row), the selected one filled. */
+void ats_pane_choices(pane *pn, const char *const *labels, int n, int per_row, int selected,
+                      ats_app_hit_kind kind, const int *indices) {
+    float u = pn->u, gap = 5 * u, bh = 28 * u;
+    per_row = per_row < 1 ? 1 : per_row;
+    float bw = (pn->w - (float)(per_row - 1) * gap) / (float)per_row;
+    for (int i = 0; i < n; i++) {
+        int index = indices ? indices[i] : i;
+        frect r = {pn->x + (float)(i % per_row) * (bw + gap),
+                   pn->y + (float)(i / per_row) * (bh + gap), bw, bh};
+        ats_pane_button(pn, r, labels[i], index == selected, ats_pane_hovered(pn, kind, index),
+                        (ats_app_hit){.kind = kind, .index = index});
+    }
+    pn->y += (float)((n + per_row - 1) / per_row) * (bh + gap) - gap;
+}
+
+/* A note in small muted text, wrapped to the column (never cut). */
+void ats_pane_note(pane *pn, const char *text) {
+    float u = pn->u;
+    pn->y += 6 * u;
+    pn->y += ats_paint_wrapped(pn->p, pn->x, pn->y, text, UI_SMALL_SIZE * u, UI_MUTED, pn->w,
+                               16 * u, 6, false);
 }
 
 void ats_pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centre_mark) {
