@@ -20,7 +20,7 @@ PACKAGES=(
     fonts-noto-cjk fonts-noto-core      # fallback glyphs: Chinese, Japanese, Korean, Indic, ...
     fonts-symbola                       # fallback glyphs: emoji and symbols
     libxml2-dev                         # tests parse exported SVG with a real XML parser
-    python3-numpy                       # tests make quantized models with ../shared/tools
+    python3-numpy                       # tests: quantized models (../shared/tools), families' references (tests/reference)
     xvfb xauth xdotool imagemagick      # the window test: virtual display, typing, screenshots
 )
 

@@ -328,9 +328,9 @@ static void test_app_controller_keys_and_focus(void **state) {
     assert_int_equal(s->view.view, ATS_VIEW_LINES);
     press(app, ATS_KEY_TAB, ATS_MOD_SHIFT);
     press(app, ATS_KEY_TAB, ATS_MOD_SHIFT);
-    assert_int_equal(s->view.view, ATS_VIEW_PIPELINE); /* wraps around */
+    assert_int_equal(s->view.view, ATS_VIEW_AGGREGATE); /* wraps around */
     press(app, ATS_KEY_TAB, ATS_MOD_SHIFT);
-    assert_int_equal(s->view.view, ATS_VIEW_GRID);
+    assert_int_equal(s->view.view, ATS_VIEW_PIPELINE);
     press(app, ATS_KEY_F1, 0);
     assert_true(s->help_visible);
     press(app, ATS_KEY_F1, 0);

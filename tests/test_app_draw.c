@@ -631,6 +631,9 @@ static void test_app_draw_drops(void **state) {
     ats_app_draw(app, &f);
     char real[4096];
     assert_non_null(realpath(dir, real));
+    /* the panel scrolled to its end, where the export box is */
+    ats_app_wheel(app, &(ats_app_hit){.kind = ATS_APP_HIT_PANEL}, -100);
+    ats_app_draw(app, &f);
     /* a folder dropped on the export box becomes the export folder */
     ats_app_hit box = hit_middle(app, &f, ATS_APP_HIT_EXPORT_DIR, 0);
     ats_app_drop(app, dir, &box, 0, ats_clock_ms());

@@ -124,12 +124,14 @@ static void test_app_state_views_wrap(void **state) {
     assert_int_equal(s.view.view, ATS_VIEW_GRID);
     ats_app_state_step_view(&s, 1);
     assert_int_equal(s.view.view, ATS_VIEW_PIPELINE);
+    ats_app_state_step_view(&s, 1);
+    assert_int_equal(s.view.view, ATS_VIEW_AGGREGATE);
     ats_app_state_step_view(&s, 1); /* past the last view */
     assert_int_equal(s.view.view, ATS_VIEW_HEATMAP);
     ats_app_state_step_view(&s, -1);
-    assert_int_equal(s.view.view, ATS_VIEW_PIPELINE);
+    assert_int_equal(s.view.view, ATS_VIEW_AGGREGATE);
     ats_app_state_set_view(&s, ATS_VIEW_COUNT); /* ignored */
-    assert_int_equal(s.view.view, ATS_VIEW_PIPELINE);
+    assert_int_equal(s.view.view, ATS_VIEW_AGGREGATE);
     for (int v = 0; v < ATS_VIEW_COUNT; v++) {
         ats_app_state_set_view(&s, (ats_view_kind)v);
         if (ats_app_view_available((ats_view_kind)v))

@@ -327,7 +327,7 @@ static char *dump_to_memory(const ats_model *m, const ats_run *run, int format, 
     FILE *f = open_memstream(&buf, len);
     ats_dump_selection all = ats_dump_selection_all(ats_model_get_config(m));
     ats_status s = format == 0   ? ats_dump_write_json(f, m, TEXT, strlen(TEXT), run, &all, NULL,
-                                                       NULL, false, NULL)
+                                                       NULL, NULL, false, NULL)
                    : format == 1 ? ats_dump_write_npy(f, run, &all, NULL)
                                  : ats_dump_write_csv(f, run, 1, 2, NULL);
     assert_int_equal(s, ATS_OK);

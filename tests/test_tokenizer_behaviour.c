@@ -1,15 +1,18 @@
 /* Tokenizer behaviour beyond the reference files: readable pieces, special and added tokens,
  * add_special off, llama.cpp's tokenizer test vectors on the vocabulary-only GGUFs (a handful
- * of the tricky ones inline; all of them when ATS_LLAMACPP_MODELS names llama.cpp's models/
- * folder holding ggml-vocab-*.gguf.inp/.out), and long texts (linear time, exact spans). */
+ * of the tricky ones inline; every file in ../shared/fixtures/tokenizer-vectors; all of
+ * llama.cpp's when ATS_LLAMACPP_MODELS names its models/ folder holding ggml-vocab-*.gguf with
+ * their .inp/.out), and long texts (linear time, exact spans). */
 #include "test_support.h"
 
 #include "gguf.h"
 #include "tokenizer.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct opened {
     ats_tokenizer *tok;
@@ -360,19 +363,12 @@ static void test_tokenizer_llamacpp_vectors_inline(void **state) {
 }
 
 /* All of llama.cpp's vectors for one vocabulary: the .inp holds the texts, each followed by
- * "\n__ggml_vocab_test__\n"; the .out one line of ids per text. */
-static int run_vector_files(const char *dir, const char *name, const char *gguf) {
-    char inp_path[4096], out_path[4096];
-    snprintf(inp_path, sizeof inp_path, "%s/ggml-vocab-%s.gguf.inp", dir, name);
-    snprintf(out_path, sizeof out_path, "%s/ggml-vocab-%s.gguf.out", dir, name);
+ * "\n__ggml_vocab_test__\n"; the .out one line of ids per text. Returns the texts checked. */
+static int run_vector_files(const char *inp_path, const char *out_path, const char *gguf) {
     size_t inp_len, out_len;
     char *inp = ats_read_file(inp_path, &inp_len), *out = ats_read_file(out_path, &out_len);
-    if (!inp || !out) {
-        free(inp);
-        free(out);
-        print_message("no %s vectors in %s\n", name, dir);
-        return 0;
-    }
+    if (!inp || !out)
+        fail_msg("cannot read %s or %s", inp_path, out_path);
     opened o = open_gguf(gguf);
     static const char sep[] = "\n__ggml_vocab_test__\n";
     char *text = inp, *line = out;
@@ -398,8 +394,44 @@ static int run_vector_files(const char *dir, const char *name, const char *gguf)
     close_opened(&o);
     free(inp);
     free(out);
-    print_message("%s: %d llama.cpp vectors pass\n", name, cases);
     return cases;
+}
+
+/* Every ggml-vocab-NAME.gguf.inp in inp_dir whose .out sits beside it and whose
+ * ggml-vocab-NAME.gguf is in gguf_dir; returns the vocabularies checked. */
+static int run_vector_dir(const char *inp_dir, const char *gguf_dir) {
+    DIR *d = opendir(inp_dir);
+    if (!d)
+        return 0;
+    int vocabs = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t n = strlen(e->d_name);
+        if (n < 9 || strncmp(e->d_name, "ggml-vocab-", 11) != 0 ||
+            strcmp(e->d_name + n - 9, ".gguf.inp") != 0)
+            continue;
+        char inp[4096], out[4096], gguf[4096];
+        snprintf(inp, sizeof inp, "%s/%s", inp_dir, e->d_name);
+        snprintf(out, sizeof out, "%s/%.*s.out", inp_dir, (int)(n - 4), e->d_name);
+        snprintf(gguf, sizeof gguf, "%s/%.*s", gguf_dir, (int)(n - 4), e->d_name);
+        if (access(out, R_OK) != 0 || access(gguf, R_OK) != 0) {
+            print_message("%s: no .out or no vocabulary beside it\n", e->d_name);
+            continue;
+        }
+        int cases = run_vector_files(inp, out, gguf);
+        print_message("%.*s: %d llama.cpp vectors pass\n", (int)(n - 9), e->d_name, cases);
+        vocabs++;
+    }
+    closedir(d);
+    return vocabs;
+}
+
+/* The vectors in ../shared/fixtures/tokenizer-vectors: every pre-tokenizer they cover
+ * (deepseek-coder, deepseek-llm, falcon, mpt, phi-3, refact, starcoder, ...). */
+static void test_tokenizer_llamacpp_fixture_vectors(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(inp_dir, "fixtures/tokenizer-vectors");
+    ATS_REQUIRE_SHARED(gguf_dir, "fixtures/gguf");
+    assert_true(run_vector_dir(inp_dir, gguf_dir) >= 7);
 }
 
 static void test_tokenizer_llamacpp_vector_files(void **state) {
@@ -409,12 +441,7 @@ static void test_tokenizer_llamacpp_vector_files(void **state) {
         print_message("skipped: set ATS_LLAMACPP_MODELS to llama.cpp's models/ folder\n");
         skip();
     }
-    ATS_REQUIRE_SHARED(gpt2, "fixtures/gguf/ggml-vocab-gpt-2.gguf");
-    ATS_REQUIRE_SHARED(bge, "fixtures/gguf/ggml-vocab-bert-bge.gguf");
-    ATS_REQUIRE_SHARED(spm, "fixtures/gguf/ggml-vocab-llama-spm.gguf");
-    int n = run_vector_files(dir, "gpt-2", gpt2) + run_vector_files(dir, "bert-bge", bge) +
-            run_vector_files(dir, "llama-spm", spm);
-    assert_true(n > 0);
+    assert_true(run_vector_dir(dir, dir) > 0);
 }
 
 /* ---- long texts --------------------------------------------------------------------------------
@@ -502,6 +529,7 @@ int main(void) {
         cmocka_unit_test(test_tokenizer_t5_unigram_spans),
         cmocka_unit_test(test_tokenizer_added_token_options),
         cmocka_unit_test(test_tokenizer_llamacpp_vectors_inline),
+        cmocka_unit_test(test_tokenizer_llamacpp_fixture_vectors),
         cmocka_unit_test(test_tokenizer_llamacpp_vector_files),
         cmocka_unit_test(test_tokenizer_long_text),
     };

@@ -551,8 +551,51 @@ static void test_tokenizer_truncated_gguf(void **state) {
     free(dir);
 }
 
+/* A tokenizer.ggml.pre llama.cpp does not know is refused, named, rather than guessed: the
+ * deepseek-coder vocabulary with its pre-tokenizer renamed (same length, in place). */
+static void test_tokenizer_unknown_gguf_pre(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(src, "fixtures/gguf/ggml-vocab-deepseek-coder.gguf");
+    size_t len;
+    char *data = ats_read_file(src, &len);
+    static const char key[] = "tokenizer.ggml.pre";
+    char *at = NULL;
+    for (size_t i = 0; !at && i + sizeof key - 1 <= len; i++)
+        if (memcmp(data + i, key, sizeof key - 1) == 0)
+            at = data + i;
+    assert_non_null(at);
+    /* the value after the key: u32 type 8 (string), u64 length 14, "deepseek-coder" */
+    char *value = at + sizeof key - 1 + 4 + 8;
+    assert_memory_equal(value, "deepseek-coder", 14);
+    memcpy(value, "deepseek-codex", 14);
+    char *dir = ats_make_temp_dir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/unknown-pre.gguf", dir);
+    write_file(path, data, len);
+    ats_gguf *g = NULL;
+    ats_tokenizer *tok = NULL;
+    ats_error err = {0};
+    assert_int_equal(ats_gguf_open(path, &g, &err), ATS_OK);
+    assert_int_equal(ats_tokenizer_from_gguf(g, &tok, &err), ATS_ERR_UNSUPPORTED);
+    assert_null(tok);
+    assert_non_null(strstr(err.message, "unknown pre-tokenizer 'deepseek-codex'"));
+    assert_non_null(strstr(err.message, path));
+    ats_gguf_free(g);
+    /* and through the command line: exit 2, one line */
+    const char *args[] = {"tokenize", "--model", path, "--text", "hi", NULL};
+    ats_cli_result r = ats_run_cli(args, NULL, 0);
+    assert_int_equal(r.exit_code, 2);
+    assert_int_equal(ats_count_lines(r.err), 1);
+    assert_non_null(strstr(r.err, "deepseek-codex"));
+    ats_cli_result_free(&r);
+    free(data);
+    ats_rmtree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokenizer_unknown_gguf_pre),
         cmocka_unit_test(test_tokenizer_bad_tokenizer_json),
         cmocka_unit_test(test_tokenizer_truncated_tokenizer_json),
         cmocka_unit_test(test_tokenizer_bad_vocab_files),

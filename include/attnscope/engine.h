@@ -31,6 +31,18 @@ typedef enum ats_arch {
     ATS_ARCH_BERT,
     ATS_ARCH_LLAMA,
     ATS_ARCH_T5, /* encoder-decoder: the model's config is the encoder's; see the decoder's below */
+    /* the families below are configurations of the same forward pass (see the switches in
+     * ats_model_config); ats_model_info.family and .choices say what each one changes */
+    ATS_ARCH_GPT_NEOX,   /* GPT-NeoX, Pythia */
+    ATS_ARCH_PHI,        /* Phi-1, Phi-1.5, Phi-2 */
+    ATS_ARCH_PHI3,       /* Phi-3, Phi-3.5, Phi-4-mini */
+    ATS_ARCH_GEMMA,      /* Gemma */
+    ATS_ARCH_GEMMA2,     /* Gemma 2 */
+    ATS_ARCH_MISTRAL,    /* Mistral */
+    ATS_ARCH_QWEN2,      /* Qwen2, Qwen2.5 */
+    ATS_ARCH_OPT,        /* OPT */
+    ATS_ARCH_ROBERTA,    /* RoBERTa, XLM-RoBERTa */
+    ATS_ARCH_DISTILBERT, /* DistilBERT */
 } ats_arch;
 
 typedef enum ats_norm_kind {
@@ -53,7 +65,8 @@ typedef enum ats_activation {
     ATS_ACT_GELU_ERF,  /* BERT "gelu" */
     ATS_ACT_SWIGLU,    /* silu(gate(x)) * up(x): Llama */
     ATS_ACT_RELU,      /* T5 v1.0 "relu" */
-    ATS_ACT_GEGLU,     /* gelu_tanh(gate(x)) * up(x): T5 v1.1 / Flan-T5 "gated-gelu" */
+    ATS_ACT_GEGLU,     /* gelu_tanh(gate(x)) * up(x): T5 v1.1 / Flan-T5 "gated-gelu", Gemma */
+    ATS_ACT_GEGLU_ERF, /* gelu_erf(gate(x)) * up(x): Gemma with hidden_activation "gelu" */
 } ats_activation;
 
 typedef enum ats_rope_scaling_kind {
@@ -98,9 +111,35 @@ typedef struct ats_model_config {
     int rel_buckets;
     int rel_max_distance;
     bool cross_attention; /* a decoder stack: each layer also attends to the encoder's output */
+    /* ---- switches of the other families (zero for GPT-2, BERT, Llama, T5) ---- */
+    int rotary_dim; /* RoPE on the first rotary_dim dimensions of each head only (partial rotary:
+                       GPT-NeoX rotary_pct, Phi partial_rotary_factor); 0 means all d_head */
+    bool
+        parallel_block;   /* x += attn(norm(x)) + mlp(norm'(x)): both blocks read the layer's
+                             input (GPT-NeoX use_parallel_residual; Phi-2, where the norms are one) */
+    bool post_block_norm; /* Gemma 2: a block's output is normed before it joins the residual */
+    float embed_scale;    /* token vectors are multiplied by it (Gemma: sqrt(d_model)); 0 = 1 */
+    int pos_offset;       /* ATS_POS_LEARNED: token t reads row t + pos_offset of the table (OPT 2,
+                             RoBERTa padding_idx + 1) */
+    float attn_softcap;   /* > 0: scaled scores s become attn_softcap * tanh(s / attn_softcap)
+                             before the mask and softmax (Gemma 2) */
+    float final_softcap;  /* > 0: the same on the logits (Gemma 2) */
+    /* sliding-window attention: a windowed layer's query i sees only keys j with
+     * i - sliding_window < j <= i. Layers window_from.. are windowed, except that in each group of
+     * window_period layers the last one sees every key (period 1: all windowed; Gemma 2: period
+     * 2, the even layers windowed). See ats_config_layer_window. */
+    int sliding_window; /* 0: no window */
+    int window_from;
+    int window_period;
 } ats_model_config;
 
-/* "demo", "gpt2", "bert", "llama", "t5". */
+/* The sliding window of `layer` under `c` (its sliding_window), or 0 when the layer's queries see
+ * every key the mask allows. */
+int ats_config_layer_window(const ats_model_config *c, int layer);
+
+/* "demo", "gpt2", "bert", "llama", "t5", and the Hugging Face model_type of the other families
+ * ("gpt_neox", "phi", "phi3", "gemma", "gemma2", "mistral", "qwen2", "opt", "roberta",
+ * "distilbert"). */
 const char *ats_arch_name(ats_arch arch);
 
 /* Weight tensors of one stored type ("Q4_K", "F32", ...) and the bytes they occupy as stored. */
@@ -110,7 +149,7 @@ typedef struct ats_weight_type_count {
     uint64_t bytes;
 } ats_weight_type_count;
 
-enum { ATS_MAX_WEIGHT_TYPES = 16 };
+enum { ATS_MAX_WEIGHT_TYPES = 16, ATS_MAX_CHOICES = 12 };
 
 /* Descriptive facts for `attnscope info` and the window's side panel. */
 typedef struct ats_model_info {
@@ -128,6 +167,11 @@ typedef struct ats_model_info {
      * what the loader converted or generated (a run's working memory comes on top) */
     uint64_t weight_memory;
     bool has_weights; /* false for a vocabulary-only GGUF: tokenize and info only */
+    /* what the loader found in the file: the family by name ("GPT-NeoX (gpt_neox)") and one line
+     * per special choice of its configuration ("parallel residual (use_parallel_residual)") */
+    char family[64];
+    char choices[ATS_MAX_CHOICES][96];
+    int n_choices;
 } ats_model_info;
 
 /* ---- loading ----------------------------------------------------------------------------- */
@@ -151,6 +195,9 @@ const ats_model_config *ats_model_get_config(const ats_model *model);
  * n_layer); ats_model_get_config gives the encoder's. NULL for one-stack models. */
 const ats_model_config *ats_model_get_decoder_config(const ats_model *model);
 const ats_model_info *ats_model_get_info(const ats_model *model);
+/* True when the model predicts tokens (a language-model head: GPT-2, Llama, T5's decoder); false
+ * for BERT's encoder, builtin:demo and vocabulary-only files. */
+bool ats_model_has_lm_head(const ats_model *model);
 
 /* A one-line explanation of a hand-built head ("previous token: its query rotates the position
  * code back by one"), or NULL for heads that were learned or are random. */
@@ -171,9 +218,27 @@ int ats_tokens_count(const ats_tokens *tokens);
 const ats_token *ats_tokens_get(const ats_tokens *tokens, int index);
 void ats_tokens_free(ats_tokens *tokens);
 
+/* The text of tokens [from, to): their pieces joined, byte pieces ("<0xE6>") as the bytes they
+ * stand for wherever those form valid UTF-8 (others stay written as "<0xE6>"). A NUL-terminated
+ * string the caller frees; *len (when not NULL) gets its length. For text a model generated. */
+ats_status ats_tokens_text(const ats_tokens *tokens, int from, int to, char **out, size_t *len,
+                           ats_error *err);
+
 typedef struct ats_tokenize_opts {
     bool add_special; /* add the special tokens the model's tokenizer adds by default */
 } ats_tokenize_opts;
+
+/* The text tokens [from, to) of `model` add to a text (`after_text`: they follow earlier text),
+ * as the model's tokenizer decodes: ats_tokens_text's joined pieces, or for WordPiece words
+ * separated by spaces ("##" pieces joined to the word before, no space before . , ! ?). A
+ * NUL-terminated string the caller frees; *len (when not NULL) gets its length. */
+ats_status ats_model_tokens_text(const ats_model *model, const ats_tokens *tokens, int from, int to,
+                                 bool after_text, char **out, size_t *len, ats_error *err);
+
+/* Token ids as the model's tokenizer shows them (pieces, special flags; spans 0..0); ATS_ERR_ARG
+ * for an id outside the vocabulary. */
+ats_status ats_tokens_of_ids(const ats_model *model, const int32_t *ids, int n, ats_tokens **out,
+                             ats_error *err);
 
 /* Checks that `text` is valid UTF-8 (ATS_ERR_FORMAT naming the byte offset when not). */
 ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
@@ -183,6 +248,11 @@ ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
 
 #define ATS_DETAIL_NONE       (-1)
 #define ATS_DETAIL_ALL_LAYERS (-2)
+
+/* One head of one layer (both counting from 0). */
+typedef struct ats_head_ref {
+    int layer, head;
+} ats_head_ref;
 
 typedef struct ats_run_opts {
     bool add_special; /* as in ats_tokenize_opts */
@@ -211,6 +281,13 @@ typedef struct ats_run_opts {
     bool (*cancel)(void *user);
     void *cancel_user;
     int max_new; /* ats_run_seq2seq without a target: greedy tokens at most (default 20) */
+    /* Head ablation: the output of each listed head (its d_head slice of the concatenated heads)
+     * is zeroed before the output projection, so later layers, hidden states and logits are the
+     * model's without it (its own attention pattern is still computed and kept). The run copies
+     * the list; ATS_ERR_ARG for a head out of range, ATS_ERR_UNSUPPORTED on encoder-decoder
+     * models. */
+    const ats_head_ref *ablate;
+    int n_ablate;
 } ats_run_opts;
 
 #define ATS_ATTENTION_BUDGET ((size_t)256 << 20)
@@ -242,6 +319,10 @@ int ats_run_n_tokens(const ats_run *run);
 int ats_run_dropped_tokens(const ats_run *run);
 /* Leading tokens whose results were copied from opts.reuse rather than computed (0 normally). */
 int ats_run_reused_tokens(const ats_run *run);
+/* True when the run was made with that head ablated (ats_run_opts.ablate); false out of range. */
+bool ats_run_head_ablated(const ats_run *run, int layer, int head);
+/* How many heads the run ablated. */
+int ats_run_n_ablated(const ats_run *run);
 /* Wall-clock milliseconds the run spent tokenizing and in the forward pass. */
 void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms);
 
@@ -350,8 +431,12 @@ typedef struct ats_head_steps {
     float *scores;  /* (T) q . k_j */
     float *bias;    /* (T) the relative position bias added after scaling (T5), or NULL */
     float *scaled;  /* (T) scores * scale (+ bias) */
-    bool *masked;   /* (T) true for keys the query may not see */
-    float *weights; /* (T) softmax(scaled / temperature) over visible keys, 0 where masked */
+    float softcap;  /* the model's attention soft-cap (Gemma 2), or 0 */
+    float *capped;  /* (T) softcap * tanh(scaled / softcap) when softcap > 0, else NULL */
+    int window;     /* the layer's sliding window (keys window or more tokens back are masked) */
+    bool *masked;   /* (T) true for keys the query may not see (later ones, outside the window) */
+    float *weights; /* (T) softmax((capped or scaled) / temperature) over visible keys, 0 where
+                       masked */
     float *output;  /* (d_head) sum_j weights_j v_j */
 } ats_head_steps;
 

@@ -178,6 +178,9 @@ ats_status ats_dl_image(ats_dl *dl, float x, float y, float w, float h, const ui
  * until the matching pop. */
 ats_status ats_dl_push_clip(ats_dl *dl, float x, float y, float w, float h);
 ats_status ats_dl_pop_clip(ats_dl *dl);
+/* Appends every command of `src` moved by (dx, dy), inside a clip to src's own area: several
+ * views side by side become one list (one figure to export). */
+ats_status ats_dl_append(ats_dl *dl, const ats_dl *src, float dx, float dy);
 
 /* The rectangle that holds what `dl` draws (each command's extent, inside its clips; a
  * rectangle covering the whole list, its background, left out). False when it draws nothing. */
@@ -211,14 +214,17 @@ ats_status ats_render_draw(ats_canvas *c, const ats_dl *dl, ats_font *font, floa
 /* ---- views ------------------------------------------------------------------------------- */
 
 typedef enum ats_view_kind {
-    ATS_VIEW_HEATMAP,  /* one head: queries as rows, keys as columns */
-    ATS_VIEW_LINES,    /* one layer: a line from each query to each key, heads overlaid */
-    ATS_VIEW_GRID,     /* every layer x head as a thumbnail heatmap */
-    ATS_VIEW_PIPELINE, /* one head's attention formula step by step (needs ats_pipeline_data) */
+    ATS_VIEW_HEATMAP,   /* one head: queries as rows, keys as columns */
+    ATS_VIEW_LINES,     /* one layer: a line from each query to each key, heads overlaid */
+    ATS_VIEW_GRID,      /* every layer x head as a thumbnail heatmap */
+    ATS_VIEW_PIPELINE,  /* one head's attention formula step by step (needs ats_pipeline_data) */
+    ATS_VIEW_AGGREGATE, /* heads taken together (mean, max, every layer, rollout) as a heatmap,
+                           with the attention each token receives (needs
+                           ats_view_data.aggregate) */
     ATS_VIEW_COUNT,
 } ats_view_kind;
 
-/* "heatmap", "lines", "grid", "pipeline". */
+/* "heatmap", "lines", "grid", "pipeline", "aggregate". */
 const char *ats_view_kind_name(ats_view_kind kind);
 bool ats_view_kind_from_name(const char *name, ats_view_kind *out);
 
@@ -258,6 +264,19 @@ typedef enum ats_line_cut {
     ATS_LINE_CUT_MASS,  /* the strongest keys until their weights add up to line_mass of the row */
 } ats_line_cut;
 
+/* What the aggregate view shows for the selected layer (the numbers come in ats_view_data). */
+typedef enum ats_aggregate {
+    ATS_AGGREGATE_MEAN,    /* the mean over the layer's heads */
+    ATS_AGGREGATE_MAX,     /* the largest weight of any of the layer's heads */
+    ATS_AGGREGATE_ALL,     /* the mean over every layer and head */
+    ATS_AGGREGATE_ROLLOUT, /* attention rollout through the layer (Abnar & Zuidema 2020) */
+    ATS_AGGREGATE_COUNT,
+} ats_aggregate;
+
+/* "mean", "max", "all", "rollout". */
+const char *ats_aggregate_name(ats_aggregate aggregate);
+bool ats_aggregate_from_name(const char *name, ats_aggregate *out);
+
 /* Everything that changes what is on screen. Token indices count every token of the run
  * (special ones included), whatever hide_special says; -1 means none. Out-of-range values
  * (a state outliving a shorter text) are treated as none, and zoom and pan are clamped. */
@@ -294,6 +313,7 @@ typedef struct ats_view_state {
                  others (Space / Shift+Space in a lecture); other values count as 0. The query
                  token, the what-ifs and the numbers come from ats_pipeline_data. */
     ats_color_scale color_scale; /* heatmap and grid colours, and a single head's lines */
+    ats_aggregate aggregate;     /* aggregate view: which matrix of the layer */
 } ats_view_state;
 
 #define ATS_PIPELINE_STEPS 7 /* vectors, q/k/v, q.k, scaling, softmax, weighted sum, multi-head */
@@ -328,6 +348,10 @@ typedef struct ats_pipeline_data {
     const float *bias;      /* (T) T5's relative position bias added to the scaled scores, or
                                NULL (the scaling step then shows "+ bias" rather than a scale) */
     const float *scaled;    /* (T) scores * scale (+ bias) */
+    float softcap;          /* Gemma 2's attention soft-cap, or 0 */
+    const float *capped;    /* (T) softcap * tanh(scaled / softcap) (what the softmax reads), or
+                               NULL without a soft-cap */
+    int window;             /* the layer's sliding window, or 0 */
     const bool *masked;     /* (T) keys the query may not see */
     const float *weights;   /* (T) softmax(scaled / temperature) over visible keys, 0 if masked */
     const float *output;    /* (d_head) sum_j weights_j v_j */
@@ -361,10 +385,25 @@ typedef struct ats_view_data {
      * attention is (L, H, T, n_keys), queries `tokens` and keys `key_tokens`; 0: keys are the
      * tokens themselves (T, T). */
     int n_keys;
-    const char *const *key_tokens; /* (n_keys) UTF-8 labels */
-    const bool *key_special;       /* (n_keys) or NULL */
+    const char *const *key_tokens;  /* (n_keys) UTF-8 labels */
+    const bool *key_special;        /* (n_keys) or NULL */
     const char *const *head_badges; /* (L, H) what each head does ("induction"), drawn on its
                                        grid thumbnail; NULL entries for none; or NULL */
+    const int *windows; /* (L) a sliding window per layer (0: none): a query i sees keys j with
+                           i - W < j <= i, the others are masked like later keys; or NULL */
+    /* Analysis, all optional (NULL: none): */
+    const float *aggregate;   /* (T, T) the aggregate view's matrix (st->aggregate, st->layer) */
+    const float *received;    /* (T) the attention each token receives: aggregate's column sums */
+    const char *measure;      /* what `attention` holds when not the weights themselves
+                                 ("value-weighted"): named in titles and the colour bar, whose
+                                 colours then span 0 .. the largest value shown */
+    const bool *ablated;      /* (L, H) heads the run switched off: crossed out in the grid, named
+                                 in the titles of the others */
+    const float *head_values; /* (L, H) a number per head (a metric) on its grid thumbnail */
+    const char *head_value_name; /* its name, in the grid's title */
+    const bool *head_faded;      /* (L, H) heads the grid fades (a filter on head_values) */
+    const char *detail;          /* replaces the heatmap's "layer 3 · head 5" title (a matrix
+                                    that is not one head's: a difference, an aggregate) */
 } ats_view_data;
 
 /* One head's (T, keys) matrix from `data` (its attention array or its head function), or NULL. */
@@ -418,20 +457,21 @@ void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy);
 
 /* ---- export ------------------------------------------------------------------------------ */
 
-#define ATS_META_MAX 12
+#define ATS_META_MAX 16
 
 /* Key/value metadata written into PNG text chunks and the SVG <metadata>. */
 typedef struct ats_meta {
     int n;
     const char *key[ATS_META_MAX];
     const char *value[ATS_META_MAX]; /* borrowed, or pointing into buf */
-    char buf[640];
+    char buf[1024];
 } ats_meta;
 
 /* Fills `m` with Software, Model, Text, View, Layer, Head, Colormap, ColorScale (the weights the
  * colours span: "fixed 0 to 1", "auto 0 to 0.043", for the grid "auto, each head 0 to its max";
- * not for the lines view) and Token when locked, for a view of `data` in state `st`. Borrows
- * data->model_name and data->text. */
+ * not for the lines view) and Token when locked, for a view of `data` in state `st`; Measure,
+ * Aggregate and Ablated ("0:1, 2:3", the heads the run switched off) when they apply. Borrows
+ * data->model_name, data->text and data->measure. */
 void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_data *data);
 /* Adds one entry (no-op when full); both strings are borrowed. */
 void ats_meta_add(ats_meta *m, const char *key, const char *value);

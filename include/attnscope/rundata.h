@@ -12,6 +12,7 @@
 #ifndef ATTNSCOPE_RUNDATA_H
 #define ATTNSCOPE_RUNDATA_H
 
+#include "attnscope/analysis.h"
 #include "attnscope/engine.h"
 #include "attnscope/render.h"
 
@@ -60,8 +61,10 @@ typedef struct ats_run_view {
     bool *special;           /* (T) */
     const char **key_labels; /* (Te) cross-attention: the encoder's token pieces, else NULL */
     bool *key_special;       /* (Te) */
+    bool *ablated;           /* (L, H) the heads the run ablated (data.ablated), or NULL */
     const char **badges;     /* (L, H) each head's role from the scores the model carries, or
                                 NULL */
+    int *windows;            /* (L) each layer's sliding window, or NULL when none has one */
     /* a run that computes heads on demand: the heads a build asked for (acquired from the run,
      * released by ats_run_view_free) */
     const ats_run *run;
@@ -81,6 +84,22 @@ ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_
 ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const ats_run *run,
                                   ats_attn_kind kind, const char *text, ats_error *err);
 void ats_run_view_free(ats_run_view *v);
+
+/* ---- analysis as view data (analysis.h's numbers for the views) ------------------------------ */
+
+/* The aggregate view's matrix of a run's self-attention: out (T, T) is `which` at `layer` (the
+ * mean or max over its heads, the mean over every layer and head, or the rollout through it,
+ * read from `rollout` (L, T, T), ats_run_rollout's, which only ATS_AGGREGATE_ROLLOUT needs);
+ * received (T) its column sums, or NULL. ATS_ERR_ARG for a layer out of range or a missing
+ * rollout, ATS_ERR_NOMEM. */
+ats_status ats_run_aggregate_make(const ats_run *run, ats_aggregate which, int layer,
+                                  const float *rollout, float *out, float *received,
+                                  ats_error *err);
+/* Value-weighted attention of every head: out (L, H, T, T) = A_ij * norms[l][h][j], norms (L, H,
+ * T) from ats_run_value_norms. With per_layer_unit each layer is divided by its largest value,
+ * for the lines view, whose weights are in 0 .. 1. Fails as ats_run_attention_acquire does. */
+ats_status ats_run_value_weighted_all(const ats_run *run, const float *norms, bool per_layer_unit,
+                                      float *out, ats_error *err);
 
 /* One head's attention formula for one query token, as the pipeline view draws it. */
 typedef struct ats_run_pipeline {
@@ -108,16 +127,31 @@ typedef struct ats_dump_selection {
 /* Every layer and head of the model. */
 ats_dump_selection ats_dump_selection_all(const ats_model_config *c);
 
+/* What a dump's JSON adds beyond the attention (analysis.h). */
+typedef struct ats_dump_extras {
+    bool aggregate;      /* "head_mean", "head_max" [layer][query][key]: over the heads of each
+                            selected layer */
+    bool rollout;        /* "rollout" [layer][query][key]: attention rollout over every layer */
+    bool value_weighted; /* "value_weighted" [layer][head][query][key] of the selection
+                            (needs a run made with keep_cache) */
+    int top_k;           /* "top_k": [{"id", "piece", "prob"}] the top_k most probable next tokens
+                            (needs the run's logits); 0 for none */
+    bool hide_logits;    /* leave "logits_last" out (the run has logits only for top_k) */
+} ats_dump_extras;
+
 /* The writers take each head from the run one at a time (ats_run_kind_acquire), so a run
  * that computes its heads on demand is written with one head in memory at a time. They fail
  * (ATS_ERR_NOMEM, or ATS_ERR_ARG for heads the run does not serve) with the file unfinished. */
 
 /* One dump object (DESIGN.md's schema); with one_line (JSON Lines) it holds no newline but the
- * last. `warning` and `steps` may be NULL. */
+ * last. `warning`, `steps` and `extras` may be NULL. A run made with ablated heads adds
+ * "ablated": [{"layer", "head"}, ...]. The extras are computed before anything is written
+ * (ATS_ERR_ARG for value_weighted on a run without its cache or top_k without logits,
+ * ATS_ERR_NOMEM). */
 ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
                                const ats_run *run, const ats_dump_selection *sel,
-                               const char *warning, const ats_head_steps *steps, bool one_line,
-                               ats_error *err);
+                               const char *warning, const ats_head_steps *steps,
+                               const ats_dump_extras *extras, bool one_line, ats_error *err);
 /* NPY v1.0, float32 (layers, heads, T, T) of the selection. */
 ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
                               ats_error *err);
@@ -153,14 +187,33 @@ ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind ki
  * ats_run_pipeline_make) as one JSON object: "model", "text", "tokens", "layer", "head",
  * "kv_head", "query_token", "d_model", "d_head", "n_head", "pre_norm", "what_if" ({"active",
  * "scaling", "causal_mask": "model" | "on" | "off", "temperature"}: the switches `opts` the
- * numbers were computed with, NULL for none), "scale", "causal", and "steps": "1_input" (T,
- * d_model), "2_q" (d_head), "2_k" and "2_v" (T, d_head), "3_scores" (T), "4_bias" (T5 only),
- * "4_scaled", "5_masked", "5_weights" (T), "6_output" (d_head), "7_concat" (n_head * d_head) and
- * "7_projected" (d_model). */
+ * numbers were computed with, NULL for none), "scale", "causal", "window" (a sliding window, 0
+ * none), "softcap" (0 none), and "steps": "1_input" (T, d_model), "2_q" (d_head), "2_k" and
+ * "2_v" (T, d_head), "3_scores" (T), "4_bias" (T5 only), "4_scaled", "4_capped" (soft-capped
+ * models only), "5_masked", "5_weights" (T), "6_output" (d_head), "7_concat" (n_head * d_head)
+ * and "7_projected" (d_model). */
 ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_run *run,
                                    const char *text, size_t text_len,
                                    const ats_pipeline_data *p, const ats_step_opts *opts,
                                    ats_error *err);
+
+/* ---- analysis results as JSON ---------------------------------------------------------------- */
+
+/* `attnscope stats --json`: {"tokens": [...], "heads": [{"layer", "head", "entropy",
+ * "prev_token", "first_token", "self", "distance", "max_weight", "induction"}, ...]}, metrics
+ * (L, H) of the run (ats_run_head_metrics) and the model's induction scores (L, H) (engine.h's
+ * probe; NULL: "induction" left out) in the order of `order` (n_order indices into metrics;
+ * NULL: every head, layer-major). Undefined values (NAN) are null. */
+void ats_stats_write_json(FILE *f, const ats_run *run, const ats_head_metrics *metrics,
+                          const float *induction, const int *order, int n_order, bool one_line);
+
+/* `attnscope generate --json`: {"prompt_tokens": [...], "generated": [{"id", "piece", "prob",
+ * "attentions": [L][H][T_i]}, ...], "text": ...} for a run whose last n_generated tokens were
+ * generated (ats_generate), probs (n_generated) their probabilities, `text` the prompt text
+ * followed by the generated text. T_i is the generated token's position + 1: its attention row
+ * over every earlier token and itself. */
+void ats_generation_write_json(FILE *f, const ats_run *run, int n_generated, const float *probs,
+                               const char *text, size_t text_len);
 
 /* JSON pieces shared by `tokenize` and `dump` (written with jansson so strings are escaped). */
 void ats_json_write_tokens(FILE *f, const ats_tokens *tokens);
@@ -169,6 +222,10 @@ void ats_json_write_model(FILE *f, const ats_model *model);
 void ats_json_write_string(FILE *f, const char *s, size_t len);
 /* A float as JSON: the shortest form that reads back to the same float32; non-finite as null. */
 void ats_json_write_float(FILE *f, float v);
+/* A double as JSON with 10 significant digits; non-finite as null. */
+void ats_json_write_double(FILE *f, double v);
+/* Tokens [from, to) of a list as ats_json_write_tokens writes them. */
+void ats_json_write_token_range(FILE *f, const ats_tokens *tokens, int from, int to);
 
 #ifdef __cplusplus
 }

@@ -8,9 +8,16 @@
 #include "attnscope/rundata.h"
 #include "base.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+/* The window's --compare-model (past the enum's range of int). */
+#define OPT_COMPARE_MODEL (1u << 31)
+
+/* An integer option that was not given. */
+#define CLI_UNSET INT_MIN
 
 /* Options a subcommand accepts, as a bit set. */
 enum {
@@ -35,10 +42,16 @@ enum {
     OPT_STEP = 1 << 18,   /* --step N */
     OPT_EXPORT_DIR = 1 << 19,
     OPT_COLOR_SCALE = 1 << 20,
-    OPT_TARGET = 1 << 21,    /* --target TGT, --max-new N: encoder-decoder models */
-    OPT_ATTENTION = 1 << 22, /* --attention encoder|decoder|cross */
-    OPT_SCORES = 1 << 23,    /* --scores: each head's previous-token and induction score */
-    OPT_BENCH = 1 << 24,     /* --tokens LIST, --repeat N, --threads N */
+    OPT_TARGET = 1 << 21,         /* --target TGT, --max-new N: encoder-decoder models */
+    OPT_ATTENTION = 1 << 22,      /* --attention encoder|decoder|cross */
+    OPT_SCORES = 1 << 23,         /* --scores: each head's previous-token and induction score */
+    OPT_BENCH = 1 << 24,          /* --tokens LIST, --repeat N, --threads N */
+    OPT_SORT = 1 << 25,           /* --sort COLUMN */
+    OPT_ANALYSIS = 1 << 26,       /* --aggregate, --rollout, --top-k K, --value-weighted */
+    OPT_ABLATE = 1 << 27,         /* --ablate L:H[,L:H...] */
+    OPT_SAMPLING = 1 << 28,       /* --tokens N, --temperature X, --top-p P, --seed S */
+    OPT_VALUE_WEIGHTED = 1 << 29, /* --value-weighted */
+    OPT_COMBINE = 1 << 30,        /* --combine mean|max|all|rollout */
 };
 
 typedef struct cli_opts {
@@ -64,6 +77,16 @@ typedef struct cli_opts {
     double scale;            /* 0 when not given */
     double temperature;      /* 0 when not given */
     bool causal, json, no_special, logits, hidden, steps, no_scaling, scores, help;
+    /* analysis: stats, dump extras, generate */
+    const char *sort;          /* --sort: a stats column */
+    const char *ablate;        /* --ablate L:H[,L:H...] */
+    const char *seed;          /* --seed S */
+    int top_k;                 /* --top-k K; CLI_UNSET when not given */
+    int n_tokens;              /* generate: --tokens N as a number; CLI_UNSET when not given */
+    double top_p;              /* --top-p P; 0 when not given */
+    const char *combine;       /* --combine: the aggregate view's matrix */
+    const char *compare_model; /* the window's --compare-model M */
+    bool aggregate, rollout, value_weighted;
 } cli_opts;
 
 /* Parses argv[first..argc) against the options in `allowed`. On a bad option prints one line
@@ -110,6 +133,11 @@ bool cli_check_layer_head(const cli_opts *o, const ats_model *model);
  * unknown or the model has no such kind (decoder and cross need an encoder-decoder model). */
 bool cli_attention_kind(const char *cmd, const cli_opts *o, const ats_model *model,
                         ats_attn_kind *out);
+/* --ablate L:H[,L:H...] checked against the model: *out (malloc'd, *n entries; NULL and 0 when
+ * not given). Prints one line and returns false on a malformed list or a head out of range. */
+bool cli_ablation(const char *cmd, const cli_opts *o, const ats_model *model, ats_head_ref **out,
+                  int *n);
+
 /* Runs one text as the model needs: an encoder-decoder model through ats_run_seq2seq with
  * --target (or greedy generation up to --max-new), any other with ats_run_text. */
 ats_status cli_run(const cli_opts *o, const ats_model *model, const char *text, size_t len,
@@ -123,6 +151,8 @@ int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_window(int argc, char **argv); /* no subcommand: the explorer window */

@@ -73,16 +73,26 @@ static const opt_spec SPECS[] = {
     {"--steps", OPT_STEPS, ARG_NONE, FIELD(steps)},
     {"--no-scaling", OPT_WHATIF, ARG_NONE, FIELD(no_scaling)},
     {"--causal-mask", OPT_WHATIF, ARG_STRING, FIELD(causal_mask)},
-    {"--temperature", OPT_WHATIF, ARG_DOUBLE, FIELD(temperature)},
+    {"--temperature", OPT_WHATIF | OPT_SAMPLING, ARG_DOUBLE, FIELD(temperature)},
     {"--step", OPT_STEP, ARG_INT, FIELD(step)},
     {"--export-dir", OPT_EXPORT_DIR, ARG_STRING, FIELD(export_dir)},
-    {"--tokens", OPT_BENCH, ARG_STRING, FIELD(tokens)},
+    {"--tokens", OPT_BENCH | OPT_SAMPLING, ARG_STRING, FIELD(tokens)},
     {"--repeat", OPT_BENCH, ARG_INT, FIELD(repeat)},
     {"--threads", OPT_BENCH, ARG_INT, FIELD(threads)},
     {"--target", OPT_TARGET, ARG_STRING, FIELD(target)},
     {"--max-new", OPT_TARGET, ARG_INT, FIELD(max_new)},
     {"--attention", OPT_ATTENTION, ARG_STRING, FIELD(attention)},
     {"--scores", OPT_SCORES, ARG_NONE, FIELD(scores)},
+    {"--sort", OPT_SORT, ARG_STRING, FIELD(sort)},
+    {"--aggregate", OPT_ANALYSIS, ARG_NONE, FIELD(aggregate)},
+    {"--rollout", OPT_ANALYSIS, ARG_NONE, FIELD(rollout)},
+    {"--value-weighted", OPT_ANALYSIS | OPT_VALUE_WEIGHTED, ARG_NONE, FIELD(value_weighted)},
+    {"--combine", OPT_COMBINE, ARG_STRING, FIELD(combine)},
+    {"--compare-model", OPT_COMPARE_MODEL, ARG_STRING, FIELD(compare_model)},
+    {"--top-k", OPT_ANALYSIS, ARG_INT, FIELD(top_k)},
+    {"--ablate", OPT_ABLATE, ARG_STRING, FIELD(ablate)},
+    {"--top-p", OPT_SAMPLING, ARG_DOUBLE, FIELD(top_p)},
+    {"--seed", OPT_SAMPLING, ARG_STRING, FIELD(seed)},
 };
 
 static bool parse_int(const char *s, int *out) {
@@ -96,7 +106,13 @@ static bool parse_int(const char *s, int *out) {
 }
 
 bool cli_parse(const char *cmd, int argc, char **argv, int first, unsigned allowed, cli_opts *o) {
-    *o = (cli_opts){.layer = -1, .head = -1, .token = -1, .step = -1, .max_new = -1};
+    *o = (cli_opts){.layer = -1,
+                    .head = -1,
+                    .token = -1,
+                    .step = -1,
+                    .max_new = -1,
+                    .top_k = CLI_UNSET,
+                    .n_tokens = CLI_UNSET};
     /* messages say "dump: ..." for a subcommand and nothing extra for plain `attnscope` */
     bool top = strcmp(cmd, "attnscope") == 0;
     char who[64], help[64];
@@ -218,6 +234,67 @@ bool cli_attention_kind(const char *cmd, const cli_opts *o, const ats_model *mod
         cli_error("%s: --attention %s needs an encoder-decoder model (T5)", cmd, o->attention);
         return false;
     }
+    return true;
+}
+
+/* One "L:H" of --ablate at *p (advanced past it); false when malformed. */
+static bool parse_head_ref(const char **p, ats_head_ref *out) {
+    char *end;
+    errno = 0;
+    long l = strtol(*p, &end, 10);
+    if (end == *p || *end != ':' || errno || l < 0 || l > INT_MAX)
+        return false;
+    const char *h_at = end + 1;
+    long h = strtol(h_at, &end, 10);
+    if (end == h_at || (*end != ',' && *end != '\0') || errno || h < 0 || h > INT_MAX ||
+        !(h_at[0] >= '0' && h_at[0] <= '9') || !((*p)[0] >= '0' && (*p)[0] <= '9'))
+        return false;
+    *out = (ats_head_ref){(int)l, (int)h};
+    *p = *end ? end + 1 : end;
+    return true;
+}
+
+bool cli_ablation(const char *cmd, const cli_opts *o, const ats_model *model, ats_head_ref **out,
+                  int *n) {
+    *out = NULL;
+    *n = 0;
+    if (!o->ablate)
+        return true;
+    const ats_model_config *c = ats_model_get_config(model);
+    if (ats_model_get_decoder_config(model)) {
+        cli_error("%s: --ablate is not available for encoder-decoder models (T5)", cmd);
+        return false;
+    }
+    size_t cap = strlen(o->ablate) / 2 + 1; /* each "L:H" takes at least 3 of the characters */
+    ats_head_ref *refs = malloc(cap * sizeof *refs);
+    if (!refs) {
+        cli_error("out of memory");
+        return false;
+    }
+    const char *p = o->ablate;
+    while (*p) {
+        ats_head_ref r;
+        if (!parse_head_ref(&p, &r) || (size_t)*n >= cap || (*p == '\0' && p[-1] == ',')) {
+            cli_error("%s: --ablate takes LAYER:HEAD[,LAYER:HEAD...] counting from 0, got '%s'",
+                      cmd, o->ablate);
+            free(refs);
+            return false;
+        }
+        if (r.layer >= c->n_layer || r.head >= c->n_head) {
+            cli_error("%s: --ablate %d:%d is out of range: the model has %d layers (0 to %d) of %d "
+                      "heads (0 to %d)",
+                      cmd, r.layer, r.head, c->n_layer, c->n_layer - 1, c->n_head, c->n_head - 1);
+            free(refs);
+            return false;
+        }
+        refs[(*n)++] = r;
+    }
+    if (*n == 0) {
+        cli_error("%s: --ablate needs at least one LAYER:HEAD", cmd);
+        free(refs);
+        return false;
+    }
+    *out = refs;
     return true;
 }
 

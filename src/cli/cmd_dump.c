@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@ static const char *USAGE =
     "                      [--logits] [--hidden] [--no-special] [-o FILE]\n"
     "                      [--steps --layer L --head H --token I [--no-scaling]\n"
     "                       [--causal-mask on|off] [--temperature X]]\n"
+    "                      [--aggregate] [--rollout] [--top-k K] [--value-weighted]\n"
+    "                      [--ablate L:H[,L:H...]]\n"
     "\n"
     "Runs the model and writes every head's attention (after the softmax; rows sum to 1).\n"
     "\n"
@@ -30,6 +33,18 @@ static const char *USAGE =
     "                  --steps what-ifs: leave out the division by sqrt(d_k), mask the keys\n"
     "                  after the query or none, softmax(scaled / X); the model is unchanged\n"
     "  --no-special    do not add the special tokens the model adds by default\n"
+    "\n"
+    "Analysis (JSON only):\n"
+    "  --aggregate     add head_mean and head_max [layer][query][key]: the mean and the\n"
+    "                  maximum over every head of each selected layer\n"
+    "  --rollout       add rollout [layer][query][key] over every layer: A^ = 0.5 head_mean\n"
+    "                  + 0.5 I with rows renormalized, R_0 = A^_0, R_l = A^_l R_(l-1)\n"
+    "  --top-k K       add top_k [{id, piece, prob}]: the K most probable next tokens after the\n"
+    "                  last position (softmax of its logits), most probable first\n"
+    "  --value-weighted  add value_weighted [layer][head][query][key] = A_ij ||v_j W_O^h||\n"
+    "                  (the norm of what key j adds through the head, bias left out)\n"
+    "  --ablate L:H,.. zero those heads' outputs (their slice before the output projection):\n"
+    "                  everything dumped is the model without them; JSON adds \"ablated\"\n"
     "\n"
     "Encoder-decoder models (T5): TEXT is the encoder's input; the decoder reads its start token\n"
     "then the tokens of --target, or without --target the greedy tokens it generates.\n"
@@ -80,6 +95,9 @@ static ats_dump_selection select_stack(const cli_opts *o, const ats_model_config
 
 typedef struct dump_job {
     const cli_opts *o;
+    ats_dump_extras extras; /* --aggregate, --rollout, --top-k, --value-weighted */
+    ats_head_ref *ablate;   /* --ablate (n_ablate) */
+    int n_ablate;
     ats_attn_kind kind;      /* --attention */
     ats_step_opts step_opts; /* --steps: the what-if switches */
     dump_format format;
@@ -121,11 +139,15 @@ static int dump_one(dump_job *job, int index) {
     const ats_model_config *c = ats_model_get_config(job->model);
     ats_run_opts ro = ats_run_opts_default();
     ro.add_special = !o->no_special;
-    ro.want_logits = o->logits;
     ro.want_hidden = o->hidden;
     if (o->steps)
         ro.detail_layer = o->layer;
-    if (o->layer >= 0) /* one layer asked for: the run serves only it (a large model's memory) */
+    ro.want_logits = o->logits || job->extras.top_k > 0;
+    ro.keep_cache = job->extras.value_weighted; /* the values of every layer */
+    ro.ablate = job->ablate;
+    ro.n_ablate = job->n_ablate;
+    if (o->layer >= 0 && !job->extras.rollout) /* one layer asked for: the run serves only it
+                                                  (a large model's memory); rollout needs all */
         ro.attention_layer = o->layer;
     ats_run *run;
     ats_error err;
@@ -166,7 +188,7 @@ static int dump_one(dump_job *job, int index) {
         case FORMAT_JSON:
             s = ats_dump_write_json(job->out.f, job->model, job->texts.items[index],
                                     job->texts.lens[index], run, &sel, truncated ? warning : NULL,
-                                    steps, job->texts.n > 1, &err);
+                                    steps, &job->extras, job->texts.n > 1, &err);
             break;
         case FORMAT_NPY:
             s = ats_dump_write_npy(job->out.f, run, &sel, &err);
@@ -184,6 +206,48 @@ static int dump_one(dump_job *job, int index) {
         return cli_exit_for(s);
     }
     return EXIT_OK;
+}
+
+/* Checks the analysis options (their values, JSON, not on T5); prints and returns false when
+ * they do not fit. */
+static bool check_extras(dump_job *job) {
+    const cli_opts *o = job->o;
+    job->extras = (ats_dump_extras){.aggregate = o->aggregate,
+                                    .rollout = o->rollout,
+                                    .value_weighted = o->value_weighted,
+                                    .top_k = o->top_k == CLI_UNSET ? 0 : o->top_k,
+                                    .hide_logits = !o->logits};
+    bool any = o->aggregate || o->rollout || o->value_weighted || o->top_k != CLI_UNSET;
+    if (o->top_k != CLI_UNSET && o->top_k < 1) {
+        cli_error("dump: --top-k takes a whole number of at least 1, got %d", o->top_k);
+        return false;
+    }
+    if (any && job->format != FORMAT_JSON) {
+        cli_error("dump: --aggregate, --rollout, --top-k and --value-weighted go into JSON output "
+                  "only");
+        return false;
+    }
+    return true;
+}
+
+/* The extras against the model; prints and returns false when the model cannot give them. */
+static bool check_extras_model(dump_job *job) {
+    const cli_opts *o = job->o;
+    const ats_model *m = job->model;
+    if (ats_model_get_decoder_config(m) &&
+        (o->aggregate || o->rollout || o->value_weighted || job->extras.top_k)) {
+        cli_error("dump: --aggregate, --rollout, --top-k and --value-weighted are not available "
+                  "for encoder-decoder models (T5); 'attnscope stats' measures the encoder's "
+                  "heads");
+        return false;
+    }
+    if (job->extras.top_k && ats_model_get_config(m)->vocab_size <= 0) {
+        cli_error("dump: --top-k needs a model with a vocabulary and a language-model head; %s "
+                  "has none",
+                  ats_model_get_info(m)->name);
+        return false;
+    }
+    return cli_ablation("dump", o, m, &job->ablate, &job->n_ablate);
 }
 
 /* Checks the T5 options against the model; prints and returns false when they do not fit. */
@@ -214,7 +278,8 @@ int cmd_dump(int argc, char **argv) {
     cli_opts o;
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_FORMAT |
                        OPT_LAYER_HEAD | OPT_LOGITS | OPT_HIDDEN | OPT_NO_SPECIAL | OPT_OUTPUT |
-                       OPT_STEPS | OPT_TOKEN | OPT_WHATIF | OPT_TARGET | OPT_ATTENTION;
+                       OPT_STEPS | OPT_TOKEN | OPT_WHATIF | OPT_TARGET | OPT_ATTENTION |
+                       OPT_ANALYSIS | OPT_ABLATE;
     if (!cli_parse("dump", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
@@ -242,7 +307,7 @@ int cmd_dump(int argc, char **argv) {
         cli_error("dump: --no-scaling, --causal-mask and --temperature go with --steps");
         return EXIT_BAD_INPUT;
     }
-    if (!cli_step_opts("dump", &o, &job.step_opts))
+    if (!cli_step_opts("dump", &o, &job.step_opts) || !check_extras(&job))
         return EXIT_BAD_INPUT;
     if (job.format == FORMAT_NPY && (!o.output || strcmp(o.output, "-") == 0) && isatty(1)) {
         cli_error("dump: NPY is binary; give -o FILE or redirect standard output");
@@ -257,7 +322,8 @@ int cmd_dump(int argc, char **argv) {
         return EXIT_BAD_INPUT;
     }
     job.model = cli_load_model(&o, &code);
-    if (job.model && (!cli_check_layer_head(&o, job.model) || !check_seq2seq_opts(&job)))
+    if (job.model && (!cli_check_layer_head(&o, job.model) || !check_seq2seq_opts(&job) ||
+                      !check_extras_model(&job)))
         code = EXIT_BAD_INPUT;
     if (code == EXIT_OK && cli_output_open(&job.out, o.output, &code)) {
         for (int i = 0; i < job.texts.n && code == EXIT_OK; i++)
@@ -272,6 +338,7 @@ int cmd_dump(int argc, char **argv) {
         else
             ats_outfile_abort(&job.out);
     }
+    free(job.ablate);
     ats_model_free(job.model);
     cli_texts_free(&job.texts);
     return code;

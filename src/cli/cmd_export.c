@@ -12,7 +12,9 @@
 
 static const char *USAGE =
     "usage: attnscope export [--model M] (--text T | --text - | --text-file F)\n"
-    "                        --view heatmap|lines|grid|pipeline [--layer L] [--head H]\n"
+    "                        --view heatmap|lines|grid|pipeline|aggregate [--layer L]\n"
+    "                        [--head H] [--combine mean|max|all|rollout] [--value-weighted]\n"
+    "                        [--ablate L:H[,L:H...]]\n"
     "                        [--token I] [--format png|svg] [--scale S] [--colormap NAME]\n"
     "                        [--color-scale fixed|auto|minmax|row|exclude-first]\n"
     "                        [--font FILE] [--no-special] -o FILE\n"
@@ -28,6 +30,13 @@ static const char *USAGE =
     "                            step with the model's numbers (q, k, v, q.k, the scaling, the\n"
     "                            softmax, the weighted sum of the values, then every head\n"
     "                            concatenated and projected)\n"
+    "                  aggregate: the heads taken together (--combine) as one heatmap, with\n"
+    "                            the attention each token receives as bars and as coloured text\n"
+    "  --combine C     aggregate view: mean (default) or max over the layer's heads, all (the\n"
+    "                  mean over every layer and head), or rollout (through the layer)\n"
+    "  --value-weighted  heatmap, lines, grid: A_ij * ||v_j W_O^h|| instead of the weights (the\n"
+    "                  lines view divides each layer by its largest value)\n"
+    "  --ablate L:H,.. draw the model with those heads switched off (marked in the image)\n"
     "  --layer L       the layer (default 0); grid: the one outlined\n"
     "  --head H        the head (default 0); lines: show only head H (default: every head)\n"
     "  --token I       lock token I (counting from 0): lines shows only its lines, heatmap\n"
@@ -39,7 +48,10 @@ static const char *USAGE =
     "  --temperature X pipeline what-if: softmax(scores / X) (default 1)\n"
     "                  (what-ifs change only the drawn head's numbers, never the model, and the\n"
     "                  image says so)\n"
-    "  --format F      png or svg (default: svg for a name ending in .svg, else png)\n"
+    "  --format F      png or svg (default: svg for a name ending in .svg, else png)\n";
+
+/* The rest of the usage (one literal may hold at most 4095 characters in C99). */
+static const char *USAGE_MORE =
     "  --scale S       PNG: re-draw S times larger (2 or 3 for print); SVG: S times the size\n"
     "  --colormap C    viridis (default), magma, cividis, greys, coolwarm\n"
     "  --color-scale S fixed (default): colours span weights 0 to 1, alike in every head, as\n"
@@ -67,6 +79,9 @@ typedef enum format { FORMAT_PNG, FORMAT_SVG } format;
 typedef struct export_job {
     const cli_opts *o;
     ats_view_kind view;
+    ats_aggregate combine; /* --combine */
+    ats_head_ref *ablate;  /* --ablate (n_ablate) */
+    int n_ablate;
     ats_attn_kind kind;      /* --attention */
     ats_step_opts step_opts; /* pipeline: the what-if switches */
     ats_colormap colormap;
@@ -89,7 +104,22 @@ static bool check_options(export_job *job) {
     const cli_opts *o = job->o;
     job->view = ATS_VIEW_HEATMAP;
     if (o->view && !ats_view_kind_from_name(o->view, &job->view)) {
-        cli_error("export: unknown view '%s' (heatmap, lines, grid or pipeline)", o->view);
+        cli_error("export: unknown view '%s' (heatmap, lines, grid, pipeline or aggregate)",
+                  o->view);
+        return false;
+    }
+    job->combine = ATS_AGGREGATE_MEAN;
+    if (o->combine && !ats_aggregate_from_name(o->combine, &job->combine)) {
+        cli_error("export: unknown --combine '%s' (mean, max, all or rollout)", o->combine);
+        return false;
+    }
+    if (o->combine && job->view != ATS_VIEW_AGGREGATE) {
+        cli_error("export: --combine goes with --view aggregate");
+        return false;
+    }
+    if (o->value_weighted && job->view != ATS_VIEW_HEATMAP && job->view != ATS_VIEW_LINES &&
+        job->view != ATS_VIEW_GRID) {
+        cli_error("export: --value-weighted goes with --view heatmap, lines or grid");
         return false;
     }
     if (job->view != ATS_VIEW_PIPELINE && (cli_whatif_given(o) || o->step >= 0)) {
@@ -167,6 +197,7 @@ static ats_view_state make_state(const export_job *job, const ats_model_config *
     st.locked_token = token;
     st.locked_side = ATS_SIDE_QUERY;
     st.step = o->step > 0 ? o->step : 0;
+    st.aggregate = job->combine;
     if (job->view == ATS_VIEW_LINES && o->head >= 0)
         for (int h = 0; h < c->n_head; h++)
             ats_view_state_set_head_visible(&st, h, h == o->head);
@@ -255,12 +286,63 @@ static bool check_kind(export_job *job) {
                   ats_attn_kind_name(job->kind), layers, o->layer);
         return false;
     }
+    if ((job->kind == ATS_ATTN_CROSS && job->view == ATS_VIEW_AGGREGATE) ||
+        (dc && o->value_weighted)) {
+        cli_error("export: %s", o->value_weighted
+                                    ? "--value-weighted is for one-stack models, not T5"
+                                    : "the aggregate view draws a stack's self-attention "
+                                      "(--attention encoder or decoder)");
+        return false;
+    }
+    if (!cli_ablation("export", o, job->model, &job->ablate, &job->n_ablate))
+        return false;
     if (job->kind == ATS_ATTN_CROSS && job->view == ATS_VIEW_PIPELINE) {
         cli_error("export: the pipeline view draws a stack's self-attention (--attention "
                   "encoder or decoder)");
         return false;
     }
     return true;
+}
+
+/* The analysis a view of `run` draws: value-weighted attention in place of the weights, or the
+ * aggregate view's matrix and column sums; *extra (malloc'd) holds them. */
+static ats_status analysis_data(const export_job *job, const ats_run *run, ats_view_data *d,
+                                float **extra, ats_error *err) {
+    const ats_model_config *c = ats_run_get_config(run);
+    size_t T = (size_t)ats_run_n_tokens(run), LH = (size_t)c->n_layer * c->n_head;
+    *extra = NULL;
+    if (job->o->value_weighted) {
+        float *norms = malloc(LH * T * sizeof *norms);
+        *extra = malloc(LH * T * T * sizeof **extra);
+        ats_status s = norms && *extra ? ats_run_value_norms(job->model, run, norms, err)
+                                       : ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+        if (s == ATS_OK)
+            s = ats_run_value_weighted_all(run, norms, job->view == ATS_VIEW_LINES, *extra, err);
+        if (s == ATS_OK) {
+            d->attention = *extra;
+            d->measure = job->view == ATS_VIEW_LINES ? "value-weighted (\xC3\xB7 layer max)"
+                                                     : "value-weighted";
+        }
+        free(norms);
+        return s;
+    }
+    if (job->view != ATS_VIEW_AGGREGATE)
+        return ATS_OK;
+    int layer = job->o->layer >= 0 ? job->o->layer : 0;
+    float *rollout = NULL;
+    *extra = malloc((T * T + T) * sizeof **extra);
+    ats_status s = *extra ? ATS_OK : ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    if (s == ATS_OK && job->combine == ATS_AGGREGATE_ROLLOUT) {
+        rollout = malloc((size_t)c->n_layer * T * T * sizeof *rollout);
+        s = rollout ? ats_run_rollout(run, rollout, err)
+                    : ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    }
+    if (s == ATS_OK)
+        s = ats_run_aggregate_make(run, job->combine, layer, rollout, *extra, *extra + T * T, err);
+    d->aggregate = *extra;
+    d->received = *extra + T * T;
+    free(rollout);
+    return s;
 }
 
 /* Runs text i and writes its image; returns an exit code. */
@@ -274,8 +356,14 @@ static int export_one(export_job *job, int i, const char *path) {
     int layer = o->layer >= 0 ? o->layer : 0, head = o->head >= 0 ? o->head : 0;
     if (job->view == ATS_VIEW_PIPELINE)
         ro.detail_layer = layer; /* keep q, k, v, scores and head outputs of the drawn layer */
-    if (job->view != ATS_VIEW_GRID)
-        ro.attention_layer = layer; /* one layer is drawn: a large model keeps only it */
+    ro.keep_cache = o->value_weighted; /* every layer's values */
+    ro.ablate = job->ablate;
+    ro.n_ablate = job->n_ablate;
+    bool every_layer = job->view == ATS_VIEW_GRID || o->value_weighted ||
+                       (job->view == ATS_VIEW_AGGREGATE && (job->combine == ATS_AGGREGATE_ROLLOUT ||
+                                                            job->combine == ATS_AGGREGATE_ALL));
+    if (!every_layer) /* one layer is drawn: a large model keeps only it */
+        ro.attention_layer = layer;
     ats_run *run;
     ats_error err;
     ats_status s = cli_run(o, job->model, job->texts.items[i], job->texts.lens[i], &ro, &run, &err);
@@ -310,6 +398,15 @@ static int export_one(export_job *job, int i, const char *path) {
         snprintf(title, sizeof title, "%s \xC2\xB7 %s", vd.data.model_name, KINDS[job->kind]);
         vd.data.model_name = title;
     }
+    float *extra = NULL; /* value-weighted attention, or the aggregate with its column sums */
+    if (s == ATS_OK)
+        s = analysis_data(job, qrun, &vd.data, &extra, &err);
+    if (s != ATS_OK) {
+        cli_error("%s%s", at, err.message);
+        ats_run_view_free(&vd);
+        ats_run_free(run);
+        return cli_exit_for(s);
+    }
     int token = o->token;
     ats_run_pipeline pipe = {0};
     if (job->view == ATS_VIEW_PIPELINE) {
@@ -338,6 +435,7 @@ static int export_one(export_job *job, int i, const char *path) {
         cli_error("%s%s", at, err.message);
     ats_run_pipeline_free(&pipe);
     ats_run_view_free(&vd);
+    free(extra);
     ats_run_free(run);
     return s == ATS_OK ? EXIT_OK : s == ATS_ERR_NOMEM ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
 }
@@ -371,11 +469,12 @@ int cmd_export(int argc, char **argv) {
     unsigned allowed = OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_NO_SPECIAL |
                        OPT_FORMAT | OPT_LAYER_HEAD | OPT_OUTPUT | OPT_TOKEN | OPT_VIEW | OPT_SCALE |
                        OPT_COLORMAP | OPT_FONT | OPT_WHATIF | OPT_STEP | OPT_COLOR_SCALE |
-                       OPT_TARGET | OPT_ATTENTION;
+                       OPT_TARGET | OPT_ATTENTION | OPT_VALUE_WEIGHTED | OPT_COMBINE | OPT_ABLATE;
     if (!cli_parse("export", argc, argv, 2, allowed, &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
         fputs(USAGE, stdout);
+        fputs(USAGE_MORE, stdout);
         return EXIT_OK;
     }
     export_job job = {.o = &o};
@@ -401,6 +500,7 @@ int cmd_export(int argc, char **argv) {
         code = export_all(&job);
     ats_view_free(job.built);
     ats_font_free(job.font);
+    free(job.ablate);
     ats_model_free(job.model);
     cli_texts_free(&job.texts);
     return code;

@@ -55,6 +55,8 @@ static const char *activation_name(ats_activation a) {
         return "ReLU";
     case ATS_ACT_GEGLU:
         return "GeGLU (GELU tanh gate)";
+    case ATS_ACT_GEGLU_ERF:
+        return "GeGLU (GELU erf gate)";
     }
     return "unknown";
 }
@@ -91,6 +93,10 @@ void cli_print_model_info(FILE *f, const ats_model *model) {
     fprintf(f, "model          %s\n", i->name);
     fprintf(f, "format         %s\n", i->format);
     fprintf(f, "architecture   %s\n", ats_arch_name(c->arch));
+    if (i->family[0])
+        fprintf(f, "family         %s\n", i->family);
+    for (int k = 0; k < i->n_choices; k++)
+        fprintf(f, "%s%s\n", k ? "               " : "choices        ", i->choices[k]);
     if (!i->has_weights)
         fprintf(f,
                 "weights        none (vocabulary only: tokenize and info work, dump does not)\n");
@@ -214,6 +220,11 @@ static void print_json(const ats_model *model, const head_scores *hs) {
         (json_int_t)i->n_params, "tokenizer", i->tokenizer_kind, "norm", norm_name(c), "positions",
         positions_name(c->positions), "activation", activation_name(c->activation), "causal",
         (int)c->causal, "file_size", (json_int_t)i->file_size);
+    json_object_set_new(obj, "family", json_string(i->family));
+    json_t *choices = json_array();
+    for (int k = 0; k < i->n_choices; k++)
+        json_array_append_new(choices, json_string(i->choices[k]));
+    json_object_set_new(obj, "choices", choices);
     json_object_set_new(obj, "tensor_types", tensor_types_json(i));
     json_object_set_new(obj, "weight_memory", json_integer((json_int_t)i->weight_memory));
     const ats_model_config *dec = ats_model_get_decoder_config(model);

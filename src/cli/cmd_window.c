@@ -13,7 +13,7 @@
 
 static const char *HELP =
     "usage: attnscope [--model M] [--text T | --text - | --text-file F] [--font FILE]\n"
-    "                 [--tokenizer FILE] [--causal] [--export-dir DIR]\n"
+    "                 [--tokenizer FILE] [--causal] [--export-dir DIR] [--compare-model M2]\n"
     "\n"
     "Opens the explorer window on the model (default builtin:demo) and the text (default a\n"
     "sample sentence; with --text-file, its first line). Drop a model file or folder on the\n"
@@ -21,6 +21,8 @@ static const char *HELP =
     "the view (PNG, SVG) and the numbers (JSON, NPY, CSV) into --export-dir (default: the\n"
     "current directory) under new names. Without a display, writes a heatmap of the text to\n"
     "attnscope-heatmap-L0H0-NNN.png there instead and prints its name.\n"
+    "--compare-model M2 opens a comparison of the two models (same tokenizer) on the text: M's\n"
+    "attention, M2's and their difference (in the window: drop a model with Ctrl held).\n"
     "ATS_LATENCY_LOG=FILE appends keystroke-to-frame timings to FILE.\n";
 
 /* No display: the heatmap of layer 0, head 0, at the size `attnscope export` draws it. */
@@ -87,7 +89,8 @@ static int write_sample(const cli_opts *o, const char *text, size_t len) {
 int cmd_window(int argc, char **argv) {
     cli_opts o;
     if (!cli_parse("attnscope", argc, argv, 1,
-                   OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_FONT | OPT_EXPORT_DIR,
+                   OPT_MODEL | OPT_TEXT | OPT_TOKENIZER | OPT_CAUSAL | OPT_FONT | OPT_EXPORT_DIR |
+                       OPT_COMPARE_MODEL,
                    &o))
         return EXIT_BAD_INPUT;
     if (o.help) {
@@ -106,7 +109,8 @@ int cmd_window(int argc, char **argv) {
                          .tokenizer_path = o.tokenizer,
                          .causal = o.causal,
                          .font_path = o.font,
-                         .export_dir = o.export_dir};
+                         .export_dir = o.export_dir,
+                         .compare_model_path = o.compare_model};
     if (texts.n > 0) {
         long bad = ats_utf8_first_invalid(texts.items[0], texts.lens[0]);
         if (bad >= 0) {

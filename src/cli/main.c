@@ -13,6 +13,8 @@ static const char *USAGE =
     "       attnscope dump     [--model M] --text T [--format json|npy|csv] [--layer L --head H]\n"
     "                          [--logits] [--hidden] [--no-special] [-o FILE]\n"
     "                          [--steps --layer L --head H --token I]\n"
+    "                          [--aggregate] [--rollout] [--top-k K] [--value-weighted]\n"
+    "                          [--ablate L:H[,L:H...]]\n"
     "       attnscope export   [--model M] --text T --view heatmap|lines|grid|pipeline\n"
     "                          [--layer L] [--head H] [--token I] [--format png|svg]\n"
     "                          [--scale S] [--colormap NAME] [--color-scale fixed|auto]\n"
@@ -21,6 +23,9 @@ static const char *USAGE =
     "                          [--temperature X]\n"
     "       attnscope bench    [--model M] [--tokens 16,64,256,512] [--repeat N]\n"
     "                          [--threads N] [--json]\n"
+    "       attnscope stats    [--model M] --text T [--json] [--sort COLUMN] [--no-special]\n"
+    "       attnscope generate [--model M] --text T --tokens N [--json]\n"
+    "                          [--temperature X] [--top-p P] [--seed S]\n"
     "       attnscope train    --corpus builtin:repeats|builtin:text|FILE -o DIR\n"
     "                          [--layers N --heads N --d-model N --attn-only --steps N ...]\n"
     "\n"
@@ -41,6 +46,8 @@ static const command COMMANDS[] = {
     {"export", cmd_export},
     {"bench", cmd_bench},
     {"train", cmd_train},
+    {"stats", cmd_stats},
+    {"generate", cmd_generate},
 };
 /* clang-format on */
 

@@ -5,6 +5,7 @@
 #include "base.h"
 #include "ops.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,24 +18,32 @@ void ats_attn_buckets(const ats_model_config *c, int T, int *bucket) {
 }
 
 int ats_attn_rows(const ats_model_config *c, const float *q, int ldq, const float *k, int ldk,
-                  int r0, int r1, int T, bool all_keys, const ats_attn_bias *bias, float *scores,
-                  float *p, int ldp) {
+                  int r0, int r1, int T, int window, bool all_keys, const ats_attn_bias *bias,
+                  float *scores, float *p, int ldp) {
     int n = r1 - r0, dh = c->d_head;
     int keys = c->causal ? r1 : T; /* a causal row r sees keys 0..r */
+    float cap = c->attn_softcap;
     /* scores (n, cols) = q (n, dh) . k[0..cols) (cols, dh)^T, row stride T */
     ats_gemm(true, n, all_keys ? T : keys, dh, 1.0f, q, ldq, k, ldk, 0.0f, scores, T);
     for (int i = 0; i < n; i++) {
         int r = r0 + i, visible = c->causal ? r + 1 : T;
+        int first = c->causal && window > 0 && r - window + 1 > 0 ? r - window + 1 : 0;
         float *row = p + (size_t)i * ldp;
         const float *s = scores + (size_t)i * T;
-        if (bias) { /* scores * scale + bias of the distance j - r */
-            const int *b = bias->bucket + (T - 1 - r);
-            for (int j = 0; j < visible; j++)
-                row[j] = s[j] * c->attn_scale + bias->bias[(size_t)b[j] * bias->stride];
-            ats_softmax(row, visible);
+        if (bias || cap > 0.0f) {
+            /* scores * scale, + T5's bias of the distance j - r, Gemma 2's soft-cap */
+            const int *b = bias ? bias->bucket + (T - 1 - r) : NULL;
+            for (int j = first; j < visible; j++) {
+                float v = s[j] * c->attn_scale;
+                if (b)
+                    v += bias->bias[(size_t)b[j] * bias->stride];
+                row[j] = cap > 0.0f ? cap * tanhf(v / cap) : v;
+            }
+            ats_softmax(row + first, visible - first);
         } else {
-            ats_softmax_scaled(row, s, visible, c->attn_scale);
+            ats_softmax_scaled(row + first, s + first, visible - first, c->attn_scale);
         }
+        memset(row, 0, (size_t)first * sizeof(float)); /* outside the sliding window */
         memset(row + visible, 0, (size_t)(keys - visible) * sizeof(float)); /* masked */
     }
     return keys;
@@ -160,8 +169,9 @@ static float *compute_head(const ats_run *run, int layer, int head) {
     k += (size_t)kv * dh;
     for (int r0 = 0; r0 < T; r0 += ATS_ATTN_ROWS) {
         int r1 = r0 + ATS_ATTN_ROWS < T ? r0 + ATS_ATTN_ROWS : T;
-        ats_attn_rows(c, q + (size_t)r0 * dq, dq, k, dkv, r0, r1, T, false, relative ? &bias : NULL,
-                      scores, probs + (size_t)r0 * T, T);
+        ats_attn_rows(c, q + (size_t)r0 * dq, dq, k, dkv, r0, r1, T,
+                      ats_config_layer_window(c, layer), false, relative ? &bias : NULL, scores,
+                      probs + (size_t)r0 * T, T);
     }
     free(scores);
     free(bucket);

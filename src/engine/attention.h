@@ -30,19 +30,21 @@ typedef struct ats_attn_bias {
  * counts them (ats_relative_bucket). */
 void ats_attn_buckets(const ats_model_config *c, int T, int *bucket);
 
-/* One head's query rows r0..r1-1 (within one aligned block) against keys 0..T-1.
+/* One head's query rows r0..r1-1 (within one aligned block) against keys 0..T-1 (a causal
+ * model's row r sees keys 0..r, and with a sliding `window` > 0 only keys r - window + 1..r).
  *   q (r1 - r0, dh) rows of the head's queries, row stride ldq
  *   k (T, dh) the head's keys, row stride ldk
  *   scores (r1 - r0, T) scratch: q . k^T, raw; filled for every key when all_keys, else only
  *          for the keys some row of the block sees (a causal model's 0..r1-1)
  *   bias   T5's position bias, or NULL
- *   p      (r1 - r0, ldp) the probabilities: softmax(scores * scale (+ bias)) over the keys
- *          each row sees, 0 for masked keys up to the block's last key; the part past that is
- *          left as it is (zeros in a fresh buffer).
+ *   p      (r1 - r0, ldp) the probabilities: softmax(s) over the keys each row sees, where s
+ *          is scores * scale (+ bias), soft-capped to attn_softcap * tanh(s / attn_softcap)
+ *          when the model caps (Gemma 2); 0 for masked keys up to the block's last key; the
+ *          part past that is left as it is (zeros in a fresh buffer).
  * Returns the number of keys the block sees (T, or r1 for a causal model). */
 int ats_attn_rows(const ats_model_config *c, const float *q, int ldq, const float *k, int ldk,
-                  int r0, int r1, int T, bool all_keys, const ats_attn_bias *bias, float *scores,
-                  float *p, int ldp);
+                  int r0, int r1, int T, int window, bool all_keys, const ats_attn_bias *bias,
+                  float *scores, float *p, int ldp);
 
 /* The pooled block size and cell count for T tokens: the smallest power of two `block` with
  * ceil(T / block) <= ATS_ATTN_POOL_MAX. */

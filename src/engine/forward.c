@@ -15,6 +15,12 @@
  * self-attention a cross-attention block whose keys and values come from the encoder's output,
  * run->memory (Te, D), with no position bias and no mask.
  *
+ * The other families' switches (ats_model_config): embed_scale and pos_offset in the embedding;
+ * rotary_dim (partial rotary) in the rotation; attn_softcap and each layer's sliding window in
+ * the attention rows (attention.c); post_block_norm (Gemma 2) norms each block's output before
+ * the residual add; parallel_block (GPT-NeoX, Phi) feeds the layer's input to both blocks and
+ * adds both outputs; final_softcap caps the logits.
+ *
  * The file reads top-down as the math: embed, then per layer the attention block and the
  * feed-forward block, then the final norm and the logits. Bookkeeping lives in named helpers:
  * layer_outputs says where a layer's results go, reuse_prefix copies the unchanged start, and
@@ -43,6 +49,7 @@ typedef struct scratch {
     float *kv;       /* (2, T, KV * dh) this layer's keys then values when the run keeps no cache */
     float *concat;   /* (N, H * dh) every head's output */
     float *proj;     /* (N, D) attention or MLP output before the residual add */
+    float *par;      /* (N, D) parallel blocks: the attention's output while the MLP runs */
     float *ff_up;    /* (N, F) */
     float *ff_gate;  /* (N, F) SwiGLU and GeGLU only */
     float *inv_freq; /* (dh / 2) rotary frequencies */
@@ -59,6 +66,7 @@ static void scratch_free(scratch *s) {
     free(s->kv);
     free(s->concat);
     free(s->proj);
+    free(s->par);
     free(s->ff_up);
     free(s->ff_gate);
     free(s->inv_freq);
@@ -72,7 +80,8 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
                                 size_t Te, bool need_kv, int threads, ats_error *err) {
     size_t D = (size_t)c->d_model, dq = (size_t)c->n_head * c->d_head;
     size_t dkv = (size_t)c->n_kv_head * c->d_head, F = (size_t)c->d_ff;
-    bool swiglu = c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU;
+    bool swiglu = c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU ||
+                  c->activation == ATS_ACT_GEGLU_ERF;
     bool relative = c->positions == ATS_POS_RELATIVE_BUCKETS;
     memset(s, 0, sizeof *s);
     s->x = malloc(N * D * sizeof(float));
@@ -81,6 +90,7 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->kv = need_kv ? malloc(2 * T * dkv * sizeof(float)) : NULL;
     s->concat = malloc(N * dq * sizeof(float));
     s->proj = malloc(N * D * sizeof(float));
+    s->par = c->parallel_block ? malloc(N * D * sizeof(float)) : NULL;
     s->ff_up = malloc(N * F * sizeof(float));
     s->ff_gate = swiglu ? malloc(N * F * sizeof(float)) : NULL;
     s->inv_freq = malloc(((size_t)c->d_head / 2 + 1) * sizeof(float));
@@ -89,8 +99,8 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->bucket = relative ? malloc((2 * T - 1) * sizeof(int)) : NULL;
     s->cross_kv = Te ? malloc(2 * Te * dq * sizeof(float)) : NULL;
     if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->concat || !s->proj ||
-        (F && !s->ff_up) || (swiglu && !s->ff_gate) || !s->inv_freq || !s->rope || !s->att ||
-        (relative && !s->bucket) || (Te && !s->cross_kv)) {
+        (c->parallel_block && !s->par) || (F && !s->ff_up) || (swiglu && !s->ff_gate) ||
+        !s->inv_freq || !s->rope || !s->att || (relative && !s->bucket) || (Te && !s->cross_kv)) {
         scratch_free(s);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a %zu-token forward pass", T);
     }
@@ -118,6 +128,7 @@ typedef struct layer_io {
     float *k_store; /* on demand without a kv_cache: (T, KV * dh) the run's copy of K; or NULL */
     float *pooled;  /* on demand: (H, n, n) this layer's pooled sums; or NULL */
     ats_layer_store *keep; /* the intermediates the run keeps for this layer, or NULL */
+    const bool *ablated;   /* (H) heads whose output is zeroed (ats_run_opts.ablate), or NULL */
 } layer_io;
 
 static layer_io layer_outputs(const pass *f, int l) {
@@ -139,6 +150,7 @@ static layer_io layer_outputs(const pass *f, int l) {
     if (a->pooled)
         io.pooled = a->pooled + (size_t)l * H * a->pool_n * a->pool_n;
     io.keep = f->run->layers && f->run->layers[l].q ? &f->run->layers[l] : NULL;
+    io.ablated = f->run->ablated ? f->run->ablated + (size_t)l * H : NULL;
     return io;
 }
 
@@ -261,12 +273,13 @@ typedef enum epilogue {
     EPI_GELU_TANH,
     EPI_GELU_ERF,
     EPI_RELU,
-    EPI_SWIGLU, /* gated: y_0 *= silu(y_1) */
-    EPI_GEGLU,  /* gated: y_0 *= gelu_tanh(y_1) */
+    EPI_SWIGLU,    /* gated: y_0 *= silu(y_1) */
+    EPI_GEGLU,     /* gated: y_0 *= gelu_tanh(y_1) */
+    EPI_GEGLU_ERF, /* gated: y_0 *= gelu_erf(y_1) */
 } epilogue;
 
 static bool gated(epilogue e) {
-    return e == EPI_SWIGLU || e == EPI_GEGLU;
+    return e == EPI_SWIGLU || e == EPI_GEGLU || e == EPI_GEGLU_ERF;
 }
 
 /* y_i (N, n_out_i) = x (N, n_in) . W_i^T + b_i for up to three maps of the same input; with a
@@ -319,6 +332,11 @@ static void linear_task(void *ctx, int task, int thread) {
             break;
         case EPI_GEGLU:
             ats_geglu(row, gate, n);
+            break;
+        case EPI_GEGLU_ERF:
+            ats_gelu_erf(gate, n);
+            for (size_t e = 0; e < n; e++)
+                row[e] *= gate[e];
             break;
         case EPI_NONE:
             break;
@@ -410,8 +428,8 @@ static void residual_task(void *ctx, int task, int thread) {
 
 /* ---- the math -------------------------------------------------------------------------------- */
 
-/* x (N, D) = vectors of tokens P..T-1 + their positions (+ token type 0), then the embedding
- * norm if any. */
+/* x (N, D) = vectors of tokens P..T-1 (times embed_scale) + their positions (+ token type 0),
+ * then the embedding norm if any. */
 static ats_status embed(const pass *f, float *x, ats_error *err) {
     const ats_model *m = f->m;
     const ats_model_config *c = f->c;
@@ -428,9 +446,13 @@ static ats_status embed(const pass *f, float *x, ats_error *err) {
                                 m->info.name, id, c->vocab_size);
             ats_linear_row(&m->tok_embed, id, row);
         }
+        if (c->embed_scale > 0.0f && c->embed_scale != 1.0f) /* Gemma: times sqrt(d_model) */
+            for (size_t i = 0; i < D; i++)
+                row[i] *= c->embed_scale;
+        /* learned positions: row t + pos_offset (OPT and RoBERTa start past their first rows) */
         if (c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL)
             for (size_t i = 0; i < D; i++)
-                row[i] += m->pos_embed[(size_t)t * D + i];
+                row[i] += m->pos_embed[((size_t)t + (size_t)c->pos_offset) * D + i];
         if (m->type_embed)
             for (size_t i = 0; i < D; i++)
                 row[i] += m->type_embed[i];
@@ -444,22 +466,28 @@ static bool uses_rope(const ats_model_config *c) {
     return c->positions == ATS_POS_ROPE_HALF || c->positions == ATS_POS_ROPE_INTERLEAVED;
 }
 
+/* The dimensions of each head that rotate: rotary_dim under partial rotary, else d_head. */
+static int rotary_dims(const ats_model_config *c) {
+    return c->rotary_dim > 0 ? c->rotary_dim : c->d_head;
+}
+
 /* Rotates the heads of q (N, H*dh) and of the new key rows K[P..T-1] (N, KV*dh) by the angles
- * of positions P.. (s->rope). */
+ * of positions P.. (s->rope): the first rotary_dim dimensions of each head (all of them unless
+ * the model rotates only part, GPT-NeoX and Phi), the rest left as they are. */
 static void rope_task(void *ctx, int task, int thread) {
     (void)thread;
     const rows_job *j = ctx;
     const ats_model_config *c = j->f->c;
     const scratch *s = &j->f->s;
-    int dh = c->d_head, t0, t1;
+    int dh = c->d_head, rot = rotary_dims(c), t0, t1;
     bool half = c->positions == ATS_POS_ROPE_HALF;
     rows_range(j, task, &t0, &t1);
     for (int t = t0; t < t1; t++) {
-        const double *cs = s->rope + (size_t)t * dh; /* (dh / 2, 2) */
+        const double *cs = s->rope + (size_t)t * dh; /* (rot / 2, 2) */
         for (int hh = 0; hh < c->n_head; hh++)
-            ats_rope_rotate(s->q + ((size_t)t * c->n_head + hh) * dh, dh, half, cs);
+            ats_rope_rotate(s->q + ((size_t)t * c->n_head + hh) * dh, rot, half, cs);
         for (int hh = 0; hh < c->n_kv_head; hh++)
-            ats_rope_rotate(j->out + ((size_t)t * c->n_kv_head + hh) * dh, dh, half, cs);
+            ats_rope_rotate(j->out + ((size_t)t * c->n_kv_head + hh) * dh, rot, half, cs);
     }
 }
 
@@ -485,6 +513,7 @@ typedef struct heads_job {
     int unit;    /* rows per task: a multiple of ATS_ATTN_ROWS and of the pooled block */
     int first;   /* the unit holding row P */
     int n_units; /* per head */
+    int window;  /* the layer's sliding window, or 0 */
 } heads_job;
 
 /* Head hh's T5 position bias, or NULL for every other model. */
@@ -497,8 +526,8 @@ static const ats_attn_bias *head_bias(const pass *f, int hh, ats_attn_bias *out)
 
 /* Pools the rows [from, P) of a pooled row block that holds row P: prefix rows whose sums were
  * not copied (reuse_pooled), recomputed from the kept queries. */
-static void pool_prefix_rows(const pass *f, const layer_io *io, int hh, int from, float *scores,
-                             float *p) {
+static void pool_prefix_rows(const pass *f, const layer_io *io, int hh, int from, int window,
+                             float *scores, float *p) {
     const ats_model_config *c = f->c;
     const ats_attn_store *a = &f->run->attn;
     int dh = c->d_head, dq = c->n_head * dh, dkv = c->n_kv_head * dh;
@@ -509,7 +538,7 @@ static void pool_prefix_rows(const pass *f, const layer_io *io, int hh, int from
         int r1 = (r0 / ATS_ATTN_ROWS + 1) * ATS_ATTN_ROWS;
         r1 = r1 < f->P ? r1 : f->P;
         int keys = ats_attn_rows(c, io->q_store + (size_t)r0 * dq + (size_t)hh * dh, dq, k, dkv, r0,
-                                 r1, f->T, false, bias, scores, p, f->T);
+                                 r1, f->T, window, false, bias, scores, p, f->T);
         ats_attn_pool_rows(io->pooled + (size_t)hh * a->pool_n * a->pool_n, a->pool_n,
                            a->pool_block, p, f->T, r0, r1, keys);
     }
@@ -533,7 +562,8 @@ static void heads_task(void *ctx, int task, int thread) {
     ats_attn_bias b;
     const ats_attn_bias *bias = head_bias(f, hh, &b);
     if (io->pooled && u0 == P && P % a->pool_block)
-        pool_prefix_rows(f, io, hh, P / a->pool_block * a->pool_block, scores, scratch_p);
+        pool_prefix_rows(f, io, hh, P / a->pool_block * a->pool_block, j->window, scores,
+                         scratch_p);
 
     for (int r0 = u0; r0 < u1;) {
         int r1 = (r0 / ATS_ATTN_ROWS + 1) * ATS_ATTN_ROWS;
@@ -542,8 +572,8 @@ static void heads_task(void *ctx, int task, int thread) {
         /* p (n, keys): rows r0.. of the head's probabilities, in the run or in scratch */
         float *p = io->probs ? io->probs + (size_t)hh * T * T + (size_t)r0 * T : scratch_p;
         const float *q = f->s.q + (size_t)(r0 - P) * dq + (size_t)hh * dh; /* (n, dh) */
-        int keys =
-            ats_attn_rows(c, q, dq, kh, dkv, r0, r1, T, io->keep != NULL, bias, scores, p, T);
+        int keys = ats_attn_rows(c, q, dq, kh, dkv, r0, r1, T, j->window, io->keep != NULL, bias,
+                                 scores, p, T);
         if (io->keep) /* the raw scores (n, T) for the teaching views */
             memcpy(io->keep->scores + (size_t)hh * T * T + (size_t)r0 * T, scores,
                    (size_t)n * T * sizeof(float));
@@ -557,9 +587,18 @@ static void heads_task(void *ctx, int task, int thread) {
     }
 }
 
+/* Head ablation: concat[:, hh*dh : (hh+1)*dh] (N, dh) = 0 for each ablated head hh, so the
+ * output projection sees the layer without it. */
+static void silence_heads(const ats_model_config *c, const bool *ablated, float *concat, int N) {
+    size_t dh = (size_t)c->d_head, dq = (size_t)c->n_head * dh;
+    for (int hh = 0; ablated && hh < c->n_head; hh++)
+        for (int t = 0; ablated[hh] && t < N; t++)
+            memset(concat + (size_t)t * dq + (size_t)hh * dh, 0, dh * sizeof(float));
+}
+
 /* Multi-head attention of one layer on s->h for rows P..T-1, leaving the projected output in
  * s->proj (N, D). io->K and io->V must hold rows 0..P-1 already; this computes rows P..T-1. */
-static void attention(const pass *f, const ats_layer *L, const layer_io *io) {
+static void attention(const pass *f, const ats_layer *L, const layer_io *io, int window) {
     const ats_model_config *c = f->c;
     const scratch *s = &f->s;
     int N = f->N, P = f->P, T = f->T;
@@ -580,9 +619,10 @@ static void attention(const pass *f, const ats_layer *L, const layer_io *io) {
     /* every head: probabilities (kept, pooled or only used) and outputs into s->concat */
     const ats_attn_store *a = &f->run->attn;
     int unit = io->pooled && a->pool_block > ATS_ATTN_ROWS ? a->pool_block : ATS_ATTN_ROWS;
-    heads_job hj = {.f = f, .io = io, .unit = unit, .first = P / unit};
+    heads_job hj = {.f = f, .io = io, .unit = unit, .first = P / unit, .window = window};
     hj.n_units = (T + unit - 1) / unit - hj.first;
     ats_pool_run(f->pool, c->n_head * hj.n_units, heads_task, &hj);
+    silence_heads(c, io->ablated, s->concat, N);
 
     /* proj (N, D) = concat (N, H*dh) . W_o^T + b_o */
     linear1(f, &L->wo, s->concat, N, s->proj, EPI_NONE, NULL, NULL);
@@ -648,6 +688,9 @@ static void mlp(const pass *f, const ats_layer *L) {
     case ATS_ACT_GEGLU: /* ff_up (N, F) = (h . W_up^T) * gelu_tanh(h . W_gate^T) */
         linear1(f, &L->up, s->h, f->N, s->ff_up, EPI_GEGLU, &L->gate, s->ff_gate);
         break;
+    case ATS_ACT_GEGLU_ERF: /* the same with the exact GELU */
+        linear1(f, &L->up, s->h, f->N, s->ff_up, EPI_GEGLU_ERF, &L->gate, s->ff_gate);
+        break;
     }
     linear1(f, &L->down, s->ff_up, f->N, s->proj, EPI_NONE, NULL, NULL); /* (N, D) */
 }
@@ -684,9 +727,12 @@ static ats_status pass_begin(pass *f, const ats_model *m, ats_run *run, const at
         return st;
     }
     if (uses_rope(c)) {
-        ats_rope_inv_freq(f->s.inv_freq, c->d_head, c->rope_theta, &c->rope_scaling);
+        int rot = rotary_dims(c); /* frequencies over the rotated dimensions only */
+        ats_rope_inv_freq(f->s.inv_freq, rot, c->rope_theta, &c->rope_scaling);
+        for (int i = 0; m->rope_factors && i < rot / 2; i++)
+            f->s.inv_freq[i] /= m->rope_factors[i];
         for (int t = 0; t < f->N; t++)
-            ats_rope_angles(f->s.rope + (size_t)t * c->d_head, c->d_head, P + t, f->s.inv_freq);
+            ats_rope_angles(f->s.rope + (size_t)t * c->d_head, rot, P + t, f->s.inv_freq);
     }
     if (f->s.bucket) /* T5: a bucket for each distance */
         ats_attn_buckets(c, f->T, f->s.bucket);
@@ -725,10 +771,22 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             reuse_prefix(&f, &io, l);
         capture_rows(io.keep ? io.keep->input : NULL, P, s->x, N, D);
 
-        /* 2. attention: x += attention(block_input(x)) */
+        /* 2. attention: x += attention(block_input(x)), the layer's sliding window if any;
+         * Gemma 2 norms the block's output before adding it */
         block_input(&f, &L->attn_norm, s->h, s->x);
         capture_rows(io.keep ? io.keep->attn_in : NULL, P, s->h, N, D);
-        attention(&f, L, &io);
+        attention(&f, L, &io, ats_config_layer_window(c, l));
+        if (c->post_block_norm)
+            norm_rows(&f, &L->post_attn_norm, s->proj, s->proj, N);
+        if (c->parallel_block) {
+            /* GPT-NeoX, Phi: x += attn(norm(x)) + mlp(norm'(x)), both from the layer's input */
+            memcpy(s->par, s->proj, (size_t)N * D * sizeof(float));
+            block_input(&f, &L->mlp_norm, s->h, s->x);
+            mlp(&f, L);
+            add_residual(&f, &L->attn_norm, s->x, s->par);
+            add_residual(&f, &L->mlp_norm, s->x, s->proj);
+            continue;
+        }
         add_residual(&f, &L->attn_norm, s->x, s->proj);
 
         /* 2b. a decoder's cross-attention to the encoder's output: x += cross(norm(x)) */
@@ -745,6 +803,8 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             continue;
         block_input(&f, &L->mlp_norm, s->h, s->x);
         mlp(&f, L);
+        if (c->post_block_norm)
+            norm_rows(&f, &L->post_mlp_norm, s->proj, s->proj, N);
         add_residual(&f, &L->mlp_norm, s->x, s->proj);
     }
 
@@ -762,6 +822,8 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             for (size_t i = 0; m->logit_scale != 1.0f && i < D; i++)
                 last[i] *= m->logit_scale;
             linear1(&f, &m->lm_head, last, 1, run->logits, EPI_NONE, NULL, NULL);
+            for (int v = 0; c->final_softcap > 0.0f && v < m->lm_head.n_out; v++) /* Gemma 2 */
+                run->logits[v] = c->final_softcap * tanhf(run->logits[v] / c->final_softcap);
         }
         if (run->attn.pooled)
             ats_attn_pool_means(run, run->attn.pooled_mean);

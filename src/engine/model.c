@@ -120,6 +120,11 @@ const ats_model_info *ats_model_get_info(const ats_model *model) {
     return &model->info;
 }
 
+bool ats_model_has_lm_head(const ats_model *model) {
+    const ats_model *m = model->decoder ? model->decoder : model;
+    return model->info.has_weights && m->lm_head.w != NULL;
+}
+
 const char *ats_arch_name(ats_arch arch) {
     switch (arch) {
     case ATS_ARCH_DEMO:
@@ -132,8 +137,36 @@ const char *ats_arch_name(ats_arch arch) {
         return "llama";
     case ATS_ARCH_T5:
         return "t5";
+    case ATS_ARCH_GPT_NEOX:
+        return "gpt_neox";
+    case ATS_ARCH_PHI:
+        return "phi";
+    case ATS_ARCH_PHI3:
+        return "phi3";
+    case ATS_ARCH_GEMMA:
+        return "gemma";
+    case ATS_ARCH_GEMMA2:
+        return "gemma2";
+    case ATS_ARCH_MISTRAL:
+        return "mistral";
+    case ATS_ARCH_QWEN2:
+        return "qwen2";
+    case ATS_ARCH_OPT:
+        return "opt";
+    case ATS_ARCH_ROBERTA:
+        return "roberta";
+    case ATS_ARCH_DISTILBERT:
+        return "distilbert";
     }
     return "unknown";
+}
+
+int ats_config_layer_window(const ats_model_config *c, int layer) {
+    if (c->sliding_window <= 0 || layer < c->window_from)
+        return 0;
+    int period = c->window_period > 0 ? c->window_period : 1;
+    bool global = period > 1 && (layer - c->window_from) % period == period - 1;
+    return global ? 0 : c->sliding_window;
 }
 
 const char *ats_model_head_caption(const ats_model *model, int layer, int head) {
@@ -184,6 +217,14 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
     if (rope && c->d_head % 2 != 0)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: rotary positions need an even d_head, got %d",
                         model->info.name, c->d_head);
+    if (rope && (c->rotary_dim < 0 || c->rotary_dim > c->d_head || c->rotary_dim % 2 != 0))
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: %d rotary dimensions do not fit heads of %d (an even count is needed)",
+                        model->info.name, c->rotary_dim, c->d_head);
+    if (c->sliding_window < 0 || c->window_from < 0 || c->window_period < 0 || c->pos_offset < 0 ||
+        !(c->attn_softcap >= 0) || !(c->final_softcap >= 0) || !(c->embed_scale >= 0))
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: negative window, offset or scale",
+                        model->info.name);
     if (!model->tok_embed.w && !model->embed_fn)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the token embedding", model->info.name);
     if (model->tok_embed.w &&
@@ -213,10 +254,11 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
         if ((s = check_linear(&L->up, c->d_ff, c->d_model, "MLP up", l, err)) ||
             (s = check_linear(&L->down, c->d_model, c->d_ff, "MLP down", l, err)))
             return s;
-        if ((c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU) &&
+        if ((c->activation == ATS_ACT_SWIGLU || c->activation == ATS_ACT_GEGLU ||
+             c->activation == ATS_ACT_GEGLU_ERF) &&
             (s = check_linear(&L->gate, c->d_ff, c->d_model, "MLP gate", l, err)))
             return s;
-        if (!L->mlp_norm.w)
+        if (!L->mlp_norm.w || (c->post_block_norm && (!L->post_attn_norm.w || !L->post_mlp_norm.w)))
             return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing norm weights", l);
         if (c->cross_attention &&
             ((s = check_linear(&L->cq, dq, c->d_model, "cross-attention query", l, err)) ||

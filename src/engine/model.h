@@ -49,6 +49,8 @@ typedef struct ats_layer {
     ats_linear cq;       /* (n_head * d_head, d_model) from the decoder's stream */
     ats_linear ck, cv;   /* (n_head * d_head, d_model) from the encoder's output */
     ats_linear co;       /* (d_model, n_head * d_head) */
+    /* cfg.post_block_norm (Gemma 2): norms of the attention's and the MLP's output */
+    ats_norm post_attn_norm, post_mlp_norm;
 } ats_layer;
 
 typedef void (*ats_embed_fn)(const ats_model *model, int32_t id, float *out /* (d_model) */);
@@ -71,9 +73,12 @@ struct ats_model {
                            model has no LM head */
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
     const float *head_scores; /* (2, n_layer, n_head) previous-token then induction, or NULL */
-    const float *rel_bias; /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
-    float logit_scale;     /* multiplies the final hidden state before the LM head: 1, or
-                              d_model^-0.5 for T5 with the head tied to the embedding */
+    const float *rel_bias;    /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
+    const float *rope_factors; /* (rotary dims / 2) each RoPE frequency is divided by its factor
+                                  (GGUF's rope_freqs: Llama 3.1's scaling as llama.cpp stores
+                                  it), or NULL */
+    float logit_scale;         /* multiplies the final hidden state before the LM head: 1, or
+                                  d_model^-0.5 for T5 with the head tied to the embedding */
     /* encoder-decoder: the decoder stack, a model of its own (sharing this one's embedding and
      * resources, owning nothing but its layers) run after this one, the encoder */
     struct ats_model *decoder;

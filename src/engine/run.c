@@ -19,12 +19,14 @@ ats_run_opts ats_run_opts_default(void) {
                           .max_tokens = 0,
                           .keep_cache = false,
                           .reuse = NULL,
+                          .max_new = 20,
                           .threads = 0,
                           .attention_layer = ATS_DETAIL_ALL_LAYERS,
                           .attention_budget = 0,
                           .cancel = NULL,
                           .cancel_user = NULL,
-                          .max_new = 20};
+                          .ablate = NULL,
+                          .n_ablate = 0};
 }
 
 ats_status ats_tokenize(const ats_model *model, const char *text, size_t len,
@@ -118,6 +120,7 @@ void ats_run_free(ats_run *run) {
     free(run->hidden);
     free(run->logits);
     free(run->rel_bias);
+    free(run->ablated);
     free(run->cross_attn);
     ats_run_free(run->encoder);
     if (run->layers) {
@@ -126,6 +129,29 @@ void ats_run_free(ats_run *run) {
         free(run->layers);
     }
     free(run);
+}
+
+/* The run's copy of opts->ablate as an (n_layer, n_head) mask (none: NULL). */
+static ats_status set_ablation(ats_run *run, const ats_run_opts *opts, ats_error *err) {
+    const ats_model_config *c = &run->cfg;
+    if (opts->n_ablate <= 0)
+        return ATS_OK;
+    if (!opts->ablate)
+        return ats_fail(err, ATS_ERR_ARG, "%d heads to ablate but no list of them", opts->n_ablate);
+    run->ablated = calloc((size_t)c->n_layer * c->n_head, sizeof *run->ablated);
+    if (!run->ablated)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < opts->n_ablate; i++) {
+        ats_head_ref r = opts->ablate[i];
+        if (r.layer < 0 || r.layer >= c->n_layer || r.head < 0 || r.head >= c->n_head)
+            return ats_fail(err, ATS_ERR_ARG,
+                            "cannot ablate head %d:%d: the model has %d layers of %d heads",
+                            r.layer, r.head, c->n_layer, c->n_head);
+        bool *slot = &run->ablated[(size_t)r.layer * c->n_head + r.head];
+        run->n_ablated += !*slot;
+        *slot = true;
+    }
+    return ATS_OK;
 }
 
 /* The attention the run serves: every layer or the one asked for, kept whole within the
@@ -163,6 +189,14 @@ static ats_status alloc_attention(ats_run *run, const ats_model_config *c, const
             return ATS_ERR_NOMEM;
     }
     return ATS_OK;
+}
+
+/* True when two runs of one model ablate the same heads. */
+static bool same_ablation(const ats_run *a, const ats_run *b) {
+    if (a->n_ablated != b->n_ablated)
+        return false;
+    size_t n = (size_t)a->cfg.n_layer * a->cfg.n_head;
+    return a->n_ablated == 0 || memcmp(a->ablated, b->ablated, n * sizeof *a->ablated) == 0;
 }
 
 static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_run_opts *opts,
@@ -216,7 +250,7 @@ static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_
 static int reusable_prefix(const ats_model *model, const ats_run *run, const ats_run *prev,
                            const ats_run_opts *opts) {
     if (!prev || !model->cfg.causal || !prev->kv_cache || prev->model_serial != model->serial ||
-        model->cfg.cross_attention)
+        model->cfg.cross_attention || !same_ablation(run, prev))
         return 0;
     if (opts->want_hidden && !prev->hidden)
         return 0;
@@ -272,7 +306,8 @@ ats_status ats_run_tokens(const ats_model *model, ats_tokens *tokens, const ats_
     run->threads = opts->threads;
     run->cancel = opts->cancel;
     run->cancel_user = opts->cancel_user;
-    if ((s = alloc_outputs(run, model, opts, err)) != ATS_OK)
+    if ((s = set_ablation(run, opts, err)) != ATS_OK ||
+        (s = alloc_outputs(run, model, opts, err)) != ATS_OK)
         goto fail;
     run->n_reused = reusable_prefix(model, run, opts->reuse, opts);
     if ((s = ats_forward(model, run, run->n_reused ? opts->reuse : NULL, run->n_reused, err)) !=
@@ -337,6 +372,32 @@ ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,
     return ats_run_tokens(model, tokens, opts, 0.0, NULL, out, err);
 }
 
+ats_status ats_model_tokens_text(const ats_model *model, const ats_tokens *tokens, int from, int to,
+                                 bool after_text, char **out, size_t *len, ats_error *err) {
+    return ats_tokenizer_text(model->tokenizer, tokens, from, to, after_text, out, len, err);
+}
+
+ats_status ats_tokens_of_ids(const ats_model *model, const int32_t *ids, int n, ats_tokens **out,
+                             ats_error *err) {
+    *out = ats_tokens_new();
+    if (!*out)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    int vocab = model->cfg.vocab_size;
+    ats_status st = ATS_OK;
+    for (int i = 0; i < n && st == ATS_OK; i++) {
+        if (vocab > 0 && (ids[i] < 0 || ids[i] >= vocab))
+            st = ats_fail(err, ATS_ERR_ARG, "token id %d is outside the vocabulary (%d ids)",
+                          ids[i], vocab);
+        else
+            st = ats_tokenizer_push_id(model->tokenizer, ids[i], 0, *out, err);
+    }
+    if (st != ATS_OK) {
+        ats_tokens_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 const ats_model_config *ats_run_get_config(const ats_run *run) {
     return &run->cfg;
 }
@@ -355,6 +416,16 @@ int ats_run_dropped_tokens(const ats_run *run) {
 
 int ats_run_reused_tokens(const ats_run *run) {
     return run->n_reused;
+}
+
+bool ats_run_head_ablated(const ats_run *run, int layer, int head) {
+    const ats_model_config *c = &run->cfg;
+    return run->ablated && layer >= 0 && layer < c->n_layer && head >= 0 && head < c->n_head &&
+           run->ablated[(size_t)layer * c->n_head + head];
+}
+
+int ats_run_n_ablated(const ats_run *run) {
+    return run->n_ablated;
 }
 
 void ats_run_timings(const ats_run *run, double *tokenize_ms, double *forward_ms) {

@@ -58,6 +58,8 @@ struct ats_run {
     float *kv_cache;         /* (n_layer, 2, T, n_kv_head * d_head) keys after RoPE, then values;
                                 NULL unless opts.keep_cache */
     float *rel_bias; /* (rel_buckets, n_head) the model's relative position bias table (T5) */
+    bool *ablated;   /* (n_layer, n_head) heads whose output the pass zeroes, or NULL for none */
+    int n_ablated;
     /* a decoder's run (cfg.cross_attention) */
     struct ats_run *encoder; /* retained: its tokens, attention and hidden states */
     const float *memory;     /* (Te, d_model) the encoder's output, encoder->hidden */

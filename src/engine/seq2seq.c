@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static ats_status check_seq2seq(const ats_model *model, ats_error *err) {
+static ats_status check_seq2seq(const ats_model *model, const ats_run_opts *opts, ats_error *err) {
     if (!model->info.has_weights)
         return ats_fail(err, ATS_ERR_UNSUPPORTED,
                         "%s holds a vocabulary only, no weights: it can tokenize but not run",
@@ -20,24 +20,11 @@ static ats_status check_seq2seq(const ats_model *model, ats_error *err) {
     if (!model->decoder)
         return ats_fail(err, ATS_ERR_UNSUPPORTED,
                         "%s is not an encoder-decoder model (a target needs T5)", model->info.name);
+    if (opts->n_ablate > 0)
+        return ats_fail(err, ATS_ERR_UNSUPPORTED,
+                        "%s: head ablation is not available for encoder-decoder models",
+                        model->info.name);
     return ATS_OK;
-}
-
-static ats_tokens *tokens_copy(const ats_tokens *from, ats_error *err) {
-    ats_tokens *to = ats_tokens_new();
-    if (!to) {
-        ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    for (int i = 0; i < ats_tokens_count(from); i++) {
-        const ats_token *t = ats_tokens_get(from, i);
-        if (ats_tokens_push(to, t->id, t->start, t->end, t->special, t->piece, strlen(t->piece),
-                            err) != ATS_OK) {
-            ats_tokens_free(to);
-            return NULL;
-        }
-    }
-    return to;
 }
 
 /* The id of the largest value, the first on a tie. */
@@ -60,7 +47,7 @@ static ats_status generate(const ats_model *model, ats_run *encoder, ats_tokens 
     go.cancel_user = opts->cancel_user;
     *n_generated = 0;
     for (int step = 0; step < max_new && ats_tokens_count(dec) < d->cfg.context; step++) {
-        ats_tokens *input = tokens_copy(dec, err);
+        ats_tokens *input = ats_tokens_copy(dec, err);
         ats_run *r = NULL;
         ats_status st =
             input ? ats_run_tokens(d, input, &go, 0.0, encoder, &r, err) : ATS_ERR_NOMEM;
@@ -125,7 +112,7 @@ ats_status ats_run_seq2seq(const ats_model *model, const char *source, size_t so
     ats_run_opts defaults = ats_run_opts_default();
     if (!opts)
         opts = &defaults;
-    ats_status st = check_seq2seq(model, err);
+    ats_status st = check_seq2seq(model, opts, err);
     if (st != ATS_OK)
         return st;
     double start = ats_clock_ms();
@@ -152,17 +139,6 @@ ats_status ats_run_seq2seq(const ats_model *model, const char *source, size_t so
     return run_both(model, enc, dec, target == NULL, opts, ats_clock_ms() - start, out, err);
 }
 
-static ats_status tokens_of_ids(const ats_model *model, const int32_t *ids, int n, ats_tokens **out,
-                                ats_error *err) {
-    *out = ats_tokens_new();
-    if (!*out)
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    ats_status st = ATS_OK;
-    for (int i = 0; i < n && st == ATS_OK; i++)
-        st = ats_tokenizer_push_id(model->tokenizer, ids[i], 0, *out, err);
-    return st;
-}
-
 ats_status ats_run_seq2seq_ids(const ats_model *model, const int32_t *source_ids, int n_source,
                                const int32_t *decoder_ids, int n_decoder, const ats_run_opts *opts,
                                ats_run **out, ats_error *err) {
@@ -171,14 +147,14 @@ ats_status ats_run_seq2seq_ids(const ats_model *model, const int32_t *source_ids
     ats_run_opts defaults = ats_run_opts_default();
     if (!opts)
         opts = &defaults;
-    ats_status st = check_seq2seq(model, err);
+    ats_status st = check_seq2seq(model, opts, err);
     if (st != ATS_OK)
         return st;
     if (n_decoder <= 0)
         return ats_fail(err, ATS_ERR_ARG, "the decoder needs at least its start token");
     ats_tokens *enc = NULL, *dec = NULL;
-    if ((st = tokens_of_ids(model, source_ids, n_source, &enc, err)) != ATS_OK ||
-        (st = tokens_of_ids(model, decoder_ids, n_decoder, &dec, err)) != ATS_OK) {
+    if ((st = ats_tokens_of_ids(model, source_ids, n_source, &enc, err)) != ATS_OK ||
+        (st = ats_tokens_of_ids(model, decoder_ids, n_decoder, &dec, err)) != ATS_OK) {
         ats_tokens_free(enc);
         ats_tokens_free(dec);
         return st;

@@ -277,3 +277,46 @@ ats_status ats_dl_pop_clip(ats_dl *dl) {
     dl->clip_depth--;
     return ATS_OK;
 }
+
+ats_status ats_dl_append(ats_dl *dl, const ats_dl *src, float dx, float dy) {
+    if (!isfinite(dx) || !isfinite(dy))
+        return ATS_ERR_ARG;
+    size_t cap_s = dl->cap_strings, cap_p = dl->cap_pixels, cap_i = (size_t)dl->cap_items;
+    if (!grow((void **)&dl->strings, &cap_s, dl->n_strings + src->n_strings, 1))
+        return ATS_ERR_NOMEM;
+    dl->cap_strings = cap_s;
+    if (!grow((void **)&dl->pixels, &cap_p, dl->n_pixels + src->n_pixels, 1))
+        return ATS_ERR_NOMEM;
+    dl->cap_pixels = cap_p;
+    if (!grow((void **)&dl->items, &cap_i, (size_t)dl->n_items + (size_t)src->n_items + 2,
+              sizeof(dl_item)))
+        return ATS_ERR_NOMEM;
+    dl->cap_items = (int)cap_i;
+    ats_status st = ats_dl_push_clip(dl, dx, dy, src->width, src->height);
+    if (st != ATS_OK)
+        return st;
+    size_t s0 = dl->n_strings, p0 = dl->n_pixels;
+    if (src->n_strings)
+        memcpy(dl->strings + s0, src->strings, src->n_strings);
+    if (src->n_pixels)
+        memcpy(dl->pixels + p0, src->pixels, src->n_pixels);
+    dl->n_strings += src->n_strings;
+    dl->n_pixels += src->n_pixels;
+    for (int i = 0; i < src->n_items; i++) {
+        dl_item it = src->items[i];
+        int points = it.kind == DL_CURVE      ? 4
+                     : it.kind == DL_LINE     ? 2
+                     : it.kind == DL_CLIP_POP ? 0
+                                              : 1;
+        for (int k = 0; k < points; k++) {
+            it.p[2 * k] += dx;
+            it.p[2 * k + 1] += dy;
+        }
+        if (it.kind == DL_TEXT)
+            it.offset += s0;
+        else if (it.kind == DL_IMAGE)
+            it.offset += p0;
+        dl->items[dl->n_items++] = it;
+    }
+    return ats_dl_pop_clip(dl);
+}

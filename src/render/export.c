@@ -49,6 +49,23 @@ static void visible_heads(const ats_view_state *st, int n_head, char *out, size_
         snprintf(out, size, "all");
 }
 
+/* Measure, Aggregate and Ablated: what the numbers are, and the heads the run switched off. */
+static void analysis_meta(ats_meta *m, size_t *used, const ats_view_state *st,
+                          const ats_view_data *data) {
+    if (data->measure)
+        ats_meta_add(m, "Measure", data->measure);
+    if (st->view == ATS_VIEW_AGGREGATE)
+        ats_meta_add(m, "Aggregate", ats_aggregate_name(st->aggregate));
+    char list[200] = "";
+    size_t n = 0;
+    for (int l = 0; data->ablated && l < data->n_layer; l++)
+        for (int h = 0; h < data->n_head; h++)
+            if (data->ablated[(size_t)l * (size_t)data->n_head + (size_t)h] && n < sizeof list)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%d:%d", n ? ", " : "", l, h);
+    if (list[0])
+        meta_printf(m, used, "Ablated", "%s", list);
+}
+
 void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_data *data) {
     memset(m, 0, sizeof *m);
     size_t used = 0;
@@ -79,6 +96,7 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
     ats_meta_add(m, "View", view);
     meta_printf(m, &used, "Layer", "%s", layer);
     meta_printf(m, &used, "Head", "%s", head);
+    analysis_meta(m, &used, st, data);
     if (!pipe) {
         ats_meta_add(m, "Colormap", ats_colormap_name(st->colormap));
         /* the weights the colours span (the lines view: only one head's lines are coloured by
@@ -149,12 +167,11 @@ ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const a
         return ats_fail(err, ATS_ERR_ARG, "%s: the scale must be a positive number", path);
     double w = round((double)dl->width * scale), h = round((double)dl->height * scale);
     if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS)
-        return ats_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large",
-                           path, w, h);
+        return ats_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large", path,
+                        w, h);
     ats_canvas c = ats_canvas_make(calloc((size_t)(w * h), 4), (int)w, (int)h, (int)w * 4);
     if (!c.pixels)
-        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w,
-                           h);
+        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w, h);
     uint8_t *png = NULL;
     size_t len = 0;
     ats_status s = ats_render_draw(&c, dl, font, scale, err);

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const VIEW_NAMES[ATS_VIEW_COUNT] = {"heatmap", "lines", "grid", "pipeline"};
+static const char *const VIEW_NAMES[ATS_VIEW_COUNT] = {"heatmap", "lines", "grid", "pipeline",
+                                                       "aggregate"};
 
 const char *ats_view_kind_name(ats_view_kind kind) {
     return (unsigned)kind < ATS_VIEW_COUNT ? VIEW_NAMES[kind] : "unknown";
@@ -17,6 +18,21 @@ bool ats_view_kind_from_name(const char *name, ats_view_kind *out) {
     for (int i = 0; name && i < ATS_VIEW_COUNT; i++)
         if (strcasecmp(name, VIEW_NAMES[i]) == 0) {
             *out = (ats_view_kind)i;
+            return true;
+        }
+    return false;
+}
+
+static const char *const AGGREGATE_NAMES[ATS_AGGREGATE_COUNT] = {"mean", "max", "all", "rollout"};
+
+const char *ats_aggregate_name(ats_aggregate aggregate) {
+    return (unsigned)aggregate < ATS_AGGREGATE_COUNT ? AGGREGATE_NAMES[aggregate] : "unknown";
+}
+
+bool ats_aggregate_from_name(const char *name, ats_aggregate *out) {
+    for (int i = 0; name && i < ATS_AGGREGATE_COUNT; i++)
+        if (strcasecmp(name, AGGREGATE_NAMES[i]) == 0) {
+            *out = (ats_aggregate)i;
             return true;
         }
     return false;
@@ -122,6 +138,8 @@ void ats_view_free(ats_view *view) {
     free(view->spare_kshown);
     free(view->scratch);
     free(view->thumbs.pixels);
+    free(view->lay.chips);
+    free(view->lay.chip_token);
     free(view);
 }
 
@@ -189,6 +207,9 @@ static ats_status check(const ats_view_state *st, const ats_view_data *d, float 
                         st->head, d->n_head);
     if (st->view == ATS_VIEW_PIPELINE)
         return check_pipeline(st, d, err);
+    if (st->view == ATS_VIEW_AGGREGATE && (!d->aggregate || d->n_keys > 0))
+        return ats_fail(err, ATS_ERR_UNSUPPORTED,
+                        "view: the aggregate view needs the aggregate matrix of a self-attention");
     return ATS_OK;
 }
 
@@ -350,10 +371,17 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     case ATS_VIEW_PIPELINE:
         ats_pipeline_build(&c);
         break;
+    case ATS_VIEW_AGGREGATE:
+        ats_aggregate_build(&c);
+        break;
     default:
         break;
     }
     token_sets_free(&c);
+    if (c.status != ATS_OK) {
+        free(lay.chips);
+        free(lay.chip_token);
+    }
     if (c.status != ATS_OK)
         return ats_fail(err, c.status, "view: %s while drawing the %s view",
                         c.status == ATS_ERR_NOMEM ? "out of memory" : "bad geometry",
@@ -367,6 +395,8 @@ ats_status ats_view_build(ats_view *view, const ats_view_state *st, const ats_vi
     int *kshown = view->kshown;
     view->kshown = view->spare_kshown;
     view->spare_kshown = kshown;
+    free(view->lay.chips); /* the previous layout's own arrays */
+    free(view->lay.chip_token);
     view->lay = lay;
     view->lay.shown = view->shown;
     view->lay.kshown = c.cross ? view->kshown : view->shown;
@@ -401,6 +431,9 @@ void ats_view_natural_size(const ats_view_state *st, const ats_view_data *data, 
     case ATS_VIEW_PIPELINE:
         ats_pipeline_natural_size(&c, width, height);
         break;
+    case ATS_VIEW_AGGREGATE:
+        ats_aggregate_natural_size(&c, width, height);
+        break;
     default:
         break;
     }
@@ -427,6 +460,8 @@ ats_hit ats_view_hit_test(const ats_view *view, float x, float y) {
         return ats_grid_hit(&view->lay, x, y);
     case ATS_VIEW_PIPELINE:
         return ats_pipeline_hit(&view->lay, x, y);
+    case ATS_VIEW_AGGREGATE:
+        return ats_aggregate_hit(&view->lay, x, y);
     default:
         return none;
     }

@@ -79,6 +79,13 @@ float ats_view_title_width(const ats_view_state *st, const ats_view_data *d, ats
                  name / 0.6f);
 }
 
+void ats_view_head_detail(const ats_view_data *d, int layer, int head, char *out, size_t size) {
+    bool off = d->ablated && d->ablated[(size_t)layer * (size_t)d->n_head + (size_t)head];
+    snprintf(out, size, "layer %d \xC2\xB7 head %d%s%s%.60s", layer, head,
+             off ? " \xC2\xB7 ablated" : "", d->measure ? " \xC2\xB7 " : "",
+             d->measure ? d->measure : "");
+}
+
 float ats_view_title(view_ctx *c, const char *detail) {
     float m = UI_MARGIN * c->ui, size = UI_TITLE * c->ui;
     ats_text_style ts = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
@@ -160,11 +167,13 @@ static void colorbar_text(const view_ctx *c, bar_text *t) {
         {"weight \xC3\xB7 row max", NULL},
         {"weight (auto, first", "row and column out)"}};
     bool diverging = ats_colormap_is_diverging(c->st->colormap);
-    ats_color_scale scale = (unsigned)c->st->color_scale < ATS_COLOR_SCALE_COUNT
-                                ? c->st->color_scale
-                                : ATS_COLOR_SCALE_FIXED;
+    ats_color_scale scale = ats_view_effective_scale(c->st, c->d);
     t->caption[0] = CAPTION[scale][0];
     t->caption[1] = CAPTION[scale][1];
+    if (c->d->measure) { /* values that are not the weights: named, and scaled to their range */
+        t->caption[0] = c->d->measure;
+        t->caption[1] = scale == ATS_COLOR_SCALE_ROW ? "\xC3\xB7 row max" : NULL;
+    }
     float m = fmaxf(fabsf(c->vmin), fabsf(c->vmax));
     float lo = diverging ? -m : c->vmin, hi = diverging ? m : c->vmax;
     if (scale == ATS_COLOR_SCALE_ROW) {
@@ -251,6 +260,15 @@ static double row_sum(const float *row, const int *shown, bool all_shown, int k0
     return (s0 + s1) + (s2 + s3);
 }
 
+/* The first of the shown keys kshown[0..kn) inside the sliding window of query token q (run
+ * indices; 0 without a window). */
+static int first_in_window(const int *kshown, int kn, int q, int window) {
+    int k = 0;
+    while (window > 0 && k < kn && kshown[k] <= q - window)
+        k++;
+    return k;
+}
+
 const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, int *mq_out,
                                    int *mk_out) {
     int n = c->tok.n, nk = c->ktok.n, K = n_keys_of(c->d);
@@ -271,6 +289,7 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
     }
     const int *shown = c->tok.shown, *kshown = c->ktok.shown;
     bool causal = c->d->causal, all_shown = nk == K;
+    int window = causal ? ats_view_window(c->d, layer) : 0;
     if (step == 1) { /* a pixel per cell: no means; value_color with its divisions hoisted */
         bool diverging = ats_colormap_is_diverging(c->st->colormap);
         float mag = fmaxf(fabsf(c->vmin), fabsf(c->vmax)), span = c->vmax - c->vmin;
@@ -280,8 +299,10 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
             const float *row = a + (size_t)shown[q] * (size_t)K;
             float rs = scale * ats_view_row_mult(c, layer, head, shown[q]);
             uint8_t *p = img + (size_t)q * (size_t)mk * 4;
-            int kn = causal ? q + 1 : nk;
-            for (int k = 0; k < kn; k++, p += 4) {
+            int kn = causal ? q + 1 : nk, k0 = first_in_window(kshown, kn, shown[q], window);
+            memset(p, 0, (size_t)k0 * 4); /* outside the sliding window: transparent */
+            p += (size_t)k0 * 4;
+            for (int k = k0; k < kn; k++, p += 4) {
                 float t = row[kshown[k]] * rs + base;            /* index + 1/2 */
                 t = t > 0.5f ? (t < 255.5f ? t : 255.5f) : 0.5f; /* NaN: the low end */
                 memcpy(p, &c->lut[(int)t], 4);
@@ -298,10 +319,13 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
             const float *row = a + (size_t)shown[q] * (size_t)K;
             double rs = ats_view_row_mult(c, layer, head, shown[q]);
             int kn = causal ? q + 1 : nk; /* shown order is run order: key after query masked */
+            int k0 = first_in_window(kshown, kn, shown[q], window);
             for (int bj = 0, k = 0; k < kn; bj++, k += step) {
-                int k1 = k + step < kn ? k + step : kn;
-                sum[bj] += rs * row_sum(row, kshown, all_shown, k, k1);
-                seen[bj] += k1 - k;
+                int ka = k > k0 ? k : k0, k1 = k + step < kn ? k + step : kn;
+                if (ka >= k1)
+                    continue;
+                sum[bj] += rs * row_sum(row, kshown, all_shown, ka, k1);
+                seen[bj] += k1 - ka;
             }
         }
         uint8_t *p = img + (size_t)bi * (size_t)mk * 4;
@@ -315,6 +339,18 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
         }
     }
     return img;
+}
+
+void ats_window_hatching(view_ctx *c, float ox, float oy, float cell, int n, int window,
+                         frect area) {
+    /* Lines v - u = d with d >= window cells lie in cells whose key is window or more tokens
+     * before their query (the mirror of the causal hatching). */
+    float spacing = 6.0f * c->ui, extent = (float)n * cell;
+    float lo = area.y - oy - (area.x + area.w - ox), hi = area.y + area.h - oy - (area.x - ox);
+    lo = fmaxf(lo, (float)window * cell + 1.0f * c->ui);
+    hi = fminf(hi, extent);
+    for (float d = ceilf(lo / spacing) * spacing; d < hi; d += spacing)
+        ats_view_line(c, ox, oy + d, ox + extent - d, oy + extent, 1.0f * c->ui, COLOR_HATCH);
 }
 
 void ats_masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area) {

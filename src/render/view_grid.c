@@ -59,12 +59,55 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
 }
 
 static void grid_detail(const view_ctx *c, char *out, size_t size) {
-    ats_color_scale scale = c->st->color_scale;
-    snprintf(out, size, "%d layer%s \xC3\x97 %d head%s%s", c->d->n_layer,
-             c->d->n_layer == 1 ? "" : "s", c->d->n_head, c->d->n_head == 1 ? "" : "s",
+    const ats_view_data *d = c->d;
+    ats_color_scale scale = ats_view_effective_scale(c->st, d);
+    int off = 0;
+    for (int i = 0; d->ablated && i < d->n_layer * d->n_head; i++)
+        off += d->ablated[i];
+    char ablated[48] = "";
+    if (off)
+        snprintf(ablated, sizeof ablated, " \xC2\xB7 %d ablated", off);
+    snprintf(out, size, "%d layer%s \xC3\x97 %d head%s%s%s%.40s%s%s%.40s", d->n_layer,
+             d->n_layer == 1 ? "" : "s", d->n_head, d->n_head == 1 ? "" : "s",
              scale == ATS_COLOR_SCALE_FIXED ? ""
              : scale == ATS_COLOR_SCALE_ROW ? " \xC2\xB7 each row coloured 0 to its max"
-                                            : " \xC2\xB7 each head coloured over its own range");
+                                            : " \xC2\xB7 each head coloured over its own range",
+             d->measure ? " \xC2\xB7 " : "", d->measure ? d->measure : "", ablated,
+             d->head_values && d->head_value_name ? " \xC2\xB7 numbers: " : "",
+             d->head_values && d->head_value_name ? d->head_value_name : "");
+}
+
+/* A head's marks over its thumbnail: faded when a filter leaves it out, crossed out when the
+ * run ablated it, and its number (a metric) in the top-right corner. */
+static void head_marks(view_ctx *c, frect r, int layer, int head) {
+    const ats_view_data *d = c->d;
+    size_t i = (size_t)layer * (size_t)d->n_head + (size_t)head;
+    float ui = c->ui;
+    if (d->head_faded && d->head_faded[i])
+        ats_view_rect(c, r.x, r.y, r.w, r.h, 0, (ats_rgba){255, 255, 255, 190});
+    if (d->ablated && d->ablated[i]) {
+        ats_rgba red = {200, 40, 40, 230};
+        float t = fmaxf(1.0f, fminf(2.5f * ui, 0.06f * r.w));
+        ats_view_rect(c, r.x, r.y, r.w, r.h, 0, (ats_rgba){255, 255, 255, 120});
+        ats_view_line(c, r.x + t, r.y + t, r.x + r.w - t, r.y + r.h - t, t, red);
+        ats_view_line(c, r.x + r.w - t, r.y + t, r.x + t, r.y + r.h - t, t, red);
+    }
+    float size = fminf(UI_SMALL * ui, 0.22f * r.h);
+    if (!d->head_values || size < UI_LABEL_MIN * ui || !isfinite(d->head_values[i]))
+        return;
+    char text[16];
+    ats_format_number(text, sizeof text, (double)d->head_values[i], ATS_NUMBER_PLAIN);
+    float a, dd, pad = 0.3f * size;
+    ats_font_metrics(c->font, size, &a, &dd);
+    float w = ats_font_measure(c->font, text, size, false) + 2 * pad, h = a + dd + 0.5f * pad;
+    w = fminf(w, r.w - 2 * pad);
+    float x = r.x + r.w - pad - w, y = r.y + pad;
+    bool faded = d->head_faded && d->head_faded[i];
+    ats_view_rect(c, x, y, w, h, 0.5f * h,
+                  faded ? (ats_rgba){120, 126, 134, 160} : (ats_rgba){31, 35, 40, 215});
+    ats_text_style ts = tstyle(size, COLOR_WHITE, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
+    ts.max_width = w;
+    ats_view_text(c, x + 0.5f * w, y + 0.5f * h, text, &ts);
 }
 
 void ats_grid_natural_size(view_ctx *c, float *w, float *h) {
@@ -75,7 +118,7 @@ void ats_grid_natural_size(view_ctx *c, float *w, float *h) {
     frame(c, &g, t);
     *w = g.m + g.row_w + (float)H * t + (float)(H - 1) * g.gap + g.m;
     *h = g.head_y + g.col_h + (float)L * t + (float)(L - 1) * g.gap + g.m;
-    char detail[96];
+    char detail[256];
     grid_detail(c, detail, sizeof detail);
     *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
@@ -120,7 +163,7 @@ static float block_mean(const view_ctx *c, const float *mean, int i, int j, floa
  * or in the pooled overview over its block means. */
 static void grid_color_range(view_ctx *c, int layer, int head) {
     ats_view_color_range(c, layer, head);
-    ats_color_scale scale = c->st->color_scale;
+    ats_color_scale scale = ats_view_effective_scale(c->st, c->d);
     if (!pooled_mode(c) || scale == ATS_COLOR_SCALE_FIXED || scale == ATS_COLOR_SCALE_ROW)
         return;
     const float *mean = pooled_head(c, layer, head);
@@ -268,7 +311,8 @@ static uint64_t thumbs_key(view_ctx *c, matrix_plan plan) {
                        c->st->hide_special,
                        c->st->renormalize,
                        (int)c->st->colormap,
-                       (int)c->st->color_scale};
+                       (int)c->st->color_scale,
+                       d->measure != NULL};
     h = fnv(h, head_info, sizeof head_info);
     h = fnv(h, &d->attention, sizeof d->attention);
     h = fnv(h, &d->pooled, sizeof d->pooled);
@@ -377,11 +421,14 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
                       (ats_rgba){0, 0, 0, (uint8_t)(14 * (4 - i))});
     ats_view_rect(c, px, py, pw, ph, 8.0f * ui, COLOR_FAINT);
     ats_view_rect(c, px + ui, py + ui, pw - 2 * ui, ph - 2 * ui, 7.0f * ui, COLOR_BG);
-    char title[128];
+    char title[240];
+    ats_view_head_detail(c->d, layer, head, title, sizeof title);
     const char *role = c->d->head_badges ? c->d->head_badges[layer * c->d->n_head + head] : NULL;
-    int n_title = snprintf(title, sizeof title, "layer %d \xC2\xB7 head %d%s%.40s", layer, head,
-                           role ? " \xC2\xB7 " : "", role ? role : "");
-    ats_color_scale scale = c->st->color_scale;
+    int n_title = (int)strlen(title);
+    if (role)
+        n_title += snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 %.40s",
+                            role);
+    ats_color_scale scale = ats_view_effective_scale(c->st, c->d);
     if (scale != ATS_COLOR_SCALE_FIXED && scale != ATS_COLOR_SCALE_ROW) { /* its colours' range */
         char lo[24], hi[24];
         grid_color_range(c, layer, head);
@@ -421,7 +468,7 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
 
 void ats_grid_build(view_ctx *c) {
     const ats_view_state *st = c->st;
-    char detail[96];
+    char detail[256];
     grid_detail(c, detail, sizeof detail);
     ats_view_title(c, detail);
     geom g;
@@ -453,6 +500,7 @@ void ats_grid_build(view_ctx *c) {
             ats_view_outline(c, r.x, r.y, r.w, r.h, fminf(ui, 0.1f * r.w), COLOR_FAINT);
             if (c->d->head_badges && c->d->head_badges[l * H + h])
                 badge(c, r, c->d->head_badges[l * H + h]);
+            head_marks(c, r, l, h);
         }
     float t = 2.0f * ui;
     frect sel = thumb_rect(&g, st->layer, st->head);

@@ -32,6 +32,19 @@ typedef struct geom {
     float fit, cell;
 } geom;
 
+/* "layer 3 · head 5", and the layer's sliding window when it has one. */
+static void heatmap_detail(const view_ctx *c, char *out, size_t n) {
+    if (c->d->detail) { /* a matrix that is not one head's (a difference, an aggregate) */
+        snprintf(out, n, "%s", c->d->detail);
+        return;
+    }
+    int window = c->d->causal ? ats_view_window(c->d, c->st->layer) : 0;
+    ats_view_head_detail(c->d, c->st->layer, c->st->head, out, n);
+    size_t k = strlen(out);
+    if (window > 0 && k < n)
+        snprintf(out + k, n - k, " \xC2\xB7 sliding window %d", window);
+}
+
 /* Height of the title and readout lines. */
 static float header_height(const view_ctx *c, float ui) {
     float a1, d1, a2, d2;
@@ -123,8 +136,8 @@ void ats_heatmap_natural_size(view_ctx *c, float *w, float *h) {
     bands(c, ui, &g, cell, step);
     *w = g.m + g.caption + g.row_w + columns(c, &g) * cell + g.bar_w + g.m;
     *h = g.top + g.caption + g.col_h + (float)nq * cell + g.m;
-    char detail[64];
-    snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", c->st->layer, c->st->head);
+    char detail[200];
+    heatmap_detail(c, detail, sizeof detail);
     *w = fmaxf(*w, ats_view_title_width(c->st, c->d, c->font, detail) + 2 * g.m);
 }
 
@@ -158,8 +171,12 @@ static void readout(view_ctx *c, float y) {
         ats_format_number(raw, sizeof raw,
                           a ? (double)a[(size_t)tq * (size_t)n_keys_of(c->d) + (size_t)tk] : 0.0,
                           ATS_NUMBER_PLAIN);
+        int window = ats_view_window(c->d, st->layer);
         if (c->d->causal && k > q)
             snprintf(line + n, sizeof line - (size_t)n, "masked (a query sees only earlier keys)");
+        else if (c->d->causal && window > 0 && tk <= tq - window)
+            snprintf(line + n, sizeof line - (size_t)n,
+                     "masked (outside the sliding window: a query sees its last %d keys)", window);
         else if (ats_view_row_factors(c, st->layer, st->head))
             snprintf(line + n, sizeof line - (size_t)n, "%s renormalized (%s of the whole row)", v,
                      raw);
@@ -194,9 +211,12 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
     float ui = c->ui, cell = g->cell;
     int n = c->tok.n, nk = c->ktok.n;
     ats_view_clip(c, plot.x, plot.y, plot.w, plot.h);
+    int window = ats_view_window(c->d, st->layer);
     if (c->d->causal) {
         ats_view_rect(c, plot.x, plot.y, plot.w, plot.h, 0, COLOR_MASKED);
         ats_masked_hatching(c, ox, oy, cell, n, plot);
+        if (window > 0 && n == c->d->n_tokens) /* the band's lower edge (every token shown) */
+            ats_window_hatching(c, ox, oy, cell, n, window, plot);
     }
     int mq, mk;
     const uint8_t *img = ats_attention_image(c, st->layer, st->head, 1, &mq, &mk);
@@ -225,7 +245,7 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
         int tq = c->tok.shown[i];
         float mult = ats_view_row_mult(c, st->layer, st->head, tq), factor = f ? f[tq] : 1.0f;
         for (int j = k0; j < k1; j++) {
-            if (c->d->causal && j > i)
+            if (c->d->causal && (j > i || (window > 0 && c->ktok.shown[j] <= tq - window)))
                 continue;
             float raw = a[(size_t)tq * K + (size_t)c->ktok.shown[j]];
             if (!(fabsf(raw * factor) >= 1e-3f)) /* its colour says "almost 0" well enough */
@@ -396,8 +416,8 @@ static void draw_more(view_ctx *c, frect plot, float pan_q, float pan_k, float c
 
 void ats_heatmap_build(view_ctx *c) {
     const ats_view_state *st = c->st;
-    char detail[64];
-    snprintf(detail, sizeof detail, "layer %d \xC2\xB7 head %d", st->layer, st->head);
+    char detail[200];
+    heatmap_detail(c, detail, sizeof detail);
     float title_bottom = ats_view_title(c, detail);
     readout(c, title_bottom + 8.0f * c->ui);
     ats_view_color_range(c, st->layer, st->head);

@@ -81,6 +81,11 @@ typedef struct view_layout {
     int query_token;
     frect blocks; /* multi-head step: the heads' output blocks */
     float block_pitch;
+    /* aggregate: the "attention received" bars (one a key column) and the coloured text */
+    frect bars;
+    int n_chips;
+    frect *chips; /* (n_chips) the text's tokens, owned by the view (NULL when none) */
+    int *chip_token;
 } view_layout;
 
 /* ---- grid thumbnails kept between builds ---------------------------------------------------- */
@@ -135,6 +140,9 @@ const float *ats_view_row_factors(view_ctx *c, int layer, int head);
 /* attention[layer][head][q][k] as shown (renormalized when the rows are); 0 for a head that
  * cannot be had. */
 float ats_view_weight(view_ctx *c, int layer, int head, int q, int k);
+/* The state's colour scale for `d`: values that are not the weights themselves (d->measure) are
+ * coloured over their own range rather than 0 .. 1. */
+ats_color_scale ats_view_effective_scale(const ats_view_state *st, const ats_view_data *d);
 /* Sets c->vmin, c->vmax and c->per_row for one head under the state's colour scale. */
 void ats_view_color_range(view_ctx *c, int layer, int head);
 /* What query row q's shown weights are multiplied by before they are coloured: its renormalizing
@@ -193,6 +201,10 @@ void ats_view_outline(view_ctx *c, float x, float y, float w, float h, float wid
 /* A (n, n) RGBA scratch image of the view, grown as needed; NULL and c->status set on failure. */
 uint8_t *ats_view_scratch(view_ctx *c, size_t bytes);
 
+/* A head's title detail: "layer 3 · head 5", with " · ablated" for a head the run switched off
+ * and " · <measure>" when the values are not the weights themselves. */
+void ats_view_head_detail(const ats_view_data *d, int layer, int head, char *out, size_t size);
+
 /* The title line at the top: the model's name in bold, then `detail`. Returns its bottom. */
 float ats_view_title(view_ctx *c, const char *detail);
 /* Width the title line needs. */
@@ -220,18 +232,31 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
  * is at (ox, oy) with cells of `cell` pixels, inside the clip rectangle `area`. */
 void ats_masked_hatching(view_ctx *c, float ox, float oy, float cell, int n, frect area);
 
+/* The same below the band of a sliding window: cells whose key is `window` or more tokens before
+ * their query (every token shown). */
+void ats_window_hatching(view_ctx *c, float ox, float oy, float cell, int n, int window,
+                         frect area);
+
+/* The sliding window of `layer` (0 when the data has none). */
+static inline int ats_view_window(const ats_view_data *d, int layer) {
+    return d->windows && layer >= 0 && layer < d->n_layer ? d->windows[layer] : 0;
+}
+
 /* The builders. Each lays out and draws into c->dl and fills c->lay. */
 void ats_heatmap_build(view_ctx *c);
 void ats_lines_build(view_ctx *c);
 void ats_grid_build(view_ctx *c);
 void ats_pipeline_build(view_ctx *c);
+void ats_aggregate_build(view_ctx *c);
 void ats_heatmap_natural_size(view_ctx *c, float *w, float *h);
 void ats_lines_natural_size(view_ctx *c, float *w, float *h);
 void ats_grid_natural_size(view_ctx *c, float *w, float *h);
 void ats_pipeline_natural_size(view_ctx *c, float *w, float *h);
+void ats_aggregate_natural_size(view_ctx *c, float *w, float *h);
 ats_hit ats_heatmap_hit(const view_layout *lay, float x, float y);
 ats_hit ats_lines_hit(const view_layout *lay, float x, float y);
 ats_hit ats_grid_hit(const view_layout *lay, float x, float y);
 ats_hit ats_pipeline_hit(const view_layout *lay, float x, float y);
+ats_hit ats_aggregate_hit(const view_layout *lay, float x, float y);
 
 #endif

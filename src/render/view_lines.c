@@ -301,7 +301,23 @@ static void layout(view_ctx *c, float w, float h, geom *g, frect *legend, float 
     g->x0 = 0.5f * (w - (2 * g->wl + 2 * g->pad + g->span));
 }
 
-static char *heads_detail(const view_ctx *c, char *out, size_t size) {
+/* " · value-weighted · ablated: head 1, 3" for the title (cut where the buffer ends). */
+static void analysis_note(const view_ctx *c, char *out, size_t size) {
+    const ats_view_data *d = c->d;
+    int n = snprintf(out, size, "%s%.60s", d->measure ? " \xC2\xB7 " : "",
+                     d->measure ? d->measure : "");
+    int off = 0;
+    for (int h = 0; d->ablated && h < d->n_head; h++) {
+        if (!d->ablated[(size_t)c->st->layer * (size_t)d->n_head + (size_t)h])
+            continue;
+        if (n >= 0 && (size_t)n < size)
+            n +=
+                snprintf(out + n, size - (size_t)n, off ? ", %d" : " \xC2\xB7 ablated: head %d", h);
+        off++;
+    }
+}
+
+static char *heads_range(const view_ctx *c, char *out, size_t size) {
     int n = c->d->n_head, shown = 0, first = -1, last = -1;
     for (int h = 0; h < n; h++)
         if (ats_view_state_head_visible(c->st, h)) {
@@ -320,13 +336,23 @@ static char *heads_detail(const view_ctx *c, char *out, size_t size) {
     return out;
 }
 
+static char *heads_detail(const view_ctx *c, char *out, size_t size) {
+    char note[160];
+    analysis_note(c, note, sizeof note);
+    heads_range(c, out, size);
+    size_t used = strlen(out);
+    if (used < size)
+        snprintf(out + used, size - used, "%s", note);
+    return out;
+}
+
 void ats_lines_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui, row_h = 26.0f * ui, size;
     int n = c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n, step;
     n = n > 0 ? n : 1;
     label_fit(ui, row_h, &size, &step);
     float m = UI_MARGIN * ui, wl = fmaxf(ats_widest_label(c, size), ats_widest_key_label(c, size));
-    char detail[96];
+    char detail[256];
     *w = 2 * m + 2 * wl + 2 * 12.0f * ui + 360.0f * ui;
     *w = fmaxf(*w,
                ats_view_title_width(c->st, c->d, c->font, heads_detail(c, detail, sizeof detail)) +
@@ -578,7 +604,7 @@ static void draw_labels(view_ctx *c, const geom *g, int f, ats_token_side side) 
 }
 
 void ats_lines_build(view_ctx *c) {
-    char detail[96];
+    char detail[256];
     ats_view_title(c, heads_detail(c, detail, sizeof detail));
     geom g;
     view_layout *l = c->lay;

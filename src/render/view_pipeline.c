@@ -194,6 +194,12 @@ static int select_rows(view_ctx *c, const ats_pipeline_data *p, int max_rows, pr
 
 /* ---- texts --------------------------------------------------------------------------------- */
 
+/* What step 4's column shows for key t: the scaled score, soft-capped where the model caps it
+ * (Gemma 2: that is what the softmax reads). */
+static float step4_value(const ats_pipeline_data *p, int t) {
+    return p->capped ? p->capped[t] : p->scaled[t];
+}
+
 static bool causal_whatif(const pctx *P) {
     return P->p->causal != P->c->d->causal;
 }
@@ -243,6 +249,13 @@ static void make_texts(pctx *P) {
         snprintf(t[4].cap[0], sizeof t[4].cap[0], "\xC3\x97 %.3g", (double)p->scale);
         snprintf(t[4].cap[1], sizeof t[4].cap[1], "the model's own scale");
     }
+    if (p->capped) { /* Gemma 2: then soft-capped, cap * tanh(s / cap) */
+        snprintf(t[4].title, sizeof t[4].title, "Scaled, soft-capped");
+        snprintf(t[4].cap[0], sizeof t[4].cap[0],
+                 "\xC3\x97 %.3g, then soft-cap:", (double)p->scale);
+        snprintf(t[4].cap[1], sizeof t[4].cap[1], "%.3g \xC2\xB7 tanh(s \xC3\xB7 %.3g)",
+                 (double)p->softcap, (double)p->softcap);
+    }
 
     snprintf(t[5].title, sizeof t[5].title, "Softmax");
     if (p->temperature != 1.0f) {
@@ -255,6 +268,8 @@ static void make_texts(pctx *P) {
     if (causal_whatif(P))
         snprintf(t[5].cap[1], sizeof t[5].cap[1], "what-if: causal mask %s",
                  p->causal ? "on" : "off");
+    else if (p->causal && p->window > 0)
+        snprintf(t[5].cap[1], sizeof t[5].cap[1], "later keys and keys %d+ back masked", p->window);
     else
         snprintf(t[5].cap[1], sizeof t[5].cap[1], "%s",
                  p->causal ? "later keys masked" : "every key visible");
@@ -326,7 +341,9 @@ static void col_label(const pctx *P, int col, char *out, size_t n) {
     static const char *const NAMES[COL_COUNT] = {
         "x", "k", "v", "q \xC2\xB7 k", NULL, "weight", "weight \xC3\x97 v"};
     if (col == COL_SCALED) {
-        if (P->p->bias && P->p->scale == 1.0f)
+        if (P->p->capped)
+            snprintf(out, n, "capped");
+        else if (P->p->bias && P->p->scale == 1.0f)
             snprintf(out, n, "q \xC2\xB7 k + bias");
         else if (P->p->scaling)
             snprintf(out, n, "\xC3\x97 %.3g", (double)P->p->scale);
@@ -1006,7 +1023,7 @@ static void draw_computation(pctx *P) {
         int t = row->token;
         bool masked = p->masked[t];
         number_cell(P, g->x_col[COL_SCORE], y, g->num_w, p->scores[t], P->max_score, masked);
-        number_cell(P, g->x_col[COL_SCALED], y, g->num_w, p->scaled[t], P->max_scaled, masked);
+        number_cell(P, g->x_col[COL_SCALED], y, g->num_w, step4_value(p, t), P->max_scaled, masked);
         if (masked) {
             hatch(P, xw, cy, bar_max, g->cell_h);
             ns.color = COLOR_MUTED;
@@ -1141,7 +1158,7 @@ static void scales(pctx *P) {
         P->max_k = max_abs(p->k + (size_t)t * dh, dh, P->max_k);
         P->max_v = max_abs(p->v + (size_t)t * dh, dh, P->max_v);
         P->max_score = max_abs(p->scores + t, 1, P->max_score);
-        P->max_scaled = max_abs(p->scaled + t, 1, P->max_scaled);
+        P->max_scaled = max_abs((float[1]){step4_value(p, t)}, 1, P->max_scaled);
     }
     P->max_v = max_abs(p->output, dh, P->max_v);
     P->max_concat = max_abs(p->concat, p->n_head * dh, 0);

@@ -23,6 +23,18 @@ static int keys_seen(const ats_view_data *d, int q) {
     return d->causal ? q + 1 : n_keys_of(d);
 }
 
+/* The first key query q sees in `layer`: past a sliding window's start. */
+static int first_seen(const ats_view_data *d, int layer, int q) {
+    int w = d->causal ? ats_view_window(d, layer) : 0;
+    return w > 0 && q - w + 1 > 0 ? q - w + 1 : 0;
+}
+
+ats_color_scale ats_view_effective_scale(const ats_view_state *st, const ats_view_data *d) {
+    ats_color_scale s = (unsigned)st->color_scale < ATS_COLOR_SCALE_COUNT ? st->color_scale
+                                                                          : ATS_COLOR_SCALE_FIXED;
+    return d->measure && s == ATS_COLOR_SCALE_FIXED ? ATS_COLOR_SCALE_AUTO : s;
+}
+
 /* 1 / the weight row `row` of query q gives to the keys shown (1 when that is 0). */
 static float row_factor(const ats_view_data *d, const ats_view_state *st, const float *row, int q) {
     const bool *kf = key_flags(d);
@@ -133,7 +145,7 @@ void ats_attention_range(const ats_view_data *d, const ats_view_state *st, int l
                          float *lo, float *hi) {
     *lo = 0.0f;
     *hi = 1.0f;
-    ats_color_scale scale = st->color_scale;
+    ats_color_scale scale = ats_view_effective_scale(st, d);
     const float *a = ats_view_data_head(d, layer, head);
     if (!a || scale == ATS_COLOR_SCALE_FIXED || scale == ATS_COLOR_SCALE_ROW)
         return;
@@ -146,13 +158,13 @@ void ats_attention_range(const ats_view_data *d, const ats_view_state *st, int l
         if (hidden(st, d->special, q) || (exclude_first && q == q_first))
             continue;
         const float *row = a + (size_t)q * K;
-        int kn = keys_seen(d, q), visible = 0;
-        for (int k = 0; k < kn; k++)
+        int k0 = first_seen(d, layer, q), kn = keys_seen(d, q), visible = 0;
+        for (int k = k0; k < kn; k++)
             visible += !hidden(st, kf, k);
         if (d->causal && visible <= 1)
             continue; /* a causal row that sees only itself: always 1, says nothing */
         float f = renorm ? row_factor(d, st, row, q) : 1.0f;
-        for (int k = 0; k < kn; k++) {
+        for (int k = k0; k < kn; k++) {
             if (hidden(st, kf, k) || (exclude_first && k == k_first))
                 continue;
             float v = row[k] * f;
@@ -170,6 +182,6 @@ void ats_attention_range(const ats_view_data *d, const ats_view_state *st, int l
 }
 
 void ats_view_color_range(view_ctx *c, int layer, int head) {
-    c->per_row = c->st->color_scale == ATS_COLOR_SCALE_ROW;
+    c->per_row = ats_view_effective_scale(c->st, c->d) == ATS_COLOR_SCALE_ROW;
     ats_attention_range(c->d, c->st, layer, head, &c->vmin, &c->vmax);
 }

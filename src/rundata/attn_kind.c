@@ -135,6 +135,17 @@ static ats_status role_badges(ats_run_view *v, const ats_model *model, const ats
     return ATS_OK;
 }
 
+/* Each layer's sliding window, for the views' masks. */
+static ats_status layer_windows(ats_run_view *v, const ats_model_config *c, ats_error *err) {
+    v->windows = malloc((size_t)c->n_layer * sizeof *v->windows);
+    if (!v->windows)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    for (int l = 0; l < c->n_layer; l++)
+        v->windows[l] = ats_config_layer_window(c, l);
+    v->data.windows = v->windows;
+    return ATS_OK;
+}
+
 ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const ats_run *run,
                                   ats_attn_kind kind, const char *text, ats_error *err) {
     *v = (ats_run_view){0};
@@ -151,6 +162,16 @@ ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const
         ats_run_view_free(v);
         return s;
     }
+    if (ats_run_n_ablated(r) > 0) { /* marked in the views and named in their titles */
+        size_t n = (size_t)c->n_layer * (size_t)c->n_head;
+        if (!(v->ablated = malloc(n * sizeof *v->ablated))) {
+            ats_run_view_free(v);
+            return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < n; i++)
+            v->ablated[i] =
+                ats_run_head_ablated(r, (int)(i / (size_t)c->n_head), (int)(i % (size_t)c->n_head));
+    }
     v->data = (ats_view_data){
         .model_name = ats_model_get_info(model)->name,
         .text = text,
@@ -161,6 +182,7 @@ ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const
         .special = v->special,
         .attention = kind == ATS_ATTN_CROSS ? ats_run_cross_attentions(r) : ats_run_attentions(r),
         .causal = kind != ATS_ATTN_CROSS && c->causal,
+        .ablated = v->ablated,
     };
     if (!v->data.attention && (s = view_heads_on_demand(v, r, err)) != ATS_OK) {
         ats_run_view_free(v); /* a long text: its heads are computed when a view asks */
@@ -171,7 +193,9 @@ ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const
         v->data.key_tokens = v->key_labels;
         v->data.key_special = v->key_special;
     }
-    if (kind == ATS_ATTN_ENCODER && (s = role_badges(v, model, c, err)) != ATS_OK)
+    if (kind != ATS_ATTN_CROSS && c->sliding_window > 0 && (s = layer_windows(v, c, err)) != ATS_OK)
+        ats_run_view_free(v);
+    else if (kind == ATS_ATTN_ENCODER && (s = role_badges(v, model, c, err)) != ATS_OK)
         ats_run_view_free(v);
     return s;
 }

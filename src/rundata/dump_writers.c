@@ -2,6 +2,7 @@
  * `attnscope dump` and the window's data export, which writes into memory first. Heads are taken
  * one at a time (ats_run_kind_acquire), so a long run's heads are computed as they are written. */
 #include "attnscope/rundata.h"
+#include "rundata_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,14 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     }
     fprintf(f, ",%s  \"scaled\": ", nl);
     write_vector(f, st->scaled, T);
+    if (st->capped) { /* Gemma 2: softcap * tanh(scaled / softcap), what the softmax reads */
+        fprintf(f, ",%s  \"softcap\": ", nl);
+        ats_json_write_float(f, st->softcap);
+        fprintf(f, ",%s  \"capped\": ", nl);
+        write_vector(f, st->capped, T);
+    }
+    if (st->window > 0)
+        fprintf(f, ",%s  \"window\": %d", nl, st->window);
     fprintf(f, ",%s  \"masked\": [", nl);
     for (int j = 0; j < T; j++)
         fprintf(f, "%s%s", j ? ", " : "", st->masked[j] ? "true" : "false");
@@ -92,12 +101,103 @@ static ats_status write_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
     return ATS_OK;
 }
 
+/* ---- a dump's extras (rundata_internal.h) ---------------------------------------------------- */
+
+/* "head_mean" and "head_max": [layer][query][key] of the selected layers */
+static ats_status write_aggregate(FILE *f, const ats_dump_analysis *a, const ats_run *run,
+                                  const ats_dump_selection *sel, const char *nl, ats_error *err) {
+    int T = ats_run_n_tokens(run);
+    for (int which = 0; which < 2; which++) { /* head_mean, then head_max */
+        fprintf(f, ",%s \"%s\": [", nl, which ? "head_max" : "head_mean");
+        for (int l = 0; l < sel->n_layers; l++) {
+            ats_status s = ats_run_head_mean_max(run, sel->layer0 + l, a->mean, a->max, err);
+            if (s != ATS_OK)
+                return s;
+            fprintf(f, "%s%s  ", l ? "," : "", nl);
+            write_matrix(f, which ? a->max : a->mean, T, T);
+        }
+        fputc(']', f);
+    }
+    return ATS_OK;
+}
+
+/* "value_weighted": [layer][head][query][key] of the selection, A_ij * ||v_j W_O^h|| */
+static ats_status write_value_weighted(FILE *f, const ats_dump_analysis *a, const ats_run *run,
+                                       const ats_dump_selection *sel, const char *nl,
+                                       ats_error *err) {
+    int T = ats_run_n_tokens(run), H = ats_run_get_config(run)->n_head;
+    fprintf(f, ",%s \"value_weighted\": [", nl);
+    for (int l = 0; l < sel->n_layers; l++) {
+        fprintf(f, "%s%s  [", l ? "," : "", nl);
+        for (int h = 0; h < sel->n_heads; h++) {
+            int layer = sel->layer0 + l, head = sel->head0 + h;
+            const float *attn;
+            ats_status s = ats_run_attention_acquire(run, layer, head, &attn, err);
+            if (s != ATS_OK)
+                return s;
+            const float *norms = a->norms + ((size_t)layer * H + head) * T; /* (T) */
+            ats_value_weighted(attn, norms, T, T, a->weighted);
+            ats_run_attention_release(run, attn);
+            if (h)
+                fprintf(f, ",%s   ", nl);
+            write_matrix(f, a->weighted, T, T);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+    return ATS_OK;
+}
+
+ats_status ats_dump_analysis_write(FILE *f, const ats_dump_analysis *a, const ats_run *run,
+                                   const ats_dump_selection *sel, const char *nl, ats_error *err) {
+    const ats_model_config *c = ats_run_get_config(run);
+    int T = ats_run_n_tokens(run);
+    if (ats_run_n_ablated(run) > 0) {
+        fprintf(f, ",%s \"ablated\": [", nl);
+        int n = 0;
+        for (int l = 0; l < c->n_layer; l++)
+            for (int h = 0; h < c->n_head; h++)
+                if (ats_run_head_ablated(run, l, h))
+                    fprintf(f, "%s{\"layer\": %d, \"head\": %d}", n++ ? ", " : "", l, h);
+        fputc(']', f);
+    }
+    ats_status s = a->ex.aggregate ? write_aggregate(f, a, run, sel, nl, err) : ATS_OK;
+    if (s == ATS_OK && a->rollout) {
+        fprintf(f, ",%s \"rollout\": [", nl);
+        for (int l = 0; l < c->n_layer; l++) {
+            fprintf(f, "%s%s  ", l ? "," : "", nl);
+            write_matrix(f, a->rollout + (size_t)l * T * T, T, T);
+        }
+        fputc(']', f);
+    }
+    if (s == ATS_OK && a->norms)
+        s = write_value_weighted(f, a, run, sel, nl, err);
+    if (s == ATS_OK && a->top) {
+        fprintf(f, ",%s \"top_k\": [", nl);
+        for (int i = 0; i < a->n_top; i++) {
+            const char *piece = ats_tokens_get(a->top_tokens, i)->piece;
+            fprintf(f, "%s{\"id\": %d, \"piece\": ", i ? ", " : "", a->top[i].id);
+            ats_json_write_string(f, piece, strlen(piece));
+            fputs(", \"prob\": ", f);
+            ats_json_write_float(f, a->top[i].prob);
+            fputc('}', f);
+        }
+        fputc(']', f);
+    }
+    return s;
+}
+
 /* One JSON object; with one_line (JSON Lines, for --text-file) it holds no newline but the last,
  * otherwise each member and each head starts a line so a person can read the file. */
 ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text, size_t text_len,
                                const ats_run *run, const ats_dump_selection *sel,
-                               const char *warning, const ats_head_steps *steps, bool one_line,
-                               ats_error *err) {
+                               const char *warning, const ats_head_steps *steps,
+                               const ats_dump_extras *extras, bool one_line, ats_error *err) {
+    ats_dump_extras none = {0};
+    ats_dump_analysis an;
+    ats_status s = ats_dump_analysis_make(&an, model, run, extras ? extras : &none, err);
+    if (s != ATS_OK)
+        return s;
     int T = ats_run_n_tokens(run);
     const char *nl = one_line ? "" : "\n";
     fputs("{\"model\": ", f);
@@ -117,10 +217,14 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
     fputs(", \"heads\": ", f);
     write_index_list(f, sel->head0, sel->n_heads);
     fprintf(f, ",%s \"attentions\": ", nl);
-    ats_status s = write_kind(f, run, ATS_ATTN_ENCODER, sel, nl, err);
-    if (s != ATS_OK)
+    s = write_kind(f, run, ATS_ATTN_ENCODER, sel, nl, err);
+    if (s == ATS_OK)
+        s = ats_dump_analysis_write(f, &an, run, sel, nl, err);
+    if (s != ATS_OK) {
+        ats_dump_analysis_free(&an);
         return s;
-    const float *logits = ats_run_logits_last(run);
+    }
+    const float *logits = extras && extras->hide_logits ? NULL : ats_run_logits_last(run);
     if (logits) {
         fprintf(f, ",%s \"logits_last\": ", nl);
         write_vector(f, logits, ats_model_get_config(model)->vocab_size);
@@ -133,6 +237,7 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
     if (steps)
         write_steps(f, steps, nl);
     fputs("}\n", f);
+    ats_dump_analysis_free(&an);
     return ATS_OK;
 }
 

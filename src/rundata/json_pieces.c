@@ -32,14 +32,25 @@ void ats_json_write_float(FILE *f, float v) {
     fputs(buf, f);
 }
 
+void ats_json_write_double(FILE *f, double v) {
+    if (isfinite(v))
+        fprintf(f, "%.10g", v);
+    else
+        fputs("null", f);
+}
+
 void ats_json_write_tokens(FILE *f, const ats_tokens *tokens) {
+    ats_json_write_token_range(f, tokens, 0, ats_tokens_count(tokens));
+}
+
+void ats_json_write_token_range(FILE *f, const ats_tokens *tokens, int from, int to) {
     fputc('[', f);
-    for (int i = 0; i < ats_tokens_count(tokens); i++) {
+    for (int i = from; i < to; i++) {
         const ats_token *t = ats_tokens_get(tokens, i);
         json_t *obj = json_pack("{s:i, s:s, s:i, s:i, s:b}", "id", (json_int_t)t->id, "piece",
                                 t->piece, "start", (json_int_t)t->start, "end", (json_int_t)t->end,
                                 "special", (int)t->special);
-        if (i)
+        if (i > from)
             fputs(", ", f);
         dump_and_free(f, obj);
     }

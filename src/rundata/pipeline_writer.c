@@ -53,7 +53,10 @@ ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_ru
     ats_json_write_float(f, temperature);
     fputs("},\n \"scale\": ", f);
     ats_json_write_float(f, p->scale);
-    fprintf(f, ", \"causal\": %s,\n \"steps\": {", p->causal ? "true" : "false");
+    fprintf(f, ", \"causal\": %s, \"window\": %d, \"softcap\": ", p->causal ? "true" : "false",
+            p->window);
+    ats_json_write_float(f, p->softcap);
+    fputs(",\n \"steps\": {", f);
     fputs("\n  \"1_input\": ", f);
     mat(f, p->input, T, dm);
     fputs(",\n  \"2_q\": ", f);
@@ -70,6 +73,10 @@ ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_ru
     }
     fputs(",\n  \"4_scaled\": ", f);
     vec(f, p->scaled, T);
+    if (p->capped) { /* Gemma 2: the soft-capped scores the softmax reads */
+        fputs(",\n  \"4_capped\": ", f);
+        vec(f, p->capped, T);
+    }
     fputs(",\n  \"5_masked\": [", f);
     for (int j = 0; j < T; j++)
         fprintf(f, "%s%s", j ? ", " : "", p->masked[j] ? "true" : "false");

@@ -15,6 +15,8 @@ void ats_run_view_free(ats_run_view *v) {
     free(v->badges);
     free(v->key_labels);
     free(v->key_special);
+    free(v->ablated);
+    free(v->windows);
     for (int i = 0; v->heads && i < v->data.n_layer * v->data.n_head; i++)
         ats_run_attention_release(v->run, v->heads[i]);
     free(v->heads);
@@ -53,13 +55,16 @@ ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, co
         .causal = st->causal,
         .temperature = st->temperature,
         .pre_norm = c->pre_norm,
-        .input = ld.input,                                     /* (T, d_model) */
-        .q = st->q,                                            /* (d_head) */
-        .k = st->k,                                            /* (T, d_head) */
-        .v = st->v,                                            /* (T, d_head) */
-        .scores = st->scores,                                  /* (T) */
-        .bias = st->bias,                                      /* (T) or NULL */
-        .scaled = st->scaled,                                  /* (T) */
+        .input = ld.input,    /* (T, d_model) */
+        .q = st->q,           /* (d_head) */
+        .k = st->k,           /* (T, d_head) */
+        .v = st->v,           /* (T, d_head) */
+        .scores = st->scores, /* (T) */
+        .bias = st->bias,     /* (T) or NULL */
+        .scaled = st->scaled, /* (T) */
+        .softcap = st->softcap,
+        .capped = st->capped, /* (T) or NULL */
+        .window = st->window,
         .masked = st->masked,                                  /* (T) */
         .weights = st->weights,                                /* (T) */
         .output = st->output,                                  /* (d_head) */

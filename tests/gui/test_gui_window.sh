@@ -130,6 +130,9 @@ differ lines.png grid.png "the grid view"
 xdotool key Tab space space
 shot pipeline.png
 differ grid.png pipeline.png "the pipeline view, step 2"
+xdotool key Tab
+shot aggregate.png
+differ pipeline.png aggregate.png "the aggregate view"
 xdotool key Tab Up 2
 shot head2.png
 differ typed.png head2.png "head 2"
@@ -184,6 +187,27 @@ if [ -n "$SHARED" ] && [ -d "$SHARED/fixtures/hf/tiny-random-gpt2" ]; then
     xdotool type --delay 25 " ok"
     alive "after the broken drop"
     echo "ok: a dropped model folder opened; a dropped broken file was named and the model stayed"
+
+    # Analysis on a model that predicts: the next token, value-weighted attention, a head
+    # switched off, a second text to compare, the aggregate view; each changes the picture.
+    shot analysis-start.png
+    xdotool key ctrl+n
+    shot next-token.png
+    differ analysis-start.png next-token.png "the next token (Ctrl+N)"
+    xdotool key ctrl+w
+    shot value-weighted.png
+    differ next-token.png value-weighted.png "value-weighted attention (Ctrl+W)"
+    xdotool key ctrl+d
+    shot ablated.png
+    differ value-weighted.png ablated.png "a head switched off (Ctrl+D)"
+    xdotool key ctrl+b
+    shot compare.png
+    differ ablated.png compare.png "comparing two texts (Ctrl+B)"
+    xdotool key ctrl+b ctrl+r
+    shot aggregate-gpt2.png
+    differ compare.png aggregate-gpt2.png "the aggregate view (Ctrl+R)"
+    alive "after the analysis keys"
+    echo "ok: next token, value-weighted, ablation, compare and aggregate each changed the window"
 else
     echo "note: ../shared/fixtures/hf/tiny-random-gpt2 absent: model drop not tested"
 fi

@@ -44,6 +44,7 @@ ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t
     app->wake_user = cfg->wake_user;
     app->causal = cfg->causal;
     app->font_path = dup_or_null(cfg->font_path);
+    app->compare_model_path = dup_or_null(cfg->compare_model_path);
     app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
     app->editor = ats_editor_new(cfg->max_text_bytes);
     app->other = ats_editor_new(cfg->max_text_bytes);
@@ -92,6 +93,8 @@ ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t
 }
 
 static void drop_run(ats_app *app) {
+    ats_run_extras_free(app->extras);
+    app->extras = NULL;
     ats_run_free(app->run);
     ats_shared_model_free(app->run_model);
     free(app->run_text);
@@ -110,6 +113,9 @@ void ats_app_free(ats_app *app) {
     ats_app_export_finish(app);   /* it holds a run and a model */
     ats_worker_free(app->worker); /* first: nothing may still use the models */
     drop_run(app);
+    ats_app_analysis_free(app);
+    ats_shared_model_free(app->compare_model);
+    free(app->compare_model_path);
     ats_shared_model_free(app->model);
     ats_app_series_free(app);
     ats_editor_free(app->editor);
@@ -140,9 +146,14 @@ ats_editor *ats_app_target_editor(const ats_app *app) {
     return app->state.edit_target ? app->editor : app->other;
 }
 
-/* The shown run's text behind the box with the keyboard: the source, or T5's target. */
+/* The shown run's text behind the box with the keyboard: the source, T5's target, or the
+ * compared text B. */
 static const char *box_run_text(const ats_app *app, size_t *len) {
-    bool target = app->state.seq2seq && app->state.edit_target;
+    bool target = ats_app_state_two_boxes(&app->state) && app->state.edit_target;
+    if (target && !app->state.seq2seq) {
+        *len = app->extras ? app->extras->compare_len : 0;
+        return app->extras ? app->extras->compare_text : NULL;
+    }
     *len = target ? app->run_target_len : app->run_text_len;
     return target ? app->run_target : app->run_text;
 }
@@ -155,7 +166,7 @@ static void refresh_span_map(ats_app *app) {
 }
 
 void ats_app_switch_text(ats_app *app) {
-    if (!app->state.seq2seq)
+    if (!ats_app_state_two_boxes(&app->state))
         return;
     ats_editor *e = app->editor;
     app->editor = app->other;
@@ -181,11 +192,16 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
     int detail = wanted_detail(app);
     bool new_detail = detail != ATS_DETAIL_NONE && detail != app->posted_detail;
     bool seq2seq = app->state.seq2seq;
+    uint64_t analysis = ats_app_analysis_key(app);
     if (!app->model || (revision == app->posted_revision && !app->must_post && !new_detail &&
+                        analysis == app->posted_analysis &&
                         (!seq2seq || (other == app->posted_other && !app->generate))))
         return;
     ats_run_opts opts = ats_run_opts_default();
     opts.detail_layer = detail;
+    ats_head_ref *ablate;
+    ats_extras_request extras;
+    ats_app_analysis_post_opts(app, &opts, &ablate, &extras);
     uint64_t seq;
     if (seq2seq) { /* T5: the source and the target (none while generating) */
         const ats_editor *src = ats_app_source_editor(app), *tgt = ats_app_target_editor(app);
@@ -193,10 +209,12 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
             app->worker, app->model, ats_editor_text(src), ats_editor_length(src),
             app->generate ? NULL : ats_editor_text(tgt), ats_editor_length(tgt), &opts);
         app->generate = false;
-    } else {
-        seq = ats_worker_post_run(app->worker, app->model, ats_editor_text(app->editor),
-                                  ats_editor_length(app->editor), &opts);
+    } else { /* the A box's text (a comparison's B text goes in the extras) */
+        const ats_editor *a = ats_app_source_editor(app);
+        seq = ats_worker_post_run_extras(app->worker, app->model, ats_editor_text(a),
+                                         ats_editor_length(a), &opts, &extras);
     }
+    free(ablate);
     if (!seq) {
         ats_app_state_show_banner(&app->state, "out of memory: the text was not run", true,
                                   trigger_ms, 0);
@@ -208,6 +226,7 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
     app->posted_revision = revision;
     app->posted_other = other;
     app->posted_detail = detail;
+    app->posted_analysis = analysis;
     app->must_post = false;
     app->state.computing = true;
     app->posted_this_frame = true;
@@ -236,10 +255,15 @@ static void set_model_state(ats_app *app, const ats_model *m) {
     if (app->state.edit_target) /* back to the source box */
         ats_app_switch_text(app);
     ats_app_state_set_decoder(&app->state, ats_model_get_decoder_config(m));
+    app->state.analysis.predicts = ats_model_has_lm_head(m) && !app->state.seq2seq;
+    if (app->state.seq2seq)
+        app->state.analysis.compare = false;
     app->state.timings.context = c->context;
 }
 
 static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
+    if (ats_app_analysis_loaded(app, ev, now_ms))
+        return; /* the second model of a comparison */
     if (ev->seq != app->load_seq)
         return; /* a newer load was asked for since */
     bool first = app->model == NULL;
@@ -278,6 +302,11 @@ static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
         ats_model_recent_add(ev->path); /* the picker's "Recent" (builtin: names left out) */
     app->must_post = true;
     ats_app_post_run(app, first ? app->trigger_ms : now_ms);
+    if (first && app->compare_model_path) { /* --compare-model: now that the first is in */
+        ats_app_open_compare_model(app, app->compare_model_path, now_ms);
+        free(app->compare_model_path);
+        app->compare_model_path = NULL;
+    }
 }
 
 /* T5 after Ctrl+G: the target box takes the generated tokens' text (the start token and </s>
@@ -333,6 +362,8 @@ static void on_run(ats_app *app, ats_worker_event *ev) {
     app->run_text_len = ev->text_len;
     app->run_target = ev->target;
     app->run_target_len = ev->target_len;
+    app->extras = ev->extras;
+    ev->extras = NULL;
     ev->run = NULL;
     ev->model = NULL;
     ev->text = NULL;
@@ -352,10 +383,13 @@ static void on_run(ats_app *app, ats_worker_event *ev) {
     refresh_span_map(app);
     ats_latency_shown(app->latency, ev->seq, name, app->run_text_len, n, ev->tokenize_ms,
                       ev->forward_ms, true);
+    ats_app_analysis_arrived(app);
 }
 
 void ats_app_update(ats_app *app, double now_ms) {
-    if (wanted_detail(app) != ATS_DETAIL_NONE) /* the pipeline view came up, or a new layer */
+    /* the pipeline view came up or a new layer; an analysis option changed (value-weighted,
+     * rollout, ablation, the compared text) */
+    if (wanted_detail(app) != ATS_DETAIL_NONE || ats_app_analysis_key(app) != app->posted_analysis)
         ats_app_post_run(app, now_ms);
     ats_worker_event ev;
     while (ats_worker_poll(app->worker, &ev)) {
@@ -386,6 +420,7 @@ void ats_app_update(ats_app *app, double now_ms) {
         ats_editor_close_group(app->editor);
         app->last_edit_ms = 0;
     }
+    ats_app_analysis_refresh(app); /* the arrays the next frame draws */
 }
 
 void ats_app_wait_result(ats_app *app, double max_ms) {
@@ -436,13 +471,15 @@ const char *ats_app_get_run_text(const ats_app *app, size_t *len) {
 }
 
 const ats_run *ats_app_get_text_run(const ats_app *app) {
+    if (app->run && app->state.analysis.compare && app->state.edit_target)
+        return app->extras ? app->extras->compare : NULL; /* the compared text B */
     if (!app->run || !app->state.seq2seq)
         return app->run;
     return app->state.edit_target ? app->run : ats_run_encoder(app->run);
 }
 
 const ats_editor *ats_app_get_other_editor(const ats_app *app) {
-    return app->state.seq2seq ? app->other : NULL;
+    return ats_app_state_two_boxes(&app->state) ? app->other : NULL;
 }
 
 bool ats_app_token_span(const ats_app *app, int index, size_t *start, size_t *end) {

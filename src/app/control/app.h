@@ -36,6 +36,8 @@ typedef struct ats_app_config {
     const char *export_dir;       /* --export-dir; NULL: the current directory */
     size_t max_text_bytes;        /* 0: the editor's default */
     const char *latency_log_path; /* NULL: figures kept in memory only */
+    /* a second model to compare with (the same tokenizer), or NULL */
+    const char *compare_model_path;
     /* called from a worker thread when an outcome is ready (the shell wakes its loop) */
     void (*wake)(void *user);
     void *wake_user;

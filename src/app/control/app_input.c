@@ -170,6 +170,27 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
     case ATS_ACTION_REPLAY:
         ats_app_series_toggle_play(app, now_ms);
         break;
+    case ATS_ACTION_NEXT_TOKEN:
+        ats_app_generate_next(app, arg == 1, now_ms);
+        break;
+    case ATS_ACTION_VALUE_WEIGHTED:
+        ats_app_toggle_value_weighted(app, now_ms);
+        break;
+    case ATS_ACTION_ABLATE:
+        if (arg == 1)
+            ats_app_clear_ablation(app, now_ms);
+        else
+            ats_app_toggle_ablation(app, s->view.layer, s->view.head, now_ms);
+        break;
+    case ATS_ACTION_METRIC_NEXT:
+        ats_app_next_metric(app);
+        break;
+    case ATS_ACTION_AGGREGATE_NEXT:
+        ats_app_next_aggregate(app, now_ms);
+        break;
+    case ATS_ACTION_COMPARE:
+        ats_app_toggle_compare(app, now_ms);
+        break;
     default:
         break;
     }
@@ -283,6 +304,10 @@ void ats_app_drop(ats_app *app, const char *path, const ats_app_hit *hit, unsign
         snprintf(msg, sizeof msg, "%s is not a folder: drop a folder here to export there", path);
         ats_app_state_show_banner(&app->state, msg, true, now_ms, 0);
         app->dirty = true;
+        return;
+    }
+    if (mods & ATS_MOD_CTRL) { /* a second model to compare with */
+        ats_app_open_compare_model(app, path, now_ms);
         return;
     }
     ats_app_open_model(app, path, now_ms);
@@ -453,6 +478,41 @@ static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
     case ATS_APP_HIT_BUILTIN:
         ats_app_open_path(app, hit->index == 1 ? "builtin:tiny" : "builtin:demo", now_ms);
         break;
+    case ATS_APP_HIT_PREDICTION:
+        ats_app_append_prediction(app, hit->index, now_ms);
+        break;
+    case ATS_APP_HIT_NEXT_TOKEN:
+        ats_app_generate_next(app, hit->index == 1, now_ms);
+        break;
+    case ATS_APP_HIT_VALUE_WEIGHTED:
+        ats_app_toggle_value_weighted(app, now_ms);
+        break;
+    case ATS_APP_HIT_METRIC:
+        s->analysis.metric = hit->index;
+        break;
+    case ATS_APP_HIT_FILTER:
+        ats_app_set_filter(app, hit->value);
+        break;
+    case ATS_APP_HIT_RANKED_HEAD: /* a head of the ranking: open it */
+        if (s->n_head > 0) {
+            ats_app_state_set_layer(s, hit->index / s->n_head);
+            ats_app_state_set_head(s, hit->index % s->n_head);
+            ats_app_state_set_view(s, ATS_VIEW_HEATMAP);
+        }
+        break;
+    case ATS_APP_HIT_ABLATED:
+        if (hit->index < 0)
+            ats_app_clear_ablation(app, now_ms);
+        else if (s->n_head > 0)
+            ats_app_toggle_ablation(app, hit->index / s->n_head, hit->index % s->n_head, now_ms);
+        break;
+    case ATS_APP_HIT_AGGREGATE:
+        s->view.aggregate = (ats_aggregate)hit->index;
+        ats_app_state_set_view(s, ATS_VIEW_AGGREGATE);
+        break;
+    case ATS_APP_HIT_COMPARE:
+        ats_app_toggle_compare(app, now_ms);
+        break;
     case ATS_APP_HIT_BANNER:
         s->banner[0] = '\0';
         break;
@@ -509,8 +569,12 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
     case ATS_APP_HIT_TOKEN:
         ats_app_state_click_token(s, hit->index, (ats_token_side)hit->side);
         break;
-    case ATS_APP_HIT_GRID_HEAD: /* open that head large */
-        if (s->seq2seq)         /* T5: of that band's attention */
+    case ATS_APP_HIT_GRID_HEAD: /* open that head large; with Shift switch it off or on */
+        if (mods & ATS_MOD_SHIFT) {
+            ats_app_toggle_ablation(app, hit->index, hit->index2, now_ms);
+            break;
+        }
+        if (s->seq2seq) /* T5: of that band's attention */
             ats_app_state_set_kind(s, hit->side);
         ats_app_state_set_layer(s, hit->index);
         ats_app_state_set_head(s, hit->index2);
@@ -568,6 +632,10 @@ void ats_app_pointer_drag(ats_app *app, const ats_app_hit *hit, float dx, float 
         if (hit->kind == ATS_APP_HIT_LINE_AMOUNT)
             ats_app_state_set_line_amount(s, hit->value);
         break;
+    case ATS_APP_HIT_FILTER:
+        if (hit->kind == ATS_APP_HIT_FILTER)
+            ats_app_set_filter(app, hit->value);
+        break;
     case ATS_APP_HIT_TEMPERATURE:
         if (hit->kind == ATS_APP_HIT_TEMPERATURE)
             ats_app_state_set_temperature(s, ats_app_temperature_at(hit->value));
@@ -612,6 +680,15 @@ static bool in_panel(ats_app_hit_kind k) {
     case ATS_APP_HIT_TRAIN_PLOT:
     case ATS_APP_HIT_REPLAY:
     case ATS_APP_HIT_BUILTIN:
+    case ATS_APP_HIT_PREDICTION:
+    case ATS_APP_HIT_NEXT_TOKEN:
+    case ATS_APP_HIT_VALUE_WEIGHTED:
+    case ATS_APP_HIT_METRIC:
+    case ATS_APP_HIT_FILTER:
+    case ATS_APP_HIT_RANKED_HEAD:
+    case ATS_APP_HIT_ABLATED:
+    case ATS_APP_HIT_AGGREGATE:
+    case ATS_APP_HIT_COMPARE:
         return true;
     default:
         return false;

@@ -41,6 +41,17 @@ struct ats_app {
     uint64_t min_seq;   /* outcomes below it ran on a model since swapped out */
     ats_span_map span_map;
 
+    /* analysis (app_analysis.c): computed with the shown run (metrics, prediction, value norms,
+     * rollout, the compare run) or NULL; the arrays the views draw from them; the fingerprint
+     * of the last run posted; comparing two models: the second (text B runs on it), its
+     * pending load, and the path of --compare-model, loaded after the first model */
+    ats_run_extras *extras;
+    struct ats_analysis_cache *analysis;
+    uint64_t posted_analysis;
+    ats_shared_model *compare_model;
+    uint64_t compare_load_seq;
+    char *compare_model_path;
+
     /* posting */
     uint64_t posted_revision; /* editor revision of the last run posted */
     uint64_t posted_other;    /* T5: the other box's revision then */
@@ -97,6 +108,20 @@ void ats_app_text_changed(ats_app *app, double event_ms);
  * pipeline view needs the details of a layer the last run did not keep). */
 void ats_app_post_run(ats_app *app, double trigger_ms);
 
+/* Analysis (app_analysis.c): the options and extras a run posted now needs (*ablate malloc'd,
+ * the caller frees it); a fingerprint of them (a change posts a run); the run that arrived; the
+ * derived arrays brought up to date before a frame; the view data of the analysis (measure,
+ * value-weighted attention, aggregate, head numbers) added to a run view of side 0 (A) or 1
+ * (B, the compare text). */
+void ats_app_analysis_post_opts(const ats_app *app, ats_run_opts *opts, ats_head_ref **ablate,
+                                ats_extras_request *extras);
+uint64_t ats_app_analysis_key(const ats_app *app);
+/* A load outcome for the compare model: true when it was that (taken or reported). */
+bool ats_app_analysis_loaded(ats_app *app, ats_worker_event *ev, double now_ms);
+void ats_app_analysis_arrived(ats_app *app);
+void ats_app_analysis_refresh(ats_app *app);
+void ats_app_analysis_view(const ats_app *app, int side, ats_run_view *vd);
+void ats_app_analysis_free(ats_app *app);
 /* A training folder (app_series.c). open_path: a training folder opens as a series showing its
  * newest checkpoint, anything else as a model (closing the series). show: loads checkpoint
  * `index` (clamped). step: by delta, or says how to open a folder when none is. tick: plays and
@@ -125,5 +150,7 @@ bool ats_app_run_has_detail(const ats_app *app, int layer);
  * title, which lives in title[n]); the window and its exports both draw from it. */
 ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n);
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err);
+/* The compared text B's run as view data (title "… · B"); ATS_ERR_ARG when there is none. */
+ats_status ats_app_compare_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n);
 
 #endif

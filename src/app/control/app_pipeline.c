@@ -19,6 +19,27 @@ ats_status ats_app_view_data(const ats_app *app, ats_run_view *vd, char *title, 
     if (st == ATS_OK && s->seq2seq) { /* which of the three attentions, in titles and exports */
         snprintf(title, n, "%s \xC2\xB7 %s", s->model_name, ats_app_kind_title(kind));
         vd->data.model_name = title;
+    } else if (st == ATS_OK && s->analysis.compare) {
+        snprintf(title, n, "%s \xC2\xB7 A", vd->data.model_name);
+        vd->data.model_name = title;
+    }
+    if (st == ATS_OK) /* value-weighted attention, aggregate, head numbers */
+        ats_app_analysis_view(app, 0, vd);
+    return st;
+}
+
+ats_status ats_app_compare_view_data(const ats_app *app, ats_run_view *vd, char *title, size_t n) {
+    const ats_run *b = app->extras && app->state.analysis.compare ? app->extras->compare : NULL;
+    if (!b)
+        return ATS_ERR_ARG;
+    const ats_shared_model *bm =
+        app->extras->compare_model ? app->extras->compare_model : app->run_model;
+    ats_status st =
+        ats_run_view_make(vd, ats_shared_model_get(bm), b, app->extras->compare_text, NULL);
+    if (st == ATS_OK) {
+        snprintf(title, n, "%s \xC2\xB7 B", vd->data.model_name);
+        vd->data.model_name = title;
+        ats_app_analysis_view(app, 1, vd);
     }
     return st;
 }

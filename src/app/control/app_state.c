@@ -23,7 +23,12 @@ void ats_app_state_init(ats_app_state *s) {
         .whatif = ats_step_opts_default(),
         .digit_head = -1,
     };
+    ats_analysis_ui_init(&s->analysis);
     update_ui_scale(s);
+}
+
+bool ats_app_state_two_boxes(const ats_app_state *s) {
+    return s->seq2seq || s->analysis.compare;
 }
 
 void ats_app_state_set_model(ats_app_state *s, const char *name, const char *arch,
@@ -42,6 +47,8 @@ void ats_app_state_set_model(ats_app_state *s, const char *name, const char *arc
     memset(s->view.heads_off, 0, sizeof s->view.heads_off);
     s->view.hover_layer = s->view.hover_head = -1;
     ats_app_state_reset_zoom(s);
+    memset(s->analysis.ablated, 0, sizeof s->analysis.ablated); /* another model's heads */
+    s->analysis.n_ablated = 0;
 }
 
 const char *ats_app_kind_title(ats_attn_kind kind) {

@@ -8,6 +8,7 @@
 #ifndef ATS_APP_STATE_H
 #define ATS_APP_STATE_H
 
+#include "app_analysis.h"
 #include "hit.h"
 #include "keymap.h"
 
@@ -85,6 +86,8 @@ typedef struct ats_app_state {
     /* the pipeline view's what-if switches (its step is view.step; its query token is the
      * locked token, else the last one) */
     ats_step_opts whatif;
+    /* value-weighted attention, head metrics, prediction, ablation, compare (app_analysis.h) */
+    ats_analysis_ui analysis;
 
     /* status */
     ats_app_timings timings;
@@ -97,6 +100,8 @@ typedef struct ats_app_state {
 } ats_app_state;
 
 void ats_app_state_init(ats_app_state *s);
+/* Two text boxes: T5's source and target, or the two texts a comparison runs (A and B). */
+bool ats_app_state_two_boxes(const ats_app_state *s);
 
 /* A new model: its name, architecture name, format line and shape; layer and head are clamped,
  * the head toggles, hovered thumbnail and heatmap zoom reset. */

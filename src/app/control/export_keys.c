@@ -59,10 +59,16 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
     data = &d;
     ats_meta meta;
     ats_meta_for_view(&meta, st, data);
+    const ats_dl *shown = ats_view_display_list(view);
+    ats_dl *composite = NULL; /* a comparison: A, B and A - B as the window shows them */
+    if (s == ATS_OK && app->state.analysis.compare && ats_dl_new(1, 1, &composite) == ATS_OK &&
+        ats_ui_compose(app->ui, composite)) {
+        shown = composite;
+        ats_meta_add(&meta, "Compare", "text A, text B and A \xE2\x88\x92 B side by side");
+    }
     /* the figure as shown, without the blank the views area had around it */
     ats_dl *dl = NULL;
-    if (s == ATS_OK && ats_dl_trimmed(ats_view_display_list(view), font, 16.0f * st->ui_scale,
-                                      &dl) != ATS_OK) {
+    if (s == ATS_OK && ats_dl_trimmed(shown, font, 16.0f * st->ui_scale, &dl) != ATS_OK) {
         s = ATS_ERR_NOMEM;
         snprintf(err->message, sizeof err->message, "out of memory");
     }
@@ -84,6 +90,7 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
     ats_dl_free(dl);
     ats_run_pipeline_free(&pipe);
     ats_view_free(view);
+    ats_dl_free(composite);
     return s;
 }
 
@@ -138,9 +145,10 @@ typedef struct data_job {
     ats_attn_kind kind; /* T5: the attention shown, for the CSV */
     bool seq2seq;
     int layer, head;
-    bool pipeline;         /* the pipeline view: its numbers too */
-    int token;             /* its query token */
-    ats_step_opts what_if; /* its what-if switches */
+    bool pipeline;          /* the pipeline view: its numbers too */
+    int token;              /* its query token */
+    ats_step_opts what_if;  /* its what-if switches */
+    ats_dump_extras extras; /* what the window shows beyond the attention (aggregate, ...) */
     char dir[1024];
 } data_job;
 
@@ -188,7 +196,7 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
             s = ats_dump_write_csv_kind(m[2].f, run, job->kind, job->layer, job->head, err);
     } else if (s == ATS_OK) {
         s = ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
-                                warning[0] ? warning : NULL, NULL, false, err);
+                                warning[0] ? warning : NULL, NULL, &job->extras, false, err);
         if (s == ATS_OK)
             s = ats_dump_write_npy(m[1].f, run, &all, err);
         if (s == ATS_OK)
@@ -248,6 +256,21 @@ static void *data_thread(void *arg) {
     return NULL;
 }
 
+/* The numbers of what the window shows besides the attention: the aggregates and rollout in the
+ * aggregate view, value-weighted attention when it is on, the prediction when the model makes
+ * one (the JSON's "ablated" comes from the run itself). */
+static ats_dump_extras export_extras(const ats_app *app) {
+    const ats_app_state *s = &app->state;
+    bool one_stack = !s->seq2seq && app->run;
+    return (ats_dump_extras){.aggregate = one_stack && s->view.view == ATS_VIEW_AGGREGATE,
+                             .rollout = one_stack && s->view.view == ATS_VIEW_AGGREGATE &&
+                                        s->view.aggregate == ATS_AGGREGATE_ROLLOUT,
+                             .value_weighted = one_stack && s->analysis.value_weighted,
+                             .top_k =
+                                 one_stack && ats_run_logits_last(app->run) ? ATS_TOP_K_SHOWN : 0,
+                             .hide_logits = true};
+}
+
 static ats_status start_data_export(ats_app *app, double now_ms) {
     if (app->export_running) {
         say(app, now_ms, false, "still saving the numbers of the last Ctrl+E");
@@ -274,7 +297,8 @@ static ats_status start_data_export(ats_app *app, double now_ms) {
                       .pipeline = app->state.view.view == ATS_VIEW_PIPELINE &&
                                   ats_app_run_has_detail(app, app->state.view.layer),
                       .token = ats_app_pipeline_token(app),
-                      .what_if = app->state.whatif};
+                      .what_if = app->state.whatif,
+                      .extras = export_extras(app)};
     if (app->run_target && !(job->target = malloc(app->run_target_len + 1))) {
         ats_run_free(job->run);
         ats_shared_model_free(job->model);

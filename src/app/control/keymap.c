@@ -52,8 +52,17 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_Q,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_QUIT, 0, "Ctrl+Q", "quit"},
     /* encoder-decoder models (T5) */
     {ATS_KEY_K,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_ATTN_KIND, -1, "Ctrl+K", "T5: encoder / decoder / cross attention"},
-    {ATS_KEY_T,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_SWITCH_TEXT, 0, "Ctrl+T", "T5: type in the source or the target box"},
+    {ATS_KEY_T,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_SWITCH_TEXT, 0, "Ctrl+T", "type in the other box (T5's target, compare's B)"},
     {ATS_KEY_G,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_GENERATE, 0, "Ctrl+G", "T5: generate the target (greedy)"},
+    /* analysis */
+    {ATS_KEY_N,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_NEXT_TOKEN, 0, "Ctrl+N / Ctrl+Shift+N", "next token: most probable / sampled"},
+    {ATS_KEY_N,     NULL, CTRL | SHIFT, false, ATS_IN_BOTH, ATS_ACTION_NEXT_TOKEN, 1, NULL, NULL},
+    {ATS_KEY_W,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_VALUE_WEIGHTED, 0, "Ctrl+W", "value-weighted attention on / off"},
+    {ATS_KEY_D,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_ABLATE, 0, "Ctrl+D / Ctrl+Shift+D", "head off (ablate) / all back on"},
+    {ATS_KEY_D,     NULL, CTRL | SHIFT, false, ATS_IN_BOTH, ATS_ACTION_ABLATE, 1, NULL, NULL},
+    {ATS_KEY_M,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_METRIC_NEXT, 0, "Ctrl+M", "grid: a metric on each head"},
+    {ATS_KEY_R,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_AGGREGATE_NEXT, 0, "Ctrl+R", "aggregate: mean / max / all / rollout"},
+    {ATS_KEY_B,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_COMPARE, 0, "Ctrl+B", "compare with a text B (A \xE2\x88\x92 B)"},
     /* the text box */
     {ATS_KEY_LEFT,  NULL, 0,    true, ATS_IN_TEXT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_CHAR_LEFT,  "Left / Right", "move the cursor (Shift selects)"},
     {ATS_KEY_RIGHT, NULL, 0,    true, ATS_IN_TEXT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_CHAR_RIGHT, NULL, NULL},

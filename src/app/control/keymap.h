@@ -48,16 +48,22 @@ typedef enum ats_key {
     ATS_KEY_MINUS, /* '-', keypad '-' */
     ATS_KEY_0,     /* with Ctrl: reset the text size */
     ATS_KEY_A,
+    ATS_KEY_B, /* with Ctrl: compare two texts */
     ATS_KEY_C,
+    ATS_KEY_D, /* with Ctrl: ablate the selected head (Shift: every head back) */
     ATS_KEY_E,
     ATS_KEY_G, /* with Ctrl: generate the target (encoder-decoder models) */
     ATS_KEY_H,
     ATS_KEY_K, /* with Ctrl: encoder / decoder / cross attention */
     ATS_KEY_O, /* with Ctrl: the model picker */
+    ATS_KEY_M, /* with Ctrl: the metric on the grid's heads */
+    ATS_KEY_N, /* with Ctrl: generate the next token (Shift: sampled) */
     ATS_KEY_Q,
+    ATS_KEY_R, /* with Ctrl: the aggregate view's matrix */
     ATS_KEY_S,
     ATS_KEY_T, /* with Ctrl: type in the source or the target text */
     ATS_KEY_V,
+    ATS_KEY_W, /* with Ctrl: value-weighted attention */
     ATS_KEY_X,
     ATS_KEY_Y,
     ATS_KEY_Z,
@@ -109,6 +115,12 @@ typedef enum ats_action {
     ATS_ACTION_PANEL_TOGGLE,   /* hide / show the side panel (projector mode) */
     ATS_ACTION_STRIP_TOGGLE,   /* hide / show the token strip */
     ATS_ACTION_PICKER,         /* open / close the model picker */
+    ATS_ACTION_NEXT_TOKEN,     /* arg 0: append the most probable next token; 1: a sampled one */
+    ATS_ACTION_VALUE_WEIGHTED, /* value-weighted attention on / off */
+    ATS_ACTION_ABLATE,         /* arg 0: the selected head off / on; 1: every head back on */
+    ATS_ACTION_METRIC_NEXT,    /* the next metric written on the grid's heads (or none) */
+    ATS_ACTION_AGGREGATE_NEXT, /* the aggregate view, then its next matrix */
+    ATS_ACTION_COMPARE,        /* a second text (B) to compare, on / off */
     ATS_ACTION_EDIT_MOVE,      /* arg: ats_editor_motion; Shift extends the selection */
     ATS_ACTION_EDIT_DELETE,    /* arg: ats_editor_motion */
     ATS_ACTION_EDIT_SELECT_ALL,

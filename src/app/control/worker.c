@@ -18,6 +18,8 @@ typedef struct run_request {
     bool seq2seq; /* an encoder-decoder run: */
     char *target; /* the decoder's text, or NULL to generate */
     size_t target_len;
+    ats_head_ref *ablate;      /* owned copy of opts.ablate */
+    ats_extras_request extras; /* its compare text owned */
 } run_request;
 
 typedef struct load_request {
@@ -55,6 +57,7 @@ void ats_worker_event_clear(ats_worker_event *ev) {
     free(ev->text);
     free(ev->target);
     free(ev->path);
+    ats_run_extras_free(ev->extras);
     *ev = (ats_worker_event){0};
 }
 
@@ -62,6 +65,9 @@ static void run_request_clear(run_request *r) {
     ats_shared_model_free(r->model);
     free(r->text);
     free(r->target);
+    free(r->ablate);
+    free(r->extras.compare);
+    ats_shared_model_free(r->extras.compare_model);
     *r = (run_request){0};
 }
 
@@ -111,10 +117,13 @@ static void compute_run(ats_worker *w, run_request *req, ats_worker_event *ev, a
         s = ats_run_seq2seq(model, ev->text, ev->text_len, ev->target, ev->target_len, &req->opts,
                             &ev->run, &err);
     } else {
-        req->opts.keep_cache = ats_model_get_config(model)->causal;
+        /* the values of every layer stay for value-weighted attention */
+        req->opts.keep_cache = ats_model_get_config(model)->causal || req->extras.value_norms;
         req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
         s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
     }
+    if (s == ATS_OK && (ev->extras = malloc(sizeof *ev->extras)))
+        ats_run_extras_compute(model, ev->run, &req->opts, &req->extras, ev->extras);
     if (s == ATS_ERR_CANCELLED) {
         ev->kind = ATS_WORKER_NONE; /* no outcome: the newer run's comes instead */
     } else if (s == ATS_OK) {
@@ -298,6 +307,15 @@ void ats_worker_free(ats_worker *w) {
 static uint64_t post_run(ats_worker *w, ats_shared_model *model, run_request req,
                          const ats_run_opts *opts) {
     req.opts = opts ? *opts : ats_run_opts_default();
+    if (req.opts.n_ablate > 0) { /* the caller's list may change before the run starts */
+        size_t bytes = (size_t)req.opts.n_ablate * sizeof *req.ablate;
+        if (!(req.ablate = malloc(bytes))) {
+            run_request_clear(&req);
+            return 0;
+        }
+        memcpy(req.ablate, req.opts.ablate, bytes);
+        req.opts.ablate = req.ablate;
+    }
     req.model = ats_shared_model_retain(model);
     pthread_mutex_lock(&w->mu);
     req.seq = ++w->last_seq;
@@ -316,6 +334,25 @@ uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char 
     run_request req = {.present = true, .text = copy_string(text, len), .len = len};
     if (!req.text)
         return 0;
+    return post_run(w, model, req, opts);
+}
+
+uint64_t ats_worker_post_run_extras(ats_worker *w, ats_shared_model *model, const char *text,
+                                    size_t len, const ats_run_opts *opts,
+                                    const ats_extras_request *extras) {
+    run_request req = {.present = true, .text = copy_string(text, len), .len = len};
+    if (extras) {
+        req.extras = *extras;
+        req.extras.compare =
+            extras->compare ? copy_string(extras->compare, extras->compare_len) : NULL;
+        req.extras.compare_model = ats_shared_model_retain(extras->compare_model);
+    }
+    if (!req.text || (extras && extras->compare && !req.extras.compare)) {
+        free(req.text);
+        free(req.extras.compare);
+        ats_shared_model_free(req.extras.compare_model);
+        return 0;
+    }
     return post_run(w, model, req, opts);
 }
 

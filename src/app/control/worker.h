@@ -20,6 +20,7 @@
 #define ATS_APP_WORKER_H
 
 #include "attnscope/engine.h"
+#include "run_extras.h"
 #include "shared_model.h"
 
 #include <stdbool.h>
@@ -52,6 +53,8 @@ typedef struct ats_worker_event {
     char *target;
     size_t target_len;
     bool generated; /* the decoder's tokens were generated greedily */
+    /* RUN_DONE: the analysis computed with the run (run_extras.h), or NULL */
+    ats_run_extras *extras;
     /* LOAD_*: the path as posted */
     char *path;
     double load_ms;
@@ -74,6 +77,11 @@ void ats_worker_free(ats_worker *w);
  * sequence number, 0 when out of memory. */
 uint64_t ats_worker_post_run(ats_worker *w, ats_shared_model *model, const char *text, size_t len,
                              const ats_run_opts *opts);
+/* The same with the analysis the window shows computed after the run (`extras` copied; its
+ * compare text too); opts->ablate is copied. */
+uint64_t ats_worker_post_run_extras(ats_worker *w, ats_shared_model *model, const char *text,
+                                    size_t len, const ats_run_opts *opts,
+                                    const ats_extras_request *extras);
 /* Posts a run of an encoder-decoder model (T5): the encoder over `source`, the decoder over
  * `target`, or with target NULL over greedy tokens (opts->max_new at most). Copies the texts. */
 uint64_t ats_worker_post_seq2seq(ats_worker *w, ats_shared_model *model, const char *source,

@@ -15,7 +15,10 @@ static const help_row MOUSE[] = {
     {"click a token", "lock it; click again or Esc to unlock"},
     {"wheel / drag on heatmap", "zoom around the pointer / pan"},
     {"click a grid thumbnail", "open that head in the heatmap"},
+    {"Shift+click a thumbnail", "switch that head off / on"},
+    {"click a predicted token", "append it to the text"},
     {"drop a file or folder", "open it as the model"},
+    {"drop a model with Ctrl", "compare with it (text B runs on it)"},
     {"drop a folder on Export", "export there (or drop with Shift)"},
 };
 
@@ -27,13 +30,21 @@ static int gather(help_row *rows, int max, int *split) {
     const ats_binding *table = ats_keymap_table(&n_keys);
     int n = 0;
     rows[n++] = (help_row){"VIEWS AND WINDOW", NULL};
-    bool text_box = false;
-    for (size_t i = 0; i < n_keys && n < max - (int)N_MOUSE - 3; i++) {
+    bool text_box = false, analysis = false;
+    for (size_t i = 0; i < n_keys && n < max - (int)N_MOUSE - 4; i++) {
         if (!table[i].label)
             continue;
+        bool in_analysis =
+            table[i].action >= ATS_ACTION_NEXT_TOKEN && table[i].action <= ATS_ACTION_COMPARE;
+        if (!analysis && in_analysis) {
+            analysis = true;
+            *split = n; /* two columns: the analysis keys start the second */
+            rows[n++] = (help_row){"ANALYSIS", NULL};
+        }
         if (!text_box && table[i].action >= ATS_ACTION_EDIT_MOVE) {
             text_box = true;
-            *split = n; /* two columns: the text box's keys start the second */
+            if (!analysis)
+                *split = n; /* else the text box's keys follow the analysis keys */
             rows[n++] = (help_row){"TEXT BOX", NULL};
         }
         rows[n++] = (help_row){table[i].label, table[i].help};
@@ -73,9 +84,9 @@ void ats_help_draw(ats_ui *ui, paint *p, const ats_app *app) {
     frect card = {0.5f * (W - w), 0.5f * (H - h), w, h};
     ats_paint_rect(p, card, 10 * u, UI_CARD);
     ats_paint_text(p, card.x + pad, card.y + pad, "Keys and mouse", 20 * u, UI_INK, ATS_ALIGN_START,
-           ATS_VALIGN_TOP, true, 0);
+                   ATS_VALIGN_TOP, true, 0);
     ats_paint_text(p, card.x + card.w - pad, card.y + pad + 3 * u, "Esc, F1 or a click closes this",
-           UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_TOP, false, 0);
+                   UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_TOP, false, 0);
     ats_paint_clip(p, card);
     float top = card.y + pad + title_h;
     for (int i = 0; i < n; i++) {
@@ -83,13 +94,13 @@ void ats_help_draw(ats_ui *ui, paint *p, const ats_app *app) {
         float x = card.x + pad + (float)c * (col_w + pad), y = top + (float)r * line + 0.5f * line;
         if (!rows[i].what) {
             ats_paint_text(p, x, y, rows[i].key, UI_HEADING * u, UI_MUTED, ATS_ALIGN_START,
-                   ATS_VALIGN_MIDDLE, true, 0);
+                           ATS_VALIGN_MIDDLE, true, 0);
             continue;
         }
-        ats_paint_text(p, x + key_w, y, rows[i].key, size, UI_ACCENT, ATS_ALIGN_END, ATS_VALIGN_MIDDLE,
-               true, key_w);
+        ats_paint_text(p, x + key_w, y, rows[i].key, size, UI_ACCENT, ATS_ALIGN_END,
+                       ATS_VALIGN_MIDDLE, true, key_w);
         ats_paint_text(p, x + key_w + 20 * u, y, rows[i].what, size, UI_INK, ATS_ALIGN_START,
-               ATS_VALIGN_MIDDLE, false, col_w - key_w - 20 * u);
+                       ATS_VALIGN_MIDDLE, false, col_w - key_w - 20 * u);
     }
     ats_paint_unclip(p);
 }

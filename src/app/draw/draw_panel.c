@@ -91,25 +91,34 @@ static void kind_section(pane *pn) {
 }
 
 static void view_tabs(pane *pn) {
-    static const char *const NAMES[ATS_VIEW_COUNT] = {"Heatmap", "Lines", "Grid", "Pipeline"};
+    static const char *const NAMES[ATS_VIEW_COUNT] = {"Heatmap", "Lines", "Grid", "Pipeline",
+                                                      "Aggregate"};
     float u = pn->u, h = 32 * u;
     ats_pane_heading(pn, "VIEW  (Tab)");
     int n = 0;
     for (int v = 0; v < ATS_VIEW_COUNT; v++)
         n += ats_app_view_available((ats_view_kind)v);
-    frect all = {pn->x, pn->y, pn->w, h};
-    ats_paint_rect(pn->p, all, 6 * u, UI_BG);
-    float w = (pn->w - 4 * u) / (float)(n > 0 ? n : 1), size = UI_BODY * u, widest = 0;
+    float size = UI_BODY * u, widest = 0;
     for (int v = 0; v < ATS_VIEW_COUNT; v++) /* every name whole: the text shrinks a little */
         if (ats_app_view_available((ats_view_kind)v))
             widest = fmaxf(widest, ats_paint_measure(pn->p, NAMES[v], size, true));
+    /* one row when the names fit at a legible size, else two */
+    int per_row = (pn->w - 4 * u) / (float)(n > 0 ? n : 1) - 10 * u >= widest * 11 / UI_BODY
+                      ? n
+                      : (n + 1) / 2;
+    per_row = per_row > 0 ? per_row : 1;
+    int rows = (n + per_row - 1) / per_row;
+    frect all = {pn->x, pn->y, pn->w, h * (float)rows};
+    ats_paint_rect(pn->p, all, 6 * u, UI_BG);
+    float w = (pn->w - 4 * u) / (float)per_row;
     if (widest > w - 10 * u)
         size = fmaxf(11 * u, size * (w - 10 * u) / widest);
     int i = 0;
     for (int v = 0; v < ATS_VIEW_COUNT; v++) {
         if (!ats_app_view_available((ats_view_kind)v))
             continue;
-        frect r = {pn->x + 2 * u + (float)i * w, pn->y + 2 * u, w, h - 4 * u};
+        frect r = {pn->x + 2 * u + (float)(i % per_row) * w,
+                   pn->y + 2 * u + (float)(i / per_row) * h, w, h - 4 * u};
         bool on = pn->s->view.view == (ats_view_kind)v;
         if (on) {
             ats_paint_rect(pn->p, r, 5 * u, UI_BORDER);
@@ -123,7 +132,7 @@ static void view_tabs(pane *pn) {
         ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_VIEW_TAB, .index = v});
         i++;
     }
-    pn->y += h;
+    pn->y += h * (float)rows;
 }
 
 /* Numbered boxes 0..n-1 that wrap; beyond 64 entries a stepper "‹ 12 of 96 ›". */
@@ -399,6 +408,7 @@ void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
         ats_pane_pipeline(&pn);
     else
         caption(&pn); /* the pipeline view writes the caption under its own title */
+    ats_pane_analysis(&pn);
     colormaps(&pn);
     /* the scale of the views whose colours stand for weights (the lines: one head's) */
     if (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_GRID ||
@@ -409,6 +419,7 @@ void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
     ats_pane_heading(&pn, "SPECIAL TOKENS");
     special_tokens(&pn);
     export_section(&pn);
+    ats_pane_analysis_switches(&pn);
     ats_paint_unclip(p);
     ui->panel_content_h = pn.y - top + pad;
 }

@@ -338,7 +338,9 @@ static void follow_caret(ats_ui *ui, float caret_x, float inner_w, int caret_lin
 }
 
 static const char *placeholder(const ats_app_state *s) {
-    return !s->seq2seq      ? "Type a sentence to see where each word looks (Enter: a new line)"
+    return s->analysis.compare
+               ? (s->edit_target ? "Type text B, the one to compare" : "Type text A")
+           : !s->seq2seq    ? "Type a sentence to see where each word looks (Enter: a new line)"
            : s->edit_target ? "Type the output (target), or Ctrl+G to generate it"
                             : "Type the input (source)";
 }
@@ -429,8 +431,9 @@ void ats_textbox_draw_other(ats_ui *ui, paint *p, const ats_app *app, frect box)
                        ATS_VALIGN_MIDDLE, false, box.w - 2 * pad);
     } else {
         ats_paint_text(p, box.x + pad, mid,
-                       s->edit_target ? "the input (source)"
-                                      : "Type the output (target), or Ctrl+G to generate it",
+                       s->analysis.compare ? (s->edit_target ? "text A" : "text B (Ctrl+T)")
+                       : s->edit_target    ? "the input (source)"
+                                           : "Type the output (target), or Ctrl+G to generate it",
                        size, UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, box.w - 2 * pad);
     }
     ats_paint_unclip(p);

@@ -50,6 +50,17 @@ typedef enum ats_app_hit_kind {
     ATS_APP_HIT_TEXT_OTHER,   /* T5: the text box without the keyboard (a click switches) */
     ATS_APP_HIT_ATTN_KIND,    /* T5: an attention kind button; index: ats_attn_kind */
     ATS_APP_HIT_GENERATE,     /* T5: the generate button */
+    /* analysis (draw_analysis.c) */
+    ATS_APP_HIT_PREDICTION,     /* a predicted next token; index: its rank (a click appends it) */
+    ATS_APP_HIT_NEXT_TOKEN,     /* generate one token; index 0 most probable, 1 sampled */
+    ATS_APP_HIT_VALUE_WEIGHTED, /* the value-weighted toggle */
+    ATS_APP_HIT_METRIC,         /* a metric for the grid's heads; index: ats_metric, -1 none */
+    ATS_APP_HIT_FILTER,         /* the grid filter's slider; value in [0, 1] */
+    ATS_APP_HIT_RANKED_HEAD,    /* a head of the metric ranking; index: layer * n_head + head */
+    ATS_APP_HIT_ABLATED,        /* an ablated head, index layer * n_head + head (a click restores
+                                   it); index -1: every head */
+    ATS_APP_HIT_AGGREGATE,      /* an aggregate choice; index: ats_aggregate */
+    ATS_APP_HIT_COMPARE,        /* the compare toggle */
 } ats_app_hit_kind;
 
 #define ATS_HIT_ALL_HEADS (-1)
@@ -60,7 +71,7 @@ typedef struct ats_app_hit {
     int index, index2;
     int side;      /* TOKEN: ats_token_side */
     size_t offset; /* TEXT */
-    float value;   /* THRESHOLD, LINE_AMOUNT, TEMPERATURE, CHECKPOINT, TRAIN_PLOT */
+    float value;   /* THRESHOLD, LINE_AMOUNT, TEMPERATURE, FILTER, CHECKPOINT, TRAIN_PLOT */
     float x, y;    /* CELL, VIEWS: device pixels from the views area's corner (zoom anchor) */
     bool in_view;  /* inside the views area (a lines-view legend entry, not a panel toggle) */
 } ats_app_hit;

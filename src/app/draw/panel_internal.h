@@ -23,7 +23,8 @@ bool ats_pane_hovered(const pane *pn, ats_app_hit_kind kind, int index);
 /* A section's heading in small capitals; moves pn->y below it. */
 void ats_pane_heading(pane *pn, const char *text);
 /* A box with a centred label, filled in the accent colour when selected. */
-void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover, ats_app_hit hit);
+void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover,
+                     ats_app_hit hit);
 /* A check box with its label on a row of its own (wrapped, never cut); moves pn->y below it. */
 void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit);
 /* n buttons in rows of per_row, the one whose index is `selected` filled; each answers `kind`
@@ -39,6 +40,10 @@ void ats_pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centr
 
 /* The pipeline view's section: steps, query token, what-if switches (draw_panel_pipeline.c). */
 void ats_pane_pipeline(pane *pn);
+/* Prediction, aggregate, head metric and ablation (draw_analysis.c), and the analysis
+ * switches (value-weighted, compare) at the panel's end. */
+void ats_pane_analysis(pane *pn);
+void ats_pane_analysis_switches(pane *pn);
 
 /* The built-in models as two buttons, and the TRAINING section of an open training folder
  * (draw_panel_training.c; nothing without one). */

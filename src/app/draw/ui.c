@@ -88,6 +88,17 @@ unsigned ats_ui_builds(const ats_ui *ui) {
     return ui->builds;
 }
 
+bool ats_ui_compose(const ats_ui *ui, ats_dl *out) {
+    if (!ui->view_ok || ui->n_stacks == 0)
+        return false;
+    ats_dl_reset(out, (float)ui->vw, (float)ui->vh);
+    bool ok = ats_dl_rect(out, 0, 0, (float)ui->vw, (float)ui->vh, 0, UI_CARD) == ATS_OK;
+    for (int k = 0; ok && k < ui->n_stacks; k++)
+        ok = ats_dl_append(out, ats_view_display_list(k == 0 ? ui->view : ui->stack_views[k - 1]),
+                           (float)ui->stack_x[k], (float)ui->stack_y[k]) == ATS_OK;
+    return ok;
+}
+
 float ats_ui_panel_scroll_max(const ats_ui *ui) {
     return fmaxf(0, ui->panel_content_h - ui->panel.h);
 }
@@ -137,6 +148,8 @@ static bool build_stacks(ats_ui *ui, paint *p, const ats_app *app, frect area) {
         if (k != s->hover_kind)
             st.hover_layer = st.hover_head = -1;
         int h = k == 2 ? (int)area.h - (int)y : (int)(area.h * (float)layers[k] / total);
+        ui->stack_x[k] = 0;
+        ui->stack_w[k] = (int)area.w;
         ui->stack_y[k] = (int)y;
         ui->stack_h[k] = h;
         ats_error err = {0};
@@ -150,6 +163,77 @@ static bool build_stacks(ats_ui *ui, paint *p, const ats_app *app, frect area) {
         y += (float)h;
     }
     ui->n_stacks = 3;
+    ui->builds++;
+    return true;
+}
+
+/* Builds `data` in state `st` as stack k at x, y, w, h of the views area. */
+static ats_status build_panel(ats_ui *ui, int k, const ats_view_state *st, const ats_view_data *d,
+                              int x, int y, int w, int h, ats_error *err) {
+    ui->stack_x[k] = x;
+    ui->stack_w[k] = w;
+    ui->stack_y[k] = y;
+    ui->stack_h[k] = h;
+    return ats_view_build(stack_view(ui, k), st, d, ui->font, (float)(w > 1 ? w : 1),
+                          (float)(h > 1 ? h : 1), err);
+}
+
+/* A comparison: text A's view, text B's, and for the heatmap and aggregate views their
+ * difference A - B as a diverging heatmap (when both have as many tokens), side by side. False
+ * (nothing built) while B has not run yet. */
+static bool build_compare(ats_ui *ui, const ats_app *app, frect area) {
+    const ats_app_state *s = ats_app_get_state(app);
+    ats_run_view a, b;
+    char ta[320], tb[320];
+    if (ats_app_compare_view_data(app, &b, tb, sizeof tb) != ATS_OK)
+        return false;
+    if (ats_app_view_data(app, &a, ta, sizeof ta) != ATS_OK) {
+        ats_run_view_free(&b);
+        return false;
+    }
+    const char *detail;
+    const float *diff = ats_app_compare_difference(app, &detail);
+    bool with_diff =
+        diff && (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_AGGREGATE);
+    int n = with_diff ? 3 : 2, W = (int)area.w, H = (int)area.h;
+    if (!diff && (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_AGGREGATE)) {
+        size_t used = strlen(tb); /* why there is no difference to show */
+        snprintf(tb + used, sizeof tb - used, " (%d tokens, A %d: no A \xE2\x88\x92 B)",
+                 b.data.n_tokens, a.data.n_tokens);
+        b.data.model_name = tb;
+    }
+    /* side by side when each panel stays wide enough; else A and B above, A - B below */
+    bool rows = with_diff && (float)W / 3.0f < 0.75f * (float)H;
+    int cw = rows ? W / 2 : W / n, ch = rows ? H / 2 : H;
+    ats_error err = {0};
+    ats_status st = build_panel(ui, 0, &s->view, &a.data, 0, 0, cw, ch, &err);
+    if (st == ATS_OK)
+        st = build_panel(ui, 1, &s->view, &b.data, cw, 0, rows ? W - cw : cw, ch, &err);
+    if (st == ATS_OK && with_diff) {
+        ats_view_data d = a.data;
+        d.model_name = s->model_name;
+        d.n_layer = d.n_head = 1;
+        d.attention = diff;
+        d.detail = detail;
+        d.measure = NULL;
+        d.ablated = NULL;
+        d.aggregate = NULL;
+        d.windows = NULL;
+        ats_view_state v = s->view;
+        v.view = ATS_VIEW_HEATMAP;
+        v.layer = v.head = 0;
+        v.colormap = ATS_COLORMAP_COOLWARM;
+        v.color_scale = ATS_COLOR_SCALE_AUTO;
+        v.zoom = 1;
+        v.pan_query = v.pan_key = 0;
+        st = rows ? build_panel(ui, 2, &v, &d, 0, ch, W, H - ch, &err)
+                  : build_panel(ui, 2, &v, &d, 2 * cw, 0, W - 2 * cw, H, &err);
+    }
+    ats_run_view_free(&a);
+    ats_run_view_free(&b);
+    if (st != ATS_OK)
+        return false;
+    ui->n_stacks = n;
     ui->builds++;
     return true;
 }
@@ -190,6 +274,8 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     }
     if (s->seq2seq && s->view.view == ATS_VIEW_GRID)
         return build_stacks(ui, p, app, area);
+    if (s->analysis.compare && s->view.view != ATS_VIEW_PIPELINE && build_compare(ui, app, area))
+        return true;
     ats_run_view vd;
     char kind_title[320];
     if (ats_app_view_data(app, &vd, kind_title, sizeof kind_title) != ATS_OK) {
@@ -249,11 +335,12 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     /* cards: text and tokens on top, views and panel below, status at the bottom */
     float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
     bool chips = !s->strip_hidden;
+    bool two = ats_app_state_two_boxes(s); /* T5's source and target; a comparison's A and B */
     float line_pitch = (36.0f + (chips ? UI_CHIP_ROW : 0.0f)) * u;
     int max_lines = (int)fmaxf(1.0f, fminf(6.0f, floorf(0.3f * H / line_pitch)));
     float text_h = roundf(ats_textbox_height(app, u, chips, max_lines));
-    float other_h = roundf(44 * u); /* T5: the box without the keyboard, one line */
-    float top_h = roundf(text_h + (s->seq2seq ? other_h + 4 * u : 0) + 10 * u);
+    float other_h = roundf(44 * u); /* the second box, without the keyboard: one line */
+    float top_h = roundf(text_h + (two ? other_h + 4 * u : 0) + 10 * u);
     frect top = {m, m, W - 2 * m, top_h};
     frect status = {0, H - status_h, W, status_h};
     float body_y = top.y + top.h + m, body_h = fmaxf(status.y - m * 0.75f - body_y, 10);
@@ -271,15 +358,15 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     float samples_w = roundf(fminf(130 * u, 0.25f * top.w));
     float box_x = top.x + 6 * u, box_w = top.w - 18 * u - samples_w;
     frect box = {box_x, top.y + 5 * u, box_w, text_h};
-    if (s->seq2seq) { /* T5: "source" above "target"; the one with the keyboard is the editor */
+    if (two) { /* "source" above "target" (or A above B); the one with the keyboard is the editor */
+        const char *first = s->seq2seq ? "source" : "A", *second = s->seq2seq ? "target" : "B";
         float label_w = roundf(ats_paint_measure(&p, "target", UI_SMALL_SIZE * u, true) + 12 * u);
         float src_h = s->edit_target ? other_h : text_h, tgt_h = s->edit_target ? text_h : other_h;
         frect src = {box.x + label_w, box.y, box.w - label_w, src_h};
         frect tgt = {src.x, box.y + src_h + 4 * u, src.w, tgt_h};
-        ats_paint_text(&p, box.x, src.y + 0.5f * fminf(src.h, other_h), "source",
-                       UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
-                       !s->edit_target, 0);
-        ats_paint_text(&p, box.x, tgt.y + 0.5f * fminf(tgt.h, other_h), "target",
+        ats_paint_text(&p, box.x, src.y + 0.5f * fminf(src.h, other_h), first, UI_SMALL_SIZE * u,
+                       UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, !s->edit_target, 0);
+        ats_paint_text(&p, box.x, tgt.y + 0.5f * fminf(tgt.h, other_h), second,
                        UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
                        s->edit_target, 0);
         ats_textbox_draw(ui, &p, app, s->edit_target ? tgt : src, chips);
@@ -324,8 +411,8 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
         draw_list(&sub, ats_view_display_list(ui->view), ui->font);
     }
     for (int k = 0; ui->view_ok && k < ui->n_stacks; k++) {
-        ats_canvas sub =
-            ats_canvas_sub(*c, ui->vx, ui->vy + ui->stack_y[k], ui->vw, ui->stack_h[k]);
+        ats_canvas sub = ats_canvas_sub(*c, ui->vx + ui->stack_x[k], ui->vy + ui->stack_y[k],
+                                        ui->stack_w[k], ui->stack_h[k]);
         draw_list(&sub, ats_view_display_list(stack_view(ui, k)), ui->font);
     }
 
@@ -354,10 +441,12 @@ static ats_app_hit view_hit(ats_ui *ui, float x, float y) {
     const ats_view *view = ui->view;
     int stack = 0;
     for (int k = ui->n_stacks - 1; k > 0 && stack == 0; k--)
-        if (ly >= (float)ui->stack_y[k])
+        if (ly >= (float)ui->stack_y[k] && ly < (float)(ui->stack_y[k] + ui->stack_h[k]) &&
+            lx >= (float)ui->stack_x[k] && lx < (float)(ui->stack_x[k] + ui->stack_w[k]))
             stack = k;
-    if (ui->n_stacks > 0) { /* T5's grid: the band under the pointer */
+    if (ui->n_stacks > 0) { /* several views: the one under the pointer */
         view = stack_view(ui, stack);
+        lx -= (float)ui->stack_x[stack];
         ly -= (float)ui->stack_y[stack];
     }
     ats_hit h = ats_view_hit_test(view, lx, ly);
@@ -403,6 +492,7 @@ ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
         case ATS_APP_HIT_THRESHOLD:
         case ATS_APP_HIT_LINE_AMOUNT:
         case ATS_APP_HIT_TEMPERATURE:
+        case ATS_APP_HIT_FILTER:
         case ATS_APP_HIT_CHECKPOINT:
         case ATS_APP_HIT_TRAIN_PLOT: {
             /* sliders: the knob's radius at each end; the plot: its whole width */

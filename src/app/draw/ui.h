@@ -47,6 +47,10 @@ bool ats_ui_view_area(const ats_ui *ui, int *x, int *y, int *w, int *h);
  * there were (zoom and pan steps between two builds accumulate). */
 const ats_view *ats_ui_view(const ats_ui *ui);
 unsigned ats_ui_builds(const ats_ui *ui);
+/* The views area of the last frame as one display list, when several views share it (a
+ * comparison: A, B and A - B side by side): each view's list appended at its place into `out`
+ * (reset to the area's size). False when one view fills the area (its own list is the export). */
+bool ats_ui_compose(const ats_ui *ui, ats_dl *out);
 /* How far the side panel can scroll (device pixels). */
 float ats_ui_panel_scroll_max(const ats_ui *ui);
 /* The side panel was drawn in the last frame (F9 hides it; ATS_PANEL_AUTO hides it when

@@ -137,11 +137,13 @@ struct ats_ui {
     int vx, vy, vw, vh;
     bool view_ok;
     ats_view_kind view_kind; /* of the view built */
-    /* T5's grid: a grid per attention kind, stacked (view, then stack_views), each in a band
-     * [stack_y, stack_y + stack_h) of the views area; n_stacks 0 when one view fills it */
+    /* Several views in the views area (view, then stack_views), each in its rectangle
+     * [stack_x, + stack_w) x [stack_y, + stack_h): T5's grid, a grid per attention kind stacked;
+     * a comparison, texts A and B and their difference side by side. n_stacks 0 when one view
+     * fills the area. */
     ats_view *stack_views[2];
     int n_stacks;
-    int stack_y[3], stack_h[3];
+    int stack_x[3], stack_y[3], stack_w[3], stack_h[3];
     frect panel;
     float panel_content_h;
     frect samples_button; /* the sample menu opens from it */

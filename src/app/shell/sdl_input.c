@@ -55,6 +55,18 @@ ats_key ats_sdl_key(SDL_Keycode key) {
         return ATS_KEY_0;
     case SDLK_g:
         return ATS_KEY_G;
+    case SDLK_b:
+        return ATS_KEY_B;
+    case SDLK_d:
+        return ATS_KEY_D;
+    case SDLK_m:
+        return ATS_KEY_M;
+    case SDLK_n:
+        return ATS_KEY_N;
+    case SDLK_r:
+        return ATS_KEY_R;
+    case SDLK_w:
+        return ATS_KEY_W;
     case SDLK_k:
         return ATS_KEY_K;
     case SDLK_o:

@@ -498,6 +498,7 @@ int ats_window_run(const ats_window_opts *opts) {
         .text_len = opts->text_len,
         .font_path = opts->font_path,
         .export_dir = opts->export_dir,
+        .compare_model_path = opts->compare_model_path,
         .latency_log_path = nonempty_env("ATS_LATENCY_LOG") ? getenv("ATS_LATENCY_LOG") : NULL,
         .wake = sh.wake_event != (Uint32)-1 ? wake : NULL,
         .wake_user = &sh,

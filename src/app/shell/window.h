@@ -13,6 +13,8 @@ typedef struct ats_window_opts {
     size_t text_len;
     const char *font_path;  /* --font; NULL: found through fontconfig */
     const char *export_dir; /* --export-dir; NULL: the current directory */
+    /* --compare-model: a second model to compare, or NULL */
+    const char *compare_model_path;
 } ats_window_opts;
 
 /* Returned by ats_window_run when no display is available; the one line saying so is printed

@@ -37,4 +37,8 @@ ats_norm ats_gguf_loader_rmsnorm(gguf_loader *ld, int d, const char *name);
 /* Architecture "t5" (load_gguf_t5.c): config, both stacks and the head. */
 void ats_gguf_build_t5(gguf_loader *ld);
 
+/* Architectures gptneox, phi2, phi3, gemma, gemma2, qwen2 (load_gguf_families.c). */
+bool ats_gguf_family_known(const char *arch);
+void ats_gguf_build_family(gguf_loader *ld);
+
 #endif

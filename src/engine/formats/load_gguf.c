@@ -216,9 +216,31 @@ static ats_norm rmsnorm(gguf_loader *ld, int d, const char *name) {
 
 /* ---- the llama architecture ------------------------------------------------------------------ */
 
+/* rope_freqs.weight (d_head / 2): Llama 3.1's frequency scaling as llama.cpp's converter stores
+ * it, a divisor per frequency; each must be a positive number. */
+static void read_rope_factors(gguf_loader *ld) {
+    ats_model *m = ld->model;
+    int half = m->cfg.d_head / 2;
+    if (ld->status != ATS_OK || !ats_gguf_find_tensor(ld->g, "rope_freqs.weight"))
+        return;
+    m->rope_factors = floats(ld, true, half, -1, "rope_freqs.weight");
+    for (int i = 0; m->rope_factors && i < half; i++) {
+        if (!(m->rope_factors[i] > 0.0f) || !isfinite(m->rope_factors[i])) {
+            ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
+                                  "%s: rope_freqs.weight[%d] is %g, not a positive factor",
+                                  ld->path, i, (double)m->rope_factors[i]);
+            return;
+        }
+    }
+    if (m->rope_factors && m->info.n_choices < ATS_MAX_CHOICES)
+        snprintf(m->info.choices[m->info.n_choices++], sizeof m->info.choices[0],
+                 "RoPE frequencies divided by rope_freqs (Llama 3.1 scaling)");
+}
+
 static void read_llama_config(gguf_loader *ld) {
     ats_model_config *c = &ld->model->cfg;
     c->arch = ATS_ARCH_LLAMA;
+    snprintf(ld->model->info.family, sizeof ld->model->info.family, "Llama (llama)");
     c->d_model = meta_int(ld, "embedding_length", MAX_DIM, 0, false);
     c->n_layer = meta_int(ld, "block_count", MAX_DIM, 0, false);
     c->n_head = meta_int(ld, "attention.head_count", MAX_DIM, 0, false);
@@ -245,11 +267,7 @@ static void read_llama_config(gguf_loader *ld) {
                               "%s: %d attention heads do not divide into %d key/value heads",
                               ld->path, c->n_head, c->n_kv_head);
     read_rope_scaling(ld, &c->rope_scaling);
-    if (ld->status == ATS_OK && ats_gguf_find_tensor(ld->g, "rope_freqs.weight"))
-        ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
-                              "%s: per-frequency RoPE factors (rope_freqs.weight, Llama 3.1) are "
-                              "not supported yet",
-                              ld->path);
+    read_rope_factors(ld);
     c->norm = ATS_NORM_RMSNORM;
     c->pre_norm = true;
     c->final_norm = true;
@@ -365,10 +383,12 @@ static ats_status load(gguf_loader *ld) {
         read_vocab_only_config(ld);
     } else if (strcmp(ld->arch, "t5") == 0) {
         ats_gguf_build_t5(ld);
+    } else if (ats_gguf_family_known(ld->arch)) {
+        ats_gguf_build_family(ld);
     } else if (strcmp(ld->arch, "llama") != 0) {
         return ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
-                        "%s: GGUF architecture '%s' is not supported (attnscope runs 'llama' "
-                        "and 't5')",
+                        "%s: GGUF architecture '%s' is not supported (attnscope runs llama, "
+                        "gptneox, phi2, phi3, gemma, gemma2, qwen2 and t5)",
                         ld->path, ld->arch);
     } else {
         read_llama_config(ld);

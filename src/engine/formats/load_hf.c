@@ -12,8 +12,23 @@
  *          encoder.layer.N.{attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
  *          intermediate.dense, output.{dense,LayerNorm}}; LayerNorm as weight/bias or gamma/beta.
  *          Pooler, classifier, MLM head and position_ids are ignored.
+ *   roberta, xlm-roberta: bert's names under "roberta."; distilbert: distilbert.embeddings.
+ *          {word,position}_embeddings, embeddings.LayerNorm, transformer.layer.N.{attention.
+ *          {q,k,v,out}_lin, sa_layer_norm, ffn.{lin1,lin2}, output_layer_norm}.
  *   llama  [model.]embed_tokens, layers.N.{input_layernorm, self_attn.{q,k,v,o}_proj,
  *          post_attention_layernorm, mlp.{gate,up,down}_proj}, norm; lm_head unless tied.
+ *          mistral, qwen2 and gemma use these names; gemma2 adds pre_feedforward_layernorm and
+ *          post_feedforward_layernorm (its post_attention_layernorm norms the attention's
+ *          output); phi3 fuses self_attn.qkv_proj and mlp.gate_up_proj.
+ *   gpt_neox  gpt_neox.embed_in, layers.N.{input_layernorm, post_attention_layernorm,
+ *          attention.{query_key_value, dense}, mlp.{dense_h_to_4h, dense_4h_to_h}},
+ *          final_layer_norm, embed_out; query_key_value's rows are q, k, v per head, regrouped
+ *          here into q, k, v matrices (float32 copies).
+ *   phi    model.embed_tokens, layers.N.{input_layernorm, self_attn.{q,k,v}_proj,
+ *          self_attn.dense, mlp.{fc1,fc2}}, final_layernorm, lm_head with a bias.
+ *   opt    [model.]decoder.{embed_tokens, embed_positions (context + 2 rows), layers.N.{
+ *          self_attn.{q,k,v,out}_proj, self_attn_layer_norm, fc1, fc2, final_layer_norm},
+ *          final_layer_norm (pre-norm only)}; lm_head is embed_tokens unless stored.
  *   t5     shared (or encoder.embed_tokens), {encoder,decoder}.block.N.layer.0.{SelfAttention.
  *          {q,k,v,o}, layer_norm}, block.0's SelfAttention.relative_attention_bias (the stack's
  *          one table), decoder.block.N.layer.1.{EncDecAttention.{q,k,v,o}, layer_norm}, the
@@ -365,11 +380,13 @@ static void build_bert(hf_loader *ld, const ats_hf_config *h) {
     ats_model *m = ld->model;
     const ats_model_config *c = &m->cfg;
     int D = c->d_model, F = c->d_ff;
-    const char *p = prefix_for(ld, "bert.", "embeddings.word_embeddings.weight");
+    const char *p = prefix_for(ld, h->tensor_prefix ? h->tensor_prefix : "bert.",
+                               "embeddings.word_embeddings.weight");
     m->tok_embed = matrix(ld, true, c->vocab_size, D, false,
                           tname(ld, "%sembeddings.word_embeddings.weight", p));
-    m->pos_embed =
-        fetch(ld, true, c->context, D, tname(ld, "%sembeddings.position_embeddings.weight", p));
+    /* (context + pos_offset, D): RoBERTa's first rows belong to padding */
+    m->pos_embed = fetch(ld, true, c->context + c->pos_offset, D,
+                         tname(ld, "%sembeddings.position_embeddings.weight", p));
     /* token_type_embeddings (type_vocab_size, D): every token has type 0, so row 0 */
     m->type_embed = fetch(ld, true, h->type_vocab_size, D,
                           tname(ld, "%sembeddings.token_type_embeddings.weight", p));
@@ -394,6 +411,8 @@ static void build_bert(hf_loader *ld, const ats_hf_config *h) {
     }
 }
 
+static void norms_plus_one(hf_loader *ld);
+
 static void build_llama(hf_loader *ld, const ats_hf_config *h) {
     ats_model *m = ld->model;
     const ats_model_config *c = &m->cfg;
@@ -407,19 +426,213 @@ static void build_llama(hf_loader *ld, const ats_hf_config *h) {
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
         ats_layer *L = &m->layers[l];
         L->attn_norm = rmsnorm(ld, D, tname(ld, "%slayers.%d.input_layernorm.weight", p, l));
-        L->wq = linear(ld, dq, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.q_proj", p, l));
-        L->wk = linear(ld, dkv, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.k_proj", p, l));
-        L->wv = linear(ld, dkv, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.v_proj", p, l));
+        if (h->fused_qkv) { /* Phi-3 qkv_proj (dq + 2 dkv, D): q rows, then k, then v */
+            ats_linear qkv = linear(ld, dq + 2 * dkv, D, qkv_bias,
+                                    tname(ld, "%slayers.%d.self_attn.qkv_proj", p, l));
+            if (ld->status != ATS_OK)
+                break;
+            L->wq = ats_linear_outputs(&qkv, 0, dq);
+            L->wk = ats_linear_outputs(&qkv, dq, dkv);
+            L->wv = ats_linear_outputs(&qkv, dq + dkv, dkv);
+        } else {
+            L->wq = linear(ld, dq, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.q_proj", p, l));
+            L->wk = linear(ld, dkv, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.k_proj", p, l));
+            L->wv = linear(ld, dkv, D, qkv_bias, tname(ld, "%slayers.%d.self_attn.v_proj", p, l));
+        }
         L->wo = linear(ld, D, dq, o_bias, tname(ld, "%slayers.%d.self_attn.o_proj", p, l));
-        L->mlp_norm =
-            rmsnorm(ld, D, tname(ld, "%slayers.%d.post_attention_layernorm.weight", p, l));
-        L->gate = linear(ld, F, D, mlp_bias, tname(ld, "%slayers.%d.mlp.gate_proj", p, l));
-        L->up = linear(ld, F, D, mlp_bias, tname(ld, "%slayers.%d.mlp.up_proj", p, l));
+        if (c->post_block_norm) { /* Gemma 2: a norm on each block's output too */
+            L->post_attn_norm =
+                rmsnorm(ld, D, tname(ld, "%slayers.%d.post_attention_layernorm.weight", p, l));
+            L->mlp_norm =
+                rmsnorm(ld, D, tname(ld, "%slayers.%d.pre_feedforward_layernorm.weight", p, l));
+            L->post_mlp_norm =
+                rmsnorm(ld, D, tname(ld, "%slayers.%d.post_feedforward_layernorm.weight", p, l));
+        } else {
+            L->mlp_norm =
+                rmsnorm(ld, D, tname(ld, "%slayers.%d.post_attention_layernorm.weight", p, l));
+        }
+        if (h->fused_gate_up) { /* Phi-3 gate_up_proj (2F, D): the gate rows, then the up rows */
+            ats_linear gu =
+                linear(ld, 2 * F, D, mlp_bias, tname(ld, "%slayers.%d.mlp.gate_up_proj", p, l));
+            if (ld->status != ATS_OK)
+                break;
+            L->gate = ats_linear_outputs(&gu, 0, F);
+            L->up = ats_linear_outputs(&gu, F, F);
+        } else {
+            L->gate = linear(ld, F, D, mlp_bias, tname(ld, "%slayers.%d.mlp.gate_proj", p, l));
+            L->up = linear(ld, F, D, mlp_bias, tname(ld, "%slayers.%d.mlp.up_proj", p, l));
+        }
         L->down = linear(ld, D, F, mlp_bias, tname(ld, "%slayers.%d.mlp.down_proj", p, l));
     }
     m->final_norm = rmsnorm(ld, D, tname(ld, "%snorm.weight", p));
     m->lm_head = h->tie_embeddings ? m->tok_embed
                                    : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
+    if (h->norm_plus_one)
+        norms_plus_one(ld);
+}
+
+/* ---- the families that differ from Llama and BERT in their tensors ------------------------- */
+
+/* Gemma's RMSNorm multiplies by (1 + w): every RMS norm of the model becomes w + 1 (float32
+ * copies), so the forward pass runs a plain RMSNorm. */
+static void norms_plus_one(hf_loader *ld) {
+    ats_model *m = ld->model;
+    int D = m->cfg.d_model;
+    for (int l = 0; l <= m->cfg.n_layer && ld->status == ATS_OK; l++) {
+        ats_norm *norms[4] = {&m->final_norm, NULL, NULL, NULL};
+        if (l < m->cfg.n_layer) {
+            ats_layer *L = &m->layers[l];
+            norms[0] = &L->attn_norm, norms[1] = &L->mlp_norm;
+            norms[2] = &L->post_attn_norm, norms[3] = &L->post_mlp_norm;
+        }
+        for (int k = 0; k < 4 && ld->status == ATS_OK; k++) {
+            if (!norms[k] || !norms[k]->w)
+                continue;
+            float *w = ats_model_alloc_floats(m, (size_t)D, ld->err);
+            if (!w) {
+                ld->status = ATS_ERR_NOMEM;
+                break;
+            }
+            for (int i = 0; i < D; i++)
+                w[i] = norms[k]->w[i] + 1.0f;
+            norms[k]->w = w;
+        }
+    }
+}
+
+/* GPT-NeoX's query_key_value `base` (3D, D) with bias (3D): for each head, its dh query rows,
+ * then its key rows, then its value rows. Regrouped into q, k and v maps (D, D) each, float32. */
+static void neox_qkv(hf_loader *ld, ats_layer *L, bool bias, const char *base) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, dh = c->d_head, H = c->n_head;
+    char b[sizeof ld->name];
+    snprintf(b, sizeof b, "%s", base);
+    const float *w = fetch(ld, true, 3 * D, D, tname(ld, "%s.weight", b));
+    const float *bs = bias ? fetch(ld, true, 3 * D, -1, tname(ld, "%s.bias", b)) : NULL;
+    if (ld->status != ATS_OK)
+        return;
+    ats_linear *out[3] = {&L->wq, &L->wk, &L->wv};
+    for (int part = 0; part < 3; part++) {
+        float *pw = ats_model_alloc_floats(m, (size_t)D * D, ld->err);
+        float *pb = bs ? ats_model_alloc_floats(m, (size_t)D, ld->err) : NULL;
+        if (!pw || (bs && !pb)) {
+            ld->status = ATS_ERR_NOMEM;
+            return;
+        }
+        for (int hh = 0; hh < H; hh++) {
+            /* rows hh*dh.. of this part come from rows (3 hh + part) dh.. of the fused map */
+            size_t src = ((size_t)3 * hh + part) * dh, dst = (size_t)hh * dh;
+            memcpy(pw + dst * D, w + src * D, (size_t)dh * D * sizeof(float));
+            if (pb)
+                memcpy(pb + dst, bs + src, (size_t)dh * sizeof(float));
+        }
+        *out[part] = (ats_linear){.w = pw, .b = pb, .n_out = D, .n_in = D, .ld = D};
+    }
+}
+
+static void build_gpt_neox(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff;
+    bias_rule bias = h->qkv_bias ? BIAS_REQUIRED : BIAS_NONE;
+    const char *p = prefix_for(ld, "gpt_neox.", "embed_in.weight");
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, tname(ld, "%sembed_in.weight", p));
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        L->attn_norm = layernorm(ld, D, tname(ld, "%slayers.%d.input_layernorm", p, l));
+        neox_qkv(ld, L, h->qkv_bias, tname(ld, "%slayers.%d.attention.query_key_value", p, l));
+        L->wo = linear(ld, D, D, bias, tname(ld, "%slayers.%d.attention.dense", p, l));
+        L->mlp_norm = layernorm(ld, D, tname(ld, "%slayers.%d.post_attention_layernorm", p, l));
+        L->up = linear(ld, F, D, BIAS_REQUIRED, tname(ld, "%slayers.%d.mlp.dense_h_to_4h", p, l));
+        L->down = linear(ld, D, F, BIAS_REQUIRED, tname(ld, "%slayers.%d.mlp.dense_4h_to_h", p, l));
+    }
+    m->final_norm = layernorm(ld, D, tname(ld, "%sfinal_layer_norm", p));
+    m->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "embed_out.weight");
+}
+
+static void build_phi(hf_loader *ld, const ats_hf_config *h) {
+    (void)h;
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff;
+    int dq = c->n_head * c->d_head, dkv = c->n_kv_head * c->d_head;
+    const char *p = prefix_for(ld, "model.", "embed_tokens.weight");
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false, tname(ld, "%sembed_tokens.weight", p));
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        /* one LayerNorm feeds both the attention and the MLP */
+        L->attn_norm = layernorm(ld, D, tname(ld, "%slayers.%d.input_layernorm", p, l));
+        L->mlp_norm = L->attn_norm;
+        L->wq = linear(ld, dq, D, BIAS_REQUIRED, tname(ld, "%slayers.%d.self_attn.q_proj", p, l));
+        L->wk = linear(ld, dkv, D, BIAS_REQUIRED, tname(ld, "%slayers.%d.self_attn.k_proj", p, l));
+        L->wv = linear(ld, dkv, D, BIAS_REQUIRED, tname(ld, "%slayers.%d.self_attn.v_proj", p, l));
+        L->wo = linear(ld, D, dq, BIAS_REQUIRED, tname(ld, "%slayers.%d.self_attn.dense", p, l));
+        L->up = linear(ld, F, D, BIAS_REQUIRED, tname(ld, "%slayers.%d.mlp.fc1", p, l));
+        L->down = linear(ld, D, F, BIAS_REQUIRED, tname(ld, "%slayers.%d.mlp.fc2", p, l));
+    }
+    m->final_norm = layernorm(ld, D, tname(ld, "%sfinal_layernorm", p));
+    m->lm_head = h->tie_embeddings ? m->tok_embed
+                                   : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
+    if (h->lm_head_bias)
+        m->lm_head.b = need1(ld, c->vocab_size, "lm_head.bias");
+}
+
+static void build_opt(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff;
+    const char *p = prefix_for(ld, "model.", "decoder.embed_tokens.weight");
+    m->tok_embed =
+        matrix(ld, true, c->vocab_size, D, false, tname(ld, "%sdecoder.embed_tokens.weight", p));
+    m->pos_embed = fetch(ld, true, c->context + c->pos_offset, D,
+                         tname(ld, "%sdecoder.embed_positions.weight", p));
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        char b[96];
+        snprintf(b, sizeof b, "%sdecoder.layers.%d", p, l);
+        L->attn_norm = layernorm(ld, D, tname(ld, "%s.self_attn_layer_norm", b));
+        L->wq = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.self_attn.q_proj", b));
+        L->wk = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.self_attn.k_proj", b));
+        L->wv = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.self_attn.v_proj", b));
+        L->wo = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.self_attn.out_proj", b));
+        L->mlp_norm = layernorm(ld, D, tname(ld, "%s.final_layer_norm", b));
+        L->up = linear(ld, F, D, BIAS_REQUIRED, tname(ld, "%s.fc1", b));
+        L->down = linear(ld, D, F, BIAS_REQUIRED, tname(ld, "%s.fc2", b));
+    }
+    if (c->final_norm)
+        m->final_norm = layernorm(ld, D, tname(ld, "%sdecoder.final_layer_norm", p));
+    bool stored = find(ld, "lm_head.weight", NULL) != NULL;
+    m->lm_head = h->tie_embeddings || !stored
+                     ? m->tok_embed
+                     : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
+}
+
+static void build_distilbert(hf_loader *ld, const ats_hf_config *h) {
+    (void)h;
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, F = c->d_ff;
+    const char *p = prefix_for(ld, "distilbert.", "embeddings.word_embeddings.weight");
+    m->tok_embed = matrix(ld, true, c->vocab_size, D, false,
+                          tname(ld, "%sembeddings.word_embeddings.weight", p));
+    m->pos_embed =
+        fetch(ld, true, c->context, D, tname(ld, "%sembeddings.position_embeddings.weight", p));
+    m->embed_norm = layernorm(ld, D, tname(ld, "%sembeddings.LayerNorm", p));
+    for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
+        ats_layer *L = &m->layers[l];
+        char b[96];
+        snprintf(b, sizeof b, "%stransformer.layer.%d", p, l);
+        L->wq = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.attention.q_lin", b));
+        L->wk = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.attention.k_lin", b));
+        L->wv = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.attention.v_lin", b));
+        L->wo = linear(ld, D, D, BIAS_REQUIRED, tname(ld, "%s.attention.out_lin", b));
+        L->attn_norm = layernorm(ld, D, tname(ld, "%s.sa_layer_norm", b));
+        L->up = linear(ld, F, D, BIAS_REQUIRED, tname(ld, "%s.ffn.lin1", b));
+        L->down = linear(ld, D, F, BIAS_REQUIRED, tname(ld, "%s.ffn.lin2", b));
+        L->mlp_norm = layernorm(ld, D, tname(ld, "%s.output_layer_norm", b));
+    }
 }
 
 /* One T5 stack ("encoder" or "decoder") into `m`, whose cfg says its shape. */
@@ -609,14 +822,36 @@ static ats_status load(hf_loader *ld) {
     m->layers = ats_model_alloc(m, (size_t)m->cfg.n_layer * sizeof(ats_layer), ld->err);
     if (!m->layers)
         return ATS_ERR_NOMEM;
-    if (m->cfg.arch == ATS_ARCH_GPT2)
+    switch (m->cfg.arch) {
+    case ATS_ARCH_GPT2:
         build_gpt2(ld, &h);
-    else if (m->cfg.arch == ATS_ARCH_T5)
+        break;
+    case ATS_ARCH_T5:
         build_t5(ld, &h);
-    else if (m->cfg.arch == ATS_ARCH_BERT)
+        break;
+    case ATS_ARCH_BERT:
+    case ATS_ARCH_ROBERTA:
         build_bert(ld, &h);
-    else
+        break;
+    case ATS_ARCH_DISTILBERT:
+        build_distilbert(ld, &h);
+        break;
+    case ATS_ARCH_GPT_NEOX:
+        build_gpt_neox(ld, &h);
+        break;
+    case ATS_ARCH_PHI:
+        build_phi(ld, &h);
+        break;
+    case ATS_ARCH_OPT:
+        build_opt(ld, &h);
+        break;
+    default: /* llama, mistral, qwen2, gemma, gemma2, phi3 */
         build_llama(ld, &h);
+        break;
+    }
+    snprintf(m->info.family, sizeof m->info.family, "%s", h.family);
+    memcpy(m->info.choices, h.choices, sizeof m->info.choices);
+    m->info.n_choices = h.n_choices;
     if (ld->status != ATS_OK)
         return ld->status;
     if ((s = load_head_scores(ld, path)) != ATS_OK)

@@ -109,67 +109,6 @@ static ats_status apply_types(tok_pipeline *t, const gguf_vocab *gv, ats_error *
 
 /* ---- gpt2 ----------------------------------------------------------------------------------- */
 
-static const char pat_gpt2[] =
-    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-static const char pat_llama3[] =
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+"
-    "[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-static const char pat_qwen2[] =
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+"
-    "[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
-static bool name_in(ats_gguf_str pre, const char *const *names) {
-    for (; *names; names++) {
-        if (str_eq(pre, *names))
-            return true;
-    }
-    return false;
-}
-
-/* The regex sequence llama.cpp uses for tokenizer.ggml.pre (each split isolates its matches).
- * Names llama.cpp does not know fall back to its "default" sequence, as llama.cpp does. */
-static ats_status bpe_pre(tok_pipeline *t, const ats_gguf *g, bool *add_bos, ats_error *err) {
-    static const char *const gpt2[] = {
-        "gpt-2",      "phi-2",   "jina-es",    "jina-de",      "gigachat",    "jina-v2-es",
-        "jina-v2-de", "a.x-4.0", "mellum",     "mpt",          "olmo",        "jais",
-        "trillion",   "exaone4", "jina-v1-en", "jina-v2-code", "roberta-bpe", NULL};
-    static const char *const llama3[] = {"llama3",  "llama-v3", "llama-bpe", "falcon3", "falcon-h1",
-                                         "pixtral", "midm-2.0", "lfm2",      NULL};
-    static const char *const llama3_like[] = {"dbrx", "smaug-bpe", NULL};
-    static const char *const qwen2[] = {"qwen2",     "deepseek-r1-qwen", "kormo",
-                                        "stablelm2", "megrez",           NULL};
-    static const char *const digits_then_gpt2[] = {"starcoder", "refact", "command-r",  "smollm",
-                                                   "codeshell", "exaone", "minerva-7b", NULL};
-    ats_gguf_str pre = {.data = "default", .len = 7};
-    ats_gguf_get_str(g, "tokenizer.ggml.pre", &pre);
-    if (name_in(pre, gpt2))
-        return ats_tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err);
-    if (name_in(pre, llama3) || name_in(pre, llama3_like)) {
-        t->model.ignore_merges = true;
-        *add_bos = name_in(pre, llama3);
-        return ats_tok_pipeline_add_regex_split(t, pat_llama3, TOK_SPLIT_ISOLATED, false, err);
-    }
-    if (name_in(pre, qwen2))
-        return ats_tok_pipeline_add_regex_split(t, pat_qwen2, TOK_SPLIT_ISOLATED, false, err);
-    if (name_in(pre, digits_then_gpt2)) {
-        ats_status st =
-            ats_tok_pipeline_add_regex_split(t, "\\p{N}", TOK_SPLIT_ISOLATED, false, err);
-        return st == ATS_OK
-                   ? ats_tok_pipeline_add_regex_split(t, pat_gpt2, TOK_SPLIT_ISOLATED, false, err)
-                   : st;
-    }
-    const char *const *seq;
-    static const char *const falcon[] = {"[\\p{P}\\$\\+<=>\\^~\\|`]+", pat_gpt2, "[0-9][0-9][0-9]",
-                                         NULL};
-    static const char *const fallback[] = {"[\\p{P}\\$\\+<=>\\^~\\|]+", pat_gpt2, "\\p{N}+",
-                                           "[0-9][0-9][0-9]", NULL};
-    seq = str_eq(pre, "falcon") ? falcon : fallback;
-    ats_status st = ATS_OK;
-    for (; *seq && st == ATS_OK; seq++)
-        st = ats_tok_pipeline_add_regex_split(t, *seq, TOK_SPLIT_ISOLATED, false, err);
-    return st;
-}
-
 static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab *gv,
                            ats_error *err) {
     const char *path = g->file->path;
@@ -179,7 +118,12 @@ static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
     for (uint32_t id = 0; id < gv->n && st == ATS_OK; id++) {
         raw.n = 0;
         bool ok = false;
-        if (type_of(gv, id) != TYPE_CONTROL)
+        /* user-defined tokens are raw text ("ü"), matched in the text before BPE, never looked
+         * up by BPE (whose byte-level "Ã¼" is another token) */
+        int32_t type = type_of(gv, id);
+        if (type == TYPE_USER)
+            v->flags[id] |= TOK_FLAG_NOLOOKUP;
+        if (type != TYPE_CONTROL && type != TYPE_USER)
             st = ats_tok_bytelevel_decode(gv->text[id], gv->len[id], &raw, &ok, err);
         if (st == ATS_OK)
             st = ok ? ats_tok_vocab_set(v, (int32_t)id, raw.p, raw.n, err)
@@ -228,8 +172,12 @@ static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
     if (st != ATS_OK)
         return st;
 
-    bool add_bos = false;
-    if ((st = bpe_pre(t, g, &add_bos, err)) != ATS_OK)
+    /* the pre-tokenizer llama.cpp names (tok_gguf_pre.c); files without one get llama.cpp's
+     * "default" */
+    ats_gguf_str pre = {.data = "default", .len = 7};
+    ats_gguf_get_str(g, "tokenizer.ggml.pre", &pre);
+    bool add_bos = false, add_sep = false;
+    if ((st = ats_tok_gguf_pre(t, pre.data, pre.len, &add_bos, &add_sep, err)) != ATS_OK)
         return st;
     t->model.kind = TOK_MODEL_BPE;
     t->model.byte_level = true;
@@ -240,6 +188,9 @@ static ats_status gguf_bpe(tok_pipeline *t, const ats_gguf *g, const gguf_vocab 
         t->prefix[t->n_prefix++] = id;
     if (flag(g, "tokenizer.ggml.add_eos_token", false) &&
         special_id(g, "tokenizer.ggml.eos_token_id", gv->n, &id))
+        t->suffix[t->n_suffix++] = id;
+    if (flag(g, "tokenizer.ggml.add_sep_token", add_sep) &&
+        special_id(g, "tokenizer.ggml.seperator_token_id", gv->n, &id))
         t->suffix[t->n_suffix++] = id;
     snprintf(t->base.kind, sizeof t->base.kind, "byte-level BPE");
     return ATS_OK;

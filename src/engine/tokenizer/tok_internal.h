@@ -432,6 +432,14 @@ typedef struct tok_spm_desc {
 ats_status ats_tok_spm_unigram_build(tok_pipeline *t, const tok_spm_desc *s, int vocab_size,
                                      int n_extra, ats_error *err);
 
+/* ---- GGUF byte-level BPE pre-tokenizers (tok_gguf_pre.c) ------------------------------------ */
+
+/* Adds the splits llama.cpp uses for tokenizer.ggml.pre `name` (len bytes) and sets the model's
+ * ignore_merges; *add_bos and *add_sep say whether llama.cpp adds BOS / appends the separator
+ * by default. ATS_ERR_UNSUPPORTED naming the pre-tokenizer for names it does not know. */
+ats_status ats_tok_gguf_pre(tok_pipeline *t, const char *name, size_t len, bool *add_bos,
+                            bool *add_sep, ats_error *err);
+
 /* Appends token `id`'s readable piece to out. */
 ats_status ats_tok_render_piece(const tok_pipeline *t, int32_t id, tok_buf *out, ats_error *err);
 

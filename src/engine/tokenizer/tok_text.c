@@ -29,6 +29,8 @@ ats_status ats_tok_text_reserve(tok_text *t, size_t extra, ats_error *err) {
 
 ats_status ats_tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, int32_t e,
                            ats_error *err) {
+    if (n == 0) /* nothing to copy (and t->b may still be NULL) */
+        return ATS_OK;
     ats_status st = ats_tok_text_reserve(t, n, err);
     if (st != ATS_OK)
         return st;
@@ -43,6 +45,8 @@ ats_status ats_tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t
 
 ats_status ats_tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size_t n,
                                 ats_error *err) {
+    if (n == 0) /* nothing to copy (and t->b may still be NULL) */
+        return ATS_OK;
     ats_status st = ats_tok_text_reserve(t, n, err);
     if (st != ATS_OK)
         return st;

@@ -48,6 +48,16 @@ ats_status ats_tokens_push(ats_tokens *tokens, int32_t id, int32_t start, int32_
 /* Keeps the first n tokens. */
 void ats_tokens_truncate(ats_tokens *tokens, int n);
 
+/* A copy of the list, or NULL (err filled) when out of memory. */
+ats_tokens *ats_tokens_copy(const ats_tokens *from, ats_error *err);
+
+/* The text tokens [from, to) add when decoded by `tok` (engine.h's ats_model_tokens_text). */
+ats_status ats_tokenizer_text(const ats_tokenizer *tok, const ats_tokens *tokens, int from, int to,
+                              bool after_text, char **out, size_t *len, ats_error *err);
+
+/* Sets the byte span of token `index` (in range). */
+void ats_tokens_set_span(ats_tokens *tokens, int index, int32_t start, int32_t end);
+
 /* ---- constructors, one per vocabulary source ---------------------------------------------- */
 
 /* A Hugging Face folder's tokenizer: spiece.model for T5 folders (config.json's model_type t5,

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates tests/reference/tokenizers/FAMILY.jsonl: the token ids Hugging Face's tokenizers
+# library (the npm package `tokenizers`, its Rust core) gives for texts.json under the
+# tokenizer.json that make_family.py writes for each family. Run it after changing either; the
+# tests compare attnscope's ids with these files. Needs node, npm (the registry, once) and
+# /usr/bin/python3 with numpy.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+npm install --silent --prefix "$work/npm" tokenizers@0.23.2 >/dev/null
+for family in $(/usr/bin/python3 "$here/../make_family.py" --list); do
+    /usr/bin/python3 "$here/../make_family.py" "$family" "$work/$family"
+    NODE_PATH="$work/npm/node_modules" node "$here/expected_ids.js" \
+        "$work/$family/tokenizer.json" "$here/texts.json" >"$here/$family.jsonl"
+    echo "$family: $(wc -l <"$here/$family.jsonl") texts"
+done

@@ -1,0 +1,432 @@
+/* The model families as configurations of the one forward pass, against truth from outside the
+ * project. For each family tests/reference/make_family.py writes a tiny random checkpoint in the
+ * family's Hugging Face layout (at test time; nothing binary is committed), and
+ * tests/reference/hf_reference.py computes float64 outputs the way transformers' modeling code
+ * does. The engine must give the ids Hugging Face's tokenizers library gives
+ * (tests/reference/tokenizers/FAMILY.jsonl), attentions within 1e-4 and the last logits (or an
+ * encoder's hidden states) within 1e-3; `attnscope info` must name the family and its choices,
+ * and the window must show in the attention (zeros outside the band). The architectures llama.cpp
+ * defines are also converted to GGUF as its converter does (tests/reference/gguf_from_hf.py)
+ * and checked the same way. Skips without /usr/bin/python3 and numpy. */
+#include "python_tools.h"
+#include "test_support.h"
+
+#include "attnscope/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const double ATTN_TOL = 1e-4;
+static const double LOGIT_TOL = 1e-3;
+
+typedef struct family {
+    const char *name;   /* make_family.py's name, and tokenizers/NAME.jsonl */
+    const char *arch;   /* ats_arch_name */
+    const char *choice; /* a phrase info must show among the choices */
+} family;
+
+static const family FAMILIES[] = {
+    {"gpt_neox", "gpt_neox", "parallel residual"},
+    {"gpt_neox_sequential", "gpt_neox", "sequential residual"},
+    {"phi", "phi", "parallel attention and MLP"},
+    {"phi3", "phi3", "qkv_proj"},
+    {"gemma", "gemma", "(1 + weight)"},
+    {"gemma2", "gemma2", "attention soft-cap"},
+    {"mistral", "mistral", "sliding window of 4 tokens"},
+    {"qwen2", "qwen2", "biases on the query, key and value"},
+    {"llama3", "llama", "rope scaling llama3"},
+    {"opt", "opt", "offset 2"},
+    {"opt_postnorm", "opt", "post-norm"},
+    {"roberta", "roberta", "padding_idx + 1"},
+    {"xlm-roberta", "roberta", "padding_idx + 1"},
+    {"distilbert", "distilbert", "no token type"},
+};
+
+/* Sets the keys of `patch` (a JSON object) in model/config.json. */
+static void patch_config(const char *model, const char *patch) {
+    char path[4300];
+    snprintf(path, sizeof path, "%s/config.json", model);
+    json_t *cfg = ats_load_json_file(path);
+    json_t *change = ats_parse_json(patch);
+    json_object_update(cfg, change);
+    assert_int_equal(json_dump_file(cfg, path, JSON_INDENT(1)), 0);
+    json_decref(change);
+    json_decref(cfg);
+}
+
+typedef struct made {
+    char *dir; /* temporary: model/ and ref.json */
+    char model[4200];
+    json_t *ref; /* hf_reference.py's output */
+} made;
+
+/* The family's checkpoint, its config.json changed by `patch` (JSON, or NULL), and its reference
+ * outputs, made in a temporary folder. */
+static made make_patched(const family *f, const char *patch) {
+    ats_require_numpy();
+    made m = {.dir = ats_make_temp_dir()};
+    char script[4200], refscript[4200], cases[4200], ref[4200];
+    snprintf(m.model, sizeof m.model, "%s/%s", m.dir, f->name);
+    snprintf(script, sizeof script, "%s/tests/reference/make_family.py", ATS_SOURCE_DIR);
+    snprintf(refscript, sizeof refscript, "%s/tests/reference/hf_reference.py", ATS_SOURCE_DIR);
+    snprintf(cases, sizeof cases, "%s/tests/reference/tokenizers/%s.jsonl", ATS_SOURCE_DIR,
+             f->name);
+    snprintf(ref, sizeof ref, "%s/ref.json", m.dir);
+    const char *make_args[] = {script, f->name, m.model, NULL};
+    ats_run_python(make_args);
+    if (patch)
+        patch_config(m.model, patch);
+    const char *ref_args[] = {refscript, m.model, cases, ref, NULL};
+    ats_run_python(ref_args);
+    m.ref = ats_load_json_file(ref);
+    return m;
+}
+
+static made make(const family *f) {
+    return make_patched(f, NULL);
+}
+
+static void unmake(made *m) {
+    json_decref(m->ref);
+    ats_rmtree(m->dir);
+    free(m->dir);
+}
+
+static ats_model *load(const char *path) {
+    ats_model *model = NULL;
+    ats_error err;
+    if (ats_model_load(path, NULL, &model, &err) != ATS_OK)
+        fail_msg("%s: %s", path, err.message);
+    return model;
+}
+
+static float *flatten(const json_t *array, size_t expect, const char *what) {
+    float *out = calloc(expect ? expect : 1, sizeof *out);
+    assert_non_null(out);
+    if (ats_json_flatten(array, out, expect) != expect)
+        fail_msg("%s: the reference does not hold %zu numbers", what, expect);
+    return out;
+}
+
+/* One case: the text through the model's own tokenizer must give the reference's ids, and the
+ * run's numbers must match. */
+static void check_case(const ats_model *m, const json_t *c, const char *what) {
+    const ats_model_config *cfg = ats_model_get_config(m);
+    const char *text = json_string_value(json_object_get(c, "text"));
+    const json_t *ids = json_object_get(c, "ids");
+    const json_t *hidden = json_object_get(c, "hidden_last_layer");
+    ats_run_opts ro = ats_run_opts_default();
+    ro.want_hidden = hidden != NULL;
+    ro.want_logits = hidden == NULL;
+    ats_run *run = NULL;
+    ats_error err;
+    if (ats_run_text(m, text, strlen(text), &ro, &run, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    const ats_tokens *toks = ats_run_get_tokens(run);
+    int T = ats_tokens_count(toks);
+    if ((size_t)T != json_array_size(ids))
+        fail_msg("%s: %d tokens, Hugging Face's tokenizers give %zu", what, T,
+                 json_array_size(ids));
+    for (int i = 0; i < T; i++)
+        if (ats_tokens_get(toks, i)->id != (int32_t)json_integer_value(json_array_get(ids, i)))
+            fail_msg("%s: token %d is %d, Hugging Face's tokenizers give %lld", what, i,
+                     ats_tokens_get(toks, i)->id,
+                     (long long)json_integer_value(json_array_get(ids, i)));
+    char label[512];
+    size_t n_attn = (size_t)cfg->n_layer * cfg->n_head * T * T;
+    float *want = flatten(json_object_get(c, "attentions"), n_attn, what);
+    snprintf(label, sizeof label, "%s attentions", what);
+    ats_assert_close(ats_run_attentions(run), want, n_attn, ATTN_TOL, label);
+    free(want);
+    if (hidden) {
+        size_t n = (size_t)T * cfg->d_model;
+        want = flatten(hidden, n, what);
+        snprintf(label, sizeof label, "%s hidden states", what);
+        ats_assert_close(ats_run_hidden(run), want, n, LOGIT_TOL, label);
+    } else {
+        want = flatten(json_object_get(c, "logits_last"), (size_t)cfg->vocab_size, what);
+        snprintf(label, sizeof label, "%s logits", what);
+        ats_assert_close(ats_run_logits_last(run), want, (size_t)cfg->vocab_size, LOGIT_TOL, label);
+    }
+    free(want);
+    ats_run_free(run);
+}
+
+/* Every layer's rows are zero outside its window (keys i - W < j <= i), and the windowed
+ * layers are the ones the family's config says. */
+static void check_window(const ats_model *m, const char *what) {
+    const ats_model_config *c = ats_model_get_config(m);
+    static const char text[] = "Once upon a time, in a quiet village by the sea, there lived Lily.";
+    ats_run_opts ro = ats_run_opts_default();
+    ats_run *run = NULL;
+    ats_error err;
+    if (ats_run_text(m, text, sizeof text - 1, &ro, &run, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    int T = ats_run_n_tokens(run), windowed = 0;
+    assert_true(T > c->sliding_window + 2);
+    for (int l = 0; l < c->n_layer; l++) {
+        int W = ats_config_layer_window(c, l);
+        windowed += W > 0;
+        for (int h = 0; h < c->n_head; h++) {
+            const float *a = ats_run_attention(run, l, h);
+            for (int i = 0; i < T; i++)
+                for (int j = 0; j < T; j++) {
+                    bool inside = j <= i && (W == 0 || j > i - W);
+                    if (!inside && a[(size_t)i * T + j] != 0.0f)
+                        fail_msg("%s: layer %d head %d row %d key %d is %g outside the window %d",
+                                 what, l, h, i, j, (double)a[(size_t)i * T + j], W);
+                    if (inside && W > 0 && !(a[(size_t)i * T + j] > 0.0f))
+                        fail_msg("%s: layer %d row %d key %d is inside the window but 0", what, l,
+                                 i, j);
+                }
+        }
+    }
+    assert_true(windowed > 0);
+    ats_run_free(run);
+}
+
+/* A run too long to keep its attention (a budget of one byte) computes each head on demand from
+ * its queries and keys: the same numbers as the kept run, windows and soft-caps included. */
+static void check_on_demand(const ats_model *m, const char *what) {
+    static const char text[] = "Once upon a time, in a quiet village by the sea, there lived Lily.";
+    const ats_model_config *c = ats_model_get_config(m);
+    ats_run_opts ro = ats_run_opts_default();
+    ats_run *kept = NULL, *lazy = NULL;
+    ats_error err;
+    if (ats_run_text(m, text, sizeof text - 1, &ro, &kept, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    ro.attention_budget = 1;
+    if (ats_run_text(m, text, sizeof text - 1, &ro, &lazy, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    assert_null(ats_run_attentions(lazy));
+    size_t T = (size_t)ats_run_n_tokens(kept);
+    for (int l = 0; l < c->n_layer; l++)
+        for (int h = 0; h < c->n_head; h++) {
+            const float *a = NULL;
+            if (ats_run_attention_acquire(lazy, l, h, &a, &err) != ATS_OK)
+                fail_msg("%s: %s", what, err.message);
+            char label[160];
+            snprintf(label, sizeof label, "%s on demand, layer %d head %d", what, l, h);
+            ats_assert_close(a, ats_run_attention(kept, l, h), T * T, 1e-6, label);
+            ats_run_attention_release(lazy, a);
+        }
+    ats_run_free(kept);
+    ats_run_free(lazy);
+}
+
+/* The pipeline's step-by-step formula (ats_head_steps_compute) reproduces each layer's
+ * attention row of the last token: soft-cap and window included. */
+static void check_steps(const ats_model *m, const char *what) {
+    static const char text[] = "Once upon a time, in a quiet village by the sea";
+    const ats_model_config *c = ats_model_get_config(m);
+    ats_run_opts ro = ats_run_opts_default();
+    ro.detail_layer = ATS_DETAIL_ALL_LAYERS;
+    ats_run *run = NULL;
+    ats_error err;
+    if (ats_run_text(m, text, sizeof text - 1, &ro, &run, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    int T = ats_run_n_tokens(run);
+    for (int l = 0; l < c->n_layer; l++) {
+        ats_head_steps *st = NULL;
+        if (ats_head_steps_compute(run, l, 1, T - 1, NULL, &st, &err) != ATS_OK)
+            fail_msg("%s: %s", what, err.message);
+        assert_int_equal(st->window, ats_config_layer_window(c, l));
+        assert_true((st->capped != NULL) == (c->attn_softcap > 0.0f));
+        char label[160];
+        snprintf(label, sizeof label, "%s steps of layer %d", what, l);
+        ats_assert_close(st->weights, ats_run_attention(run, l, 1) + (size_t)(T - 1) * T, (size_t)T,
+                         1e-5, label);
+        ats_head_steps_free(st);
+    }
+    ats_run_free(run);
+}
+
+/* info names the family and its special choices, in text and JSON. */
+static void check_info(const family *f, const char *model) {
+    const char *args[] = {"info", "--model", model, NULL};
+    ats_cli_result r = ats_run_cli(args, NULL, 0);
+    assert_int_equal(r.exit_code, 0);
+    if (!strstr(r.out, "family ") || !strstr(r.out, f->choice))
+        fail_msg("%s: info does not show the family and '%s':\n%s", f->name, f->choice, r.out);
+    ats_cli_result_free(&r);
+    const char *jargs[] = {"info", "--model", model, "--json", NULL};
+    r = ats_run_cli(jargs, NULL, 0);
+    assert_int_equal(r.exit_code, 0);
+    json_t *obj = ats_parse_json(r.out);
+    assert_string_equal(json_string_value(json_object_get(obj, "arch")), f->arch);
+    assert_true(json_array_size(json_object_get(obj, "choices")) > 0);
+    json_decref(obj);
+    ats_cli_result_free(&r);
+}
+
+static void check_family(const family *f) {
+    made m = make(f);
+    ats_model *model = load(m.model);
+    assert_string_equal(ats_arch_name(ats_model_get_config(model)->arch), f->arch);
+    const json_t *cases = json_object_get(m.ref, "cases");
+    assert_true(json_array_size(cases) >= 10);
+    for (size_t i = 0; i < json_array_size(cases); i++) {
+        char what[128];
+        snprintf(what, sizeof what, "%s case %zu", f->name, i);
+        check_case(model, json_array_get(cases, i), what);
+    }
+    if (ats_model_get_config(model)->sliding_window > 0)
+        check_window(model, f->name);
+    check_on_demand(model, f->name);
+    check_steps(model, f->name);
+    check_info(f, m.model);
+    ats_model_free(model);
+    unmake(&m);
+}
+
+/* config.json of `model` with the keys of `patch` (JSON) set, then `attnscope info` must exit 2
+ * with one line naming `problem`. */
+static void expect_refused(const char *model, const char *patch, const char *problem) {
+    patch_config(model, patch);
+    const char *args[] = {"info", "--model", model, NULL};
+    ats_cli_result r = ats_run_cli(args, NULL, 0);
+    if (r.exit_code != 2 || ats_count_lines(r.err) != 1 || !strstr(r.err, problem) ||
+        !strstr(r.err, "config.json"))
+        fail_msg("%s: wanted exit 2 and one line naming config.json and '%s', got %d: %s", patch,
+                 problem, r.exit_code, r.err);
+    ats_cli_result_free(&r);
+}
+
+/* config.json of `model` with `patch` applied opens, and info shows `phrase`. */
+static void expect_choice(const char *model, const char *patch, const char *phrase) {
+    patch_config(model, patch);
+    const char *args[] = {"info", "--model", model, NULL};
+    ats_cli_result r = ats_run_cli(args, NULL, 0);
+    if (r.exit_code != 0 || !strstr(r.out, phrase))
+        fail_msg("%s: wanted info to say '%s', got %d:\n%s%s", patch, phrase, r.exit_code, r.out,
+                 r.err);
+    ats_cli_result_free(&r);
+}
+
+/* layer_types, where a config has it, decides which layers are windowed (as in transformers). */
+static void test_families_layer_types(void **state) {
+    (void)state;
+    made m = make(&FAMILIES[6]); /* mistral, 3 layers, window 4 */
+    expect_choice(m.model,
+                  "{\"layer_types\": [\"full_attention\", \"sliding_attention\", "
+                  "\"sliding_attention\"]}",
+                  "sliding window of 4 tokens on layers 1 and up");
+    expect_choice(m.model,
+                  "{\"layer_types\": [\"sliding_attention\", \"full_attention\", "
+                  "\"sliding_attention\"]}",
+                  "on the even layers");
+    patch_config(m.model, "{\"layer_types\": [\"full_attention\", \"full_attention\", "
+                          "\"full_attention\"]}");
+    ats_model *model = load(m.model);
+    assert_int_equal(ats_model_get_config(model)->sliding_window, 0);
+    ats_model_free(model);
+    unmake(&m);
+}
+
+static void test_families_refusals(void **state) {
+    (void)state;
+    made m = make(&FAMILIES[5]); /* gemma2 */
+    expect_refused(m.model, "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}}",
+                   "rope_scaling type 'yarn' is not supported");
+    expect_refused(m.model,
+                   "{\"rope_scaling\": null, \"rope_parameters\": {\"rope_type\": "
+                   "\"longrope\", \"rope_theta\": 10000}}",
+                   "rope_parameters type 'longrope' is not supported");
+    expect_refused(m.model,
+                   "{\"rope_parameters\": null, \"layer_types\": [\"sliding_attention\", "
+                   "\"full_attention\", \"full_attention\", \"sliding_attention\"]}",
+                   "'layer_types' puts the sliding window on layers in a pattern");
+    expect_refused(m.model, "{\"layer_types\": null, \"hidden_activation\": \"mish\"}",
+                   "hidden_activation 'mish' is not supported");
+    expect_refused(m.model, "{\"model_type\": \"gemma3_text\"}",
+                   "model_type 'gemma3_text' is not supported");
+    unmake(&m);
+    m = make(&FAMILIES[2]); /* phi */
+    expect_refused(m.model, "{\"qk_layernorm\": true}", "qk_layernorm 'true' is not supported");
+    unmake(&m);
+    m = make(&FAMILIES[9]); /* opt */
+    expect_refused(m.model, "{\"word_embed_proj_dim\": 16}", "word_embed_proj_dim");
+    unmake(&m);
+    m = make(&FAMILIES[0]); /* gpt_neox */
+    expect_refused(m.model, "{\"rotary_pct\": 0.2}", "an even number is needed");
+    unmake(&m);
+}
+
+/* The same checkpoint as llama.cpp's converter writes it (tests/reference/gguf_from_hf.py): the
+ * GGUF's own tokenizer and weights must give the same ids and numbers. `patch` brings the
+ * config to what GGUF can say (llama.cpp has no query_pre_attn_scalar and no Qwen2 window). */
+static void check_gguf(const family *f, const char *patch) {
+    made m = make_patched(f, patch);
+    char script[4200], gguf[4300];
+    snprintf(script, sizeof script, "%s/tests/reference/gguf_from_hf.py", ATS_SOURCE_DIR);
+    snprintf(gguf, sizeof gguf, "%s/model.gguf", m.dir);
+    const char *args[] = {script, m.model, gguf, NULL};
+    ats_run_python(args);
+    ats_model *model = load(gguf);
+    assert_string_equal(ats_model_get_info(model)->format, "gguf");
+    assert_true(ats_model_get_info(model)->family[0] != '\0');
+    const json_t *cases = json_object_get(m.ref, "cases");
+    for (size_t i = 0; i < json_array_size(cases); i++) {
+        char what[128];
+        snprintf(what, sizeof what, "%s GGUF case %zu", f->name, i);
+        check_case(model, json_array_get(cases, i), what);
+    }
+    ats_model_free(model);
+    unmake(&m);
+}
+
+static void test_families_gguf(void **state) {
+    (void)state;
+    check_gguf(&FAMILIES[0], NULL);                              /* gptneox */
+    check_gguf(&FAMILIES[1], NULL);                              /* gptneox, sequential */
+    check_gguf(&FAMILIES[2], NULL);                              /* phi2 */
+    check_gguf(&FAMILIES[3], NULL);                              /* phi3 */
+    check_gguf(&FAMILIES[4], NULL);                              /* gemma */
+    check_gguf(&FAMILIES[5], "{\"query_pre_attn_scalar\": 16}"); /* gemma2 */
+    check_gguf(&FAMILIES[7], "{\"use_sliding_window\": false}"); /* qwen2 */
+    check_gguf(&FAMILIES[8], NULL); /* llama with Llama 3's rope_freqs */
+}
+
+#define FAMILY_TEST(fn, index)                                                                     \
+    static void test_families_##fn(void **state) {                                                 \
+        (void)state;                                                                               \
+        check_family(&FAMILIES[index]);                                                            \
+    }
+
+FAMILY_TEST(gpt_neox, 0)
+FAMILY_TEST(gpt_neox_sequential, 1)
+FAMILY_TEST(phi, 2)
+FAMILY_TEST(phi3, 3)
+FAMILY_TEST(gemma, 4)
+FAMILY_TEST(gemma2, 5)
+FAMILY_TEST(mistral, 6)
+FAMILY_TEST(qwen2, 7)
+FAMILY_TEST(llama3, 8)
+FAMILY_TEST(opt, 9)
+FAMILY_TEST(opt_postnorm, 10)
+FAMILY_TEST(roberta, 11)
+FAMILY_TEST(xlm_roberta, 12)
+FAMILY_TEST(distilbert, 13)
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_families_gpt_neox),
+        cmocka_unit_test(test_families_gpt_neox_sequential),
+        cmocka_unit_test(test_families_phi),
+        cmocka_unit_test(test_families_phi3),
+        cmocka_unit_test(test_families_gemma),
+        cmocka_unit_test(test_families_gemma2),
+        cmocka_unit_test(test_families_mistral),
+        cmocka_unit_test(test_families_qwen2),
+        cmocka_unit_test(test_families_llama3),
+        cmocka_unit_test(test_families_opt),
+        cmocka_unit_test(test_families_opt_postnorm),
+        cmocka_unit_test(test_families_roberta),
+        cmocka_unit_test(test_families_xlm_roberta),
+        cmocka_unit_test(test_families_distilbert),
+        cmocka_unit_test(test_families_gguf),
+        cmocka_unit_test(test_families_layer_types),
+        cmocka_unit_test(test_families_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
