@@ -314,15 +314,23 @@ static void test_app_controller_keys_and_focus(void **state) {
     type(app, "!");
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
     assert_true(strchr(text_of(app), '!') != NULL);
-    /* Enter toggles; an editing key brings the text box back */
-    press(app, ATS_KEY_RETURN, 0);
+    /* Ctrl+Enter gives the views the keys; an editing key brings the text box back */
+    press(app, ATS_KEY_RETURN, ATS_MOD_CTRL);
     assert_int_equal(s->focus, ATS_FOCUS_VIEWS);
     press(app, ATS_KEY_BACKSPACE, 0);
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
     assert_string_equal(text_of(app), ATS_APP_SAMPLE_TEXT);
-    press(app, ATS_KEY_RETURN, 0);
+    /* Enter in the text box starts a new line; in the views it hands the keys back */
     press(app, ATS_KEY_RETURN, 0);
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
+    assert_non_null(strchr(text_of(app), '\n'));
+    assert_int_equal(strlen(text_of(app)), strlen(ATS_APP_SAMPLE_TEXT) + 1);
+    press(app, ATS_KEY_BACKSPACE, 0);
+    press(app, ATS_KEY_ESCAPE, 0);
+    assert_int_equal(s->focus, ATS_FOCUS_VIEWS);
+    press(app, ATS_KEY_RETURN, 0);
+    assert_int_equal(s->focus, ATS_FOCUS_TEXT);
+    assert_string_equal(text_of(app), ATS_APP_SAMPLE_TEXT);
     /* views, help, size, full screen, quit */
     press(app, ATS_KEY_TAB, 0);
     assert_int_equal(s->view.view, ATS_VIEW_LINES);

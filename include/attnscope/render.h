@@ -186,9 +186,13 @@ ats_status ats_dl_append(ats_dl *dl, const ats_dl *src, float dx, float dy);
  * rectangle covering the whole list, its background, left out). False when it draws nothing. */
 bool ats_dl_content_bounds(const ats_dl *dl, ats_font *font, float *x, float *y, float *w,
                            float *h);
-/* A copy of `dl` moved and sized to its content bounds and `margin` around them (within the
- * list, in whole pixels), its background resized with it: what an export writes, so a figure
- * has no blank band where the view was wider or taller. Free with ats_dl_free. */
+/* The whole-pixel rectangle of `dl` that holds its content bounds and `margin` around them
+ * (within the list): what an export keeps of a view, so a figure has no blank band where the
+ * view was wider or taller (the window crops its own canvas to it, pixel for pixel). */
+void ats_dl_trim_rect(const ats_dl *dl, ats_font *font, float margin, int *x, int *y, int *w,
+                      int *h);
+/* A copy of `dl` moved and sized to ats_dl_trim_rect, its background resized with it (what a
+ * vector export or an export at another scale draws). Free with ats_dl_free. */
 ats_status ats_dl_trimmed(const ats_dl *dl, ats_font *font, float margin, ats_dl **out);
 
 /* ---- canvas and rasterizer --------------------------------------------------------------- */

@@ -121,14 +121,24 @@ static void move_item(dl_item *it, float dx, float dy, float w0, float h0, float
     }
 }
 
-ats_status ats_dl_trimmed(const ats_dl *dl, ats_font *font, float margin, ats_dl **out) {
-    float x, y, w, h;
-    if (!ats_dl_content_bounds(dl, font, &x, &y, &w, &h))
-        x = y = 0, w = dl->width, h = dl->height, margin = 0;
+void ats_dl_trim_rect(const ats_dl *dl, ats_font *font, float margin, int *x, int *y, int *w,
+                      int *h) {
+    float bx, by, bw, bh;
+    if (!ats_dl_content_bounds(dl, font, &bx, &by, &bw, &bh))
+        bx = by = 0, bw = dl->width, bh = dl->height, margin = 0;
     /* whole pixels, within the list */
-    float x0 = fmaxf(0, floorf(x - margin)), y0 = fmaxf(0, floorf(y - margin));
-    float x1 = fminf(dl->width, ceilf(x + w + margin)), y1 = fminf(dl->height, ceilf(y + h + margin));
-    ats_status s = ats_dl_new(x1 - x0, y1 - y0, out);
+    float x0 = fmaxf(0, floorf(bx - margin)), y0 = fmaxf(0, floorf(by - margin));
+    float x1 = fminf(floorf(dl->width), ceilf(bx + bw + margin));
+    float y1 = fminf(floorf(dl->height), ceilf(by + bh + margin));
+    *x = (int)x0, *y = (int)y0;
+    *w = x1 > x0 ? (int)(x1 - x0) : 1, *h = y1 > y0 ? (int)(y1 - y0) : 1;
+}
+
+ats_status ats_dl_trimmed(const ats_dl *dl, ats_font *font, float margin, ats_dl **out) {
+    int ix, iy, iw, ih;
+    ats_dl_trim_rect(dl, font, margin, &ix, &iy, &iw, &ih);
+    float x0 = (float)ix, y0 = (float)iy;
+    ats_status s = ats_dl_new((float)iw, (float)ih, out);
     if (s != ATS_OK)
         return s;
     ats_dl *t = *out;

@@ -66,23 +66,27 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
         shown = composite;
         ats_meta_add(&meta, "Compare", "text A, text B and A \xE2\x88\x92 B side by side");
     }
-    /* the figure as shown, without the blank the views area had around it */
+    /* the figure as shown, without the blank the views area had around it: the SVG from the
+     * list moved to it, the PNG cut from the canvas (so its pixels are the window's) */
+    float margin = 16.0f * st->ui_scale;
+    int cx, cy, cw, ch;
+    ats_dl_trim_rect(shown, font, margin, &cx, &cy, &cw, &ch);
     ats_dl *dl = NULL;
-    if (s == ATS_OK && ats_dl_trimmed(shown, font, 16.0f * st->ui_scale, &dl) != ATS_OK) {
+    if (s == ATS_OK && kind == ATS_EXPORT_SVG &&
+        ats_dl_trimmed(shown, font, margin, &dl) != ATS_OK) {
         s = ATS_ERR_NOMEM;
         snprintf(err->message, sizeof err->message, "out of memory");
-    }
-    if (dl) {
-        w = (int)ats_dl_width(dl);
-        h = (int)ats_dl_height(dl);
     }
     if (s == ATS_OK && kind == ATS_EXPORT_SVG) {
         s = ats_svg_encode(dl, ats_font_family(font), &meta, 1.0f, (char **)bytes, len, err);
     } else if (s == ATS_OK) {
+        w = (int)ats_dl_width(shown);
+        h = (int)ats_dl_height(shown);
         ats_canvas c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), w, h, w * 4);
-        s = c.pixels ? ats_render_draw(&c, dl, font, 1.0f, err) : ATS_ERR_NOMEM;
+        s = c.pixels ? ats_render_draw(&c, shown, font, 1.0f, err) : ATS_ERR_NOMEM;
+        ats_canvas crop = ats_canvas_sub(c, cx, cy, cw, ch);
         if (s == ATS_OK)
-            s = ats_png_encode(&c, &meta, bytes, len, err);
+            s = ats_png_encode(&crop, &meta, bytes, len, err);
         free(c.pixels);
         if (s == ATS_ERR_NOMEM)
             snprintf(err->message, sizeof err->message, "out of memory");
@@ -158,8 +162,8 @@ static ats_status write_pipeline(const data_job *job, membuf *m, ats_error *err)
     const ats_model *model = ats_shared_model_get(job->model);
     const ats_run *run = ats_run_of_kind(job->run, job->kind);
     ats_run_pipeline pipe = {0};
-    ats_status s = run ? ats_run_pipeline_make(&pipe, model, run, job->layer, job->head,
-                                               job->token, &job->what_if, err)
+    ats_status s = run ? ats_run_pipeline_make(&pipe, model, run, job->layer, job->head, job->token,
+                                               &job->what_if, err)
                        : ATS_ERR_ARG;
     if (s == ATS_OK)
         s = ats_pipeline_write_json(m->f, model, run, job->text, job->text_len, &pipe.data,
@@ -216,8 +220,8 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
                                  {dc ? ".npz" : ".npy", m[1].data, m[1].len},
                                  {csv, m[2].data, m[2].len},
                                  {pipe, job->pipeline ? m[3].data : NULL, m[3].len}};
-        s = ats_export_files_write(job->dir, "attnscope-run", files, n_files, path, path_size,
-                                   NULL, err);
+        s = ats_export_files_write(job->dir, "attnscope-run", files, n_files, path, path_size, NULL,
+                                   err);
     } else if (s == ATS_ERR_NOMEM && !err->message[0]) {
         snprintf(err->message, sizeof err->message, "out of memory");
     }
@@ -234,8 +238,8 @@ static void *data_thread(void *arg) {
     ats_status s = write_data(job, path, sizeof path, &err);
     if (s == ATS_OK && job->pipeline) /* the pipeline's steps with the others */
         snprintf(msg, sizeof msg, "saved %.*s.json, %s, -L%dH%d.csv and -pipeline-L%dH%dT%d.json",
-                 (int)strlen(path) - 5, path, job->seq2seq ? ".npz" : ".npy", job->layer,
-                 job->head, job->layer, job->head, job->token);
+                 (int)strlen(path) - 5, path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head,
+                 job->layer, job->head, job->token);
     else if (s == ATS_OK) /* ".../attnscope-run-004.json": the NPY and CSV share its number */
         snprintf(msg, sizeof msg, "saved %.*s.json, %s and -L%dH%d.csv", (int)strlen(path) - 5,
                  path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head);
