@@ -7,19 +7,13 @@
  * median of a "typing" run: the same text one word longer, reusing the previous run's results
  * for the unchanged start (ats_run_opts.reuse), in milliseconds. */
 #include "attnscope/engine.h"
+#include "base.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { REPEATS = 9 };
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int compare_doubles(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -55,9 +49,9 @@ static double typing_ms(const ats_model *model, int words) {
     o.reuse = prev;
     for (int r = 0; r < REPEATS; r++) {
         ats_run *run = NULL;
-        double start = now_ms();
+        double start = ats_clock_ms();
         ats_status s = ats_run_text(model, after, strlen(after), &o, &run, NULL);
-        times[r] = now_ms() - start;
+        times[r] = ats_clock_ms() - start;
         ats_run_free(run);
         if (s != ATS_OK)
             times[r] = -1;
@@ -76,14 +70,14 @@ int main(int argc, char **argv) {
 
     ats_model *model;
     ats_error err;
-    double t0 = now_ms();
+    double t0 = ats_clock_ms();
     if (ats_model_load(model_path, NULL, &model, &err) != ATS_OK) {
         fprintf(stderr, "bench_forward: %s\n", err.message);
         return 2;
     }
     const ats_model_config *c = ats_model_get_config(model);
     printf("model %s: %d layers x %d heads, d_model %d; load %.1f ms\n", model_path, c->n_layer,
-           c->n_head, c->d_model, now_ms() - t0);
+           c->n_head, c->d_model, ats_clock_ms() - t0);
     printf("%8s %8s %12s %12s %12s\n", "words", "tokens", "median ms", "best ms", "typing ms");
 
     for (int k = 0; k < n_lengths; k++) {
@@ -93,14 +87,14 @@ int main(int argc, char **argv) {
         int tokens = 0;
         for (int r = 0; r < REPEATS; r++) {
             ats_run *run;
-            double start = now_ms();
+            double start = ats_clock_ms();
             if (ats_run_text(model, text, strlen(text), NULL, &run, &err) != ATS_OK) {
                 fprintf(stderr, "bench_forward: %s\n", err.message);
                 free(text);
                 ats_model_free(model);
                 return 1;
             }
-            times[r] = now_ms() - start;
+            times[r] = ats_clock_ms() - start;
             tokens = ats_run_n_tokens(run);
             ats_run_free(run);
         }

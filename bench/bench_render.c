@@ -28,15 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { CANVAS_W = 1600, CANVAS_H = 1000, MAX_LIST = 8 };
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 /* ---- synthetic attention -------------------------------------------------------------------- */
 
@@ -220,11 +213,11 @@ static bool run_case(const dataset *ds, int which, int runs, ats_font *font, ats
     double build[64], raster[64], total[64], cold = 0;
     bool ok = true;
     for (int r = 0; r <= runs && ok; r++) { /* run 0: the cold build, not in the median */
-        double t0 = now_ms();
+        double t0 = ats_clock_ms();
         ok = ats_view_build(view, &st, &ds->data, font, CANVAS_W, CANVAS_H, &err) == ATS_OK;
-        double t1 = now_ms();
+        double t1 = ats_clock_ms();
         ok = ok && ats_render_draw(canvas, ats_view_display_list(view), font, 1, &err) == ATS_OK;
-        double t2 = now_ms();
+        double t2 = ats_clock_ms();
         if (r == 0) {
             cold = t1 - t0;
             continue;

@@ -4,6 +4,7 @@
  *   bench_tokenizer [HF-folder | file.gguf | tokenizer.bin] [text-file] [repeats]
  *
  * Prints the load time and tokens per second (best of the repeats). */
+#include "base.h"
 #include "gguf.h"
 #include "tokenizer.h"
 
@@ -11,13 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-
-static double seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static bool ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), k = strlen(suffix);
@@ -72,7 +66,7 @@ int main(int argc, char **argv) {
     ats_tokenizer *tok = NULL;
     ats_gguf *gguf = NULL;
     struct stat st;
-    double t0 = seconds();
+    double t0 = ats_clock_ms() / 1e3;
     ats_status s;
     if (stat(source, &st) == 0 && S_ISDIR(st.st_mode)) {
         s = ats_tokenizer_from_hf_folder(source, &tok, &err);
@@ -91,7 +85,7 @@ int main(int argc, char **argv) {
         ats_gguf_free(gguf);
         return 2;
     }
-    double load = seconds() - t0;
+    double load = ats_clock_ms() / 1e3 - t0;
 
     size_t len = 0;
     char *text = argc > 2 ? read_all(argv[2], &len) : default_text(&len);
@@ -108,9 +102,9 @@ int main(int argc, char **argv) {
     int count = 0;
     for (int r = 0; r < repeats; r++) {
         ats_tokens *tokens = ats_tokens_new();
-        t0 = seconds();
+        t0 = ats_clock_ms() / 1e3;
         s = ats_tokenizer_encode(tok, text, len, true, tokens, &err);
-        double dt = seconds() - t0;
+        double dt = ats_clock_ms() / 1e3 - t0;
         count = ats_tokens_count(tokens);
         ats_tokens_free(tokens);
         if (s != ATS_OK) {

@@ -9,9 +9,17 @@ if(ATS_SANITIZE)
     add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(ATS_SANITIZE_THREAD)
+    # ThreadSanitizer: every data race between the window's threads (UI, worker, loader, data
+    # export) is reported; the tsan preset fails a test on the first report.
+    add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=thread)
+endif()
+
 if(ATS_FUZZ)
     # every library instrumented for coverage; the fuzz targets link libFuzzer's main
-    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=undefined)
     add_link_options(-fsanitize=address,undefined)
 endif()
 

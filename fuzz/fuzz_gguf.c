@@ -5,7 +5,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    const char *path = fuzz_write_file(data, size, ".gguf");
+    char buf[FUZZ_PATH_SIZE];
+    const char *path = fuzz_write_file(data, size, "model.gguf", buf);
     ats_model *model = NULL;
     ats_error err;
     if (path && ats_model_load(path, NULL, &model, &err) == ATS_OK) {

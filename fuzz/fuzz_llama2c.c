@@ -5,7 +5,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    const char *path = fuzz_write_file(data, size, ".bin");
+    char buf[FUZZ_PATH_SIZE];
+    const char *path = fuzz_write_file(data, size, "model.bin", buf);
     ats_model *model = NULL;
     if (path && ats_model_load(path, NULL, &model, NULL) == ATS_OK) {
         int32_t ids[3] = {0, 0, 0};

@@ -5,7 +5,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    const char *path = fuzz_write_file(data, size, ".safetensors");
+    char buf[FUZZ_PATH_SIZE];
+    const char *path = fuzz_write_file(data, size, "model.safetensors", buf);
     ats_safetensors *st = NULL;
     if (path && ats_safetensors_open(path, &st, NULL) == ATS_OK) {
         /* touch every tensor's bytes: they must lie inside the mapping */

@@ -7,7 +7,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    const char *path = fuzz_write_file(data, size, "-spiece.model");
+    char buf[FUZZ_PATH_SIZE];
+    const char *path = fuzz_write_file(data, size, "spiece.model", buf);
     if (!path)
         return 0;
     ats_tokenizer *tok = NULL;

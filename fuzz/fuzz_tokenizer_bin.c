@@ -5,7 +5,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    const char *path = fuzz_write_file(data, size, ".tokenizer.bin");
+    char buf[FUZZ_PATH_SIZE];
+    const char *path = fuzz_write_file(data, size, "tokenizer.bin", buf);
     ats_tokenizer *tok = NULL;
     if (path && ats_tokenizer_from_llama2c(path, 512, &tok, NULL) == ATS_OK) {
         static const char text[] =

@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fwrite(data, 1, size, f);
     fclose(f);
     ats_series s;
-    char err[512];
-    if (ats_series_read(dir, &s, err, sizeof err)) {
+    ats_error err;
+    if (ats_series_read(dir, &s, &err) == ATS_OK) {
         (void)ats_series_nearest(&s, 1000.0);
         ats_series_free(&s);
     }

@@ -7,9 +7,9 @@
  * into heatmap_png.png: the image beside this file. */
 #include "attnscope/engine.h"
 #include "attnscope/render.h"
+#include "attnscope/rundata.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static int fail(const ats_error *err) {
@@ -31,24 +31,13 @@ int main(int argc, char **argv) {
     if (ats_run_text(model, text, strlen(text), NULL, &run, &err) != ATS_OK)
         return fail(&err);
 
-    /* 2. the plain arrays a view draws from: token labels and the attention tensor */
-    int T = ats_run_n_tokens(run);
+    /* 2. the plain arrays a view draws from: token labels and the attention tensor (L, H, T, T),
+     *    borrowed from the run */
+    ats_run_view rv;
+    if (ats_run_view_make(&rv, model, run, text, &err) != ATS_OK)
+        return fail(&err);
+    int T = rv.data.n_tokens;
     const ats_model_config *cfg = ats_model_get_config(model);
-    const char **labels = malloc((size_t)T * sizeof *labels);
-    bool *special = malloc((size_t)T * sizeof *special);
-    for (int i = 0; i < T; i++) {
-        labels[i] = ats_tokens_get(ats_run_get_tokens(run), i)->piece;
-        special[i] = ats_tokens_get(ats_run_get_tokens(run), i)->special;
-    }
-    ats_view_data data = {.model_name = ats_model_get_info(model)->name,
-                          .text = text,
-                          .n_layer = cfg->n_layer,
-                          .n_head = cfg->n_head,
-                          .n_tokens = T,
-                          .tokens = labels,
-                          .special = special,
-                          .attention = ats_run_attentions(run),
-                          .causal = cfg->causal};
 
     /* 3. what to show, built at the size that shows every label, exported at twice that */
     ats_view_state st = ats_view_state_default();
@@ -60,19 +49,18 @@ int main(int argc, char **argv) {
     float w, h;
     if (ats_font_open(NULL, &font, &err) != ATS_OK || ats_view_new(&view) != ATS_OK)
         return fail(&err);
-    ats_view_natural_size(&st, &data, font, &w, &h);
-    if (ats_view_build(view, &st, &data, font, w, h, &err) != ATS_OK)
+    ats_view_natural_size(&st, &rv.data, font, &w, &h);
+    if (ats_view_build(view, &st, &rv.data, font, w, h, &err) != ATS_OK)
         return fail(&err);
     ats_meta meta;
-    ats_meta_for_view(&meta, &st, &data);
+    ats_meta_for_view(&meta, &st, &rv.data);
     if (ats_export_png(ats_view_display_list(view), font, 2.0f, &meta, out, &err) != ATS_OK)
         return fail(&err);
     printf("%s: layer %d, head %d of %s, %d tokens\n", out, st.layer, st.head, model_path, T);
 
     ats_view_free(view);
     ats_font_free(font);
-    free(labels);
-    free(special);
+    ats_run_view_free(&rv);
     ats_run_free(run);
     ats_model_free(model);
     return 0;

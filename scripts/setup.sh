@@ -22,6 +22,9 @@ PACKAGES=(
     libxml2-dev                         # tests parse exported SVG with a real XML parser
     python3-numpy                       # tests: quantized models (../shared/tools), families' references (tests/reference)
     xvfb xauth xdotool imagemagick      # the window test: virtual display, typing, screenshots
+    xclip                               # the GUI soak (bench/gui_soak.py) pastes through it
+    clang libclang-rt-14-dev            # the fuzz preset: clang's libFuzzer (and ASan for it)
+    python3                             # fuzz/make_corpus.py, bench/gui_soak.py
 )
 
 missing=()

@@ -16,11 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static void settle(ats_app *app) {
     for (int i = 0; i < 20000; i++) {
         ats_app_update(app, ats_clock_ms());
@@ -29,7 +24,7 @@ static void settle(ats_app *app) {
             ats_app_update(app, ats_clock_ms());
             return;
         }
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     fail_msg("the app did not settle within 20 s");
 }
@@ -45,10 +40,10 @@ static ats_app *start_on(const char *rel, const char *text) {
         snprintf(model, sizeof model, "%s", found);
     }
     ats_app_config cfg = {.model_path = model, .text = text, .text_len = strlen(text)};
-    char err[256] = "";
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    if (!app)
-        fail_msg("ats_app_new: %s", err);
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(&cfg, ats_clock_ms(), &app, &err) != ATS_OK)
+        fail_msg("ats_app_new: %s", err.message);
     settle(app);
     return app;
 }
@@ -276,9 +271,9 @@ static void test_app_analysis_compare_models(void **state) {
     const char *text = "Once upon a time there was a little girl";
     ats_app_config cfg = {
         .model_path = model, .compare_model_path = second, .text = text, .text_len = strlen(text)};
-    char err[256] = "";
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    assert_non_null(app);
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, ats_clock_ms(), &app, &err), ATS_OK);
     settle(app);
     settle(app); /* the second model loads after the first, then both texts run */
     assert_true(app->state.analysis.compare);

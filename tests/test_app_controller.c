@@ -13,11 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Runs frames until the worker is idle and its outcomes are applied (fails after 20 s). */
 static void settle(ats_app *app) {
     for (int i = 0; i < 20000; i++) {
@@ -30,16 +25,16 @@ static void settle(ats_app *app) {
                 ats_app_frame_presented(app, ats_clock_ms(), 0.5);
             return;
         }
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     fail_msg("the app did not settle within 20 s");
 }
 
 static ats_app *start(const ats_app_config *cfg) {
-    char err[256] = "";
-    ats_app *app = ats_app_new(cfg, ats_clock_ms(), err, sizeof err);
-    if (!app)
-        fail_msg("ats_app_new: %s", err);
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(cfg, ats_clock_ms(), &app, &err) != ATS_OK)
+        fail_msg("ats_app_new: %s", err.message);
     settle(app);
     return app;
 }
@@ -66,9 +61,9 @@ static const char *text_of(ats_app *app) {
 static void test_app_controller_first_run(void **state) {
     (void)state;
     ats_app_config cfg = {0};
-    char err[256];
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    assert_non_null(app);
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, ats_clock_ms(), &app, &err), ATS_OK);
     const ats_app_state *s = ats_app_get_state(app);
     assert_true(s->loading); /* loading from the first frame */
     assert_string_equal(s->loading_path, "builtin:demo");
@@ -105,16 +100,18 @@ static void test_app_controller_first_run(void **state) {
 static void test_app_controller_create_rejects_bad_text(void **state) {
     (void)state;
     ats_app_config cfg = {.text = "bad \xFF", .text_len = 5};
-    char err[256];
-    assert_null(ats_app_new(&cfg, 0, err, sizeof err));
-    assert_non_null(strstr(err, "--text"));
-    assert_non_null(strstr(err, "UTF-8"));
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, 0, &app, &err), ATS_ERR_ARG);
+    assert_null(app);
+    assert_non_null(strstr(err.message, "--text"));
+    assert_non_null(strstr(err.message, "UTF-8"));
     cfg = (ats_app_config){.text = "0123456789", .text_len = 10, .max_text_bytes = 4};
-    assert_null(ats_app_new(&cfg, 0, err, sizeof err));
-    assert_non_null(strstr(err, "limited to 4 bytes"));
+    assert_int_equal(ats_app_new(&cfg, 0, &app, &err), ATS_ERR_ARG);
+    assert_non_null(strstr(err.message, "limited to 4 bytes"));
     cfg = (ats_app_config){.latency_log_path = "/nonexistent-dir/lat.log"};
-    assert_null(ats_app_new(&cfg, 0, err, sizeof err));
-    assert_non_null(strstr(err, "/nonexistent-dir/lat.log"));
+    assert_int_equal(ats_app_new(&cfg, 0, &app, &err), ATS_ERR_IO);
+    assert_non_null(strstr(err.message, "/nonexistent-dir/lat.log"));
 }
 
 /* ---- typing -----------------------------------------------------------------------------------
@@ -558,7 +555,7 @@ static void test_app_controller_stale_outcomes_are_dropped(void **state) {
      * run computed on the old model arrives after the swap and must be dropped */
     for (int i = 0;
          i < 20000 && (ats_worker_running(app->worker) || ats_worker_loading(app->worker)); i++)
-        sleep_ms(1);
+        ats_sleep_ms(1);
     uint64_t stale_seq = app->shown_seq + 1;
     ats_app_update(app, ats_clock_ms());
     /* the old run went with its model; the stale one was not shown (the new model's run may

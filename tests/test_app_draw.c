@@ -21,11 +21,6 @@
 
 #define SENTENCE "The animal didn't cross the street because it was too tired."
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Frames until the worker is idle and its outcomes are applied. */
 static void settle(ats_app *app) {
     for (int i = 0; i < 20000; i++) {
@@ -35,7 +30,7 @@ static void settle(ats_app *app) {
             ats_app_update(app, ats_clock_ms());
             return;
         }
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     fail_msg("the app did not settle within 20 s");
 }
@@ -43,10 +38,10 @@ static void settle(ats_app *app) {
 static ats_app *start_with(const char *text, const char *export_dir) {
     ats_app_config cfg = {
         .text = text, .text_len = text ? strlen(text) : 0, .export_dir = export_dir};
-    char err[256] = "";
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    if (!app)
-        fail_msg("ats_app_new: %s", err);
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(&cfg, ats_clock_ms(), &app, &err) != ATS_OK)
+        fail_msg("ats_app_new: %s", err.message);
     settle(app);
     return app;
 }
@@ -71,7 +66,7 @@ static const region *find_region(const ats_app *app, ats_app_hit_kind kind, int 
 static void wait_export(ats_app *app) {
     for (int i = 0; i < 20000 && ats_app_export_busy(app); i++) {
         ats_app_update(app, ats_clock_ms());
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     assert_false(ats_app_export_busy(app));
 }

@@ -38,9 +38,9 @@ static void test_app_frame_resize_and_fill(void **state) {
 static void test_app_frame_draw_hook(void **state) {
     (void)state;
     ats_app_config cfg = {0};
-    char err[256];
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    assert_non_null(app);
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, ats_clock_ms(), &app, &err), ATS_OK);
     ats_frame f = {.scale = 2.0f};
     assert_true(ats_frame_resize(&f, 200, 100));
     memset(f.rgba, 0, (size_t)f.stride * f.height);

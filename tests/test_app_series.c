@@ -14,11 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* A small training folder: 20 steps, checkpoints at 0, 10, 20. */
 static char *make_run(void) {
     char *dir = ats_make_temp_dir();
@@ -61,9 +56,9 @@ static void test_app_series_reads_a_training_folder(void **state) {
     char *run = make_run();
     assert_true(ats_series_is_training_folder(run));
     ats_series s;
-    char err[512];
-    if (!ats_series_read(run, &s, err, sizeof err))
-        fail_msg("%s", err);
+    ats_error err;
+    if (ats_series_read(run, &s, &err) != ATS_OK)
+        fail_msg("%s", err.message);
     assert_int_equal(s.n, 3);
     assert_int_equal(s.step[0], 0);
     assert_int_equal(s.step[2], 20);
@@ -89,13 +84,14 @@ static void test_app_series_reads_a_training_folder(void **state) {
 }
 
 static void expect_refused(const char *dir, const char *log, const char *why) {
-    char path[4200], err[512] = "";
+    char path[4200];
+    ats_error err;
     snprintf(path, sizeof path, "%s/train_log.jsonl", dir);
     write_text(path, log);
     ats_series s;
-    assert_false(ats_series_read(dir, &s, err, sizeof err));
-    if (!strstr(err, why))
-        fail_msg("expected \"%s\" in \"%s\"", why, err);
+    assert_int_not_equal(ats_series_read(dir, &s, &err), ATS_OK);
+    if (!strstr(err.message, why))
+        fail_msg("expected \"%s\" in \"%s\"", why, err.message);
 }
 
 static void test_app_series_refuses_broken_logs(void **state) {
@@ -141,7 +137,7 @@ static void settle(ats_app *app) {
                 ats_app_frame_presented(app, ats_clock_ms(), 0.5);
             return;
         }
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     fail_msg("the app did not settle within 20 s");
 }
@@ -155,9 +151,9 @@ static void test_app_series_steps_through_checkpoints(void **state) {
     (void)state;
     char *run = make_run();
     ats_app_config cfg = {.model_path = run, .text = "a b c a b c", .text_len = 11};
-    char err[256];
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    assert_non_null(app);
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, ats_clock_ms(), &app, &err), ATS_OK);
     settle(app);
     const ats_app_state *s = ats_app_get_state(app);
     const ats_series *series = ats_app_get_series(app);
@@ -197,7 +193,7 @@ static void test_app_series_steps_through_checkpoints(void **state) {
     assert_true(ats_app_series_playing(app));
     for (int i = 0; i < 4000 && ats_app_series_playing(app); i++) {
         settle(app);
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     assert_false(ats_app_series_playing(app));
     assert_int_equal(ats_app_series_index(app), 2);
@@ -233,9 +229,9 @@ static void test_app_series_follows_a_growing_log(void **state) {
     *cut = keep;
 
     ats_app_config cfg = {.model_path = run};
-    char err[256];
-    ats_app *app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    assert_non_null(app);
+    ats_error err;
+    ats_app *app;
+    assert_int_equal(ats_app_new(&cfg, ats_clock_ms(), &app, &err), ATS_OK);
     settle(app);
     assert_int_equal(app->series->n, 2);
     assert_false(app->series->finished);
@@ -244,7 +240,7 @@ static void test_app_series_follows_a_growing_log(void **state) {
     double t0 = ats_clock_ms();
     while (app->series->n < 3 && ats_clock_ms() - t0 < 5000) {
         settle(app);
-        sleep_ms(20);
+        ats_sleep_ms(20);
     }
     settle(app);
     assert_int_equal(app->series->n, 3);

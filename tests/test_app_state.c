@@ -289,9 +289,9 @@ static void test_app_state_span_map(void **state) {
 
 static void test_app_state_latency_records(void **state) {
     (void)state;
-    char err[256];
-    ats_latency *lat = ats_latency_new(NULL, err, sizeof err);
-    assert_non_null(lat);
+    ats_error err;
+    ats_latency *lat;
+    assert_int_equal(ats_latency_new(NULL, &lat, &err), ATS_OK);
     ats_latency_record r;
     assert_false(ats_latency_last(lat, &r));
     ats_latency_presented(lat, 5, 1); /* nothing pending: no record */
@@ -333,10 +333,11 @@ static void test_app_state_latency_records(void **state) {
 static void test_app_state_latency_log_file(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir();
-    char path[4096], err[256];
+    char path[4096];
+    ats_error err;
     snprintf(path, sizeof path, "%s/latency.log", dir);
-    ats_latency *lat = ats_latency_new(path, err, sizeof err);
-    assert_non_null(lat);
+    ats_latency *lat;
+    assert_int_equal(ats_latency_new(path, &lat, &err), ATS_OK);
     ats_latency_posted(lat, 7, 100);
     ats_latency_shown(lat, 7, "tiny random gpt2", 16, 5, 0.25, 3.5, true);
     ats_latency_presented(lat, 112.5, 4);
@@ -355,8 +356,9 @@ static void test_app_state_latency_log_file(void **state) {
     ats_rmtree(dir);
     free(dir);
 
-    assert_null(ats_latency_new("/nonexistent-dir/latency.log", err, sizeof err));
-    assert_non_null(strstr(err, "/nonexistent-dir/latency.log"));
+    assert_int_equal(ats_latency_new("/nonexistent-dir/latency.log", &lat, &err), ATS_ERR_IO);
+    assert_null(lat);
+    assert_non_null(strstr(err.message, "/nonexistent-dir/latency.log"));
 }
 
 int main(void) {

@@ -1,7 +1,8 @@
 /* The worker thread: runs and loads off the UI thread, superseding of pending runs, the
  * mailbox's ordering, failures that leave the previous result alone, the lifetime of a model
- * swapped out while a run still uses it, shutdown with work pending, and a run in progress
- * cancelled by a newer one. */
+ * swapped out while a run still uses it, shutdown with work pending, a run in progress cancelled
+ * by a newer one, and outcomes replaced in the mailbox freed outside the lock the UI thread waits
+ * for. */
 #include "test_support.h"
 
 #include "base.h"
@@ -9,22 +10,18 @@
 #include "shared_model.h"
 #include "worker.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* Polls until an outcome arrives (fails the test after 20 s). */
 static void wait_event(ats_worker *w, ats_worker_event *ev) {
     for (int i = 0; i < 20000; i++) {
         if (ats_worker_poll(w, ev))
             return;
-        sleep_ms(1);
+        ats_sleep_ms(1);
     }
     fail_msg("no outcome from the worker within 20 s");
 }
@@ -32,7 +29,7 @@ static void wait_event(ats_worker *w, ats_worker_event *ev) {
 /* Waits until the worker has nothing pending or computing. */
 static void wait_idle(ats_worker *w) {
     for (int i = 0; i < 20000 && (ats_worker_running(w) || ats_worker_loading(w)); i++)
-        sleep_ms(1);
+        ats_sleep_ms(1);
     assert_false(ats_worker_running(w));
     assert_false(ats_worker_loading(w));
 }
@@ -94,7 +91,7 @@ static void test_app_worker_newer_run_supersedes_pending(void **state) {
     assert_true(a < b && b < c);
     assert_true(ats_worker_running(w));
     ats_worker_event ev;
-    sleep_ms(20);
+    ats_sleep_ms(20);
     assert_false(ats_worker_poll(w, &ev)); /* held: nothing started */
     ats_worker_hold(w, false);
     wait_idle(w);
@@ -116,15 +113,15 @@ static void test_app_worker_failures_come_back_as_messages(void **state) {
     assert_int_equal(ev.kind, ATS_WORKER_RUN_FAILED);
     assert_int_equal(ev.seq, seq);
     assert_null(ev.run);
-    assert_int_equal(ev.status, ATS_ERR_ARG);
-    assert_non_null(strstr(ev.message, "no tokens"));
+    assert_int_equal(ev.error.status, ATS_ERR_ARG);
+    assert_non_null(strstr(ev.error.message, "no tokens"));
     ats_worker_event_clear(&ev);
 
     seq = ats_worker_post_run(w, model, "bad \xFF text", 10, NULL);
     wait_event(w, &ev);
     assert_int_equal(ev.kind, ATS_WORKER_RUN_FAILED);
-    assert_int_equal(ev.status, ATS_ERR_FORMAT);
-    assert_non_null(strstr(ev.message, "UTF-8"));
+    assert_int_equal(ev.error.status, ATS_ERR_FORMAT);
+    assert_non_null(strstr(ev.error.message, "UTF-8"));
     ats_worker_event_clear(&ev);
     ats_worker_free(w);
 }
@@ -185,7 +182,7 @@ static void test_app_worker_loads_in_background(void **state) {
     assert_int_equal(ev.kind, ATS_WORKER_LOAD_FAILED);
     assert_int_equal(ev.seq, seq);
     assert_null(ev.model);
-    assert_non_null(strstr(ev.message, "attnscope-model.gguf"));
+    assert_non_null(strstr(ev.error.message, "attnscope-model.gguf"));
     ats_worker_event_clear(&ev);
 
     /* a broken file: the message names it */
@@ -199,7 +196,7 @@ static void test_app_worker_loads_in_background(void **state) {
     ats_worker_post_load(w, path, NULL);
     wait_event(w, &ev);
     assert_int_equal(ev.kind, ATS_WORKER_LOAD_FAILED);
-    assert_non_null(strstr(ev.message, "broken.gguf"));
+    assert_non_null(strstr(ev.error.message, "broken.gguf"));
     ats_worker_event_clear(&ev);
     ats_rmtree(dir);
     free(dir);
@@ -347,6 +344,95 @@ static void test_app_worker_many_quick_posts(void **state) {
     ats_worker_free(w);
 }
 
+/* ---- outcomes replaced in the mailbox are freed outside the worker's lock ------------------ */
+
+/* The hook's side: records whether the worker's lock was free at the free, and (when it was)
+ * holds the free, as a slow munmap would, until the test's thread has made its UI calls. */
+typedef struct discard_probe {
+    ats_worker *w;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int discarded;  /* hook calls */
+    int under_lock; /* of them, with the worker's lock held */
+    ats_worker_event_kind kind;
+    bool ui_done; /* the UI thread's calls during the current free are over */
+} discard_probe;
+
+static void probe_hook(void *user, const ats_worker_event *ev) {
+    discard_probe *p = user;
+    bool lock_free = ats_worker_lock_is_free(p->w); /* nobody else can hold it now: see below */
+    pthread_mutex_lock(&p->mu);
+    p->discarded++;
+    p->under_lock += !lock_free;
+    p->kind = ev->kind;
+    pthread_cond_broadcast(&p->cv);
+    while (lock_free && !p->ui_done) /* under the lock the UI thread could never get here */
+        pthread_cond_wait(&p->cv, &p->mu);
+    p->ui_done = false;
+    pthread_mutex_unlock(&p->mu);
+}
+
+typedef enum post_kind { POST_RUN, POST_BAD_RUN, POST_LOAD } post_kind;
+
+static void post(ats_worker *w, ats_shared_model *model, post_kind kind) {
+    static const char good[] = "The cat sat on the mat.", bad[] = "bad \xff text";
+    uint64_t seq = kind == POST_LOAD  ? ats_worker_post_load(w, "builtin:demo", NULL)
+                   : kind == POST_RUN ? ats_worker_post_run(w, model, good, strlen(good), NULL)
+                                      : ats_worker_post_run(w, model, bad, strlen(bad), NULL);
+    assert_true(seq > 0);
+}
+
+/* `first` finishes and waits unpolled; `second` replaces it in the mailbox, so the worker frees
+ * the first outcome (of kind `freed`). While that free is held up in the hook, the UI thread's
+ * calls (poll, running, loading, a new post) all return: none waits for the free. The test's
+ * thread touches the worker only while the hook holds the free, so when the hook tests the lock
+ * only the freeing thread itself could be holding it. */
+static void check_replaced_outside_lock(ats_shared_model *model, post_kind first, post_kind second,
+                                        ats_worker_event_kind freed) {
+    discard_probe p = {.cv = PTHREAD_COND_INITIALIZER, .mu = PTHREAD_MUTEX_INITIALIZER};
+    ats_worker *w = ats_worker_new(NULL, NULL);
+    assert_non_null(w);
+    p.w = w;
+    ats_worker_set_discard_hook(w, probe_hook, &p);
+    post(w, model, first);
+    assert_true(ats_worker_wait(w, 20000)); /* delivered, not polled */
+    post(w, model, second);
+    pthread_mutex_lock(&p.mu);
+    while (p.discarded == 0)
+        pthread_cond_wait(&p.cv, &p.mu);
+    pthread_mutex_unlock(&p.mu);
+    assert_int_equal(p.under_lock, 0);
+    assert_int_equal(p.kind, freed);
+    /* the hook holds the free: the UI's calls go through meanwhile */
+    ats_worker_event ev;
+    assert_true(ats_worker_poll(w, &ev)); /* the second outcome */
+    assert_int_equal(ev.kind, second == POST_LOAD  ? ATS_WORKER_LOAD_DONE
+                              : second == POST_RUN ? ATS_WORKER_RUN_DONE
+                                                   : ATS_WORKER_RUN_FAILED);
+    ats_worker_event_clear(&ev);
+    assert_false(ats_worker_poll(w, &ev));
+    (void)ats_worker_running(w);
+    (void)ats_worker_loading(w);
+    post(w, model, POST_RUN);
+    pthread_mutex_lock(&p.mu);
+    p.ui_done = true;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    wait_idle(w);
+    ats_worker_free(w);
+    assert_int_equal(p.under_lock, 0);
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
+}
+
+static void test_app_worker_frees_replaced_outcomes_outside_the_lock(void **state) {
+    ats_shared_model *model = *state;
+    check_replaced_outside_lock(model, POST_RUN, POST_RUN, ATS_WORKER_RUN_DONE);
+    check_replaced_outside_lock(model, POST_BAD_RUN, POST_BAD_RUN, ATS_WORKER_RUN_FAILED);
+    check_replaced_outside_lock(model, POST_BAD_RUN, POST_RUN, ATS_WORKER_RUN_FAILED);
+    check_replaced_outside_lock(model, POST_LOAD, POST_LOAD, ATS_WORKER_LOAD_DONE);
+}
+
 /* A run in progress is cancelled when a newer one is posted: it has no outcome, the newer run's
  * comes. The demo model's token vectors are made here to wait, so the first run is surely
  * computing (inside its forward pass) when the second is posted. */
@@ -357,7 +443,7 @@ static atomic_bool embed_go;
 static void waiting_embed(const ats_model *m, int32_t id, float *out) {
     if (atomic_fetch_add(&embed_calls, 1) == 0) /* the first token of the first run */
         for (int i = 0; i < 20000 && !atomic_load(&embed_go); i++)
-            sleep_ms(1);
+            ats_sleep_ms(1);
     demo_embed(m, id, out);
 }
 
@@ -373,7 +459,7 @@ static void test_app_worker_newer_run_cancels_computing(void **state) {
     ats_worker *w = ats_worker_new(NULL, NULL);
     uint64_t a = ats_worker_post_run(w, model, "the first text", 14, NULL);
     for (int i = 0; i < 20000 && atomic_load(&embed_calls) == 0; i++)
-        sleep_ms(1);
+        ats_sleep_ms(1);
     assert_true(atomic_load(&embed_calls) > 0); /* a is inside its forward pass */
     uint64_t b = ats_worker_post_run(w, model, "the second text", 15, NULL);
     assert_true(a < b);
@@ -405,6 +491,7 @@ int main(void) {
         cmocka_unit_test(test_app_worker_notifies_the_ui),
         cmocka_unit_test(test_app_worker_wait_is_bounded),
         cmocka_unit_test(test_app_worker_many_quick_posts),
+        cmocka_unit_test(test_app_worker_frees_replaced_outcomes_outside_the_lock),
         cmocka_unit_test(test_app_worker_newer_run_cancels_computing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

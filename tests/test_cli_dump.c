@@ -1,11 +1,15 @@
 /* `attnscope dump --format npy|csv` checked against `--format json`: the NPY is float32
  * (L, H, T, T) with a valid version 1.0 header, and the CSV is one head with the token pieces as
- * header row and first column, quoted per RFC 4180. */
+ * header row and first column, quoted per RFC 4180. Where -o goes: "-" is standard output, a FIFO
+ * and /dev/null are written in place (never replaced by a regular file), a symbolic link stays a
+ * link to the file that gets the dump. */
 #include "test_support.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define AWKWARD "He said, \"hi\" it's x,y"
 
@@ -149,10 +153,85 @@ static void test_cli_dump_csv_one_head_quoted(void **state) {
     ats_cli_result_free(&r);
 }
 
+/* The CSV of head 0 0 as `-o -` writes it to standard output. */
+static char *csv_to_stdout(size_t *len) {
+    const char *args[] = {"dump",   "--text", "The cat sat.", "--format", "csv", "--layer", "0",
+                          "--head", "0",      "-o",           "-",        NULL};
+    ats_cli_result r = ats_run_cli(args, NULL, 0);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "query\\key,The,cat,sat,.\r\n"));
+    char *out = r.out;
+    *len = r.out_len;
+    r.out = NULL;
+    ats_cli_result_free(&r);
+    return out;
+}
+
+static void test_cli_dump_output_targets(void **state) {
+    (void)state;
+    size_t want_len;
+    char *want = csv_to_stdout(&want_len);
+    char *dir = ats_make_temp_dir(), fifo[512], real[512], link_path[512];
+    /* a FIFO: its reading end opened first (without blocking), so the dump lands in the pipe */
+    snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int fd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(fd >= 0);
+    const char *to_fifo[] = {"dump",   "--text", "The cat sat.", "--format", "csv", "--layer", "0",
+                             "--head", "0",      "-o",           fifo,       NULL};
+    ats_cli_result r = ats_run_cli(to_fifo, NULL, 0);
+    assert_int_equal(r.exit_code, 0);
+    ats_cli_result_free(&r);
+    char got[4096];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof got && (n = read(fd, got + len, sizeof got - len)) > 0)
+        len += (size_t)n;
+    close(fd);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(got, want, len);
+    struct stat st;
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    /* /dev/null: written, and still the device (as root a rename would replace it) */
+    struct stat before, after;
+    assert_int_equal(stat("/dev/null", &before), 0);
+    const char *to_null[] = {"dump", "--text", "The cat sat.", "-o", "/dev/null", NULL};
+    r = ats_run_cli(to_null, NULL, 0);
+    assert_int_equal(r.exit_code, 0);
+    ats_cli_result_free(&r);
+    assert_int_equal(stat("/dev/null", &after), 0);
+    assert_true(S_ISCHR(after.st_mode));
+    assert_int_equal(after.st_rdev, before.st_rdev);
+    /* a symbolic link: the file it points to gets the dump, the link stays */
+    snprintf(real, sizeof real, "%s/real.csv", dir);
+    snprintf(link_path, sizeof link_path, "%s/link.csv", dir);
+    FILE *f = fopen(real, "w");
+    fputs("old", f);
+    fclose(f);
+    assert_int_equal(symlink("real.csv", link_path), 0);
+    const char *to_link[] = {"dump",   "--text", "The cat sat.", "--format", "csv", "--layer", "0",
+                             "--head", "0",      "-o",           link_path,  NULL};
+    r = ats_run_cli(to_link, NULL, 0);
+    assert_int_equal(r.exit_code, 0);
+    ats_cli_result_free(&r);
+    assert_int_equal(lstat(link_path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    char *file = ats_read_file(real, &len);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(file, want, len);
+    free(file);
+    assert_int_equal(ats_count_entries(dir), 3); /* no temporary left */
+    ats_rmtree(dir);
+    free(dir);
+    free(want);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_dump_npy_matches_json),
         cmocka_unit_test(test_cli_dump_csv_one_head_quoted),
+        cmocka_unit_test(test_cli_dump_output_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

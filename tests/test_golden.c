@@ -1,14 +1,12 @@
-/* Golden images: each view of builtin:demo on a fixed sentence, drawn at its natural size and
- * compared with tests/golden/<name>.png.
- *
- * A pixel differs when a channel is off by more than CHANNEL_TOL; a case fails when more than
- * PIXEL_FRACTION of its pixels differ (or the sizes do). On failure the actual image and a diff
- * (differences in red over a faded copy of the expected image) are written to
- * <build>/tests/output/golden/ and their paths printed.
+/* Golden images: each view of builtin:demo on a fixed sentence (and T5's three kinds of attention
+ * from ../shared), drawn at its natural size and compared exactly (every channel of every pixel) with tests/golden/<name>.png. On failure the
+ * actual image and a diff (differences in red over a faded copy of the expected image) are
+ * written to <build>/tests/output/golden/ and their paths printed; a self-test feeds the
+ * comparison an image one level off in one pixel.
  *
  * To refresh after an intended change of the look:  ATS_UPDATE_GOLDEN=1 ctest -R test_golden
  * (then look at the new files before committing them). */
-#include "base.h"
+#include "golden_image.h"
 #include "test_support.h"
 #include "view_fixture.h"
 
@@ -18,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define CHANNEL_TOL    8
-#define PIXEL_FRACTION 0.002
 
 typedef struct golden_case {
     const char *name;
@@ -119,52 +114,8 @@ static const golden_case CASES[] = {
     {"heatmap-auto", true, heatmap_auto, 0, NULL},
 };
 
-static void mkdir_p(const char *path) {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        fail_msg("%s: cannot create: %s", buf, strerror(errno));
-}
-
-static void write_png(const char *path, uint8_t *px, int w, int h) {
-    ats_canvas c = ats_canvas_make(px, w, h, w * 4);
-    uint8_t *png;
-    size_t len;
-    ats_error err;
-    if (ats_png_encode(&c, NULL, &png, &len, &err) != ATS_OK ||
-        ats_write_file_atomic(path, png, len, &err) != ATS_OK)
-        fail_msg("%s: %s", path, err.message);
-    free(png);
-}
-
-/* Differences in red over a faded expected image. */
-static uint8_t *diff_image(const uint8_t *want, const uint8_t *got, int w, int h) {
-    uint8_t *d = malloc((size_t)w * h * 4);
-    assert_non_null(d);
-    for (size_t i = 0; i < (size_t)w * h; i++) {
-        const uint8_t *a = want + 4 * i, *b = got + 4 * i;
-        int m = 0;
-        for (int k = 0; k < 4; k++)
-            m = abs(a[k] - b[k]) > m ? abs(a[k] - b[k]) : m;
-        uint8_t grey = (uint8_t)(191 + (a[0] + a[1] + a[2]) / 12);
-        uint8_t *o = d + 4 * i;
-        o[0] = m > CHANNEL_TOL ? 255 : grey;
-        o[1] = m > CHANNEL_TOL ? 0 : grey;
-        o[2] = m > CHANNEL_TOL ? 0 : grey;
-        o[3] = 255;
-    }
-    return d;
-}
-
-static void compare_golden(const char *name, uint8_t *got, int w, int h);
-
-static void check_case(const golden_case *gc) {
+/* Draws the case and compares it with its golden image; false with `why` filled on a mismatch. */
+static bool check_case(const golden_case *gc, char *why, size_t why_size) {
     demo_fixture f;
     demo_fixture_open(&f, ATS_SENTENCE, gc->causal);
     ats_view_state st = ats_view_state_default();
@@ -182,72 +133,58 @@ static void check_case(const golden_case *gc) {
     ats_view *v = demo_build(&f, &st, &fw, &fh);
     int w = (int)fw, h = (int)fh;
     uint8_t *got = calloc((size_t)w * h, 4);
+    assert_non_null(got);
     ats_canvas c = ats_canvas_make(got, w, h, w * 4);
     ats_error err;
     assert_int_equal(ats_render_draw(&c, ats_view_display_list(v), f.font, 1, &err), ATS_OK);
     ats_view_free(v);
     ats_run_pipeline_free(&pipe);
     demo_fixture_close(&f);
-    compare_golden(gc->name, got, w, h);
-}
-
-/* Compares the drawn image `got` (w x h, freed here) with tests/golden/<name>.png. */
-static void compare_golden(const char *name, uint8_t *got, int w, int h) {
-    char golden[1024], actual[1024], diff[1024];
-    ats_error err;
-    snprintf(golden, sizeof golden, "%s/tests/golden/%s.png", ATS_SOURCE_DIR, name);
-    const char *update = getenv("ATS_UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        write_png(golden, got, w, h);
-        print_message("updated %s (%d x %d)\n", golden, w, h);
-        free(got);
-        return;
-    }
-    mkdir_p(ATS_TEST_OUTPUT_DIR "/golden");
-    snprintf(actual, sizeof actual, "%s/golden/%s-actual.png", ATS_TEST_OUTPUT_DIR, name);
-    snprintf(diff, sizeof diff, "%s/golden/%s-diff.png", ATS_TEST_OUTPUT_DIR, name);
-    uint8_t *want;
-    int ww, wh;
-    if (ats_png_read(golden, &want, &ww, &wh, &err) != ATS_OK) {
-        write_png(actual, got, w, h);
-        free(got);
-        fail_msg("%s: %s\nactual image: %s (ATS_UPDATE_GOLDEN=1 creates the golden file)", name,
-                 err.message, actual);
-    }
-    if (ww != w || wh != h) {
-        write_png(actual, got, w, h);
-        free(got);
-        free(want);
-        fail_msg("%s: drawn %d x %d, golden %d x %d\nactual image: %s", name, w, h, ww, wh, actual);
-    }
-    long differing = 0;
-    int worst = 0;
-    for (size_t i = 0; i < (size_t)w * h * 4; i += 4) {
-        int m = 0;
-        for (int k = 0; k < 4; k++)
-            m = abs(want[i + k] - got[i + k]) > m ? abs(want[i + k] - got[i + k]) : m;
-        differing += m > CHANNEL_TOL;
-        worst = m > worst ? m : worst;
-    }
-    if ((double)differing > PIXEL_FRACTION * (double)w * h) {
-        write_png(actual, got, w, h);
-        uint8_t *d = diff_image(want, got, w, h);
-        write_png(diff, d, w, h);
-        free(d);
-        free(got);
-        free(want);
-        fail_msg("%s: %ld of %d pixels differ (largest channel difference %d)\n"
-                 "actual image: %s\ndiff image:   %s",
-                 name, differing, w * h, worst, actual, diff);
-    }
+    char golden[1024];
+    snprintf(golden, sizeof golden, "%s/tests/golden/%s.png", ATS_SOURCE_DIR, gc->name);
+    bool ok = golden_image_check(golden, gc->name, got, w, h, why, why_size);
     free(got);
-    free(want);
+    return ok;
 }
 
+/* Every case is drawn and compared, and every mismatch reported, before the test fails. */
 static void test_golden_views_match(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++)
-        check_case(&CASES[i]);
+    int failed = 0;
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        char why[4096];
+        if (!check_case(&CASES[i], why, sizeof why)) {
+            print_error("%s\n", why);
+            failed++;
+        }
+    }
+    if (failed)
+        fail_msg("%d of %zu golden images differ", failed, sizeof CASES / sizeof CASES[0]);
+}
+
+/* The comparison catches the smallest change: one channel of one pixel off by one level. The
+ * golden heatmap itself is fed back with that change; the mismatch is reported with the actual
+ * and diff images written. */
+static void test_golden_one_level_in_one_pixel_is_caught(void **state) {
+    (void)state;
+    if (getenv("ATS_UPDATE_GOLDEN"))
+        skip();
+    char golden[1024], why[4096];
+    snprintf(golden, sizeof golden, "%s/tests/golden/heatmap.png", ATS_SOURCE_DIR);
+    uint8_t *px;
+    int w, h;
+    ats_error err;
+    assert_int_equal(ats_png_read(golden, &px, &w, &h, &err), ATS_OK);
+    assert_true(golden_image_check(golden, "selftest-unchanged", px, w, h, why, sizeof why));
+    size_t at = ((size_t)(h / 2) * w + (size_t)(w / 3)) * 4 + 1; /* green of a middle pixel */
+    px[at] = px[at] == 255 ? 254 : (uint8_t)(px[at] + 1);
+    assert_false(golden_image_check(golden, "selftest-one-level", px, w, h, why, sizeof why));
+    assert_non_null(strstr(why, "1 of "));
+    assert_non_null(strstr(why, "largest channel difference 1"));
+    struct stat st;
+    assert_int_equal(stat(ATS_TEST_OUTPUT_DIR "/golden/selftest-one-level-actual.png", &st), 0);
+    assert_int_equal(stat(ATS_TEST_OUTPUT_DIR "/golden/selftest-one-level-diff.png", &st), 0);
+    free(px);
 }
 
 /* T5 (../shared's t5-tiny-random) on a source and a target: the three kinds of attention, the
@@ -277,6 +214,7 @@ static void test_golden_t5_kinds(void **state) {
         ats_run_seq2seq(model, src, strlen(src), tgt, strlen(tgt), NULL, &run, &err) != ATS_OK ||
         ats_font_open(NULL, &font, &err) != ATS_OK)
         fail_msg("t5: %s", err.message);
+    int failed = 0;
     for (size_t i = 0; i < sizeof CASES_T5 / sizeof CASES_T5[0]; i++) {
         const t5_case *tc = &CASES_T5[i];
         ats_run_view vd;
@@ -293,20 +231,30 @@ static void test_golden_t5_kinds(void **state) {
             fail_msg("%s: %s", tc->name, err.message);
         int w = (int)fw, h = (int)fh;
         uint8_t *got = calloc((size_t)w * h, 4);
+        assert_non_null(got);
         ats_canvas c = ats_canvas_make(got, w, h, w * 4);
         assert_int_equal(ats_render_draw(&c, ats_view_display_list(v), font, 1, &err), ATS_OK);
         ats_view_free(v);
         ats_run_view_free(&vd);
-        compare_golden(tc->name, got, w, h);
+        char golden[1024], why[4096];
+        snprintf(golden, sizeof golden, "%s/tests/golden/%s.png", ATS_SOURCE_DIR, tc->name);
+        if (!golden_image_check(golden, tc->name, got, w, h, why, sizeof why)) {
+            print_error("%s\n", why);
+            failed++;
+        }
+        free(got);
     }
     ats_font_free(font);
     ats_run_free(run);
     ats_model_free(model);
+    if (failed)
+        fail_msg("%d of %zu T5 golden images differ", failed, sizeof CASES_T5 / sizeof CASES_T5[0]);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_views_match),
+        cmocka_unit_test(test_golden_one_level_in_one_pixel_is_caught),
         cmocka_unit_test(test_golden_t5_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,7 @@
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-/* The view's number format (view_pipeline.c): at most five characters for the usual ranges. */
+/* The view's number format (view_pipeline_draw.c): at most five characters for the usual ranges. */
 static void fmt_value(char *out, size_t n, float v) {
     float a = fabsf(v);
     if (a < 0.005f)
@@ -85,7 +85,8 @@ static void pview_open(pview *pv, demo_fixture *f, int layer, int head, int toke
     memset(pv, 0, sizeof *pv);
     ats_error err;
     assert_int_equal(ats_run_view_make(&pv->vd, f->model, f->run, ATS_SENTENCE, NULL), ATS_OK);
-    if (ats_run_pipeline_make(&pv->pipe, f->model, f->run, layer, head, token, opts, &err) != ATS_OK)
+    if (ats_run_pipeline_make(&pv->pipe, f->model, f->run, layer, head, token, opts, &err) !=
+        ATS_OK)
         fail_msg("pipeline data: %s", err.message);
     pv->vd.data.pipeline = &pv->pipe.data;
     pv->st = ats_view_state_default();
@@ -309,7 +310,8 @@ static void test_pipeline_data_grouped_query(void **state) {
             assert_int_equal(ats_run_pipeline_make(&p, m, run, l, h, 3, NULL, NULL), ATS_OK);
             assert_int_equal(p.data.kv_head, h / 2); /* head h reads KV head h/2 */
             /* both heads of a pair read the same keys and values */
-            assert_int_equal(ats_run_pipeline_make(&partner, m, run, l, h ^ 1, 3, NULL, NULL), ATS_OK);
+            assert_int_equal(ats_run_pipeline_make(&partner, m, run, l, h ^ 1, 3, NULL, NULL),
+                             ATS_OK);
             ats_assert_close(p.data.k, partner.data.k, (size_t)T * c->d_head, 0, "shared k");
             ats_assert_close(p.data.v, partner.data.v, (size_t)T * c->d_head, 0, "shared v");
             assert_true(p.data.pre_norm);
@@ -385,7 +387,7 @@ static void check_numbers_drawn(demo_fixture *f, int layer, int head, int token,
     /* the scaled column says what it multiplied by */
     snprintf(want, sizeof want, "\xC3\x97 %.3g", (double)st->scale);
     assert_true(has_text(&s, want));
-    snprintf(want, sizeof want, "query '%s'", f->labels[token]);
+    snprintf(want, sizeof want, "query '%s'", f->rv.labels[token]);
     assert_true(has_text(&s, want));
     ats_head_steps_free(st);
     free_texts(&s);

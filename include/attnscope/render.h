@@ -488,12 +488,19 @@ ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_m
 /* Reads a PNG file as RGBA8 (malloc'd, stride 4 * width). */
 ats_status ats_png_read(const char *path, uint8_t **rgba, int *width, int *height, ats_error *err);
 
-/* Rasterizes `dl` at `scale` (re-drawn, not enlarged: a 600 x 400 list at scale 2 gives a 1200 x
- * 800 PNG) and writes it atomically with `meta` as text chunks. */
+/* The one way a display list becomes a PNG: rasterizes `dl` at `scale` (re-drawn, not
+ * enlarged: a 600 x 400 list at scale 2 gives a 1200 x 800 PNG) onto a transparent canvas and
+ * encodes it with `meta` as text chunks, in memory (malloc'd, the caller frees *out).
+ * ATS_ERR_ARG for a scale that is not positive or an image over 32768 pixels a side. */
+ats_status ats_export_png_encode(const ats_dl *dl, ats_font *font, float scale,
+                                 const ats_meta *meta, uint8_t **out, size_t *len, ats_error *err);
+/* ats_export_png_encode written to `path` through the one file writer (whole or not at all;
+ * a device or FIFO directly; "-" is standard output). */
 ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
                           const char *path, ats_error *err);
 /* Writes `dl` as SVG (text stays <text>, lines stay <line>/<path>, large cell images become an
- * embedded PNG); `scale` multiplies the document's width and height. */
+ * embedded PNG); `scale` multiplies the document's width and height. Written as
+ * ats_export_png writes. */
 ats_status ats_export_svg(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
                           const char *path, ats_error *err);
 

@@ -3,7 +3,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -225,46 +224,16 @@ static char *numbered_name(const export_job *job, const char *dir, int line, int
     return path;
 }
 
-static ats_status write_list(const export_job *job, const ats_dl *dl, const ats_meta *meta,
-                             const char *path, ats_error *err);
-
 /* Writes the built view to `path` ("-": standard output), trimmed to what it draws. */
 static ats_status write_view(const export_job *job, const ats_meta *meta, const char *path,
                              ats_error *err) {
     ats_dl *dl; /* the figure with a margin, without blank bands */
     if (ats_dl_trimmed(ats_view_display_list(job->built), job->font, 16.0f, &dl) != ATS_OK)
         return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory", path);
-    ats_status s = write_list(job, dl, meta, path, err);
+    ats_status s = job->fmt == FORMAT_SVG
+                       ? ats_export_svg(dl, job->font, job->scale, meta, path, err)
+                       : ats_export_png(dl, job->font, job->scale, meta, path, err);
     ats_dl_free(dl);
-    return s;
-}
-
-static ats_status write_list(const export_job *job, const ats_dl *dl, const ats_meta *meta,
-                             const char *path, ats_error *err) {
-    if (strcmp(path, "-") != 0)
-        return job->fmt == FORMAT_SVG ? ats_export_svg(dl, job->font, job->scale, meta, path, err)
-                                      : ats_export_png(dl, job->font, job->scale, meta, path, err);
-    /* standard output: encode in memory, then write */
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    ats_status s;
-    if (job->fmt == FORMAT_SVG) {
-        s = ats_svg_encode(dl, ats_font_family(job->font), meta, job->scale, (char **)&bytes, &len,
-                           err);
-    } else {
-        int w = (int)lroundf(ats_dl_width(dl) * job->scale);
-        int h = (int)lroundf(ats_dl_height(dl) * job->scale);
-        ats_canvas c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), w, h, w * 4);
-        s = c.pixels ? ats_render_draw(&c, dl, job->font, job->scale, err) : ATS_ERR_NOMEM;
-        if (s == ATS_OK)
-            s = ats_png_encode(&c, meta, &bytes, &len, err);
-        free(c.pixels);
-    }
-    if (s == ATS_OK && (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0))
-        s = ATS_ERR_IO;
-    free(bytes);
-    if (s == ATS_ERR_IO && err)
-        snprintf(err->message, sizeof err->message, "error writing to standard output");
     return s;
 }
 

@@ -45,8 +45,8 @@ static int write_sample(const cli_opts *o, const char *text, size_t len) {
     ats_status s = ats_run_text(model, text, len, NULL, &run, &err);
     if (s == ATS_OK)
         s = ats_font_open(o->font, &font, &err);
-    if (s == ATS_OK)
-        s = ats_view_new(&view);
+    if (s == ATS_OK && ats_view_new(&view) != ATS_OK)
+        s = ats_fail(&err, ATS_ERR_NOMEM, "out of memory");
     if (s == ATS_OK)
         s = ats_run_view_make(&vd, model, run, text, &err);
     ats_view_state st = ats_view_state_default();
@@ -55,16 +55,11 @@ static int write_sample(const cli_opts *o, const char *text, size_t len) {
         ats_view_natural_size(&st, &vd.data, font, &w, &h);
         s = ats_view_build(view, &st, &vd.data, font, w, h, &err);
     }
-    ats_canvas c = {0};
-    if (s == ATS_OK) {
-        c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), (int)w, (int)h, (int)w * 4);
-        s = c.pixels ? ats_render_draw(&c, ats_view_display_list(view), font, 1.0f, &err)
-                     : ATS_ERR_NOMEM;
-    }
     if (s == ATS_OK) {
         ats_meta meta;
         ats_meta_for_view(&meta, &st, &vd.data);
-        s = ats_png_encode(&c, &meta, &png, &png_len, &err);
+        s = ats_export_png_encode(ats_view_display_list(view), font, 1.0f, &meta, &png, &png_len,
+                                  &err);
     }
     char path[4096];
     if (s == ATS_OK) {
@@ -75,8 +70,7 @@ static int write_sample(const cli_opts *o, const char *text, size_t len) {
     if (s == ATS_OK)
         printf("%s\n", path);
     else
-        cli_error("%s", s == ATS_ERR_NOMEM ? "out of memory" : err.message);
-    free(c.pixels);
+        cli_error("%s", err.message);
     free(png);
     ats_run_view_free(&vd);
     ats_view_free(view);

@@ -37,8 +37,8 @@ static inline float exp_approx(float x) {
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f; /* ln2 in two parts */
     const float round_magic = 12582912.0f;                       /* 1.5 * 2^23 rounds to integer */
-    float xc = x < EXP_LO ? EXP_LO : x;
-    xc = xc > EXP_HI ? EXP_HI : xc;
+    float xc = x > EXP_LO ? x : EXP_LO; /* NaN too: converting it to int below is undefined */
+    xc = xc < EXP_HI ? xc : EXP_HI;
     float n = (xc * log2e + round_magic) - round_magic;
     float r = (xc - n * ln2_hi) - n * ln2_lo;
     float p = 1.0f / 5040.0f; /* e^r = sum r^k / k!, k = 0..7, by Horner */
@@ -54,7 +54,7 @@ static inline float exp_approx(float x) {
         float f;
     } two_n; /* 2^n: the biased exponent n + 127 in bits 23..30 */
     two_n.u = (uint32_t)((int32_t)n + 127) << 23;
-    return x < EXP_LO ? 0.0f : p * two_n.f;
+    return x >= EXP_LO ? p * two_n.f : x < EXP_LO ? 0.0f : x; /* NaN stays NaN */
 }
 
 /* GELU (tanh form): 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3) equals

@@ -7,10 +7,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static double now_ms(void) {
-    return ats_clock_ms();
-}
-
 ats_run_opts ats_run_opts_default(void) {
     return (ats_run_opts){.add_special = true,
                           .want_hidden = false,
@@ -272,7 +268,7 @@ static int reusable_prefix(const ats_model *model, const ats_run *run, const ats
 
 ats_status ats_run_tokens(const ats_model *model, ats_tokens *tokens, const ats_run_opts *opts,
                           double tokenize_ms, ats_run *encoder, ats_run **out, ats_error *err) {
-    double start = now_ms();
+    double start = ats_clock_ms();
     ats_run *run = calloc(1, sizeof *run);
     if (!run) {
         ats_tokens_free(tokens);
@@ -316,7 +312,7 @@ ats_status ats_run_tokens(const ats_model *model, ats_tokens *tokens, const ats_
     run->cancel = NULL; /* the caller's test is for the pass only */
     run->cancel_user = NULL;
     run->tokenize_ms = tokenize_ms;
-    run->forward_ms = now_ms() - start;
+    run->forward_ms = ats_clock_ms() - start;
     *out = run;
     return ATS_OK;
 fail:
@@ -344,10 +340,10 @@ ats_status ats_run_text(const ats_model *model, const char *text, size_t len,
         return s;
     ats_tokenize_opts topts = {.add_special = opts->add_special};
     ats_tokens *tokens;
-    double start = now_ms();
+    double start = ats_clock_ms();
     if ((s = ats_tokenize(model, text, len, &topts, &tokens, err)) != ATS_OK)
         return s;
-    return ats_run_tokens(model, tokens, opts, now_ms() - start, NULL, out, err);
+    return ats_run_tokens(model, tokens, opts, ats_clock_ms() - start, NULL, out, err);
 }
 
 ats_status ats_run_ids(const ats_model *model, const int32_t *ids, int n_ids,

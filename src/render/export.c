@@ -161,25 +161,37 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
         meta_printf(m, &used, "Step", "%d", st->step);
 }
 
-ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
-                          const char *path, ats_error *err) {
+ats_status ats_export_png_encode(const ats_dl *dl, ats_font *font, float scale,
+                                 const ats_meta *meta, uint8_t **out, size_t *len, ats_error *err) {
+    *out = NULL;
+    *len = 0;
     if (!(scale > 0) || !isfinite(scale))
-        return ats_fail(err, ATS_ERR_ARG, "%s: the scale must be a positive number", path);
+        return ats_fail(err, ATS_ERR_ARG, "the scale must be a positive number");
     double w = round((double)dl->width * scale), h = round((double)dl->height * scale);
     if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS)
-        return ats_fail(err, ATS_ERR_ARG, "%s: an image of %.0f x %.0f pixels is too large", path,
-                        w, h);
+        return ats_fail(err, ATS_ERR_ARG, "an image of %.0f x %.0f pixels is too large", w, h);
     ats_canvas c = ats_canvas_make(calloc((size_t)(w * h), 4), (int)w, (int)h, (int)w * 4);
     if (!c.pixels)
-        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory for %.0f x %.0f pixels", path, w, h);
-    uint8_t *png = NULL;
-    size_t len = 0;
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory for %.0f x %.0f pixels", w, h);
     ats_status s = ats_render_draw(&c, dl, font, scale, err);
     if (s == ATS_OK)
-        s = ats_png_encode(&c, meta, &png, &len, err);
+        s = ats_png_encode(&c, meta, out, len, err);
     free(c.pixels);
+    return s;
+}
+
+ats_status ats_export_png(const ats_dl *dl, ats_font *font, float scale, const ats_meta *meta,
+                          const char *path, ats_error *err) {
+    uint8_t *png = NULL;
+    size_t len = 0;
+    ats_status s = ats_export_png_encode(dl, font, scale, meta, &png, &len, err);
     if (s == ATS_OK)
         s = ats_write_file_atomic(path, png, len, err);
+    else if (err) { /* name the file the image was for */
+        char why[ATS_ERROR_MESSAGE_SIZE];
+        snprintf(why, sizeof why, "%s", err->message);
+        ats_fail(err, s, "%s: %s", path, why);
+    }
     free(png);
     return s;
 }

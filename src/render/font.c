@@ -21,6 +21,7 @@
 #include <SDL2/SDL_ttf.h>
 #include <errno.h>
 #include <fontconfig/fontconfig.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,18 @@ struct ats_font {
 
 /* ---- finding and opening ------------------------------------------------------------------- */
 
-/* The file fontconfig matches for `pattern` ("DejaVu Sans:bold"), malloc'd, or NULL. */
+/* What fonts of different threads share: SDL2_ttf keeps one FreeType library for the process and
+ * counts TTF_Init calls in a plain integer; fontconfig keeps one configuration, set up on first
+ * use, that every lookup reads; SDL keeps one list of pixel formats, which every surface made or
+ * freed updates. So every call into SDL2_ttf, FreeType, fontconfig and SDL's surfaces happens
+ * under this one lock: opening and freeing a font, its metrics, and rendering a text the cache
+ * does not hold (finding fallback faces included). A text found in the cache needs no lock: each
+ * ats_font serves one thread at a time. (The libraries' own locks are not all visible to
+ * ThreadSanitizer; this one is.) */
+static pthread_mutex_t font_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The file fontconfig matches for `pattern` ("DejaVu Sans:bold"), malloc'd, or NULL (called
+ * with font_lock held). */
 static char *fontconfig_find(const char *pattern) {
     FcPattern *pat = FcNameParse((const FcChar8 *)pattern);
     if (!pat)
@@ -106,7 +118,7 @@ static char *fontconfig_find(const char *pattern) {
 
 /* Face `face` (0 the main one) at q quarter pixels; bold from the bold file, else synthesised. */
 static TTF_Font *open_ttf(const ats_font *font, int face, int q, bool bold) {
-    const char *file = face > 0 ? font->fallbacks[face - 1].path
+    const char *file = face > 0                  ? font->fallbacks[face - 1].path
                        : bold && font->bold_path ? font->bold_path
                                                  : font->path;
     long index = face > 0 ? font->fallbacks[face - 1].index : 0;
@@ -118,55 +130,6 @@ static TTF_Font *open_ttf(const ats_font *font, int face, int q, bool bold) {
     TTF_SetFontHinting(f, TTF_HINTING_LIGHT_SUBPIXEL);
     TTF_SetFontKerning(f, 1);
     return f;
-}
-
-ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
-    *out = NULL;
-    if (TTF_Init() != 0)
-        return ats_fail(err, ATS_ERR_UNSUPPORTED, "SDL2_ttf failed to start: %s", TTF_GetError());
-    ats_font *font = calloc(1, sizeof *font);
-    if (font)
-        font->slots = malloc(CP_SLOTS * sizeof *font->slots);
-    if (!font || !font->slots) {
-        ats_font_free(font);
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory opening the font");
-    }
-    for (int i = 0; i < CP_SLOTS; i++)
-        font->slots[i] = (cp_slot){0, SLOT_EMPTY};
-    if (path) {
-        if (access(path, R_OK) != 0) {
-            ats_status st =
-                ats_fail(err, ATS_ERR_IO, "%s: cannot read the font: %s", path, strerror(errno));
-            ats_font_free(font);
-            return st;
-        }
-        font->path = strdup(path);
-    } else {
-        font->path = fontconfig_find("DejaVu Sans:style=Book");
-        font->bold_path = fontconfig_find("DejaVu Sans:bold");
-        if (font->bold_path && font->path && strcmp(font->bold_path, font->path) == 0) {
-            free(font->bold_path);
-            font->bold_path = NULL;
-        }
-        if (!font->path) {
-            ats_font_free(font);
-            return ats_fail(err, ATS_ERR_IO,
-                            "fontconfig found no font for \"DejaVu Sans\" (install "
-                            "fonts-dejavu-core or pass a font file)");
-        }
-    }
-    font->probe = font->path ? open_ttf(font, 0, 4 * 12, false) : NULL;
-    if (!font->probe) {
-        ats_status s = ats_fail(err, font->path ? ATS_ERR_FORMAT : ATS_ERR_NOMEM,
-                                "%s: not a font SDL2_ttf can open (%s)",
-                                font->path ? font->path : "font", TTF_GetError());
-        ats_font_free(font);
-        return s;
-    }
-    const char *family = TTF_FontFaceFamilyName(font->probe);
-    snprintf(font->family, sizeof font->family, "%s", family ? family : "sans-serif");
-    *out = font;
-    return ATS_OK;
 }
 
 static void cache_clear(ats_font *font) {
@@ -182,7 +145,9 @@ static void cache_clear(ats_font *font) {
     font->cache_bytes = 0;
 }
 
-void ats_font_free(ats_font *font) {
+/* Closes and frees everything of `font` (NULL-safe) but leaves SDL2_ttf started (called with
+ * font_lock held). */
+static void font_free_locked(ats_font *font) {
     if (!font)
         return;
     cache_clear(font);
@@ -199,7 +164,77 @@ void ats_font_free(ats_font *font) {
     free(font->path);
     free(font->bold_path);
     free(font);
+}
+
+/* ats_font_open with font_lock held and SDL2_ttf started; on failure frees what it made. */
+static ats_status font_open_locked(const char *path, ats_font **out, ats_error *err) {
+    ats_font *font = calloc(1, sizeof *font);
+    if (font)
+        font->slots = malloc(CP_SLOTS * sizeof *font->slots);
+    if (!font || !font->slots) {
+        font_free_locked(font);
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory opening the font");
+    }
+    for (int i = 0; i < CP_SLOTS; i++)
+        font->slots[i] = (cp_slot){0, SLOT_EMPTY};
+    if (path) {
+        if (access(path, R_OK) != 0) {
+            ats_status st =
+                ats_fail(err, ATS_ERR_IO, "%s: cannot read the font: %s", path, strerror(errno));
+            font_free_locked(font);
+            return st;
+        }
+        font->path = strdup(path);
+    } else {
+        font->path = fontconfig_find("DejaVu Sans:style=Book");
+        font->bold_path = fontconfig_find("DejaVu Sans:bold");
+        if (font->bold_path && font->path && strcmp(font->bold_path, font->path) == 0) {
+            free(font->bold_path);
+            font->bold_path = NULL;
+        }
+        if (!font->path) {
+            font_free_locked(font);
+            return ats_fail(err, ATS_ERR_IO,
+                            "fontconfig found no font for \"DejaVu Sans\" (install "
+                            "fonts-dejavu-core or pass a font file)");
+        }
+    }
+    font->probe = font->path ? open_ttf(font, 0, 4 * 12, false) : NULL;
+    if (!font->probe) {
+        ats_status s = ats_fail(err, font->path ? ATS_ERR_FORMAT : ATS_ERR_NOMEM,
+                                "%s: not a font SDL2_ttf can open (%s)",
+                                font->path ? font->path : "font", TTF_GetError());
+        font_free_locked(font);
+        return s;
+    }
+    const char *family = TTF_FontFaceFamilyName(font->probe);
+    snprintf(font->family, sizeof font->family, "%s", family ? family : "sans-serif");
+    *out = font;
+    return ATS_OK;
+}
+
+ats_status ats_font_open(const char *path, ats_font **out, ats_error *err) {
+    *out = NULL;
+    pthread_mutex_lock(&font_lock);
+    ats_status s;
+    if (TTF_Init() != 0) {
+        s = ats_fail(err, ATS_ERR_UNSUPPORTED, "SDL2_ttf failed to start: %s", TTF_GetError());
+    } else {
+        s = font_open_locked(path, out, err);
+        if (s != ATS_OK)
+            TTF_Quit();
+    }
+    pthread_mutex_unlock(&font_lock);
+    return s;
+}
+
+void ats_font_free(ats_font *font) {
+    if (!font)
+        return;
+    pthread_mutex_lock(&font_lock);
+    font_free_locked(font);
     TTF_Quit();
+    pthread_mutex_unlock(&font_lock);
 }
 
 const char *ats_font_path(const ats_font *font) {
@@ -240,10 +275,12 @@ static TTF_Font *sized(ats_font *font, int face, int q, bool bold) {
 
 void ats_font_metrics(ats_font *font, float size, float *ascent, float *descent) {
     int q = quantise(size);
-    TTF_Font *f = sized(font, 0, q, false);
     float px = (float)q / 4.0f;
+    pthread_mutex_lock(&font_lock);
+    TTF_Font *f = sized(font, 0, q, false);
     *ascent = f ? (float)TTF_FontAscent(f) : 0.93f * px;
     *descent = f ? (float)-TTF_FontDescent(f) : 0.24f * px;
+    pthread_mutex_unlock(&font_lock);
 }
 
 /* ---- which face draws a codepoint ------------------------------------------------------------ */
@@ -480,8 +517,8 @@ static int cut_pieces(ats_font *font, const char *text, size_t a, size_t b, piec
             continue;
         }
         const char *script = face >= 0 ? script_of(cp) : NULL;
-        bool neutral = face >= 0 && !script &&
-                       utf8proc_get_property(cp)->bidi_class != UTF8PROC_BIDI_CLASS_L;
+        bool neutral =
+            face >= 0 && !script && utf8proc_get_property(cp)->bidi_class != UTF8PROC_BIDI_CLASS_L;
         piece *last = n > 0 ? &out[n - 1] : NULL;
         if (last && last->end == i && last->face == face && face != CP_BOX &&
             (neutral || !script || !last->script || strcmp(script, last->script) == 0)) {
@@ -569,7 +606,7 @@ static uint64_t hash_text(const char *text, size_t len, int q, bool bold) {
     return (h ^ (uint64_t)bold) * 1099511628211ull;
 }
 
-/* Renders a text into a new cache entry (not yet linked). */
+/* Renders a text into a new cache entry (not yet linked), with font_lock held. */
 static cache_entry *render_entry(ats_font *font, const char *text, size_t len, int q, bool bold,
                                  uint64_t hash) {
     TTF_Font *f = sized(font, 0, q, bold);
@@ -612,7 +649,7 @@ static cache_entry *render_entry(ats_font *font, const char *text, size_t len, i
 }
 
 bool ats_font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bool bold,
-                      text_bitmap *out) {
+                          text_bitmap *out) {
     int q = quantise(px);
     uint64_t hash = hash_text(text, len, q, bold);
     cache_entry **bucket = &font->buckets[hash % N_BUCKETS];
@@ -622,7 +659,9 @@ bool ats_font_text_bitmap(ats_font *font, const char *text, size_t len, float px
             *out = e->bm;
             return true;
         }
+    pthread_mutex_lock(&font_lock);
     cache_entry *e = render_entry(font, text, len, q, bold, hash);
+    pthread_mutex_unlock(&font_lock);
     if (!e)
         return false;
     size_t bytes = sizeof *e + len + (size_t)e->bm.w * (size_t)e->bm.h;

@@ -47,7 +47,7 @@ void ats_json_write_token_range(FILE *f, const ats_tokens *tokens, int from, int
     fputc('[', f);
     for (int i = from; i < to; i++) {
         const ats_token *t = ats_tokens_get(tokens, i);
-        json_t *obj = json_pack("{s:i, s:s, s:i, s:i, s:b}", "id", (json_int_t)t->id, "piece",
+        json_t *obj = json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)t->id, "piece",
                                 t->piece, "start", (json_int_t)t->start, "end", (json_int_t)t->end,
                                 "special", (int)t->special);
         if (i > from)

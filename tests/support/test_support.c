@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *ats_test_shared(const char *relative) {
@@ -54,6 +55,11 @@ static int temp_fd(void) {
 }
 
 ats_cli_result ats_run_cli(const char *const *args, const char *input, size_t input_len) {
+    return ats_run_program(ATS_CLI_PATH, args, input, input_len);
+}
+
+ats_cli_result ats_run_program(const char *program, const char *const *args, const char *input,
+                               size_t input_len) {
     int in_fd = temp_fd(), out_fd = temp_fd(), err_fd = temp_fd();
     if (input && input_len)
         assert_int_equal(write(in_fd, input, input_len), (ssize_t)input_len);
@@ -64,7 +70,7 @@ ats_cli_result ats_run_cli(const char *const *args, const char *input, size_t in
         argc++;
     char **argv = calloc((size_t)argc + 2, sizeof *argv);
     assert_non_null(argv);
-    argv[0] = (char *)ATS_CLI_PATH;
+    argv[0] = (char *)program;
     for (int i = 0; i < argc; i++)
         argv[i + 1] = (char *)args[i];
 
@@ -75,7 +81,7 @@ ats_cli_result ats_run_cli(const char *const *args, const char *input, size_t in
         dup2(in_fd, 0);
         dup2(out_fd, 1);
         dup2(err_fd, 2);
-        execv(ATS_CLI_PATH, argv);
+        execv(program, argv);
         _exit(127);
     }
     int status = 0;
@@ -203,4 +209,53 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 void ats_rmtree(const char *path) {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Line number (from 1) of the first difference between a and b. */
+static int first_different_line(const char *a, size_t na, const char *b, size_t nb) {
+    int line = 1;
+    for (size_t i = 0; i < na && i < nb && a[i] == b[i]; i++)
+        line += a[i] == '\n';
+    return line;
+}
+
+void ats_check_text_golden(const char *path, const char *bytes, size_t len) {
+    const char *update = getenv("ATS_UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(bytes, 1, len, f), len);
+        assert_int_equal(fclose(f), 0);
+        print_message("updated %s (%zu bytes)\n", path, len);
+        return;
+    }
+    size_t want_len = 0;
+    char *want = ats_read_file(path, &want_len);
+    if (want && want_len == len && memcmp(want, bytes, len) == 0) {
+        free(want);
+        return;
+    }
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char actual[4096];
+    mkdir(ATS_TEST_OUTPUT_DIR, 0755);
+    mkdir(ATS_TEST_OUTPUT_DIR "/golden", 0755);
+    snprintf(actual, sizeof actual, "%s/golden/%s", ATS_TEST_OUTPUT_DIR, base);
+    FILE *f = fopen(actual, "wb");
+    if (f) {
+        fwrite(bytes, 1, len, f);
+        fclose(f);
+    }
+    int line = want ? first_different_line(want, want_len, bytes, len) : 0;
+    free(want);
+    if (line)
+        fail_msg("%s: the output differs from line %d on (%zu bytes, golden %zu)\nactual: %s\n"
+                 "(ATS_UPDATE_GOLDEN=1 rewrites the golden file after an intended change)",
+                 path, line, len, want_len, actual);
+    fail_msg("%s: cannot read the golden file\nactual: %s (ATS_UPDATE_GOLDEN=1 creates it)", path,
+             actual);
+}
+
+void ats_sleep_ms(int ms) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }

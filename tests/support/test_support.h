@@ -43,6 +43,9 @@ typedef struct ats_cli_result {
 /* Runs the attnscope binary with argv (NULL-terminated, without the program name), feeding
  * `input` (input_len bytes, may be NULL) on stdin. */
 ats_cli_result ats_run_cli(const char *const *args, const char *input, size_t input_len);
+/* The same for any program (a sample, a tool): `program` is its path. */
+ats_cli_result ats_run_program(const char *program, const char *const *args, const char *input,
+                               size_t input_len);
 void ats_cli_result_free(ats_cli_result *r);
 
 /* Number of lines in a NUL-terminated string (a final line without newline counts). */
@@ -64,6 +67,14 @@ char *ats_read_file(const char *path, size_t *len);
 
 /* Entries in a folder other than . and .. (dot files count: a leftover temporary is one). */
 int ats_count_entries(const char *dir);
+
+/* Compares `len` bytes with the golden file `path` byte for byte. On a mismatch writes them to
+ * <build>/tests/output/golden/<basename of path> and fails the test naming the first line that
+ * differs. With ATS_UPDATE_GOLDEN=1 in the environment it rewrites the golden file instead. */
+void ats_check_text_golden(const char *path, const char *bytes, size_t len);
+
+/* Sleeps ms milliseconds (any thread). */
+void ats_sleep_ms(int ms);
 
 /* A temporary directory removed (with its files) by ats_rmtree. */
 char *ats_make_temp_dir(void);

@@ -1,10 +1,12 @@
-/* builtin:demo run on a text, as the arrays a view draws from, and the default font: for the
- * render tests. Header-only so that the engine-free support library stays that way. */
+/* builtin:demo run on a text, as the arrays a view draws from (through rundata.h, the one home
+ * of run -> view data), and the default font: for the view tests. Header-only so that the
+ * engine-free support library stays that way. */
 #ifndef ATS_VIEW_FIXTURE_H
 #define ATS_VIEW_FIXTURE_H
 
 #include "attnscope/engine.h"
 #include "attnscope/render.h"
+#include "attnscope/rundata.h"
 #include "test_support.h"
 
 #include <stdlib.h>
@@ -15,9 +17,8 @@
 typedef struct demo_fixture {
     ats_model *model;
     ats_run *run;
-    const char **labels; /* (T) */
-    bool *special;       /* (T) */
-    ats_view_data data;
+    ats_run_view rv;    /* the run as view data: owns the (T) labels and special flags */
+    ats_view_data data; /* rv.data, for the tests to adjust (a pipeline, special flags) */
     ats_font *font;
 } demo_fixture;
 
@@ -33,34 +34,16 @@ static inline void demo_fixture_open(demo_fixture *f, const char *text, bool cau
     ro.detail_layer = ATS_DETAIL_ALL_LAYERS; /* the pipeline view draws every layer's steps */
     if (ats_run_text(f->model, text, strlen(text), &ro, &f->run, &err) != ATS_OK)
         fail_msg("run: %s", err.message);
-    int T = ats_run_n_tokens(f->run);
-    f->labels = calloc((size_t)T, sizeof *f->labels);
-    f->special = calloc((size_t)T, sizeof *f->special);
-    assert_non_null(f->labels);
-    assert_non_null(f->special);
-    for (int i = 0; i < T; i++) {
-        const ats_token *t = ats_tokens_get(ats_run_get_tokens(f->run), i);
-        f->labels[i] = t->piece;
-        f->special[i] = t->special;
-    }
-    const ats_model_config *c = ats_model_get_config(f->model);
-    f->data = (ats_view_data){.model_name = ats_model_get_info(f->model)->name,
-                              .text = text,
-                              .n_layer = c->n_layer,
-                              .n_head = c->n_head,
-                              .n_tokens = T,
-                              .tokens = f->labels,
-                              .special = f->special,
-                              .attention = ats_run_attentions(f->run),
-                              .causal = c->causal};
+    if (ats_run_view_make(&f->rv, f->model, f->run, text, &err) != ATS_OK)
+        fail_msg("view data: %s", err.message);
+    f->data = f->rv.data;
     if (ats_font_open(NULL, &f->font, &err) != ATS_OK)
         fail_msg("font: %s", err.message);
 }
 
 static inline void demo_fixture_close(demo_fixture *f) {
     ats_font_free(f->font);
-    free(f->labels);
-    free(f->special);
+    ats_run_view_free(&f->rv);
     ats_run_free(f->run);
     ats_model_free(f->model);
     memset(f, 0, sizeof *f);

@@ -32,54 +32,50 @@ void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_pat
     app->dirty = true;
 }
 
-ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t err_size) {
-    ats_app *app = calloc(1, sizeof *app);
-    if (!app) {
-        snprintf(err, err_size, "out of memory");
-        return NULL;
-    }
-    ats_app_state_init(&app->state);
-    pthread_mutex_init(&app->export_mu, NULL);
-    app->wake = cfg->wake;
-    app->wake_user = cfg->wake_user;
-    app->causal = cfg->causal;
+/* What ats_app_new makes before the first load: the status of the first part that fails. */
+static ats_status open_parts(ats_app *app, const ats_app_config *cfg, double now_ms,
+                             ats_error *err) {
     app->font_path = dup_or_null(cfg->font_path);
     app->compare_model_path = dup_or_null(cfg->compare_model_path);
     app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
     app->editor = ats_editor_new(cfg->max_text_bytes);
     app->other = ats_editor_new(cfg->max_text_bytes);
-    app->latency = ats_latency_new(cfg->latency_log_path, err, err_size);
-    if (!app->editor || !app->other || !app->latency || (cfg->font_path && !app->font_path) ||
-        (cfg->tokenizer_path && !app->tokenizer_path)) {
-        if (app->latency || !cfg->latency_log_path)
-            snprintf(err, err_size, "out of memory");
-        ats_app_free(app);
-        return NULL;
-    }
-    ats_error e = {0};
-    if (ats_ui_new(app->font_path, &app->ui, &e) != ATS_OK) {
-        snprintf(err, err_size, "%s", e.message[0] ? e.message : "out of memory");
-        ats_app_free(app);
-        return NULL;
-    }
-    if (!ats_app_set_export_dir(app, cfg->export_dir ? cfg->export_dir : ".", now_ms)) {
-        snprintf(err, err_size, "--export-dir %s", app->state.banner);
-        ats_app_free(app);
-        return NULL;
-    }
+    if (!app->editor || !app->other || (cfg->font_path && !app->font_path) ||
+        (cfg->compare_model_path && !app->compare_model_path) ||
+        (cfg->tokenizer_path && !app->tokenizer_path))
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    ats_status s = ats_latency_new(cfg->latency_log_path, &app->latency, err);
+    if (s == ATS_OK)
+        s = ats_ui_new(app->font_path, &app->ui, err);
+    if (s != ATS_OK)
+        return s;
+    if (!ats_app_set_export_dir(app, cfg->export_dir ? cfg->export_dir : ".", now_ms))
+        return ats_fail(err, ATS_ERR_IO, "--export-dir %s", app->state.banner);
     ats_samples_load(&app->samples);
     const char *text = cfg->text ? cfg->text : ATS_APP_SAMPLE_TEXT;
     size_t len = cfg->text ? cfg->text_len : strlen(ATS_APP_SAMPLE_TEXT);
-    if (ats_editor_set_text(app->editor, text, len, true) != ATS_EDIT_OK) {
-        snprintf(err, err_size, "--text: %s", ats_editor_error(app->editor));
-        ats_app_free(app);
-        return NULL;
-    }
+    if (ats_editor_set_text(app->editor, text, len, true) != ATS_EDIT_OK)
+        return ats_fail(err, ATS_ERR_ARG, "--text: %s", ats_editor_error(app->editor));
     app->worker = ats_worker_new(cfg->wake, cfg->wake_user);
-    if (!app->worker) {
-        snprintf(err, err_size, "cannot start the worker thread");
+    if (!app->worker)
+        return ats_fail(err, ATS_ERR_NOMEM, "cannot start the worker thread");
+    return ATS_OK;
+}
+
+ats_status ats_app_new(const ats_app_config *cfg, double now_ms, ats_app **out, ats_error *err) {
+    *out = NULL;
+    ats_app *app = calloc(1, sizeof *app);
+    if (!app)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    ats_app_state_init(&app->state);
+    pthread_mutex_init(&app->export_mu, NULL);
+    app->wake = cfg->wake;
+    app->wake_user = cfg->wake_user;
+    app->causal = cfg->causal;
+    ats_status s = open_parts(app, cfg, now_ms, err);
+    if (s != ATS_OK) {
         ats_app_free(app);
-        return NULL;
+        return s;
     }
     app->trigger_ms = now_ms;
     app->must_post = true;
@@ -89,7 +85,8 @@ ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t
     else
         ats_app_post_load(app, cfg->model_path ? cfg->model_path : "builtin:demo",
                           app->tokenizer_path, now_ms);
-    return app;
+    *out = app;
+    return ATS_OK;
 }
 
 static void drop_run(ats_app *app) {
@@ -270,11 +267,11 @@ static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
     char msg[ATS_ERROR_MESSAGE_SIZE + 128];
     if (ev->kind == ATS_WORKER_LOAD_FAILED) {
         if (first && !app->tried_fallback && strcmp(ev->path, "builtin:demo") != 0) {
-            snprintf(msg, sizeof msg, "%s; showing builtin:demo instead", ev->message);
+            snprintf(msg, sizeof msg, "%s; showing builtin:demo instead", ev->error.message);
             app->tried_fallback = true;
             ats_app_post_load(app, "builtin:demo", NULL, now_ms);
         } else {
-            snprintf(msg, sizeof msg, "%s", ev->message);
+            snprintf(msg, sizeof msg, "%s", ev->error.message);
         }
         ats_app_state_show_banner(&app->state, msg, true, now_ms, 0);
         return;
@@ -350,7 +347,7 @@ static void on_run(ats_app *app, ats_worker_event *ev) {
     const char *name = ats_model_get_info(ats_shared_model_get(ev->model))->name;
     if (ev->kind == ATS_WORKER_RUN_FAILED) {
         /* the previous result stays; the status bar says why this text did not run */
-        snprintf(app->state.run_error, sizeof app->state.run_error, "%s", ev->message);
+        snprintf(app->state.run_error, sizeof app->state.run_error, "%s", ev->error.message);
         ats_latency_shown(app->latency, ev->seq, name, ev->text_len, 0, ev->tokenize_ms,
                           ev->forward_ms, false);
         return;

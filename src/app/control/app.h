@@ -43,10 +43,10 @@ typedef struct ats_app_config {
     void *wake_user;
 } ats_app_config;
 
-/* Opens the font, starts the worker and the first model load. NULL with a message in err on
- * failure (invalid UTF-8 or too long --text, an unreadable font, an unwritable latency log, a
- * missing export folder, no threads). */
-ats_app *ats_app_new(const ats_app_config *cfg, double now_ms, char *err, size_t err_size);
+/* Opens the font, starts the worker and the first model load. On failure *out is NULL and err
+ * says why: ATS_ERR_ARG invalid UTF-8 or too long --text, ATS_ERR_IO an unreadable font, an
+ * unwritable latency log or a missing export folder, ATS_ERR_NOMEM no memory or no threads. */
+ats_status ats_app_new(const ats_app_config *cfg, double now_ms, ats_app **out, ats_error *err);
 void ats_app_free(ats_app *app);
 
 /* The clipboard the editor's copy/cut/paste use (copied; NULL: none). */

@@ -465,7 +465,7 @@ bool ats_app_analysis_loaded(ats_app *app, ats_worker_event *ev, double now_ms) 
     app->compare_load_seq = 0;
     char msg[ATS_ERROR_MESSAGE_SIZE + 128];
     if (ev->kind == ATS_WORKER_LOAD_FAILED) {
-        snprintf(msg, sizeof msg, "the model to compare: %s", ev->message);
+        snprintf(msg, sizeof msg, "the model to compare: %s", ev->error.message);
         say(app, now_ms, true, msg);
         return true;
     }

@@ -60,19 +60,13 @@ bool ats_app_run_has_detail(const ats_app *app, int layer) {
 ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_error *err) {
     *out = (ats_run_pipeline){0};
     const ats_view_state *v = &app->state.view;
-    if (!ats_app_run_has_detail(app, v->layer)) {
-        if (err)
-            snprintf(err->message, sizeof err->message,
-                     "computing the details of layer %d\xE2\x80\xA6", v->layer);
-        return ATS_ERR_ARG;
-    }
+    if (!ats_app_run_has_detail(app, v->layer))
+        return ats_fail(err, ATS_ERR_ARG, "computing the details of layer %d\xE2\x80\xA6",
+                        v->layer);
     ats_step_opts opts = app->state.whatif;
-    if (app->state.seq2seq && app->state.attn_kind == ATS_ATTN_CROSS) {
-        if (err)
-            snprintf(err->message, sizeof err->message,
-                     "the step-by-step view shows a stack's self-attention (Ctrl+K)");
-        return ATS_ERR_UNSUPPORTED;
-    }
+    if (app->state.seq2seq && app->state.attn_kind == ATS_ATTN_CROSS)
+        return ats_fail(err, ATS_ERR_UNSUPPORTED,
+                        "the step-by-step view shows a stack's self-attention (Ctrl+K)");
     return ats_run_pipeline_make(out, ats_shared_model_get(app->run_model), ats_app_view_run(app),
                                  v->layer, v->head, ats_app_pipeline_token(app), &opts, err);
 }

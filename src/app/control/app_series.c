@@ -47,10 +47,10 @@ void ats_app_open_path(ats_app *app, const char *path, double now_ms) {
         return;
     }
     ats_series *s = calloc(1, sizeof *s);
-    char err[1200] = "";
-    if (!s || !ats_series_read(path, s, err, sizeof err)) {
+    ats_error err;
+    if (!s || ats_series_read(path, s, &err) != ATS_OK) {
         free(s);
-        ats_app_state_show_banner(&app->state, err[0] ? err : "out of memory", true, now_ms, 0);
+        ats_app_state_show_banner(&app->state, s ? err.message : "out of memory", true, now_ms, 0);
         app->dirty = true;
         return;
     }
@@ -94,8 +94,7 @@ static bool rescan(ats_app *app, double now_ms) {
     if (s->finished || ats_series_log_size(s->dir) == s->log_size)
         return false;
     ats_series *fresh = calloc(1, sizeof *fresh);
-    char err[1200];
-    if (!fresh || !ats_series_read(s->dir, fresh, err, sizeof err)) {
+    if (!fresh || ats_series_read(s->dir, fresh, NULL) != ATS_OK) {
         free(fresh);
         return false; /* keep what was read; the next scan tries again */
     }

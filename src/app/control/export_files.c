@@ -10,6 +10,14 @@
 
 #define MAX_FILES  8
 #define MAX_NUMBER 99999
+#define PATH_SIZE  4096
+
+/* The paths of one group being written: each call has its own (the window writes the view from
+ * its UI thread while the numbers are written from another thread). */
+typedef struct group_paths {
+    char tmp[MAX_FILES][PATH_SIZE];   /* the temporaries holding the data */
+    char names[MAX_FILES][PATH_SIZE]; /* the names they get */
+} group_paths;
 
 void ats_export_files_join(const char *dir, const char *name, char *out, size_t size) {
     if (!dir || !*dir || strcmp(dir, ".") == 0)
@@ -32,11 +40,12 @@ static bool exists(const char *path) {
 /* Gives the temporaries their names for `number`: 0 done, EEXIST when a name is taken (nothing
  * left behind), another errno on failure. */
 static int place(const char *dir, const char *stem, const ats_out_file *files, int n, int number,
-                 char tmp[][4096], char names[][4096]) {
+                 group_paths *p) {
+    char(*tmp)[PATH_SIZE] = p->tmp, (*names)[PATH_SIZE] = p->names;
     for (int i = 0; i < n; i++) {
         char name[1024];
         snprintf(name, sizeof name, "%s-%03d%s", stem, number, files[i].suffix);
-        ats_export_files_join(dir, name, names[i], 4096);
+        ats_export_files_join(dir, name, names[i], PATH_SIZE);
         if (exists(names[i]))
             return EEXIST;
     }
@@ -69,31 +78,36 @@ ats_status ats_export_files_write(const char *dir, const char *stem, const ats_o
         return ats_fail(err, ATS_ERR_IO, "%s: cannot write there: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
         return ats_fail(err, ATS_ERR_IO, "%s: cannot write there: not a folder", dir);
-    static char tmp[MAX_FILES][4096], names[MAX_FILES][4096]; /* UI thread only */
+    group_paths *p = malloc(sizeof *p);
+    if (!p)
+        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory", dir);
     int made = 0, e = 0;
     for (; made < n && !e; made++)
-        e = write_temp(dir, files[made].data, files[made].len, tmp[made], sizeof tmp[made]);
+        e = write_temp(dir, files[made].data, files[made].len, p->tmp[made], PATH_SIZE);
     if (e) {
         for (int i = 0; i < made - 1; i++)
-            unlink(tmp[i]);
+            unlink(p->tmp[i]);
+        free(p);
         return ats_fail(err, ATS_ERR_IO, "%s: cannot write there: %s", dir, strerror(e));
     }
     int num = 1;
     for (; num <= MAX_NUMBER; num++) {
-        e = place(dir, stem, files, n, num, tmp, names);
+        e = place(dir, stem, files, n, num, p);
         if (e != EEXIST)
             break;
     }
     for (int i = 0; i < n; i++) /* the names hold the data now (or nothing was placed) */
-        unlink(tmp[i]);
+        unlink(p->tmp[i]);
+    ats_status s = ATS_OK;
     if (e == EEXIST)
-        return ats_fail(err, ATS_ERR_IO, "%s: every name %s-001 to -%d is taken", dir, stem,
-                    MAX_NUMBER);
-    if (e)
-        return ats_fail(err, ATS_ERR_IO, "%s: cannot write there: %s", dir, strerror(e));
-    if (path)
-        snprintf(path, path_size, "%s", names[0]);
-    if (number)
+        s = ats_fail(err, ATS_ERR_IO, "%s: every name %s-001 to -%d is taken", dir, stem,
+                     MAX_NUMBER);
+    else if (e)
+        s = ats_fail(err, ATS_ERR_IO, "%s: cannot write there: %s", dir, strerror(e));
+    if (s == ATS_OK && path)
+        snprintf(path, path_size, "%s", p->names[0]);
+    if (s == ATS_OK && number)
         *number = num;
-    return ATS_OK;
+    free(p);
+    return s;
 }

@@ -3,7 +3,11 @@
  * group's names uses. Each file is written whole to a temporary file in DIR first and then
  * hard-linked to its name (link(2) refuses to replace a file, so a name taken meanwhile moves
  * the group to the next number); on file systems without hard links it is renamed after a
- * check. A failure leaves neither a partial file nor a temporary one. */
+ * check. A failure leaves neither a partial file nor a temporary one.
+ *
+ * Threads: any thread may call these at any time, several at once, even into one folder (the
+ * window saves the view from its UI thread while Ctrl+E writes the numbers from another): a call
+ * keeps its paths in memory of its own, and two groups never get the same number. */
 #ifndef ATS_APP_EXPORT_FILES_H
 #define ATS_APP_EXPORT_FILES_H
 

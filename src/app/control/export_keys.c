@@ -36,29 +36,24 @@ static void say(ats_app *app, double now_ms, bool error, const char *fmt, ...) {
 static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view_data *data,
                               uint8_t **bytes, size_t *len, ats_error *err) {
     int x, y, w, h;
-    if (!ats_ui_view_area(app->ui, &x, &y, &w, &h)) {
-        snprintf(err->message, sizeof err->message, "the window has not been drawn yet");
-        return ATS_ERR_ARG;
-    }
+    if (!ats_ui_view_area(app->ui, &x, &y, &w, &h))
+        return ats_fail(err, ATS_ERR_ARG, "the window has not been drawn yet");
     ats_font *font = ats_ui_font(app->ui);
     ats_view *view;
-    ats_status s = ats_view_new(&view);
-    if (s != ATS_OK) {
-        snprintf(err->message, sizeof err->message, "out of memory");
-        return s;
-    }
+    if (ats_view_new(&view) != ATS_OK)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     const ats_view_state *st = &app->state.view;
     ats_run_pipeline pipe = {0};
     ats_view_data d = *data;
+    ats_status s = ATS_OK;
     if (st->view == ATS_VIEW_PIPELINE) {
         s = ats_app_pipeline_make(app, &pipe, err);
         d.pipeline = &pipe.data;
     }
     if (s == ATS_OK)
         s = ats_view_build(view, st, &d, font, (float)w, (float)h, err);
-    data = &d;
     ats_meta meta;
-    ats_meta_for_view(&meta, st, data);
+    ats_meta_for_view(&meta, st, &d);
     const ats_dl *shown = ats_view_display_list(view);
     ats_dl *composite = NULL; /* a comparison: A, B and A - B as the window shows them */
     if (s == ATS_OK && app->state.analysis.compare && ats_dl_new(1, 1, &composite) == ATS_OK &&
@@ -72,11 +67,8 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
     int cx, cy, cw, ch;
     ats_dl_trim_rect(shown, font, margin, &cx, &cy, &cw, &ch);
     ats_dl *dl = NULL;
-    if (s == ATS_OK && kind == ATS_EXPORT_SVG &&
-        ats_dl_trimmed(shown, font, margin, &dl) != ATS_OK) {
-        s = ATS_ERR_NOMEM;
-        snprintf(err->message, sizeof err->message, "out of memory");
-    }
+    if (s == ATS_OK && kind == ATS_EXPORT_SVG && ats_dl_trimmed(shown, font, margin, &dl) != ATS_OK)
+        s = ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     if (s == ATS_OK && kind == ATS_EXPORT_SVG) {
         s = ats_svg_encode(dl, ats_font_family(font), &meta, 1.0f, (char **)bytes, len, err);
     } else if (s == ATS_OK) {
@@ -89,7 +81,7 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
             s = ats_png_encode(&crop, &meta, bytes, len, err);
         free(c.pixels);
         if (s == ATS_ERR_NOMEM)
-            snprintf(err->message, sizeof err->message, "out of memory");
+            ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
     ats_dl_free(dl);
     ats_run_pipeline_free(&pipe);
@@ -223,7 +215,7 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
         s = ats_export_files_write(job->dir, "attnscope-run", files, n_files, path, path_size, NULL,
                                    err);
     } else if (s == ATS_ERR_NOMEM && !err->message[0]) {
-        snprintf(err->message, sizeof err->message, "out of memory");
+        ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < n_files; i++)
         free(m[i].data);

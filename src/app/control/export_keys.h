@@ -4,7 +4,12 @@
  * (attnscope-heatmap-L3H5-001.png, the next free number). The view is rebuilt from the very
  * state and size the window drew it with (ats_app_state.view, the views area of the last frame),
  * so the PNG holds the same pixels. A notice in the window says where the files went; an
- * unwritable folder gives an error banner and leaves no file behind. */
+ * unwritable folder gives an error banner and leaves no file behind.
+ *
+ * Threads: the app's UI thread calls these. The data export runs on a thread of its own that
+ * owns copies of what it writes (a reference to the run and model, the text, the folder) and
+ * hands back only its outcome, under the app's export_mu; it may write while the UI thread saves
+ * a view, and separate apps may export into one folder at once. */
 #ifndef ATS_APP_EXPORT_KEYS_H
 #define ATS_APP_EXPORT_KEYS_H
 

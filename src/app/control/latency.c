@@ -21,24 +21,24 @@ struct ats_latency {
     int count;
 };
 
-ats_latency *ats_latency_new(const char *log_path, char *err, size_t err_size) {
+ats_status ats_latency_new(const char *log_path, ats_latency **out, ats_error *err) {
+    *out = NULL;
     ats_latency *lat = calloc(1, sizeof *lat);
-    if (!lat) {
-        snprintf(err, err_size, "out of memory");
-        return NULL;
-    }
+    if (!lat)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     if (log_path) {
         lat->log = fopen(log_path, "a");
         if (!lat->log) {
-            snprintf(err, err_size, "%s: cannot write the latency log: %s", log_path,
-                     strerror(errno));
+            int e = errno;
             free(lat);
-            return NULL;
+            return ats_fail(err, ATS_ERR_IO, "%s: cannot write the latency log: %s", log_path,
+                            strerror(e));
         }
         fprintf(lat->log, "# attnscope latency log: one line per update of the views\n");
         fflush(lat->log);
     }
-    return lat;
+    *out = lat;
+    return ATS_OK;
 }
 
 void ats_latency_free(ats_latency *lat) {

@@ -19,6 +19,8 @@
 #ifndef ATS_APP_LATENCY_H
 #define ATS_APP_LATENCY_H
 
+#include "attnscope/status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,9 +40,9 @@ typedef struct ats_latency_record {
     bool ok;           /* false: the frame shows an error for the text */
 } ats_latency_record;
 
-/* Records in memory, and into the file at log_path when it is not NULL (appended). NULL when
- * the file cannot be opened (message in err) or out of memory. */
-ats_latency *ats_latency_new(const char *log_path, char *err, size_t err_size);
+/* Records in memory, and into the file at log_path when it is not NULL (appended). ATS_ERR_IO
+ * naming the file when it cannot be opened, ATS_ERR_NOMEM. */
+ats_status ats_latency_new(const char *log_path, ats_latency **out, ats_error *err);
 void ats_latency_free(ats_latency *lat);
 
 /* A run was posted as request `seq` for an edit (or another trigger) made at trigger_ms. */

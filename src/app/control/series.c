@@ -58,12 +58,14 @@ typedef struct parser {
     ats_series *s;
     int cap, loss_cap;
     int line;
-    char *err;
-    size_t err_size;
+    ats_error *err;
+    ats_status status; /* of the first failure */
 } parser;
 
 static bool fail(parser *p, const char *what) {
-    snprintf(p->err, p->err_size, "%s/" LOG_NAME ": line %d: %s", p->s->dir, p->line, what);
+    p->status =
+        ats_fail(p->err, strcmp(what, "out of memory") == 0 ? ATS_ERR_NOMEM : ATS_ERR_FORMAT,
+                 "%s/" LOG_NAME ": line %d: %s", p->s->dir, p->line, what);
     return false;
 }
 
@@ -186,7 +188,7 @@ static bool parse_line(parser *p, const char *line, size_t len) {
     return ok;
 }
 
-bool ats_series_read(const char *dir, ats_series *out, char *err, size_t err_size) {
+ats_status ats_series_read(const char *dir, ats_series *out, ats_error *err) {
     *out = (ats_series){0};
     const char *slash = strrchr(dir, '/');
     while (slash && slash[1] == '\0' && slash > dir) { /* "runs/tiny/" names "tiny" */
@@ -204,27 +206,28 @@ bool ats_series_read(const char *dir, ats_series *out, char *err, size_t err_siz
     FILE *f = fopen(path, "rb");
     char *text = NULL;
     long long size = -1;
+    ats_status st = ATS_OK;
     if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && size <= MAX_LOG_BYTES &&
         fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1)) &&
         fread(text, 1, (size_t)size, f) == (size_t)size) {
         text[size] = '\0';
     } else {
-        snprintf(err, err_size, "%s: cannot read it%s", path,
-                 size > MAX_LOG_BYTES ? " (over 64 MB)" : "");
+        st = ats_fail(err, ATS_ERR_IO, "%s: cannot read it%s", path,
+                      size > MAX_LOG_BYTES ? " (over 64 MB)" : "");
         free(text);
         text = NULL;
     }
     if (f)
         fclose(f);
     if (!text || !out->dir || !out->name) {
-        if (text || !err[0])
-            snprintf(err, err_size, "out of memory");
+        if (st == ATS_OK)
+            st = ats_fail(err, ATS_ERR_NOMEM, "out of memory");
         free(text);
         ats_series_free(out);
-        return false;
+        return st;
     }
     out->log_size = size;
-    parser p = {.s = out, .err = err, .err_size = err_size};
+    parser p = {.s = out, .err = err};
     bool ok = true;
     for (char *line = text; ok && *line;) {
         char *end = strchr(line, '\n');
@@ -235,13 +238,12 @@ bool ats_series_read(const char *dir, ats_series *out, char *err, size_t err_siz
         line = end ? end + 1 : line + n;
     }
     free(text);
-    if (ok && out->n == 0) {
-        snprintf(err, err_size, "%s: no checkpoint yet", path);
-        ok = false;
-    }
-    if (!ok)
+    st = ok ? ATS_OK : p.status;
+    if (ok && out->n == 0)
+        st = ats_fail(err, ATS_ERR_FORMAT, "%s: no checkpoint yet", path);
+    if (st != ATS_OK)
         ats_series_free(out);
-    return ok;
+    return st;
 }
 
 int ats_series_nearest(const ats_series *s, double step) {

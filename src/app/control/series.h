@@ -7,6 +7,8 @@
 #ifndef ATS_APP_SERIES_H
 #define ATS_APP_SERIES_H
 
+#include "attnscope/status.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,9 +33,9 @@ typedef struct ats_series {
 /* A folder holding train_log.jsonl and checkpoints/. */
 bool ats_series_is_training_folder(const char *path);
 
-/* Reads the log; false with one line in err (the file and line, what is wrong) when it cannot be
- * read or holds no checkpoint. */
-bool ats_series_read(const char *dir, ats_series *out, char *err, size_t err_size);
+/* Reads the log; ATS_ERR_IO when it cannot be read, ATS_ERR_FORMAT (naming the file and line and
+ * what is wrong) when it is malformed or holds no checkpoint, ATS_ERR_NOMEM. */
+ats_status ats_series_read(const char *dir, ats_series *out, ats_error *err);
 void ats_series_free(ats_series *s);
 
 /* The log's size now (-1 when it is gone): a series is stale when it differs from log_size. */

@@ -49,6 +49,9 @@ struct ats_worker {
     ats_worker_event done, failed, loaded;
     void (*notify)(void *user);
     void *notify_user;
+    /* tests only: set before the first post, read by the worker threads */
+    void (*discard_hook)(void *user, const ats_worker_event *ev);
+    void *discard_user;
 };
 
 void ats_worker_event_clear(ats_worker_event *ev) {
@@ -109,18 +112,17 @@ static void compute_run(ats_worker *w, run_request *req, ats_worker_event *ev, a
     req->text = NULL;
     req->target = NULL;
     const ats_model *model = ats_shared_model_get(ev->model);
-    ats_error err;
     req->opts.cancel = run_superseded;
     req->opts.cancel_user = w;
     ats_status s;
     if (req->seq2seq) {
         s = ats_run_seq2seq(model, ev->text, ev->text_len, ev->target, ev->target_len, &req->opts,
-                            &ev->run, &err);
+                            &ev->run, &ev->error);
     } else {
         /* the values of every layer stay for value-weighted attention */
         req->opts.keep_cache = ats_model_get_config(model)->causal || req->extras.value_norms;
         req->opts.reuse = *last; /* ignored by the engine unless the same model made it */
-        s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &err);
+        s = ats_run_text(model, ev->text, ev->text_len, &req->opts, &ev->run, &ev->error);
     }
     if (s == ATS_OK && (ev->extras = malloc(sizeof *ev->extras)))
         ats_run_extras_compute(model, ev->run, &req->opts, &req->extras, ev->extras);
@@ -133,8 +135,6 @@ static void compute_run(ats_worker *w, run_request *req, ats_worker_event *ev, a
         ev->kind = ATS_WORKER_RUN_DONE;
     } else {
         ev->kind = ATS_WORKER_RUN_FAILED;
-        ev->status = s;
-        memcpy(ev->message, err.message, sizeof ev->message);
     }
 }
 
@@ -144,43 +144,56 @@ static void compute_load(load_request *req, ats_worker_event *ev) {
     req->opts.tokenizer_path = req->tokenizer_path;
     double t0 = ats_clock_ms();
     ats_model *model = NULL;
-    ats_error err;
-    ats_status s = ats_model_load(ev->path, &req->opts, &model, &err);
+    ats_status s = ats_model_load(ev->path, &req->opts, &model, &ev->error);
     ev->load_ms = ats_clock_ms() - t0;
-    if (s == ATS_OK && !(ev->model = ats_shared_model_wrap(model))) {
-        s = ATS_ERR_NOMEM;
-        snprintf(err.message, sizeof err.message, "%s: out of memory", ev->path);
-    }
-    if (s == ATS_OK) {
-        ev->kind = ATS_WORKER_LOAD_DONE;
-    } else {
-        ev->kind = ATS_WORKER_LOAD_FAILED;
-        ev->status = s;
-        memcpy(ev->message, err.message, sizeof ev->message);
-    }
+    if (s == ATS_OK && !(ev->model = ats_shared_model_wrap(model)))
+        s = ats_fail(&ev->error, ATS_ERR_NOMEM, "%s: out of memory", ev->path);
+    ev->kind = s == ATS_OK ? ATS_WORKER_LOAD_DONE : ATS_WORKER_LOAD_FAILED;
 }
 
-/* ---- delivery (lock held) ------------------------------------------------------------------ */
+/* ---- delivery ------------------------------------------------------------------------------ */
 
-static void deliver(ats_worker *w, ats_worker_event *ev) {
-    switch (ev->kind) {
-    case ATS_WORKER_RUN_DONE:
-        ats_worker_event_clear(&w->done);
-        w->done = *ev;
-        if (w->failed.kind != ATS_WORKER_NONE && w->failed.seq < ev->seq)
-            ats_worker_event_clear(&w->failed);
-        break;
-    case ATS_WORKER_RUN_FAILED:
-        ats_worker_event_clear(&w->failed);
-        w->failed = *ev;
-        break;
-    default:
-        ats_worker_event_clear(&w->loaded);
-        w->loaded = *ev;
-        break;
+/* Puts `ev` into the mailbox (lock held). The outcomes it replaces, nobody having polled them,
+ * move to `out` (at most 2; the count is returned): the caller frees them with
+ * discard() after unlocking, since freeing a run or the last reference to a model (an munmap of
+ * gigabytes) may take long, and the UI thread waits for this lock in every call. */
+static int deliver(ats_worker *w, ats_worker_event *ev, ats_worker_event out[2]) {
+    int n = 0;
+    ats_worker_event *slot = ev->kind == ATS_WORKER_RUN_DONE     ? &w->done
+                             : ev->kind == ATS_WORKER_RUN_FAILED ? &w->failed
+                                                                 : &w->loaded;
+    if (slot->kind != ATS_WORKER_NONE)
+        out[n++] = *slot;
+    *slot = *ev;
+    if (ev->kind == ATS_WORKER_RUN_DONE && w->failed.kind != ATS_WORKER_NONE &&
+        w->failed.seq < ev->seq) {
+        out[n++] = w->failed; /* a newer run succeeded: the failure is old news */
+        w->failed = (ats_worker_event){0};
     }
     *ev = (ats_worker_event){0};
     pthread_cond_broadcast(&w->delivered_cv);
+    return n;
+}
+
+/* Frees what deliver() replaced (lock not held). */
+static void discard(ats_worker *w, ats_worker_event *evs, int n) {
+    for (int i = 0; i < n; i++) {
+        if (w->discard_hook)
+            w->discard_hook(w->discard_user, &evs[i]);
+        ats_worker_event_clear(&evs[i]);
+    }
+}
+
+/* Delivers one finished outcome from a worker thread (lock not held on entry or exit). */
+static void finish(ats_worker *w, ats_worker_event *ev, bool *active) {
+    ats_worker_event replaced[2];
+    pthread_mutex_lock(&w->mu);
+    int n = deliver(w, ev, replaced);
+    *active = false;
+    pthread_mutex_unlock(&w->mu);
+    discard(w, replaced, n);
+    if (w->notify)
+        w->notify(w->notify_user);
 }
 
 /* ---- the threads ---------------------------------------------------------------------------- */
@@ -203,19 +216,15 @@ static void *run_thread_main(void *arg) {
         ats_worker_event ev;
         compute_run(w, &req, &ev, &last);
         run_request_clear(&req);
-        bool cancelled = ev.kind == ATS_WORKER_NONE;
-        if (cancelled)
-            ats_worker_event_clear(&ev); /* may free a model: outside the lock */
-
-        pthread_mutex_lock(&w->mu);
-        if (cancelled)
+        if (ev.kind == ATS_WORKER_NONE) { /* cancelled: no outcome */
+            ats_worker_event_clear(&ev);  /* may free a model: outside the lock */
+            pthread_mutex_lock(&w->mu);
             w->cancelled++;
-        else
-            deliver(w, &ev);
-        w->run_active = false;
-        pthread_mutex_unlock(&w->mu);
-        if (w->notify && !cancelled)
-            w->notify(w->notify_user);
+            w->run_active = false;
+            pthread_mutex_unlock(&w->mu);
+        } else {
+            finish(w, &ev, &w->run_active);
+        }
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
@@ -239,13 +248,7 @@ static void *load_thread_main(void *arg) {
         ats_worker_event ev;
         compute_load(&req, &ev);
         load_request_clear(&req);
-
-        pthread_mutex_lock(&w->mu);
-        deliver(w, &ev);
-        w->load_active = false;
-        pthread_mutex_unlock(&w->mu);
-        if (w->notify)
-            w->notify(w->notify_user);
+        finish(w, &ev, &w->load_active);
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
@@ -458,4 +461,19 @@ void ats_worker_hold(ats_worker *w, bool hold) {
     pthread_cond_broadcast(&w->run_cv);
     pthread_cond_broadcast(&w->load_cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+void ats_worker_set_discard_hook(ats_worker *w,
+                                 void (*hook)(void *user, const ats_worker_event *ev), void *user) {
+    pthread_mutex_lock(&w->mu); /* the worker threads see it after their next lock */
+    w->discard_hook = hook;
+    w->discard_user = user;
+    pthread_mutex_unlock(&w->mu);
+}
+
+bool ats_worker_lock_is_free(ats_worker *w) {
+    if (pthread_mutex_trylock(&w->mu) != 0)
+        return false;
+    pthread_mutex_unlock(&w->mu);
+    return true;
 }

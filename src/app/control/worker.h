@@ -15,7 +15,9 @@
  * before the UI polled it is freed unseen.
  *
  * Threads: POSIX threads, so the worker and its tests need neither SDL nor a display. Every
- * function except `notify` is called from the UI thread. */
+ * function except `notify` (and the tests' discard hook) is called from the UI thread. The
+ * worker's lock is held only for moving requests and outcomes, never for computing or freeing:
+ * outcomes replaced in the mailbox are freed after it is released. */
 #ifndef ATS_APP_WORKER_H
 #define ATS_APP_WORKER_H
 
@@ -58,9 +60,8 @@ typedef struct ats_worker_event {
     /* LOAD_*: the path as posted */
     char *path;
     double load_ms;
-    /* *_FAILED */
-    ats_status status;
-    char message[ATS_ERROR_MESSAGE_SIZE];
+    /* *_FAILED: why */
+    ats_error error;
 } ats_worker_event;
 
 void ats_worker_event_clear(ats_worker_event *ev);
@@ -110,5 +111,15 @@ int ats_worker_cancelled(ats_worker *w);
 /* While held, the worker starts no new request (one in progress goes on). For tests, which need
  * requests to pile up deterministically. */
 void ats_worker_hold(ats_worker *w, bool hold);
+
+/* For tests: `hook` is called on a worker thread each time the worker frees an outcome that a
+ * newer one replaced in the mailbox before the UI polled it, just before the free. The free (a
+ * run, or the last reference to a model: possibly an munmap of gigabytes) happens with the
+ * worker's lock released, so the UI thread's calls never wait for it. Set before posting. */
+void ats_worker_set_discard_hook(ats_worker *w,
+                                 void (*hook)(void *user, const ats_worker_event *ev), void *user);
+/* For tests: true when nobody holds the worker's lock at this moment (from the hook: the lock
+ * the UI thread takes is not held during the free). Never blocks. */
+bool ats_worker_lock_is_free(ats_worker *w);
 
 #endif

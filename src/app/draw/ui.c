@@ -34,16 +34,14 @@ ats_status ats_ui_new(const char *font_path, ats_ui **out, ats_error *err) {
     *out = NULL;
     ats_ui *ui = calloc(1, sizeof *ui);
     if (!ui)
-        return ATS_ERR_NOMEM;
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     ats_status s = ats_font_open(font_path, &ui->font, err);
-    if (s == ATS_OK)
-        s = ats_view_new(&ui->view);
-    for (int i = 0; i < 2 && s == ATS_OK; i++)
-        s = ats_view_new(&ui->stack_views[i]);
-    if (s == ATS_OK)
-        s = ats_dl_new(1, 1, &ui->base);
-    if (s == ATS_OK)
-        s = ats_dl_new(1, 1, &ui->over);
+    bool made = s == ATS_OK && ats_view_new(&ui->view) == ATS_OK;
+    for (int i = 0; i < 2 && made; i++)
+        made = ats_view_new(&ui->stack_views[i]) == ATS_OK;
+    made = made && ats_dl_new(1, 1, &ui->base) == ATS_OK && ats_dl_new(1, 1, &ui->over) == ATS_OK;
+    if (s == ATS_OK && !made)
+        s = ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     if (s != ATS_OK) {
         ats_ui_free(ui);
         return s;

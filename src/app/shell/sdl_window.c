@@ -503,10 +503,9 @@ int ats_window_run(const ats_window_opts *opts) {
         .wake = sh.wake_event != (Uint32)-1 ? wake : NULL,
         .wake_user = &sh,
     };
-    char err[512];
-    sh.app = ats_app_new(&cfg, ats_clock_ms(), err, sizeof err);
-    if (!sh.app) {
-        fprintf(stderr, "attnscope: %s\n", err);
+    ats_error err;
+    if (ats_app_new(&cfg, ats_clock_ms(), &sh.app, &err) != ATS_OK) {
+        fprintf(stderr, "attnscope: %s\n", err.message);
         destroy(&sh);
         return 2;
     }
