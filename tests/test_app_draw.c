@@ -533,14 +533,11 @@ static void test_app_draw_export_names(void **state) {
     free(dir);
 }
 
-/* Where an export's trimmed figure sits in the views area: its content bounds less the margin
- * (what ats_dl_trimmed keeps). */
+/* Where an export's trimmed figure sits in the views area (what ats_dl_trim_rect keeps). */
 static void export_origin(ats_app *app, int *ox, int *oy) {
-    float x, y, w, h, m = 16.0f * app->state.view.ui_scale;
-    const ats_dl *dl = ats_view_display_list(ats_ui_view(app->ui));
-    assert_true(ats_dl_content_bounds(dl, ats_ui_font(app->ui), &x, &y, &w, &h));
-    *ox = (int)fmaxf(0, floorf(x - m));
-    *oy = (int)fmaxf(0, floorf(y - m));
+    int w, h;
+    ats_dl_trim_rect(ats_view_display_list(ats_ui_view(app->ui)), ats_ui_font(app->ui),
+                     16.0f * app->state.view.ui_scale, ox, oy, &w, &h);
 }
 
 static void test_app_draw_export_is_the_window(void **state) {

@@ -40,7 +40,10 @@ static void test_app_state_defaults(void **state) {
     assert_int_equal(s.view.colormap, ATS_COLORMAP_VIRIDIS);
     assert_true(s.text_scale == 1.0f && s.device_scale == 1.0f && s.view.ui_scale == 1.0f);
     assert_true(s.view.zoom == 1.0f);
-    assert_true(s.view.line_threshold > 0 && s.view.line_threshold < 0.2f);
+    /* lines: the three strongest keys of each query, no extra weight floor */
+    assert_int_equal(s.view.line_cut, ATS_LINE_CUT_TOP_K);
+    assert_int_equal(s.view.line_top_k, 3);
+    assert_true(s.view.line_threshold == 0);
     assert_false(s.view.hide_special || s.fullscreen || s.help_visible || s.quit_requested);
     assert_string_equal(s.banner, "");
     assert_string_equal(s.export_dir, ".");

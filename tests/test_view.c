@@ -171,6 +171,13 @@ static void test_view_hidden_special_tokens_never_hit(void **state) {
     ats_font_free(font);
 }
 
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
 static void test_view_lines_and_grid_hits(void **state) {
     (void)state;
     demo_fixture f;
@@ -198,13 +205,24 @@ static void test_view_lines_and_grid_hits(void **state) {
     assert_int_equal(tokens[0], T);
     assert_int_equal(tokens[1], T);
     assert_int_equal(heads, H);
-    /* a focused token keeps only its own lines */
-    int all = ats_dl_count(ats_view_display_list(v));
+    /* a focused token keeps only its own lines: the query's to every key of each head (the
+     * cut, top 3 of each row, applies to the unfocused view only) */
+    char *svg;
+    size_t len;
+    ats_error err;
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    int all = count_of(svg, "<line");
+    free(svg);
     st.hover_token = 7;
     st.hover_side = ATS_SIDE_QUERY;
-    ats_error err;
     assert_int_equal(ats_view_build(v, &st, &f.data, f.font, w, h, &err), ATS_OK);
-    assert_true(ats_dl_count(ats_view_display_list(v)) < all / 2);
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    int focused = count_of(svg, "<line");
+    free(svg);
+    if (!(focused > 0 && focused <= H * T && focused < all))
+        fail_msg("%d lines focused, %d in all", focused, all);
     ats_view_free(v);
 
     st = ats_view_state_default();
@@ -257,12 +275,6 @@ static void test_view_bad_state_keeps_last_list(void **state) {
 }
 
 /* Occurrences of `needle` in `hay`. */
-static int count_of(const char *hay, const char *needle) {
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
 
 static void test_view_lines_capped_when_nothing_focused(void **state) {
     (void)state;
@@ -292,6 +304,8 @@ static void test_view_lines_capped_when_nothing_focused(void **state) {
     assert_int_equal(ats_view_new(&v), ATS_OK);
     ats_view_state st = ats_view_state_default();
     st.view = ATS_VIEW_LINES;
+    st.line_cut = ATS_LINE_CUT_MASS; /* 90% of a uniform row: 58 lines per query and head */
+    st.line_mass = 0.9f;
     assert_int_equal(ats_view_build(v, &st, &d, font, 1200, 900, &err), ATS_OK);
     char *svg;
     size_t len;
@@ -300,8 +314,8 @@ static void test_view_lines_capped_when_nothing_focused(void **state) {
     /* the even heads' lines all fall under the raised threshold; the legend says so */
     int lines = count_of(svg, "<line");
     assert_in_range(lines, T, 2000 + 100);
-    assert_non_null(strstr(svg, "weights below 0.0"));
-    assert_non_null(strstr(svg, "at most 2000 lines"));
+    assert_non_null(strstr(svg, "strongest keys up to 90% of each row \xC2\xB7 below 0.0156"));
+    assert_non_null(strstr(svg, "left out (at most 2000 lines)"));
     free(svg);
     /* a focused token is never capped: its lines to every key of every head */
     st.hover_token = 10;

@@ -16,6 +16,7 @@
 #include "view_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct geom {
@@ -206,6 +207,23 @@ static void outline_token(view_ctx *c, const geom *g, frect plot, float ox, floa
 }
 
 /* Cells, separators, values and outlines, clipped to the plot. */
+
+/* v (|v| in [1e-3, 1)) with two significant digits and no leading zero, for a cell too narrow
+ * for three: ".0096", "-.27". */
+static void two_digits(char *out, size_t size, float v) {
+    char sci[16];
+    snprintf(sci, sizeof sci, "%.1e", (double)v);
+    const char *e = strchr(sci, 'e');
+    int decimals = e ? 1 - atoi(e + 1) : 2;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.*f", decimals < 0 ? 0 : decimals, (double)v);
+    const char *s = buf[0] == '0' ? buf + 1 : buf;
+    if (buf[0] == '-' && buf[1] == '0')
+        snprintf(out, size, "-%.15s", buf + 2);
+    else
+        snprintf(out, size, "%.15s", s);
+}
+
 static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float oy) {
     const ats_view_state *st = c->st;
     float ui = c->ui, cell = g->cell;
@@ -252,6 +270,8 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
                 continue;
             char text[24];
             ats_format_number(text, sizeof text, (double)(raw * factor), ATS_NUMBER_COMPACT);
+            if (ats_font_measure(c->font, text, ts.size, false) > room)
+                two_digits(text, sizeof text, raw * factor); /* ".00957" -> ".0096" */
             if (ats_font_measure(c->font, text, ts.size, false) > room)
                 continue;
             ats_rgba col = value_color(c, raw * mult);
@@ -392,8 +412,10 @@ static void draw_hidden_column(view_ctx *c, const geom *g, frect plot, float oy,
  * and columns show, how many more there are, and how to see them all. */
 static void draw_more(view_ctx *c, frect plot, float pan_q, float pan_k, float cell) {
     int n = c->tok.n, nk = c->ktok.n;
-    int q0 = (int)floorf(pan_q + 1e-3f), q1 = clampi((int)ceilf(pan_q + plot.h / cell - 1e-3f), 0, n);
-    int k0 = (int)floorf(pan_k + 1e-3f), k1 = clampi((int)ceilf(pan_k + plot.w / cell - 1e-3f), 0, nk);
+    int q0 = (int)floorf(pan_q + 1e-3f),
+        q1 = clampi((int)ceilf(pan_q + plot.h / cell - 1e-3f), 0, n);
+    int k0 = (int)floorf(pan_k + 1e-3f),
+        k1 = clampi((int)ceilf(pan_k + plot.w / cell - 1e-3f), 0, nk);
     bool rows = q1 - q0 < n, cols = k1 - k0 < nk;
     if (!rows && !cols)
         return;
@@ -431,7 +453,8 @@ void ats_heatmap_build(view_ctx *c) {
     geom g;
     layout(c, c->w, c->h, &g);
     int n = c->tok.n, nk = c->ktok.n;
-    float hid_w = g.hidden_col ? g.fit : 0, hid_gap = g.hidden_col ? fmaxf(0.5f * g.fit, 6 * ui) : 0;
+    float hid_w = g.hidden_col ? g.fit : 0,
+          hid_gap = g.hidden_col ? fmaxf(0.5f * g.fit, 6 * ui) : 0;
     frect area = g.avail; /* the matrix's: the hidden column keeps its room */
     area.w = fmaxf(area.w - hid_w - hid_gap, g.cell);
     frect plot = {area.x, area.y, fminf((float)nk * g.cell, area.w),

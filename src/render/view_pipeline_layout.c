@@ -380,7 +380,7 @@ static void layout(pctx *P, float u, pconf cf) {
     g->nx = p->d_model <= INPUT_ALL ? p->d_model : INPUT_FIRST;
     g->cx = clampf((cf.narrow ? 128.0f : 256.0f) / (float)g->nx, 1.5f, 10.0f) * u;
     g->nk = cf.nk < p->d_head ? cf.nk : p->d_head;
-    g->cw = ats_pipe_measure(P, "-.0456", g->value_size, false) + 6.0f * u;
+    g->cw = ats_pipe_measure(P, "-.00456", g->value_size, false) + 6.0f * u;
     g->narrow = cf.narrow;
     g->trunc_w = trunc_width(P, g->value_size, cf.narrow);
     g->num_w = ats_pipe_measure(P, "-0.0456", g->value_size, false) + 10.0f * u;
