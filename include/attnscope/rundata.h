@@ -193,9 +193,8 @@ ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind ki
  * models only), "5_masked", "5_weights" (T), "6_output" (d_head), "7_concat" (n_head * d_head)
  * and "7_projected" (d_model). */
 ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_run *run,
-                                   const char *text, size_t text_len,
-                                   const ats_pipeline_data *p, const ats_step_opts *opts,
-                                   ats_error *err);
+                                   const char *text, size_t text_len, const ats_pipeline_data *p,
+                                   const ats_step_opts *opts, ats_error *err);
 
 /* ---- analysis results as JSON ---------------------------------------------------------------- */
 

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
-int ats_bidi_runs(const char *utf8, size_t len, bool auto_direction, ats_bidi_run *runs,
-                  int max) {
+int ats_bidi_runs(const char *utf8, size_t len, bool auto_direction, ats_bidi_run *runs, int max) {
     if (len == 0)
         return 0;
     /* codepoints and the byte where each starts (invalid bytes: one U+FFFD each) */

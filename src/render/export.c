@@ -127,8 +127,9 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
         }
         if (st->hide_special)
             meta_printf(m, &used, "Special", "%s",
-                        st->renormalize ? "hidden, rows renormalized over the tokens shown"
-                                        : "hidden, their weight left out (heatmap: its own column)");
+                        st->renormalize
+                            ? "hidden, rows renormalized over the tokens shown"
+                            : "hidden, their weight left out (heatmap: its own column)");
         if (st->view == ATS_VIEW_LINES && st->line_cut == ATS_LINE_CUT_MASS)
             meta_printf(m, &used, "Lines", "strongest keys up to %.0f%% of each row",
                         100.0 * st->line_mass);

@@ -19,7 +19,9 @@ int ats_format_number(char *out, size_t size, double v, ats_number_style style) 
     double a = fabs(v);
     bool compact = style == ATS_NUMBER_COMPACT;
     if (compact && a < 1e-3) /* a cell has no room for an exponent: say it is nearly zero */
-        return snprintf(out, size, "\xE2\x89\x88" "0");
+        return snprintf(out, size,
+                        "\xE2\x89\x88"
+                        "0");
     /* the decimal exponent after rounding to three digits ("9.996e-4" rounds to "1.00e-3") */
     char sci[32];
     snprintf(sci, sizeof sci, "%.2e", v);

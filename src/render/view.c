@@ -39,7 +39,7 @@ bool ats_aggregate_from_name(const char *name, ats_aggregate *out) {
 }
 
 static const char *const SCALE_NAMES[ATS_COLOR_SCALE_COUNT] = {"fixed", "auto", "minmax", "row",
-                                                                "exclude-first"};
+                                                               "exclude-first"};
 
 const char *ats_color_scale_name(ats_color_scale scale) {
     return (unsigned)scale < ATS_COLOR_SCALE_COUNT ? SCALE_NAMES[scale] : "unknown";
@@ -497,8 +497,8 @@ void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy) 
         return;
     if (l->kind == ATS_VIEW_LINES && l->window_rows > 0 && l->row_h > 0) { /* rows scroll */
         int n = l->n_shown > l->n_kshown ? l->n_shown : l->n_kshown;
-        st->pan_query = clampf((float)l->first_row - dy / l->row_h, 0,
-                               fmaxf(0, (float)(n - l->window_rows)));
+        st->pan_query =
+            clampf((float)l->first_row - dy / l->row_h, 0, fmaxf(0, (float)(n - l->window_rows)));
         return;
     }
     if (l->kind != ATS_VIEW_HEATMAP || !(l->cell > 0))

@@ -426,16 +426,16 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
     const char *role = c->d->head_badges ? c->d->head_badges[layer * c->d->n_head + head] : NULL;
     int n_title = (int)strlen(title);
     if (role)
-        n_title += snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 %.40s",
-                            role);
+        n_title +=
+            snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 %.40s", role);
     ats_color_scale scale = ats_view_effective_scale(c->st, c->d);
     if (scale != ATS_COLOR_SCALE_FIXED && scale != ATS_COLOR_SCALE_ROW) { /* its colours' range */
         char lo[24], hi[24];
         grid_color_range(c, layer, head);
         ats_format_number(lo, sizeof lo, (double)c->vmin, ATS_NUMBER_PLAIN);
         ats_format_number(hi, sizeof hi, (double)c->vmax, ATS_NUMBER_PLAIN);
-        snprintf(title + n_title, sizeof title - (size_t)n_title,
-                 " \xC2\xB7 %s \xE2\x80\x93 %s", lo, hi);
+        snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 %s \xE2\x80\x93 %s",
+                 lo, hi);
     }
     ats_text_style ts = tstyle(UI_TEXT * ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.bold = true;

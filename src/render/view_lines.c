@@ -158,8 +158,7 @@ static void row_lines(view_ctx *c, const geom *g, int h, int q, int only_key, fl
     }
     float above = 0, below = 0;
     for (int k = 0; k < kn; k++) {
-        if (!(w[k] >= cut) || (w[k] <= rank_cut && ties-- <= 0) ||
-            (only_key >= 0 && k != only_key))
+        if (!(w[k] >= cut) || (w[k] <= rank_cut && ties-- <= 0) || (only_key >= 0 && k != only_key))
             continue;
         if (k < g->k0)
             above += w[k];
@@ -237,8 +236,8 @@ static float rows_top(const view_ctx *c, float ui, float w, frect *legend, float
     float a, d;
     ats_font_metrics(c->font, UI_TITLE * ui, &a, &d);
     float legend_y = UI_MARGIN * ui + a + d + 12.0f * ui;
-    float bottom = legend_layout(c, ui, UI_MARGIN * ui, legend_y, w - 2 * UI_MARGIN * ui - note_w,
-                                 legend);
+    float bottom =
+        legend_layout(c, ui, UI_MARGIN * ui, legend_y, w - 2 * UI_MARGIN * ui - note_w, legend);
     return bottom + 8.0f * ui + 1.6f * UI_SMALL * ui;
 }
 
@@ -258,8 +257,8 @@ static int window_start(float start, int p, int rows, int n) {
 }
 
 /* `note_w`: room kept at the right of the legend's first row for the note on the cut. */
-static void layout(view_ctx *c, float w, float h, geom *g, frect *legend, float note_w,
-                   int focus_q, int focus_k) {
+static void layout(view_ctx *c, float w, float h, geom *g, frect *legend, float note_w, int focus_q,
+                   int focus_k) {
     float ui = c->ui, p = c->st->present_scale;
     int n = c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n;
     n = n > 0 ? n : 1;
@@ -294,8 +293,8 @@ static void layout(view_ctx *c, float w, float h, geom *g, frect *legend, float 
     g->wl = fmaxf(g->wl, ats_font_measure(c->font, c->cross ? "query (decoder)" : "query",
                                           UI_SMALL * ui, false));
     if (g->windowed) /* the markers' words */
-        g->wl = fmaxf(g->wl, ats_font_measure(c->font, "\xE2\x86\x93 00000 more", UI_SMALL * ui,
-                                              false));
+        g->wl = fmaxf(g->wl,
+                      ats_font_measure(c->font, "\xE2\x86\x93 00000 more", UI_SMALL * ui, false));
     g->pad = 12.0f * ui;
     g->span = clampf(w - 2 * g->m - 2 * g->wl - 2 * g->pad, 60.0f * ui, 560.0f * ui);
     g->x0 = 0.5f * (w - (2 * g->wl + 2 * g->pad + g->span));
@@ -507,7 +506,7 @@ static float gather(view_ctx *c, const geom *g, int f, ats_token_side side, line
 static void draw_lines(view_ctx *c, const geom *g, const lines *ls, int single) {
     float ui = c->ui, x0 = g->x0 + g->wl + g->pad, x1 = x0 + g->span;
     float base = clampf(0.3f * g->row_h, 1.0f * ui, 2.0f * ui); /* thinner when rows crowd */
-    for (int i = g->q0; i < g->q0 + g->nq; i++) /* the ends of the lines */
+    for (int i = g->q0; i < g->q0 + g->nq; i++)                 /* the ends of the lines */
         ats_view_circle(c, x0, row_y(g, i, false), 2.5f * ui, COLOR_FAINT);
     for (int i = g->k0; i < g->k0 + g->nk; i++)
         ats_view_circle(c, x1, row_y(g, i, true), 2.5f * ui, COLOR_FAINT);
@@ -617,7 +616,8 @@ void ats_lines_build(view_ctx *c) {
     /* lay out with the note's room for the cut, then gather the lines and write it */
     char note[160];
     legend_note(c, 0, note, sizeof note);
-    int fq = f >= 0 && side == ATS_SIDE_QUERY ? f : -1, fk = f >= 0 && side == ATS_SIDE_KEY ? f : -1;
+    int fq = f >= 0 && side == ATS_SIDE_QUERY ? f : -1,
+        fk = f >= 0 && side == ATS_SIDE_KEY ? f : -1;
     layout(c, c->w, c->h, &g, l->legend, legend_note_width(c, note, single >= 0), fq, fk);
     l->n_legend = c->d->n_head;
     if (c->tok.n == 0 || c->ktok.n == 0) {

@@ -30,8 +30,8 @@ static int first_seen(const ats_view_data *d, int layer, int q) {
 }
 
 ats_color_scale ats_view_effective_scale(const ats_view_state *st, const ats_view_data *d) {
-    ats_color_scale s = (unsigned)st->color_scale < ATS_COLOR_SCALE_COUNT ? st->color_scale
-                                                                          : ATS_COLOR_SCALE_FIXED;
+    ats_color_scale s =
+        (unsigned)st->color_scale < ATS_COLOR_SCALE_COUNT ? st->color_scale : ATS_COLOR_SCALE_FIXED;
     return d->measure && s == ATS_COLOR_SCALE_FIXED ? ATS_COLOR_SCALE_AUTO : s;
 }
 
@@ -151,7 +151,8 @@ void ats_attention_range(const ats_view_data *d, const ats_view_state *st, int l
         return;
     const bool *kf = key_flags(d);
     bool exclude_first = scale == ATS_COLOR_SCALE_EXCLUDE_FIRST, renorm = renormalizing(st, d);
-    int q_first = first_shown(st, d->special, d->n_tokens), k_first = first_shown(st, kf, n_keys_of(d));
+    int q_first = first_shown(st, d->special, d->n_tokens),
+        k_first = first_shown(st, kf, n_keys_of(d));
     size_t K = (size_t)n_keys_of(d);
     float mx = 0, mn = INFINITY;
     for (int q = 0; q < d->n_tokens; q++) {

@@ -23,9 +23,8 @@ static void mat(FILE *f, const float *m, int rows, int cols) {
 }
 
 ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_run *run,
-                                   const char *text, size_t text_len,
-                                   const ats_pipeline_data *p, const ats_step_opts *opts,
-                                   ats_error *err) {
+                                   const char *text, size_t text_len, const ats_pipeline_data *p,
+                                   const ats_step_opts *opts, ats_error *err) {
     int T = ats_run_n_tokens(run), dh = p->d_head, dm = p->d_model;
     if (p->token < 0 || p->token >= T)
         return ats_fail(err, ATS_ERR_ARG, "pipeline: query token %d out of range", p->token);
@@ -49,7 +48,9 @@ ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_ru
             "\n \"what_if\": {\"active\": %s, \"scaling\": %s, \"causal_mask\": \"%s\", "
             "\"temperature\": ",
             active ? "true" : "false", scaling ? "true" : "false",
-            mask < 0 ? "model" : mask ? "on" : "off");
+            mask < 0 ? "model"
+            : mask   ? "on"
+                     : "off");
     ats_json_write_float(f, temperature);
     fputs("},\n \"scale\": ", f);
     ats_json_write_float(f, p->scale);

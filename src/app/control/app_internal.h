@@ -72,8 +72,8 @@ struct ats_app {
     uint64_t series_load_seq; /* the load of the checkpoint shown */
     char series_title[256];   /* "run · step 400" */
 
-    ats_ui *ui;           /* draws the window; keeps the last frame's layout and view */
-    ats_samples samples;  /* the sample menu */
+    ats_ui *ui;            /* draws the window; keeps the last frame's layout and view */
+    ats_samples samples;   /* the sample menu */
     ats_model_list models; /* the model picker's list, scanned when it opens */
 
     /* heatmap zoom and pan steps since the last build of the view (render.h's ats_view_zoom

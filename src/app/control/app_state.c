@@ -108,7 +108,8 @@ void ats_app_state_set_head(ats_app_state *s, int head) {
 
 void ats_app_state_type_head_digit(ats_app_state *s, int digit, double now_ms) {
     int head = digit;
-    if (s->digit_head >= 0 && now_ms - s->digit_ms < 1000.0 && s->digit_head * 10 + digit < s->n_head)
+    if (s->digit_head >= 0 && now_ms - s->digit_ms < 1000.0 &&
+        s->digit_head * 10 + digit < s->n_head)
         head = s->digit_head * 10 + digit;
     s->digit_head = head;
     s->digit_ms = now_ms;
@@ -228,7 +229,7 @@ void ats_app_state_set_line_amount(ats_app_state *s, float position) {
 
 float ats_app_line_amount_position(const ats_app_state *s) {
     float t = s->view.line_cut == ATS_LINE_CUT_MASS ? (s->view.line_mass - 0.5f) / 0.5f
-                                                     : (float)(s->view.line_top_k - 1) / 9.0f;
+                                                    : (float)(s->view.line_top_k - 1) / 9.0f;
     return t < 0 ? 0 : t > 1 ? 1 : t;
 }
 

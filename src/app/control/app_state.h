@@ -168,7 +168,8 @@ float ats_app_line_amount_position(const ats_app_state *s);
  * renormalized -> shown. */
 void ats_app_state_cycle_special(ats_app_state *s);
 void ats_app_state_set_colormap(ats_app_state *s, ats_colormap map); /* ignored when unknown */
-void ats_app_state_set_color_scale(ats_app_state *s, ats_color_scale scale); /* ignored if unknown */
+void ats_app_state_set_color_scale(ats_app_state *s,
+                                   ats_color_scale scale); /* ignored if unknown */
 /* F9 / Shift+F9: the side panel hidden or shown (`visible`: whether it shows now), the token
  * strip hidden or shown. */
 void ats_app_state_toggle_panel(ats_app_state *s, bool visible);

@@ -288,9 +288,9 @@ static bool scan_here(ats_model_list *list, const char *cwd) {
 
 bool ats_model_list_scan(ats_model_list *list, const char *cwd) {
     ats_model_list_free(list);
-    bool ok = add(list, ATS_MODEL_BUILTIN, "builtin:demo  (hand-built heads)", "builtin:demo") &&
-              add(list, ATS_MODEL_BUILTIN, "builtin:tiny  (learned induction heads)",
-                  "builtin:tiny");
+    bool ok =
+        add(list, ATS_MODEL_BUILTIN, "builtin:demo  (hand-built heads)", "builtin:demo") &&
+        add(list, ATS_MODEL_BUILTIN, "builtin:tiny  (learned induction heads)", "builtin:tiny");
     recent_line *lines = malloc(ATS_MODEL_RECENT_MAX * sizeof *lines);
     int n = lines ? read_recent(lines, ATS_MODEL_RECENT_MAX) : 0;
     ok = ok && lines;

@@ -13,7 +13,8 @@ static void banner(ats_ui *ui, paint *p, const ats_app_state *s, frect views) {
     float u = p->u, pad = 14 * u, size = UI_BODY * u + u, line = 21 * u;
     float w = fminf(views.w - 24 * u, 900 * u), x = views.x + 0.5f * (views.w - w);
     float badge = 22 * u, text_x = x + pad + badge + 10 * u, text_w = w - (text_x - x) - 36 * u;
-    float h = ats_paint_wrapped(p, 0, 0, s->banner, size, UI_INK, text_w, line, 3, true) + 2 * pad - 4 * u;
+    float h = ats_paint_wrapped(p, 0, 0, s->banner, size, UI_INK, text_w, line, 3, true) + 2 * pad -
+              4 * u;
     h = fmaxf(h, badge + 2 * pad - 6 * u);
     frect r = {x, views.y + 12 * u, w, h};
     ats_rgba bg = s->banner_is_error ? UI_ERROR_BG : UI_NOTICE_BG;
@@ -21,16 +22,16 @@ static void banner(ats_ui *ui, paint *p, const ats_app_state *s, frect views) {
     ats_rgba ink = s->banner_is_error ? UI_ERROR_INK : UI_NOTICE_INK;
     for (int i = 3; i >= 1; i--) /* a soft shadow lifts it off the view */
         ats_paint_rect(p, (frect){r.x, r.y + (float)i * u, r.w, r.h}, 8 * u,
-               (ats_rgba){0, 0, 0, (uint8_t)(10 * (4 - i))});
+                       (ats_rgba){0, 0, 0, (uint8_t)(10 * (4 - i))});
     ats_paint_rect(p, r, 8 * u, edge);
     ats_paint_rect(p, frect_inset(r, fmaxf(u, 1)), 7 * u, bg);
     float cy = r.y + pad - 2 * u + 0.5f * badge;
     ats_paint_circle(p, x + pad + 0.5f * badge, cy, 0.5f * badge, ink);
-    ats_paint_text(p, x + pad + 0.5f * badge, cy, s->banner_is_error ? "!" : "\xE2\x9C\x93", 13 * u, bg,
-           ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
+    ats_paint_text(p, x + pad + 0.5f * badge, cy, s->banner_is_error ? "!" : "\xE2\x9C\x93", 13 * u,
+                   bg, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, true, 0);
     ats_paint_wrapped(p, text_x, r.y + pad - 3 * u, s->banner, size, ink, text_w, line, 3, false);
-    ats_paint_text(p, r.x + r.w - 14 * u, cy, "\xC3\x97", 18 * u, ink, ATS_ALIGN_END, ATS_VALIGN_MIDDLE,
-           false, 0);
+    ats_paint_text(p, r.x + r.w - 14 * u, cy, "\xC3\x97", 18 * u, ink, ATS_ALIGN_END,
+                   ATS_VALIGN_MIDDLE, false, 0);
     ats_ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_BANNER});
 }
 
@@ -49,10 +50,10 @@ static void loading(paint *p, const ats_app_state *s, frect views) {
     for (int i = 0; i < 3; i++) { /* three dots, one lit at a time */
         bool lit = s->anim_phase % 3 == i;
         ats_paint_circle(p, r.x + 22 * u + (float)i * 11 * u, r.y + 0.5f * h, 3.5f * u,
-                 lit ? UI_CARD : (ats_rgba){255, 255, 255, 110});
+                         lit ? UI_CARD : (ats_rgba){255, 255, 255, 110});
     }
-    ats_paint_text(p, r.x + 62 * u, r.y + 0.5f * h, text, size, UI_CARD, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
-           true, tw);
+    ats_paint_text(p, r.x + 62 * u, r.y + 0.5f * h, text, size, UI_CARD, ATS_ALIGN_START,
+                   ATS_VALIGN_MIDDLE, true, tw);
 }
 
 static void samples_menu(ats_ui *ui, paint *p, const ats_app *app) {
@@ -71,7 +72,7 @@ static void samples_menu(ats_ui *ui, paint *p, const ats_app *app) {
     frect r = {x, y, w, h};
     for (int i = 4; i >= 1; i--)
         ats_paint_rect(p, (frect){r.x, r.y + (float)i * 1.5f * u, r.w, r.h}, 8 * u,
-               (ats_rgba){0, 0, 0, (uint8_t)(9 * (5 - i))});
+                       (ats_rgba){0, 0, 0, (uint8_t)(9 * (5 - i))});
     ats_paint_rect(p, r, 8 * u, UI_BORDER);
     ats_paint_rect(p, frect_inset(r, fmaxf(u, 1)), 7 * u, UI_CARD);
     ats_paint_clip(p, frect_inset(r, fmaxf(u, 1)));
@@ -81,10 +82,10 @@ static void samples_menu(ats_ui *ui, paint *p, const ats_app *app) {
             break;
         if (s->hover_control == ATS_APP_HIT_SAMPLE && s->hover_index == i)
             ats_paint_rect(p, it, 6 * u, UI_HOVER);
-        ats_paint_text(p, it.x + 12 * u, it.y + 7 * u, sm->labels[i], UI_BODY * u, UI_INK, ATS_ALIGN_START,
-               ATS_VALIGN_TOP, true, it.w - 24 * u);
-        ats_paint_text(p, it.x + 12 * u, it.y + it.h - 7 * u, sm->texts[i], UI_SMALL_SIZE * u + u, UI_MUTED,
-               ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, it.w - 24 * u);
+        ats_paint_text(p, it.x + 12 * u, it.y + 7 * u, sm->labels[i], UI_BODY * u, UI_INK,
+                       ATS_ALIGN_START, ATS_VALIGN_TOP, true, it.w - 24 * u);
+        ats_paint_text(p, it.x + 12 * u, it.y + it.h - 7 * u, sm->texts[i], UI_SMALL_SIZE * u + u,
+                       UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM, false, it.w - 24 * u);
         ats_ui_region(ui, it, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLE, .index = i});
     }
     ats_paint_unclip(p);
@@ -95,10 +96,10 @@ void ats_samples_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect r) 
     float u = p->u;
     bool open = s->samples_open, hov = s->hover_control == ATS_APP_HIT_SAMPLES;
     ats_paint_rect(p, r, 6 * u, open ? UI_ACCENT_SOFT : hov ? UI_HOVER : UI_BG);
-    ats_paint_text(p, r.x + 14 * u, r.y + 0.5f * r.h, "Samples", UI_BODY * u + u, UI_INK, ATS_ALIGN_START,
-           ATS_VALIGN_MIDDLE, false, r.w - 40 * u);
+    ats_paint_text(p, r.x + 14 * u, r.y + 0.5f * r.h, "Samples", UI_BODY * u + u, UI_INK,
+                   ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false, r.w - 40 * u);
     ats_paint_text(p, r.x + r.w - 12 * u, r.y + 0.5f * r.h, open ? "\xE2\x96\xB4" : "\xE2\x96\xBE",
-           UI_BODY * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE, false, 0);
+                   UI_BODY * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_MIDDLE, false, 0);
     ats_ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_SAMPLES});
     ui->samples_button = r;
 }
@@ -136,12 +137,12 @@ static void picker(ats_ui *ui, paint *p, const ats_app *app) {
         ats_paint_rect(p, (frect){r.x, r.y + (float)i * 1.5f * u, r.w, r.h}, 10 * u,
                        (ats_rgba){0, 0, 0, (uint8_t)(9 * (5 - i))});
     ats_paint_rect(p, r, 10 * u, UI_CARD);
-    ats_paint_text(p, r.x + pad + 6 * u, r.y + pad, "Open a model", 20 * u, UI_INK,
-                   ATS_ALIGN_START, ATS_VALIGN_TOP, true, 0);
-    ats_paint_text(p, r.x + r.w - pad - 6 * u, r.y + pad + 4 * u,
-                   "Up / Down, Enter opens \xC2\xB7 Esc closes \xC2\xB7 or drop a file on the window",
-                   UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_TOP, false,
-                   r.w - 200 * u);
+    ats_paint_text(p, r.x + pad + 6 * u, r.y + pad, "Open a model", 20 * u, UI_INK, ATS_ALIGN_START,
+                   ATS_VALIGN_TOP, true, 0);
+    ats_paint_text(
+        p, r.x + r.w - pad - 6 * u, r.y + pad + 4 * u,
+        "Up / Down, Enter opens \xC2\xB7 Esc closes \xC2\xB7 or drop a file on the window",
+        UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_END, ATS_VALIGN_TOP, false, r.w - 200 * u);
     frect list = {r.x + pad, r.y + title_h, r.w - 2 * pad, r.h - title_h - pad};
     /* scrolled so that the selected entry shows */
     int per_page = (int)fmaxf(1, floorf(list.h / item));
@@ -162,9 +163,8 @@ static void picker(ats_ui *ui, paint *p, const ats_app *app) {
     for (int i = 0; i < ml->n; i++) {
         const ats_model_entry *e = &ml->entries[i];
         if (i == 0 || e->source != ml->entries[i - 1].source) {
-            ats_paint_text(p, list.x + 6 * u, y + item - 8 * u,
-                           ats_model_source_title(e->source), UI_HEADING * u, UI_MUTED,
-                           ATS_ALIGN_START, ATS_VALIGN_BOTTOM, true, 0);
+            ats_paint_text(p, list.x + 6 * u, y + item - 8 * u, ats_model_source_title(e->source),
+                           UI_HEADING * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM, true, 0);
             y += item;
         }
         frect it = {list.x, y, list.w, item - 2 * u};

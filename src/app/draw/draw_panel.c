@@ -22,8 +22,8 @@ static void model_section(pane *pn) {
     frect hide = {pn->x + pn->w - hw, pn->y - 24 * u, hw, 22 * u};
     bool hov = ats_pane_hovered(pn, ATS_APP_HIT_PANEL_TOGGLE, 0);
     ats_paint_rect(p, hide, 5 * u, hov ? UI_HOVER : UI_BG);
-    ats_paint_text(p, hide.x + 0.5f * hide.w, hide.y + 0.5f * hide.h, "Hide  F9",
-                   UI_SMALL_SIZE * u, UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
+    ats_paint_text(p, hide.x + 0.5f * hide.w, hide.y + 0.5f * hide.h, "Hide  F9", UI_SMALL_SIZE * u,
+                   UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
     ats_pane_region(pn, hide, (ats_app_hit){.kind = ATS_APP_HIT_PANEL_TOGGLE});
     ats_paint_text(p, pn->x, pn->y, s->model_name[0] ? s->model_name : "none yet", 17 * u, UI_INK,
                    ATS_ALIGN_START, ATS_VALIGN_TOP, true, pn->w);
@@ -278,8 +278,8 @@ static void colormaps(pane *pn) {
 
 /* Which weights the colours span, and in words what the chosen scale does. */
 static void color_scales(pane *pn) {
-    static const char *const NAMES[ATS_COLOR_SCALE_COUNT] = {
-        "0 to 1", "auto", "min\xE2\x80\x93max", "per row", "skip 1st"};
+    static const char *const NAMES[ATS_COLOR_SCALE_COUNT] = {"0 to 1", "auto", "min\xE2\x80\x93max",
+                                                             "per row", "skip 1st"};
     static const char *const HELP[ATS_COLOR_SCALE_COUNT] = {
         "Colours span weights 0 to 1: a colour means the same in every head.",
         "Colours span 0 to the head's largest weight, so a nearly uniform head shows its "
@@ -307,8 +307,7 @@ static void special_tokens(pane *pn) {
         return;
     static const char *const NAMES[2] = {"weight apart", "renormalize"};
     pn->y += 4 * pn->u;
-    ats_pane_choices(pn, NAMES, 2, 2, s->view.renormalize ? 1 : 0, ATS_APP_HIT_SPECIAL_MODE,
-                     NULL);
+    ats_pane_choices(pn, NAMES, 2, 2, s->view.renormalize ? 1 : 0, ATS_APP_HIT_SPECIAL_MODE, NULL);
     ats_pane_note(pn, s->view.renormalize
                           ? "Each row is divided by the weight left, so it sums to 1 again "
                             "(the views say so)."

@@ -14,7 +14,8 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
     const ats_app_state *s = ats_app_get_state(app);
     const ats_app_timings *t = &s->timings;
     float u = p->u, size = UI_SMALL_SIZE * u + u, y = bar.y + 0.5f * bar.h, x0 = bar.x + UI_M * u;
-    ats_paint_line(p, bar.x, bar.y + 0.5f * u, bar.x + bar.w, bar.y + 0.5f * u, fmaxf(u, 1), UI_BORDER);
+    ats_paint_line(p, bar.x, bar.y + 0.5f * u, bar.x + bar.w, bar.y + 0.5f * u, fmaxf(u, 1),
+                   UI_BORDER);
 
     /* right: computing, which part has the keys and how to hand them over, help (drawn first:
      * the left side is cut before it) */
@@ -33,8 +34,8 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
     float kx = bar.x + bar.w - UI_M * u - rw - 14 * u - kw;
     frect pill = {kx, y - 0.5f * (size + 8 * u), kw, size + 8 * u};
     ats_paint_rect(p, pill, 0.5f * pill.h, UI_ACCENT_SOFT);
-    ats_paint_text(p, kx + 0.5f * kw, y, keys, size, UI_ACCENT, ATS_ALIGN_CENTER,
-                   ATS_VALIGN_MIDDLE, true, 0);
+    ats_paint_text(p, kx + 0.5f * kw, y, keys, size, UI_ACCENT, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE,
+                   true, 0);
     float right_edge = kx - 24 * u;
 
     char left[700], a[32], b[32], c[32];
@@ -48,8 +49,8 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
     } else {
         snprintf(left, sizeof left, "no tokens yet");
     }
-    float x = x0 + ats_paint_text(p, x0, y, left, size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, false,
-                          right_edge - x0);
+    float x = x0 + ats_paint_text(p, x0, y, left, size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
+                                  false, right_edge - x0);
     char extra[600] = "";
     const ats_editor *ed = ats_app_get_editor(app);
     if (s->run_error[0] && ats_editor_length(ed) == 0)
@@ -60,6 +61,6 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
         snprintf(extra, sizeof extra, "%d token%s beyond the context of %d not shown", t->n_dropped,
                  t->n_dropped == 1 ? "" : "s", t->context);
     if (extra[0] && right_edge - x - 18 * u > 60 * u)
-        ats_paint_text(p, x + 18 * u, y, extra, size, UI_ERROR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
-               true, right_edge - x - 18 * u);
+        ats_paint_text(p, x + 18 * u, y, extra, size, UI_ERROR_INK, ATS_ALIGN_START,
+                       ATS_VALIGN_MIDDLE, true, right_edge - x - 18 * u);
 }

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PIECE_BYTES 24 /* unspaced text is cut into pieces of about this many bytes */
+#define PIECE_BYTES 24    /* unspaced text is cut into pieces of about this many bytes */
 #define LINE_H      36.0f /* a text row at ui scale 1 */
 #define PAD_Y       4.0f
 
@@ -195,8 +195,8 @@ static float local_x(ats_ui *ui, size_t off) {
     if (!hit) /* an empty line, or the end of a line with a composition */
         return l->width - (before_preedit ? t->preedit_w : 0);
     /* pieces start on character boundaries, so snapping within the piece is enough */
-    off = hit->start + ats_textnav_snap(t->text + hit->start, hit->end - hit->start,
-                                        off - hit->start);
+    off = hit->start +
+          ats_textnav_snap(t->text + hit->start, hit->end - hit->start, off - hit->start);
     float into = measure(ui, t->text, hit->start, off);
     return hit->rtl ? hit->x + hit->w - into : hit->x + into;
 }
@@ -383,8 +383,8 @@ void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box, bool 
                 c->end - c->start < sizeof ui->buf - 1 ? c->end - c->start : sizeof ui->buf - 1;
             memcpy(ui->buf, t->text + c->start, n);
             ui->buf[n] = '\0';
-            ats_paint_text(p, x, mid, ui->buf, t->size, UI_INK, ATS_ALIGN_START,
-                           ATS_VALIGN_MIDDLE, false, 0);
+            ats_paint_text(p, x, mid, ui->buf, t->size, UI_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
+                           false, 0);
         }
     }
     float caret_y = ats_textbox_line_y(ui, t->cursor);
@@ -392,8 +392,8 @@ void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box, bool 
         float x = t->origin + local_x(ui, t->cursor);
         ats_paint_text(p, x, caret_y, s->preedit, t->size, UI_ACCENT, ATS_ALIGN_START,
                        ATS_VALIGN_MIDDLE, false, 0);
-        ats_paint_line(p, x, caret_y + 0.62f * t->size, x + t->preedit_w,
-                       caret_y + 0.62f * t->size, fmaxf(1.5f * u, 1), UI_ACCENT);
+        ats_paint_line(p, x, caret_y + 0.62f * t->size, x + t->preedit_w, caret_y + 0.62f * t->size,
+                       fmaxf(1.5f * u, 1), UI_ACCENT);
     }
     if (t->len == 0 && t->preedit_w == 0)
         ats_paint_text(p, inner.x, t->top + 0.5f * t->line_h, placeholder(s), t->size, UI_FAINT,

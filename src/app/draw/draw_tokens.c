@@ -216,7 +216,8 @@ void ats_tokens_tooltip(ats_ui *ui, paint *p, const ats_app *app) {
         snprintf(line, sizeof line, "token %d \xC2\xB7 id %d \xC2\xB7 \"%s\" \xC2\xB7 %s",
                  ui->tip_token, tok->id, piece, tok->special ? "special, added" : "no bytes");
     else
-        snprintf(line, sizeof line, "token %d \xC2\xB7 id %d \xC2\xB7 \"%s\" \xC2\xB7 bytes %d\xE2\x80\x93%d",
+        snprintf(line, sizeof line,
+                 "token %d \xC2\xB7 id %d \xC2\xB7 \"%s\" \xC2\xB7 bytes %d\xE2\x80\x93%d",
                  ui->tip_token, tok->id, piece, tok->start, tok->end);
     float w = ats_paint_measure(p, line, size, false) + 2 * pad, h = size * 1.4f + 2 * pad;
     frect a = ui->tip_anchor;

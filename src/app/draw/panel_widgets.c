@@ -18,25 +18,28 @@ bool ats_pane_hovered(const pane *pn, ats_app_hit_kind kind, int index) {
 
 void ats_pane_heading(pane *pn, const char *text) {
     pn->y += 13 * pn->u;
-    ats_paint_text(pn->p, pn->x, pn->y, text, UI_HEADING * pn->u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP,
-           true, pn->w);
+    ats_paint_text(pn->p, pn->x, pn->y, text, UI_HEADING * pn->u, UI_MUTED, ATS_ALIGN_START,
+                   ATS_VALIGN_TOP, true, pn->w);
     pn->y += 18 * pn->u;
 }
 
 /* A button-like box with a centred label. */
-void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover, ats_app_hit hit) {
+void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover,
+                     ats_app_hit hit) {
     float u = pn->u;
     ats_rgba bg = selected ? UI_ACCENT : hover ? UI_HOVER : UI_BG;
     ats_paint_rect(pn->p, r, 5 * u, bg);
     ats_paint_text(pn->p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, UI_BODY * u,
-           selected ? UI_CARD : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, selected, r.w - 6 * u);
+                   selected ? UI_CARD : UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, selected,
+                   r.w - 6 * u);
     ats_pane_region(pn, r, hit);
 }
 
 void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit) {
     float u = pn->u, box = 18 * u, line = 19 * u, text_w = pn->w - box - 10 * u;
     /* the label wraps rather than being cut: the row grows with it */
-    float text_h = ats_paint_wrapped(pn->p, 0, 0, label, UI_BODY * u, UI_INK, text_w, line, 3, true);
+    float text_h =
+        ats_paint_wrapped(pn->p, 0, 0, label, UI_BODY * u, UI_INK, text_w, line, 3, true);
     float h = fmaxf(28 * u, text_h + 9 * u);
     frect row = {pn->x, pn->y, pn->w, h};
     if (ats_pane_hovered(pn, hit.kind, hit.index))
@@ -45,7 +48,8 @@ void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hi
     if (checked) {
         ats_paint_rect(pn->p, b, 4 * u, UI_ACCENT);
         float w = fmaxf(2 * u, 1);
-        ats_paint_line(pn->p, b.x + 4 * u, b.y + 9.5f * u, b.x + 7.5f * u, b.y + 13 * u, w, UI_CARD);
+        ats_paint_line(pn->p, b.x + 4 * u, b.y + 9.5f * u, b.x + 7.5f * u, b.y + 13 * u, w,
+                       UI_CARD);
         ats_paint_line(pn->p, b.x + 7.5f * u, b.y + 13 * u, b.x + 14 * u, b.y + 5 * u, w, UI_CARD);
     } else {
         ats_paint_rect(pn->p, b, 4 * u, UI_CARD);
@@ -88,12 +92,13 @@ void ats_pane_slider(pane *pn, float position, ats_app_hit_kind kind, bool centr
     float kx = x0 + (position < 0 ? 0 : position > 1 ? 1 : position) * (x1 - x0);
     ats_paint_rect(pn->p, (frect){x0, cy - 2 * u, x1 - x0, 4 * u}, 2 * u, UI_BORDER);
     if (centre_mark)
-        ats_paint_rect(pn->p, (frect){0.5f * (x0 + x1) - u, cy - 6 * u, 2 * u, 12 * u}, 0, UI_FAINT);
+        ats_paint_rect(pn->p, (frect){0.5f * (x0 + x1) - u, cy - 6 * u, 2 * u, 12 * u}, 0,
+                       UI_FAINT);
     else
         ats_paint_rect(pn->p, (frect){x0, cy - 2 * u, kx - x0, 4 * u}, 2 * u, UI_ACCENT);
     ats_paint_circle(pn->p, kx, cy, knob, ats_pane_hovered(pn, kind, 0) ? UI_ACCENT : UI_CARD);
-    ats_paint_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1), knob,
-              UI_ACCENT);
+    ats_paint_outline(pn->p, (frect){kx - knob, cy - knob, 2 * knob, 2 * knob}, fmaxf(2 * u, 1),
+                      knob, UI_ACCENT);
     ats_pane_region(pn, r, (ats_app_hit){.kind = kind});
     pn->y += 2 * knob;
 }

@@ -242,8 +242,8 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     const ats_app_state *s = ats_app_get_state(app);
     const ats_run *run = ats_app_get_run(app);
     const ats_model *model = ats_app_get_run_model(app);
-    const ats_editor *src = s->seq2seq && s->edit_target ? ats_app_get_other_editor(app)
-                                                         : ats_app_get_editor(app);
+    const ats_editor *src =
+        s->seq2seq && s->edit_target ? ats_app_get_other_editor(app) : ats_app_get_editor(app);
     if (s->n_layer > 0 && !s->loading && src && ats_editor_length(src) == 0) {
         /* nothing to run yet: a calm hint, whatever the last text showed */
         view_message(p, area, "Type a sentence above",
@@ -345,9 +345,9 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     float panel_w = roundf(fminf(UI_PANEL_W * u, 0.36f * W));
     /* the panel: F9 hides or shows it; by itself it steps aside when presentation size would
      * leave the figure less than 60% of the window */
-    bool show_panel = s->panel == ATS_PANEL_SHOWN ||
-                      (s->panel == ATS_PANEL_AUTO &&
-                       !(s->text_scale > 1.0f && W - panel_w - 3 * m < 0.6f * W));
+    bool show_panel =
+        s->panel == ATS_PANEL_SHOWN ||
+        (s->panel == ATS_PANEL_AUTO && !(s->text_scale > 1.0f && W - panel_w - 3 * m < 0.6f * W));
     ui->panel_shown = show_panel;
     frect panel = {W - m - panel_w, body_y, panel_w, body_h};
     frect views = {m, body_y, show_panel ? fmaxf(panel.x - 2 * m, 10) : W - 2 * m, body_h};
@@ -364,9 +364,8 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
         frect tgt = {src.x, box.y + src_h + 4 * u, src.w, tgt_h};
         ats_paint_text(&p, box.x, src.y + 0.5f * fminf(src.h, other_h), first, UI_SMALL_SIZE * u,
                        UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, !s->edit_target, 0);
-        ats_paint_text(&p, box.x, tgt.y + 0.5f * fminf(tgt.h, other_h), second,
-                       UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE,
-                       s->edit_target, 0);
+        ats_paint_text(&p, box.x, tgt.y + 0.5f * fminf(tgt.h, other_h), second, UI_SMALL_SIZE * u,
+                       UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, s->edit_target, 0);
         ats_textbox_draw(ui, &p, app, s->edit_target ? tgt : src, chips);
         ats_textbox_draw_other(ui, &p, app, s->edit_target ? src : tgt);
     } else {
