@@ -70,6 +70,36 @@ static bool ends_with(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A cache folder's repository: "models--org--name..." -> "org/name" (up to a '/' or the end). */
+static void repo_name(const char *folder, char *out, size_t size) {
+    snprintf(out, size, "%s", folder + strlen("models--"));
+    char *slash = strchr(out, '/');
+    if (slash)
+        *slash = '\0';
+    for (char *s = strstr(out, "--"); s; s = strstr(s + 1, "--"))
+        memmove(s + 1, s + 2, strlen(s + 2) + 1), *s = '/';
+}
+
+/* What the list calls a recent path: "org/name" (and its GGUF file) for one in the Hugging Face
+ * cache, else its last part ("stories260K.gguf", "tiny-random-gpt2"). */
+static void recent_name(const char *path, char *out, size_t size) {
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    const char *cache = strstr(path, "/models--");
+    const char *base = path + n;
+    while (base > path && base[-1] != '/')
+        base--;
+    if (cache) {
+        repo_name(cache + 1, out, size);
+        size_t m = strlen(out);
+        if (ends_with(path, ".gguf") && m + 1 < size)
+            snprintf(out + m, size - m, "/%.*s", (int)(path + n - base), base);
+        return;
+    }
+    snprintf(out, size, "%.*s", (int)(path + n - base), base);
+}
+
 /* dir/name into out (false when it does not fit). */
 static bool join(char *out, size_t size, const char *dir, const char *name) {
     int n = snprintf(out, size, "%s/%s", dir, name);
@@ -222,10 +252,7 @@ static bool scan_hf(ats_model_list *list) {
         char repo[4096], snap[4096], name[512];
         if (!join(repo, sizeof repo, hub, e->d_name) || !newest_snapshot(repo, snap, sizeof snap))
             continue;
-        /* models--org--name -> org/name */
-        snprintf(name, sizeof name, "%s", e->d_name + 8);
-        for (char *s = strstr(name, "--"); s; s = strstr(s + 1, "--"))
-            memmove(s + 1, s + 2, strlen(s + 2) + 1), *s = '/';
+        repo_name(e->d_name, name, sizeof name);
         if (is_model_folder(snap))
             ok = add(list, ATS_MODEL_HF_CACHE, name, snap);
         DIR *sd = opendir(snap); /* and its GGUF files */
@@ -295,8 +322,11 @@ bool ats_model_list_scan(ats_model_list *list, const char *cwd) {
     int n = lines ? read_recent(lines, ATS_MODEL_RECENT_MAX) : 0;
     ok = ok && lines;
     for (int i = 0; ok && i < n; i++)
-        if (is_dir(lines[i]) || is_file(lines[i]))
-            ok = add(list, ATS_MODEL_RECENT, lines[i], lines[i]);
+        if (is_dir(lines[i]) || is_file(lines[i])) {
+            char name[1024];
+            recent_name(lines[i], name, sizeof name);
+            ok = add(list, ATS_MODEL_RECENT, name, lines[i]);
+        }
     free(lines);
     ok = ok && scan_hf(list);
     ok = ok && scan_here(list, cwd ? cwd : ".");
