@@ -208,13 +208,13 @@ static void outline_token(view_ctx *c, const geom *g, frect plot, float ox, floa
 
 /* Cells, separators, values and outlines, clipped to the plot. */
 
-/* v (|v| in [1e-3, 1)) with two significant digits and no leading zero, for a cell too narrow
- * for three: ".0096", "-.27". */
-static void two_digits(char *out, size_t size, float v) {
+/* v (|v| in [1e-3, 1)) with `digits` significant digits (1 or 2) and no leading zero, for a
+ * cell too narrow for three: ".0096", "-.27", ".1". */
+static void fewer_digits(char *out, size_t size, float v, int digits) {
     char sci[16];
-    snprintf(sci, sizeof sci, "%.1e", (double)v);
+    snprintf(sci, sizeof sci, "%.*e", digits - 1, (double)v);
     const char *e = strchr(sci, 'e');
-    int decimals = e ? 1 - atoi(e + 1) : 2;
+    int decimals = e ? digits - 1 - atoi(e + 1) : 2;
     char buf[32];
     snprintf(buf, sizeof buf, "%.*f", decimals < 0 ? 0 : decimals, (double)v);
     const char *s = buf[0] == '0' ? buf + 1 : buf;
@@ -270,8 +270,8 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
                 continue;
             char text[24];
             ats_format_number(text, sizeof text, (double)(raw * factor), ATS_NUMBER_COMPACT);
-            if (ats_font_measure(c->font, text, ts.size, false) > room)
-                two_digits(text, sizeof text, raw * factor); /* ".00957" -> ".0096" */
+            for (int d = 2; d >= 1 && ats_font_measure(c->font, text, ts.size, false) > room; d--)
+                fewer_digits(text, sizeof text, raw * factor, d); /* ".00957", ".0096", ".01" */
             if (ats_font_measure(c->font, text, ts.size, false) > room)
                 continue;
             ats_rgba col = value_color(c, raw * mult);

@@ -367,7 +367,8 @@ void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box, bool 
     t->origin = inner.x - ui->scroll;
     t->top = box.y + PAD_Y * u - ui->scroll_y;
 
-    ats_paint_clip(p, (frect){box.x + 2 * u, box.y + 2 * u, box.w - 4 * u, box.h - 4 * u});
+    /* inside the padding: text scrolled sideways stops short of the border, not on it */
+    ats_paint_clip(p, (frect){inner.x - 1 * u, box.y + 2 * u, inner.w + 2 * u, box.h - 4 * u});
     backgrounds(ui, p, app);
     for (int li = 0; li < t->n_lines; li++) {
         const text_line *l = &t->lines[li];

@@ -148,7 +148,8 @@ void ats_tokens_draw(ats_ui *ui, paint *p, const ats_app *app) {
         p->status = ATS_ERR_NOMEM;
         return;
     }
-    frect clip = {t->box.x + 2 * u, t->box.y + 2 * u, t->box.w - 4 * u, t->box.h - 4 * u};
+    /* inside the text's padding, as the text is clipped (ats_textbox_draw) */
+    frect clip = {t->box.x + 11 * u, t->box.y + 2 * u, t->box.w - 22 * u, t->box.h - 4 * u};
     int n = place_chips(ui, p, app, chips);
     ats_paint_clip(p, clip);
     char label[160];
