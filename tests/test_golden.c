@@ -1,8 +1,8 @@
 /* Golden images: each view of builtin:demo on a fixed sentence (and T5's three kinds of attention
- * from ../shared), drawn at its natural size and compared exactly (every channel of every pixel) with tests/golden/<name>.png. On failure the
- * actual image and a diff (differences in red over a faded copy of the expected image) are
- * written to <build>/tests/output/golden/ and their paths printed; a self-test feeds the
- * comparison an image one level off in one pixel.
+ * from ../shared), drawn at its natural size and compared exactly (every channel of every pixel)
+ * with tests/golden/<name>.png. On failure the actual image and a diff (differences in red over a
+ * faded copy of the expected image) are written to <build>/tests/output/golden/ and their paths
+ * printed; a self-test feeds the comparison an image one level off in one pixel.
  *
  * To refresh after an intended change of the look:  ATS_UPDATE_GOLDEN=1 ctest -R test_golden
  * (then look at the new files before committing them). */
@@ -102,6 +102,35 @@ static void pipeline_step(ats_view_state *st) {
     st->hover_token = 4;
 }
 
+/* Issue 14: the causal model's learned-looking head coloured per row (each query's largest weight
+ * at the top of the map, so that its row 0 of 1.0 does not wash out the rest); the legend says
+ * so. */
+static void heatmap_row(ats_view_state *st) {
+    st->view = ATS_VIEW_HEATMAP;
+    st->layer = 1;
+    st->head = 3;
+    st->color_scale = ATS_COLOR_SCALE_ROW;
+}
+
+/* ... and 0 to the largest weight off the first row and column */
+static void heatmap_exclude_first(ats_view_state *st) {
+    heatmap_row(st);
+    st->color_scale = ATS_COLOR_SCALE_EXCLUDE_FIRST;
+    st->colormap = ATS_COLORMAP_MAGMA;
+}
+
+/* Issue 14: one head's lines in the state's colormap with its colour bar, the strongest keys up
+ * to 80% of each row. */
+static void lines_one_head_mass(ats_view_state *st) {
+    st->view = ATS_VIEW_LINES;
+    st->layer = 1;
+    for (int h = 0; h < 4; h++)
+        ats_view_state_set_head_visible(st, h, h == 2);
+    st->line_cut = ATS_LINE_CUT_MASS;
+    st->line_mass = 0.8f;
+    st->colormap = ATS_COLORMAP_MAGMA;
+}
+
 static const golden_case CASES[] = {
     {"heatmap", false, heatmap, 0, NULL},
     {"heatmap-causal-hover", true, heatmap_causal_hover, 0, NULL},
@@ -112,6 +141,9 @@ static const golden_case CASES[] = {
     {"pipeline-whatif", false, pipeline_whatif, 5, scaling_off_causal_on},
     {"pipeline-step", true, pipeline_step, 10, NULL},
     {"heatmap-auto", true, heatmap_auto, 0, NULL},
+    {"heatmap-row", true, heatmap_row, 0, NULL},
+    {"heatmap-exclude-first", true, heatmap_exclude_first, 0, NULL},
+    {"lines-one-head-mass", true, lines_one_head_mass, 0, NULL},
 };
 
 /* Draws the case and compares it with its golden image; false with `why` filled on a mismatch. */

@@ -345,6 +345,9 @@ static char *heads_detail(const view_ctx *c, char *out, size_t size) {
     return out;
 }
 
+static void legend_note(const view_ctx *c, float dropped, char *note, size_t size);
+#define BAR_W 110.0f /* one head's colour bar in the legend */
+
 void ats_lines_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui, row_h = 26.0f * ui, size;
     int n = c->tok.n > c->ktok.n ? c->tok.n : c->ktok.n, step;
@@ -356,6 +359,25 @@ void ats_lines_natural_size(view_ctx *c, float *w, float *h) {
     *w = fmaxf(*w,
                ats_view_title_width(c->st, c->d, c->font, heads_detail(c, detail, sizeof detail)) +
                    2 * m);
+    /* and wide enough for the legend's row whole: the heads, then the note on the cut (with one
+     * head's colour bar), never cut to "..." */
+    int single = -1;
+    bool one = single_head(c, &single);
+    char note[160];
+    legend_note(c, 0, note, sizeof note);
+    size = UI_SMALL * ui;
+    float heads = ats_font_measure(c->font, "heads", size, false) + 8.0f * ui;
+    for (int hd = 0; hd < c->d->n_head; hd++) {
+        char label[16];
+        snprintf(label, sizeof label, "%d", hd);
+        heads +=
+            12.0f * ui + 4.0f * ui + ats_font_measure(c->font, label, size, false) + 12.0f * ui;
+    }
+    float note_w = ats_font_measure(c->font, note, size, false) + 16.0f * ui;
+    if (one)
+        note_w += BAR_W * ui + ats_font_measure(c->font, "weight 0.000  row max", size, false) +
+                  24.0f * ui;
+    *w = fmaxf(*w, fmaxf(2 * m + heads + note_w, 2 * m + note_w / 0.6f));
     *h = rows_top(c, ui, *w, NULL, 0) + (float)n * row_h + m;
 }
 
@@ -374,8 +396,6 @@ static void legend_note(const view_ctx *c, float dropped, char *note, size_t siz
         snprintf(note, size, "%s", words);
     }
 }
-
-#define BAR_W 110.0f /* one head's colour bar in the legend */
 
 /* Width kept for the note (and a single head's colour bar): its own, at most 0.6 of the row. */
 static float legend_note_width(const view_ctx *c, const char *note, bool single) {
