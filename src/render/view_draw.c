@@ -205,6 +205,11 @@ float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_onl
     for (int i = 0; i < 2; i++)
         if (bt.caption[i])
             width = fmaxf(width, ats_font_measure(c->font, bt.caption[i], size, false));
+    /* hidden special tokens' weight spread over the rest: said under the bar (and in exports) */
+    static const char *const RENORM[2] = {"special tokens hidden,", "rows renormalized"};
+    bool renorm = ats_view_hides_keys(c) && c->st->renormalize;
+    for (int i = 0; renorm && i < 2; i++)
+        width = fmaxf(width, ats_font_measure(c->font, RENORM[i], size, false));
     if (measure_only)
         return width;
 
@@ -237,6 +242,12 @@ float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_onl
         ats_view_unclip(c);
         ats_view_outline(c, sw.x, sw.y, sw.w, sw.h, 1.0f * ui, COLOR_FAINT);
         ats_view_text(c, x + bar + gap + 4.0f * ui, ky + 0.5f * bar, "masked", &label);
+    }
+    if (renorm) {
+        ats_text_style ns = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
+        float ny = y + h + 12.0f * ui + (c->d->causal ? bar + 8.0f * ui : 0);
+        for (int i = 0; i < 2; i++)
+            ats_view_text(c, x, ny + (float)i * (a + d), RENORM[i], &ns);
     }
     return width;
 }
