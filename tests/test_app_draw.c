@@ -818,6 +818,38 @@ static void test_app_draw_pipeline(void **state) {
                             f.rgba + (size_t)(vy + oy + y) * f.stride + (size_t)(vx + ox) * 4,
                             (size_t)w * 4);
     free(png);
+    /* Ctrl+E in this view also writes the step values with the what-if switches: scaling off,
+     * the mask on, for the query 'it' (7), the same numbers the view draws */
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
+    assert_false(s->banner_is_error);
+    snprintf(path, sizeof path, "%s/attnscope-run-001-pipeline-L0H0T7.json", dir);
+    json_t *j = ats_load_json_file(path);
+    assert_non_null(j);
+    json_t *wi = json_object_get(j, "what_if");
+    assert_true(json_is_true(json_object_get(wi, "active")));
+    assert_true(json_is_false(json_object_get(wi, "scaling")));
+    assert_string_equal(json_string_value(json_object_get(wi, "causal_mask")), "on");
+    assert_int_equal(json_integer_value(json_object_get(j, "query_token")), 7);
+    json_t *steps = json_object_get(j, "steps");
+    assert_int_equal(ats_app_pipeline_make(app, &pipe, &err), ATS_OK);
+    json_t *wts = json_object_get(steps, "5_weights"), *sc = json_object_get(steps, "4_scaled");
+    assert_int_equal(json_array_size(wts), 12);
+    double total = 0;
+    for (size_t k = 0; k < 12; k++) {
+        double wk = json_number_value(json_array_get(wts, k));
+        total += wk;
+        assert_true(fabs(wk - pipe.data.weights[k]) <= 1e-6 * fmax(1, fabs(wk)));
+        assert_true(fabs(json_number_value(json_array_get(sc, k)) -
+                         json_number_value(json_array_get(json_object_get(steps, "3_scores"), k))) <
+                    1e-5); /* not scaled */
+        if (k > 7)         /* masked after the query */
+            assert_true(wk == 0);
+    }
+    assert_true(fabs(total - 1) < 1e-5);
+    assert_int_equal(json_array_size(json_object_get(steps, "6_output")), 16);
+    ats_run_pipeline_free(&pipe);
+    json_decref(j);
     ats_frame_free(&f);
     ats_app_free(app);
     ats_rmtree(dir);
