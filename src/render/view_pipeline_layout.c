@@ -9,6 +9,7 @@
 
 #define ROWS_MIN      2      /* a small view drops rows down to this before shrinking text */
 #define NK_MIN        2      /* dimensions of q, k, v written at least */
+#define ROWS_WANT     6      /* rows worth shrinking presentation size for */
 #define VEC_ALL       16     /* vectors up to this long have every value written */
 #define VEC_FIRST     8      /* longer ones: the first dimensions, an ellipsis and the norm */
 #define INPUT_ALL     96     /* token vectors up to this long are drawn whole */
@@ -524,6 +525,30 @@ static bool choose(pctx *P, float u, float w, float h, pconf *best) {
     return best_score >= 0;
 }
 
+/* The rows configuration cf shows at unit u. */
+static int rows_at(pctx *P, float u, pconf cf) {
+    layout(P, u, cf);
+    return P->g.n_rows;
+}
+
+/* The largest unit in [lo, hi] (to 2%) at which some configuration fits w x h with at least
+ * `rows` rows, and that configuration; 0 when none does at lo. */
+static float largest_unit(pctx *P, float w, float h, float lo, float hi, int rows, pconf *best) {
+    pconf cf;
+    if (!(choose(P, lo, w, h, &cf) && rows_at(P, lo, cf) >= rows))
+        return 0;
+    *best = cf;
+    float ok = lo;
+    while (hi - ok > 0.02f * hi) {
+        float mid = 0.5f * (ok + hi);
+        if (choose(P, mid, w, h, &cf) && rows_at(P, mid, cf) >= rows)
+            ok = mid, *best = cf;
+        else
+            hi = mid;
+    }
+    return ok;
+}
+
 /* Lays out for a w x h view (natural size: w = h = 0). The view's own area: the configuration
  * that shows the most at the state's ui scale (every text at least UI_SMALL), then everything
  * scaled up to fill the area (at most 1.6x); a view too small for even the most compact one
@@ -543,15 +568,35 @@ void ats_pipe_fit(pctx *P, float w, float h) {
             layout(P, ui, one);
         return;
     }
+    /* at the state's size when it shows the query and a few keys (ROWS_WANT rows); else the
+     * largest unit, down to the size without presentation scaling, that shows as many rows as
+     * can be (more than at the state's size); else the largest at which anything fits (text
+     * shrinks rather than the steps folding away) */
+    int want = P->c->tok.n < ROWS_WANT ? P->c->tok.n : ROWS_WANT;
+    float base = ui / fmaxf(P->c->st->present_scale, 1.0f), u = ui;
     pconf cf;
     bool fits = choose(P, ui, w, h, &cf);
+    if (!fits || rows_at(P, ui, cf) < want) {
+        pconf best;
+        float found = 0;
+        int have = fits ? rows_at(P, ui, cf) : 0;
+        for (int r = want; found == 0 && r > have && r > ROWS_MIN; r--)
+            found = largest_unit(P, w, h, base, ui, r, &best);
+        if (found > 0) {
+            u = found, cf = best, fits = true;
+        } else if (!fits) {
+            found = largest_unit(P, w, h, 0.2f * ui, ui, 0, &best);
+            if (found > 0)
+                u = found, cf = best, fits = true;
+        }
+    }
     if (!fits)
         cf.max_rows = ROWS_MIN;
-    layout(P, ui, cf);
+    layout(P, u, cf);
     float f = fminf(w / P->g.width, h / P->g.height);
     if (fits && f < 1.05f)
         return;
-    layout(P, ui * clampf(f, 0.2f, 1.6f), cf);
+    layout(P, u * clampf(f, 0.2f, 1.6f), cf);
 }
 
 void ats_pipe_init(pctx *P, view_ctx *c) {
