@@ -684,8 +684,49 @@ static void test_pipeline_view_bad_data_keeps_last_list(void **state) {
     demo_fixture_close(&f);
 }
 
+/* Issue 14: presentation size (Ctrl+plus twice) in a window's views area of 1240 x 570 keeps the
+ * steps readable: every text at least 12 px, the query and more keys than the query alone, and
+ * the figure filling the width (not folded into a corner). */
+static void test_pipeline_view_presentation_size_stays_readable(void **state) {
+    (void)state;
+    demo_fixture f;
+    demo_fixture_open(&f, ATS_SENTENCE, false);
+    pview pv;
+    pview_open(&pv, &f, 0, 1, 7, NULL, 1240, 570);
+    pv.st.ui_scale = pv.st.present_scale = 1.5625f;
+    ats_error err;
+    assert_int_equal(ats_view_build(pv.view, &pv.st, &pv.vd.data, f.font, pv.w, pv.h, &err),
+                     ATS_OK);
+    char *svg;
+    size_t len;
+    assert_int_equal(
+        ats_svg_encode(ats_view_display_list(pv.view), NULL, NULL, 1, &svg, &len, &err), ATS_OK);
+    double smallest = 1e9;
+    for (const char *p = strstr(svg, "font-size=\""); p; p = strstr(p + 1, "font-size=\""))
+        smallest = fmin(smallest, atof(p + strlen("font-size=\"")));
+    free(svg);
+    if (!(smallest >= 12.0 - 1e-3))
+        fail_msg("a text of %.2f px", smallest);
+    /* key rows down the label column: the query and at least one more */
+    int keys = 0, last = -2;
+    for (int y = 0; y < (int)pv.h; y++) {
+        ats_hit hit = ats_view_hit_test(pv.view, 60.0f, (float)y + 0.5f);
+        if (hit.kind == ATS_HIT_TOKEN && hit.side == ATS_SIDE_KEY && hit.token != last)
+            keys++;
+        last = hit.kind == ATS_HIT_TOKEN ? hit.token : -2;
+    }
+    if (keys < 2 * 2) /* in each of the two bands */
+        fail_msg("%d key rows", keys);
+    float x, y, w, h;
+    assert_true(ats_dl_content_bounds(ats_view_display_list(pv.view), f.font, &x, &y, &w, &h));
+    assert_true(x + w > 0.8f * pv.w);
+    pview_close(&pv);
+    demo_fixture_close(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipeline_view_presentation_size_stays_readable),
         cmocka_unit_test(test_pipeline_data_matches_the_run),
         cmocka_unit_test(test_pipeline_data_switches_change_what_they_claim),
         cmocka_unit_test(test_pipeline_data_grouped_query),

@@ -133,7 +133,7 @@ static void step_header(pctx *P, int step, float x, float y, float max_w) {
     ats_view_circle(P->c, x + r, y + r, r, on ? COLOR_STEP_EDGE : COLOR_INK);
     char num[4];
     snprintf(num, sizeof num, "%d", step);
-    ats_text_style ts = tstyle(11.0f * u, COLOR_WHITE, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
+    ats_text_style ts = tstyle(UI_SMALL * u, COLOR_WHITE, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     ts.bold = true;
     ats_view_text(P->c, x + r, y + r, num, &ts);
     ts = tstyle(g->head_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);

@@ -582,13 +582,12 @@ void ats_pipe_fit(pctx *P, float w, float h) {
         int have = fits ? rows_at(P, ui, cf) : 0;
         for (int r = want; found == 0 && r > have && r > ROWS_MIN; r--)
             found = largest_unit(P, w, h, base, ui, r, &best);
-        if (found > 0) {
+        if (found == 0 && !fits) /* the query alone, as large as fits but legible */
+            found = largest_unit(P, w, h, base, ui, 0, &best);
+        if (found == 0 && !fits) /* too small even for that: smaller text */
+            found = largest_unit(P, w, h, 0.2f * ui, base, 0, &best);
+        if (found > 0)
             u = found, cf = best, fits = true;
-        } else if (!fits) {
-            found = largest_unit(P, w, h, 0.2f * ui, ui, 0, &best);
-            if (found > 0)
-                u = found, cf = best, fits = true;
-        }
     }
     if (!fits)
         cf.max_rows = ROWS_MIN;
