@@ -81,6 +81,42 @@ static ats_app_hit hit_middle(ats_app *app, ats_frame *f, ats_app_hit_kind kind,
 
 /* ---- layout ---------------------------------------------------------------------------------- */
 
+/* Issue 14: a right-to-left line (a Hebrew paragraph with an Arabic and a Latin word): each chip
+ * under its own word, though the words run leftwards; none overlaps another. */
+static void test_app_draw_chips_under_right_to_left_words(void **state) {
+    (void)state;
+    ats_app *app = start_with("\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D and "
+                              "\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7 ok",
+                              NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    const ats_run *run = ats_app_get_run(app);
+    int T = ats_run_n_tokens(run);
+    assert_int_equal(T, 4);
+    float first = 0;
+    for (int i = 0; i < T; i++) {
+        const region *r = find_region(app, ATS_APP_HIT_CHIP, i, false);
+        assert_non_null(r);
+        const ats_token *tok = ats_tokens_get(ats_run_get_tokens(run), i);
+        float a = ats_textbox_x(app->ui, (size_t)tok->start);
+        float b = ats_textbox_x(app->ui, (size_t)tok->end);
+        float x0 = fminf(a, b), x1 = fmaxf(a, b);
+        if (!(r->r.x < x1 && r->r.x + r->r.w > x0))
+            fail_msg("chip %d ('%s') spans %.1f..%.1f, its text %.1f..%.1f", i, tok->piece,
+                     (double)r->r.x, (double)(r->r.x + r->r.w), (double)x0, (double)x1);
+        for (int j = 0; j < i; j++) {
+            const region *o = find_region(app, ATS_APP_HIT_CHIP, j, false);
+            assert_true(o->r.x + o->r.w <= r->r.x + 0.01f || r->r.x + r->r.w <= o->r.x + 0.01f);
+        }
+        if (i == 0)
+            first = r->r.x;
+        else if (i == 3) /* the paragraph reads right to left: the last word leftmost */
+            assert_true(r->r.x < first);
+    }
+    ats_frame_free(&f);
+    ats_app_free(app);
+}
+
 static void test_app_draw_chips_under_their_spans(void **state) {
     (void)state;
     ats_app *app = start_with(SENTENCE, NULL);
@@ -859,6 +895,7 @@ static void test_app_draw_pipeline(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_draw_chips_under_their_spans),
+        cmocka_unit_test(test_app_draw_chips_under_right_to_left_words),
         cmocka_unit_test(test_app_draw_text_box_offsets),
         cmocka_unit_test(test_app_draw_long_text_scrolls),
         cmocka_unit_test(test_app_draw_panel_hits),

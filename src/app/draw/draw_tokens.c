@@ -60,6 +60,16 @@ typedef struct chip {
 /* The chips of every token, placed: spans first (the line and x under them), then tokens with no
  * span beside their neighbours, then each row left to right, pushing a chip right of the one
  * before it. Returns the count. */
+/* Chips by row, then left to right, then token (qsort). */
+static int by_place(const void *a, const void *b) {
+    const chip *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->x != y->x)
+        return x->x < y->x ? -1 : 1;
+    return x->token - y->token;
+}
+
 static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips) {
     const text_layout *t = &ui->text;
     const ats_tokens *tokens = ats_run_get_tokens(ats_app_get_text_run(app));
@@ -121,11 +131,13 @@ static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips) {
     for (int l = 0; l < t->n_lines; l++) /* from just left of the lines' start */
         end[l] = t->origin - 10 * u - gap;
     for (int i = 0; i < n; i++) {
+        int l = chips[i].line < t->n_lines ? chips[i].line : t->n_lines - 1;
+        chips[i].line = l < 0 ? 0 : l;
+    }
+    /* in the order they appear on screen (a right-to-left line's tokens run leftwards) */
+    qsort(chips, (size_t)n, sizeof *chips, by_place);
+    for (int i = 0; t->n_lines > 0 && i < n; i++) {
         chip *c = &chips[i];
-        int l = c->line < t->n_lines ? c->line : t->n_lines - 1;
-        c->line = l < 0 ? 0 : l;
-        if (t->n_lines == 0)
-            continue;
         c->x = fmaxf(c->x, end[c->line] + gap);
         end[c->line] = c->x + c->w;
     }
