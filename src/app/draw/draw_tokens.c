@@ -60,13 +60,14 @@ typedef struct chip {
 /* The chips of every token, placed: spans first (the line and x under them), then tokens with no
  * span beside their neighbours, then each row left to right, pushing a chip right of the one
  * before it. Returns the count. */
-/* Chips by row, then left to right, then token (qsort). */
+/* Chips by row, then by the middle of their spans left to right, then token (qsort). */
 static int by_place(const void *a, const void *b) {
     const chip *x = a, *y = b;
+    float mx = x->x + 0.5f * x->w, my = y->x + 0.5f * y->w;
     if (x->line != y->line)
         return x->line < y->line ? -1 : 1;
-    if (x->x != y->x)
-        return x->x < y->x ? -1 : 1;
+    if (fabsf(mx - my) > 0.5f)
+        return mx < my ? -1 : 1;
     return x->token - y->token;
 }
 
@@ -149,9 +150,9 @@ void ats_tokens_draw(ats_ui *ui, paint *p, const ats_app *app) {
     const ats_app_state *s = ats_app_get_state(app);
     const ats_run *run = ats_app_get_text_run(app);
     ui->tip_token = -1;
-    if (!run)
-        return;
     const text_layout *t = &ui->text;
+    if (!run || t->len == 0) /* an emptied box: the hint, not the last run's tokens */
+        return;
     float u = p->u, chip_h = UI_CHIP_ROW * u - 6 * u, size = UI_CHIP_SIZE * u;
     const ats_tokens *tokens = ats_run_get_tokens(run);
     int n_tokens = ats_tokens_count(tokens);
