@@ -264,6 +264,34 @@ static void test_base_failures_leave_nothing(void **state) {
     free(dir);
 }
 
+/* A stream longer than the first buffer comes back whole, with a '\0' after it; a stream that
+ * cannot be read gives EIO and no buffer. */
+static void test_base_read_stream_reads_everything(void **state) {
+    (void)state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    const size_t n = 200000; /* past the first 64 KiB and one doubling */
+    for (size_t i = 0; i < n; i++)
+        fputc('a' + (int)(i % 26), f);
+    rewind(f);
+    char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(ats_read_stream(f, &buf, &len), 0);
+    fclose(f);
+    assert_int_equal(len, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(buf[i], 'a' + (int)(i % 26));
+    assert_int_equal(buf[n], '\0');
+    free(buf);
+
+    FILE *w = fopen("/dev/null", "w"); /* open for writing only: reading fails */
+    assert_non_null(w);
+    buf = (char *)&len;
+    assert_int_equal(ats_read_stream(w, &buf, &len), EIO);
+    assert_null(buf);
+    fclose(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_base_errors),
@@ -275,6 +303,7 @@ int main(void) {
         cmocka_unit_test(test_base_dev_null_stays_a_device),
         cmocka_unit_test(test_base_dash_is_standard_output),
         cmocka_unit_test(test_base_failures_leave_nothing),
+        cmocka_unit_test(test_base_read_stream_reads_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

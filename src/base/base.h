@@ -55,6 +55,12 @@ uint32_t ats_rng_below(ats_rng *r, uint32_t n); /* in [0, n) */
  * Writes the path found into out; false (out "") when none exists. */
 bool ats_asset_path(const char *name, char *out, size_t size);
 
+/* ---- reading files --------------------------------------------------------------------------- */
+
+/* Reads `f` to its end into a malloc'd buffer with a '\0' after the `*out_len` bytes. Returns 0,
+ * ENOMEM or EIO (a read error); *out is NULL unless 0. */
+int ats_read_stream(FILE *f, char **out, size_t *out_len);
+
 /* ---- writing files --------------------------------------------------------------------------- */
 
 /* An output file written whole or not at all. For a regular file (or a new name) the bytes go

@@ -327,31 +327,6 @@ ats_model *cli_load_model(const cli_opts *o, int *exit_code) {
 
 /* ---- input texts -------------------------------------------------------------------------- */
 
-static bool read_stream(FILE *f, char **out, size_t *out_len) {
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - 1 - len, f);
-        if (len < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            return false;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    if (!buf || ferror(f)) {
-        free(buf);
-        return false;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return true;
-}
-
 static bool push_text(cli_texts *t, const char *s, size_t len) {
     char **items = realloc(t->items, (size_t)(t->n + 1) * sizeof *items);
     size_t *lens = items ? realloc(t->lens, (size_t)(t->n + 1) * sizeof *lens) : NULL;
@@ -394,8 +369,9 @@ bool cli_read_texts(const cli_opts *o, cli_texts *out, int *exit_code) {
     if (o->text && strcmp(o->text, "-") != 0) {
         ok = push_text(out, o->text, strlen(o->text));
     } else if (o->text) { /* "-": standard input, exactly as given */
-        if (!read_stream(stdin, &buf, &len)) {
-            cli_error("cannot read the text from standard input");
+        int e = ats_read_stream(stdin, &buf, &len);
+        if (e) {
+            cli_error("cannot read the text from standard input: %s", strerror(e));
             return false;
         }
         ok = push_text(out, buf, len);
@@ -405,10 +381,10 @@ bool cli_read_texts(const cli_opts *o, cli_texts *out, int *exit_code) {
             cli_error("%s: cannot open: %s", o->text_file, strerror(errno));
             return false;
         }
-        bool read_ok = read_stream(f, &buf, &len);
+        int e = ats_read_stream(f, &buf, &len);
         fclose(f);
-        if (!read_ok) {
-            cli_error("%s: read error", o->text_file);
+        if (e) {
+            cli_error("%s: cannot read: %s", o->text_file, strerror(e));
             return false;
         }
         ok = split_lines(out, buf, len);

@@ -133,32 +133,11 @@ ats_status ats_read_text_file(const char *path, char **out, size_t *out_len, ats
     FILE *f = fopen(path, "rb");
     if (!f)
         return ats_fail(err, ATS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - 1 - len, f);
-        if (len < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    bool read_error = ferror(f);
+    int e = ats_read_stream(f, out, out_len);
     fclose(f);
-    if (!buf)
+    if (e == ENOMEM)
         return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory reading the file", path);
-    if (read_error) {
-        free(buf);
+    if (e)
         return ats_fail(err, ATS_ERR_IO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    *out = buf;
-    if (out_len)
-        *out_len = len;
     return ATS_OK;
 }
