@@ -477,6 +477,16 @@ static void test_app_controller_pointer(void **state) {
     ats_app_pointer_down(app, &hit, 1, ATS_MOD_SHIFT, ats_clock_ms());
     assert_int_equal(ats_editor_anchor(ed), 0); /* the selection grows from its anchor */
     assert_int_equal(ats_editor_cursor(ed), 8);
+    /* a zoomed heatmap: a double-click in the views fits it again (a single click does not) */
+    app->state.view.zoom = 4.0f;
+    app->state.view.pan_query = 3;
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_CELL, .index = 2};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    ats_app_pointer_up(app);
+    assert_true(s->view.zoom == 4.0f);
+    ats_app_pointer_down(app, &hit, 2, 0, ats_clock_ms());
+    ats_app_pointer_up(app);
+    assert_true(s->view.zoom == 1.0f && s->view.pan_query == 0);
     ats_app_free(app);
 }
 
