@@ -28,8 +28,8 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_TAB,   NULL, SHIFT, false, ATS_IN_BOTH, ATS_ACTION_VIEW_PREV, 0, NULL, NULL},
     {ATS_KEY_SPACE, NULL, 0,     false, ATS_IN_VIEWS, ATS_ACTION_PIPELINE_STEP, 1, "Space / Shift+Space", "next / previous step (pipeline view)"},
     {ATS_KEY_SPACE, NULL, SHIFT, false, ATS_IN_VIEWS, ATS_ACTION_PIPELINE_STEP, -1, NULL, NULL},
-    {ATS_KEY_HOME,  NULL, 0, false, ATS_IN_VIEWS, ATS_ACTION_VIEW_FIT, 0, "Home", "fit the heatmap; a long text's lines back to the start (views)"},
-    {ATS_KEY_ESCAPE, NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_ESCAPE, 0, "Esc", "close help or menu, unlock, give the keys to the views"},
+    {ATS_KEY_HOME,  NULL, 0, false, ATS_IN_VIEWS, ATS_ACTION_VIEW_FIT, 0, "Home", "fit the heatmap; the lines view back to the top"},
+    {ATS_KEY_ESCAPE, NULL, 0, false, ATS_IN_BOTH, ATS_ACTION_ESCAPE, 0, "Esc", "close, unlock, give the keys to the views"},
     {ATS_KEY_RETURN, NULL, CTRL, false, ATS_IN_TEXT, ATS_ACTION_FOCUS_VIEWS, 0, "Ctrl+Enter", "give the keys to the views (text box)"},
     {ATS_KEY_RETURN, NULL, 0, false, ATS_IN_VIEWS, ATS_ACTION_FOCUS_TEXT, 0, "Enter", "give the keys to the text box (views)"},
     /* window */
@@ -41,8 +41,8 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_F9,    NULL, 0,    false, ATS_IN_BOTH, ATS_ACTION_PANEL_TOGGLE, 0, "F9", "hide / show the side panel (projector mode)"},
     {ATS_KEY_F9,    NULL, SHIFT, false, ATS_IN_BOTH, ATS_ACTION_STRIP_TOGGLE, 0, "Shift+F9", "hide / show the token strip"},
     {ATS_KEY_F11,   NULL, 0,    false, ATS_IN_BOTH, ATS_ACTION_FULLSCREEN_TOGGLE, 0, "F11", "full screen"},
-    {ATS_KEY_O,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_PICKER, 0, "Ctrl+O", "open a model: recent, Hugging Face cache, this folder"},
-    {ATS_KEY_H,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_TOGGLE_SPECIAL, 0, "Ctrl+H", "special tokens ([CLS], <s>): hide (weight apart), renormalize, show"},
+    {ATS_KEY_O,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_PICKER, 0, "Ctrl+O", "open a model (recent, HF cache, this folder)"},
+    {ATS_KEY_H,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_TOGGLE_SPECIAL, 0, "Ctrl+H", "special tokens: hide / renormalize rows / show"},
     {ATS_KEY_S,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_PNG, "Ctrl+S", "save the view as PNG"},
     {ATS_KEY_S,     NULL, CTRL | SHIFT, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_SVG, "Ctrl+Shift+S", "save the view as SVG"},
     {ATS_KEY_E,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_EXPORT, ATS_EXPORT_DATA, "Ctrl+E", "save the numbers (JSON, NPY, CSV)"},
@@ -52,7 +52,7 @@ static const ats_binding TABLE[] = {
     {ATS_KEY_Q,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_QUIT, 0, "Ctrl+Q", "quit"},
     /* encoder-decoder models (T5) */
     {ATS_KEY_K,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_ATTN_KIND, -1, "Ctrl+K", "T5: encoder / decoder / cross attention"},
-    {ATS_KEY_T,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_SWITCH_TEXT, 0, "Ctrl+T", "type in the other box (T5's target, compare's B)"},
+    {ATS_KEY_T,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_SWITCH_TEXT, 0, "Ctrl+T", "type in the other box (T5 target, text B)"},
     {ATS_KEY_G,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_GENERATE, 0, "Ctrl+G", "T5: generate the target (greedy)"},
     /* analysis */
     {ATS_KEY_N,     NULL, CTRL, false, ATS_IN_BOTH, ATS_ACTION_NEXT_TOKEN, 0, "Ctrl+N / Ctrl+Shift+N", "next token: most probable / sampled"},
