@@ -31,23 +31,20 @@ static void model_section(pane *pn) {
     char buf[256];
     if (s->n_layer > 0) {
         snprintf(buf, sizeof buf, "%s \xC2\xB7 %s", s->model_arch, s->model_format);
-        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-                       ATS_VALIGN_TOP, false, pn->w);
-        pn->y += line;
+        pn->y += ats_paint_wrapped(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, pn->w,
+                                   line, 3, false); /* wrapped, never cut */
         snprintf(buf, sizeof buf, "%d layer%s \xC2\xB7 %d head%s \xC2\xB7 %d KV head%s", s->n_layer,
                  s->n_layer == 1 ? "" : "s", s->n_head, s->n_head == 1 ? "" : "s", s->n_kv_head,
                  s->n_kv_head == 1 ? "" : "s");
-        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-                       ATS_VALIGN_TOP, false, pn->w);
-        pn->y += line;
+        pn->y += ats_paint_wrapped(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, pn->w,
+                                   line, 3, false); /* wrapped, never cut */
         snprintf(buf, sizeof buf, "d_model %d \xC2\xB7 d_head %d \xC2\xB7 %s", s->d_model,
                  s->d_head,
                  s->seq2seq  ? "encoder-decoder"
                  : s->causal ? "causal"
                              : "bidirectional");
-        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-                       ATS_VALIGN_TOP, false, pn->w);
-        pn->y += line;
+        pn->y += ats_paint_wrapped(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, pn->w,
+                                   line, 3, false); /* wrapped, never cut */
     }
     frect open = {pn->x, pn->y + 2 * u, pn->w, 30 * u};
     ats_pane_button(pn, open, "Open a model\xE2\x80\xA6  (Ctrl+O)", s->picker_open,
@@ -80,9 +77,9 @@ static void kind_section(pane *pn) {
     static const char *const WHAT[ATS_ATTN_COUNT] = {
         "source tokens attend to source tokens", "target tokens attend to earlier target tokens",
         "target tokens (queries) attend to source tokens (keys)"};
-    ats_paint_text(pn->p, pn->x, pn->y, WHAT[s->attn_kind], UI_SMALL_SIZE * u, UI_MUTED,
-                   ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
-    pn->y += 18 * u;
+    pn->y += ats_paint_wrapped(pn->p, pn->x, pn->y, WHAT[s->attn_kind], UI_SMALL_SIZE * u, UI_MUTED,
+                               pn->w, 16 * u, 3, false) +
+             2 * u;
     frect g = {pn->x, pn->y, pn->w, bh};
     ats_pane_button(pn, g, "Generate the target  (Ctrl+G)", false,
                     ats_pane_hovered(pn, ATS_APP_HIT_GENERATE, 0),
