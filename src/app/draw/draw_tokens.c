@@ -129,8 +129,8 @@ static int place_chips(ats_ui *ui, paint *p, const ats_app *app, chip *chips) {
         p->status = ATS_ERR_NOMEM;
         return 0;
     }
-    for (int l = 0; l < t->n_lines; l++) /* from just left of the lines' start */
-        end[l] = t->origin - 10 * u - gap;
+    for (int l = 0; l < t->n_lines; l++) /* from the lines' start, inside the padding */
+        end[l] = t->origin - gap;
     for (int i = 0; i < n; i++) {
         int l = chips[i].line < t->n_lines ? chips[i].line : t->n_lines - 1;
         chips[i].line = l < 0 ? 0 : l;
