@@ -392,8 +392,57 @@ static void test_view_auto_scale_maps_max_to_top_colour(void **state) {
     demo_fixture_close(&f);
 }
 
+/* Issue 14: 400 tokens in the lines view of a 1000 x 650 area: a window of rows at a legible
+ * height, not a wall of lines; markers say how many tokens lie below (and, scrolled, above). */
+static void test_view_lines_window_at_400_tokens(void **state) {
+    (void)state;
+    enum { T = 400, H = 2 };
+    float *attn = calloc((size_t)H * T * T, sizeof *attn);
+    const char *labels[T];
+    assert_non_null(attn);
+    for (int i = 0; i < T; i++)
+        labels[i] = "word";
+    for (int h = 0; h < H; h++)
+        for (int q = 0; q < T; q++)
+            attn[((size_t)h * T + q) * T + (h == 0 ? (q > 0 ? q - 1 : 0) : 0)] = 1.0f;
+    ats_view_data d = {.model_name = "test",
+                       .n_layer = 1,
+                       .n_head = H,
+                       .n_tokens = T,
+                       .tokens = labels,
+                       .attention = attn};
+    ats_font *font;
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_font_open(NULL, &font, &err), ATS_OK);
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    ats_view_state st = ats_view_state_default();
+    st.view = ATS_VIEW_LINES;
+    for (int pass = 0; pass < 2; pass++) {
+        st.pan_query = pass ? 100 : 0;
+        assert_int_equal(ats_view_build(v, &st, &d, font, 1000, 650, &err), ATS_OK);
+        char *svg;
+        size_t len;
+        assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                         ATS_OK);
+        int words = count_of(svg, ">word<");
+        /* both columns' labels of the rows in the window: some, far from all 400 */
+        if (!(words >= 2 * 10 && words < 2 * 60))
+            fail_msg("pass %d: %d labels", pass, words);
+        assert_non_null(strstr(svg, " more</text>"));
+        if (pass)
+            assert_non_null(strstr(svg, "100 earlier"));
+        assert_true(count_of(svg, "<line") < 400);
+        free(svg);
+    }
+    ats_view_free(v);
+    ats_font_free(font);
+    free(attn);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_lines_window_at_400_tokens),
         cmocka_unit_test(test_view_heatmap_hits_match_pixels),
         cmocka_unit_test(test_view_heatmap_zoom_keeps_point),
         cmocka_unit_test(test_view_hidden_special_tokens_never_hit),
