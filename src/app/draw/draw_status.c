@@ -22,10 +22,17 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
     char right[160];
     bool whatif = s->view.view == ATS_VIEW_PIPELINE && ats_app_state_whatif_active(s);
     bool text = s->focus == ATS_FOCUS_TEXT;
-    snprintf(right, sizeof right, "%s%s%s   \xC2\xB7   F1 help",
-             whatif ? "what-if on   \xC2\xB7   " : "",
-             s->computing ? "computing\xE2\x80\xA6   \xC2\xB7   " : "",
-             text ? "Esc or Ctrl+Enter: keys to the views" : "Enter: keys to the text box");
+    /* the longest wording that fits whole (large presentation sizes get the short ones) */
+    static const char *const HINT[2][3] = {
+        {"Enter: keys to the text box", "Enter: text box", ""},
+        {"Esc or Ctrl+Enter: keys to the views", "Esc: keys to the views", ""}};
+    for (int k = 0; k < 3; k++) {
+        snprintf(right, sizeof right, "%s%s%s%sF1 help", whatif ? "what-if on   \xC2\xB7   " : "",
+                 s->computing ? "computing\xE2\x80\xA6   \xC2\xB7   " : "", HINT[text][k],
+                 HINT[text][k][0] ? "   \xC2\xB7   " : "");
+        if (ats_paint_measure(p, right, size, false) <= 0.45f * bar.w)
+            break;
+    }
     float rw = ats_paint_text(p, bar.x + bar.w - UI_M * u, y, right, size, UI_MUTED, ATS_ALIGN_END,
                               ATS_VALIGN_MIDDLE, false, 0.45f * bar.w);
     /* the part with the keys, in the accent colour like its ring */
@@ -43,9 +50,19 @@ void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar) {
         ms(a, sizeof a, t->tokenize_ms);
         ms(b, sizeof b, t->forward_ms);
         ms(c, sizeof c, t->draw_ms);
-        snprintf(left, sizeof left,
-                 "%d token%s   \xC2\xB7   tokenize %s   \xC2\xB7   forward %s   \xC2\xB7   draw %s",
-                 t->n_tokens, t->n_tokens == 1 ? "" : "s", a, b, c);
+        /* the timings as far as they fit whole: all three, the forward pass, none */
+        for (int k = 0; k < 3; k++) {
+            int n =
+                snprintf(left, sizeof left, "%d token%s", t->n_tokens, t->n_tokens == 1 ? "" : "s");
+            if (k == 0)
+                snprintf(left + n, sizeof left - (size_t)n,
+                         "   \xC2\xB7   tokenize %s   \xC2\xB7   forward %s   \xC2\xB7   draw %s",
+                         a, b, c);
+            else if (k == 1)
+                snprintf(left + n, sizeof left - (size_t)n, "   \xC2\xB7   forward %s", b);
+            if (ats_paint_measure(p, left, size, false) <= right_edge - x0)
+                break;
+        }
     } else {
         snprintf(left, sizeof left, "no tokens yet");
     }
