@@ -440,8 +440,49 @@ static void test_view_lines_window_at_400_tokens(void **state) {
     free(attn);
 }
 
+/* Issue 14: a heatmap with cells too narrow for three digits writes every weight with the same
+ * precision: 0.0995 and 0.1004 both ".10", 0.05 ".05"; never an empty cell for a weight a cell
+ * of its size can hold in two decimals. */
+static void test_view_heatmap_narrow_cells_keep_numbers(void **state) {
+    (void)state;
+    enum { T = 18 };
+    float attn[T * T];
+    const char *labels[T];
+    for (int q = 0; q < T; q++) {
+        labels[q] = "w";
+        for (int k = 0; k < T; k++)
+            attn[q * T + k] = k == 0 ? 0.0995f : k == 1 ? 0.1004f : 0.8001f / (T - 2);
+    }
+    ats_view_data d = {.model_name = "test",
+                       .n_layer = 1,
+                       .n_head = 1,
+                       .n_tokens = T,
+                       .tokens = labels,
+                       .attention = attn};
+    ats_font *font;
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_font_open(NULL, &font, &err), ATS_OK);
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    ats_view_state st = ats_view_state_default();
+    assert_int_equal(ats_view_build(v, &st, &d, font, 700, 660, &err), ATS_OK);
+    char *svg;
+    size_t len;
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    /* every row: two ".10" and sixteen ".05" (0.8001 / 16 = 0.0500) */
+    int tens = count_of(svg, ">.10<"), fives = count_of(svg, ">.05<");
+    if (tens != 2 * T || fives != (T - 2) * T || count_of(svg, ">.1<") != 0)
+        fail_msg("%d '.10' (want %d), %d '.05' (want %d), %d '.1'", tens, 2 * T, fives, (T - 2) * T,
+                 count_of(svg, ">.1<"));
+    free(svg);
+    ats_view_free(v);
+    ats_font_free(font);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_heatmap_narrow_cells_keep_numbers),
         cmocka_unit_test(test_view_lines_window_at_400_tokens),
         cmocka_unit_test(test_view_heatmap_hits_match_pixels),
         cmocka_unit_test(test_view_heatmap_zoom_keeps_point),

@@ -224,6 +224,26 @@ static void fewer_digits(char *out, size_t size, float v, int digits) {
         snprintf(out, size, "%.15s", s);
 }
 
+/* v as a cell writes it within `room` at `size`: three significant digits, else two, else two
+ * decimals, else one digit (".00957", ".0096", ".01"); false when not even that fits. */
+static bool cell_number(view_ctx *c, char *text, size_t n, float v, float size, float room) {
+    ats_format_number(text, n, (double)v, ATS_NUMBER_COMPACT);
+    if (ats_font_measure(c->font, text, size, false) > room)
+        fewer_digits(text, n, v, 2);
+    /* two decimals when that is shorter and not zero, so that 0.0995 and 0.1004 both read
+     * ".10" rather than ".1" and ".10" */
+    if (ats_font_measure(c->font, text, size, false) > room && fabsf(v) >= 0.005f &&
+        fabsf(v) < 1.0f) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.2f", (double)v);
+        const char *z = strstr(buf, "0.");
+        snprintf(text, n, "%s%.8s", v < 0 ? "-" : "", z ? z + 1 : buf);
+    }
+    if (ats_font_measure(c->font, text, size, false) > room)
+        fewer_digits(text, n, v, 1);
+    return ats_font_measure(c->font, text, size, false) <= room;
+}
+
 static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float oy) {
     const ats_view_state *st = c->st;
     float ui = c->ui, cell = g->cell;
@@ -253,13 +273,14 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
             ats_view_line(c, ox + (float)j * cell, plot.y, ox + (float)j * cell, plot.y + plot.h,
                           ui, sep);
     }
-    /* each cell's value where it fits at the legible size (three digits, ".0456") */
+    /* each cell's value where it fits at the legible size (three digits, ".0456"; down to one,
+     * ".05", in narrow cells) */
     ats_text_style ts = tstyle(UI_SMALL * ui, COLOR_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     float room = cell - 4.0f * ui, digit = ats_font_measure(c->font, "0", ts.size, false);
     const float *a = ats_view_data_head(c->d, st->layer, st->head);
     const float *f = ats_view_row_factors(c, st->layer, st->head);
     size_t K = (size_t)n_keys_of(c->d);
-    for (int i = q0; a && room >= 3.0f * digit && i < q1; i++) {
+    for (int i = q0; a && room >= 2.5f * digit && i < q1; i++) {
         int tq = c->tok.shown[i];
         float mult = ats_view_row_mult(c, st->layer, st->head, tq), factor = f ? f[tq] : 1.0f;
         for (int j = k0; j < k1; j++) {
@@ -269,10 +290,7 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
             if (!(fabsf(raw * factor) >= 1e-3f)) /* its colour says "almost 0" well enough */
                 continue;
             char text[24];
-            ats_format_number(text, sizeof text, (double)(raw * factor), ATS_NUMBER_COMPACT);
-            for (int d = 2; d >= 1 && ats_font_measure(c->font, text, ts.size, false) > room; d--)
-                fewer_digits(text, sizeof text, raw * factor, d); /* ".00957", ".0096", ".01" */
-            if (ats_font_measure(c->font, text, ts.size, false) > room)
+            if (!cell_number(c, text, sizeof text, raw * factor, ts.size, room))
                 continue;
             ats_rgba col = value_color(c, raw * mult);
             float lum = 0.2126f * col.r + 0.7152f * col.g + 0.0722f * col.b;
@@ -396,8 +414,7 @@ static void draw_hidden_column(view_ctx *c, const geom *g, frect plot, float oy,
         float y = oy + (float)i * cell;
         ats_view_rect(c, x, y, w, cell, 0, col);
         char text[24];
-        ats_format_number(text, sizeof text, (double)v, ATS_NUMBER_COMPACT);
-        if (ats_font_measure(c->font, text, ts.size, false) <= w - 4.0f * ui &&
+        if (cell_number(c, text, sizeof text, v, ts.size, w - 4.0f * ui) &&
             ts.size <= cell - 2.0f * ui) {
             float lum = 0.2126f * col.r + 0.7152f * col.g + 0.0722f * col.b;
             ts.color = lum > 140 ? COLOR_INK : COLOR_WHITE;
