@@ -16,6 +16,9 @@ PACKAGES=(
     libutf8proc-dev                     # Unicode categories, normalisation, case folding
     libpcre2-dev                        # tokenizer pre-split regexes
     libfontconfig-dev fonts-dejavu-core # finding the UI font
+    libfribidi-dev                      # right-to-left text (Arabic, Hebrew) in visual order
+    fonts-noto-cjk fonts-noto-core      # fallback glyphs: Chinese, Japanese, Korean, Indic, ...
+    fonts-symbola                       # fallback glyphs: emoji and symbols
     libxml2-dev                         # tests parse exported SVG with a real XML parser
     python3-numpy                       # tests: quantized models (../shared/tools), families' references (tests/reference)
     xvfb xauth xdotool imagemagick      # the window test: virtual display, typing, screenshots

@@ -311,15 +311,23 @@ static void test_app_controller_keys_and_focus(void **state) {
     type(app, "!");
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
     assert_true(strchr(text_of(app), '!') != NULL);
-    /* Enter toggles; an editing key brings the text box back */
-    press(app, ATS_KEY_RETURN, 0);
+    /* Ctrl+Enter gives the views the keys; an editing key brings the text box back */
+    press(app, ATS_KEY_RETURN, ATS_MOD_CTRL);
     assert_int_equal(s->focus, ATS_FOCUS_VIEWS);
     press(app, ATS_KEY_BACKSPACE, 0);
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
     assert_string_equal(text_of(app), ATS_APP_SAMPLE_TEXT);
-    press(app, ATS_KEY_RETURN, 0);
+    /* Enter in the text box starts a new line; in the views it hands the keys back */
     press(app, ATS_KEY_RETURN, 0);
     assert_int_equal(s->focus, ATS_FOCUS_TEXT);
+    assert_non_null(strchr(text_of(app), '\n'));
+    assert_int_equal(strlen(text_of(app)), strlen(ATS_APP_SAMPLE_TEXT) + 1);
+    press(app, ATS_KEY_BACKSPACE, 0);
+    press(app, ATS_KEY_ESCAPE, 0);
+    assert_int_equal(s->focus, ATS_FOCUS_VIEWS);
+    press(app, ATS_KEY_RETURN, 0);
+    assert_int_equal(s->focus, ATS_FOCUS_TEXT);
+    assert_string_equal(text_of(app), ATS_APP_SAMPLE_TEXT);
     /* views, help, size, full screen, quit */
     press(app, ATS_KEY_TAB, 0);
     assert_int_equal(s->view.view, ATS_VIEW_LINES);
@@ -469,6 +477,16 @@ static void test_app_controller_pointer(void **state) {
     ats_app_pointer_down(app, &hit, 1, ATS_MOD_SHIFT, ats_clock_ms());
     assert_int_equal(ats_editor_anchor(ed), 0); /* the selection grows from its anchor */
     assert_int_equal(ats_editor_cursor(ed), 8);
+    /* a zoomed heatmap: a double-click in the views fits it again (a single click does not) */
+    app->state.view.zoom = 4.0f;
+    app->state.view.pan_query = 3;
+    hit = (ats_app_hit){.kind = ATS_APP_HIT_CELL, .index = 2};
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    ats_app_pointer_up(app);
+    assert_true(s->view.zoom == 4.0f);
+    ats_app_pointer_down(app, &hit, 2, 0, ats_clock_ms());
+    ats_app_pointer_up(app);
+    assert_true(s->view.zoom == 1.0f && s->view.pan_query == 0);
     ats_app_free(app);
 }
 

@@ -81,6 +81,42 @@ static ats_app_hit hit_middle(ats_app *app, ats_frame *f, ats_app_hit_kind kind,
 
 /* ---- layout ---------------------------------------------------------------------------------- */
 
+/* Issue 14: a right-to-left line (a Hebrew paragraph with an Arabic and a Latin word): each chip
+ * under its own word, though the words run leftwards; none overlaps another. */
+static void test_app_draw_chips_under_right_to_left_words(void **state) {
+    (void)state;
+    ats_app *app = start_with("\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D and "
+                              "\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7 ok",
+                              NULL);
+    ats_frame f = frame_of(1280, 800, 1);
+    ats_app_draw(app, &f);
+    const ats_run *run = ats_app_get_run(app);
+    int T = ats_run_n_tokens(run);
+    assert_int_equal(T, 4);
+    float first = 0;
+    for (int i = 0; i < T; i++) {
+        const region *r = find_region(app, ATS_APP_HIT_CHIP, i, false);
+        assert_non_null(r);
+        const ats_token *tok = ats_tokens_get(ats_run_get_tokens(run), i);
+        float a = ats_textbox_x(app->ui, (size_t)tok->start);
+        float b = ats_textbox_x(app->ui, (size_t)tok->end);
+        float x0 = fminf(a, b), x1 = fmaxf(a, b);
+        if (!(r->r.x < x1 && r->r.x + r->r.w > x0))
+            fail_msg("chip %d ('%s') spans %.1f..%.1f, its text %.1f..%.1f", i, tok->piece,
+                     (double)r->r.x, (double)(r->r.x + r->r.w), (double)x0, (double)x1);
+        for (int j = 0; j < i; j++) {
+            const region *o = find_region(app, ATS_APP_HIT_CHIP, j, false);
+            assert_true(o->r.x + o->r.w <= r->r.x + 0.01f || r->r.x + r->r.w <= o->r.x + 0.01f);
+        }
+        if (i == 0)
+            first = r->r.x;
+        else if (i == 3) /* the paragraph reads right to left: the last word leftmost */
+            assert_true(r->r.x < first);
+    }
+    ats_frame_free(&f);
+    ats_app_free(app);
+}
+
 static void test_app_draw_chips_under_their_spans(void **state) {
     (void)state;
     ats_app *app = start_with(SENTENCE, NULL);
@@ -103,8 +139,9 @@ static void test_app_draw_chips_under_their_spans(void **state) {
                      (double)r->r.x, (double)(r->r.x + r->r.w), (double)x0, (double)x1);
         if (x1 - x0 > 30) /* a word wide enough for its label: the chip is centred under it */
             assert_true(fabsf(r->r.x + 0.5f * r->r.w - 0.5f * (x0 + x1)) < 2);
-        assert_true(r->r.y >= t->box.y + t->box.h); /* under the text */
-        if (i > 0) {                                /* in order, not overlapping */
+        /* under its text's row, in the chip row of its line */
+        assert_true(r->r.y >= ats_textbox_line_y(app->ui, (size_t)tok->start) + 0.5f * t->line_h);
+        if (i > 0) { /* in order, not overlapping */
             const region *prev = find_region(app, ATS_APP_HIT_CHIP, i - 1, false);
             assert_true(prev->r.x + prev->r.w <= r->r.x + 0.01f);
         }
@@ -205,7 +242,7 @@ static void test_app_draw_long_text_scrolls(void **state) {
 static void test_app_draw_panel_hits(void **state) {
     (void)state;
     ats_app *app = start_with(SENTENCE, NULL);
-    ats_frame f = frame_of(1280, 900, 1);
+    ats_frame f = frame_of(1280, 1600, 1); /* tall: the whole panel without scrolling */
     ats_app_draw(app, &f);
     const ats_app_state *s = ats_app_get_state(app);
     /* view tabs */
@@ -232,22 +269,30 @@ static void test_app_draw_panel_hits(void **state) {
         assert_int_equal(s->view.head, h);
     }
     assert_null(find_region(app, ATS_APP_HIT_HEAD, 4, false));
-    /* colormaps */
+    /* colormaps, coolwarm among them */
     ats_app_hit hit = hit_middle(app, &f, ATS_APP_HIT_COLORMAP, ATS_COLORMAP_CIVIDIS);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_int_equal(s->view.colormap, ATS_COLORMAP_CIVIDIS);
+    assert_non_null(find_region(app, ATS_APP_HIT_COLORMAP, ATS_COLORMAP_COOLWARM, false));
+    /* special tokens: hidden, then what becomes of their weight */
+    assert_null(find_region(app, ATS_APP_HIT_SPECIAL_MODE, 1, false));
     hit = hit_middle(app, &f, ATS_APP_HIT_HIDE_SPECIAL, 0);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_true(s->view.hide_special);
-    /* the colour scale: 0 to 1, or 0 to the head's largest weight */
-    hit = hit_middle(app, &f, ATS_APP_HIT_COLOR_SCALE, 0);
-    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
-    assert_int_equal(s->view.color_scale, ATS_COLOR_SCALE_AUTO);
+    assert_false(s->view.renormalize);
     ats_app_draw(app, &f);
-    hit = hit_middle(app, &f, ATS_APP_HIT_COLOR_SCALE, 0);
+    hit = hit_middle(app, &f, ATS_APP_HIT_SPECIAL_MODE, 1);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
-    assert_int_equal(s->view.color_scale, ATS_COLOR_SCALE_FIXED);
-    /* the lines view: head toggles with all / none, and the threshold slider */
+    assert_true(s->view.renormalize);
+    ats_app_draw(app, &f);
+    /* the colour scales, each a button */
+    for (int k = ATS_COLOR_SCALE_COUNT - 1; k >= 0; k--) {
+        hit = hit_middle(app, &f, ATS_APP_HIT_COLOR_SCALE, k);
+        ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+        assert_int_equal(s->view.color_scale, k);
+        ats_app_draw(app, &f);
+    }
+    /* the lines view: head toggles with all / none, and the lines' cut */
     ats_app_state_set_view(&app->state, ATS_VIEW_LINES);
     ats_app_draw(app, &f);
     assert_null(find_region(app, ATS_APP_HIT_HEAD, 0, false));
@@ -261,15 +306,27 @@ static void test_app_draw_panel_hits(void **state) {
     hit = hit_middle(app, &f, ATS_APP_HIT_HEAD_TOGGLE, ATS_HIT_ALL_HEADS);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
     assert_true(ats_app_state_head_shown(s, 2));
-    const region *slider = find_region(app, ATS_APP_HIT_THRESHOLD, 0, true);
+    /* top k by default; the slider picks k from 1 to 10 */
+    assert_int_equal(s->view.line_cut, ATS_LINE_CUT_TOP_K);
+    const region *slider = find_region(app, ATS_APP_HIT_LINE_AMOUNT, 0, true);
     assert_non_null(slider);
     float y = slider->r.y + 0.5f * slider->r.h;
     assert_true(ats_app_hit_test(app, &f, slider->r.x + 1, y).value == 0.0f);
     assert_true(ats_app_hit_test(app, &f, slider->r.x + slider->r.w - 1, y).value == 1.0f);
-    hit = ats_app_hit_test(app, &f, slider->r.x + 0.5f * slider->r.w, y);
-    assert_true(fabsf(hit.value - 0.5f) < 0.01f);
+    hit = ats_app_hit_test(app, &f, slider->r.x + slider->r.w - 1, y);
     ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
-    assert_true(fabsf(s->view.line_threshold - 0.5f) < 0.01f);
+    assert_int_equal(s->view.line_top_k, 10);
+    ats_app_draw(app, &f);
+    /* the share of the row instead, from 50% to 100% */
+    hit = hit_middle(app, &f, ATS_APP_HIT_LINE_CUT, 1);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_int_equal(s->view.line_cut, ATS_LINE_CUT_MASS);
+    ats_app_draw(app, &f);
+    slider = find_region(app, ATS_APP_HIT_LINE_AMOUNT, 0, true);
+    y = slider->r.y + 0.5f * slider->r.h;
+    hit = ats_app_hit_test(app, &f, slider->r.x + 0.5f * slider->r.w, y);
+    ats_app_pointer_down(app, &hit, 1, 0, ats_clock_ms());
+    assert_true(fabsf(s->view.line_mass - 0.75f) < 0.03f);
     ats_app_draw(app, &f);
     /* the lines view's own legend toggles heads too, and says it is in the view */
     int vx, vy, vw, vh;
@@ -512,6 +569,13 @@ static void test_app_draw_export_names(void **state) {
     free(dir);
 }
 
+/* Where an export's trimmed figure sits in the views area (what ats_dl_trim_rect keeps). */
+static void export_origin(ats_app *app, int *ox, int *oy) {
+    int w, h;
+    ats_dl_trim_rect(ats_view_display_list(ats_ui_view(app->ui)), ats_ui_font(app->ui),
+                     16.0f * app->state.view.ui_scale, ox, oy, &w, &h);
+}
+
 static void test_app_draw_export_is_the_window(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir();
@@ -541,13 +605,28 @@ static void test_app_draw_export_is_the_window(void **state) {
         ats_error err;
         assert_int_equal(ats_png_read(path, &png, &w, &h, &err), ATS_OK);
         assert_true(ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh));
-        assert_int_equal(w, vw);
-        assert_int_equal(h, vh);
-        /* pixel for pixel what the window shows in its views area */
+        /* the figure without the blank around it: inside the views area, and smaller when the
+         * figure does not fill it */
+        int ox, oy;
+        export_origin(app, &ox, &oy);
+        assert_true(ox + w <= vw && oy + h <= vh);
+        assert_true(w * h < vw * vh);
+        /* pixel for pixel what the window shows there */
         int diff = 0;
-        for (int y = 0; y < h; y++)
-            diff += memcmp(png + (size_t)y * w * 4, f.rgba + (size_t)(vy + y) * f.stride + vx * 4,
-                           (size_t)w * 4) != 0;
+        for (int y = 0; y < h; y++) {
+            const uint8_t *a = png + (size_t)y * w * 4;
+            const uint8_t *b = f.rgba + (size_t)(vy + oy + y) * f.stride + (size_t)(vx + ox) * 4;
+            if (memcmp(a, b, (size_t)w * 4) == 0)
+                continue;
+            diff++;
+            for (int x = 0; x < w; x++)
+                if (memcmp(a + 4 * x, b + 4 * x, 4) != 0) {
+                    fprintf(stderr, "row %d of %d, x %d of %d: %d,%d,%d,%d vs %d,%d,%d,%d\n", y, h,
+                            x, w, a[4 * x], a[4 * x + 1], a[4 * x + 2], a[4 * x + 3], b[4 * x],
+                            b[4 * x + 1], b[4 * x + 2], b[4 * x + 3]);
+                    break;
+                }
+        }
         if (diff)
             fail_msg("%s: %d rows differ from the window", path, diff);
         free(png);
@@ -767,11 +846,46 @@ static void test_app_draw_pipeline(void **state) {
     int w, h, vx, vy, vw, vh;
     assert_int_equal(ats_png_read(path, &png, &w, &h, &err), ATS_OK);
     ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh);
-    assert_int_equal(w, vw);
+    int ox, oy;
+    export_origin(app, &ox, &oy);
+    assert_true(ox + w <= vw && oy + h <= vh);
     for (int y = 0; y < h; y++)
-        assert_memory_equal(png + (size_t)y * w * 4, f.rgba + (size_t)(vy + y) * f.stride + vx * 4,
+        assert_memory_equal(png + (size_t)y * w * 4,
+                            f.rgba + (size_t)(vy + oy + y) * f.stride + (size_t)(vx + ox) * 4,
                             (size_t)w * 4);
     free(png);
+    /* Ctrl+E in this view also writes the step values with the what-if switches: scaling off,
+     * the mask on, for the query 'it' (7), the same numbers the view draws */
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
+    assert_false(s->banner_is_error);
+    snprintf(path, sizeof path, "%s/attnscope-run-001-pipeline-L0H0T7.json", dir);
+    json_t *j = ats_load_json_file(path);
+    assert_non_null(j);
+    json_t *wi = json_object_get(j, "what_if");
+    assert_true(json_is_true(json_object_get(wi, "active")));
+    assert_true(json_is_false(json_object_get(wi, "scaling")));
+    assert_string_equal(json_string_value(json_object_get(wi, "causal_mask")), "on");
+    assert_int_equal(json_integer_value(json_object_get(j, "query_token")), 7);
+    json_t *steps = json_object_get(j, "steps");
+    assert_int_equal(ats_app_pipeline_make(app, &pipe, &err), ATS_OK);
+    json_t *wts = json_object_get(steps, "5_weights"), *sc = json_object_get(steps, "4_scaled");
+    assert_int_equal(json_array_size(wts), 12);
+    double total = 0;
+    for (size_t k = 0; k < 12; k++) {
+        double wk = json_number_value(json_array_get(wts, k));
+        total += wk;
+        assert_true(fabs(wk - pipe.data.weights[k]) <= 1e-6 * fmax(1, fabs(wk)));
+        assert_true(fabs(json_number_value(json_array_get(sc, k)) -
+                         json_number_value(json_array_get(json_object_get(steps, "3_scores"), k))) <
+                    1e-5); /* not scaled */
+        if (k > 7)         /* masked after the query */
+            assert_true(wk == 0);
+    }
+    assert_true(fabs(total - 1) < 1e-5);
+    assert_int_equal(json_array_size(json_object_get(steps, "6_output")), 16);
+    ats_run_pipeline_free(&pipe);
+    json_decref(j);
     ats_frame_free(&f);
     ats_app_free(app);
     ats_rmtree(dir);
@@ -781,6 +895,7 @@ static void test_app_draw_pipeline(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_draw_chips_under_their_spans),
+        cmocka_unit_test(test_app_draw_chips_under_right_to_left_words),
         cmocka_unit_test(test_app_draw_text_box_offsets),
         cmocka_unit_test(test_app_draw_long_text_scrolls),
         cmocka_unit_test(test_app_draw_panel_hits),

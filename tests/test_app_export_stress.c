@@ -166,19 +166,23 @@ static void expect_data(const ats_app *app, expected_data *e) {
     }
 }
 
-/* The PNG must hold the views area of the frame, pixel for pixel. */
+/* The PNG must hold the figure in the views area of the frame, pixel for pixel: the area cut to
+ * the figure's content and a margin (ats_dl_trim_rect), as every export is. */
 static void check_png(const ats_app *app, const ats_frame *f, const char *path) {
     uint8_t *png;
-    int w, h, vx, vy, vw, vh;
+    int w, h, vx, vy, vw, vh, tx, ty, tw, th;
     ats_error err;
     if (ats_png_read(path, &png, &w, &h, &err) != ATS_OK) {
         problem("%s", err.message);
         return;
     }
     bool area = ats_ui_view_area(app->ui, &vx, &vy, &vw, &vh);
-    bool same = area && w == vw && h == vh;
+    ats_dl_trim_rect(ats_view_display_list(ats_ui_view(app->ui)), ats_ui_font(app->ui),
+                     16.0f * app->state.view.ui_scale, &tx, &ty, &tw, &th);
+    bool same = area && w == tw && h == th && tx + tw <= vw && ty + th <= vh;
     for (int y = 0; same && y < h; y++)
-        same = memcmp(png + (size_t)y * w * 4, f->rgba + (size_t)(vy + y) * f->stride + vx * 4,
+        same = memcmp(png + (size_t)y * w * 4,
+                      f->rgba + (size_t)(vy + ty + y) * f->stride + (size_t)(vx + tx) * 4,
                       (size_t)w * 4) == 0;
     free(png);
     if (!same) {

@@ -28,6 +28,9 @@ static void test_app_keymap_both_foci(void **state) {
         expect(f, ATS_KEY_TAB, ATS_MOD_SHIFT, ATS_ACTION_VIEW_PREV, 0);
         expect(f, ATS_KEY_F1, 0, ATS_ACTION_HELP_TOGGLE, 0);
         expect(f, ATS_KEY_F11, 0, ATS_ACTION_FULLSCREEN_TOGGLE, 0);
+        expect(f, ATS_KEY_F9, 0, ATS_ACTION_PANEL_TOGGLE, 0);
+        expect(f, ATS_KEY_F9, ATS_MOD_SHIFT, ATS_ACTION_STRIP_TOGGLE, 0);
+        expect(f, ATS_KEY_O, ATS_MOD_CTRL, ATS_ACTION_PICKER, 0);
         expect(f, ATS_KEY_Q, ATS_MOD_CTRL, ATS_ACTION_QUIT, 0);
         expect(f, ATS_KEY_PLUS, ATS_MOD_CTRL, ATS_ACTION_TEXT_LARGER, 0);
         /* Ctrl+Shift+= is how many layouts type Ctrl+plus */
@@ -45,7 +48,8 @@ static void test_app_keymap_both_foci(void **state) {
         expect(f, ATS_KEY_BACKSPACE, 0, ATS_ACTION_EDIT_DELETE, ATS_MOTION_CHAR_LEFT);
         expect(f, ATS_KEY_BACKSPACE, ATS_MOD_CTRL, ATS_ACTION_EDIT_DELETE, ATS_MOTION_WORD_LEFT);
         expect(f, ATS_KEY_DELETE, 0, ATS_ACTION_EDIT_DELETE, ATS_MOTION_CHAR_RIGHT);
-        expect(f, ATS_KEY_HOME, ATS_MOD_SHIFT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_LINE_START);
+        expect(f, ATS_KEY_END, ATS_MOD_SHIFT, ATS_ACTION_EDIT_MOVE, ATS_MOTION_LINE_END);
+        expect(f, ATS_KEY_HOME, ATS_MOD_CTRL, ATS_ACTION_EDIT_MOVE, ATS_MOTION_TEXT_START);
         expect(f, ATS_KEY_S, ATS_MOD_CTRL, ATS_ACTION_EXPORT, ATS_EXPORT_PNG);
         expect(f, ATS_KEY_S, ATS_MOD_CTRL | ATS_MOD_SHIFT, ATS_ACTION_EXPORT, ATS_EXPORT_SVG);
         expect(f, ATS_KEY_E, ATS_MOD_CTRL, ATS_ACTION_EXPORT, ATS_EXPORT_DATA);
@@ -68,8 +72,14 @@ static void test_app_keymap_focus_decides_left_right(void **state) {
            ATS_MOTION_WORD_LEFT);
     expect(ATS_FOCUS_VIEWS, ATS_KEY_LEFT, 0, ATS_ACTION_HEAD_PREV, 0);
     expect(ATS_FOCUS_VIEWS, ATS_KEY_RIGHT, 0, ATS_ACTION_HEAD_NEXT, 0);
-    expect(ATS_FOCUS_TEXT, ATS_KEY_RETURN, 0, ATS_ACTION_FOCUS_VIEWS, 0);
+    /* Enter: a new line in the text box; Ctrl+Enter (or Esc) hands the keys to the views */
+    expect(ATS_FOCUS_TEXT, ATS_KEY_RETURN, 0, ATS_ACTION_EDIT_NEWLINE, 0);
+    expect(ATS_FOCUS_TEXT, ATS_KEY_RETURN, ATS_MOD_CTRL, ATS_ACTION_FOCUS_VIEWS, 0);
     expect(ATS_FOCUS_VIEWS, ATS_KEY_RETURN, 0, ATS_ACTION_FOCUS_TEXT, 0);
+    /* Home: the line's start in the text box, the heatmap fitted again in the views */
+    expect(ATS_FOCUS_TEXT, ATS_KEY_HOME, ATS_MOD_SHIFT, ATS_ACTION_EDIT_MOVE,
+           ATS_MOTION_LINE_START);
+    expect(ATS_FOCUS_VIEWS, ATS_KEY_HOME, 0, ATS_ACTION_VIEW_FIT, 0);
 }
 
 static void test_app_keymap_typed_text(void **state) {

@@ -40,7 +40,10 @@ static void test_app_state_defaults(void **state) {
     assert_int_equal(s.view.colormap, ATS_COLORMAP_VIRIDIS);
     assert_true(s.text_scale == 1.0f && s.device_scale == 1.0f && s.view.ui_scale == 1.0f);
     assert_true(s.view.zoom == 1.0f);
-    assert_true(s.view.line_threshold > 0 && s.view.line_threshold < 0.2f);
+    /* lines: the three strongest keys of each query, no extra weight floor */
+    assert_int_equal(s.view.line_cut, ATS_LINE_CUT_TOP_K);
+    assert_int_equal(s.view.line_top_k, 3);
+    assert_true(s.view.line_threshold == 0);
     assert_false(s.view.hide_special || s.fullscreen || s.help_visible || s.quit_requested);
     assert_string_equal(s.banner, "");
     assert_string_equal(s.export_dir, ".");
@@ -361,8 +364,55 @@ static void test_app_state_latency_log_file(void **state) {
     assert_non_null(strstr(err.message, "/nonexistent-dir/latency.log"));
 }
 
+/* Issue 14: head 10 and up from the keyboard (two digits within a second), Home back to the
+ * fitted heatmap, Ctrl+H's three states, F9 / Shift+F9 (projector mode). */
+static void test_app_state_presentation_keys(void **state) {
+    (void)state;
+    ats_app_state s = with_model(12, 12, 20);
+    s.focus = ATS_FOCUS_VIEWS;
+    ats_app_state_type_head_digit(&s, 1, 1000);
+    assert_int_equal(s.view.head, 1);
+    ats_app_state_type_head_digit(&s, 1, 1300); /* "11" */
+    assert_int_equal(s.view.head, 11);
+    ats_app_state_type_head_digit(&s, 3, 1500); /* "113" is no head: 3 alone */
+    assert_int_equal(s.view.head, 3);
+    ats_app_state_type_head_digit(&s, 1, 3000);
+    ats_app_state_type_head_digit(&s, 0, 4500); /* too late for "10": head 0 */
+    assert_int_equal(s.view.head, 0);
+    ats_app_state_type_head_digit(&s, 1, 5000);
+    ats_app_state_type_head_digit(&s, 0, 5200);
+    assert_int_equal(s.view.head, 10);
+    ats_app_state s4 = with_model(2, 4, 20); /* four heads: "1" then "2" is head 2 */
+    ats_app_state_type_head_digit(&s4, 1, 0);
+    ats_app_state_type_head_digit(&s4, 2, 100);
+    assert_int_equal(s4.view.head, 2);
+    /* a zoomed heatmap fits again */
+    s.view.zoom = 3.0f;
+    s.view.pan_query = 5;
+    s.view.pan_key = 4;
+    ats_app_state_fit_view(&s);
+    assert_true(s.view.zoom == 1.0f && s.view.pan_query == 0 && s.view.pan_key == 0);
+    /* special tokens: shown, hidden with their weight apart, hidden with rows renormalized */
+    assert_false(s.view.hide_special);
+    ats_app_state_cycle_special(&s);
+    assert_true(s.view.hide_special && !s.view.renormalize);
+    ats_app_state_cycle_special(&s);
+    assert_true(s.view.hide_special && s.view.renormalize);
+    ats_app_state_cycle_special(&s);
+    assert_false(s.view.hide_special);
+    /* the panel hidden and shown again, whatever the window's width chose; the token strip */
+    ats_app_state_toggle_panel(&s, true);
+    assert_int_equal(s.panel, ATS_PANEL_HIDDEN);
+    ats_app_state_toggle_panel(&s, false);
+    assert_int_equal(s.panel, ATS_PANEL_SHOWN);
+    assert_false(s.strip_hidden);
+    ats_app_state_toggle_strip(&s);
+    assert_true(s.strip_hidden);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_state_presentation_keys),
         cmocka_unit_test(test_app_state_defaults),
         cmocka_unit_test(test_app_state_layer_head_clamped_to_model),
         cmocka_unit_test(test_app_state_views_wrap),

@@ -1,8 +1,8 @@
 /* Golden images: each view of builtin:demo on a fixed sentence (and T5's three kinds of attention
- * from ../shared), drawn at its natural size and compared exactly (every channel of every pixel) with tests/golden/<name>.png. On failure the
- * actual image and a diff (differences in red over a faded copy of the expected image) are
- * written to <build>/tests/output/golden/ and their paths printed; a self-test feeds the
- * comparison an image one level off in one pixel.
+ * from ../shared), drawn at its natural size and compared exactly (every channel of every pixel)
+ * with tests/golden/<name>.png. On failure the actual image and a diff (differences in red over a
+ * faded copy of the expected image) are written to <build>/tests/output/golden/ and their paths
+ * printed; a self-test feeds the comparison an image one level off in one pixel.
  *
  * To refresh after an intended change of the look:  ATS_UPDATE_GOLDEN=1 ctest -R test_golden
  * (then look at the new files before committing them). */
@@ -102,6 +102,35 @@ static void pipeline_step(ats_view_state *st) {
     st->hover_token = 4;
 }
 
+/* Issue 14: the causal model's learned-looking head coloured per row (each query's largest weight
+ * at the top of the map, so that its row 0 of 1.0 does not wash out the rest); the legend says
+ * so. */
+static void heatmap_row(ats_view_state *st) {
+    st->view = ATS_VIEW_HEATMAP;
+    st->layer = 1;
+    st->head = 3;
+    st->color_scale = ATS_COLOR_SCALE_ROW;
+}
+
+/* ... and 0 to the largest weight off the first row and column */
+static void heatmap_exclude_first(ats_view_state *st) {
+    heatmap_row(st);
+    st->color_scale = ATS_COLOR_SCALE_EXCLUDE_FIRST;
+    st->colormap = ATS_COLORMAP_MAGMA;
+}
+
+/* Issue 14: one head's lines in the state's colormap with its colour bar, the strongest keys up
+ * to 80% of each row. */
+static void lines_one_head_mass(ats_view_state *st) {
+    st->view = ATS_VIEW_LINES;
+    st->layer = 1;
+    for (int h = 0; h < 4; h++)
+        ats_view_state_set_head_visible(st, h, h == 2);
+    st->line_cut = ATS_LINE_CUT_MASS;
+    st->line_mass = 0.8f;
+    st->colormap = ATS_COLORMAP_MAGMA;
+}
+
 static const golden_case CASES[] = {
     {"heatmap", false, heatmap, 0, NULL},
     {"heatmap-causal-hover", true, heatmap_causal_hover, 0, NULL},
@@ -112,6 +141,9 @@ static const golden_case CASES[] = {
     {"pipeline-whatif", false, pipeline_whatif, 5, scaling_off_causal_on},
     {"pipeline-step", true, pipeline_step, 10, NULL},
     {"heatmap-auto", true, heatmap_auto, 0, NULL},
+    {"heatmap-row", true, heatmap_row, 0, NULL},
+    {"heatmap-exclude-first", true, heatmap_exclude_first, 0, NULL},
+    {"lines-one-head-mass", true, lines_one_head_mass, 0, NULL},
 };
 
 /* Draws the case and compares it with its golden image; false with `why` filled on a mismatch. */
@@ -194,16 +226,18 @@ typedef struct t5_case {
     ats_attn_kind kind;
     ats_view_kind view;
     int layer, head;
+    bool renormalize; /* issue 14: "</s>" hidden, the rows renormalized (said under the bar) */
 } t5_case;
 
 static void test_golden_t5_kinds(void **state) {
     (void)state;
     ATS_REQUIRE_SHARED(dir, "fixtures/hf/t5-tiny-random");
     static const t5_case CASES_T5[] = {
-        {"t5-encoder-heatmap", ATS_ATTN_ENCODER, ATS_VIEW_HEATMAP, 1, 2},
-        {"t5-decoder-heatmap", ATS_ATTN_DECODER, ATS_VIEW_HEATMAP, 2, 1},
-        {"t5-cross-heatmap", ATS_ATTN_CROSS, ATS_VIEW_HEATMAP, 0, 3},
-        {"t5-cross-lines", ATS_ATTN_CROSS, ATS_VIEW_LINES, 1, 0},
+        {"t5-encoder-heatmap", ATS_ATTN_ENCODER, ATS_VIEW_HEATMAP, 1, 2, false},
+        {"t5-decoder-heatmap", ATS_ATTN_DECODER, ATS_VIEW_HEATMAP, 2, 1, false},
+        {"t5-cross-heatmap", ATS_ATTN_CROSS, ATS_VIEW_HEATMAP, 0, 3, false},
+        {"t5-cross-lines", ATS_ATTN_CROSS, ATS_VIEW_LINES, 1, 0, false},
+        {"t5-encoder-renormalized", ATS_ATTN_ENCODER, ATS_VIEW_HEATMAP, 1, 2, true},
     };
     static const char src[] = "The cat sat on the mat.", tgt[] = "Le chat est assis.";
     ats_model *model;
@@ -223,6 +257,7 @@ static void test_golden_t5_kinds(void **state) {
         st.view = tc->view;
         st.layer = tc->layer;
         st.head = tc->head;
+        st.hide_special = st.renormalize = tc->renormalize;
         ats_view *v;
         assert_int_equal(ats_view_new(&v), ATS_OK);
         float fw, fh;

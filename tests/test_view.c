@@ -171,6 +171,13 @@ static void test_view_hidden_special_tokens_never_hit(void **state) {
     ats_font_free(font);
 }
 
+static int count_of(const char *hay, const char *needle) {
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
 static void test_view_lines_and_grid_hits(void **state) {
     (void)state;
     demo_fixture f;
@@ -198,13 +205,24 @@ static void test_view_lines_and_grid_hits(void **state) {
     assert_int_equal(tokens[0], T);
     assert_int_equal(tokens[1], T);
     assert_int_equal(heads, H);
-    /* a focused token keeps only its own lines */
-    int all = ats_dl_count(ats_view_display_list(v));
+    /* a focused token keeps only its own lines: the query's to every key of each head (the
+     * cut, top 3 of each row, applies to the unfocused view only) */
+    char *svg;
+    size_t len;
+    ats_error err;
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    int all = count_of(svg, "<line");
+    free(svg);
     st.hover_token = 7;
     st.hover_side = ATS_SIDE_QUERY;
-    ats_error err;
     assert_int_equal(ats_view_build(v, &st, &f.data, f.font, w, h, &err), ATS_OK);
-    assert_true(ats_dl_count(ats_view_display_list(v)) < all / 2);
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    int focused = count_of(svg, "<line");
+    free(svg);
+    if (!(focused > 0 && focused <= H * T && focused < all))
+        fail_msg("%d lines focused, %d in all", focused, all);
     ats_view_free(v);
 
     st = ats_view_state_default();
@@ -257,12 +275,6 @@ static void test_view_bad_state_keeps_last_list(void **state) {
 }
 
 /* Occurrences of `needle` in `hay`. */
-static int count_of(const char *hay, const char *needle) {
-    int n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
 
 static void test_view_lines_capped_when_nothing_focused(void **state) {
     (void)state;
@@ -292,6 +304,8 @@ static void test_view_lines_capped_when_nothing_focused(void **state) {
     assert_int_equal(ats_view_new(&v), ATS_OK);
     ats_view_state st = ats_view_state_default();
     st.view = ATS_VIEW_LINES;
+    st.line_cut = ATS_LINE_CUT_MASS; /* 90% of a uniform row: 58 lines per query and head */
+    st.line_mass = 0.9f;
     assert_int_equal(ats_view_build(v, &st, &d, font, 1200, 900, &err), ATS_OK);
     char *svg;
     size_t len;
@@ -300,8 +314,8 @@ static void test_view_lines_capped_when_nothing_focused(void **state) {
     /* the even heads' lines all fall under the raised threshold; the legend says so */
     int lines = count_of(svg, "<line");
     assert_in_range(lines, T, 2000 + 100);
-    assert_non_null(strstr(svg, "weights below 0.0"));
-    assert_non_null(strstr(svg, "at most 2000 lines"));
+    assert_non_null(strstr(svg, "strongest keys up to 90% of each row \xC2\xB7 below 0.0156"));
+    assert_non_null(strstr(svg, "left out (at most 2000 lines)"));
     free(svg);
     /* a focused token is never capped: its lines to every key of every head */
     st.hover_token = 10;
@@ -378,8 +392,98 @@ static void test_view_auto_scale_maps_max_to_top_colour(void **state) {
     demo_fixture_close(&f);
 }
 
+/* Issue 14: 400 tokens in the lines view of a 1000 x 650 area: a window of rows at a legible
+ * height, not a wall of lines; markers say how many tokens lie below (and, scrolled, above). */
+static void test_view_lines_window_at_400_tokens(void **state) {
+    (void)state;
+    enum { T = 400, H = 2 };
+    float *attn = calloc((size_t)H * T * T, sizeof *attn);
+    const char *labels[T];
+    assert_non_null(attn);
+    for (int i = 0; i < T; i++)
+        labels[i] = "word";
+    for (int h = 0; h < H; h++)
+        for (int q = 0; q < T; q++)
+            attn[((size_t)h * T + q) * T + (h == 0 ? (q > 0 ? q - 1 : 0) : 0)] = 1.0f;
+    ats_view_data d = {.model_name = "test",
+                       .n_layer = 1,
+                       .n_head = H,
+                       .n_tokens = T,
+                       .tokens = labels,
+                       .attention = attn};
+    ats_font *font;
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_font_open(NULL, &font, &err), ATS_OK);
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    ats_view_state st = ats_view_state_default();
+    st.view = ATS_VIEW_LINES;
+    for (int pass = 0; pass < 2; pass++) {
+        st.pan_query = pass ? 100 : 0;
+        assert_int_equal(ats_view_build(v, &st, &d, font, 1000, 650, &err), ATS_OK);
+        char *svg;
+        size_t len;
+        assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                         ATS_OK);
+        int words = count_of(svg, ">word<");
+        /* both columns' labels of the rows in the window: some, far from all 400 */
+        if (!(words >= 2 * 10 && words < 2 * 60))
+            fail_msg("pass %d: %d labels", pass, words);
+        assert_non_null(strstr(svg, " more</text>"));
+        if (pass)
+            assert_non_null(strstr(svg, "100 earlier"));
+        assert_true(count_of(svg, "<line") < 400);
+        free(svg);
+    }
+    ats_view_free(v);
+    ats_font_free(font);
+    free(attn);
+}
+
+/* Issue 14: a heatmap with cells too narrow for three digits writes every weight with the same
+ * precision: 0.0995 and 0.1004 both ".10", 0.05 ".05"; never an empty cell for a weight a cell
+ * of its size can hold in two decimals. */
+static void test_view_heatmap_narrow_cells_keep_numbers(void **state) {
+    (void)state;
+    enum { T = 18 };
+    float attn[T * T];
+    const char *labels[T];
+    for (int q = 0; q < T; q++) {
+        labels[q] = "w";
+        for (int k = 0; k < T; k++)
+            attn[q * T + k] = k == 0 ? 0.0995f : k == 1 ? 0.1004f : 0.8001f / (T - 2);
+    }
+    ats_view_data d = {.model_name = "test",
+                       .n_layer = 1,
+                       .n_head = 1,
+                       .n_tokens = T,
+                       .tokens = labels,
+                       .attention = attn};
+    ats_font *font;
+    ats_view *v;
+    ats_error err;
+    assert_int_equal(ats_font_open(NULL, &font, &err), ATS_OK);
+    assert_int_equal(ats_view_new(&v), ATS_OK);
+    ats_view_state st = ats_view_state_default();
+    assert_int_equal(ats_view_build(v, &st, &d, font, 700, 660, &err), ATS_OK);
+    char *svg;
+    size_t len;
+    assert_int_equal(ats_svg_encode(ats_view_display_list(v), NULL, NULL, 1, &svg, &len, &err),
+                     ATS_OK);
+    /* every row: two ".10" and sixteen ".05" (0.8001 / 16 = 0.0500) */
+    int tens = count_of(svg, ">.10<"), fives = count_of(svg, ">.05<");
+    if (tens != 2 * T || fives != (T - 2) * T || count_of(svg, ">.1<") != 0)
+        fail_msg("%d '.10' (want %d), %d '.05' (want %d), %d '.1'", tens, 2 * T, fives, (T - 2) * T,
+                 count_of(svg, ">.1<"));
+    free(svg);
+    ats_view_free(v);
+    ats_font_free(font);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_heatmap_narrow_cells_keep_numbers),
+        cmocka_unit_test(test_view_lines_window_at_400_tokens),
         cmocka_unit_test(test_view_heatmap_hits_match_pixels),
         cmocka_unit_test(test_view_heatmap_zoom_keeps_point),
         cmocka_unit_test(test_view_hidden_special_tokens_never_hit),

@@ -64,6 +64,19 @@ bool ats_colormap_is_diverging(ats_colormap map);
 /* The colour at t in [0, 1] (clamped; NaN gives the low end). Opaque. */
 ats_rgba ats_colormap_sample(ats_colormap map, float t);
 
+/* ---- numbers ----------------------------------------------------------------------------- */
+
+typedef enum ats_number_style {
+    ATS_NUMBER_PLAIN,   /* "0.0456", "1.00", "-12.3", "320", "4.56e-4", "1.23e5" */
+    ATS_NUMBER_COMPACT, /* for a narrow cell: no leading zero below 1 (".0456", "-.500"), and
+                           "≈0" for a nonzero magnitude under 1e-3 */
+} ats_number_style;
+
+/* The one number format of the views and the window: v with three significant digits (trailing
+ * zeros kept: "0.500"), scientific below 1e-3 and from 1e5 in magnitude, "0" for zero, "nan",
+ * "inf", "-inf". Returns what snprintf returns. */
+int ats_format_number(char *out, size_t size, double v, ats_number_style style);
+
 /* ---- fonts ------------------------------------------------------------------------------- */
 
 typedef struct ats_font ats_font;
@@ -80,6 +93,21 @@ const char *ats_font_family(const ats_font *font);
 float ats_font_measure(ats_font *font, const char *utf8, float size, bool bold);
 /* Line metrics at `size` pixels: ascent above the baseline, descent below it (both >= 0). */
 void ats_font_metrics(ats_font *font, float size, float *ascent, float *descent);
+
+/* A piece of one line of text in a single direction: bytes [start, end) of the line. */
+typedef struct ats_bidi_run {
+    size_t start, end;
+    bool rtl; /* right to left: its characters are drawn from its right end */
+} ats_bidi_run;
+
+/* One line of UTF-8 text (no line break) as runs of one direction in the order they appear on
+ * screen, left to right, by the Unicode bidirectional algorithm (FriBidi). The line's own
+ * direction comes from its first strong character when `auto_direction` (a paragraph someone
+ * typed), else it is left to right (labels in this left-to-right interface: "##ל" stays in that
+ * order, a Hebrew or Arabic word still reads right to left). Writes at most `max` runs and
+ * returns how many there are (at most one per character; 0 for an empty line). Any thread.
+ * ats_dl_text draws every text this way, left to right. */
+int ats_bidi_runs(const char *utf8, size_t len, bool auto_direction, ats_bidi_run *runs, int max);
 
 /* ---- display lists ----------------------------------------------------------------------- */
 
@@ -154,6 +182,19 @@ ats_status ats_dl_pop_clip(ats_dl *dl);
  * views side by side become one list (one figure to export). */
 ats_status ats_dl_append(ats_dl *dl, const ats_dl *src, float dx, float dy);
 
+/* The rectangle that holds what `dl` draws (each command's extent, inside its clips; a
+ * rectangle covering the whole list, its background, left out). False when it draws nothing. */
+bool ats_dl_content_bounds(const ats_dl *dl, ats_font *font, float *x, float *y, float *w,
+                           float *h);
+/* The whole-pixel rectangle of `dl` that holds its content bounds and `margin` around them
+ * (within the list): what an export keeps of a view, so a figure has no blank band where the
+ * view was wider or taller (the window crops its own canvas to it, pixel for pixel). */
+void ats_dl_trim_rect(const ats_dl *dl, ats_font *font, float margin, int *x, int *y, int *w,
+                      int *h);
+/* A copy of `dl` moved and sized to ats_dl_trim_rect, its background resized with it (what a
+ * vector export or an export at another scale draws). Free with ats_dl_free. */
+ats_status ats_dl_trimmed(const ats_dl *dl, ats_font *font, float margin, ats_dl **out);
+
 /* ---- canvas and rasterizer --------------------------------------------------------------- */
 
 /* RGBA8 pixels in memory order r, g, b, a (SDL_PIXELFORMAT_RGBA32), owned by the caller. */
@@ -198,21 +239,34 @@ typedef enum ats_token_side {
 
 #define ATS_MAX_HEADS 256
 
-/* Which weight the top colour of a heatmap stands for. */
+/* Which weights the colours of a heatmap (and of the grid's thumbnails, and of the lines of one
+ * head) span. The colour bar names the range, and exports carry it in their metadata. */
 typedef enum ats_color_scale {
-    ATS_COLOR_SCALE_FIXED, /* 0 .. 1 (default): a colour means the same weight in every head, as
-                              papers show it */
-    ATS_COLOR_SCALE_AUTO,  /* 0 .. the largest weight shown (the heatmap's head; in the grid each
-                              thumbnail its own; a causal model's first token, which can only
-                              attend to itself, not counted): heads whose weights are all near
-                              1/T still show their structure. The colour bar and exports name
-                              the range. */
+    ATS_COLOR_SCALE_FIXED,  /* 0 .. 1 (default): a colour means the same weight in every head, as
+                               papers show it */
+    ATS_COLOR_SCALE_AUTO,   /* 0 .. the largest weight shown (the heatmap's head; in the grid each
+                               thumbnail its own; a causal model's first token, which can only
+                               attend to itself, not counted): heads whose weights are all near
+                               1/T still show their structure */
+    ATS_COLOR_SCALE_MINMAX, /* the smallest .. the largest weight shown (the same rows left out) */
+    ATS_COLOR_SCALE_ROW,    /* each query row 0 .. its own largest weight: where each token looks
+                               most, however spread its row is */
+    ATS_COLOR_SCALE_EXCLUDE_FIRST, /* 0 .. the largest weight off the first shown row and column:
+                                      the first token often collects most of every row (an
+                                      "attention sink") and would make the rest one colour */
+    ATS_COLOR_SCALE_COUNT,
 } ats_color_scale;
 
-/* "fixed", "auto". */
+/* "fixed", "auto", "minmax", "row", "exclude-first". */
 const char *ats_color_scale_name(ats_color_scale scale);
-/* Accepts the names above (case-insensitive). */
+/* Accepts the names above (case-insensitive; also "min-max", "per-row", "exclude_first"). */
 bool ats_color_scale_from_name(const char *name, ats_color_scale *out);
+
+/* How the lines view chooses the lines it draws for each query and head. */
+typedef enum ats_line_cut {
+    ATS_LINE_CUT_TOP_K, /* the line_top_k strongest keys */
+    ATS_LINE_CUT_MASS,  /* the strongest keys until their weights add up to line_mass of the row */
+} ats_line_cut;
 
 /* What the aggregate view shows for the selected layer (the numbers come in ats_view_data). */
 typedef enum ats_aggregate {
@@ -239,17 +293,30 @@ typedef struct ats_view_state {
     ats_token_side locked_side;
     int hover_query, hover_key;  /* heatmap: the cell under the pointer, with a readout */
     int hover_layer, hover_head; /* grid: the thumbnail under the pointer, previewed large */
-    float line_threshold;        /* lines: weights below this are not drawn, in [0, 1] */
+    ats_line_cut line_cut;       /* lines: top-k or cumulative mass (default top 3) */
+    int line_top_k;              /* lines: with ATS_LINE_CUT_TOP_K, 1 .. (default 3) */
+    float line_mass;             /* lines: with ATS_LINE_CUT_MASS, in (0, 1] (default 0.9) */
+    float line_threshold;        /* lines: weights below this are never drawn either, in [0, 1]
+                                    (default 0) */
     uint64_t heads_off[ATS_MAX_HEADS / 64]; /* lines: bit h set hides head h (zero: all shown) */
     ats_colormap colormap;
-    bool hide_special; /* leave out special tokens ([CLS], <s>); attention is not renormalised */
+    bool hide_special; /* leave out special tokens ([CLS], <s>) */
+    bool renormalize;  /* with hide_special: each row divided by the weight its shown keys hold
+                          (so rows sum to 1 again; the views say so); false: the weights stay,
+                          and the heatmap shows each row's hidden weight in a column of its own */
     float zoom;        /* heatmap: 1 fits every token; 4 shows a quarter of them each way */
-    float pan_query, pan_key; /* heatmap: first visible row and column, in cells */
+    float pan_query, pan_key; /* heatmap: first visible row and column, in cells; lines:
+                                 pan_query is the first row shown of a long text */
     float ui_scale;           /* multiplies text, margins and strokes: presentation mode, HiDPI */
+    float present_scale;      /* the part of ui_scale that is presentation size (Ctrl+plus; 1
+                                 normal): the heatmap and the lines view keep this many times
+                                 the cells and rows they would have at ui_scale / present_scale,
+                                 so the figure grows with its labels; what no longer fits is a
+                                 scroll away, and the view says how many more there are */
     int step; /* pipeline: 0 shows every step alike; 1..7 highlights that step and dims the
                  others (Space / Shift+Space in a lecture); other values count as 0. The query
                  token, the what-ifs and the numbers come from ats_pipeline_data. */
-    ats_color_scale color_scale; /* heatmap and grid colours: 0 .. 1 or 0 .. max */
+    ats_color_scale color_scale; /* heatmap and grid colours, and a single head's lines */
     ats_aggregate aggregate;     /* aggregate view: which matrix of the layer */
 } ats_view_state;
 
@@ -387,8 +454,8 @@ typedef struct ats_hit {
 ats_hit ats_view_hit_test(const ats_view *view, float x, float y);
 
 /* Heatmap zoom by `factor` (> 1 magnifies) keeping the cell under (x, y) in place, and pan by a
- * drag of (dx, dy) pixels; both clamp the state and need a build afterwards. No-ops for other
- * views. */
+ * drag of (dx, dy) pixels (the lines view of a long text: its window of rows scrolls by dy);
+ * both clamp the state and need a build afterwards. No-ops for other views. */
 void ats_view_zoom(const ats_view *view, ats_view_state *st, float x, float y, float factor);
 void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy);
 

@@ -183,6 +183,19 @@ bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_sele
 ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer,
                                    int head, ats_error *err);
 
+/* One head's attention formula for one query token (the pipeline view's numbers, from
+ * ats_run_pipeline_make) as one JSON object: "model", "text", "tokens", "layer", "head",
+ * "kv_head", "query_token", "d_model", "d_head", "n_head", "pre_norm", "what_if" ({"active",
+ * "scaling", "causal_mask": "model" | "on" | "off", "temperature"}: the switches `opts` the
+ * numbers were computed with, NULL for none), "scale", "causal", "window" (a sliding window, 0
+ * none), "softcap" (0 none), and "steps": "1_input" (T, d_model), "2_q" (d_head), "2_k" and
+ * "2_v" (T, d_head), "3_scores" (T), "4_bias" (T5 only), "4_scaled", "4_capped" (soft-capped
+ * models only), "5_masked", "5_weights" (T), "6_output" (d_head), "7_concat" (n_head * d_head)
+ * and "7_projected" (d_model). */
+ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_run *run,
+                                   const char *text, size_t text_len, const ats_pipeline_data *p,
+                                   const ats_step_opts *opts, ats_error *err);
+
 /* ---- analysis results as JSON ---------------------------------------------------------------- */
 
 /* `attnscope stats --json`: {"tokens": [...], "heads": [{"layer", "head", "entropy",

@@ -15,7 +15,8 @@ static const char *USAGE =
     "                        [--head H] [--combine mean|max|all|rollout] [--value-weighted]\n"
     "                        [--ablate L:H[,L:H...]]\n"
     "                        [--token I] [--format png|svg] [--scale S] [--colormap NAME]\n"
-    "                        [--color-scale fixed|auto] [--font FILE] [--no-special] -o FILE\n"
+    "                        [--color-scale fixed|auto|minmax|row|exclude-first]\n"
+    "                        [--font FILE] [--no-special] -o FILE\n"
     "       pipeline only:   [--step N] [--no-scaling] [--causal-mask on|off] [--temperature X]\n"
     "\n"
     "Draws a view of the attention exactly as the window shows it and writes it as PNG or SVG.\n"
@@ -46,13 +47,20 @@ static const char *USAGE =
     "  --temperature X pipeline what-if: softmax(scores / X) (default 1)\n"
     "                  (what-ifs change only the drawn head's numbers, never the model, and the\n"
     "                  image says so)\n"
-    "  --format F      png or svg (default: svg for a name ending in .svg, else png)\n"
+    "  --format F      png or svg (default: svg for a name ending in .svg, else png)\n";
+
+/* The rest of the usage (one literal may hold at most 4095 characters in C99). */
+static const char *USAGE_MORE =
     "  --scale S       PNG: re-draw S times larger (2 or 3 for print); SVG: S times the size\n"
     "  --colormap C    viridis (default), magma, cividis, greys, coolwarm\n"
     "  --color-scale S fixed (default): colours span weights 0 to 1, alike in every head, as\n"
     "                  papers show them; auto: 0 to the largest weight shown (in the grid each\n"
     "                  head its own), so a head whose weights are all near 1/T is not one flat\n"
-    "                  colour. The colour bar and the file's metadata give the range.\n"
+    "                  colour; minmax: the smallest to the largest weight shown; row: each\n"
+    "                  query row 0 to its own largest weight; exclude-first: 0 to the largest\n"
+    "                  weight off the first row and column (which often take most of it).\n"
+    "                  The colour bar and the file's metadata give the range; the lines view\n"
+    "                  colours one head's lines this way (several heads: a colour each).\n"
     "  --font FILE     a TrueType or OpenType font instead of DejaVu Sans\n"
     "  --no-special    do not add the special tokens the model adds by default\n"
     "  --text-file F   one text per line; -o then names a folder (created if missing) that\n"
@@ -133,7 +141,8 @@ static bool check_options(export_job *job) {
     }
     job->color_scale = ATS_COLOR_SCALE_FIXED;
     if (o->color_scale && !ats_color_scale_from_name(o->color_scale, &job->color_scale)) {
-        cli_error("export: unknown --color-scale '%s' (fixed or auto)", o->color_scale);
+        cli_error("export: unknown --color-scale '%s' (fixed, auto, minmax, row or exclude-first)",
+                  o->color_scale);
         return false;
     }
     if (!o->output) {
@@ -215,12 +224,17 @@ static char *numbered_name(const export_job *job, const char *dir, int line, int
     return path;
 }
 
-/* Writes the built view to `path` ("-": standard output). */
+/* Writes the built view to `path` ("-": standard output), trimmed to what it draws. */
 static ats_status write_view(const export_job *job, const ats_meta *meta, const char *path,
                              ats_error *err) {
-    const ats_dl *dl = ats_view_display_list(job->built);
-    return job->fmt == FORMAT_SVG ? ats_export_svg(dl, job->font, job->scale, meta, path, err)
-                                  : ats_export_png(dl, job->font, job->scale, meta, path, err);
+    ats_dl *dl; /* the figure with a margin, without blank bands */
+    if (ats_dl_trimmed(ats_view_display_list(job->built), job->font, 16.0f, &dl) != ATS_OK)
+        return ats_fail(err, ATS_ERR_NOMEM, "%s: out of memory", path);
+    ats_status s = job->fmt == FORMAT_SVG
+                       ? ats_export_svg(dl, job->font, job->scale, meta, path, err)
+                       : ats_export_png(dl, job->font, job->scale, meta, path, err);
+    ats_dl_free(dl);
+    return s;
 }
 
 /* --attention, --target and --max-new against the model; prints and returns false when they do
@@ -429,6 +443,7 @@ int cmd_export(int argc, char **argv) {
         return EXIT_BAD_INPUT;
     if (o.help) {
         fputs(USAGE, stdout);
+        fputs(USAGE_MORE, stdout);
         return EXIT_OK;
     }
     export_job job = {.o = &o};

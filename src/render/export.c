@@ -99,20 +99,42 @@ void ats_meta_for_view(ats_meta *m, const ats_view_state *st, const ats_view_dat
     analysis_meta(m, &used, st, data);
     if (!pipe) {
         ats_meta_add(m, "Colormap", ats_colormap_name(st->colormap));
-        /* the weights the colours span (the lines view draws weight as opacity: none) */
-        bool auto_scale = st->color_scale == ATS_COLOR_SCALE_AUTO;
+        /* the weights the colours span (the lines view: only one head's lines are coloured by
+         * weight; several heads' by head) */
+        int single = 0, shown = 0;
+        for (int h = 0; h < data->n_head; h++)
+            if (ats_view_state_head_visible(st, h))
+                shown++, single = h;
+        bool coloured = st->view != ATS_VIEW_LINES || shown == 1;
+        int coloured_head = st->view == ATS_VIEW_LINES ? single : st->head;
+        const char *name = ats_color_scale_name(st->color_scale);
         bool diverging = ats_colormap_is_diverging(st->colormap);
-        if (st->view == ATS_VIEW_GRID && auto_scale)
-            meta_printf(m, &used, "ColorScale", "auto, each head %s to its max",
+        if (coloured && st->color_scale == ATS_COLOR_SCALE_ROW) {
+            meta_printf(m, &used, "ColorScale", "row, each row %s to its max",
                         diverging ? "-max" : "0");
-        else if (st->view != ATS_VIEW_LINES && !auto_scale)
-            meta_printf(m, &used, "ColorScale", "fixed %s to 1", diverging ? "-1" : "0");
-        else if (st->view != ATS_VIEW_LINES) {
-            bool ok = data->n_tokens > 0 && ats_view_data_head(data, st->layer, st->head);
-            float mx = ok ? ats_attention_max(data, st->hide_special, st->layer, st->head) : 1.0f;
-            meta_printf(m, &used, "ColorScale", "auto %.2g to %.2g", diverging ? -(double)mx : 0.0,
-                        (double)mx);
+        } else if (coloured && st->view == ATS_VIEW_GRID &&
+                   st->color_scale != ATS_COLOR_SCALE_FIXED) {
+            meta_printf(m, &used, "ColorScale", "%s, each head its own range", name);
+        } else if (coloured) {
+            float lo = 0, hi = 1;
+            if (data->n_tokens > 0 && ats_view_data_head(data, st->layer, coloured_head))
+                ats_attention_range(data, st, st->layer, coloured_head, &lo, &hi);
+            char a[24], b[24];
+            float mag = fmaxf(fabsf(lo), fabsf(hi));
+            ats_format_number(a, sizeof a, diverging ? -(double)mag : (double)lo, ATS_NUMBER_PLAIN);
+            ats_format_number(b, sizeof b, diverging ? (double)mag : (double)hi, ATS_NUMBER_PLAIN);
+            meta_printf(m, &used, "ColorScale", "%s %s to %s", name, a, b);
         }
+        if (st->hide_special)
+            meta_printf(m, &used, "Special", "%s",
+                        st->renormalize
+                            ? "hidden, rows renormalized over the tokens shown"
+                            : "hidden, their weight left out (heatmap: its own column)");
+        if (st->view == ATS_VIEW_LINES && st->line_cut == ATS_LINE_CUT_MASS)
+            meta_printf(m, &used, "Lines", "strongest keys up to %.0f%% of each row",
+                        100.0 * st->line_mass);
+        else if (st->view == ATS_VIEW_LINES)
+            meta_printf(m, &used, "Lines", "top %d keys of each query", st->line_top_k);
         if (st->locked_token >= 0 && st->locked_token < data->n_tokens)
             meta_printf(m, &used, "Token", "%d (%s)", st->locked_token,
                         st->locked_side == ATS_SIDE_KEY ? "key" : "query");

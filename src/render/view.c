@@ -38,16 +38,28 @@ bool ats_aggregate_from_name(const char *name, ats_aggregate *out) {
     return false;
 }
 
-static const char *const SCALE_NAMES[] = {"fixed", "auto"};
+static const char *const SCALE_NAMES[ATS_COLOR_SCALE_COUNT] = {"fixed", "auto", "minmax", "row",
+                                                               "exclude-first"};
 
 const char *ats_color_scale_name(ats_color_scale scale) {
-    return (unsigned)scale <= ATS_COLOR_SCALE_AUTO ? SCALE_NAMES[scale] : "unknown";
+    return (unsigned)scale < ATS_COLOR_SCALE_COUNT ? SCALE_NAMES[scale] : "unknown";
 }
 
 bool ats_color_scale_from_name(const char *name, ats_color_scale *out) {
-    for (int i = 0; name && i <= ATS_COLOR_SCALE_AUTO; i++)
+    static const struct {
+        const char *name;
+        ats_color_scale scale;
+    } ALIASES[] = {{"min-max", ATS_COLOR_SCALE_MINMAX},
+                   {"per-row", ATS_COLOR_SCALE_ROW},
+                   {"exclude_first", ATS_COLOR_SCALE_EXCLUDE_FIRST}};
+    for (int i = 0; name && i < ATS_COLOR_SCALE_COUNT; i++)
         if (strcasecmp(name, SCALE_NAMES[i]) == 0) {
             *out = (ats_color_scale)i;
+            return true;
+        }
+    for (size_t i = 0; name && i < sizeof ALIASES / sizeof ALIASES[0]; i++)
+        if (strcasecmp(name, ALIASES[i].name) == 0) {
+            *out = ALIASES[i].scale;
             return true;
         }
     return false;
@@ -65,7 +77,11 @@ ats_view_state ats_view_state_default(void) {
         .colormap = ATS_COLORMAP_VIRIDIS,
         .zoom = 1.0f,
         .ui_scale = 1.0f,
+        .present_scale = 1.0f,
         .color_scale = ATS_COLOR_SCALE_FIXED,
+        .line_cut = ATS_LINE_CUT_TOP_K,
+        .line_top_k = 3,
+        .line_mass = 0.9f,
     };
 }
 
@@ -279,6 +295,7 @@ static ats_status token_sets_make(view_ctx *c, int *shown, int *kshown) {
 }
 
 static void token_sets_free(view_ctx *c) {
+    ats_view_weights_free(c);
     if (c->cross)
         token_set_free(&c->ktok);
     token_set_free(&c->tok);
@@ -288,6 +305,7 @@ static void ctx_init(view_ctx *c, const ats_view_state *st, const ats_view_data 
                      float w, float h) {
     *c = (view_ctx){.st = st, .d = d, .font = font, .w = w, .h = h, .cross = d->n_keys > 0};
     c->ui = st->ui_scale > 0.1f && st->ui_scale < 10.0f ? st->ui_scale : 1.0f;
+    c->vmin = 0.0f;
     c->vmax = 1.0f;
     ats_colormap_lut(st->colormap, c->lut);
 }
@@ -475,7 +493,15 @@ void ats_view_zoom(const ats_view *view, ats_view_state *st, float x, float y, f
 
 void ats_view_pan(const ats_view *view, ats_view_state *st, float dx, float dy) {
     const view_layout *l = &view->lay;
-    if (l->kind != ATS_VIEW_HEATMAP || !(l->cell > 0) || !isfinite(dx) || !isfinite(dy))
+    if (!isfinite(dx) || !isfinite(dy))
+        return;
+    if (l->kind == ATS_VIEW_LINES && l->window_rows > 0 && l->row_h > 0) { /* rows scroll */
+        int n = l->n_shown > l->n_kshown ? l->n_shown : l->n_kshown;
+        st->pan_query =
+            clampf((float)l->first_row - dy / l->row_h, 0, fmaxf(0, (float)(n - l->window_rows)));
+        return;
+    }
+    if (l->kind != ATS_VIEW_HEATMAP || !(l->cell > 0))
         return;
     st->pan_query = clampf(l->pan_q - dy / l->cell, 0, max_pan(l->avail.h, l->cell, l->n_shown));
     st->pan_key = clampf(l->pan_k - dx / l->cell, 0, max_pan(l->avail.w, l->cell, l->n_kshown));

@@ -61,9 +61,13 @@ static void draw_matrix_part(view_ctx *c, float h, const char *detail) {
     hc.d = &sub;
     hc.st = &st;
     hc.h = h;
+    hc.renorm = NULL; /* the sub-view's own, of its one head */
     ats_heatmap_build(&hc);
+    ats_view_weights_free(&hc);
     c->status = hc.status;
+    c->vmin = hc.vmin;
     c->vmax = hc.vmax;
+    c->per_row = hc.per_row;
 }
 
 static float received_max(const view_ctx *c) {

@@ -152,47 +152,72 @@ float ats_widest_key_label(const view_ctx *c, float size) {
 
 /* ---- colour bar ---------------------------------------------------------------------------- */
 
-/* The colour bar's five tick labels and its caption: 0 to 1 as papers print them, or with the
- * auto scale the actual range ("weight 0 – 0.043"), two significant digits. */
+/* The colour bar's five tick labels, from the lowest weight its colours span to the highest (so
+ * the legend shows the range), and a caption of one or two lines naming the scale. */
 typedef struct bar_text {
-    char ticks[5][16];
-    char caption[80];
+    char ticks[5][24];
+    const char *caption[2];
 } bar_text;
 
 static void colorbar_text(const view_ctx *c, bar_text *t) {
-    static const char *const SEQ[] = {"0", "0.25", "0.5", "0.75", "1"};
-    static const char *const DIV[] = {"-1", "-0.5", "0", "0.5", "1"};
+    static const char *const CAPTION[ATS_COLOR_SCALE_COUNT][2] = {
+        {"weight", NULL},
+        {"weight (auto)", NULL},
+        {"weight (min\xE2\x80\x93max)", NULL},
+        {"weight \xC3\xB7 row max", NULL},
+        {"weight (auto, first", "row and column out)"}};
     bool diverging = ats_colormap_is_diverging(c->st->colormap);
-    const char *what = c->d->measure ? c->d->measure : "weight";
-    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO && !c->d->measure) {
-        for (int i = 0; i < 5; i++)
-            snprintf(t->ticks[i], sizeof t->ticks[i], "%s", diverging ? DIV[i] : SEQ[i]);
-        snprintf(t->caption, sizeof t->caption, "%s", what);
-        return;
+    ats_color_scale scale = ats_view_effective_scale(c->st, c->d);
+    t->caption[0] = CAPTION[scale][0];
+    t->caption[1] = CAPTION[scale][1];
+    if (c->d->measure) { /* values that are not the weights: named, and scaled to their range */
+        t->caption[0] = c->d->measure;
+        t->caption[1] = scale == ATS_COLOR_SCALE_ROW ? "\xC3\xB7 row max" : NULL;
     }
-    float lo = diverging ? -c->vmax : 0, hi = c->vmax;
+    float m = fmaxf(fabsf(c->vmin), fabsf(c->vmax));
+    float lo = diverging ? -m : c->vmin, hi = diverging ? m : c->vmax;
+    if (scale == ATS_COLOR_SCALE_ROW) {
+        lo = diverging ? -1.0f : 0.0f;
+        hi = 1.0f;
+    }
     for (int i = 0; i < 5; i++) {
         float v = lo + (hi - lo) * (float)i / 4.0f;
-        snprintf(t->ticks[i], sizeof t->ticks[i], "%.2g", fabsf(v) < 1e-12f ? 0.0 : (double)v);
+        if (fabsf(v) < 1e-6f * fmaxf(fabsf(hi), fabsf(lo)))
+            v = 0;
+        if (scale == ATS_COLOR_SCALE_ROW) /* shares of the row's largest weight */
+            snprintf(t->ticks[i], sizeof t->ticks[i], "%.0f%%", (double)(100.0f * v));
+        else if (scale == ATS_COLOR_SCALE_FIXED) /* 0 .. 1 as papers print it */
+            snprintf(t->ticks[i], sizeof t->ticks[i], "%g", (double)v);
+        else
+            ats_format_number(t->ticks[i], sizeof t->ticks[i], (double)v, ATS_NUMBER_PLAIN);
     }
-    snprintf(t->caption, sizeof t->caption, "%.24s %s \xE2\x80\x93 %s", what, t->ticks[0],
-             t->ticks[4]);
 }
 
 float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_only) {
-    float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui;
+    float ui = c->ui, bar = 14.0f * ui, gap = 5.0f * ui, size = UI_SMALL * ui, a, d;
+    ats_font_metrics(c->font, size, &a, &d);
     bar_text bt;
     colorbar_text(c, &bt);
     float text_w = ats_font_measure(c->font, "masked", size, false);
     for (int i = 0; i < 5; i++)
         text_w = fmaxf(text_w, ats_font_measure(c->font, bt.ticks[i], size, false));
-    text_w = fmaxf(text_w, ats_font_measure(c->font, bt.caption, size, false) - bar);
     float width = bar + gap + 4.0f * ui + text_w;
+    for (int i = 0; i < 2; i++)
+        if (bt.caption[i])
+            width = fmaxf(width, ats_font_measure(c->font, bt.caption[i], size, false));
+    /* hidden special tokens' weight spread over the rest: said under the bar (and in exports) */
+    static const char *const RENORM[2] = {"special tokens hidden,", "rows renormalized"};
+    bool renorm = ats_view_hides_keys(c) && c->st->renormalize;
+    for (int i = 0; renorm && i < 2; i++)
+        width = fmaxf(width, ats_font_measure(c->font, RENORM[i], size, false));
     if (measure_only)
         return width;
 
     ats_text_style caption = tstyle(size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_BOTTOM);
-    ats_view_text(c, x, y - 12.0f * ui, bt.caption, &caption);
+    float cy = y - 12.0f * ui - (bt.caption[1] ? a + d : 0);
+    for (int i = 0; i < 2; i++)
+        if (bt.caption[i])
+            ats_view_text(c, x, cy + (float)i * (a + d), bt.caption[i], &caption);
     /* the gradient: a 1 x 256 image, top row the highest value */
     uint8_t grad[256 * 4];
     for (int r = 0; r < 256; r++) {
@@ -212,43 +237,22 @@ float ats_view_colorbar(view_ctx *c, float x, float y, float h, bool measure_onl
         frect sw = {x, ky, bar, bar};
         ats_view_rect(c, sw.x, sw.y, sw.w, sw.h, 0, COLOR_MASKED);
         ats_view_clip(c, sw.x, sw.y, sw.w, sw.h);
-        for (float d = -bar; d < bar; d += 6.0f * ui) /* the hatching of masked cells */
-            ats_view_line(c, sw.x + d, sw.y, sw.x + d + bar, sw.y + bar, 1.0f * ui, COLOR_HATCH);
+        for (float o = -bar; o < bar; o += 6.0f * ui) /* the hatching of masked cells */
+            ats_view_line(c, sw.x + o, sw.y, sw.x + o + bar, sw.y + bar, 1.0f * ui, COLOR_HATCH);
         ats_view_unclip(c);
         ats_view_outline(c, sw.x, sw.y, sw.w, sw.h, 1.0f * ui, COLOR_FAINT);
         ats_view_text(c, x + bar + gap + 4.0f * ui, ky + 0.5f * bar, "masked", &label);
+    }
+    if (renorm) {
+        ats_text_style ns = tstyle(size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
+        float ny = y + h + 12.0f * ui + (c->d->causal ? bar + 8.0f * ui : 0);
+        for (int i = 0; i < 2; i++)
+            ats_view_text(c, x, ny + (float)i * (a + d), RENORM[i], &ns);
     }
     return width;
 }
 
 /* ---- attention images and masking ---------------------------------------------------------- */
-
-float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, int head) {
-    int T = d->n_tokens, K = n_keys_of(d);
-    const float *a = ats_view_data_head(d, layer, head);
-    if (!a)
-        return 1.0f;
-    const bool *kspecial = d->n_keys > 0 ? d->key_special : d->special;
-    bool skip = hide_special && d->special, kskip = hide_special && kspecial;
-    float mx = 0;
-    for (int q = d->causal ? 1 : 0; q < T; q++) { /* causal query 0 sees only itself: 1 */
-        if (skip && d->special[q])
-            continue;
-        const float *row = a + (size_t)q * (size_t)K;
-        for (int k = 0, kn = d->causal ? q + 1 : K; k < kn; k++) {
-            float v = fabsf(row[k]);
-            if (v > mx && !(kskip && kspecial[k]))
-                mx = v;
-        }
-    }
-    return mx > 0 && isfinite(mx) ? mx : 1.0f;
-}
-
-float ats_view_scale_max(const view_ctx *c, int layer, int head) {
-    if (c->st->color_scale != ATS_COLOR_SCALE_AUTO && !c->d->measure)
-        return 1.0f;
-    return ats_attention_max(c->d, c->st->hide_special, layer, head);
-}
 
 /* Sum of row[shown[k]] over k in [k0, k1); with every token shown (shown[k] == k) in four
  * independent sums, which a CPU adds four times as fast as one chain. */
@@ -299,15 +303,18 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
     int window = causal ? ats_view_window(c->d, layer) : 0;
     if (step == 1) { /* a pixel per cell: no means; value_color with its divisions hoisted */
         bool diverging = ats_colormap_is_diverging(c->st->colormap);
-        float scale = (diverging ? 127.5f : 255.0f) / c->vmax, base = diverging ? 128.0f : 0.5f;
+        float mag = fmaxf(fabsf(c->vmin), fabsf(c->vmax)), span = c->vmax - c->vmin;
+        float scale = diverging ? 127.5f / (mag > 0 ? mag : 1.0f) : 255.0f / (span > 0 ? span : 1);
+        float base = diverging ? 128.0f : 0.5f - c->vmin * scale;
         for (int q = 0; q < n; q++) {
             const float *row = a + (size_t)shown[q] * (size_t)K;
+            float rs = scale * ats_view_row_mult(c, layer, head, shown[q]);
             uint8_t *p = img + (size_t)q * (size_t)mk * 4;
             int kn = causal ? q + 1 : nk, k0 = first_in_window(kshown, kn, shown[q], window);
             memset(p, 0, (size_t)k0 * 4); /* outside the sliding window: transparent */
             p += (size_t)k0 * 4;
             for (int k = k0; k < kn; k++, p += 4) {
-                float t = row[kshown[k]] * scale + base;         /* index + 1/2 */
+                float t = row[kshown[k]] * rs + base;            /* index + 1/2 */
                 t = t > 0.5f ? (t < 255.5f ? t : 255.5f) : 0.5f; /* NaN: the low end */
                 memcpy(p, &c->lut[(int)t], 4);
             }
@@ -321,13 +328,14 @@ const uint8_t *ats_attention_image(view_ctx *c, int layer, int head, int step, i
         memset(seen, 0, (size_t)mk * sizeof *seen);
         for (int q = q0; q < q1; q++) {
             const float *row = a + (size_t)shown[q] * (size_t)K;
+            double rs = ats_view_row_mult(c, layer, head, shown[q]);
             int kn = causal ? q + 1 : nk; /* shown order is run order: key after query masked */
             int k0 = first_in_window(kshown, kn, shown[q], window);
             for (int bj = 0, k = 0; k < kn; bj++, k += step) {
                 int ka = k > k0 ? k : k0, k1 = k + step < kn ? k + step : kn;
                 if (ka >= k1)
                     continue;
-                sum[bj] += row_sum(row, kshown, all_shown, ka, k1);
+                sum[bj] += rs * row_sum(row, kshown, all_shown, ka, k1);
                 seen[bj] += k1 - ka;
             }
         }

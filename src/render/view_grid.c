@@ -60,6 +60,7 @@ static void layout(const view_ctx *c, float w, float h, geom *g) {
 
 static void grid_detail(const view_ctx *c, char *out, size_t size) {
     const ats_view_data *d = c->d;
+    ats_color_scale scale = ats_view_effective_scale(c->st, d);
     int off = 0;
     for (int i = 0; d->ablated && i < d->n_layer * d->n_head; i++)
         off += d->ablated[i];
@@ -68,9 +69,9 @@ static void grid_detail(const view_ctx *c, char *out, size_t size) {
         snprintf(ablated, sizeof ablated, " \xC2\xB7 %d ablated", off);
     snprintf(out, size, "%d layer%s \xC3\x97 %d head%s%s%s%.40s%s%s%.40s", d->n_layer,
              d->n_layer == 1 ? "" : "s", d->n_head, d->n_head == 1 ? "" : "s",
-             c->st->color_scale == ATS_COLOR_SCALE_AUTO || d->measure
-                 ? " \xC2\xB7 each head coloured 0 to its max"
-                 : "",
+             scale == ATS_COLOR_SCALE_FIXED ? ""
+             : scale == ATS_COLOR_SCALE_ROW ? " \xC2\xB7 each row coloured 0 to its max"
+                                            : " \xC2\xB7 each head coloured over its own range",
              d->measure ? " \xC2\xB7 " : "", d->measure ? d->measure : "", ablated,
              d->head_values && d->head_value_name ? " \xC2\xB7 numbers: " : "",
              d->head_values && d->head_value_name ? d->head_value_name : "");
@@ -92,10 +93,10 @@ static void head_marks(view_ctx *c, frect r, int layer, int head) {
         ats_view_line(c, r.x + r.w - t, r.y + t, r.x + t, r.y + r.h - t, t, red);
     }
     float size = fminf(UI_SMALL * ui, 0.22f * r.h);
-    if (!d->head_values || size < 7.0f * ui || !isfinite(d->head_values[i]))
+    if (!d->head_values || size < UI_LABEL_MIN * ui || !isfinite(d->head_values[i]))
         return;
     char text[16];
-    snprintf(text, sizeof text, "%.2f", (double)d->head_values[i]);
+    ats_format_number(text, sizeof text, (double)d->head_values[i], ATS_NUMBER_PLAIN);
     float a, dd, pad = 0.3f * size;
     ats_font_metrics(c->font, size, &a, &dd);
     float w = ats_font_measure(c->font, text, size, false) + 2 * pad, h = a + dd + 0.5f * pad;
@@ -158,19 +159,36 @@ static float block_mean(const view_ctx *c, const float *mean, int i, int j, floa
     return seen ? mean[i * c->d->pooled_n + j] * (float)total / (float)seen : 0.0f;
 }
 
-/* The weight of the top colour of one thumbnail: 1, or with the auto scale the head's largest
- * weight (in the pooled overview: its largest block mean). */
-static float grid_scale_max(const view_ctx *c, int layer, int head) {
-    if (!pooled_mode(c) || c->st->color_scale != ATS_COLOR_SCALE_AUTO)
-        return ats_view_scale_max(c, layer, head);
+/* The colours of one thumbnail (c->vmin, c->vmax, c->per_row): the state's scale over the head,
+ * or in the pooled overview over its block means. */
+static void grid_color_range(view_ctx *c, int layer, int head) {
+    ats_view_color_range(c, layer, head);
+    ats_color_scale scale = ats_view_effective_scale(c->st, c->d);
+    if (!pooled_mode(c) || scale == ATS_COLOR_SCALE_FIXED || scale == ATS_COLOR_SCALE_ROW)
+        return;
     const float *mean = pooled_head(c, layer, head);
-    float mx = 0, share;
-    for (int i = 0, n = c->d->pooled_n; i < n; i++)
-        for (int j = 0; j < n; j++) {
+    float mx = 0, mn = INFINITY, share;
+    bool skip_first = scale == ATS_COLOR_SCALE_EXCLUDE_FIRST;
+    for (int i = skip_first ? 1 : 0, n = c->d->pooled_n; i < n; i++)
+        for (int j = skip_first ? 1 : 0; j < n; j++) {
             float v = block_mean(c, mean, i, j, &share);
+            if (share <= 0)
+                continue;
             mx = v > mx ? v : mx;
+            mn = v < mn ? v : mn;
         }
-    return mx > 0 && isfinite(mx) ? mx : 1.0f;
+    c->vmin = scale == ATS_COLOR_SCALE_MINMAX && mn < mx ? mn : 0.0f;
+    c->vmax = mx > 0 && isfinite(mx) ? mx : 1.0f;
+}
+
+/* The largest block mean of row i of a pooled head (the row scale's top). */
+static float pooled_row_max(const view_ctx *c, const float *mean, int i) {
+    float mx = 0, share;
+    for (int j = 0; j < c->d->pooled_n; j++) {
+        float v = block_mean(c, mean, i, j, &share);
+        mx = share > 0 && v > mx ? v : mx;
+    }
+    return mx > 0 ? mx : 1.0f;
 }
 
 /* One head's overview from its pooled means: a cell per block, as transparent as the share of
@@ -181,14 +199,16 @@ static uint8_t *pooled_image(view_ctx *c, int layer, int head, int *m_out, int *
     if (!img)
         return NULL;
     const float *mean = pooled_head(c, layer, head);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        float row = c->per_row ? 1.0f / pooled_row_max(c, mean, i) : 1.0f;
         for (int j = 0; j < n; j++) {
-            float share, v = block_mean(c, mean, i, j, &share);
+            float share, v = row * block_mean(c, mean, i, j, &share);
             ats_rgba col = share > 0 ? value_color(c, v) : (ats_rgba){0, 0, 0, 0};
             uint8_t *p = img + ((size_t)i * (size_t)n + (size_t)j) * 4;
             p[0] = col.r, p[1] = col.g, p[2] = col.b;
             p[3] = (uint8_t)lroundf(255.0f * share);
         }
+    }
     *m_out = *mk_out = n;
     return img;
 }
@@ -244,11 +264,10 @@ static void shrink_colors(uint8_t *img, int *m_io, int *mk_io, int f) {
 /* One head's image by `plan`, coloured against its own max with the auto scale. */
 static const uint8_t *head_image(view_ctx *c, int layer, int head, matrix_plan plan, int *m,
                                  int *mk) {
-    c->vmax = grid_scale_max(c, layer, head);
+    grid_color_range(c, layer, head);
     uint8_t *img = pooled_mode(c)
                        ? pooled_image(c, layer, head, m, mk)
                        : (uint8_t *)ats_attention_image(c, layer, head, plan.step, m, mk);
-    c->vmax = 1.0f;
     if (img && plan.shrink > 1)
         shrink_colors(img, m, mk, plan.shrink);
     return img;
@@ -279,7 +298,7 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
 /* What the thumbnails are made from, as a fingerprint: the arrays' address and shape, the model,
  * every token label and flag, the options that colour them, and a few weights of each head
  * (the address alone could be reused by the next run, and two models can share a tokenizer). */
-static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
+static uint64_t thumbs_key(view_ctx *c, matrix_plan plan) {
     const ats_view_data *d = c->d;
     uint64_t h = 0xCBF29CE484222325ull;
     int head_info[] = {d->n_layer,
@@ -290,6 +309,7 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
                        plan.step,
                        plan.shrink,
                        c->st->hide_special,
+                       c->st->renormalize,
                        (int)c->st->colormap,
                        (int)c->st->color_scale,
                        d->measure != NULL};
@@ -313,8 +333,8 @@ static uint64_t thumbs_key(const view_ctx *c, matrix_plan plan) {
             for (int s = 0; s < 4; s++) { /* rows last, middle, a third, first */
                 int q = s == 0 ? T - 1 : s == 1 ? T / 2 : s == 2 ? T / 3 : 0;
                 int k = (q * 7 + l * 13 + hd + s) % (q < n_keys_of(d) ? q + 1 : n_keys_of(d));
-                float v =
-                    pooled_mode(c) ? pooled_head(c, l, hd)[q * T + k] : attn_at(c, l, hd, q, k);
+                float v = pooled_mode(c) ? pooled_head(c, l, hd)[q * T + k]
+                                         : ats_view_weight(c, l, hd, q, k);
                 h = fnv(h, &v, sizeof v);
             }
     return h ? h : 1;
@@ -363,7 +383,7 @@ static const uint8_t *thumbnails(view_ctx *c, matrix_plan plan, int *m_out, int 
  * pill, cut to the thumbnail's width; none when the thumbnail is too small to hold a word. */
 static void badge(view_ctx *c, frect r, const char *text) {
     float ui = c->ui, size = fminf(UI_SMALL * ui, 0.16f * r.h), pad = 0.35f * size;
-    if (size < 7.0f * ui)
+    if (size < UI_LABEL_MIN * ui)
         return;
     float a, d;
     ats_font_metrics(c->font, size, &a, &d);
@@ -378,12 +398,12 @@ static void badge(view_ctx *c, frect r, const char *text) {
 
 /* The large preview of the hovered head, beside its thumbnail. */
 static void preview(view_ctx *c, const geom *g, int layer, int head) {
-    float ui = c->ui, pad = 12.0f * ui, lsize = 10.0f * ui;
+    float ui = c->ui, pad = 12.0f * ui, lsize = UI_LABEL_MIN * ui;
     int n = c->tok.n, nk = c->ktok.n;
     float side = clampf(0.5f * fminf(c->w, c->h), 120.0f * ui, 520.0f * ui);
     float lw = fmaxf(ats_widest_label(c, lsize), ats_widest_key_label(c, lsize));
     lw = fminf(lw, 90.0f * ui);
-    bool labels = !pooled_mode(c) && side / (float)(n > nk ? n : nk) >= 9.0f * ui;
+    bool labels = !pooled_mode(c) && side / (float)(n > nk ? n : nk) >= 1.25f * lsize;
     float a, d, at, dt;
     ats_font_metrics(c->font, lsize, &a, &d);
     ats_font_metrics(c->font, UI_TEXT * ui, &at, &dt);
@@ -406,11 +426,17 @@ static void preview(view_ctx *c, const geom *g, int layer, int head) {
     const char *role = c->d->head_badges ? c->d->head_badges[layer * c->d->n_head + head] : NULL;
     int n_title = (int)strlen(title);
     if (role)
-        n_title += snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 %.40s",
-                            role);
-    if (c->st->color_scale == ATS_COLOR_SCALE_AUTO || c->d->measure) /* the range it spans */
-        snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 0 \xE2\x80\x93 %.2g",
-                 (double)grid_scale_max(c, layer, head));
+        n_title +=
+            snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 %.40s", role);
+    ats_color_scale scale = ats_view_effective_scale(c->st, c->d);
+    if (scale != ATS_COLOR_SCALE_FIXED && scale != ATS_COLOR_SCALE_ROW) { /* its colours' range */
+        char lo[24], hi[24];
+        grid_color_range(c, layer, head);
+        ats_format_number(lo, sizeof lo, (double)c->vmin, ATS_NUMBER_PLAIN);
+        ats_format_number(hi, sizeof hi, (double)c->vmax, ATS_NUMBER_PLAIN);
+        snprintf(title + n_title, sizeof title - (size_t)n_title, " \xC2\xB7 %s \xE2\x80\x93 %s",
+                 lo, hi);
+    }
     ats_text_style ts = tstyle(UI_TEXT * ui, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
     ts.bold = true;
     ts.max_width = pw - 2 * pad;

@@ -16,6 +16,7 @@
 #include "view_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct geom {
@@ -27,6 +28,7 @@ typedef struct geom {
     bool vertical;    /* key labels rotated */
     float col_h;      /* key label band */
     float bar_w;      /* colour bar zone, gap included */
+    bool hidden_col;  /* a column of the weight hidden special tokens take (not renormalized) */
     frect avail;
     float fit, cell;
 } geom;
@@ -45,16 +47,17 @@ static void heatmap_detail(const view_ctx *c, char *out, size_t n) {
 }
 
 /* Height of the title and readout lines. */
-static float header_height(const view_ctx *c) {
+static float header_height(const view_ctx *c, float ui) {
     float a1, d1, a2, d2;
-    ats_font_metrics(c->font, UI_TITLE * c->ui, &a1, &d1);
-    ats_font_metrics(c->font, UI_TEXT * c->ui, &a2, &d2);
-    return UI_MARGIN * c->ui + a1 + d1 + 8.0f * c->ui + a2 + d2 + 10.0f * c->ui;
+    ats_font_metrics(c->font, UI_TITLE * ui, &a1, &d1);
+    ats_font_metrics(c->font, UI_TEXT * ui, &a2, &d2);
+    return UI_MARGIN * ui + a1 + d1 + 8.0f * ui + a2 + d2 + 10.0f * ui;
 }
 
-/* Label size and step for cells of `cell` pixels. */
-static void label_fit(const view_ctx *c, float cell, float *size, int *step) {
-    float lmin = UI_LABEL_MIN * c->ui, lmax = UI_LABEL_MAX * c->ui;
+/* Label size and step for cells of `cell` pixels: labels shrink with the cells down to a legible
+ * minimum, below which every step-th token is labelled. */
+static void label_fit(float ui, float cell, float *size, int *step) {
+    float lmin = UI_LABEL_MIN * ui, lmax = UI_LABEL_MAX * ui;
     *size = fminf(lmax, 0.78f * cell);
     *step = 1;
     if (*size < lmin) {
@@ -65,52 +68,74 @@ static void label_fit(const view_ctx *c, float cell, float *size, int *step) {
 
 /* Bands around the matrix for the labels, sized for the largest label size so that they stay
  * put while zooming; key labels are vertical unless they fit across cells of `cell` pixels. */
-static void bands(const view_ctx *c, geom *g, float cell, int step) {
-    float ui = c->ui, size = UI_LABEL_MAX * ui, a, d;
-    float wl = ats_widest_label(c, size), wk = ats_widest_key_label(c, size);
+static void bands(const view_ctx *c, float ui, geom *g, float cell, int step) {
+    float size = UI_LABEL_MAX * ui, a, d;
+    float wl = fminf(ats_widest_label(c, size), UI_LABEL_WIDTH * ui);
+    float wk = fminf(ats_widest_key_label(c, size), UI_LABEL_WIDTH * ui);
     ats_font_metrics(c->font, size, &a, &d);
     g->row_w = wl + 10.0f * ui;
     g->vertical = wk > cell * (float)step - 4.0f * ui;
     g->col_h = g->vertical ? wk + 10.0f * ui : a + d + 8.0f * ui;
 }
 
-/* The geometry in a w x h view. The bands depend on the cells at zoom 1 (two passes: the
- * orientation of the key labels changes the room left), and the zoom only scales the cells, so
- * the matrix's corner stays where it is whatever the zoom. */
-static void layout(const view_ctx *c, float w, float h, geom *g) {
-    float ui = c->ui, size;
-    int n = c->tok.n > 0 ? c->tok.n : 1, nk = c->ktok.n > 0 ? c->ktok.n : 1, step = 1;
-    *g = (geom){.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
-    g->bar_w = 22.0f * ui + ats_view_colorbar((view_ctx *)c, 0, 0, 0, true);
+/* Columns the matrix area holds: the keys, and the hidden weight's column and its gap. */
+static float columns(const view_ctx *c, const geom *g) {
+    return (float)(c->ktok.n > 0 ? c->ktok.n : 1) + (g->hidden_col ? 1.5f : 0.0f);
+}
+
+/* The geometry at ui scale `ui` in a w x h view, at zoom 1. The bands depend on the cells (two
+ * passes: the orientation of the key labels changes the room left). */
+static void fit_layout(const view_ctx *c, float ui, float w, float h, geom *g) {
+    float size;
+    int n = c->tok.n > 0 ? c->tok.n : 1, step = 1;
+    *g = (geom){.m = UI_MARGIN * ui, .top = header_height(c, ui), .caption = 1.8f * UI_SMALL * ui};
+    g->hidden_col = ats_view_hides_keys(c) && !c->st->renormalize;
+    view_ctx cu = *c; /* the colour bar at this scale */
+    cu.ui = ui;
+    g->bar_w = 22.0f * ui + ats_view_colorbar(&cu, 0, 0, 0, true);
     g->fit = 1e9f;
     for (int pass = 0; pass < 2; pass++) {
-        bands(c, g, g->fit, step);
+        bands(c, ui, g, g->fit, step);
         g->avail.x = g->m + g->caption + g->row_w;
         g->avail.y = g->top + g->caption + g->col_h;
         g->avail.w = fmaxf(w - g->avail.x - g->bar_w - g->m, 1.0f);
         g->avail.h = fmaxf(h - g->avail.y - g->m, 1.0f);
-        g->fit = fminf(g->avail.w / (float)nk, g->avail.h / (float)n);
-        label_fit(c, g->fit, &size, &step);
+        g->fit = fminf(g->avail.w / columns(c, g), g->avail.h / (float)n);
+        label_fit(ui, g->fit, &size, &step);
+    }
+}
+
+/* The geometry in a w x h view. At presentation size p (ats_view_state.present_scale) the cells
+ * are at least p times those of the same view at ui / p, so the figure grows with its labels;
+ * the zoom then scales the cells, and the matrix's corner stays where it is whatever the zoom. */
+static void layout(const view_ctx *c, float w, float h, geom *g) {
+    float p = c->st->present_scale;
+    fit_layout(c, c->ui, w, h, g);
+    if (p > 1.01f && p < 16.0f) {
+        geom base;
+        fit_layout(c, c->ui / p, w, h, &base);
+        g->fit = fmaxf(g->fit, p * base.fit);
     }
     g->cell = g->fit * clampf(c->st->zoom, 1.0f, 1e4f);
-    label_fit(c, g->cell, &g->label_size, &g->step);
+    label_fit(c->ui, g->cell, &g->label_size, &g->step);
 }
 
 void ats_heatmap_natural_size(view_ctx *c, float *w, float *h) {
     float ui = c->ui;
     int nq = c->tok.n > 0 ? c->tok.n : 1, nk = c->ktok.n > 0 ? c->ktok.n : 1;
     int n = nq > nk ? nq : nk;
-    float cell = clampf(480.0f * ui / (float)n, 20.0f * ui, 44.0f * ui);
+    float cell = clampf(480.0f * ui / (float)n, 20.0f * ui, 46.0f * ui);
     if ((float)n * cell > 3200.0f * ui)
         cell = 3200.0f * ui / (float)n;
     float size;
     int step;
-    label_fit(c, cell, &size, &step);
-    geom g = {.m = UI_MARGIN * ui, .top = header_height(c), .caption = 1.8f * UI_SMALL * ui};
-    c->vmax = ats_view_scale_max(c, c->st->layer, c->st->head); /* the colour bar's labels */
+    label_fit(ui, cell, &size, &step);
+    geom g = {.m = UI_MARGIN * ui, .top = header_height(c, ui), .caption = 1.8f * UI_SMALL * ui};
+    g.hidden_col = ats_view_hides_keys(c) && !c->st->renormalize;
+    ats_view_color_range(c, c->st->layer, c->st->head); /* the colour bar's labels */
     g.bar_w = 22.0f * ui + ats_view_colorbar(c, 0, 0, 0, true);
-    bands(c, &g, cell, step);
-    *w = g.m + g.caption + g.row_w + (float)nk * cell + g.bar_w + g.m;
+    bands(c, ui, &g, cell, step);
+    *w = g.m + g.caption + g.row_w + columns(c, &g) * cell + g.bar_w + g.m;
     *h = g.top + g.caption + g.col_h + (float)nq * cell + g.m;
     char detail[200];
     heatmap_detail(c, detail, sizeof detail);
@@ -140,15 +165,24 @@ static void readout(view_ctx *c, float y) {
         int n = snprintf(line, sizeof line,
                          "query '%.150s' \xE2\x86\x92 key '%.150s': ", c->tok.labels[tq],
                          c->ktok.labels[tk]);
+        char v[32], raw[32];
+        float shown = ats_view_weight(c, st->layer, st->head, tq, tk);
+        const float *a = ats_view_data_head(c->d, st->layer, st->head);
+        ats_format_number(v, sizeof v, (double)shown, ATS_NUMBER_PLAIN);
+        ats_format_number(raw, sizeof raw,
+                          a ? (double)a[(size_t)tq * (size_t)n_keys_of(c->d) + (size_t)tk] : 0.0,
+                          ATS_NUMBER_PLAIN);
         int window = ats_view_window(c->d, st->layer);
         if (c->d->causal && k > q)
             snprintf(line + n, sizeof line - (size_t)n, "masked (a query sees only earlier keys)");
         else if (c->d->causal && window > 0 && tk <= tq - window)
             snprintf(line + n, sizeof line - (size_t)n,
                      "masked (outside the sliding window: a query sees its last %d keys)", window);
+        else if (ats_view_row_factors(c, st->layer, st->head))
+            snprintf(line + n, sizeof line - (size_t)n, "%s renormalized (%s of the whole row)", v,
+                     raw);
         else
-            snprintf(line + n, sizeof line - (size_t)n, "%.3f",
-                     (double)attn_at(c, st->layer, st->head, tq, tk));
+            snprintf(line + n, sizeof line - (size_t)n, "%s", v);
     } else if (side_pos(c, st->locked_token, st->locked_side) >= 0) {
         snprintf(line, sizeof line, "%s '%.200s' (locked)",
                  st->locked_side == ATS_SIDE_KEY ? "key" : "query",
@@ -173,6 +207,43 @@ static void outline_token(view_ctx *c, const geom *g, frect plot, float ox, floa
 }
 
 /* Cells, separators, values and outlines, clipped to the plot. */
+
+/* v (|v| in [1e-3, 1)) with `digits` significant digits (1 or 2) and no leading zero, for a
+ * cell too narrow for three: ".0096", "-.27", ".1". */
+static void fewer_digits(char *out, size_t size, float v, int digits) {
+    char sci[16];
+    snprintf(sci, sizeof sci, "%.*e", digits - 1, (double)v);
+    const char *e = strchr(sci, 'e');
+    int decimals = e ? digits - 1 - atoi(e + 1) : 2;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.*f", decimals < 0 ? 0 : decimals, (double)v);
+    const char *s = buf[0] == '0' ? buf + 1 : buf;
+    if (buf[0] == '-' && buf[1] == '0')
+        snprintf(out, size, "-%.15s", buf + 2);
+    else
+        snprintf(out, size, "%.15s", s);
+}
+
+/* v as a cell writes it within `room` at `size`: three significant digits, else two, else two
+ * decimals, else one digit (".00957", ".0096", ".01"); false when not even that fits. */
+static bool cell_number(view_ctx *c, char *text, size_t n, float v, float size, float room) {
+    ats_format_number(text, n, (double)v, ATS_NUMBER_COMPACT);
+    if (ats_font_measure(c->font, text, size, false) > room)
+        fewer_digits(text, n, v, 2);
+    /* two decimals when that is shorter and not zero, so that 0.0995 and 0.1004 both read
+     * ".10" rather than ".1" and ".10" */
+    if (ats_font_measure(c->font, text, size, false) > room && fabsf(v) >= 0.005f &&
+        fabsf(v) < 1.0f) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.2f", (double)v);
+        const char *z = strstr(buf, "0.");
+        snprintf(text, n, "%s%.8s", v < 0 ? "-" : "", z ? z + 1 : buf);
+    }
+    if (ats_font_measure(c->font, text, size, false) > room)
+        fewer_digits(text, n, v, 1);
+    return ats_font_measure(c->font, text, size, false) <= room;
+}
+
 static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float oy) {
     const ats_view_state *st = c->st;
     float ui = c->ui, cell = g->cell;
@@ -202,25 +273,31 @@ static void draw_matrix(view_ctx *c, const geom *g, frect plot, float ox, float 
             ats_view_line(c, ox + (float)j * cell, plot.y, ox + (float)j * cell, plot.y + plot.h,
                           ui, sep);
     }
-    if (cell >= 34.0f * ui) { /* the value in each cell large enough to hold it */
-        ats_text_style ts = tstyle(fminf(UI_SMALL * ui, 0.3f * cell), COLOR_INK, ATS_ALIGN_CENTER,
-                                   ATS_VALIGN_MIDDLE);
-        for (int i = q0; i < q1; i++)
-            for (int j = k0; j < k1; j++) {
-                if (c->d->causal &&
-                    (j > i || (window > 0 && c->ktok.shown[j] <= c->tok.shown[i] - window)))
-                    continue;
-                float v = attn_at(c, st->layer, st->head, c->tok.shown[i], c->ktok.shown[j]);
-                if (!(v >= 0.005f || v <= -0.005f))
-                    continue;
-                ats_rgba col = value_color(c, v);
-                float lum = 0.2126f * col.r + 0.7152f * col.g + 0.0722f * col.b;
-                ts.color = lum > 140 ? COLOR_INK : COLOR_WHITE;
-                char text[16];
-                snprintf(text, sizeof text, "%.2f", (double)v);
-                ats_view_text(c, ox + ((float)j + 0.5f) * cell, oy + ((float)i + 0.5f) * cell, text,
-                              &ts);
-            }
+    /* each cell's value where it fits at the legible size (three digits, ".0456"; down to one,
+     * ".05", in narrow cells) */
+    ats_text_style ts = tstyle(UI_SMALL * ui, COLOR_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
+    float room = cell - 4.0f * ui, digit = ats_font_measure(c->font, "0", ts.size, false);
+    const float *a = ats_view_data_head(c->d, st->layer, st->head);
+    const float *f = ats_view_row_factors(c, st->layer, st->head);
+    size_t K = (size_t)n_keys_of(c->d);
+    for (int i = q0; a && room >= 2.5f * digit && i < q1; i++) {
+        int tq = c->tok.shown[i];
+        float mult = ats_view_row_mult(c, st->layer, st->head, tq), factor = f ? f[tq] : 1.0f;
+        for (int j = k0; j < k1; j++) {
+            if (c->d->causal && (j > i || (window > 0 && c->ktok.shown[j] <= tq - window)))
+                continue;
+            float raw = a[(size_t)tq * K + (size_t)c->ktok.shown[j]];
+            if (!(fabsf(raw * factor) >= 1e-3f)) /* its colour says "almost 0" well enough */
+                continue;
+            char text[24];
+            if (!cell_number(c, text, sizeof text, raw * factor, ts.size, room))
+                continue;
+            ats_rgba col = value_color(c, raw * mult);
+            float lum = 0.2126f * col.r + 0.7152f * col.g + 0.0722f * col.b;
+            ts.color = lum > 140 ? COLOR_INK : COLOR_WHITE;
+            ats_view_text(c, ox + ((float)j + 0.5f) * cell, oy + ((float)i + 0.5f) * cell, text,
+                          &ts);
+        }
     }
     int hover = side_pos(c, st->hover_token, st->hover_side);
     int locked = side_pos(c, st->locked_token, st->locked_side);
@@ -318,27 +395,90 @@ static void draw_labels(view_ctx *c, const geom *g, frect plot, float ox, float 
                   c->cross ? "key (encoder)" : "key", &cap);
 }
 
+/* The weight the hidden special tokens take from each visible row, in a column right of the
+ * matrix (colours and values as the cells'), under the caption "hidden". */
+static void draw_hidden_column(view_ctx *c, const geom *g, frect plot, float oy, float x, float w) {
+    const ats_view_state *st = c->st;
+    float ui = c->ui, cell = g->cell;
+    int n = c->tok.n;
+    ats_text_style cap = tstyle(UI_SMALL * ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM);
+    ats_view_text(c, x + 0.5f * w, plot.y - 6.0f * ui, "hidden", &cap);
+    ats_view_clip(c, x, plot.y, w, plot.h);
+    ats_text_style ts = tstyle(UI_SMALL * ui, COLOR_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
+    int q0 = clampi((int)floorf((plot.y - oy) / cell), 0, n);
+    int q1 = clampi((int)ceilf((plot.y + plot.h - oy) / cell), 0, n);
+    for (int i = q0; i < q1; i++) {
+        int tq = c->tok.shown[i];
+        float v = ats_view_hidden_weight(c, st->layer, st->head, tq);
+        ats_rgba col = value_color(c, v * ats_view_row_mult(c, st->layer, st->head, tq));
+        float y = oy + (float)i * cell;
+        ats_view_rect(c, x, y, w, cell, 0, col);
+        char text[24];
+        if (cell_number(c, text, sizeof text, v, ts.size, w - 4.0f * ui) &&
+            ts.size <= cell - 2.0f * ui) {
+            float lum = 0.2126f * col.r + 0.7152f * col.g + 0.0722f * col.b;
+            ts.color = lum > 140 ? COLOR_INK : COLOR_WHITE;
+            ats_view_text(c, x + 0.5f * w, y + 0.5f * cell, text, &ts);
+        }
+    }
+    ats_view_unclip(c);
+    ats_view_outline(c, x - ui, plot.y - ui, w + 2 * ui, plot.h + 2 * ui, ui, COLOR_FAINT);
+}
+
+/* Under the matrix when part of it is out of view (zoomed in, presentation size): which rows
+ * and columns show, how many more there are, and how to see them all. */
+static void draw_more(view_ctx *c, frect plot, float pan_q, float pan_k, float cell) {
+    int n = c->tok.n, nk = c->ktok.n;
+    int q0 = (int)floorf(pan_q + 1e-3f),
+        q1 = clampi((int)ceilf(pan_q + plot.h / cell - 1e-3f), 0, n);
+    int k0 = (int)floorf(pan_k + 1e-3f),
+        k1 = clampi((int)ceilf(pan_k + plot.w / cell - 1e-3f), 0, nk);
+    bool rows = q1 - q0 < n, cols = k1 - k0 < nk;
+    if (!rows && !cols)
+        return;
+    char line[256];
+    int used = 0;
+    if (rows)
+        used += snprintf(line + used, sizeof line - (size_t)used,
+                         "rows %d\xE2\x80\x93%d of %d (%d more) \xC2\xB7 ", q0 + 1, q1, n,
+                         n - (q1 - q0));
+    if (cols)
+        used += snprintf(line + used, sizeof line - (size_t)used,
+                         "columns %d\xE2\x80\x93%d of %d (%d more) \xC2\xB7 ", k0 + 1, k1, nk,
+                         nk - (k1 - k0));
+    snprintf(line + used, sizeof line - (size_t)used,
+             "wheel or drag to move, Home or a double-click fits all");
+    ats_text_style ts = tstyle(UI_SMALL * c->ui, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP);
+    ts.max_width = c->w - plot.x - UI_MARGIN * c->ui;
+    ats_view_text(c, plot.x, plot.y + plot.h + 5.0f * c->ui, line, &ts);
+}
+
 void ats_heatmap_build(view_ctx *c) {
     const ats_view_state *st = c->st;
     char detail[200];
     heatmap_detail(c, detail, sizeof detail);
     float title_bottom = ats_view_title(c, detail);
     readout(c, title_bottom + 8.0f * c->ui);
-    c->vmax = ats_view_scale_max(c, st->layer, st->head);
-    if (c->tok.n == 0) {
+    ats_view_color_range(c, st->layer, st->head);
+    if (c->tok.n == 0 || c->ktok.n == 0) {
         ats_text_style ts =
             tstyle(UI_TEXT * c->ui, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
         ats_view_text(c, 0.5f * c->w, 0.5f * c->h, "every token is hidden", &ts);
         return;
     }
+    float ui = c->ui;
     geom g;
     layout(c, c->w, c->h, &g);
     int n = c->tok.n, nk = c->ktok.n;
-    frect plot = {g.avail.x, g.avail.y, fminf((float)nk * g.cell, g.avail.w),
-                  fminf((float)n * g.cell, g.avail.h)};
+    float hid_w = g.hidden_col ? g.fit : 0,
+          hid_gap = g.hidden_col ? fmaxf(0.5f * g.fit, 6 * ui) : 0;
+    frect area = g.avail; /* the matrix's: the hidden column keeps its room */
+    area.w = fmaxf(area.w - hid_w - hid_gap, g.cell);
+    frect plot = {area.x, area.y, fminf((float)nk * g.cell, area.w),
+                  fminf((float)n * g.cell, area.h)};
     /* pan clamped so the matrix fills the plot */
-    float pan_q = clampf(st->pan_query, 0, fmaxf(0, (float)n - g.avail.h / g.cell));
-    float pan_k = clampf(st->pan_key, 0, fmaxf(0, (float)nk - g.avail.w / g.cell));
+    float pan_q = clampf(st->pan_query, 0, fmaxf(0, (float)n - area.h / g.cell));
+    float pan_k = clampf(st->pan_key, 0, fmaxf(0, (float)nk - area.w / g.cell));
     if (!isfinite(pan_q))
         pan_q = 0;
     if (!isfinite(pan_k))
@@ -346,12 +486,18 @@ void ats_heatmap_build(view_ctx *c) {
     float ox = plot.x - pan_k * g.cell, oy = plot.y - pan_q * g.cell;
     draw_matrix(c, &g, plot, ox, oy);
     draw_labels(c, &g, plot, ox, oy);
-    float bar_h = fmaxf(plot.h - (c->d->causal ? 30.0f * c->ui : 0.0f), 40.0f * c->ui);
-    bar_h = fminf(bar_h, 360.0f * c->ui);
-    ats_view_colorbar(c, plot.x + plot.w + 22.0f * c->ui, plot.y, bar_h, false);
+    float right = plot.x + plot.w;
+    if (g.hidden_col) {
+        draw_hidden_column(c, &g, plot, oy, right + hid_gap, hid_w);
+        right += hid_gap + hid_w;
+    }
+    draw_more(c, plot, pan_q, pan_k, g.cell);
+    float bar_h = fmaxf(plot.h - (c->d->causal ? 30.0f * ui : 0.0f), 40.0f * ui);
+    bar_h = fminf(bar_h, 360.0f * ui);
+    ats_view_colorbar(c, right + 22.0f * ui, plot.y, bar_h, false);
 
     view_layout *l = c->lay;
-    l->avail = g.avail;
+    l->avail = area;
     l->plot = plot;
     l->row_labels = (frect){g.m + g.caption, plot.y, plot.x - g.m - g.caption, plot.h};
     l->col_labels = (frect){plot.x, plot.y - g.col_h, plot.w, g.col_h};

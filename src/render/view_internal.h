@@ -16,13 +16,14 @@ static const ats_rgba COLOR_HATCH = {186, 192, 199, 255};  /* their diagonal hat
 static const ats_rgba COLOR_FOCUS = {255, 236, 179, 255};  /* behind a focused token label */
 static const ats_rgba COLOR_WHITE = {255, 255, 255, 255};
 
-/* Sizes at ui_scale 1, in pixels. */
+/* Sizes at ui scale 1, in pixels. Every text is at least 12 pixels (em) at ui scale 1: a view
+ * that has no room for that shows fewer items, and says how many more there are. */
 #define UI_MARGIN      22.0f
-#define UI_TITLE       17.0f
-#define UI_TEXT        13.0f
-#define UI_SMALL       11.0f
-#define UI_LABEL_MAX   13.0f  /* token labels at most */
-#define UI_LABEL_MIN   9.0f   /* token labels at least; sparser labels below this */
+#define UI_TITLE       18.0f
+#define UI_TEXT        14.0f
+#define UI_SMALL       12.0f  /* captions, ticks, values: the legible minimum */
+#define UI_LABEL_MAX   14.0f  /* token labels at most */
+#define UI_LABEL_MIN   12.0f  /* token labels at least; sparser labels below this */
 #define UI_LABEL_WIDTH 170.0f /* token labels are cut beyond this */
 
 /* ---- tokens shown -------------------------------------------------------------------------- */
@@ -62,6 +63,8 @@ typedef struct view_layout {
     /* lines */
     frect left, right; /* label columns */
     float rows_y, row_h;
+    int first_row, first_key; /* the window's first shown query and key */
+    int window_rows;          /* rows in the window; 0 when every token shows */
     int n_legend;
     frect legend[ATS_MAX_HEADS];
     /* grid */
@@ -109,7 +112,13 @@ typedef struct view_ctx {
     token_set ktok;    /* the keys: a copy of tok, or cross-attention's own key tokens */
     bool cross;        /* keys are other tokens than the queries (data->n_keys > 0) */
     ats_rgba lut[256]; /* the colormap */
-    float vmax;        /* the weight of the top colour: 1, or with the auto scale the head's max */
+    /* the colours of the head being drawn (ats_view_color_range): weights vmin .. vmax on a
+     * sequential map, -m .. m (m the larger magnitude) on a diverging one; with the row scale
+     * 0 .. 1 of each row's own largest weight (ats_view_row_mult) */
+    float vmin, vmax;
+    bool per_row;
+    float **renorm;    /* (L * H) with renormalization: each head's row factors (T), made on first
+                          use (ats_view_row_factors) and freed with the build */
     uint8_t **scratch; /* a reusable image buffer owned by the view */
     size_t *scratch_cap;
     thumb_cache *thumbs; /* owned by the view */
@@ -122,28 +131,47 @@ static inline int n_keys_of(const ats_view_data *d) {
     return d->n_keys > 0 ? d->n_keys : d->n_tokens;
 }
 
-/* attention[layer][head][q][k]; 0 for a head that cannot be had */
-static inline float attn_at(const view_ctx *c, int layer, int head, int q, int k) {
-    const float *a = ats_view_data_head(c->d, layer, head);
-    return a ? a[(size_t)q * (size_t)n_keys_of(c->d) + (size_t)k] : 0.0f;
-}
+/* ---- the weights as the views show them (view_weights.c) --------------------------------- */
 
-/* The colour of attention value v: [0, vmax] on sequential maps, [-vmax, vmax] on diverging
- * ones. */
+/* Head (layer, head)'s factor for each query row (T): 1 / the weight the row's shown keys hold,
+ * when hidden special tokens renormalize the rows; NULL when they do not (every factor 1), or
+ * out of memory (c->status set). */
+const float *ats_view_row_factors(view_ctx *c, int layer, int head);
+/* attention[layer][head][q][k] as shown (renormalized when the rows are); 0 for a head that
+ * cannot be had. */
+float ats_view_weight(view_ctx *c, int layer, int head, int q, int k);
+/* The state's colour scale for `d`: values that are not the weights themselves (d->measure) are
+ * coloured over their own range rather than 0 .. 1. */
+ats_color_scale ats_view_effective_scale(const ats_view_state *st, const ats_view_data *d);
+/* Sets c->vmin, c->vmax and c->per_row for one head under the state's colour scale. */
+void ats_view_color_range(view_ctx *c, int layer, int head);
+/* What query row q's shown weights are multiplied by before they are coloured: its renormalizing
+ * factor, and with the row scale 1 / the row's largest shown weight. */
+float ats_view_row_mult(view_ctx *c, int layer, int head, int q);
+/* The weight the hidden special keys take from query row q (raw weights; 0 when none hidden). */
+float ats_view_hidden_weight(view_ctx *c, int layer, int head, int q);
+/* Some key is a special token the state hides (the views then say what became of its weight). */
+bool ats_view_hides_keys(const view_ctx *c);
+/* Frees the renormalizing factors of a build. */
+void ats_view_weights_free(view_ctx *c);
+/* The range of one head's weights under `st`'s colour scale as the views show them (lo, hi;
+ * the row scale gives 0, 1), for the colour bar and the exports' metadata. */
+void ats_attention_range(const ats_view_data *d, const ats_view_state *st, int layer, int head,
+                         float *lo, float *hi);
+
+/* The colour of a shown weight v (already multiplied by its row's ats_view_row_mult). */
 static inline ats_rgba value_color(const view_ctx *c, float v) {
-    float t = v / c->vmax;
-    t = ats_colormap_is_diverging(c->st->colormap) ? 0.5f * (t + 1.0f) : t;
+    float t;
+    if (ats_colormap_is_diverging(c->st->colormap)) {
+        float m = fmaxf(fabsf(c->vmin), fabsf(c->vmax));
+        t = 0.5f + 0.5f * v / (m > 0 ? m : 1.0f);
+    } else {
+        float span = c->vmax - c->vmin;
+        t = (v - c->vmin) / (span > 0 ? span : 1.0f);
+    }
     t = t > 0 ? (t < 1 ? t : 1) : 0; /* NaN: the low end */
     return c->lut[(int)(t * 255.0f + 0.5f)];
 }
-
-/* The largest weight (in magnitude) of one head among the tokens shown (special ones left out
- * with hide_special), masked cells left out, and in a causal model the first token's row too:
- * it can attend only to itself, so its weight is always 1 and says nothing about the head. 1
- * when there is no other weight or all are zero, so that it can divide. */
-float ats_attention_max(const ats_view_data *d, bool hide_special, int layer, int head);
-/* The weight of the top colour for one head: 1, or its ats_attention_max with the auto scale. */
-float ats_view_scale_max(const view_ctx *c, int layer, int head);
 
 static inline bool is_special(const view_ctx *c, int token) {
     return c->d->special && c->d->special[token];

@@ -16,23 +16,10 @@ static const ats_rgba COLOR_ROW_HOVER = {234, 238, 243, 255};
 
 /* ---- numbers ------------------------------------------------------------------------------- */
 
-/* At most five characters for the usual ranges: 0.52, -0.05, 38.4, -320. */
-static void fmt_value(char *out, size_t n, float v) {
-    float a = fabsf(v);
-    if (isnan(v))
-        snprintf(out, n, "nan");
-    else if (isinf(v))
-        snprintf(out, n, v > 0 ? "inf" : "-inf");
-    else if (a < 0.005f)
-        snprintf(out, n, "0.00");
-    else if (a < 9.995f)
-        snprintf(out, n, "%.2f", (double)v);
-    else if (a < 99.95f)
-        snprintf(out, n, "%.1f", (double)v);
-    else if (a < 99999.5f)
-        snprintf(out, n, "%.0f", (double)v);
-    else
-        snprintf(out, n, "%.1e", (double)v);
+/* A value as the view writes it: three significant digits (render.h's one number format);
+ * compact in the vectors' narrow cells (".0456"). */
+static void fmt_value(char *out, size_t n, float v, bool compact) {
+    ats_format_number(out, n, (double)v, compact ? ATS_NUMBER_COMPACT : ATS_NUMBER_PLAIN);
 }
 
 static float norm2(const float *v, int n) {
@@ -81,7 +68,7 @@ static void number_cell(pctx *P, float x, float ymid, float w, float v, float vm
         bg = fade(bg, 0.45f);
     ats_view_rect(P->c, x, ymid - 0.5f * g->cell_h, w, g->cell_h, 2.0f * g->u, bg);
     char s[24];
-    fmt_value(s, sizeof s, v);
+    fmt_value(s, sizeof s, v, false);
     ats_text_style ts = tstyle(g->value_size, muted ? COLOR_MUTED : ink_on(bg), ATS_ALIGN_CENTER,
                                ATS_VALIGN_MIDDLE);
     ts.max_width = w - 2.0f * g->u;
@@ -105,7 +92,7 @@ static void vector_cells(pctx *P, float x, float ymid, const float *vec, int d, 
         }
         ats_view_rect(P->c, cx + 0.5f * u, y, cw - 1.0f * u, g->cell_h, 1.5f * u, bg);
         char s[24];
-        fmt_value(s, sizeof s, vec[i]);
+        fmt_value(s, sizeof s, vec[i], true);
         ats_text_style ts = tstyle(g->value_size, muted ? COLOR_MUTED : ink_on(bg),
                                    ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
         ts.max_width = cw - 2.0f * u;
@@ -115,10 +102,14 @@ static void vector_cells(pctx *P, float x, float ymid, const float *vec, int d, 
         return;
     float tx = x + (float)n * cw + 6.0f * u;
     ats_text_style ts = tstyle(g->value_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
-    ats_view_text(P->c, tx, ymid, "\xE2\x80\xA6", &ts);
-    tx += ats_pipe_measure(P, "\xE2\x80\xA6", g->value_size, false) + 6.0f * u;
+    char more[32];
+    snprintf(more, sizeof more, g->narrow ? "+%d" : "\xE2\x80\xA6 %d more", d - n);
+    ats_view_text(P->c, tx, ymid, more, &ts);
+    if (g->narrow)
+        return;
+    tx += ats_pipe_measure(P, "\xE2\x80\xA6 000 more", g->value_size, false) + 8.0f * u;
     char s[48], num[24];
-    fmt_value(num, sizeof num, norm2(vec, d));
+    fmt_value(num, sizeof num, norm2(vec, d), false);
     snprintf(s, sizeof s, "\xE2\x80\x96%s\xE2\x80\x96 %s", name, num);
     ts.color = muted ? COLOR_MUTED : COLOR_INK;
     ats_view_text(P->c, tx, ymid, s, &ts);
@@ -142,7 +133,7 @@ static void step_header(pctx *P, int step, float x, float y, float max_w) {
     ats_view_circle(P->c, x + r, y + r, r, on ? COLOR_STEP_EDGE : COLOR_INK);
     char num[4];
     snprintf(num, sizeof num, "%d", step);
-    ats_text_style ts = tstyle(11.0f * u, COLOR_WHITE, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
+    ats_text_style ts = tstyle(UI_SMALL * u, COLOR_WHITE, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE);
     ts.bold = true;
     ats_view_text(P->c, x + r, y + r, num, &ts);
     ts = tstyle(g->head_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
@@ -320,10 +311,11 @@ static void draw_vectors(pctx *P) {
     char s[96], ql[64];
     ats_pipe_query_label(P, ql, sizeof ql);
     snprintf(s, sizeof s, "query '%s'", ql);
+    /* its label right of the margin, over the label and token vector columns (no x in this row) */
     ats_text_style ts = tstyle(g->label_size, COLOR_INK, ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
     ts.bold = true;
-    ts.max_width = g->wl - 6.0f * u;
-    ats_view_text(P->c, UI_MARGIN * u + g->wl - 6.0f * u, qy, s, &ts);
+    ts.max_width = g->x_col[COL_K] - 10.0f * u - UI_MARGIN * u;
+    ats_view_text(P->c, g->x_col[COL_K] - 10.0f * u, qy, s, &ts);
     vector_cells(P, g->x_col[COL_K], qy, p->q, dh, g->nk, g->cw, P->max_q, true, false, "q");
     float qw = (float)g->nk * g->cw;
     ats_view_outline(P->c, g->x_col[COL_K] - 1.5f * u, qy - 0.5f * g->cell_h - 1.5f * u,
@@ -354,7 +346,7 @@ static void draw_computation(pctx *P) {
     const ats_pipeline_data *p = P->p;
     float u = g->u;
     int dh = p->d_head, b = g->band_of[COL_SCORE];
-    float bar_max = 110.0f * u;
+    float bar_max = g->bar_w;
     float *wv = (float *)ats_view_scratch(P->c, (size_t)dh * sizeof(float));
     if (!wv)
         return;
@@ -385,7 +377,9 @@ static void draw_computation(pctx *P) {
             }
             ats_view_rect(P->c, xw, cy, fmaxf((float)w * bar_max, 1.0f * u), g->cell_h, 0,
                           fade(COLOR_MUTED, 0.6f));
-            snprintf(s, sizeof s, "\xCE\xA3 %.3f", w);
+            char v[24];
+            fmt_value(v, sizeof v, (float)w, false);
+            snprintf(s, sizeof s, "\xCE\xA3 %s", v);
             ns.color = COLOR_MUTED;
             ats_view_text(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
             vector_cells(P, xs + 16.0f * u, y, wv, dh, g->nk, g->cw, P->max_v, true, true, "wv");
@@ -406,7 +400,7 @@ static void draw_computation(pctx *P) {
         ats_view_rect(P->c, xw, cy, bar_max, g->cell_h, 0, (ats_rgba){243, 244, 246, 255});
         if (w > 0)
             ats_view_rect(P->c, xw, cy, fmaxf(w * bar_max, 1.0f * u), g->cell_h, 0, bar);
-        snprintf(s, sizeof s, "%.3f", (double)w);
+        fmt_value(s, sizeof s, w, false);
         ats_view_text(P->c, xw + bar_max + 8.0f * u, y, s, &ns);
         for (int i = 0; i < dh; i++)
             wv[i] = w * p->v[(size_t)t * dh + i];
@@ -418,7 +412,9 @@ static void draw_computation(pctx *P) {
     ats_view_line(P->c, xw, fy - 0.5f * g->row_h - 4.0f * u, xw + bar_max,
                   fy - 0.5f * g->row_h - 4.0f * u, 1.0f * u, COLOR_MUTED);
     char s[48];
-    snprintf(s, sizeof s, "\xCE\xA3 = %.3f", total);
+    char sum[24];
+    fmt_value(sum, sizeof sum, (float)total, false);
+    snprintf(s, sizeof s, "\xCE\xA3 = %s", sum);
     ats_text_style ts = tstyle(g->value_size, COLOR_INK, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
     ts.bold = true;
     ats_view_text(P->c, xw, fy, s, &ts);
@@ -446,24 +442,24 @@ static void strip(pctx *P, float x, float y, float w, float h, const float *vec,
     ats_view_image(P->c, x, y, w, h, img, n, 1);
 }
 
-/* Step 7: every head's output for the query token, concatenated, and projected by W_O. */
+/* Step 7: every head's output for the query token, concatenated, and projected by W_O; each
+ * strip under its caption. */
 static void draw_multihead(pctx *P) {
     const pgeom *g = &P->g;
     const ats_pipeline_data *p = P->p;
-    float u = g->u, x = g->mh.x, y = g->mh.y;
+    float u = g->u, x = g->mh.x, y = g->mh.y, lh = ats_pipe_line_h(P, g->small_size);
     int H = p->n_head, dh = p->d_head;
     step_header(P, 7, x, y, g->mh.w);
-    float x0 = x + g->mh_lab_w, ch = g->cell_h;
-    ats_text_style ls = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE);
-    /* each head: its number above its block */
-    float by = y + g->head_h + 14.0f * u;
-    ats_view_text(P->c, x, by + 0.5f * ch, "each head", &ls);
+    float ch = g->cell_h;
+    ats_text_style ls = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP);
+    /* each head: its name above its block */
+    float by = y + g->head_h + lh;
     float pitch = g->mh_block_w + g->mh_gap;
     ats_text_style hs = tstyle(g->small_size, COLOR_MUTED, ATS_ALIGN_CENTER, ATS_VALIGN_BOTTOM);
     int label_every =
         (int)ceilf(ats_pipe_measure(P, "H00", g->small_size, false) / fmaxf(pitch, 1e-3f));
     for (int h = 0; h < H; h++) {
-        float bx = x0 + (float)h * pitch;
+        float bx = x + (float)h * pitch;
         strip(P, bx, by, g->mh_block_w, ch, p->concat + (size_t)h * dh, dh, P->max_concat);
         char s[16];
         snprintf(s, sizeof s, "H%d", h);
@@ -472,34 +468,29 @@ static void draw_multihead(pctx *P) {
         if (h == p->head || h % label_every == 0)
             ats_view_text(P->c, bx + 0.5f * g->mh_block_w, by - 2.0f * u, s, &hs);
     }
-    ats_view_outline(P->c, x0 + (float)p->head * pitch - 2.0f * u, by - 2.0f * u,
+    ats_view_outline(P->c, x + (float)p->head * pitch - 2.0f * u, by - 2.0f * u,
                      g->mh_block_w + 4.0f * u, ch + 4.0f * u, 1.5f * u, ats_head_color(p->head));
     /* concatenated: the same blocks closed up */
-    float cy = by + ch + 12.0f * u, cw = (float)H * g->mh_block_w;
-    ats_view_text(P->c, x, cy + 0.5f * ch, "concatenated", &ls);
-    strip(P, x0, cy, cw, ch, p->concat, H * dh, P->max_concat);
-    ats_view_outline(P->c, x0 + (float)p->head * g->mh_block_w - 1.5f * u, cy - 1.5f * u,
+    float cy = by + ch + 8.0f * u;
+    ats_view_text(P->c, x, cy, "concatenated", &ls);
+    cy += lh + 2.0f * u;
+    strip(P, x, cy, (float)H * g->mh_block_w, ch, p->concat, H * dh, P->max_concat);
+    ats_view_outline(P->c, x + (float)p->head * g->mh_block_w - 1.5f * u, cy - 1.5f * u,
                      g->mh_block_w + 3.0f * u, ch + 3.0f * u, 1.5f * u, ats_head_color(p->head));
     /* projected: the attention output, d_model wide */
-    float py = cy + ch + 12.0f * u;
-    ats_view_text(P->c, x, py + 0.5f * ch, "\xC3\x97 W_O", &ls);
-    strip(P, x0, py, g->mh_proj_w, ch, p->projected, p->d_model, P->max_proj);
+    float py = cy + ch + 8.0f * u;
+    ats_view_text(P->c, x, py, "\xC3\x97 W_O", &ls);
+    py += lh + 2.0f * u;
+    strip(P, x, py, g->mh_proj_w, ch, p->projected, p->d_model, P->max_proj);
     char s[64];
-    snprintf(s, sizeof s, "%d numbers: the attention output", p->d_model);
-    ls.max_width = fmaxf(g->mh.x + g->mh.w - (x0 + g->mh_proj_w + 8.0f * u), 1.0f);
-    ats_text_style ps = ls;
-    ps.valign = ATS_VALIGN_TOP;
-    ps.max_width = g->mh.w - g->mh_lab_w;
-    ats_view_text(P->c, x0, py + ch + 3.0f * u, s, &ps);
-    if (P->badge[0]) {
-        ats_text_style ws =
-            tstyle(g->small_size, COLOR_WHATIF_INK, ATS_ALIGN_START, ATS_VALIGN_TOP);
-        ws.max_width = g->mh.w;
-        ats_view_text(P->c, x, py + ch + 3.0f * u + ats_pipe_line_h(P, g->small_size) + 4.0f * u,
-                      MULTI_WHATIF_NOTE, &ws);
-    }
+    float ny = py + ch + 3.0f * u;
+    ny += ats_pipe_wrapped(P, x, ny, ats_pipe_multi_note(P, s, sizeof s), g->small_size,
+                           COLOR_MUTED, g->mh.w);
+    if (P->badge[0])
+        ats_pipe_wrapped(P, x, ny + 4.0f * u, MULTI_WHATIF_NOTE, g->small_size, COLOR_WHATIF_INK,
+                         g->mh.w);
     view_layout *l = P->c->lay;
-    l->blocks = (frect){x0, by, (float)H * pitch - g->mh_gap, ch};
+    l->blocks = (frect){x, by, (float)H * pitch - g->mh_gap, ch};
     l->block_pitch = pitch;
     l->n_head = H;
 }

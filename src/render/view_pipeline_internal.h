@@ -44,7 +44,7 @@
 
 #include "view_internal.h"
 
-#define MULTI_WHATIF_NOTE "the model's own outputs: the what-if changes steps 4-6 only"
+#define MULTI_WHATIF_NOTE "the model's own outputs: the what-if changes steps 4 to 6 only"
 
 /* The table's columns; steps 1-6 each own one or two of them, step 7 is a block of its own. */
 enum col { COL_X, COL_K, COL_V, COL_SCORE, COL_SCALED, COL_WEIGHT, COL_WV, COL_COUNT };
@@ -75,6 +75,9 @@ typedef struct pgeom {
     float title_bottom, sub_y, sub_h;
     frect mh; /* step 7 */
     float mh_lab_w, mh_block_w, mh_gap, mh_cell, mh_proj_w;
+    int mh_note_lines, mh_whatif_lines; /* step 7's notes, wrapped to its width */
+    bool narrow; /* cut vectors end in "+8" (the dimensions left), not the ellipsis and norm */
+    float bar_w; /* the softmax's bars at weight 1 */
     float width, height;
 } pgeom;
 
@@ -99,8 +102,9 @@ typedef struct pctx {
 
 /* Starts a build: the context, the diverging map, the step texts. */
 void ats_pipe_init(pctx *P, view_ctx *c);
-/* Lays out for a w x h view (natural size: w = h = 0): one band or two, whichever shows the
- * numbers larger, with rows dropped before text shrinks below 80%. */
+/* Lays out for a w x h view (natural size: w = h = 0): the arrangement (bands, dimensions
+ * written, narrow vectors, step 7 beside or below, rows) that shows the most with every text at
+ * full size, then scaled up to fill the area; natural size: everything, one band or two. */
 void ats_pipe_fit(pctx *P, float w, float h);
 float ats_pipe_measure(const pctx *P, const char *s, float size, bool bold);
 float ats_pipe_line_h(const pctx *P, float size);
@@ -111,5 +115,10 @@ void ats_pipe_title_detail(const pctx *P, char *out, size_t n);
 void ats_pipe_caption_line(const pctx *P, char *out, size_t n);
 void ats_pipe_col_label(const pctx *P, int col, char *out, size_t n);
 void ats_pipe_gap_label(const prow *r, char *out, size_t n);
+/* The words of s drawn in lines of at most max_w from (x, y) down; returns their height. */
+float ats_pipe_wrapped(pctx *P, float x, float y, const char *s, float size, ats_rgba color,
+                       float max_w);
+/* The note under step 7's projection ("the attention output: 64 numbers"). */
+const char *ats_pipe_multi_note(const pctx *P, char *out, size_t n);
 
 #endif

@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROWS_MIN      6       /* a small view drops rows down to this before shrinking text */
-#define VEC_ALL       16      /* vectors up to this long have every value written */
-#define VEC_FIRST     8       /* longer ones: the first dimensions, an ellipsis and the norm */
-#define INPUT_ALL     96      /* token vectors up to this long are drawn whole */
-#define INPUT_FIRST   64      /* longer ones: the first dimensions, an ellipsis and the norm */
-#define MULTI_CONTENT 440.0f  /* step 7's strips are at most about this wide */
-#define BESIDE_MAX    1800.0f /* step 7 beside the second band up to this width, else below */
+#define ROWS_MIN      2      /* a small view drops rows down to this before shrinking text */
+#define NK_MIN        2      /* dimensions of q, k, v written at least */
+#define ROWS_WANT     6      /* rows worth shrinking presentation size for */
+#define VEC_ALL       16     /* vectors up to this long have every value written */
+#define VEC_FIRST     8      /* longer ones: the first dimensions, an ellipsis and the norm */
+#define INPUT_ALL     96     /* token vectors up to this long are drawn whole */
+#define INPUT_FIRST   64     /* longer ones: the first dimensions, an ellipsis and the norm */
+#define MULTI_CONTENT 440.0f /* step 7's strips are at most about this wide */
 
 /* ---- which keys get a row ------------------------------------------------------------------ */
 
@@ -159,11 +160,10 @@ static void make_texts(pctx *P) {
 
     snprintf(t[7].title, sizeof t[7].title, "Multi-head");
     if (p->n_head > 1)
-        snprintf(t[7].cap[0], sizeof t[7].cap[0], "all %d heads' outputs, side by side,",
-                 p->n_head);
+        snprintf(t[7].cap[0], sizeof t[7].cap[0], "all %d heads' outputs,", p->n_head);
     else
         snprintf(t[7].cap[0], sizeof t[7].cap[0], "the one head's output,");
-    snprintf(t[7].cap[1], sizeof t[7].cap[1], "concatenated, projected by W_O");
+    snprintf(t[7].cap[1], sizeof t[7].cap[1], "side by side, then \xC3\x97 W_O");
 
     /* the badge */
     P->badge[0] = '\0';
@@ -250,29 +250,101 @@ float ats_pipe_line_h(const pctx *P, float size) {
     return a + d;
 }
 
-/* Width a step's header needs: the numbered title and its two captions. */
+/* Words of s in lines of at most max_w at `size`: how many lines (draw: drawn from (x, y) down,
+ * and the height returned). A word wider than the line is cut. */
+static float wrap_text(const pctx *P, float x, float y, const char *s, float size, ats_rgba color,
+                       float max_w, bool draw, int *lines) {
+    char line[256];
+    size_t n = strlen(s), i = 0;
+    int count = 0;
+    float lh = ats_pipe_line_h(P, size);
+    while (i < n) {
+        while (i < n && s[i] == ' ')
+            i++;
+        size_t fit = i, end = i;
+        while (end < n) { /* the longest run of whole words from i that fits */
+            size_t next = end;
+            while (next < n && s[next] == ' ')
+                next++;
+            while (next < n && s[next] != ' ')
+                next++;
+            size_t len = next - i < sizeof line - 1 ? next - i : sizeof line - 1;
+            memcpy(line, s + i, len);
+            line[len] = '\0';
+            if (fit > i && ats_pipe_measure(P, line, size, false) > max_w)
+                break;
+            fit = end = next;
+        }
+        if (fit == i)
+            break;
+        size_t len = fit - i < sizeof line - 1 ? fit - i : sizeof line - 1;
+        memcpy(line, s + i, len);
+        line[len] = '\0';
+        if (draw) {
+            ats_text_style ts = tstyle(size, color, ATS_ALIGN_START, ATS_VALIGN_TOP);
+            ts.max_width = max_w;
+            ats_view_text(P->c, x, y + (float)count * lh, line, &ts);
+        }
+        count++;
+        i = fit;
+    }
+    if (lines)
+        *lines = count;
+    return (float)count * lh;
+}
+
+static int wrap_count(const pctx *P, const char *s, float size, float max_w) {
+    int lines;
+    wrap_text(P, 0, 0, s, size, COLOR_INK, max_w, false, &lines);
+    return lines;
+}
+
+float ats_pipe_wrapped(pctx *P, float x, float y, const char *s, float size, ats_rgba color,
+                       float max_w) {
+    return wrap_text(P, x, y, s, size, color, max_w, true, NULL);
+}
+
+/* The note under step 7's projection. */
+const char *ats_pipe_multi_note(const pctx *P, char *out, size_t n) {
+    snprintf(out, n, "the attention output: %d numbers", P->p->d_model);
+    return out;
+}
+
+/* Width a step's header needs: the numbered title and its two captions (a little slack, so that
+ * rounding never cuts them). */
 static float header_width(const pctx *P, int step) {
     const pgeom *g = &P->g;
     const step_text *t = &P->steps[step];
     float w = 2.0f * 9.0f * g->u + 7.0f * g->u + ats_pipe_measure(P, t->title, g->head_size, true);
     for (int i = 0; i < 2; i++)
         w = fmaxf(w, ats_pipe_measure(P, t->cap[i], g->small_size, t->whatif[i]));
-    return w;
+    return w + 2.0f * g->u;
 }
 
-/* Width a cut vector needs after its cells: an ellipsis and "‖v‖ 12.3". */
-static float trunc_width(const pctx *P, float size) {
-    return 6.0f * P->g.u + ats_pipe_measure(P, "\xE2\x80\xA6", size, false) + 6.0f * P->g.u +
-           ats_pipe_measure(P, "\xE2\x80\x96x\xE2\x80\x96 -00.00", size, false);
+/* Width a cut vector needs after its cells: "… 8 more" and "‖v‖ 12.3", or in a narrow layout
+ * "+8". */
+static float trunc_width(const pctx *P, float size, bool narrow) {
+    if (narrow)
+        return 6.0f * P->g.u + ats_pipe_measure(P, "+000", size, false);
+    return 6.0f * P->g.u + ats_pipe_measure(P, "\xE2\x80\xA6 000 more", size, false) +
+           8.0f * P->g.u + ats_pipe_measure(P, "\xE2\x80\x96wv\xE2\x80\x96 -0.000", size, false);
 }
 
-/* The layout at unit u with at most max_rows rows, in `bands` bands (1 or 2). */
-static void layout(pctx *P, float u, int max_rows, int bands) {
+/* What a layout shows: bands of steps, dimensions of q, k, v written, the token vectors' strip
+ * (narrow halves it), step 7 below the bands rather than beside the last, and rows at most. */
+typedef struct pconf {
+    int bands, nk, max_rows;
+    bool narrow, mh_below;
+    float room; /* the view's width (0: any): step 7 beside the bands narrows to fit it */
+} pconf;
+
+/* The layout at unit u for configuration cf. */
+static void layout(pctx *P, float u, pconf cf) {
     view_ctx *c = P->c;
     const ats_pipeline_data *p = P->p;
     pgeom *g = &P->g;
     prow rows[PIPE_ROWS_MAX];
-    int n_rows = select_rows(c, p, max_rows, rows);
+    int n_rows = select_rows(c, p, cf.max_rows, rows);
     *g = (pgeom){.u = u, .n_rows = n_rows};
     memcpy(g->rows, rows, sizeof rows);
     g->label_size = UI_LABEL_MAX * u;
@@ -280,7 +352,7 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
     g->small_size = UI_SMALL * u;
     g->head_size = UI_TEXT * u;
     g->row_h = 24.0f * u;
-    g->cell_h = 18.0f * u;
+    g->cell_h = 19.0f * u;
     float m = UI_MARGIN * u;
 
     /* the header lines: title, then the badge and the head's caption */
@@ -288,14 +360,12 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
     char cap[256];
     ats_pipe_caption_line(P, cap, sizeof cap);
     g->sub_y = g->title_bottom + 8.0f * u;
-    g->sub_h = P->badge[0] || cap[0] ? 22.0f * u : 0.0f;
+    g->sub_h = P->badge[0] || cap[0] ? 24.0f * u : 0.0f;
     float top = g->sub_y + g->sub_h + 14.0f * u;
 
-    /* the token label column */
-    char s[96], ql[64];
-    ats_pipe_query_label(P, ql, sizeof ql);
-    snprintf(s, sizeof s, "query '%s'", ql);
-    g->wl = ats_pipe_measure(P, s, g->label_size, true);
+    /* the token label column (the query's label sits above it, over the q row) */
+    char s[96];
+    g->wl = ats_pipe_measure(P, "token", g->small_size, false);
     for (int r = 0; r < n_rows; r++) {
         if (g->rows[r].token >= 0) {
             g->wl = fmaxf(g->wl, ats_pipe_measure(P, c->tok.labels[g->rows[r].token], g->label_size,
@@ -305,23 +375,25 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
             g->wl = fmaxf(g->wl, ats_pipe_measure(P, s, g->small_size, false));
         }
     }
-    g->wl = fminf(g->wl, UI_LABEL_WIDTH * u) + 6.0f * u;
+    g->wl = fminf(g->wl, UI_LABEL_WIDTH * u) + 8.0f * u;
 
     /* the columns' widths */
     g->nx = p->d_model <= INPUT_ALL ? p->d_model : INPUT_FIRST;
-    g->cx = clampf(256.0f / (float)g->nx, 2.5f, 10.0f) * u;
-    g->nk = p->d_head <= VEC_ALL ? p->d_head : VEC_FIRST;
-    g->cw = ats_pipe_measure(P, "-0.00", g->value_size, false) + 6.0f * u;
-    g->trunc_w = trunc_width(P, g->value_size);
-    g->num_w = ats_pipe_measure(P, "-000.0", g->value_size, false) + 10.0f * u;
+    g->cx = clampf((cf.narrow ? 128.0f : 256.0f) / (float)g->nx, 1.5f, 10.0f) * u;
+    g->nk = cf.nk < p->d_head ? cf.nk : p->d_head;
+    g->cw = ats_pipe_measure(P, "-.00456", g->value_size, false) + 6.0f * u;
+    g->narrow = cf.narrow;
+    g->trunc_w = trunc_width(P, g->value_size, cf.narrow);
+    g->num_w = ats_pipe_measure(P, "-0.0456", g->value_size, false) + 10.0f * u;
     float num_w = g->num_w + 8.0f * u;
     g->w_col[COL_X] = (float)g->nx * g->cx + (g->nx < p->d_model ? g->trunc_w : 0);
     g->w_col[COL_K] = (float)g->nk * g->cw + (g->nk < p->d_head ? g->trunc_w : 0);
     g->w_col[COL_V] = g->w_col[COL_K];
     g->w_col[COL_SCORE] = num_w;
     g->w_col[COL_SCALED] = num_w;
-    g->w_col[COL_WEIGHT] = 110.0f * u + 8.0f * u +
-                           fmaxf(ats_pipe_measure(P, "0.000", g->value_size, false),
+    g->bar_w = (cf.narrow ? 80.0f : 110.0f) * u;
+    g->w_col[COL_WEIGHT] = g->bar_w + 8.0f * u +
+                           fmaxf(ats_pipe_measure(P, "\xCE\xA3 0.0456", g->value_size, false),
                                  ats_pipe_measure(P, "masked", g->value_size, false));
     g->w_col[COL_WV] = 16.0f * u + g->w_col[COL_K];
     for (int col = 0; col < COL_COUNT; col++) { /* widen a step's last column for its header */
@@ -336,7 +408,7 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
 
     /* the columns' places: one band, or two with the break before step 3 */
     float step_gap = 22.0f * u, x0 = m + g->wl + 14.0f * u, x = x0;
-    g->n_bands = bands;
+    g->n_bands = cf.bands;
     for (int col = 0; col < COL_COUNT; col++) {
         int band = g->n_bands == 2 && col >= COL_SCORE ? 1 : 0;
         if (col > 0 && band != g->band_of[col - 1])
@@ -363,27 +435,31 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
         y += g->band_h[b] + 26.0f * u;
     }
 
-    /* step 7: each head's output as a block of cells, the concatenation, the projection */
+    /* step 7, stacked: each head's output as a block of cells (its name above), the
+     * concatenation, the projection by W_O, each under a caption */
     int H = p->n_head, dh = p->d_head;
-    g->mh_lab_w =
-        8.0f * u + fmaxf(ats_pipe_measure(P, "each head", g->small_size, false),
-                         fmaxf(ats_pipe_measure(P, "concatenated", g->small_size, false),
-                               ats_pipe_measure(P, "\xC3\x97 W_O", g->small_size, false)));
+    g->mh_lab_w = 0;
     g->mh_gap = H > 1 ? clampf(160.0f * u / (float)(H - 1), 1.0f * u, 8.0f * u) : 0;
-    g->mh_cell = clampf(MULTI_CONTENT * u / (float)(H * dh), 0.05f * u, 10.0f * u);
+    float content_max = cf.narrow ? 0.55f * MULTI_CONTENT : MULTI_CONTENT;
+    int last = g->n_bands - 1;
+    float right = g->band_w[last] + (cf.narrow ? 24.0f : 40.0f) * u;
+    if (!cf.mh_below && g->n_bands == 2 && cf.room > 0) /* beside: what is left of the width */
+        content_max = clampf((cf.room - right - m) / u, 0.3f * MULTI_CONTENT, content_max);
+    g->mh_cell = clampf((content_max * u - (float)(H - 1) * g->mh_gap) / (float)(H * dh), 0.05f * u,
+                        10.0f * u);
     g->mh_block_w = (float)dh * g->mh_cell;
     g->mh_proj_w =
-        (float)p->d_model * clampf(MULTI_CONTENT * u / (float)p->d_model, 0.05f * u, 10.0f * u);
+        (float)p->d_model * clampf(content_max * u / (float)p->d_model, 0.05f * u, 10.0f * u);
     float content = fmaxf((float)H * g->mh_block_w + (float)(H - 1) * g->mh_gap, g->mh_proj_w);
-    float mh_w = fmaxf(g->mh_lab_w + content, header_width(P, 7));
-    if (P->badge[0])
-        mh_w = fmaxf(mh_w, ats_pipe_measure(P, MULTI_WHATIF_NOTE, g->small_size, false));
+    float mh_w = fmaxf(content, header_width(P, 7));
+    mh_w = fmaxf(mh_w, ats_pipe_measure(P, "concatenated", g->small_size, false));
     float lh = ats_pipe_line_h(P, g->small_size);
-    float mh_h = g->head_h + 14.0f * u + 3.0f * g->cell_h + 2.0f * 12.0f * u + 3.0f * u + lh +
-                 (P->badge[0] ? 4.0f * u + lh : 0);
-    int last = g->n_bands - 1;
-    float right = g->band_w[last] + 40.0f * u;
-    if (g->n_bands == 2 && right + mh_w + m <= fmaxf(g->band_w[0] + m, BESIDE_MAX * u)) {
+    g->mh_note_lines = wrap_count(P, ats_pipe_multi_note(P, s, sizeof s), g->small_size, mh_w);
+    g->mh_whatif_lines = P->badge[0] ? wrap_count(P, MULTI_WHATIF_NOTE, g->small_size, mh_w) : 0;
+    float mh_h = g->head_h + 3.0f * (lh + g->cell_h + 10.0f * u) + 3.0f * u +
+                 (float)g->mh_note_lines * lh +
+                 (g->mh_whatif_lines ? 4.0f * u + (float)g->mh_whatif_lines * lh : 0);
+    if (!cf.mh_below && g->n_bands == 2) {
         g->mh = (frect){right, g->band_y[last], mh_w, mh_h};
     } else {
         g->mh = (frect){m, y, mh_w, mh_h};
@@ -393,53 +469,133 @@ static void layout(pctx *P, float u, int max_rows, int bands) {
     g->height = fmaxf(y - 26.0f * u, g->mh.y + g->mh.h) + m;
 }
 
-/* The scale at which the layout fits w x h. */
-static float fit_factor(const pctx *P, float w, float h) {
-    return fminf(w / P->g.width, h / P->g.height);
+/* How well a layout shows the step: all its rows first, then more dimensions written, then the
+ * token vectors full width, then fewer bands. */
+static double layout_score(const pctx *P, pconf cf) {
+    int wanted = P->c->tok.n < PIPE_ROWS_MAX ? P->c->tok.n : PIPE_ROWS_MAX;
+    int rows = P->g.n_rows < wanted ? P->g.n_rows : wanted, nk = P->g.nk;
+    return 1e6 * rows + 1e4 * (nk < 6 ? nk : 6) + 1e3 * !cf.narrow + 10.0 * nk +
+           (cf.mh_below ? 0 : 1) - cf.bands;
 }
 
-/* Rows and unit size for `bands` bands in a w x h view: fewer rows while the height, not the
- * width, would shrink the text below 80%. Returns the scale that then fits. */
-static float fit_rows(pctx *P, float w, float h, int bands, int *rows) {
-    float ui = P->c->ui;
-    *rows = PIPE_ROWS_MAX;
-    layout(P, ui, *rows, bands);
-    float fw = w / P->g.width, fh = h / P->g.height;
-    while (fh < fminf(fw, 0.8f) && P->g.n_rows > ROWS_MIN) {
-        *rows = P->g.n_rows - 1;
-        layout(P, ui, *rows, bands);
-        fw = w / P->g.width;
-        fh = h / P->g.height;
+/* Rows for `cf` at unit u that fit height h: fewer rows (down to ROWS_MIN) until it does.
+ * Returns whether it fits. */
+static bool fit_height(pctx *P, float u, pconf *cf, float h) {
+    cf->max_rows = PIPE_ROWS_MAX;
+    layout(P, u, *cf);
+    while (P->g.height > h && P->g.n_rows > ROWS_MIN) {
+        cf->max_rows = P->g.n_rows - 1;
+        layout(P, u, *cf);
     }
-    return fminf(fw, fh);
+    return P->g.height <= h;
 }
 
-/* Lays out for a w x h view (natural size: w = h = 0): one band or two, whichever shows the
- * view larger in w x h (natural size: in a 16:9 screen of 1920 x 1080 at ui scale 1); rows as
- * fit_rows; then everything scaled to fit (natural size: not scaled, every row kept). */
+/* The configuration that shows the most at unit u in w x h, its text at full size: for each
+ * arrangement of bands, the most dimensions that fit the width, then the rows that fit the
+ * height. False when nothing fits at u (then *best is the most compact one). */
+static bool choose(pctx *P, float u, float w, float h, pconf *best) {
+    static const pconf ARRANGE[] = {{1, 0, 0, false, true, 0}, {2, 0, 0, false, false, 0},
+                                    {2, 0, 0, false, true, 0}, {1, 0, 0, true, true, 0},
+                                    {2, 0, 0, true, false, 0}, {2, 0, 0, true, true, 0}};
+    int nk_max = P->p->d_head < VEC_ALL ? P->p->d_head : VEC_ALL;
+    double best_score = -1;
+    *best = (pconf){2, NK_MIN, ROWS_MIN, true, true, 0};
+    for (size_t i = 0; i < sizeof ARRANGE / sizeof ARRANGE[0]; i++) {
+        /* the most dimensions whose layout fits the width once its rows fit the height (fewer
+         * rows can widen the label column: "⋯ 11 keys") */
+        pconf cf = ARRANGE[i];
+        bool fits = false;
+        cf.room = w;
+        for (cf.nk = nk_max; !fits && cf.nk >= (nk_max < NK_MIN ? nk_max : NK_MIN); cf.nk--) {
+            cf.max_rows = PIPE_ROWS_MAX;
+            layout(P, u, cf);
+            if (P->g.width > w)
+                continue;
+            fits = fit_height(P, u, &cf, h) && P->g.width <= w;
+        }
+        if (!fits)
+            continue;
+        cf.nk++; /* the loop stepped past it */
+        double score = layout_score(P, cf);
+        if (score > best_score) {
+            best_score = score;
+            *best = cf;
+        }
+    }
+    return best_score >= 0;
+}
+
+/* The rows configuration cf shows at unit u. */
+static int rows_at(pctx *P, float u, pconf cf) {
+    layout(P, u, cf);
+    return P->g.n_rows;
+}
+
+/* The largest unit in [lo, hi] (to 2%) at which some configuration fits w x h with at least
+ * `rows` rows, and that configuration; 0 when none does at lo. */
+static float largest_unit(pctx *P, float w, float h, float lo, float hi, int rows, pconf *best) {
+    pconf cf;
+    if (!(choose(P, lo, w, h, &cf) && rows_at(P, lo, cf) >= rows))
+        return 0;
+    *best = cf;
+    float ok = lo;
+    while (hi - ok > 0.02f * hi) {
+        float mid = 0.5f * (ok + hi);
+        if (choose(P, mid, w, h, &cf) && rows_at(P, mid, cf) >= rows)
+            ok = mid, *best = cf;
+        else
+            hi = mid;
+    }
+    return ok;
+}
+
+/* Lays out for a w x h view (natural size: w = h = 0). The view's own area: the configuration
+ * that shows the most at the state's ui scale (every text at least UI_SMALL), then everything
+ * scaled up to fill the area (at most 1.6x); a view too small for even the most compact one
+ * scales that down. Natural size (exports): every row and dimension, in one band or two,
+ * whichever fills a 1920 x 1080 screen better. */
 void ats_pipe_fit(pctx *P, float w, float h) {
     float ui = P->c->ui;
-    bool natural = !(h > 0);
-    float tw = natural ? 1920.0f * ui : w, th = natural ? 1080.0f * ui : h;
-    int rows1, rows2;
-    float f1, f2;
-    if (natural) {
-        rows1 = rows2 = PIPE_ROWS_MAX;
-        layout(P, ui, rows1, 1);
-        f1 = fit_factor(P, tw, th);
-        layout(P, ui, rows2, 2);
-        f2 = fit_factor(P, tw, th);
-    } else {
-        f1 = fit_rows(P, tw, th, 1, &rows1);
-        f2 = fit_rows(P, tw, th, 2, &rows2);
-    }
-    int bands = f1 > f2 ? 1 : 2, rows = f1 > f2 ? rows1 : rows2;
-    float f = f1 > f2 ? f1 : f2;
-    if (natural || (f >= 1.0f && f < 1.05f)) {
-        layout(P, ui, rows, bands); /* natural size: keep the exact sizes */
+    if (!(h > 0)) {
+        int nk = P->p->d_head <= VEC_ALL ? P->p->d_head : VEC_FIRST;
+        pconf one = {1, nk, PIPE_ROWS_MAX, false, true, 0};
+        pconf two = {2, nk, PIPE_ROWS_MAX, false, false, 0};
+        layout(P, ui, one);
+        float f1 = fminf(1920.0f * ui / P->g.width, 1080.0f * ui / P->g.height);
+        layout(P, ui, two);
+        float f2 = fminf(1920.0f * ui / P->g.width, 1080.0f * ui / P->g.height);
+        if (f1 > f2)
+            layout(P, ui, one);
         return;
     }
-    layout(P, ui * clampf(f, 0.2f, 1.6f), rows, bands);
+    /* at the state's size when it shows the query and a few keys (ROWS_WANT rows); else the
+     * largest unit, down to the size without presentation scaling, that shows as many rows as
+     * can be (more than at the state's size); else the largest at which anything fits (text
+     * shrinks rather than the steps folding away) */
+    int want = P->c->tok.n < ROWS_WANT ? P->c->tok.n : ROWS_WANT;
+    float base = ui / fmaxf(P->c->st->present_scale, 1.0f), u = ui;
+    pconf cf;
+    bool fits = choose(P, ui, w, h, &cf);
+    if (!fits || rows_at(P, ui, cf) < want) {
+        pconf best;
+        float found = 0;
+        int have = fits ? rows_at(P, ui, cf) : 0;
+        for (int r = want; found == 0 && r > have && r > ROWS_MIN; r--)
+            found = largest_unit(P, w, h, base, ui, r, &best);
+        if (found == 0 && !fits) /* the query alone, as large as fits but legible */
+            found = largest_unit(P, w, h, base, ui, 0, &best);
+        if (found == 0 && !fits) /* too small even for that: smaller text */
+            found = largest_unit(P, w, h, 0.2f * ui, base, 0, &best);
+        if (found > 0)
+            u = found, cf = best, fits = true;
+    }
+    if (!fits)
+        cf.max_rows = ROWS_MIN;
+    layout(P, u, cf);
+    float f = fminf(w / P->g.width, h / P->g.height);
+    if (fits && f < 1.05f)
+        return;
+    layout(P, u * clampf(f, 0.2f, 1.6f), cf);
 }
 
 void ats_pipe_init(pctx *P, view_ctx *c) {

@@ -106,12 +106,13 @@ shot help.png
 xdotool key Escape
 alive "after the replay keys"
 
-# builtin:tiny, offered beside builtin:demo in the panel: its button opens it
+# builtin:tiny, offered beside builtin:demo in the panel (under "Open a model..."): its button
+# opens it
 # (a click is hit-tested against the last frame drawn: under a sanitizer that may still be the
 # help overlay closed just before, so the click is repeated until the title follows)
 BUTTON=$(xdotool getwindowgeometry "$WID" | sed -n 's/.*Geometry: \([0-9]*\)x.*/\1/p')
 for _ in $(seq 5); do
-    xdotool mousemove --window "$WID" $((BUTTON - 82)) 243 click 1
+    xdotool mousemove --window "$WID" $((BUTTON - 82)) 275 click 1
     for _ in $(seq 50); do
         [ "$(xdotool getwindowname "$WID")" = "attnscope - builtin:tiny" ] && break 2
         sleep 0.1

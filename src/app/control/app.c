@@ -120,6 +120,7 @@ void ats_app_free(ats_app *app) {
     ats_latency_free(app->latency);
     ats_ui_free(app->ui);
     ats_samples_free(&app->samples);
+    ats_model_list_free(&app->models);
     pthread_mutex_destroy(&app->export_mu);
     free(app->font_path);
     free(app->tokenizer_path);
@@ -294,6 +295,8 @@ static void on_load(ats_app *app, ats_worker_event *ev, double now_ms) {
         snprintf(msg, sizeof msg, "opened %s (%.0f ms)", app->state.model_name, ev->load_ms);
         ats_app_state_show_banner(&app->state, msg, false, now_ms, 3000);
     }
+    if (!checkpoint && !app->series)
+        ats_model_recent_add(ev->path); /* the picker's "Recent" (builtin: names left out) */
     app->must_post = true;
     ats_app_post_run(app, first ? app->trigger_ms : now_ms);
     if (first && app->compare_model_path) { /* --compare-model: now that the first is in */

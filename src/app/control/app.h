@@ -131,6 +131,8 @@ const ats_latency *ats_app_get_latency(const ats_app *app);
 int ats_app_pipeline_token(const ats_app *app);
 /* The sample sentences of the side panel's menu. */
 const ats_samples *ats_app_get_samples(const ats_app *app);
+/* The model picker's list (filled when it opens). */
+const struct ats_model_list *ats_app_get_models(const ats_app *app);
 /* The training folder open (its checkpoints, losses and head scores), or NULL; the checkpoint
  * shown (-1 without a series); whether F5 is playing through them. */
 const struct ats_series *ats_app_get_series(const ats_app *app);

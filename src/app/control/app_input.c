@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 static bool is_edit_action(ats_action a) {
-    return a >= ATS_ACTION_EDIT_MOVE && a <= ATS_ACTION_EDIT_REDO;
+    return a >= ATS_ACTION_EDIT_MOVE && a <= ATS_ACTION_EDIT_NEWLINE;
 }
 
 /* Reports a rejected edit on the banner; on success posts the new text. */
@@ -50,6 +50,8 @@ static ats_edit_result edit(ats_app *app, ats_action action, int arg, bool shift
         return ats_editor_undo(ed);
     case ATS_ACTION_EDIT_REDO:
         return ats_editor_redo(ed);
+    case ATS_ACTION_EDIT_NEWLINE:
+        return ats_editor_insert(ed, "\n", 1);
     default:
         return ATS_EDIT_UNCHANGED;
     }
@@ -60,6 +62,8 @@ static void escape(ats_app_state *s) {
         s->help_visible = false;
     else if (s->samples_open)
         s->samples_open = false;
+    else if (s->picker_open)
+        s->picker_open = false;
     else if (s->view.locked_token >= 0)
         ats_app_state_unlock(s);
     else
@@ -91,7 +95,7 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
         ats_app_state_set_head(s, s->view.head + 1);
         break;
     case ATS_ACTION_HEAD_SET:
-        ats_app_state_set_head(s, arg);
+        ats_app_state_type_head_digit(s, arg, now_ms);
         break;
     case ATS_ACTION_VIEW_NEXT:
         ats_app_state_step_view(s, 1);
@@ -128,7 +132,19 @@ void ats_app_do(ats_app *app, ats_action action, int arg, bool shift, double now
         ats_editor_close_group(app->editor);
         break;
     case ATS_ACTION_TOGGLE_SPECIAL:
-        s->view.hide_special = !s->view.hide_special;
+        ats_app_state_cycle_special(s);
+        break;
+    case ATS_ACTION_VIEW_FIT:
+        ats_app_state_fit_view(s);
+        break;
+    case ATS_ACTION_PANEL_TOGGLE:
+        ats_app_state_toggle_panel(s, ats_ui_panel_visible(app->ui));
+        break;
+    case ATS_ACTION_STRIP_TOGGLE:
+        ats_app_state_toggle_strip(s);
+        break;
+    case ATS_ACTION_PICKER:
+        ats_app_picker_toggle(app);
         break;
     case ATS_ACTION_EXPORT:
         ats_app_export(app, (ats_export_kind)arg, now_ms, NULL, 0);
@@ -204,6 +220,10 @@ static bool repeats(ats_action a) {
 }
 
 void ats_app_key(ats_app *app, ats_key_event ev, double event_ms) {
+    if (ats_app_picker_key(app, ev, event_ms)) {
+        app->swallow_text = false;
+        return;
+    }
     const ats_binding *b = ats_keymap_lookup(app->state.focus, ev);
     if (b && b->action == ATS_ACTION_PIPELINE_STEP && app->state.view.view != ATS_VIEW_PIPELINE)
         b = NULL; /* elsewhere a space is typed (and takes the keys back to the text box) */
@@ -399,12 +419,32 @@ static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
     case ATS_APP_HIT_HIDE_SPECIAL:
         s->view.hide_special = !s->view.hide_special;
         break;
+    case ATS_APP_HIT_SPECIAL_MODE:
+        s->view.renormalize = hit->index == 1;
+        break;
     case ATS_APP_HIT_COLOR_SCALE:
-        s->view.color_scale = s->view.color_scale == ATS_COLOR_SCALE_AUTO ? ATS_COLOR_SCALE_FIXED
-                                                                          : ATS_COLOR_SCALE_AUTO;
+        ats_app_state_set_color_scale(s, (ats_color_scale)hit->index);
         break;
     case ATS_APP_HIT_THRESHOLD:
         ats_app_state_set_threshold(s, hit->value);
+        break;
+    case ATS_APP_HIT_LINE_CUT:
+        if (hit->index == 1)
+            ats_app_state_set_line_mass(s, s->view.line_mass);
+        else
+            ats_app_state_set_top_k(s, s->view.line_top_k);
+        break;
+    case ATS_APP_HIT_LINE_AMOUNT:
+        ats_app_state_set_line_amount(s, hit->value);
+        break;
+    case ATS_APP_HIT_PANEL_TOGGLE:
+        ats_app_state_toggle_panel(s, ats_ui_panel_visible(app->ui));
+        break;
+    case ATS_APP_HIT_PICKER:
+        ats_app_picker_toggle(app);
+        break;
+    case ATS_APP_HIT_PICKER_ENTRY:
+        ats_app_picker_open_entry(app, hit->index, now_ms);
         break;
     case ATS_APP_HIT_SAMPLES:
         s->samples_open = !s->samples_open;
@@ -481,6 +521,7 @@ static void click_control(ats_app *app, const ats_app_hit *hit, double now_ms) {
         break;
     case ATS_APP_HIT_MENU_OUTSIDE:
         s->samples_open = false;
+        s->picker_open = false;
         break;
     default:
         break;
@@ -494,7 +535,8 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
     app->nav_dx = app->nav_dy = 0;
     app->nav_build = ats_ui_builds(app->ui);
     bool overlay = hit->kind == ATS_APP_HIT_HELP || hit->kind == ATS_APP_HIT_MENU_OUTSIDE ||
-                   hit->kind == ATS_APP_HIT_SAMPLE || hit->kind == ATS_APP_HIT_BANNER;
+                   hit->kind == ATS_APP_HIT_SAMPLE || hit->kind == ATS_APP_HIT_BANNER ||
+                   hit->kind == ATS_APP_HIT_PICKER_ENTRY;
     if (!overlay && hit->kind != ATS_APP_HIT_NONE)
         s->focus = hit->kind == ATS_APP_HIT_TEXT || hit->kind == ATS_APP_HIT_TEXT_OTHER
                        ? ATS_FOCUS_TEXT
@@ -519,6 +561,11 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
     case ATS_APP_HIT_CHIP:
         ats_app_state_click_token(s, hit->index, ATS_SIDE_QUERY);
         break;
+    case ATS_APP_HIT_CELL:
+    case ATS_APP_HIT_VIEWS: /* a double-click fits the heatmap again */
+        if (clicks >= 2)
+            ats_app_state_fit_view(s);
+        break;
     case ATS_APP_HIT_TOKEN:
         ats_app_state_click_token(s, hit->index, (ats_token_side)hit->side);
         break;
@@ -541,9 +588,11 @@ void ats_app_pointer_down(ats_app *app, const ats_app_hit *hit, int clicks, unsi
     app->dirty = true;
 }
 
-/* The view built last, when it is the heatmap that zoom and pan apply to. */
+/* The view built last, when it is the heatmap (zoom and pan) or the lines view (a long text's
+ * rows scroll). */
 static const ats_view *heatmap_view(ats_app *app) {
-    return app->state.view.view == ATS_VIEW_HEATMAP ? ats_ui_view(app->ui) : NULL;
+    ats_view_kind k = app->state.view.view;
+    return k == ATS_VIEW_HEATMAP || k == ATS_VIEW_LINES ? ats_ui_view(app->ui) : NULL;
 }
 
 /* Zoom and pan steps since the last build add up (the render side works from that build). */
@@ -579,6 +628,10 @@ void ats_app_pointer_drag(ats_app *app, const ats_app_hit *hit, float dx, float 
         if (hit->kind == ATS_APP_HIT_THRESHOLD)
             ats_app_state_set_threshold(s, hit->value);
         break;
+    case ATS_APP_HIT_LINE_AMOUNT:
+        if (hit->kind == ATS_APP_HIT_LINE_AMOUNT)
+            ats_app_state_set_line_amount(s, hit->value);
+        break;
     case ATS_APP_HIT_FILTER:
         if (hit->kind == ATS_APP_HIT_FILTER)
             ats_app_set_filter(app, hit->value);
@@ -611,7 +664,11 @@ static bool in_panel(ats_app_hit_kind k) {
     case ATS_APP_HIT_COLORMAP:
     case ATS_APP_HIT_HIDE_SPECIAL:
     case ATS_APP_HIT_COLOR_SCALE:
+    case ATS_APP_HIT_SPECIAL_MODE:
     case ATS_APP_HIT_THRESHOLD:
+    case ATS_APP_HIT_LINE_CUT:
+    case ATS_APP_HIT_LINE_AMOUNT:
+    case ATS_APP_HIT_PICKER:
     case ATS_APP_HIT_SAMPLES:
     case ATS_APP_HIT_EXPORT:
     case ATS_APP_HIT_EXPORT_DIR:
@@ -640,6 +697,12 @@ static bool in_panel(ats_app_hit_kind k) {
 
 void ats_app_wheel(ats_app *app, const ats_app_hit *hit, float dy) {
     ats_app_state *s = &app->state;
+    if (s->picker_open) { /* the list scrolls (the drawing keeps it in range) */
+        int scroll = s->picker_scroll - (int)lroundf(3.0f * dy);
+        s->picker_scroll = scroll < 0 ? 0 : scroll;
+        app->dirty = true;
+        return;
+    }
     if (in_panel(hit->kind) || (hit->kind == ATS_APP_HIT_HEAD_TOGGLE && !hit->in_view)) {
         float max = ats_ui_panel_scroll_max(app->ui);
         float scroll = s->panel_scroll - dy * 48 * s->view.ui_scale;
@@ -654,7 +717,12 @@ void ats_app_wheel(ats_app *app, const ats_app_hit *hit, float dy) {
     if (!view || !isfinite(dy))
         return;
     nav_sync(app);
-    app->nav_zoom *= powf(1.15f, dy);
-    ats_view_zoom(view, &s->view, hit->x, hit->y, app->nav_zoom);
+    if (s->view.view == ATS_VIEW_LINES) { /* three rows a notch */
+        app->nav_dy += dy * 60.0f * s->view.ui_scale;
+        ats_view_pan(view, &s->view, 0, app->nav_dy);
+    } else {
+        app->nav_zoom *= powf(1.15f, dy);
+        ats_view_zoom(view, &s->view, hit->x, hit->y, app->nav_zoom);
+    }
     app->dirty = true;
 }

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "attnscope/rundata.h"
+#include "model_list.h"
 #include "series.h"
 #include "shared_model.h"
 #include "span_map.h"
@@ -71,8 +72,9 @@ struct ats_app {
     uint64_t series_load_seq; /* the load of the checkpoint shown */
     char series_title[256];   /* "run · step 400" */
 
-    ats_ui *ui;          /* draws the window; keeps the last frame's layout and view */
-    ats_samples samples; /* the sample menu */
+    ats_ui *ui;            /* draws the window; keeps the last frame's layout and view */
+    ats_samples samples;   /* the sample menu */
+    ats_model_list models; /* the model picker's list, scanned when it opens */
 
     /* heatmap zoom and pan steps since the last build of the view (render.h's ats_view_zoom
      * and ats_view_pan work from the layout of the last build) */
@@ -131,6 +133,14 @@ void ats_app_series_toggle_play(ats_app *app, double now_ms);
 bool ats_app_series_tick(ats_app *app, double now_ms);
 void ats_app_series_loaded(ats_app *app, uint64_t seq);
 void ats_app_series_free(ats_app *app);
+
+/* The model picker (app_picker.c): Ctrl+O or its button opens it (scanning for models) and
+ * closes it; an entry (or Enter on the selected one) opens that model; Up / Down / PageUp /
+ * PageDown / Home / End move the selection while it is open (true when the key was the
+ * picker's). */
+void ats_app_picker_toggle(ats_app *app);
+void ats_app_picker_open_entry(ats_app *app, int index, double now_ms);
+bool ats_app_picker_key(ats_app *app, ats_key_event ev, double now_ms);
 
 /* The pipeline view (app_pipeline.c): whether the shown run kept the selected layer's details, and
  * its data for the selected layer and head with the what-if switches (free with

@@ -58,6 +58,7 @@ void ats_app_open_path(ats_app *app, const char *path, double now_ms) {
     app->series = s;
     app->series_load_seq = 0;
     app->series_scan_ms = now_ms;
+    ats_model_recent_add(path);                 /* the model picker's "Recent" */
     ats_app_series_show(app, s->n - 1, now_ms); /* the newest: what training has reached */
 }
 

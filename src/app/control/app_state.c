@@ -10,6 +10,7 @@ static int clamp_int(int v, int lo, int hi) {
 
 static void update_ui_scale(ats_app_state *s) {
     s->view.ui_scale = s->device_scale * s->text_scale;
+    s->view.present_scale = s->text_scale;
 }
 
 void ats_app_state_init(ats_app_state *s) {
@@ -20,8 +21,8 @@ void ats_app_state_init(ats_app_state *s) {
         .device_scale = 1.0f,
         .export_dir = ".",
         .whatif = ats_step_opts_default(),
+        .digit_head = -1,
     };
-    s->view.line_threshold = 0.05f; /* hides the haze of near-zero lines */
     ats_analysis_ui_init(&s->analysis);
     update_ui_scale(s);
 }
@@ -103,6 +104,16 @@ void ats_app_state_set_layer(ats_app_state *s, int layer) {
 
 void ats_app_state_set_head(ats_app_state *s, int head) {
     s->view.head = s->n_head ? clamp_int(head, 0, s->n_head - 1) : 0;
+}
+
+void ats_app_state_type_head_digit(ats_app_state *s, int digit, double now_ms) {
+    int head = digit;
+    if (s->digit_head >= 0 && now_ms - s->digit_ms < 1000.0 &&
+        s->digit_head * 10 + digit < s->n_head)
+        head = s->digit_head * 10 + digit;
+    s->digit_head = head;
+    s->digit_ms = now_ms;
+    ats_app_state_set_head(s, head);
 }
 
 bool ats_app_view_available(ats_view_kind view) {
@@ -190,6 +201,61 @@ bool ats_app_state_head_shown(const ats_app_state *s, int head) {
 void ats_app_state_reset_zoom(ats_app_state *s) {
     s->view.zoom = 1.0f;
     s->view.pan_query = s->view.pan_key = 0;
+}
+
+void ats_app_state_fit_view(ats_app_state *s) {
+    ats_app_state_reset_zoom(s);
+}
+
+void ats_app_state_set_top_k(ats_app_state *s, int k) {
+    s->view.line_cut = ATS_LINE_CUT_TOP_K;
+    s->view.line_top_k = clamp_int(k, 1, 20);
+}
+
+void ats_app_state_set_line_mass(ats_app_state *s, float mass) {
+    if (!isfinite(mass))
+        return;
+    s->view.line_cut = ATS_LINE_CUT_MASS;
+    s->view.line_mass = mass < 0.05f ? 0.05f : mass > 1.0f ? 1.0f : mass;
+}
+
+void ats_app_state_set_line_amount(ats_app_state *s, float position) {
+    float t = isfinite(position) ? (position < 0 ? 0 : position > 1 ? 1 : position) : 0;
+    if (s->view.line_cut == ATS_LINE_CUT_MASS)
+        ats_app_state_set_line_mass(s, 0.5f + 0.05f * roundf(t * 10.0f));
+    else
+        ats_app_state_set_top_k(s, 1 + (int)lroundf(t * 9.0f));
+}
+
+float ats_app_line_amount_position(const ats_app_state *s) {
+    float t = s->view.line_cut == ATS_LINE_CUT_MASS ? (s->view.line_mass - 0.5f) / 0.5f
+                                                    : (float)(s->view.line_top_k - 1) / 9.0f;
+    return t < 0 ? 0 : t > 1 ? 1 : t;
+}
+
+void ats_app_state_cycle_special(ats_app_state *s) {
+    ats_view_state *v = &s->view;
+    if (!v->hide_special) {
+        v->hide_special = true;
+        v->renormalize = false;
+    } else if (!v->renormalize) {
+        v->renormalize = true;
+    } else {
+        v->hide_special = v->renormalize = false;
+    }
+}
+
+void ats_app_state_set_color_scale(ats_app_state *s, ats_color_scale scale) {
+    if ((unsigned)scale < ATS_COLOR_SCALE_COUNT)
+        s->view.color_scale = scale;
+}
+
+void ats_app_state_toggle_panel(ats_app_state *s, bool visible) {
+    s->panel = visible ? ATS_PANEL_HIDDEN : ATS_PANEL_SHOWN;
+}
+
+void ats_app_state_toggle_strip(ats_app_state *s) {
+    s->strip_hidden = !s->strip_hidden;
 }
 
 void ats_app_state_set_threshold(ats_app_state *s, float threshold) {

@@ -30,6 +30,14 @@ typedef struct ats_app_timings {
     double draw_ms; /* the last frame's */
 } ats_app_timings;
 
+/* The side panel: AUTO shows it unless presentation size leaves the views too narrow (the
+ * window's layout decides, ui.h); F9 makes it SHOWN or HIDDEN (projector mode). */
+typedef enum ats_panel_mode {
+    ATS_PANEL_AUTO,
+    ATS_PANEL_SHOWN,
+    ATS_PANEL_HIDDEN,
+} ats_panel_mode;
+
 typedef struct ats_app_state {
     /* What the views draw and an export writes: view kind, layer, head, hovered and locked
      * token, hovered cell and thumbnail, heatmap zoom and pan, lines threshold and head toggles,
@@ -58,8 +66,15 @@ typedef struct ats_app_state {
     char preedit[128];  /* text an input method is composing, drawn at the cursor ("" none) */
     int preedit_cursor; /* byte offset of the composition's cursor in preedit */
     int n_tokens;       /* of the run shown; hover and lock stay below it */
-    float text_scale;   /* presentation mode (Ctrl+plus/minus); 1 normal */
+    float text_scale;   /* presentation size (Ctrl+plus/minus); 1 normal; also view.present_scale */
     float device_scale; /* device pixels per window point (HiDPI); set by the shell */
+    ats_panel_mode panel; /* the side panel: shown, hidden (projector mode, F9), or automatic */
+    bool strip_hidden;    /* the token strip hidden (Shift+F9) */
+    bool picker_open;     /* the model picker (Ctrl+O) */
+    int picker_scroll;    /* its first entry shown */
+    int picker_sel;       /* its entry Up / Down / Enter act on */
+    int digit_head;       /* views: the head number being typed (two digits reach 10 and up) */
+    double digit_ms;      /* when its last digit came */
     bool fullscreen;
     bool help_visible;
     bool samples_open;     /* the sample-sentence menu */
@@ -105,6 +120,9 @@ void ats_app_state_set_tokens(ats_app_state *s, int n_tokens);
 
 void ats_app_state_set_layer(ats_app_state *s, int layer); /* clamped */
 void ats_app_state_set_head(ats_app_state *s, int head);   /* clamped */
+/* A digit typed in the views at now_ms: head `digit`, or with a digit typed within a second
+ * before, the two-digit head they make when the model has it ("1" then "2": head 12). */
+void ats_app_state_type_head_digit(ats_app_state *s, int digit, double now_ms);
 /* The views the window offers (the pipeline view once its data can be made). */
 bool ats_app_view_available(ats_view_kind view);
 void ats_app_state_set_view(ats_app_state *s, ats_view_kind view); /* ignored when unavailable */
@@ -134,8 +152,28 @@ void ats_app_state_show_all_heads(ats_app_state *s, bool shown);
 bool ats_app_state_head_shown(const ats_app_state *s, int head);
 
 void ats_app_state_reset_zoom(ats_app_state *s);
+/* Home or a double-click: the heatmap fits every token again, the lines view goes back to the
+ * first rows of a long text. */
+void ats_app_state_fit_view(ats_app_state *s);
 void ats_app_state_set_threshold(ats_app_state *s, float threshold); /* clamped to [0, 1] */
+/* Lines view: the top k keys of each query (k in [1, 20]), or the strongest keys up to a share of
+ * each row (mass in [0.05, 1]). */
+void ats_app_state_set_top_k(ats_app_state *s, int k);
+void ats_app_state_set_line_mass(ats_app_state *s, float mass);
+/* The lines slider at `position` in [0, 1]: k from 1 to 10, or the mass from 50% to 100% in
+ * steps of 5%, whichever cut is chosen; and where the slider's knob stands. */
+void ats_app_state_set_line_amount(ats_app_state *s, float position);
+float ats_app_line_amount_position(const ats_app_state *s);
+/* Ctrl+H: special tokens shown -> hidden with their weight shown apart -> hidden with the rows
+ * renormalized -> shown. */
+void ats_app_state_cycle_special(ats_app_state *s);
 void ats_app_state_set_colormap(ats_app_state *s, ats_colormap map); /* ignored when unknown */
+void ats_app_state_set_color_scale(ats_app_state *s,
+                                   ats_color_scale scale); /* ignored if unknown */
+/* F9 / Shift+F9: the side panel hidden or shown (`visible`: whether it shows now), the token
+ * strip hidden or shown. */
+void ats_app_state_toggle_panel(ats_app_state *s, bool visible);
+void ats_app_state_toggle_strip(ats_app_state *s);
 /* Ctrl+plus / minus: steps of 1.25x within [ATS_TEXT_SCALE_MIN, ATS_TEXT_SCALE_MAX]. */
 void ats_app_state_scale_text(ats_app_state *s, int steps);
 void ats_app_state_reset_text_scale(ats_app_state *s);

@@ -54,17 +54,36 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
         s = ats_view_build(view, st, &d, font, (float)w, (float)h, err);
     ats_meta meta;
     ats_meta_for_view(&meta, st, &d);
-    const ats_dl *dl = ats_view_display_list(view);
+    const ats_dl *shown = ats_view_display_list(view);
     ats_dl *composite = NULL; /* a comparison: A, B and A - B as the window shows them */
     if (s == ATS_OK && app->state.analysis.compare && ats_dl_new(1, 1, &composite) == ATS_OK &&
         ats_ui_compose(app->ui, composite)) {
-        dl = composite;
+        shown = composite;
         ats_meta_add(&meta, "Compare", "text A, text B and A \xE2\x88\x92 B side by side");
     }
-    if (s == ATS_OK && kind == ATS_EXPORT_SVG)
+    /* the figure as shown, without the blank the views area had around it: the SVG from the
+     * list moved to it, the PNG cut from the canvas (so its pixels are the window's) */
+    float margin = 16.0f * st->ui_scale;
+    int cx, cy, cw, ch;
+    ats_dl_trim_rect(shown, font, margin, &cx, &cy, &cw, &ch);
+    ats_dl *dl = NULL;
+    if (s == ATS_OK && kind == ATS_EXPORT_SVG && ats_dl_trimmed(shown, font, margin, &dl) != ATS_OK)
+        s = ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    if (s == ATS_OK && kind == ATS_EXPORT_SVG) {
         s = ats_svg_encode(dl, ats_font_family(font), &meta, 1.0f, (char **)bytes, len, err);
-    else if (s == ATS_OK)
-        s = ats_export_png_encode(dl, font, 1.0f, &meta, bytes, len, err);
+    } else if (s == ATS_OK) {
+        w = (int)ats_dl_width(shown);
+        h = (int)ats_dl_height(shown);
+        ats_canvas c = ats_canvas_make(calloc((size_t)w * (size_t)h, 4), w, h, w * 4);
+        s = c.pixels ? ats_render_draw(&c, shown, font, 1.0f, err) : ATS_ERR_NOMEM;
+        ats_canvas crop = ats_canvas_sub(c, cx, cy, cw, ch);
+        if (s == ATS_OK)
+            s = ats_png_encode(&crop, &meta, bytes, len, err);
+        free(c.pixels);
+        if (s == ATS_ERR_NOMEM)
+            ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    }
+    ats_dl_free(dl);
     ats_run_pipeline_free(&pipe);
     ats_view_free(view);
     ats_dl_free(composite);
@@ -122,9 +141,28 @@ typedef struct data_job {
     ats_attn_kind kind; /* T5: the attention shown, for the CSV */
     bool seq2seq;
     int layer, head;
+    bool pipeline;          /* the pipeline view: its numbers too */
+    int token;              /* its query token */
+    ats_step_opts what_if;  /* its what-if switches */
     ats_dump_extras extras; /* what the window shows beyond the attention (aggregate, ...) */
     char dir[1024];
 } data_job;
+
+/* The pipeline view's numbers: steps 1 to 7 of the head for the query token, with the what-if
+ * switches, as JSON into m. */
+static ats_status write_pipeline(const data_job *job, membuf *m, ats_error *err) {
+    const ats_model *model = ats_shared_model_get(job->model);
+    const ats_run *run = ats_run_of_kind(job->run, job->kind);
+    ats_run_pipeline pipe = {0};
+    ats_status s = run ? ats_run_pipeline_make(&pipe, model, run, job->layer, job->head, job->token,
+                                               &job->what_if, err)
+                       : ATS_ERR_ARG;
+    if (s == ATS_OK)
+        s = ats_pipeline_write_json(m->f, model, run, job->text, job->text_len, &pipe.data,
+                                    &job->what_if, err);
+    ats_run_pipeline_free(&pipe);
+    return s;
+}
 
 static ats_status write_data(const data_job *job, char *path, size_t path_size, ats_error *err) {
     const ats_model *model = ats_shared_model_get(job->model);
@@ -137,9 +175,10 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
                  "the text has %d tokens but the model's context is %d: only the first %d ran",
                  ats_run_n_tokens(run) + ats_run_dropped_tokens(run), c->context,
                  ats_run_n_tokens(run));
-    membuf m[3];
+    membuf m[4];
     bool ok = true;
-    for (int i = 0; i < 3; i++)
+    int n_files = job->pipeline ? 4 : 3;
+    for (int i = 0; i < n_files; i++)
         ok = mem_open(&m[i]) && ok;
     ats_status s = ok ? ATS_OK : ATS_ERR_NOMEM;
     const ats_model_config *dc = ats_model_get_decoder_config(model);
@@ -159,21 +198,26 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
         if (s == ATS_OK)
             s = ats_dump_write_csv(m[2].f, run, job->layer, job->head, err);
     }
-    for (int i = 0; i < 3; i++)
+    if (s == ATS_OK && job->pipeline)
+        s = write_pipeline(job, &m[3], err);
+    for (int i = 0; i < n_files; i++)
         ok = mem_close(&m[i]) && ok;
     if (s == ATS_OK && !ok)
         s = ATS_ERR_NOMEM;
     if (s == ATS_OK) {
-        char csv[48];
+        char csv[48], pipe[64];
         snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
-        ats_out_file files[3] = {{".json", m[0].data, m[0].len},
+        snprintf(pipe, sizeof pipe, "-pipeline-L%dH%dT%d.json", job->layer, job->head, job->token);
+        ats_out_file files[4] = {{".json", m[0].data, m[0].len},
                                  {dc ? ".npz" : ".npy", m[1].data, m[1].len},
-                                 {csv, m[2].data, m[2].len}};
-        s = ats_export_files_write(job->dir, "attnscope-run", files, 3, path, path_size, NULL, err);
+                                 {csv, m[2].data, m[2].len},
+                                 {pipe, job->pipeline ? m[3].data : NULL, m[3].len}};
+        s = ats_export_files_write(job->dir, "attnscope-run", files, n_files, path, path_size, NULL,
+                                   err);
     } else if (s == ATS_ERR_NOMEM && !err->message[0]) {
         ats_fail(err, ATS_ERR_NOMEM, "out of memory");
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < n_files; i++)
         free(m[i].data);
     return s;
 }
@@ -184,7 +228,11 @@ static void *data_thread(void *arg) {
     char path[4096] = "", msg[1200];
     ats_error err = {0};
     ats_status s = write_data(job, path, sizeof path, &err);
-    if (s == ATS_OK) /* ".../attnscope-run-004.json": the NPY and CSV share its number */
+    if (s == ATS_OK && job->pipeline) /* the pipeline's steps with the others */
+        snprintf(msg, sizeof msg, "saved %.*s.json, %s, -L%dH%d.csv and -pipeline-L%dH%dT%d.json",
+                 (int)strlen(path) - 5, path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head,
+                 job->layer, job->head, job->token);
+    else if (s == ATS_OK) /* ".../attnscope-run-004.json": the NPY and CSV share its number */
         snprintf(msg, sizeof msg, "saved %.*s.json, %s and -L%dH%d.csv", (int)strlen(path) - 5,
                  path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head);
     else
@@ -242,6 +290,10 @@ static ats_status start_data_export(ats_app *app, double now_ms) {
                       .seq2seq = app->state.seq2seq,
                       .layer = app->state.view.layer,
                       .head = app->state.view.head,
+                      .pipeline = app->state.view.view == ATS_VIEW_PIPELINE &&
+                                  ats_app_run_has_detail(app, app->state.view.layer),
+                      .token = ats_app_pipeline_token(app),
+                      .what_if = app->state.whatif,
                       .extras = export_extras(app)};
     if (app->run_target && !(job->target = malloc(app->run_target_len + 1))) {
         ats_run_free(job->run);

@@ -2,18 +2,22 @@
  * text become actions, through one table that the help overlay also lists.
  *
  * Focus. The text box has the keyboard at start, so a person can type at once. Keys that mean
- * nothing to a one-line text box work in both foci: Up/Down (layer), Tab/Shift+Tab (view), F1,
- * F11, Ctrl+plus/minus/0, Ctrl+Q, Ctrl+S / Ctrl+Shift+S / Ctrl+E (export), Ctrl+H (special
- * tokens), and the editing keys (Backspace, Delete, Home/End, Ctrl+A/C/V/
- * X/Z/Y). The keys that mean different things depend on the focus:
- *   - text box: Left/Right move the cursor; digits and '?' are typed; Enter or Esc hands the
- *     keyboard to the views (Esc first closes the help overlay or unlocks a locked token);
- *   - views:    Left/Right change the head; typed 0-9 pick head 0-9 (heads count from 0, on screen
- *     as in the command line and the exported files); a typed '?' toggles the help; Enter, a
- *     click in the text box, or typing any other character hands the keyboard back to the text
- *     box (the character is inserted, so no keystroke is lost).
+ * nothing to a text box work in both foci: Up/Down (layer), Tab/Shift+Tab (view), F1, F9, F11,
+ * Ctrl+plus/minus/0, Ctrl+O, Ctrl+Q, Ctrl+S / Ctrl+Shift+S / Ctrl+E (export), Ctrl+H (special
+ * tokens), and the editing keys (Backspace, Delete, Ctrl+Home/End, Ctrl+A/C/V/X/Z/Y). The keys
+ * that mean different things depend on the focus:
+ *   - text box: Left/Right move the cursor, Home/End to the line's start or end; Enter starts a
+ *     new line; digits and '?' are typed; Esc or Ctrl+Enter hands the keyboard to the views (Esc
+ *     first closes the help overlay, a menu, or unlocks a locked token);
+ *   - views:    Left/Right change the head; typed digits pick a head (heads count from 0, on
+ *     screen as in the command line and the exported files; two digits typed within a second
+ *     pick head 10 and up); Home fits the heatmap (or goes back to a long text's first rows); a
+ *     typed '?' toggles the help; Enter, a click in the text box, or typing any other character
+ *     hands the keyboard back to the text box (the character is inserted, so no keystroke is
+ *     lost).
  * A click in a view gives the views the keyboard. Digits and '?' come from typed text rather
- * than key codes, so they follow the keyboard layout. */
+ * than key codes, so they follow the keyboard layout. The status bar says which part has the
+ * keyboard and which key hands it over. */
 #ifndef ATS_APP_KEYMAP_H
 #define ATS_APP_KEYMAP_H
 
@@ -36,6 +40,7 @@ typedef enum ats_key {
     ATS_KEY_SPACE, /* bound only in the pipeline view (with the views focused); else typed */
     ATS_KEY_F1,
     ATS_KEY_F5,
+    ATS_KEY_F9,
     ATS_KEY_F11,
     ATS_KEY_PAGE_UP,
     ATS_KEY_PAGE_DOWN,
@@ -50,6 +55,7 @@ typedef enum ats_key {
     ATS_KEY_G, /* with Ctrl: generate the target (encoder-decoder models) */
     ATS_KEY_H,
     ATS_KEY_K, /* with Ctrl: encoder / decoder / cross attention */
+    ATS_KEY_O, /* with Ctrl: the model picker */
     ATS_KEY_M, /* with Ctrl: the metric on the grid's heads */
     ATS_KEY_N, /* with Ctrl: generate the next token (Shift: sampled) */
     ATS_KEY_Q,
@@ -105,6 +111,10 @@ typedef enum ats_action {
     ATS_ACTION_GENERATE,       /* encoder-decoder models: fill the target with greedy tokens */
     ATS_ACTION_CHECKPOINT,     /* arg: +1 next training checkpoint, -1 previous */
     ATS_ACTION_REPLAY,         /* play / pause the training checkpoints */
+    ATS_ACTION_VIEW_FIT,       /* fit the heatmap again; a long text's lines back to the start */
+    ATS_ACTION_PANEL_TOGGLE,   /* hide / show the side panel (projector mode) */
+    ATS_ACTION_STRIP_TOGGLE,   /* hide / show the token strip */
+    ATS_ACTION_PICKER,         /* open / close the model picker */
     ATS_ACTION_NEXT_TOKEN,     /* arg 0: append the most probable next token; 1: a sampled one */
     ATS_ACTION_VALUE_WEIGHTED, /* value-weighted attention on / off */
     ATS_ACTION_ABLATE,         /* arg 0: the selected head off / on; 1: every head back on */
@@ -119,6 +129,7 @@ typedef enum ats_action {
     ATS_ACTION_EDIT_PASTE,
     ATS_ACTION_EDIT_UNDO,
     ATS_ACTION_EDIT_REDO,
+    ATS_ACTION_EDIT_NEWLINE, /* Enter in the text box: a line break */
 } ats_action;
 
 typedef struct ats_binding {
@@ -135,7 +146,7 @@ typedef struct ats_binding {
 
 /* The binding for a key in this focus, or NULL when the key is not bound there. */
 const ats_binding *ats_keymap_lookup(ats_focus focus, ats_key_event ev);
-/* The binding for typed text in this focus (views: "1".."9", "?"), or NULL. */
+/* The binding for typed text in this focus (views: "0".."9", "?"), or NULL. */
 const ats_binding *ats_keymap_text(ats_focus focus, const char *utf8);
 /* Every binding, in the order the help overlay lists them. */
 const ats_binding *ats_keymap_table(size_t *count);

@@ -14,6 +14,7 @@ static const help_row MOUSE[] = {
     {"hover a token", "highlight it everywhere"},
     {"click a token", "lock it; click again or Esc to unlock"},
     {"wheel / drag on heatmap", "zoom around the pointer / pan"},
+    {"double-click heatmap", "fit it again"},
     {"click a grid thumbnail", "open that head in the heatmap"},
     {"Shift+click a thumbnail", "switch that head off / on"},
     {"click a predicted token", "append it to the text"},

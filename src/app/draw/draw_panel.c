@@ -1,9 +1,10 @@
-/* The side panel, top to bottom: the model and its shape, the built-in models, a training
- * folder's replay (draw_panel_training.c), the view tabs, the layer and head
- * selectors (in the lines view: a toggle per head with all / none), the demo head's caption (in
- * the pipeline view: its steps and what-ifs instead), the colormaps, the options (hide special
- * tokens; the lines threshold), and the export buttons with the export folder. It scrolls with
- * the wheel when it is taller than the window. */
+/* The side panel, top to bottom: the model and its shape (with the model picker's button and the
+ * button that hides the panel), the built-in models, a training folder's replay
+ * (draw_panel_training.c), the view tabs, the layer and head selectors (in the lines view: a
+ * toggle per head with all / none), the demo head's caption (in the pipeline view: its steps and
+ * what-ifs instead), the colormaps, the colour scale, the special tokens, the lines' cut, and the
+ * export buttons with the export folder. It scrolls with the wheel when it is taller than the
+ * window. Every label wraps rather than being cut. */
 #include "panel_internal.h"
 
 #include <stdio.h>
@@ -16,30 +17,40 @@ static void model_section(pane *pn) {
     float u = pn->u, line = 19 * u;
     paint *p = pn->p;
     ats_pane_heading(pn, "MODEL");
+    /* at the heading's right: hide the panel (F9) */
+    float hw = ats_paint_measure(p, "Hide  F9", UI_SMALL_SIZE * u, false) + 16 * u;
+    frect hide = {pn->x + pn->w - hw, pn->y - 24 * u, hw, 22 * u};
+    bool hov = ats_pane_hovered(pn, ATS_APP_HIT_PANEL_TOGGLE, 0);
+    ats_paint_rect(p, hide, 5 * u, hov ? UI_HOVER : UI_BG);
+    ats_paint_text(p, hide.x + 0.5f * hide.w, hide.y + 0.5f * hide.h, "Hide  F9", UI_SMALL_SIZE * u,
+                   UI_INK, ATS_ALIGN_CENTER, ATS_VALIGN_MIDDLE, false, 0);
+    ats_pane_region(pn, hide, (ats_app_hit){.kind = ATS_APP_HIT_PANEL_TOGGLE});
     ats_paint_text(p, pn->x, pn->y, s->model_name[0] ? s->model_name : "none yet", 17 * u, UI_INK,
                    ATS_ALIGN_START, ATS_VALIGN_TOP, true, pn->w);
     pn->y += 25 * u;
     char buf[256];
     if (s->n_layer > 0) {
         snprintf(buf, sizeof buf, "%s \xC2\xB7 %s", s->model_arch, s->model_format);
-        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-                       ATS_VALIGN_TOP, false, pn->w);
-        pn->y += line;
+        pn->y += ats_paint_wrapped(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, pn->w,
+                                   line, 3, false); /* wrapped, never cut */
         snprintf(buf, sizeof buf, "%d layer%s \xC2\xB7 %d head%s \xC2\xB7 %d KV head%s", s->n_layer,
                  s->n_layer == 1 ? "" : "s", s->n_head, s->n_head == 1 ? "" : "s", s->n_kv_head,
                  s->n_kv_head == 1 ? "" : "s");
-        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-                       ATS_VALIGN_TOP, false, pn->w);
-        pn->y += line;
+        pn->y += ats_paint_wrapped(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, pn->w,
+                                   line, 3, false); /* wrapped, never cut */
         snprintf(buf, sizeof buf, "d_model %d \xC2\xB7 d_head %d \xC2\xB7 %s", s->d_model,
                  s->d_head,
                  s->seq2seq  ? "encoder-decoder"
                  : s->causal ? "causal"
                              : "bidirectional");
-        ats_paint_text(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, ATS_ALIGN_START,
-                       ATS_VALIGN_TOP, false, pn->w);
-        pn->y += line;
+        pn->y += ats_paint_wrapped(p, pn->x, pn->y, buf, UI_SMALL_SIZE * u + u, UI_MUTED, pn->w,
+                                   line, 3, false); /* wrapped, never cut */
     }
+    frect open = {pn->x, pn->y + 2 * u, pn->w, 30 * u};
+    ats_pane_button(pn, open, "Open a model\xE2\x80\xA6  (Ctrl+O)", s->picker_open,
+                    ats_pane_hovered(pn, ATS_APP_HIT_PICKER, 0),
+                    (ats_app_hit){.kind = ATS_APP_HIT_PICKER});
+    pn->y += 36 * u;
     if (s->loading) {
         const char *name = strrchr(s->loading_path, '/');
         name = name && name[1] ? name + 1 : s->loading_path;
@@ -66,9 +77,9 @@ static void kind_section(pane *pn) {
     static const char *const WHAT[ATS_ATTN_COUNT] = {
         "source tokens attend to source tokens", "target tokens attend to earlier target tokens",
         "target tokens (queries) attend to source tokens (keys)"};
-    ats_paint_text(pn->p, pn->x, pn->y, WHAT[s->attn_kind], UI_SMALL_SIZE * u, UI_MUTED,
-                   ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
-    pn->y += 18 * u;
+    pn->y += ats_paint_wrapped(pn->p, pn->x, pn->y, WHAT[s->attn_kind], UI_SMALL_SIZE * u, UI_MUTED,
+                               pn->w, 16 * u, 3, false) +
+             2 * u;
     frect g = {pn->x, pn->y, pn->w, bh};
     ats_pane_button(pn, g, "Generate the target  (Ctrl+G)", false,
                     ats_pane_hovered(pn, ATS_APP_HIT_GENERATE, 0),
@@ -230,12 +241,13 @@ static void caption(pane *pn) {
 }
 
 static void colormaps(pane *pn) {
-    static const ats_colormap MAPS[4] = {ATS_COLORMAP_VIRIDIS, ATS_COLORMAP_MAGMA,
-                                         ATS_COLORMAP_CIVIDIS, ATS_COLORMAP_GREYS};
-    float u = pn->u, gap = 6 * u, w = (pn->w - 3 * gap) / 4, h = 42 * u;
+    static const ats_colormap MAPS[5] = {ATS_COLORMAP_VIRIDIS, ATS_COLORMAP_MAGMA,
+                                         ATS_COLORMAP_CIVIDIS, ATS_COLORMAP_GREYS,
+                                         ATS_COLORMAP_COOLWARM};
+    float u = pn->u, gap = 6 * u, w = (pn->w - 2 * gap) / 3, h = 42 * u;
     ats_pane_heading(pn, "COLORMAP");
-    for (int i = 0; i < 4; i++) {
-        frect r = {pn->x + (float)i * (w + gap), pn->y, w, h};
+    for (int i = 0; i < 5; i++) {
+        frect r = {pn->x + (float)(i % 3) * (w + gap), pn->y + (float)(i / 3) * (h + gap), w, h};
         bool on = pn->s->view.colormap == MAPS[i];
         if (on || ats_pane_hovered(pn, ATS_APP_HIT_COLORMAP, (int)MAPS[i]))
             ats_paint_rect(pn->p, r, 6 * u, on ? UI_ACCENT_SOFT : UI_HOVER);
@@ -255,18 +267,69 @@ static void colormaps(pane *pn) {
                        ATS_VALIGN_BOTTOM, on, r.w - 4 * u);
         ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_COLORMAP, .index = (int)MAPS[i]});
     }
-    pn->y += h;
+    pn->y += 2 * h + gap;
+    if (ats_colormap_is_diverging(pn->s->view.colormap))
+        ats_pane_note(pn, "coolwarm is diverging: blue below zero, red above (the pipeline's "
+                          "signed numbers); weights use its red half");
 }
 
-static void threshold_slider(pane *pn) {
-    float u = pn->u, t = pn->s->view.line_threshold;
-    char label[64];
-    snprintf(label, sizeof label, "Hide lines weaker than %.2f", (double)t);
-    pn->y += 8 * u;
-    ats_paint_text(pn->p, pn->x, pn->y, label, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
-                   false, pn->w);
-    pn->y += 22 * u;
-    ats_pane_slider(pn, t, ATS_APP_HIT_THRESHOLD, false);
+/* Which weights the colours span, and in words what the chosen scale does. */
+static void color_scales(pane *pn) {
+    static const char *const NAMES[ATS_COLOR_SCALE_COUNT] = {"0 to 1", "auto", "min\xE2\x80\x93max",
+                                                             "per row", "skip 1st"};
+    static const char *const HELP[ATS_COLOR_SCALE_COUNT] = {
+        "Colours span weights 0 to 1: a colour means the same in every head.",
+        "Colours span 0 to the head's largest weight, so a nearly uniform head shows its "
+        "structure.",
+        "Colours span the head's smallest to its largest weight.",
+        "Each row is coloured 0 to its own largest weight: where each token looks most.",
+        "Colours span 0 to the largest weight off the first row and column, which often take "
+        "most of the weight."};
+    const ats_app_state *s = pn->s;
+    ats_pane_heading(pn, "COLOUR SCALE");
+    ats_pane_choices(pn, NAMES, ATS_COLOR_SCALE_COUNT, 3, (int)s->view.color_scale,
+                     ATS_APP_HIT_COLOR_SCALE, NULL);
+    ats_color_scale cs = (unsigned)s->view.color_scale < ATS_COLOR_SCALE_COUNT
+                             ? s->view.color_scale
+                             : ATS_COLOR_SCALE_FIXED;
+    ats_pane_note(pn, HELP[cs]);
+}
+
+/* Special tokens shown or hidden, and with them hidden what becomes of their weight. */
+static void special_tokens(pane *pn) {
+    const ats_app_state *s = pn->s;
+    ats_pane_checkbox(pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
+                      (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
+    if (!s->view.hide_special)
+        return;
+    static const char *const NAMES[2] = {"weight apart", "renormalize"};
+    pn->y += 4 * pn->u;
+    ats_pane_choices(pn, NAMES, 2, 2, s->view.renormalize ? 1 : 0, ATS_APP_HIT_SPECIAL_MODE, NULL);
+    ats_pane_note(pn, s->view.renormalize
+                          ? "Each row is divided by the weight left, so it sums to 1 again "
+                            "(the views say so)."
+                          : "Their weight is left out; the heatmap shows it in a column of its "
+                            "own.");
+}
+
+/* Lines view: the top k keys of each query, or the strongest keys up to a share of its row. */
+static void line_cut(pane *pn) {
+    const ats_app_state *s = pn->s;
+    static const char *const NAMES[2] = {"top k", "share of row"};
+    ats_pane_heading(pn, "LINES DRAWN");
+    bool mass = s->view.line_cut == ATS_LINE_CUT_MASS;
+    ats_pane_choices(pn, NAMES, 2, 2, mass ? 1 : 0, ATS_APP_HIT_LINE_CUT, NULL);
+    char label[96];
+    if (mass)
+        snprintf(label, sizeof label, "The strongest keys of each query up to %.0f%% of its row",
+                 100.0 * s->view.line_mass);
+    else if (s->view.line_top_k == 1)
+        snprintf(label, sizeof label, "The strongest key of each query");
+    else
+        snprintf(label, sizeof label, "The %d strongest keys of each query", s->view.line_top_k);
+    ats_pane_note(pn, label);
+    pn->y += 4 * pn->u;
+    ats_pane_slider(pn, ats_app_line_amount_position(s), ATS_APP_HIT_LINE_AMOUNT, false);
 }
 
 /* The folder's path, cut at the front ("…/exports/figures") when it is too wide. */
@@ -343,18 +406,31 @@ void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel) {
         caption(&pn); /* the pipeline view writes the caption under its own title */
     ats_pane_analysis(&pn);
     colormaps(&pn);
-    ats_pane_heading(&pn, "OPTIONS");
-    ats_pane_checkbox(&pn, "Hide special tokens  (Ctrl+H)", s->view.hide_special,
-                      (ats_app_hit){.kind = ATS_APP_HIT_HIDE_SPECIAL});
-    /* near-uniform heads are one flat colour on 0..1; 0..max shows their structure */
-    if (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_GRID)
-        ats_pane_checkbox(&pn, "Colours up to the head's largest weight",
-                          s->view.color_scale == ATS_COLOR_SCALE_AUTO,
-                          (ats_app_hit){.kind = ATS_APP_HIT_COLOR_SCALE});
+    /* the scale of the views whose colours stand for weights (the lines: one head's) */
+    if (s->view.view == ATS_VIEW_HEATMAP || s->view.view == ATS_VIEW_GRID ||
+        s->view.view == ATS_VIEW_LINES)
+        color_scales(&pn);
     if (s->view.view == ATS_VIEW_LINES)
-        threshold_slider(&pn);
+        line_cut(&pn);
+    ats_pane_heading(&pn, "SPECIAL TOKENS");
+    special_tokens(&pn);
     export_section(&pn);
     ats_pane_analysis_switches(&pn);
     ats_paint_unclip(p);
     ui->panel_content_h = pn.y - top + pad;
+}
+
+void ats_panel_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect views) {
+    const ats_app_state *s = ats_app_get_state(app);
+    float u = p->u, size = UI_SMALL_SIZE * u + u;
+    const char *label = "\xE2\x98\xB0  Panel  F9";
+    float w = ats_paint_measure(p, label, size, false) + 20 * u, h = 28 * u;
+    frect r = {views.x + views.w - w - 8 * u, views.y + 8 * u, w, h};
+    bool hov = s->hover_control == ATS_APP_HIT_PANEL_TOGGLE;
+    ats_paint_rect(p, (frect){r.x, r.y + u, r.w, r.h}, 6 * u, (ats_rgba){0, 0, 0, 25});
+    ats_paint_rect(p, r, 6 * u, hov ? UI_HOVER : UI_BG);
+    ats_paint_outline(p, r, fmaxf(u, 1), 6 * u, UI_BORDER);
+    ats_paint_text(p, r.x + 0.5f * r.w, r.y + 0.5f * r.h, label, size, UI_INK, ATS_ALIGN_CENTER,
+                   ATS_VALIGN_MIDDLE, false, 0);
+    ats_ui_region(ui, r, (ats_app_hit){.kind = ATS_APP_HIT_PANEL_TOGGLE});
 }

@@ -23,8 +23,14 @@ typedef enum ats_app_hit_kind {
                                  ATS_HIT_NO_HEADS */
     ATS_APP_HIT_COLORMAP,     /* a colormap choice; index: ats_colormap */
     ATS_APP_HIT_HIDE_SPECIAL, /* the hide-special-tokens toggle */
-    ATS_APP_HIT_COLOR_SCALE,  /* the colour-scale toggle: 0 to 1, or 0 to the head's largest */
+    ATS_APP_HIT_COLOR_SCALE,  /* a colour-scale choice; index: ats_color_scale */
+    ATS_APP_HIT_SPECIAL_MODE, /* hidden special tokens: index 0 weight apart, 1 renormalize */
     ATS_APP_HIT_THRESHOLD,    /* the lines threshold slider; value in [0, 1] under the pointer */
+    ATS_APP_HIT_LINE_CUT,     /* lines: index 0 top k, 1 cumulative mass */
+    ATS_APP_HIT_LINE_AMOUNT,  /* lines: the k or mass slider; value in [0, 1] */
+    ATS_APP_HIT_PANEL_TOGGLE, /* the button that hides / shows the side panel */
+    ATS_APP_HIT_PICKER,       /* the button that opens the model picker */
+    ATS_APP_HIT_PICKER_ENTRY, /* a model of the open picker; index into its list */
     ATS_APP_HIT_SAMPLES,      /* the sample-sentence menu button */
     ATS_APP_HIT_SAMPLE,       /* a sentence of the open menu; index */
     ATS_APP_HIT_EXPORT,       /* an export button; index: ats_export_kind */
@@ -65,7 +71,7 @@ typedef struct ats_app_hit {
     int index, index2;
     int side;      /* TOKEN: ats_token_side */
     size_t offset; /* TEXT */
-    float value;   /* THRESHOLD, TEMPERATURE, FILTER, CHECKPOINT, TRAIN_PLOT */
+    float value;   /* THRESHOLD, LINE_AMOUNT, TEMPERATURE, FILTER, CHECKPOINT, TRAIN_PLOT */
     float x, y;    /* CELL, VIEWS: device pixels from the views area's corner (zoom anchor) */
     bool in_view;  /* inside the views area (a lines-view legend entry, not a panel toggle) */
 } ats_app_hit;

@@ -25,8 +25,14 @@ void ats_pane_heading(pane *pn, const char *text);
 /* A box with a centred label, filled in the accent colour when selected. */
 void ats_pane_button(pane *pn, frect r, const char *label, bool selected, bool hover,
                      ats_app_hit hit);
-/* A check box with its label on a row of its own; moves pn->y below it. */
+/* A check box with its label on a row of its own (wrapped, never cut); moves pn->y below it. */
 void ats_pane_checkbox(pane *pn, const char *label, bool checked, ats_app_hit hit);
+/* n buttons in rows of per_row, the one whose index is `selected` filled; each answers `kind`
+ * with indices[i] (NULL: i). Moves pn->y below them. */
+void ats_pane_choices(pane *pn, const char *const *labels, int n, int per_row, int selected,
+                      ats_app_hit_kind kind, const int *indices);
+/* A note in small muted text wrapped to the column; moves pn->y below it. */
+void ats_pane_note(pane *pn, const char *text);
 /* A slider over the column's width with the knob at position in [0, 1] (the hit's value is
  * where the pointer is, see ats_ui_hit_test); centre_mark marks the middle rather than filling
  * up to the knob. Moves pn->y below it. */

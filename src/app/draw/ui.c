@@ -47,6 +47,8 @@ ats_status ats_ui_new(const char *font_path, ats_ui **out, ats_error *err) {
         return s;
     }
     ui->u = 1;
+    ui->panel_shown = true;
+    ui->tip_token = -1;
     *out = ui;
     return ATS_OK;
 }
@@ -63,6 +65,7 @@ void ats_ui_free(ats_ui *ui) {
     free(ui->regions);
     free(ui->text.text);
     free(ui->text.chunks);
+    free(ui->text.lines);
     free(ui);
 }
 
@@ -96,6 +99,10 @@ bool ats_ui_compose(const ats_ui *ui, ats_dl *out) {
 
 float ats_ui_panel_scroll_max(const ats_ui *ui) {
     return fmaxf(0, ui->panel_content_h - ui->panel.h);
+}
+
+bool ats_ui_panel_visible(const ats_ui *ui) {
+    return ui->panel_shown;
 }
 
 /* ---- the views area ------------------------------------------------------------------------- */
@@ -235,6 +242,14 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     const ats_app_state *s = ats_app_get_state(app);
     const ats_run *run = ats_app_get_run(app);
     const ats_model *model = ats_app_get_run_model(app);
+    const ats_editor *src =
+        s->seq2seq && s->edit_target ? ats_app_get_other_editor(app) : ats_app_get_editor(app);
+    if (s->n_layer > 0 && !s->loading && src && ats_editor_length(src) == 0) {
+        /* nothing to run yet: a calm hint, whatever the last text showed */
+        view_message(p, area, "Type a sentence above",
+                     "or pick one from Samples \xC2\xB7 Ctrl+O opens another model");
+        return false;
+    }
     if (!run || !model) {
         char title[600];
         const char *detail = NULL;
@@ -317,39 +332,51 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
 
     /* cards: text and tokens on top, views and panel below, status at the bottom */
     float m = roundf(UI_M * u), status_h = roundf(UI_STATUS_H * u);
-    int rows = ats_tokens_rows(app);
+    bool chips = !s->strip_hidden;
     bool two = ats_app_state_two_boxes(s); /* T5's source and target; a comparison's A and B */
-    float boxes = two ? 2.0f : 1.0f;
-    float top_h = roundf(boxes * UI_TEXT_H * u + (float)rows * UI_CHIP_ROW * u + 10 * u);
+    float line_pitch = (36.0f + (chips ? UI_CHIP_ROW : 0.0f)) * u;
+    int max_lines = (int)fmaxf(1.0f, fminf(6.0f, floorf(0.3f * H / line_pitch)));
+    float text_h = roundf(ats_textbox_height(app, u, chips, max_lines));
+    float other_h = roundf(44 * u); /* the second box, without the keyboard: one line */
+    float top_h = roundf(text_h + (two ? other_h + 4 * u : 0) + 10 * u);
     frect top = {m, m, W - 2 * m, top_h};
     frect status = {0, H - status_h, W, status_h};
     float body_y = top.y + top.h + m, body_h = fmaxf(status.y - m * 0.75f - body_y, 10);
     float panel_w = roundf(fminf(UI_PANEL_W * u, 0.36f * W));
+    /* the panel: F9 hides or shows it; by itself it steps aside when presentation size would
+     * leave the figure less than 60% of the window */
+    bool show_panel =
+        s->panel == ATS_PANEL_SHOWN ||
+        (s->panel == ATS_PANEL_AUTO && !(s->text_scale > 1.0f && W - panel_w - 3 * m < 0.6f * W));
+    ui->panel_shown = show_panel;
     frect panel = {W - m - panel_w, body_y, panel_w, body_h};
-    frect views = {m, body_y, fmaxf(panel.x - 2 * m, 10), body_h};
+    frect views = {m, body_y, show_panel ? fmaxf(panel.x - 2 * m, 10) : W - 2 * m, body_h};
 
     ats_paint_card(&p, top, UI_RADIUS * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
     float samples_w = roundf(fminf(130 * u, 0.25f * top.w));
-    frect box = {top.x + 6 * u, top.y + 5 * u, top.w - 18 * u - samples_w, UI_TEXT_H * u - 4 * u};
+    float box_x = top.x + 6 * u, box_w = top.w - 18 * u - samples_w;
+    frect box = {box_x, top.y + 5 * u, box_w, text_h};
     if (two) { /* "source" above "target" (or A above B); the one with the keyboard is the editor */
         const char *first = s->seq2seq ? "source" : "A", *second = s->seq2seq ? "target" : "B";
         float label_w = roundf(ats_paint_measure(&p, "target", UI_SMALL_SIZE * u, true) + 12 * u);
-        frect src = {box.x + label_w, box.y, box.w - label_w, box.h};
-        frect tgt = {src.x, box.y + UI_TEXT_H * u, src.w, box.h};
-        ats_paint_text(&p, box.x, src.y + 0.5f * src.h, first, UI_SMALL_SIZE * u, UI_MUTED,
-                       ATS_ALIGN_START, ATS_VALIGN_MIDDLE, !s->edit_target, 0);
-        ats_paint_text(&p, box.x, tgt.y + 0.5f * tgt.h, second, UI_SMALL_SIZE * u, UI_MUTED,
-                       ATS_ALIGN_START, ATS_VALIGN_MIDDLE, s->edit_target, 0);
-        ats_textbox_draw(ui, &p, app, s->edit_target ? tgt : src);
+        float src_h = s->edit_target ? other_h : text_h, tgt_h = s->edit_target ? text_h : other_h;
+        frect src = {box.x + label_w, box.y, box.w - label_w, src_h};
+        frect tgt = {src.x, box.y + src_h + 4 * u, src.w, tgt_h};
+        ats_paint_text(&p, box.x, src.y + 0.5f * fminf(src.h, other_h), first, UI_SMALL_SIZE * u,
+                       UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, !s->edit_target, 0);
+        ats_paint_text(&p, box.x, tgt.y + 0.5f * fminf(tgt.h, other_h), second, UI_SMALL_SIZE * u,
+                       UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_MIDDLE, s->edit_target, 0);
+        ats_textbox_draw(ui, &p, app, s->edit_target ? tgt : src, chips);
         ats_textbox_draw_other(ui, &p, app, s->edit_target ? src : tgt);
-        box.y = tgt.y;
     } else {
-        ats_textbox_draw(ui, &p, app, box);
+        ats_textbox_draw(ui, &p, app, box, chips);
     }
     ats_samples_button_draw(ui, &p, app,
-                            (frect){box.x + box.w + 6 * u, top.y + 5 * u, samples_w, box.h});
-    frect strip = {top.x + u, box.y + box.h + 2 * u, top.w - 2 * u, (float)rows * UI_CHIP_ROW * u};
-    ats_tokens_draw(ui, &p, app, strip);
+                            (frect){box.x + box.w + 6 * u, top.y + 5 * u, samples_w, 44 * u});
+    if (chips)
+        ats_tokens_draw(ui, &p, app);
+    else
+        ui->tip_token = -1;
 
     /* the views card: its inside is the views area, in whole pixels */
     bool views_focus = s->focus == ATS_FOCUS_VIEWS;
@@ -370,8 +397,9 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
         ui->view_ok = build_view(ui, &p, app, area);
     ui->view_kind = s->view.view;
 
-    ui->panel = panel;
-    ats_panel_draw(ui, &p, app, panel);
+    ui->panel = show_panel ? panel : (frect){0, 0, 0, 0};
+    if (show_panel)
+        ats_panel_draw(ui, &p, app, panel);
     ats_status_draw(ui, &p, app, status);
     draw_list(c, ui->base, ui->font);
 
@@ -386,7 +414,10 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     }
 
     paint over = {.dl = ui->over, .font = ui->font, .u = u};
+    if (!show_panel) /* the way back to the panel */
+        ats_panel_button_draw(ui, &over, app, area);
     ats_overlay_draw(ui, &over, app, area);
+    ats_tokens_tooltip(ui, &over, app);
     if (s->help_visible)
         ats_help_draw(ui, &over, app);
     if (ats_dl_count(ui->over) > 0)
@@ -453,9 +484,10 @@ ats_app_hit ats_ui_hit_test(ats_ui *ui, float x, float y) {
         case ATS_APP_HIT_VIEWS:
             return view_hit(ui, x, y);
         case ATS_APP_HIT_TEXT:
-            hit.offset = ats_textbox_offset_at(ui, x);
+            hit.offset = ats_textbox_offset_at(ui, x, y);
             return hit;
         case ATS_APP_HIT_THRESHOLD:
+        case ATS_APP_HIT_LINE_AMOUNT:
         case ATS_APP_HIT_TEMPERATURE:
         case ATS_APP_HIT_FILTER:
         case ATS_APP_HIT_CHECKPOINT:

@@ -53,5 +53,8 @@ unsigned ats_ui_builds(const ats_ui *ui);
 bool ats_ui_compose(const ats_ui *ui, ats_dl *out);
 /* How far the side panel can scroll (device pixels). */
 float ats_ui_panel_scroll_max(const ats_ui *ui);
+/* The side panel was drawn in the last frame (F9 hides it; ATS_PANEL_AUTO hides it when
+ * presentation size would leave the views less than 60% of the window's width). */
+bool ats_ui_panel_visible(const ats_ui *ui);
 
 #endif

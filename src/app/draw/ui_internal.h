@@ -35,12 +35,11 @@ static const ats_rgba UI_DROPPED = {252, 224, 224, 255}; /* text beyond the mode
 #define UI_M          12.0f /* outer margin and gap between cards */
 #define UI_PAD        14.0f /* inside a card */
 #define UI_TEXT_SIZE  21.0f /* the text box */
-#define UI_TEXT_H     48.0f /* its line */
 #define UI_CHIP_SIZE  13.0f
-#define UI_CHIP_ROW   27.0f
+#define UI_CHIP_ROW   27.0f /* a row of token chips under each line of the text box */
 #define UI_BODY       14.0f /* panel text */
 #define UI_SMALL_SIZE 12.0f
-#define UI_HEADING    11.5f /* panel section headings */
+#define UI_HEADING    12.0f /* panel section headings */
 #define UI_PANEL_W    300.0f
 #define UI_STATUS_H   30.0f
 #define UI_RADIUS     8.0f
@@ -91,24 +90,37 @@ typedef struct region {
     ats_app_hit hit;
 } region;
 
-/* A piece of the text box's one line: bytes [start, end) at x (from the text's origin, before
- * scrolling) and w wide. Pieces end after spaces, at the cursor while composing, or every few
- * characters of unspaced text, so that measuring stays cheap. */
+/* A piece of a line of the text box: bytes [start, end) at x (from the text's origin, before
+ * scrolling) and w wide, in one direction. Pieces end after spaces, at the cursor while
+ * composing, at a change of direction, or every few characters of unspaced text, so that
+ * measuring stays cheap; a line's pieces are in visual order (right-to-left runs reversed). */
 typedef struct chunk {
     size_t start, end;
     float x, w;
+    bool rtl;
 } chunk;
 
+/* A line of the text (split at '\n'): bytes [start, end) (the newline left out), its pieces. */
+typedef struct text_line {
+    size_t start, end;
+    int first_chunk, n_chunks;
+    float width;
+} text_line;
+
 typedef struct text_layout {
-    frect box;    /* the text box's inner rectangle (the clip) */
-    float origin; /* screen x of offset 0: box.x + padding - scroll */
-    float mid_y;  /* the line's middle */
+    frect box;    /* the text area: text rows and the token strip's rows under each */
+    float origin; /* screen x of a line's start: box.x + padding - scroll */
+    float top;    /* screen y of the first line's row, scrolled */
+    float line_h; /* a text row */
+    float pitch;  /* from one line to the next (its text row and its chip row) */
     float size;   /* text size */
-    float width;  /* the whole text (with the preedit) */
+    float width;  /* the widest line (with the preedit) */
     char *text;   /* a copy of the editor's text as drawn */
     size_t len, cap;
     chunk *chunks;
     int n_chunks, cap_chunks;
+    text_line *lines;
+    int n_lines, cap_lines;
     size_t cursor;   /* where the preedit sits */
     float preedit_w; /* its width (0: none) */
 } text_layout;
@@ -136,7 +148,11 @@ struct ats_ui {
     float panel_content_h;
     frect samples_button; /* the sample menu opens from it */
     text_layout text;
-    float scroll; /* text box, device pixels */
+    float scroll;     /* text box, device pixels across */
+    float scroll_y;   /* text box, device pixels down (more lines than it shows) */
+    bool panel_shown; /* the side panel in the last frame */
+    int tip_token;    /* the hovered chip's token (its tooltip), or -1 */
+    frect tip_anchor; /* and the chip */
     region *regions;
     int n_regions, cap_regions;
     bool regions_failed;
@@ -147,27 +163,38 @@ struct ats_ui {
 /* Remembers r as answering `hit` (later regions are on top). */
 void ats_ui_region(ats_ui *ui, frect r, ats_app_hit hit);
 
-/* Text box (draw_textbox.c): lays out the editor's text in `box` and draws it with the caret,
- * selection, preedit, placeholder and the focused token's span. */
-void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box);
+/* Text box (draw_textbox.c): its text area's height for the editor's text (its lines, at most
+ * max_lines shown, each with a chip row under it when `chips`); lays out the editor's text in
+ * `box` and draws it with the caret, selection, preedit, placeholder and the focused token's
+ * span, right-to-left text in visual order. */
+float ats_textbox_height(const ats_app *app, float u, bool chips, int max_lines);
+void ats_textbox_draw(ats_ui *ui, paint *p, const ats_app *app, frect box, bool chips);
 /* T5: the text box without the keyboard, its text plain (a click on it switches boxes). */
 void ats_textbox_draw_other(ats_ui *ui, paint *p, const ats_app *app, frect box);
-/* Screen x of byte offset `off` of the text as laid out last (snapped to a character). */
+/* Screen x of byte offset `off` of the text as laid out last, and the y of the middle of its
+ * line's text row. */
 float ats_textbox_x(ats_ui *ui, size_t off);
-/* The byte offset nearest screen x. */
-size_t ats_textbox_offset_at(ats_ui *ui, float x);
+float ats_textbox_line_y(const ats_ui *ui, size_t off);
+/* The line holding byte offset `off`. */
+int ats_textbox_line_of(const ats_ui *ui, size_t off);
+/* The byte offset nearest screen (x, y). */
+size_t ats_textbox_offset_at(ats_ui *ui, float x, float y);
 /* A token's span trimmed of surrounding spaces (what a chip and a highlight cover); false when
  * the token has no span in the current text. */
 bool ats_token_span(const ats_app *app, const char *text, size_t len, int token, size_t *s,
                     size_t *e, bool *exact);
 
-/* Token strip (draw_tokens.c) under the text box. Rows needed: 1, or 2 when tokens with no span
- * (added special tokens) need a row of their own. */
-int ats_tokens_rows(const ats_app *app);
-void ats_tokens_draw(ats_ui *ui, paint *p, const ats_app *app, frect strip);
+/* Token strip (draw_tokens.c): a chip under each token's span, in the chip row of its line
+ * (tokens with no span, [CLS] or </s>, beside their neighbours); hovering one shows its id,
+ * piece and bytes. */
+void ats_tokens_draw(ats_ui *ui, paint *p, const ats_app *app);
+/* The tooltip of the hovered chip, over everything (draw_tokens.c). */
+void ats_tokens_tooltip(ats_ui *ui, paint *p, const ats_app *app);
 
-/* Side panel (draw_panel.c). */
+/* Side panel (draw_panel.c); while it is hidden, a button at the views' top right corner that
+ * shows it again. */
 void ats_panel_draw(ats_ui *ui, paint *p, const ats_app *app, frect panel);
+void ats_panel_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect views);
 /* Status bar (draw_status.c). */
 void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar);
 /* The sample menu's button beside the text box (draw_overlay.c). */

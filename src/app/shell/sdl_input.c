@@ -39,6 +39,8 @@ ats_key ats_sdl_key(SDL_Keycode key) {
         return ATS_KEY_PAGE_UP;
     case SDLK_PAGEDOWN:
         return ATS_KEY_PAGE_DOWN;
+    case SDLK_F9:
+        return ATS_KEY_F9;
     case SDLK_F11:
         return ATS_KEY_F11;
     case SDLK_PLUS:
@@ -67,6 +69,8 @@ ats_key ats_sdl_key(SDL_Keycode key) {
         return ATS_KEY_W;
     case SDLK_k:
         return ATS_KEY_K;
+    case SDLK_o:
+        return ATS_KEY_O;
     case SDLK_t:
         return ATS_KEY_T;
     case SDLK_a:

@@ -16,9 +16,14 @@
 #include "sdl_input.h"
 
 #include <SDL.h>
+#include <SDL_syswm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(ATS_HAVE_X11) && defined(SDL_VIDEO_DRIVER_X11)
+#include <X11/Xatom.h>
+#include <X11/Xlib.h>
+#endif
 
 #define INITIAL_W    1280
 #define INITIAL_H    800
@@ -41,6 +46,11 @@ typedef struct shell {
     double last_present_ms;
     bool force_frame; /* exposed or resized: present even if the app saw no change */
     bool fullscreen;  /* as applied to the window */
+    /* full screen without a window manager (an X server alone, Xvfb, a kiosk): SDL asks the
+     * window manager, and nobody answers; the window is then made borderless and as large as
+     * its display, and put back when full screen ends */
+    bool manual_fullscreen; /* the fallback is in effect */
+    SDL_Rect windowed;      /* the window before it */
     bool canvas_failed;
     bool button_down;
     float pointer_x, pointer_y; /* device pixels */
@@ -163,14 +173,72 @@ static void present(shell *sh) {
     sh->last_present_ms = ats_clock_ms();
 }
 
+/* The bounds of the display the window is on. */
+static bool display_bounds(shell *sh, SDL_Rect *r) {
+    int d = SDL_GetWindowDisplayIndex(sh->window);
+    return SDL_GetDisplayBounds(d >= 0 ? d : 0, r) == 0;
+}
+
+/* Whether a window manager would act on a full-screen request: on X11, one that announces
+ * itself on the root window (_NET_SUPPORTING_WM_CHECK, as every EWMH window manager does);
+ * elsewhere SDL is trusted. */
+static bool window_manager(shell *sh) {
+#if defined(ATS_HAVE_X11) && defined(SDL_VIDEO_DRIVER_X11)
+    SDL_SysWMinfo info;
+    SDL_VERSION(&info.version);
+    if (!SDL_GetWindowWMInfo(sh->window, &info) || info.subsystem != SDL_SYSWM_X11)
+        return true;
+    Display *d = info.info.x11.display;
+    Atom check = XInternAtom(d, "_NET_SUPPORTING_WM_CHECK", True);
+    if (check == None)
+        return false;
+    Atom type;
+    int format;
+    unsigned long n = 0, after;
+    unsigned char *data = NULL;
+    int rc = XGetWindowProperty(d, DefaultRootWindow(d), check, 0, 1, False, XA_WINDOW, &type,
+                                &format, &n, &after, &data);
+    bool found = rc == Success && data && n == 1;
+    if (data)
+        XFree(data);
+    return found;
+#else
+    (void)sh;
+    return true;
+#endif
+}
+
+/* Full screen on or off: through the window manager, or without one by hand (borderless, as
+ * large as the display, and back). */
+static void apply_fullscreen(shell *sh, bool on) {
+    SDL_Rect b;
+    if (on && !window_manager(sh) && display_bounds(sh, &b)) {
+        SDL_GetWindowPosition(sh->window, &sh->windowed.x, &sh->windowed.y);
+        SDL_GetWindowSize(sh->window, &sh->windowed.w, &sh->windowed.h);
+        SDL_SetWindowBordered(sh->window, SDL_FALSE);
+        SDL_SetWindowPosition(sh->window, b.x, b.y);
+        SDL_SetWindowSize(sh->window, b.w, b.h);
+        SDL_RaiseWindow(sh->window);
+        sh->manual_fullscreen = true;
+    } else if (on) {
+        SDL_SetWindowFullscreen(sh->window, SDL_WINDOW_FULLSCREEN_DESKTOP);
+    } else if (sh->manual_fullscreen) {
+        SDL_SetWindowBordered(sh->window, SDL_TRUE);
+        SDL_SetWindowSize(sh->window, sh->windowed.w, sh->windowed.h);
+        SDL_SetWindowPosition(sh->window, sh->windowed.x, sh->windowed.y);
+        sh->manual_fullscreen = false;
+    } else {
+        SDL_SetWindowFullscreen(sh->window, 0);
+    }
+    sh->fullscreen = on;
+    sh->force_frame = true;
+}
+
 /* The window follows the state: full screen, title, error banners echoed to stderr. */
 static void sync_window(shell *sh) {
     const ats_app_state *s = ats_app_get_state(sh->app);
-    if (s->fullscreen != sh->fullscreen) {
-        SDL_SetWindowFullscreen(sh->window, s->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
-        sh->fullscreen = s->fullscreen;
-        sh->force_frame = true;
-    }
+    if (s->fullscreen != sh->fullscreen)
+        apply_fullscreen(sh, s->fullscreen);
     if (strcmp(s->model_name, sh->title_model) != 0) {
         snprintf(sh->title_model, sizeof sh->title_model, "%s", s->model_name);
         char title[300];
