@@ -500,6 +500,17 @@ def hf_configs():
         "qwen2": dumps(llama_config(8, 1, 2, 2, 16, 64, 32, "qwen2", use_sliding_window=True,
                                     sliding_window=8, attention_bias=True)),
         "head-dim": dumps(llama_config(8, 1, 2, 1, 16, 64, 32, head_dim=8)),
+        "yarn-rope": dumps(llama_config(8, 1, 2, 2, 16, 64, 32, "qwen2", rope_scaling={
+            "type": "yarn", "factor": 4.0, "original_max_position_embeddings": 8,
+            "beta_fast": 16, "mscale": 0.9, "mscale_all_dim": 0.5})),
+        "longrope": dumps(llama_config(8, 1, 2, 2, 16, 64, 32, "phi3",
+                                       original_max_position_embeddings=8, rope_scaling={
+                                           "type": "longrope", "short_factor": [1.0, 2.0],
+                                           "long_factor": [2.0, 4.0]})),
+        "opt-proj": dumps({"model_type": "opt", "hidden_size": 8, "num_hidden_layers": 1,
+                           "num_attention_heads": 2, "ffn_dim": 16, "vocab_size": 64,
+                           "max_position_embeddings": 32, "word_embed_proj_dim": 4,
+                           "do_layer_norm_before": False}),
     }
 
 

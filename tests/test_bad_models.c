@@ -231,8 +231,8 @@ static void test_bad_models_config(void **state) {
     config_variant(s, fixture, "bad-rope",
                    "{\"model_type\": \"llama\", \"hidden_size\": 64, \"num_hidden_layers\": 5, "
                    "\"num_attention_heads\": 8, \"intermediate_size\": 172, \"vocab_size\": 512, "
-                   "\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}}",
-                   "rope_scaling type 'yarn' is not supported");
+                   "\"rope_scaling\": {\"rope_type\": \"foo\", \"factor\": 4}}",
+                   "rope_scaling type 'foo' is not supported");
 }
 
 static void test_bad_models_folder_without_weights(void **state) {

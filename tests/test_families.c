@@ -40,6 +40,9 @@ static const family FAMILIES[] = {
     {"roberta", "roberta", "padding_idx + 1"},
     {"xlm-roberta", "roberta", "padding_idx + 1"},
     {"distilbert", "distilbert", "no token type"},
+    {"qwen2_yarn", "qwen2", "rope scaling yarn"},
+    {"phi3_longrope", "phi3", "rope scaling longrope"},
+    {"opt_proj", "opt", "word_embed_proj_dim 16"},
 };
 
 /* Sets the keys of `patch` (a JSON object) in model/config.json. */
@@ -241,6 +244,59 @@ static void check_steps(const ats_model *m, const char *what) {
     ats_run_free(run);
 }
 
+/* Phi-3's rule (transformers' dynamic_rope_update): the long factors past the original
+ * context. */
+static bool on_long_factors(const ats_model_config *c, int n_tokens) {
+    return c->rope_scaling.kind == ATS_ROPE_SCALING_LONGROPE &&
+           n_tokens > c->rope_scaling.original_max_position;
+}
+
+static ats_run *typed_run(const ats_model *m, const char *text, const ats_run *reuse) {
+    ats_run_opts ro = ats_run_opts_default();
+    ro.keep_cache = true;
+    ro.reuse = reuse;
+    ro.want_logits = ats_model_has_lm_head(m);
+    ats_run *run = NULL;
+    ats_error err;
+    if (ats_run_text(m, text, strlen(text), &ro, &run, &err) != ATS_OK)
+        fail_msg("%s", err.message);
+    return run;
+}
+
+/* Typing: each text extends the one before, and a run reusing the previous one's cache gives
+ * the numbers of a run from scratch. LongRoPE (original context 24 in phi3_longrope) changes
+ * every angle once the text outgrows it, so nothing is reused across that length. */
+static void check_typing(const ats_model *m, const char *what) {
+    static const char *const texts[] = {
+        "Hello world",
+        "Hello world, once upon a time Lily saw the boats in a quiet village by the sea.",
+        "Hello world, once upon a time Lily saw the boats in a quiet village by the sea. She "
+        "waved.",
+    };
+    const ats_model_config *c = ats_model_get_config(m);
+    ats_run *prev = NULL;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        ats_run *typed = typed_run(m, texts[i], prev), *fresh = typed_run(m, texts[i], NULL);
+        int T = ats_run_n_tokens(fresh), P = prev ? ats_run_n_tokens(prev) : 0;
+        int reused = ats_run_reused_tokens(typed);
+        if (on_long_factors(c, T) != on_long_factors(c, P))
+            assert_int_equal(reused, 0);
+        else if (c->causal && P > 1)
+            assert_true(reused > 0);
+        char label[160];
+        snprintf(label, sizeof label, "%s typing text %zu (%d reused)", what, i, reused);
+        ats_assert_close(ats_run_attentions(typed), ats_run_attentions(fresh),
+                         (size_t)c->n_layer * c->n_head * T * T, 1e-5, label);
+        if (ats_model_has_lm_head(m))
+            ats_assert_close(ats_run_logits_last(typed), ats_run_logits_last(fresh),
+                             (size_t)c->vocab_size, 1e-4, label);
+        ats_run_free(fresh);
+        ats_run_free(prev);
+        prev = typed;
+    }
+    ats_run_free(prev);
+}
+
 /* info names the family and its special choices, in text and JSON. */
 static void check_info(const family *f, const char *model) {
     const char *args[] = {"info", "--model", model, NULL};
@@ -274,6 +330,7 @@ static void check_family(const family *f) {
         check_window(model, f->name);
     check_on_demand(model, f->name);
     check_steps(model, f->name);
+    check_typing(model, f->name);
     check_info(f, m.model);
     ats_model_free(model);
     unmake(&m);
@@ -326,12 +383,21 @@ static void test_families_layer_types(void **state) {
 static void test_families_refusals(void **state) {
     (void)state;
     made m = make(&FAMILIES[5]); /* gemma2 */
-    expect_refused(m.model, "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}}",
-                   "rope_scaling type 'yarn' is not supported");
+    expect_refused(m.model, "{\"rope_scaling\": {\"rope_type\": \"foo\", \"factor\": 4}}",
+                   "rope_scaling type 'foo' is not supported");
     expect_refused(m.model,
                    "{\"rope_scaling\": null, \"rope_parameters\": {\"rope_type\": "
-                   "\"longrope\", \"rope_theta\": 10000}}",
-                   "rope_parameters type 'longrope' is not supported");
+                   "\"ntk-by-parts\", \"rope_theta\": 10000}}",
+                   "rope_parameters type 'ntk-by-parts' is not supported");
+    /* LongRoPE's lists must hold one factor per rotary pair (gemma2's heads: 16 dimensions) */
+    expect_refused(m.model,
+                   "{\"rope_parameters\": {\"rope_type\": \"longrope\", \"rope_theta\": "
+                   "10000, \"short_factor\": [1, 2], \"long_factor\": [1, 2]}}",
+                   "longrope short_factor and long_factor hold 2 numbers; the 16 rotary");
+    expect_refused(m.model,
+                   "{\"rope_parameters\": {\"rope_type\": \"longrope\", \"short_factor\": "
+                   "[1, 2, 3, 4, 5, 6, 7, 8], \"long_factor\": [1, 2, 3, 4, 5, 6, 7, -8]}}",
+                   "longrope 'long_factor'[7] is not a positive number");
     expect_refused(m.model,
                    "{\"rope_parameters\": null, \"layer_types\": [\"sliding_attention\", "
                    "\"full_attention\", \"full_attention\", \"sliding_attention\"]}",
@@ -344,12 +410,59 @@ static void test_families_refusals(void **state) {
     m = make(&FAMILIES[2]); /* phi */
     expect_refused(m.model, "{\"qk_layernorm\": true}", "qk_layernorm 'true' is not supported");
     unmake(&m);
-    m = make(&FAMILIES[9]); /* opt */
-    expect_refused(m.model, "{\"word_embed_proj_dim\": 16}", "word_embed_proj_dim");
-    unmake(&m);
     m = make(&FAMILIES[0]); /* gpt_neox */
     expect_refused(m.model, "{\"rotary_pct\": 0.2}", "an even number is needed");
     unmake(&m);
+}
+
+/* The family's checkpoint with `patch` applied to config.json, against the reference computed
+ * for the patched config. */
+static void check_patched(const family *f, const char *patch, const char *phrase) {
+    made m = make_patched(f, patch);
+    ats_model *model = load(m.model);
+    const json_t *cases = json_object_get(m.ref, "cases");
+    for (size_t i = 0; i < json_array_size(cases); i++) {
+        char what[160];
+        snprintf(what, sizeof what, "%s %s case %zu", f->name, phrase, i);
+        check_case(model, json_array_get(cases, i), what);
+    }
+    ats_model_free(model);
+    expect_choice(m.model, "{}", phrase);
+    unmake(&m);
+}
+
+/* YaRN's optional keys: betas of their own, an unrounded ramp, mscale / mscale_all_dim, an
+ * explicit attention_factor; LongRoPE with an explicit factor and attention factor, and with the
+ * original context inside rope_scaling. */
+static void test_families_rope_options(void **state) {
+    (void)state;
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 8.0, "
+                  "\"original_max_position_embeddings\": 64, \"beta_fast\": 16, \"beta_slow\": "
+                  "2, \"truncate\": false, \"mscale\": 0.9, \"mscale_all_dim\": 0.5}}",
+                  "betas 16/2, cos and sin x1.075");
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 2.0, "
+                  "\"original_max_position_embeddings\": 32, \"attention_factor\": 1.5}}",
+                  "cos and sin x1.5");
+    /* transformers 5's rope_parameters, its base inside */
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": null, \"rope_parameters\": {\"rope_type\": \"yarn\", "
+                  "\"rope_theta\": 5000.0, \"factor\": 3.0, \"original_max_position_embeddings\": "
+                  "48}}",
+                  "factor 3, original context 48");
+    /* Phi-3: "yarn" is an old name of longrope (Phi3Config), the original context top-level */
+    check_patched(&FAMILIES[15],
+                  "{\"original_max_position_embeddings\": 20, \"rope_scaling\": {\"type\": "
+                  "\"yarn\", \"factor\": 3.0, \"attention_factor\": 1.25, \"short_factor\": "
+                  "[1.0, 2.0, 3.0], \"long_factor\": [2.0, 5.0, 11.0]}}",
+                  "long past 20 tokens, cos and sin x1.25");
+    /* another family: the original context inside rope_scaling, the factor from the ratio */
+    check_patched(&FAMILIES[14],
+                  "{\"rope_scaling\": {\"type\": \"longrope\", "
+                  "\"original_max_position_embeddings\": 20, \"short_factor\": [1.0, 1.5, 2.0, "
+                  "3.0], \"long_factor\": [1.0, 2.0, 4.0, 8.0]}}",
+                  "long past 20 tokens, cos and sin x1.361");
 }
 
 /* The same checkpoint as llama.cpp's converter writes it (tests/reference/gguf_from_hf.py): the
@@ -375,6 +488,37 @@ static void check_gguf(const family *f, const char *patch) {
     unmake(&m);
 }
 
+/* The family's checkpoint converted to GGUF, with float metadata `extra` ("KEY=NUMBER", or
+ * NULL) added: `attnscope info` must exit 2 with one line naming the file and `problem`. */
+static void expect_gguf_refused(const family *f, const char *extra, const char *problem) {
+    made m = make(f);
+    char script[4200], gguf[4300];
+    snprintf(script, sizeof script, "%s/tests/reference/gguf_from_hf.py", ATS_SOURCE_DIR);
+    snprintf(gguf, sizeof gguf, "%s/model.gguf", m.dir);
+    const char *args[] = {script, m.model, gguf, extra, NULL};
+    ats_run_python(args);
+    const char *info[] = {"info", "--model", gguf, NULL};
+    ats_cli_result r = ats_run_cli(info, NULL, 0);
+    if (r.exit_code != 2 || ats_count_lines(r.err) != 1 || !strstr(r.err, problem) ||
+        !strstr(r.err, "model.gguf"))
+        fail_msg("%s: wanted exit 2 and one line naming '%s', got %d: %s", f->name, problem,
+                 r.exit_code, r.err);
+    ats_cli_result_free(&r);
+    unmake(&m);
+}
+
+/* What attnscope does not run in GGUF is refused, named: Phi-3's LongRoPE as llama.cpp's
+ * converter writes it (rope_factors_long / _short; llama.cpp picks the factors by the context it
+ * is started with, Hugging Face by the text's length), and YaRN variants of other converters. */
+static void test_families_gguf_refusals(void **state) {
+    (void)state;
+    expect_gguf_refused(&FAMILIES[15], NULL, "'longrope' (rope_factors_long)");
+    expect_gguf_refused(&FAMILIES[14], "qwen2.rope.scaling.yarn_log_multiplier=0.1",
+                        "'qwen2.rope.scaling.yarn_log_multiplier' other than 0");
+    expect_gguf_refused(&FAMILIES[14], "qwen2.rope.scaling.attn_factor=0.5",
+                        "'qwen2.rope.scaling.attn_factor' other than 1");
+}
+
 static void test_families_gguf(void **state) {
     (void)state;
     check_gguf(&FAMILIES[0], NULL);                              /* gptneox */
@@ -385,6 +529,10 @@ static void test_families_gguf(void **state) {
     check_gguf(&FAMILIES[5], "{\"query_pre_attn_scalar\": 16}"); /* gemma2 */
     check_gguf(&FAMILIES[7], "{\"use_sliding_window\": false}"); /* qwen2 */
     check_gguf(&FAMILIES[8], NULL); /* llama with Llama 3's rope_freqs */
+    check_gguf(&FAMILIES[14], "{\"use_sliding_window\": false}"); /* qwen2 with YaRN */
+    check_gguf(&FAMILIES[8], /* llama (interleaved pairs in GGUF) with YaRN */
+               "{\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0, "
+               "\"original_max_position_embeddings\": 32}}");
 }
 
 #define FAMILY_TEST(fn, index)                                                                     \
@@ -407,6 +555,9 @@ FAMILY_TEST(opt_postnorm, 10)
 FAMILY_TEST(roberta, 11)
 FAMILY_TEST(xlm_roberta, 12)
 FAMILY_TEST(distilbert, 13)
+FAMILY_TEST(qwen2_yarn, 14)
+FAMILY_TEST(phi3_longrope, 15)
+FAMILY_TEST(opt_proj, 16)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -424,9 +575,14 @@ int main(void) {
         cmocka_unit_test(test_families_roberta),
         cmocka_unit_test(test_families_xlm_roberta),
         cmocka_unit_test(test_families_distilbert),
+        cmocka_unit_test(test_families_qwen2_yarn),
+        cmocka_unit_test(test_families_phi3_longrope),
+        cmocka_unit_test(test_families_opt_proj),
         cmocka_unit_test(test_families_gguf),
+        cmocka_unit_test(test_families_gguf_refusals),
         cmocka_unit_test(test_families_layer_types),
         cmocka_unit_test(test_families_refusals),
+        cmocka_unit_test(test_families_rope_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

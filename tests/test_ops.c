@@ -338,7 +338,7 @@ static void test_ops_rope_table_equals_twin(void **state) {
         for (int half = 0; half < 2; half++) {
             memcpy(a, x, sizeof x);
             memcpy(b, x, sizeof x);
-            ats_rope_angles(cs, D, pos, inv_freq);
+            ats_rope_angles(cs, D, pos, inv_freq, 1.0);
             ats_rope_rotate(a, D, half, cs);
             if (half)
                 ats_rope_half_ref(b, D, pos, inv_freq);

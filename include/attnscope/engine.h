@@ -71,16 +71,26 @@ typedef enum ats_activation {
 
 typedef enum ats_rope_scaling_kind {
     ATS_ROPE_SCALING_NONE,
-    ATS_ROPE_SCALING_LINEAR, /* positions divided by factor */
-    ATS_ROPE_SCALING_LLAMA3, /* frequency-dependent scaling of Llama 3.1 */
+    ATS_ROPE_SCALING_LINEAR,   /* positions divided by factor */
+    ATS_ROPE_SCALING_LLAMA3,   /* frequency-dependent scaling of Llama 3.1 */
+    ATS_ROPE_SCALING_YARN,     /* YaRN: frequencies blended between interpolated (divided by
+                                  factor) and kept, by a ramp over the pair index set by
+                                  beta_fast / beta_slow rotations in the original context */
+    ATS_ROPE_SCALING_LONGROPE, /* LongRoPE (Phi-3): each frequency divided by its own factor, the
+                                  model's short list, or its long list when the text has more
+                                  than original_max_position tokens */
 } ats_rope_scaling_kind;
 
 typedef struct ats_rope_scaling {
     ats_rope_scaling_kind kind;
     float factor;
-    float low_freq_factor;     /* llama3 */
-    float high_freq_factor;    /* llama3 */
-    int original_max_position; /* llama3 */
+    float low_freq_factor;      /* llama3 */
+    float high_freq_factor;     /* llama3 */
+    int original_max_position;  /* llama3, yarn, longrope: the context the model was trained on */
+    float beta_fast, beta_slow; /* yarn: rotations bounding the ramp (32 and 1) */
+    bool no_truncate;           /* yarn: the ramp's ends are not rounded to whole pairs */
+    float attn_factor; /* yarn, longrope: cos and sin are multiplied by it (so every score by its
+                          square); 0 means 1 */
 } ats_rope_scaling;
 
 typedef struct ats_model_config {
@@ -131,6 +141,10 @@ typedef struct ats_model_config {
     int sliding_window; /* 0: no window */
     int window_from;
     int window_period;
+    /* OPT's word_embed_proj_dim: token vectors (and the LM head) have d_embed values, mapped to
+     * d_model by a projection after the lookup (before the positions are added) and back after
+     * the final norm, before the LM head; 0 means d_model, no projections */
+    int d_embed;
 } ats_model_config;
 
 /* The sliding window of `layer` under `c` (its sliding_window), or 0 when the layer's queries see

@@ -15,8 +15,10 @@
  * self-attention a cross-attention block whose keys and values come from the encoder's output,
  * run->memory (Te, D), with no position bias and no mask.
  *
- * The other families' switches (ats_model_config): embed_scale and pos_offset in the embedding;
- * rotary_dim (partial rotary) in the rotation; attn_softcap and each layer's sliding window in
+ * The other families' switches (ats_model_config): embed_scale, pos_offset and d_embed (OPT's
+ * project_in, and project_out before the head) in the embedding; rotary_dim (partial rotary) and
+ * rope_scaling (YaRN's frequencies and LongRoPE's per-length factors, both with a magnitude on
+ * cos and sin) in the rotation; attn_softcap and each layer's sliding window in
  * the attention rows (attention.c); post_block_norm (Gemma 2) norms each block's output before
  * the residual add; parallel_block (GPT-NeoX, Phi) feeds the layer's input to both blocks and
  * adds both outputs; final_softcap caps the logits.
@@ -57,6 +59,8 @@ typedef struct scratch {
     float *att;      /* (threads, 2, ATS_ATTN_ROWS, T) per thread: scores, then probabilities */
     int *bucket;     /* (2T - 1) T5: the relative-position bucket of distance d at [d + T - 1] */
     float *cross_kv; /* (2, Te, H * dh) cross-attention keys then values of the encoder output */
+    float *emb;      /* (N, d_embed) cfg.d_embed: token vectors before project_in, then the last
+                        row after project_out */
 } scratch;
 
 static void scratch_free(scratch *s) {
@@ -74,6 +78,7 @@ static void scratch_free(scratch *s) {
     free(s->att);
     free(s->bucket);
     free(s->cross_kv);
+    free(s->emb);
 }
 
 static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N, size_t T,
@@ -98,9 +103,11 @@ static ats_status scratch_alloc(scratch *s, const ats_model_config *c, size_t N,
     s->att = malloc((size_t)threads * 2 * ATS_ATTN_ROWS * T * sizeof(float));
     s->bucket = relative ? malloc((2 * T - 1) * sizeof(int)) : NULL;
     s->cross_kv = Te ? malloc(2 * Te * dq * sizeof(float)) : NULL;
+    s->emb = c->d_embed > 0 ? malloc(N * (size_t)c->d_embed * sizeof(float)) : NULL;
     if (!s->x || !s->h || !s->q || (need_kv && !s->kv) || !s->concat || !s->proj ||
         (c->parallel_block && !s->par) || (F && !s->ff_up) || (swiglu && !s->ff_gate) ||
-        !s->inv_freq || !s->rope || !s->att || (relative && !s->bucket) || (Te && !s->cross_kv)) {
+        !s->inv_freq || !s->rope || !s->att || (relative && !s->bucket) || (Te && !s->cross_kv) ||
+        (c->d_embed > 0 && !s->emb)) {
         scratch_free(s);
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for a %zu-token forward pass", T);
     }
@@ -428,15 +435,16 @@ static void residual_task(void *ctx, int task, int thread) {
 
 /* ---- the math -------------------------------------------------------------------------------- */
 
-/* x (N, D) = vectors of tokens P..T-1 (times embed_scale) + their positions (+ token type 0),
- * then the embedding norm if any. */
+/* x (N, D) = vectors of tokens P..T-1 (times embed_scale; OPT's d_embed: projected to D by
+ * project_in) + their positions (+ token type 0), then the embedding norm if any. */
 static ats_status embed(const pass *f, float *x, ats_error *err) {
     const ats_model *m = f->m;
     const ats_model_config *c = f->c;
-    size_t D = (size_t)c->d_model;
+    size_t D = (size_t)c->d_model, E = c->d_embed > 0 ? (size_t)c->d_embed : D;
+    float *tok = c->d_embed > 0 ? f->s.emb : x; /* (N, E) the looked-up token vectors */
     for (int t = f->P; t < f->T; t++) {
         int32_t id = ats_tokens_get(f->run->tokens, t)->id;
-        float *row = x + (size_t)(t - f->P) * D;
+        float *row = tok + (size_t)(t - f->P) * E;
         if (m->embed_fn) {
             m->embed_fn(m, id, row);
         } else {
@@ -447,8 +455,13 @@ static ats_status embed(const pass *f, float *x, ats_error *err) {
             ats_linear_row(&m->tok_embed, id, row);
         }
         if (c->embed_scale > 0.0f && c->embed_scale != 1.0f) /* Gemma: times sqrt(d_model) */
-            for (size_t i = 0; i < D; i++)
+            for (size_t i = 0; i < E; i++)
                 row[i] *= c->embed_scale;
+    }
+    if (c->d_embed > 0) /* OPT-350m: x (N, D) = tok (N, E) . W_in^T */
+        linear1(f, &m->project_in, tok, f->N, x, EPI_NONE, NULL, NULL);
+    for (int t = f->P; t < f->T; t++) {
+        float *row = x + (size_t)(t - f->P) * D;
         /* learned positions: row t + pos_offset (OPT and RoBERTa start past their first rows) */
         if (c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL)
             for (size_t i = 0; i < D; i++)
@@ -729,10 +742,16 @@ static ats_status pass_begin(pass *f, const ats_model *m, ats_run *run, const at
     if (uses_rope(c)) {
         int rot = rotary_dims(c); /* frequencies over the rotated dimensions only */
         ats_rope_inv_freq(f->s.inv_freq, rot, c->rope_theta, &c->rope_scaling);
-        for (int i = 0; m->rope_factors && i < rot / 2; i++)
-            f->s.inv_freq[i] /= m->rope_factors[i];
+        /* per-frequency divisors: Llama 3.1's rope_freqs, LongRoPE's short or (for a text
+         * longer than the original context) long factors */
+        const float *div =
+            ats_rope_long_factors(&c->rope_scaling, f->T) ? m->rope_factors_long : m->rope_factors;
+        for (int i = 0; div && i < rot / 2; i++)
+            f->s.inv_freq[i] /= div[i];
+        double magnitude = ats_rope_magnitude(&c->rope_scaling); /* YaRN, LongRoPE */
         for (int t = 0; t < f->N; t++)
-            ats_rope_angles(f->s.rope + (size_t)t * c->d_head, rot, P + t, f->s.inv_freq);
+            ats_rope_angles(f->s.rope + (size_t)t * c->d_head, rot, P + t, f->s.inv_freq,
+                            magnitude);
     }
     if (f->s.bucket) /* T5: a bucket for each distance */
         ats_attn_buckets(c, f->T, f->s.bucket);
@@ -821,6 +840,10 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
             float *last = s->x + (size_t)(N - 1) * D; /* T5 with a tied head: times d_model^-0.5 */
             for (size_t i = 0; m->logit_scale != 1.0f && i < D; i++)
                 last[i] *= m->logit_scale;
+            if (c->d_embed > 0) { /* OPT-350m: back to the head's width, (d_embed) */
+                linear1(&f, &m->project_out, last, 1, s->emb, EPI_NONE, NULL, NULL);
+                last = s->emb;
+            }
             linear1(&f, &m->lm_head, last, 1, run->logits, EPI_NONE, NULL, NULL);
             for (int v = 0; c->final_softcap > 0.0f && v < m->lm_head.n_out; v++) /* Gemma 2 */
                 run->logits[v] = c->final_softcap * tanhf(run->logits[v] / c->final_softcap);

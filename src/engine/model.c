@@ -3,6 +3,7 @@
 #include "loaders.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,18 +183,23 @@ ats_load_opts ats_load_opts_default(void) {
 
 /* ---- validation --------------------------------------------------------------------------- */
 
+/* `lin` is present, (n_out, n_in) and decodable; problems are named by `what` in `layer` (a
+ * layer index, or -1 for the model's own maps). */
 static ats_status check_linear(const ats_linear *lin, int n_out, int n_in, const char *what,
                                int layer, ats_error *err) {
+    char where[32] = "the model";
+    if (layer >= 0)
+        snprintf(where, sizeof where, "layer %d", layer);
     if (!lin->w)
-        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: missing weight %s", layer, what);
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: missing weight %s", where, what);
     if (lin->n_out != n_out || lin->n_in != n_in)
-        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s is (%d, %d), expected (%d, %d)", layer,
-                        what, lin->n_out, lin->n_in, n_out, n_in);
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: %s is (%d, %d), expected (%d, %d)", where, what,
+                        lin->n_out, lin->n_in, n_out, n_in);
     /* block types: rows of whole blocks, stored [out][in] (what linear.c decodes) */
     uint64_t per = ats_wtype_block_elems(lin->type);
     if (per > 1 && (lin->in_major || lin->n_in % per != 0 || lin->ld % per != 0))
-        return ats_fail(err, ATS_ERR_FORMAT, "layer %d: %s rows are not whole %s blocks", layer,
-                        what, ats_wtype_name(lin->type));
+        return ats_fail(err, ATS_ERR_FORMAT, "%s: %s rows are not whole %s blocks", where, what,
+                        ats_wtype_name(lin->type));
     return ATS_OK;
 }
 
@@ -225,13 +231,33 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
         !(c->attn_softcap >= 0) || !(c->final_softcap >= 0) || !(c->embed_scale >= 0))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: negative window, offset or scale",
                         model->info.name);
+    const ats_rope_scaling *rs = &c->rope_scaling;
+    if (rope && rs->kind == ATS_ROPE_SCALING_LONGROPE &&
+        (!model->rope_factors || !model->rope_factors_long || rs->original_max_position <= 0))
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: LongRoPE needs short and long factors and the original context",
+                        model->info.name);
+    if (rope && rs->kind == ATS_ROPE_SCALING_YARN &&
+        !(rs->factor > 0 && rs->beta_fast > 0 && rs->beta_slow > 0 &&
+          rs->original_max_position > 0 && c->rope_theta > 1))
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: YaRN needs a positive factor, betas and original context and a RoPE "
+                        "base above 1",
+                        model->info.name);
+    /* the width of token vectors and of the LM head: OPT's word_embed_proj_dim, or d_model */
+    int E = c->d_embed > 0 ? c->d_embed : c->d_model;
+    ats_status ps;
+    if (c->d_embed > 0 &&
+        ((ps = check_linear(&model->project_in, c->d_model, E, "project_in", -1, err)) ||
+         (ps = check_linear(&model->project_out, E, c->d_model, "project_out", -1, err))))
+        return ps;
     if (!model->tok_embed.w && !model->embed_fn)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the token embedding", model->info.name);
     if (model->tok_embed.w &&
-        (model->tok_embed.n_out != c->vocab_size || model->tok_embed.n_in != c->d_model))
+        (model->tok_embed.n_out != c->vocab_size || model->tok_embed.n_in != E))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: token embedding is (%d, %d), expected (%d, %d)",
                         model->info.name, model->tok_embed.n_out, model->tok_embed.n_in,
-                        c->vocab_size, c->d_model);
+                        c->vocab_size, E);
     if ((c->positions == ATS_POS_LEARNED || c->positions == ATS_POS_SINUSOIDAL) &&
         !model->pos_embed)
         return ats_fail(err, ATS_ERR_FORMAT, "%s: missing the position embedding",
@@ -288,12 +314,21 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
         if (s != ATS_OK)
             return s;
     }
-    if (model->lm_head.w &&
-        (model->lm_head.n_out != c->vocab_size || model->lm_head.n_in != c->d_model))
+    if (model->lm_head.w && (model->lm_head.n_out != c->vocab_size || model->lm_head.n_in != E))
         return ats_fail(err, ATS_ERR_FORMAT, "%s: LM head is (%d, %d), expected (%d, %d)",
                         model->info.name, model->lm_head.n_out, model->lm_head.n_in, c->vocab_size,
-                        c->d_model);
+                        E);
     return ATS_OK;
+}
+
+void ats_model_add_choice(ats_model *model, const char *fmt, ...) {
+    ats_model_info *info = &model->info;
+    if (info->n_choices == ATS_MAX_CHOICES)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(info->choices[info->n_choices++], sizeof info->choices[0], fmt, ap);
+    va_end(ap);
 }
 
 static uint64_t linear_params(const ats_linear *lin) {
@@ -310,7 +345,8 @@ uint64_t ats_model_count_params(const ats_model *model) {
     const ats_model_config *c = &model->cfg;
     uint64_t n = 0;
     if (model->tok_embed.w)
-        n += (uint64_t)c->vocab_size * c->d_model;
+        n += (uint64_t)model->tok_embed.n_out * model->tok_embed.n_in;
+    n += linear_params(&model->project_in) + linear_params(&model->project_out);
     if (model->pos_embed && c->positions == ATS_POS_LEARNED)
         n += (uint64_t)c->context * c->d_model;
     if (model->type_embed)

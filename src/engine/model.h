@@ -61,24 +61,29 @@ struct ats_model {
     ats_model_info info;
     ats_tokenizer *tokenizer;
 
-    ats_linear tok_embed;    /* (vocab_size, d_model): row id is token id's vector; w NULL
-                                when embed_fn computes vectors */
-    ats_embed_fn embed_fn;   /* the demo model: a token vector derived from the id */
-    const float *pos_embed;  /* (context, d_model) learned or precomputed sinusoidal, or NULL */
+    ats_linear tok_embed;   /* (vocab_size, d_embed or d_model): row id is token id's vector; w NULL
+                               when embed_fn computes vectors */
+    ats_embed_fn embed_fn;  /* the demo model: a token vector derived from the id */
+    const float *pos_embed; /* (context, d_model) learned or precomputed sinusoidal, or NULL */
     const float *type_embed; /* (d_model) token type 0 (BERT), or NULL */
     ats_norm embed_norm;     /* used when cfg.embed_norm */
     ats_layer *layers;       /* (n_layer) */
     ats_norm final_norm;     /* used when cfg.final_norm */
-    ats_linear lm_head; /* (vocab_size, d_model); a copy of tok_embed when tied; w NULL when the
-                           model has no LM head */
+    ats_linear lm_head; /* (vocab_size, d_embed or d_model); a copy of tok_embed when tied; w NULL
+                           when the model has no LM head */
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
     const float *head_scores; /* (2, n_layer, n_head) previous-token then induction, or NULL */
     const float *rel_bias;    /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
     const float *rope_factors; /* (rotary dims / 2) each RoPE frequency is divided by its factor
                                   (GGUF's rope_freqs: Llama 3.1's scaling as llama.cpp stores
-                                  it), or NULL */
-    float logit_scale;         /* multiplies the final hidden state before the LM head: 1, or
-                                  d_model^-0.5 for T5 with the head tied to the embedding */
+                                  it; LongRoPE's short_factor), or NULL */
+    const float *rope_factors_long; /* (rotary dims / 2) LongRoPE's long_factor, used instead of
+                                       rope_factors for texts longer than the original context
+                                       (ats_rope_long_factors), or NULL */
+    ats_linear project_in;  /* cfg.d_embed: (d_model, d_embed) token vectors to the stream */
+    ats_linear project_out; /* cfg.d_embed: (d_embed, d_model) the final stream to the head */
+    float logit_scale;      /* multiplies the final hidden state before the LM head: 1, or
+                               d_model^-0.5 for T5 with the head tied to the embedding */
     /* encoder-decoder: the decoder stack, a model of its own (sharing this one's embedding and
      * resources, owning nothing but its layers) run after this one, the encoder */
     struct ats_model *decoder;
@@ -115,6 +120,11 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err);
 
 /* The caption of a head with these probe scores (head_scores.c): its role and the score. */
 void ats_head_caption_from_scores(char *out, size_t size, float previous_token, float induction);
+
+/* Appends one line to info.choices (printf-style; cut to the line's size; nothing when the list
+ * is full). */
+void ats_model_add_choice(ats_model *model, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Parameter count over the weights the engine holds (for info). */
 uint64_t ats_model_count_params(const ats_model *model);

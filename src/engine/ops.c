@@ -102,10 +102,39 @@ void ats_sinusoidal(float *out, int dim, int pos, float base) {
     }
 }
 
+/* YaRN's pair index where `rotations` full turns fit in the original context: pairs below turn
+ * more often (kept), pairs above fewer times (interpolated); transformers'
+ * find_correction_dim. */
+static double yarn_correction_dim(double rotations, int dim, double theta, double context) {
+    return dim * log(context / (rotations * 2.0 * M_PI)) / (2.0 * log(theta));
+}
+
+/* YaRN (transformers' _compute_yarn_parameters): frequency f of pair i becomes
+ * f / factor * ramp + f * (1 - ramp), ramp = clamp((i - low) / (high - low), 0, 1) with low and
+ * high the correction dims of beta_fast and beta_slow rotations (rounded down and up unless
+ * no_truncate, kept within [0, dim - 1]). */
+static double yarn_freq(double f, int i, int dim, double theta, const ats_rope_scaling *s) {
+    double low = yarn_correction_dim(s->beta_fast, dim, theta, s->original_max_position);
+    double high = yarn_correction_dim(s->beta_slow, dim, theta, s->original_max_position);
+    if (!s->no_truncate) {
+        low = floor(low);
+        high = ceil(high);
+    }
+    low = low > 0.0 ? low : 0.0;
+    high = high < dim - 1 ? high : dim - 1;
+    if (low == high)
+        high += 0.001; /* as transformers: no division by zero */
+    double ramp = (i - low) / (high - low);
+    ramp = ramp < 0.0 ? 0.0 : ramp > 1.0 ? 1.0 : ramp;
+    return f / s->factor * ramp + f * (1.0 - ramp);
+}
+
 void ats_rope_inv_freq(float *inv_freq, int d_head, float theta, const ats_rope_scaling *scaling) {
     for (int i = 0; i < d_head / 2; i++) {
         double f = pow(theta, -2.0 * i / d_head);
-        if (scaling && scaling->kind == ATS_ROPE_SCALING_LINEAR && scaling->factor > 0) {
+        if (scaling && scaling->kind == ATS_ROPE_SCALING_YARN) {
+            f = yarn_freq(f, i, d_head, theta, scaling);
+        } else if (scaling && scaling->kind == ATS_ROPE_SCALING_LINEAR && scaling->factor > 0) {
             f /= scaling->factor;
         } else if (scaling && scaling->kind == ATS_ROPE_SCALING_LLAMA3) {
             /* Llama 3.1: long wavelengths are slowed by `factor`, short ones kept, and the band
@@ -144,12 +173,20 @@ void ats_rope_half_ref(float *vec, int d_head, int pos, const float *inv_freq) {
         rotate_pair(&vec[i], &vec[i + half], (double)pos * inv_freq[i]);
 }
 
-void ats_rope_angles(double *cs, int d_head, int pos, const float *inv_freq) {
+void ats_rope_angles(double *cs, int d_head, int pos, const float *inv_freq, double magnitude) {
     for (int i = 0; i < d_head / 2; i++) {
         double angle = (double)pos * inv_freq[i];
-        cs[2 * i] = cos(angle);
-        cs[2 * i + 1] = sin(angle);
+        cs[2 * i] = cos(angle) * magnitude;
+        cs[2 * i + 1] = sin(angle) * magnitude;
     }
+}
+
+bool ats_rope_long_factors(const ats_rope_scaling *scaling, int n_tokens) {
+    return scaling->kind == ATS_ROPE_SCALING_LONGROPE && n_tokens > scaling->original_max_position;
+}
+
+double ats_rope_magnitude(const ats_rope_scaling *scaling) {
+    return scaling->attn_factor > 0.0f ? (double)scaling->attn_factor : 1.0;
 }
 
 void ats_rope_rotate(float *vec, int d_head, bool rotate_half, const double *cs) {

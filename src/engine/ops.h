@@ -71,12 +71,21 @@ float ats_silu_ref(float x);      /* x / (1 + exp(-x)) */
 void ats_sinusoidal(float *out, int dim, int pos, float base);
 
 /* Rotary frequencies: inv_freq (d_head / 2), inv_freq[i] = theta^(-2i/d_head), adjusted by the
- * scaling rule (linear: divided by factor; llama3: wavelength-dependent). */
+ * scaling rule (linear: divided by factor; llama3: wavelength-dependent; yarn: blended between
+ * divided and kept by a ramp over i). LongRoPE's per-frequency divisors are the model's
+ * rope_factors, applied by the caller. */
 void ats_rope_inv_freq(float *inv_freq, int d_head, float theta, const ats_rope_scaling *scaling);
 
-/* The rotation of position `pos`: cs (d_head / 2, 2) = cos, sin of pos * inv_freq[i], in
- * double. Computed once per position and shared by every head. */
-void ats_rope_angles(double *cs, int d_head, int pos, const float *inv_freq);
+/* The rotation of position `pos`: cs (d_head / 2, 2) = magnitude * (cos, sin) of
+ * pos * inv_freq[i], in double. Computed once per position and shared by every head. */
+void ats_rope_angles(double *cs, int d_head, int pos, const float *inv_freq, double magnitude);
+
+/* LongRoPE: true when a text of n_tokens runs on the long factors (more tokens than the
+ * original context), as transformers decides per forward pass; false for any other scaling. */
+bool ats_rope_long_factors(const ats_rope_scaling *scaling, int n_tokens);
+
+/* The factor cos and sin are multiplied by: attn_factor (yarn, longrope) or 1. */
+double ats_rope_magnitude(const ats_rope_scaling *scaling);
 /* Rotates one head vector (d_head) by the angles cs of its position: pair i is (2i, 2i+1)
  * (interleaved) or (i, i + d_head/2) (rotate-half), turned by angle i. */
 void ats_rope_rotate(float *vec, int d_head, bool rotate_half, const double *cs);

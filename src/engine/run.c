@@ -1,6 +1,7 @@
 #include "run.h"
 #include "attention.h"
 #include "base.h"
+#include "ops.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -249,6 +250,11 @@ static int reusable_prefix(const ats_model *model, const ats_run *run, const ats
         model->cfg.cross_attention || !same_ablation(run, prev))
         return 0;
     if (opts->want_hidden && !prev->hidden)
+        return 0;
+    /* LongRoPE turns every position by other angles once the text outgrows the original
+     * context: the prefix's keys are reusable only on the same side of that length */
+    const ats_rope_scaling *rs = &model->cfg.rope_scaling;
+    if (ats_rope_long_factors(rs, run->n_tokens) != ats_rope_long_factors(rs, prev->n_tokens))
         return 0;
     /* the attention stored alike: kept or not, the same layers, the same pooled blocks */
     const ats_attn_store *a = &run->attn, *b = &prev->attn;

@@ -2,11 +2,12 @@
 """A Hugging Face folder written by make_family.py as the GGUF llama.cpp's converter
 (convert_hf_to_gguf.py) makes of it, for the architectures llama.cpp defines:
 
-  gguf_from_hf.py MODEL_DIR OUT.gguf
+  gguf_from_hf.py MODEL_DIR OUT.gguf [KEY=NUMBER ...]   (extra float metadata, for tests)
 
   gpt_neox -> gptneox, phi -> phi2, phi3 -> phi3, gemma -> gemma, gemma2 -> gemma2, qwen2 -> qwen2,
   llama -> llama (q and k rows permuted to the interleaved RoPE order, and Llama 3's rope_scaling
-  as the rope_freqs.weight factors the converter computes)
+  as the rope_freqs.weight factors the converter computes); a YaRN rope_scaling as
+  <arch>.rope.scaling.{type, factor, original_context_length}
 
 The tensor names and metadata keys are llama.cpp's (gguf-py's constants); tensors are kept as
 the converter keeps them (GPT-NeoX's per-head query_key_value, Phi-3's fused qkv_proj and
@@ -178,7 +179,7 @@ def llama3_rope_factors(cfg, dim):
 
 # ---- architectures ------------------------------------------------------------------------------
 
-def convert(model_dir, out_path):
+def convert(model_dir, out_path, extra=()):
     cfg = json.load(open(model_dir + "/config.json"))
     tok = json.load(open(model_dir + "/tokenizer.json", encoding="utf-8"))
     W = read_safetensors(model_dir + "/model.safetensors")
@@ -229,12 +230,23 @@ def convert(model_dir, out_path):
             a = permute(a, H, KV)
         tensors.append((gguf_name(name, table), a))
     rs = cfg.get("rope_scaling") or {}
+    if rs.get("rope_type", rs.get("type")) == "yarn":  # as the converter writes Qwen2's YaRN
+        kvs += [g("rope.scaling.type", STR, "yarn"), g("rope.scaling.factor", F32, rs["factor"]),
+                g("rope.scaling.original_context_length", U32,
+                  rs["original_max_position_embeddings"])]
+    if kind == "phi3" and rs.get("rope_type", rs.get("type")) in ("longrope", "su"):
+        # as the converter writes Phi-3's LongRoPE (which attnscope refuses in GGUF)
+        tensors += [("rope_factors_long.weight", np.asarray(rs["long_factor"], dtype=np.float32)),
+                    ("rope_factors_short.weight", np.asarray(rs["short_factor"], dtype=np.float32))]
     if kind == "llama" and rs.get("rope_type", rs.get("type")) == "llama3":
         tensors.append(("rope_freqs.weight", llama3_rope_factors(cfg, dh)))
+    for item in extra:  # KEY=NUMBER: float metadata a test adds (what other converters write)
+        k, v = item.split("=", 1)
+        kvs.append(kv(k, F32, float(v)))
     write_gguf(out_path, kvs, tensors)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: gguf_from_hf.py MODEL_DIR OUT.gguf")
-    convert(sys.argv[1], sys.argv[2])
+    if len(sys.argv) < 3:
+        sys.exit("usage: gguf_from_hf.py MODEL_DIR OUT.gguf [KEY=NUMBER ...]")
+    convert(sys.argv[1], sys.argv[2], sys.argv[3:])

@@ -81,11 +81,32 @@ def softmax(s):
 
 # ---- rotary embeddings (modeling_rope_utils.py and each model's rotary module) --------------------
 
-def rope_inv_freq(dim, base, scaling=None):
+def rope_original_context(cfg, scaling):
+    """standardize_rope_params: a top-level original_max_position_embeddings (Phi-3 keeps it
+    there; Phi3Config's default is 4096) wins over the scaling dict's, and
+    max_position_embeddings stands in for both."""
+    if cfg["model_type"] == "phi3":
+        return cfg.get("original_max_position_embeddings", 4096)
+    if "original_max_position_embeddings" in cfg:
+        return cfg["original_max_position_embeddings"]
+    return scaling.get("original_max_position_embeddings") or cfg["max_position_embeddings"]
+
+
+def yarn_mscale(scale, mscale=1):
+    return 1.0 if scale <= 1 else 0.1 * mscale * math.log(scale) + 1.0
+
+
+def rope_inv_freq(dim, base, cfg, T):
+    """(inv_freq, attention_scaling) of a forward pass over T tokens: ROPE_INIT_FUNCTIONS of
+    modeling_rope_utils.py for cfg's rope_scaling, and dynamic_rope_update's choice of LongRoPE's
+    long factors when T is past the original context. attention_scaling multiplies cos and sin."""
+    # transformers 5 writes rope_parameters (with rope_theta inside) where 4 wrote rope_scaling
+    scaling = cfg.get("rope_parameters") or cfg.get("rope_scaling") or {}
+    base = scaling.get("rope_theta", base)
     inv_freq = 1.0 / (base ** (np.arange(0, dim, 2, dtype=np.int64).astype(np.float64) / dim))
-    if not scaling:
-        return inv_freq
-    kind = scaling.get("rope_type", scaling.get("type"))
+    kind = scaling.get("rope_type", scaling.get("type", "default"))
+    if cfg["model_type"] == "phi3" and kind in ("su", "yarn"):
+        kind = "longrope"  # Phi3Config.convert_rope_params_to_dict
     if kind == "llama3":  # _compute_llama3_parameters
         factor = scaling["factor"]
         low, high = scaling["low_freq_factor"], scaling["high_freq_factor"]
@@ -96,17 +117,54 @@ def rope_inv_freq(dim, base, scaling=None):
         smooth = (old_len / wavelen - low) / (high - low)
         smoothed = (1 - smooth) * inv / factor + smooth * inv
         medium = ~(wavelen < high_wavelen) & ~(wavelen > low_wavelen)
-        return np.where(medium, smoothed, inv)
+        return np.where(medium, smoothed, inv), 1.0
     if kind == "linear":  # positions divided by factor, the same as frequencies divided
-        return inv_freq / scaling["factor"]
+        return inv_freq / scaling["factor"], 1.0
+    if kind == "yarn":  # _compute_yarn_parameters
+        original = rope_original_context(cfg, scaling)
+        factor = scaling.get("factor") or cfg["max_position_embeddings"] / original
+        attention = scaling.get("attention_factor")
+        mscale, mscale_all_dim = scaling.get("mscale"), scaling.get("mscale_all_dim")
+        if attention is None:
+            if mscale and mscale_all_dim:
+                attention = yarn_mscale(factor, mscale) / yarn_mscale(factor, mscale_all_dim)
+            else:
+                attention = yarn_mscale(factor)
+        beta_fast = scaling.get("beta_fast") or 32
+        beta_slow = scaling.get("beta_slow") or 1
+
+        def correction_dim(rotations):
+            return dim * math.log(original / (rotations * 2 * math.pi)) / (2 * math.log(base))
+
+        low, high = correction_dim(beta_fast), correction_dim(beta_slow)
+        if scaling.get("truncate", True):
+            low, high = math.floor(low), math.ceil(high)
+        low, high = max(low, 0), min(high, dim - 1)
+        if low == high:
+            high += 0.001
+        ramp = np.clip((np.arange(dim // 2, dtype=np.float64) - low) / (high - low), 0, 1)
+        extrapolation = 1 - ramp  # the share of the frequency kept as it is
+        interpolated = inv_freq / factor
+        return interpolated * (1 - extrapolation) + inv_freq * extrapolation, attention
+    if kind in ("longrope", "su"):  # _compute_longrope_parameters, Phi-3's rotary embedding
+        original = rope_original_context(cfg, scaling)
+        factor = scaling.get("factor") or cfg["max_position_embeddings"] / original
+        attention = scaling.get("attention_factor")
+        if attention is None:
+            attention = 1.0 if factor <= 1 else math.sqrt(1 + math.log(factor) / math.log(original))
+        ext = np.asarray(scaling["long_factor"] if T > original else scaling["short_factor"],
+                         dtype=np.float64)
+        assert ext.shape == (dim // 2,), (ext.shape, dim)
+        return inv_freq / ext, attention
     assert kind in ("default", "dynamic"), kind
-    return inv_freq
+    return inv_freq, 1.0
 
 
-def cos_sin(T, inv_freq):
+def cos_sin(T, rope):
+    inv_freq, attention = rope
     freqs = np.outer(np.arange(T, dtype=np.float64), inv_freq)
     emb = np.concatenate([freqs, freqs], -1)
-    return np.cos(emb), np.sin(emb)
+    return np.cos(emb) * attention, np.sin(emb) * attention
 
 
 def rotate_half(x):
@@ -159,7 +217,7 @@ def gpt_neox(cfg, W, ids):
     rot = int(dh * pct)
     base = cfg.get("rope_theta", cfg.get("rotary_emb_base", 10000))
     T = len(ids)
-    cos, sin = cos_sin(T, rope_inv_freq(rot, base, cfg.get("rope_scaling")))
+    cos, sin = cos_sin(T, rope_inv_freq(rot, base, cfg, T))
     act = ACT[cfg.get("hidden_act", "gelu")]
     x = W["gpt_neox.embed_in.weight"][ids]
     attns = []
@@ -193,7 +251,7 @@ def phi(cfg, W, ids):
     eps = cfg.get("layer_norm_eps", 1e-5)
     rot = int(dh * cfg.get("partial_rotary_factor", 0.5))
     T = len(ids)
-    cos, sin = cos_sin(T, rope_inv_freq(rot, cfg.get("rope_theta", 10000.0), cfg.get("rope_scaling")))
+    cos, sin = cos_sin(T, rope_inv_freq(rot, cfg.get("rope_theta", 10000.0), cfg, T))
     act = ACT[cfg.get("hidden_act", "gelu_new")]
     x = W["model.embed_tokens.weight"][ids]
     attns = []
@@ -239,7 +297,7 @@ def llama_family(cfg, W, ids):
     eps = cfg.get("rms_norm_eps", 1e-6)
     rot = int(dh * cfg.get("partial_rotary_factor", 1.0))
     T = len(ids)
-    cos, sin = cos_sin(T, rope_inv_freq(rot, cfg.get("rope_theta", 10000.0), cfg.get("rope_scaling")))
+    cos, sin = cos_sin(T, rope_inv_freq(rot, cfg.get("rope_theta", 10000.0), cfg, T))
     if kind == "gemma2":
         act = ACT[cfg.get("hidden_activation", "gelu_pytorch_tanh")]
     elif kind == "gemma":
@@ -307,8 +365,12 @@ def opt(cfg, W, ids):
     act = ACT[cfg.get("activation_function", "relu")]
     T = len(ids)
     d = "model.decoder."
+    # OPTDecoder: embed_tokens, project_in when word_embed_proj_dim != hidden_size, then the
     # OPTLearnedPositionalEmbedding: positions (cumsum of the mask) - 1, plus the offset 2
-    x = W[d + "embed_tokens.weight"][ids] + W[d + "embed_positions.weight"][np.arange(T) + 2]
+    x = W[d + "embed_tokens.weight"][ids]
+    if d + "project_in.weight" in W:
+        x = linear(x, W, d + "project_in")
+    x = x + W[d + "embed_positions.weight"][np.arange(T) + 2]
     attns = []
     for l in range(cfg["num_hidden_layers"]):
         p = d + "layers.%d." % l
@@ -329,6 +391,8 @@ def opt(cfg, W, ids):
             x = layer_norm(x, W, p + "final_layer_norm", 1e-5)
     if pre and not cfg.get("_remove_final_layer_norm", False):
         x = layer_norm(x, W, d + "final_layer_norm", 1e-5)
+    if d + "project_out.weight" in W:
+        x = linear(x, W, d + "project_out")
     head = W.get("lm_head.weight", W[d + "embed_tokens.weight"])
     return attns, x @ head.T
 

@@ -404,6 +404,16 @@ def fam_qwen2(tok):
     return cfg, w
 
 
+def fam_qwen2_yarn(tok):
+    """Qwen2 with YaRN: the ramp over the 4 rotary pairs of a head blends kept and interpolated
+    frequencies (pairs 0, 1, 2+: 0, 0.5, 1 with these numbers), cos and sin x (1 + 0.1 ln 4)."""
+    cfg, w = fam_qwen2(tok)
+    cfg.update(rope_theta=10000.0, max_position_embeddings=256,
+               rope_scaling={"type": "yarn", "factor": 4.0,
+                             "original_max_position_embeddings": 64})
+    return cfg, w
+
+
 def fam_llama3(tok):
     cfg = base_llama(vocab_size_of(tok), model_type="llama", architectures=["LlamaForCausalLM"],
                      head_dim=16, rope_theta=500000.0, rms_norm_eps=1e-5,
@@ -421,6 +431,17 @@ def fam_phi3(tok):
                      resid_pdrop=0.0, embd_pdrop=0.0)
     w = Weights(14)
     llama_like(w, cfg, fused=True)
+    return cfg, w
+
+
+def fam_phi3_longrope(tok):
+    """Phi-3 with LongRoPE over its 3 rotary pairs (partial rotary 0.75 of 8): the original
+    context is 24 tokens, so the shorter texts run on short_factor and the longer ones on
+    long_factor; attention factor sqrt(1 + ln(128 / 24) / ln 24)."""
+    cfg, w = fam_phi3(tok)
+    cfg.update(original_max_position_embeddings=24,
+               rope_scaling={"type": "longrope", "short_factor": [1.0, 1.5, 2.5],
+                             "long_factor": [1.25, 4.0, 9.0]})
     return cfg, w
 
 
@@ -495,18 +516,24 @@ def fam_phi(tok):
     return cfg, w
 
 
-def fam_opt(tok, pre_norm=True):
+def fam_opt(tok, pre_norm=True, embed_dim=None):
+    """OPT; embed_dim other than hidden_size as OPT-350m: E-wide token vectors and tied head with
+    decoder.project_in (D, E) and project_out (E, D), no bias."""
     D, H, F, L = 32, 4, 64, 2
+    E = embed_dim or D
     cfg = {"model_type": "opt", "architectures": ["OPTForCausalLM"], "hidden_size": D,
            "num_attention_heads": H, "num_hidden_layers": L, "ffn_dim": F,
            "vocab_size": vocab_size_of(tok), "max_position_embeddings": 64,
-           "word_embed_proj_dim": D, "do_layer_norm_before": pre_norm,
+           "word_embed_proj_dim": E, "do_layer_norm_before": pre_norm,
            "activation_function": "relu", "enable_bias": True,
            "layer_norm_elementwise_affine": True, "_remove_final_layer_norm": False,
            "tie_word_embeddings": True, "pad_token_id": 1, "bos_token_id": 2, "eos_token_id": 2,
            "torch_dtype": "float32", "transformers_version": "4.46.0"}
-    w = Weights(20 if pre_norm else 21)
-    w.add("model.decoder.embed_tokens.weight", (cfg["vocab_size"], D), 1.0)
+    w = Weights(20 if pre_norm else 21 if E == D else 25)
+    w.add("model.decoder.embed_tokens.weight", (cfg["vocab_size"], E), 1.0)
+    if E != D:
+        w.linear("model.decoder.project_in", D, E, False)
+        w.linear("model.decoder.project_out", E, D, False)
     w.add("model.decoder.embed_positions.weight", (cfg["max_position_embeddings"] + 2, D), 1.0)
     for l in range(L):
         p = "model.decoder.layers.%d." % l
@@ -582,9 +609,14 @@ FAMILIES = {
                fam_gemma2),
     "mistral": (lambda: tok_spm_bpe(["<unk>", "<s>", "</s>"], "<s>", "metaspace"), fam_mistral),
     "qwen2": (tok_qwen2, fam_qwen2),
+    "qwen2_yarn": (tok_qwen2, fam_qwen2_yarn),
+    "phi3_longrope": (lambda: tok_spm_bpe(["<unk>", "<s>", "</s>"], "<s>", "prepend"),
+                      fam_phi3_longrope),
     "llama3": (tok_llama3, fam_llama3),
     "opt": (lambda: tok_gpt2_like("</s>"), fam_opt),
     "opt_postnorm": (lambda: tok_gpt2_like("</s>"), lambda t: fam_opt(t, pre_norm=False)),
+    "opt_proj": (lambda: tok_gpt2_like("</s>"),
+                 lambda t: fam_opt(t, pre_norm=False, embed_dim=16)),
     "roberta": (tok_roberta, fam_roberta),
     "xlm-roberta": (tok_xlm_roberta, lambda t: fam_roberta(t, "xlm-roberta")),
     "distilbert": (tok_wordpiece, fam_distilbert),

@@ -22,6 +22,10 @@ typedef struct gguf_loader {
 int ats_gguf_loader_int(gguf_loader *ld, const char *name, int64_t max, int fallback);
 /* "<arch>.<name>" as a positive number, `fallback` when absent. */
 double ats_gguf_loader_real(gguf_loader *ld, const char *name, double fallback);
+/* "<arch>.rope.scaling.*" into `out` (after the context is read): none, linear or yarn (its
+ * choice named in the model's info); another type, or a YaRN variant attnscope does not run, is
+ * refused with one line naming it. */
+void ats_gguf_loader_rope_scaling(gguf_loader *ld, ats_rope_scaling *out);
 /* A small tensor `name` (a norm, a bias, a table) with ggml shape [ne0] (ne1 < 0) or [ne0, ne1]
  * as float32 (converted if needed). */
 const float *ats_gguf_loader_floats(gguf_loader *ld, bool required, long long ne0, long long ne1,

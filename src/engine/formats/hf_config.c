@@ -63,6 +63,18 @@ static double get_real(reader *r, const char *key, double fallback) {
     return d;
 }
 
+/* Any finite number (zero and negatives too), or `fallback` when absent or null. */
+static double get_number(reader *r, const char *key, double fallback) {
+    const json_t *v = json_object_get(r->root, key);
+    if (r->status != ATS_OK || !v || json_is_null(v))
+        return fallback;
+    if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+        r->status = ats_fail(r->err, ATS_ERR_FORMAT, "%s: '%s' must be a number", r->path, key);
+        return fallback;
+    }
+    return json_number_value(v);
+}
+
 static bool get_bool(reader *r, const char *key, bool fallback) {
     const json_t *v = json_object_get(r->root, key);
     if (r->status != ATS_OK || !v || json_is_null(v))
@@ -208,9 +220,113 @@ static void read_bert(reader *r, ats_hf_config *h) {
 
 /* ---- rotary positions ------------------------------------------------------------------------ */
 
+/* The context the model was trained on before scaling: the top-level
+ * original_max_position_embeddings (Phi-3 keeps it there, and transformers prefers it; Phi3Config
+ * defaults it to 4096), else the scaling object's, else max_position_embeddings. */
+static int original_context(reader *r, reader *sub, const ats_hf_config *h) {
+    if (present(r, "original_max_position_embeddings") || h->cfg.arch == ATS_ARCH_PHI3)
+        return get_int(r, "original_max_position_embeddings", MAX_COUNT, 4096);
+    return get_int(sub, "original_max_position_embeddings", MAX_COUNT, h->cfg.context);
+}
+
+/* The scaling factor: `factor`, or when absent the ratio of max_position_embeddings to the
+ * original context (transformers' rule for yarn and longrope). */
+static double scaling_factor(reader *sub, const ats_model_config *c, int original) {
+    double factor = get_real(sub, "factor", 0.0);
+    return factor > 0.0 || original <= 0 ? factor : (double)c->context / original;
+}
+
+/* YaRN's magnitude for `scale` (transformers' get_mscale): 1 up to scale 1, then
+ * 1 + 0.1 mscale ln(scale). */
+static double yarn_mscale(double scale, double mscale) {
+    return scale <= 1.0 ? 1.0 : 0.1 * mscale * log(scale) + 1.0;
+}
+
+/* yarn (transformers' _compute_yarn_parameters): factor, the original context, beta_fast and
+ * beta_slow (32 and 1 when absent or 0), truncate, and the factor cos and sin are multiplied by:
+ * attention_factor, else get_mscale(factor, mscale) / get_mscale(factor, mscale_all_dim) when
+ * both are set, else get_mscale(factor). */
+static void read_yarn(reader *r, reader *sub, const char *key, ats_hf_config *h) {
+    ats_rope_scaling *out = &h->cfg.rope_scaling;
+    out->kind = ATS_ROPE_SCALING_YARN;
+    out->original_max_position = original_context(r, sub, h);
+    out->factor = (float)scaling_factor(sub, &h->cfg, out->original_max_position);
+    double beta_fast = get_number(sub, "beta_fast", 0.0),
+           beta_slow = get_number(sub, "beta_slow", 0.0);
+    out->beta_fast = (float)(beta_fast != 0.0 ? beta_fast : 32.0);
+    out->beta_slow = (float)(beta_slow != 0.0 ? beta_slow : 1.0);
+    out->no_truncate = !get_bool(sub, "truncate", true);
+    double mscale = get_number(sub, "mscale", 0.0),
+           all_dims = get_number(sub, "mscale_all_dim", 0.0);
+    double attn = mscale != 0.0 && all_dims != 0.0
+                      ? yarn_mscale(out->factor, mscale) / yarn_mscale(out->factor, all_dims)
+                      : yarn_mscale(out->factor, 1.0);
+    out->attn_factor = (float)get_real(sub, "attention_factor", attn);
+    if (sub->status == ATS_OK && !(out->factor > 0 && out->beta_fast > 0 && out->beta_slow > 0 &&
+                                   out->attn_factor > 0 && isfinite(out->attn_factor)))
+        sub->status = ats_fail(r->err, ATS_ERR_FORMAT,
+                               "%s: yarn %s needs a positive 'factor', 'beta_fast', 'beta_slow' "
+                               "and attention factor",
+                               r->path, key);
+    choice(h, "rope scaling yarn: factor %g, original context %d, betas %g/%g, cos and sin x%.4g",
+           (double)out->factor, out->original_max_position, (double)out->beta_fast,
+           (double)out->beta_slow, (double)out->attn_factor);
+}
+
+/* A list of positive numbers (LongRoPE's short_factor and long_factor) into out; its length. */
+static int read_factor_list(reader *r, reader *sub, const char *key, float *out) {
+    const json_t *list = json_object_get(sub->root, key);
+    size_t n = json_array_size(list);
+    if (sub->status != ATS_OK)
+        return 0;
+    if (!json_is_array(list) || n == 0 || n > ATS_HF_MAX_ROPE_PAIRS) {
+        sub->status =
+            ats_fail(r->err, ATS_ERR_FORMAT, "%s: longrope '%s' must be a list of 1 to %d numbers",
+                     r->path, key, ATS_HF_MAX_ROPE_PAIRS);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(list, i);
+        double d = json_is_number(v) ? json_number_value(v) : -1.0;
+        if (!(d > 0.0) || !isfinite(d)) {
+            sub->status =
+                ats_fail(r->err, ATS_ERR_FORMAT, "%s: longrope '%s'[%zu] is not a positive number",
+                         r->path, key, i);
+            return 0;
+        }
+        out[i] = (float)d;
+    }
+    return (int)n;
+}
+
+/* longrope, or its first name "su" (and for Phi-3 also "yarn", which Phi3Config turns into
+ * longrope) (transformers' _compute_longrope_parameters and Phi-3's rotary embedding): a divisor
+ * per frequency from short_factor, or from long_factor when the text is longer than the original
+ * context; cos and sin multiplied by attention_factor, else sqrt(1 + ln(factor) / ln(original
+ * context)) (1 when factor <= 1). read_rope checks the lists' length against the rotary pairs. */
+static void read_longrope(reader *r, reader *sub, const char *key, ats_hf_config *h) {
+    ats_rope_scaling *out = &h->cfg.rope_scaling;
+    out->kind = ATS_ROPE_SCALING_LONGROPE;
+    out->original_max_position = original_context(r, sub, h);
+    out->factor = (float)scaling_factor(sub, &h->cfg, out->original_max_position);
+    int original = out->original_max_position;
+    double attn = out->factor <= 1.0f || original <= 1
+                      ? 1.0
+                      : sqrt(1.0 + log(out->factor) / log((double)original));
+    out->attn_factor = (float)get_real(sub, "attention_factor", attn);
+    h->n_rope_pairs = read_factor_list(r, sub, "short_factor", h->rope_short);
+    int n_long = read_factor_list(r, sub, "long_factor", h->rope_long);
+    if (sub->status == ATS_OK && n_long != h->n_rope_pairs)
+        sub->status =
+            ats_fail(r->err, ATS_ERR_FORMAT, "%s: longrope %s has %d short and %d long factors",
+                     r->path, key, h->n_rope_pairs, n_long);
+    choice(h, "rope scaling longrope: short factors, long past %d tokens, cos and sin x%.4g",
+           original, (double)out->attn_factor);
+}
+
 /* The scaling object of rope_scaling (or of transformers 5's rope_parameters): {"type" |
- * "rope_type": "default" | "linear" | "dynamic" | "llama3", ...}. Any other type is refused,
- * named. */
+ * "rope_type": "default" | "linear" | "dynamic" | "llama3" | "yarn" | "longrope" | "su", ...}.
+ * Any other type is refused, named. */
 static void read_scaling_object(reader *r, const json_t *rs, const char *key, ats_hf_config *h) {
     ats_rope_scaling *out = &h->cfg.rope_scaling;
     reader sub = {.path = r->path, .root = rs, .err = r->err, .status = ATS_OK};
@@ -242,6 +358,11 @@ static void read_scaling_object(reader *r, const json_t *rs, const char *key, at
         choice(h, "rope scaling llama3: factor %g, frequencies %g..%g, original context %d (%s)",
                (double)out->factor, (double)out->low_freq_factor, (double)out->high_freq_factor,
                out->original_max_position, key);
+    } else if (strcmp(type, "yarn") == 0 && h->cfg.arch != ATS_ARCH_PHI3) {
+        read_yarn(r, &sub, key, h);
+    } else if (strcmp(type, "longrope") == 0 || strcmp(type, "su") == 0 ||
+               strcmp(type, "yarn") == 0) {
+        read_longrope(r, &sub, key, h);
     } else {
         char what[40];
         snprintf(what, sizeof what, "%s type", key);
@@ -301,6 +422,12 @@ static void read_rope(reader *r, ats_hf_config *h, const char *theta_key, const 
         r->status = ats_fail(r->err, ATS_ERR_FORMAT,
                              "%s: %s %g gives %d rotary dimensions of %d; an even number is needed",
                              r->path, fraction_key, fraction, dims, c->d_head);
+    if (r->status == ATS_OK && c->rope_scaling.kind == ATS_ROPE_SCALING_LONGROPE &&
+        h->n_rope_pairs != dims / 2)
+        r->status = ats_fail(r->err, ATS_ERR_FORMAT,
+                             "%s: longrope short_factor and long_factor hold %d numbers; the %d "
+                             "rotary dimensions of a head need %d",
+                             r->path, h->n_rope_pairs, dims, dims / 2);
 }
 
 /* ---- sliding windows ------------------------------------------------------------------------- */
@@ -600,8 +727,9 @@ static void read_opt(reader *r, ats_hf_config *h) {
     c->n_kv_head = c->n_head;
     c->activation =
         activation_of(r, "activation_function", get_str(r, "activation_function", "relu"), false);
-    if (r->status == ATS_OK && get_int(r, "word_embed_proj_dim", MAX_DIM, c->d_model) != c->d_model)
-        unsupported(r, "word_embed_proj_dim", "other than hidden_size (project_in/project_out)");
+    int embed_dim =
+        r->status == ATS_OK ? get_int(r, "word_embed_proj_dim", MAX_DIM, c->d_model) : 0;
+    c->d_embed = embed_dim != c->d_model ? embed_dim : 0;
     if (!get_bool(r, "enable_bias", true))
         unsupported(r, "enable_bias", "false");
     if (!get_bool(r, "layer_norm_elementwise_affine", true))
@@ -620,6 +748,11 @@ static void read_opt(reader *r, ats_hf_config *h) {
     choice(h, c->pre_norm ? "pre-norm (do_layer_norm_before)"
                           : "post-norm (do_layer_norm_before false): LayerNorm after each residual "
                             "add");
+    if (c->d_embed > 0)
+        choice(h,
+               "word_embed_proj_dim %d: project_in after the token lookup, project_out before "
+               "the head",
+               c->d_embed);
 }
 
 /* ---- encoders: RoBERTa, XLM-RoBERTa, DistilBERT -----------------------------------------------

@@ -5,13 +5,16 @@
  * (Llama 1/2/3, TinyLlama, SmolLM), "mistral", "qwen2", "gemma", "gemma2", "phi3"; "phi"
  * (Phi-1/1.5/2); "gpt_neox" (Pythia); "opt"; the encoder-decoder "t5" (T5 v1.0 and v1.1,
  * Flan-T5) and "mt5". Sizes are checked to be positive and small enough that every product the
- * loaders form fits in 64 bits. An option the engine does not run (a rope_scaling type, a
+ * loaders form fits in 64 bits. rope_scaling types default, linear, dynamic, llama3, yarn and
+ * longrope (legacy "su") are read; an option the engine does not run (another rope_scaling type, a
  * layer_types pattern, qk_layernorm, ...) is refused with ATS_ERR_UNSUPPORTED naming it.
  */
 #ifndef ATS_ENGINE_HF_CONFIG_H
 #define ATS_ENGINE_HF_CONFIG_H
 
 #include "attnscope/engine.h"
+
+enum { ATS_HF_MAX_ROPE_PAIRS = 512 }; /* LongRoPE factor lists: heads up to 1024 dimensions */
 
 typedef struct ats_hf_config {
     ats_model_config cfg;
@@ -28,6 +31,10 @@ typedef struct ats_hf_config {
     bool fused_gate_up; /* Phi-3 gate_up_proj: the gate rows, then the up rows */
     bool norm_plus_one; /* Gemma: RMSNorm multiplies by (1 + weight) */
     bool lm_head_bias;  /* Phi: lm_head has a bias */
+    /* LongRoPE (cfg.rope_scaling.kind): rope_scaling's short_factor and long_factor, one divisor
+     * per rotary pair (checked to be rotary dims / 2 positive numbers) */
+    float rope_short[ATS_HF_MAX_ROPE_PAIRS], rope_long[ATS_HF_MAX_ROPE_PAIRS];
+    int n_rope_pairs;
     /* for info: the family and each special choice found */
     char family[64];
     char choices[ATS_MAX_CHOICES][96];

@@ -80,19 +80,61 @@ static bool str_eq(ats_gguf_str s, const char *z) {
     return s.len == strlen(z) && memcmp(s.data, z, s.len) == 0;
 }
 
-/* rope scaling: "<arch>.rope.scaling.type" none | linear (with .factor), or the older
- * "<arch>.rope.scale_linear". */
-static void read_rope_scaling(gguf_loader *ld, ats_rope_scaling *out) {
+/* "<arch>.rope.scaling.<name>", when the file has it, must be `neutral` (a YaRN variant attnscope
+ * does not run otherwise): refused, named. */
+static void require_neutral(gguf_loader *ld, const char *name, double neutral) {
+    const char *k = key(ld, "%s.rope.scaling.%s", ld->arch, name);
+    double v;
+    if (ld->status == ATS_OK && ats_gguf_find(ld->g, k) &&
+        !(ats_gguf_get_float(ld->g, k, &v) && v == neutral))
+        ld->status =
+            ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                     "%s: metadata '%s' other than %g is not supported", ld->path, k, neutral);
+}
+
+/* YaRN as llama.cpp stores it: .factor, .original_context_length (the context when absent),
+ * .yarn_beta_fast / .yarn_beta_slow (32 and 1 when absent); ggml's rope_yarn then multiplies cos
+ * and sin by 1 + 0.1 ln(factor), as transformers' default attention factor. */
+static void read_yarn(gguf_loader *ld, ats_rope_scaling *out) {
+    out->kind = ATS_ROPE_SCALING_YARN;
+    out->factor = (float)meta_real(ld, "rope.scaling.factor", 0.0);
+    out->original_max_position = meta_int(ld, "rope.scaling.original_context_length", MAX_COUNT,
+                                          ld->model->cfg.context, true);
+    out->beta_fast = (float)meta_real(ld, "rope.scaling.yarn_beta_fast", 32.0);
+    out->beta_slow = (float)meta_real(ld, "rope.scaling.yarn_beta_slow", 1.0);
+    out->attn_factor = out->factor > 1.0f ? 1.0f + 0.1f * logf(out->factor) : 1.0f;
+    require_neutral(ld, "attn_factor", 1.0);
+    require_neutral(ld, "yarn_attn_factor", 1.0);
+    require_neutral(ld, "yarn_ext_factor", 1.0);
+    require_neutral(ld, "yarn_log_multiplier", 0.0);
+    if (ld->status == ATS_OK && !(out->factor > 0.0f))
+        ld->status = ats_fail(ld->err, ATS_ERR_FORMAT, "%s: yarn needs '%s.rope.scaling.factor'",
+                              ld->path, ld->arch);
+    if (ld->status == ATS_OK)
+        ats_model_add_choice(ld->model,
+                             "rope scaling yarn: factor %g, original context %d, betas %g/%g, cos "
+                             "and sin x%.4g",
+                             (double)out->factor, out->original_max_position,
+                             (double)out->beta_fast, (double)out->beta_slow,
+                             (double)out->attn_factor);
+}
+
+void ats_gguf_loader_rope_scaling(gguf_loader *ld, ats_rope_scaling *out) {
     *out = (ats_rope_scaling){.kind = ATS_ROPE_SCALING_NONE, .factor = 1.0f};
     ats_gguf_str type;
+    if (ld->status != ATS_OK)
+        return;
     if (ats_gguf_get_str(ld->g, key(ld, "%s.rope.scaling.type", ld->arch), &type)) {
         if (str_eq(type, "linear")) {
             out->kind = ATS_ROPE_SCALING_LINEAR;
             out->factor = (float)meta_real(ld, "rope.scaling.factor", 1.0);
+        } else if (str_eq(type, "yarn")) {
+            read_yarn(ld, out);
         } else if (!str_eq(type, "none")) {
-            ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
-                                  "%s: rope scaling '%.*s' is not supported (none or linear)",
-                                  ld->path, (int)(type.len > 64 ? 64 : type.len), type.data);
+            ld->status =
+                ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
+                         "%s: rope scaling '%.*s' is not supported in GGUF (none, linear or yarn)",
+                         ld->path, (int)(type.len > 64 ? 64 : type.len), type.data);
         }
     } else if (ats_gguf_find(ld->g, key(ld, "%s.rope.scale_linear", ld->arch))) {
         out->kind = ATS_ROPE_SCALING_LINEAR;
@@ -232,9 +274,8 @@ static void read_rope_factors(gguf_loader *ld) {
             return;
         }
     }
-    if (m->rope_factors && m->info.n_choices < ATS_MAX_CHOICES)
-        snprintf(m->info.choices[m->info.n_choices++], sizeof m->info.choices[0],
-                 "RoPE frequencies divided by rope_freqs (Llama 3.1 scaling)");
+    if (m->rope_factors)
+        ats_model_add_choice(m, "RoPE frequencies divided by rope_freqs (Llama 3.1 scaling)");
 }
 
 static void read_llama_config(gguf_loader *ld) {
@@ -266,7 +307,7 @@ static void read_llama_config(gguf_loader *ld) {
         ld->status = ats_fail(ld->err, ATS_ERR_FORMAT,
                               "%s: %d attention heads do not divide into %d key/value heads",
                               ld->path, c->n_head, c->n_kv_head);
-    read_rope_scaling(ld, &c->rope_scaling);
+    ats_gguf_loader_rope_scaling(ld, &c->rope_scaling);
     read_rope_factors(ld);
     c->norm = ATS_NORM_RMSNORM;
     c->pre_norm = true;

@@ -66,7 +66,6 @@ static void read_config(gguf_loader *ld) {
     int rot = ats_gguf_loader_int(ld, "rope.dimension_count", MAX_DIM, c->d_head);
     c->rotary_dim = rot < c->d_head ? rot : 0;
     c->rope_theta = (float)ats_gguf_loader_real(ld, "rope.freq_base", 10000.0);
-    c->rope_scaling = (ats_rope_scaling){.kind = ATS_ROPE_SCALING_NONE, .factor = 1.0f};
     c->norm = layernorm ? ATS_NORM_LAYERNORM : ATS_NORM_RMSNORM;
     c->norm_eps = (float)ats_gguf_loader_real(
         ld, layernorm ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon", 1e-5);
@@ -85,18 +84,14 @@ static void read_config(gguf_loader *ld) {
                               "%s: %d heads of %d dimensions over %d key/value heads is "
                               "implausible",
                               ld->path, c->n_head, c->d_head, c->n_kv_head);
-    /* RoPE scaling these files may name (Phi-3's longrope and its rope_factors_long / _short,
-     * yarn, linear ...) is not run: refused, named, rather than run as plain RoPE */
-    char scaling_key[64];
-    snprintf(scaling_key, sizeof scaling_key, "%s.rope.scaling.type", ld->arch);
-    ats_gguf_str scaling;
-    bool named = ats_gguf_get_str(ld->g, scaling_key, &scaling) &&
-                 !(scaling.len == 4 && memcmp(scaling.data, "none", 4) == 0);
-    if (ld->status == ATS_OK && (named || ats_gguf_find_tensor(ld->g, "rope_factors_long.weight")))
+    /* RoPE scaling: none, linear or yarn; Phi-3's longrope (its rope_factors_long and _short
+     * tensors) and other types are refused, named, rather than run as plain RoPE */
+    ats_gguf_loader_rope_scaling(ld, &c->rope_scaling);
+    if (ld->status == ATS_OK && ats_gguf_find_tensor(ld->g, "rope_factors_long.weight"))
         ld->status = ats_fail(ld->err, ATS_ERR_UNSUPPORTED,
-                              "%s: RoPE scaling '%.*s' is not supported for %s", ld->path,
-                              named ? (int)(scaling.len > 32 ? 32 : scaling.len) : 8,
-                              named ? scaling.data : "longrope", ld->arch);
+                              "%s: RoPE scaling 'longrope' (rope_factors_long) is not supported "
+                              "in GGUF for %s",
+                              ld->path, ld->arch);
     if (c->rotary_dim > 0) {
         char text[96];
         snprintf(text, sizeof text, "partial rotary: the first %d of %d dimensions rotate",

@@ -28,7 +28,9 @@
  *          self_attn.dense, mlp.{fc1,fc2}}, final_layernorm, lm_head with a bias.
  *   opt    [model.]decoder.{embed_tokens, embed_positions (context + 2 rows), layers.N.{
  *          self_attn.{q,k,v,out}_proj, self_attn_layer_norm, fc1, fc2, final_layer_norm},
- *          final_layer_norm (pre-norm only)}; lm_head is embed_tokens unless stored.
+ *          final_layer_norm (pre-norm only)}; lm_head is embed_tokens unless stored. With
+ *          word_embed_proj_dim E != hidden_size (OPT-350m): embed_tokens and the head are E wide,
+ *          and decoder.project_in (D, E) and project_out (E, D) map to and from the stream.
  *   t5     shared (or encoder.embed_tokens), {encoder,decoder}.block.N.layer.0.{SelfAttention.
  *          {q,k,v,o}, layer_norm}, block.0's SelfAttention.relative_attention_bias (the stack's
  *          one table), decoder.block.N.layer.1.{EncDecAttention.{q,k,v,o}, layer_norm}, the
@@ -582,10 +584,14 @@ static void build_phi(hf_loader *ld, const ats_hf_config *h) {
 static void build_opt(hf_loader *ld, const ats_hf_config *h) {
     ats_model *m = ld->model;
     const ats_model_config *c = &m->cfg;
-    int D = c->d_model, F = c->d_ff;
+    int D = c->d_model, F = c->d_ff, E = c->d_embed > 0 ? c->d_embed : D;
     const char *p = prefix_for(ld, "model.", "decoder.embed_tokens.weight");
     m->tok_embed =
-        matrix(ld, true, c->vocab_size, D, false, tname(ld, "%sdecoder.embed_tokens.weight", p));
+        matrix(ld, true, c->vocab_size, E, false, tname(ld, "%sdecoder.embed_tokens.weight", p));
+    if (c->d_embed > 0) { /* word_embed_proj_dim: E-wide token vectors and head, no biases */
+        m->project_in = linear(ld, D, E, BIAS_NONE, tname(ld, "%sdecoder.project_in", p));
+        m->project_out = linear(ld, E, D, BIAS_NONE, tname(ld, "%sdecoder.project_out", p));
+    }
     m->pos_embed = fetch(ld, true, c->context + c->pos_offset, D,
                          tname(ld, "%sdecoder.embed_positions.weight", p));
     for (int l = 0; l < c->n_layer && ld->status == ATS_OK; l++) {
@@ -606,7 +612,7 @@ static void build_opt(hf_loader *ld, const ats_hf_config *h) {
     bool stored = find(ld, "lm_head.weight", NULL) != NULL;
     m->lm_head = h->tie_embeddings || !stored
                      ? m->tok_embed
-                     : matrix(ld, true, c->vocab_size, D, false, "lm_head.weight");
+                     : matrix(ld, true, c->vocab_size, E, false, "lm_head.weight");
 }
 
 static void build_distilbert(hf_loader *ld, const ats_hf_config *h) {
@@ -795,6 +801,22 @@ static ats_status load_tokenizer_only(hf_loader *ld) {
     return ATS_OK;
 }
 
+/* LongRoPE's short and long factors from config.json, copied into the model. */
+static ats_status keep_rope_factors(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    if (h->n_rope_pairs <= 0)
+        return ATS_OK;
+    size_t n = (size_t)h->n_rope_pairs;
+    float *f = ats_model_alloc_floats(m, 2 * n, ld->err); /* (2, pairs): short, then long */
+    if (!f)
+        return ATS_ERR_NOMEM;
+    memcpy(f, h->rope_short, n * sizeof *f);
+    memcpy(f + n, h->rope_long, n * sizeof *f);
+    m->rope_factors = f;
+    m->rope_factors_long = f + n;
+    return ATS_OK;
+}
+
 static ats_status load(hf_loader *ld) {
     ats_model *m = ld->model;
     char path[PATH_SIZE];
@@ -813,6 +835,8 @@ static ats_status load(hf_loader *ld) {
         return s;
     add_size(ld, "config.json");
     m->cfg = h.cfg;
+    if ((s = keep_rope_factors(ld, &h)) != ATS_OK)
+        return s;
     set_name(&m->info, ld->dir);
     snprintf(m->info.format, sizeof m->info.format, "safetensors");
     m->info.has_weights = true;
