@@ -203,6 +203,37 @@ static void reuse_pooled(const ats_model_config *c, float *pooled, const float *
     }
 }
 
+/* The copies of reuse_prefix that dominate typing (tens of megabytes a keystroke on a
+ * GPT-2-small-sized model), spread over the team: task h < n_head copies head h's prefix
+ * probabilities, the last two tasks the keys and the values (and the stored queries and keys). */
+typedef struct reuse_job {
+    const pass *f;
+    const layer_io *io;
+    const float *old_probs; /* (n_head, oldT, oldT) this layer's in prev, or NULL */
+    const float *old_k, *old_v, *old_q_store, *old_k_store;
+} reuse_job;
+
+static void reuse_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const reuse_job *j = ctx;
+    const ats_model_config *c = j->f->c;
+    int T = j->f->T, P = j->f->P, oldT = j->f->prev->n_tokens;
+    size_t dkv = (size_t)c->n_kv_head * c->d_head, dq = (size_t)c->n_head * c->d_head;
+    if (task < c->n_head) {
+        size_t h = (size_t)task;
+        copy_rows(j->io->probs + h * T * T, (size_t)T, j->old_probs + h * oldT * oldT, (size_t)oldT,
+                  P, (size_t)P);
+    } else if (task == c->n_head) {
+        memcpy(j->io->K, j->old_k, (size_t)P * dkv * sizeof(float));
+        if (j->io->q_store)
+            memcpy(j->io->q_store, j->old_q_store, (size_t)P * dq * sizeof(float));
+    } else {
+        memcpy(j->io->V, j->old_v, (size_t)P * dkv * sizeof(float));
+        if (j->io->k_store)
+            memcpy(j->io->k_store, j->old_k_store, (size_t)P * dkv * sizeof(float));
+    }
+}
+
 /* Layer l's keys, values and attention of tokens 0..P-1 (and its kept intermediates), as the
  * previous run computed them; reusable_prefix (run.c) made sure prev stores them alike. */
 static void reuse_prefix(const pass *f, const layer_io *io, int l) {
@@ -212,17 +243,20 @@ static void reuse_prefix(const pass *f, const layer_io *io, int l) {
     int T = f->T, P = f->P, oldT = prev->n_tokens;
     size_t dkv = (size_t)c->n_kv_head * c->d_head, dq = (size_t)c->n_head * c->d_head;
     const float *oldK = prev->kv_cache + (size_t)l * 2 * oldT * dkv; /* (2, oldT, KV * dh) */
-    memcpy(io->K, oldK, (size_t)P * dkv * sizeof(float));
-    memcpy(io->V, oldK + (size_t)oldT * dkv, (size_t)P * dkv * sizeof(float));
     size_t li = (size_t)(l - old->layer0);
+    reuse_job j = {.f = f,
+                   .io = io,
+                   .old_probs = io->probs ? old->probs + li * c->n_head * oldT * oldT : NULL,
+                   .old_k = oldK,
+                   .old_v = oldK + (size_t)oldT * dkv,
+                   .old_q_store = io->q_store ? old->q + li * oldT * dq : NULL,
+                   .old_k_store = io->k_store ? old->k + li * oldT * dkv : NULL};
+    /* without probabilities to copy only the two key and value tasks run */
     if (io->probs)
-        for (int hh = 0; hh < c->n_head; hh++)
-            copy_rows(io->probs + (size_t)hh * T * T, (size_t)T,
-                      old->probs + (li * c->n_head + hh) * oldT * oldT, (size_t)oldT, P, (size_t)P);
-    if (io->q_store)
-        memcpy(io->q_store, old->q + li * oldT * dq, (size_t)P * dq * sizeof(float));
-    if (io->k_store)
-        memcpy(io->k_store, old->k + li * oldT * dkv, (size_t)P * dkv * sizeof(float));
+        ats_pool_run(f->pool, c->n_head + 2, reuse_task, &j);
+    else
+        for (int task = c->n_head; task < c->n_head + 2; task++)
+            reuse_task(&j, task, 0);
     if (io->pooled)
         reuse_pooled(c, io->pooled, old->pooled + (size_t)l * c->n_head * old->pool_n * old->pool_n,
                      f->run->attn.pool_n, old->pool_n, old->pool_block, P);
