@@ -117,8 +117,8 @@ ats_status ats_head_scores_probe(const ats_model *model, const ats_probe_opts *o
             break;
         for (size_t lh = 0; lh < LH && s == ATS_OK; lh++) {
             const float *attn; /* (T, T), computed now when a long probe keeps no whole heads */
-            s = ats_run_attention_acquire(run, (int)(lh / c->n_head), (int)(lh % c->n_head),
-                                          &attn, err);
+            s = ats_run_attention_acquire(run, (int)(lh / c->n_head), (int)(lh % c->n_head), &attn,
+                                          err);
             if (s != ATS_OK)
                 break;
             sums[lh] += ats_score_previous_token(attn, (int)T);

@@ -68,7 +68,7 @@ typedef struct text_bitmap {
 /* Renders (or finds in the cache) `text` (len bytes) at `px` pixels. The bitmap is borrowed until
  * the next call on this font. Returns false only when out of memory or the font fails. */
 bool ats_font_text_bitmap(ats_font *font, const char *text, size_t len, float px, bool bold,
-                      text_bitmap *out);
+                          text_bitmap *out);
 
 /* ---- colours ------------------------------------------------------------------------------- */
 

@@ -153,7 +153,8 @@ static void put_text(byte_buf *b, const ats_dl *dl, const dl_item *it) {
     if (it->bold)
         ats_buf_puts(b, " font-weight=\"bold\"");
     if (it->align != ATS_ALIGN_START)
-        ats_buf_printf(b, " text-anchor=\"%s\"", ANCHOR[it->align <= ATS_ALIGN_END ? it->align : 0]);
+        ats_buf_printf(b, " text-anchor=\"%s\"",
+                       ANCHOR[it->align <= ATS_ALIGN_END ? it->align : 0]);
     put_paint(b, "fill", it->color);
     if (it->angle != 0) {
         ats_buf_puts(b, " transform=\"rotate(");
@@ -255,8 +256,8 @@ ats_status ats_svg_encode(const ats_dl *dl, const char *font_family, const ats_m
         return ats_fail(err, ATS_ERR_ARG, "svg: bad scale");
     byte_buf b = {0};
     ats_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-                 "xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.1\"");
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                     "xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.1\"");
     put_attr_num(&b, "width", dl->width * scale);
     put_attr_num(&b, "height", dl->height * scale);
     ats_buf_puts(&b, " viewBox=\"0 0 ");

@@ -16,7 +16,7 @@ void ats_pane_pipeline(pane *pn) {
         frect r = {pn->x + (float)i * (bw + gap), pn->y, bw, bh};
         snprintf(label, sizeof label, i ? "%d" : "all", i);
         ats_pane_button(pn, r, label, s->view.step == i, ats_pane_hovered(pn, ATS_APP_HIT_STEP, i),
-                    (ats_app_hit){.kind = ATS_APP_HIT_STEP, .index = i});
+                        (ats_app_hit){.kind = ATS_APP_HIT_STEP, .index = i});
     }
     pn->y += bh + 10 * u;
     const ats_run *run = ats_app_view_run(pn->app);
@@ -25,44 +25,44 @@ void ats_pane_pipeline(pane *pn) {
         char text[200];
         snprintf(text, sizeof text, "Query: '%.80s' (token %d)",
                  ats_tokens_get(ats_run_get_tokens(run), token)->piece, token);
-        ats_paint_text(pn->p, pn->x, pn->y, text, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
-               false, pn->w);
+        ats_paint_text(pn->p, pn->x, pn->y, text, UI_BODY * u, UI_INK, ATS_ALIGN_START,
+                       ATS_VALIGN_TOP, false, pn->w);
         pn->y += 19 * u;
         ats_paint_text(pn->p, pn->x, pn->y, "click a token to make it the query", UI_SMALL_SIZE * u,
-               UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
+                       UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
         pn->y += 14 * u;
     }
     bool active = ats_app_state_whatif_active(s);
     ats_pane_heading(pn, "WHAT IF");
     if (active) /* marked while a switch is off the model's own computation */
-        ats_paint_text(pn->p, pn->x + pn->w, pn->y - 19 * u, "active", UI_SMALL_SIZE * u, UI_ERROR_INK,
-               ATS_ALIGN_END, ATS_VALIGN_TOP, true, 0);
+        ats_paint_text(pn->p, pn->x + pn->w, pn->y - 19 * u, "active", UI_SMALL_SIZE * u,
+                       UI_ERROR_INK, ATS_ALIGN_END, ATS_VALIGN_TOP, true, 0);
     ats_pane_checkbox(pn,
-                  "Divide the scores by \xE2\x88\x9A"
-                  "d_k",
-                  s->whatif.scale, (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_SCALE});
+                      "Divide the scores by \xE2\x88\x9A"
+                      "d_k",
+                      s->whatif.scale, (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_SCALE});
     /* the mask: the model's own, on, or off */
     static const char *const NAMES[3] = {"as the model", "on", "off"};
     static const int VALUES[3] = {-1, 1, 0};
     static const float SHARE[3] = {0.5f, 0.25f, 0.25f};
     pn->y += 6 * u;
-    ats_paint_text(pn->p, pn->x, pn->y, "Causal mask", UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
-           false, 0);
+    ats_paint_text(pn->p, pn->x, pn->y, "Causal mask", UI_BODY * u, UI_INK, ATS_ALIGN_START,
+                   ATS_VALIGN_TOP, false, 0);
     pn->y += 22 * u;
     float mx = pn->x, room = pn->w - 2 * gap;
     for (int i = 0; i < 3; i++) {
         frect r = {mx, pn->y, SHARE[i] * room, bh};
         ats_pane_button(pn, r, NAMES[i], s->whatif.causal == VALUES[i],
-                    ats_pane_hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
-                    (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_MASK, .index = VALUES[i]});
+                        ats_pane_hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
+                        (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_MASK, .index = VALUES[i]});
         mx += r.w + gap;
     }
     pn->y += bh + 12 * u;
     char t[64];
     snprintf(t, sizeof t, "Softmax temperature %.2f", (double)s->whatif.temperature);
-    ats_paint_text(pn->p, pn->x, pn->y, t, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP, false,
-           pn->w);
+    ats_paint_text(pn->p, pn->x, pn->y, t, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
+                   false, pn->w);
     pn->y += 22 * u;
-    ats_pane_slider(pn, ats_app_temperature_position(s->whatif.temperature), ATS_APP_HIT_TEMPERATURE,
-                true);
+    ats_pane_slider(pn, ats_app_temperature_position(s->whatif.temperature),
+                    ATS_APP_HIT_TEMPERATURE, true);
 }

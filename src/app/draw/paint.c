@@ -22,7 +22,8 @@ void ats_paint_outline(paint *p, frect r, float width, float radius, ats_rgba co
         ats_paint_rect(p, (frect){r.x, r.y, r.w, width}, 0, color);
         ats_paint_rect(p, (frect){r.x, r.y + r.h - width, r.w, width}, 0, color);
         ats_paint_rect(p, (frect){r.x, r.y + width, width, r.h - 2 * width}, 0, color);
-        ats_paint_rect(p, (frect){r.x + r.w - width, r.y + width, width, r.h - 2 * width}, 0, color);
+        ats_paint_rect(p, (frect){r.x + r.w - width, r.y + width, width, r.h - 2 * width}, 0,
+                       color);
         return;
     }
     float k = 0.5523f; /* cubic approximation of a quarter circle */
@@ -54,8 +55,8 @@ void ats_paint_circle(paint *p, float cx, float cy, float radius, ats_rgba color
     note(p, ats_dl_circle(p->dl, cx, cy, radius, color));
 }
 
-float ats_paint_text(paint *p, float x, float y, const char *s, float size, ats_rgba color, ats_align al,
-             ats_valign va, bool bold, float max_w) {
+float ats_paint_text(paint *p, float x, float y, const char *s, float size, ats_rgba color,
+                     ats_align al, ats_valign va, bool bold, float max_w) {
     if (!s || !*s)
         return 0;
     ats_text_style ts = {.size = size, .color = color, .align = al, .valign = va, .bold = bold};
@@ -110,8 +111,8 @@ static size_t cut_word(paint *p, const char *s, size_t a, size_t b, char *line, 
     return one;
 }
 
-float ats_paint_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color, float max_w,
-                float line_h, int max_lines, bool measure_only) {
+float ats_paint_wrapped(paint *p, float x, float y, const char *s, float size, ats_rgba color,
+                        float max_w, float line_h, int max_lines, bool measure_only) {
     size_t n = strlen(s);
     char *line = malloc(n + 1);
     if (!line) {
@@ -146,7 +147,7 @@ float ats_paint_wrapped(paint *p, float x, float y, const char *s, float size, a
         line[stop - i] = '\0';
         if (!measure_only)
             ats_paint_text(p, x, y + (float)lines * line_h, line, size, color, ATS_ALIGN_START,
-                   ATS_VALIGN_TOP, false, max_w);
+                           ATS_VALIGN_TOP, false, max_w);
         lines++;
         i = stop;
     }

@@ -197,7 +197,7 @@ static ats_status emit_syms(const work *w, tok_spans *out, ats_error *err) {
 }
 
 ats_status ats_tok_bpe_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
-                          ats_error *err) {
+                              ats_error *err) {
     const tok_model *m = &t->model;
     int32_t id;
     if (m->ignore_merges && ats_tok_strmap_get(&t->vocab.map, word, len, &id))
@@ -244,7 +244,7 @@ static ats_status spm_try_pair(const tok_pipeline *t, const char *word, work *w,
  * In llama2.c mode a character outside the vocabulary turns into byte tokens (id byte + 3)
  * before merging and those never merge, exactly as llama2.c's encode(). */
 ats_status ats_tok_spm_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
-                          ats_error *err) {
+                              ats_error *err) {
     const tok_model *m = &t->model;
     const tok_vocab *v = &t->vocab;
     work w = {0};

@@ -26,7 +26,8 @@ static int byte_of_codepoint(int32_t cp) {
     return k == 67 ? 0xAD : -1;
 }
 
-ats_status ats_tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok, ats_error *err) {
+ats_status ats_tok_bytelevel_decode(const char *s, size_t n, tok_buf *out, bool *ok,
+                                    ats_error *err) {
     *ok = true;
     size_t i = 0;
     while (i < n) {

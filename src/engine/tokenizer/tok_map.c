@@ -94,7 +94,7 @@ static ats_status str_grow(tok_strmap *m, ats_error *err) {
 }
 
 ats_status ats_tok_strmap_put(tok_strmap *m, const char *key, size_t len, int32_t value,
-                          ats_error *err) {
+                              ats_error *err) {
     if ((m->n + 1) * 2 > m->cap) {
         ats_status s = str_grow(m, err);
         if (s != ATS_OK)
@@ -176,7 +176,7 @@ static ats_status pair_grow(tok_pairmap *m, ats_error *err) {
 }
 
 ats_status ats_tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int32_t rank,
-                           int32_t merged, ats_error *err) {
+                               int32_t merged, ats_error *err) {
     if ((m->n + 1) * 2 > m->cap) {
         ats_status s = pair_grow(m, err);
         if (s != ATS_OK)
@@ -193,7 +193,7 @@ ats_status ats_tok_pairmap_put(tok_pairmap *m, int32_t left, int32_t right, int3
 }
 
 bool ats_tok_pairmap_get(const tok_pairmap *m, int32_t left, int32_t right, int32_t *rank,
-                     int32_t *merged) {
+                         int32_t *merged) {
     if (!m->keys)
         return false;
     size_t i = pair_slot(m->keys, m->cap, pair_key(left, right));

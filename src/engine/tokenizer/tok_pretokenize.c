@@ -62,8 +62,8 @@ static ats_status rewrite_word_class(const char *pattern, size_t len, tok_buf *o
     return st;
 }
 
-ats_status ats_tok_regex_compile(const char *pattern, size_t len, const char *source, pcre2_code **out,
-                             ats_error *err) {
+ats_status ats_tok_regex_compile(const char *pattern, size_t len, const char *source,
+                                 pcre2_code **out, ats_error *err) {
     tok_buf rewritten = {0};
     ats_status st = rewrite_word_class(pattern, len, &rewritten, err);
     if (st != ATS_OK) {
@@ -104,7 +104,7 @@ void ats_tok_ranges_free(tok_ranges *r) {
 }
 
 ats_status ats_tok_regex_find(const pcre2_code *re, const char *s, size_t n, tok_ranges *out,
-                          ats_error *err) {
+                              ats_error *err) {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     if (!md)
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory for regex match data");
@@ -389,7 +389,8 @@ ats_status ats_tok_pretokenize(const tok_pre *p, tok_pieces *in, tok_pieces *out
             ats_tok_pieces_clear(&tmp);
             st = split_chars(src, is_space_pred, TOK_SPLIT_REMOVED, &tmp, err);
             for (size_t j = 0; j < tmp.n && st == ATS_OK; j++)
-                st = split_chars(&tmp.items[j], ats_tok_is_bert_punct, TOK_SPLIT_ISOLATED, out, err);
+                st =
+                    split_chars(&tmp.items[j], ats_tok_is_bert_punct, TOK_SPLIT_ISOLATED, out, err);
             break;
         case TOK_PRE_WHITESPACE_SPLIT:
             st = split_chars(src, is_space_pred, TOK_SPLIT_REMOVED, out, err);

@@ -28,7 +28,7 @@ ats_status ats_tok_text_reserve(tok_text *t, size_t extra, ats_error *err) {
 }
 
 ats_status ats_tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t s, int32_t e,
-                           ats_error *err) {
+                               ats_error *err) {
     if (n == 0) /* nothing to copy (and t->b may still be NULL) */
         return ATS_OK;
     ats_status st = ats_tok_text_reserve(t, n, err);
@@ -44,7 +44,7 @@ ats_status ats_tok_text_append(tok_text *t, const char *bytes, size_t n, int32_t
 }
 
 ats_status ats_tok_text_append_from(tok_text *t, const tok_text *src, size_t a, size_t n,
-                                ats_error *err) {
+                                    ats_error *err) {
     if (n == 0) /* nothing to copy (and t->b may still be NULL) */
         return ATS_OK;
     ats_status st = ats_tok_text_reserve(t, n, err);
@@ -57,7 +57,8 @@ ats_status ats_tok_text_append_from(tok_text *t, const tok_text *src, size_t a, 
     return ATS_OK;
 }
 
-ats_status ats_tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b, ats_error *err) {
+ats_status ats_tok_text_from_input(tok_text *t, const char *input, size_t a, size_t b,
+                                   ats_error *err) {
     t->len = 0;
     ats_status st = ats_tok_text_reserve(t, b - a, err);
     if (st != ATS_OK)

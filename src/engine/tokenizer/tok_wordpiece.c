@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len, tok_spans *out,
-                                ats_error *err) {
+ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, size_t len,
+                                    tok_spans *out, ats_error *err) {
     const tok_model *m = &t->model;
     size_t n_chars = 0;
     for (size_t i = 0; i < len; i += ats_tok_utf8_len((unsigned char)word[i]))
@@ -22,7 +22,8 @@ ats_status ats_tok_wordpiece_encode(const tok_pipeline *t, const char *word, siz
         int32_t id = -1;
         while (end > start) {
             key.n = 0;
-            if (start > 0 && (st = ats_tok_buf_append(&key, m->prefix, m->prefix_len, err)) != ATS_OK)
+            if (start > 0 &&
+                (st = ats_tok_buf_append(&key, m->prefix, m->prefix_len, err)) != ATS_OK)
                 break;
             if ((st = ats_tok_buf_append(&key, word + start, end - start, err)) != ATS_OK)
                 break;
