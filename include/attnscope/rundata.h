@@ -221,6 +221,8 @@ void ats_json_write_model(FILE *f, const ats_model *model);
 void ats_json_write_string(FILE *f, const char *s, size_t len);
 /* A float as JSON: the shortest form that reads back to the same float32; non-finite as null. */
 void ats_json_write_float(FILE *f, float v);
+/* n floats as a JSON array "[a, b, ...]", each as ats_json_write_float writes it. */
+void ats_json_write_floats(FILE *f, const float *v, int n);
 /* A double as JSON with 10 significant digits; non-finite as null. */
 void ats_json_write_double(FILE *f, double v);
 /* Tokens [from, to) of a list as ats_json_write_tokens writes them. */

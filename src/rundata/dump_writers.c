@@ -15,23 +15,13 @@ static void write_index_list(FILE *f, int first, int n) {
     fputc(']', f);
 }
 
-static void write_vector(FILE *f, const float *v, int n) {
-    fputc('[', f);
-    for (int i = 0; i < n; i++) {
-        if (i)
-            fputs(", ", f);
-        ats_json_write_float(f, v[i]);
-    }
-    fputc(']', f);
-}
-
 /* rows x cols as an array of rows */
 static void write_matrix(FILE *f, const float *m, int rows, int cols) {
     fputc('[', f);
     for (int r = 0; r < rows; r++) {
         if (r)
             fputs(", ", f);
-        write_vector(f, m + (size_t)r * cols, cols);
+        ats_json_write_floats(f, m + (size_t)r * cols, cols);
     }
     fputc(']', f);
 }
@@ -46,24 +36,24 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     fputs(", \"temperature\": ", f);
     ats_json_write_float(f, st->temperature);
     fprintf(f, ", \"causal\": %s,%s  \"q\": ", st->causal ? "true" : "false", nl);
-    write_vector(f, st->q, dh);
+    ats_json_write_floats(f, st->q, dh);
     fprintf(f, ",%s  \"k\": ", nl);
     write_matrix(f, st->k, T, dh);
     fprintf(f, ",%s  \"v\": ", nl);
     write_matrix(f, st->v, T, dh);
     fprintf(f, ",%s  \"scores\": ", nl);
-    write_vector(f, st->scores, T);
+    ats_json_write_floats(f, st->scores, T);
     if (st->bias) { /* T5: the relative position bias added to the scores */
         fprintf(f, ",%s  \"bias\": ", nl);
-        write_vector(f, st->bias, T);
+        ats_json_write_floats(f, st->bias, T);
     }
     fprintf(f, ",%s  \"scaled\": ", nl);
-    write_vector(f, st->scaled, T);
+    ats_json_write_floats(f, st->scaled, T);
     if (st->capped) { /* Gemma 2: softcap * tanh(scaled / softcap), what the softmax reads */
         fprintf(f, ",%s  \"softcap\": ", nl);
         ats_json_write_float(f, st->softcap);
         fprintf(f, ",%s  \"capped\": ", nl);
-        write_vector(f, st->capped, T);
+        ats_json_write_floats(f, st->capped, T);
     }
     if (st->window > 0)
         fprintf(f, ",%s  \"window\": %d", nl, st->window);
@@ -71,9 +61,9 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     for (int j = 0; j < T; j++)
         fprintf(f, "%s%s", j ? ", " : "", st->masked[j] ? "true" : "false");
     fprintf(f, "],%s  \"weights\": ", nl);
-    write_vector(f, st->weights, T);
+    ats_json_write_floats(f, st->weights, T);
     fprintf(f, ",%s  \"output\": ", nl);
-    write_vector(f, st->output, dh);
+    ats_json_write_floats(f, st->output, dh);
     fputc('}', f);
 }
 
@@ -227,7 +217,7 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
     const float *logits = extras && extras->hide_logits ? NULL : ats_run_logits_last(run);
     if (logits) {
         fprintf(f, ",%s \"logits_last\": ", nl);
-        write_vector(f, logits, ats_model_get_config(model)->vocab_size);
+        ats_json_write_floats(f, logits, ats_model_get_config(model)->vocab_size);
     }
     const float *hidden = ats_run_hidden(run);
     if (hidden) {
@@ -281,7 +271,7 @@ ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const ch
         return s;
     if (ats_run_logits_last(run)) {
         fprintf(f, ",%s \"logits_last\": ", nl);
-        write_vector(f, ats_run_logits_last(run), dc->vocab_size);
+        ats_json_write_floats(f, ats_run_logits_last(run), dc->vocab_size);
     }
     if (ats_run_hidden(run)) { /* asked for: the encoder's output and the decoder's final states */
         fprintf(f, ",%s \"hidden_last_layer\": ", nl);

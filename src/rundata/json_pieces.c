@@ -32,6 +32,16 @@ void ats_json_write_float(FILE *f, float v) {
     fputs(buf, f);
 }
 
+void ats_json_write_floats(FILE *f, const float *v, int n) {
+    fputc('[', f);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        ats_json_write_float(f, v[i]);
+    }
+    fputc(']', f);
+}
+
 void ats_json_write_double(FILE *f, double v) {
     if (isfinite(v))
         fprintf(f, "%.10g", v);

@@ -2,22 +2,12 @@
  * by step, with the what-if switches it was computed with (the window's Ctrl+E in that view). */
 #include "attnscope/rundata.h"
 
-static void vec(FILE *f, const float *v, int n) {
-    fputc('[', f);
-    for (int i = 0; i < n; i++) {
-        if (i)
-            fputs(", ", f);
-        ats_json_write_float(f, v[i]);
-    }
-    fputc(']', f);
-}
-
 /* rows x cols as an array of rows, one row a line */
 static void mat(FILE *f, const float *m, int rows, int cols) {
     fputc('[', f);
     for (int r = 0; r < rows; r++) {
         fputs(r ? ",\n    " : "\n    ", f);
-        vec(f, m + (size_t)r * (size_t)cols, cols);
+        ats_json_write_floats(f, m + (size_t)r * (size_t)cols, cols);
     }
     fputc(']', f);
 }
@@ -61,34 +51,34 @@ ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_ru
     fputs("\n  \"1_input\": ", f);
     mat(f, p->input, T, dm);
     fputs(",\n  \"2_q\": ", f);
-    vec(f, p->q, dh);
+    ats_json_write_floats(f, p->q, dh);
     fputs(",\n  \"2_k\": ", f);
     mat(f, p->k, T, dh);
     fputs(",\n  \"2_v\": ", f);
     mat(f, p->v, T, dh);
     fputs(",\n  \"3_scores\": ", f);
-    vec(f, p->scores, T);
+    ats_json_write_floats(f, p->scores, T);
     if (p->bias) {
         fputs(",\n  \"4_bias\": ", f);
-        vec(f, p->bias, T);
+        ats_json_write_floats(f, p->bias, T);
     }
     fputs(",\n  \"4_scaled\": ", f);
-    vec(f, p->scaled, T);
+    ats_json_write_floats(f, p->scaled, T);
     if (p->capped) { /* Gemma 2: the soft-capped scores the softmax reads */
         fputs(",\n  \"4_capped\": ", f);
-        vec(f, p->capped, T);
+        ats_json_write_floats(f, p->capped, T);
     }
     fputs(",\n  \"5_masked\": [", f);
     for (int j = 0; j < T; j++)
         fprintf(f, "%s%s", j ? ", " : "", p->masked[j] ? "true" : "false");
     fputs("],\n  \"5_weights\": ", f);
-    vec(f, p->weights, T);
+    ats_json_write_floats(f, p->weights, T);
     fputs(",\n  \"6_output\": ", f);
-    vec(f, p->output, dh);
+    ats_json_write_floats(f, p->output, dh);
     fputs(",\n  \"7_concat\": ", f);
-    vec(f, p->concat, p->n_head * dh);
+    ats_json_write_floats(f, p->concat, p->n_head * dh);
     fputs(",\n  \"7_projected\": ", f);
-    vec(f, p->projected, dm);
+    ats_json_write_floats(f, p->projected, dm);
     fputs("}}\n", f);
     return ferror(f) ? ats_fail(err, ATS_ERR_IO, "pipeline: write error") : ATS_OK;
 }
