@@ -322,7 +322,8 @@ static void test_cli_analysis_bad_values(void **state) {
         (const char *const[]){"generate", "--model", b, "--text", t, "--tokens", "3", NULL},
         "language-model head");
     expect_usage_error(
-        (const char *const[]){"generate", "--model", t5, "--text", t, "--tokens", "3", NULL}, "T5");
+        (const char *const[]){"generate", "--model", t5, "--text", t, "--tokens", "3", NULL},
+        "dump --model M --text SOURCE");
 }
 
 /* export draws the analysis views and names what they show in the file's metadata. */

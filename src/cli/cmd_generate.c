@@ -152,8 +152,14 @@ int cmd_generate(int argc, char **argv) {
     ats_model *model = cli_load_model(&o, &code);
     ats_head_ref *ablate = NULL;
     int n_ablate = 0;
-    if (model && !cli_ablation("generate", &o, model, &ablate, &n_ablate))
+    if (model && ats_model_get_decoder_config(model)) {
+        cli_error("generate: %s is an encoder-decoder model (T5): 'attnscope dump --model M --text "
+                  "SOURCE' generates its target greedily (--max-new N, default 20)",
+                  ats_model_get_info(model)->name);
         code = EXIT_BAD_INPUT;
+    } else if (model && !cli_ablation("generate", &o, model, &ablate, &n_ablate)) {
+        code = EXIT_BAD_INPUT;
+    }
     ats_outfile out;
     if (code == EXIT_OK && cli_output_open(&out, o.output, &code)) {
         code =
