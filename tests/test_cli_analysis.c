@@ -159,6 +159,39 @@ static void test_cli_analysis_aggregate_rollout_top_k(void **state) {
     free(dir);
 }
 
+/* T5: the aggregates and rollout of the encoder's self-attention ("attentions"), and the top-k
+ * of the next target token from "logits_last"; the most probable one is the float64 reference's
+ * argmax at the last decoder position (741 on t5-tiny-random for its case). */
+static void test_cli_analysis_t5_encoder_aggregates_and_top_k(void **state) {
+    (void)state;
+    ats_require_numpy();
+    ATS_REQUIRE_SHARED(t5, "fixtures/hf/t5-tiny-random");
+    char *dir = ats_make_temp_dir();
+    const char *args[] = {"dump",
+                          "--model",
+                          t5,
+                          "--text",
+                          "Once upon a time, Lily saw a big red ball.",
+                          "--target",
+                          "Tom and Mia went to the store to buy some milk and bread.",
+                          "--aggregate",
+                          "--rollout",
+                          "--top-k",
+                          "5",
+                          "--logits",
+                          NULL};
+    cli_to_file(args, dir, "t5.json");
+    CHECK("aggregate", in(dir, "t5.json"));
+    CHECK("topk", in(dir, "t5.json"), "5");
+    size_t len = 0;
+    char *json = ats_read_file(in(dir, "t5.json"), &len);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"top_k\": [{\"id\": 741,"));
+    free(json);
+    ats_rmtree(dir);
+    free(dir);
+}
+
 /* Ablated heads and value-weighted attention against each model's float64 forward pass: every
  * attention (later layers change), the logits, and A_ij ||v_j W_O^h||, under grouped-query
  * attention (stories260K: 8 heads on 4 K/V heads) in all three of its files. */
@@ -305,8 +338,9 @@ static void test_cli_analysis_bad_values(void **state) {
     expect_usage_error(
         (const char *const[]){"dump", "--model", b, "--text", t, "--top-k", "3", NULL},
         "language-model head");
-    expect_usage_error((const char *const[]){"dump", "--model", t5, "--text", t, "--rollout", NULL},
-                       "encoder-decoder");
+    expect_usage_error(
+        (const char *const[]){"dump", "--model", t5, "--text", t, "--value-weighted", NULL},
+        "encoder-decoder");
     expect_usage_error(
         (const char *const[]){"stats", "--model", g, "--text", t, "--sort", "size", NULL},
         "--sort");
@@ -386,6 +420,7 @@ int main(void) {
         cmocka_unit_test(test_cli_analysis_stats),
         cmocka_unit_test(test_cli_analysis_stats_table_sorted),
         cmocka_unit_test(test_cli_analysis_aggregate_rollout_top_k),
+        cmocka_unit_test(test_cli_analysis_t5_encoder_aggregates_and_top_k),
         cmocka_unit_test(test_cli_analysis_ablation_value_weighted),
         cmocka_unit_test(test_cli_analysis_generate),
         cmocka_unit_test(test_cli_analysis_generate_json_shape),

@@ -165,12 +165,15 @@ ats_status ats_dump_write_csv(FILE *f, const ats_run *run, int layer, int head, 
  * [L_dec][H][Td][Te], and "logits_last" (the last decoder position) and "hidden_last_layer"
  * (the encoder's output) / "decoder_hidden_last_layer" when the run has them. `enc` and `dec`
  * select layers and heads of each stack (n_layers 0: none); `steps` (or NULL) as in
- * ats_dump_write_json. */
+ * ats_dump_write_json. `extras` (or NULL): "head_mean", "head_max" and "rollout" of the
+ * encoder's self-attention (after "attentions"), "top_k" of the next target token (after
+ * "cross_attentions"); value_weighted is ATS_ERR_ARG here. */
 ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
                                        size_t text_len, const char *target, size_t target_len,
                                        const ats_run *run, const ats_dump_selection *enc,
                                        const ats_dump_selection *dec, const ats_head_steps *steps,
-                                       bool one_line, ats_error *err);
+                                       const ats_dump_extras *extras, bool one_line,
+                                       ats_error *err);
 /* NPY of one kind: float32 (layers, heads, queries, keys). */
 ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
                                    const ats_dump_selection *sel, ats_error *err);

@@ -45,6 +45,8 @@ static const char *USAGE =
     "                  (the norm of what key j adds through the head, bias left out)\n"
     "  --ablate L:H,.. zero those heads' outputs (their slice before the output projection):\n"
     "                  everything dumped is the model without them; JSON adds \"ablated\"\n"
+    "  On T5, --aggregate and --rollout are of the encoder's self-attention and --top-k is the\n"
+    "  next target token; --value-weighted and --ablate are not available.\n"
     "\n"
     "Encoder-decoder models (T5): TEXT is the encoder's input; the decoder reads its start token\n"
     "then the tokens of --target, or without --target the greedy tokens it generates.\n"
@@ -117,9 +119,10 @@ static ats_status dump_seq2seq(dump_job *job, int index, const ats_run *run,
     const ats_dump_selection *kind_sel = job->kind == ATS_ATTN_ENCODER ? &enc : &dec;
     switch (job->format) {
     case FORMAT_JSON:
-        return ats_dump_write_json_seq2seq(
-            job->out.f, job->model, job->texts.items[index], job->texts.lens[index], o->target,
-            o->target ? strlen(o->target) : 0, run, &enc, &dec, steps, job->texts.n > 1, err);
+        return ats_dump_write_json_seq2seq(job->out.f, job->model, job->texts.items[index],
+                                           job->texts.lens[index], o->target,
+                                           o->target ? strlen(o->target) : 0, run, &enc, &dec,
+                                           steps, &job->extras, job->texts.n > 1, err);
     case FORMAT_NPY:
         if (o->attention)
             return ats_dump_write_npy_kind(job->out.f, run, job->kind, kind_sel, err);
@@ -208,8 +211,8 @@ static int dump_one(dump_job *job, int index) {
     return EXIT_OK;
 }
 
-/* Checks the analysis options (their values, JSON, not on T5); prints and returns false when
- * they do not fit. */
+/* Checks the analysis options (their values, JSON only); prints and returns false when they do
+ * not fit. */
 static bool check_extras(dump_job *job) {
     const cli_opts *o = job->o;
     job->extras = (ats_dump_extras){.aggregate = o->aggregate,
@@ -234,11 +237,8 @@ static bool check_extras(dump_job *job) {
 static bool check_extras_model(dump_job *job) {
     const cli_opts *o = job->o;
     const ats_model *m = job->model;
-    if (ats_model_get_decoder_config(m) &&
-        (o->aggregate || o->rollout || o->value_weighted || job->extras.top_k)) {
-        cli_error("dump: --aggregate, --rollout, --top-k and --value-weighted are not available "
-                  "for encoder-decoder models (T5); 'attnscope stats' measures the encoder's "
-                  "heads");
+    if (ats_model_get_decoder_config(m) && o->value_weighted) {
+        cli_error("dump: --value-weighted is not available for encoder-decoder models (T5)");
         return false;
     }
     if (job->extras.top_k && ats_model_get_config(m)->vocab_size <= 0) {

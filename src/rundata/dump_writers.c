@@ -231,12 +231,15 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
     return ATS_OK;
 }
 
-ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
-                                       size_t text_len, const char *target, size_t target_len,
-                                       const ats_run *run, const ats_dump_selection *enc,
-                                       const ats_dump_selection *dec, const ats_head_steps *steps,
-                                       bool one_line, ats_error *err) {
-    const char *nl = one_line ? "" : "\n";
+/* The object of ats_dump_write_json_seq2seq with its extras computed: enc_an's (head_mean,
+ * head_max, rollout) of the encoder run, dec_an's (top_k) of the decoder run. */
+static ats_status write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
+                                     size_t text_len, const char *target, size_t target_len,
+                                     const ats_run *run, const ats_dump_selection *enc,
+                                     const ats_dump_selection *dec, const ats_head_steps *steps,
+                                     const ats_dump_analysis *enc_an,
+                                     const ats_dump_analysis *dec_an, bool hide_logits,
+                                     const char *nl, ats_error *err) {
     const ats_run *encoder = ats_run_encoder(run);
     const ats_model_config *dc = ats_run_get_config(run);
     fputs("{\"model\": ", f);
@@ -256,6 +259,8 @@ ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const ch
     write_index_list(f, enc->head0, enc->n_heads);
     fprintf(f, ",%s \"attentions\": ", nl);
     ats_status s = write_kind(f, run, ATS_ATTN_ENCODER, enc, nl, err);
+    if (s == ATS_OK)
+        s = ats_dump_analysis_write(f, enc_an, encoder, enc, nl, err);
     if (s != ATS_OK)
         return s;
     fprintf(f, ",%s \"decoder_tokens\": ", nl);
@@ -267,9 +272,10 @@ ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const ch
     if ((s = write_kind(f, run, ATS_ATTN_DECODER, dec, nl, err)) != ATS_OK)
         return s;
     fprintf(f, ",%s \"cross_attentions\": ", nl);
-    if ((s = write_kind(f, run, ATS_ATTN_CROSS, dec, nl, err)) != ATS_OK)
+    if ((s = write_kind(f, run, ATS_ATTN_CROSS, dec, nl, err)) != ATS_OK ||
+        (s = ats_dump_analysis_write(f, dec_an, run, dec, nl, err)) != ATS_OK)
         return s;
-    if (ats_run_logits_last(run)) {
+    if (ats_run_logits_last(run) && !hide_logits) {
         fprintf(f, ",%s \"logits_last\": ", nl);
         ats_json_write_floats(f, ats_run_logits_last(run), dc->vocab_size);
     }
@@ -283,6 +289,39 @@ ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const ch
         write_steps(f, steps, nl);
     fputs("}\n", f);
     return ATS_OK;
+}
+
+ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const char *text,
+                                       size_t text_len, const char *target, size_t target_len,
+                                       const ats_run *run, const ats_dump_selection *enc,
+                                       const ats_dump_selection *dec, const ats_head_steps *steps,
+                                       const ats_dump_extras *extras, bool one_line,
+                                       ats_error *err) {
+    const ats_run *encoder = ats_run_encoder(run);
+    ats_dump_extras none = {0}, enc_ex = none, dec_ex = none;
+    if (extras) {
+        if (extras->value_weighted)
+            return ats_fail(err, ATS_ERR_ARG,
+                            "value-weighted attention is not available for encoder-decoder models");
+        enc_ex.aggregate = extras->aggregate; /* of the encoder's self-attention */
+        enc_ex.rollout = extras->rollout;
+        dec_ex.top_k = extras->top_k; /* the next target token */
+    }
+    /* computed before anything is written, as ats_dump_write_json does */
+    ats_dump_analysis enc_an, dec_an;
+    ats_status s = ats_dump_analysis_make(&enc_an, model, encoder, &enc_ex, err);
+    if (s != ATS_OK)
+        return s;
+    if ((s = ats_dump_analysis_make(&dec_an, model, run, &dec_ex, err)) != ATS_OK) {
+        ats_dump_analysis_free(&enc_an);
+        return s;
+    }
+    s = write_json_seq2seq(f, model, text, text_len, target, target_len, run, enc, dec, steps,
+                           &enc_an, &dec_an, extras && extras->hide_logits, one_line ? "" : "\n",
+                           err);
+    ats_dump_analysis_free(&enc_an);
+    ats_dump_analysis_free(&dec_an);
+    return s;
 }
 
 /* NPY version 1.0: magic, header length, a Python dict literal padded to 64 bytes, data. */

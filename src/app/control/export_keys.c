@@ -185,7 +185,7 @@ static ats_status write_data(const data_job *job, char *path, size_t path_size, 
     if (s == ATS_OK && dc) { /* T5: the three kinds; NPY is then an NPZ archive of them */
         ats_dump_selection dec = ats_dump_selection_all(dc);
         s = ats_dump_write_json_seq2seq(m[0].f, model, job->text, job->text_len, job->target,
-                                        job->target_len, run, &all, &dec, NULL, false, err);
+                                        job->target_len, run, &all, &dec, NULL, NULL, false, err);
         if (s == ATS_OK && !ats_dump_write_npz_seq2seq(m[1].f, run, &all, &dec))
             s = ATS_ERR_NOMEM;
         if (s == ATS_OK)
