@@ -12,19 +12,9 @@ set -u
 ATS=$1
 OUT=$2
 
-skip() {
-    echo "skipped: $*"
-    exit 77
-}
-
-if [ -z "${ATS_GUI_INSIDE_XVFB:-}" ]; then
-    for tool in xvfb-run xauth xdotool import compare; do
-        command -v "$tool" >/dev/null 2>&1 ||
-            skip "$tool is not installed (scripts/setup.sh installs xvfb, xauth, xdotool, imagemagick)"
-    done
-    export ATS_GUI_INSIDE_XVFB=1
-    exec xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" "$0" "$@"
-fi
+# shellcheck source=gui_common.sh
+. "${0%/*}/gui_common.sh"
+ats_gui_enter_xvfb 1920x1080 "$0" "$@"
 
 mkdir -p "$OUT"
 rm -rf "${OUT:?}"/*

@@ -190,16 +190,23 @@ static void read_gpt2(reader *r, ats_hf_config *h) {
     h->tie_embeddings = get_bool(r, "tie_word_embeddings", true);
 }
 
+/* The sizes most Hugging Face configs name alike: hidden_size, num_hidden_layers,
+ * num_attention_heads, the feed-forward width under `ff_key`, vocab_size and
+ * max_position_embeddings (`context_default` when absent). */
+static void read_sizes(reader *r, ats_model_config *c, const char *ff_key, int context_default) {
+    c->d_model = get_int(r, "hidden_size", MAX_DIM, 0);
+    c->n_layer = get_int(r, "num_hidden_layers", MAX_DIM, 0);
+    c->n_head = get_int(r, "num_attention_heads", MAX_DIM, 0);
+    c->d_ff = get_int(r, ff_key, MAX_DIM, 0);
+    c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
+    c->context = get_int(r, "max_position_embeddings", MAX_COUNT, context_default);
+}
+
 static void read_bert(reader *r, ats_hf_config *h) {
     ats_model_config *c = &h->cfg;
     c->arch = ATS_ARCH_BERT;
     family(h, "BERT");
-    c->d_model = get_int(r, "hidden_size", MAX_DIM, 0);
-    c->n_layer = get_int(r, "num_hidden_layers", MAX_DIM, 0);
-    c->n_head = get_int(r, "num_attention_heads", MAX_DIM, 0);
-    c->d_ff = get_int(r, "intermediate_size", MAX_DIM, 0);
-    c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
-    c->context = get_int(r, "max_position_embeddings", MAX_COUNT, 512);
+    read_sizes(r, c, "intermediate_size", 512);
     c->norm_eps = (float)get_real(r, "layer_norm_eps", 1e-12);
     c->activation = activation_of(r, "hidden_act", get_str(r, "hidden_act", "gelu"), false);
     const char *pos = get_str(r, "position_embedding_type", "absolute");
@@ -512,13 +519,8 @@ static void read_window(reader *r, ats_hf_config *h, bool enabled, int from, int
 /* The keys Llama, Mistral, Qwen2, Gemma and Phi-3 share: sizes, RMS norms, rotate-half RoPE. */
 static void read_llama_shape(reader *r, ats_hf_config *h, double eps_default) {
     ats_model_config *c = &h->cfg;
-    c->d_model = get_int(r, "hidden_size", MAX_DIM, 0);
-    c->n_layer = get_int(r, "num_hidden_layers", MAX_DIM, 0);
-    c->n_head = get_int(r, "num_attention_heads", MAX_DIM, 0);
+    read_sizes(r, c, "intermediate_size", 2048);
     c->n_kv_head = get_int(r, "num_key_value_heads", MAX_DIM, c->n_head);
-    c->d_ff = get_int(r, "intermediate_size", MAX_DIM, 0);
-    c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
-    c->context = get_int(r, "max_position_embeddings", MAX_COUNT, 2048);
     c->norm_eps = (float)get_real(r, "rms_norm_eps", eps_default);
     if (present(r, "head_dim"))
         c->d_head = get_int(r, "head_dim", MAX_DIM, 0);
@@ -644,12 +646,7 @@ static void read_gpt_neox(reader *r, ats_hf_config *h) {
     ats_model_config *c = &h->cfg;
     c->arch = ATS_ARCH_GPT_NEOX;
     family(h, "GPT-NeoX");
-    c->d_model = get_int(r, "hidden_size", MAX_DIM, 0);
-    c->n_layer = get_int(r, "num_hidden_layers", MAX_DIM, 0);
-    c->n_head = get_int(r, "num_attention_heads", MAX_DIM, 0);
-    c->d_ff = get_int(r, "intermediate_size", MAX_DIM, 0);
-    c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
-    c->context = get_int(r, "max_position_embeddings", MAX_COUNT, 2048);
+    read_sizes(r, c, "intermediate_size", 2048);
     c->norm_eps = (float)get_real(r, "layer_norm_eps", 1e-5);
     split_heads(r, c);
     c->n_kv_head = c->n_head;
@@ -678,13 +675,8 @@ static void read_phi(reader *r, ats_hf_config *h) {
     ats_model_config *c = &h->cfg;
     c->arch = ATS_ARCH_PHI;
     family(h, "Phi");
-    c->d_model = get_int(r, "hidden_size", MAX_DIM, 0);
-    c->n_layer = get_int(r, "num_hidden_layers", MAX_DIM, 0);
-    c->n_head = get_int(r, "num_attention_heads", MAX_DIM, 0);
+    read_sizes(r, c, "intermediate_size", 2048);
     c->n_kv_head = get_int(r, "num_key_value_heads", MAX_DIM, c->n_head);
-    c->d_ff = get_int(r, "intermediate_size", MAX_DIM, 0);
-    c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
-    c->context = get_int(r, "max_position_embeddings", MAX_COUNT, 2048);
     c->norm_eps = (float)get_real(r, "layer_norm_eps", 1e-5);
     split_heads(r, c);
     if (r->status == ATS_OK && c->n_head % c->n_kv_head != 0)
@@ -716,12 +708,7 @@ static void read_opt(reader *r, ats_hf_config *h) {
     ats_model_config *c = &h->cfg;
     c->arch = ATS_ARCH_OPT;
     family(h, "OPT");
-    c->d_model = get_int(r, "hidden_size", MAX_DIM, 0);
-    c->n_layer = get_int(r, "num_hidden_layers", MAX_DIM, 0);
-    c->n_head = get_int(r, "num_attention_heads", MAX_DIM, 0);
-    c->d_ff = get_int(r, "ffn_dim", MAX_DIM, 0);
-    c->vocab_size = get_int(r, "vocab_size", MAX_COUNT, 0);
-    c->context = get_int(r, "max_position_embeddings", MAX_COUNT, 2048);
+    read_sizes(r, c, "ffn_dim", 2048);
     c->norm_eps = 1e-5f; /* nn.LayerNorm's default: OPT's config has no key for it */
     split_heads(r, c);
     c->n_kv_head = c->n_head;
