@@ -24,29 +24,7 @@ import numpy as np
 
 from hf_reference import read_safetensors
 
-U32, I32, F32, BOOL, STR, ARR = 4, 5, 6, 7, 8, 9
-
-
-def gstr(s):
-    s = s.encode() if isinstance(s, str) else s
-    return struct.pack("<Q", len(s)) + s
-
-
-def kv(key, vtype, value):
-    out = gstr(key) + struct.pack("<I", vtype)
-    if vtype == U32:
-        return out + struct.pack("<I", value)
-    if vtype == F32:
-        return out + struct.pack("<f", value)
-    if vtype == BOOL:
-        return out + struct.pack("<B", 1 if value else 0)
-    if vtype == STR:
-        return out + gstr(value)
-    etype, items = value
-    out += struct.pack("<IQ", etype, len(items))
-    if etype == STR:
-        return out + b"".join(gstr(x) for x in items)
-    return out + struct.pack("<%d%s" % (len(items), {I32: "i", F32: "f"}[etype]), *items)
+from gguf_kv import ARR, BOOL, F32, I32, STR, U32, gstr, kv
 
 
 def write_gguf(path, kvs, tensors):

@@ -85,30 +85,8 @@ def read_safetensors(path):
 
 # ---- GGUF -------------------------------------------------------------------------------------
 
-U8, U32, I32, F32, BOOL, STR, ARR = 0, 4, 5, 6, 7, 8, 9
-
-
-def gstr(s):
-    s = s.encode() if isinstance(s, str) else s
-    return struct.pack("<Q", len(s)) + s
-
-
-def kv(key, vtype, value):
-    out = gstr(key) + struct.pack("<I", vtype)
-    if vtype == U32:
-        return out + struct.pack("<I", value)
-    if vtype == F32:
-        return out + struct.pack("<f", value)
-    if vtype == BOOL:
-        return out + struct.pack("<B", 1 if value else 0)
-    if vtype == STR:
-        return out + gstr(value)
-    etype, items = value
-    out += struct.pack("<IQ", etype, len(items))
-    if etype == STR:
-        return out + b"".join(gstr(x) for x in items)
-    fmt = {U8: "B", I32: "i", F32: "f"}[etype]
-    return out + struct.pack("<%d%s" % (len(items), fmt), *items)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from gguf_kv import ARR, BOOL, F32, I32, STR, U8, U32, gstr, kv  # noqa: E402
 
 
 def t5_name(hf):
