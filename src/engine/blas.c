@@ -109,10 +109,19 @@ bool ats_blas_repair_fallback(char *was, size_t size) {
     return true;
 }
 
+typedef int (*shutdown_fn)(void);
+
 void ats_blas_floor_threads(int n) {
     set_threads_fn set;
     if (blas_function("openblas_set_num_threads", &set, sizeof set))
         set(n < 1 ? 1 : n);
+    /* Back to one thread: OpenBLAS's server threads would otherwise keep polling (sched_yield)
+     * for about 2^28 cycles after their last product, taking a core from the next forward pass's
+     * own team. Stopping them is OpenBLAS's fork handler; its next threaded product starts them
+     * again (exec_blas re-initialises a stopped server). */
+    shutdown_fn stop;
+    if (n <= 1 && blas_function("blas_thread_shutdown_", &stop, sizeof stop))
+        stop();
 }
 
 static void describe(const char *fallback) {

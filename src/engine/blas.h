@@ -44,7 +44,8 @@ bool ats_blas_force_core(const char *core);
 bool ats_blas_repair_fallback(char *was, size_t size);
 
 /* OpenBLAS's own threads for a benchmark of plain products (the "floor" of `attnscope bench`,
- * what numpy would run); ats_blas_floor_threads(1) restores the policy above. */
+ * what numpy would run); ats_blas_floor_threads(1) restores the policy above and stops
+ * OpenBLAS's server threads, which would otherwise poll beside the next forward pass. */
 void ats_blas_floor_threads(int n);
 
 #endif
