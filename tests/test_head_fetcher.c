@@ -240,6 +240,42 @@ static void test_dropped_request_not_computed(void **state) {
     ats_model_free(m);
 }
 
+/* A head that cannot be had (here out of range; in the window, out of memory) is tried once: the
+ * wake still comes (the placeholder goes), and asking again while it is wanted says "not
+ * pending" instead of computing it in a loop; two rounds without it and it may be tried again. */
+static void test_failed_head_not_retried(void **state) {
+    (void)state;
+    ats_model *m = load_demo();
+    ats_run *lazy = run_with(m, 1);
+    waker w;
+    waker_init(&w);
+    ats_head_fetcher *f;
+    assert_int_equal(ats_head_fetcher_new(wake, &w, &f, NULL), ATS_OK);
+    ats_head_fetcher_begin(f);
+    assert_true(ats_head_fetcher_request(f, lazy, 99, 0));
+    wait_wakes(&w, 1);
+    assert_false(ats_head_fetcher_arrived(f)); /* nothing was computed */
+    for (int round = 0; round < 3; round++) {  /* the frames that still show it */
+        ats_head_fetcher_begin(f);
+        assert_false(ats_head_fetcher_request(f, lazy, 99, 0));
+    }
+    ats_head_fetcher_begin(f); /* two rounds without it */
+    ats_head_fetcher_begin(f);
+    for (int i = 0; i < 1000 && ats_head_fetcher_request(f, lazy, 99, 0) == false; i++) {
+        ats_head_fetcher_begin(f); /* (the thread lets go of the marker soon after) */
+        ats_head_fetcher_begin(f);
+        ats_sleep_ms(1);
+    }
+    wait_wakes(&w, 2); /* tried again, once */
+    ats_head_fetcher_counts c = ats_head_fetcher_get_counts(f);
+    assert_int_equal(c.requested, 2);
+    assert_int_equal(c.computed, 0);
+    ats_head_fetcher_free(f); /* releases the marker's run reference (asan: no leak) */
+    waker_destroy(&w);
+    ats_run_free(lazy);
+    ats_model_free(m);
+}
+
 /* Requests pending everywhere when the views, the runs and the fetcher go: the fetcher holds
  * its runs until it is done with them, freeing waits for the head in progress only, and no
  * wake comes after. Also a new run replacing the shown one: the old run's requests are dropped
@@ -286,6 +322,7 @@ int main(void) {
         cmocka_unit_test(test_try_acquire),
         cmocka_unit_test(test_async_view),
         cmocka_unit_test(test_dropped_request_not_computed),
+        cmocka_unit_test(test_failed_head_not_retried),
         cmocka_unit_test(test_free_with_requests_pending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,10 +47,11 @@ static bool same(const fetch_req *r, const ats_run *run, int layer, int head) {
 }
 
 /* Takes one request of a past round out of the queue (the others keep their order), or the
- * failed head's marker once no round wants it: its run, for a release outside the lock; NULL
- * when none is stale. Under mu. */
+ * failed head's marker once neither this round nor the one before asked for it (the round just
+ * begun may not have asked yet: dropping it then would compute the failing head again): its
+ * run, for a release outside the lock; NULL when none is stale. Under mu. */
 static ats_run *take_stale(ats_head_fetcher *f) {
-    if (f->failed.run && f->failed.round != f->round) {
+    if (f->failed.run && f->failed.round + 1 < f->round) {
         ats_run *run = f->failed.run;
         f->failed = (fetch_req){0};
         return run;
@@ -144,7 +145,7 @@ void ats_head_fetcher_free(ats_head_fetcher *f) {
         return;
     pthread_mutex_lock(&f->mu);
     f->stop = true;
-    f->round++; /* every pending request is stale: the thread drops them all, then stops */
+    f->round += 2; /* everything is stale (the failed marker too): the thread drops it all */
     pthread_cond_signal(&f->cv);
     pthread_mutex_unlock(&f->mu);
     pthread_join(f->thread, NULL);
