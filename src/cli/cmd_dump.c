@@ -207,8 +207,12 @@ static int dump_one(dump_job *job, int index) {
     }
     ats_head_steps_free(steps);
     ats_run_free(run);
-    if (s != ATS_OK) { /* a failed write, an NPZ too large: failures while running */
-        cli_error("%s", err.message);
+    if (s != ATS_OK) {       /* a failed write, an NPZ too large: failures while running */
+        if (s == ATS_ERR_IO) /* "cannot write: No space left on device": name the file */
+            cli_error("%s: %s", o->output && strcmp(o->output, "-") ? o->output : "standard output",
+                      err.message);
+        else
+            cli_error("%s", err.message);
         return s == ATS_ERR_IO || s == ATS_ERR_UNSUPPORTED ? EXIT_RUN_FAILED : cli_exit_for(s);
     }
     return EXIT_OK;

@@ -1,5 +1,5 @@
 /* The numbers of a run as files: JSON (the schema of DESIGN.md), NPY and CSV. Shared by
- * `attnscope dump` and the window's data export, which writes into memory first. Heads are taken
+ * `attnscope dump` and the window's data export, which write straight into files. Heads are taken
  * one at a time (ats_run_kind_acquire), so a long run's heads are computed as they are written. */
 #include "attnscope/rundata.h"
 #include "rundata_internal.h"
