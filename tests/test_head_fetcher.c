@@ -3,7 +3,10 @@
  * the fetcher; the head arrives through the wake callback and is then the kept run's bit for
  * bit; a request the next round does not ask for again is dropped, never computed; freeing the
  * fetcher, the views and the runs with requests pending is safe (run under the tsan and asan
- * presets too). Also ats_run_attention_try_acquire, which never computes. */
+ * presets too). Also ats_run_attention_try_acquire, which never computes. The aggregate view's
+ * jobs (ats_head_fetcher_aggregate): the background mean, max and all-layers mean equal
+ * ats_run_aggregate_make's bit for bit; a replaced job is dropped before it starts, a cancelled
+ * one stops between heads; freeing with jobs pending is safe. */
 #include "test_support.h"
 
 #include "attnscope/engine.h"
@@ -317,6 +320,204 @@ static void test_free_with_requests_pending(void **state) {
     ats_model_free(m);
 }
 
+/* ---- aggregates ------------------------------------------------------------------------------ */
+
+/* Polls slot's job until it is no longer pending (at most 60 s); its state, result and
+ * progress. */
+static ats_fetch_state wait_aggregate(ats_head_fetcher *f, int slot, float **out, float **received,
+                                      int *done, int *total) {
+    ats_fetch_state st = ATS_FETCH_PENDING;
+    for (int i = 0; i < 60000 && st == ATS_FETCH_PENDING; i++) {
+        st = ats_head_fetcher_aggregate_take(f, slot, out, received, done, total);
+        if (st == ATS_FETCH_PENDING)
+            ats_sleep_ms(1);
+    }
+    return st;
+}
+
+/* The synchronous aggregate (ats_run_aggregate_make, what the kept run's window and the
+ * command line show) of `which` at `layer`, into out (T, T) and received (T). */
+static void sync_aggregate(const ats_run *run, ats_aggregate which, int layer, float *out,
+                           float *received) {
+    ats_error err;
+    if (ats_run_aggregate_make(run, which, layer, NULL, out, received, &err) != ATS_OK)
+        fail_msg("%s", err.message);
+}
+
+/* The mean of a layer, the max of another and the mean over every layer, computed on the
+ * fetcher's thread head by head, equal the synchronous ones bit for bit (of the on-demand run
+ * and of the run kept whole), their column sums too; the progress counts every head. */
+static void test_aggregate_equals_sync(void **state) {
+    (void)state;
+    ats_model *m = load_demo();
+    const ats_model_config *cfg = ats_model_get_config(m);
+    ats_run *kept = run_with(m, SIZE_MAX), *lazy = run_with(m, 1);
+    int T = ats_run_n_tokens(lazy);
+    size_t TT = (size_t)T * (size_t)T;
+    float *want = malloc(TT * sizeof *want), *want_kept = malloc(TT * sizeof *want_kept);
+    float *want_rec = malloc((size_t)T * sizeof *want_rec);
+    assert_non_null(want);
+    assert_non_null(want_kept);
+    assert_non_null(want_rec);
+    waker w;
+    waker_init(&w);
+    ats_head_fetcher *f;
+    assert_int_equal(ats_head_fetcher_new(wake, &w, &f, NULL), ATS_OK);
+    const struct {
+        ats_aggregate which;
+        int layer, heads;
+    } cases[] = {{ATS_AGGREGATE_MEAN, 1, cfg->n_head},
+                 {ATS_AGGREGATE_MAX, cfg->n_layer - 1, cfg->n_head},
+                 {ATS_AGGREGATE_ALL, 0, cfg->n_layer * cfg->n_head}};
+    for (int i = 0; i < 3; i++) {
+        int slot = i % ATS_FETCH_AGG_SLOTS;
+        assert_int_equal(
+            ats_head_fetcher_aggregate(f, slot, lazy, cases[i].which, cases[i].layer, NULL),
+            ATS_OK);
+        float *out, *received;
+        int done, total;
+        assert_int_equal(wait_aggregate(f, slot, &out, &received, &done, &total), ATS_FETCH_DONE);
+        assert_int_equal(done, cases[i].heads);
+        assert_int_equal(total, cases[i].heads);
+        sync_aggregate(lazy, cases[i].which, cases[i].layer, want, want_rec);
+        sync_aggregate(kept, cases[i].which, cases[i].layer, want_kept, NULL);
+        assert_memory_equal(out, want, TT * sizeof *out);
+        assert_memory_equal(out, want_kept, TT * sizeof *out);
+        assert_memory_equal(received, want_rec, (size_t)T * sizeof *received);
+        free(out);
+        free(received);
+        /* taken: the slot is empty */
+        assert_int_equal(ats_head_fetcher_aggregate_take(f, slot, &out, &received, &done, &total),
+                         ATS_FETCH_NONE);
+        assert_null(out);
+    }
+    /* what the fetcher does not compute: the rollout (the run's extras), a layer out of range */
+    assert_int_equal(ats_head_fetcher_aggregate(f, 0, lazy, ATS_AGGREGATE_ROLLOUT, 0, NULL),
+                     ATS_ERR_ARG);
+    assert_int_equal(ats_head_fetcher_aggregate(f, 0, lazy, ATS_AGGREGATE_MEAN, 99, NULL),
+                     ATS_ERR_ARG);
+    assert_int_equal(ats_head_fetcher_aggregate(f, 2, lazy, ATS_AGGREGATE_MEAN, 0, NULL),
+                     ATS_ERR_ARG);
+    ats_head_fetcher_counts c = ats_head_fetcher_get_counts(f);
+    assert_int_equal(c.aggregates_asked, 3);
+    assert_int_equal(c.aggregates, 3);
+    assert_int_equal(c.aggregates_dropped, 0);
+    ats_head_fetcher_free(f);
+    waker_destroy(&w);
+    free(want);
+    free(want_kept);
+    free(want_rec);
+    ats_run_free(kept);
+    ats_run_free(lazy);
+    ats_model_free(m);
+}
+
+/* A job replaced before it starts is dropped (never finished; the new one is); asking the same
+ * job again keeps it; a running job let go of stops before its next head (the last layer's heads
+ * of an all-layers mean are never computed) and finishes nothing. The fetcher's thread is held
+ * in a wake meanwhile. */
+static void test_aggregate_dropped(void **state) {
+    (void)state;
+    ats_model *m = load_demo();
+    const ats_model_config *cfg = ats_model_get_config(m);
+    assert_true(cfg->n_layer >= 2);
+    ats_run *lazy = run_with(m, 1);
+    int T = ats_run_n_tokens(lazy);
+    size_t TT = (size_t)T * (size_t)T;
+    waker w;
+    waker_init(&w);
+    ats_head_fetcher *f;
+    assert_int_equal(ats_head_fetcher_new(wake, &w, &f, NULL), ATS_OK);
+
+    set_gate(&w, true);
+    ats_head_fetcher_begin(f);
+    assert_true(ats_head_fetcher_request(f, lazy, 0, 0));
+    wait_wakes(&w, 1); /* the thread waits at the gate */
+    assert_int_equal(ats_head_fetcher_aggregate(f, 0, lazy, ATS_AGGREGATE_MEAN, 0, NULL), ATS_OK);
+    assert_int_equal(ats_head_fetcher_aggregate(f, 0, lazy, ATS_AGGREGATE_MAX, 1, NULL), ATS_OK);
+    assert_int_equal(ats_head_fetcher_aggregate(f, 0, lazy, ATS_AGGREGATE_MAX, 1, NULL), ATS_OK);
+    set_gate(&w, false);
+    float *out, *received;
+    int done, total;
+    assert_int_equal(wait_aggregate(f, 0, &out, &received, &done, &total), ATS_FETCH_DONE);
+    float *want = malloc(TT * sizeof *want);
+    assert_non_null(want);
+    sync_aggregate(lazy, ATS_AGGREGATE_MAX, 1, want, NULL); /* the max, not the mean */
+    assert_memory_equal(out, want, TT * sizeof *out);
+    free(out);
+    free(received);
+    ats_head_fetcher_counts c = ats_head_fetcher_get_counts(f);
+    assert_int_equal(c.aggregates_asked, 2);
+    assert_int_equal(c.aggregates, 1);
+    assert_int_equal(c.aggregates_dropped, 1);
+
+    /* a running all-layers mean, let go of after its first head */
+    ats_run *fresh = run_with(m, 1); /* nothing cached */
+    int wakes = wakes_of(&w);
+    set_gate(&w, true);
+    assert_int_equal(ats_head_fetcher_aggregate(f, 1, fresh, ATS_AGGREGATE_ALL, 0, NULL), ATS_OK);
+    wait_wakes(&w, wakes + 1); /* head (0, 0) accumulated; the thread waits at the gate */
+    assert_int_equal(ats_head_fetcher_aggregate_take(f, 1, &out, &received, &done, &total),
+                     ATS_FETCH_PENDING);
+    assert_int_equal(done, 1);
+    assert_int_equal(total, cfg->n_layer * cfg->n_head);
+    assert_int_equal(ats_head_fetcher_aggregate(f, 1, NULL, ATS_AGGREGATE_MEAN, 0, NULL), ATS_OK);
+    set_gate(&w, false);
+    ats_sleep_ms(50); /* time for more heads, were it still running */
+    assert_int_equal(ats_head_fetcher_aggregate_take(f, 1, &out, &received, &done, &total),
+                     ATS_FETCH_NONE);
+    const float *a;
+    assert_false(ats_run_attention_try_acquire(fresh, cfg->n_layer - 1, cfg->n_head - 1, &a));
+    assert_false(ats_run_attention_try_acquire(fresh, 0, 1, &a)); /* its second head neither */
+    c = ats_head_fetcher_get_counts(f);
+    assert_int_equal(c.aggregates_asked, 3);
+    assert_int_equal(c.aggregates, 1);
+    assert_int_equal(c.aggregates_dropped, 2);
+    ats_head_fetcher_free(f);
+    waker_destroy(&w);
+    free(want);
+    ats_run_free(fresh);
+    ats_run_free(lazy);
+    ats_model_free(m);
+}
+
+/* Freeing the fetcher with jobs pending in both slots (one running, one waiting; one result
+ * finished and never taken), after or before the runs were let go of: no leak (asan), no race
+ * (tsan), no wake after. */
+static void test_aggregate_free_pending(void **state) {
+    (void)state;
+    ats_model *m = load_demo();
+    for (int round = 0; round < 3; round++) {
+        waker w;
+        waker_init(&w);
+        ats_head_fetcher *f;
+        assert_int_equal(ats_head_fetcher_new(wake, &w, &f, NULL), ATS_OK);
+        ats_run *a = run_with(m, 1), *b = run_with(m, 1);
+        assert_int_equal(ats_head_fetcher_aggregate(f, 0, a, ATS_AGGREGATE_ALL, 0, NULL), ATS_OK);
+        assert_int_equal(ats_head_fetcher_aggregate(f, 1, b, ATS_AGGREGATE_MEAN, 1, NULL), ATS_OK);
+        if (round == 1) { /* the window drops its runs: only the fetcher holds them */
+            ats_run_free(a);
+            ats_run_free(b);
+            a = b = NULL;
+        }
+        if (round == 2) /* a finished result nobody takes */
+            for (int i = 0; i < 60000; i++) {
+                ats_head_fetcher_counts c = ats_head_fetcher_get_counts(f);
+                if (c.aggregates > 0)
+                    break;
+                ats_sleep_ms(1);
+            }
+        ats_head_fetcher_free(f);
+        int wakes = wakes_of(&w);
+        ats_sleep_ms(20);
+        assert_int_equal(wakes_of(&w), wakes);
+        waker_destroy(&w);
+        ats_run_free(a);
+        ats_run_free(b);
+    }
+    ats_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_try_acquire),
@@ -324,6 +525,9 @@ int main(void) {
         cmocka_unit_test(test_dropped_request_not_computed),
         cmocka_unit_test(test_failed_head_not_retried),
         cmocka_unit_test(test_free_with_requests_pending),
+        cmocka_unit_test(test_aggregate_equals_sync),
+        cmocka_unit_test(test_aggregate_dropped),
+        cmocka_unit_test(test_aggregate_free_pending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

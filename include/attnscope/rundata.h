@@ -113,9 +113,12 @@ void ats_run_view_free(ats_run_view *v);
  * run there). Every function may be called from any thread; `wake` is called on the fetcher's
  * thread. */
 
-/* How many heads were requested (each new request once), computed, and dropped unstarted. */
+/* How many heads were requested (each new request once), computed, and dropped unstarted; how
+ * many aggregates were asked (each new job once), finished, and dropped (replaced or let go of
+ * before they finished: unstarted, or stopped between two heads). */
 typedef struct ats_head_fetcher_counts {
     unsigned requested, computed, dropped;
+    unsigned aggregates_asked, aggregates, aggregates_dropped;
 } ats_head_fetcher_counts;
 
 /* Starts the thread. `wake` (may be NULL) is called on it after each head it finished (computed,
@@ -132,9 +135,37 @@ void ats_head_fetcher_begin(ats_head_fetcher *f);
  * true while it is pending or in progress, false when it failed before or the queue is out of
  * memory. Ask only for heads ats_run_attention_try_acquire does not give. */
 bool ats_head_fetcher_request(ats_head_fetcher *f, const ats_run *run, int layer, int head);
-/* True once after heads were computed: build the views again. */
+/* True once after heads were computed (or an aggregate progressed): build the views again. */
 bool ats_head_fetcher_arrived(ats_head_fetcher *f);
 ats_head_fetcher_counts ats_head_fetcher_get_counts(ats_head_fetcher *f);
+
+/* The aggregate view of a run computed on demand, in the background: the mean or max over a
+ * layer's heads, or the mean over every layer and head, is a job of many heads that the
+ * fetcher's thread accumulates one head at a time (a running sum or max: one head and the T x T
+ * sums in memory), taking the views' heads first between two of its heads. The window asks one
+ * job per slot (slot k: the k-th text of a comparison). Asking a slot for another job (another
+ * run, aggregate or layer) or for none (run NULL) replaces its job: one not started is dropped, a
+ * running one stops before its next head; asking the same job again keeps it. Each job holds a
+ * reference to its run (released on the fetcher's thread). `wake` is called after each of its
+ * heads (progress) and when it finished. */
+#define ATS_FETCH_AGG_SLOTS 2
+typedef enum ats_fetch_state {
+    ATS_FETCH_NONE,    /* nothing asked (or already taken) */
+    ATS_FETCH_PENDING, /* being computed */
+    ATS_FETCH_DONE,    /* finished: ats_head_fetcher_aggregate_take hands it over */
+    ATS_FETCH_FAILED,  /* a head could not be computed (out of memory) */
+} ats_fetch_state;
+/* Asks slot `slot` for `which` (ATS_AGGREGATE_MEAN, _MAX at `layer`, or _ALL, whatever the
+ * layer) of run's self-attention; the result is ats_run_aggregate_make's bit for bit.
+ * ATS_ERR_ARG for a slot or layer out of range or another aggregate (the rollout comes with the
+ * run's extras). */
+ats_status ats_head_fetcher_aggregate(ats_head_fetcher *f, int slot, const ats_run *run,
+                                      ats_aggregate which, int layer, ats_error *err);
+/* The state of slot's job, with *done of its *total heads accumulated. DONE hands over *out (T,
+ * T) and *received (T, its column sums), malloc'd (the caller frees them), and empties the slot,
+ * as FAILED does; otherwise *out and *received are NULL. */
+ats_fetch_state ats_head_fetcher_aggregate_take(ats_head_fetcher *f, int slot, float **out,
+                                                float **received, int *done, int *total);
 
 /* ---- analysis as view data (analysis.h's numbers for the views) ------------------------------ */
 

@@ -111,6 +111,7 @@ void ats_app_free(ats_app *app) {
     ats_app_export_finish(app);        /* it holds a run and a model */
     ats_worker_free(app->worker);      /* first: nothing may still use the models */
     ats_head_fetcher_free(app->heads); /* after the head in progress; it holds runs, not models */
+    app->heads = NULL;                 /* (the analysis cache below lets go of none of its jobs) */
     drop_run(app);
     ats_app_analysis_free(app);
     ats_shared_model_free(app->compare_model);
@@ -405,8 +406,6 @@ void ats_app_update(ats_app *app, double now_ms) {
         app->dirty = true;
     app->state.loading = loading;
     app->state.computing = computing;
-    if (ats_app_export_poll(app, now_ms))
-        app->dirty = true;
     if (app->heads && ats_head_fetcher_arrived(app->heads))
         app->dirty = true; /* heads a view drew empty were computed: draw them */
     if (ats_app_series_tick(app, now_ms))
@@ -422,7 +421,9 @@ void ats_app_update(ats_app *app, double now_ms) {
         ats_editor_close_group(app->editor);
         app->last_edit_ms = 0;
     }
-    ats_app_analysis_refresh(app); /* the arrays the next frame draws */
+    ats_app_analysis_refresh(app);        /* the arrays the next frame draws */
+    if (ats_app_export_poll(app, now_ms)) /* (after: a picture may wait for those arrays) */
+        app->dirty = true;
 }
 
 void ats_app_wait_result(ats_app *app, double max_ms) {

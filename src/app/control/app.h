@@ -126,6 +126,10 @@ const ats_run *ats_app_get_text_run(const ats_app *app);
 /* The run of the attention the views show: the shown run, or for T5 the encoder's run for the
  * encoder's attention and the decoder's for the decoder's and the cross-attention. */
 const ats_run *ats_app_view_run(const ats_app *app);
+/* True while the aggregate view's matrix of a long text (a run computed on demand) is computed
+ * on the head fetcher's thread (drawn empty meanwhile), with *done of *total heads so far, over
+ * both texts of a comparison (either may be NULL). */
+bool ats_app_aggregate_pending(const ats_app *app, int *done, int *total);
 /* T5: the text box without the keyboard (drawn as the second box), else NULL. */
 const ats_editor *ats_app_get_other_editor(const ats_app *app);
 /* Token `index`'s span mapped onto the editor's current text (for the token strip). True when

@@ -101,6 +101,10 @@ typedef struct side_cache {
     float *vw;       /* (L, H, T, T) value-weighted attention, or NULL */
     float *agg;      /* (T, T) the aggregate view's matrix, or NULL */
     float *received; /* (T) its column sums */
+    /* a run computed on demand: the aggregate is the head fetcher's job (slot = the side), and
+     * agg and received are zeros until it arrives */
+    bool agg_pending;
+    int agg_done, agg_total; /* its progress, in heads */
 } side_cache;
 
 struct ats_analysis_cache {
@@ -113,7 +117,10 @@ struct ats_analysis_cache {
     bool *faded;        /* (L, H) below the filter */
 };
 
-static void side_free(side_cache *c) {
+/* Frees a side's arrays; `fetcher` (NULL: freed already) lets go of its aggregate's job. */
+static void side_free(side_cache *c, ats_head_fetcher *fetcher, int side) {
+    if (c->agg_pending && fetcher)
+        ats_head_fetcher_aggregate(fetcher, side, NULL, ATS_AGGREGATE_MEAN, 0, NULL);
     free(c->vw);
     free(c->agg);
     free(c->received);
@@ -124,8 +131,8 @@ void ats_app_analysis_free(ats_app *app) {
     struct ats_analysis_cache *c = app->analysis;
     if (!c)
         return;
-    side_free(&c->side[0]);
-    side_free(&c->side[1]);
+    side_free(&c->side[0], app->heads, 0);
+    side_free(&c->side[1], app->heads, 1);
     free(c->diff);
     free(c->head_values);
     free(c->faded);
@@ -154,6 +161,21 @@ static const ats_run *side_run(const ats_app *app, int side, const float **norms
     return run;
 }
 
+/* A side's aggregate from the fetcher: its progress while pending, then the matrix. */
+static void take_aggregate(ats_app *app, side_cache *c, int side) {
+    float *out, *received;
+    ats_fetch_state st = ats_head_fetcher_aggregate_take(app->heads, side, &out, &received,
+                                                         &c->agg_done, &c->agg_total);
+    if (st == ATS_FETCH_PENDING)
+        return;
+    c->agg_pending = false;
+    free(c->agg);
+    free(c->received);
+    c->agg = out; /* NULL when it failed: the view says it cannot be drawn */
+    c->received = received;
+    app->dirty = true;
+}
+
 static void refresh_side(ats_app *app, int side) {
     side_cache *c = &app->analysis->side[side];
     const ats_app_state *s = &app->state;
@@ -165,10 +187,18 @@ static void refresh_side(ats_app *app, int side) {
         mix(mix(mix(app->shown_seq, (uintptr_t)run), (uintptr_t)norms ^ (uintptr_t)rollout),
             (uint64_t)vw | (uint64_t)lines << 1 | (uint64_t)agg << 2 |
                 (uint64_t)s->view.aggregate << 3 | (uint64_t)s->view.layer << 8);
-    if (key == c->key)
+    if (key == c->key) {
+        if (c->agg_pending)
+            take_aggregate(app, c, side);
         return;
-    side_free(c);
+    }
+    /* the fetcher's job is let go of below unless asked again: the same job keeps its heads */
+    bool was_pending = c->agg_pending;
+    side_free(c, NULL, side);
     c->key = key;
+    if (was_pending &&
+        !(agg && run && !ats_run_attention_kept(run) && s->view.aggregate != ATS_AGGREGATE_ROLLOUT))
+        ats_head_fetcher_aggregate(app->heads, side, NULL, ATS_AGGREGATE_MEAN, 0, NULL);
     if (!run)
         return;
     const ats_model_config *cfg = ats_run_get_config(run);
@@ -179,6 +209,22 @@ static void refresh_side(ats_app *app, int side) {
         ats_run_value_weighted_all(run, norms, lines, c->vw, NULL) != ATS_OK) {
         free(c->vw);
         c->vw = NULL;
+    }
+    /* a run computed on demand: its heads are the fetcher's to compute, never this thread's
+     * (a 7B model's 1,024 heads at 2,048 tokens are minutes); the rollout came with the run */
+    if (agg && !ats_run_attention_kept(run) && s->view.aggregate != ATS_AGGREGATE_ROLLOUT &&
+        app->heads) {
+        c->agg = calloc(TT, sizeof *c->agg); /* drawn empty under the card meanwhile */
+        c->received = calloc(T, sizeof *c->received);
+        c->agg_pending = c->agg && c->received &&
+                         ats_head_fetcher_aggregate(app->heads, side, run, s->view.aggregate,
+                                                    s->view.layer, NULL) == ATS_OK;
+        if (!c->agg_pending) {
+            free(c->agg);
+            free(c->received);
+            c->agg = c->received = NULL;
+        }
+        return;
     }
     if (agg && (c->agg = malloc(TT * sizeof *c->agg)) &&
         (c->received = malloc(T * sizeof *c->received)) &&
@@ -266,6 +312,23 @@ void ats_app_analysis_refresh(ats_app *app) {
     refresh_side(app, 1);
     refresh_diff(app);
     refresh_heads(app);
+}
+
+bool ats_app_aggregate_pending(const ats_app *app, int *done, int *total) {
+    const struct ats_analysis_cache *c = app->analysis;
+    int d = 0, t = 0;
+    bool pending = false;
+    for (int k = 0; c && k < 2; k++)
+        if (c->side[k].agg_pending) {
+            pending = true;
+            d += c->side[k].agg_done;
+            t += c->side[k].agg_total;
+        }
+    if (done)
+        *done = d;
+    if (total)
+        *total = t;
+    return pending;
 }
 
 void ats_app_analysis_view(const ats_app *app, int side, ats_run_view *vd) {

@@ -92,6 +92,9 @@ struct ats_app {
     bool export_running;             /* UI thread only */
     bool export_done, export_failed; /* under export_mu */
     char export_msg[1200];           /* under export_mu */
+    /* Ctrl+S / Ctrl+Shift+S of the aggregate view while its matrix is computed: the picture
+     * waits for it (0: none, else the ats_export_kind + 1) */
+    int export_waiting;
     void (*wake)(void *user);
     void *wake_user;
     bool swallow_text; /* the key press just handled was a Ctrl/Alt shortcut */

@@ -333,7 +333,23 @@ static ats_status start_data_export(ats_app *app, double now_ms) {
     return ATS_OK;
 }
 
+/* A picture that waited for the aggregate view's matrix: written once it is there. */
+static bool export_waited(ats_app *app, double now_ms) {
+    if (!app->export_waiting || ats_app_aggregate_pending(app, NULL, NULL))
+        return false;
+    ats_export_kind kind = (ats_export_kind)(app->export_waiting - 1);
+    app->export_waiting = 0;
+    if (app->state.view.view != ATS_VIEW_AGGREGATE || !app->run)
+        say(app, now_ms, false, "the %s was not saved: the view changed before it was computed",
+            kind == ATS_EXPORT_SVG ? "SVG" : "PNG");
+    else
+        ats_app_export(app, kind, now_ms, NULL, 0);
+    return true;
+}
+
 bool ats_app_export_poll(ats_app *app, double now_ms) {
+    if (export_waited(app, now_ms))
+        return true;
     if (!app->export_running)
         return false;
     pthread_mutex_lock(&app->export_mu);
@@ -367,6 +383,17 @@ ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, cha
         if (path)
             path[0] = '\0';
         return start_data_export(app, now_ms);
+    }
+    int done, total;
+    if (app->state.view.view == ATS_VIEW_AGGREGATE &&
+        ats_app_aggregate_pending(app, &done, &total)) {
+        if (path) /* the picture must hold the real numbers, not the empty matrix drawn now */
+            path[0] = '\0';
+        app->export_waiting = (int)kind + 1;
+        say(app, now_ms, false,
+            "the %s is saved once the aggregate is computed (%d of %d heads so far)",
+            kind == ATS_EXPORT_SVG ? "SVG" : "PNG", done, total);
+        return ATS_OK;
     }
     char written[4096] = "";
     ats_error err = {0};

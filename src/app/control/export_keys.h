@@ -30,7 +30,10 @@ typedef enum ats_export_kind {
 /* Writes the export and shows the notice or error banner. On success `path` (when not NULL)
  * receives the file written. Needs a frame drawn (the views area's size) and a run. The data
  * export (large for a big run) is written by a thread of its own: ATS_OK means it started,
- * `path` is left empty, and the notice (or error banner) comes with ats_app_export_poll. */
+ * `path` is left empty, and the notice (or error banner) comes with ats_app_export_poll. A
+ * picture of the aggregate view while a long text's matrix is still computed in the background
+ * (ats_app_aggregate_pending) waits for it: ATS_OK, `path` left empty, and ats_app_export_poll
+ * writes it once the matrix is there (a view changed meanwhile cancels it, said so). */
 ats_status ats_app_export(ats_app *app, ats_export_kind kind, double now_ms, char *path,
                           size_t path_size);
 /* Takes the finished data export's outcome into the banner (ats_app_update calls it); true

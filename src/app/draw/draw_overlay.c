@@ -58,11 +58,22 @@ static void loading(paint *p, const ats_app_state *s, frect views) {
 
 /* A card in the middle of the views while heads they draw are computed in the background (a
  * long text's run computes each head when asked): the views draw those heads empty meanwhile,
- * and the next frame after the fetcher's wake draws them. */
-static void computing(paint *p, const ats_ui *ui, frect views) {
+ * and the next frame after the fetcher's wake draws them. The aggregate view's mean or max over
+ * many heads counts them as they come. */
+static void computing(paint *p, const ats_ui *ui, const ats_app *app, frect views) {
+    const ats_app_state *s = ats_app_get_state(app);
     float u = p->u, size = UI_BODY * u + 2 * u, h = 44 * u;
     char text[160];
-    if (ui->pending == 1)
+    int done, total;
+    if (ats_app_aggregate_pending(app, &done, &total) && s->view.aggregate == ATS_AGGREGATE_ALL)
+        snprintf(text, sizeof text, "Computing the mean of all %d heads\xE2\x80\xA6 %d/%d",
+                 s->n_layer * s->n_head, done, total);
+    else if (ats_app_aggregate_pending(app, &done, &total))
+        snprintf(text, sizeof text,
+                 "Computing the %s of layer %d\xE2\x80\x99s %d heads\xE2\x80\xA6 %d/%d",
+                 s->view.aggregate == ATS_AGGREGATE_MAX ? "max" : "mean", s->view.layer, s->n_head,
+                 done, total);
+    else if (ui->pending == 1)
         snprintf(text, sizeof text, "Computing layer %d \xC2\xB7 head %d\xE2\x80\xA6",
                  ui->pending_layer, ui->pending_head);
     else
@@ -218,8 +229,9 @@ static void picker(ats_ui *ui, paint *p, const ats_app *app) {
 
 void ats_overlay_draw(ats_ui *ui, paint *p, const ats_app *app, frect views) {
     const ats_app_state *s = ats_app_get_state(app);
-    if (ui->pending > 0)
-        computing(p, ui, views);
+    if (ui->pending > 0 || (ui->view_ok && s->view.view == ATS_VIEW_AGGREGATE &&
+                            ats_app_aggregate_pending(app, NULL, NULL)))
+        computing(p, ui, app, views);
     if (s->loading && ats_app_get_run(app))
         loading(p, s, views);
     if (s->banner[0])
