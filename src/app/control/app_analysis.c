@@ -219,6 +219,9 @@ static void refresh_side(ats_app *app, int side) {
         c->agg_pending = c->agg && c->received &&
                          ats_head_fetcher_aggregate(app->heads, side, run, s->view.aggregate,
                                                     s->view.layer, NULL) == ATS_OK;
+        c->agg_done = 0; /* the card's count until the fetcher says more */
+        c->agg_total =
+            s->view.aggregate == ATS_AGGREGATE_ALL ? cfg->n_layer * cfg->n_head : cfg->n_head;
         if (!c->agg_pending) {
             free(c->agg);
             free(c->received);
