@@ -21,7 +21,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 typedef struct fetch_req {
     ats_run *run; /* one reference */
@@ -125,9 +124,10 @@ static bool acc_ready(agg_acc *a, uint64_t gen, ats_aggregate which, int T) {
     return a->sum && (which != ATS_AGGREGATE_ALL || a->all);
 }
 
-/* Adds head a (T, T) of head index `h` of its layer to the sums; `last` of its layer: the
- * layer's mean joins the all-layers sum as ats_run_aggregate_make forms it (a float mean per
- * layer, summed in double), so the result is the synchronous one bit for bit. */
+/* Adds `head` (T, T), head h of its layer's H, to the sums, in the order and precision of
+ * ats_run_head_mean_max (a double sum over heads 0..H-1; a max that starts at head 0); after a
+ * layer's last head the all-layers mean adds the layer's float mean to a double sum as
+ * ats_run_aggregate_make does, so the result is the synchronous one bit for bit. */
 static void acc_add(agg_acc *a, ats_aggregate which, const float *head, size_t TT, int h, int H) {
     if (which == ATS_AGGREGATE_MAX) {
         for (size_t k = 0; k < TT; k++)
@@ -249,10 +249,14 @@ static void *fetch_main(void *arg) {
             break;
         if (f->n == 0) { /* the views' heads first, then a head of an aggregate */
             int k = agg_pending(f);
-            if (k >= 0)
+            if (k >= 0) {
                 agg_step(f, k);
-            else
-                pthread_cond_wait(&f->cv, &f->mu);
+                continue;
+            }
+            for (k = 0; k < ATS_FETCH_AGG_SLOTS; k++) /* sums of a job let go of: freed now */
+                if (f->acc[k].gen != 0)
+                    acc_free(&f->acc[k]);
+            pthread_cond_wait(&f->cv, &f->mu);
             continue;
         }
         fetch_req r = f->reqs[0];

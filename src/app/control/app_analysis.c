@@ -247,7 +247,10 @@ static void refresh_diff(ats_app *app) {
     const ats_run *a = side_run(app, 0, &na, &ra), *b = side_run(app, 1, &nb, &rb);
     bool agg = s->view.view == ATS_VIEW_AGGREGATE;
     uint64_t key = mix(mix(mix(c->side[0].key, c->side[1].key), (uintptr_t)a), (uintptr_t)b);
-    key = mix(key, (uint64_t)s->view.head << 8 | (uint64_t)agg);
+    key =
+        mix(key, (uint64_t)s->view.head << 8 | (uint64_t)agg |
+                     /* an aggregate computed in the background arrived: A - B again */
+                     (uint64_t)c->side[0].agg_pending << 1 | (uint64_t)c->side[1].agg_pending << 2);
     if (key == c->diff_key)
         return;
     c->diff_key = key;
