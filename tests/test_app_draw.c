@@ -810,6 +810,67 @@ static void test_app_draw_export_data_on_demand(void **state) {
     free(text);
 }
 
+/* The aggregate view of a run computing its heads on demand: the UI thread asks the head
+ * fetcher instead of computing (pending, drawn empty under the card), Ctrl+S meanwhile waits for
+ * the matrix (no file until then, the notice says so), and what arrives - the matrix drawn and the
+ * attention received - is ats_run_aggregate_make's bit for bit, for the mean of a layer and the
+ * mean over every layer. */
+static void test_app_draw_aggregate_on_demand(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir(), *text = long_text();
+    ats_frame f = frame_of(800, 600, 1);
+    ats_app *app = start_on_demand(text, dir, &f);
+    const ats_run *run = app->run;
+    int T = ats_run_n_tokens(run), H = ats_run_get_config(run)->n_head;
+    int L = ats_run_get_config(run)->n_layer;
+    size_t TT = (size_t)T * (size_t)T;
+    float *want = malloc(TT * sizeof *want), *want_rec = malloc((size_t)T * sizeof *want_rec);
+    assert_non_null(want);
+    assert_non_null(want_rec);
+    const ats_aggregate modes[2] = {ATS_AGGREGATE_MEAN, ATS_AGGREGATE_ALL};
+    for (int i = 0; i < 2; i++) {
+        app->state.view.view = ATS_VIEW_AGGREGATE;
+        app->state.view.aggregate = modes[i];
+        ats_app_update(app, ats_clock_ms()); /* asks the fetcher */
+        int done, total;
+        assert_true(ats_app_aggregate_pending(app, &done, &total));
+        assert_int_equal(total, i == 0 ? H : L * H);
+        ats_app_draw(app, &f); /* drawn empty meanwhile: the view is there, not an error */
+        assert_true(app->ui->view_ok);
+        if (i == 0) { /* a picture asked for now waits for the real numbers */
+            ats_app_key(app, (ats_key_event){ATS_KEY_S, ATS_MOD_CTRL, false}, ats_clock_ms());
+            assert_non_null(strstr(app->state.banner, "once the aggregate is computed"));
+            assert_false(file_exists(dir, "attnscope-aggregate-L1H2-001.png"));
+        }
+        for (int k = 0; k < 20000 && ats_app_aggregate_pending(app, NULL, NULL); k++) {
+            ats_app_update(app, ats_clock_ms());
+            ats_sleep_ms(1);
+        }
+        assert_false(ats_app_aggregate_pending(app, NULL, NULL));
+        ats_run_view vd;
+        char title[320];
+        assert_int_equal(ats_app_view_data(app, &vd, title, sizeof title), ATS_OK);
+        ats_error err;
+        assert_int_equal(ats_run_aggregate_make(run, modes[i], 1, NULL, want, want_rec, &err),
+                         ATS_OK);
+        assert_non_null(vd.data.aggregate);
+        assert_memory_equal(vd.data.aggregate, want, TT * sizeof *want);
+        assert_memory_equal(vd.data.received, want_rec, (size_t)T * sizeof *want_rec);
+        ats_run_view_free(&vd);
+        if (i == 0) { /* the picture was saved once the matrix was there */
+            assert_true(file_exists(dir, "attnscope-aggregate-L1H2-001.png"));
+            assert_non_null(strstr(app->state.banner, "saved /"));
+        }
+    }
+    free(want);
+    free(want_rec);
+    ats_frame_free(&f);
+    ats_app_free(app);
+    ats_rmtree(dir);
+    free(dir);
+    free(text);
+}
+
 /* A write that fails halfway (the file size limit reached while the JSON is being written, as a
  * full disk would) leaves neither a file nor a temporary, and says where; the next Ctrl+E takes
  * the first number. */
@@ -1066,6 +1127,7 @@ int main(void) {
         cmocka_unit_test(test_app_draw_export_is_the_window),
         cmocka_unit_test(test_app_draw_export_data),
         cmocka_unit_test(test_app_draw_export_data_on_demand),
+        cmocka_unit_test(test_app_draw_aggregate_on_demand),
         cmocka_unit_test(test_app_draw_export_data_fails_halfway),
         cmocka_unit_test(test_app_draw_drops),
         cmocka_unit_test(test_app_draw_samples_file),
