@@ -474,6 +474,37 @@ static void check_masked_dump(const ats_model *m, const char *model, const json_
     ats_cli_result_free(&r);
 }
 
+/* ats_run_mlm_logits refuses what it cannot do: a model without the head, a run without hidden
+ * states, a position outside the run. */
+static void check_mlm_refusals(const ats_model *m, bool has_head) {
+    static const char text[] = "Hello world";
+    ats_run_opts ro = ats_run_opts_default();
+    ats_run *bare = NULL, *kept = NULL;
+    ats_error err;
+    assert_int_equal(ats_run_text(m, text, sizeof text - 1, &ro, &bare, &err), ATS_OK);
+    ro.want_hidden = true;
+    assert_int_equal(ats_run_text(m, text, sizeof text - 1, &ro, &kept, &err), ATS_OK);
+    int V = ats_model_get_config(m)->vocab_size, T = ats_run_n_tokens(kept), pos = 0;
+    float *out = malloc((size_t)V * sizeof *out);
+    assert_non_null(out);
+    if (!has_head) {
+        assert_false(ats_model_has_mlm_head(m));
+        assert_int_equal(ats_model_mask_token(m, NULL), -1);
+        assert_int_equal(ats_run_mlm_logits(m, kept, &pos, 1, out, &err), ATS_ERR_UNSUPPORTED);
+    } else {
+        assert_int_equal(ats_run_mlm_logits(m, bare, &pos, 1, out, &err), ATS_ERR_ARG);
+        pos = T;
+        assert_int_equal(ats_run_mlm_logits(m, kept, &pos, 1, out, &err), ATS_ERR_ARG);
+        assert_non_null(strstr(err.message, "outside"));
+        pos = -1;
+        assert_int_equal(ats_run_mlm_logits(m, kept, &pos, 1, out, &err), ATS_ERR_ARG);
+        assert_int_equal(ats_run_mask_positions(m, kept, &pos, 1), 0);
+    }
+    free(out);
+    ats_run_free(bare);
+    ats_run_free(kept);
+}
+
 static void check_family(const family *f) {
     made m = make(f);
     ats_model *model = load(m.model);
@@ -497,6 +528,9 @@ static void check_family(const family *f) {
         assert_int_equal(id, special_id(m.model, piece));
         assert_true(masks >= 3);
         check_masked_dump(model, m.model, cases, f->name);
+        check_mlm_refusals(model, true);
+    } else if (!ats_model_get_config(model)->causal) {
+        check_mlm_refusals(model, false); /* the encoders saved without the head */
     }
     if (ats_model_get_config(model)->sliding_window > 0)
         check_window(model, f->name);

@@ -140,7 +140,8 @@ typedef struct ats_dump_extras {
                             [{"position", "top_k": [...]}], the top_k tokens at each mask token
                             (ATS_ERR_ARG naming the mask token when the text has none) */
     bool hide_logits;    /* leave "logits_last" out (the run has logits only for top_k) */
-    bool hide_hidden;    /* leave "hidden_last_layer" out (the run has them only for top_k) */
+    bool show_hidden;    /* write "hidden_last_layer" when the run has them (NULL extras write
+                            them too); a run may keep them only for a masked-LM head's top_k */
 } ats_dump_extras;
 
 /* The writers take each head from the run one at a time (ats_run_kind_acquire), so a run

@@ -226,7 +226,7 @@ static bool check_extras(dump_job *job) {
                                     .value_weighted = o->value_weighted,
                                     .top_k = o->top_k == CLI_UNSET ? 0 : o->top_k,
                                     .hide_logits = !o->logits,
-                                    .hide_hidden = !o->hidden};
+                                    .show_hidden = o->hidden};
     bool any = o->aggregate || o->rollout || o->value_weighted || o->top_k != CLI_UNSET;
     if (o->top_k != CLI_UNSET && o->top_k < 1) {
         cli_error("dump: --top-k takes a whole number of at least 1, got %d", o->top_k);

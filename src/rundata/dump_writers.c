@@ -233,7 +233,7 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
         fprintf(f, ",%s \"logits_last\": ", nl);
         ats_json_write_floats(f, logits, ats_model_get_config(model)->vocab_size);
     }
-    const float *hidden = extras && extras->hide_hidden ? NULL : ats_run_hidden(run);
+    const float *hidden = !extras || extras->show_hidden ? ats_run_hidden(run) : NULL;
     if (hidden) {
         fprintf(f, ",%s \"hidden_last_layer\": ", nl);
         write_matrix(f, hidden, T, ats_model_get_config(model)->d_model);
