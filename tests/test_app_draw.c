@@ -1,8 +1,9 @@
 /* The window drawn into memory, no display: its layout (token chips under their spans, the text
  * box's offsets, the views area), hit tests of every kind of control, the overlays (help,
  * banner, menu, loading), presentation and HiDPI scale, a long scrolled text, the export keys
- * (names that never overwrite, the PNG equal to the window's pixels, SVG, data, an unwritable
- * folder), dropped folders, and the sample sentences. */
+ * (names that never overwrite, the PNG equal to the window's pixels, SVG, data, a long text's
+ * layer, an unwritable folder, a write failing halfway), dropped folders, and the sample sentences.
+ */
 #include "test_support.h"
 
 #include "app_internal.h"
@@ -12,9 +13,12 @@
 #include "ui_internal.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -697,6 +701,162 @@ static void test_app_draw_export_data(void **state) {
     free(dir);
 }
 
+/* A text of about 130 tokens on the built-in model (its JSON is tens of KB per layer). */
+static char *long_text(void) {
+    size_t cap = 4096, len = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    for (int i = 0; len + 80 < cap && i < 11; i++)
+        len += (size_t)snprintf(t + len, cap - len, "%s ", SENTENCE);
+    t[len - 1] = '\0';
+    return t;
+}
+
+/* The app on `text` whose runs keep no attention whole (a budget of one byte: as a long text's
+ * run does past 256 MiB), on layer 1 head 2 of the built-in model, drawn once. */
+static ats_app *start_on_demand(const char *text, const char *dir, ats_frame *f) {
+    ats_app_config cfg = {
+        .text = text, .text_len = strlen(text), .export_dir = dir, .attention_budget = 1};
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(&cfg, ats_clock_ms(), &app, &err) != ATS_OK)
+        fail_msg("ats_app_new: %s", err.message);
+    settle(app);
+    assert_non_null(app->run);
+    assert_false(ats_run_attention_kept(app->run));
+    ats_app_draw(app, f);
+    ats_app_state_set_layer(&app->state, 1);
+    ats_app_state_set_head(&app->state, 2);
+    return app;
+}
+
+/* Reads an NPY file's shape (4 dimensions) and points *data at its float32 values. */
+static char *read_npy(const char *path, int shape[4], const float **data) {
+    size_t len;
+    char *npy = ats_read_file(path, &len);
+    assert_non_null(npy);
+    assert_memory_equal(npy, "\x93NUMPY\x01\x00", 8);
+    size_t header = 10 + ((unsigned char)npy[8] | (size_t)(unsigned char)npy[9] << 8);
+    const char *sh = strstr(npy + 10, "'shape': (");
+    assert_non_null(sh);
+    assert_int_equal(
+        sscanf(sh, "'shape': (%d, %d, %d, %d)", &shape[0], &shape[1], &shape[2], &shape[3]), 4);
+    assert_int_equal(len, header + (size_t)shape[0] * shape[1] * shape[2] * shape[3] * 4);
+    *data = (const float *)(npy + header);
+    return npy;
+}
+
+/* Ctrl+E on a run that computes its heads on demand writes the layer on screen, every head of it,
+ * exactly as ats_run_attention_acquire gives them, the JSON saying which layer it holds, and the
+ * notice says so and names the command for the other layers. */
+static void test_app_draw_export_data_on_demand(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir(), *text = long_text();
+    ats_frame f = frame_of(800, 600, 1);
+    ats_app *app = start_on_demand(text, dir, &f);
+    const ats_run *run = app->run;
+    int T = ats_run_n_tokens(run), H = ats_run_get_config(run)->n_head;
+    assert_true(T > 100 && ats_run_get_config(run)->n_layer > 1);
+    ats_app_key(app, (ats_key_event){ATS_KEY_E, ATS_MOD_CTRL, false}, ats_clock_ms());
+    wait_export(app);
+    assert_false(app->state.banner_is_error);
+    assert_non_null(strstr(app->state.banner, "attnscope-run-001"));
+    assert_non_null(strstr(app->state.banner, "layer 1 only"));
+    assert_non_null(strstr(app->state.banner, "attnscope dump --layer"));
+    assert_true(file_exists(dir, "attnscope-run-001-L1H2.csv"));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/attnscope-run-001.json", dir);
+    json_t *j = ats_load_json_file(path);
+    assert_non_null(j);
+    json_t *layers = json_object_get(j, "layers"), *heads = json_object_get(j, "heads");
+    assert_int_equal(json_array_size(layers), 1);
+    assert_int_equal(json_integer_value(json_array_get(layers, 0)), 1);
+    assert_int_equal(json_array_size(heads), H);
+    json_t *att = json_object_get(j, "attentions");
+    assert_int_equal(json_array_size(att), 1);
+    assert_int_equal(json_array_size(json_array_get(att, 0)), H);
+    int shape[4];
+    const float *npy;
+    snprintf(path, sizeof path, "%s/attnscope-run-001.npy", dir);
+    char *npy_bytes = read_npy(path, shape, &npy);
+    assert_int_equal(shape[0], 1);
+    assert_int_equal(shape[1], H);
+    assert_int_equal(shape[2], T);
+    assert_int_equal(shape[3], T);
+    for (int h = 0; h < H; h++) {
+        const float *a;
+        ats_error err;
+        assert_int_equal(ats_run_attention_acquire(run, 1, h, &a, &err), ATS_OK);
+        assert_memory_equal(npy + (size_t)h * T * T, a, (size_t)T * T * sizeof *a);
+        json_t *m = json_array_get(json_array_get(att, 0), (size_t)h);
+        assert_int_equal(json_array_size(m), T);
+        int differ = 0; /* the JSON's numbers read back as the very floats */
+        for (int q = 0; q < T; q++) {
+            json_t *row = json_array_get(m, (size_t)q);
+            assert_int_equal(json_array_size(row), T);
+            for (int k = 0; k < T; k++)
+                differ += (float)json_number_value(json_array_get(row, (size_t)k)) !=
+                          a[(size_t)q * T + k];
+        }
+        assert_int_equal(differ, 0);
+        ats_run_attention_release(run, a);
+    }
+    free(npy_bytes);
+    json_decref(j);
+    ats_frame_free(&f);
+    ats_app_free(app);
+    ats_rmtree(dir);
+    free(dir);
+    free(text);
+}
+
+/* A write that fails halfway (the file size limit reached while the JSON is being written, as a
+ * full disk would) leaves neither a file nor a temporary, and says where; the next Ctrl+E takes
+ * the first number. */
+static void test_app_draw_export_data_fails_halfway(void **state) {
+    (void)state;
+    char *dir = ats_make_temp_dir(), *text = long_text();
+    ats_frame f = frame_of(800, 600, 1);
+    ats_app *app = start_on_demand(text, dir, &f);
+    /* the size of a whole JSON first, in a folder of its own */
+    char *first = ats_make_temp_dir(), path[4096];
+    assert_true(ats_app_set_export_dir(app, first, ats_clock_ms()));
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
+    snprintf(path, sizeof path, "%s/attnscope-run-001.json", first);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 40000);
+    ats_rmtree(first);
+    free(first);
+    /* then the same with files limited to half that: the JSON stops in the middle of its heads */
+    assert_true(ats_app_set_export_dir(app, dir, ats_clock_ms()));
+    struct rlimit old, half;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    half = old;
+    half.rlim_cur = (rlim_t)st.st_size / 2;
+    void (*was)(int) = signal(SIGXFSZ, SIG_IGN); /* a write past it fails with EFBIG instead */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &half), 0);
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, was);
+    assert_true(app->state.banner_is_error);
+    assert_non_null(strstr(app->state.banner, dir));
+    assert_non_null(strstr(app->state.banner, strerror(EFBIG)));
+    assert_int_equal(count_files(dir), 0); /* no file, no temporary */
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
+    assert_false(app->state.banner_is_error);
+    assert_true(file_exists(dir, "attnscope-run-001.json"));
+    assert_int_equal(count_files(dir), 3);
+    ats_frame_free(&f);
+    ats_app_free(app);
+    ats_rmtree(dir);
+    free(dir);
+    free(text);
+}
+
 static void test_app_draw_drops(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir();
@@ -905,6 +1065,8 @@ int main(void) {
         cmocka_unit_test(test_app_draw_export_names),
         cmocka_unit_test(test_app_draw_export_is_the_window),
         cmocka_unit_test(test_app_draw_export_data),
+        cmocka_unit_test(test_app_draw_export_data_on_demand),
+        cmocka_unit_test(test_app_draw_export_data_fails_halfway),
         cmocka_unit_test(test_app_draw_drops),
         cmocka_unit_test(test_app_draw_samples_file),
         cmocka_unit_test(test_app_draw_pipeline),

@@ -111,8 +111,12 @@ static void test_base_temp_file_gets_the_umask_mode(void **state) {
     snprintf(tmp, sizeof tmp, "%s/t-XXXXXX", dir);
     atomic_store(&umask_calls, 0);
     mode_t old = umask(077);
-    int e = ats_write_temp_file(tmp, "abc", 3);
+    FILE *f;
+    int e = ats_temp_file_open(tmp, &f);
     umask(old);
+    assert_int_equal(e, 0);
+    assert_int_equal(fwrite("abc", 1, 3, f), 3);
+    e = ats_temp_file_close(f);
     assert_int_equal(atomic_load(&umask_calls), 2); /* this test's own two */
     assert_int_equal(e, 0);
     assert_null(strstr(tmp, "XXXXXX"));
@@ -121,7 +125,8 @@ static void test_base_temp_file_gets_the_umask_mode(void **state) {
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(st.st_size, 3);
     snprintf(tmp, sizeof tmp, "%s/no-template", dir);
-    assert_int_equal(ats_write_temp_file(tmp, "abc", 3), EINVAL);
+    assert_int_equal(ats_temp_file_open(tmp, &f), EINVAL);
+    assert_null(f);
     ats_rmtree(dir);
     free(dir);
 }

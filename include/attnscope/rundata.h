@@ -183,10 +183,11 @@ ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const ch
 ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
                                    const ats_dump_selection *sel, ats_error *err);
 /* The three kinds in one NPZ archive (numpy.load reads it): attentions.npy, decoder_attentions.npy
- * and cross_attentions.npy, named as the JSON keys. False (nothing written) when an array
- * exceeds the 4 GiB of a plain zip entry or memory runs out. */
-bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_selection *enc,
-                                const ats_dump_selection *dec);
+ * and cross_attentions.npy, named as the JSON keys, one head in memory at a time (each entry's
+ * CRC needs a first pass over its heads, computed again on a run that computes them on demand).
+ * ATS_ERR_UNSUPPORTED (nothing written) when the archive would pass the 4 GiB of a plain zip. */
+ats_status ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_selection *enc,
+                                      const ats_dump_selection *dec, ats_error *err);
 /* One head's matrix of one kind: query pieces as the first column, key pieces as the header. */
 ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind kind, int layer,
                                    int head, ats_error *err);

@@ -87,10 +87,15 @@ void ats_outfile_abort(ats_outfile *out);
 /* Writes `len` bytes to `path` as one ats_outfile. */
 ats_status ats_write_file_atomic(const char *path, const void *data, size_t len, ats_error *err);
 
-/* The first half of that, for callers that place the file themselves (the window links it under
- * a name never used): writes `len` bytes to a new file whose name is the template `tmp` (a path
- * ending in "XXXXXX", rewritten in place), with the final permissions, flushed to disk. Returns
- * 0, or an errno value with nothing left behind. */
-int ats_write_temp_file(char *tmp, const void *data, size_t len);
+/* The first half of that, for callers that place the file themselves (the window links each
+ * file of a group under a name never used): a new file whose name is the template `tmp` (a path
+ * ending in "XXXXXX", rewritten in place), created with the final permissions and opened for
+ * writing in *out, so it can be written as it is produced. Returns 0, or an errno value with
+ * nothing created. */
+int ats_temp_file_open(char *tmp, FILE **out);
+/* Flushes such a file to disk and closes it. Returns 0, or an errno value when a write on the
+ * way or the flush failed; either way `f` is closed and the file stays for the caller to place
+ * or remove. */
+int ats_temp_file_close(FILE *f);
 
 #endif

@@ -49,25 +49,28 @@ static int create_temp(char *tmp) {
     return -1;
 }
 
-int ats_write_temp_file(char *tmp, const void *data, size_t len) {
+int ats_temp_file_open(char *tmp, FILE **out) {
+    *out = NULL;
     int fd = create_temp(tmp);
     if (fd < 0)
         return errno;
-    const char *p = data;
+    *out = fdopen(fd, "wb");
+    if (*out)
+        return 0;
+    int e = errno;
+    close(fd);
+    unlink(tmp);
+    return e;
+}
+
+int ats_temp_file_close(FILE *f) {
     int e = 0;
-    while (len > 0 && !e) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno != EINTR)
-            e = errno;
-        else if (w > 0)
-            p += w, len -= (size_t)w;
-    }
-    if (!e && fsync(fd) != 0)
+    if (fflush(f) != 0 || ferror(f))
+        e = errno ? errno : EIO;
+    if (!e && fsync(fileno(f)) != 0)
         e = errno;
-    if (close(fd) != 0 && !e)
+    if (fclose(f) != 0 && !e)
         e = errno;
-    if (e)
-        unlink(tmp);
     return e;
 }
 
@@ -130,18 +133,10 @@ ats_status ats_outfile_open(ats_outfile *out, const char *path, ats_error *err) 
     size_t dir_len = slash ? (size_t)(slash - out->final) + 1 : 0;
     snprintf(out->tmp, n + 16, "%.*s.%s.tmp-XXXXXX", (int)dir_len, out->final,
              out->final + dir_len);
-    int fd = create_temp(out->tmp);
-    if (fd < 0) {
-        int e = errno;
+    int e = ats_temp_file_open(out->tmp, &out->f);
+    if (e) {
         free(out->tmp);
         out->tmp = NULL;
-        ats_outfile_abort(out);
-        return ats_fail(err, ATS_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    out->f = fdopen(fd, "wb");
-    if (!out->f) {
-        int e = errno;
-        close(fd);
         ats_outfile_abort(out);
         return ats_fail(err, ATS_ERR_IO, "%s: cannot write: %s", path, strerror(e));
     }
@@ -155,12 +150,14 @@ ats_status ats_outfile_commit(ats_outfile *out, ats_error *err) {
         return ok ? ATS_OK : ats_fail(err, ATS_ERR_IO, "error writing to standard output");
     }
     int e = 0;
-    if (fflush(out->f) != 0 || ferror(out->f))
-        e = errno ? errno : EIO;
-    if (!e && out->tmp && fsync(fileno(out->f)) != 0)
-        e = errno;
-    if (fclose(out->f) != 0 && !e)
-        e = errno;
+    if (out->tmp) {
+        e = ats_temp_file_close(out->f);
+    } else { /* a device or FIFO written in place: no fsync (a pipe refuses it) */
+        if (fflush(out->f) != 0 || ferror(out->f))
+            e = errno ? errno : EIO;
+        if (fclose(out->f) != 0 && !e)
+            e = errno;
+    }
     out->f = NULL;
     if (!e && out->tmp && rename(out->tmp, out->final) != 0)
         e = errno;

@@ -109,7 +109,6 @@ typedef struct dump_job {
     ats_model *model;
     cli_texts texts;
     ats_outfile out;
-    bool failed; /* a writer gave up (an NPZ entry beyond 4 GiB) */
 } dump_job;
 
 /* Writes an encoder-decoder run in the job's format. */
@@ -129,9 +128,13 @@ static ats_status dump_seq2seq(dump_job *job, int index, const ats_run *run,
     case FORMAT_NPY:
         if (o->attention)
             return ats_dump_write_npy_kind(job->out.f, run, job->kind, kind_sel, err);
-        if (!ats_dump_write_npz_seq2seq(job->out.f, run, &enc, &dec))
-            job->failed = true;
-        return ATS_OK;
+        ats_status s = ats_dump_write_npz_seq2seq(job->out.f, run, &enc, &dec, err);
+        if (s == ATS_ERR_UNSUPPORTED) { /* too large for a zip: one kind is a plain NPY */
+            char why[ATS_ERROR_MESSAGE_SIZE];
+            snprintf(why, sizeof why, "%s", err->message);
+            s = ats_fail(err, s, "%.400s; write one kind with --attention", why);
+        }
+        return s;
     case FORMAT_CSV:
         return ats_dump_write_csv_kind(job->out.f, run, job->kind, o->layer >= 0 ? o->layer : 0,
                                        o->head >= 0 ? o->head : 0, err);
@@ -210,9 +213,13 @@ static int dump_one(dump_job *job, int index) {
     }
     ats_head_steps_free(steps);
     ats_run_free(run);
-    if (s != ATS_OK) {
-        cli_error("%s", err.message);
-        return cli_exit_for(s);
+    if (s != ATS_OK) {       /* a failed write, an NPZ too large: failures while running */
+        if (s == ATS_ERR_IO) /* "cannot write: No space left on device": name the file */
+            cli_error("%s: %s", o->output && strcmp(o->output, "-") ? o->output : "standard output",
+                      err.message);
+        else
+            cli_error("%s", err.message);
+        return s == ATS_ERR_IO || s == ATS_ERR_UNSUPPORTED ? EXIT_RUN_FAILED : cli_exit_for(s);
     }
     return EXIT_OK;
 }
@@ -336,11 +343,6 @@ int cmd_dump(int argc, char **argv) {
     if (code == EXIT_OK && cli_output_open(&job.out, o.output, &code)) {
         for (int i = 0; i < job.texts.n && code == EXIT_OK; i++)
             code = dump_one(&job, i);
-        if (code == EXIT_OK && job.failed) {
-            cli_error("dump: an attention array is too large for an NPZ entry (4 GiB); write one "
-                      "kind with --attention");
-            code = EXIT_RUN_FAILED;
-        }
         if (code == EXIT_OK)
             cli_output_commit(&job.out, &code);
         else

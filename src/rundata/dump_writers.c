@@ -1,9 +1,10 @@
 /* The numbers of a run as files: JSON (the schema of DESIGN.md), NPY and CSV. Shared by
- * `attnscope dump` and the window's data export, which writes into memory first. Heads are taken
+ * `attnscope dump` and the window's data export, which write straight into files. Heads are taken
  * one at a time (ats_run_kind_acquire), so a long run's heads are computed as they are written. */
 #include "attnscope/rundata.h"
 #include "rundata_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -67,6 +68,13 @@ static void write_steps(FILE *f, const ats_head_steps *st, const char *nl) {
     fputc('}', f);
 }
 
+/* A write to `f` failed (a full disk, a file size limit): the writers stop at the next head
+ * rather than compute the rest for nothing. */
+static ats_status write_failed(FILE *f, ats_error *err) {
+    int e = errno ? errno : EIO;
+    return ferror(f) ? ats_fail(err, ATS_ERR_IO, "cannot write: %s", strerror(e)) : ATS_OK;
+}
+
 /* "attentions": [layer][head][query][key] of one kind over a selection. */
 static ats_status write_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
                              const ats_dump_selection *sel, const char *nl, ats_error *err) {
@@ -84,6 +92,8 @@ static ats_status write_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
                 fprintf(f, ",%s   ", nl);
             write_matrix(f, a, rows, cols);
             ats_run_kind_release(run, kind, a);
+            if ((s = write_failed(f, err)) != ATS_OK)
+                return s;
         }
         fputc(']', f);
     }
@@ -131,6 +141,8 @@ static ats_status write_value_weighted(FILE *f, const ats_dump_analysis *a, cons
             if (h)
                 fprintf(f, ",%s   ", nl);
             write_matrix(f, a->weighted, T, T);
+            if ((s = write_failed(f, err)) != ATS_OK)
+                return s;
         }
         fputc(']', f);
     }
@@ -338,8 +350,9 @@ ats_status ats_dump_write_json_seq2seq(FILE *f, const ats_model *model, const ch
     return s;
 }
 
-/* NPY version 1.0: magic, header length, a Python dict literal padded to 64 bytes, data. */
-static void write_npy_header(FILE *f, int d0, int d1, int d2, int d3) {
+/* NPY version 1.0: magic, header length, a Python dict literal padded to 64 bytes, data. The
+ * header into h (192 bytes); returns its length. */
+static size_t npy_header(unsigned char *h, int d0, int d1, int d2, int d3) {
     char dict[160];
     int n = snprintf(dict, sizeof dict,
                      "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d, %d, %d), }", d0,
@@ -347,35 +360,55 @@ static void write_npy_header(FILE *f, int d0, int d1, int d2, int d3) {
     int total = 10 + n + 1; /* magic(6) version(2) length(2) dict newline */
     int pad = (64 - total % 64) % 64;
     unsigned header_len = (unsigned)(n + pad + 1);
-    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-    fputc((int)(header_len & 0xff), f);
-    fputc((int)(header_len >> 8), f);
-    fwrite(dict, 1, (size_t)n, f);
-    for (int i = 0; i < pad; i++)
-        fputc(' ', f);
-    fputc('\n', f);
+    memcpy(h, "\x93NUMPY\x01\x00", 8);
+    h[8] = (unsigned char)(header_len & 0xff);
+    h[9] = (unsigned char)(header_len >> 8);
+    memcpy(h + 10, dict, (size_t)n);
+    memset(h + 10 + n, ' ', (size_t)pad);
+    h[10 + n + pad] = '\n';
+    return 10 + header_len;
 }
 
-ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
-                                   const ats_dump_selection *sel, ats_error *err) {
+/* The NPY of one kind over a selection, written to f (NULL: not written) with its CRC-32 in
+ * *crc (NULL: not needed), one head at a time. */
+static ats_status npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                           const ats_dump_selection *sel, uint32_t *crc, ats_error *err) {
     const ats_run *r = ats_run_of_kind(run, kind);
     if (!r)
         return ats_fail(err, ATS_ERR_ARG, "the run has no %s attention", ats_attn_kind_name(kind));
     int rows = ats_run_n_tokens(r);
     int cols = kind == ATS_ATTN_CROSS ? ats_run_n_tokens(ats_run_encoder(run)) : rows;
-    write_npy_header(f, sel->n_layers, sel->n_heads, rows, cols);
+    unsigned char h[192];
+    size_t hn = npy_header(h, sel->n_layers, sel->n_heads, rows, cols);
+    uLong c = crc ? crc32(crc32(0L, Z_NULL, 0), h, (uInt)hn) : 0;
+    if (f)
+        fwrite(h, 1, hn, f);
     /* float32 little-endian: the in-memory layout on every platform attnscope builds for. */
     for (int l = 0; l < sel->n_layers; l++)
-        for (int h = 0; h < sel->n_heads; h++) {
+        for (int hd = 0; hd < sel->n_heads; hd++) {
             const float *a;
-            ats_status s = ats_run_kind_acquire(run, kind, sel->layer0 + l, sel->head0 + h, &a,
+            ats_status s = ats_run_kind_acquire(run, kind, sel->layer0 + l, sel->head0 + hd, &a,
                                                 &rows, &cols, err);
             if (s != ATS_OK)
                 return s;
-            fwrite(a, sizeof(float), (size_t)rows * cols, f);
+            size_t bytes = (size_t)rows * (size_t)cols * sizeof(float);
+            if (f)
+                fwrite(a, 1, bytes, f);
+            for (size_t at = 0; crc && at < bytes; at += 1u << 30) /* uInt takes < 4 GiB */
+                c = crc32(c, (const Bytef *)a + at,
+                          (uInt)(bytes - at < 1u << 30 ? bytes - at : 1u << 30));
             ats_run_kind_release(run, kind, a);
+            if (f && (s = write_failed(f, err)) != ATS_OK)
+                return s;
         }
+    if (crc)
+        *crc = (uint32_t)c;
     return ATS_OK;
+}
+
+ats_status ats_dump_write_npy_kind(FILE *f, const ats_run *run, ats_attn_kind kind,
+                                   const ats_dump_selection *sel, ats_error *err) {
+    return npy_kind(f, run, kind, sel, NULL, err);
 }
 
 ats_status ats_dump_write_npy(FILE *f, const ats_run *run, const ats_dump_selection *sel,
@@ -411,50 +444,60 @@ static void zip_header(FILE *f, bool central, const char *name, uint32_t crc, ui
     fputs(name, f);
 }
 
-bool ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_selection *enc,
-                                const ats_dump_selection *dec) {
+/* The NPZ is written in one pass with each entry's CRC-32 in the header before its data, as
+ * numpy's own files and every zip reader expect: the CRCs come from a first pass over the heads
+ * (free for a kept run, recomputed heads for one computed on demand), so the arrays never sit in
+ * memory whole. */
+ats_status ats_dump_write_npz_seq2seq(FILE *f, const ats_run *run, const ats_dump_selection *enc,
+                                      const ats_dump_selection *dec, ats_error *err) {
     static const char *const names[3] = {"attentions.npy", "decoder_attentions.npy",
                                          "cross_attentions.npy"};
-    char *data[3] = {0};
-    size_t len[3] = {0};
-    bool ok = true;
-    for (int k = 0; k < 3 && ok; k++) { /* each array as an NPY file in memory */
-        FILE *m = open_memstream(&data[k], &len[k]);
-        if (!m) {
-            ok = false;
-            break;
-        }
-        ok = ats_dump_write_npy_kind(m, run, (ats_attn_kind)k, k == 0 ? enc : dec, NULL) == ATS_OK;
-        ok = fclose(m) == 0 && ok && len[k] < 0xFFFFFFF0u;
-    }
-    uint32_t crc[3], offset[3], at = 0;
-    for (int k = 0; k < 3 && ok; k++) {
-        crc[k] = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)data[k], (uInt)len[k]);
+    const ats_dump_selection *sel[3] = {enc, dec, dec};
+    uint32_t crc[3], len[3], offset[3], at = 0;
+    for (int k = 0; k < 3; k++) { /* the sizes first: nothing written when one is too large */
+        const ats_run *r = ats_run_of_kind(run, (ats_attn_kind)k);
+        if (!r)
+            return ats_fail(err, ATS_ERR_ARG, "the run has no %s attention",
+                            ats_attn_kind_name((ats_attn_kind)k));
+        int rows = ats_run_n_tokens(r);
+        int cols = k == ATS_ATTN_CROSS ? ats_run_n_tokens(ats_run_encoder(run)) : rows;
+        unsigned char h[192];
+        uint64_t size = npy_header(h, sel[k]->n_layers, sel[k]->n_heads, rows, cols) +
+                        (uint64_t)sel[k]->n_layers * (uint64_t)sel[k]->n_heads * (uint64_t)rows *
+                            (uint64_t)cols * sizeof(float);
+        uint64_t end = (uint64_t)at + 30 + strlen(names[k]) + size;
+        if (end >= 0xFFFFFF00u)
+            return ats_fail(err, ATS_ERR_UNSUPPORTED,
+                            "the %s attention takes %.1f GiB, beyond the 4 GiB of an NPZ archive",
+                            ats_attn_kind_name((ats_attn_kind)k), (double)size / (1u << 30));
+        len[k] = (uint32_t)size;
         offset[k] = at;
-        at += 30 + (uint32_t)strlen(names[k]) + (uint32_t)len[k];
-        ok = at < 0xFFFFFF00u;
+        at = (uint32_t)end;
     }
-    for (int k = 0; k < 3 && ok; k++) {
-        zip_header(f, false, names[k], crc[k], (uint32_t)len[k], 0);
-        fwrite(data[k], 1, len[k], f);
+    for (int k = 0; k < 3; k++) {
+        ats_status s = npy_kind(NULL, run, (ats_attn_kind)k, sel[k], &crc[k], err);
+        if (s != ATS_OK)
+            return s;
+    }
+    for (int k = 0; k < 3; k++) {
+        zip_header(f, false, names[k], crc[k], len[k], 0);
+        ats_status s = npy_kind(f, run, (ats_attn_kind)k, sel[k], NULL, err);
+        if (s != ATS_OK)
+            return s;
     }
     uint32_t dir_size = 0;
-    for (int k = 0; k < 3 && ok; k++) {
-        zip_header(f, true, names[k], crc[k], (uint32_t)len[k], offset[k]);
+    for (int k = 0; k < 3; k++) {
+        zip_header(f, true, names[k], crc[k], len[k], offset[k]);
         dir_size += 46 + (uint32_t)strlen(names[k]);
     }
-    if (ok) { /* end of central directory */
-        unsigned char e[22] = {0};
-        put_le(e, 0x06054b50u, 4);
-        put_le(e + 8, 3, 2);
-        put_le(e + 10, 3, 2);
-        put_le(e + 12, dir_size, 4);
-        put_le(e + 16, at, 4);
-        fwrite(e, 1, sizeof e, f);
-    }
-    for (int k = 0; k < 3; k++)
-        free(data[k]);
-    return ok;
+    unsigned char e[22] = {0}; /* end of central directory */
+    put_le(e, 0x06054b50u, 4);
+    put_le(e + 8, 3, 2);
+    put_le(e + 10, 3, 2);
+    put_le(e + 12, dir_size, 4);
+    put_le(e + 16, at, 4);
+    fwrite(e, 1, sizeof e, f);
+    return write_failed(f, err);
 }
 
 /* A CSV field per RFC 4180: quoted when it holds a comma, quote, line break or edge space. */

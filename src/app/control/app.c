@@ -35,6 +35,7 @@ void ats_app_post_load(ats_app *app, const char *path, const char *tokenizer_pat
 /* What ats_app_new makes before the first load: the status of the first part that fails. */
 static ats_status open_parts(ats_app *app, const ats_app_config *cfg, double now_ms,
                              ats_error *err) {
+    app->attention_budget = cfg->attention_budget;
     app->font_path = dup_or_null(cfg->font_path);
     app->compare_model_path = dup_or_null(cfg->compare_model_path);
     app->tokenizer_path = dup_or_null(cfg->tokenizer_path);
@@ -196,6 +197,7 @@ void ats_app_post_run(ats_app *app, double trigger_ms) {
         return;
     ats_run_opts opts = ats_run_opts_default();
     opts.detail_layer = detail;
+    opts.attention_budget = app->attention_budget;
     ats_head_ref *ablate;
     ats_extras_request extras;
     ats_app_analysis_post_opts(app, &opts, &ablate, &extras);

@@ -36,6 +36,9 @@ typedef struct ats_app_config {
     const char *export_dir;       /* --export-dir; NULL: the current directory */
     size_t max_text_bytes;        /* 0: the editor's default */
     const char *latency_log_path; /* NULL: figures kept in memory only */
+    /* bytes of attention a run keeps whole (ats_run_opts.attention_budget); 0: the default
+     * (tests make a short text's run compute its heads on demand with a small one) */
+    size_t attention_budget;
     /* a second model to compare with (the same tokenizer), or NULL */
     const char *compare_model_path;
     /* called from a worker thread when an outcome is ready (the shell wakes its loop) */

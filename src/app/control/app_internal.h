@@ -25,6 +25,7 @@ struct ats_app {
     char *font_path;
     char *tokenizer_path;
     bool causal;
+    size_t attention_budget; /* ats_app_config's, for every run posted */
 
     ats_shared_model *model; /* new runs use it; NULL until the first load succeeds */
     uint64_t load_seq;       /* the newest load posted, 0 none */

@@ -1,6 +1,7 @@
 /* Ctrl+S, Ctrl+Shift+S and Ctrl+E: the view as the window shows it, and the run's numbers, into
- * the export folder. Everything is encoded in memory first, then written as new files
- * (export_files.h), so a failure leaves nothing behind. */
+ * the export folder as new files (export_files.h), so a failure leaves nothing behind. A view is
+ * encoded in memory first; the numbers are written as they are made, one head at a time, into
+ * temporary files that get their names at the end. */
 #include "app_internal.h"
 #include "export_files.h"
 
@@ -105,31 +106,13 @@ static ats_status export_view(ats_app *app, ats_export_kind kind, const ats_view
     return s;
 }
 
-/* Writes one of the data writers into memory. */
-typedef struct membuf {
-    char *data;
-    size_t len;
-    FILE *f;
-} membuf;
-
-static bool mem_open(membuf *m) {
-    *m = (membuf){0};
-    m->f = open_memstream(&m->data, &m->len);
-    return m->f != NULL;
-}
-
-static bool mem_close(membuf *m) {
-    bool ok = m->f && !ferror(m->f);
-    if (m->f && fclose(m->f) != 0)
-        ok = false;
-    m->f = NULL;
-    return ok;
-}
-
-/* The run as JSON (every layer and head), NPY (every head) and CSV (one head): encoding a large
- * run takes a while (GPT-2 small at 128 tokens is 22 MB of JSON), so it runs on a thread of its
- * own that holds references to the run and its model; the window keeps drawing, and the notice
- * comes when the files are there. */
+/* The run's numbers: JSON, NPY (T5: an NPZ of its three kinds) and the CSV of the head shown,
+ * and in the pipeline view its steps. A run kept whole writes every layer; a run that computes
+ * its heads on demand (a long text: every layer would be gigabytes and minutes of compute) writes
+ * the layer on screen, all its heads, and the notice names the command for the others. Writing
+ * takes a while (GPT-2 small at 128 tokens is 22 MB of JSON), so it runs on a thread of its own
+ * that holds references to the run and its model; the window keeps drawing, and the notice comes
+ * when the files are there. */
 typedef struct data_job {
     ats_app *app;
     ats_run *run;
@@ -140,6 +123,7 @@ typedef struct data_job {
     size_t target_len;
     ats_attn_kind kind; /* T5: the attention shown, for the CSV */
     bool seq2seq;
+    bool one_layer; /* the run computes its heads on demand: the layer shown only */
     int layer, head;
     bool pipeline;          /* the pipeline view: its numbers too */
     int token;              /* its query token */
@@ -149,8 +133,8 @@ typedef struct data_job {
 } data_job;
 
 /* The pipeline view's numbers: steps 1 to 7 of the head for the query token, with the what-if
- * switches, as JSON into m. */
-static ats_status write_pipeline(const data_job *job, membuf *m, ats_error *err) {
+ * switches, as JSON into f. */
+static ats_status write_pipeline(const data_job *job, FILE *f, ats_error *err) {
     const ats_model *model = ats_shared_model_get(job->model);
     const ats_run *run = ats_run_of_kind(job->run, job->kind);
     ats_run_pipeline pipe = {0};
@@ -158,68 +142,82 @@ static ats_status write_pipeline(const data_job *job, membuf *m, ats_error *err)
                                                &job->what_if, err)
                        : ATS_ERR_ARG;
     if (s == ATS_OK)
-        s = ats_pipeline_write_json(m->f, model, run, job->text, job->text_len, &pipe.data,
+        s = ats_pipeline_write_json(f, model, run, job->text, job->text_len, &pipe.data,
                                     &job->what_if, err);
     ats_run_pipeline_free(&pipe);
     return s;
 }
 
-static ats_status write_data(const data_job *job, char *path, size_t path_size, ats_error *err) {
+/* The layers a stack's files hold: all, or the job's layer alone (none when the stack has fewer
+ * layers: a T5 decoder may be shallower than its encoder). */
+static ats_dump_selection job_selection(const data_job *job, const ats_model_config *c) {
+    ats_dump_selection sel = ats_dump_selection_all(c);
+    if (job->one_layer) {
+        sel.layer0 = job->layer < c->n_layer ? job->layer : 0;
+        sel.n_layers = job->layer < c->n_layer ? 1 : 0;
+    }
+    return sel;
+}
+
+/* The JSON, NPY (T5: NPZ), CSV and pipeline files into f[0..3], one head in memory at a time. */
+static ats_status write_numbers(const data_job *job, FILE *const *f, ats_error *err) {
     const ats_model *model = ats_shared_model_get(job->model);
     const ats_model_config *c = ats_model_get_config(model);
     const ats_run *run = job->run;
-    ats_dump_selection all = ats_dump_selection_all(c);
+    ats_dump_selection sel = job_selection(job, c);
     char warning[256] = "";
     if (ats_run_dropped_tokens(run) > 0)
         snprintf(warning, sizeof warning,
                  "the text has %d tokens but the model's context is %d: only the first %d ran",
                  ats_run_n_tokens(run) + ats_run_dropped_tokens(run), c->context,
                  ats_run_n_tokens(run));
-    membuf m[4];
-    bool ok = true;
-    int n_files = job->pipeline ? 4 : 3;
-    for (int i = 0; i < n_files; i++)
-        ok = mem_open(&m[i]) && ok;
-    ats_status s = ok ? ATS_OK : ATS_ERR_NOMEM;
     const ats_model_config *dc = ats_model_get_decoder_config(model);
-    if (s == ATS_OK && dc) { /* T5: the three kinds; NPY is then an NPZ archive of them */
-        ats_dump_selection dec = ats_dump_selection_all(dc);
-        s = ats_dump_write_json_seq2seq(m[0].f, model, job->text, job->text_len, job->target,
-                                        job->target_len, run, &all, &dec, NULL, NULL, false, err);
-        if (s == ATS_OK && !ats_dump_write_npz_seq2seq(m[1].f, run, &all, &dec))
-            s = ATS_ERR_NOMEM;
+    ats_status s;
+    if (dc) { /* T5: the three kinds; NPY is then an NPZ archive of them */
+        ats_dump_selection dec = job_selection(job, dc);
+        s = ats_dump_write_json_seq2seq(f[0], model, job->text, job->text_len, job->target,
+                                        job->target_len, run, &sel, &dec, NULL, NULL, false, err);
         if (s == ATS_OK)
-            s = ats_dump_write_csv_kind(m[2].f, run, job->kind, job->layer, job->head, err);
-    } else if (s == ATS_OK) {
-        s = ats_dump_write_json(m[0].f, model, job->text, job->text_len, run, &all,
+            s = ats_dump_write_npz_seq2seq(f[1], run, &sel, &dec, err);
+        if (s == ATS_OK)
+            s = ats_dump_write_csv_kind(f[2], run, job->kind, job->layer, job->head, err);
+    } else {
+        s = ats_dump_write_json(f[0], model, job->text, job->text_len, run, &sel,
                                 warning[0] ? warning : NULL, NULL, &job->extras, false, err);
         if (s == ATS_OK)
-            s = ats_dump_write_npy(m[1].f, run, &all, err);
+            s = ats_dump_write_npy(f[1], run, &sel, err);
         if (s == ATS_OK)
-            s = ats_dump_write_csv(m[2].f, run, job->layer, job->head, err);
+            s = ats_dump_write_csv(f[2], run, job->layer, job->head, err);
     }
     if (s == ATS_OK && job->pipeline)
-        s = write_pipeline(job, &m[3], err);
-    for (int i = 0; i < n_files; i++)
-        ok = mem_close(&m[i]) && ok;
-    if (s == ATS_OK && !ok)
-        s = ATS_ERR_NOMEM;
-    if (s == ATS_OK) {
-        char csv[48], pipe[64];
-        snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
-        snprintf(pipe, sizeof pipe, "-pipeline-L%dH%dT%d.json", job->layer, job->head, job->token);
-        ats_out_file files[4] = {{".json", m[0].data, m[0].len},
-                                 {dc ? ".npz" : ".npy", m[1].data, m[1].len},
-                                 {csv, m[2].data, m[2].len},
-                                 {pipe, job->pipeline ? m[3].data : NULL, m[3].len}};
-        s = ats_export_files_write(job->dir, "attnscope-run", files, n_files, path, path_size, NULL,
-                                   err);
-    } else if (s == ATS_ERR_NOMEM && !err->message[0]) {
-        ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    }
-    for (int i = 0; i < n_files; i++)
-        free(m[i].data);
+        s = write_pipeline(job, f[3], err);
     return s;
+}
+
+static ats_status write_data(const data_job *job, char *path, size_t path_size, ats_error *err) {
+    int n_files = job->pipeline ? 4 : 3;
+    ats_export_group *g;
+    ats_status s = ats_export_group_open(job->dir, n_files, &g, err);
+    if (s != ATS_OK)
+        return s;
+    FILE *f[4] = {0};
+    for (int i = 0; i < n_files; i++)
+        f[i] = ats_export_group_file(g, i);
+    s = write_numbers(job, f, err);
+    if (s != ATS_OK) {
+        ats_export_group_abort(g);
+        if (s == ATS_ERR_IO) { /* "cannot write: No space left on device": say where */
+            char why[ATS_ERROR_MESSAGE_SIZE];
+            snprintf(why, sizeof why, "%s", err->message);
+            ats_fail(err, s, "%.300s: %.200s", job->dir, why);
+        }
+        return s;
+    }
+    char csv[48], pipe[64];
+    snprintf(csv, sizeof csv, "-L%dH%d.csv", job->layer, job->head);
+    snprintf(pipe, sizeof pipe, "-pipeline-L%dH%dT%d.json", job->layer, job->head, job->token);
+    const char *suffixes[4] = {".json", job->seq2seq ? ".npz" : ".npy", csv, pipe};
+    return ats_export_group_commit(g, "attnscope-run", suffixes, path, path_size, NULL, err);
 }
 
 static void *data_thread(void *arg) {
@@ -228,13 +226,18 @@ static void *data_thread(void *arg) {
     char path[4096] = "", msg[1200];
     ats_error err = {0};
     ats_status s = write_data(job, path, sizeof path, &err);
+    char layer[160] = ""; /* a long text's numbers: what they hold, and where the rest are */
+    if (job->one_layer)
+        snprintf(layer, sizeof layer,
+                 ": layer %d only (a long text; other layers: attnscope dump --layer L)",
+                 job->layer);
     if (s == ATS_OK && job->pipeline) /* the pipeline's steps with the others */
-        snprintf(msg, sizeof msg, "saved %.*s.json, %s, -L%dH%d.csv and -pipeline-L%dH%dT%d.json",
+        snprintf(msg, sizeof msg, "saved %.*s.json, %s, -L%dH%d.csv and -pipeline-L%dH%dT%d.json%s",
                  (int)strlen(path) - 5, path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head,
-                 job->layer, job->head, job->token);
+                 job->layer, job->head, job->token, layer);
     else if (s == ATS_OK) /* ".../attnscope-run-004.json": the NPY and CSV share its number */
-        snprintf(msg, sizeof msg, "saved %.*s.json, %s and -L%dH%d.csv", (int)strlen(path) - 5,
-                 path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head);
+        snprintf(msg, sizeof msg, "saved %.*s.json, %s and -L%dH%d.csv%s", (int)strlen(path) - 5,
+                 path, job->seq2seq ? ".npz" : ".npy", job->layer, job->head, layer);
     else
         snprintf(msg, sizeof msg, "export failed: %s", err.message);
     ats_run_free(job->run);
@@ -267,6 +270,12 @@ static ats_dump_extras export_extras(const ats_app *app) {
                              .hide_logits = true};
 }
 
+/* A run whose heads (of either stack, on T5) are computed when asked for. */
+static bool computed_on_demand(const ats_run *run) {
+    const ats_run *encoder = ats_run_of_kind(run, ATS_ATTN_ENCODER);
+    return !ats_run_attention_kept(run) || (encoder && !ats_run_attention_kept(encoder));
+}
+
 static ats_status start_data_export(ats_app *app, double now_ms) {
     if (app->export_running) {
         say(app, now_ms, false, "still saving the numbers of the last Ctrl+E");
@@ -288,6 +297,7 @@ static ats_status start_data_export(ats_app *app, double now_ms) {
                       .text_len = app->run_text_len,
                       .kind = app->state.seq2seq ? app->state.attn_kind : ATS_ATTN_ENCODER,
                       .seq2seq = app->state.seq2seq,
+                      .one_layer = computed_on_demand(app->run),
                       .layer = app->state.view.layer,
                       .head = app->state.view.head,
                       .pipeline = app->state.view.view == ATS_VIEW_PIPELINE &&

@@ -1,6 +1,7 @@
 /* The window's export keys: Ctrl+S writes the view as the window shows it as a
  * PNG, Ctrl+Shift+S as an SVG, Ctrl+E the numbers (the run as JSON, every head as NPY, the
- * current head as CSV), into the export folder under names that never replace a file
+ * current head as CSV; for a run that computes its heads on demand, a long text, the heads of the
+ * layer shown), into the export folder under names that never replace a file
  * (attnscope-heatmap-L3H5-001.png, the next free number). The view is rebuilt from the very
  * state and size the window drew it with (ats_app_state.view, the views area of the last frame),
  * so the PNG holds the same pixels. A notice in the window says where the files went; an
