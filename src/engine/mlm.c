@@ -3,9 +3,11 @@
  * (want_hidden) and the head maps only the rows asked for, so a text of 500 tokens with one
  * [MASK] costs one vocab x D product, not 500.
  *
- * Per position, with h the final hidden state (D):
- *   t = act(dense(h))            (D)   BertPredictionHeadTransform / RobertaLMHead /
- * vocab_transform t = LayerNorm(t)             (D) logits = decoder(t) + bias   (vocab)
+ * Per position, with h the final hidden state (D) (BertPredictionHeadTransform and the
+ * decoder, RobertaLMHead, DistilBertForMaskedLM's vocab_* layers):
+ *   t = act(dense(h))             (D)
+ *   t = LayerNorm(t)              (D)
+ *   logits = decoder(t) + bias    (vocab)
  */
 #include "linear.h"
 #include "ops.h"
