@@ -371,6 +371,12 @@ const float *ats_run_attention(const ats_run *run, int layer, int head);
 ats_status ats_run_attention_acquire(const ats_run *run, int layer, int head, const float **out,
                                      ats_error *err);
 void ats_run_attention_release(const ats_run *run, const float *attention);
+/* The same without waiting or computing: true with the head held (release it as above) when the
+ * run keeps it or has it computed in its cache; false (nothing held) when it would have to be
+ * computed, another thread is computing it, or it is out of range. Any thread, never blocks
+ * beyond the cache's lock (held for a lookup, never during a computation): for a UI thread
+ * that leaves the computing to a background thread (rundata.h's ats_head_fetcher). */
+bool ats_run_attention_try_acquire(const ats_run *run, int layer, int head, const float **out);
 
 /* A run computed on demand (serving every layer) also pools each head for overviews:
  * (L, H, n, n), element [l][h][i][j] the mean probability over query rows [i*block, (i+1)*block)

@@ -377,7 +377,9 @@ typedef struct ats_view_data {
     const ats_pipeline_data *pipeline; /* NULL unless the pipeline view is built */
     /* Without `attention` (long texts, whose heads are computed when asked): head(head_user,
      * layer, head) gives one head's (T, T) matrix, valid until the build returns, or NULL when
-     * it cannot be had (drawn empty). A view asks only for the heads it draws. */
+     * it cannot be had or is not computed yet (drawn empty; the window computes it on another
+     * thread and builds again). Called on the building thread only. A view asks only for the
+     * heads it draws. */
     const float *(*head)(void *head_user, int layer, int head);
     void *head_user;
     /* Also without `attention`: the grid's overview, (L, H, pooled_n, pooled_n) the mean weight

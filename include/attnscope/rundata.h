@@ -4,7 +4,8 @@
  * schema of DESIGN.md), NPY and CSV.
  *
  * Threads: every function may be called from any thread, on runs any thread holds (runs are
- * immutable); a struct filled here is used by one thread at a time.
+ * immutable); a struct filled here is used by one thread at a time. An ats_head_fetcher (below)
+ * runs a thread of its own; its functions may be called from any thread.
  *
  * Ownership: *_make fills a caller-owned struct whose arrays borrow from the run and model, so
  * the run and model must outlive it; *_free releases what the struct owns (NULL-safe fields).
@@ -55,6 +56,8 @@ void ats_run_kind_release(const ats_run *run, ats_attn_kind kind, const float *a
 
 /* ---- a run as view data ------------------------------------------------------------------ */
 
+typedef struct ats_head_fetcher ats_head_fetcher; /* below */
+
 typedef struct ats_run_view {
     ats_view_data data;      /* what ats_view_build takes */
     const char **labels;     /* (T) token pieces, borrowed from the run */
@@ -69,6 +72,11 @@ typedef struct ats_run_view {
      * released by ats_run_view_free) */
     const ats_run *run;
     const float **heads; /* (L * H), NULL entries not asked for yet */
+    /* asynchronous (ats_run_view_set_fetcher): heads not computed yet are left to `fetcher` */
+    ats_head_fetcher *fetcher;
+    bool *asked;                     /* (L * H) the heads left to it, drawn empty */
+    int n_pending;                   /* how many, over every build of this view */
+    int pending_layer, pending_head; /* the first of them */
 } ats_run_view;
 
 /* `text` is the input text the run was made from (metadata; may be NULL). A run that kept its
@@ -83,7 +91,50 @@ ats_status ats_run_view_make(ats_run_view *v, const ats_model *model, const ats_
  * no such kind. */
 ats_status ats_run_view_make_kind(ats_run_view *v, const ats_model *model, const ats_run *run,
                                   ats_attn_kind kind, const char *text, ats_error *err);
+/* Makes v asynchronous, for a window whose thread must not compute heads: a build then draws a
+ * head the run has not computed yet (ats_run_attention_try_acquire fails) as empty (NULL from
+ * data.head), asks `fetcher` for it and counts it in n_pending (the caller draws a placeholder
+ * over the view while n_pending > 0, and builds again when the fetcher says heads arrived).
+ * Without this call a view computes each head it draws during the build (the command line and
+ * the exports, which need every head they write). No-op for a run that keeps whole attention.
+ * The thread that builds the view calls it; the fetcher must outlive the view. */
+void ats_run_view_set_fetcher(ats_run_view *v, ats_head_fetcher *fetcher);
 void ats_run_view_free(ats_run_view *v);
+
+/* ---- heads computed in the background ------------------------------------------------------ */
+
+/* A thread that computes heads of on-demand runs (ats_run_attention_acquire) one at a time,
+ * for views made asynchronous (ats_run_view_set_fetcher). A computed head is released into its
+ * run's cache at once (about a layer's worth of heads stay there), where the next build finds
+ * it. Requests come in rounds: ats_head_fetcher_begin starts one before a frame's builds, and a
+ * request that the round does not ask for again is dropped before it starts (the user moved on,
+ * or a new run replaced the one shown). Each pending request holds a reference to its run, so
+ * its caller may free the run at any time; the fetcher's thread releases it (and may free the
+ * run there). Every function may be called from any thread; `wake` is called on the fetcher's
+ * thread. */
+
+/* How many heads were requested (each new request once), computed, and dropped unstarted. */
+typedef struct ats_head_fetcher_counts {
+    unsigned requested, computed, dropped;
+} ats_head_fetcher_counts;
+
+/* Starts the thread. `wake` (may be NULL) is called on it after each head it finished (computed,
+ * or failed: then that head is drawn empty and not asked again while wanted): the window wakes
+ * its event loop with it. ATS_ERR_NOMEM when the thread cannot start. */
+ats_status ats_head_fetcher_new(void (*wake)(void *user), void *wake_user, ats_head_fetcher **out,
+                                ats_error *err);
+/* Drops every pending request and joins the thread: waits for the head in progress only.
+ * NULL-safe. Views made asynchronous with it must be freed first. */
+void ats_head_fetcher_free(ats_head_fetcher *f);
+/* Starts a round of requests (before a frame's builds). */
+void ats_head_fetcher_begin(ats_head_fetcher *f);
+/* Asks for a head of `run` in the current round (queued once, after the heads asked before it);
+ * true while it is pending or in progress, false when it failed before or the queue is out of
+ * memory. Ask only for heads ats_run_attention_try_acquire does not give. */
+bool ats_head_fetcher_request(ats_head_fetcher *f, const ats_run *run, int layer, int head);
+/* True once after heads were computed: build the views again. */
+bool ats_head_fetcher_arrived(ats_head_fetcher *f);
+ats_head_fetcher_counts ats_head_fetcher_get_counts(ats_head_fetcher *f);
 
 /* ---- analysis as view data (analysis.h's numbers for the views) ------------------------------ */
 

@@ -248,6 +248,27 @@ ats_status ats_run_attention_acquire(const ats_run *run, int layer, int head, co
     return ATS_OK;
 }
 
+bool ats_run_attention_try_acquire(const ats_run *run, int layer, int head, const float **out) {
+    *out = NULL;
+    if (check_head(run, layer, head, NULL) != ATS_OK)
+        return false;
+    const ats_attn_store *a = &run->attn;
+    if (a->kept) {
+        size_t T = (size_t)run->n_tokens;
+        *out = a->probs + ((size_t)(layer - a->layer0) * run->cfg.n_head + head) * T * T;
+        return true;
+    }
+    ats_head_cache *hc = a->cache;
+    pthread_mutex_lock(&hc->mu);
+    cache_entry *e = find_head(hc, layer, head);
+    if (e && e->ready && e->probs) { /* not one another thread is computing */
+        e->refs++;
+        *out = e->probs;
+    }
+    pthread_mutex_unlock(&hc->mu);
+    return *out != NULL;
+}
+
 void ats_run_attention_release(const ats_run *run, const float *probs) {
     if (!run || !probs || run->attn.kept)
         return;

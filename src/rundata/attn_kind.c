@@ -91,14 +91,37 @@ static ats_status labels_of(const ats_tokens *tokens, const char ***labels, bool
     return ATS_OK;
 }
 
-/* ats_view_data.head for runs without whole attention: acquired once per view. */
+/* ats_view_data.head for runs without whole attention: acquired once per view; computed now,
+ * or when the view is asynchronous taken only when already computed, else left to the fetcher
+ * (once per view: the views ask for a head many times per build). */
 static const float *view_head(void *user, int layer, int head) {
     ats_run_view *v = user;
-    int H = v->data.n_head;
-    const float **slot = &v->heads[(size_t)layer * (size_t)H + (size_t)head];
-    if (!*slot && ats_run_attention_acquire(v->run, layer, head, slot, NULL) != ATS_OK)
-        *slot = NULL;
-    return *slot;
+    size_t i = (size_t)layer * (size_t)v->data.n_head + (size_t)head;
+    const float **slot = &v->heads[i];
+    if (*slot || (v->asked && v->asked[i]))
+        return *slot;
+    if (!v->asked) {
+        if (ats_run_attention_acquire(v->run, layer, head, slot, NULL) != ATS_OK)
+            *slot = NULL;
+        return *slot;
+    }
+    if (ats_run_attention_try_acquire(v->run, layer, head, slot))
+        return *slot;
+    v->asked[i] = true;
+    if (ats_head_fetcher_request(v->fetcher, v->run, layer, head) && v->n_pending++ == 0) {
+        v->pending_layer = layer;
+        v->pending_head = head;
+    }
+    return NULL;
+}
+
+void ats_run_view_set_fetcher(ats_run_view *v, ats_head_fetcher *fetcher) {
+    if (!v->heads || !fetcher || v->asked)
+        return; /* whole attention: nothing to compute */
+    size_t n = (size_t)v->data.n_layer * (size_t)v->data.n_head;
+    if (!(v->asked = calloc(n, sizeof *v->asked)))
+        return; /* out of memory: the heads are computed during the build, as without a fetcher */
+    v->fetcher = fetcher;
 }
 
 /* Points v->data at heads asked one at a time from `run` (which keeps no whole attention) and

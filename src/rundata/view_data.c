@@ -20,6 +20,7 @@ void ats_run_view_free(ats_run_view *v) {
     for (int i = 0; v->heads && i < v->data.n_layer * v->data.n_head; i++)
         ats_run_attention_release(v->run, v->heads[i]);
     free(v->heads);
+    free(v->asked);
     *v = (ats_run_view){0};
 }
 

@@ -60,7 +60,7 @@ static ats_status open_parts(ats_app *app, const ats_app_config *cfg, double now
     app->worker = ats_worker_new(cfg->wake, cfg->wake_user);
     if (!app->worker)
         return ats_fail(err, ATS_ERR_NOMEM, "cannot start the worker thread");
-    return ATS_OK;
+    return ats_head_fetcher_new(cfg->wake, cfg->wake_user, &app->heads, err);
 }
 
 ats_status ats_app_new(const ats_app_config *cfg, double now_ms, ats_app **out, ats_error *err) {
@@ -108,8 +108,9 @@ static void drop_run(ats_app *app) {
 void ats_app_free(ats_app *app) {
     if (!app)
         return;
-    ats_app_export_finish(app);   /* it holds a run and a model */
-    ats_worker_free(app->worker); /* first: nothing may still use the models */
+    ats_app_export_finish(app);        /* it holds a run and a model */
+    ats_worker_free(app->worker);      /* first: nothing may still use the models */
+    ats_head_fetcher_free(app->heads); /* after the head in progress; it holds runs, not models */
     drop_run(app);
     ats_app_analysis_free(app);
     ats_shared_model_free(app->compare_model);
@@ -410,6 +411,8 @@ void ats_app_update(ats_app *app, double now_ms) {
     app->state.computing = computing;
     if (ats_app_export_poll(app, now_ms))
         app->dirty = true;
+    if (app->heads && ats_head_fetcher_arrived(app->heads))
+        app->dirty = true; /* heads a view drew empty were computed: draw them */
     if (ats_app_series_tick(app, now_ms))
         app->dirty = true;
     if (ats_app_state_tick(&app->state, now_ms))

@@ -2,7 +2,9 @@
  * latency log; turns key events, typed text, pointer hits and dropped paths into state changes
  * and runs; swaps in finished runs. The SDL shell (sdl_*.c) translates SDL events into these
  * calls, and draws what the getters return. Everything runs on the UI thread; times are
- * milliseconds of ats_clock_ms (the shell converts SDL event timestamps).
+ * milliseconds of ats_clock_ms (the shell converts SDL event timestamps). Work that takes longer
+ * runs on threads the app owns and joins in ats_app_free: the worker (runs and loads), the head
+ * fetcher (the heads of a long text that the views draw, rundata.h), the data export.
  *
  * Run lifetime: the run returned by ats_app_get_run (and its model and text) stays valid until
  * the next ats_app_update, which may swap in a newer one. The shown run always comes from the
@@ -41,7 +43,8 @@ typedef struct ats_app_config {
     size_t attention_budget;
     /* a second model to compare with (the same tokenizer), or NULL */
     const char *compare_model_path;
-    /* called from a worker thread when an outcome is ready (the shell wakes its loop) */
+    /* called from a worker thread when an outcome is ready, and from the head fetcher's when
+     * a head is (the shell wakes its loop; the next ats_app_update takes what arrived) */
     void (*wake)(void *user);
     void *wake_user;
 } ats_app_config;

@@ -19,6 +19,8 @@ struct ats_app {
     ats_editor *editor; /* the text box with the keyboard (for T5 the source or the target) */
     ats_editor *other;  /* T5: the other box (the target while the source is edited) */
     ats_worker *worker;
+    /* computes the heads of long texts that the window's views (ui.c) draw, off the UI thread */
+    ats_head_fetcher *heads;
     ats_latency *latency;
     ats_clipboard clipboard;
     bool has_clipboard;

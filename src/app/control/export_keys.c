@@ -58,7 +58,7 @@ static ats_status encode_view(ats_app *app, ats_export_kind kind, const ats_view
     const ats_dl *shown = ats_view_display_list(view);
     ats_dl *composite = NULL; /* a comparison: A, B and A - B as the window shows them */
     if (s == ATS_OK && app->state.analysis.compare && ats_dl_new(1, 1, &composite) == ATS_OK &&
-        ats_ui_compose(app->ui, composite)) {
+        ats_ui_compose(app->ui, app, composite)) {
         shown = composite;
         ats_meta_add(&meta, "Compare", "text A, text B and A \xE2\x88\x92 B side by side");
     }

@@ -1,6 +1,6 @@
 /* Over the views: the banner (errors in red, notices in green; a click dismisses it), the
- * loading indicator while a model loads behind the one shown, and the sample-sentence menu
- * (with its button beside the text box). */
+ * loading indicator while a model loads behind the one shown, the placeholder of heads being
+ * computed, and the sample-sentence menu (with its button beside the text box). */
 #include "ui_internal.h"
 
 #include "model_list.h"
@@ -54,6 +54,29 @@ static void loading(paint *p, const ats_app_state *s, frect views) {
     }
     ats_paint_text(p, r.x + 62 * u, r.y + 0.5f * h, text, size, UI_CARD, ATS_ALIGN_START,
                    ATS_VALIGN_MIDDLE, true, tw);
+}
+
+/* A card in the middle of the views while heads they draw are computed in the background (a
+ * long text's run computes each head when asked): the views draw those heads empty meanwhile,
+ * and the next frame after the fetcher's wake draws them. */
+static void computing(paint *p, const ats_ui *ui, frect views) {
+    float u = p->u, size = UI_BODY * u + 2 * u, h = 44 * u;
+    char text[160];
+    if (ui->pending == 1)
+        snprintf(text, sizeof text, "Computing layer %d \xC2\xB7 head %d\xE2\x80\xA6",
+                 ui->pending_layer, ui->pending_head);
+    else
+        snprintf(text, sizeof text, "Computing %d heads of layer %d\xE2\x80\xA6", ui->pending,
+                 ui->pending_layer);
+    float tw = fminf(ats_paint_measure(p, text, size, false), views.w - 80 * u);
+    float w = tw + 48 * u;
+    frect r = {views.x + 0.5f * (views.w - w), views.y + 0.5f * (views.h - h), w, h};
+    for (int i = 3; i >= 1; i--) /* a soft shadow lifts it off the view */
+        ats_paint_rect(p, (frect){r.x, r.y + (float)i * u, r.w, r.h}, 8 * u,
+                       (ats_rgba){0, 0, 0, (uint8_t)(10 * (4 - i))});
+    ats_paint_card(p, r, 8 * u, UI_CARD, UI_BORDER, fmaxf(u, 1));
+    ats_paint_text(p, r.x + 0.5f * r.w, r.y + 0.5f * h, text, size, UI_MUTED, ATS_ALIGN_CENTER,
+                   ATS_VALIGN_MIDDLE, false, tw);
 }
 
 static void samples_menu(ats_ui *ui, paint *p, const ats_app *app) {
@@ -195,6 +218,8 @@ static void picker(ats_ui *ui, paint *p, const ats_app *app) {
 
 void ats_overlay_draw(ats_ui *ui, paint *p, const ats_app *app, frect views) {
     const ats_app_state *s = ats_app_get_state(app);
+    if (ui->pending > 0)
+        computing(p, ui, views);
     if (s->loading && ats_app_get_run(app))
         loading(p, s, views);
     if (s->banner[0])

@@ -86,8 +86,13 @@ unsigned ats_ui_builds(const ats_ui *ui) {
     return ui->builds;
 }
 
-bool ats_ui_compose(const ats_ui *ui, ats_dl *out) {
+static bool build_compare(ats_ui *ui, const ats_app *app, frect area, bool async);
+
+bool ats_ui_compose(ats_ui *ui, const ats_app *app, ats_dl *out) {
     if (!ui->view_ok || ui->n_stacks == 0)
+        return false;
+    if (ui->pending > 0 && ui->compared && /* heads drawn empty: computed now for the export */
+        !build_compare(ui, app, (frect){0, 0, (float)ui->vw, (float)ui->vh}, false))
         return false;
     ats_dl_reset(out, (float)ui->vw, (float)ui->vh);
     bool ok = ats_dl_rect(out, 0, 0, (float)ui->vw, (float)ui->vh, 0, UI_CARD) == ATS_OK;
@@ -122,6 +127,22 @@ static ats_view *stack_view(ats_ui *ui, int k) {
     return k == 0 ? ui->view : ui->stack_views[k - 1];
 }
 
+/* A view of the window draws heads the run has not computed yet as empty and leaves them to the
+ * app's fetcher (never computing one on this thread); one for an export computes them. */
+static void view_async(const ats_app *app, ats_run_view *vd, bool async) {
+    if (async)
+        ats_run_view_set_fetcher(vd, app->heads);
+}
+
+/* Counts the heads a built view drew empty while they are computed (the placeholder's). */
+static void note_pending(ats_ui *ui, const ats_run_view *vd) {
+    if (vd->n_pending > 0 && ui->pending == 0) {
+        ui->pending_layer = vd->pending_layer;
+        ui->pending_head = vd->pending_head;
+    }
+    ui->pending += vd->n_pending;
+}
+
 /* T5's grid: the encoder's, the decoder's and the cross-attention's layers x heads, one above
  * the other, each band as tall as its layers need. The selected layer (clamped to each stack)
  * is outlined in each; the hovered thumbnail's preview shows in its own stack only. */
@@ -138,6 +159,7 @@ static bool build_stacks(ats_ui *ui, paint *p, const ats_app *app, frect area) {
             view_message(p, area, "Out of memory", NULL);
             return false;
         }
+        view_async(app, &vd, true);
         snprintf(title, sizeof title, "%s \xC2\xB7 %s", vd.data.model_name,
                  ats_app_kind_title((ats_attn_kind)k));
         vd.data.model_name = title;
@@ -153,6 +175,7 @@ static bool build_stacks(ats_ui *ui, paint *p, const ats_app *app, frect area) {
         ats_error err = {0};
         ats_status bs = ats_view_build(stack_view(ui, k), &st, &vd.data, ui->font, area.w,
                                        (float)(h > 1 ? h : 1), &err);
+        note_pending(ui, &vd);
         ats_run_view_free(&vd);
         if (bs != ATS_OK) {
             view_message(p, area, "This view cannot be drawn", err.message);
@@ -178,8 +201,9 @@ static ats_status build_panel(ats_ui *ui, int k, const ats_view_state *st, const
 
 /* A comparison: text A's view, text B's, and for the heatmap and aggregate views their
  * difference A - B as a diverging heatmap (when both have as many tokens), side by side. False
- * (nothing built) while B has not run yet. */
-static bool build_compare(ats_ui *ui, const ats_app *app, frect area) {
+ * (nothing built) while B has not run yet. `async`: heads not computed yet are left to the
+ * fetcher (the window's frames); else computed now (an export). */
+static bool build_compare(ats_ui *ui, const ats_app *app, frect area, bool async) {
     const ats_app_state *s = ats_app_get_state(app);
     ats_run_view a, b;
     char ta[320], tb[320];
@@ -189,6 +213,8 @@ static bool build_compare(ats_ui *ui, const ats_app *app, frect area) {
         ats_run_view_free(&b);
         return false;
     }
+    view_async(app, &a, async);
+    view_async(app, &b, async);
     const char *detail;
     const float *diff = ats_app_compare_difference(app, &detail);
     bool with_diff =
@@ -227,10 +253,16 @@ static bool build_compare(ats_ui *ui, const ats_app *app, frect area) {
         st = rows ? build_panel(ui, 2, &v, &d, 0, ch, W, H - ch, &err)
                   : build_panel(ui, 2, &v, &d, 2 * cw, 0, W - 2 * cw, H, &err);
     }
+    ui->pending = 0;
+    if (st == ATS_OK) {
+        note_pending(ui, &a);
+        note_pending(ui, &b);
+    }
     ats_run_view_free(&a);
     ats_run_view_free(&b);
     if (st != ATS_OK)
         return false;
+    ui->compared = true;
     ui->n_stacks = n;
     ui->builds++;
     return true;
@@ -272,7 +304,8 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     }
     if (s->seq2seq && s->view.view == ATS_VIEW_GRID)
         return build_stacks(ui, p, app, area);
-    if (s->analysis.compare && s->view.view != ATS_VIEW_PIPELINE && build_compare(ui, app, area))
+    if (s->analysis.compare && s->view.view != ATS_VIEW_PIPELINE &&
+        build_compare(ui, app, area, true))
         return true;
     ats_run_view vd;
     char kind_title[320];
@@ -280,6 +313,7 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
         view_message(p, area, "Out of memory", NULL);
         return false;
     }
+    view_async(app, &vd, true);
     ats_error err = {0};
     ats_run_pipeline pipe = {0};
     ats_status st = ATS_OK;
@@ -296,6 +330,7 @@ static bool build_view(ats_ui *ui, paint *p, const ats_app *app, frect area) {
     }
     if (st == ATS_OK)
         st = ats_view_build(ui->view, &s->view, &vd.data, ui->font, area.w, area.h, &err);
+    note_pending(ui, &vd);
     ats_run_pipeline_free(&pipe);
     ats_run_view_free(&vd);
     if (st != ATS_OK) {
@@ -393,6 +428,10 @@ void ats_ui_draw(ats_ui *ui, const ats_app *app, ats_canvas *c, int caret[4]) {
     ats_ui_region(ui, area, (ats_app_hit){.kind = ATS_APP_HIT_VIEWS});
     ui->view_ok = false;
     ui->n_stacks = 0;
+    ui->compared = false;
+    ui->pending = 0;
+    if (app->heads) /* heads asked for by earlier frames and not by this one are dropped */
+        ats_head_fetcher_begin(app->heads);
     if (ui->vw > 8 && ui->vh > 8)
         ui->view_ok = build_view(ui, &p, app, area);
     ui->view_kind = s->view.view;

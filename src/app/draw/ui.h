@@ -18,7 +18,12 @@
  *   | status: tokens, dropped, tokenize / forward / draw times        |
  *   +---------------------------------------------------------------+
  *
- * The renderer keeps the last frame's layout, so a hit test answers for what is on screen. */
+ * The renderer keeps the last frame's layout, so a hit test answers for what is on screen.
+ *
+ * Threads: the UI thread only. The views of a long text (whose run computes heads on demand)
+ * never compute a head here: a head not computed yet is drawn empty under a "Computing layer L
+ * · head H..." placeholder and asked of the app's head fetcher (rundata.h), whose thread
+ * computes it and wakes the window for the next frame. */
 #ifndef ATS_APP_UI_H
 #define ATS_APP_UI_H
 
@@ -49,8 +54,10 @@ const ats_view *ats_ui_view(const ats_ui *ui);
 unsigned ats_ui_builds(const ats_ui *ui);
 /* The views area of the last frame as one display list, when several views share it (a
  * comparison: A, B and A - B side by side): each view's list appended at its place into `out`
- * (reset to the area's size). False when one view fills the area (its own list is the export). */
-bool ats_ui_compose(const ats_ui *ui, ats_dl *out);
+ * (reset to the area's size). False when one view fills the area (its own list is the export).
+ * Views that drew heads still being computed (long texts) are built again first with every
+ * head computed now, so an export never shows a placeholder. */
+bool ats_ui_compose(ats_ui *ui, const ats_app *app, ats_dl *out);
 /* How far the side panel can scroll (device pixels). */
 float ats_ui_panel_scroll_max(const ats_ui *ui);
 /* The side panel was drawn in the last frame (F9 hides it; ATS_PANEL_AUTO hides it when

@@ -144,6 +144,10 @@ struct ats_ui {
     ats_view *stack_views[2];
     int n_stacks;
     int stack_x[3], stack_y[3], stack_w[3], stack_h[3];
+    bool compared; /* the views are a comparison's (ats_ui_compose rebuilds them for an export) */
+    /* heads the views of the last frame drew empty while the app's fetcher computes them (a long
+     * text's): how many, and the first, named by the placeholder over the views */
+    int pending, pending_layer, pending_head;
     frect panel;
     float panel_content_h;
     frect samples_button; /* the sample menu opens from it */
@@ -199,7 +203,7 @@ void ats_panel_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect views
 void ats_status_draw(ats_ui *ui, paint *p, const ats_app *app, frect bar);
 /* The sample menu's button beside the text box (draw_overlay.c). */
 void ats_samples_button_draw(ats_ui *ui, paint *p, const ats_app *app, frect r);
-/* Over the views: banner, loading, sample menu (draw_overlay.c). */
+/* Over the views: banner, loading, heads being computed, sample menu (draw_overlay.c). */
 void ats_overlay_draw(ats_ui *ui, paint *p, const ats_app *app, frect views);
 /* The help overlay listing every key (draw_help.c). */
 void ats_help_draw(ats_ui *ui, paint *p, const ats_app *app);
