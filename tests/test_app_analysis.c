@@ -1,7 +1,8 @@
 /* The window's analysis features with the real worker and no display: the next-token prediction
  * and generation (keys and clicks), head ablation (key, Shift+click on the grid, restore),
  * value-weighted attention, the aggregate view's data, head metrics on the grid, comparing two
- * texts, and models without a language-model head (BERT) or with two stacks (T5). The numbers
+ * texts, BERT's masked-token predictions, and models without a language-model head (BERT) or
+ * with two stacks (T5). The numbers
  * themselves are checked against numpy in test_cli_analysis; here, that the window asks for them
  * and shows what the engine gives. */
 #include "test_support.h"
@@ -303,6 +304,67 @@ static void test_app_analysis_compare_models(void **state) {
     ats_app_free(app);
 }
 
+/* BERT with its masked-LM head (bert-tiniest keeps cls.predictions): the panel shows the
+ * predictions at the first [MASK], or at the one locked, as the engine's head gives them there;
+ * a click on one puts its text in that mask's place; Ctrl+N explains that the model fills masks. */
+static void test_app_analysis_masked_prediction(void **state) {
+    (void)state;
+    static const char text[] = "the cat [MASK] on the [MASK] .";
+    ats_app *app = start_on("fixtures/hf/bert-tiniest", text);
+    if (!app)
+        skip();
+    assert_false(app->state.analysis.predicts);
+    assert_true(app->state.analysis.fills_mask);
+    assert_string_equal(app->state.analysis.mask, "[MASK]");
+    const ats_run_extras *x = ats_app_get_extras(app);
+    const ats_model *model = ats_app_get_run_model(app);
+    const ats_tokens *toks = ats_run_get_tokens(app->run);
+    int32_t mask = ats_model_mask_token(model, NULL);
+    assert_int_equal(x->n_masked, 2);
+    assert_int_equal(x->n_masked_all, 2);
+    assert_int_equal(x->masked_k, ATS_TOP_K_SHOWN);
+    for (int m = 0; m < 2; m++) {
+        assert_int_equal(ats_tokens_get(toks, x->masked_at[m])->id, mask);
+        int vocab = ats_run_get_config(app->run)->vocab_size;
+        float *logits = malloc((size_t)vocab * sizeof *logits);
+        assert_int_equal(ats_run_mlm_logits(model, app->run, &x->masked_at[m], 1, logits, NULL),
+                         ATS_OK);
+        ats_token_prob want[ATS_TOP_K_SHOWN];
+        ats_top_k(logits, vocab, ATS_TOP_K_SHOWN, want);
+        for (int i = 0; i < ATS_TOP_K_SHOWN; i++)
+            assert_int_equal(x->masked_top[m][i].id, want[i].id);
+        free(logits);
+    }
+    assert_int_equal(ats_app_shown_mask(app), 0); /* nothing locked: the first */
+    ats_app_state_click_token(&app->state, x->masked_at[1], ATS_SIDE_QUERY);
+    assert_int_equal(ats_app_shown_mask(app), 1);
+    ats_frame f = {.scale = 1};
+    assert_true(ats_frame_resize(&f, 1280, 800));
+    ats_app_draw(app, &f); /* the section draws with the second mask's rows */
+    ats_frame_free(&f);
+
+    /* the second mask's best token replaces "[MASK]" (bytes 22..28), the rest unchanged */
+    ats_tokens *best = NULL;
+    assert_int_equal(ats_tokens_of_ids(model, &x->masked_top[1][0].id, 1, &best, NULL), ATS_OK);
+    char want[128];
+    snprintf(want, sizeof want, "the cat [MASK] on the %s .", ats_tokens_get(best, 0)->piece);
+    ats_tokens_free(best);
+    ats_app_append_prediction(app, 0, ats_clock_ms());
+    settle(app);
+    if (strncmp(want + 22, "##", 2) != 0) /* a whole word (a "##" piece joins differently) */
+        assert_string_equal(ats_editor_text(ats_app_source_editor(app)), want);
+    assert_int_equal(ats_app_get_extras(app)->n_masked, 1);
+
+    const char *before = ats_editor_text(ats_app_source_editor(app));
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", before);
+    press(app, ATS_KEY_N, ATS_MOD_CTRL); /* nothing appended: a banner says why */
+    assert_true(app->state.banner_is_error);
+    assert_non_null(strstr(app->state.banner, "[MASK]"));
+    assert_string_equal(ats_editor_text(ats_app_source_editor(app)), copy);
+    ats_app_free(app);
+}
+
 /* BERT predicts nothing (no panel, a clear banner for the key); T5 refuses ablation and compare
  * with a banner; the demo model runs every view of the analysis. */
 static void test_app_analysis_other_models(void **state) {
@@ -311,6 +373,7 @@ static void test_app_analysis_other_models(void **state) {
     if (!app)
         skip();
     assert_false(app->state.analysis.predicts);
+    assert_false(app->state.analysis.fills_mask); /* a BertModel: no masked-LM head */
     press(app, ATS_KEY_N, ATS_MOD_CTRL);
     assert_true(app->state.banner_is_error);
     assert_non_null(strstr(app->state.banner, "language-model head"));
@@ -348,6 +411,7 @@ int main(void) {
         cmocka_unit_test(test_app_analysis_compare),
         cmocka_unit_test(test_app_analysis_compare_models),
         cmocka_unit_test(test_app_analysis_other_models),
+        cmocka_unit_test(test_app_analysis_masked_prediction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

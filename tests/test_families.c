@@ -4,15 +4,19 @@
  * tests/reference/hf_reference.py computes float64 outputs the way transformers' modeling code
  * does. The engine must give the ids Hugging Face's tokenizers library gives
  * (tests/reference/tokenizers/FAMILY.jsonl), attentions within 1e-4 and the last logits (or an
- * encoder's hidden states) within 1e-3; `attnscope info` must name the family and its choices,
+ * encoder's hidden states) within 1e-3, and for the encoders with their masked-LM head (the
+ * *_mlm families) the head's logits within 1e-3 and its top ids at each [MASK] / <mask> token,
+ * also through `dump --top-k`; `attnscope info` must name the family and its choices,
  * and the window must show in the attention (zeros outside the band). The architectures llama.cpp
  * defines are also converted to GGUF as its converter does (tests/reference/gguf_from_hf.py)
  * and checked the same way. Skips without /usr/bin/python3 and numpy. */
 #include "python_tools.h"
 #include "test_support.h"
 
+#include "attnscope/analysis.h"
 #include "attnscope/engine.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +47,9 @@ static const family FAMILIES[] = {
     {"qwen2_yarn", "qwen2", "rope scaling yarn"},
     {"phi3_longrope", "phi3", "rope scaling longrope"},
     {"opt_proj", "opt", "word_embed_proj_dim 16"},
+    {"bert_mlm", "bert", "masked-LM head (cls.predictions.transform.dense), decoder stored"},
+    {"roberta_mlm", "roberta", "masked-LM head (lm_head.dense), decoder tied"},
+    {"distilbert_mlm", "distilbert", "masked-LM head (vocab_transform), decoder tied"},
 };
 
 /* Sets the keys of `patch` (a JSON object) in model/config.json. */
@@ -111,9 +118,73 @@ static float *flatten(const json_t *array, size_t expect, const char *what) {
     return out;
 }
 
+/* The ids of the k largest of v[0..n) (the reference's float64 logits), largest first. */
+static void top_ids(const double *v, int n, int k, int *out) {
+    for (int j = 0; j < k; j++) {
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            bool taken = false;
+            for (int t = 0; t < j; t++)
+                taken |= out[t] == i;
+            if (!taken && (best < 0 || v[i] > v[best]))
+                best = i;
+        }
+        out[j] = best;
+    }
+}
+
+/* The masked-LM head against the reference's "mlm_logits" [token][vocab]: at every mask token
+ * of the case, and at token 1 (any token can be asked), logits within LOGIT_TOL, and the five
+ * most probable ids at each mask token the reference's. Returns how many mask tokens the case
+ * has. */
+static int check_mlm(const ats_model *m, const ats_run *run, const json_t *c, const char *what) {
+    const ats_model_config *cfg = ats_model_get_config(m);
+    const json_t *ref = json_object_get(c, "mlm_logits");
+    const json_t *ids = json_object_get(c, "ids");
+    int T = ats_run_n_tokens(run), V = cfg->vocab_size;
+    assert_true(ats_model_has_mlm_head(m));
+    int32_t mask = ats_model_mask_token(m, NULL);
+    int positions[64], n = 0, n_mask = 0;
+    for (int i = 0; i < T && n < 63; i++)
+        if ((int32_t)json_integer_value(json_array_get(ids, i)) == mask)
+            positions[n++] = i;
+    n_mask = n;
+    positions[n++] = 1;
+    float *got = malloc((size_t)n * V * sizeof *got);
+    double *want = malloc((size_t)V * sizeof *want);
+    assert_true(got && want);
+    ats_error err;
+    if (ats_run_mlm_logits(m, run, positions, n, got, &err) != ATS_OK)
+        fail_msg("%s: %s", what, err.message);
+    for (int p = 0; p < n; p++) {
+        const json_t *row = json_array_get(ref, (size_t)positions[p]);
+        if (json_array_size(row) != (size_t)V)
+            fail_msg("%s: the reference has no %d logits at token %d", what, V, positions[p]);
+        for (int v = 0; v < V; v++)
+            want[v] = json_real_value(json_array_get(row, (size_t)v));
+        for (int v = 0; v < V; v++)
+            if (fabs((double)got[(size_t)p * V + v] - want[v]) > LOGIT_TOL)
+                fail_msg("%s: masked-LM logit %d at token %d is %.6f, the reference %.6f", what, v,
+                         positions[p], (double)got[(size_t)p * V + v], want[v]);
+        if (p >= n_mask)
+            continue;
+        int want_top[5];
+        ats_token_prob got_top[5];
+        top_ids(want, V, 5, want_top);
+        assert_int_equal(ats_top_k(got + (size_t)p * V, V, 5, got_top), 5);
+        for (int k = 0; k < 5; k++)
+            if (got_top[k].id != want_top[k])
+                fail_msg("%s: top %d at mask token %d is id %d, the reference's %d", what, k,
+                         positions[p], got_top[k].id, want_top[k]);
+    }
+    free(got);
+    free(want);
+    return n_mask;
+}
+
 /* One case: the text through the model's own tokenizer must give the reference's ids, and the
  * run's numbers must match. */
-static void check_case(const ats_model *m, const json_t *c, const char *what) {
+static int check_case(const ats_model *m, const json_t *c, const char *what) {
     const ats_model_config *cfg = ats_model_get_config(m);
     const char *text = json_string_value(json_object_get(c, "text"));
     const json_t *ids = json_object_get(c, "ids");
@@ -152,7 +223,9 @@ static void check_case(const ats_model *m, const json_t *c, const char *what) {
         ats_assert_close(ats_run_logits_last(run), want, (size_t)cfg->vocab_size, LOGIT_TOL, label);
     }
     free(want);
+    int masks = json_object_get(c, "mlm_logits") ? check_mlm(m, run, c, what) : 0;
     ats_run_free(run);
+    return masks;
 }
 
 /* Every layer's rows are zero outside its window (keys i - W < j <= i), and the windowed
@@ -315,16 +388,149 @@ static void check_info(const family *f, const char *model) {
     ats_cli_result_free(&r);
 }
 
+/* The id tokenizer.json gives its special token `content`, or -1. */
+static int special_id(const char *model, const char *content) {
+    char path[4300];
+    snprintf(path, sizeof path, "%s/tokenizer.json", model);
+    json_t *tok = ats_load_json_file(path);
+    const json_t *added = json_object_get(tok, "added_tokens");
+    int id = -1;
+    for (size_t i = 0; i < json_array_size(added); i++) {
+        const json_t *a = json_array_get(added, i);
+        if (strcmp(json_string_value(json_object_get(a, "content")), content) == 0)
+            id = (int)json_integer_value(json_object_get(a, "id"));
+    }
+    json_decref(tok);
+    return id;
+}
+
+/* dump --top-k on a text with mask tokens: "masked" lists each mask token's position with the
+ * K most probable tokens there, the reference's ids (its float64 logits' largest) and
+ * probabilities (their softmax) within 1e-4; on a text without one, exit 2 with one line
+ * naming the mask token. */
+static void check_masked_dump(const ats_model *m, const char *model, const json_t *cases,
+                              const char *what) {
+    const char *piece = NULL;
+    int32_t mask = ats_model_mask_token(m, &piece);
+    int V = ats_model_get_config(m)->vocab_size;
+    const json_t *c = NULL;
+    for (size_t i = 0; i < json_array_size(cases) && !c; i++) {
+        const char *text = json_string_value(json_object_get(json_array_get(cases, i), "text"));
+        if (strstr(text, "Once upon a") && strstr(text, piece))
+            c = json_array_get(cases, i);
+    }
+    assert_non_null(c);
+    const char *text = json_string_value(json_object_get(c, "text"));
+    const char *args[] = {"dump", "--model", model, "--text", text, "--top-k", "3", NULL};
+    ats_cli_result r = ats_run_cli(args, NULL, 0);
+    if (r.exit_code != 0)
+        fail_msg("%s: dump --top-k exited %d: %s", what, r.exit_code, r.err);
+    json_t *out = ats_parse_json(r.out);
+    const json_t *masked = json_object_get(out, "masked"), *ids = json_object_get(c, "ids");
+    assert_null(json_object_get(out, "top_k"));
+    assert_null(json_object_get(out, "hidden_last_layer"));
+    size_t n = 0;
+    double *row = malloc((size_t)V * sizeof *row);
+    assert_non_null(row);
+    for (size_t t = 0; t < json_array_size(ids); t++) {
+        if ((int32_t)json_integer_value(json_array_get(ids, t)) != mask)
+            continue;
+        const json_t *e = json_array_get(masked, n++);
+        assert_non_null(e);
+        assert_int_equal(json_integer_value(json_object_get(e, "position")), (json_int_t)t);
+        const json_t *ref = json_array_get(json_object_get(c, "mlm_logits"), t);
+        double max = -INFINITY, sum = 0.0;
+        for (int v = 0; v < V; v++) {
+            row[v] = json_real_value(json_array_get(ref, (size_t)v));
+            max = row[v] > max ? row[v] : max;
+        }
+        for (int v = 0; v < V; v++)
+            sum += exp(row[v] - max);
+        int want[3];
+        top_ids(row, V, 3, want);
+        const json_t *top = json_object_get(e, "top_k");
+        assert_int_equal(json_array_size(top), 3);
+        for (size_t k = 0; k < 3; k++) {
+            const json_t *tk = json_array_get(top, k);
+            assert_int_equal(json_integer_value(json_object_get(tk, "id")), want[k]);
+            assert_non_null(json_string_value(json_object_get(tk, "piece")));
+            double prob = exp(row[want[k]] - max) / sum;
+            if (fabs(json_number_value(json_object_get(tk, "prob")) - prob) > 1e-4)
+                fail_msg("%s: prob of id %d at token %zu is %g, the reference's %g", what, want[k],
+                         t, json_number_value(json_object_get(tk, "prob")), prob);
+        }
+    }
+    assert_int_equal(n, 2);
+    assert_int_equal(json_array_size(masked), n);
+    free(row);
+    json_decref(out);
+    ats_cli_result_free(&r);
+
+    const char *none[] = {"dump", "--model", model, "--text", "Hello world", "--top-k", "3", NULL};
+    r = ats_run_cli(none, NULL, 0);
+    if (r.exit_code != 2 || ats_count_lines(r.err) != 1 || !strstr(r.err, piece))
+        fail_msg("%s: wanted exit 2 and one line naming %s, got %d: %s", what, piece, r.exit_code,
+                 r.err);
+    ats_cli_result_free(&r);
+}
+
+/* ats_run_mlm_logits refuses what it cannot do: a model without the head, a run without hidden
+ * states, a position outside the run. */
+static void check_mlm_refusals(const ats_model *m, bool has_head) {
+    static const char text[] = "Hello world";
+    ats_run_opts ro = ats_run_opts_default();
+    ats_run *bare = NULL, *kept = NULL;
+    ats_error err;
+    assert_int_equal(ats_run_text(m, text, sizeof text - 1, &ro, &bare, &err), ATS_OK);
+    ro.want_hidden = true;
+    assert_int_equal(ats_run_text(m, text, sizeof text - 1, &ro, &kept, &err), ATS_OK);
+    int V = ats_model_get_config(m)->vocab_size, T = ats_run_n_tokens(kept), pos = 0;
+    float *out = malloc((size_t)V * sizeof *out);
+    assert_non_null(out);
+    if (!has_head) {
+        assert_false(ats_model_has_mlm_head(m));
+        assert_int_equal(ats_model_mask_token(m, NULL), -1);
+        assert_int_equal(ats_run_mlm_logits(m, kept, &pos, 1, out, &err), ATS_ERR_UNSUPPORTED);
+    } else {
+        assert_int_equal(ats_run_mlm_logits(m, bare, &pos, 1, out, &err), ATS_ERR_ARG);
+        pos = T;
+        assert_int_equal(ats_run_mlm_logits(m, kept, &pos, 1, out, &err), ATS_ERR_ARG);
+        assert_non_null(strstr(err.message, "outside"));
+        pos = -1;
+        assert_int_equal(ats_run_mlm_logits(m, kept, &pos, 1, out, &err), ATS_ERR_ARG);
+        assert_int_equal(ats_run_mask_positions(m, kept, &pos, 1), 0);
+    }
+    free(out);
+    ats_run_free(bare);
+    ats_run_free(kept);
+}
+
 static void check_family(const family *f) {
     made m = make(f);
     ats_model *model = load(m.model);
     assert_string_equal(ats_arch_name(ats_model_get_config(model)->arch), f->arch);
     const json_t *cases = json_object_get(m.ref, "cases");
     assert_true(json_array_size(cases) >= 10);
+    int masks = 0;
     for (size_t i = 0; i < json_array_size(cases); i++) {
         char what[128];
         snprintf(what, sizeof what, "%s case %zu", f->name, i);
-        check_case(model, json_array_get(cases, i), what);
+        masks += check_case(model, json_array_get(cases, i), what);
+    }
+    /* a checkpoint with the masked-LM head: its mask token is tokenizer.json's, the reference
+     * has the head's logits, the texts hold mask tokens, and dump --top-k predicts there */
+    bool mlm = json_object_get(json_array_get(cases, 0), "mlm_logits") != NULL;
+    assert_true(mlm == ats_model_has_mlm_head(model));
+    if (mlm) {
+        const char *piece = NULL;
+        int32_t id = ats_model_mask_token(model, &piece);
+        assert_non_null(piece);
+        assert_int_equal(id, special_id(m.model, piece));
+        assert_true(masks >= 3);
+        check_masked_dump(model, m.model, cases, f->name);
+        check_mlm_refusals(model, true);
+    } else if (!ats_model_get_config(model)->causal) {
+        check_mlm_refusals(model, false); /* the encoders saved without the head */
     }
     if (ats_model_get_config(model)->sliding_window > 0)
         check_window(model, f->name);
@@ -558,6 +764,9 @@ FAMILY_TEST(distilbert, 13)
 FAMILY_TEST(qwen2_yarn, 14)
 FAMILY_TEST(phi3_longrope, 15)
 FAMILY_TEST(opt_proj, 16)
+FAMILY_TEST(bert_mlm, 17)
+FAMILY_TEST(roberta_mlm, 18)
+FAMILY_TEST(distilbert_mlm, 19)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -578,6 +787,9 @@ int main(void) {
         cmocka_unit_test(test_families_qwen2_yarn),
         cmocka_unit_test(test_families_phi3_longrope),
         cmocka_unit_test(test_families_opt_proj),
+        cmocka_unit_test(test_families_bert_mlm),
+        cmocka_unit_test(test_families_roberta_mlm),
+        cmocka_unit_test(test_families_distilbert_mlm),
         cmocka_unit_test(test_families_gguf),
         cmocka_unit_test(test_families_gguf_refusals),
         cmocka_unit_test(test_families_layer_types),

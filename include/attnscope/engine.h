@@ -209,9 +209,19 @@ const ats_model_config *ats_model_get_config(const ats_model *model);
  * n_layer); ats_model_get_config gives the encoder's. NULL for one-stack models. */
 const ats_model_config *ats_model_get_decoder_config(const ats_model *model);
 const ats_model_info *ats_model_get_info(const ats_model *model);
-/* True when the model predicts tokens (a language-model head: GPT-2, Llama, T5's decoder); false
- * for BERT's encoder, builtin:demo and vocabulary-only files. */
+/* True when the model predicts the next token (a language-model head: GPT-2, Llama, T5's
+ * decoder); false for the encoders (BERT, RoBERTa, DistilBERT: see ats_model_has_mlm_head),
+ * builtin:demo and vocabulary-only files. */
 bool ats_model_has_lm_head(const ats_model *model);
+/* True when an encoder (BERT, RoBERTa, XLM-RoBERTa, DistilBERT) was loaded with its
+ * masked-language-model head (a ...ForMaskedLM or BertForPreTraining checkpoint):
+ * ats_run_mlm_logits predicts the token at any position, at a mask token what the model was
+ * trained for. False for checkpoints without the head (BertModel, ...ForSequenceClassification). */
+bool ats_model_has_mlm_head(const ats_model *model);
+/* The mask token of a model with a masked-LM head: its id, and in *piece (when not NULL) its text
+ * ("[MASK]", "<mask>"; borrowed from the model); -1 and NULL for other models and vocabularies
+ * without one. */
+int32_t ats_model_mask_token(const ats_model *model, const char **piece);
 
 /* A one-line explanation of a hand-built head ("previous token: its query rotates the position
  * code back by one"), or NULL for heads that were learned or are random. */
@@ -376,6 +386,22 @@ const float *ats_run_attention_pooled(const ats_run *run, int *n, int *block);
 
 const float *ats_run_hidden(const ats_run *run); /* (T, d_model) after the final norm, or NULL */
 const float *ats_run_logits_last(const ats_run *run); /* (vocab_size) or NULL */
+
+/* The masked-LM head's logits at `n` token positions of `run` (each in 0 .. T-1, repeats
+ * allowed): out (n, vocab_size), row i the logits at positions[i]. The head reads the final
+ * hidden states, so the run must be one of this model made with want_hidden; it is computed
+ * here for the positions asked only (one D x D product and one vocab x D product per position),
+ * never inside the forward pass. Callers ask for the mask tokens (ats_model_mask_token) or a
+ * token the user chose. ATS_ERR_UNSUPPORTED for a model without the head, ATS_ERR_ARG for a run
+ * without hidden states or of another model, or a position out of range; ATS_ERR_NOMEM.
+ * Threads: any thread, several at once (it reads the immutable model and run and writes only
+ * `out`). */
+ats_status ats_run_mlm_logits(const ats_model *model, const ats_run *run, const int *positions,
+                              int n, float *out, ats_error *err);
+/* The positions of the run's mask tokens (the id ats_model_mask_token gives), in order, at most
+ * `max` of them written to out; returns how many the run has (0 for a model without one). Any
+ * thread. */
+int ats_run_mask_positions(const ats_model *model, const ats_run *run, int *out, int max);
 
 /* ---- encoder-decoder models (T5) ---------------------------------------------------------- */
 

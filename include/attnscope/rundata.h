@@ -217,8 +217,13 @@ typedef struct ats_dump_extras {
     bool value_weighted; /* "value_weighted" [layer][head][query][key] of the selection
                             (needs a run made with keep_cache) */
     int top_k;           /* "top_k": [{"id", "piece", "prob"}] the top_k most probable next tokens
-                            (needs the run's logits); 0 for none */
+                            (needs the run's logits); 0 for none. On an encoder with its
+                            masked-LM head (a run made with want_hidden) instead "masked":
+                            [{"position", "top_k": [...]}], the top_k tokens at each mask token
+                            (ATS_ERR_ARG naming the mask token when the text has none) */
     bool hide_logits;    /* leave "logits_last" out (the run has logits only for top_k) */
+    bool show_hidden;    /* write "hidden_last_layer" when the run has them (NULL extras write
+                            them too); a run may keep them only for a masked-LM head's top_k */
 } ats_dump_extras;
 
 /* The writers take each head from the run one at a time (ats_run_kind_acquire), so a run

@@ -40,7 +40,10 @@ static const char *USAGE =
     "  --rollout       add rollout [layer][query][key] over every layer: A^ = 0.5 head_mean\n"
     "                  + 0.5 I with rows renormalized, R_0 = A^_0, R_l = A^_l R_(l-1)\n"
     "  --top-k K       add top_k [{id, piece, prob}]: the K most probable next tokens after the\n"
-    "                  last position (softmax of its logits), most probable first\n"
+    "                  last position (softmax of its logits), most probable first. On an encoder\n"
+    "                  with its masked-LM head (BERT, RoBERTa, DistilBERT ...ForMaskedLM)\n"
+    "                  instead masked [{position, top_k}]: the K most probable tokens at each\n"
+    "                  mask token ([MASK], <mask>) of the text\n"
     "  --value-weighted  add value_weighted [layer][head][query][key] = A_ij ||v_j W_O^h||\n"
     "                  (the norm of what key j adds through the head, bias left out)\n"
     "  --ablate L:H,.. zero those heads' outputs (their slice before the output projection):\n"
@@ -145,10 +148,13 @@ static int dump_one(dump_job *job, int index) {
     const ats_model_config *c = ats_model_get_config(job->model);
     ats_run_opts ro = ats_run_opts_default();
     ro.add_special = !o->no_special;
-    ro.want_hidden = o->hidden;
     if (o->steps)
         ro.detail_layer = o->layer;
-    ro.want_logits = o->logits || job->extras.top_k > 0;
+    /* --top-k: the next token's logits, or on an encoder with its masked-LM head the hidden
+     * states the head reads at each mask token */
+    bool masked = job->extras.top_k > 0 && ats_model_has_mlm_head(job->model);
+    ro.want_logits = o->logits || (job->extras.top_k > 0 && !masked);
+    ro.want_hidden = o->hidden || masked;
     ro.keep_cache = job->extras.value_weighted; /* the values of every layer */
     ro.ablate = job->ablate;
     ro.n_ablate = job->n_ablate;
@@ -226,7 +232,8 @@ static bool check_extras(dump_job *job) {
                                     .rollout = o->rollout,
                                     .value_weighted = o->value_weighted,
                                     .top_k = o->top_k == CLI_UNSET ? 0 : o->top_k,
-                                    .hide_logits = !o->logits};
+                                    .hide_logits = !o->logits,
+                                    .show_hidden = o->hidden};
     bool any = o->aggregate || o->rollout || o->value_weighted || o->top_k != CLI_UNSET;
     if (o->top_k != CLI_UNSET && o->top_k < 1) {
         cli_error("dump: --top-k takes a whole number of at least 1, got %d", o->top_k);
@@ -248,9 +255,10 @@ static bool check_extras_model(dump_job *job) {
         cli_error("dump: --value-weighted is not available for encoder-decoder models (T5)");
         return false;
     }
-    if (job->extras.top_k && ats_model_get_config(m)->vocab_size <= 0) {
-        cli_error("dump: --top-k needs a model with a vocabulary and a language-model head; %s "
-                  "has none",
+    if (job->extras.top_k && (ats_model_get_config(m)->vocab_size <= 0 ||
+                              (!ats_model_has_lm_head(m) && !ats_model_has_mlm_head(m)))) {
+        cli_error("dump: --top-k needs a model with a vocabulary and a language-model head (or, "
+                  "for BERT-like encoders, a masked-LM head); %s has none",
                   ats_model_get_info(m)->name);
         return false;
     }

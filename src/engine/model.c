@@ -16,6 +16,7 @@ ats_model *ats_model_new(void) {
     if (m) {
         m->serial = atomic_fetch_add(&next_serial, 1);
         m->logit_scale = 1.0f;
+        m->mask_id = -1;
     }
     return m;
 }
@@ -124,6 +125,37 @@ const ats_model_info *ats_model_get_info(const ats_model *model) {
 bool ats_model_has_lm_head(const ats_model *model) {
     const ats_model *m = model->decoder ? model->decoder : model;
     return model->info.has_weights && m->lm_head.w != NULL;
+}
+
+bool ats_model_has_mlm_head(const ats_model *model) {
+    return model->info.has_weights && model->mlm.decoder.w != NULL;
+}
+
+int32_t ats_model_mask_token(const ats_model *model, const char **piece) {
+    if (piece)
+        *piece = model->mask_piece;
+    return model->mask_id;
+}
+
+ats_status ats_model_find_mask(ats_model *model, ats_error *err) {
+    static const char *const names[] = {"[MASK]", "<mask>"};
+    model->mask_id = -1;
+    model->mask_piece = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof *names && model->mask_id < 0; i++) {
+        ats_tokens *t = ats_tokens_new();
+        if (!t)
+            return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+        ats_status s =
+            ats_tokenizer_encode(model->tokenizer, names[i], strlen(names[i]), false, t, err);
+        if (s == ATS_OK && ats_tokens_count(t) == 1 && ats_tokens_get(t, 0)->special) {
+            model->mask_id = ats_tokens_get(t, 0)->id;
+            model->mask_piece = names[i];
+        }
+        ats_tokens_free(t);
+        if (s != ATS_OK && s != ATS_ERR_FORMAT)
+            return s;
+    }
+    return ATS_OK;
 }
 
 const char *ats_arch_name(ats_arch arch) {
@@ -318,6 +350,12 @@ ats_status ats_model_validate(const ats_model *model, ats_error *err) {
         return ats_fail(err, ATS_ERR_FORMAT, "%s: LM head is (%d, %d), expected (%d, %d)",
                         model->info.name, model->lm_head.n_out, model->lm_head.n_in, c->vocab_size,
                         E);
+    const ats_mlm_head *mh = &model->mlm;
+    if (mh->decoder.w && (mh->decoder.n_out != c->vocab_size || mh->decoder.n_in != E ||
+                          mh->dense.n_out != E || mh->dense.n_in != E || !mh->norm.w))
+        return ats_fail(err, ATS_ERR_FORMAT,
+                        "%s: the masked-LM head is incomplete or not (%d, %d) over %d values",
+                        model->info.name, c->vocab_size, E, E);
     return ATS_OK;
 }
 
@@ -364,6 +402,11 @@ uint64_t ats_model_count_params(const ats_model *model) {
     n += norm_params(&model->final_norm, c->d_model);
     if (model->lm_head.w && model->lm_head.w != model->tok_embed.w)
         n += linear_params(&model->lm_head);
+    if (model->mlm.decoder.w) { /* the masked-LM head: transform, norm, its own decoder */
+        n += linear_params(&model->mlm.dense) + norm_params(&model->mlm.norm, c->d_model);
+        n += model->mlm.decoder.w != model->tok_embed.w ? linear_params(&model->mlm.decoder)
+                                                        : (uint64_t)c->vocab_size;
+    }
     if (model->rel_bias)
         n += (uint64_t)c->rel_buckets * c->n_head;
     if (model->decoder) /* its own layers, norms, bias table and head; the embedding is shared */

@@ -53,6 +53,18 @@ typedef struct ats_layer {
     ats_norm post_attn_norm, post_mlp_norm;
 } ats_layer;
 
+/* The masked-language-model head of an encoder (BertForMaskedLM's cls.predictions, RoBERTa's
+ * lm_head, DistilBertForMaskedLM's vocab_transform / vocab_layer_norm / vocab_projector): for a
+ * final hidden state h (D), logits (vocab) = decoder(LayerNorm(act(dense(h)))). */
+typedef struct ats_mlm_head {
+    ats_linear dense;   /* (D, D) with its bias */
+    ats_activation act; /* BERT, DistilBERT: the config's activation; RoBERTa: always erf GELU */
+    ats_norm norm;      /* LayerNorm over D */
+    float norm_eps;
+    ats_linear decoder; /* (vocab_size, D) with the output bias; the token embedding's view when
+                           tied; w NULL when the checkpoint has no MLM head */
+} ats_mlm_head;
+
 typedef void (*ats_embed_fn)(const ats_model *model, int32_t id, float *out /* (d_model) */);
 
 struct ats_model {
@@ -71,6 +83,9 @@ struct ats_model {
     ats_norm final_norm;     /* used when cfg.final_norm */
     ats_linear lm_head; /* (vocab_size, d_embed or d_model); a copy of tok_embed when tied; w NULL
                            when the model has no LM head */
+    ats_mlm_head mlm;   /* encoders only; mlm.decoder.w NULL without the head */
+    int32_t mask_id;    /* the token the MLM head predicts at ([MASK], <mask>), or -1 */
+    const char *mask_piece;           /* its text, or NULL */
     const char *const *head_captions; /* (n_layer * n_head), NULL entries allowed; or NULL */
     const float *head_scores; /* (2, n_layer, n_head) previous-token then induction, or NULL */
     const float *rel_bias;    /* (rel_buckets, n_head) ATS_POS_RELATIVE_BUCKETS: bias of a bucket */
@@ -125,6 +140,10 @@ void ats_head_caption_from_scores(char *out, size_t size, float previous_token, 
  * is full). */
 void ats_model_add_choice(ats_model *model, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Sets mask_id and mask_piece: the first of "[MASK]" and "<mask>" that the model's tokenizer
+ * reads as one special token (ATS_OK with mask_id -1 when neither is). */
+ats_status ats_model_find_mask(ats_model *model, ats_error *err);
 
 /* Parameter count over the weights the engine holds (for info). */
 uint64_t ats_model_count_params(const ats_model *model);

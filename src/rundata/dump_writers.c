@@ -150,6 +150,20 @@ static ats_status write_value_weighted(FILE *f, const ats_dump_analysis *a, cons
     return ATS_OK;
 }
 
+/* [{"id", "piece", "prob"}] of a->top[first .. first + n_top). */
+static void write_top(FILE *f, const ats_dump_analysis *a, int first) {
+    fputc('[', f);
+    for (int i = first; i < first + a->n_top; i++) {
+        const char *piece = ats_tokens_get(a->top_tokens, i)->piece;
+        fprintf(f, "%s{\"id\": %d, \"piece\": ", i > first ? ", " : "", a->top[i].id);
+        ats_json_write_string(f, piece, strlen(piece));
+        fputs(", \"prob\": ", f);
+        ats_json_write_float(f, a->top[i].prob);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 ats_status ats_dump_analysis_write(FILE *f, const ats_dump_analysis *a, const ats_run *run,
                                    const ats_dump_selection *sel, const char *nl, ats_error *err) {
     const ats_model_config *c = ats_run_get_config(run);
@@ -174,17 +188,17 @@ ats_status ats_dump_analysis_write(FILE *f, const ats_dump_analysis *a, const at
     }
     if (s == ATS_OK && a->norms)
         s = write_value_weighted(f, a, run, sel, nl, err);
-    if (s == ATS_OK && a->top) {
-        fprintf(f, ",%s \"top_k\": [", nl);
-        for (int i = 0; i < a->n_top; i++) {
-            const char *piece = ats_tokens_get(a->top_tokens, i)->piece;
-            fprintf(f, "%s{\"id\": %d, \"piece\": ", i ? ", " : "", a->top[i].id);
-            ats_json_write_string(f, piece, strlen(piece));
-            fputs(", \"prob\": ", f);
-            ats_json_write_float(f, a->top[i].prob);
+    if (s == ATS_OK && a->top && a->masked) { /* a masked-LM head: at each mask token */
+        fprintf(f, ",%s \"masked\": [", nl);
+        for (int m = 0; m < a->n_masked; m++) {
+            fprintf(f, "%s%s  {\"position\": %d, \"top_k\": ", m ? "," : "", nl, a->masked[m]);
+            write_top(f, a, m * a->n_top);
             fputc('}', f);
         }
         fputc(']', f);
+    } else if (s == ATS_OK && a->top) {
+        fprintf(f, ",%s \"top_k\": ", nl);
+        write_top(f, a, 0);
     }
     return s;
 }
@@ -231,7 +245,7 @@ ats_status ats_dump_write_json(FILE *f, const ats_model *model, const char *text
         fprintf(f, ",%s \"logits_last\": ", nl);
         ats_json_write_floats(f, logits, ats_model_get_config(model)->vocab_size);
     }
-    const float *hidden = ats_run_hidden(run);
+    const float *hidden = !extras || extras->show_hidden ? ats_run_hidden(run) : NULL;
     if (hidden) {
         fprintf(f, ",%s \"hidden_last_layer\": ", nl);
         write_matrix(f, hidden, T, ats_model_get_config(model)->d_model);

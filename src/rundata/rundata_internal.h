@@ -12,9 +12,11 @@ typedef struct ats_dump_analysis {
     float *rollout;         /* (L, T, T) */
     float *norms;           /* (L, H, T) ||v_j W_O^h|| */
     float *weighted;        /* (T, T) scratch for one head's value-weighted matrix */
-    ats_token_prob *top;    /* (n_top) */
-    ats_tokens *top_tokens; /* (n_top) their pieces */
+    ats_token_prob *top;    /* (n_top), or on an encoder's mask tokens (n_masked, n_top) */
+    ats_tokens *top_tokens; /* the same shape: their pieces */
     int n_top;
+    int *masked; /* (n_masked) the mask tokens' positions (a masked-LM head's top_k), or NULL */
+    int n_masked;
 } ats_dump_analysis;
 
 ats_status ats_dump_analysis_make(ats_dump_analysis *a, const ats_model *model, const ats_run *run,

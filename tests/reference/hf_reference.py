@@ -7,11 +7,14 @@ code computes them, for attnscope's tests.
 CASES.jsonl holds one {"text", "ids"} per line (tokenizers/FAMILY.jsonl: the ids Hugging Face's
 tokenizers library gives). OUT.json gets {"model_type", "cases": [{"text", "ids", "attentions":
 [layer][head][query][key], and "logits_last" (decoders: the last position's logits) or
-"hidden_last_layer" (encoders: the last layer's hidden states [token][hidden])}]}.
+"hidden_last_layer" (encoders: the last layer's hidden states [token][hidden]) and, for an
+encoder with its masked-LM head, "mlm_logits" (the head's logits at every position
+[token][vocab])}]}.
 
 Each family below follows its transformers modeling file (modeling_gpt_neox.py, modeling_phi.py,
 modeling_phi3.py, modeling_llama.py / mistral / qwen2, modeling_gemma.py, modeling_gemma2.py,
-modeling_opt.py, modeling_roberta.py / xlm_roberta, modeling_distilbert.py): the same module
+modeling_opt.py, modeling_bert.py, modeling_roberta.py / xlm_roberta, modeling_distilbert.py,
+and the masked-LM heads of the last three): the same module
 order, names and formulas, in numpy float64 over the checkpoint's float32 values, eager
 attention with the probabilities it returns (output_attentions=True), no dropout, batch 1,
 no padding. Masks follow transformers' masking_utils: causal, and a sliding window of W lets
@@ -426,6 +429,31 @@ def roberta(cfg, W, ids):
     return attns, x
 
 
+def bert(cfg, W, ids):
+    """BertModel: learned absolute positions 0..T-1, token type 0, post-norm layers."""
+    D, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    dh = D // H
+    eps = cfg.get("layer_norm_eps", 1e-12)
+    act = ACT[cfg.get("hidden_act", "gelu")]
+    T = len(ids)
+    e = "bert.embeddings."
+    x = W[e + "word_embeddings.weight"][ids] + W[e + "position_embeddings.weight"][np.arange(T)] + \
+        W[e + "token_type_embeddings.weight"][0]
+    x = layer_norm(x, W, e + "LayerNorm", eps)
+    attns = []
+    for l in range(cfg["num_hidden_layers"]):
+        p = "bert.encoder.layer.%d." % l
+        q = heads(linear(x, W, p + "attention.self.query"), H, dh)
+        k = heads(linear(x, W, p + "attention.self.key"), H, dh)
+        v = heads(linear(x, W, p + "attention.self.value"), H, dh)
+        o, a = attend(q, k, v, dh ** -0.5, causal=False)
+        attns.append(a)
+        x = layer_norm(linear(o, W, p + "attention.output.dense") + x, W, p + "attention.output.LayerNorm", eps)
+        h = act(linear(x, W, p + "intermediate.dense"))
+        x = layer_norm(linear(h, W, p + "output.dense") + x, W, p + "output.LayerNorm", eps)
+    return attns, x
+
+
 def distilbert(cfg, W, ids):
     D, H = cfg["dim"], cfg["n_heads"]
     dh = D // H
@@ -449,11 +477,41 @@ def distilbert(cfg, W, ids):
     return attns, x
 
 
+def mlm_logits(cfg, W, x):
+    """The masked-LM head over the last hidden states x (T, D), or None when the checkpoint has
+    none: BertLMPredictionHead (modeling_bert.py: BertPredictionHeadTransform's dense, ACT2FN of
+    hidden_act, LayerNorm with layer_norm_eps; decoder plus bias), RobertaLMHead
+    (modeling_roberta.py: dense, gelu, layer_norm, decoder; gelu is the erf GELU whatever
+    hidden_act says) and DistilBertForMaskedLM (vocab_transform, get_activation(activation),
+    vocab_layer_norm with eps 1e-12, vocab_projector). The decoder is the word embedding when
+    tie_word_embeddings (the default), as transformers ties it; the output bias is one
+    parameter, saved under the head's name or the decoder's."""
+    kind = cfg["model_type"]
+    if kind == "bert":
+        dense, norm, dec, bias = ("cls.predictions.transform.dense",
+                                  "cls.predictions.transform.LayerNorm",
+                                  "cls.predictions.decoder", "cls.predictions.bias")
+        act, eps, emb = ACT[cfg.get("hidden_act", "gelu")], cfg.get("layer_norm_eps", 1e-12), "bert."
+    elif kind == "distilbert":
+        dense, norm, dec, bias = "vocab_transform", "vocab_layer_norm", "vocab_projector", None
+        act, eps, emb = ACT[cfg.get("activation", "gelu")], 1e-12, "distilbert."
+    else:
+        dense, norm, dec, bias = "lm_head.dense", "lm_head.layer_norm", "lm_head.decoder", "lm_head.bias"
+        act, eps, emb = ACT["gelu"], cfg.get("layer_norm_eps", 1e-12), "roberta."
+    if dense + ".weight" not in W:
+        return None
+    t = layer_norm(act(linear(x, W, dense)), W, norm, eps)
+    tied = cfg.get("tie_word_embeddings", True)
+    weight = W[emb + "embeddings.word_embeddings.weight"] if tied else W[dec + ".weight"]
+    b = W[bias] if bias and bias in W else W[dec + ".bias"]
+    return t @ weight.T + b
+
+
 FORWARD = {"gpt_neox": gpt_neox, "phi": phi, "phi3": llama_family, "llama": llama_family,
            "mistral": llama_family, "qwen2": llama_family, "gemma": llama_family,
            "gemma2": llama_family, "opt": opt, "roberta": roberta, "xlm-roberta": roberta,
-           "distilbert": distilbert}
-ENCODERS = ("roberta", "xlm-roberta", "distilbert")
+           "distilbert": distilbert, "bert": bert}
+ENCODERS = ("roberta", "xlm-roberta", "distilbert", "bert")
 
 
 def main():
@@ -471,6 +529,9 @@ def main():
              "attentions": np.stack(attns).round(10).tolist()}
         if kind in ENCODERS:
             c["hidden_last_layer"] = last.round(8).tolist()
+            mlm = mlm_logits(cfg, W, last)
+            if mlm is not None:
+                c["mlm_logits"] = mlm.round(8).tolist()
         else:
             c["logits_last"] = last[-1].round(8).tolist()
         out["cases"].append(c)

@@ -598,6 +598,59 @@ def fam_distilbert(tok):
     return cfg, w
 
 
+def fam_bert(tok):
+    """BertForMaskedLM: the encoder under "bert.", the head under "cls.predictions."."""
+    D, H, F, L = 32, 4, 48, 2
+    cfg = {"model_type": "bert", "architectures": ["BertForMaskedLM"], "hidden_size": D,
+           "num_attention_heads": H, "num_hidden_layers": L, "intermediate_size": F,
+           "vocab_size": vocab_size_of(tok), "max_position_embeddings": 64, "type_vocab_size": 2,
+           "layer_norm_eps": 1e-12, "hidden_act": "gelu", "position_embedding_type": "absolute",
+           "pad_token_id": 0, "torch_dtype": "float32", "transformers_version": "4.46.0"}
+    w = Weights(25)
+    p = "bert."
+    w.add(p + "embeddings.word_embeddings.weight", (cfg["vocab_size"], D), 1.0)
+    w.add(p + "embeddings.position_embeddings.weight", (cfg["max_position_embeddings"], D), 1.0)
+    w.add(p + "embeddings.token_type_embeddings.weight", (2, D), 1.0)
+    w.layernorm(p + "embeddings.LayerNorm", D)
+    for l in range(L):
+        q = p + "encoder.layer.%d." % l
+        for n in ("query", "key", "value"):
+            w.linear(q + "attention.self." + n, D, D)
+        w.linear(q + "attention.output.dense", D, D)
+        w.layernorm(q + "attention.output.LayerNorm", D)
+        w.linear(q + "intermediate.dense", F, D)
+        w.linear(q + "output.dense", D, F)
+        w.layernorm(q + "output.LayerNorm", D)
+    return cfg, w
+
+
+def with_mlm_head(family, tied=True, bias_name=None, **config):
+    """The family's checkpoint with the masked-LM head its ...ForMaskedLM class saves, appended
+    after the encoder's tensors (so those keep their values): BertLMPredictionHead
+    (cls.predictions), RobertaLMHead (lm_head) or DistilBertForMaskedLM's vocab_* layers. The
+    decoder's weight is stored only when not tied; the output bias under bias_name (transformers
+    saves it as the head's "bias" or as the decoder's "bias")."""
+    def make_model(tok):
+        cfg, w = family(tok)
+        cfg.update(config)
+        V, D = cfg["vocab_size"], cfg.get("hidden_size", cfg.get("dim"))
+        kind = cfg["model_type"]
+        dense, norm, dec = {"bert": ("cls.predictions.transform.dense",
+                                     "cls.predictions.transform.LayerNorm",
+                                     "cls.predictions.decoder"),
+                            "distilbert": ("vocab_transform", "vocab_layer_norm",
+                                           "vocab_projector")}.get(
+            kind, ("lm_head.dense", "lm_head.layer_norm", "lm_head.decoder"))
+        w.linear(dense, D, D)
+        w.layernorm(norm, D)
+        if not tied:
+            cfg["tie_word_embeddings"] = False
+            w.add(dec + ".weight", (V, D), 1.0)
+        w.add(bias_name or dec + ".bias", (V,), 0.5)
+        return cfg, w
+    return make_model
+
+
 FAMILIES = {
     "gpt_neox": (tok_gpt_neox, fam_gpt_neox),
     "gpt_neox_sequential": (tok_gpt_neox, lambda t: fam_gpt_neox(t, parallel=False)),
@@ -620,6 +673,13 @@ FAMILIES = {
     "roberta": (tok_roberta, fam_roberta),
     "xlm-roberta": (tok_xlm_roberta, lambda t: fam_roberta(t, "xlm-roberta")),
     "distilbert": (tok_wordpiece, fam_distilbert),
+    # the encoders with their masked-LM heads: BERT untied with the head's own bias name,
+    # RoBERTa with gelu_new in the layers (its head's GELU is erf whatever hidden_act says) and
+    # the bias saved as the decoder's, DistilBERT tied
+    "bert_mlm": (tok_wordpiece, with_mlm_head(fam_bert, tied=False,
+                                              bias_name="cls.predictions.bias")),
+    "roberta_mlm": (tok_roberta, with_mlm_head(fam_roberta, hidden_act="gelu_new")),
+    "distilbert_mlm": (tok_wordpiece, with_mlm_head(fam_distilbert)),
 }
 
 

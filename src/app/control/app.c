@@ -257,6 +257,10 @@ static void set_model_state(ats_app *app, const ats_model *m) {
         ats_app_switch_text(app);
     ats_app_state_set_decoder(&app->state, ats_model_get_decoder_config(m));
     app->state.analysis.predicts = ats_model_has_lm_head(m) && !app->state.seq2seq;
+    const char *mask = NULL;
+    ats_model_mask_token(m, &mask);
+    app->state.analysis.fills_mask = ats_model_has_mlm_head(m) && mask && !app->state.seq2seq;
+    snprintf(app->state.analysis.mask, sizeof app->state.analysis.mask, "%s", mask ? mask : "");
     if (app->state.seq2seq)
         app->state.analysis.compare = false;
     app->state.timings.context = c->context;

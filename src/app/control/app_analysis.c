@@ -43,6 +43,7 @@ void ats_app_analysis_post_opts(const ats_app *app, ats_run_opts *opts, ats_head
     if (s->seq2seq)
         return; /* T5: ablation, prediction and comparison are for one-stack models */
     opts->want_logits = a->predicts;
+    opts->want_hidden = a->fills_mask; /* what the masked-LM head reads at the mask tokens */
     if (a->n_ablated > 0 && (*ablate = malloc((size_t)a->n_ablated * sizeof **ablate))) {
         int n = 0;
         for (int l = 0; l < s->n_layer; l++)
@@ -70,7 +71,7 @@ uint64_t ats_app_analysis_key(const ats_app *app) {
     const ats_analysis_ui *a = &s->analysis;
     uint64_t h = mix(0, (uint64_t)a->value_weighted | (uint64_t)wants_rollout(s) << 1 |
                             (uint64_t)a->predicts << 2 | (uint64_t)two_texts(s) << 3 |
-                            (uint64_t)(a->metric >= 0) << 4);
+                            (uint64_t)(a->metric >= 0) << 4 | (uint64_t)a->fills_mask << 5);
     for (size_t i = 0; a->n_ablated && i < ATS_ABLATION_BITS / 64; i++)
         h = mix(h, a->ablated[i]);
     if (two_texts(s))
@@ -472,9 +473,14 @@ static void append_id(ats_app *app, int32_t id, double now_ms) {
 /* The shown run can predict the text's next token (it is the text's own, and predicts). */
 static bool can_predict(ats_app *app, double now_ms) {
     if (app->state.seq2seq || !app->run || !ats_run_logits_last(app->run)) {
+        char why[96];
+        snprintf(why, sizeof why, "this model predicts the token at each %s, not the next one",
+                 app->state.analysis.mask);
         say(app, now_ms, true,
-            app->state.seq2seq ? "T5 generates its target with Ctrl+G"
-                               : "this model has no language-model head: nothing to predict");
+            app->state.seq2seq               ? "T5 generates its target with Ctrl+G"
+            : app->state.analysis.fills_mask ? why
+                                             : "this model has no language-model head: nothing "
+                                               "to predict");
         return false;
     }
     if (app->state.computing) {
@@ -484,8 +490,61 @@ static bool can_predict(ats_app *app, double now_ms) {
     return true;
 }
 
+int ats_app_shown_mask(const ats_app *app) {
+    const ats_run_extras *x = app->extras;
+    if (!x || x->n_masked == 0)
+        return -1;
+    int locked = app->state.view.locked_token; /* not the hovered one: the pointer leaves it on
+                                                  its way to the panel */
+    for (int m = 0; m < x->n_masked; m++)
+        if (x->masked_at[m] == locked)
+            return m;
+    return 0;
+}
+
+/* A masked-LM prediction clicked: its text replaces the mask token's bytes in the A box (as one
+ * undo step), a leading space dropped when the text already has one there. */
+static void fill_mask(ats_app *app, int index, double now_ms) {
+    const ats_run_extras *x = app->extras;
+    int m = ats_app_shown_mask(app);
+    if (m < 0 || index < 0 || index >= x->masked_k)
+        return;
+    if (app->state.edit_target) /* the mask is in the A box */
+        ats_app_switch_text(app);
+    if (app->state.computing || ats_editor_revision(app->editor) != app->posted_revision) {
+        say(app, now_ms, true, "the text is still running; press again when it shows");
+        return; /* the mask's byte span is the shown run's */
+    }
+    const ats_token *mask = ats_tokens_get(ats_run_get_tokens(app->run), x->masked_at[m]);
+    const ats_model *model = ats_app_get_run_model(app);
+    ats_tokens *tok = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int32_t id = x->masked_top[m][index].id;
+    if (ats_tokens_of_ids(model, &id, 1, &tok, NULL) == ATS_OK &&
+        ats_model_tokens_text(model, tok, 0, 1, mask->start > 0, &text, &len, NULL) == ATS_OK) {
+        ats_editor *ed = app->editor;
+        const char *all = ats_editor_text(ed);
+        size_t skip = len > 0 && text[0] == ' ' && mask->start > 0 && all[mask->start - 1] == ' ';
+        uint64_t revision = ats_editor_revision(ed);
+        ats_editor_set_cursor(ed, (size_t)mask->start, false);
+        ats_editor_set_cursor(ed, (size_t)mask->end, true);
+        if (ats_editor_insert(ed, text + skip, len - skip) != ATS_EDIT_OK)
+            say(app, now_ms, true, ats_editor_error(ed));
+        ats_editor_close_group(ed);
+        if (ats_editor_revision(ed) != revision)
+            ats_app_text_changed(app, now_ms);
+    }
+    free(text);
+    ats_tokens_free(tok);
+}
+
 void ats_app_append_prediction(ats_app *app, int index, double now_ms) {
     const ats_run_extras *x = app->extras;
+    if (app->state.analysis.fills_mask && !app->state.seq2seq) {
+        fill_mask(app, index, now_ms);
+        return;
+    }
     if (!can_predict(app, now_ms) || !x || index < 0 || index >= x->n_top)
         return;
     append_id(app, x->top[index].id, now_ms);

@@ -20,6 +20,9 @@ typedef struct ats_analysis_ui {
     int metric;          /* Ctrl+M: the ats_metric written on each grid head, -1 none */
     float filter;        /* grid: heads whose metric is below this fade (0: none) */
     bool predicts;       /* the model has a language-model head: the prediction panel shows */
+    bool fills_mask;     /* an encoder with its masked-LM head: the panel shows what it predicts
+                            at the text's mask tokens instead */
+    char mask[16];       /* that model's mask token ("[MASK]", "<mask>") */
     float temperature;   /* Ctrl+Shift+N samples at this temperature, from the top_p nucleus */
     float top_p;
     uint64_t sample_state; /* the sampler's generator: the same presses give the same tokens */
@@ -47,8 +50,12 @@ void ats_app_next_metric(ats_app *app);
 void ats_app_set_filter(ats_app *app, float t);
 /* Ctrl+R: the aggregate view's matrix, in turn mean, max, all layers, rollout. */
 void ats_app_next_aggregate(ats_app *app, double now_ms);
-/* A click on a predicted token: appends its text; its run locks it. */
+/* A click on a predicted token: appends its text; its run locks it. On a model that fills mask
+ * tokens, the token replaces the mask token the panel shows (`index` its rank there). */
 void ats_app_append_prediction(ats_app *app, int index, double now_ms);
+/* The mask token whose predictions the panel shows: the locked one, else the first; its index
+ * among the extras' n_masked, or -1 when there is none. */
+int ats_app_shown_mask(const ats_app *app);
 /* Ctrl+N (greedy) / Ctrl+Shift+N (sampled): one more token chosen from the shown run's
  * prediction, appended to the text; its row is locked when its run arrives. */
 void ats_app_generate_next(ats_app *app, bool sample, double now_ms);

@@ -12,6 +12,7 @@ void ats_run_extras_free(ats_run_extras *x) {
     free(x->value_norms);
     free(x->rollout);
     ats_tokens_free(x->top_tokens);
+    ats_tokens_free(x->masked_tokens);
     ats_run_free(x->compare);
     ats_shared_model_free(x->compare_model);
     free(x->compare_text);
@@ -52,8 +53,35 @@ static float *rollout_of(const ats_run *run) {
     return r;
 }
 
+/* The masked-LM head at the text's mask tokens (the head runs on those rows only). */
+static void predict_masked(const ats_model *model, const ats_run *run, ats_run_extras *x) {
+    int vocab = ats_run_get_config(run)->vocab_size;
+    int n = ats_run_mask_positions(model, run, x->masked_at, ATS_MASKS_SHOWN);
+    x->n_masked_all = n;
+    n = n < ATS_MASKS_SHOWN ? n : ATS_MASKS_SHOWN;
+    if (n == 0)
+        return;
+    float *logits = malloc((size_t)n * vocab * sizeof *logits); /* (n, vocab) */
+    int k = ATS_TOP_K_SHOWN < vocab ? ATS_TOP_K_SHOWN : vocab;
+    int32_t ids[ATS_MASKS_SHOWN * ATS_TOP_K_SHOWN];
+    if (logits && ats_run_mlm_logits(model, run, x->masked_at, n, logits, NULL) == ATS_OK) {
+        for (int m = 0; m < n; m++) {
+            ats_top_k(logits + (size_t)m * vocab, vocab, k, x->masked_top[m]);
+            for (int i = 0; i < k; i++)
+                ids[m * k + i] = x->masked_top[m][i].id;
+        }
+        if (ats_tokens_of_ids(model, ids, n * k, &x->masked_tokens, NULL) == ATS_OK) {
+            x->n_masked = n;
+            x->masked_k = k;
+        }
+    }
+    free(logits);
+}
+
 static void predict(const ats_model *model, const ats_run *run, ats_run_extras *x) {
     const float *logits = ats_run_logits_last(run);
+    if (!logits && ats_model_has_mlm_head(model) && ats_run_hidden(run))
+        predict_masked(model, run, x);
     if (!logits)
         return;
     int n = ats_top_k(logits, ats_run_get_config(run)->vocab_size, ATS_TOP_K_SHOWN, x->top);
@@ -82,6 +110,7 @@ void ats_run_extras_compute(const ats_model *model, const ats_run *run, const at
         o.reuse = NULL;
         o.keep_cache = req->value_norms || o.keep_cache;
         o.want_logits = o.want_logits && ats_model_has_lm_head(bm);
+        o.want_hidden = o.want_hidden && ats_model_has_mlm_head(bm);
         o.n_ablate = bm == model ? o.n_ablate : 0; /* another model: its own heads */
         x->compare_model = ats_shared_model_retain(req->compare_model);
         ats_error err;

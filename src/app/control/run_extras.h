@@ -1,5 +1,6 @@
 /* What the window shows beside a run's attention, computed on the worker thread right after the
- * run (so the UI thread never waits for it): the next-token prediction, and on request each
+ * run (so the UI thread never waits for it): the next-token prediction (on an encoder with its
+ * masked-LM head, the predictions at each mask token instead), and on request each
  * head's metrics, the value norms, the rollout and a second text's run to compare with.
  *
  * Threads: ats_run_extras_compute runs on the worker; the result is then owned by the UI thread
@@ -14,7 +15,8 @@
 
 #include <stdbool.h>
 
-#define ATS_TOP_K_SHOWN 8 /* next tokens the prediction panel lists */
+#define ATS_TOP_K_SHOWN 8  /* next tokens the prediction panel lists */
+#define ATS_MASKS_SHOWN 16 /* mask tokens of a text whose predictions are computed */
 
 /* What to compute besides the prediction. */
 typedef struct ats_extras_request {
@@ -35,6 +37,14 @@ typedef struct ats_run_extras {
     int n_top;
     ats_token_prob top[ATS_TOP_K_SHOWN];
     ats_tokens *top_tokens; /* (n_top) their pieces */
+    /* an encoder with its masked-LM head (run made with want_hidden): the predictions at the
+     * text's first n_masked mask tokens, each its own masked_k ranks: masked_top[m][0 ..
+     * masked_k), pieces masked_tokens[m * masked_k ..]; n_masked_all counts every mask token of
+     * the text */
+    int n_masked, n_masked_all, masked_k;
+    int masked_at[ATS_MASKS_SHOWN]; /* their token positions */
+    ats_token_prob masked_top[ATS_MASKS_SHOWN][ATS_TOP_K_SHOWN];
+    ats_tokens *masked_tokens;
     /* compare: the second text's run with its own value norms and rollout, or NULL; failure
      * says why */
     ats_run *compare;

@@ -1,5 +1,6 @@
 /* The side panel's analysis sections: the next-token prediction (click a token to append it;
- * buttons generate one), the analysis switches (value-weighted attention, comparing a second
+ * buttons generate one) or, for BERT-like encoders, the predictions at a mask token (click one to
+ * put it there), the analysis switches (value-weighted attention, comparing a second
  * text), the aggregate view's matrix, the grid's metric with its filter and the heads ranked by
  * it, and the heads switched off. */
 #include "panel_internal.h"
@@ -8,38 +9,82 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The predicted next tokens, most probable first, each a row with its probability as a bar. */
-static void prediction(pane *pn) {
-    const ats_app_state *s = pn->s;
-    const ats_run_extras *x = ats_app_get_extras(pn->app);
+/* One line of faint text under a heading (a placeholder or a hint). */
+static void faint_line(pane *pn, const char *text) {
+    ats_paint_text(pn->p, pn->x, pn->y, text, UI_BODY * pn->u, UI_FAINT, ATS_ALIGN_START,
+                   ATS_VALIGN_TOP, false, pn->w);
+    pn->y += 24 * pn->u;
+}
+
+/* Predicted tokens top[0 .. n) with their pieces pieces[first ..], most probable first, each a
+ * row with its probability as a bar; a click on row i is ATS_APP_HIT_PREDICTION i. */
+static void prediction_rows(pane *pn, const ats_token_prob *top, const ats_tokens *pieces,
+                            int first, int n) {
     float u = pn->u, row = 24 * u, gap = 3 * u;
-    ats_pane_heading(pn, "NEXT TOKEN  (click one to append it)");
-    if (!x || x->n_top == 0) {
-        ats_paint_text(pn->p, pn->x, pn->y, s->computing ? "computing\xE2\x80\xA6" : "\xE2\x80\x94",
-                       UI_BODY * u, UI_FAINT, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
-        pn->y += row;
-        return;
-    }
     float label_w = 0.46f * pn->w;
-    for (int i = 0; i < x->n_top; i++) {
+    for (int i = 0; i < n; i++) {
         frect r = {pn->x, pn->y, pn->w, row};
         if (ats_pane_hovered(pn, ATS_APP_HIT_PREDICTION, i))
             ats_paint_rect(pn->p, frect_inset(r, -2 * u), 4 * u, UI_HOVER);
         char label[160], prob[24];
-        const char *piece = ats_tokens_get(x->top_tokens, i)->piece;
+        const char *piece = ats_tokens_get(pieces, first + i)->piece;
         snprintf(label, sizeof label, "\xE2\x80\x9C%.120s\xE2\x80\x9D", piece);
-        snprintf(prob, sizeof prob, "%.1f%%", 100.0 * (double)x->top[i].prob);
+        snprintf(prob, sizeof prob, "%.1f%%", 100.0 * (double)top[i].prob);
         ats_paint_text(pn->p, r.x + 2 * u, r.y + 0.5f * row, label, UI_BODY * u, UI_INK,
                        ATS_ALIGN_START, ATS_VALIGN_MIDDLE, i == 0, label_w - 4 * u);
         float bx = r.x + label_w, bw = pn->w - label_w - 52 * u;
         ats_paint_rect(pn->p, (frect){bx, r.y + 7 * u, bw, row - 14 * u}, 2 * u, UI_BG);
-        ats_paint_rect(pn->p, (frect){bx, r.y + 7 * u, bw * x->top[i].prob, row - 14 * u}, 2 * u,
+        ats_paint_rect(pn->p, (frect){bx, r.y + 7 * u, bw * top[i].prob, row - 14 * u}, 2 * u,
                        UI_ACCENT);
         ats_paint_text(pn->p, r.x + pn->w, r.y + 0.5f * row, prob, UI_SMALL_SIZE * u, UI_MUTED,
                        ATS_ALIGN_END, ATS_VALIGN_MIDDLE, false, 0);
         ats_pane_region(pn, r, (ats_app_hit){.kind = ATS_APP_HIT_PREDICTION, .index = i});
         pn->y += row + gap;
     }
+}
+
+/* An encoder with its masked-LM head (BERT): what it predicts at the locked mask token (or the
+ * first), a click putting that token in the mask's place. */
+static void masked_prediction(pane *pn) {
+    const ats_app_state *s = pn->s;
+    const ats_run_extras *x = ats_app_get_extras(pn->app);
+    const char *mask = s->analysis.mask;
+    char heading[96], line[160];
+    snprintf(heading, sizeof heading, "AT %s  (click one to put it there)", mask);
+    ats_pane_heading(pn, heading);
+    int m = ats_app_shown_mask(pn->app);
+    if (!x || m < 0) {
+        if (s->computing) {
+            faint_line(pn, "computing\xE2\x80\xA6");
+            return;
+        }
+        snprintf(line, sizeof line, "Type %s in the text:", mask);
+        faint_line(pn, line);
+        faint_line(pn, "the model predicts the token there");
+        return;
+    }
+    if (x->n_masked_all > 1)
+        snprintf(line, sizeof line, "%s %d of %d, token %d (click another)", mask, m + 1,
+                 x->n_masked_all, x->masked_at[m]);
+    else
+        snprintf(line, sizeof line, "%s is token %d", mask, x->masked_at[m]);
+    ats_paint_text(pn->p, pn->x, pn->y, line, UI_SMALL_SIZE * pn->u, UI_MUTED, ATS_ALIGN_START,
+                   ATS_VALIGN_TOP, false, pn->w);
+    pn->y += 20 * pn->u;
+    prediction_rows(pn, x->masked_top[m], x->masked_tokens, m * x->masked_k, x->masked_k);
+}
+
+/* The predicted next tokens and the buttons that append one. */
+static void prediction(pane *pn) {
+    const ats_app_state *s = pn->s;
+    const ats_run_extras *x = ats_app_get_extras(pn->app);
+    float u = pn->u;
+    ats_pane_heading(pn, "NEXT TOKEN  (click one to append it)");
+    if (!x || x->n_top == 0) {
+        faint_line(pn, s->computing ? "computing\xE2\x80\xA6" : "\xE2\x80\x94");
+        return;
+    }
+    prediction_rows(pn, x->top, x->top_tokens, 0, x->n_top);
     float bw = (pn->w - 6 * u) / 2, bh = 30 * u;
     const char *names[2] = {"Next  (Ctrl+N)", "Sample  (Ctrl+Shift+N)"};
     for (int k = 0; k < 2; k++)
@@ -175,6 +220,8 @@ void ats_pane_analysis(pane *pn) {
         metric_section(pn);
     if (s->analysis.predicts)
         prediction(pn);
+    else if (s->analysis.fills_mask)
+        masked_prediction(pn);
     if (s->analysis.n_ablated > 0)
         ablated_section(pn);
 }

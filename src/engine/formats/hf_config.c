@@ -222,7 +222,7 @@ static void read_bert(reader *r, ats_hf_config *h) {
     c->positions = ATS_POS_LEARNED;
     c->causal = get_bool(r, "is_decoder", false);
     c->attn_scale = c->d_head > 0 ? 1.0f / sqrtf((float)c->d_head) : 1.0f;
-    h->tie_embeddings = false; /* no LM head is loaded for BERT */
+    h->tie_embeddings = get_bool(r, "tie_word_embeddings", true); /* the masked-LM head's */
 }
 
 /* ---- rotary positions ------------------------------------------------------------------------ */
@@ -787,6 +787,7 @@ static void read_distilbert(reader *r, ats_hf_config *h) {
     c->causal = false;
     c->attn_scale = c->d_head > 0 ? 1.0f / sqrtf((float)c->d_head) : 1.0f;
     h->type_vocab_size = 0;
+    h->tie_embeddings = get_bool(r, "tie_word_embeddings", true); /* the masked-LM head's */
     choice(h, "no token type embeddings");
     if (get_bool(r, "sinusoidal_pos_embds", false))
         choice(h, "sinusoidal position table (sinusoidal_pos_embds), read from the weights");

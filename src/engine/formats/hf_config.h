@@ -19,7 +19,8 @@ enum { ATS_HF_MAX_ROPE_PAIRS = 512 }; /* LongRoPE factor lists: heads up to 1024
 typedef struct ats_hf_config {
     ats_model_config cfg;
     char model_type[32];
-    bool tie_embeddings; /* the LM head is the token embedding */
+    bool tie_embeddings; /* the LM head (encoders: the masked-LM head's decoder) is the token
+                            embedding */
     bool qkv_bias;       /* Llama family: q/k/v projections have biases (Qwen2, attention_bias) */
     bool o_bias;         /* Llama family: o_proj has a bias (attention_bias) */
     bool mlp_bias;       /* Llama family: gate/up/down have biases (mlp_bias) */

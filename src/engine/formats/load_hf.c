@@ -11,7 +11,8 @@
  *   bert   [bert.]embeddings.{word,position,token_type}_embeddings, embeddings.LayerNorm,
  *          encoder.layer.N.{attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
  *          intermediate.dense, output.{dense,LayerNorm}}; LayerNorm as weight/bias or gamma/beta.
- *          Pooler, classifier, MLM head and position_ids are ignored.
+ *          The MLM head when present (build_mlm_head); pooler, classifier and position_ids are
+ *          ignored.
  *   roberta, xlm-roberta: bert's names under "roberta."; distilbert: distilbert.embeddings.
  *          {word,position}_embeddings, embeddings.LayerNorm, transformer.layer.N.{attention.
  *          {q,k,v,out}_lin, sa_layer_norm, ffn.{lin1,lin2}, output_layer_norm}.
@@ -411,6 +412,49 @@ static void build_bert(hf_loader *ld, const ats_hf_config *h) {
             linear(ld, D, F, BIAS_REQUIRED, tname(ld, "%sencoder.layer.%d.output.dense", p, l));
         L->mlp_norm = layernorm(ld, D, tname(ld, "%sencoder.layer.%d.output.LayerNorm", p, l));
     }
+}
+
+/* The masked-LM head, when the checkpoint has one (its transform's dense weight is present):
+ *   BERT        cls.predictions.{transform.dense, transform.LayerNorm, decoder, bias}, the
+ *               config's hidden_act (BertPredictionHeadTransform);
+ *   RoBERTa     lm_head.{dense, layer_norm, decoder, bias}, always erf GELU (RobertaLMHead);
+ *   DistilBERT  vocab_transform, vocab_layer_norm (eps 1e-12), vocab_projector with its bias,
+ *               the config's activation (DistilBertForMaskedLM).
+ * The output bias is also saved as decoder.bias. Tied (tie_word_embeddings, the default) the
+ * decoder's weight is the word embedding, as transformers ties it over any stored copy. */
+static void build_mlm_head(hf_loader *ld, const ats_hf_config *h) {
+    ats_model *m = ld->model;
+    const ats_model_config *c = &m->cfg;
+    int D = c->d_model, V = c->vocab_size;
+    const char *dense = "cls.predictions.transform.dense",
+               *norm = "cls.predictions.transform.LayerNorm", *dec = "cls.predictions.decoder",
+               *bias = "cls.predictions.bias";
+    ats_activation act = c->activation;
+    if (c->arch == ATS_ARCH_ROBERTA) {
+        dense = "lm_head.dense", norm = "lm_head.layer_norm", dec = "lm_head.decoder";
+        bias = "lm_head.bias";
+        act = ATS_ACT_GELU_ERF;
+    } else if (c->arch == ATS_ARCH_DISTILBERT) {
+        dense = "vocab_transform", norm = "vocab_layer_norm", dec = "vocab_projector";
+        bias = "vocab_projector.bias";
+    }
+    if (!find(ld, tname(ld, "%s.weight", dense), NULL))
+        return; /* a checkpoint without the head */
+    ats_mlm_head *mh = &m->mlm;
+    mh->dense = linear(ld, D, D, BIAS_REQUIRED, dense);
+    mh->act = act;
+    mh->norm = layernorm(ld, D, norm);
+    mh->norm_eps = c->arch == ATS_ARCH_DISTILBERT ? 1e-12f : c->norm_eps;
+    ats_linear d = h->tie_embeddings ? m->tok_embed
+                                     : matrix(ld, true, V, D, false, tname(ld, "%s.weight", dec));
+    if (!find(ld, bias, NULL))
+        bias = tname(ld, "%s.bias", dec);
+    d.b = need1(ld, V, bias);
+    if (ld->status != ATS_OK)
+        return;
+    mh->decoder = d;
+    ats_model_add_choice(m, "masked-LM head (%s), decoder %s", dense,
+                         h->tie_embeddings ? "tied to the word embeddings" : "stored");
 }
 
 static void norms_plus_one(hf_loader *ld);
@@ -846,6 +890,9 @@ static ats_status load(hf_loader *ld) {
     m->layers = ats_model_alloc(m, (size_t)m->cfg.n_layer * sizeof(ats_layer), ld->err);
     if (!m->layers)
         return ATS_ERR_NOMEM;
+    snprintf(m->info.family, sizeof m->info.family, "%s", h.family);
+    memcpy(m->info.choices, h.choices, sizeof m->info.choices);
+    m->info.n_choices = h.n_choices; /* the builders may add to them */
     switch (m->cfg.arch) {
     case ATS_ARCH_GPT2:
         build_gpt2(ld, &h);
@@ -856,9 +903,11 @@ static ats_status load(hf_loader *ld) {
     case ATS_ARCH_BERT:
     case ATS_ARCH_ROBERTA:
         build_bert(ld, &h);
+        build_mlm_head(ld, &h);
         break;
     case ATS_ARCH_DISTILBERT:
         build_distilbert(ld, &h);
+        build_mlm_head(ld, &h);
         break;
     case ATS_ARCH_GPT_NEOX:
         build_gpt_neox(ld, &h);
@@ -873,9 +922,6 @@ static ats_status load(hf_loader *ld) {
         build_llama(ld, &h);
         break;
     }
-    snprintf(m->info.family, sizeof m->info.family, "%s", h.family);
-    memcpy(m->info.choices, h.choices, sizeof m->info.choices);
-    m->info.n_choices = h.n_choices;
     if (ld->status != ATS_OK)
         return ld->status;
     if ((s = load_head_scores(ld, path)) != ATS_OK)
@@ -887,6 +933,8 @@ static ats_status load(hf_loader *ld) {
     snprintf(m->info.tokenizer_kind, sizeof m->info.tokenizer_kind, "%s", m->tokenizer->kind);
     add_tokenizer_sizes(ld);
     m->info.file_size = ld->file_size;
+    if (m->mlm.decoder.w && (s = ats_model_find_mask(m, ld->err)) != ATS_OK)
+        return s;
 
     /* The model keeps every mapping its weights may point into. */
     for (int i = 0; i < ld->n_shards; i++) {
