@@ -64,11 +64,12 @@ static void computing(paint *p, const ats_ui *ui, const ats_app *app, frect view
     const ats_app_state *s = ats_app_get_state(app);
     float u = p->u, size = UI_BODY * u + 2 * u, h = 44 * u;
     char text[160];
-    int done, total;
-    if (ats_app_aggregate_pending(app, &done, &total) && s->view.aggregate == ATS_AGGREGATE_ALL)
-        snprintf(text, sizeof text, "Computing the mean of all %d heads\xE2\x80\xA6 %d/%d",
-                 s->n_layer * s->n_head, done, total);
-    else if (ats_app_aggregate_pending(app, &done, &total))
+    int done, total; /* (over both texts of a comparison) */
+    bool agg = s->view.view == ATS_VIEW_AGGREGATE && ats_app_aggregate_pending(app, &done, &total);
+    if (agg && s->view.aggregate == ATS_AGGREGATE_ALL)
+        snprintf(text, sizeof text,
+                 "Computing the mean over every layer and head\xE2\x80\xA6 %d/%d", done, total);
+    else if (agg)
         snprintf(text, sizeof text,
                  "Computing the %s of layer %d\xE2\x80\x99s %d heads\xE2\x80\xA6 %d/%d",
                  s->view.aggregate == ATS_AGGREGATE_MAX ? "max" : "mean", s->view.layer, s->n_head,
