@@ -434,6 +434,7 @@ int ats_run_generated_tokens(const ats_run *run);
 typedef struct ats_head_detail {
     int layer, head, kv_head; /* kv_head: the K/V head this query head reads */
     int n_tokens, d_head;
+    int n_keys;          /* rows of k and v: n_tokens, or the encoder's tokens for cross */
     const float *q;      /* (T, d_head) after RoPE where the model uses it */
     const float *k;      /* (T, d_head) of kv_head, after RoPE */
     const float *v;      /* (T, d_head) of kv_head */
@@ -452,8 +453,19 @@ typedef struct ats_layer_detail {
 
 ats_status ats_run_head_detail(const ats_run *run, int layer, int head, ats_head_detail *out,
                                ats_error *err);
+/* A decoder head's cross-attention intermediates, kept with its layer's details: q (T, d_head)
+ * the decoder rows' cross queries, k and v (n_keys, d_head) over the encoder's n_keys tokens;
+ * scores and out are NULL (ats_cross_steps_compute makes a row's). ATS_ERR_ARG for a run without
+ * cross-attention or a layer not kept. */
+ats_status ats_run_cross_head_detail(const ats_run *run, int layer, int head, ats_head_detail *out,
+                                     ats_error *err);
 ats_status ats_run_layer_detail(const ats_run *run, int layer, ats_layer_detail *out,
                                 ats_error *err);
+/* The same around a decoder layer's cross-attention: input is the encoder's output (Te, d_model)
+ * that K and V are computed from, attn_in NULL (not kept), concat and attn_out the cross heads'
+ * (T, ...) for the decoder's rows. Fails as ats_run_cross_head_detail does. */
+ats_status ats_run_cross_layer_detail(const ats_run *run, int layer, ats_layer_detail *out,
+                                      ats_error *err);
 
 /* ---- the attention formula, step by step, for one head and one query token ---------------- */
 
@@ -467,7 +479,10 @@ typedef struct ats_step_opts {
 ats_step_opts ats_step_opts_default(void);
 
 typedef struct ats_head_steps {
+    /* n_tokens: the keys, the length of every (T) array below (the encoder's tokens when cross);
+     * token: the query (a decoder token when cross) */
     int layer, head, kv_head, token, n_tokens, d_head;
+    bool cross;  /* a decoder's cross-attention: keys and values from the encoder's output */
     float scale; /* what the scores were multiplied by: 1/sqrt(d_head), or 1 when off */
     float temperature;
     bool causal;
@@ -490,6 +505,11 @@ typedef struct ats_head_steps {
  * v from the run, so free it before the run. */
 ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int token,
                                   const ats_step_opts *opts, ats_head_steps **out, ats_error *err);
+/* The same for a decoder run's cross-attention (T5): query `token` of the decoder against the
+ * encoder's tokens, with no mask and no position bias; the switches that apply are scaling and
+ * the temperature (opts->causal is ignored: the decoder sees every encoder token). */
+ats_status ats_cross_steps_compute(const ats_run *run, int layer, int head, int token,
+                                   const ats_step_opts *opts, ats_head_steps **out, ats_error *err);
 void ats_head_steps_free(ats_head_steps *steps);
 
 /* ---- compute ------------------------------------------------------------------------------ */

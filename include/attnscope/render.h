@@ -344,6 +344,8 @@ typedef struct ats_pipeline_data {
                                model's, ats_view_data.causal) */
     float temperature;      /* softmax(scaled / temperature); a what-if when not 1 */
     bool pre_norm;          /* q, k, v come from the normalised input (GPT-2, Llama) */
+    bool cross;             /* a decoder's cross-attention (T5): the query is data.tokens[token],
+                               the keys (the (T) arrays, `input`, k, v) are data.key_tokens */
     const float *input;     /* (T, d_model) the token vectors entering the layer */
     const float *q;         /* (d_head) the query token's query (after RoPE where used) */
     const float *k;         /* (T, d_head) every token's key (after RoPE where used) */

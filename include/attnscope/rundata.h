@@ -197,6 +197,13 @@ typedef struct ats_run_pipeline {
 ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, const ats_run *run,
                                  int layer, int head, int token, const ats_step_opts *opts,
                                  ats_error *err);
+/* The same for one of a T5 run's three attentions (`run` as ats_run_view_make_kind takes it):
+ * the cross kind's steps are a decoder token's query against the encoder's tokens
+ * (ats_cross_steps_compute), p->data.cross set; the others are ats_run_pipeline_make's on the
+ * encoder's or decoder's run. ATS_ERR_ARG for a kind the run does not have. */
+ats_status ats_run_pipeline_make_kind(ats_run_pipeline *p, const ats_model *model,
+                                      const ats_run *run, ats_attn_kind kind, int layer, int head,
+                                      int token, const ats_step_opts *opts, ats_error *err);
 void ats_run_pipeline_free(ats_run_pipeline *p);
 
 /* ---- a run's numbers as files -------------------------------------------------------------- */
@@ -275,7 +282,9 @@ ats_status ats_dump_write_csv_kind(FILE *f, const ats_run *run, ats_attn_kind ki
                                    int head, ats_error *err);
 
 /* One head's attention formula for one query token (the pipeline view's numbers, from
- * ats_run_pipeline_make) as one JSON object: "model", "text", "tokens", "layer", "head",
+ * ats_run_pipeline_make) as one JSON object: "model", "text", "tokens", "kind" ("self-attention"
+ * or "cross-attention": then `run` is the decoder's, "tokens" its (the queries), "key_tokens"
+ * the encoder's and every (T) array below has the encoder's T), "layer", "head",
  * "kv_head", "query_token", "d_model", "d_head", "n_head", "pre_norm", "what_if" ({"active",
  * "scaling", "causal_mask": "model" | "on" | "off", "temperature"}: the switches `opts` the
  * numbers were computed with, NULL for none), "scale", "causal", "window" (a sliding window, 0

@@ -704,16 +704,35 @@ static void cross_head_task(void *ctx, int hh, int thread) {
              f->s.concat + (size_t)hh * dh, dq);
 }
 
+/* The kept cross q of rows P.. and k, v of the encoder's tokens, head-major (the pipeline view's
+ * steps for cross-attention); the concatenated heads and their projection follow at the end. */
+static void capture_cross(const ats_model_config *c, ats_layer_store *keep, const scratch *s, int P,
+                          int T, int N, int Te) {
+    int H = c->n_head, dh = c->d_head;
+    const float *K = s->cross_kv, *V = s->cross_kv + (size_t)Te * H * dh; /* (Te, H*dh) each */
+    for (int hh = 0; hh < H; hh++) {
+        gather_head(keep->cross_q + ((size_t)hh * T + P) * dh, s->q, N, H, dh, hh);
+        gather_head(keep->cross_k + (size_t)hh * Te * dh, K, Te, H, dh, hh);
+        gather_head(keep->cross_v + (size_t)hh * Te * dh, V, Te, H, dh, hh);
+    }
+}
+
 static void cross_attention(const pass *f, const ats_layer *L, const float *memory, int Te,
-                            float *cross) {
+                            float *cross, ats_layer_store *keep) {
     const scratch *s = &f->s;
     size_t dq = (size_t)f->c->n_head * f->c->d_head;
     linear1(f, &L->cq, s->h, f->N, s->q, EPI_NONE, NULL, NULL);
     linear1(f, &L->ck, memory, Te, s->cross_kv, EPI_NONE, NULL, NULL);
     linear1(f, &L->cv, memory, Te, s->cross_kv + (size_t)Te * dq, EPI_NONE, NULL, NULL);
+    if (keep && keep->cross_q)
+        capture_cross(f->c, keep, s, f->P, f->T, f->N, Te);
     cross_job j = {f, Te, cross};
     ats_pool_run(f->pool, f->c->n_head, cross_head_task, &j);
     linear1(f, &L->co, s->concat, f->N, s->proj, EPI_NONE, NULL, NULL); /* (N, D) */
+    if (keep && keep->cross_q) {
+        capture_rows(keep->cross_concat, f->P, s->concat, f->N, dq);
+        capture_rows(keep->cross_out, f->P, s->proj, f->N, (size_t)f->c->d_model);
+    }
 }
 
 /* The feed-forward block on s->h, output in s->proj (N, D). */
@@ -846,7 +865,7 @@ ats_status ats_forward(const ats_model *m, ats_run *run, const ats_run *prev, in
         if (c->cross_attention) {
             block_input(&f, &L->cross_norm, s->h, s->x);
             cross_attention(&f, L, run->memory, run->n_memory,
-                            run->cross_attn + (size_t)l * c->n_head * f.T * run->n_memory);
+                            run->cross_attn + (size_t)l * c->n_head * f.T * run->n_memory, io.keep);
             add_residual(&f, &L->cross_norm, s->x, s->proj);
         }
 

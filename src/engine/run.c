@@ -71,7 +71,7 @@ static float *alloc_floats(size_t count, ats_error *err) {
 }
 
 static ats_status alloc_layer_store(ats_layer_store *st, const ats_model_config *c, size_t T,
-                                    ats_error *err) {
+                                    size_t Te, ats_error *err) {
     size_t dq = (size_t)c->n_head * c->d_head, dkv = (size_t)c->n_kv_head * c->d_head;
     if (!(st->q = alloc_floats(T * dq, err)) || !(st->k = alloc_floats(T * dkv, err)) ||
         !(st->v = alloc_floats(T * dkv, err)) ||
@@ -81,6 +81,12 @@ static ats_status alloc_layer_store(ats_layer_store *st, const ats_model_config 
         !(st->attn_in = alloc_floats(T * c->d_model, err)) ||
         !(st->concat = alloc_floats(T * dq, err)) ||
         !(st->attn_out = alloc_floats(T * c->d_model, err)))
+        return ATS_ERR_NOMEM;
+    if (c->cross_attention && (!(st->cross_q = alloc_floats(T * dq, err)) ||
+                               !(st->cross_k = alloc_floats(Te * dq, err)) ||
+                               !(st->cross_v = alloc_floats(Te * dq, err)) ||
+                               !(st->cross_concat = alloc_floats(T * dq, err)) ||
+                               !(st->cross_out = alloc_floats(T * c->d_model, err))))
         return ATS_ERR_NOMEM;
     return ATS_OK;
 }
@@ -95,6 +101,11 @@ static void free_layer_store(ats_layer_store *st) {
     free(st->attn_in);
     free(st->concat);
     free(st->attn_out);
+    free(st->cross_q);
+    free(st->cross_k);
+    free(st->cross_v);
+    free(st->cross_concat);
+    free(st->cross_out);
 }
 
 ats_run *ats_run_retain(ats_run *run) {
@@ -234,7 +245,7 @@ static ats_status alloc_outputs(ats_run *run, const ats_model *model, const ats_
             return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
         for (int l = 0; l < c->n_layer; l++) {
             if (ats_run_keeps_layer(opts->detail_layer, l) &&
-                alloc_layer_store(&run->layers[l], c, T, err) != ATS_OK)
+                alloc_layer_store(&run->layers[l], c, T, (size_t)run->n_memory, err) != ATS_OK)
                 return ATS_ERR_NOMEM;
         }
     }
@@ -486,12 +497,38 @@ ats_status ats_run_head_detail(const ats_run *run, int layer, int head, ats_head
                              .head = head,
                              .kv_head = kv,
                              .n_tokens = (int)T,
+                             .n_keys = (int)T,
                              .d_head = (int)dh,
                              .q = st->q + (size_t)head * T * dh,
                              .k = st->k + (size_t)kv * T * dh,
                              .v = st->v + (size_t)kv * T * dh,
                              .scores = st->scores + (size_t)head * T * T,
                              .out = st->out + (size_t)head * T * dh};
+    return ATS_OK;
+}
+
+ats_status ats_run_cross_head_detail(const ats_run *run, int layer, int head, ats_head_detail *out,
+                                     ats_error *err) {
+    if (!run->cfg.cross_attention)
+        return ats_fail(err, ATS_ERR_ARG, "this run has no cross-attention (not a decoder's)");
+    const ats_layer_store *st = NULL;
+    ats_status s = kept_layer(run, layer, &st, err);
+    if (s != ATS_OK)
+        return s;
+    const ats_model_config *c = &run->cfg;
+    if (head < 0 || head >= c->n_head)
+        return ats_fail(err, ATS_ERR_ARG, "head %d is out of range (the model has %d)", head,
+                        c->n_head);
+    size_t T = (size_t)run->n_tokens, Te = (size_t)run->n_memory, dh = (size_t)c->d_head;
+    *out = (ats_head_detail){.layer = layer,
+                             .head = head,
+                             .kv_head = head,
+                             .n_tokens = (int)T,
+                             .n_keys = (int)Te,
+                             .d_head = (int)dh,
+                             .q = st->cross_q + (size_t)head * T * dh,
+                             .k = st->cross_k + (size_t)head * Te * dh,
+                             .v = st->cross_v + (size_t)head * Te * dh};
     return ATS_OK;
 }
 
@@ -509,5 +546,23 @@ ats_status ats_run_layer_detail(const ats_run *run, int layer, ats_layer_detail 
                               .attn_in = st->attn_in,
                               .concat = st->concat,
                               .attn_out = st->attn_out};
+    return ATS_OK;
+}
+
+ats_status ats_run_cross_layer_detail(const ats_run *run, int layer, ats_layer_detail *out,
+                                      ats_error *err) {
+    if (!run->cfg.cross_attention)
+        return ats_fail(err, ATS_ERR_ARG, "this run has no cross-attention (not a decoder's)");
+    const ats_layer_store *st = NULL;
+    ats_status s = kept_layer(run, layer, &st, err);
+    if (s != ATS_OK)
+        return s;
+    *out = (ats_layer_detail){.layer = layer,
+                              .n_tokens = run->n_tokens,
+                              .d_model = run->cfg.d_model,
+                              .d_concat = run->cfg.n_head * run->cfg.d_head,
+                              .input = run->memory,
+                              .concat = st->cross_concat,
+                              .attn_out = st->cross_out};
     return ATS_OK;
 }

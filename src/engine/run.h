@@ -17,6 +17,12 @@ typedef struct ats_layer_store {
     float *attn_in;  /* (T, d_model) */
     float *concat;   /* (T, n_head * d_head) */
     float *attn_out; /* (T, d_model) */
+    /* a decoder layer's cross-attention (cfg.cross_attention), else NULL: the queries of the
+     * decoder's rows and the keys and values of the encoder's Te tokens, per head */
+    float *cross_q;           /* (n_head, T, d_head) cq of the normed decoder state */
+    float *cross_k, *cross_v; /* (n_head, Te, d_head) ck, cv of the encoder's output */
+    float *cross_concat;      /* (T, n_head * d_head) every cross head's output side by side */
+    float *cross_out;         /* (T, d_model) cross_concat projected by co */
 } ats_layer_store;
 
 typedef struct ats_head_cache ats_head_cache; /* attention.c */

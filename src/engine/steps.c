@@ -2,7 +2,8 @@
  * that the teaching view can show (and switch) each step: scores, scaling, the soft-cap (Gemma
  * 2), the mask (causal, and a sliding window where the layer has one), softmax with a
  * temperature, and the weighted sum of values. With the defaults it reproduces the run's
- * attention row and head output. */
+ * attention row and head output. A decoder's cross-attention (T5) has its own entry: the
+ * decoder token's query against the encoder's keys, with no mask and no bias. */
 #include "base.h"
 #include "ops.h"
 #include "run.h"
@@ -28,6 +29,38 @@ void ats_head_steps_free(ats_head_steps *steps) {
     free(steps);
 }
 
+/* The arrays of T keys and a d_head output (bias and capped only when asked), or NULL. */
+static ats_head_steps *steps_new(int T, int dh, bool bias, bool capped) {
+    ats_head_steps *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->scores = malloc((size_t)T * sizeof(float));
+    st->scaled = malloc((size_t)T * sizeof(float));
+    st->masked = malloc((size_t)T * sizeof(bool));
+    st->weights = malloc((size_t)T * sizeof(float));
+    st->output = calloc((size_t)dh, sizeof(float));
+    st->bias = bias ? malloc((size_t)T * sizeof(float)) : NULL;
+    st->capped = capped ? malloc((size_t)T * sizeof(float)) : NULL;
+    if (!st->scores || !st->scaled || !st->masked || !st->weights || !st->output ||
+        (bias && !st->bias) || (capped && !st->capped)) {
+        ats_head_steps_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* weights = softmax(logit / temperature) over the visible keys [first, visible), 0 elsewhere;
+ * output (d_head) = sum_j weights_j v_j. */
+static void softmax_and_sum(ats_head_steps *st, const float *logit, int first, int visible) {
+    int dh = st->d_head;
+    for (int j = 0; j < st->n_tokens; j++)
+        st->weights[j] = j >= first && j < visible ? logit[j] / st->temperature : 0.0f;
+    ats_softmax(st->weights + first, visible - first);
+    for (int j = first; j < visible; j++)
+        for (int i = 0; i < dh; i++)
+            st->output[i] += st->weights[j] * st->v[(size_t)j * dh + i];
+}
+
 ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int token,
                                   const ats_step_opts *opts, ats_head_steps **out, ats_error *err) {
     *out = NULL;
@@ -46,23 +79,10 @@ ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int t
         return ats_fail(err, ATS_ERR_ARG, "softmax temperature must be positive, got %g",
                         (double)opts->temperature);
 
-    ats_head_steps *st = calloc(1, sizeof *st);
+    bool relative = run->cfg.positions == ATS_POS_RELATIVE_BUCKETS && run->rel_bias;
+    ats_head_steps *st = steps_new(T, dh, relative, run->cfg.attn_softcap > 0.0f);
     if (!st)
         return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    st->scores = malloc((size_t)T * sizeof(float));
-    st->scaled = malloc((size_t)T * sizeof(float));
-    st->masked = malloc((size_t)T * sizeof(bool));
-    st->weights = malloc((size_t)T * sizeof(float));
-    st->output = calloc((size_t)dh, sizeof(float));
-    bool relative = run->cfg.positions == ATS_POS_RELATIVE_BUCKETS && run->rel_bias;
-    st->bias = relative ? malloc((size_t)T * sizeof(float)) : NULL;
-    bool capped = run->cfg.attn_softcap > 0.0f;
-    st->capped = capped ? malloc((size_t)T * sizeof(float)) : NULL;
-    if (!st->scores || !st->scaled || !st->masked || !st->weights || !st->output ||
-        (relative && !st->bias) || (capped && !st->capped)) {
-        ats_head_steps_free(st);
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    }
     st->layer = layer;
     st->head = head;
     st->kv_head = d.kv_head;
@@ -96,18 +116,65 @@ ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int t
         st->masked[j] = (st->causal && j > token) || (st->window > 0 && j <= token - st->window);
     }
 
-    /* weights = softmax(capped or scaled / temperature) over the visible keys [first, visible) */
+    /* weights = softmax((capped or scaled) / temperature) over the visible keys */
     const float *logit = st->capped ? st->capped : st->scaled;
     int visible = st->causal ? token + 1 : T;
     int first = st->window > 0 && token - st->window + 1 > 0 ? token - st->window + 1 : 0;
-    for (int j = 0; j < T; j++)
-        st->weights[j] = j >= first && j < visible ? logit[j] / st->temperature : 0.0f;
-    ats_softmax(st->weights + first, visible - first);
+    softmax_and_sum(st, logit, first, visible);
+    *out = st;
+    return ATS_OK;
+}
 
-    /* output = sum_j weights_j v_j */
-    for (int j = first; j < visible; j++)
+ats_status ats_cross_steps_compute(const ats_run *run, int layer, int head, int token,
+                                   const ats_step_opts *opts, ats_head_steps **out,
+                                   ats_error *err) {
+    *out = NULL;
+    ats_step_opts defaults = ats_step_opts_default();
+    if (!opts)
+        opts = &defaults;
+    ats_head_detail d;
+    ats_status s = ats_run_cross_head_detail(run, layer, head, &d, err);
+    if (s != ATS_OK)
+        return s;
+    int Te = d.n_keys, dh = d.d_head;
+    if (token < 0 || token >= d.n_tokens)
+        return ats_fail(err, ATS_ERR_ARG,
+                        "token %d is out of range (the decoder's text has %d tokens)", token,
+                        d.n_tokens);
+    if (!(opts->temperature > 0.0f) || !isfinite(opts->temperature))
+        return ats_fail(err, ATS_ERR_ARG, "softmax temperature must be positive, got %g",
+                        (double)opts->temperature);
+    ats_head_steps *st = steps_new(Te, dh, false, false);
+    if (!st)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    *st = (ats_head_steps){.layer = layer,
+                           .head = head,
+                           .kv_head = head,
+                           .token = token,
+                           .n_tokens = Te,
+                           .d_head = dh,
+                           .cross = true,
+                           .scale = opts->scale ? run->cfg.attn_scale : 1.0f,
+                           .temperature = opts->temperature,
+                           .q = d.q + (size_t)token * dh,
+                           .k = d.k,
+                           .v = d.v,
+                           .scores = st->scores,
+                           .scaled = st->scaled,
+                           .masked = st->masked,
+                           .weights = st->weights,
+                           .output = st->output};
+    /* scores_j = q . k_j over the encoder's tokens; no bias, no mask: the decoder token sees
+     * the whole source */
+    for (int j = 0; j < Te; j++) {
+        double dot = 0.0;
         for (int i = 0; i < dh; i++)
-            st->output[i] += st->weights[j] * st->v[(size_t)j * dh + i];
+            dot += (double)st->q[i] * st->k[(size_t)j * dh + i];
+        st->scores[j] = (float)dot;
+        st->scaled[j] = st->scores[j] * st->scale;
+        st->masked[j] = false;
+    }
+    softmax_and_sum(st, st->scaled, 0, Te);
     *out = st;
     return ATS_OK;
 }

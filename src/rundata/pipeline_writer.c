@@ -15,8 +15,13 @@ static void mat(FILE *f, const float *m, int rows, int cols) {
 ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_run *run,
                                    const char *text, size_t text_len, const ats_pipeline_data *p,
                                    const ats_step_opts *opts, ats_error *err) {
-    int T = ats_run_n_tokens(run), dh = p->d_head, dm = p->d_model;
-    if (p->token < 0 || p->token >= T)
+    /* cross-attention: `run` is the decoder's; its tokens are the queries and the encoder's the
+     * keys, the length of every per-key array */
+    const ats_run *keys = p->cross ? ats_run_encoder(run) : run;
+    if (!keys)
+        return ats_fail(err, ATS_ERR_ARG, "pipeline: cross-attention steps of a run without one");
+    int T = ats_run_n_tokens(keys), dh = p->d_head, dm = p->d_model;
+    if (p->token < 0 || p->token >= ats_run_n_tokens(run))
         return ats_fail(err, ATS_ERR_ARG, "pipeline: query token %d out of range", p->token);
     const ats_model_config *c = ats_model_get_config(model);
     fputs("{\"model\": ", f);
@@ -25,7 +30,12 @@ ats_status ats_pipeline_write_json(FILE *f, const ats_model *model, const ats_ru
     ats_json_write_string(f, text ? text : "", text ? text_len : 0);
     fputs(",\n \"tokens\": ", f);
     ats_json_write_tokens(f, ats_run_get_tokens(run));
-    fprintf(f, ",\n \"layer\": %d, \"head\": %d, \"kv_head\": %d, \"query_token\": %d,", p->layer,
+    if (p->cross) {
+        fputs(",\n \"key_tokens\": ", f);
+        ats_json_write_tokens(f, ats_run_get_tokens(keys));
+    }
+    fprintf(f, ",\n \"kind\": \"%s\",", p->cross ? "cross-attention" : "self-attention");
+    fprintf(f, "\n \"layer\": %d, \"head\": %d, \"kv_head\": %d, \"query_token\": %d,", p->layer,
             p->head, p->kv_head, p->token);
     fprintf(f, " \"d_model\": %d, \"d_head\": %d, \"n_head\": %d, \"pre_norm\": %s,", dm, dh,
             p->n_head, p->pre_norm ? "true" : "false");

@@ -30,14 +30,22 @@ static const char T5_CAPTION[] =
     "by \xE2\x88\x9A"
     "d_k: that factor is folded into the initialization of its query weights";
 
-ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, const ats_run *run,
-                                 int layer, int head, int token, const ats_step_opts *opts,
-                                 ats_error *err) {
+/* ... and of a decoder's cross-attention (the view's one-line note on K and V). */
+static const char CROSS_CAPTION[] =
+    "cross-attention: the query is the decoder token's, K and V come from the encoder's output "
+    "(keys are the source's tokens); no position bias, no mask";
+
+/* The pipeline of `run` itself: its self-attention, or (cross) its cross-attention. */
+static ats_status pipeline_make(ats_run_pipeline *p, const ats_model *model, const ats_run *run,
+                                bool cross, int layer, int head, int token,
+                                const ats_step_opts *opts, ats_error *err) {
     *p = (ats_run_pipeline){0};
     ats_layer_detail ld;
-    ats_status s = ats_run_layer_detail(run, layer, &ld, err);
+    ats_status s = cross ? ats_run_cross_layer_detail(run, layer, &ld, err)
+                         : ats_run_layer_detail(run, layer, &ld, err);
     if (s == ATS_OK)
-        s = ats_head_steps_compute(run, layer, head, token, opts, &p->steps, err);
+        s = cross ? ats_cross_steps_compute(run, layer, head, token, opts, &p->steps, err)
+                  : ats_head_steps_compute(run, layer, head, token, opts, &p->steps, err);
     if (s != ATS_OK)
         return s;
     const ats_model_config *c = ats_model_get_config(model);
@@ -50,13 +58,16 @@ ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, co
         .n_head = c->n_head,
         .d_head = st->d_head,
         .d_model = ld.d_model,
-        .caption = st->bias ? T5_CAPTION : ats_model_head_caption(model, layer, head),
+        .caption = cross      ? CROSS_CAPTION
+                   : st->bias ? T5_CAPTION
+                              : ats_model_head_caption(model, layer, head),
+        .cross = cross,
         .scaling = opts ? opts->scale : true,
         .scale = st->scale,
         .causal = st->causal,
         .temperature = st->temperature,
         .pre_norm = c->pre_norm,
-        .input = ld.input,    /* (T, d_model) */
+        .input = ld.input,    /* (T, d_model); cross: the encoder's output (Te, d_model) */
         .q = st->q,           /* (d_head) */
         .k = st->k,           /* (T, d_head) */
         .v = st->v,           /* (T, d_head) */
@@ -73,6 +84,23 @@ ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, co
         .projected = ld.attn_out + (size_t)token * ld.d_model, /* (d_model) */
     };
     return ATS_OK;
+}
+
+ats_status ats_run_pipeline_make(ats_run_pipeline *p, const ats_model *model, const ats_run *run,
+                                 int layer, int head, int token, const ats_step_opts *opts,
+                                 ats_error *err) {
+    return pipeline_make(p, model, run, false, layer, head, token, opts, err);
+}
+
+ats_status ats_run_pipeline_make_kind(ats_run_pipeline *p, const ats_model *model,
+                                      const ats_run *run, ats_attn_kind kind, int layer, int head,
+                                      int token, const ats_step_opts *opts, ats_error *err) {
+    *p = (ats_run_pipeline){0};
+    const ats_run *r = ats_run_of_kind(run, kind);
+    if (!r)
+        return ats_fail(err, ATS_ERR_ARG, "the run has no %s attention (it is not a T5 run)",
+                        ats_attn_kind_name(kind));
+    return pipeline_make(p, model, r, kind == ATS_ATTN_CROSS, layer, head, token, opts, err);
 }
 
 void ats_run_pipeline_free(ats_run_pipeline *p) {
