@@ -81,8 +81,8 @@ static void test_app_state_layer_head_clamped_to_model(void **state) {
 }
 
 /* T5: the three kinds of attention cycle, the layer count follows the kind's stack (the layer
- * is clamped into it), a locked token is dropped, and the pipeline view leaves cross-attention
- * for the heatmap; one-stack models ignore kinds. */
+ * is clamped into it), a locked token is dropped, and the pipeline view stays (it shows
+ * cross-attention's steps too); one-stack models ignore kinds. */
 static void test_app_state_t5_kinds(void **state) {
     (void)state;
     ats_app_state s;
@@ -110,7 +110,7 @@ static void test_app_state_t5_kinds(void **state) {
     assert_int_equal(s.attn_kind, ATS_ATTN_CROSS);
     assert_int_equal(s.view.layer, 2);
     assert_int_equal(s.view.locked_token, -1);
-    assert_int_equal(s.view.view, ATS_VIEW_HEATMAP);
+    assert_int_equal(s.view.view, ATS_VIEW_PIPELINE);
     ats_app_state_set_kind(&s, -1);
     assert_int_equal(s.attn_kind, ATS_ATTN_ENCODER);
     assert_int_equal(s.n_layer, 2);

@@ -196,9 +196,12 @@ static ats_status check(const ats_view_state *st, const ats_view_data *d, float 
         return ats_fail(err, ATS_ERR_ARG, "view: token labels or attention missing");
     if (d->n_keys < 0 || d->n_keys > (1 << 24) || (d->n_keys > 0 && !d->key_tokens))
         return ats_fail(err, ATS_ERR_ARG, "view: %d key tokens without their labels", d->n_keys);
-    if (d->n_keys > 0 && (d->causal || st->view == ATS_VIEW_PIPELINE))
-        return ats_fail(err, ATS_ERR_UNSUPPORTED,
-                        "view: cross-attention has no causal mask and no pipeline view");
+    if (d->n_keys > 0 && d->causal)
+        return ats_fail(err, ATS_ERR_UNSUPPORTED, "view: cross-attention has no causal mask");
+    if (st->view == ATS_VIEW_PIPELINE && d->pipeline && (d->n_keys > 0) != d->pipeline->cross)
+        return ats_fail(err, ATS_ERR_ARG,
+                        "view: cross-attention's pipeline needs the encoder's tokens as keys, "
+                        "self-attention's none");
     if (st->layer < 0 || st->layer >= d->n_layer)
         return ats_fail(err, ATS_ERR_ARG, "layer %d is out of range: the model has %d layers",
                         st->layer, d->n_layer);

@@ -239,13 +239,13 @@ static void row_bands(pctx *P) {
     for (int b = 0; b < g->n_bands; b++)
         for (int r = 0; r < g->n_rows; r++) {
             int t = g->rows[r].token;
-            if (t < 0 || (t != P->p->token && t != hover))
+            if (t < 0 || (t != ats_pipe_query_row(P) && t != hover))
                 continue;
             float y = g->rows_y[b] + (float)r * g->row_h;
             float x0 = UI_MARGIN * g->u - 6.0f * g->u;
             ats_view_rect(P->c, x0, y + 1.0f * g->u, g->band_w[b] - x0 + 6.0f * g->u,
                           g->row_h - 2.0f * g->u, 4.0f * g->u,
-                          t == P->p->token ? COLOR_FOCUS : COLOR_ROW_HOVER);
+                          t == ats_pipe_query_row(P) ? COLOR_FOCUS : COLOR_ROW_HOVER);
         }
 }
 
@@ -268,13 +268,13 @@ static void draw_labels(pctx *P, int band) {
             continue;
         }
         int t = row->token;
-        bool q = t == P->p->token;
+        bool q = t == ats_pipe_query_row(P);
         ats_text_style ts =
-            tstyle(g->label_size, is_special(c, t) || P->p->masked[t] ? COLOR_MUTED : COLOR_INK,
+            tstyle(g->label_size, is_key_special(c, t) || P->p->masked[t] ? COLOR_MUTED : COLOR_INK,
                    ATS_ALIGN_END, ATS_VALIGN_MIDDLE);
         ts.bold = q;
         ts.max_width = g->wl - 6.0f * u;
-        ats_view_text(c, xr, y, c->tok.labels[t], &ts);
+        ats_view_text(c, xr, y, c->ktok.labels[t], &ts);
     }
 }
 
@@ -351,7 +351,7 @@ static void draw_computation(pctx *P) {
     if (!wv)
         return;
     double total = 0;
-    for (int j = 0; j < P->c->d->n_tokens; j++)
+    for (int j = 0; j < P->c->ktok.n_all; j++)
         total += (double)p->weights[j];
     ats_rgba bar = ats_head_color(p->head);
     for (int r = 0; r < g->n_rows; r++) {

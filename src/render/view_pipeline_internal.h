@@ -20,13 +20,14 @@
  *            Σ = 1.000     = [output ........]          [× W_O]             projected
  *
  * Rows are keys in text order and line up across the steps of a band; the query's row is
- * highlighted. The steps sit left to right in one band, or in two: the vectors (steps 1-2), then
- * the computation for the query (3-6) with the multi-head step beside it; whichever shows the
- * view larger in the area given (for exports: in a 1920 x 1080 screen, so that a figure fills a
- * projector: two bands for the demo's d_head 16, one for long texts at d_head 8). Signed numbers
- * are cells on the diverging map with their values written (every value when d_head <= 16; else the
- * first 8, an ellipsis and the norm); the token vectors (d_model wide) are drawn as unlabelled
- * cells.
+ * highlighted. Cross-attention (T5, p->cross): the rows are the encoder's tokens (c->ktok), step
+ * 1 shows the encoder's output they come from, and the query is the decoder token above them. The
+ * steps sit left to right in one band, or in two: the vectors (steps 1-2), then the computation for
+ * the query (3-6) with the multi-head step beside it; whichever shows the view larger in the area
+ * given (for exports: in a 1920 x 1080 screen, so that a figure fills a projector: two bands for
+ * the demo's d_head 16, one for long texts at d_head 8). Signed numbers are cells on the diverging
+ * map with their values written (every value when d_head <= 16; else the first 8, an ellipsis and
+ * the norm); the token vectors (d_model wide) are drawn as unlabelled cells.
  *
  * Long texts: the table has at most 24 rows (fewer when the view's height, rather than its
  * width, would shrink the text below 80%; otherwise everything is scaled to fit, up to 1.6x). When
@@ -97,6 +98,12 @@ typedef struct pctx {
     char badge[160]; /* "what-if: ..." or empty */
     float max_x, max_q, max_k, max_v, max_score, max_scaled, max_concat, max_proj;
 } pctx;
+
+/* The key row that is the query's own, or -1 for cross-attention (T5), whose keys are the
+ * encoder's tokens (c->ktok) and whose query, a decoder token, stands above them only. */
+static inline int ats_pipe_query_row(const pctx *P) {
+    return P->p->cross ? -1 : P->p->token;
+}
 
 /* ---- from the layout, for the drawing -------------------------------------------------------- */
 

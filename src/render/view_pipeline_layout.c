@@ -35,7 +35,7 @@ static int by_weight(const void *a, const void *b) {
  * with kept neighbours on both sides closes a run (+0), one on one side extends a kept run (+1),
  * none splits a run in two (+2). Hidden special tokens are never given a row of their own. */
 static int select_rows(view_ctx *c, const ats_pipeline_data *p, int max_rows, prow *rows) {
-    int T = c->d->n_tokens, q = p->token;
+    int T = c->ktok.n_all, q = p->cross ? -1 : p->token;
     bool *keep = calloc((size_t)T, sizeof *keep);
     ranked *order = malloc((size_t)T * sizeof *order);
     int n = 0;
@@ -44,15 +44,16 @@ static int select_rows(view_ctx *c, const ats_pipeline_data *p, int max_rows, pr
         free(order);
         if (c->status == ATS_OK)
             c->status = ATS_ERR_NOMEM;
-        rows[0] = (prow){.token = q, .first = q, .last = q};
+        rows[0] = q < 0 ? (prow){.token = -1, .first = 0, .last = T - 1}
+                        : (prow){.token = q, .first = q, .last = q};
         return 1;
     }
     for (int j = 0; j < T; j++)
-        if (j != q && c->tok.pos[j] >= 0)
+        if (j != q && c->ktok.pos[j] >= 0)
             order[n++] = (ranked){isfinite(p->weights[j]) ? p->weights[j] : 0.0f, j};
     qsort(order, (size_t)n, sizeof *order, by_weight);
     int count = 1; /* one collapsed run holding every key */
-    for (int i = -1; i < n; i++) {
+    for (int i = q < 0 ? 0 : -1; i < n; i++) {
         int j = i < 0 ? q : order[i].j;
         bool left = j > 0 && !keep[j - 1], right = j < T - 1 && !keep[j + 1];
         int grow = left && right ? 2 : left || right ? 1 : 0;
@@ -89,14 +90,22 @@ static void make_texts(pctx *P) {
     memset(t, 0, sizeof P->steps);
     snprintf(t[1].title, sizeof t[1].title, "Token vectors");
     snprintf(t[1].cap[0], sizeof t[1].cap[0], "x entering layer %d", p->layer);
-    if (p->pre_norm)
+    if (p->cross) { /* K and V read the encoder's output; q the decoder's normed state */
+        snprintf(t[1].title, sizeof t[1].title, "Encoder output");
+        snprintf(t[1].cap[0], sizeof t[1].cap[0], "the source's tokens, %d numbers each",
+                 p->d_model);
+        snprintf(t[1].cap[1], sizeof t[1].cap[1], "K and V come from these");
+    } else if (p->pre_norm)
         snprintf(t[1].cap[1], sizeof t[1].cap[1], "normalised before q, k, v");
     else
         snprintf(t[1].cap[1], sizeof t[1].cap[1], "%d numbers each", p->d_model);
 
     snprintf(t[2].title, sizeof t[2].title, "Queries, keys, values");
     snprintf(t[2].cap[0], sizeof t[2].cap[0], "q of the query token (top row)");
-    if (p->kv_head != p->head)
+    if (p->cross) {
+        snprintf(t[2].cap[0], sizeof t[2].cap[0], "q of the decoder token (top row)");
+        snprintf(t[2].cap[1], sizeof t[2].cap[1], "k and v of every encoder token");
+    } else if (p->kv_head != p->head)
         snprintf(t[2].cap[1], sizeof t[2].cap[1], "k, v of every token (KV head %d)", p->kv_head);
     else
         snprintf(t[2].cap[1], sizeof t[2].cap[1], "k and v of every token");
@@ -113,6 +122,11 @@ static void make_texts(pctx *P) {
         snprintf(t[4].cap[1], sizeof t[4].cap[1],
                  "no \xC3\xB7 \xE2\x88\x9A"
                  "d_k (T5)");
+    } else if (p->cross && p->scaling && p->scale == 1.0f) { /* T5's cross-attention */
+        snprintf(t[4].cap[0], sizeof t[4].cap[0],
+                 "no \xC3\xB7 \xE2\x88\x9A"
+                 "d_k (T5)");
+        snprintf(t[4].cap[1], sizeof t[4].cap[1], "no position bias");
     } else if (!p->scaling) {
         snprintf(t[4].cap[0], sizeof t[4].cap[0], "what-if: scaling off");
         snprintf(t[4].cap[1], sizeof t[4].cap[1], "scores kept as they are");
@@ -206,8 +220,8 @@ void ats_pipe_title_detail(const pctx *P, char *out, size_t n) {
         snprintf(kv, sizeof kv, " (KV head %d)", p->kv_head);
     char q[64];
     ats_pipe_query_label(P, q, sizeof q);
-    snprintf(out, n, "layer %d \xC2\xB7 head %d%s \xC2\xB7 query '%s' (token %d)", p->layer,
-             p->head, kv, q, p->token);
+    snprintf(out, n, "layer %d \xC2\xB7 head %d%s \xC2\xB7 %squery '%s' (token %d)", p->layer,
+             p->head, kv, p->cross ? "decoder " : "", q, p->token);
 }
 
 void ats_pipe_caption_line(const pctx *P, char *out, size_t n) {
@@ -368,8 +382,9 @@ static void layout(pctx *P, float u, pconf cf) {
     g->wl = ats_pipe_measure(P, "token", g->small_size, false);
     for (int r = 0; r < n_rows; r++) {
         if (g->rows[r].token >= 0) {
-            g->wl = fmaxf(g->wl, ats_pipe_measure(P, c->tok.labels[g->rows[r].token], g->label_size,
-                                                  g->rows[r].token == p->token));
+            g->wl =
+                fmaxf(g->wl, ats_pipe_measure(P, c->ktok.labels[g->rows[r].token], g->label_size,
+                                              g->rows[r].token == ats_pipe_query_row(P)));
         } else {
             ats_pipe_gap_label(&g->rows[r], s, sizeof s);
             g->wl = fmaxf(g->wl, ats_pipe_measure(P, s, g->small_size, false));
@@ -472,7 +487,7 @@ static void layout(pctx *P, float u, pconf cf) {
 /* How well a layout shows the step: all its rows first, then more dimensions written, then the
  * token vectors full width, then fewer bands. */
 static double layout_score(const pctx *P, pconf cf) {
-    int wanted = P->c->tok.n < PIPE_ROWS_MAX ? P->c->tok.n : PIPE_ROWS_MAX;
+    int wanted = P->c->ktok.n < PIPE_ROWS_MAX ? P->c->ktok.n : PIPE_ROWS_MAX;
     int rows = P->g.n_rows < wanted ? P->g.n_rows : wanted, nk = P->g.nk;
     return 1e6 * rows + 1e4 * (nk < 6 ? nk : 6) + 1e3 * !cf.narrow + 10.0 * nk +
            (cf.mh_below ? 0 : 1) - cf.bands;
@@ -572,7 +587,7 @@ void ats_pipe_fit(pctx *P, float w, float h) {
      * largest unit, down to the size without presentation scaling, that shows as many rows as
      * can be (more than at the state's size); else the largest at which anything fits (text
      * shrinks rather than the steps folding away) */
-    int want = P->c->tok.n < ROWS_WANT ? P->c->tok.n : ROWS_WANT;
+    int want = P->c->ktok.n < ROWS_WANT ? P->c->ktok.n : ROWS_WANT;
     float base = ui / fmaxf(P->c->st->present_scale, 1.0f), u = ui;
     pconf cf;
     bool fits = choose(P, ui, w, h, &cf);

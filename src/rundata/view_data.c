@@ -32,8 +32,7 @@ static const char T5_CAPTION[] =
 
 /* ... and of a decoder's cross-attention (the view's one-line note on K and V). */
 static const char CROSS_CAPTION[] =
-    "cross-attention: the query is the decoder token's, K and V come from the encoder's output "
-    "(keys are the source's tokens); no position bias, no mask";
+    "K and V come from the encoder's output, q from the decoder token; no position bias, no mask";
 
 /* The pipeline of `run` itself: its self-attention, or (cross) its cross-attention. */
 static ats_status pipeline_make(ats_run_pipeline *p, const ats_model *model, const ats_run *run,

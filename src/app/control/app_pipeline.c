@@ -48,6 +48,10 @@ int ats_app_pipeline_token(const ats_app *app) {
     const ats_run *run = ats_app_view_run(app);
     int n = run ? ats_run_n_tokens(run) : 0;
     int locked = app->state.view.locked_token;
+    /* cross-attention's keys are the encoder's tokens: a key locked there is no decoder query */
+    if (app->state.seq2seq && app->state.attn_kind == ATS_ATTN_CROSS &&
+        app->state.view.locked_side == ATS_SIDE_KEY)
+        locked = -1;
     return locked >= 0 && locked < n ? locked : n - 1; /* the last: what a model predicts from */
 }
 
@@ -64,9 +68,10 @@ ats_status ats_app_pipeline_make(const ats_app *app, ats_run_pipeline *out, ats_
         return ats_fail(err, ATS_ERR_ARG, "computing the details of layer %d\xE2\x80\xA6",
                         v->layer);
     ats_step_opts opts = app->state.whatif;
-    if (app->state.seq2seq && app->state.attn_kind == ATS_ATTN_CROSS)
-        return ats_fail(err, ATS_ERR_UNSUPPORTED,
-                        "the step-by-step view shows a stack's self-attention (Ctrl+K)");
-    return ats_run_pipeline_make(out, ats_shared_model_get(app->run_model), ats_app_view_run(app),
-                                 v->layer, v->head, ats_app_pipeline_token(app), &opts, err);
+    const ats_model *model = ats_shared_model_get(app->run_model);
+    if (app->state.seq2seq) /* T5: the stack's self-attention, or the decoder's cross */
+        return ats_run_pipeline_make_kind(out, model, app->run, app->state.attn_kind, v->layer,
+                                          v->head, ats_app_pipeline_token(app), &opts, err);
+    return ats_run_pipeline_make(out, model, ats_app_view_run(app), v->layer, v->head,
+                                 ats_app_pipeline_token(app), &opts, err);
 }

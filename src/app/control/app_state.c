@@ -83,8 +83,6 @@ void ats_app_state_set_kind(ats_app_state *s, int kind) {
     s->view.hover_token = s->view.hover_query = s->view.hover_key = -1;
     s->view.hover_layer = s->view.hover_head = -1;
     ats_app_state_reset_zoom(s);
-    if (k == ATS_ATTN_CROSS && s->view.view == ATS_VIEW_PIPELINE)
-        s->view.view = ATS_VIEW_HEATMAP; /* cross-attention has no step-by-step view here */
 }
 
 void ats_app_state_set_tokens(ats_app_state *s, int n_tokens) {
@@ -165,7 +163,8 @@ void ats_app_state_step_pipeline(ats_app_state *s, int delta) {
 }
 
 bool ats_app_state_whatif_active(const ats_app_state *s) {
-    bool mask = s->whatif.causal >= 0 && (s->whatif.causal == 1) != s->causal;
+    bool cross = s->seq2seq && s->attn_kind == ATS_ATTN_CROSS; /* no mask to switch there */
+    bool mask = !cross && s->whatif.causal >= 0 && (s->whatif.causal == 1) != s->causal;
     return !s->whatif.scale || mask || s->whatif.temperature != 1.0f;
 }
 

@@ -138,8 +138,8 @@ static ats_status write_pipeline(const data_job *job, FILE *f, ats_error *err) {
     const ats_model *model = ats_shared_model_get(job->model);
     const ats_run *run = ats_run_of_kind(job->run, job->kind);
     ats_run_pipeline pipe = {0};
-    ats_status s = run ? ats_run_pipeline_make(&pipe, model, run, job->layer, job->head, job->token,
-                                               &job->what_if, err)
+    ats_status s = run ? ats_run_pipeline_make_kind(&pipe, model, job->run, job->kind, job->layer,
+                                                    job->head, job->token, &job->what_if, err)
                        : ATS_ERR_ARG;
     if (s == ATS_OK)
         s = ats_pipeline_write_json(f, model, run, job->text, job->text_len, &pipe.data,

@@ -20,16 +20,19 @@ void ats_pane_pipeline(pane *pn) {
     }
     pn->y += bh + 10 * u;
     const ats_run *run = ats_app_view_run(pn->app);
+    bool cross = s->seq2seq && s->attn_kind == ATS_ATTN_CROSS; /* T5's decoder -> encoder */
     int token = ats_app_pipeline_token(pn->app);
     if (run && token >= 0) {
         char text[200];
-        snprintf(text, sizeof text, "Query: '%.80s' (token %d)",
+        snprintf(text, sizeof text, "Query%s: '%.80s' (token %d)", cross ? " (decoder)" : "",
                  ats_tokens_get(ats_run_get_tokens(run), token)->piece, token);
         ats_paint_text(pn->p, pn->x, pn->y, text, UI_BODY * u, UI_INK, ATS_ALIGN_START,
                        ATS_VALIGN_TOP, false, pn->w);
         pn->y += 19 * u;
-        ats_paint_text(pn->p, pn->x, pn->y, "click a token to make it the query", UI_SMALL_SIZE * u,
-                       UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
+        ats_paint_text(pn->p, pn->x, pn->y,
+                       cross ? "keys: the source's tokens (the encoder's)"
+                             : "click a token to make it the query",
+                       UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
         pn->y += 14 * u;
     }
     bool active = ats_app_state_whatif_active(s);
@@ -49,15 +52,21 @@ void ats_pane_pipeline(pane *pn) {
     ats_paint_text(pn->p, pn->x, pn->y, "Causal mask", UI_BODY * u, UI_INK, ATS_ALIGN_START,
                    ATS_VALIGN_TOP, false, 0);
     pn->y += 22 * u;
-    float mx = pn->x, room = pn->w - 2 * gap;
-    for (int i = 0; i < 3; i++) {
-        frect r = {mx, pn->y, SHARE[i] * room, bh};
-        ats_pane_button(pn, r, NAMES[i], s->whatif.causal == VALUES[i],
-                        ats_pane_hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
-                        (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_MASK, .index = VALUES[i]});
-        mx += r.w + gap;
+    if (cross) { /* the decoder token sees every source token: nothing to switch */
+        ats_paint_text(pn->p, pn->x, pn->y, "not in cross-attention: all keys seen",
+                       UI_SMALL_SIZE * u, UI_MUTED, ATS_ALIGN_START, ATS_VALIGN_TOP, false, pn->w);
+        pn->y += 14 * u + 12 * u;
+    } else {
+        float mx = pn->x, room = pn->w - 2 * gap;
+        for (int i = 0; i < 3; i++) {
+            frect r = {mx, pn->y, SHARE[i] * room, bh};
+            ats_pane_button(pn, r, NAMES[i], s->whatif.causal == VALUES[i],
+                            ats_pane_hovered(pn, ATS_APP_HIT_WHATIF_MASK, VALUES[i]),
+                            (ats_app_hit){.kind = ATS_APP_HIT_WHATIF_MASK, .index = VALUES[i]});
+            mx += r.w + gap;
+        }
+        pn->y += bh + 12 * u;
     }
-    pn->y += bh + 12 * u;
     char t[64];
     snprintf(t, sizeof t, "Softmax temperature %.2f", (double)s->whatif.temperature);
     ats_paint_text(pn->p, pn->x, pn->y, t, UI_BODY * u, UI_INK, ATS_ALIGN_START, ATS_VALIGN_TOP,
