@@ -70,8 +70,8 @@ static const char *USAGE_MORE =
     "Encoder-decoder models (T5): TEXT is the source; the decoder reads --target TGT, or greedy\n"
     "tokens (--max-new N, default 20).\n"
     "  --attention K   encoder (default), decoder or cross: which attention the view draws\n"
-    "                  (cross: the decoder's tokens as queries, the encoder's as keys; the\n"
-    "                  pipeline view draws a stack's self-attention only)\n";
+    "                  (cross: the decoder's tokens as queries, the encoder's as keys; in\n"
+    "                  the pipeline view --token is a decoder token)\n";
 
 typedef enum format { FORMAT_PNG, FORMAT_SVG } format;
 
@@ -265,11 +265,6 @@ static bool check_kind(export_job *job) {
     }
     if (!cli_ablation("export", o, job->model, &job->ablate, &job->n_ablate))
         return false;
-    if (job->kind == ATS_ATTN_CROSS && job->view == ATS_VIEW_PIPELINE) {
-        cli_error("export: the pipeline view draws a stack's self-attention (--attention "
-                  "encoder or decoder)");
-        return false;
-    }
     return true;
 }
 
@@ -381,8 +376,8 @@ static int export_one(export_job *job, int i, const char *path) {
     if (job->view == ATS_VIEW_PIPELINE) {
         if (token < 0)
             token = T - 1; /* the last token: the one a language model predicts from */
-        s = ats_run_pipeline_make(&pipe, job->model, qrun, layer, head, token, &job->step_opts,
-                                  &err);
+        s = ats_run_pipeline_make_kind(&pipe, job->model, run, job->kind, layer, head, token,
+                                       &job->step_opts, &err);
         if (s != ATS_OK) {
             cli_error("%s%s", at, err.message);
             ats_run_view_free(&vd);
