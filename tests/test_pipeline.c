@@ -724,6 +724,74 @@ static void test_pipeline_view_presentation_size_stays_readable(void **state) {
     demo_fixture_close(&f);
 }
 
+/* T5's cross-attention: the rows are the source's tokens (every one, in text order), the title
+ * names the decoder's query token, the note says where K and V come from, and the weights written
+ * are the steps'. Pipeline data of one kind with view data of the other is refused. */
+static void test_pipeline_view_cross_attention(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(dir, "fixtures/hf/t5-tiny-random");
+    demo_fixture f = {0};
+    ats_error err;
+    if (ats_model_load(dir, NULL, &f.model, &err) != ATS_OK)
+        fail_msg("t5: %s", err.message);
+    ats_run_opts ro = ats_run_opts_default();
+    ro.detail_layer = 1;
+    static const char SRC[] = "The cat sat on the mat.", TGT[] = "Le chat est assis.";
+    if (ats_run_seq2seq(f.model, SRC, strlen(SRC), TGT, strlen(TGT), &ro, &f.run, &err) != ATS_OK)
+        fail_msg("run: %s", err.message);
+    assert_int_equal(ats_font_open(NULL, &f.font, &err), ATS_OK);
+    pview pv = {0};
+    assert_int_equal(ats_run_view_make_kind(&pv.vd, f.model, f.run, ATS_ATTN_CROSS, SRC, &err),
+                     ATS_OK);
+    int token = 3, Te = pv.vd.data.n_keys;
+    assert_int_equal(ats_run_pipeline_make_kind(&pv.pipe, f.model, f.run, ATS_ATTN_CROSS, 1, 2,
+                                                token, NULL, &err),
+                     ATS_OK);
+    pv.vd.data.pipeline = &pv.pipe.data;
+    pv.st = ats_view_state_default();
+    pv.st.view = ATS_VIEW_PIPELINE;
+    pv.st.layer = 1;
+    pv.st.head = 2;
+    assert_int_equal(ats_view_new(&pv.view), ATS_OK);
+    ats_view_natural_size(&pv.st, &pv.vd.data, f.font, &pv.w, &pv.h);
+    pview_rebuild(&pv, &f);
+    svg_texts s;
+    svg_of(&pv, &f, &s);
+    char title[96];
+    snprintf(title, sizeof title, "decoder query '%s' (token %d)", pv.vd.data.tokens[token], token);
+    assert_true(has_text_containing(&s, title));
+    assert_true(has_text_containing(&s, "K and V come from the encoder's output"));
+    assert_true(has_text(&s, "Encoder output"));
+    for (int j = 0; j < Te; j++) { /* every source token a row, with its weight */
+        char label[64];            /* drawn with its spaces trimmed */
+        const char *k = pv.vd.data.key_tokens[j];
+        while (*k == ' ')
+            k++;
+        snprintf(label, sizeof label, "%s", k);
+        for (size_t n = strlen(label); n > 0 && label[n - 1] == ' '; n--)
+            label[n - 1] = '\0';
+        if (!has_text(&s, label))
+            fail_msg("source token %d '%s' has no row", j, label);
+        char want[32];
+        if (!has_number(&s, pv.pipe.data.weights[j], ATS_NUMBER_PLAIN, want, sizeof want))
+            fail_msg("the weight of key %d, %s, is not written", j, want);
+    }
+    free_texts(&s);
+    /* a self-attention's steps with cross view data: refused, the last list kept */
+    ats_run_pipeline self;
+    assert_int_equal(ats_run_pipeline_make_kind(&self, f.model, f.run, ATS_ATTN_DECODER, 1, 2,
+                                                token, NULL, &err),
+                     ATS_OK);
+    pv.vd.data.pipeline = &self.data;
+    assert_int_equal(ats_view_build(pv.view, &pv.st, &pv.vd.data, f.font, pv.w, pv.h, &err),
+                     ATS_ERR_ARG);
+    ats_run_pipeline_free(&self);
+    pview_close(&pv);
+    ats_font_free(f.font);
+    ats_run_free(f.run);
+    ats_model_free(f.model);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipeline_view_presentation_size_stays_readable),
@@ -738,6 +806,7 @@ int main(void) {
         cmocka_unit_test(test_pipeline_view_hidden_special_tokens_collapse),
         cmocka_unit_test(test_pipeline_view_step_highlight),
         cmocka_unit_test(test_pipeline_view_bad_data_keeps_last_list),
+        cmocka_unit_test(test_pipeline_view_cross_attention),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
