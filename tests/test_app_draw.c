@@ -986,6 +986,70 @@ static void test_app_draw_samples_file(void **state) {
     assert_false(ats_samples_read(&s, "/nonexistent/samples.txt"));
 }
 
+/* T5's cross-attention in the pipeline view: the steps of a target token's query against the
+ * source's tokens (the last target token, or one locked on the query side; a source token locked
+ * on the key side is no query), drawn, and Ctrl+E's pipeline file says its kind. */
+static void test_app_draw_pipeline_t5_cross(void **state) {
+    (void)state;
+    ATS_REQUIRE_SHARED(model, "fixtures/hf/t5-tiny-random");
+    char *dir = ats_make_temp_dir();
+    static const char SRC[] = "The cat sat on the mat.";
+    ats_app_config cfg = {
+        .model_path = model, .text = SRC, .text_len = strlen(SRC), .export_dir = dir};
+    ats_error err;
+    ats_app *app;
+    if (ats_app_new(&cfg, ats_clock_ms(), &app, &err) != ATS_OK)
+        fail_msg("ats_app_new: %s", err.message);
+    settle(app);
+    ats_app_state *s = &app->state;
+    assert_true(s->seq2seq);
+    ats_app_key(app, (ats_key_event){ATS_KEY_T, ATS_MOD_CTRL, false}, ats_clock_ms());
+    ats_app_text_input(app, "t", ats_clock_ms()); /* the shortcut's own text: dropped */
+    ats_app_text_input(app, "Le chat.", ats_clock_ms());
+    settle(app);
+    ats_app_do(app, ATS_ACTION_ATTN_KIND, ATS_ATTN_CROSS, false, ats_clock_ms());
+    ats_app_state_set_view(s, ATS_VIEW_PIPELINE);
+    ats_frame f = frame_of(1280, 900, 1);
+    ats_app_draw(app, &f);
+    settle(app); /* the run again with the layer's details */
+    assert_int_equal(s->attn_kind, ATS_ATTN_CROSS);
+    assert_int_equal(s->view.view, ATS_VIEW_PIPELINE);
+    ats_app_draw(app, &f);
+    assert_true(app->ui->view_ok);
+    int Td = ats_run_n_tokens(app->run), Te = ats_run_n_tokens(ats_run_encoder(app->run));
+    if (!(Td > 2 && Te > Td / 2))
+        fail_msg("Td %d Te %d edit_target %d", Td, Te, s->edit_target);
+    assert_int_equal(ats_app_pipeline_token(app), Td - 1);
+    ats_run_pipeline pipe;
+    assert_int_equal(ats_app_pipeline_make(app, &pipe, &err), ATS_OK);
+    assert_true(pipe.data.cross);
+    ats_run_pipeline_free(&pipe);
+    ats_app_state_click_token(s, 1, ATS_SIDE_KEY); /* a source token: not the query */
+    assert_int_equal(ats_app_pipeline_token(app), Td - 1);
+    ats_app_state_click_token(s, 2, ATS_SIDE_QUERY);
+    assert_int_equal(ats_app_pipeline_token(app), 2);
+    s->whatif.causal = 1; /* no mask in cross-attention: the switch is not counted */
+    assert_false(ats_app_state_whatif_active(s));
+    s->whatif.causal = -1;
+    ats_app_draw(app, &f);
+    assert_true(app->ui->view_ok);
+    assert_int_equal(ats_app_export(app, ATS_EXPORT_DATA, ats_clock_ms(), NULL, 0), ATS_OK);
+    wait_export(app);
+    assert_false(s->banner_is_error);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/attnscope-run-001-pipeline-L%dH%dT2.json", dir, s->view.layer,
+             s->view.head);
+    json_t *j = ats_load_json_file(path);
+    assert_string_equal(json_string_value(json_object_get(j, "kind")), "cross-attention");
+    assert_int_equal(json_array_size(json_object_get(j, "key_tokens")), (size_t)Te);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(j, "steps"), "5_weights")),
+                     (size_t)Te);
+    json_decref(j);
+    ats_app_free(app);
+    ats_rmtree(dir);
+    free(dir);
+}
+
 static void test_app_draw_pipeline(void **state) {
     (void)state;
     char *dir = ats_make_temp_dir();
@@ -1132,6 +1196,7 @@ int main(void) {
         cmocka_unit_test(test_app_draw_drops),
         cmocka_unit_test(test_app_draw_samples_file),
         cmocka_unit_test(test_app_draw_pipeline),
+        cmocka_unit_test(test_app_draw_pipeline_t5_cross),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
