@@ -400,6 +400,22 @@ def opt(cfg, W, ids):
     return attns, x @ head.T
 
 
+def bert_encoder(cfg, W, x, prefix, H, dh, eps, act):
+    """BertEncoder (RoBERTa's too): post-norm layers under prefix + "encoder.layer.N."."""
+    attns = []
+    for l in range(cfg["num_hidden_layers"]):
+        p = prefix + "encoder.layer.%d." % l
+        q = heads(linear(x, W, p + "attention.self.query"), H, dh)
+        k = heads(linear(x, W, p + "attention.self.key"), H, dh)
+        v = heads(linear(x, W, p + "attention.self.value"), H, dh)
+        o, a = attend(q, k, v, dh ** -0.5, causal=False)
+        attns.append(a)
+        x = layer_norm(linear(o, W, p + "attention.output.dense") + x, W, p + "attention.output.LayerNorm", eps)
+        h = act(linear(x, W, p + "intermediate.dense"))
+        x = layer_norm(linear(h, W, p + "output.dense") + x, W, p + "output.LayerNorm", eps)
+    return attns, x
+
+
 def roberta(cfg, W, ids):
     """RobertaModel (XLM-RoBERTa is the same code): BERT with position ids from padding_idx + 1."""
     D, H = cfg["hidden_size"], cfg["num_attention_heads"]
@@ -415,18 +431,7 @@ def roberta(cfg, W, ids):
     x = W[e + "word_embeddings.weight"][ids] + W[e + "position_embeddings.weight"][pos] + \
         W[e + "token_type_embeddings.weight"][0]
     x = layer_norm(x, W, e + "LayerNorm", eps)
-    attns = []
-    for l in range(cfg["num_hidden_layers"]):
-        p = "roberta.encoder.layer.%d." % l
-        q = heads(linear(x, W, p + "attention.self.query"), H, dh)
-        k = heads(linear(x, W, p + "attention.self.key"), H, dh)
-        v = heads(linear(x, W, p + "attention.self.value"), H, dh)
-        o, a = attend(q, k, v, dh ** -0.5, causal=False)
-        attns.append(a)
-        x = layer_norm(linear(o, W, p + "attention.output.dense") + x, W, p + "attention.output.LayerNorm", eps)
-        h = act(linear(x, W, p + "intermediate.dense"))
-        x = layer_norm(linear(h, W, p + "output.dense") + x, W, p + "output.LayerNorm", eps)
-    return attns, x
+    return bert_encoder(cfg, W, x, "roberta.", H, dh, eps, act)
 
 
 def bert(cfg, W, ids):
@@ -440,18 +445,7 @@ def bert(cfg, W, ids):
     x = W[e + "word_embeddings.weight"][ids] + W[e + "position_embeddings.weight"][np.arange(T)] + \
         W[e + "token_type_embeddings.weight"][0]
     x = layer_norm(x, W, e + "LayerNorm", eps)
-    attns = []
-    for l in range(cfg["num_hidden_layers"]):
-        p = "bert.encoder.layer.%d." % l
-        q = heads(linear(x, W, p + "attention.self.query"), H, dh)
-        k = heads(linear(x, W, p + "attention.self.key"), H, dh)
-        v = heads(linear(x, W, p + "attention.self.value"), H, dh)
-        o, a = attend(q, k, v, dh ** -0.5, causal=False)
-        attns.append(a)
-        x = layer_norm(linear(o, W, p + "attention.output.dense") + x, W, p + "attention.output.LayerNorm", eps)
-        h = act(linear(x, W, p + "intermediate.dense"))
-        x = layer_norm(linear(h, W, p + "output.dense") + x, W, p + "output.LayerNorm", eps)
-    return attns, x
+    return bert_encoder(cfg, W, x, "bert.", H, dh, eps, act)
 
 
 def distilbert(cfg, W, ids):

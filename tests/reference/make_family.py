@@ -548,6 +548,19 @@ def fam_opt(tok, pre_norm=True, embed_dim=None):
     return cfg, w
 
 
+def bert_layers(w, p, L, D, F):
+    """BertLayer's weights (RoBERTa's too) under p + "encoder.layer.N."."""
+    for l in range(L):
+        q = p + "encoder.layer.%d." % l
+        for n in ("query", "key", "value"):
+            w.linear(q + "attention.self." + n, D, D)
+        w.linear(q + "attention.output.dense", D, D)
+        w.layernorm(q + "attention.output.LayerNorm", D)
+        w.linear(q + "intermediate.dense", F, D)
+        w.linear(q + "output.dense", D, F)
+        w.layernorm(q + "output.LayerNorm", D)
+
+
 def fam_roberta(tok, model_type="roberta"):
     D, H, F, L = 32, 4, 48, 2
     cfg = {"model_type": model_type,
@@ -563,15 +576,7 @@ def fam_roberta(tok, model_type="roberta"):
     w.add(p + "embeddings.position_embeddings.weight", (cfg["max_position_embeddings"], D), 1.0)
     w.add(p + "embeddings.token_type_embeddings.weight", (1, D), 1.0)
     w.layernorm(p + "embeddings.LayerNorm", D)
-    for l in range(L):
-        q = p + "encoder.layer.%d." % l
-        for n in ("query", "key", "value"):
-            w.linear(q + "attention.self." + n, D, D)
-        w.linear(q + "attention.output.dense", D, D)
-        w.layernorm(q + "attention.output.LayerNorm", D)
-        w.linear(q + "intermediate.dense", F, D)
-        w.linear(q + "output.dense", D, F)
-        w.layernorm(q + "output.LayerNorm", D)
+    bert_layers(w, p, L, D, F)
     return cfg, w
 
 
@@ -612,15 +617,7 @@ def fam_bert(tok):
     w.add(p + "embeddings.position_embeddings.weight", (cfg["max_position_embeddings"], D), 1.0)
     w.add(p + "embeddings.token_type_embeddings.weight", (2, D), 1.0)
     w.layernorm(p + "embeddings.LayerNorm", D)
-    for l in range(L):
-        q = p + "encoder.layer.%d." % l
-        for n in ("query", "key", "value"):
-            w.linear(q + "attention.self." + n, D, D)
-        w.linear(q + "attention.output.dense", D, D)
-        w.layernorm(q + "attention.output.LayerNorm", D)
-        w.linear(q + "intermediate.dense", F, D)
-        w.linear(q + "output.dense", D, F)
-        w.layernorm(q + "output.LayerNorm", D)
+    bert_layers(w, p, L, D, F)
     return cfg, w
 
 
