@@ -1045,6 +1045,7 @@ static void test_app_draw_pipeline_t5_cross(void **state) {
     assert_int_equal(json_array_size(json_object_get(json_object_get(j, "steps"), "5_weights")),
                      (size_t)Te);
     json_decref(j);
+    ats_frame_free(&f);
     ats_app_free(app);
     ats_rmtree(dir);
     free(dir);
