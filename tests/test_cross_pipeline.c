@@ -36,20 +36,11 @@ static void free_t5(t5 *f) {
     ats_model_free(f->model);
 }
 
-static int32_t *ids_of(const json_t *ids, int *n) {
-    *n = (int)json_array_size(ids);
-    int32_t *out = calloc((size_t)*n + 1, sizeof *out);
-    assert_non_null(out);
-    for (int i = 0; i < *n; i++)
-        out[i] = (int32_t)json_integer_value(json_array_get(ids, (size_t)i));
-    return out;
-}
-
 /* A case's run on the reference ids, keeping every layer's details. */
 static ats_run *run_case(const t5 *f, const json_t *c) {
     int ne, nd;
-    int32_t *enc = ids_of(json_object_get(c, "ids"), &ne);
-    int32_t *dec = ids_of(json_object_get(c, "decoder_ids"), &nd);
+    int32_t *enc = ats_json_ids(json_object_get(c, "ids"), &ne);
+    int32_t *dec = ats_json_ids(json_object_get(c, "decoder_ids"), &nd);
     ats_run_opts ro = ats_run_opts_default();
     ro.detail_layer = ATS_DETAIL_ALL_LAYERS;
     ats_run *run = NULL;

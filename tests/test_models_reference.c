@@ -54,15 +54,6 @@ static float *flatten_all(const json_t *array, size_t expect, const char *what) 
     return out;
 }
 
-static int32_t *ids_of(const json_t *ids, int *n) {
-    *n = (int)json_array_size(ids);
-    int32_t *out = calloc((size_t)*n + 1, sizeof *out);
-    assert_non_null(out);
-    for (int i = 0; i < *n; i++)
-        out[i] = (int32_t)json_integer_value(json_array_get(ids, (size_t)i));
-    return out;
-}
-
 /* Logits of every position: the LM head over the final hidden states (T, D) -> (T, V). */
 static float *all_logits(const ats_model *m, const float *hidden, int T) {
     float *logits = malloc((size_t)T * m->cfg.vocab_size * sizeof *logits);
@@ -136,7 +127,7 @@ static void check_case(const ats_model *m, const json_t *c, const char *name, in
     char what[256];
     snprintf(what, sizeof what, "%s case %d", name, index);
     int n;
-    int32_t *ids = ids_of(json_object_get(c, "ids"), &n);
+    int32_t *ids = ats_json_ids(json_object_get(c, "ids"), &n);
     check_tokens(m, json_string_value(json_object_get(c, "text")), ids, n, what);
 
     ats_run_opts ro = ats_run_opts_default();
@@ -343,8 +334,8 @@ static void check_t5_attentions(const ats_model *m, const ats_run *dec, const js
  * argmax at every position (all logits from the final decoder states). */
 static void check_t5_target_case(const ats_model *m, const json_t *c, const char *what) {
     int ne, nd;
-    int32_t *enc_ids = ids_of(json_object_get(c, "ids"), &ne);
-    int32_t *dec_ids = ids_of(json_object_get(c, "decoder_ids"), &nd);
+    int32_t *enc_ids = ats_json_ids(json_object_get(c, "ids"), &ne);
+    int32_t *dec_ids = ats_json_ids(json_object_get(c, "decoder_ids"), &nd);
     ats_run_opts ro = ats_run_opts_default();
     ro.want_logits = true;
     ro.want_hidden = true;
@@ -394,8 +385,8 @@ static void check_t5_text_case(const ats_model *m, const json_t *c, const char *
                         &err) != ATS_OK)
         fail_msg("%s: seq2seq failed: %s", what, err.message);
     int ne, nd;
-    int32_t *enc_ids = ids_of(json_object_get(c, "ids"), &ne);
-    int32_t *dec_ids = ids_of(json_object_get(c, "decoder_ids"), &nd);
+    int32_t *enc_ids = ats_json_ids(json_object_get(c, "ids"), &ne);
+    int32_t *dec_ids = ats_json_ids(json_object_get(c, "decoder_ids"), &nd);
     const ats_tokens *et = ats_run_get_tokens(ats_run_encoder(dec));
     const ats_tokens *dt = ats_run_get_tokens(dec);
     assert_int_equal(ats_tokens_count(et), ne);

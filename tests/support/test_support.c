@@ -151,6 +151,15 @@ size_t ats_json_flatten(const json_t *array, float *out, size_t max) {
     return flatten(array, out, max, 0);
 }
 
+int32_t *ats_json_ids(const json_t *ids, int *n) {
+    *n = (int)json_array_size(ids);
+    int32_t *out = calloc((size_t)*n + 1, sizeof *out);
+    assert_non_null(out);
+    for (int i = 0; i < *n; i++)
+        out[i] = (int32_t)json_integer_value(json_array_get(ids, (size_t)i));
+    return out;
+}
+
 void ats_assert_close(const float *a, const float *b, size_t n, double tol, const char *what) {
     double worst = 0;
     size_t worst_i = 0;

@@ -57,6 +57,9 @@ json_t *ats_parse_json(const char *text);
 
 /* Reads a JSON array of numbers (nested to any depth) into a flat array; returns the count. */
 size_t ats_json_flatten(const json_t *array, float *out, size_t max);
+/* A JSON array of token ids as a new int32 array (free it) of *n ids; fails the test when out of
+ * memory. */
+int32_t *ats_json_ids(const json_t *ids, int *n);
 
 /* Fails the test naming `what` and the first index where |a - b| > tol. */
 void ats_assert_close(const float *a, const float *b, size_t n, double tol, const char *what);
