@@ -61,6 +61,36 @@ static void softmax_and_sum(ats_head_steps *st, const float *logit, int first, i
             st->output[i] += st->weights[j] * st->v[(size_t)j * dh + i];
 }
 
+/* The checks and common fields of both entries: token in range, a positive temperature, the
+ * arrays for detail d's n_keys keys (bias and capped when asked), query row `token`. */
+static ats_status steps_begin(const ats_run *run, const ats_head_detail *d, int token,
+                              const ats_step_opts *opts, bool bias, bool capped,
+                              ats_head_steps **out, ats_error *err) {
+    *out = NULL;
+    if (token < 0 || token >= d->n_tokens) /* a decoder's queries are its own text's tokens */
+        return ats_fail(err, ATS_ERR_ARG, "token %d is out of range (the %s has %d tokens)", token,
+                        run->cfg.cross_attention ? "decoder's text" : "text", d->n_tokens);
+    if (!(opts->temperature > 0.0f) || !isfinite(opts->temperature))
+        return ats_fail(err, ATS_ERR_ARG, "softmax temperature must be positive, got %g",
+                        (double)opts->temperature);
+    ats_head_steps *st = steps_new(d->n_keys, d->d_head, bias, capped);
+    if (!st)
+        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
+    st->layer = d->layer;
+    st->head = d->head;
+    st->kv_head = d->kv_head;
+    st->token = token;
+    st->n_tokens = d->n_keys;
+    st->d_head = d->d_head;
+    st->scale = opts->scale ? run->cfg.attn_scale : 1.0f;
+    st->temperature = opts->temperature;
+    st->q = d->q + (size_t)token * d->d_head;
+    st->k = d->k;
+    st->v = d->v;
+    *out = st;
+    return ATS_OK;
+}
+
 ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int token,
                                   const ats_step_opts *opts, ats_head_steps **out, ats_error *err) {
     *out = NULL;
@@ -69,34 +99,16 @@ ats_status ats_head_steps_compute(const ats_run *run, int layer, int head, int t
         opts = &defaults;
     ats_head_detail d;
     ats_status s = ats_run_head_detail(run, layer, head, &d, err);
+    bool relative = run->cfg.positions == ATS_POS_RELATIVE_BUCKETS && run->rel_bias;
+    ats_head_steps *st;
+    if (s == ATS_OK)
+        s = steps_begin(run, &d, token, opts, relative, run->cfg.attn_softcap > 0.0f, &st, err);
     if (s != ATS_OK)
         return s;
-    int T = d.n_tokens, dh = d.d_head;
-    if (token < 0 || token >= T)
-        return ats_fail(err, ATS_ERR_ARG, "token %d is out of range (the text has %d tokens)",
-                        token, T);
-    if (!(opts->temperature > 0.0f) || !isfinite(opts->temperature))
-        return ats_fail(err, ATS_ERR_ARG, "softmax temperature must be positive, got %g",
-                        (double)opts->temperature);
-
-    bool relative = run->cfg.positions == ATS_POS_RELATIVE_BUCKETS && run->rel_bias;
-    ats_head_steps *st = steps_new(T, dh, relative, run->cfg.attn_softcap > 0.0f);
-    if (!st)
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    st->layer = layer;
-    st->head = head;
-    st->kv_head = d.kv_head;
-    st->token = token;
-    st->n_tokens = T;
-    st->d_head = dh;
-    st->scale = opts->scale ? run->cfg.attn_scale : 1.0f;
-    st->temperature = opts->temperature;
+    int T = d.n_tokens;
     st->causal = opts->causal < 0 ? run->cfg.causal : opts->causal == 1;
     st->softcap = run->cfg.attn_softcap;
     st->window = st->causal ? ats_config_layer_window(&run->cfg, layer) : 0;
-    st->q = d.q + (size_t)token * dh;
-    st->k = d.k;
-    st->v = d.v;
 
     /* scores_j = q . k_j is the run's raw score row; scaled_j = scores_j * scale, plus T5's
      * bias of the distance j - token (buckets as the model's stack counts them); Gemma 2 caps
@@ -134,36 +146,13 @@ ats_status ats_cross_steps_compute(const ats_run *run, int layer, int head, int 
         opts = &defaults;
     ats_head_detail d;
     ats_status s = ats_run_cross_head_detail(run, layer, head, &d, err);
+    ats_head_steps *st;
+    if (s == ATS_OK)
+        s = steps_begin(run, &d, token, opts, false, false, &st, err);
     if (s != ATS_OK)
         return s;
     int Te = d.n_keys, dh = d.d_head;
-    if (token < 0 || token >= d.n_tokens)
-        return ats_fail(err, ATS_ERR_ARG,
-                        "token %d is out of range (the decoder's text has %d tokens)", token,
-                        d.n_tokens);
-    if (!(opts->temperature > 0.0f) || !isfinite(opts->temperature))
-        return ats_fail(err, ATS_ERR_ARG, "softmax temperature must be positive, got %g",
-                        (double)opts->temperature);
-    ats_head_steps *st = steps_new(Te, dh, false, false);
-    if (!st)
-        return ats_fail(err, ATS_ERR_NOMEM, "out of memory");
-    *st = (ats_head_steps){.layer = layer,
-                           .head = head,
-                           .kv_head = head,
-                           .token = token,
-                           .n_tokens = Te,
-                           .d_head = dh,
-                           .cross = true,
-                           .scale = opts->scale ? run->cfg.attn_scale : 1.0f,
-                           .temperature = opts->temperature,
-                           .q = d.q + (size_t)token * dh,
-                           .k = d.k,
-                           .v = d.v,
-                           .scores = st->scores,
-                           .scaled = st->scaled,
-                           .masked = st->masked,
-                           .weights = st->weights,
-                           .output = st->output};
+    st->cross = true;
     /* scores_j = q . k_j over the encoder's tokens; no bias, no mask: the decoder token sees
      * the whole source */
     for (int j = 0; j < Te; j++) {
